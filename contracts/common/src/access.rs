@@ -1,0 +1,514 @@
+//! Admin, roles, pause and upgrade: the building block every healthchain contract embeds.
+//!
+//! A contract keeps one [`AccessControl`] in its storage and implements
+//! [`AccessControlled`] by forwarding each message to it, one line per message. The
+//! building block reads the caller itself and emits its own events, so the rules (two-step
+//! admin transfer, who may grant which role, what pausing stops) live here once.
+//!
+//! - Admin transfer is two-step (Ownable2Step): the admin proposes, the new admin accepts.
+//! - Roles are a fixed, suite-wide [`Role`] enum; each contract says which roles it uses,
+//!   and may name one *role manager* role (say the regulator in drug_provenance) whose
+//!   holders may grant and revoke the other roles, but not the manager role itself.
+//! - Pausing stops every state-changing message of the contract except these admin ones,
+//!   so the admin can repair and then unpause.
+//! - `set_code` swaps the contract's code (ink! `set_code_hash`) and keeps its storage: the
+//!   new code must keep the storage layout.
+
+use crate::{AccountId, Hash};
+use ink::{env::DefaultEnvironment, storage::Mapping};
+
+/// A role an account can hold. One enum for the whole suite, so a wallet shows names, not
+/// numbers; each contract accepts only the roles it uses (see [`AccessControl::new`]).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// consent_registry: may open time-boxed "break-glass" access to a patient's data.
+    EmergencyResponder,
+    /// drug_provenance: commissions lots (GS1 bizStep commissioning).
+    Manufacturer,
+    /// drug_provenance: wholesale distributor, a trading partner that ships and receives.
+    Wholesaler,
+    /// drug_provenance: pharmacy, the dispenser that hands a unit to a patient.
+    Dispenser,
+    /// drug_provenance: IoT cold-chain sensor that reports temperatures.
+    Sensor,
+    /// drug_provenance: regulator that registers partners, recalls and rules on suspects.
+    Regulator,
+    /// claim_settlement: payer that defines plans, enrols members and funds escrow.
+    Insurer,
+    /// claim_settlement: provider that submits claims (hospital, practice, pharmacy).
+    Provider,
+    /// trial_anchoring: clinical trial sponsor.
+    Sponsor,
+}
+
+impl Role {
+    /// Every role, in declaration order.
+    pub const ALL: [Role; 9] = [
+        Role::EmergencyResponder,
+        Role::Manufacturer,
+        Role::Wholesaler,
+        Role::Dispenser,
+        Role::Sensor,
+        Role::Regulator,
+        Role::Insurer,
+        Role::Provider,
+        Role::Sponsor,
+    ];
+
+    /// The role's bit in a [`RoleSet`].
+    pub const fn bit(self) -> u32 {
+        // At most 32 variants: the discriminant always fits the shift.
+        1u32 << (self as u32)
+    }
+}
+
+/// A set of roles as a bit mask: an account's roles cost one storage read.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoleSet(u32);
+
+impl RoleSet {
+    /// The empty set.
+    pub const EMPTY: RoleSet = RoleSet(0);
+
+    /// The set of the given roles.
+    pub const fn of(roles: &[Role]) -> RoleSet {
+        let mut bits = 0u32;
+        let mut i = 0;
+        while i < roles.len() {
+            // `i < len` was just checked; const fns cannot use iterators.
+            #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+            {
+                bits |= roles[i].bit();
+                i += 1;
+            }
+        }
+        RoleSet(bits)
+    }
+
+    /// Whether `role` is in the set.
+    pub const fn contains(self, role: Role) -> bool {
+        self.0 & role.bit() != 0
+    }
+
+    /// The set with `role` added.
+    pub const fn with(self, role: Role) -> RoleSet {
+        RoleSet(self.0 | role.bit())
+    }
+
+    /// The set with `role` removed.
+    pub const fn without(self, role: Role) -> RoleSet {
+        RoleSet(self.0 & !role.bit())
+    }
+
+    /// Whether the set is empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// Why an admin, role or pause check refused a call.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessError {
+    /// The caller is not the contract's admin.
+    NotAdmin,
+    /// The caller lacks the role the message needs.
+    MissingRole(Role),
+    /// This contract does not use that role.
+    RoleNotUsed(Role),
+    /// Only the admin grants or revokes the role-manager role.
+    CannotManageRole(Role),
+    /// The account already holds the role.
+    RoleAlreadyGranted,
+    /// The account does not hold the role.
+    RoleNotGranted,
+    /// No admin transfer is pending.
+    NoPendingAdmin,
+    /// The caller is not the pending admin.
+    NotPendingAdmin,
+    /// The contract is paused: state changes are refused until the admin unpauses.
+    Paused,
+    /// The contract is not paused.
+    NotPaused,
+    /// The chain refused the new code hash (no code uploaded under that hash).
+    UpgradeFailed,
+}
+
+/// An admin transfer was proposed; it completes when `pending_admin` accepts.
+#[ink::event]
+pub struct AdminTransferStarted {
+    #[ink(topic)]
+    pub admin: AccountId,
+    #[ink(topic)]
+    pub pending_admin: AccountId,
+}
+
+/// The admin changed (also emitted at construction, with no previous admin).
+#[ink::event]
+pub struct AdminTransferred {
+    #[ink(topic)]
+    pub previous_admin: Option<AccountId>,
+    #[ink(topic)]
+    pub new_admin: AccountId,
+}
+
+/// `account` was given `role`.
+#[ink::event]
+pub struct RoleGranted {
+    #[ink(topic)]
+    pub role: Role,
+    #[ink(topic)]
+    pub account: AccountId,
+    pub granted_by: AccountId,
+}
+
+/// `account` lost `role` (revoked by a manager, or renounced by the account itself).
+#[ink::event]
+pub struct RoleRevoked {
+    #[ink(topic)]
+    pub role: Role,
+    #[ink(topic)]
+    pub account: AccountId,
+    pub revoked_by: AccountId,
+}
+
+/// The contract was paused: state changes stop until it is unpaused.
+#[ink::event]
+pub struct Paused {
+    #[ink(topic)]
+    pub by: AccountId,
+}
+
+/// The contract was unpaused.
+#[ink::event]
+pub struct Unpaused {
+    #[ink(topic)]
+    pub by: AccountId,
+}
+
+/// The contract's code was replaced; its storage and address stay.
+#[ink::event]
+pub struct CodeUpgraded {
+    #[ink(topic)]
+    pub code_hash: Hash,
+    pub by: AccountId,
+}
+
+/// The admin, roles and pause state of one contract.
+#[ink::storage_item]
+#[cfg_attr(feature = "std", derive(Debug))]
+pub struct AccessControl {
+    admin: AccountId,
+    pending_admin: Option<AccountId>,
+    paused: bool,
+    roles_in_use: RoleSet,
+    role_manager: Option<Role>,
+    members: Mapping<AccountId, RoleSet>,
+}
+
+fn caller() -> AccountId {
+    ink::env::caller::<DefaultEnvironment>()
+}
+
+fn emit<E: ink::env::Event>(event: E) {
+    ink::env::emit_event::<DefaultEnvironment, E>(event)
+}
+
+impl AccessControl {
+    /// Creates the block with `admin`, the roles this contract uses, and the optional role
+    /// whose holders may grant and revoke the other roles. Emits [`AdminTransferred`].
+    pub fn new(admin: AccountId, roles_in_use: RoleSet, role_manager: Option<Role>) -> Self {
+        emit(AdminTransferred {
+            previous_admin: None,
+            new_admin: admin,
+        });
+        Self {
+            admin,
+            pending_admin: None,
+            paused: false,
+            roles_in_use,
+            role_manager,
+            members: Mapping::default(),
+        }
+    }
+
+    /// The current admin.
+    pub fn admin(&self) -> AccountId {
+        self.admin
+    }
+
+    /// The account that may accept the admin role, if a transfer is pending.
+    pub fn pending_admin(&self) -> Option<AccountId> {
+        self.pending_admin
+    }
+
+    /// Whether the contract is paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Whether `account` holds `role`.
+    pub fn has_role(&self, account: AccountId, role: Role) -> bool {
+        self.roles_of(account).contains(role)
+    }
+
+    /// Every role `account` holds.
+    pub fn roles_of(&self, account: AccountId) -> RoleSet {
+        self.members.get(account).unwrap_or_default()
+    }
+
+    /// Whether `account` is the admin.
+    pub fn is_admin(&self, account: AccountId) -> bool {
+        account == self.admin
+    }
+
+    /// Refuses unless the contract is running.
+    pub fn ensure_not_paused(&self) -> Result<(), AccessError> {
+        if self.paused {
+            return Err(AccessError::Paused);
+        }
+        Ok(())
+    }
+
+    /// Refuses unless the caller is the admin; returns the caller.
+    pub fn ensure_admin(&self) -> Result<AccountId, AccessError> {
+        let caller = caller();
+        if !self.is_admin(caller) {
+            return Err(AccessError::NotAdmin);
+        }
+        Ok(caller)
+    }
+
+    /// Refuses unless the caller holds `role`; returns the caller.
+    pub fn ensure_role(&self, role: Role) -> Result<AccountId, AccessError> {
+        let caller = caller();
+        if !self.has_role(caller, role) {
+            return Err(AccessError::MissingRole(role));
+        }
+        Ok(caller)
+    }
+
+    /// Proposes `new_admin`; the transfer completes when it calls [`Self::accept_admin`].
+    /// A new proposal replaces a pending one.
+    pub fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
+        let admin = self.ensure_admin()?;
+        self.pending_admin = Some(new_admin);
+        emit(AdminTransferStarted {
+            admin,
+            pending_admin: new_admin,
+        });
+        Ok(())
+    }
+
+    /// Completes a pending admin transfer; only the pending admin may call it.
+    pub fn accept_admin(&mut self) -> Result<(), AccessError> {
+        let pending = self.pending_admin.ok_or(AccessError::NoPendingAdmin)?;
+        if caller() != pending {
+            return Err(AccessError::NotPendingAdmin);
+        }
+        let previous = self.admin;
+        self.admin = pending;
+        self.pending_admin = None;
+        emit(AdminTransferred {
+            previous_admin: Some(previous),
+            new_admin: pending,
+        });
+        Ok(())
+    }
+
+    /// Refuses unless the caller may grant or revoke `role`: the admin for any role in
+    /// use, a role-manager holder for the roles in use other than the manager role.
+    fn ensure_can_manage(&self, role: Role) -> Result<AccountId, AccessError> {
+        if !self.roles_in_use.contains(role) {
+            return Err(AccessError::RoleNotUsed(role));
+        }
+        let caller = caller();
+        if self.is_admin(caller) {
+            return Ok(caller);
+        }
+        match self.role_manager {
+            Some(manager) if self.has_role(caller, manager) => {
+                if role == manager {
+                    Err(AccessError::CannotManageRole(role))
+                } else {
+                    Ok(caller)
+                }
+            }
+            _ => Err(AccessError::NotAdmin),
+        }
+    }
+
+    /// Gives `role` to `account`.
+    pub fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        let granted_by = self.ensure_can_manage(role)?;
+        let roles = self.roles_of(account);
+        if roles.contains(role) {
+            return Err(AccessError::RoleAlreadyGranted);
+        }
+        self.members.insert(account, &roles.with(role));
+        emit(RoleGranted {
+            role,
+            account,
+            granted_by,
+        });
+        Ok(())
+    }
+
+    /// Takes `role` from `account`.
+    pub fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        let revoked_by = self.ensure_can_manage(role)?;
+        self.remove_role(role, account, revoked_by)
+    }
+
+    /// The caller gives up `role` (a compromised or retired key, say).
+    pub fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
+        let caller = caller();
+        self.remove_role(role, caller, caller)
+    }
+
+    fn remove_role(
+        &mut self,
+        role: Role,
+        account: AccountId,
+        revoked_by: AccountId,
+    ) -> Result<(), AccessError> {
+        let roles = self.roles_of(account);
+        if !roles.contains(role) {
+            return Err(AccessError::RoleNotGranted);
+        }
+        let remaining = roles.without(role);
+        if remaining.is_empty() {
+            // Frees the entry and refunds its storage deposit.
+            self.members.remove(account);
+        } else {
+            self.members.insert(account, &remaining);
+        }
+        emit(RoleRevoked {
+            role,
+            account,
+            revoked_by,
+        });
+        Ok(())
+    }
+
+    /// Stops every state change of the contract until [`Self::unpause`]. Admin only.
+    pub fn pause(&mut self) -> Result<(), AccessError> {
+        let by = self.ensure_admin()?;
+        if self.paused {
+            return Err(AccessError::Paused);
+        }
+        self.paused = true;
+        emit(Paused { by });
+        Ok(())
+    }
+
+    /// Resumes a paused contract. Admin only.
+    pub fn unpause(&mut self) -> Result<(), AccessError> {
+        let by = self.ensure_admin()?;
+        if !self.paused {
+            return Err(AccessError::NotPaused);
+        }
+        self.paused = false;
+        emit(Unpaused { by });
+        Ok(())
+    }
+
+    /// Replaces the contract's code with the uploaded code `code_hash`, keeping storage.
+    /// Admin only. The caller's message must return right after this.
+    pub fn set_code(&mut self, code_hash: Hash) -> Result<(), AccessError> {
+        let by = self.ensure_admin()?;
+        ink::env::set_code_hash::<DefaultEnvironment>(&code_hash)
+            .map_err(|_| AccessError::UpgradeFailed)?;
+        emit(CodeUpgraded { code_hash, by });
+        Ok(())
+    }
+}
+
+/// The admin, role and pause messages every healthchain contract exposes. Each contract
+/// implements them by forwarding to its [`AccessControl`].
+#[ink::trait_definition]
+pub trait AccessControlled {
+    /// The contract's admin.
+    #[ink(message)]
+    fn admin(&self) -> AccountId;
+
+    /// The proposed next admin, if a transfer is pending.
+    #[ink(message)]
+    fn pending_admin(&self) -> Option<AccountId>;
+
+    /// Whether `account` holds `role` in this contract.
+    #[ink(message)]
+    fn has_role(&self, account: AccountId, role: Role) -> bool;
+
+    /// Whether the contract is paused.
+    #[ink(message)]
+    fn paused(&self) -> bool;
+
+    /// Proposes a new admin (step one of two). Admin only.
+    #[ink(message)]
+    fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError>;
+
+    /// Accepts a proposed admin transfer (step two). Pending admin only.
+    #[ink(message)]
+    fn accept_admin(&mut self) -> Result<(), AccessError>;
+
+    /// Gives `role` to `account`. Admin, or a holder of the role-manager role.
+    #[ink(message)]
+    fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError>;
+
+    /// Takes `role` from `account`. Admin, or a holder of the role-manager role.
+    #[ink(message)]
+    fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError>;
+
+    /// Gives up one of the caller's own roles.
+    #[ink(message)]
+    fn renounce_role(&mut self, role: Role) -> Result<(), AccessError>;
+
+    /// Stops all state changes. Admin only.
+    #[ink(message)]
+    fn pause(&mut self) -> Result<(), AccessError>;
+
+    /// Resumes state changes. Admin only.
+    #[ink(message)]
+    fn unpause(&mut self) -> Result<(), AccessError>;
+
+    /// Upgrades the contract to already-uploaded code, keeping storage. Admin only.
+    #[ink(message)]
+    fn set_code(&mut self, code_hash: Hash) -> Result<(), AccessError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_bits_are_distinct() {
+        let mut seen = 0u32;
+        for role in Role::ALL {
+            assert_eq!(seen & role.bit(), 0, "{role:?} shares a bit");
+            seen |= role.bit();
+        }
+        assert_eq!(seen.count_ones() as usize, Role::ALL.len());
+    }
+
+    #[test]
+    fn role_set_insert_and_remove() {
+        let set = RoleSet::of(&[Role::Manufacturer, Role::Regulator]);
+        assert!(set.contains(Role::Manufacturer));
+        assert!(set.contains(Role::Regulator));
+        assert!(!set.contains(Role::Sensor));
+        let set = set.with(Role::Sensor).without(Role::Manufacturer);
+        assert!(set.contains(Role::Sensor));
+        assert!(!set.contains(Role::Manufacturer));
+        assert!(!set.is_empty());
+        assert!(RoleSet::EMPTY.is_empty());
+        assert_eq!(
+            RoleSet::EMPTY.with(Role::Sponsor).without(Role::Sponsor),
+            RoleSet::EMPTY
+        );
+    }
+}

@@ -1,0 +1,168 @@
+//! What a consent is about, and how other contracts ask the consent registry.
+//!
+//! Words follow HL7 FHIR Consent: a *purpose* of use (v3 PurposeOfUse codes), data
+//! *classes*, a *period* (here: an optional expiry), and a context (for research, the
+//! hash of the trial protocol version the participant consented to).
+
+use crate::{callee_outcome, AccountId, CalleeError, Hash};
+use ink::env::DefaultEnvironment;
+
+/// Why a grantee wants to use a patient's data (HL7 v3 PurposeOfUse).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// TREAT: treatment by the grantee.
+    Treatment,
+    /// HPAYMT: payment, claims and billing.
+    Payment,
+    /// HRESCH: research, scoped by a context such as the trial protocol hash.
+    Research,
+    /// ETREAT: emergency treatment ("break the glass").
+    Emergency,
+    /// PUBHLTH: public health reporting.
+    PublicHealth,
+}
+
+impl Purpose {
+    /// Every purpose, in declaration order.
+    pub const ALL: [Purpose; 5] = [
+        Purpose::Treatment,
+        Purpose::Payment,
+        Purpose::Research,
+        Purpose::Emergency,
+        Purpose::PublicHealth,
+    ];
+
+    /// The HL7 v3 PurposeOfUse code, for off-chain systems that speak FHIR.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Purpose::Treatment => "TREAT",
+            Purpose::Payment => "HPAYMT",
+            Purpose::Research => "HRESCH",
+            Purpose::Emergency => "ETREAT",
+            Purpose::PublicHealth => "PUBHLTH",
+        }
+    }
+}
+
+/// The classes of data a consent covers, as a bit mask (FHIR `provision.class`).
+///
+/// | bit | class |
+/// |---|---|
+/// | 0 (1) | demographics |
+/// | 1 (2) | conditions and diagnoses |
+/// | 2 (4) | medications and dispenses |
+/// | 3 (8) | laboratory results |
+/// | 4 (16) | imaging |
+/// | 5 (32) | genomics |
+/// | 6 (64) | mental health |
+/// | 7 (128) | substance use disorder (42 CFR Part 2) |
+/// | 8 (256) | claims and billing |
+/// | 9 (512) | clinical trial data |
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DataClasses(pub u32);
+
+impl DataClasses {
+    pub const DEMOGRAPHICS: DataClasses = DataClasses(1);
+    pub const CONDITIONS: DataClasses = DataClasses(1 << 1);
+    pub const MEDICATIONS: DataClasses = DataClasses(1 << 2);
+    pub const LAB_RESULTS: DataClasses = DataClasses(1 << 3);
+    pub const IMAGING: DataClasses = DataClasses(1 << 4);
+    pub const GENOMICS: DataClasses = DataClasses(1 << 5);
+    pub const MENTAL_HEALTH: DataClasses = DataClasses(1 << 6);
+    pub const SUBSTANCE_USE: DataClasses = DataClasses(1 << 7);
+    pub const CLAIMS: DataClasses = DataClasses(1 << 8);
+    pub const TRIAL_DATA: DataClasses = DataClasses(1 << 9);
+    /// Every defined class.
+    pub const ALL: DataClasses = DataClasses((1 << 10) - 1);
+
+    /// The union of two sets.
+    pub const fn union(self, other: DataClasses) -> DataClasses {
+        DataClasses(self.0 | other.0)
+    }
+
+    /// Whether every class of `other` is in `self`.
+    pub const fn covers(self, other: DataClasses) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether the set names no class.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether only defined bits are set.
+    pub const fn is_known(self) -> bool {
+        DataClasses::ALL.covers(self)
+    }
+}
+
+/// The question other contracts ask the consent registry.
+#[ink::trait_definition]
+pub trait ConsentCheck {
+    /// Whether `grantee` may use `patient`'s data for `purpose` right now, in `context`
+    /// (for research, the trial's current protocol hash; `None` for no context).
+    /// False for expired, revoked or wrong-context grants and while the registry is paused.
+    #[ink(message)]
+    fn is_authorized(
+        &self,
+        patient: AccountId,
+        grantee: AccountId,
+        purpose: Purpose,
+        context: Option<Hash>,
+    ) -> bool;
+}
+
+/// Asks the consent registry at `registry` whether `grantee` may use `patient`'s data for
+/// `purpose` in `context`, through the [`ConsentCheck`] trait.
+pub fn query_consent(
+    registry: AccountId,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+    context: Option<Hash>,
+) -> Result<bool, CalleeError> {
+    use ink::codegen::TraitCallBuilder;
+    let consent: ink::contract_ref!(ConsentCheck, DefaultEnvironment) = registry.into();
+    callee_outcome(
+        consent
+            .call()
+            .is_authorized(patient, grantee, purpose, context)
+            .try_invoke(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purpose_codes_are_hl7_purpose_of_use() {
+        let codes: Vec<&str> = Purpose::ALL.iter().map(|p| p.code()).collect();
+        assert_eq!(codes, ["TREAT", "HPAYMT", "HRESCH", "ETREAT", "PUBHLTH"]);
+    }
+
+    #[test]
+    fn data_classes_cover_and_known() {
+        let granted = DataClasses::MEDICATIONS.union(DataClasses::CLAIMS);
+        assert!(granted.covers(DataClasses::CLAIMS));
+        assert!(!granted.covers(DataClasses::GENOMICS));
+        assert!(granted.covers(DataClasses::default()));
+        assert!(granted.is_known());
+        assert!(DataClasses::ALL.is_known());
+        assert!(!DataClasses(1 << 10).is_known());
+        assert!(DataClasses::default().is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn union_covers_both_sides(a in 0u32..1024, b in 0u32..1024) {
+            let (a, b) = (DataClasses(a), DataClasses(b));
+            let u = a.union(b);
+            proptest::prop_assert!(u.covers(a) && u.covers(b) && u.is_known());
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Shared pieces of the healthchain contracts.
+//!
+//! - [`access`]: the admin / roles / pause / upgrade building block that every contract
+//!   embeds instead of writing it again (OpenZeppelin's AccessControl, Ownable2Step and
+//!   Pausable are the model), with its events and the `AccessControlled` trait.
+//! - [`consent`]: purposes of use, data classes, and the `ConsentCheck` trait through
+//!   which other contracts ask the consent registry, plus the call helper that turns a
+//!   failed callee into an error instead of a trap.
+//! - [`provenance`]: the `ProvenanceCheck` trait through which claim_settlement asks
+//!   drug_provenance who dispensed a unit to whom, and whether its lot is still good.
+//! - [`merkle`]: the one Merkle tree of the suite (RFC 6962 shape, BLAKE2b-256, 0x00 leaf
+//!   and 0x01 node prefixes), verified on chain and built off chain with the same code.
+//!
+//! The crate is `no_std` and holds no protected health information: only accounts,
+//! codes and 32-byte hashes.
+#![cfg_attr(not(feature = "std"), no_std)]
+// No `clippy::panic` here: `#[ink::trait_definition]` expands to panicking stubs on the
+// wasm side, which cargo-contract's build-time clippy would refuse. This crate's own code
+// has no `panic!` (the before-stop hook greps for it).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::arithmetic_side_effects,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod access;
+pub mod consent;
+pub mod merkle;
+pub mod provenance;
+#[cfg(feature = "std")]
+pub mod testing;
+
+pub use ink::primitives::{AccountId, Hash};
+
+/// Milliseconds since the Unix epoch, as `pallet-timestamp` reports them on a real chain.
+pub type Timestamp = u64;
+
+/// Why a cross-contract call failed. The caller turns it into an error of its own, never a
+/// trap: a missing, reverted or broken callee must not take the caller down.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalleeError {
+    /// The call did not complete: no contract at the address, the callee trapped or ran
+    /// out of gas, or its answer did not decode.
+    CallFailed,
+    /// The callee refused the call itself (unknown selector, bad input).
+    Rejected,
+}
+
+/// The answer of a `try_invoke`d cross-contract call, or why there is none.
+pub(crate) fn callee_outcome<T>(
+    result: Result<ink::MessageResult<T>, ink::env::Error>,
+) -> Result<T, CalleeError> {
+    match result {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(_lang_error)) => Err(CalleeError::Rejected),
+        Err(_env_error) => Err(CalleeError::CallFailed),
+    }
+}
