@@ -1,0 +1,823 @@
+//! Unit tests of every message and error path, on ink!'s off-chain environment.
+
+use crate::{consent_registry::*, data::*};
+use healthchain_common::{
+    access::{AccessControlled, AccessError, AdminTransferred, Paused, Role, RoleGranted},
+    consent::{ConsentCheck, DataClasses, Purpose},
+    testing::{event_count, events_of, last_event, topic},
+};
+use ink::{
+    env::{test, DefaultEnvironment as Env},
+    primitives::{AccountId, Hash},
+};
+
+const NOW: u64 = 1_700_000_000_000;
+const HOUR: u64 = 60 * 60 * 1000;
+
+fn setup() -> (ConsentRegistry, test::DefaultAccounts<Env>) {
+    let accounts = test::default_accounts::<Env>();
+    test::set_caller::<Env>(accounts.alice);
+    test::set_block_timestamp::<Env>(NOW);
+    (ConsentRegistry::new(), accounts)
+}
+
+fn as_caller(account: AccountId) {
+    test::set_caller::<Env>(account);
+}
+
+fn hash(byte: u8) -> Hash {
+    Hash::from([byte; 32])
+}
+
+/// Grants `grantee` treatment consent for `patient`, signed by `patient`.
+fn grant_simple(
+    registry: &mut ConsentRegistry,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+    expires_at: Option<u64>,
+    context: Option<Hash>,
+) -> Result<(), Error> {
+    as_caller(patient);
+    registry.grant_consent(
+        patient,
+        grantee,
+        purpose,
+        DataClasses::MEDICATIONS.union(DataClasses::LAB_RESULTS),
+        expires_at,
+        context,
+        hash(9),
+    )
+}
+
+#[ink::test]
+fn constructor_makes_caller_admin() {
+    let (registry, accounts) = setup();
+    assert_eq!(registry.admin(), accounts.alice);
+    assert_eq!(registry.pending_admin(), None);
+    assert!(!registry.paused());
+    let (event, topics) = last_event::<AdminTransferred>();
+    assert_eq!(event.new_admin, accounts.alice);
+    assert_eq!(event.previous_admin, None);
+    assert_eq!(topics.len(), 2);
+}
+
+#[ink::test]
+fn grant_then_is_authorized() {
+    let (mut registry, a) = setup();
+    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Treatment,
+        None,
+        None,
+    )
+    .unwrap();
+    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    // Another purpose, grantee or context is not covered.
+    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Payment, None));
+    assert!(!registry.is_authorized(a.bob, a.django, Purpose::Treatment, None));
+    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, Some(hash(1))));
+
+    let (event, topics) = last_event::<ConsentGranted>();
+    assert_eq!(topics, vec![topic(&a.bob), topic(&a.charlie)]);
+    assert_eq!(event.purpose, Purpose::Treatment);
+    assert_eq!(event.granted_by, a.bob);
+    assert!(!event.replaced);
+
+    let stored = registry
+        .grant(a.bob, a.charlie, Purpose::Treatment)
+        .unwrap();
+    assert_eq!(stored.granted_at, NOW);
+    assert_eq!(stored.consent_form, hash(9));
+}
+
+#[ink::test]
+fn granting_again_replaces_with_event() {
+    let (mut registry, a) = setup();
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Research,
+        None,
+        Some(hash(1)),
+    )
+    .unwrap();
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Research,
+        None,
+        Some(hash(2)),
+    )
+    .unwrap();
+    let (event, _) = last_event::<ConsentGranted>();
+    assert!(event.replaced);
+    assert_eq!(event.context, Some(hash(2)));
+    // The old protocol version no longer counts; the new one does.
+    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Research, Some(hash(1))));
+    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Research, Some(hash(2))));
+    // Still one entry in the index.
+    assert_eq!(registry.active_grants(a.bob).len(), 1);
+}
+
+#[ink::test]
+fn grant_refuses_bad_input_and_changes_nothing() {
+    let (mut registry, a) = setup();
+    let events = event_count();
+    as_caller(a.bob);
+    let classes = DataClasses::CONDITIONS;
+    let grant = |r: &mut ConsentRegistry, grantee, classes, expires| {
+        r.grant_consent(
+            a.bob,
+            grantee,
+            Purpose::Treatment,
+            classes,
+            expires,
+            None,
+            hash(9),
+        )
+    };
+    assert_eq!(
+        grant(&mut registry, a.bob, classes, None),
+        Err(Error::SelfGrant)
+    );
+    assert_eq!(
+        grant(&mut registry, a.charlie, classes, Some(NOW)),
+        Err(Error::ExpiryInPast)
+    );
+    assert_eq!(
+        grant(&mut registry, a.charlie, DataClasses::default(), None),
+        Err(Error::NoDataClasses)
+    );
+    assert_eq!(
+        grant(&mut registry, a.charlie, DataClasses(1 << 31), None),
+        Err(Error::UnknownDataClass)
+    );
+    // Someone else cannot grant for bob.
+    as_caller(a.eve);
+    assert_eq!(
+        registry.grant_consent(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            classes,
+            None,
+            None,
+            hash(9)
+        ),
+        Err(Error::NotPatientOrDelegate)
+    );
+    assert_eq!(registry.grant(a.bob, a.charlie, Purpose::Treatment), None);
+    assert!(registry.active_grants(a.bob).is_empty());
+    assert_eq!(event_count(), events);
+}
+
+#[ink::test]
+fn grant_expires_with_block_time() {
+    let (mut registry, a) = setup();
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Treatment,
+        Some(NOW + HOUR),
+        None,
+    )
+    .unwrap();
+    test::set_block_timestamp::<Env>(NOW + HOUR - 1);
+    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    assert_eq!(registry.active_grants(a.bob).len(), 1);
+    test::set_block_timestamp::<Env>(NOW + HOUR);
+    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    assert!(registry.active_grants(a.bob).is_empty());
+    // The expired grant is still readable and revocable (to free its slot).
+    assert!(registry
+        .grant(a.bob, a.charlie, Purpose::Treatment)
+        .is_some());
+    as_caller(a.bob);
+    assert_eq!(
+        registry.revoke_consent(a.bob, a.charlie, Purpose::Treatment),
+        Ok(())
+    );
+}
+
+#[ink::test]
+fn revoke_takes_effect_at_once() {
+    let (mut registry, a) = setup();
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Payment,
+        None,
+        None,
+    )
+    .unwrap();
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.django,
+        Purpose::Treatment,
+        None,
+        None,
+    )
+    .unwrap();
+    as_caller(a.bob);
+    registry
+        .revoke_consent(a.bob, a.charlie, Purpose::Payment)
+        .unwrap();
+    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Payment, None));
+    assert_eq!(registry.grant(a.bob, a.charlie, Purpose::Payment), None);
+    let listed = registry.active_grants(a.bob);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].grantee, a.django);
+
+    let (event, topics) = last_event::<ConsentRevoked>();
+    assert_eq!(topics, vec![topic(&a.bob), topic(&a.charlie)]);
+    assert_eq!(event.revoked_by, Some(a.bob));
+    assert_eq!(event.purpose, Purpose::Payment);
+}
+
+#[ink::test]
+fn revoke_refuses_unknown_grant_and_strangers() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    assert_eq!(
+        registry.revoke_consent(a.bob, a.charlie, Purpose::Payment),
+        Err(Error::GrantNotFound)
+    );
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Payment,
+        None,
+        None,
+    )
+    .unwrap();
+    as_caller(a.charlie);
+    assert_eq!(
+        registry.revoke_consent(a.bob, a.charlie, Purpose::Payment),
+        Err(Error::NotPatientOrDelegate)
+    );
+    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Payment, None));
+}
+
+#[ink::test]
+fn index_is_bounded_and_revocation_shrinks_it() {
+    let (mut registry, a) = setup();
+    let grantees: Vec<AccountId> = (0..MAX_ACTIVE_GRANTS_PER_PATIENT as u8)
+        .map(|i| AccountId::from([100u8.wrapping_add(i); 32]))
+        .collect();
+    for grantee in &grantees {
+        grant_simple(
+            &mut registry,
+            a.bob,
+            *grantee,
+            Purpose::Treatment,
+            None,
+            None,
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        registry.active_grants(a.bob).len(),
+        MAX_ACTIVE_GRANTS_PER_PATIENT
+    );
+    let events = event_count();
+    assert_eq!(
+        grant_simple(
+            &mut registry,
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            None
+        ),
+        Err(Error::TooManyActiveGrants)
+    );
+    assert_eq!(event_count(), events);
+    // Replacing an existing grant needs no new slot.
+    grant_simple(
+        &mut registry,
+        a.bob,
+        grantees[0],
+        Purpose::Treatment,
+        None,
+        None,
+    )
+    .unwrap();
+    // Revoking one makes room.
+    as_caller(a.bob);
+    registry
+        .revoke_consent(a.bob, grantees[1], Purpose::Treatment)
+        .unwrap();
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Treatment,
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        registry.active_grants(a.bob).len(),
+        MAX_ACTIVE_GRANTS_PER_PATIENT
+    );
+}
+
+#[ink::test]
+fn full_index_clears_expired_grants() {
+    let (mut registry, a) = setup();
+    for i in 0..MAX_ACTIVE_GRANTS_PER_PATIENT as u8 {
+        let grantee = AccountId::from([100u8.wrapping_add(i); 32]);
+        let expiry = if i < 3 { Some(NOW + HOUR) } else { None };
+        grant_simple(
+            &mut registry,
+            a.bob,
+            grantee,
+            Purpose::Treatment,
+            expiry,
+            None,
+        )
+        .unwrap();
+    }
+    test::set_block_timestamp::<Env>(NOW + 2 * HOUR);
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Treatment,
+        None,
+        None,
+    )
+    .unwrap();
+    // Three expired grants were removed with events; the new one took a slot.
+    let cleared = events_of::<ConsentRevoked>();
+    assert_eq!(cleared.len(), 3);
+    assert!(cleared.iter().all(|e| e.revoked_by.is_none()));
+    assert_eq!(
+        registry.grant(a.bob, AccountId::from([100u8; 32]), Purpose::Treatment),
+        None
+    );
+    assert_eq!(
+        registry.active_grants(a.bob).len(),
+        MAX_ACTIVE_GRANTS_PER_PATIENT - 2
+    );
+}
+
+#[ink::test]
+fn delegate_grants_and_revokes_until_expiry() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    registry
+        .appoint_delegate(a.bob, a.django, NOW + HOUR)
+        .unwrap();
+    let (event, topics) = last_event::<DelegateAppointed>();
+    assert_eq!(topics, vec![topic(&a.bob), topic(&a.django)]);
+    assert_eq!(event.kind, DelegateKind::Proxy);
+    assert_eq!(event.appointed_by, a.bob);
+
+    as_caller(a.django);
+    registry
+        .grant_consent(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            DataClasses::ALL,
+            None,
+            None,
+            hash(9),
+        )
+        .unwrap();
+    let (event, _) = last_event::<ConsentGranted>();
+    assert_eq!(event.granted_by, a.django);
+    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    registry
+        .revoke_consent(a.bob, a.charlie, Purpose::Treatment)
+        .unwrap();
+
+    // After expiry the delegate can no longer act.
+    test::set_block_timestamp::<Env>(NOW + HOUR);
+    assert_eq!(
+        registry.grant_consent(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            DataClasses::ALL,
+            None,
+            None,
+            hash(9)
+        ),
+        Err(Error::DelegationExpired)
+    );
+    assert_eq!(
+        registry.revoke_consent(a.bob, a.charlie, Purpose::Treatment),
+        Err(Error::DelegationExpired)
+    );
+}
+
+#[ink::test]
+fn delegates_cannot_delegate_further() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    registry
+        .appoint_delegate(a.bob, a.django, NOW + HOUR)
+        .unwrap();
+    as_caller(a.django);
+    assert_eq!(
+        registry.appoint_delegate(a.bob, a.eve, NOW + HOUR),
+        Err(Error::DelegatesCannotDelegate)
+    );
+    as_caller(a.eve);
+    assert_eq!(
+        registry.appoint_delegate(a.bob, a.frank, NOW + HOUR),
+        Err(Error::NotPatientOrDelegate)
+    );
+    assert_eq!(registry.delegation(a.bob, a.eve), None);
+}
+
+#[ink::test]
+fn delegation_input_is_checked() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    assert_eq!(
+        registry.appoint_delegate(a.bob, a.bob, NOW + HOUR),
+        Err(Error::SelfGrant)
+    );
+    assert_eq!(
+        registry.appoint_delegate(a.bob, a.django, NOW),
+        Err(Error::ExpiryInPast)
+    );
+    assert_eq!(
+        registry.remove_delegate(a.bob, a.django),
+        Err(Error::DelegationNotFound)
+    );
+}
+
+#[ink::test]
+fn guardian_is_registered_by_admin_only() {
+    let (mut registry, a) = setup();
+    as_caller(a.eve);
+    assert_eq!(
+        registry.register_guardian(a.bob, a.eve, NOW + HOUR),
+        Err(Error::Access(AccessError::NotAdmin))
+    );
+    as_caller(a.alice);
+    registry
+        .register_guardian(a.bob, a.frank, NOW + HOUR)
+        .unwrap();
+    let (event, topics) = last_event::<DelegateAppointed>();
+    assert_eq!(
+        topics[0],
+        topic(&a.bob),
+        "the patient sees the registration"
+    );
+    assert_eq!(event.kind, DelegateKind::Guardian);
+    assert_eq!(event.appointed_by, a.alice);
+
+    // The guardian acts for the patient.
+    as_caller(a.frank);
+    registry
+        .grant_consent(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            DataClasses::ALL,
+            None,
+            None,
+            hash(9),
+        )
+        .unwrap();
+
+    // The patient cannot end a guardianship; the guardian or the admin can.
+    as_caller(a.bob);
+    assert_eq!(
+        registry.remove_delegate(a.bob, a.frank),
+        Err(Error::CannotRemoveDelegation)
+    );
+    as_caller(a.alice);
+    registry.remove_delegate(a.bob, a.frank).unwrap();
+    let (event, _) = last_event::<DelegateRemoved>();
+    assert_eq!(event.removed_by, a.alice);
+    as_caller(a.frank);
+    assert_eq!(
+        registry.revoke_consent(a.bob, a.charlie, Purpose::Treatment),
+        Err(Error::NotPatientOrDelegate)
+    );
+}
+
+#[ink::test]
+fn patient_or_proxy_removes_a_proxy() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    registry
+        .appoint_delegate(a.bob, a.django, NOW + HOUR)
+        .unwrap();
+    as_caller(a.eve);
+    assert_eq!(
+        registry.remove_delegate(a.bob, a.django),
+        Err(Error::CannotRemoveDelegation)
+    );
+    as_caller(a.bob);
+    registry.remove_delegate(a.bob, a.django).unwrap();
+    assert_eq!(registry.delegation(a.bob, a.django), None);
+    // The proxy itself may step down.
+    registry
+        .appoint_delegate(a.bob, a.django, NOW + HOUR)
+        .unwrap();
+    as_caller(a.django);
+    registry.remove_delegate(a.bob, a.django).unwrap();
+    let (event, _) = last_event::<DelegateRemoved>();
+    assert_eq!(event.removed_by, a.django);
+}
+
+#[ink::test]
+fn emergency_window_opens_and_lapses() {
+    let (mut registry, a) = setup();
+    registry
+        .grant_role(Role::EmergencyResponder, a.eve)
+        .unwrap();
+    let (event, topics) = last_event::<RoleGranted>();
+    assert_eq!(event.role, Role::EmergencyResponder);
+    assert_eq!(topics[1], topic(&a.eve));
+
+    as_caller(a.eve);
+    let end = registry
+        .open_emergency_access(a.bob, 4 * HOUR, hash(3))
+        .unwrap();
+    assert_eq!(end, NOW + 4 * HOUR);
+    let (event, topics) = last_event::<EmergencyAccessOpened>();
+    assert_eq!(topics, vec![topic(&a.bob), topic(&a.eve)]);
+    assert_eq!(event.justification, hash(3));
+    assert_eq!(event.expires_at, end);
+
+    // Only the emergency purpose, only inside the window.
+    assert!(registry.is_authorized(a.bob, a.eve, Purpose::Emergency, None));
+    assert!(!registry.is_authorized(a.bob, a.eve, Purpose::Treatment, None));
+    registry
+        .record_access(a.bob, Purpose::Emergency, None, DataClasses::ALL)
+        .unwrap();
+    test::set_block_timestamp::<Env>(end);
+    assert!(!registry.is_authorized(a.bob, a.eve, Purpose::Emergency, None));
+    assert_eq!(
+        registry.record_access(a.bob, Purpose::Emergency, None, DataClasses::ALL),
+        Err(Error::NotAuthorized)
+    );
+}
+
+#[ink::test]
+fn emergency_window_closed_early_by_patient() {
+    let (mut registry, a) = setup();
+    registry
+        .grant_role(Role::EmergencyResponder, a.eve)
+        .unwrap();
+    as_caller(a.eve);
+    registry
+        .open_emergency_access(a.bob, HOUR, hash(3))
+        .unwrap();
+    as_caller(a.charlie);
+    assert_eq!(
+        registry.close_emergency_access(a.bob, a.eve),
+        Err(Error::CannotCloseEmergencyAccess)
+    );
+    as_caller(a.bob);
+    registry.close_emergency_access(a.bob, a.eve).unwrap();
+    let (event, topics) = last_event::<EmergencyAccessClosed>();
+    assert_eq!(topics, vec![topic(&a.bob), topic(&a.eve)]);
+    assert_eq!(event.closed_by, a.bob);
+    assert!(!registry.is_authorized(a.bob, a.eve, Purpose::Emergency, None));
+    assert_eq!(registry.emergency_access(a.bob, a.eve), None);
+    assert_eq!(
+        registry.close_emergency_access(a.bob, a.eve),
+        Err(Error::EmergencyAccessNotFound)
+    );
+}
+
+#[ink::test]
+fn emergency_access_needs_role_and_bounded_window() {
+    let (mut registry, a) = setup();
+    as_caller(a.eve);
+    assert_eq!(
+        registry.open_emergency_access(a.bob, HOUR, hash(3)),
+        Err(Error::Access(AccessError::MissingRole(
+            Role::EmergencyResponder
+        )))
+    );
+    as_caller(a.alice);
+    registry
+        .grant_role(Role::EmergencyResponder, a.eve)
+        .unwrap();
+    as_caller(a.eve);
+    assert_eq!(
+        registry.open_emergency_access(a.bob, MAX_EMERGENCY_WINDOW + 1, hash(3)),
+        Err(Error::InvalidEmergencyWindow)
+    );
+    assert_eq!(
+        registry.open_emergency_access(a.bob, 0, hash(3)),
+        Err(Error::InvalidEmergencyWindow)
+    );
+    assert_eq!(
+        registry.open_emergency_access(a.eve, HOUR, hash(3)),
+        Err(Error::SelfGrant)
+    );
+    assert_eq!(registry.emergency_access(a.bob, a.eve), None);
+    // The responder and the admin may also close a window.
+    registry
+        .open_emergency_access(a.bob, HOUR, hash(3))
+        .unwrap();
+    registry.close_emergency_access(a.bob, a.eve).unwrap();
+    registry
+        .open_emergency_access(a.bob, HOUR, hash(3))
+        .unwrap();
+    as_caller(a.alice);
+    registry.close_emergency_access(a.bob, a.eve).unwrap();
+}
+
+#[ink::test]
+fn record_access_checks_authorization_and_classes() {
+    let (mut registry, a) = setup();
+    as_caller(a.charlie);
+    assert_eq!(
+        registry.record_access(a.bob, Purpose::Treatment, None, DataClasses::MEDICATIONS),
+        Err(Error::NotAuthorized)
+    );
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Treatment,
+        None,
+        None,
+    )
+    .unwrap();
+    as_caller(a.charlie);
+    assert_eq!(
+        registry.record_access(a.bob, Purpose::Treatment, None, DataClasses::GENOMICS),
+        Err(Error::DataClassesNotGranted)
+    );
+    assert_eq!(
+        registry.record_access(a.bob, Purpose::Treatment, None, DataClasses::default()),
+        Err(Error::NoDataClasses)
+    );
+    registry
+        .record_access(a.bob, Purpose::Treatment, None, DataClasses::MEDICATIONS)
+        .unwrap();
+    let (event, topics) = last_event::<AccessRecorded>();
+    assert_eq!(topics, vec![topic(&a.bob), topic(&a.charlie)]);
+    assert_eq!(event.at, NOW);
+    assert_eq!(event.data_classes, DataClasses::MEDICATIONS);
+}
+
+#[ink::test]
+fn pause_stops_every_state_change_and_every_check() {
+    let (mut registry, a) = setup();
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Treatment,
+        None,
+        None,
+    )
+    .unwrap();
+    as_caller(a.alice);
+    registry
+        .grant_role(Role::EmergencyResponder, a.eve)
+        .unwrap();
+    as_caller(a.bob);
+    assert_eq!(registry.pause(), Err(AccessError::NotAdmin));
+    as_caller(a.alice);
+    registry.pause().unwrap();
+    let (event, _) = last_event::<Paused>();
+    assert_eq!(event.by, a.alice);
+    assert!(registry.paused());
+    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+
+    let paused = Err(Error::Access(AccessError::Paused));
+    let events = event_count();
+    assert_eq!(
+        grant_simple(
+            &mut registry,
+            a.bob,
+            a.django,
+            Purpose::Treatment,
+            None,
+            None
+        ),
+        paused
+    );
+    as_caller(a.bob);
+    assert_eq!(
+        registry.revoke_consent(a.bob, a.charlie, Purpose::Treatment),
+        paused
+    );
+    assert_eq!(
+        registry.appoint_delegate(a.bob, a.django, NOW + HOUR),
+        paused
+    );
+    as_caller(a.charlie);
+    assert_eq!(
+        registry.record_access(a.bob, Purpose::Treatment, None, DataClasses::MEDICATIONS),
+        paused
+    );
+    as_caller(a.eve);
+    assert_eq!(
+        registry.open_emergency_access(a.bob, HOUR, hash(3)),
+        Err(Error::Access(AccessError::Paused))
+    );
+    as_caller(a.alice);
+    assert_eq!(
+        registry.register_guardian(a.bob, a.frank, NOW + HOUR),
+        paused
+    );
+    assert_eq!(registry.close_emergency_access(a.bob, a.eve), paused);
+    assert_eq!(registry.remove_delegate(a.bob, a.django), paused);
+    assert_eq!(event_count(), events);
+
+    assert_eq!(registry.pause(), Err(AccessError::Paused));
+    registry.unpause().unwrap();
+    assert_eq!(registry.unpause(), Err(AccessError::NotPaused));
+    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+}
+
+#[ink::test]
+fn admin_transfer_is_two_step() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    assert_eq!(registry.transfer_admin(a.bob), Err(AccessError::NotAdmin));
+    assert_eq!(registry.accept_admin(), Err(AccessError::NoPendingAdmin));
+    as_caller(a.alice);
+    registry.transfer_admin(a.bob).unwrap();
+    assert_eq!(registry.pending_admin(), Some(a.bob));
+    assert_eq!(
+        registry.admin(),
+        a.alice,
+        "nothing changes before acceptance"
+    );
+    as_caller(a.charlie);
+    assert_eq!(registry.accept_admin(), Err(AccessError::NotPendingAdmin));
+    as_caller(a.bob);
+    registry.accept_admin().unwrap();
+    assert_eq!(registry.admin(), a.bob);
+    assert_eq!(registry.pending_admin(), None);
+    let (event, _) = last_event::<AdminTransferred>();
+    assert_eq!(event.previous_admin, Some(a.alice));
+    assert_eq!(event.new_admin, a.bob);
+}
+
+#[ink::test]
+fn roles_are_managed_by_admin_only_and_only_roles_in_use() {
+    let (mut registry, a) = setup();
+    assert_eq!(
+        registry.grant_role(Role::Manufacturer, a.bob),
+        Err(AccessError::RoleNotUsed(Role::Manufacturer))
+    );
+    registry
+        .grant_role(Role::EmergencyResponder, a.bob)
+        .unwrap();
+    assert_eq!(
+        registry.grant_role(Role::EmergencyResponder, a.bob),
+        Err(AccessError::RoleAlreadyGranted)
+    );
+    assert!(registry.has_role(a.bob, Role::EmergencyResponder));
+    as_caller(a.bob);
+    assert_eq!(
+        registry.grant_role(Role::EmergencyResponder, a.charlie),
+        Err(AccessError::NotAdmin)
+    );
+    assert_eq!(
+        registry.revoke_role(Role::EmergencyResponder, a.bob),
+        Err(AccessError::NotAdmin)
+    );
+    registry.renounce_role(Role::EmergencyResponder).unwrap();
+    assert!(!registry.has_role(a.bob, Role::EmergencyResponder));
+    assert_eq!(
+        registry.renounce_role(Role::EmergencyResponder),
+        Err(AccessError::RoleNotGranted)
+    );
+    as_caller(a.alice);
+    registry
+        .grant_role(Role::EmergencyResponder, a.charlie)
+        .unwrap();
+    registry
+        .revoke_role(Role::EmergencyResponder, a.charlie)
+        .unwrap();
+    assert_eq!(
+        registry.revoke_role(Role::EmergencyResponder, a.charlie),
+        Err(AccessError::RoleNotGranted)
+    );
+}
+
+#[ink::test]
+fn set_code_is_admin_only() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    assert_eq!(registry.set_code(hash(1)), Err(AccessError::NotAdmin));
+}
