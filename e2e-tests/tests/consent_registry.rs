@@ -1,0 +1,604 @@
+//! consent_registry on a real (in-process) chain: signed calls from distinct accounts, and
+//! `is_authorized` asked from another contract through the shared `ConsentCheck` trait.
+//!
+//! Refusals are checked with dry runs (they change nothing, and a dry run works the same on
+//! the sandbox and on a node, where a reverted extrinsic is an error).
+#![cfg(feature = "e2e-tests")]
+
+use consent_caller::consent_caller::{ConsentCaller, ConsentCallerRef};
+use consent_registry::{
+    consent_registry::{ConsentRegistry, ConsentRegistryRef},
+    data::{DelegateKind, Error},
+};
+use healthchain_common::{
+    access::{AccessControlled, AccessError, Role},
+    consent::{DataClasses, Purpose},
+    CalleeError,
+};
+use ink::primitives::{AccountId, Hash};
+use ink_e2e::{ContractsBackend, E2EBackend, Keypair};
+use std::fmt::Debug;
+
+type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
+/// The error type of an e2e backend (sandbox or node); helpers need it printable.
+type BackendError<Client> = <Client as ContractsBackend<ink::env::DefaultEnvironment>>::Error;
+type Registry = <ConsentRegistry as ink::codegen::ContractCallBuilder>::Type;
+type Caller = <ConsentCaller as ink::codegen::ContractCallBuilder>::Type;
+
+/// Far enough ahead of any chain's clock (milliseconds or, in the sandbox, seconds).
+const FAR_FUTURE: u64 = u64::MAX / 2;
+const HOUR_MS: u64 = 60 * 60 * 1000;
+
+fn id(keypair: &Keypair) -> AccountId {
+    AccountId::from(keypair.public_key().0)
+}
+
+fn hash(byte: u8) -> Hash {
+    Hash::from([byte; 32])
+}
+
+/// Deploys the registry (alice is admin) and a caller contract wired to it.
+async fn deploy<Client: E2EBackend>(client: &mut Client) -> (AccountId, Registry, Caller)
+where
+    BackendError<Client>: Debug,
+{
+    let registry = client
+        .instantiate(
+            "consent_registry",
+            &ink_e2e::alice(),
+            &mut ConsentRegistryRef::new(),
+        )
+        .submit()
+        .await
+        .expect("consent_registry instantiates");
+    let caller = client
+        .instantiate(
+            "consent_caller",
+            &ink_e2e::alice(),
+            &mut ConsentCallerRef::new(registry.account_id),
+        )
+        .submit()
+        .await
+        .expect("consent_caller instantiates");
+    (
+        registry.account_id,
+        registry.call_builder::<ConsentRegistry>(),
+        caller.call_builder::<ConsentCaller>(),
+    )
+}
+
+/// Asks through the caller contract, as claim_settlement and trial_anchoring will.
+async fn check_via_contract<Client: E2EBackend>(
+    client: &mut Client,
+    caller: &Caller,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+    context: Option<Hash>,
+) -> Result<bool, CalleeError>
+where
+    BackendError<Client>: Debug,
+{
+    client
+        .call(
+            &ink_e2e::ferdie(),
+            &caller.check(patient, grantee, purpose, context),
+        )
+        .dry_run()
+        .await
+        .expect("check dry-runs")
+        .return_value()
+}
+
+/// `patient` grants `grantee` consent for `purpose`, signed by `signer`.
+async fn grant<Client: E2EBackend>(
+    client: &mut Client,
+    registry: &mut Registry,
+    signer: &Keypair,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+    context: Option<Hash>,
+) -> Result<(), Error>
+where
+    BackendError<Client>: Debug,
+{
+    let message = registry.grant_consent(
+        patient,
+        grantee,
+        purpose,
+        DataClasses::MEDICATIONS.union(DataClasses::CLAIMS),
+        Some(FAR_FUTURE),
+        context,
+        hash(0xF0),
+    );
+    submit_or_refusal(client, signer, &message).await
+}
+
+/// Submits `message` if its dry run succeeds; otherwise returns the contract's refusal
+/// without submitting (nothing changes on chain either way for a refusal).
+async fn submit_or_refusal<Client: E2EBackend, Args>(
+    client: &mut Client,
+    signer: &Keypair,
+    message: &ink::env::call::CallBuilder<
+        ink::env::DefaultEnvironment,
+        ink::env::call::utils::Set<ink::env::call::Call<ink::env::DefaultEnvironment>>,
+        ink::env::call::utils::Set<ink::env::call::ExecutionInput<Args>>,
+        ink::env::call::utils::Set<ink::env::call::utils::ReturnType<Result<(), Error>>>,
+    >,
+) -> Result<(), Error>
+where
+    Args: ink::scale::Encode + Clone + Send + Sync,
+    BackendError<Client>: Debug,
+{
+    let outcome = client
+        .call(signer, message)
+        .dry_run()
+        .await
+        .expect("dry run reaches the contract")
+        .return_value();
+    if outcome.is_ok() {
+        client
+            .call(signer, message)
+            .submit()
+            .await
+            .expect("a call whose dry run succeeded is accepted")
+            .return_value()
+    } else {
+        outcome
+    }
+}
+
+#[ink_e2e::test(backend(runtime_only))]
+async fn grant_check_across_contracts_and_revoke<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let (_, mut registry, caller) = deploy(&mut client).await;
+    let (bob, charlie) = (id(&ink_e2e::bob()), id(&ink_e2e::charlie()));
+
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, charlie, Purpose::Payment, None).await,
+        Ok(false)
+    );
+    grant(
+        &mut client,
+        &mut registry,
+        &ink_e2e::bob(),
+        bob,
+        charlie,
+        Purpose::Payment,
+        None,
+    )
+    .await
+    .expect("bob grants charlie payment consent");
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, charlie, Purpose::Payment, None).await,
+        Ok(true)
+    );
+    // Exact purpose and context.
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
+        Ok(false)
+    );
+    assert_eq!(
+        check_via_contract(
+            &mut client,
+            &caller,
+            bob,
+            charlie,
+            Purpose::Payment,
+            Some(hash(1))
+        )
+        .await,
+        Ok(false)
+    );
+    let listed = client
+        .call(&ink_e2e::bob(), &registry.active_grants(bob))
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].grantee, charlie);
+    assert_eq!(listed[0].grant.expires_at, Some(FAR_FUTURE));
+
+    // Only the patient (or a delegate) revokes; then it takes effect at once.
+    assert_eq!(
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::charlie(),
+            &registry.revoke_consent(bob, charlie, Purpose::Payment)
+        )
+        .await,
+        Err(Error::NotPatientOrDelegate)
+    );
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::bob(),
+        &registry.revoke_consent(bob, charlie, Purpose::Payment),
+    )
+    .await
+    .expect("bob revokes");
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, charlie, Purpose::Payment, None).await,
+        Ok(false)
+    );
+    assert_eq!(
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::bob(),
+            &registry.revoke_consent(bob, charlie, Purpose::Payment)
+        )
+        .await,
+        Err(Error::GrantNotFound)
+    );
+    Ok(())
+}
+
+#[ink_e2e::test(backend(runtime_only))]
+async fn research_consent_follows_protocol_version_and_expiry<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let (_, mut registry, caller) = deploy(&mut client).await;
+    let (bob, dave) = (id(&ink_e2e::bob()), id(&ink_e2e::dave()));
+    let (v1, v2) = (Some(hash(1)), Some(hash(2)));
+
+    grant(
+        &mut client,
+        &mut registry,
+        &ink_e2e::bob(),
+        bob,
+        dave,
+        Purpose::Research,
+        v1,
+    )
+    .await
+    .expect("research consent for protocol v1");
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v1).await,
+        Ok(true)
+    );
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v2).await,
+        Ok(false),
+        "consent for an older protocol version does not count"
+    );
+    // Re-consent replaces the grant.
+    grant(
+        &mut client,
+        &mut registry,
+        &ink_e2e::bob(),
+        bob,
+        dave,
+        Purpose::Research,
+        v2,
+    )
+    .await
+    .expect("re-consent for protocol v2");
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v2).await,
+        Ok(true)
+    );
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v1).await,
+        Ok(false)
+    );
+
+    // An expiry that has passed is refused, and nothing is stored.
+    let past = registry.grant_consent(
+        bob,
+        dave,
+        Purpose::Treatment,
+        DataClasses::ALL,
+        Some(1),
+        None,
+        hash(0xF0),
+    );
+    assert_eq!(
+        submit_or_refusal(&mut client, &ink_e2e::bob(), &past).await,
+        Err(Error::ExpiryInPast)
+    );
+    let stored = client
+        .call(
+            &ink_e2e::bob(),
+            &registry.grant(bob, dave, Purpose::Treatment),
+        )
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(stored, None);
+    Ok(())
+}
+
+#[ink_e2e::test(backend(runtime_only))]
+async fn delegates_and_guardians_act_for_the_patient<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let (_, mut registry, caller) = deploy(&mut client).await;
+    let (bob, charlie, dave, eve) = (
+        id(&ink_e2e::bob()),
+        id(&ink_e2e::charlie()),
+        id(&ink_e2e::dave()),
+        id(&ink_e2e::eve()),
+    );
+
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::bob(),
+        &registry.appoint_delegate(bob, dave, FAR_FUTURE),
+    )
+    .await
+    .expect("bob appoints dave as proxy");
+    grant(
+        &mut client,
+        &mut registry,
+        &ink_e2e::dave(),
+        bob,
+        charlie,
+        Purpose::Treatment,
+        None,
+    )
+    .await
+    .expect("dave grants for bob");
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
+        Ok(true)
+    );
+    assert_eq!(
+        grant(
+            &mut client,
+            &mut registry,
+            &ink_e2e::eve(),
+            bob,
+            charlie,
+            Purpose::Payment,
+            None
+        )
+        .await,
+        Err(Error::NotPatientOrDelegate)
+    );
+    assert_eq!(
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::dave(),
+            &registry.appoint_delegate(bob, eve, FAR_FUTURE)
+        )
+        .await,
+        Err(Error::DelegatesCannotDelegate)
+    );
+
+    // The admin registers a guardian for a patient who cannot sign.
+    assert_eq!(
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::bob(),
+            &registry.register_guardian(charlie, eve, FAR_FUTURE)
+        )
+        .await,
+        Err(Error::Access(AccessError::NotAdmin))
+    );
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::alice(),
+        &registry.register_guardian(charlie, eve, FAR_FUTURE),
+    )
+    .await
+    .expect("admin registers eve as charlie's guardian");
+    let delegation = client
+        .call(&ink_e2e::alice(), &registry.delegation(charlie, eve))
+        .dry_run()
+        .await?
+        .return_value()
+        .expect("guardianship stored");
+    assert_eq!(delegation.kind, DelegateKind::Guardian);
+    grant(
+        &mut client,
+        &mut registry,
+        &ink_e2e::eve(),
+        charlie,
+        dave,
+        Purpose::Treatment,
+        None,
+    )
+    .await
+    .expect("the guardian grants for charlie");
+
+    // Removing the proxy stops it at once.
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::bob(),
+        &registry.remove_delegate(bob, dave),
+    )
+    .await
+    .expect("bob removes dave");
+    assert_eq!(
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::dave(),
+            &registry.revoke_consent(bob, charlie, Purpose::Treatment)
+        )
+        .await,
+        Err(Error::NotPatientOrDelegate)
+    );
+    Ok(())
+}
+
+#[ink_e2e::test(backend(runtime_only))]
+async fn emergency_access_is_role_gated_time_boxed_and_closable<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let (_, mut registry, caller) = deploy(&mut client).await;
+    let (bob, eve) = (id(&ink_e2e::bob()), id(&ink_e2e::eve()));
+
+    let open = registry.open_emergency_access(bob, 4 * HOUR_MS, hash(0xE1));
+    let refused = client
+        .call(&ink_e2e::eve(), &open)
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(
+        refused,
+        Err(Error::Access(AccessError::MissingRole(
+            Role::EmergencyResponder
+        )))
+    );
+    client
+        .call(
+            &ink_e2e::alice(),
+            &registry.grant_role(Role::EmergencyResponder, eve),
+        )
+        .submit()
+        .await?
+        .return_value()
+        .expect("admin grants the emergency role");
+
+    let too_long = registry.open_emergency_access(bob, 25 * HOUR_MS, hash(0xE1));
+    let refused = client
+        .call(&ink_e2e::eve(), &too_long)
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(refused, Err(Error::InvalidEmergencyWindow));
+
+    let expires_at = client
+        .call(&ink_e2e::eve(), &open)
+        .submit()
+        .await?
+        .return_value()
+        .expect("eve opens break-glass access");
+    let window = client
+        .call(&ink_e2e::bob(), &registry.emergency_access(bob, eve))
+        .dry_run()
+        .await?
+        .return_value()
+        .expect("the patient can read the window");
+    assert_eq!(window.expires_at, expires_at);
+    assert_eq!(window.expires_at - window.opened_at, 4 * HOUR_MS);
+    assert_eq!(window.justification, hash(0xE1));
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, eve, Purpose::Emergency, None).await,
+        Ok(true)
+    );
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, eve, Purpose::Treatment, None).await,
+        Ok(false),
+        "break-glass covers the emergency purpose only"
+    );
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::eve(),
+        &registry.record_access(bob, Purpose::Emergency, None, DataClasses::ALL),
+    )
+    .await
+    .expect("the responder records the access");
+
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::bob(),
+        &registry.close_emergency_access(bob, eve),
+    )
+    .await
+    .expect("the patient closes the window early");
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, eve, Purpose::Emergency, None).await,
+        Ok(false)
+    );
+    Ok(())
+}
+
+#[ink_e2e::test(backend(runtime_only))]
+async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
+    // The code the upgrade will switch to (here the same build; issue 6 swaps builds).
+    let code_hash = ContractsBackend::<ink::env::DefaultEnvironment>::upload(
+        &mut client,
+        "consent_registry",
+        &ink_e2e::alice(),
+    )
+    .submit()
+    .await?
+    .code_hash;
+    let (_, mut registry, caller) = deploy(&mut client).await;
+    let (bob, charlie) = (id(&ink_e2e::bob()), id(&ink_e2e::charlie()));
+    grant(
+        &mut client,
+        &mut registry,
+        &ink_e2e::bob(),
+        bob,
+        charlie,
+        Purpose::Treatment,
+        None,
+    )
+    .await
+    .expect("bob grants");
+
+    let refused = client
+        .call(&ink_e2e::bob(), &registry.pause())
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(refused, Err(AccessError::NotAdmin));
+    client
+        .call(&ink_e2e::alice(), &registry.pause())
+        .submit()
+        .await?
+        .return_value()
+        .expect("admin pauses");
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
+        Ok(false),
+        "a paused registry authorizes nothing"
+    );
+    assert_eq!(
+        grant(
+            &mut client,
+            &mut registry,
+            &ink_e2e::bob(),
+            bob,
+            charlie,
+            Purpose::Payment,
+            None
+        )
+        .await,
+        Err(Error::Access(AccessError::Paused))
+    );
+    client
+        .call(&ink_e2e::alice(), &registry.unpause())
+        .submit()
+        .await?
+        .return_value()
+        .expect("admin unpauses");
+
+    // Upgrade: a stranger is refused; the admin's upgrade keeps every grant.
+    let refused = client
+        .call(&ink_e2e::bob(), &registry.set_code(code_hash))
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(refused, Err(AccessError::NotAdmin));
+    client
+        .call(&ink_e2e::alice(), &registry.set_code(code_hash))
+        .submit()
+        .await?
+        .return_value()
+        .expect("admin upgrades");
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
+        Ok(true),
+        "grants survive the upgrade"
+    );
+
+    // A caller wired to an address without a contract gets an error, not a trap.
+    let orphan = client
+        .instantiate(
+            "consent_caller",
+            &ink_e2e::alice(),
+            &mut ConsentCallerRef::new(AccountId::from([0x42; 32])),
+        )
+        .submit()
+        .await?
+        .call_builder::<ConsentCaller>();
+    assert_eq!(
+        check_via_contract(&mut client, &orphan, bob, charlie, Purpose::Treatment, None).await,
+        Err(CalleeError::CallFailed)
+    );
+    Ok(())
+}
