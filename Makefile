@@ -57,7 +57,7 @@ unit: ## Unit and property tests of every crate
 	cargo test --workspace --exclude e2e-tests
 
 e2e: ## End-to-end tests on ink_e2e's in-process sandbox chain
-	cargo test -p e2e-tests --features e2e-tests
+	cargo test -p e2e-tests --features e2e-tests --tests
 
 gas: setup ## Print the sandbox gas and storage deposit of the contracts' main messages
 	cargo test -p e2e-tests --features e2e-tests --test gas_report -- --nocapture --test-threads 1

@@ -16,7 +16,7 @@ use healthchain_common::{
     CalleeError,
 };
 use ink::primitives::{AccountId, Hash};
-use ink_e2e::{ContractsBackend, E2EBackend, Keypair};
+use ink_e2e::{CallBuilderFinal, ContractsBackend, E2EBackend, Keypair};
 use std::fmt::Debug;
 
 type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -120,12 +120,7 @@ where
 async fn submit_or_refusal<Client: E2EBackend, Args>(
     client: &mut Client,
     signer: &Keypair,
-    message: &ink::env::call::CallBuilder<
-        ink::env::DefaultEnvironment,
-        ink::env::call::utils::Set<ink::env::call::Call<ink::env::DefaultEnvironment>>,
-        ink::env::call::utils::Set<ink::env::call::ExecutionInput<Args>>,
-        ink::env::call::utils::Set<ink::env::call::utils::ReturnType<Result<(), Error>>>,
-    >,
+    message: &CallBuilderFinal<ink::env::DefaultEnvironment, Args, Result<(), Error>>,
 ) -> Result<(), Error>
 where
     Args: ink::scale::Encode + Clone + Send + Sync,

@@ -32,7 +32,7 @@ pub mod consent;
 pub mod merkle;
 pub mod provenance;
 #[cfg(feature = "std")]
-pub mod testing;
+pub mod unit_test;
 
 pub use ink::primitives::{AccountId, Hash};
 

@@ -4,7 +4,7 @@ use crate::{consent_registry::*, data::*};
 use healthchain_common::{
     access::{AccessControlled, AccessError, AdminTransferred, Paused, Role, RoleGranted},
     consent::{ConsentCheck, DataClasses, Purpose},
-    testing::{event_count, events_of, last_event, topic},
+    unit_test::{event_count, events_of, last_event, topic},
 };
 use ink::{
     env::{test, DefaultEnvironment as Env},

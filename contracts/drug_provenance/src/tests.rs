@@ -6,7 +6,7 @@ use healthchain_common::{
     access::{AccessControlled, AccessError, Role},
     merkle::{self, hash_leaf, Digest},
     provenance::ProvenanceCheck,
-    testing::{event_count, last_event, topic},
+    unit_test::{event_count, last_event, topic},
 };
 use ink::{
     env::{test, DefaultEnvironment as Env},

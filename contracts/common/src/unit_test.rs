@@ -1,4 +1,6 @@
 //! Helpers for the contracts' unit tests on ink!'s off-chain environment (std only).
+//! A helper that cannot find what the test expects panics: that is how the test fails.
+#![allow(clippy::expect_used)]
 
 use ink::{
     env::{test, Event},
