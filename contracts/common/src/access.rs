@@ -75,16 +75,12 @@ impl RoleSet {
     pub const EMPTY: RoleSet = RoleSet(0);
 
     /// The set of the given roles.
-    pub const fn of(roles: &[Role]) -> RoleSet {
+    pub const fn of(mut roles: &[Role]) -> RoleSet {
         let mut bits = 0u32;
-        let mut i = 0;
-        while i < roles.len() {
-            // `i < len` was just checked; const fns cannot use iterators.
-            #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-            {
-                bits |= roles[i].bit();
-                i += 1;
-            }
+        // const fns cannot use iterators; a slice pattern walks the list without indexing.
+        while let [first, rest @ ..] = roles {
+            bits |= first.bit();
+            roles = rest;
         }
         RoleSet(bits)
     }
