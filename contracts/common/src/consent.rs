@@ -4,8 +4,7 @@
 //! *classes*, a *period* (here: an optional expiry), and a context (for research, the
 //! hash of the trial protocol version the participant consented to).
 
-use crate::{callee_outcome, AccountId, CalleeError, Hash};
-use ink::env::DefaultEnvironment;
+use crate::{AccountId, CalleeError, Hash};
 
 /// Why a grantee wants to use a patient's data (HL7 v3 PurposeOfUse).
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -118,6 +117,7 @@ pub trait ConsentCheck {
 
 /// Asks the consent registry at `registry` whether `grantee` may use `patient`'s data for
 /// `purpose` in `context`, through the [`ConsentCheck`] trait.
+#[cfg(not(feature = "test-doubles"))]
 pub fn query_consent(
     registry: AccountId,
     patient: AccountId,
@@ -125,7 +125,8 @@ pub fn query_consent(
     purpose: Purpose,
     context: Option<Hash>,
 ) -> Result<bool, CalleeError> {
-    use ink::codegen::TraitCallBuilder;
+    use crate::callee_outcome;
+    use ink::{codegen::TraitCallBuilder, env::DefaultEnvironment};
     let consent: ink::contract_ref!(ConsentCheck, DefaultEnvironment) = registry.into();
     callee_outcome(
         consent
@@ -133,6 +134,19 @@ pub fn query_consent(
             .is_authorized(patient, grantee, purpose, context)
             .try_invoke(),
     )
+}
+
+/// Unit-test stand-in: answers from [`crate::test_doubles`] (ink!'s off-chain environment
+/// cannot call contracts).
+#[cfg(feature = "test-doubles")]
+pub fn query_consent(
+    registry: AccountId,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+    context: Option<Hash>,
+) -> Result<bool, CalleeError> {
+    crate::test_doubles::consent_answer(registry, patient, grantee, purpose, context)
 }
 
 #[cfg(test)]

@@ -10,6 +10,9 @@
 //!   drug_provenance who dispensed a unit to whom, and whether its lot is still good.
 //! - [`merkle`]: the one Merkle tree of the suite (RFC 6962 shape, BLAKE2b-256, 0x00 leaf
 //!   and 0x01 node prefixes), verified on chain and built off chain with the same code.
+//! - `test_doubles` (feature `test-doubles`, for the unit tests of calling contracts only):
+//!   in-memory answers for the consent and provenance queries, because ink!'s off-chain
+//!   test environment cannot call another contract.
 //!
 //! The crate is `no_std` and holds no protected health information: only accounts,
 //! codes and 32-byte hashes.
@@ -31,6 +34,8 @@ pub mod access;
 pub mod consent;
 pub mod merkle;
 pub mod provenance;
+#[cfg(feature = "test-doubles")]
+pub mod test_doubles;
 #[cfg(feature = "std")]
 pub mod unit_test;
 
@@ -52,6 +57,7 @@ pub enum CalleeError {
 }
 
 /// The answer of a `try_invoke`d cross-contract call, or why there is none.
+#[cfg_attr(feature = "test-doubles", allow(dead_code))]
 pub(crate) fn callee_outcome<T>(
     result: Result<ink::MessageResult<T>, ink::env::Error>,
 ) -> Result<T, CalleeError> {

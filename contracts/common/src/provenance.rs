@@ -1,7 +1,7 @@
 //! How claim_settlement asks drug_provenance about a dispensed unit.
 
-use crate::{callee_outcome, AccountId, CalleeError, Timestamp};
-use ink::{env::DefaultEnvironment, prelude::vec::Vec};
+use crate::{AccountId, CalleeError, Timestamp};
+use ink::prelude::vec::Vec;
 
 /// A dispensed unit as the provenance contract reports it to a payer.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -29,13 +29,15 @@ pub trait ProvenanceCheck {
 }
 
 /// Asks the provenance contract at `provenance` about a unit, through [`ProvenanceCheck`].
+#[cfg(not(feature = "test-doubles"))]
 pub fn query_dispensed_unit(
     provenance: AccountId,
     gtin: u64,
     lot: Vec<u8>,
     serial: Vec<u8>,
 ) -> Result<Option<DispensedUnit>, CalleeError> {
-    use ink::codegen::TraitCallBuilder;
+    use crate::callee_outcome;
+    use ink::{codegen::TraitCallBuilder, env::DefaultEnvironment};
     let contract: ink::contract_ref!(ProvenanceCheck, DefaultEnvironment) = provenance.into();
     callee_outcome(
         contract
@@ -43,4 +45,16 @@ pub fn query_dispensed_unit(
             .dispensed_unit(gtin, lot, serial)
             .try_invoke(),
     )
+}
+
+/// Unit-test stand-in: answers from [`crate::test_doubles`] (ink!'s off-chain environment
+/// cannot call contracts).
+#[cfg(feature = "test-doubles")]
+pub fn query_dispensed_unit(
+    provenance: AccountId,
+    gtin: u64,
+    lot: Vec<u8>,
+    serial: Vec<u8>,
+) -> Result<Option<DispensedUnit>, CalleeError> {
+    crate::test_doubles::dispensed_answer(provenance, gtin, &lot, &serial)
 }

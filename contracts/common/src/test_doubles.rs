@@ -1,0 +1,104 @@
+//! In-memory stand-ins for the consent registry and drug_provenance, for the unit tests of
+//! the contracts that call them (std and the `test-doubles` feature only).
+//!
+//! ink!'s off-chain test environment cannot make cross-contract calls, so with this feature
+//! [`crate::consent::query_consent`] and [`crate::provenance::query_dispensed_unit`] answer
+//! from the thread-local records kept here instead of calling a contract. Contracts enable
+//! the feature in their `[dev-dependencies]` only: `cargo contract build` and the e2e tests
+//! never see it, and the e2e tests check the same paths against the real contracts.
+//! `cargo test` runs every test on its own thread, so tests do not see each other's records.
+
+use crate::{consent::Purpose, provenance::DispensedUnit, AccountId, CalleeError, Hash};
+use std::cell::RefCell;
+
+type ConsentKey = (AccountId, AccountId, AccountId, Purpose, Option<Hash>);
+type UnitKey = (AccountId, u64, Vec<u8>, Vec<u8>);
+
+thread_local! {
+    static CONSENTS: RefCell<Vec<ConsentKey>> = const { RefCell::new(Vec::new()) };
+    static DISPENSED: RefCell<Vec<(UnitKey, DispensedUnit)>> = const { RefCell::new(Vec::new()) };
+    static FAILING: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records that `patient` authorised `grantee` for `purpose` in `context` at the registry
+/// `registry`.
+pub fn grant_consent(
+    registry: AccountId,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+    context: Option<Hash>,
+) {
+    CONSENTS.with(|c| {
+        c.borrow_mut()
+            .push((registry, patient, grantee, purpose, context))
+    });
+}
+
+/// Removes every consent of `patient` to `grantee` for `purpose` at `registry`.
+pub fn revoke_consent(
+    registry: AccountId,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+) {
+    CONSENTS.with(|c| {
+        c.borrow_mut()
+            .retain(|k| !(k.0 == registry && k.1 == patient && k.2 == grantee && k.3 == purpose))
+    });
+}
+
+/// Records what the provenance contract at `provenance` says of a dispensed unit.
+pub fn record_dispensed(
+    provenance: AccountId,
+    gtin: u64,
+    lot: &[u8],
+    serial: &[u8],
+    unit: DispensedUnit,
+) {
+    DISPENSED.with(|d| {
+        d.borrow_mut()
+            .push(((provenance, gtin, lot.to_vec(), serial.to_vec()), unit))
+    });
+}
+
+/// Makes every call to the contract at `callee` fail, as a trapped or missing callee does.
+pub fn fail_calls_to(callee: AccountId) {
+    FAILING.with(|f| f.borrow_mut().push(callee));
+}
+
+fn failing(callee: AccountId) -> bool {
+    FAILING.with(|f| f.borrow().contains(&callee))
+}
+
+pub(crate) fn consent_answer(
+    registry: AccountId,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+    context: Option<Hash>,
+) -> Result<bool, CalleeError> {
+    if failing(registry) {
+        return Err(CalleeError::CallFailed);
+    }
+    let key = (registry, patient, grantee, purpose, context);
+    Ok(CONSENTS.with(|c| c.borrow().contains(&key)))
+}
+
+pub(crate) fn dispensed_answer(
+    provenance: AccountId,
+    gtin: u64,
+    lot: &[u8],
+    serial: &[u8],
+) -> Result<Option<DispensedUnit>, CalleeError> {
+    if failing(provenance) {
+        return Err(CalleeError::CallFailed);
+    }
+    Ok(DISPENSED.with(|d| {
+        d.borrow()
+            .iter()
+            .rev()
+            .find(|(k, _)| k.0 == provenance && k.1 == gtin && k.2 == lot && k.3 == serial)
+            .map(|(_, unit)| *unit)
+    }))
+}
