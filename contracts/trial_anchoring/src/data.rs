@@ -1,0 +1,456 @@
+//! trial_anchoring's records and rules, apart from the ink! glue so that plain tests and
+//! property tests reach them. Words follow ClinicalTrials.gov, ICH E6 and 21 CFR 312.32.
+
+use healthchain_common::{
+    access::AccessError,
+    merkle::{Digest, ProofError},
+    AccountId, Hash, Timestamp,
+};
+use ink::prelude::vec::Vec;
+
+/// A trial's number in this contract, assigned at registration from 1.
+pub type TrialId = u64;
+
+/// The longest registry id accepted (an NCT number is 11 characters; other registries'
+/// ids, such as EudraCT or ISRCTN, are shorter than this too).
+pub const MAX_REGISTRY_ID_LEN: usize = 64;
+/// Protocol versions a trial may have (registration plus amendments).
+pub const MAX_PROTOCOL_VERSIONS: u32 = 1_000;
+/// When enrolment fails for want of consent, how many earlier protocol versions are asked
+/// about, newest first, to tell "consented to an older protocol" from "no consent".
+pub const OLDER_VERSIONS_CHECKED: u32 = 4;
+/// One day in milliseconds.
+pub const DAY: Timestamp = 24 * 60 * 60 * 1000;
+/// 21 CFR 312.32(c)(1): serious and unexpected suspected adverse reactions are reported
+/// within 15 calendar days of the sponsor becoming aware.
+pub const SERIOUS_UNEXPECTED_DEADLINE: Timestamp = 15 * DAY;
+/// 21 CFR 312.32(c)(2): fatal or life-threatening unexpected ones within 7 days.
+pub const FATAL_OR_LIFE_THREATENING_DEADLINE: Timestamp = 7 * DAY;
+
+/// Whether `id` is a registry id as accepted: 1 to 64 printable ASCII characters, no
+/// spaces (such as `NCT01234567`).
+pub fn is_registry_id(id: &[u8]) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_REGISTRY_ID_LEN
+        && id.iter().all(|c| (0x21..=0x7E).contains(c))
+}
+
+/// The key under which a registry id is unique: BLAKE2b-256 of the id in upper case, so
+/// that `nct01234567` and `NCT01234567` are the same trial.
+pub fn registry_key(id: &[u8]) -> Digest {
+    let upper: Vec<u8> = id.iter().map(u8::to_ascii_uppercase).collect();
+    let mut output = [0u8; 32];
+    ink::env::hash_bytes::<ink::env::hash::Blake2x256>(&upper, &mut output);
+    output
+}
+
+/// Whether a hash argument is all zeros, which never names a real document.
+pub fn is_zero(hash: &[u8]) -> bool {
+    hash.iter().all(|b| *b == 0)
+}
+
+/// What a delegate does for a trial.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrialDelegateRole {
+    /// Anchors data batches and reports adverse events.
+    DataManager,
+    /// An investigator site: enrols and withdraws participants, reports adverse events.
+    Site,
+}
+
+/// ICH E2A seriousness of an adverse event.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seriousness {
+    /// Not serious.
+    NonSerious,
+    /// Serious (hospitalisation, disability, congenital anomaly, ...).
+    Serious,
+    /// Life-threatening.
+    LifeThreatening,
+    /// Fatal.
+    Fatal,
+}
+
+/// Whether the event is listed in the investigator's brochure (ICH E2A expectedness).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expectedness {
+    /// Listed: consistent with the known risk information.
+    Expected,
+    /// Not listed, or more severe than listed.
+    Unexpected,
+}
+
+/// The latest time an adverse event of this kind may be reported when the sponsor became
+/// aware of it at `aware_at`; `None` when no expedited report is required (21 CFR 312.32:
+/// 7 days for fatal or life-threatening unexpected events, 15 for other serious
+/// unexpected ones).
+pub fn expedited_report_deadline(
+    seriousness: Seriousness,
+    expectedness: Expectedness,
+    aware_at: Timestamp,
+) -> Option<Timestamp> {
+    let window = match (seriousness, expectedness) {
+        (_, Expectedness::Expected) | (Seriousness::NonSerious, _) => return None,
+        (Seriousness::Serious, Expectedness::Unexpected) => SERIOUS_UNEXPECTED_DEADLINE,
+        (Seriousness::LifeThreatening | Seriousness::Fatal, Expectedness::Unexpected) => {
+            FATAL_OR_LIFE_THREATENING_DEADLINE
+        }
+    };
+    Some(aware_at.saturating_add(window))
+}
+
+/// Whether a report at `reported_at` misses `deadline`.
+pub fn is_late(deadline: Option<Timestamp>, reported_at: Timestamp) -> bool {
+    deadline.is_some_and(|deadline| reported_at > deadline)
+}
+
+/// A registered trial.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trial {
+    pub sponsor: AccountId,
+    /// The registry id as given (such as `NCT01234567`).
+    pub registry_id: Vec<u8>,
+    pub registered_at: Timestamp,
+    /// The current protocol version, from 1.
+    pub protocol_version: u32,
+    /// Hash of the current protocol document: research consent must name it as context.
+    pub protocol_hash: Hash,
+    /// Hash of the statistical analysis plan.
+    pub analysis_plan_hash: Hash,
+    /// Merkle root of the pre-registered outcome measures.
+    pub outcomes_root: Digest,
+    pub planned_enrolment: u32,
+    /// Participants enrolled so far (withdrawn ones included).
+    pub enrolled: u32,
+    /// Data batches anchored so far; batch numbers run from 1 to this.
+    pub batches: u32,
+    /// Adverse events reported so far; their numbers run from 1 to this.
+    pub adverse_events: u32,
+    /// When the database was frozen (locked); no anchoring or enrolment after.
+    pub frozen_at: Option<Timestamp>,
+    pub results: Option<Results>,
+}
+
+/// One version of a trial's protocol.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProtocolVersion {
+    pub protocol_hash: Hash,
+    /// Hash of the amendment's rationale; `None` for the registered version 1.
+    pub reason_hash: Option<Hash>,
+    pub effective_at: Timestamp,
+}
+
+/// A participant's enrolment.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enrolment {
+    pub enrolled_at: Timestamp,
+    pub enrolled_by: AccountId,
+    /// The protocol version the participant consented to when enrolled.
+    pub protocol_version: u32,
+    pub withdrawn_at: Option<Timestamp>,
+}
+
+/// Whether a participant counts for the trial right now, answered live.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParticipantStatus {
+    /// Enrolled, not withdrawn, with research consent for the current protocol.
+    Active,
+    /// Never enrolled in this trial.
+    NotEnrolled,
+    /// Withdrew, or was withdrawn by the site.
+    Withdrawn,
+    /// The consent registry has no research consent for the current protocol version
+    /// (revoked, expired, or given for an older version): re-consent is needed.
+    ConsentNotCurrent,
+    /// The consent registry could not be asked; the participant does not count meanwhile.
+    ConsentUnverifiable,
+}
+
+/// A data batch anchored as a Merkle root.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batch {
+    pub root: Digest,
+    pub leaf_count: u64,
+    /// Hash of where the data lives (a URI or a storage manifest).
+    pub location_hash: Hash,
+    pub anchored_at: Timestamp,
+    pub anchored_by: AccountId,
+}
+
+/// A reported adverse event.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdverseEvent {
+    pub participant: AccountId,
+    pub seriousness: Seriousness,
+    pub expectedness: Expectedness,
+    pub onset_at: Timestamp,
+    /// When the sponsor became aware: the reporting clock starts here.
+    pub aware_at: Timestamp,
+    pub reported_at: Timestamp,
+    pub reported_by: AccountId,
+    /// Hash of the report (such as a CIOMS I form or an E2B(R3) message).
+    pub event_hash: Hash,
+    /// The expedited reporting deadline, if one applies.
+    pub deadline: Option<Timestamp>,
+    /// Reported after the deadline.
+    pub late: bool,
+}
+
+/// The anchored results of a trial.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Results {
+    pub results_hash: Hash,
+    /// Merkle root of the outcome measures actually reported.
+    pub reported_outcomes_root: Digest,
+    /// The reported outcomes differ from the pre-registered ones (outcome switching).
+    pub outcome_changed: bool,
+    /// Hash of the justification, required when the outcomes changed.
+    pub justification_hash: Option<Hash>,
+    pub anchored_at: Timestamp,
+}
+
+/// Checks results against the pre-registered outcomes; returns whether they changed.
+pub fn check_outcomes(
+    pre_registered: &Digest,
+    reported: &Digest,
+    justification_hash: Option<Hash>,
+) -> Result<bool, Error> {
+    if is_zero(reported) {
+        return Err(Error::ZeroHash);
+    }
+    if justification_hash.is_some_and(|h| is_zero(h.as_ref())) {
+        return Err(Error::ZeroHash);
+    }
+    let changed = pre_registered != reported;
+    if changed && justification_hash.is_none() {
+        return Err(Error::OutcomeChangeUnjustified);
+    }
+    Ok(changed)
+}
+
+/// Checks an adverse event's timeline at `now`: onset, then awareness, then the report.
+pub fn check_timeline(
+    onset_at: Timestamp,
+    aware_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), Error> {
+    if onset_at > aware_at || aware_at > now {
+        return Err(Error::InvalidTimeline);
+    }
+    Ok(())
+}
+
+/// Errors of trial_anchoring: one variant per reason, nothing changed when returned.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Error {
+    /// An admin, role or pause check failed.
+    Access(AccessError),
+    /// The registry id is empty, longer than 64 characters or not printable ASCII.
+    InvalidRegistryId,
+    /// A trial with that registry id is already registered.
+    DuplicateRegistryId,
+    /// A hash or Merkle root argument is all zeros.
+    ZeroHash,
+    /// The planned enrolment is zero.
+    ZeroPlannedEnrolment,
+    /// No trial with that id.
+    UnknownTrial,
+    /// Only the trial's sponsor may do this.
+    NotTrialSponsor,
+    /// The caller is neither the trial's sponsor nor a delegate allowed to do this.
+    NotSponsorOrDelegate,
+    /// The sponsor cannot be its own delegate.
+    DelegateIsSponsor,
+    /// The account is not a delegate of the trial.
+    UnknownDelegate,
+    /// The amendment's protocol hash is the current one.
+    ProtocolUnchanged,
+    /// The trial has reached its maximum number of protocol versions.
+    TooManyProtocolVersions,
+    /// The database is frozen: no more enrolment, amendments or anchoring.
+    DatabaseFrozen,
+    /// Results need a frozen database.
+    DatabaseNotFrozen,
+    /// The trial's results are already anchored.
+    ResultsAlreadyAnchored,
+    /// The reported outcomes differ from the pre-registered ones and no justification
+    /// hash was given.
+    OutcomeChangeUnjustified,
+    /// The participant is already enrolled in the trial.
+    AlreadyEnrolled,
+    /// The participant is not enrolled in the trial.
+    NotEnrolled,
+    /// The participant has already withdrawn.
+    AlreadyWithdrawn,
+    /// Only the participant, the sponsor or a site may withdraw a participant.
+    NotParticipantOrSite,
+    /// Enrolment has reached the planned number.
+    EnrolmentFull,
+    /// The participant has not authorised the sponsor for research under the current
+    /// protocol (no consent, revoked or expired).
+    ConsentMissing,
+    /// The participant's research consent names an older protocol version: re-consent.
+    ConsentForOlderProtocol,
+    /// The consent registry could not be asked (missing, trapped or out of gas).
+    ConsentRegistryUnavailable,
+    /// A batch's leaf count is zero.
+    ZeroLeafCount,
+    /// No batch with that number in the trial.
+    UnknownBatch,
+    /// The Merkle proof has more than 32 hashes.
+    ProofTooLong,
+    /// The leaf index is not below the batch's leaf count.
+    LeafIndexOutOfRange,
+    /// Onset after awareness, or awareness in the future.
+    InvalidTimeline,
+    /// A counter overflowed.
+    Overflow,
+}
+
+impl From<AccessError> for Error {
+    fn from(error: AccessError) -> Self {
+        Error::Access(error)
+    }
+}
+
+impl From<ProofError> for Error {
+    fn from(error: ProofError) -> Self {
+        match error {
+            ProofError::ProofTooLong => Error::ProofTooLong,
+            ProofError::IndexOutOfRange => Error::LeafIndexOutOfRange,
+        }
+    }
+}
+
+/// `counter + 1`, or [`Error::Overflow`].
+pub fn next<T: Into<u64> + TryFrom<u64>>(counter: T) -> Result<T, Error> {
+    let value: u64 = counter.into();
+    value
+        .checked_add(1)
+        .and_then(|v| T::try_from(v).ok())
+        .ok_or(Error::Overflow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const AWARE: Timestamp = 1_700_000_000_000;
+
+    #[test]
+    fn registry_ids() {
+        assert!(is_registry_id(b"NCT01234567"));
+        assert!(is_registry_id(b"2019-001234-56"));
+        assert!(!is_registry_id(b""));
+        assert!(!is_registry_id(b"NCT 01234567"));
+        assert!(!is_registry_id(&[b'N'; 65]));
+        assert!(is_registry_id(&[b'N'; 64]));
+        assert_eq!(registry_key(b"nct01234567"), registry_key(b"NCT01234567"));
+        assert_ne!(registry_key(b"NCT01234567"), registry_key(b"NCT01234568"));
+    }
+
+    #[test]
+    fn deadlines_follow_21_cfr_312_32() {
+        use Expectedness::*;
+        use Seriousness::*;
+        assert_eq!(
+            expedited_report_deadline(NonSerious, Unexpected, AWARE),
+            None
+        );
+        assert_eq!(expedited_report_deadline(Serious, Expected, AWARE), None);
+        assert_eq!(expedited_report_deadline(Fatal, Expected, AWARE), None);
+        assert_eq!(
+            expedited_report_deadline(Serious, Unexpected, AWARE),
+            Some(AWARE + 15 * DAY)
+        );
+        assert_eq!(
+            expedited_report_deadline(LifeThreatening, Unexpected, AWARE),
+            Some(AWARE + 7 * DAY)
+        );
+        assert_eq!(
+            expedited_report_deadline(Fatal, Unexpected, AWARE),
+            Some(AWARE + 7 * DAY)
+        );
+        let deadline = Some(AWARE + 7 * DAY);
+        assert!(!is_late(deadline, AWARE + 7 * DAY));
+        assert!(is_late(deadline, AWARE + 7 * DAY + 1));
+        assert!(!is_late(None, u64::MAX));
+        assert_eq!(
+            expedited_report_deadline(Fatal, Unexpected, u64::MAX),
+            Some(u64::MAX)
+        );
+    }
+
+    #[test]
+    fn outcome_changes_need_a_justification() {
+        let registered = [1u8; 32];
+        assert_eq!(check_outcomes(&registered, &registered, None), Ok(false));
+        assert_eq!(
+            check_outcomes(&registered, &[2u8; 32], None),
+            Err(Error::OutcomeChangeUnjustified)
+        );
+        let why = Some(Hash::from([3u8; 32]));
+        assert_eq!(check_outcomes(&registered, &[2u8; 32], why), Ok(true));
+        assert_eq!(
+            check_outcomes(&registered, &[0u8; 32], why),
+            Err(Error::ZeroHash)
+        );
+        assert_eq!(
+            check_outcomes(&registered, &[2u8; 32], Some(Hash::from([0u8; 32]))),
+            Err(Error::ZeroHash)
+        );
+    }
+
+    #[test]
+    fn timelines() {
+        assert_eq!(check_timeline(1, 2, 3), Ok(()));
+        assert_eq!(check_timeline(2, 2, 2), Ok(()));
+        assert_eq!(check_timeline(3, 2, 3), Err(Error::InvalidTimeline));
+        assert_eq!(check_timeline(1, 4, 3), Err(Error::InvalidTimeline));
+    }
+
+    #[test]
+    fn counters_refuse_to_wrap() {
+        assert_eq!(next(1u32), Ok(2));
+        assert_eq!(next(u32::MAX), Err(Error::Overflow));
+        assert_eq!(next(u64::MAX), Err(Error::Overflow));
+    }
+
+    proptest! {
+        /// A report is late exactly when it comes after awareness plus the window.
+        #[test]
+        fn lateness_is_the_window(
+            aware in 0u64..u64::MAX / 2,
+            delay in 0u64..40 * DAY,
+            fatal in any::<bool>(),
+        ) {
+            let seriousness = if fatal { Seriousness::Fatal } else { Seriousness::Serious };
+            let window = if fatal { 7 * DAY } else { 15 * DAY };
+            let deadline = expedited_report_deadline(seriousness, Expectedness::Unexpected, aware);
+            prop_assert_eq!(is_late(deadline, aware + delay), delay > window);
+            let expected = expedited_report_deadline(seriousness, Expectedness::Expected, aware);
+            prop_assert!(!is_late(expected, aware + delay));
+        }
+    }
+}

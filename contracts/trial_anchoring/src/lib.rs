@@ -1,0 +1,905 @@
+//! # trial_anchoring
+//!
+//! Clinical trials kept honest in public. A sponsor registers a trial before enrolling
+//! anyone: its registry id (such as an NCT number), the protocol hash, the statistical
+//! analysis plan hash and the Merkle root of the pre-registered outcome measures. Each
+//! amendment adds a protocol version, and research consent tied to an older version no
+//! longer counts: enrolment and the live participant status ask the consent registry,
+//! through the shared `ConsentCheck` trait, for research consent to the sponsor in the
+//! context of the current protocol hash. Data managers anchor data batches as Merkle roots
+//! that anyone can check an inclusion proof against, on chain here or off chain with the
+//! same shared Merkle code. Adverse events carry onset, awareness and report times, and
+//! serious unexpected ones reported after the 7- and 15-day deadlines of 21 CFR 312.32 are
+//! recorded as late. Freezing the database stops anchoring; results are anchored against
+//! the pre-registered outcomes, and a changed outcome set is flagged and must be justified.
+//!
+//! No protected health information: participants are pseudonymous accounts, protocols,
+//! data and reports appear only as hashes.
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+// Contract code never traps on input: no unchecked arithmetic, unwrap, expect or indexing.
+// (`clippy::panic` cannot be denied: ink!'s generated wasm dispatch contains `panic!`.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::arithmetic_side_effects,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing
+    )
+)]
+// Trial messages take the fields of the record they create, as Contracts UI shows them.
+#![allow(clippy::too_many_arguments)]
+
+pub mod data;
+
+#[ink::contract]
+pub mod trial_anchoring {
+    use crate::data::{
+        check_outcomes, check_timeline, expedited_report_deadline, is_late, is_registry_id,
+        is_zero, next, registry_key, AdverseEvent, Batch, Enrolment, Error, Expectedness,
+        ParticipantStatus, ProtocolVersion, Results, Seriousness, Trial, TrialDelegateRole,
+        TrialId, MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED,
+    };
+    use healthchain_common::{
+        access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
+        consent::{query_consent, Purpose},
+        merkle::{verify_proof, Digest},
+    };
+    use ink::{prelude::vec::Vec, storage::Mapping};
+
+    /// A sponsor registered a trial (protocol version 1).
+    #[ink(event)]
+    pub struct TrialRegistered {
+        #[ink(topic)]
+        pub trial: TrialId,
+        #[ink(topic)]
+        pub sponsor: AccountId,
+        pub registry_id: Vec<u8>,
+        pub protocol_hash: Hash,
+        pub analysis_plan_hash: Hash,
+        pub outcomes_root: Digest,
+        pub planned_enrolment: u32,
+    }
+
+    /// The sponsor named (or re-named) a delegate for the trial.
+    #[ink(event)]
+    pub struct DelegateNamed {
+        #[ink(topic)]
+        pub trial: TrialId,
+        #[ink(topic)]
+        pub delegate: AccountId,
+        pub role: TrialDelegateRole,
+    }
+
+    /// The sponsor removed a delegate of the trial.
+    #[ink(event)]
+    pub struct DelegateRemoved {
+        #[ink(topic)]
+        pub trial: TrialId,
+        #[ink(topic)]
+        pub delegate: AccountId,
+    }
+
+    /// The protocol was amended: consent for older versions no longer counts.
+    #[ink(event)]
+    pub struct ProtocolAmended {
+        #[ink(topic)]
+        pub trial: TrialId,
+        pub version: u32,
+        pub protocol_hash: Hash,
+        pub reason_hash: Hash,
+    }
+
+    /// A participant was enrolled under the current protocol version.
+    #[ink(event)]
+    pub struct ParticipantEnrolled {
+        #[ink(topic)]
+        pub trial: TrialId,
+        #[ink(topic)]
+        pub participant: AccountId,
+        pub protocol_version: u32,
+        pub enrolled_by: AccountId,
+    }
+
+    /// A participant withdrew, or was withdrawn by the sponsor or a site.
+    #[ink(event)]
+    pub struct ParticipantWithdrawn {
+        #[ink(topic)]
+        pub trial: TrialId,
+        #[ink(topic)]
+        pub participant: AccountId,
+        pub by: AccountId,
+    }
+
+    /// A data batch was anchored.
+    #[ink(event)]
+    pub struct BatchAnchored {
+        #[ink(topic)]
+        pub trial: TrialId,
+        pub batch: u32,
+        pub root: Digest,
+        pub leaf_count: u64,
+        pub location_hash: Hash,
+        pub anchored_by: AccountId,
+    }
+
+    /// An adverse event was reported; `late` when an expedited deadline was missed.
+    #[ink(event)]
+    pub struct AdverseEventReported {
+        #[ink(topic)]
+        pub trial: TrialId,
+        #[ink(topic)]
+        pub participant: AccountId,
+        pub number: u32,
+        pub seriousness: Seriousness,
+        pub expectedness: Expectedness,
+        pub onset_at: Timestamp,
+        pub aware_at: Timestamp,
+        pub reported_at: Timestamp,
+        pub deadline: Option<Timestamp>,
+        pub late: bool,
+        pub event_hash: Hash,
+    }
+
+    /// The database was frozen (locked): no more anchoring.
+    #[ink(event)]
+    pub struct DatabaseFrozen {
+        #[ink(topic)]
+        pub trial: TrialId,
+        pub batches: u32,
+        pub enrolled: u32,
+    }
+
+    /// Results were anchored; `outcome_changed` makes outcome switching visible.
+    #[ink(event)]
+    pub struct ResultsAnchored {
+        #[ink(topic)]
+        pub trial: TrialId,
+        pub results_hash: Hash,
+        pub reported_outcomes_root: Digest,
+        pub outcome_changed: bool,
+        pub justification_hash: Option<Hash>,
+    }
+
+    /// The admin pointed the contract at another consent registry.
+    #[ink(event)]
+    pub struct ConsentRegistryChanged {
+        pub previous: AccountId,
+        pub new: AccountId,
+    }
+
+    /// Trials, their protocol versions, participants, data batches, adverse events and
+    /// results.
+    #[ink(storage)]
+    pub struct TrialAnchoring {
+        access: AccessControl,
+        /// The consent registry asked about research consent.
+        consent_registry: AccountId,
+        trials: Mapping<TrialId, Trial>,
+        /// Registry id key (see `registry_key`) to trial.
+        by_registry_id: Mapping<Digest, TrialId>,
+        last_trial: TrialId,
+        protocol_versions: Mapping<(TrialId, u32), ProtocolVersion>,
+        delegates: Mapping<(TrialId, AccountId), TrialDelegateRole>,
+        enrolments: Mapping<(TrialId, AccountId), Enrolment>,
+        batches: Mapping<(TrialId, u32), Batch>,
+        adverse_events: Mapping<(TrialId, u32), AdverseEvent>,
+    }
+
+    impl TrialAnchoring {
+        /// Creates the contract with the caller as admin, asking the consent registry at
+        /// `consent_registry` about research consent. Sponsors are then registered by the
+        /// admin with `grant_role(Sponsor, account)`.
+        #[ink(constructor)]
+        pub fn new(consent_registry: AccountId) -> Self {
+            Self {
+                access: AccessControl::new(
+                    Self::env().caller(),
+                    RoleSet::of(&[Role::Sponsor]),
+                    None,
+                ),
+                consent_registry,
+                trials: Mapping::default(),
+                by_registry_id: Mapping::default(),
+                last_trial: 0,
+                protocol_versions: Mapping::default(),
+                delegates: Mapping::default(),
+                enrolments: Mapping::default(),
+                batches: Mapping::default(),
+                adverse_events: Mapping::default(),
+            }
+        }
+
+        /// The consent registry this contract asks.
+        #[ink(message)]
+        pub fn consent_registry(&self) -> AccountId {
+            self.consent_registry
+        }
+
+        /// Points the contract at another consent registry (after a migration). Admin only.
+        #[ink(message)]
+        pub fn set_consent_registry(&mut self, registry: AccountId) -> Result<(), Error> {
+            self.access.ensure_admin()?;
+            let previous = self.consent_registry;
+            self.consent_registry = registry;
+            self.env().emit_event(ConsentRegistryChanged {
+                previous,
+                new: registry,
+            });
+            Ok(())
+        }
+
+        /// Registers a trial (registered sponsors only) before anyone is enrolled:
+        /// `registry_id` as given by the registry (such as `NCT01234567`; 1 to 64
+        /// printable characters, unique regardless of case), the protocol hash, the
+        /// statistical analysis plan hash, the Merkle root of the pre-registered outcome
+        /// measures and the planned enrolment. Returns the trial id. No hash may be zero.
+        #[ink(message)]
+        pub fn register_trial(
+            &mut self,
+            registry_id: Vec<u8>,
+            protocol_hash: Hash,
+            analysis_plan_hash: Hash,
+            outcomes_root: Digest,
+            planned_enrolment: u32,
+        ) -> Result<TrialId, Error> {
+            self.access.ensure_not_paused()?;
+            let sponsor = self.access.ensure_role(Role::Sponsor)?;
+            if !is_registry_id(&registry_id) {
+                return Err(Error::InvalidRegistryId);
+            }
+            if is_zero(protocol_hash.as_ref())
+                || is_zero(analysis_plan_hash.as_ref())
+                || is_zero(&outcomes_root)
+            {
+                return Err(Error::ZeroHash);
+            }
+            if planned_enrolment == 0 {
+                return Err(Error::ZeroPlannedEnrolment);
+            }
+            let key = registry_key(&registry_id);
+            if self.by_registry_id.contains(key) {
+                return Err(Error::DuplicateRegistryId);
+            }
+            let trial = next(self.last_trial)?;
+            let now = self.env().block_timestamp();
+            self.last_trial = trial;
+            self.by_registry_id.insert(key, &trial);
+            self.protocol_versions.insert(
+                (trial, 1),
+                &ProtocolVersion {
+                    protocol_hash,
+                    reason_hash: None,
+                    effective_at: now,
+                },
+            );
+            self.trials.insert(
+                trial,
+                &Trial {
+                    sponsor,
+                    registry_id: registry_id.clone(),
+                    registered_at: now,
+                    protocol_version: 1,
+                    protocol_hash,
+                    analysis_plan_hash,
+                    outcomes_root,
+                    planned_enrolment,
+                    enrolled: 0,
+                    batches: 0,
+                    adverse_events: 0,
+                    frozen_at: None,
+                    results: None,
+                },
+            );
+            self.env().emit_event(TrialRegistered {
+                trial,
+                sponsor,
+                registry_id,
+                protocol_hash,
+                analysis_plan_hash,
+                outcomes_root,
+                planned_enrolment,
+            });
+            Ok(trial)
+        }
+
+        /// Names `delegate` as a data manager (anchors batches, reports adverse events) or
+        /// a site (enrols and withdraws participants, reports adverse events) of the trial,
+        /// replacing an earlier role. The trial's sponsor only.
+        #[ink(message)]
+        pub fn name_delegate(
+            &mut self,
+            trial: TrialId,
+            delegate: AccountId,
+            role: TrialDelegateRole,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let (_, record) = self.trial_of_sponsor(trial)?;
+            if delegate == record.sponsor {
+                return Err(Error::DelegateIsSponsor);
+            }
+            self.delegates.insert((trial, delegate), &role);
+            self.env().emit_event(DelegateNamed {
+                trial,
+                delegate,
+                role,
+            });
+            Ok(())
+        }
+
+        /// Removes a delegate of the trial. The trial's sponsor only.
+        #[ink(message)]
+        pub fn remove_delegate(
+            &mut self,
+            trial: TrialId,
+            delegate: AccountId,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            self.trial_of_sponsor(trial)?;
+            if self.delegates.take((trial, delegate)).is_none() {
+                return Err(Error::UnknownDelegate);
+            }
+            self.env().emit_event(DelegateRemoved { trial, delegate });
+            Ok(())
+        }
+
+        /// Amends the protocol (the trial's sponsor only, before the database is frozen):
+        /// adds version n+1 with its protocol hash and the hash of the amendment's
+        /// rationale, and returns n+1. From now on only research consent given for the
+        /// new protocol hash counts: participants must re-consent.
+        #[ink(message)]
+        pub fn amend_protocol(
+            &mut self,
+            trial: TrialId,
+            protocol_hash: Hash,
+            reason_hash: Hash,
+        ) -> Result<u32, Error> {
+            self.access.ensure_not_paused()?;
+            let (_, mut record) = self.trial_of_sponsor(trial)?;
+            ensure_open(&record)?;
+            if is_zero(protocol_hash.as_ref()) || is_zero(reason_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            if protocol_hash == record.protocol_hash {
+                return Err(Error::ProtocolUnchanged);
+            }
+            if record.protocol_version >= MAX_PROTOCOL_VERSIONS {
+                return Err(Error::TooManyProtocolVersions);
+            }
+            let version = next(record.protocol_version)?;
+            record.protocol_version = version;
+            record.protocol_hash = protocol_hash;
+            self.protocol_versions.insert(
+                (trial, version),
+                &ProtocolVersion {
+                    protocol_hash,
+                    reason_hash: Some(reason_hash),
+                    effective_at: self.env().block_timestamp(),
+                },
+            );
+            self.trials.insert(trial, &record);
+            self.env().emit_event(ProtocolAmended {
+                trial,
+                version,
+                protocol_hash,
+                reason_hash,
+            });
+            Ok(version)
+        }
+
+        /// Enrols `participant` (the sponsor or a site, before the database is frozen and
+        /// below the planned enrolment). The consent registry must say the participant
+        /// authorised the trial's sponsor for research in the context of the current
+        /// protocol hash; consent for an older version is refused with its own error.
+        #[ink(message)]
+        pub fn enrol(&mut self, trial: TrialId, participant: AccountId) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let mut record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::Site)?;
+            ensure_open(&record)?;
+            if self.enrolments.contains((trial, participant)) {
+                return Err(Error::AlreadyEnrolled);
+            }
+            if record.enrolled >= record.planned_enrolment {
+                return Err(Error::EnrolmentFull);
+            }
+            match self.research_consent(&record, participant, record.protocol_hash) {
+                Ok(true) => {}
+                Ok(false) => return Err(self.why_no_consent(trial, &record, participant)),
+                Err(error) => return Err(error),
+            }
+            record.enrolled = next(record.enrolled)?;
+            let protocol_version = record.protocol_version;
+            self.enrolments.insert(
+                (trial, participant),
+                &Enrolment {
+                    enrolled_at: self.env().block_timestamp(),
+                    enrolled_by: by,
+                    protocol_version,
+                    withdrawn_at: None,
+                },
+            );
+            self.trials.insert(trial, &record);
+            self.env().emit_event(ParticipantEnrolled {
+                trial,
+                participant,
+                protocol_version,
+                enrolled_by: by,
+            });
+            Ok(())
+        }
+
+        /// Withdraws `participant` from the trial: the participant themself, at any time,
+        /// or the sponsor or a site on their behalf. The record stays; the participant is
+        /// no longer active.
+        #[ink(message)]
+        pub fn withdraw(&mut self, trial: TrialId, participant: AccountId) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            let caller = self.env().caller();
+            if caller != participant
+                && self
+                    .ensure_sponsor_or(trial, &record, TrialDelegateRole::Site)
+                    .is_err()
+            {
+                return Err(Error::NotParticipantOrSite);
+            }
+            let mut enrolment = self
+                .enrolments
+                .get((trial, participant))
+                .ok_or(Error::NotEnrolled)?;
+            if enrolment.withdrawn_at.is_some() {
+                return Err(Error::AlreadyWithdrawn);
+            }
+            enrolment.withdrawn_at = Some(self.env().block_timestamp());
+            self.enrolments.insert((trial, participant), &enrolment);
+            self.env().emit_event(ParticipantWithdrawn {
+                trial,
+                participant,
+                by: caller,
+            });
+            Ok(())
+        }
+
+        /// Whether `participant` counts for the trial now, answered live: withdrawn,
+        /// revoked, expired or outdated consent (an older protocol version) makes them
+        /// inactive, and an unreachable consent registry is said as such.
+        #[ink(message)]
+        pub fn participant_status(
+            &self,
+            trial: TrialId,
+            participant: AccountId,
+        ) -> ParticipantStatus {
+            let Some(record) = self.trial(trial) else {
+                return ParticipantStatus::NotEnrolled;
+            };
+            let Some(enrolment) = self.enrolments.get((trial, participant)) else {
+                return ParticipantStatus::NotEnrolled;
+            };
+            if enrolment.withdrawn_at.is_some() {
+                return ParticipantStatus::Withdrawn;
+            }
+            match self.research_consent(&record, participant, record.protocol_hash) {
+                Ok(true) => ParticipantStatus::Active,
+                Ok(false) => ParticipantStatus::ConsentNotCurrent,
+                Err(_) => ParticipantStatus::ConsentUnverifiable,
+            }
+        }
+
+        /// Whether `participant` is enrolled, not withdrawn, and consents to the current
+        /// protocol (see `participant_status`).
+        #[ink(message)]
+        pub fn is_active(&self, trial: TrialId, participant: AccountId) -> bool {
+            self.participant_status(trial, participant) == ParticipantStatus::Active
+        }
+
+        /// The enrolment record of `participant` in the trial.
+        #[ink(message)]
+        pub fn enrolment(&self, trial: TrialId, participant: AccountId) -> Option<Enrolment> {
+            self.enrolments.get((trial, participant))
+        }
+
+        /// Anchors a data batch (the sponsor or a data manager, until the database is
+        /// frozen): the Merkle root of its records (built with `healthchain merkle root`),
+        /// its leaf count and the hash of where the data lives. Returns the batch number,
+        /// counted from 1 per trial.
+        #[ink(message)]
+        pub fn anchor_batch(
+            &mut self,
+            trial: TrialId,
+            root: Digest,
+            leaf_count: u64,
+            location_hash: Hash,
+        ) -> Result<u32, Error> {
+            self.access.ensure_not_paused()?;
+            let mut record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::DataManager)?;
+            ensure_open(&record)?;
+            if is_zero(&root) || is_zero(location_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            if leaf_count == 0 {
+                return Err(Error::ZeroLeafCount);
+            }
+            let batch = next(record.batches)?;
+            record.batches = batch;
+            self.batches.insert(
+                (trial, batch),
+                &Batch {
+                    root,
+                    leaf_count,
+                    location_hash,
+                    anchored_at: self.env().block_timestamp(),
+                    anchored_by: by,
+                },
+            );
+            self.trials.insert(trial, &record);
+            self.env().emit_event(BatchAnchored {
+                trial,
+                batch,
+                root,
+                leaf_count,
+                location_hash,
+                anchored_by: by,
+            });
+            Ok(batch)
+        }
+
+        /// Whether the record with leaf hash `leaf` is at `index` of the anchored batch,
+        /// by the Merkle audit path `proof` (at most 32 hashes; the hashing of the shared
+        /// Merkle code and of `healthchain merkle proof`). Anyone may ask.
+        #[ink(message)]
+        pub fn verify_inclusion(
+            &self,
+            trial: TrialId,
+            batch: u32,
+            leaf: Digest,
+            index: u64,
+            proof: Vec<Digest>,
+        ) -> Result<bool, Error> {
+            if !self.trials.contains(trial) {
+                return Err(Error::UnknownTrial);
+            }
+            let anchored = self
+                .batches
+                .get((trial, batch))
+                .ok_or(Error::UnknownBatch)?;
+            Ok(verify_proof(
+                &anchored.root,
+                &leaf,
+                index,
+                anchored.leaf_count,
+                &proof,
+            )?)
+        }
+
+        /// A data batch of the trial.
+        #[ink(message)]
+        pub fn batch(&self, trial: TrialId, batch: u32) -> Option<Batch> {
+            self.batches.get((trial, batch))
+        }
+
+        /// Reports an adverse event of an enrolled participant (the sponsor, a site or a
+        /// data manager): seriousness, expectedness, onset time, the time the sponsor
+        /// became aware (not before onset, not in the future) and the report's hash.
+        /// Serious unexpected events reported more than 15 days after awareness (7 for
+        /// fatal or life-threatening ones) are recorded and evented as late. Returns the
+        /// event's number, counted from 1 per trial. Allowed after the database freeze:
+        /// safety reporting goes on.
+        #[ink(message)]
+        pub fn report_adverse_event(
+            &mut self,
+            trial: TrialId,
+            participant: AccountId,
+            seriousness: Seriousness,
+            expectedness: Expectedness,
+            onset_at: Timestamp,
+            aware_at: Timestamp,
+            event_hash: Hash,
+        ) -> Result<u32, Error> {
+            self.access.ensure_not_paused()?;
+            let mut record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            let by = self.ensure_trial_actor(trial, &record)?;
+            if !self.enrolments.contains((trial, participant)) {
+                return Err(Error::NotEnrolled);
+            }
+            if is_zero(event_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let now = self.env().block_timestamp();
+            check_timeline(onset_at, aware_at, now)?;
+            let deadline = expedited_report_deadline(seriousness, expectedness, aware_at);
+            let late = is_late(deadline, now);
+            let number = next(record.adverse_events)?;
+            record.adverse_events = number;
+            self.adverse_events.insert(
+                (trial, number),
+                &AdverseEvent {
+                    participant,
+                    seriousness,
+                    expectedness,
+                    onset_at,
+                    aware_at,
+                    reported_at: now,
+                    reported_by: by,
+                    event_hash,
+                    deadline,
+                    late,
+                },
+            );
+            self.trials.insert(trial, &record);
+            self.env().emit_event(AdverseEventReported {
+                trial,
+                participant,
+                number,
+                seriousness,
+                expectedness,
+                onset_at,
+                aware_at,
+                reported_at: now,
+                deadline,
+                late,
+                event_hash,
+            });
+            Ok(number)
+        }
+
+        /// An adverse event of the trial, by number.
+        #[ink(message)]
+        pub fn adverse_event(&self, trial: TrialId, number: u32) -> Option<AdverseEvent> {
+            self.adverse_events.get((trial, number))
+        }
+
+        /// Freezes (locks) the trial's database: no more anchoring, enrolment or
+        /// amendments. The trial's sponsor only; once.
+        #[ink(message)]
+        pub fn freeze_database(&mut self, trial: TrialId) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let (_, mut record) = self.trial_of_sponsor(trial)?;
+            ensure_open(&record)?;
+            record.frozen_at = Some(self.env().block_timestamp());
+            self.trials.insert(trial, &record);
+            self.env().emit_event(DatabaseFrozen {
+                trial,
+                batches: record.batches,
+                enrolled: record.enrolled,
+            });
+            Ok(())
+        }
+
+        /// Anchors the results (the trial's sponsor, after the freeze, once): the results
+        /// hash and the Merkle root of the outcome measures actually reported. When that
+        /// root differs from the pre-registered one the results carry the outcome-change
+        /// flag, and `justification_hash` is required.
+        #[ink(message)]
+        pub fn anchor_results(
+            &mut self,
+            trial: TrialId,
+            results_hash: Hash,
+            reported_outcomes_root: Digest,
+            justification_hash: Option<Hash>,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let (_, mut record) = self.trial_of_sponsor(trial)?;
+            if record.frozen_at.is_none() {
+                return Err(Error::DatabaseNotFrozen);
+            }
+            if record.results.is_some() {
+                return Err(Error::ResultsAlreadyAnchored);
+            }
+            if is_zero(results_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let outcome_changed = check_outcomes(
+                &record.outcomes_root,
+                &reported_outcomes_root,
+                justification_hash,
+            )?;
+            record.results = Some(Results {
+                results_hash,
+                reported_outcomes_root,
+                outcome_changed,
+                justification_hash,
+                anchored_at: self.env().block_timestamp(),
+            });
+            self.trials.insert(trial, &record);
+            self.env().emit_event(ResultsAnchored {
+                trial,
+                results_hash,
+                reported_outcomes_root,
+                outcome_changed,
+                justification_hash,
+            });
+            Ok(())
+        }
+
+        /// A trial: sponsor, registry id, current protocol, counts, freeze and results.
+        #[ink(message)]
+        pub fn trial(&self, trial: TrialId) -> Option<Trial> {
+            self.trials.get(trial)
+        }
+
+        /// The trial registered under `registry_id` (any case).
+        #[ink(message)]
+        pub fn trial_by_registry_id(&self, registry_id: Vec<u8>) -> Option<TrialId> {
+            if !is_registry_id(&registry_id) {
+                return None;
+            }
+            self.by_registry_id.get(registry_key(&registry_id))
+        }
+
+        /// Version `version` of the trial's protocol (1 is the registered one).
+        #[ink(message)]
+        pub fn protocol_version(&self, trial: TrialId, version: u32) -> Option<ProtocolVersion> {
+            self.protocol_versions.get((trial, version))
+        }
+
+        /// The role `account` holds for the trial, if it is a delegate.
+        #[ink(message)]
+        pub fn delegate(&self, trial: TrialId, account: AccountId) -> Option<TrialDelegateRole> {
+            self.delegates.get((trial, account))
+        }
+
+        /// The number of trials registered so far; trial ids run from 1 to this.
+        #[ink(message)]
+        pub fn trial_count(&self) -> TrialId {
+            self.last_trial
+        }
+
+        fn trial_of_sponsor(&self, trial: TrialId) -> Result<(AccountId, Trial), Error> {
+            let record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            let caller = self.env().caller();
+            if caller != record.sponsor {
+                return Err(Error::NotTrialSponsor);
+            }
+            Ok((caller, record))
+        }
+
+        /// The caller, if it is the sponsor or a delegate in `role`.
+        fn ensure_sponsor_or(
+            &self,
+            trial: TrialId,
+            record: &Trial,
+            role: TrialDelegateRole,
+        ) -> Result<AccountId, Error> {
+            let caller = self.env().caller();
+            if caller == record.sponsor || self.delegates.get((trial, caller)) == Some(role) {
+                Ok(caller)
+            } else {
+                Err(Error::NotSponsorOrDelegate)
+            }
+        }
+
+        /// The caller, if it is the sponsor or any delegate of the trial.
+        fn ensure_trial_actor(&self, trial: TrialId, record: &Trial) -> Result<AccountId, Error> {
+            let caller = self.env().caller();
+            if caller == record.sponsor || self.delegates.contains((trial, caller)) {
+                Ok(caller)
+            } else {
+                Err(Error::NotSponsorOrDelegate)
+            }
+        }
+
+        fn research_consent(
+            &self,
+            record: &Trial,
+            participant: AccountId,
+            protocol_hash: Hash,
+        ) -> Result<bool, Error> {
+            query_consent(
+                self.consent_registry,
+                participant,
+                record.sponsor,
+                Purpose::Research,
+                Some(protocol_hash),
+            )
+            .map_err(|_| Error::ConsentRegistryUnavailable)
+        }
+
+        /// Why enrolment found no consent for the current protocol: consent for one of the
+        /// last few older versions, or none. Only on the refusal path.
+        fn why_no_consent(&self, trial: TrialId, record: &Trial, participant: AccountId) -> Error {
+            let mut version = record.protocol_version;
+            for _ in 0..OLDER_VERSIONS_CHECKED {
+                version = match version.checked_sub(1) {
+                    Some(older) if older >= 1 => older,
+                    _ => break,
+                };
+                let Some(older) = self.protocol_versions.get((trial, version)) else {
+                    break;
+                };
+                if self.research_consent(record, participant, older.protocol_hash) == Ok(true) {
+                    return Error::ConsentForOlderProtocol;
+                }
+            }
+            Error::ConsentMissing
+        }
+    }
+
+    /// Refuses once the database is frozen.
+    fn ensure_open(record: &Trial) -> Result<(), Error> {
+        if record.frozen_at.is_some() {
+            return Err(Error::DatabaseFrozen);
+        }
+        Ok(())
+    }
+
+    impl AccessControlled for TrialAnchoring {
+        /// The contract's admin.
+        #[ink(message)]
+        fn admin(&self) -> AccountId {
+            self.access.admin()
+        }
+
+        /// The proposed next admin, if a transfer is pending.
+        #[ink(message)]
+        fn pending_admin(&self) -> Option<AccountId> {
+            self.access.pending_admin()
+        }
+
+        /// Whether `account` holds `role` here (Sponsor).
+        #[ink(message)]
+        fn has_role(&self, account: AccountId, role: Role) -> bool {
+            self.access.has_role(account, role)
+        }
+
+        /// Whether the contract is paused.
+        #[ink(message)]
+        fn paused(&self) -> bool {
+            self.access.is_paused()
+        }
+
+        /// Proposes a new admin; it takes over when it calls `accept_admin`. Admin only.
+        #[ink(message)]
+        fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
+            self.access.transfer_admin(new_admin)
+        }
+
+        /// Accepts the admin role proposed to the caller.
+        #[ink(message)]
+        fn accept_admin(&mut self) -> Result<(), AccessError> {
+            self.access.accept_admin()
+        }
+
+        /// Registers `account` as a Sponsor. Admin only.
+        #[ink(message)]
+        fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+            self.access.grant_role(role, account)
+        }
+
+        /// Deregisters `account` from `role`; its trials stay. Admin only.
+        #[ink(message)]
+        fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+            self.access.revoke_role(role, account)
+        }
+
+        /// Gives up one of the caller's own roles.
+        #[ink(message)]
+        fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
+            self.access.renounce_role(role)
+        }
+
+        /// Pauses the contract: no registration, amendment, enrolment, anchoring or
+        /// reporting until unpaused. Admin only.
+        #[ink(message)]
+        fn pause(&mut self) -> Result<(), AccessError> {
+            self.access.pause()
+        }
+
+        /// Resumes the contract. Admin only.
+        #[ink(message)]
+        fn unpause(&mut self) -> Result<(), AccessError> {
+            self.access.unpause()
+        }
+
+        /// Upgrades the contract to the uploaded code `code_hash`, keeping every trial and
+        /// record. Admin only.
+        #[ink(message)]
+        fn set_code(&mut self, code_hash: Hash) -> Result<(), AccessError> {
+            self.access.set_code(code_hash)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

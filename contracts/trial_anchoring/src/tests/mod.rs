@@ -1,0 +1,831 @@
+//! Unit tests of every message and error path on ink!'s off-chain environment, with the
+//! consent registry answered from memory (`healthchain_common::test_doubles`), and a
+//! property test of on-chain inclusion proofs.
+
+use crate::{data::*, trial_anchoring::*};
+use healthchain_common::{
+    access::{AccessControlled, AccessError, Role},
+    consent::Purpose,
+    merkle::{self, hash_leaf, Digest},
+    test_doubles,
+    unit_test::{event_count, last_event, topic},
+};
+use ink::{
+    env::{test, DefaultEnvironment as Env},
+    primitives::{AccountId, Hash},
+};
+use proptest::prelude::*;
+
+const NOW: u64 = 1_700_000_000_000;
+const PLANNED: u32 = 3;
+
+fn hash(byte: u8) -> Hash {
+    Hash::from([byte; 32])
+}
+
+fn registry() -> AccountId {
+    AccountId::from([0xC0; 32])
+}
+
+fn as_caller(account: AccountId) {
+    test::set_caller::<Env>(account);
+}
+
+fn protocol_v1() -> Hash {
+    hash(0x11)
+}
+
+fn outcomes_root() -> Digest {
+    [0x22; 32]
+}
+
+/// alice admin, bob sponsor, charlie site, django data manager, eve and frank
+/// participants.
+struct Parties {
+    admin: AccountId,
+    sponsor: AccountId,
+    site: AccountId,
+    data_manager: AccountId,
+    participant: AccountId,
+    other: AccountId,
+}
+
+fn parties() -> Parties {
+    let a = test::default_accounts::<Env>();
+    Parties {
+        admin: a.alice,
+        sponsor: a.bob,
+        site: a.charlie,
+        data_manager: a.django,
+        participant: a.eve,
+        other: a.frank,
+    }
+}
+
+fn consent(p: &Parties, participant: AccountId, protocol: Hash) {
+    test_doubles::grant_consent(
+        registry(),
+        participant,
+        p.sponsor,
+        Purpose::Research,
+        Some(protocol),
+    );
+}
+
+/// A contract with one registered trial (id 1), a site and a data manager.
+fn setup() -> (TrialAnchoring, Parties) {
+    let p = parties();
+    test::set_block_timestamp::<Env>(NOW);
+    as_caller(p.admin);
+    let mut contract = TrialAnchoring::new(registry());
+    contract.grant_role(Role::Sponsor, p.sponsor).unwrap();
+    as_caller(p.sponsor);
+    let trial = contract
+        .register_trial(
+            b"NCT01234567".to_vec(),
+            protocol_v1(),
+            hash(0x12),
+            outcomes_root(),
+            PLANNED,
+        )
+        .unwrap();
+    assert_eq!(trial, 1);
+    contract
+        .name_delegate(1, p.site, TrialDelegateRole::Site)
+        .unwrap();
+    contract
+        .name_delegate(1, p.data_manager, TrialDelegateRole::DataManager)
+        .unwrap();
+    (contract, p)
+}
+
+fn enrolled() -> (TrialAnchoring, Parties) {
+    let (mut contract, p) = setup();
+    consent(&p, p.participant, protocol_v1());
+    as_caller(p.site);
+    contract.enrol(1, p.participant).unwrap();
+    (contract, p)
+}
+
+#[ink::test]
+fn register_trial_stores_version_one_and_events() {
+    let (contract, p) = setup();
+    let trial = contract.trial(1).unwrap();
+    assert_eq!(trial.sponsor, p.sponsor);
+    assert_eq!(trial.registry_id, b"NCT01234567".to_vec());
+    assert_eq!(trial.protocol_version, 1);
+    assert_eq!(trial.protocol_hash, protocol_v1());
+    assert_eq!(trial.planned_enrolment, PLANNED);
+    assert_eq!(trial.registered_at, NOW);
+    assert_eq!(contract.trial_count(), 1);
+    assert_eq!(
+        contract.trial_by_registry_id(b"nct01234567".to_vec()),
+        Some(1)
+    );
+    assert_eq!(contract.trial_by_registry_id(b"".to_vec()), None);
+    let v1 = contract.protocol_version(1, 1).unwrap();
+    assert_eq!((v1.protocol_hash, v1.reason_hash), (protocol_v1(), None));
+    assert_eq!(contract.delegate(1, p.site), Some(TrialDelegateRole::Site));
+    let events = healthchain_common::unit_test::events_of::<TrialRegistered>();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].trial, 1);
+    assert_eq!(events[0].outcomes_root, outcomes_root());
+}
+
+#[ink::test]
+fn register_trial_refuses_bad_input() {
+    let (mut contract, p) = setup();
+    let before = event_count();
+    let register = |c: &mut TrialAnchoring, id: &[u8], protocol: Hash, root: Digest, planned| {
+        c.register_trial(id.to_vec(), protocol, hash(0x12), root, planned)
+    };
+    as_caller(p.sponsor);
+    assert_eq!(
+        register(&mut contract, b"NCT01234567", hash(1), [1; 32], 1),
+        Err(Error::DuplicateRegistryId)
+    );
+    assert_eq!(
+        register(&mut contract, b"Nct01234567", hash(1), [1; 32], 1),
+        Err(Error::DuplicateRegistryId)
+    );
+    assert_eq!(
+        register(&mut contract, b"", hash(1), [1; 32], 1),
+        Err(Error::InvalidRegistryId)
+    );
+    assert_eq!(
+        register(&mut contract, &[b'X'; 65], hash(1), [1; 32], 1),
+        Err(Error::InvalidRegistryId)
+    );
+    assert_eq!(
+        register(&mut contract, b"NCT2", hash(0), [1; 32], 1),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        register(&mut contract, b"NCT2", hash(1), [0; 32], 1),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        register(&mut contract, b"NCT2", hash(1), [1; 32], 0),
+        Err(Error::ZeroPlannedEnrolment)
+    );
+    as_caller(p.site);
+    assert_eq!(
+        register(&mut contract, b"NCT2", hash(1), [1; 32], 1),
+        Err(Error::Access(AccessError::MissingRole(Role::Sponsor)))
+    );
+    assert_eq!(event_count(), before);
+    as_caller(p.sponsor);
+    assert_eq!(register(&mut contract, b"NCT2", hash(1), [1; 32], 1), Ok(2));
+}
+
+#[ink::test]
+fn delegates_are_named_and_removed_by_the_sponsor_only() {
+    let (mut contract, p) = setup();
+    as_caller(p.site);
+    assert_eq!(
+        contract.name_delegate(1, p.other, TrialDelegateRole::Site),
+        Err(Error::NotTrialSponsor)
+    );
+    assert_eq!(
+        contract.remove_delegate(1, p.site),
+        Err(Error::NotTrialSponsor)
+    );
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract.name_delegate(1, p.sponsor, TrialDelegateRole::Site),
+        Err(Error::DelegateIsSponsor)
+    );
+    assert_eq!(
+        contract.name_delegate(9, p.other, TrialDelegateRole::Site),
+        Err(Error::UnknownTrial)
+    );
+    contract
+        .name_delegate(1, p.site, TrialDelegateRole::DataManager)
+        .unwrap();
+    let (named, topics) = last_event::<DelegateNamed>();
+    assert_eq!(named.role, TrialDelegateRole::DataManager);
+    assert_eq!(topics, vec![topic(&1u64), topic(&p.site)]);
+    contract.remove_delegate(1, p.site).unwrap();
+    assert_eq!(last_event::<DelegateRemoved>().0.delegate, p.site);
+    assert_eq!(contract.delegate(1, p.site), None);
+    assert_eq!(
+        contract.remove_delegate(1, p.site),
+        Err(Error::UnknownDelegate)
+    );
+}
+
+#[ink::test]
+fn enrol_checks_research_consent_for_the_current_protocol() {
+    let (mut contract, p) = setup();
+    as_caller(p.site);
+    assert_eq!(contract.enrol(1, p.participant), Err(Error::ConsentMissing));
+    // Consent to someone else, or for another purpose, does not count.
+    test_doubles::grant_consent(
+        registry(),
+        p.participant,
+        p.site,
+        Purpose::Research,
+        Some(protocol_v1()),
+    );
+    test_doubles::grant_consent(
+        registry(),
+        p.participant,
+        p.sponsor,
+        Purpose::Treatment,
+        Some(protocol_v1()),
+    );
+    assert_eq!(contract.enrol(1, p.participant), Err(Error::ConsentMissing));
+    consent(&p, p.participant, protocol_v1());
+    contract.enrol(1, p.participant).unwrap();
+    let (event, topics) = last_event::<ParticipantEnrolled>();
+    assert_eq!((event.protocol_version, event.enrolled_by), (1, p.site));
+    assert_eq!(topics, vec![topic(&1u64), topic(&p.participant)]);
+    assert_eq!(contract.trial(1).unwrap().enrolled, 1);
+    let enrolment = contract.enrolment(1, p.participant).unwrap();
+    assert_eq!((enrolment.enrolled_at, enrolment.withdrawn_at), (NOW, None));
+    assert!(contract.is_active(1, p.participant));
+    assert_eq!(
+        contract.enrol(1, p.participant),
+        Err(Error::AlreadyEnrolled)
+    );
+}
+
+#[ink::test]
+fn enrol_refuses_strangers_unknown_trials_and_full_trials() {
+    let (mut contract, p) = setup();
+    consent(&p, p.participant, protocol_v1());
+    as_caller(p.data_manager);
+    assert_eq!(
+        contract.enrol(1, p.participant),
+        Err(Error::NotSponsorOrDelegate)
+    );
+    as_caller(p.site);
+    assert_eq!(contract.enrol(7, p.participant), Err(Error::UnknownTrial));
+    let extra: Vec<AccountId> = (0..PLANNED)
+        .map(|i| AccountId::from([0x70 + i as u8; 32]))
+        .collect();
+    for account in &extra {
+        consent(&p, *account, protocol_v1());
+        contract.enrol(1, *account).unwrap();
+    }
+    assert_eq!(contract.enrol(1, p.participant), Err(Error::EnrolmentFull));
+    assert_eq!(contract.trial(1).unwrap().enrolled, PLANNED);
+}
+
+#[ink::test]
+fn an_unreachable_registry_refuses_enrolment_without_trapping() {
+    let (mut contract, p) = setup();
+    consent(&p, p.participant, protocol_v1());
+    test_doubles::fail_calls_to(registry());
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract.enrol(1, p.participant),
+        Err(Error::ConsentRegistryUnavailable)
+    );
+    assert_eq!(
+        contract.participant_status(1, p.participant),
+        ParticipantStatus::NotEnrolled
+    );
+}
+
+#[ink::test]
+fn amendment_makes_participants_inactive_until_they_re_consent() {
+    let (mut contract, p) = enrolled();
+    as_caller(p.sponsor);
+    assert_eq!(contract.amend_protocol(1, hash(0x31), hash(0x32)), Ok(2));
+    let (amended, topics) = last_event::<ProtocolAmended>();
+    assert_eq!((amended.version, amended.protocol_hash), (2, hash(0x31)));
+    assert_eq!(topics, vec![topic(&1u64)]);
+    assert_eq!(contract.trial(1).unwrap().protocol_hash, hash(0x31));
+    assert_eq!(
+        contract.protocol_version(1, 2).unwrap().reason_hash,
+        Some(hash(0x32))
+    );
+    // Version 1 stays readable.
+    assert_eq!(
+        contract.protocol_version(1, 1).unwrap().protocol_hash,
+        protocol_v1()
+    );
+    assert_eq!(
+        contract.participant_status(1, p.participant),
+        ParticipantStatus::ConsentNotCurrent
+    );
+    assert!(!contract.is_active(1, p.participant));
+    // A new participant who consented to version 1 only is told to re-consent.
+    consent(&p, p.other, protocol_v1());
+    assert_eq!(
+        contract.enrol(1, p.other),
+        Err(Error::ConsentForOlderProtocol)
+    );
+    consent(&p, p.participant, hash(0x31));
+    assert!(contract.is_active(1, p.participant));
+    consent(&p, p.other, hash(0x31));
+    contract.enrol(1, p.other).unwrap();
+    assert_eq!(contract.enrolment(1, p.other).unwrap().protocol_version, 2);
+}
+
+#[ink::test]
+fn amendment_refuses_bad_input() {
+    let (mut contract, p) = setup();
+    as_caller(p.site);
+    assert_eq!(
+        contract.amend_protocol(1, hash(0x31), hash(0x32)),
+        Err(Error::NotTrialSponsor)
+    );
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract.amend_protocol(2, hash(0x31), hash(0x32)),
+        Err(Error::UnknownTrial)
+    );
+    assert_eq!(
+        contract.amend_protocol(1, protocol_v1(), hash(0x32)),
+        Err(Error::ProtocolUnchanged)
+    );
+    assert_eq!(
+        contract.amend_protocol(1, hash(0), hash(0x32)),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        contract.amend_protocol(1, hash(0x31), hash(0)),
+        Err(Error::ZeroHash)
+    );
+    contract.freeze_database(1).unwrap();
+    assert_eq!(
+        contract.amend_protocol(1, hash(0x31), hash(0x32)),
+        Err(Error::DatabaseFrozen)
+    );
+    assert_eq!(contract.trial(1).unwrap().protocol_version, 1);
+}
+
+#[ink::test]
+fn revoked_consent_and_withdrawal_make_participants_inactive() {
+    let (mut contract, p) = enrolled();
+    test_doubles::revoke_consent(registry(), p.participant, p.sponsor, Purpose::Research);
+    assert_eq!(
+        contract.participant_status(1, p.participant),
+        ParticipantStatus::ConsentNotCurrent
+    );
+    consent(&p, p.participant, protocol_v1());
+    assert!(contract.is_active(1, p.participant));
+    // Nobody else withdraws a participant.
+    as_caller(p.data_manager);
+    assert_eq!(
+        contract.withdraw(1, p.participant),
+        Err(Error::NotParticipantOrSite)
+    );
+    as_caller(p.participant);
+    contract.withdraw(1, p.participant).unwrap();
+    let (event, _) = last_event::<ParticipantWithdrawn>();
+    assert_eq!(event.by, p.participant);
+    assert_eq!(
+        contract.participant_status(1, p.participant),
+        ParticipantStatus::Withdrawn
+    );
+    assert_eq!(
+        contract.withdraw(1, p.participant),
+        Err(Error::AlreadyWithdrawn)
+    );
+    assert_eq!(
+        contract.withdraw(1, p.other),
+        Err(Error::NotParticipantOrSite)
+    );
+    as_caller(p.other);
+    assert_eq!(contract.withdraw(1, p.other), Err(Error::NotEnrolled));
+    assert_eq!(contract.withdraw(5, p.other), Err(Error::UnknownTrial));
+    assert_eq!(
+        contract.participant_status(5, p.other),
+        ParticipantStatus::NotEnrolled
+    );
+    test_doubles::fail_calls_to(registry());
+    assert_eq!(
+        contract.participant_status(1, p.participant),
+        ParticipantStatus::Withdrawn
+    );
+}
+
+#[ink::test]
+fn a_site_withdraws_on_behalf_and_the_status_is_unverifiable_without_registry() {
+    let (mut contract, p) = enrolled();
+    test_doubles::fail_calls_to(registry());
+    assert_eq!(
+        contract.participant_status(1, p.participant),
+        ParticipantStatus::ConsentUnverifiable
+    );
+    as_caller(p.site);
+    contract.withdraw(1, p.participant).unwrap();
+    assert_eq!(last_event::<ParticipantWithdrawn>().0.by, p.site);
+}
+
+fn records(n: usize) -> Vec<Digest> {
+    (0..n)
+        .map(|i| hash_leaf(format!("{{\"record\":{i}}}").as_bytes()))
+        .collect()
+}
+
+#[ink::test]
+fn anchored_batches_verify_inclusion_proofs() {
+    let (mut contract, p) = setup();
+    let leaves = records(16);
+    let root = merkle::root(&leaves).unwrap();
+    as_caller(p.data_manager);
+    assert_eq!(contract.anchor_batch(1, root, 16, hash(0x40)), Ok(1));
+    let (event, topics) = last_event::<BatchAnchored>();
+    assert_eq!(
+        (event.batch, event.leaf_count, event.anchored_by),
+        (1, 16, p.data_manager)
+    );
+    assert_eq!(topics, vec![topic(&1u64)]);
+    as_caller(p.sponsor);
+    assert_eq!(contract.anchor_batch(1, [9; 32], 1, hash(0x41)), Ok(2));
+    assert_eq!(contract.trial(1).unwrap().batches, 2);
+    assert_eq!(contract.batch(1, 1).unwrap().root, root);
+    for (i, leaf) in leaves.iter().enumerate() {
+        let proof = merkle::proof(&leaves, i).unwrap();
+        assert_eq!(
+            contract.verify_inclusion(1, 1, *leaf, i as u64, proof.clone()),
+            Ok(true)
+        );
+        // The right leaf at the wrong index, or in another batch, does not verify.
+        let other = (i + 1) % 16;
+        assert_eq!(
+            contract.verify_inclusion(1, 1, *leaf, other as u64, proof.clone()),
+            Ok(false)
+        );
+        assert_eq!(contract.verify_inclusion(1, 2, *leaf, 0, proof), Ok(false));
+    }
+    assert_eq!(
+        contract.verify_inclusion(1, 1, leaves[0], 16, vec![]),
+        Err(Error::LeafIndexOutOfRange)
+    );
+    assert_eq!(
+        contract.verify_inclusion(1, 1, leaves[0], 0, vec![[0; 32]; 33]),
+        Err(Error::ProofTooLong)
+    );
+    assert_eq!(
+        contract.verify_inclusion(1, 3, leaves[0], 0, vec![]),
+        Err(Error::UnknownBatch)
+    );
+    assert_eq!(
+        contract.verify_inclusion(2, 1, leaves[0], 0, vec![]),
+        Err(Error::UnknownTrial)
+    );
+}
+
+#[ink::test]
+fn anchoring_refuses_bad_input_and_frozen_databases() {
+    let (mut contract, p) = setup();
+    let before = event_count();
+    as_caller(p.site);
+    assert_eq!(
+        contract.anchor_batch(1, [1; 32], 4, hash(0x40)),
+        Err(Error::NotSponsorOrDelegate)
+    );
+    as_caller(p.data_manager);
+    assert_eq!(
+        contract.anchor_batch(3, [1; 32], 4, hash(0x40)),
+        Err(Error::UnknownTrial)
+    );
+    assert_eq!(
+        contract.anchor_batch(1, [0; 32], 4, hash(0x40)),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        contract.anchor_batch(1, [1; 32], 4, hash(0)),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        contract.anchor_batch(1, [1; 32], 0, hash(0x40)),
+        Err(Error::ZeroLeafCount)
+    );
+    assert_eq!(event_count(), before);
+    as_caller(p.data_manager);
+    assert_eq!(contract.freeze_database(1), Err(Error::NotTrialSponsor));
+    as_caller(p.sponsor);
+    contract.freeze_database(1).unwrap();
+    let (frozen, _) = last_event::<DatabaseFrozen>();
+    assert_eq!((frozen.trial, frozen.batches), (1, 0));
+    assert_eq!(contract.trial(1).unwrap().frozen_at, Some(NOW));
+    assert_eq!(contract.freeze_database(1), Err(Error::DatabaseFrozen));
+    as_caller(p.data_manager);
+    assert_eq!(
+        contract.anchor_batch(1, [1; 32], 4, hash(0x40)),
+        Err(Error::DatabaseFrozen)
+    );
+    consent(&p, p.participant, protocol_v1());
+    as_caller(p.site);
+    assert_eq!(contract.enrol(1, p.participant), Err(Error::DatabaseFrozen));
+}
+
+#[ink::test]
+fn adverse_events_are_flagged_late_after_the_deadline() {
+    let (mut contract, p) = enrolled();
+    let day = DAY;
+    test::set_block_timestamp::<Env>(NOW + 20 * day);
+    as_caller(p.site);
+    // Serious, unexpected, aware 16 days ago: past the 15-day deadline.
+    let number = contract
+        .report_adverse_event(
+            1,
+            p.participant,
+            Seriousness::Serious,
+            Expectedness::Unexpected,
+            NOW + day,
+            NOW + 4 * day,
+            hash(0x50),
+        )
+        .unwrap();
+    assert_eq!(number, 1);
+    let (event, topics) = last_event::<AdverseEventReported>();
+    assert!(event.late);
+    assert_eq!(event.deadline, Some(NOW + 19 * day));
+    assert_eq!(topics, vec![topic(&1u64), topic(&p.participant)]);
+    let stored = contract.adverse_event(1, 1).unwrap();
+    assert!(stored.late);
+    assert_eq!(
+        (stored.reported_at, stored.reported_by),
+        (NOW + 20 * day, p.site)
+    );
+    // Fatal, aware 6 days ago: in time.
+    as_caller(p.data_manager);
+    assert_eq!(
+        contract.report_adverse_event(
+            1,
+            p.participant,
+            Seriousness::Fatal,
+            Expectedness::Unexpected,
+            NOW + 13 * day,
+            NOW + 14 * day,
+            hash(0x51),
+        ),
+        Ok(2)
+    );
+    assert!(!contract.adverse_event(1, 2).unwrap().late);
+    // Fatal, aware 8 days ago: late.
+    as_caller(p.sponsor);
+    contract
+        .report_adverse_event(
+            1,
+            p.participant,
+            Seriousness::LifeThreatening,
+            Expectedness::Unexpected,
+            NOW + 12 * day,
+            NOW + 12 * day,
+            hash(0x52),
+        )
+        .unwrap();
+    assert!(contract.adverse_event(1, 3).unwrap().late);
+    // Expected events have no expedited deadline.
+    contract
+        .report_adverse_event(
+            1,
+            p.participant,
+            Seriousness::Serious,
+            Expectedness::Expected,
+            NOW,
+            NOW,
+            hash(0x53),
+        )
+        .unwrap();
+    let expected = contract.adverse_event(1, 4).unwrap();
+    assert_eq!((expected.deadline, expected.late), (None, false));
+    assert_eq!(contract.trial(1).unwrap().adverse_events, 4);
+}
+
+#[ink::test]
+fn adverse_events_refuse_bad_input() {
+    let (mut contract, p) = enrolled();
+    let report = |c: &mut TrialAnchoring, trial, who, onset, aware, h| {
+        c.report_adverse_event(
+            trial,
+            who,
+            Seriousness::Serious,
+            Expectedness::Unexpected,
+            onset,
+            aware,
+            h,
+        )
+    };
+    as_caller(p.other);
+    assert_eq!(
+        report(&mut contract, 1, p.participant, NOW, NOW, hash(1)),
+        Err(Error::NotSponsorOrDelegate)
+    );
+    as_caller(p.site);
+    assert_eq!(
+        report(&mut contract, 4, p.participant, NOW, NOW, hash(1)),
+        Err(Error::UnknownTrial)
+    );
+    assert_eq!(
+        report(&mut contract, 1, p.other, NOW, NOW, hash(1)),
+        Err(Error::NotEnrolled)
+    );
+    assert_eq!(
+        report(&mut contract, 1, p.participant, NOW, NOW, hash(0)),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        report(&mut contract, 1, p.participant, NOW, NOW + 1, hash(1)),
+        Err(Error::InvalidTimeline)
+    );
+    assert_eq!(
+        report(&mut contract, 1, p.participant, NOW, NOW - 1, hash(1)),
+        Err(Error::InvalidTimeline)
+    );
+    assert_eq!(contract.trial(1).unwrap().adverse_events, 0);
+    // Safety reporting goes on after the freeze.
+    as_caller(p.sponsor);
+    contract.freeze_database(1).unwrap();
+    as_caller(p.site);
+    assert_eq!(
+        report(&mut contract, 1, p.participant, NOW, NOW, hash(1)),
+        Ok(1)
+    );
+}
+
+#[ink::test]
+fn results_are_anchored_after_freeze_and_outcome_switching_is_flagged() {
+    let (mut contract, p) = setup();
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract.anchor_results(1, hash(0x60), outcomes_root(), None),
+        Err(Error::DatabaseNotFrozen)
+    );
+    contract.freeze_database(1).unwrap();
+    as_caller(p.site);
+    assert_eq!(
+        contract.anchor_results(1, hash(0x60), outcomes_root(), None),
+        Err(Error::NotTrialSponsor)
+    );
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract.anchor_results(1, hash(0x60), [0x23; 32], None),
+        Err(Error::OutcomeChangeUnjustified)
+    );
+    assert_eq!(
+        contract.anchor_results(1, hash(0), outcomes_root(), None),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(contract.trial(1).unwrap().results, None);
+    contract
+        .anchor_results(1, hash(0x60), [0x23; 32], Some(hash(0x61)))
+        .unwrap();
+    let (event, topics) = last_event::<ResultsAnchored>();
+    assert!(event.outcome_changed);
+    assert_eq!(event.justification_hash, Some(hash(0x61)));
+    assert_eq!(topics, vec![topic(&1u64)]);
+    let results = contract.trial(1).unwrap().results.unwrap();
+    assert!(results.outcome_changed);
+    assert_eq!(results.reported_outcomes_root, [0x23; 32]);
+    assert_eq!(
+        contract.anchor_results(1, hash(0x60), outcomes_root(), None),
+        Err(Error::ResultsAlreadyAnchored)
+    );
+}
+
+#[ink::test]
+fn results_matching_the_registration_are_not_flagged() {
+    let (mut contract, p) = setup();
+    as_caller(p.sponsor);
+    contract.freeze_database(1).unwrap();
+    contract
+        .anchor_results(1, hash(0x60), outcomes_root(), None)
+        .unwrap();
+    assert!(!last_event::<ResultsAnchored>().0.outcome_changed);
+    assert_eq!(
+        contract.anchor_results(9, hash(0x60), outcomes_root(), None),
+        Err(Error::UnknownTrial)
+    );
+}
+
+#[ink::test]
+fn every_state_change_is_refused_while_paused() {
+    let (mut contract, p) = enrolled();
+    as_caller(p.admin);
+    contract.pause().unwrap();
+    let paused = Err(Error::Access(AccessError::Paused));
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract
+            .register_trial(b"NCT9".to_vec(), hash(1), hash(2), [3; 32], 1)
+            .map(|_| ()),
+        paused
+    );
+    assert_eq!(
+        contract.name_delegate(1, p.other, TrialDelegateRole::Site),
+        paused
+    );
+    assert_eq!(contract.remove_delegate(1, p.site), paused);
+    assert_eq!(
+        contract.amend_protocol(1, hash(5), hash(6)).map(|_| ()),
+        paused
+    );
+    assert_eq!(contract.enrol(1, p.other), paused);
+    assert_eq!(contract.withdraw(1, p.participant), paused);
+    assert_eq!(
+        contract.anchor_batch(1, [1; 32], 1, hash(1)).map(|_| ()),
+        paused
+    );
+    assert_eq!(
+        contract
+            .report_adverse_event(
+                1,
+                p.participant,
+                Seriousness::Serious,
+                Expectedness::Expected,
+                NOW,
+                NOW,
+                hash(1)
+            )
+            .map(|_| ()),
+        paused
+    );
+    assert_eq!(contract.freeze_database(1), paused);
+    assert_eq!(contract.anchor_results(1, hash(1), [1; 32], None), paused);
+    as_caller(p.admin);
+    contract.unpause().unwrap();
+    as_caller(p.sponsor);
+    contract.freeze_database(1).unwrap();
+}
+
+#[ink::test]
+fn the_admin_rewires_the_consent_registry() {
+    let (mut contract, p) = enrolled();
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract.set_consent_registry(p.other),
+        Err(Error::Access(AccessError::NotAdmin))
+    );
+    as_caller(p.admin);
+    contract.set_consent_registry(p.other).unwrap();
+    let (event, _) = last_event::<ConsentRegistryChanged>();
+    assert_eq!((event.previous, event.new), (registry(), p.other));
+    assert_eq!(contract.consent_registry(), p.other);
+    // The new registry knows of no consent yet.
+    assert_eq!(
+        contract.participant_status(1, p.participant),
+        ParticipantStatus::ConsentNotCurrent
+    );
+}
+
+#[ink::test]
+fn access_control_is_the_shared_block() {
+    let (mut contract, p) = setup();
+    assert_eq!(contract.admin(), p.admin);
+    assert!(contract.has_role(p.sponsor, Role::Sponsor));
+    assert!(!contract.paused());
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract.grant_role(Role::Sponsor, p.other),
+        Err(AccessError::NotAdmin)
+    );
+    as_caller(p.admin);
+    assert_eq!(
+        contract.grant_role(Role::Insurer, p.other),
+        Err(AccessError::RoleNotUsed(Role::Insurer))
+    );
+    contract.revoke_role(Role::Sponsor, p.sponsor).unwrap();
+    // A deregistered sponsor registers no new trial.
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract
+            .register_trial(b"NCT5".to_vec(), hash(1), hash(2), [3; 32], 1)
+            .map(|_| ()),
+        Err(Error::Access(AccessError::MissingRole(Role::Sponsor)))
+    );
+    as_caller(p.admin);
+    contract.transfer_admin(p.other).unwrap();
+    assert_eq!(contract.pending_admin(), Some(p.other));
+    as_caller(p.other);
+    contract.accept_admin().unwrap();
+    assert_eq!(contract.admin(), p.other);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// For random batch sizes, every record's proof verifies through the contract and a
+    /// proof with any one bit flipped (in the leaf or in a sibling) does not.
+    #[test]
+    fn on_chain_inclusion_proofs(size in 1usize..300, pick in any::<prop::sample::Index>(), bit in 0usize..256) {
+        test::run_test::<Env, _>(|_| {
+            let (mut contract, p) = setup();
+            let leaves = records(size);
+            as_caller(p.data_manager);
+            contract.anchor_batch(1, merkle::root(&leaves).unwrap(), size as u64, hash(0x40)).unwrap();
+            let index = pick.index(size);
+            let proof = merkle::proof(&leaves, index).unwrap();
+            let verify = |leaf, proof| contract.verify_inclusion(1, 1, leaf, index as u64, proof);
+            assert_eq!(verify(leaves[index], proof.clone()), Ok(true));
+            let mut flipped_leaf = leaves[index];
+            flipped_leaf[bit / 8] ^= 1 << (bit % 8);
+            assert_eq!(verify(flipped_leaf, proof.clone()), Ok(false));
+            if !proof.is_empty() {
+                let mut flipped_proof = proof.clone();
+                let at = bit % flipped_proof.len();
+                flipped_proof[at][bit / 8] ^= 1 << (bit % 8);
+                assert_eq!(verify(leaves[index], flipped_proof), Ok(false));
+            }
+            Ok(())
+        }).unwrap();
+    }
+}
