@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TOOLCHAIN              := 1.86.0
 CARGO_CONTRACT_VERSION := 5.0.3
 # Contracts built into bundles, in deployment order.
-CONTRACTS              := consent_registry drug_provenance
+CONTRACTS              := consent_registry drug_provenance claim_settlement trial_anchoring
 
 # One target directory for every build; CI points it outside the checkout to keep it
 # between runs (`TARGET_DIR=... make test`).

@@ -1,0 +1,849 @@
+//! claim_settlement's records and adjudication arithmetic, apart from the ink! glue so that
+//! plain tests and property tests reach them. Words follow HL7 FHIR Claim / ClaimResponse
+//! and X12 837 / 835 (claim adjustment reason codes, CARC).
+
+use healthchain_common::{access::AccessError, AccountId, Hash, Timestamp};
+use ink::prelude::vec::Vec;
+
+/// Amounts in the chain's native token, in its smallest unit.
+pub type Balance = u128;
+/// A plan's number in this contract, from 1.
+pub type PlanId = u32;
+/// A claim's number in this contract, from 1.
+pub type ClaimId = u64;
+
+/// X12 837P allows 50 service lines per claim.
+pub const MAX_LINES: usize = 50;
+/// The most fee schedule entries one plan may hold.
+pub const MAX_FEE_SCHEDULE_ENTRIES: u32 = 2_000;
+/// The most fee schedule changes one `update_fee_schedule` call takes.
+pub const MAX_FEE_UPDATES: usize = 64;
+/// The most waiting claims one deposit or `settle` call pays, so that a deposit's gas is
+/// bounded however long the queue is.
+pub const MAX_SETTLED_PER_CALL: u32 = 8;
+/// Basis points in 100%.
+pub const BASIS_POINTS: u16 = 10_000;
+/// One day in milliseconds.
+pub const DAY: Timestamp = 24 * 60 * 60 * 1000;
+/// How long after adjudication a provider may appeal (a common first-level window).
+pub const APPEAL_WINDOW: Timestamp = 180 * DAY;
+/// The longest lot (GS1 AI 10) and serial (AI 21): 20 characters.
+pub const MAX_LOT_OR_SERIAL_LEN: usize = 20;
+
+/// What a claim line bills for (FHIR `Claim.item.productOrService`).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceCode {
+    /// A CPT or HCPCS Level II code: 5 ASCII letters or digits (such as `99213`, `J1100`).
+    Procedure([u8; 5]),
+    /// A drug package by its GTIN-14 (the NDC inside).
+    Drug(u64),
+}
+
+impl ServiceCode {
+    /// Whether the code is well formed (procedure codes: 5 ASCII letters or digits).
+    pub fn is_valid(&self) -> bool {
+        match self {
+            ServiceCode::Procedure(code) => code.iter().all(u8::is_ascii_alphanumeric),
+            ServiceCode::Drug(gtin) => *gtin > 0,
+        }
+    }
+}
+
+/// The serialised package a drug line bills for (DSCSA product identifier).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrugUnit {
+    pub lot: Vec<u8>,
+    pub serial: Vec<u8>,
+}
+
+/// One line of a submitted claim (FHIR `Claim.item`).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimLine {
+    pub code: ServiceCode,
+    /// Units billed; a drug line bills one serialised package, so its quantity is 1.
+    pub quantity: u32,
+    /// The provider's charge for the whole line.
+    pub charge: Balance,
+    /// For a drug line, the lot and serial dispensed; `None` for procedures.
+    pub unit: Option<DrugUnit>,
+}
+
+/// Checks one submitted line's shape (not its coverage).
+pub fn validate_line(line: &ClaimLine) -> Result<(), Error> {
+    if !line.code.is_valid() {
+        return Err(Error::InvalidServiceCode);
+    }
+    if line.quantity == 0 {
+        return Err(Error::ZeroQuantity);
+    }
+    match (&line.code, &line.unit) {
+        (ServiceCode::Procedure(_), None) => Ok(()),
+        (ServiceCode::Drug(_), Some(unit)) => {
+            let ok = |text: &[u8]| {
+                !text.is_empty()
+                    && text.len() <= MAX_LOT_OR_SERIAL_LEN
+                    && text.iter().all(|c| (0x21..=0x7E).contains(c))
+            };
+            if line.quantity != 1 || !ok(&unit.lot) || !ok(&unit.serial) {
+                return Err(Error::InvalidDrugLine);
+            }
+            Ok(())
+        }
+        _ => Err(Error::InvalidDrugLine),
+    }
+}
+
+/// Whether a covered code's patient share after the deductible is a fixed copay or a
+/// coinsurance percentage.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostShare {
+    /// The plan's copay per line (office visits, prescriptions).
+    Copay,
+    /// The plan's coinsurance share of the rest (procedures).
+    Coinsurance,
+}
+
+/// A covered code in a plan's fee schedule.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeeScheduleEntry {
+    /// The allowed amount per unit.
+    pub allowed_per_unit: Balance,
+    pub cost_share: CostShare,
+}
+
+/// A plan's cost sharing for one plan year.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CostSharing {
+    pub deductible: Balance,
+    pub copay: Balance,
+    /// The member's share after the deductible, in basis points (2000 = 20%).
+    pub coinsurance_bps: u16,
+    /// The most a member pays in a plan year (deductible, copays and coinsurance).
+    pub out_of_pocket_max: Balance,
+}
+
+/// An insurer's plan.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    pub insurer: AccountId,
+    pub cost_sharing: CostSharing,
+    /// The plan year: accumulators cover services from `year_start` (inclusive) to
+    /// `year_end` (exclusive). A new year is a new plan.
+    pub year_start: Timestamp,
+    pub year_end: Timestamp,
+    pub fee_schedule_entries: u32,
+}
+
+/// Checks a plan's terms.
+pub fn validate_plan(
+    cost_sharing: &CostSharing,
+    year_start: Timestamp,
+    year_end: Timestamp,
+) -> Result<(), Error> {
+    if cost_sharing.coinsurance_bps > BASIS_POINTS {
+        return Err(Error::InvalidCoinsurance);
+    }
+    if cost_sharing.deductible > cost_sharing.out_of_pocket_max {
+        return Err(Error::DeductibleAboveOutOfPocketMax);
+    }
+    if year_start >= year_end {
+        return Err(Error::InvalidPeriod);
+    }
+    Ok(())
+}
+
+/// A member's enrolment in a plan (FHIR Coverage).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Membership {
+    pub coverage_start: Timestamp,
+    /// Exclusive; ending the enrolment moves it to the time it ended.
+    pub coverage_end: Timestamp,
+    pub accumulators: Accumulators,
+}
+
+impl Membership {
+    /// Whether a service at `date` is covered.
+    pub fn covers(&self, date: Timestamp) -> bool {
+        self.coverage_start <= date && date < self.coverage_end
+    }
+}
+
+/// What a member has paid towards the plan year's deductible and out-of-pocket maximum.
+/// Medical and pharmacy claims update the same record in the same transaction.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Accumulators {
+    pub deductible_met: Balance,
+    pub out_of_pocket: Balance,
+}
+
+/// Why a line's amount was adjusted, after X12 CARC; `HC*` codes are healthchain's own.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReasonCode {
+    /// CARC 1: deductible amount (patient responsibility).
+    Deductible,
+    /// CARC 2: coinsurance amount (patient responsibility).
+    Coinsurance,
+    /// CARC 3: copayment amount (patient responsibility).
+    Copay,
+    /// CARC 18: exact duplicate claim or service.
+    Duplicate,
+    /// CARC 26 / 27: expenses incurred before coverage or after it ended.
+    NotEnrolled,
+    /// CARC 45: charge exceeds the fee schedule (contractual adjustment).
+    ExceedsFeeSchedule,
+    /// CARC 96: non-covered charge (code not in the fee schedule).
+    NotCovered,
+    /// HC1: no consent of the patient for payment to this provider.
+    NoPaymentConsent,
+    /// HC2: the consent registry could not be asked.
+    ConsentUnverifiable,
+    /// HC3: the serial was never dispensed (counterfeit or not yet dispensed).
+    DrugNotDispensed,
+    /// HC4: the serial was dispensed to another patient or by another pharmacy.
+    DrugDispensedToOther,
+    /// HC5: the drug's lot is recalled.
+    LotRecalled,
+    /// HC6: the drug's lot is quarantined (excursion or suspect product).
+    LotQuarantined,
+    /// HC7: drug_provenance could not be asked.
+    ProvenanceUnverifiable,
+}
+
+impl ReasonCode {
+    /// The code as an 835 remittance shows it.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ReasonCode::Deductible => "1",
+            ReasonCode::Coinsurance => "2",
+            ReasonCode::Copay => "3",
+            ReasonCode::Duplicate => "18",
+            ReasonCode::NotEnrolled => "27",
+            ReasonCode::ExceedsFeeSchedule => "45",
+            ReasonCode::NotCovered => "96",
+            ReasonCode::NoPaymentConsent => "HC1",
+            ReasonCode::ConsentUnverifiable => "HC2",
+            ReasonCode::DrugNotDispensed => "HC3",
+            ReasonCode::DrugDispensedToOther => "HC4",
+            ReasonCode::LotRecalled => "HC5",
+            ReasonCode::LotQuarantined => "HC6",
+            ReasonCode::ProvenanceUnverifiable => "HC7",
+        }
+    }
+}
+
+/// A line's or a claim's outcome (FHIR ClaimResponse outcome, per line).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Allowed in full (the patient may still owe deductible, copay or coinsurance).
+    Approved,
+    /// Allowed in part: the charge exceeds the fee schedule, or some lines were denied.
+    PartiallyApproved,
+    /// Nothing allowed.
+    Denied,
+}
+
+/// An adjudicated line: what was billed, what was allowed, who pays what, and why.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdjudicatedLine {
+    pub code: ServiceCode,
+    pub quantity: u32,
+    pub unit: Option<DrugUnit>,
+    pub outcome: Outcome,
+    pub submitted: Balance,
+    pub allowed: Balance,
+    pub deductible: Balance,
+    pub copay: Balance,
+    pub coinsurance: Balance,
+    /// What the insurer pays for the line: allowed minus the patient's share.
+    pub payable: Balance,
+    /// Every adjustment reason that applied, in order (at most three).
+    pub reasons: Vec<ReasonCode>,
+}
+
+impl AdjudicatedLine {
+    /// What the patient owes for the line.
+    pub fn patient_responsibility(&self) -> Balance {
+        // deductible + copay + coinsurance <= allowed, checked when the line was made.
+        self.deductible
+            .saturating_add(self.copay)
+            .saturating_add(self.coinsurance)
+    }
+}
+
+/// A line denied in full for `reason`.
+pub fn deny_line(line: ClaimLine, reason: ReasonCode) -> AdjudicatedLine {
+    AdjudicatedLine {
+        code: line.code,
+        quantity: line.quantity,
+        unit: line.unit,
+        outcome: Outcome::Denied,
+        submitted: line.charge,
+        allowed: 0,
+        deductible: 0,
+        copay: 0,
+        coinsurance: 0,
+        payable: 0,
+        reasons: ink::prelude::vec![reason],
+    }
+}
+
+/// Adjudicates a covered line: allowed = min(charge, fee x quantity); then the deductible,
+/// then the copay or coinsurance, all capped by the out-of-pocket maximum. Updates the
+/// member's accumulators. Overflow is an error, never a wrapped amount.
+pub fn adjudicate_line(
+    line: ClaimLine,
+    fee: &FeeScheduleEntry,
+    plan: &CostSharing,
+    accumulators: &mut Accumulators,
+) -> Result<AdjudicatedLine, Error> {
+    let scheduled = fee
+        .allowed_per_unit
+        .checked_mul(Balance::from(line.quantity))
+        .ok_or(Error::Overflow)?;
+    let allowed = line.charge.min(scheduled);
+    let mut reasons = Vec::new();
+    if allowed < line.charge {
+        reasons.push(ReasonCode::ExceedsFeeSchedule);
+    }
+    let mut out_of_pocket_room = plan
+        .out_of_pocket_max
+        .saturating_sub(accumulators.out_of_pocket);
+    let deductible = allowed
+        .min(plan.deductible.saturating_sub(accumulators.deductible_met))
+        .min(out_of_pocket_room);
+    out_of_pocket_room = out_of_pocket_room.saturating_sub(deductible);
+    let rest = allowed.checked_sub(deductible).ok_or(Error::Overflow)?;
+    let (copay, coinsurance) = match fee.cost_share {
+        CostShare::Copay => (plan.copay.min(rest).min(out_of_pocket_room), 0),
+        CostShare::Coinsurance => {
+            let share = rest
+                .checked_mul(Balance::from(plan.coinsurance_bps))
+                .ok_or(Error::Overflow)?
+                .checked_div(Balance::from(BASIS_POINTS))
+                .ok_or(Error::Overflow)?;
+            (0, share.min(out_of_pocket_room))
+        }
+    };
+    for (amount, reason) in [
+        (deductible, ReasonCode::Deductible),
+        (copay, ReasonCode::Copay),
+        (coinsurance, ReasonCode::Coinsurance),
+    ] {
+        if amount > 0 {
+            reasons.push(reason);
+        }
+    }
+    let patient = deductible
+        .checked_add(copay)
+        .and_then(|p| p.checked_add(coinsurance))
+        .ok_or(Error::Overflow)?;
+    let payable = allowed.checked_sub(patient).ok_or(Error::Overflow)?;
+    accumulators.deductible_met = accumulators
+        .deductible_met
+        .checked_add(deductible)
+        .ok_or(Error::Overflow)?;
+    accumulators.out_of_pocket = accumulators
+        .out_of_pocket
+        .checked_add(patient)
+        .ok_or(Error::Overflow)?;
+    Ok(AdjudicatedLine {
+        code: line.code,
+        quantity: line.quantity,
+        unit: line.unit,
+        outcome: if allowed == 0 {
+            Outcome::Denied
+        } else if allowed < line.charge {
+            Outcome::PartiallyApproved
+        } else {
+            Outcome::Approved
+        },
+        submitted: line.charge,
+        allowed,
+        deductible,
+        copay,
+        coinsurance,
+        payable,
+        reasons,
+    })
+}
+
+/// A claim's totals (FHIR ClaimResponse.total: submitted, eligible, patient, benefit).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClaimTotals {
+    pub submitted: Balance,
+    pub allowed: Balance,
+    pub patient_responsibility: Balance,
+    pub payable: Balance,
+}
+
+/// Sums the lines, or [`Error::Overflow`].
+pub fn totals(lines: &[AdjudicatedLine]) -> Result<ClaimTotals, Error> {
+    let mut t = ClaimTotals::default();
+    for line in lines {
+        t.submitted = t
+            .submitted
+            .checked_add(line.submitted)
+            .ok_or(Error::Overflow)?;
+        t.allowed = t.allowed.checked_add(line.allowed).ok_or(Error::Overflow)?;
+        t.patient_responsibility = t
+            .patient_responsibility
+            .checked_add(line.patient_responsibility())
+            .ok_or(Error::Overflow)?;
+        t.payable = t.payable.checked_add(line.payable).ok_or(Error::Overflow)?;
+    }
+    Ok(t)
+}
+
+/// The claim's outcome from its lines: approved when every line is, denied when every
+/// line is, partial otherwise.
+pub fn claim_outcome(lines: &[AdjudicatedLine]) -> Outcome {
+    if lines.iter().all(|l| l.outcome == Outcome::Approved) {
+        Outcome::Approved
+    } else if lines.iter().all(|l| l.outcome == Outcome::Denied) {
+        Outcome::Denied
+    } else {
+        Outcome::PartiallyApproved
+    }
+}
+
+/// Where a claim's money stands.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppealStatus {
+    /// Filed, waiting for the insurer.
+    Pending,
+    /// The insurer kept its decision.
+    Upheld,
+    /// The insurer allowed `amount` more, paid like an approval.
+    Overturned { amount: Balance },
+}
+
+/// A provider's appeal of a denied or partly denied claim.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appeal {
+    pub evidence_hash: Hash,
+    pub filed_at: Timestamp,
+    pub status: AppealStatus,
+    pub resolved_at: Option<Timestamp>,
+    /// Hash of the insurer's decision letter, once resolved.
+    pub decision_hash: Option<Hash>,
+}
+
+/// A submitted claim's header; its lines are read with `claim_lines`.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub patient: AccountId,
+    pub provider: AccountId,
+    pub insurer: AccountId,
+    pub plan: PlanId,
+    pub service_date: Timestamp,
+    /// Hash of the claim document (the 837 or FHIR Claim off chain).
+    pub document_hash: Hash,
+    pub submitted_at: Timestamp,
+    pub outcome: Outcome,
+    pub totals: ClaimTotals,
+    /// Paid to the provider so far.
+    pub paid: Balance,
+    /// Approved but not yet paid (the insurer's escrow was short): paid first when funds
+    /// arrive, in order of approval.
+    pub awaiting_payment: Balance,
+    pub appeal: Option<Appeal>,
+}
+
+/// An insurer's funds in the contract. `funds` is what the insurer deposited and has not
+/// withdrawn or paid out; `owed` is what approved claims still wait for. Only
+/// `funds - owed` may be withdrawn.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Escrow {
+    pub funds: Balance,
+    pub owed: Balance,
+}
+
+impl Escrow {
+    /// What the insurer may withdraw: funds no approved claim waits for.
+    pub fn free(&self) -> Balance {
+        self.funds.saturating_sub(self.owed)
+    }
+
+    /// Adds a deposit.
+    pub fn deposit(&mut self, amount: Balance) -> Result<(), Error> {
+        self.funds = self.funds.checked_add(amount).ok_or(Error::Overflow)?;
+        Ok(())
+    }
+
+    /// Takes a withdrawal out of the free funds.
+    pub fn withdraw(&mut self, amount: Balance) -> Result<(), Error> {
+        if amount > self.free() {
+            return Err(Error::InsufficientFreeEscrow);
+        }
+        self.funds = self.funds.checked_sub(amount).ok_or(Error::Overflow)?;
+        Ok(())
+    }
+
+    /// Records `amount` newly approved and not yet paid.
+    pub fn owe(&mut self, amount: Balance) -> Result<(), Error> {
+        self.owed = self.owed.checked_add(amount).ok_or(Error::Overflow)?;
+        Ok(())
+    }
+
+    /// Pays `amount` of what is owed out of the funds, if the funds cover it.
+    pub fn pay(&mut self, amount: Balance) -> Result<(), Error> {
+        if amount > self.funds || amount > self.owed {
+            return Err(Error::InsufficientFreeEscrow);
+        }
+        self.funds = self.funds.checked_sub(amount).ok_or(Error::Overflow)?;
+        self.owed = self.owed.checked_sub(amount).ok_or(Error::Overflow)?;
+        Ok(())
+    }
+}
+
+/// Errors of claim_settlement: one variant per reason; nothing changed and no funds moved
+/// when returned. Denials are not errors: a denied claim is stored with its reasons.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Error {
+    /// An admin, role or pause check failed.
+    Access(AccessError),
+    /// Coinsurance above 10,000 basis points.
+    InvalidCoinsurance,
+    /// The deductible is above the out-of-pocket maximum.
+    DeductibleAboveOutOfPocketMax,
+    /// A period's start is not before its end.
+    InvalidPeriod,
+    /// No plan with that id.
+    UnknownPlan,
+    /// Only the plan's insurer may do this.
+    NotPlanInsurer,
+    /// Too many fee schedule changes in one call (at most 64).
+    TooManyFeeUpdates,
+    /// The plan's fee schedule is full (at most 2,000 codes).
+    FeeScheduleFull,
+    /// A procedure code that is not 5 ASCII letters or digits, or a zero GTIN.
+    InvalidServiceCode,
+    /// The member is not enrolled in the plan.
+    UnknownMember,
+    /// The member is already enrolled in the plan.
+    AlreadyEnrolled,
+    /// The coverage period lies outside the plan year.
+    CoverageOutsidePlanYear,
+    /// The enrolment has already ended.
+    EnrolmentEnded,
+    /// A deposit of zero.
+    ZeroDeposit,
+    /// The withdrawal or payment is above the insurer's free escrow.
+    InsufficientFreeEscrow,
+    /// The chain refused the transfer.
+    TransferFailed,
+    /// The claim has no lines.
+    NoLines,
+    /// The claim has more than 50 lines.
+    TooManyLines,
+    /// A line bills zero units.
+    ZeroQuantity,
+    /// A drug line must name the GTIN as code, quantity 1, and a lot and serial of 1 to
+    /// 20 printable characters; a procedure line names neither.
+    InvalidDrugLine,
+    /// The service date is in the future.
+    ServiceDateInFuture,
+    /// The patient and the provider are the same account.
+    ProviderIsPatient,
+    /// An amount overflowed.
+    Overflow,
+    /// No claim with that id.
+    UnknownClaim,
+    /// Only the patient, the provider, the insurer or the admin may read the claim.
+    NotInvolved,
+    /// Only the claim's provider may appeal it.
+    NotClaimProvider,
+    /// Only the claim's insurer may resolve its appeal.
+    NotClaimInsurer,
+    /// The claim was approved in full: nothing to appeal.
+    NotAppealable,
+    /// The appeal window (180 days from adjudication) has closed.
+    AppealWindowClosed,
+    /// The claim was already appealed.
+    AlreadyAppealed,
+    /// The claim has no pending appeal.
+    NoPendingAppeal,
+    /// An overturn of zero, or above what was denied (submitted minus allowed).
+    InvalidOverturnAmount,
+    /// A hash argument is all zeros.
+    ZeroHash,
+}
+
+impl From<AccessError> for Error {
+    fn from(error: AccessError) -> Self {
+        Error::Access(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn plan() -> CostSharing {
+        CostSharing {
+            deductible: 500,
+            copay: 25,
+            coinsurance_bps: 2_000,
+            out_of_pocket_max: 1_000,
+        }
+    }
+
+    fn visit(charge: Balance, quantity: u32) -> ClaimLine {
+        ClaimLine {
+            code: ServiceCode::Procedure(*b"99213"),
+            quantity,
+            charge,
+            unit: None,
+        }
+    }
+
+    const COINSURANCE: FeeScheduleEntry = FeeScheduleEntry {
+        allowed_per_unit: 400,
+        cost_share: CostShare::Coinsurance,
+    };
+    const COPAY: FeeScheduleEntry = FeeScheduleEntry {
+        allowed_per_unit: 400,
+        cost_share: CostShare::Copay,
+    };
+
+    #[test]
+    fn lines_are_validated() {
+        assert_eq!(validate_line(&visit(1, 1)), Ok(()));
+        assert_eq!(validate_line(&visit(1, 0)), Err(Error::ZeroQuantity));
+        let mut bad = visit(1, 1);
+        bad.code = ServiceCode::Procedure(*b"99 13");
+        assert_eq!(validate_line(&bad), Err(Error::InvalidServiceCode));
+        let drug = |quantity, lot: &[u8], serial: &[u8]| ClaimLine {
+            code: ServiceCode::Drug(10_012_345_678_902),
+            quantity,
+            charge: 10,
+            unit: Some(DrugUnit {
+                lot: lot.to_vec(),
+                serial: serial.to_vec(),
+            }),
+        };
+        assert_eq!(validate_line(&drug(1, b"L1", b"S1")), Ok(()));
+        assert_eq!(
+            validate_line(&drug(2, b"L1", b"S1")),
+            Err(Error::InvalidDrugLine)
+        );
+        assert_eq!(
+            validate_line(&drug(1, b"", b"S1")),
+            Err(Error::InvalidDrugLine)
+        );
+        assert_eq!(
+            validate_line(&drug(1, b"L1", &[b'9'; 21])),
+            Err(Error::InvalidDrugLine)
+        );
+        let mut no_unit = drug(1, b"L1", b"S1");
+        no_unit.unit = None;
+        assert_eq!(validate_line(&no_unit), Err(Error::InvalidDrugLine));
+        let mut procedure_with_unit = drug(1, b"L1", b"S1");
+        procedure_with_unit.code = ServiceCode::Procedure(*b"J1100");
+        assert_eq!(
+            validate_line(&procedure_with_unit),
+            Err(Error::InvalidDrugLine)
+        );
+        assert!(!ServiceCode::Drug(0).is_valid());
+    }
+
+    #[test]
+    fn deductible_then_coinsurance() {
+        let mut acc = Accumulators::default();
+        // 300 allowed, all to the deductible.
+        let line = adjudicate_line(visit(300, 1), &COINSURANCE, &plan(), &mut acc).unwrap();
+        assert_eq!((line.allowed, line.deductible, line.payable), (300, 300, 0));
+        assert_eq!(line.reasons, vec![ReasonCode::Deductible]);
+        assert_eq!(line.outcome, Outcome::Approved);
+        // Charge 1000 against 2 x 400: 800 allowed (45), 200 deductible (1), 20% of 600
+        // = 120 coinsurance (2), 480 payable.
+        let line = adjudicate_line(visit(1_000, 2), &COINSURANCE, &plan(), &mut acc).unwrap();
+        assert_eq!(line.outcome, Outcome::PartiallyApproved);
+        assert_eq!(
+            (
+                line.allowed,
+                line.deductible,
+                line.coinsurance,
+                line.payable
+            ),
+            (800, 200, 120, 480)
+        );
+        assert_eq!(
+            line.reasons,
+            vec![
+                ReasonCode::ExceedsFeeSchedule,
+                ReasonCode::Deductible,
+                ReasonCode::Coinsurance
+            ]
+        );
+        assert_eq!(
+            acc,
+            Accumulators {
+                deductible_met: 500,
+                out_of_pocket: 620
+            }
+        );
+    }
+
+    #[test]
+    fn copay_and_the_out_of_pocket_cap() {
+        let mut acc = Accumulators {
+            deductible_met: 500,
+            out_of_pocket: 990,
+        };
+        let line = adjudicate_line(visit(400, 1), &COPAY, &plan(), &mut acc).unwrap();
+        // Copay 25, capped at the 10 left before the out-of-pocket maximum.
+        assert_eq!((line.copay, line.payable), (10, 390));
+        assert_eq!(acc.out_of_pocket, 1_000);
+        let line = adjudicate_line(visit(400, 1), &COINSURANCE, &plan(), &mut acc).unwrap();
+        assert_eq!((line.coinsurance, line.payable), (0, 400));
+        assert!(line.reasons.is_empty());
+    }
+
+    #[test]
+    fn huge_amounts_are_errors_not_wraps() {
+        let mut acc = Accumulators::default();
+        let fee = FeeScheduleEntry {
+            allowed_per_unit: Balance::MAX,
+            cost_share: CostShare::Coinsurance,
+        };
+        assert_eq!(
+            adjudicate_line(visit(Balance::MAX, 2), &fee, &plan(), &mut acc),
+            Err(Error::Overflow)
+        );
+        let line = |charge| deny_line(visit(charge, 1), ReasonCode::NotCovered);
+        assert_eq!(totals(&[line(Balance::MAX), line(1)]), Err(Error::Overflow));
+        assert_eq!(acc, Accumulators::default());
+    }
+
+    #[test]
+    fn claim_outcomes_and_reason_codes() {
+        let approved =
+            adjudicate_line(visit(100, 1), &COPAY, &plan(), &mut Accumulators::default()).unwrap();
+        let denied = deny_line(visit(100, 1), ReasonCode::NotCovered);
+        assert_eq!(claim_outcome(&[approved.clone()]), Outcome::Approved);
+        assert_eq!(claim_outcome(&[denied.clone()]), Outcome::Denied);
+        assert_eq!(
+            claim_outcome(&[approved, denied]),
+            Outcome::PartiallyApproved
+        );
+        let codes: Vec<&str> = [
+            ReasonCode::Deductible,
+            ReasonCode::Coinsurance,
+            ReasonCode::Copay,
+            ReasonCode::Duplicate,
+            ReasonCode::ExceedsFeeSchedule,
+            ReasonCode::NotCovered,
+        ]
+        .iter()
+        .map(|r| r.code())
+        .collect();
+        assert_eq!(codes, ["1", "2", "3", "18", "45", "96"]);
+    }
+
+    #[test]
+    fn plans_are_validated() {
+        assert_eq!(validate_plan(&plan(), 0, 1), Ok(()));
+        let mut bad = plan();
+        bad.coinsurance_bps = 10_001;
+        assert_eq!(validate_plan(&bad, 0, 1), Err(Error::InvalidCoinsurance));
+        bad = plan();
+        bad.deductible = 1_001;
+        assert_eq!(
+            validate_plan(&bad, 0, 1),
+            Err(Error::DeductibleAboveOutOfPocketMax)
+        );
+        assert_eq!(validate_plan(&plan(), 1, 1), Err(Error::InvalidPeriod));
+    }
+
+    #[test]
+    fn escrow_keeps_what_claims_need() {
+        let mut escrow = Escrow::default();
+        escrow.deposit(100).unwrap();
+        escrow.owe(150).unwrap();
+        assert_eq!(escrow.free(), 0);
+        assert_eq!(escrow.withdraw(1), Err(Error::InsufficientFreeEscrow));
+        assert_eq!(escrow.pay(150), Err(Error::InsufficientFreeEscrow));
+        escrow.deposit(100).unwrap();
+        escrow.pay(150).unwrap();
+        assert_eq!(escrow, Escrow { funds: 50, owed: 0 });
+        escrow.withdraw(50).unwrap();
+        assert_eq!(escrow.free(), 0);
+    }
+
+    fn cost_sharing() -> impl Strategy<Value = CostSharing> {
+        (0u128..5_000, 0u128..500, 0u16..=10_000, 0u128..20_000).prop_map(
+            |(deductible, copay, coinsurance_bps, extra)| CostSharing {
+                deductible,
+                copay,
+                coinsurance_bps,
+                out_of_pocket_max: deductible + extra,
+            },
+        )
+    }
+
+    proptest! {
+        /// On any sequence of lines: allowed = patient + payable on every line, allowed
+        /// never exceeds the charge, and the accumulators never pass the deductible or
+        /// the out-of-pocket maximum, growing by exactly the patient's share.
+        #[test]
+        fn amounts_add_up_and_accumulators_stay_capped(
+            plan in cost_sharing(),
+            lines in prop::collection::vec(
+                (1u128..10_000, 1u32..5, 1u128..5_000, any::<bool>()), 1..40),
+        ) {
+            let mut acc = Accumulators::default();
+            for (charge, quantity, fee, copay) in lines {
+                let entry = FeeScheduleEntry {
+                    allowed_per_unit: fee,
+                    cost_share: if copay { CostShare::Copay } else { CostShare::Coinsurance },
+                };
+                let before = acc;
+                let line = adjudicate_line(visit(charge, quantity), &entry, &plan, &mut acc).unwrap();
+                prop_assert_eq!(line.allowed, line.patient_responsibility() + line.payable);
+                prop_assert_eq!(line.allowed, charge.min(fee * Balance::from(quantity)));
+                prop_assert!(acc.deductible_met <= plan.deductible);
+                prop_assert!(acc.out_of_pocket <= plan.out_of_pocket_max);
+                prop_assert_eq!(acc.out_of_pocket - before.out_of_pocket, line.patient_responsibility());
+                prop_assert_eq!(acc.deductible_met - before.deductible_met, line.deductible);
+                let t = totals(core::slice::from_ref(&line)).unwrap();
+                prop_assert_eq!(t.allowed, t.patient_responsibility + t.payable);
+            }
+        }
+    }
+}

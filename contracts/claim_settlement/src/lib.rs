@@ -1,0 +1,1160 @@
+//! # claim_settlement
+//!
+//! Insurance claims adjudicated and paid in one transaction. Insurers define plans (a
+//! deductible, a copay, coinsurance, an out-of-pocket maximum, a plan year and a fee
+//! schedule of covered procedure and drug codes), enrol members, and fund an escrow in the
+//! chain's native token. A registered provider submits a claim of up to 50 lines; in the
+//! same call the contract asks the consent registry whether the patient consents to
+//! payment to this provider, checks coverage on the service date, duplicates and the fee
+//! schedule, and for every drug line asks drug_provenance (through the shared
+//! `ProvenanceCheck` trait) whether that serial was dispensed to this patient by this
+//! provider from a lot that is neither quarantined nor recalled. Each line gets an outcome
+//! and X12-style reason codes; the member's deductible and out-of-pocket accumulators move
+//! in the same transaction, so medical and pharmacy claims never disagree. The payable
+//! amount goes to the provider from the insurer's escrow after all state is written, or
+//! waits, first in line, until the escrow is funded. Providers appeal denials; insurers
+//! uphold or overturn them.
+//!
+//! No protected health information: patients are pseudonymous accounts, claim documents
+//! and evidence appear only as hashes, codes and amounts as plain numbers.
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+// Contract code never traps on input: no unchecked arithmetic, unwrap, expect or indexing.
+// (`clippy::panic` cannot be denied: ink!'s generated wasm dispatch contains `panic!`.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::arithmetic_side_effects,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod data;
+
+#[ink::contract]
+pub mod claim_settlement {
+    use crate::data::{
+        adjudicate_line, claim_outcome, deny_line, totals, validate_line, validate_plan,
+        AdjudicatedLine, Appeal, AppealStatus, Claim, ClaimId, ClaimLine, CostSharing, Error,
+        Escrow, FeeScheduleEntry, Membership, Outcome, Plan, PlanId, ReasonCode, ServiceCode,
+        APPEAL_WINDOW, DAY, MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES,
+        MAX_SETTLED_PER_CALL,
+    };
+    use healthchain_common::{
+        access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
+        consent::{query_consent, Purpose},
+        merkle::Digest,
+        provenance::{query_dispensed_unit, DispensedUnit},
+    };
+    use ink::{prelude::vec::Vec, scale::Encode, storage::Mapping};
+
+    /// An insurer created a plan.
+    #[ink(event)]
+    pub struct PlanCreated {
+        #[ink(topic)]
+        pub plan: PlanId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub cost_sharing: CostSharing,
+        pub year_start: Timestamp,
+        pub year_end: Timestamp,
+    }
+
+    /// A code was added to, changed in (`entry` is `Some`) or removed from (`None`) a
+    /// plan's fee schedule.
+    #[ink(event)]
+    pub struct FeeScheduleUpdated {
+        #[ink(topic)]
+        pub plan: PlanId,
+        pub code: ServiceCode,
+        pub entry: Option<FeeScheduleEntry>,
+    }
+
+    /// An insurer enrolled a member in a plan for a coverage period.
+    #[ink(event)]
+    pub struct MemberEnrolled {
+        #[ink(topic)]
+        pub plan: PlanId,
+        #[ink(topic)]
+        pub member: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub coverage_start: Timestamp,
+        pub coverage_end: Timestamp,
+    }
+
+    /// An insurer ended a member's enrolment; coverage now ends at `coverage_end`.
+    #[ink(event)]
+    pub struct EnrolmentEnded {
+        #[ink(topic)]
+        pub plan: PlanId,
+        #[ink(topic)]
+        pub member: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub coverage_end: Timestamp,
+    }
+
+    /// An insurer added funds to its escrow.
+    #[ink(event)]
+    pub struct EscrowDeposited {
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub amount: Balance,
+        pub funds: Balance,
+    }
+
+    /// An insurer took free funds out of its escrow.
+    #[ink(event)]
+    pub struct EscrowWithdrawn {
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub amount: Balance,
+        pub funds: Balance,
+    }
+
+    /// A provider submitted a claim.
+    #[ink(event)]
+    pub struct ClaimSubmitted {
+        #[ink(topic)]
+        pub patient: AccountId,
+        #[ink(topic)]
+        pub provider: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub claim: ClaimId,
+        pub plan: PlanId,
+        pub service_date: Timestamp,
+        pub document_hash: Hash,
+        pub lines: u32,
+    }
+
+    /// The claim was adjudicated: its outcome and totals (lines via `claim_lines`).
+    #[ink(event)]
+    pub struct ClaimAdjudicated {
+        #[ink(topic)]
+        pub patient: AccountId,
+        #[ink(topic)]
+        pub provider: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub claim: ClaimId,
+        pub outcome: Outcome,
+        pub submitted: Balance,
+        pub allowed: Balance,
+        pub patient_responsibility: Balance,
+        pub payable: Balance,
+        /// The reason every line was denied for, when the whole claim was.
+        pub claim_denial: Option<ReasonCode>,
+    }
+
+    /// The provider was paid `amount` for the claim from the insurer's escrow.
+    #[ink(event)]
+    pub struct ClaimPaid {
+        #[ink(topic)]
+        pub patient: AccountId,
+        #[ink(topic)]
+        pub provider: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub claim: ClaimId,
+        pub amount: Balance,
+    }
+
+    /// The approved amount waits for the insurer's escrow to be funded.
+    #[ink(event)]
+    pub struct PaymentAwaitingFunds {
+        #[ink(topic)]
+        pub patient: AccountId,
+        #[ink(topic)]
+        pub provider: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub claim: ClaimId,
+        pub amount: Balance,
+    }
+
+    /// The provider appealed the claim.
+    #[ink(event)]
+    pub struct ClaimAppealed {
+        #[ink(topic)]
+        pub patient: AccountId,
+        #[ink(topic)]
+        pub provider: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub claim: ClaimId,
+        pub evidence_hash: Hash,
+    }
+
+    /// The insurer resolved the appeal: upheld, or overturned with an amount paid like an
+    /// approval.
+    #[ink(event)]
+    pub struct AppealResolved {
+        #[ink(topic)]
+        pub patient: AccountId,
+        #[ink(topic)]
+        pub provider: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub claim: ClaimId,
+        pub status: AppealStatus,
+        pub decision_hash: Hash,
+    }
+
+    /// Which contract a wiring change is about.
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Callee {
+        ConsentRegistry,
+        DrugProvenance,
+    }
+
+    /// The admin pointed the contract at another consent registry or drug_provenance.
+    #[ink(event)]
+    pub struct CalleeChanged {
+        pub callee: Callee,
+        pub previous: AccountId,
+        pub new: AccountId,
+    }
+
+    /// Plans, members, escrows, claims and their payment queue.
+    #[ink(storage)]
+    pub struct ClaimSettlement {
+        access: AccessControl,
+        consent_registry: AccountId,
+        drug_provenance: AccountId,
+        plans: Mapping<PlanId, Plan>,
+        last_plan: PlanId,
+        fee_schedules: Mapping<(PlanId, ServiceCode), FeeScheduleEntry>,
+        memberships: Mapping<(PlanId, AccountId), Membership>,
+        escrows: Mapping<AccountId, Escrow>,
+        /// The sum of every insurer's escrow funds: the contract's balance covers it.
+        escrow_total: Balance,
+        claims: Mapping<ClaimId, Claim>,
+        claim_lines: Mapping<ClaimId, Vec<AdjudicatedLine>>,
+        last_claim: ClaimId,
+        /// Fingerprint of (patient, provider, plan, service day, lines) to the claim.
+        fingerprints: Mapping<Digest, ClaimId>,
+        /// Drug packages (GTIN, lot, serial) already allowed on a claim.
+        billed_units: Mapping<Digest, ClaimId>,
+        /// Per insurer, the claims waiting for funds, in order: (insurer, position).
+        payment_queue: Mapping<(AccountId, u64), ClaimId>,
+        /// Per insurer, (first waiting position, next free position).
+        queue_bounds: Mapping<AccountId, (u64, u64)>,
+    }
+
+    /// Why a whole claim was denied before its lines were looked at, if it was.
+    struct ClaimChecks {
+        denial: Option<ReasonCode>,
+        fingerprint: Digest,
+    }
+
+    impl ClaimSettlement {
+        /// Creates the contract with the caller as admin, asking the consent registry at
+        /// `consent_registry` and the drug_provenance contract at `drug_provenance`.
+        /// Insurers and providers are then registered by the admin with `grant_role`.
+        #[ink(constructor)]
+        pub fn new(consent_registry: AccountId, drug_provenance: AccountId) -> Self {
+            Self {
+                access: AccessControl::new(
+                    Self::env().caller(),
+                    RoleSet::of(&[Role::Insurer, Role::Provider]),
+                    None,
+                ),
+                consent_registry,
+                drug_provenance,
+                plans: Mapping::default(),
+                last_plan: 0,
+                fee_schedules: Mapping::default(),
+                memberships: Mapping::default(),
+                escrows: Mapping::default(),
+                escrow_total: 0,
+                claims: Mapping::default(),
+                claim_lines: Mapping::default(),
+                last_claim: 0,
+                fingerprints: Mapping::default(),
+                billed_units: Mapping::default(),
+                payment_queue: Mapping::default(),
+                queue_bounds: Mapping::default(),
+            }
+        }
+
+        /// The consent registry and the drug_provenance contract this contract asks.
+        #[ink(message)]
+        pub fn callees(&self) -> (AccountId, AccountId) {
+            (self.consent_registry, self.drug_provenance)
+        }
+
+        /// Points the contract at another consent registry or drug_provenance contract
+        /// (after a migration). Admin only.
+        #[ink(message)]
+        pub fn set_callee(&mut self, callee: Callee, address: AccountId) -> Result<(), Error> {
+            self.access.ensure_admin()?;
+            let slot = match callee {
+                Callee::ConsentRegistry => &mut self.consent_registry,
+                Callee::DrugProvenance => &mut self.drug_provenance,
+            };
+            let previous = core::mem::replace(slot, address);
+            self.env().emit_event(CalleeChanged {
+                callee,
+                previous,
+                new: address,
+            });
+            Ok(())
+        }
+
+        /// Creates a plan (registered insurers only): deductible, copay, coinsurance in
+        /// basis points (at most 10,000), out-of-pocket maximum (at least the deductible)
+        /// and the plan year [year_start, year_end) in milliseconds. Returns the plan id.
+        #[ink(message)]
+        pub fn create_plan(
+            &mut self,
+            cost_sharing: CostSharing,
+            year_start: Timestamp,
+            year_end: Timestamp,
+        ) -> Result<PlanId, Error> {
+            self.access.ensure_not_paused()?;
+            let insurer = self.access.ensure_role(Role::Insurer)?;
+            validate_plan(&cost_sharing, year_start, year_end)?;
+            let plan = self.last_plan.checked_add(1).ok_or(Error::Overflow)?;
+            self.last_plan = plan;
+            self.plans.insert(
+                plan,
+                &Plan {
+                    insurer,
+                    cost_sharing,
+                    year_start,
+                    year_end,
+                    fee_schedule_entries: 0,
+                },
+            );
+            self.env().emit_event(PlanCreated {
+                plan,
+                insurer,
+                cost_sharing,
+                year_start,
+                year_end,
+            });
+            Ok(plan)
+        }
+
+        /// Adds, changes (`Some(entry)`) or removes (`None`) fee schedule codes of a plan:
+        /// at most 64 changes per call, at most 2,000 codes per plan. The plan's insurer
+        /// only. One `FeeScheduleUpdated` event per change.
+        #[ink(message)]
+        pub fn update_fee_schedule(
+            &mut self,
+            plan: PlanId,
+            changes: Vec<(ServiceCode, Option<FeeScheduleEntry>)>,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let mut record = self.plan_of_insurer(plan)?;
+            if changes.len() > MAX_FEE_UPDATES {
+                return Err(Error::TooManyFeeUpdates);
+            }
+            if changes.iter().any(|(code, _)| !code.is_valid()) {
+                return Err(Error::InvalidServiceCode);
+            }
+            // Count first, so that a refused call has changed nothing.
+            let mut touched: Vec<(ServiceCode, bool)> = Vec::with_capacity(changes.len());
+            let mut entries = record.fee_schedule_entries;
+            for (code, entry) in &changes {
+                let present = match touched.iter().rev().find(|(c, _)| c == code) {
+                    Some((_, present)) => *present,
+                    None => self.fee_schedules.contains((plan, *code)),
+                };
+                entries = match (present, entry.is_some()) {
+                    (false, true) => entries.checked_add(1).ok_or(Error::Overflow)?,
+                    (true, false) => entries.saturating_sub(1),
+                    _ => entries,
+                };
+                if entries > MAX_FEE_SCHEDULE_ENTRIES {
+                    return Err(Error::FeeScheduleFull);
+                }
+                touched.push((*code, entry.is_some()));
+            }
+            for (code, entry) in changes {
+                match entry {
+                    Some(entry) => {
+                        self.fee_schedules.insert((plan, code), &entry);
+                    }
+                    None => self.fee_schedules.remove((plan, code)),
+                }
+                self.env()
+                    .emit_event(FeeScheduleUpdated { plan, code, entry });
+            }
+            record.fee_schedule_entries = entries;
+            self.plans.insert(plan, &record);
+            Ok(())
+        }
+
+        /// A plan's terms and the number of codes in its fee schedule.
+        #[ink(message)]
+        pub fn plan(&self, plan: PlanId) -> Option<Plan> {
+            self.plans.get(plan)
+        }
+
+        /// A code's fee schedule entry in a plan, if covered.
+        #[ink(message)]
+        pub fn fee(&self, plan: PlanId, code: ServiceCode) -> Option<FeeScheduleEntry> {
+            self.fee_schedules.get((plan, code))
+        }
+
+        /// Enrols `member` (the patient's account) in a plan for the coverage period
+        /// [coverage_start, coverage_end), inside the plan year. The plan's insurer only.
+        #[ink(message)]
+        pub fn enrol_member(
+            &mut self,
+            plan: PlanId,
+            member: AccountId,
+            coverage_start: Timestamp,
+            coverage_end: Timestamp,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let record = self.plan_of_insurer(plan)?;
+            if coverage_start >= coverage_end {
+                return Err(Error::InvalidPeriod);
+            }
+            if coverage_start < record.year_start || coverage_end > record.year_end {
+                return Err(Error::CoverageOutsidePlanYear);
+            }
+            if self.memberships.contains((plan, member)) {
+                return Err(Error::AlreadyEnrolled);
+            }
+            self.memberships.insert(
+                (plan, member),
+                &Membership {
+                    coverage_start,
+                    coverage_end,
+                    accumulators: Default::default(),
+                },
+            );
+            self.env().emit_event(MemberEnrolled {
+                plan,
+                member,
+                insurer: record.insurer,
+                coverage_start,
+                coverage_end,
+            });
+            Ok(())
+        }
+
+        /// Ends a member's enrolment now: services from now on are not covered; claims for
+        /// earlier services still are. The plan's insurer only.
+        #[ink(message)]
+        pub fn end_enrolment(&mut self, plan: PlanId, member: AccountId) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let record = self.plan_of_insurer(plan)?;
+            let mut membership = self
+                .memberships
+                .get((plan, member))
+                .ok_or(Error::UnknownMember)?;
+            let now = self.env().block_timestamp();
+            // Coverage ends now, or at its start if it has not begun (an empty period).
+            let end = now.max(membership.coverage_start);
+            if membership.coverage_end <= end {
+                return Err(Error::EnrolmentEnded);
+            }
+            membership.coverage_end = end;
+            self.memberships.insert((plan, member), &membership);
+            self.env().emit_event(EnrolmentEnded {
+                plan,
+                member,
+                insurer: record.insurer,
+                coverage_end: membership.coverage_end,
+            });
+            Ok(())
+        }
+
+        /// A member's coverage period and accumulators in a plan.
+        #[ink(message)]
+        pub fn membership(&self, plan: PlanId, member: AccountId) -> Option<Membership> {
+            self.memberships.get((plan, member))
+        }
+
+        /// Deposits the transferred value into the caller's escrow (registered insurers).
+        /// Claims waiting for funds are paid from it first, in order of approval (at most
+        /// 8 per call; `settle` pays more).
+        #[ink(message, payable)]
+        pub fn deposit(&mut self) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let insurer = self.access.ensure_role(Role::Insurer)?;
+            let amount = self.env().transferred_value();
+            if amount == 0 {
+                return Err(Error::ZeroDeposit);
+            }
+            let mut escrow = self.escrow(insurer);
+            escrow.deposit(amount)?;
+            self.escrow_total = self
+                .escrow_total
+                .checked_add(amount)
+                .ok_or(Error::Overflow)?;
+            self.escrows.insert(insurer, &escrow);
+            self.env().emit_event(EscrowDeposited {
+                insurer,
+                amount,
+                funds: escrow.funds,
+            });
+            let payouts = self.pay_waiting(insurer, MAX_SETTLED_PER_CALL)?;
+            self.transfer_all(&payouts)
+        }
+
+        /// Withdraws `amount` of the caller's free escrow: funds that no approved claim
+        /// waits for. Registered insurers only.
+        #[ink(message)]
+        pub fn withdraw(&mut self, amount: Balance) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let insurer = self.access.ensure_role(Role::Insurer)?;
+            let mut escrow = self.escrow(insurer);
+            escrow.withdraw(amount)?;
+            self.escrow_total = self
+                .escrow_total
+                .checked_sub(amount)
+                .ok_or(Error::Overflow)?;
+            self.escrows.insert(insurer, &escrow);
+            self.env().emit_event(EscrowWithdrawn {
+                insurer,
+                amount,
+                funds: escrow.funds,
+            });
+            self.transfer_all(&[(insurer, amount)])
+        }
+
+        /// An insurer's escrow: its funds, and what approved claims still wait for.
+        #[ink(message)]
+        pub fn escrow(&self, insurer: AccountId) -> Escrow {
+            self.escrows.get(insurer).unwrap_or_default()
+        }
+
+        /// The sum of every insurer's escrow funds; the contract's balance always covers it.
+        #[ink(message)]
+        pub fn escrow_total(&self) -> Balance {
+            self.escrow_total
+        }
+
+        /// Pays claims waiting for `insurer`'s funds, in order of approval, as far as its
+        /// escrow covers them (at most `max_claims`, capped at 8). Anyone may call. Returns
+        /// how many were paid.
+        #[ink(message)]
+        pub fn settle(&mut self, insurer: AccountId, max_claims: u32) -> Result<u32, Error> {
+            self.access.ensure_not_paused()?;
+            let payouts = self.pay_waiting(insurer, max_claims.min(MAX_SETTLED_PER_CALL))?;
+            self.transfer_all(&payouts)?;
+            Ok(u32::try_from(payouts.len()).unwrap_or(u32::MAX))
+        }
+
+        /// The number of claims waiting for `insurer`'s funds.
+        #[ink(message)]
+        pub fn waiting_claims(&self, insurer: AccountId) -> u64 {
+            let (head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
+            tail.saturating_sub(head)
+        }
+
+        /// Submits a claim for `patient` under `plan` (registered providers only) and
+        /// adjudicates it in the same call: 1 to 50 lines, each a procedure code (CPT /
+        /// HCPCS) or a drug GTIN with its lot and serial, a quantity and the line's
+        /// charge; the service date (not in the future) and the hash of the claim
+        /// document. The claim is denied in whole for a duplicate (CARC 18), no coverage
+        /// on the service date (27) or no payment consent (HC1, HC2); otherwise each line
+        /// is priced against the fee schedule (45, 96), drug lines are checked against
+        /// drug_provenance (HC3 to HC7), and the deductible, copay and coinsurance are
+        /// applied up to the out-of-pocket maximum. The payable amount is paid to the
+        /// provider from the insurer's escrow at the end of the call, or waits for funds.
+        /// Returns the claim id.
+        #[ink(message)]
+        pub fn submit_claim(
+            &mut self,
+            patient: AccountId,
+            plan: PlanId,
+            service_date: Timestamp,
+            lines: Vec<ClaimLine>,
+            document_hash: Hash,
+        ) -> Result<ClaimId, Error> {
+            self.access.ensure_not_paused()?;
+            let provider = self.access.ensure_role(Role::Provider)?;
+            if provider == patient {
+                return Err(Error::ProviderIsPatient);
+            }
+            if lines.is_empty() {
+                return Err(Error::NoLines);
+            }
+            if lines.len() > MAX_LINES {
+                return Err(Error::TooManyLines);
+            }
+            for line in &lines {
+                validate_line(line)?;
+            }
+            lines.iter().try_fold(0u128, |sum, line| {
+                sum.checked_add(line.charge).ok_or(Error::Overflow)
+            })?;
+            if document_hash == Hash::from([0u8; 32]) {
+                return Err(Error::ZeroHash);
+            }
+            let now = self.env().block_timestamp();
+            if service_date > now {
+                return Err(Error::ServiceDateInFuture);
+            }
+            let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+            let mut membership = self
+                .memberships
+                .get((plan, patient))
+                .ok_or(Error::UnknownMember)?;
+            let checks = self.check_claim(
+                patient,
+                provider,
+                plan,
+                &record,
+                &membership,
+                service_date,
+                &lines,
+            );
+            let adjudicated = match checks.denial {
+                Some(reason) => lines
+                    .into_iter()
+                    .map(|line| deny_line(line, reason))
+                    .collect::<Vec<_>>(),
+                None => {
+                    self.adjudicate_lines(patient, provider, plan, &record, &mut membership, lines)?
+                }
+            };
+            let sums = totals(&adjudicated)?;
+            let outcome = claim_outcome(&adjudicated);
+            let claim = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
+            self.last_claim = claim;
+            // State first: accumulators, duplicate fingerprints, billed units, the claim.
+            if checks.denial.is_none() {
+                self.memberships.insert((plan, patient), &membership);
+                self.fingerprints.insert(checks.fingerprint, &claim);
+                for line in &adjudicated {
+                    if let (ServiceCode::Drug(gtin), Some(unit), true) =
+                        (line.code, &line.unit, line.allowed > 0)
+                    {
+                        self.billed_units
+                            .insert(unit_key(gtin, &unit.lot, &unit.serial), &claim);
+                    }
+                }
+            }
+            let line_count = u32::try_from(adjudicated.len()).unwrap_or(u32::MAX);
+            self.claim_lines.insert(claim, &adjudicated);
+            self.claims.insert(
+                claim,
+                &Claim {
+                    patient,
+                    provider,
+                    insurer: record.insurer,
+                    plan,
+                    service_date,
+                    document_hash,
+                    submitted_at: now,
+                    outcome,
+                    totals: sums,
+                    paid: 0,
+                    awaiting_payment: 0,
+                    appeal: None,
+                },
+            );
+            self.env().emit_event(ClaimSubmitted {
+                patient,
+                provider,
+                insurer: record.insurer,
+                claim,
+                plan,
+                service_date,
+                document_hash,
+                lines: line_count,
+            });
+            self.env().emit_event(ClaimAdjudicated {
+                patient,
+                provider,
+                insurer: record.insurer,
+                claim,
+                outcome,
+                submitted: sums.submitted,
+                allowed: sums.allowed,
+                patient_responsibility: sums.patient_responsibility,
+                payable: sums.payable,
+                claim_denial: checks.denial,
+            });
+            // Transfers last.
+            let payouts = self.owe(claim, sums.payable)?;
+            self.transfer_all(&payouts)?;
+            Ok(claim)
+        }
+
+        /// A claim's header: parties, plan, dates, outcome, totals, payment and appeal.
+        /// The patient, the provider, the insurer and the admin may read it.
+        #[ink(message)]
+        pub fn claim(&self, claim: ClaimId) -> Result<Claim, Error> {
+            let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            self.ensure_involved(&record)?;
+            Ok(record)
+        }
+
+        /// A claim's adjudicated lines: outcome, amounts and reason codes per line. The
+        /// patient, the provider, the insurer and the admin may read them.
+        #[ink(message)]
+        pub fn claim_lines(&self, claim: ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
+            self.claim(claim)?;
+            Ok(self.claim_lines.get(claim).unwrap_or_default())
+        }
+
+        /// The number of claims submitted so far; claim ids run from 1 to this.
+        #[ink(message)]
+        pub fn claim_count(&self) -> ClaimId {
+            self.last_claim
+        }
+
+        /// Appeals a denied or partly denied claim (its provider, within 180 days of
+        /// adjudication, once) with the hash of the evidence.
+        #[ink(message)]
+        pub fn appeal(&mut self, claim: ClaimId, evidence_hash: Hash) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            if self.env().caller() != record.provider {
+                return Err(Error::NotClaimProvider);
+            }
+            if record.outcome == Outcome::Approved {
+                return Err(Error::NotAppealable);
+            }
+            if record.appeal.is_some() {
+                return Err(Error::AlreadyAppealed);
+            }
+            let now = self.env().block_timestamp();
+            if now > record.submitted_at.saturating_add(APPEAL_WINDOW) {
+                return Err(Error::AppealWindowClosed);
+            }
+            if evidence_hash == Hash::from([0u8; 32]) {
+                return Err(Error::ZeroHash);
+            }
+            record.appeal = Some(Appeal {
+                evidence_hash,
+                filed_at: now,
+                status: AppealStatus::Pending,
+                resolved_at: None,
+                decision_hash: None,
+            });
+            self.claims.insert(claim, &record);
+            self.env().emit_event(ClaimAppealed {
+                patient: record.patient,
+                provider: record.provider,
+                insurer: record.insurer,
+                claim,
+                evidence_hash,
+            });
+            Ok(())
+        }
+
+        /// Resolves a pending appeal (the claim's insurer): `overturn_amount` 0 upholds
+        /// the decision; a positive amount, at most what was not allowed (submitted minus
+        /// allowed), is allowed in addition and paid to the provider like an approval. The
+        /// decision letter's hash is recorded.
+        #[ink(message)]
+        pub fn resolve_appeal(
+            &mut self,
+            claim: ClaimId,
+            overturn_amount: Balance,
+            decision_hash: Hash,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            if self.env().caller() != record.insurer {
+                return Err(Error::NotClaimInsurer);
+            }
+            let mut appeal = match record.appeal {
+                Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
+                _ => return Err(Error::NoPendingAppeal),
+            };
+            if decision_hash == Hash::from([0u8; 32]) {
+                return Err(Error::ZeroHash);
+            }
+            let denied = record
+                .totals
+                .submitted
+                .checked_sub(record.totals.allowed)
+                .ok_or(Error::Overflow)?;
+            if overturn_amount > denied {
+                return Err(Error::InvalidOverturnAmount);
+            }
+            appeal.status = if overturn_amount == 0 {
+                AppealStatus::Upheld
+            } else {
+                AppealStatus::Overturned {
+                    amount: overturn_amount,
+                }
+            };
+            appeal.resolved_at = Some(self.env().block_timestamp());
+            appeal.decision_hash = Some(decision_hash);
+            record.appeal = Some(appeal);
+            if overturn_amount > 0 {
+                record.totals.allowed = record
+                    .totals
+                    .allowed
+                    .checked_add(overturn_amount)
+                    .ok_or(Error::Overflow)?;
+                record.totals.payable = record
+                    .totals
+                    .payable
+                    .checked_add(overturn_amount)
+                    .ok_or(Error::Overflow)?;
+            }
+            self.claims.insert(claim, &record);
+            self.env().emit_event(AppealResolved {
+                patient: record.patient,
+                provider: record.provider,
+                insurer: record.insurer,
+                claim,
+                status: appeal.status,
+                decision_hash,
+            });
+            let payouts = self.owe(claim, overturn_amount)?;
+            self.transfer_all(&payouts)
+        }
+
+        fn plan_of_insurer(&self, plan: PlanId) -> Result<Plan, Error> {
+            let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+            if self.env().caller() != record.insurer {
+                return Err(Error::NotPlanInsurer);
+            }
+            Ok(record)
+        }
+
+        fn ensure_involved(&self, record: &Claim) -> Result<(), Error> {
+            let caller = self.env().caller();
+            if caller == record.patient
+                || caller == record.provider
+                || caller == record.insurer
+                || self.access.is_admin(caller)
+            {
+                Ok(())
+            } else {
+                Err(Error::NotInvolved)
+            }
+        }
+
+        /// The claim-wide checks, cheapest first: duplicate, coverage, then the consent
+        /// registry (a cross-contract call, made only when the rest pass).
+        #[allow(clippy::too_many_arguments)]
+        fn check_claim(
+            &self,
+            patient: AccountId,
+            provider: AccountId,
+            plan: PlanId,
+            record: &Plan,
+            membership: &Membership,
+            service_date: Timestamp,
+            lines: &[ClaimLine],
+        ) -> ClaimChecks {
+            let service_day = service_date.checked_div(DAY).unwrap_or_default();
+            let fingerprint = blake2(&(patient, provider, plan, service_day, lines).encode());
+            let in_plan_year = record.year_start <= service_date && service_date < record.year_end;
+            let denial = if self.fingerprints.contains(fingerprint) {
+                Some(ReasonCode::Duplicate)
+            } else if !in_plan_year || !membership.covers(service_date) {
+                Some(ReasonCode::NotEnrolled)
+            } else {
+                match query_consent(
+                    self.consent_registry,
+                    patient,
+                    provider,
+                    Purpose::Payment,
+                    None,
+                ) {
+                    Ok(true) => None,
+                    Ok(false) => Some(ReasonCode::NoPaymentConsent),
+                    Err(_) => Some(ReasonCode::ConsentUnverifiable),
+                }
+            };
+            ClaimChecks {
+                denial,
+                fingerprint,
+            }
+        }
+
+        /// Prices every line and applies cost sharing to the member's accumulators.
+        fn adjudicate_lines(
+            &self,
+            patient: AccountId,
+            provider: AccountId,
+            plan: PlanId,
+            record: &Plan,
+            membership: &mut Membership,
+            lines: Vec<ClaimLine>,
+        ) -> Result<Vec<AdjudicatedLine>, Error> {
+            let mut adjudicated: Vec<AdjudicatedLine> = Vec::with_capacity(lines.len());
+            for line in lines {
+                // The fee schedule first: an uncovered code needs no cross-contract call.
+                let Some(fee) = self.fee_schedules.get((plan, line.code)) else {
+                    adjudicated.push(deny_line(line, ReasonCode::NotCovered));
+                    continue;
+                };
+                let denial = match (&line.code, &line.unit) {
+                    (ServiceCode::Drug(gtin), Some(unit)) => {
+                        let billed_here = adjudicated.iter().any(|earlier| {
+                            earlier.allowed > 0
+                                && earlier.code == line.code
+                                && earlier.unit == line.unit
+                        });
+                        if billed_here
+                            || self
+                                .billed_units
+                                .contains(unit_key(*gtin, &unit.lot, &unit.serial))
+                        {
+                            Some(ReasonCode::Duplicate)
+                        } else {
+                            self.check_drug(
+                                patient,
+                                provider,
+                                *gtin,
+                                unit.lot.clone(),
+                                unit.serial.clone(),
+                            )
+                        }
+                    }
+                    _ => None,
+                };
+                adjudicated.push(match denial {
+                    Some(reason) => deny_line(line, reason),
+                    None => adjudicate_line(
+                        line,
+                        &fee,
+                        &record.cost_sharing,
+                        &mut membership.accumulators,
+                    )?,
+                });
+            }
+            Ok(adjudicated)
+        }
+
+        /// Asks drug_provenance whether this serial was dispensed to `patient` by
+        /// `provider` from a lot in good standing; the denial reason if not.
+        fn check_drug(
+            &self,
+            patient: AccountId,
+            provider: AccountId,
+            gtin: u64,
+            lot: Vec<u8>,
+            serial: Vec<u8>,
+        ) -> Option<ReasonCode> {
+            match query_dispensed_unit(self.drug_provenance, gtin, lot, serial) {
+                Err(_) => Some(ReasonCode::ProvenanceUnverifiable),
+                Ok(None) => Some(ReasonCode::DrugNotDispensed),
+                Ok(Some(DispensedUnit {
+                    patient: to,
+                    dispenser,
+                    lot_quarantined,
+                    lot_recalled,
+                    ..
+                })) => {
+                    if to != patient || dispenser != provider {
+                        Some(ReasonCode::DrugDispensedToOther)
+                    } else if lot_recalled {
+                        Some(ReasonCode::LotRecalled)
+                    } else if lot_quarantined {
+                        Some(ReasonCode::LotQuarantined)
+                    } else {
+                        None
+                    }
+                }
+            }
+        }
+
+        /// Records `amount` more as owed on the claim, queues it behind claims already
+        /// waiting for the insurer, and pays what the escrow covers. Returns the transfers
+        /// to make.
+        fn owe(
+            &mut self,
+            claim: ClaimId,
+            amount: Balance,
+        ) -> Result<Vec<(AccountId, Balance)>, Error> {
+            if amount == 0 {
+                return Ok(Vec::new());
+            }
+            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let mut escrow = self.escrow(record.insurer);
+            escrow.owe(amount)?;
+            self.escrows.insert(record.insurer, &escrow);
+            let queued = record.awaiting_payment > 0;
+            record.awaiting_payment = record
+                .awaiting_payment
+                .checked_add(amount)
+                .ok_or(Error::Overflow)?;
+            self.claims.insert(claim, &record);
+            if !queued {
+                let (head, tail) = self.queue_bounds.get(record.insurer).unwrap_or_default();
+                self.payment_queue.insert((record.insurer, tail), &claim);
+                let tail = tail.checked_add(1).ok_or(Error::Overflow)?;
+                self.queue_bounds.insert(record.insurer, &(head, tail));
+            }
+            let payouts = self.pay_waiting(record.insurer, MAX_SETTLED_PER_CALL)?;
+            let still_waiting = self
+                .claims
+                .get(claim)
+                .map(|c| c.awaiting_payment)
+                .unwrap_or_default();
+            if still_waiting > 0 {
+                self.env().emit_event(PaymentAwaitingFunds {
+                    patient: record.patient,
+                    provider: record.provider,
+                    insurer: record.insurer,
+                    claim,
+                    amount: still_waiting,
+                });
+            }
+            Ok(payouts)
+        }
+
+        /// Pays the insurer's waiting claims in order while its funds cover the next one
+        /// (at most `limit`), writing all state. Returns the transfers to make.
+        fn pay_waiting(
+            &mut self,
+            insurer: AccountId,
+            limit: u32,
+        ) -> Result<Vec<(AccountId, Balance)>, Error> {
+            let (mut head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
+            let mut escrow = self.escrow(insurer);
+            let mut payouts = Vec::new();
+            for _ in 0..limit {
+                if head >= tail {
+                    break;
+                }
+                let Some(claim) = self.payment_queue.get((insurer, head)) else {
+                    break;
+                };
+                let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+                let amount = record.awaiting_payment;
+                if amount > escrow.funds {
+                    break;
+                }
+                escrow.pay(amount)?;
+                self.escrow_total = self
+                    .escrow_total
+                    .checked_sub(amount)
+                    .ok_or(Error::Overflow)?;
+                record.paid = record.paid.checked_add(amount).ok_or(Error::Overflow)?;
+                record.awaiting_payment = 0;
+                self.claims.insert(claim, &record);
+                self.payment_queue.remove((insurer, head));
+                head = head.checked_add(1).ok_or(Error::Overflow)?;
+                payouts.push((record.provider, amount));
+                self.env().emit_event(ClaimPaid {
+                    patient: record.patient,
+                    provider: record.provider,
+                    insurer,
+                    claim,
+                    amount,
+                });
+            }
+            if !payouts.is_empty() {
+                self.escrows.insert(insurer, &escrow);
+                if head >= tail {
+                    self.queue_bounds.remove(insurer);
+                } else {
+                    self.queue_bounds.insert(insurer, &(head, tail));
+                }
+            }
+            Ok(payouts)
+        }
+
+        /// Makes the transfers, after every state change of the call.
+        fn transfer_all(&self, payouts: &[(AccountId, Balance)]) -> Result<(), Error> {
+            for (to, amount) in payouts {
+                self.env()
+                    .transfer(*to, *amount)
+                    .map_err(|_| Error::TransferFailed)?;
+            }
+            Ok(())
+        }
+    }
+
+    fn blake2(input: &[u8]) -> Digest {
+        let mut output = [0u8; 32];
+        ink::env::hash_bytes::<ink::env::hash::Blake2x256>(input, &mut output);
+        output
+    }
+
+    /// The key of a drug package: BLAKE2b-256 of (GTIN, lot, serial), SCALE-encoded.
+    fn unit_key(gtin: u64, lot: &[u8], serial: &[u8]) -> Digest {
+        blake2(&(gtin, lot, serial).encode())
+    }
+
+    impl AccessControlled for ClaimSettlement {
+        /// The contract's admin.
+        #[ink(message)]
+        fn admin(&self) -> AccountId {
+            self.access.admin()
+        }
+
+        /// The proposed next admin, if a transfer is pending.
+        #[ink(message)]
+        fn pending_admin(&self) -> Option<AccountId> {
+            self.access.pending_admin()
+        }
+
+        /// Whether `account` holds `role` here (Insurer, Provider).
+        #[ink(message)]
+        fn has_role(&self, account: AccountId, role: Role) -> bool {
+            self.access.has_role(account, role)
+        }
+
+        /// Whether the contract is paused.
+        #[ink(message)]
+        fn paused(&self) -> bool {
+            self.access.is_paused()
+        }
+
+        /// Proposes a new admin; it takes over when it calls `accept_admin`. Admin only.
+        #[ink(message)]
+        fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
+            self.access.transfer_admin(new_admin)
+        }
+
+        /// Accepts the admin role proposed to the caller.
+        #[ink(message)]
+        fn accept_admin(&mut self) -> Result<(), AccessError> {
+            self.access.accept_admin()
+        }
+
+        /// Registers `account` as an Insurer or a Provider. Admin only.
+        #[ink(message)]
+        fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+            self.access.grant_role(role, account)
+        }
+
+        /// Deregisters `account` from `role`; its plans and claims stay. Admin only.
+        #[ink(message)]
+        fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+            self.access.revoke_role(role, account)
+        }
+
+        /// Gives up one of the caller's own roles.
+        #[ink(message)]
+        fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
+            self.access.renounce_role(role)
+        }
+
+        /// Pauses the contract: no plans, enrolments, deposits, withdrawals, claims,
+        /// payments or appeals until unpaused. Admin only.
+        #[ink(message)]
+        fn pause(&mut self) -> Result<(), AccessError> {
+            self.access.pause()
+        }
+
+        /// Resumes the contract. Admin only.
+        #[ink(message)]
+        fn unpause(&mut self) -> Result<(), AccessError> {
+            self.access.unpause()
+        }
+
+        /// Upgrades the contract to the uploaded code `code_hash`, keeping every plan,
+        /// escrow and claim. Admin only.
+        #[ink(message)]
+        fn set_code(&mut self, code_hash: Hash) -> Result<(), AccessError> {
+            self.access.set_code(code_hash)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1012 @@
+//! Unit tests of every message and error path on ink!'s off-chain environment, with the
+//! consent registry and drug_provenance answered from memory
+//! (`healthchain_common::test_doubles`), and a property test that money is conserved.
+
+use crate::{claim_settlement::*, data::*};
+use healthchain_common::{
+    access::{AccessControlled, AccessError, Role},
+    consent::Purpose,
+    provenance::DispensedUnit,
+    test_doubles,
+    unit_test::{event_count, events_of, last_event, topic},
+};
+use ink::{
+    env::{test, DefaultEnvironment as Env},
+    primitives::{AccountId, Hash},
+};
+use proptest::prelude::*;
+
+const NOW: u64 = 1_767_225_600_000 + 100 * DAY; // 2026-04-11
+const YEAR_START: u64 = 1_767_225_600_000; // 2026-01-01
+const YEAR_END: u64 = YEAR_START + 365 * DAY;
+const GTIN: u64 = 10_012_345_678_902;
+const VISIT: ServiceCode = ServiceCode::Procedure(*b"99213");
+const INJECTION: ServiceCode = ServiceCode::Procedure(*b"J1100");
+const DRUG: ServiceCode = ServiceCode::Drug(GTIN);
+const FUNDS: Balance = 1_000_000;
+
+fn hash(byte: u8) -> Hash {
+    Hash::from([byte; 32])
+}
+
+fn registry() -> AccountId {
+    AccountId::from([0xC0; 32])
+}
+
+fn provenance() -> AccountId {
+    AccountId::from([0xD0; 32])
+}
+
+fn contract_account() -> AccountId {
+    AccountId::from([0xCC; 32])
+}
+
+fn as_caller(account: AccountId) {
+    test::set_caller::<Env>(account);
+}
+
+fn balance(account: AccountId) -> Balance {
+    test::get_account_balance::<Env>(account).unwrap_or_default()
+}
+
+/// alice admin, bob insurer, charlie clinic, django pharmacy, eve patient, frank other.
+struct Parties {
+    admin: AccountId,
+    insurer: AccountId,
+    clinic: AccountId,
+    pharmacy: AccountId,
+    patient: AccountId,
+    other: AccountId,
+}
+
+fn cost_sharing() -> CostSharing {
+    CostSharing {
+        deductible: 100,
+        copay: 20,
+        coinsurance_bps: 2_000,
+        out_of_pocket_max: 1_000,
+    }
+}
+
+fn pay_consent(p: &Parties, provider: AccountId) {
+    test_doubles::grant_consent(registry(), p.patient, provider, Purpose::Payment, None);
+}
+
+fn dispensed(p: &Parties, serial: &[u8], patient: AccountId, dispenser: AccountId) {
+    test_doubles::record_dispensed(
+        provenance(),
+        GTIN,
+        b"LOT1",
+        serial,
+        DispensedUnit {
+            patient,
+            dispenser,
+            dispensed_at: NOW,
+            lot_quarantined: false,
+            lot_recalled: false,
+        },
+    );
+    let _ = p;
+}
+
+fn deposit(
+    contract: &mut ClaimSettlement,
+    insurer: AccountId,
+    amount: Balance,
+) -> Result<(), Error> {
+    as_caller(insurer);
+    test::transfer_in::<Env>(amount);
+    let result = contract.deposit();
+    test::set_value_transferred::<Env>(0);
+    result
+}
+
+/// Plan 1 of bob with a visit (150, copay), an injection (80, coinsurance) and the drug
+/// (60, copay) covered; eve enrolled for the year; consent to both providers; no escrow.
+fn setup() -> (ClaimSettlement, Parties) {
+    let a = test::default_accounts::<Env>();
+    let p = Parties {
+        admin: a.alice,
+        insurer: a.bob,
+        clinic: a.charlie,
+        pharmacy: a.django,
+        patient: a.eve,
+        other: a.frank,
+    };
+    test::set_block_timestamp::<Env>(NOW);
+    test::set_callee::<Env>(contract_account());
+    test::set_account_balance::<Env>(contract_account(), 0);
+    test::set_account_balance::<Env>(p.insurer, 10 * FUNDS);
+    for account in [p.clinic, p.pharmacy] {
+        test::set_account_balance::<Env>(account, 0);
+    }
+    as_caller(p.admin);
+    let mut contract = ClaimSettlement::new(registry(), provenance());
+    contract.grant_role(Role::Insurer, p.insurer).unwrap();
+    contract.grant_role(Role::Provider, p.clinic).unwrap();
+    contract.grant_role(Role::Provider, p.pharmacy).unwrap();
+    as_caller(p.insurer);
+    assert_eq!(
+        contract.create_plan(cost_sharing(), YEAR_START, YEAR_END),
+        Ok(1)
+    );
+    let entry = |allowed, cost_share| {
+        Some(FeeScheduleEntry {
+            allowed_per_unit: allowed,
+            cost_share,
+        })
+    };
+    contract
+        .update_fee_schedule(
+            1,
+            vec![
+                (VISIT, entry(150, CostShare::Copay)),
+                (INJECTION, entry(80, CostShare::Coinsurance)),
+                (DRUG, entry(60, CostShare::Copay)),
+            ],
+        )
+        .unwrap();
+    contract
+        .enrol_member(1, p.patient, YEAR_START, YEAR_END)
+        .unwrap();
+    pay_consent(&p, p.clinic);
+    pay_consent(&p, p.pharmacy);
+    (contract, p)
+}
+
+fn funded() -> (ClaimSettlement, Parties) {
+    let (mut contract, p) = setup();
+    deposit(&mut contract, p.insurer, FUNDS).unwrap();
+    (contract, p)
+}
+
+fn visit(charge: Balance) -> ClaimLine {
+    ClaimLine {
+        code: VISIT,
+        quantity: 1,
+        charge,
+        unit: None,
+    }
+}
+
+fn drug(serial: &[u8], charge: Balance) -> ClaimLine {
+    ClaimLine {
+        code: DRUG,
+        quantity: 1,
+        charge,
+        unit: Some(DrugUnit {
+            lot: b"LOT1".to_vec(),
+            serial: serial.to_vec(),
+        }),
+    }
+}
+
+fn submit(
+    contract: &mut ClaimSettlement,
+    provider: AccountId,
+    patient: AccountId,
+    lines: Vec<ClaimLine>,
+) -> Result<ClaimId, Error> {
+    as_caller(provider);
+    contract.submit_claim(patient, 1, NOW - DAY, lines, hash(0xAA))
+}
+
+#[ink::test]
+fn a_covered_visit_is_adjudicated_and_paid_in_one_call() {
+    let (mut contract, p) = funded();
+    let claim = submit(&mut contract, p.clinic, p.patient, vec![visit(200)]).unwrap();
+    // Allowed 150 (45), deductible 100 (1), copay 20 (3), payable 30.
+    let record = contract.claim(claim).unwrap();
+    assert_eq!(record.outcome, Outcome::PartiallyApproved);
+    assert_eq!(
+        record.totals,
+        ClaimTotals {
+            submitted: 200,
+            allowed: 150,
+            patient_responsibility: 120,
+            payable: 30
+        }
+    );
+    assert_eq!((record.paid, record.awaiting_payment), (30, 0));
+    let lines = contract.claim_lines(claim).unwrap();
+    assert_eq!(
+        lines[0].reasons,
+        vec![
+            ReasonCode::ExceedsFeeSchedule,
+            ReasonCode::Deductible,
+            ReasonCode::Copay
+        ]
+    );
+    assert_eq!(balance(p.clinic), 30);
+    assert_eq!(balance(contract_account()), FUNDS - 30);
+    assert_eq!(
+        contract.escrow(p.insurer),
+        Escrow {
+            funds: FUNDS - 30,
+            owed: 0
+        }
+    );
+    assert_eq!(contract.escrow_total(), FUNDS - 30);
+    let acc = contract.membership(1, p.patient).unwrap().accumulators;
+    assert_eq!((acc.deductible_met, acc.out_of_pocket), (100, 120));
+    let (paid, topics) = last_event::<ClaimPaid>();
+    assert_eq!((paid.claim, paid.amount), (claim, 30));
+    assert_eq!(
+        topics,
+        vec![topic(&p.patient), topic(&p.clinic), topic(&p.insurer)]
+    );
+    let adjudicated = events_of::<ClaimAdjudicated>();
+    assert_eq!(adjudicated.len(), 1);
+    assert_eq!(
+        (adjudicated[0].payable, adjudicated[0].claim_denial),
+        (30, None)
+    );
+    assert_eq!(events_of::<ClaimSubmitted>()[0].lines, 1);
+}
+
+#[ink::test]
+fn a_pharmacy_claim_for_a_dispensed_serial_is_paid_and_shares_accumulators() {
+    let (mut contract, p) = funded();
+    submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    dispensed(&p, b"SN1", p.patient, p.pharmacy);
+    let claim = submit(&mut contract, p.pharmacy, p.patient, vec![drug(b"SN1", 60)]).unwrap();
+    let line = &contract.claim_lines(claim).unwrap()[0];
+    // The deductible was met by the visit: only the copay.
+    assert_eq!(
+        (line.outcome, line.deductible, line.copay, line.payable),
+        (Outcome::Approved, 0, 20, 40)
+    );
+    assert_eq!(balance(p.pharmacy), 40);
+    assert_eq!(
+        contract
+            .membership(1, p.patient)
+            .unwrap()
+            .accumulators
+            .out_of_pocket,
+        120 + 20
+    );
+    // The same package cannot be billed again, not even in a new claim.
+    let again = submit(&mut contract, p.pharmacy, p.patient, vec![drug(b"SN1", 61)]).unwrap();
+    assert_eq!(
+        contract.claim_lines(again).unwrap()[0].reasons,
+        vec![ReasonCode::Duplicate]
+    );
+}
+
+#[ink::test]
+fn drug_lines_are_denied_on_provenance() {
+    let (mut contract, p) = funded();
+    let mut unit = DispensedUnit {
+        patient: p.patient,
+        dispenser: p.pharmacy,
+        dispensed_at: NOW,
+        lot_quarantined: false,
+        lot_recalled: true,
+    };
+    test_doubles::record_dispensed(provenance(), GTIN, b"LOT1", b"RECALLED", unit);
+    unit.lot_recalled = false;
+    unit.lot_quarantined = true;
+    test_doubles::record_dispensed(provenance(), GTIN, b"LOT1", b"HELD", unit);
+    dispensed(&p, b"OTHERPT", p.other, p.pharmacy);
+    dispensed(&p, b"OTHERRX", p.patient, p.clinic);
+    dispensed(&p, b"GOOD", p.patient, p.pharmacy);
+    let claim = submit(
+        &mut contract,
+        p.pharmacy,
+        p.patient,
+        vec![
+            drug(b"COUNTERFEIT", 60),
+            drug(b"RECALLED", 60),
+            drug(b"HELD", 60),
+            drug(b"OTHERPT", 60),
+            drug(b"OTHERRX", 60),
+            drug(b"GOOD", 60),
+            drug(b"GOOD", 60),
+        ],
+    )
+    .unwrap();
+    let reasons: Vec<Vec<ReasonCode>> = contract
+        .claim_lines(claim)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.reasons)
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            vec![ReasonCode::DrugNotDispensed],
+            vec![ReasonCode::LotRecalled],
+            vec![ReasonCode::LotQuarantined],
+            vec![ReasonCode::DrugDispensedToOther],
+            vec![ReasonCode::DrugDispensedToOther],
+            vec![ReasonCode::Deductible],
+            vec![ReasonCode::Duplicate],
+        ]
+    );
+    let record = contract.claim(claim).unwrap();
+    assert_eq!(record.outcome, Outcome::PartiallyApproved);
+    assert_eq!(record.totals.allowed, 60);
+    assert_eq!(record.totals.payable, 0);
+}
+
+#[ink::test]
+fn an_unreachable_provenance_contract_denies_the_line_without_trapping() {
+    let (mut contract, p) = funded();
+    test_doubles::fail_calls_to(provenance());
+    let claim = submit(
+        &mut contract,
+        p.pharmacy,
+        p.patient,
+        vec![drug(b"SN1", 60), visit(150)],
+    )
+    .unwrap();
+    let lines = contract.claim_lines(claim).unwrap();
+    assert_eq!(lines[0].reasons, vec![ReasonCode::ProvenanceUnverifiable]);
+    assert_eq!(lines[1].outcome, Outcome::Approved);
+}
+
+#[ink::test]
+fn claims_are_denied_whole_without_consent_coverage_or_for_duplicates() {
+    let (mut contract, p) = funded();
+    let before_acc = contract.membership(1, p.patient).unwrap().accumulators;
+    // Revoked payment consent.
+    test_doubles::revoke_consent(registry(), p.patient, p.clinic, Purpose::Payment);
+    let denied = submit(
+        &mut contract,
+        p.clinic,
+        p.patient,
+        vec![visit(150), visit(10)],
+    )
+    .unwrap();
+    let record = contract.claim(denied).unwrap();
+    assert_eq!(
+        (record.outcome, record.totals.payable, record.paid),
+        (Outcome::Denied, 0, 0)
+    );
+    assert_eq!(
+        events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
+        Some(ReasonCode::NoPaymentConsent)
+    );
+    assert!(contract
+        .claim_lines(denied)
+        .unwrap()
+        .iter()
+        .all(|l| l.reasons == vec![ReasonCode::NoPaymentConsent]));
+    assert_eq!(
+        contract.membership(1, p.patient).unwrap().accumulators,
+        before_acc
+    );
+    // An unreachable registry.
+    test_doubles::fail_calls_to(registry());
+    submit(&mut contract, p.pharmacy, p.patient, vec![visit(150)]).unwrap();
+    assert_eq!(
+        events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
+        Some(ReasonCode::ConsentUnverifiable)
+    );
+    assert_eq!(contract.escrow(p.insurer).funds, FUNDS);
+}
+
+#[ink::test]
+fn duplicates_and_services_outside_coverage_are_denied() {
+    let (mut contract, p) = funded();
+    submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    assert_eq!(
+        events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
+        Some(ReasonCode::Duplicate)
+    );
+    // Another line set on the same day is not a duplicate.
+    submit(&mut contract, p.clinic, p.patient, vec![visit(151)]).unwrap();
+    assert_eq!(
+        events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
+        None
+    );
+    // Coverage ended: services from now on are denied, earlier ones are not.
+    as_caller(p.insurer);
+    contract.end_enrolment(1, p.patient).unwrap();
+    assert_eq!(last_event::<EnrolmentEnded>().0.coverage_end, NOW);
+    as_caller(p.clinic);
+    contract
+        .submit_claim(p.patient, 1, NOW, vec![visit(150)], hash(0xAB))
+        .unwrap();
+    assert_eq!(
+        events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
+        Some(ReasonCode::NotEnrolled)
+    );
+    contract
+        .submit_claim(p.patient, 1, NOW - 2 * DAY, vec![visit(150)], hash(0xAB))
+        .unwrap();
+    assert_eq!(
+        events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
+        None
+    );
+    // Codes outside the fee schedule: CARC 96.
+    let claim = submit(
+        &mut contract,
+        p.clinic,
+        p.patient,
+        vec![ClaimLine {
+            code: ServiceCode::Procedure(*b"70450"),
+            quantity: 1,
+            charge: 900,
+            unit: None,
+        }],
+    )
+    .unwrap();
+    assert_eq!(
+        contract.claim_lines(claim).unwrap()[0].reasons,
+        vec![ReasonCode::NotCovered]
+    );
+}
+
+#[ink::test]
+fn submission_refuses_bad_input_and_changes_nothing() {
+    let (mut contract, p) = funded();
+    let before = event_count();
+    assert_eq!(
+        submit(&mut contract, p.clinic, p.patient, vec![]),
+        Err(Error::NoLines)
+    );
+    assert_eq!(
+        submit(
+            &mut contract,
+            p.clinic,
+            p.patient,
+            vec![visit(1); MAX_LINES + 1]
+        ),
+        Err(Error::TooManyLines)
+    );
+    let mut zero = visit(1);
+    zero.quantity = 0;
+    assert_eq!(
+        submit(&mut contract, p.clinic, p.patient, vec![zero]),
+        Err(Error::ZeroQuantity)
+    );
+    assert_eq!(
+        submit(
+            &mut contract,
+            p.clinic,
+            p.patient,
+            vec![visit(Balance::MAX), visit(1)]
+        ),
+        Err(Error::Overflow)
+    );
+    assert_eq!(
+        submit(&mut contract, p.clinic, p.patient, vec![drug(b"", 1)]),
+        Err(Error::InvalidDrugLine)
+    );
+    assert_eq!(
+        submit(&mut contract, p.clinic, p.other, vec![visit(1)]),
+        Err(Error::UnknownMember)
+    );
+    assert_eq!(
+        submit(&mut contract, p.clinic, p.clinic, vec![visit(1)]),
+        Err(Error::ProviderIsPatient)
+    );
+    assert_eq!(
+        submit(&mut contract, p.other, p.patient, vec![visit(1)]),
+        Err(Error::Access(AccessError::MissingRole(Role::Provider)))
+    );
+    as_caller(p.clinic);
+    assert_eq!(
+        contract.submit_claim(p.patient, 2, NOW, vec![visit(1)], hash(1)),
+        Err(Error::UnknownPlan)
+    );
+    assert_eq!(
+        contract.submit_claim(p.patient, 1, NOW + 1, vec![visit(1)], hash(1)),
+        Err(Error::ServiceDateInFuture)
+    );
+    assert_eq!(
+        contract.submit_claim(p.patient, 1, NOW, vec![visit(1)], hash(0)),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(event_count(), before);
+    assert_eq!(contract.claim_count(), 0);
+    assert_eq!(contract.escrow(p.insurer).funds, FUNDS);
+}
+
+#[ink::test]
+fn the_maximum_number_of_lines_is_accepted() {
+    let (mut contract, p) = funded();
+    let lines: Vec<ClaimLine> = (0..MAX_LINES as u128).map(|i| visit(100 + i)).collect();
+    let claim = submit(&mut contract, p.clinic, p.patient, lines).unwrap();
+    assert_eq!(contract.claim_lines(claim).unwrap().len(), MAX_LINES);
+    let record = contract.claim(claim).unwrap();
+    assert_eq!(
+        record.totals.allowed,
+        record.totals.patient_responsibility + record.totals.payable
+    );
+    assert_eq!(record.paid, record.totals.payable);
+}
+
+#[ink::test]
+fn an_underfunded_escrow_pays_later_in_order() {
+    let (mut contract, p) = setup();
+    deposit(&mut contract, p.insurer, 10).unwrap();
+    let first = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    // Payable 30 > 10 in escrow: the claim waits, and the escrow keeps the 10 for it.
+    let record = contract.claim(first).unwrap();
+    assert_eq!((record.paid, record.awaiting_payment), (0, 30));
+    assert_eq!(last_event::<PaymentAwaitingFunds>().0.amount, 30);
+    assert_eq!(
+        contract.escrow(p.insurer),
+        Escrow {
+            funds: 10,
+            owed: 30
+        }
+    );
+    assert_eq!(contract.waiting_claims(p.insurer), 1);
+    as_caller(p.insurer);
+    assert_eq!(contract.withdraw(1), Err(Error::InsufficientFreeEscrow));
+    // A second claim queues behind the first: first approved, first paid.
+    dispensed(&p, b"SN1", p.patient, p.pharmacy);
+    let second = submit(&mut contract, p.pharmacy, p.patient, vec![drug(b"SN1", 60)]).unwrap();
+    assert_eq!(contract.claim(second).unwrap().awaiting_payment, 40);
+    assert_eq!(contract.waiting_claims(p.insurer), 2);
+    // Funds arrive: both are paid, first one first.
+    deposit(&mut contract, p.insurer, 100).unwrap();
+    let paid: Vec<ClaimId> = events_of::<ClaimPaid>().iter().map(|e| e.claim).collect();
+    assert_eq!(paid, vec![first, second]);
+    assert_eq!((balance(p.clinic), balance(p.pharmacy)), (30, 40));
+    assert_eq!(contract.escrow(p.insurer), Escrow { funds: 40, owed: 0 });
+    assert_eq!(contract.waiting_claims(p.insurer), 0);
+    assert_eq!(balance(contract_account()), 40);
+    as_caller(p.insurer);
+    contract.withdraw(40).unwrap();
+    assert_eq!(last_event::<EscrowWithdrawn>().0.funds, 0);
+    assert_eq!(balance(contract_account()), 0);
+}
+
+#[ink::test]
+fn settle_pays_what_deposits_left_waiting() {
+    let (mut contract, p) = setup();
+    let claims: Vec<ClaimId> = (0..10u128)
+        .map(|i| submit(&mut contract, p.clinic, p.patient, vec![visit(150 + i)]).unwrap())
+        .collect();
+    assert_eq!(contract.waiting_claims(p.insurer), 10);
+    // One deposit pays at most 8 claims.
+    deposit(&mut contract, p.insurer, FUNDS).unwrap();
+    assert_eq!(contract.waiting_claims(p.insurer), 2);
+    as_caller(p.other);
+    assert_eq!(contract.settle(p.insurer, 1), Ok(1));
+    assert_eq!(contract.settle(p.insurer, 100), Ok(1));
+    assert_eq!(contract.settle(p.insurer, 100), Ok(0));
+    assert!(claims.iter().all(|c| {
+        as_caller(p.clinic);
+        let record = contract.claim(*c).unwrap();
+        record.awaiting_payment == 0 && record.paid == record.totals.payable
+    }));
+}
+
+#[ink::test]
+fn escrow_refuses_bad_input() {
+    let (mut contract, p) = funded();
+    assert_eq!(
+        deposit(&mut contract, p.insurer, 0),
+        Err(Error::ZeroDeposit)
+    );
+    test::set_account_balance::<Env>(p.clinic, FUNDS);
+    assert_eq!(
+        deposit(&mut contract, p.clinic, 5),
+        Err(Error::Access(AccessError::MissingRole(Role::Insurer)))
+    );
+    as_caller(p.insurer);
+    assert_eq!(
+        contract.withdraw(FUNDS + 1),
+        Err(Error::InsufficientFreeEscrow)
+    );
+    contract.withdraw(FUNDS).unwrap();
+    assert_eq!(contract.escrow_total(), 0);
+}
+
+#[ink::test]
+fn appeals_are_filed_in_window_and_overturns_pay() {
+    let (mut contract, p) = funded();
+    let paid_claim = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    let denied = submit(
+        &mut contract,
+        p.clinic,
+        p.patient,
+        vec![visit(150), drug(b"FAKE", 60)],
+    )
+    .unwrap();
+    as_caller(p.clinic);
+    assert_eq!(
+        contract.appeal(paid_claim, hash(0xE1)),
+        Err(Error::NotAppealable)
+    );
+    assert_eq!(contract.appeal(99, hash(0xE1)), Err(Error::UnknownClaim));
+    assert_eq!(contract.appeal(denied, hash(0)), Err(Error::ZeroHash));
+    as_caller(p.pharmacy);
+    assert_eq!(
+        contract.appeal(denied, hash(0xE1)),
+        Err(Error::NotClaimProvider)
+    );
+    as_caller(p.clinic);
+    contract.appeal(denied, hash(0xE1)).unwrap();
+    let (appealed, topics) = last_event::<ClaimAppealed>();
+    assert_eq!(appealed.evidence_hash, hash(0xE1));
+    assert_eq!(
+        topics,
+        vec![topic(&p.patient), topic(&p.clinic), topic(&p.insurer)]
+    );
+    assert_eq!(
+        contract.appeal(denied, hash(0xE1)),
+        Err(Error::AlreadyAppealed)
+    );
+    assert_eq!(
+        contract.resolve_appeal(denied, 60, hash(0xD1)),
+        Err(Error::NotClaimInsurer)
+    );
+    as_caller(p.insurer);
+    assert_eq!(
+        contract.resolve_appeal(denied, 61, hash(0xD1)),
+        Err(Error::InvalidOverturnAmount)
+    );
+    assert_eq!(
+        contract.resolve_appeal(denied, 60, hash(0)),
+        Err(Error::ZeroHash)
+    );
+    let clinic_before = balance(p.clinic);
+    contract.resolve_appeal(denied, 60, hash(0xD1)).unwrap();
+    let resolved = events_of::<AppealResolved>().pop().unwrap();
+    assert_eq!(resolved.status, AppealStatus::Overturned { amount: 60 });
+    assert_eq!(balance(p.clinic), clinic_before + 60);
+    let record = contract.claim(denied).unwrap();
+    assert_eq!(record.paid, record.totals.payable);
+    assert_eq!(record.totals.allowed, 150 + 60);
+    assert_eq!(
+        contract.resolve_appeal(denied, 0, hash(0xD1)),
+        Err(Error::NoPendingAppeal)
+    );
+    assert_eq!(
+        contract.resolve_appeal(paid_claim, 0, hash(0xD1)),
+        Err(Error::NoPendingAppeal)
+    );
+}
+
+#[ink::test]
+fn appeals_can_be_upheld_and_close_after_the_window() {
+    let (mut contract, p) = funded();
+    let first = submit(&mut contract, p.clinic, p.patient, vec![visit(400)]).unwrap();
+    let second = submit(&mut contract, p.clinic, p.patient, vec![visit(401)]).unwrap();
+    as_caller(p.clinic);
+    contract.appeal(first, hash(0xE1)).unwrap();
+    as_caller(p.insurer);
+    let funds = contract.escrow(p.insurer).funds;
+    contract.resolve_appeal(first, 0, hash(0xD1)).unwrap();
+    assert_eq!(
+        last_event::<AppealResolved>().0.status,
+        AppealStatus::Upheld
+    );
+    assert_eq!(contract.escrow(p.insurer).funds, funds);
+    test::set_block_timestamp::<Env>(NOW + APPEAL_WINDOW + 1);
+    as_caller(p.clinic);
+    assert_eq!(
+        contract.appeal(second, hash(0xE1)),
+        Err(Error::AppealWindowClosed)
+    );
+}
+
+#[ink::test]
+fn claims_are_read_by_those_involved() {
+    let (mut contract, p) = funded();
+    let claim = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    for reader in [p.patient, p.clinic, p.insurer, p.admin] {
+        as_caller(reader);
+        assert!(contract.claim(claim).is_ok());
+        assert_eq!(contract.claim_lines(claim).unwrap().len(), 1);
+    }
+    as_caller(p.pharmacy);
+    assert_eq!(contract.claim(claim), Err(Error::NotInvolved));
+    assert_eq!(contract.claim_lines(claim), Err(Error::NotInvolved));
+    assert_eq!(contract.claim(7), Err(Error::UnknownClaim));
+}
+
+#[ink::test]
+fn plans_fee_schedules_and_members() {
+    let (mut contract, p) = setup();
+    let plan = contract.plan(1).unwrap();
+    assert_eq!((plan.insurer, plan.fee_schedule_entries), (p.insurer, 3));
+    assert_eq!(events_of::<FeeScheduleUpdated>().len(), 3);
+    as_caller(p.insurer);
+    let mut bad = cost_sharing();
+    bad.coinsurance_bps = 10_001;
+    assert_eq!(
+        contract.create_plan(bad, YEAR_START, YEAR_END),
+        Err(Error::InvalidCoinsurance)
+    );
+    assert_eq!(
+        contract.create_plan(cost_sharing(), YEAR_END, YEAR_START),
+        Err(Error::InvalidPeriod)
+    );
+    as_caller(p.clinic);
+    assert_eq!(
+        contract.create_plan(cost_sharing(), YEAR_START, YEAR_END),
+        Err(Error::Access(AccessError::MissingRole(Role::Insurer)))
+    );
+    assert_eq!(
+        contract.update_fee_schedule(1, vec![(VISIT, None)]),
+        Err(Error::NotPlanInsurer)
+    );
+    assert_eq!(
+        contract.enrol_member(1, p.other, YEAR_START, YEAR_END),
+        Err(Error::NotPlanInsurer)
+    );
+    as_caller(p.insurer);
+    assert_eq!(
+        contract.update_fee_schedule(2, vec![]),
+        Err(Error::UnknownPlan)
+    );
+    assert_eq!(
+        contract.update_fee_schedule(1, vec![(VISIT, None); MAX_FEE_UPDATES + 1]),
+        Err(Error::TooManyFeeUpdates)
+    );
+    assert_eq!(
+        contract.update_fee_schedule(1, vec![(ServiceCode::Drug(0), None)]),
+        Err(Error::InvalidServiceCode)
+    );
+    // Remove, re-add and remove again in one call: counted once.
+    contract
+        .update_fee_schedule(
+            1,
+            vec![
+                (VISIT, None),
+                (INJECTION, None),
+                (INJECTION, contract.fee(1, DRUG)),
+            ],
+        )
+        .unwrap();
+    assert_eq!(contract.plan(1).unwrap().fee_schedule_entries, 2);
+    assert_eq!(contract.fee(1, VISIT), None);
+    assert_eq!(last_event::<FeeScheduleUpdated>().0.code, INJECTION);
+    // Members.
+    assert_eq!(
+        contract.enrol_member(1, p.other, YEAR_START, YEAR_START),
+        Err(Error::InvalidPeriod)
+    );
+    assert_eq!(
+        contract.enrol_member(1, p.other, YEAR_START - 1, YEAR_END),
+        Err(Error::CoverageOutsidePlanYear)
+    );
+    assert_eq!(
+        contract.enrol_member(1, p.patient, YEAR_START, YEAR_END),
+        Err(Error::AlreadyEnrolled)
+    );
+    contract
+        .enrol_member(1, p.other, NOW + DAY, YEAR_END)
+        .unwrap();
+    let (enrolled, topics) = last_event::<MemberEnrolled>();
+    assert_eq!(enrolled.coverage_start, NOW + DAY);
+    assert_eq!(
+        topics,
+        vec![topic(&1u32), topic(&p.other), topic(&p.insurer)]
+    );
+    // Ended before it started: an empty period.
+    contract.end_enrolment(1, p.other).unwrap();
+    assert_eq!(
+        contract.membership(1, p.other).unwrap().coverage_end,
+        NOW + DAY
+    );
+    assert_eq!(
+        contract.end_enrolment(1, p.other),
+        Err(Error::EnrolmentEnded)
+    );
+    assert_eq!(
+        contract.end_enrolment(1, p.clinic),
+        Err(Error::UnknownMember)
+    );
+}
+
+#[ink::test]
+fn a_full_fee_schedule_refuses_more_codes_and_changes_nothing() {
+    let (mut contract, p) = setup();
+    as_caller(p.insurer);
+    let entry = contract.fee(1, VISIT);
+    let mut next = 0u64;
+    while contract.plan(1).unwrap().fee_schedule_entries < MAX_FEE_SCHEDULE_ENTRIES {
+        let room =
+            (MAX_FEE_SCHEDULE_ENTRIES - contract.plan(1).unwrap().fee_schedule_entries) as usize;
+        let batch: Vec<_> = (0..room.min(MAX_FEE_UPDATES))
+            .map(|_| {
+                next += 1;
+                (ServiceCode::Drug(next), entry)
+            })
+            .collect();
+        contract.update_fee_schedule(1, batch).unwrap();
+    }
+    let before = event_count();
+    assert_eq!(
+        contract.update_fee_schedule(1, vec![(VISIT, entry), (ServiceCode::Drug(999_999), entry)]),
+        Err(Error::FeeScheduleFull)
+    );
+    assert_eq!(event_count(), before);
+    assert_eq!(contract.fee(1, ServiceCode::Drug(999_999)), None);
+    // Replacing and removing still work.
+    contract
+        .update_fee_schedule(1, vec![(VISIT, entry), (ServiceCode::Drug(1), None)])
+        .unwrap();
+    assert_eq!(
+        contract.plan(1).unwrap().fee_schedule_entries,
+        MAX_FEE_SCHEDULE_ENTRIES - 1
+    );
+}
+
+#[ink::test]
+fn every_state_change_is_refused_while_paused() {
+    let (mut contract, p) = funded();
+    let claim = submit(
+        &mut contract,
+        p.clinic,
+        p.patient,
+        vec![visit(150), visit(10_000)],
+    )
+    .unwrap();
+    as_caller(p.admin);
+    contract.pause().unwrap();
+    let paused = Err(Error::Access(AccessError::Paused));
+    as_caller(p.insurer);
+    assert_eq!(
+        contract
+            .create_plan(cost_sharing(), YEAR_START, YEAR_END)
+            .map(|_| ()),
+        paused
+    );
+    assert_eq!(contract.update_fee_schedule(1, vec![]), paused);
+    assert_eq!(
+        contract.enrol_member(1, p.other, YEAR_START, YEAR_END),
+        paused
+    );
+    assert_eq!(contract.end_enrolment(1, p.patient), paused);
+    assert_eq!(deposit(&mut contract, p.insurer, 5), paused);
+    assert_eq!(contract.withdraw(1), paused);
+    assert_eq!(contract.settle(p.insurer, 1).map(|_| ()), paused);
+    assert_eq!(contract.resolve_appeal(claim, 0, hash(1)), paused);
+    assert_eq!(
+        submit(&mut contract, p.clinic, p.patient, vec![visit(1)]).map(|_| ()),
+        paused
+    );
+    as_caller(p.clinic);
+    assert_eq!(contract.appeal(claim, hash(1)), paused);
+}
+
+#[ink::test]
+fn the_admin_rewires_the_callees() {
+    let (mut contract, p) = funded();
+    as_caller(p.insurer);
+    assert_eq!(
+        contract.set_callee(Callee::ConsentRegistry, p.other),
+        Err(Error::Access(AccessError::NotAdmin))
+    );
+    as_caller(p.admin);
+    contract
+        .set_callee(Callee::DrugProvenance, p.other)
+        .unwrap();
+    let (event, _) = last_event::<CalleeChanged>();
+    assert_eq!(
+        (event.callee, event.previous, event.new),
+        (Callee::DrugProvenance, provenance(), p.other)
+    );
+    assert_eq!(contract.callees(), (registry(), p.other));
+    contract
+        .set_callee(Callee::ConsentRegistry, p.other)
+        .unwrap();
+    // The new registry holds no consent: claims are denied.
+    submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    assert_eq!(
+        events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
+        Some(ReasonCode::NoPaymentConsent)
+    );
+    assert!(contract.has_role(p.clinic, Role::Provider));
+    assert_eq!(contract.admin(), p.admin);
+}
+
+/// One step of the money property test.
+#[derive(Debug, Clone)]
+enum Step {
+    Deposit(Balance),
+    Withdraw(Balance),
+    Claim { charge: Balance, drug: bool },
+    Appeal { overturn: Balance },
+    Settle,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (1u128..400).prop_map(Step::Deposit),
+        (0u128..300).prop_map(Step::Withdraw),
+        (1u128..600, any::<bool>()).prop_map(|(charge, drug)| Step::Claim { charge, drug }),
+        (0u128..300).prop_map(|overturn| Step::Appeal { overturn }),
+        Just(Step::Settle),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// Across random deposits, claims (paid now or later), appeals, settlements and
+    /// withdrawals: money is conserved (what came in = escrow + paid out + withdrawn),
+    /// the contract's balance equals the escrow total, each insurer's `owed` equals what
+    /// its claims wait for, providers received exactly what claims record as paid, and
+    /// the member's out-of-pocket never passes the maximum.
+    #[test]
+    fn money_is_conserved(steps in prop::collection::vec(step(), 1..40)) {
+        test::run_test::<Env, _>(|_| {
+            let (mut contract, p) = setup();
+            let (mut deposited, mut withdrawn) = (0u128, 0u128);
+            let mut serial = 0u32;
+            for step in steps {
+                match step {
+                    Step::Deposit(amount) => {
+                        deposit(&mut contract, p.insurer, amount).unwrap();
+                        deposited += amount;
+                    }
+                    Step::Withdraw(amount) => {
+                        as_caller(p.insurer);
+                        let free = contract.escrow(p.insurer).free();
+                        let result = contract.withdraw(amount);
+                        if amount <= free {
+                            result.unwrap();
+                            withdrawn += amount;
+                        } else {
+                            assert_eq!(result, Err(Error::InsufficientFreeEscrow));
+                        }
+                    }
+                    Step::Claim { charge, drug: is_drug } => {
+                        serial += 1;
+                        let line = if is_drug {
+                            let sn = format!("SN{serial}").into_bytes();
+                            dispensed(&p, &sn, p.patient, p.pharmacy);
+                            drug(&sn, charge)
+                        } else {
+                            ClaimLine { code: INJECTION, quantity: 1 + (serial % 3), charge, unit: None }
+                        };
+                        let provider = if is_drug { p.pharmacy } else { p.clinic };
+                        as_caller(provider);
+                        contract
+                            .submit_claim(p.patient, 1, NOW - u64::from(serial), vec![line], hash(0xAA))
+                            .unwrap();
+                    }
+                    Step::Appeal { overturn } => {
+                        let last = contract.claim_count();
+                        if last == 0 {
+                            continue;
+                        }
+                        as_caller(p.admin);
+                        let record = contract.claim(last).unwrap();
+                        as_caller(record.provider);
+                        if contract.appeal(last, hash(0xE1)).is_ok() {
+                            as_caller(p.insurer);
+                            let room = record.totals.submitted - record.totals.allowed;
+                            contract.resolve_appeal(last, overturn.min(room), hash(0xD1)).unwrap();
+                        }
+                    }
+                    Step::Settle => {
+                        as_caller(p.other);
+                        contract.settle(p.insurer, 8).unwrap();
+                    }
+                }
+                let escrow = contract.escrow(p.insurer);
+                let received = balance(p.clinic) + balance(p.pharmacy);
+                assert_eq!(deposited, escrow.funds + received + withdrawn);
+                assert_eq!(balance(contract_account()), contract.escrow_total());
+                assert_eq!(contract.escrow_total(), escrow.funds);
+                as_caller(p.admin);
+                let (mut paid, mut awaiting) = (0, 0);
+                for id in 1..=contract.claim_count() {
+                    let record = contract.claim(id).unwrap();
+                    assert_eq!(record.paid + record.awaiting_payment, record.totals.payable);
+                    paid += record.paid;
+                    awaiting += record.awaiting_payment;
+                }
+                assert_eq!(paid, received);
+                assert_eq!(awaiting, escrow.owed);
+                let acc = contract.membership(1, p.patient).unwrap().accumulators;
+                assert!(acc.out_of_pocket <= cost_sharing().out_of_pocket_max);
+                assert!(acc.deductible_met <= cost_sharing().deductible);
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+}
