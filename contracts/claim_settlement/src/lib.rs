@@ -45,7 +45,7 @@ pub mod claim_settlement {
         access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
         consent::{query_consent, Purpose},
         merkle::Digest,
-        provenance::{query_dispensed_unit, DispensedUnit},
+        provenance::{query_dispensed_units, DispensedUnit, UnitId},
     };
     use ink::{prelude::vec::Vec, scale::Encode, storage::Mapping};
 
@@ -872,7 +872,8 @@ pub mod claim_settlement {
             }
         }
 
-        /// Prices every line and applies cost sharing to the member's accumulators.
+        /// Prices every line and applies cost sharing to the member's accumulators. The
+        /// drug lines' dispense records come from drug_provenance in one call.
         fn adjudicate_lines(
             &self,
             patient: AccountId,
@@ -882,37 +883,54 @@ pub mod claim_settlement {
             membership: &mut Membership,
             lines: Vec<ClaimLine>,
         ) -> Result<Vec<AdjudicatedLine>, Error> {
-            let mut adjudicated: Vec<AdjudicatedLine> = Vec::with_capacity(lines.len());
-            for line in lines {
-                // The fee schedule first: an uncovered code needs no cross-contract call.
+            // First pass: the fee schedule and duplicates, and the units to ask about.
+            let mut checks: Vec<LineCheck> = Vec::with_capacity(lines.len());
+            let mut units: Vec<UnitId> = Vec::new();
+            for (position, line) in lines.iter().enumerate() {
                 let Some(fee) = self.fee_schedules.get((plan, line.code)) else {
-                    adjudicated.push(deny_line(line, ReasonCode::NotCovered));
+                    checks.push(LineCheck::Denied(ReasonCode::NotCovered));
                     continue;
                 };
-                let denial = match (&line.code, &line.unit) {
-                    (ServiceCode::Drug(gtin), Some(unit)) => {
-                        let billed_here = adjudicated.iter().any(|earlier| {
-                            earlier.allowed > 0
-                                && earlier.code == line.code
-                                && earlier.unit == line.unit
-                        });
-                        if billed_here
-                            || self
-                                .billed_units
-                                .contains(unit_key(*gtin, &unit.lot, &unit.serial))
-                        {
-                            Some(ReasonCode::Duplicate)
-                        } else {
-                            self.check_drug(
-                                patient,
-                                provider,
-                                *gtin,
-                                unit.lot.clone(),
-                                unit.serial.clone(),
-                            )
-                        }
+                let (ServiceCode::Drug(gtin), Some(unit)) = (line.code, &line.unit) else {
+                    checks.push(LineCheck::Covered(fee, None));
+                    continue;
+                };
+                let earlier = lines
+                    .iter()
+                    .take(position)
+                    .any(|other| other.code == line.code && other.unit == line.unit);
+                if earlier
+                    || self
+                        .billed_units
+                        .contains(unit_key(gtin, &unit.lot, &unit.serial))
+                {
+                    checks.push(LineCheck::Denied(ReasonCode::Duplicate));
+                    continue;
+                }
+                checks.push(LineCheck::Covered(fee, Some(units.len())));
+                units.push((gtin, unit.lot.clone(), unit.serial.clone()));
+            }
+            let answers = if units.is_empty() {
+                Ok(Vec::new())
+            } else {
+                query_dispensed_units(self.drug_provenance, units)
+            };
+            // Second pass, in line order: the accumulators move line by line.
+            let mut adjudicated = Vec::with_capacity(lines.len());
+            for (line, check) in lines.into_iter().zip(checks) {
+                let (fee, denial) = match check {
+                    LineCheck::Denied(reason) => {
+                        adjudicated.push(deny_line(line, reason));
+                        continue;
                     }
-                    _ => None,
+                    LineCheck::Covered(fee, None) => (fee, None),
+                    LineCheck::Covered(fee, Some(index)) => {
+                        let answer = match &answers {
+                            Ok(answers) => answers.get(index).copied().ok_or(()),
+                            Err(_) => Err(()),
+                        };
+                        (fee, drug_denial(answer, patient, provider))
+                    }
                 };
                 adjudicated.push(match denial {
                     Some(reason) => deny_line(line, reason),
@@ -925,39 +943,6 @@ pub mod claim_settlement {
                 });
             }
             Ok(adjudicated)
-        }
-
-        /// Asks drug_provenance whether this serial was dispensed to `patient` by
-        /// `provider` from a lot in good standing; the denial reason if not.
-        fn check_drug(
-            &self,
-            patient: AccountId,
-            provider: AccountId,
-            gtin: u64,
-            lot: Vec<u8>,
-            serial: Vec<u8>,
-        ) -> Option<ReasonCode> {
-            match query_dispensed_unit(self.drug_provenance, gtin, lot, serial) {
-                Err(_) => Some(ReasonCode::ProvenanceUnverifiable),
-                Ok(None) => Some(ReasonCode::DrugNotDispensed),
-                Ok(Some(DispensedUnit {
-                    patient: to,
-                    dispenser,
-                    lot_quarantined,
-                    lot_recalled,
-                    ..
-                })) => {
-                    if to != patient || dispenser != provider {
-                        Some(ReasonCode::DrugDispensedToOther)
-                    } else if lot_recalled {
-                        Some(ReasonCode::LotRecalled)
-                    } else if lot_quarantined {
-                        Some(ReasonCode::LotQuarantined)
-                    } else {
-                        None
-                    }
-                }
-            }
         }
 
         /// Records `amount` more as owed on the claim, queues it behind claims already
@@ -1065,6 +1050,33 @@ pub mod claim_settlement {
                     .map_err(|_| Error::TransferFailed)?;
             }
             Ok(())
+        }
+    }
+
+    /// What the first pass found for a line: denied already, or covered by a fee
+    /// schedule entry, with the index of its unit in the provenance query for drug lines.
+    enum LineCheck {
+        Denied(ReasonCode),
+        Covered(FeeScheduleEntry, Option<usize>),
+    }
+
+    /// Why a drug line is denied, from drug_provenance's answer (`Err` when there is
+    /// none): it must have been dispensed to `patient` by `provider`, from a lot neither
+    /// recalled nor quarantined.
+    fn drug_denial(
+        answer: Result<Option<DispensedUnit>, ()>,
+        patient: AccountId,
+        provider: AccountId,
+    ) -> Option<ReasonCode> {
+        match answer {
+            Err(()) => Some(ReasonCode::ProvenanceUnverifiable),
+            Ok(None) => Some(ReasonCode::DrugNotDispensed),
+            Ok(Some(unit)) if unit.patient != patient || unit.dispenser != provider => {
+                Some(ReasonCode::DrugDispensedToOther)
+            }
+            Ok(Some(unit)) if unit.lot_recalled => Some(ReasonCode::LotRecalled),
+            Ok(Some(unit)) if unit.lot_quarantined => Some(ReasonCode::LotQuarantined),
+            Ok(Some(_)) => None,
         }
     }
 

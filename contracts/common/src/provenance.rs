@@ -19,6 +19,13 @@ pub struct DispensedUnit {
     pub lot_recalled: bool,
 }
 
+/// A unit as a payer names it: GTIN, lot, serial.
+pub type UnitId = (u64, Vec<u8>, Vec<u8>);
+
+/// The most units one [`ProvenanceCheck::dispensed_units`] call answers (a claim's
+/// maximum number of lines).
+pub const MAX_UNITS_PER_QUERY: usize = 50;
+
 /// The question claim_settlement asks drug_provenance.
 #[ink::trait_definition]
 pub trait ProvenanceCheck {
@@ -26,35 +33,44 @@ pub trait ProvenanceCheck {
     /// quarantined or recalled now; `None` when that serial was never dispensed.
     #[ink(message)]
     fn dispensed_unit(&self, gtin: u64, lot: Vec<u8>, serial: Vec<u8>) -> Option<DispensedUnit>;
+
+    /// `dispensed_unit` for each of `units`, in order, in one call (a claim's drug lines).
+    /// Answers at most [`MAX_UNITS_PER_QUERY`] units: a longer query gets a shorter answer,
+    /// which the caller must treat as no answer for the rest.
+    #[ink(message)]
+    fn dispensed_units(&self, units: Vec<UnitId>) -> Vec<Option<DispensedUnit>>;
 }
 
-/// Asks the provenance contract at `provenance` about a unit, through [`ProvenanceCheck`].
+/// Asks the provenance contract at `provenance` about several units in one call, through
+/// [`ProvenanceCheck::dispensed_units`]. An answer of another length than the query is
+/// [`CalleeError::Rejected`].
 #[cfg(not(feature = "test-doubles"))]
-pub fn query_dispensed_unit(
+pub fn query_dispensed_units(
     provenance: AccountId,
-    gtin: u64,
-    lot: Vec<u8>,
-    serial: Vec<u8>,
-) -> Result<Option<DispensedUnit>, CalleeError> {
+    units: Vec<UnitId>,
+) -> Result<Vec<Option<DispensedUnit>>, CalleeError> {
     use crate::callee_outcome;
     use ink::{codegen::TraitCallBuilder, env::DefaultEnvironment};
+    let asked = units.len();
     let contract: ink::contract_ref!(ProvenanceCheck, DefaultEnvironment) = provenance.into();
-    callee_outcome(
-        contract
-            .call()
-            .dispensed_unit(gtin, lot, serial)
-            .try_invoke(),
-    )
+    let answers = callee_outcome(contract.call().dispensed_units(units).try_invoke())?;
+    if answers.len() != asked {
+        return Err(CalleeError::Rejected);
+    }
+    Ok(answers)
 }
 
 /// Unit-test stand-in: answers from [`crate::test_doubles`] (ink!'s off-chain environment
 /// cannot call contracts).
 #[cfg(feature = "test-doubles")]
-pub fn query_dispensed_unit(
+pub fn query_dispensed_units(
     provenance: AccountId,
-    gtin: u64,
-    lot: Vec<u8>,
-    serial: Vec<u8>,
-) -> Result<Option<DispensedUnit>, CalleeError> {
-    crate::test_doubles::dispensed_answer(provenance, gtin, &lot, &serial)
+    units: Vec<UnitId>,
+) -> Result<Vec<Option<DispensedUnit>>, CalleeError> {
+    units
+        .iter()
+        .map(|(gtin, lot, serial)| {
+            crate::test_doubles::dispensed_answer(provenance, *gtin, lot, serial)
+        })
+        .collect()
 }

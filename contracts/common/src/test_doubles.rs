@@ -2,7 +2,7 @@
 //! the contracts that call them (std and the `test-doubles` feature only).
 //!
 //! ink!'s off-chain test environment cannot make cross-contract calls, so with this feature
-//! [`crate::consent::query_consent`] and [`crate::provenance::query_dispensed_unit`] answer
+//! [`crate::consent::query_consent`] and [`crate::provenance::query_dispensed_units`] answer
 //! from the thread-local records kept here instead of calling a contract. Contracts enable
 //! the feature in their `[dev-dependencies]` only: `cargo contract build` and the e2e tests
 //! never see it, and the e2e tests check the same paths against the real contracts.

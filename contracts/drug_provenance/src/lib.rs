@@ -39,7 +39,7 @@ pub mod drug_provenance {
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
         merkle::{hash_leaf, verify_proof, Digest},
-        provenance::{DispensedUnit, ProvenanceCheck},
+        provenance::{DispensedUnit, ProvenanceCheck, UnitId, MAX_UNITS_PER_QUERY},
     };
     use ink::{prelude::vec::Vec, storage::Mapping};
 
@@ -906,6 +906,17 @@ pub mod drug_provenance {
                 lot_quarantined: matches!(record.status, LotStatus::Quarantined(_)),
                 lot_recalled: matches!(record.status, LotStatus::Recalled { .. }),
             })
+        }
+
+        /// `dispensed_unit` for each of `units` (GTIN, lot, serial), in order, in one call:
+        /// a payer checks a whole claim at once. At most 50 units are answered.
+        #[ink(message)]
+        fn dispensed_units(&self, units: Vec<UnitId>) -> Vec<Option<DispensedUnit>> {
+            units
+                .into_iter()
+                .take(MAX_UNITS_PER_QUERY)
+                .map(|(gtin, lot, serial)| self.dispensed_unit(gtin, lot, serial))
+                .collect()
         }
     }
 

@@ -553,6 +553,30 @@ fn a_pharmacy_dispenses_a_serial_once() {
 }
 
 #[ink::test]
+fn a_payer_asks_about_many_units_in_one_call() {
+    let (mut ledger, p) = setup();
+    stock_pharmacy(&mut ledger, &p, 4);
+    as_caller(p.pharmacy);
+    dispense(&mut ledger, 3).unwrap();
+    let unit = |i: usize| (GTIN, lot_no(), serials()[i].clone());
+    let answers = ledger.dispensed_units(vec![
+        unit(4),
+        unit(3),
+        (GTIN, b"NOPE".to_vec(), serials()[3].clone()),
+    ]);
+    assert_eq!(answers.len(), 3);
+    assert_eq!(answers[0], None);
+    assert_eq!(answers[1].map(|u| u.patient), Some(patient()));
+    assert_eq!(answers[2], None);
+    // At most MAX_UNITS_PER_QUERY answers: the caller sees the rest unanswered.
+    let many = vec![unit(3); healthchain_common::provenance::MAX_UNITS_PER_QUERY + 5];
+    assert_eq!(
+        ledger.dispensed_units(many).len(),
+        healthchain_common::provenance::MAX_UNITS_PER_QUERY
+    );
+}
+
+#[ink::test]
 fn counterfeits_and_bad_proofs_are_refused() {
     let (mut ledger, p) = setup();
     stock_pharmacy(&mut ledger, &p, 4);
