@@ -5,64 +5,45 @@
 //! the sandbox and on a node, where a reverted extrinsic is an error).
 #![cfg(feature = "e2e-tests")]
 
+mod support;
+
 use consent_caller::consent_caller::{ConsentCaller, ConsentCallerRef};
-use consent_registry::{
-    consent_registry::{ConsentRegistry, ConsentRegistryRef},
-    data::{DelegateKind, Error},
-};
+use consent_registry::data::{DelegateKind, Error};
 use healthchain_common::{
     access::{AccessControlled, AccessError, Role},
     consent::{DataClasses, Purpose},
     CalleeError,
 };
 use ink::primitives::{AccountId, Hash};
-use ink_e2e::{CallBuilderFinal, ContractsBackend, E2EBackend, Keypair};
+use ink_e2e::{ContractsBackend, E2EBackend, Keypair};
 use std::fmt::Debug;
+use support::{
+    deploy_consent_registry, hash, id, submit_or_refusal, BackendError, E2EResult, Registry,
+    FAR_FUTURE,
+};
 
-type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
-/// The error type of an e2e backend (sandbox or node); helpers need it printable.
-type BackendError<Client> = <Client as ContractsBackend<ink::env::DefaultEnvironment>>::Error;
-type Registry = <ConsentRegistry as ink::codegen::ContractCallBuilder>::Type;
 type Caller = <ConsentCaller as ink::codegen::ContractCallBuilder>::Type;
 
-/// Far enough ahead of any chain's clock (milliseconds or, in the sandbox, seconds).
-const FAR_FUTURE: u64 = u64::MAX / 2;
 const HOUR_MS: u64 = 60 * 60 * 1000;
-
-fn id(keypair: &Keypair) -> AccountId {
-    AccountId::from(keypair.public_key().0)
-}
-
-fn hash(byte: u8) -> Hash {
-    Hash::from([byte; 32])
-}
 
 /// Deploys the registry (alice is admin) and a caller contract wired to it.
 async fn deploy<Client: E2EBackend>(client: &mut Client) -> (AccountId, Registry, Caller)
 where
     BackendError<Client>: Debug,
 {
-    let registry = client
-        .instantiate(
-            "consent_registry",
-            &ink_e2e::alice(),
-            &mut ConsentRegistryRef::new(),
-        )
-        .submit()
-        .await
-        .expect("consent_registry instantiates");
+    let (registry_id, registry) = deploy_consent_registry(client, &ink_e2e::alice()).await;
     let caller = client
         .instantiate(
             "consent_caller",
             &ink_e2e::alice(),
-            &mut ConsentCallerRef::new(registry.account_id),
+            &mut ConsentCallerRef::new(registry_id),
         )
         .submit()
         .await
         .expect("consent_caller instantiates");
     (
-        registry.account_id,
-        registry.call_builder::<ConsentRegistry>(),
+        registry_id,
+        registry,
         caller.call_builder::<ConsentCaller>(),
     )
 }
@@ -113,35 +94,6 @@ where
         hash(0xF0),
     );
     submit_or_refusal(client, signer, &message).await
-}
-
-/// Submits `message` if its dry run succeeds; otherwise returns the contract's refusal
-/// without submitting (nothing changes on chain either way for a refusal).
-async fn submit_or_refusal<Client: E2EBackend, Args>(
-    client: &mut Client,
-    signer: &Keypair,
-    message: &CallBuilderFinal<ink::env::DefaultEnvironment, Args, Result<(), Error>>,
-) -> Result<(), Error>
-where
-    Args: ink::scale::Encode + Clone + Send + Sync,
-    BackendError<Client>: Debug,
-{
-    let outcome = client
-        .call(signer, message)
-        .dry_run()
-        .await
-        .expect("dry run reaches the contract")
-        .return_value();
-    if outcome.is_ok() {
-        client
-            .call(signer, message)
-            .submit()
-            .await
-            .expect("a call whose dry run succeeded is accepted")
-            .return_value()
-    } else {
-        outcome
-    }
 }
 
 #[ink_e2e::test(backend(runtime_only))]

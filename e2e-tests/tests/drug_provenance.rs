@@ -3,6 +3,8 @@
 //! shipment; a counterfeit and a clone are refused. Refusals are checked with dry runs.
 #![cfg(feature = "e2e-tests")]
 
+mod support;
+
 use drug_provenance::{
     data::{Error, LotStatus, QuarantineReason, UnitStatus},
     drug_provenance::{DrugProvenance, DrugProvenanceRef},
@@ -12,26 +14,14 @@ use healthchain_common::{
     merkle::{self, hash_leaf, Digest},
     provenance::ProvenanceCheck,
 };
-use ink::primitives::{AccountId, Hash};
-use ink_e2e::{ContractsBackend, Keypair};
+use ink::primitives::Hash;
+use ink_e2e::ContractsBackend;
+use support::{accounts, serial, Accounts, E2EResult, FAR_FUTURE as EXPIRY, GTIN};
 
-type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
-
-const GTIN: u64 = 10_012_345_678_902;
 const SERIALS: usize = 1024;
-/// Far ahead of the sandbox clock, which counts seconds (ink_sandbox 5.1.1).
-const EXPIRY: u64 = u64::MAX / 2;
-
-fn id(keypair: &Keypair) -> AccountId {
-    AccountId::from(keypair.public_key().0)
-}
 
 fn lot() -> Vec<u8> {
     b"2026-E2E".to_vec()
-}
-
-fn serial(i: usize) -> Vec<u8> {
-    format!("SN{i:010}").into_bytes()
 }
 
 fn leaves() -> Vec<Digest> {
@@ -44,13 +34,14 @@ async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
 ) -> E2EResult<()> {
     // alice admin and regulator's registrar; bob manufacturer; charlie wholesaler; dave
     // pharmacy; eve sensor; ferdie the patient.
-    let (bob, charlie, dave, eve, ferdie) = (
-        id(&ink_e2e::bob()),
-        id(&ink_e2e::charlie()),
-        id(&ink_e2e::dave()),
-        id(&ink_e2e::eve()),
-        id(&ink_e2e::ferdie()),
-    );
+    let Accounts {
+        bob,
+        charlie,
+        dave,
+        eve,
+        ferdie,
+        ..
+    } = accounts();
     let mut ledger = client
         .instantiate(
             "drug_provenance",

@@ -3,6 +3,8 @@
 //! debug mode, so these are debug-build figures; `make bench` (issue 8) covers release.
 #![cfg(feature = "e2e-tests")]
 
+mod support;
+
 use consent_caller::consent_caller::{ConsentCaller, ConsentCallerRef};
 use consent_registry::consent_registry::{ConsentRegistry, ConsentRegistryRef};
 use drug_provenance::drug_provenance::{DrugProvenance, DrugProvenanceRef};
@@ -205,6 +207,267 @@ async fn drug_provenance_gas<Client: E2EBackend>(mut client: Client) -> E2EResul
     assert!(
         dispense_ref_time[1] > dispense_ref_time[0],
         "a longer proof costs more hashes"
+    );
+    Ok(())
+}
+
+#[ink_e2e::test(backend(runtime_only))]
+async fn trial_anchoring_gas<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
+    let (bob, ferdie) = (
+        support::id(&ink_e2e::bob()),
+        support::id(&ink_e2e::ferdie()),
+    );
+    let (registry_id, mut registry) =
+        support::deploy_consent_registry(&mut client, &ink_e2e::alice()).await;
+    let mut trials =
+        support::deploy_trial_anchoring(&mut client, &ink_e2e::alice(), registry_id).await;
+    client
+        .call(&ink_e2e::alice(), &trials.grant_role(Role::Sponsor, bob))
+        .submit()
+        .await?;
+    header("trial_anchoring");
+    let protocol = Hash::from([0x11; 32]);
+    let register = trials.register_trial(
+        b"NCT01234567".to_vec(),
+        protocol,
+        Hash::from([0x12; 32]),
+        [0x13; 32],
+        100,
+    );
+    row(
+        "register_trial",
+        &client.call(&ink_e2e::bob(), &register).dry_run().await?,
+    );
+    let trial = client
+        .call(&ink_e2e::bob(), &register)
+        .submit()
+        .await?
+        .return_value()
+        .unwrap();
+    support::grant_consent(
+        &mut client,
+        &mut registry,
+        &ink_e2e::ferdie(),
+        bob,
+        Purpose::Research,
+        Some(protocol),
+    )
+    .await
+    .unwrap();
+    let enrol = trials.enrol(trial, ferdie);
+    let dry = client.call(&ink_e2e::bob(), &enrol).dry_run().await?;
+    row("enrol (with cross-contract consent check)", &dry);
+    assert_eq!(dry.return_value(), Ok(()));
+    client.call(&ink_e2e::bob(), &enrol).submit().await?;
+    row(
+        "is_active (cross-contract)",
+        &client
+            .call(&ink_e2e::ferdie(), &trials.is_active(trial, ferdie))
+            .dry_run()
+            .await?,
+    );
+    // Anchoring costs the same for any batch size; verification grows by the proof's
+    // extra hashes only.
+    let mut verify_ref_time = Vec::new();
+    for bits in [4u32, 20] {
+        let count = 1usize << bits;
+        let leaves: Vec<_> = (0..count)
+            .map(|i| hash_leaf(format!("{{\"record\":{i}}}").as_bytes()))
+            .collect();
+        let root = merkle::root(&leaves).unwrap();
+        let anchor = trials.anchor_batch(trial, root, count as u64, Hash::from([0x40; 32]));
+        row(
+            &format!("anchor_batch (2^{bits} leaves)"),
+            &client.call(&ink_e2e::bob(), &anchor).dry_run().await?,
+        );
+        let batch = client
+            .call(&ink_e2e::bob(), &anchor)
+            .submit()
+            .await?
+            .return_value()
+            .unwrap();
+        let index = count / 2 + 1;
+        let verify = trials.verify_inclusion(
+            trial,
+            batch,
+            leaves[index],
+            index as u64,
+            merkle::proof(&leaves, index).unwrap(),
+        );
+        let dry = client.call(&ink_e2e::ferdie(), &verify).dry_run().await?;
+        let (ref_time, _) = row(&format!("verify_inclusion (2^{bits} leaves)"), &dry);
+        assert_eq!(dry.return_value(), Ok(true));
+        verify_ref_time.push(ref_time);
+    }
+    assert!(
+        verify_ref_time[1] > verify_ref_time[0],
+        "a longer proof costs more hashes"
+    );
+    Ok(())
+}
+
+#[ink_e2e::test(backend(runtime_only))]
+async fn claim_settlement_gas<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
+    use claim_settlement::data::{
+        ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, ServiceCode, MAX_LINES,
+    };
+    const UNIT: u128 = 10_000_000_000;
+    const LOT: &[u8] = b"LOT-GAS";
+    let (dave, eve, ferdie) = (
+        support::id(&ink_e2e::dave()),
+        support::id(&ink_e2e::eve()),
+        support::id(&ink_e2e::ferdie()),
+    );
+    let (registry_id, mut registry) =
+        support::deploy_consent_registry(&mut client, &ink_e2e::alice()).await;
+    let (ledger_id, mut ledger) = support::deploy_drug_provenance(
+        &mut client,
+        &ink_e2e::alice(),
+        support::id(&ink_e2e::bob()),
+        dave,
+    )
+    .await;
+    let mut claims =
+        support::deploy_claim_settlement(&mut client, &ink_e2e::alice(), registry_id, ledger_id)
+            .await;
+    for (role, who) in [(Role::Insurer, eve), (Role::Provider, dave)] {
+        client
+            .call(&ink_e2e::alice(), &claims.grant_role(role, who))
+            .submit()
+            .await?;
+    }
+    header("claim_settlement");
+    let sharing = CostSharing {
+        deductible: 10 * UNIT,
+        copay: UNIT,
+        coinsurance_bps: 2_000,
+        out_of_pocket_max: 100 * UNIT,
+    };
+    let create = claims.create_plan(sharing, 0, support::FAR_FUTURE);
+    row(
+        "create_plan",
+        &client.call(&ink_e2e::eve(), &create).dry_run().await?,
+    );
+    client.call(&ink_e2e::eve(), &create).submit().await?;
+    let visit = ServiceCode::Procedure(*b"99213");
+    let entry = |allowed| {
+        Some(FeeScheduleEntry {
+            allowed_per_unit: allowed * UNIT,
+            cost_share: CostShare::Copay,
+        })
+    };
+    let fees = claims.update_fee_schedule(
+        1,
+        vec![
+            (visit, entry(150)),
+            (ServiceCode::Drug(support::GTIN), entry(60)),
+        ],
+    );
+    row(
+        "update_fee_schedule (2 codes)",
+        &client.call(&ink_e2e::eve(), &fees).dry_run().await?,
+    );
+    client.call(&ink_e2e::eve(), &fees).submit().await?;
+    let enrol = claims.enrol_member(1, ferdie, 0, support::FAR_FUTURE);
+    row(
+        "enrol_member",
+        &client.call(&ink_e2e::eve(), &enrol).dry_run().await?,
+    );
+    client.call(&ink_e2e::eve(), &enrol).submit().await?;
+    let deposit = claims.deposit();
+    row(
+        "deposit",
+        &client
+            .call(&ink_e2e::eve(), &deposit)
+            .value(5_000 * UNIT)
+            .dry_run()
+            .await?,
+    );
+    client
+        .call(&ink_e2e::eve(), &deposit)
+        .value(5_000 * UNIT)
+        .submit()
+        .await?;
+    support::grant_consent(
+        &mut client,
+        &mut registry,
+        &ink_e2e::ferdie(),
+        dave,
+        Purpose::Payment,
+        None,
+    )
+    .await
+    .unwrap();
+    // A lot of 64 serials, MAX_LINES + 1 of them dispensed to ferdie.
+    support::stock_pharmacy(
+        &mut client,
+        &mut ledger,
+        &ink_e2e::bob(),
+        &ink_e2e::dave(),
+        LOT,
+        64,
+        60,
+    )
+    .await;
+    for index in 0..=MAX_LINES {
+        support::dispense(
+            &mut client,
+            &mut ledger,
+            &ink_e2e::dave(),
+            LOT,
+            64,
+            index,
+            ferdie,
+        )
+        .await
+        .unwrap();
+    }
+    let drug = |index: usize| ClaimLine {
+        code: ServiceCode::Drug(support::GTIN),
+        quantity: 1,
+        charge: 60 * UNIT,
+        unit: Some(DrugUnit {
+            lot: LOT.to_vec(),
+            serial: support::serial(index),
+        }),
+    };
+    let now = client
+        .call(
+            &ink_e2e::ferdie(),
+            &registry.grant(ferdie, dave, Purpose::Payment),
+        )
+        .dry_run()
+        .await?
+        .return_value()
+        .unwrap()
+        .granted_at;
+    let one_visit = vec![ClaimLine {
+        code: visit,
+        quantity: 1,
+        charge: 150 * UNIT,
+        unit: None,
+    }];
+    for (label, lines) in [
+        ("submit_claim (1 visit line, paid)".to_string(), one_visit),
+        (
+            "submit_claim (1 drug line, paid)".to_string(),
+            vec![drug(0)],
+        ),
+        (
+            format!("submit_claim ({MAX_LINES} drug lines, paid)"),
+            (1..=MAX_LINES).map(drug).collect(),
+        ),
+    ] {
+        let submit = claims.submit_claim(ferdie, 1, now, lines, Hash::from([0xAA; 32]));
+        let dry = client.call(&ink_e2e::dave(), &submit).dry_run().await?;
+        row(&label, &dry);
+        assert!(dry.return_value().is_ok());
+        client.call(&ink_e2e::dave(), &submit).submit().await?;
+    }
+    let withdraw = claims.withdraw(UNIT);
+    row(
+        "withdraw",
+        &client.call(&ink_e2e::eve(), &withdraw).dry_run().await?,
     );
     Ok(())
 }

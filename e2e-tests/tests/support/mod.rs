@@ -1,0 +1,305 @@
+//! Helpers shared by the e2e test files (each file is its own crate and includes this
+//! module with `mod support;`): accounts, hashes, deployment, consent, and refusals seen
+//! by dry run.
+#![allow(dead_code)] // Each test file uses a part.
+
+use consent_registry::consent_registry::{ConsentRegistry, ConsentRegistryRef};
+use healthchain_common::consent::{DataClasses, Purpose};
+use ink::{
+    env::DefaultEnvironment,
+    primitives::{AccountId, Hash},
+};
+use ink_e2e::{CallBuilderFinal, ChainBackend, ContractsBackend, E2EBackend, Keypair};
+use std::fmt::Debug;
+
+pub type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
+/// The error type of an e2e backend (sandbox or node); helpers need it printable.
+pub type BackendError<Client> = <Client as ContractsBackend<DefaultEnvironment>>::Error;
+pub type Registry = <ConsentRegistry as ink::codegen::ContractCallBuilder>::Type;
+
+/// Far enough ahead of any chain's clock (milliseconds or, in the sandbox, seconds).
+pub const FAR_FUTURE: u64 = u64::MAX / 2;
+
+pub fn id(keypair: &Keypair) -> AccountId {
+    AccountId::from(keypair.public_key().0)
+}
+
+/// The accounts of the six dev keypairs (alice is the admin in every test).
+pub struct Accounts {
+    pub alice: AccountId,
+    pub bob: AccountId,
+    pub charlie: AccountId,
+    pub dave: AccountId,
+    pub eve: AccountId,
+    pub ferdie: AccountId,
+}
+
+pub fn accounts() -> Accounts {
+    Accounts {
+        alice: id(&ink_e2e::alice()),
+        bob: id(&ink_e2e::bob()),
+        charlie: id(&ink_e2e::charlie()),
+        dave: id(&ink_e2e::dave()),
+        eve: id(&ink_e2e::eve()),
+        ferdie: id(&ink_e2e::ferdie()),
+    }
+}
+
+pub fn hash(byte: u8) -> Hash {
+    Hash::from([byte; 32])
+}
+
+/// The free balance of `account`.
+pub async fn balance<Client>(client: &mut Client, account: AccountId) -> u128
+where
+    Client: E2EBackend + ChainBackend<AccountId = AccountId, Balance = u128>,
+    <Client as ChainBackend>::Error: Debug,
+{
+    client
+        .free_balance(account)
+        .await
+        .expect("the chain answers a balance query")
+}
+
+/// Submits `message` if its dry run succeeds; otherwise returns the contract's refusal
+/// without submitting (nothing changes on chain either way for a refusal). A dry run works
+/// the same on the sandbox and on a node, where a reverted extrinsic is an error.
+pub async fn submit_or_refusal<Client: E2EBackend, Args, T, E>(
+    client: &mut Client,
+    signer: &Keypair,
+    message: &CallBuilderFinal<DefaultEnvironment, Args, Result<T, E>>,
+) -> Result<T, E>
+where
+    Args: ink::scale::Encode + Clone + Send + Sync,
+    Result<T, E>: ink::scale::Decode + Send,
+    BackendError<Client>: Debug,
+{
+    let outcome = client
+        .call(signer, message)
+        .dry_run()
+        .await
+        .expect("dry run reaches the contract")
+        .return_value();
+    if outcome.is_ok() {
+        client
+            .call(signer, message)
+            .submit()
+            .await
+            .expect("a call whose dry run succeeded is accepted")
+            .return_value()
+    } else {
+        outcome
+    }
+}
+
+/// Deploys the consent registry with `admin` as admin.
+pub async fn deploy_consent_registry<Client: E2EBackend>(
+    client: &mut Client,
+    admin: &Keypair,
+) -> (AccountId, Registry)
+where
+    BackendError<Client>: Debug,
+{
+    let registry = client
+        .instantiate("consent_registry", admin, &mut ConsentRegistryRef::new())
+        .submit()
+        .await
+        .expect("consent_registry instantiates");
+    (
+        registry.account_id,
+        registry.call_builder::<ConsentRegistry>(),
+    )
+}
+
+/// The patient `signer` grants `grantee` consent for `purpose` in `context`, covering
+/// medications, claims and trial data, until far in the future.
+pub async fn grant_consent<Client: E2EBackend>(
+    client: &mut Client,
+    registry: &mut Registry,
+    signer: &Keypair,
+    grantee: AccountId,
+    purpose: Purpose,
+    context: Option<Hash>,
+) -> Result<(), consent_registry::data::Error>
+where
+    BackendError<Client>: Debug,
+{
+    let message = registry.grant_consent(
+        id(signer),
+        grantee,
+        purpose,
+        DataClasses::MEDICATIONS
+            .union(DataClasses::CLAIMS)
+            .union(DataClasses::TRIAL_DATA),
+        Some(FAR_FUTURE),
+        context,
+        hash(0xF0),
+    );
+    submit_or_refusal(client, signer, &message).await
+}
+
+pub type Ledger =
+    <drug_provenance::drug_provenance::DrugProvenance as ink::codegen::ContractCallBuilder>::Type;
+
+/// The GTIN of the test product (a valid GTIN-14).
+pub const GTIN: u64 = 10_012_345_678_902;
+
+/// The serial number at `index` of a test lot.
+pub fn serial(index: usize) -> Vec<u8> {
+    format!("SN{index:010}").into_bytes()
+}
+
+/// The serial leaves of a lot of `count` serials.
+pub fn serial_leaves(count: usize) -> Vec<healthchain_common::merkle::Digest> {
+    (0..count)
+        .map(|i| healthchain_common::merkle::hash_leaf(&serial(i)))
+        .collect()
+}
+
+/// Deploys drug_provenance with `admin` as admin and registers `manufacturer` and
+/// `pharmacy` (a dispenser).
+pub async fn deploy_drug_provenance<Client: E2EBackend>(
+    client: &mut Client,
+    admin: &Keypair,
+    manufacturer: AccountId,
+    pharmacy: AccountId,
+) -> (AccountId, Ledger)
+where
+    BackendError<Client>: Debug,
+{
+    use healthchain_common::access::{AccessControlled, Role};
+    let ledger = client
+        .instantiate(
+            "drug_provenance",
+            admin,
+            &mut drug_provenance::drug_provenance::DrugProvenanceRef::new(),
+        )
+        .submit()
+        .await
+        .expect("drug_provenance instantiates");
+    let account = ledger.account_id;
+    let mut ledger = ledger.call_builder::<drug_provenance::drug_provenance::DrugProvenance>();
+    for (role, who) in [
+        (Role::Manufacturer, manufacturer),
+        (Role::Dispenser, pharmacy),
+    ] {
+        submit_or_refusal(client, admin, &ledger.grant_role(role, who))
+            .await
+            .expect("the admin registers the trading partner");
+    }
+    (account, ledger)
+}
+
+/// The manufacturer commissions lot `lot` of `serials` serials (2-8 °C) and ships
+/// `quantity` units straight to the pharmacy, which receives them.
+pub async fn stock_pharmacy<Client: E2EBackend>(
+    client: &mut Client,
+    ledger: &mut Ledger,
+    manufacturer: &Keypair,
+    pharmacy: &Keypair,
+    lot: &[u8],
+    serials: usize,
+    quantity: u64,
+) where
+    BackendError<Client>: Debug,
+{
+    let root = healthchain_common::merkle::root(&serial_leaves(serials)).expect("serials");
+    let commission = ledger.commission_lot(
+        GTIN,
+        lot.to_vec(),
+        FAR_FUTURE,
+        quantity,
+        root,
+        serials as u64,
+        200,
+        800,
+        hash(0xCA),
+    );
+    submit_or_refusal(client, manufacturer, &commission)
+        .await
+        .expect("the manufacturer commissions the lot");
+    let shipment = submit_or_refusal(
+        client,
+        manufacturer,
+        &ledger.ship(GTIN, lot.to_vec(), id(pharmacy), quantity),
+    )
+    .await
+    .expect("the manufacturer ships");
+    submit_or_refusal(client, pharmacy, &ledger.receive(shipment))
+        .await
+        .expect("the pharmacy receives");
+}
+
+/// The pharmacy dispenses serial `index` of a lot of `serials` serials to `patient`.
+#[allow(clippy::too_many_arguments)]
+pub async fn dispense<Client: E2EBackend>(
+    client: &mut Client,
+    ledger: &mut Ledger,
+    pharmacy: &Keypair,
+    lot: &[u8],
+    serials: usize,
+    index: usize,
+    patient: AccountId,
+) -> Result<(), drug_provenance::data::Error>
+where
+    BackendError<Client>: Debug,
+{
+    let proof =
+        healthchain_common::merkle::proof(&serial_leaves(serials), index).expect("in range");
+    let message = ledger.dispense(
+        GTIN,
+        lot.to_vec(),
+        serial(index),
+        index as u64,
+        proof,
+        patient,
+    );
+    submit_or_refusal(client, pharmacy, &message).await
+}
+
+pub type Trials =
+    <trial_anchoring::trial_anchoring::TrialAnchoring as ink::codegen::ContractCallBuilder>::Type;
+pub type Claims = <claim_settlement::claim_settlement::ClaimSettlement as ink::codegen::ContractCallBuilder>::Type;
+
+/// Deploys trial_anchoring with `admin` as admin, wired to the registry at `registry`.
+pub async fn deploy_trial_anchoring<Client: E2EBackend>(
+    client: &mut Client,
+    admin: &Keypair,
+    registry: AccountId,
+) -> Trials
+where
+    BackendError<Client>: Debug,
+{
+    client
+        .instantiate(
+            "trial_anchoring",
+            admin,
+            &mut trial_anchoring::trial_anchoring::TrialAnchoringRef::new(registry),
+        )
+        .submit()
+        .await
+        .expect("trial_anchoring instantiates")
+        .call_builder::<trial_anchoring::trial_anchoring::TrialAnchoring>()
+}
+
+/// Deploys claim_settlement with `admin` as admin, wired to the registry and ledger.
+pub async fn deploy_claim_settlement<Client: E2EBackend>(
+    client: &mut Client,
+    admin: &Keypair,
+    registry: AccountId,
+    ledger: AccountId,
+) -> Claims
+where
+    BackendError<Client>: Debug,
+{
+    client
+        .instantiate(
+            "claim_settlement",
+            admin,
+            &mut claim_settlement::claim_settlement::ClaimSettlementRef::new(registry, ledger),
+        )
+        .submit()
+        .await
+        .expect("claim_settlement instantiates")
+        .call_builder::<claim_settlement::claim_settlement::ClaimSettlement>()
+}

@@ -1,0 +1,342 @@
+//! trial_anchoring on a real (in-process) chain with the real consent registry beside it:
+//! research consent per protocol version checked across contracts at enrolment and live
+//! afterwards, an amendment that makes a participant inactive until re-consent, data
+//! batches anchored and proofs verified on chain, a late serious adverse event, and
+//! results anchored against the pre-registered outcomes. Refusals are checked by dry run.
+#![cfg(feature = "e2e-tests")]
+
+mod support;
+
+use healthchain_common::{
+    access::{AccessControlled, Role},
+    consent::Purpose,
+    merkle::{self, hash_leaf, Digest},
+};
+use ink::primitives::{AccountId, Hash};
+use ink_e2e::{ContractsBackend, E2EBackend};
+use std::fmt::Debug;
+use support::{
+    accounts, deploy_consent_registry, deploy_trial_anchoring, grant_consent, hash,
+    submit_or_refusal, Accounts, BackendError, E2EResult, Trials,
+};
+use trial_anchoring::data::{
+    Error, Expectedness, ParticipantStatus, Seriousness, TrialDelegateRole, DAY,
+};
+
+/// The participant's live status, read by dry run.
+async fn status<Client: E2EBackend>(
+    client: &mut Client,
+    trials: &Trials,
+    trial: u64,
+    participant: AccountId,
+) -> ParticipantStatus
+where
+    BackendError<Client>: Debug,
+{
+    client
+        .call(
+            &ink_e2e::alice(),
+            &trials.participant_status(trial, participant),
+        )
+        .dry_run()
+        .await
+        .expect("status dry-runs")
+        .return_value()
+}
+
+fn records(n: usize) -> Vec<Digest> {
+    (0..n)
+        .map(|i| hash_leaf(format!("{{\"participant\":{},\"visit\":{i}}}", i % 7).as_bytes()))
+        .collect()
+}
+
+#[ink_e2e::test(backend(runtime_only))]
+async fn a_trial_from_registration_to_results<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    // alice admin of both contracts; bob sponsor; charlie site; dave data manager; ferdie
+    // and eve participants.
+    let Accounts {
+        bob,
+        charlie,
+        dave,
+        eve,
+        ferdie,
+        ..
+    } = accounts();
+    let (registry_id, mut registry) = deploy_consent_registry(&mut client, &ink_e2e::alice()).await;
+    let mut trials = deploy_trial_anchoring(&mut client, &ink_e2e::alice(), registry_id).await;
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::alice(),
+        &trials.grant_role(Role::Sponsor, bob),
+    )
+    .await
+    .expect("the admin registers the sponsor");
+
+    // Registration, before anyone is enrolled.
+    let (protocol_v1, protocol_v2) = (hash(0x11), hash(0x21));
+    let outcomes: Vec<Digest> = [
+        b"primary: HbA1c at 26 weeks".as_slice(),
+        b"secondary: weight",
+    ]
+    .iter()
+    .map(|o| hash_leaf(o))
+    .collect();
+    let outcomes_root = merkle::root(&outcomes).expect("outcomes");
+    let register = trials.register_trial(
+        b"NCT01234567".to_vec(),
+        protocol_v1,
+        hash(0x12),
+        outcomes_root,
+        2,
+    );
+    let trial = submit_or_refusal(&mut client, &ink_e2e::bob(), &register)
+        .await
+        .expect("bob registers the trial");
+    assert_eq!(
+        submit_or_refusal(&mut client, &ink_e2e::bob(), &register).await,
+        Err(Error::DuplicateRegistryId)
+    );
+    let not_sponsor = client
+        .call(
+            &ink_e2e::charlie(),
+            &trials.register_trial(b"NCT7".to_vec(), protocol_v1, hash(1), outcomes_root, 1),
+        )
+        .dry_run()
+        .await?;
+    assert!(not_sponsor.return_value().is_err());
+    for (delegate, role) in [
+        (charlie, TrialDelegateRole::Site),
+        (dave, TrialDelegateRole::DataManager),
+    ] {
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::bob(),
+            &trials.name_delegate(trial, delegate, role),
+        )
+        .await
+        .expect("bob names his delegates");
+    }
+
+    // Enrolment needs research consent to the sponsor for the current protocol.
+    assert_eq!(
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::charlie(),
+            &trials.enrol(trial, ferdie)
+        )
+        .await,
+        Err(Error::ConsentMissing)
+    );
+    grant_consent(
+        &mut client,
+        &mut registry,
+        &ink_e2e::ferdie(),
+        bob,
+        Purpose::Research,
+        Some(protocol_v1),
+    )
+    .await
+    .expect("ferdie consents to protocol v1");
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::charlie(),
+        &trials.enrol(trial, ferdie),
+    )
+    .await
+    .expect("the site enrols ferdie");
+    assert_eq!(
+        status(&mut client, &trials, trial, ferdie).await,
+        ParticipantStatus::Active
+    );
+    assert_eq!(
+        status(&mut client, &trials, trial, eve).await,
+        ParticipantStatus::NotEnrolled
+    );
+
+    // A data batch of 16 records, and its proofs checked on chain.
+    let batch_records = records(16);
+    let root = merkle::root(&batch_records).expect("records");
+    let batch = submit_or_refusal(
+        &mut client,
+        &ink_e2e::dave(),
+        &trials.anchor_batch(trial, root, 16, hash(0x40)),
+    )
+    .await
+    .expect("the data manager anchors a batch");
+    assert_eq!(batch, 1);
+    for index in [0usize, 5, 15] {
+        let proof = merkle::proof(&batch_records, index).expect("in range");
+        let verify = trials.verify_inclusion(
+            trial,
+            batch,
+            batch_records[index],
+            index as u64,
+            proof.clone(),
+        );
+        let answer = client
+            .call(&ink_e2e::eve(), &verify)
+            .dry_run()
+            .await?
+            .return_value();
+        assert_eq!(answer, Ok(true), "record {index} is in the batch");
+        let mut tampered = batch_records[index];
+        tampered[0] ^= 1;
+        let verify = trials.verify_inclusion(trial, batch, tampered, index as u64, proof);
+        let answer = client
+            .call(&ink_e2e::eve(), &verify)
+            .dry_run()
+            .await?
+            .return_value();
+        assert_eq!(answer, Ok(false), "a changed record is not");
+    }
+    let too_long = trials.verify_inclusion(trial, batch, batch_records[0], 0, vec![[0; 32]; 33]);
+    assert_eq!(
+        client
+            .call(&ink_e2e::eve(), &too_long)
+            .dry_run()
+            .await?
+            .return_value(),
+        Err(Error::ProofTooLong)
+    );
+
+    // An amendment: ferdie is inactive until he re-consents; eve's consent to v1 is old.
+    let version = submit_or_refusal(
+        &mut client,
+        &ink_e2e::bob(),
+        &trials.amend_protocol(trial, protocol_v2, hash(0x22)),
+    )
+    .await
+    .expect("bob amends the protocol");
+    assert_eq!(version, 2);
+    assert_eq!(
+        status(&mut client, &trials, trial, ferdie).await,
+        ParticipantStatus::ConsentNotCurrent
+    );
+    grant_consent(
+        &mut client,
+        &mut registry,
+        &ink_e2e::eve(),
+        bob,
+        Purpose::Research,
+        Some(protocol_v1),
+    )
+    .await
+    .expect("eve consents to the old version");
+    assert_eq!(
+        submit_or_refusal(&mut client, &ink_e2e::charlie(), &trials.enrol(trial, eve)).await,
+        Err(Error::ConsentForOlderProtocol)
+    );
+    grant_consent(
+        &mut client,
+        &mut registry,
+        &ink_e2e::ferdie(),
+        bob,
+        Purpose::Research,
+        Some(protocol_v2),
+    )
+    .await
+    .expect("ferdie re-consents");
+    assert_eq!(
+        status(&mut client, &trials, trial, ferdie).await,
+        ParticipantStatus::Active
+    );
+    // Revoking consent makes him inactive again, live.
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::ferdie(),
+        &registry.revoke_consent(ferdie, bob, Purpose::Research),
+    )
+    .await
+    .expect("ferdie revokes");
+    assert_eq!(
+        status(&mut client, &trials, trial, ferdie).await,
+        ParticipantStatus::ConsentNotCurrent
+    );
+
+    // A serious unexpected adverse event the sponsor knew of 16 days ago: late.
+    let now = client
+        .call(&ink_e2e::alice(), &trials.trial(trial))
+        .dry_run()
+        .await?
+        .return_value()
+        .expect("the trial exists")
+        .registered_at;
+    assert!(
+        now > 17 * DAY,
+        "the chain's clock is past 17 days after the epoch"
+    );
+    let aware_at = now - 16 * DAY;
+    let report = trials.report_adverse_event(
+        trial,
+        ferdie,
+        Seriousness::Serious,
+        Expectedness::Unexpected,
+        aware_at - DAY,
+        aware_at,
+        hash(0x50),
+    );
+    let number = submit_or_refusal(&mut client, &ink_e2e::charlie(), &report)
+        .await
+        .expect("the site reports the event");
+    let event = client
+        .call(&ink_e2e::ferdie(), &trials.adverse_event(trial, number))
+        .dry_run()
+        .await?
+        .return_value()
+        .expect("the event is stored");
+    assert!(event.late, "reported after the 15-day deadline");
+    assert_eq!(event.deadline, Some(aware_at + 15 * DAY));
+
+    // Freeze, then results; a changed outcome set needs a justification.
+    assert_eq!(
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::bob(),
+            &trials.anchor_results(trial, hash(0x60), outcomes_root, None)
+        )
+        .await,
+        Err(Error::DatabaseNotFrozen)
+    );
+    submit_or_refusal(&mut client, &ink_e2e::bob(), &trials.freeze_database(trial))
+        .await
+        .expect("bob freezes the database");
+    assert_eq!(
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::dave(),
+            &trials.anchor_batch(trial, root, 16, hash(0x41))
+        )
+        .await,
+        Err(Error::DatabaseFrozen)
+    );
+    let switched: Digest = merkle::root(&outcomes[1..]).expect("one outcome");
+    assert_eq!(
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::bob(),
+            &trials.anchor_results(trial, hash(0x60), switched, None)
+        )
+        .await,
+        Err(Error::OutcomeChangeUnjustified)
+    );
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::bob(),
+        &trials.anchor_results(trial, hash(0x60), switched, Some(hash(0x61))),
+    )
+    .await
+    .expect("results with a justified outcome change");
+    let results = client
+        .call(&ink_e2e::eve(), &trials.trial(trial))
+        .dry_run()
+        .await?
+        .return_value()
+        .expect("the trial exists")
+        .results
+        .expect("results are anchored");
+    assert!(results.outcome_changed);
+    assert_eq!(results.justification_hash, Some(Hash::from([0x61; 32])));
+    Ok(())
+}
