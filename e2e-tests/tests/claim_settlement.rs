@@ -7,9 +7,12 @@
 
 mod support;
 
-use claim_settlement::data::{
-    AppealStatus, Balance, ClaimId, ClaimLine, CostShare, CostSharing, DrugUnit, Error,
-    FeeScheduleEntry, Outcome, ReasonCode, ServiceCode,
+use claim_settlement::{
+    claim_settlement::Callee,
+    data::{
+        AppealStatus, Balance, ClaimId, ClaimLine, CostShare, CostSharing, DrugUnit, Error,
+        FeeScheduleEntry, Outcome, ReasonCode, ServiceCode,
+    },
 };
 use drug_provenance::data::RecallClass;
 use healthchain_common::{
@@ -448,5 +451,41 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
         .await?
         .return_value();
     assert_eq!(nosy, Err(Error::NotInvolved));
+
+    // Callees that fail (here: accounts with no contract) deny, they never trap the claim.
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::alice(),
+        &claims.set_callee(Callee::DrugProvenance, bob),
+    )
+    .await
+    .expect("the admin rewires drug_provenance");
+    let (broken, _) = submit_claim(
+        &mut client,
+        &mut claims,
+        &ink_e2e::dave(),
+        now,
+        vec![drug(LOT, 5, 60 * UNIT)],
+    )
+    .await;
+    let (_, lines) = read_claim(&mut client, &claims, broken).await;
+    assert_eq!(lines[0].reasons, vec![ReasonCode::ProvenanceUnverifiable]);
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::alice(),
+        &claims.set_callee(Callee::ConsentRegistry, bob),
+    )
+    .await
+    .expect("the admin rewires the consent registry");
+    let (broken, _) = submit_claim(
+        &mut client,
+        &mut claims,
+        &ink_e2e::dave(),
+        now,
+        vec![visit(152 * UNIT)],
+    )
+    .await;
+    let (_, lines) = read_claim(&mut client, &claims, broken).await;
+    assert_eq!(lines[0].reasons, vec![ReasonCode::ConsentUnverifiable]);
     Ok(())
 }

@@ -338,5 +338,36 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         .expect("results are anchored");
     assert!(results.outcome_changed);
     assert_eq!(results.justification_hash, Some(Hash::from([0x61; 32])));
+
+    // A registry that cannot answer (here: an account with no contract) refuses
+    // enrolment with its own error and makes status unverifiable; nothing traps.
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::alice(),
+        &trials.set_consent_registry(dave),
+    )
+    .await
+    .expect("the admin rewires the registry");
+    let second = submit_or_refusal(
+        &mut client,
+        &ink_e2e::bob(),
+        &trials.register_trial(
+            b"NCT07654321".to_vec(),
+            protocol_v1,
+            hash(0x12),
+            outcomes_root,
+            2,
+        ),
+    )
+    .await
+    .expect("bob registers a second trial");
+    assert_eq!(
+        submit_or_refusal(&mut client, &ink_e2e::bob(), &trials.enrol(second, eve)).await,
+        Err(Error::ConsentRegistryUnavailable)
+    );
+    assert_eq!(
+        status(&mut client, &trials, trial, ferdie).await,
+        ParticipantStatus::ConsentUnverifiable
+    );
     Ok(())
 }
