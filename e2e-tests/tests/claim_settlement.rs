@@ -66,7 +66,8 @@ async fn submit_claim<Client>(
     lines: Vec<ClaimLine>,
 ) -> (ClaimId, Balance)
 where
-    Client: E2EBackend + ChainBackend<AccountId = ink::primitives::AccountId, Balance = u128>,
+    Client: E2EBackend + ChainBackend<Balance = u128>,
+    <Client as ChainBackend>::AccountId: From<[u8; 32]>,
     <Client as ChainBackend>::Error: Debug,
     BackendError<Client>: Debug,
 {

@@ -3,6 +3,8 @@
 //! by dry run.
 #![allow(dead_code)] // Each test file uses a part.
 
+pub mod recording;
+
 use consent_registry::consent_registry::{ConsentRegistry, ConsentRegistryRef};
 use healthchain_common::consent::{DataClasses, Purpose};
 use ink::{
@@ -52,11 +54,13 @@ pub fn hash(byte: u8) -> Hash {
 /// The free balance of `account`.
 pub async fn balance<Client>(client: &mut Client, account: AccountId) -> u128
 where
-    Client: E2EBackend + ChainBackend<AccountId = AccountId, Balance = u128>,
+    Client: E2EBackend + ChainBackend<Balance = u128>,
+    <Client as ChainBackend>::AccountId: From<[u8; 32]>,
     <Client as ChainBackend>::Error: Debug,
 {
+    let account: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&account);
     client
-        .free_balance(account)
+        .free_balance(account.into())
         .await
         .expect("the chain answers a balance query")
 }
@@ -302,4 +306,126 @@ where
         .await
         .expect("claim_settlement instantiates")
         .call_builder::<claim_settlement::claim_settlement::ClaimSettlement>()
+}
+
+/// The events a submitted call emitted, whatever the backend: the node's extrinsic events,
+/// or what [`recording::RecordingSandbox`] kept on the sandbox.
+pub trait EmittedEvents {
+    fn emitted(&self) -> Vec<recording::Emitted>;
+}
+
+/// The sandbox's call results carry `()`: the recorder has the events.
+impl EmittedEvents for () {
+    fn emitted(&self) -> Vec<recording::Emitted> {
+        recording::take_emitted()
+    }
+}
+
+impl<C: ink_e2e::subxt::Config> EmittedEvents for ink_e2e::subxt::blocks::ExtrinsicEvents<C> {
+    fn emitted(&self) -> Vec<recording::Emitted> {
+        self.iter()
+            .filter_map(Result::ok)
+            .filter_map(|event| {
+                let topics = event
+                    .topics()
+                    .iter()
+                    .filter_map(|t| <[u8; 32]>::try_from(t.as_ref()).ok())
+                    .collect();
+                let emitted = event
+                    .as_event::<ink_e2e::events::ContractEmitted<DefaultEnvironment>>()
+                    .ok()
+                    .flatten()?;
+                Some(recording::Emitted {
+                    contract: emitted.contract,
+                    topics,
+                    data: emitted.data,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The events of type `E` that `contract` emitted, decoded, with their topics after the
+/// signature topic.
+pub fn events_of<E: ink::env::Event + ink::scale::Decode>(
+    emitted: &[recording::Emitted],
+    contract: AccountId,
+) -> Vec<(E, Vec<[u8; 32]>)> {
+    let signature = E::SIGNATURE_TOPIC.expect("healthchain events are not anonymous");
+    emitted
+        .iter()
+        .filter(|e| e.contract == contract && e.topics.first() == Some(&signature))
+        .map(|e| {
+            let event = E::decode(&mut &e.data[..]).expect("the event decodes");
+            (event, e.topics.iter().skip(1).copied().collect())
+        })
+        .collect()
+}
+
+/// The one event of type `E` that `contract` emitted; fails the test otherwise.
+pub fn the_event<E: ink::env::Event + ink::scale::Decode>(
+    emitted: &[recording::Emitted],
+    contract: AccountId,
+) -> E {
+    let mut found = events_of::<E>(emitted, contract);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {} event from {contract:?}",
+        core::any::type_name::<E>()
+    );
+    found.remove(0).0
+}
+
+/// What a submitted step gave: its value, its events and the storage deposit it charged
+/// the signer.
+pub struct Step<T> {
+    pub value: T,
+    pub events: Vec<recording::Emitted>,
+    pub deposit: u128,
+}
+
+/// Submits `message` signed by `signer`; the contract must accept it (`what` says what it
+/// is, for the failure message). Returns its value, events and storage deposit.
+pub async fn step<Client, Args, T, E>(
+    client: &mut Client,
+    signer: &Keypair,
+    message: &CallBuilderFinal<DefaultEnvironment, Args, Result<T, E>>,
+    what: &str,
+) -> Step<T>
+where
+    Client: E2EBackend,
+    <Client as ContractsBackend<DefaultEnvironment>>::EventLog: EmittedEvents,
+    Args: ink::scale::Encode + Clone + Send + Sync,
+    Result<T, E>: ink::scale::Decode + Send,
+    E: Debug,
+    BackendError<Client>: Debug,
+{
+    // Anything recorded before belongs to earlier calls.
+    recording::take_emitted();
+    let refusal = client
+        .call(signer, message)
+        .dry_run()
+        .await
+        .expect("dry run reaches the contract")
+        .return_value();
+    if let Err(error) = refusal {
+        panic!("{what}: refused with {error:?}");
+    }
+    let result = client
+        .call(signer, message)
+        .submit()
+        .await
+        .unwrap_or_else(|error| panic!("{what}: not accepted: {error:?}"));
+    let deposit = result.dry_run.exec_result.storage_deposit.charge_or_zero();
+    let events = result.events.emitted();
+    let value = match result.return_value() {
+        Ok(value) => value,
+        Err(error) => panic!("{what}: refused with {error:?}"),
+    };
+    Step {
+        value,
+        events,
+        deposit,
+    }
 }
