@@ -1,0 +1,196 @@
+//! `healthchain`: the command-line tool of the healthchain contracts.
+//!
+//! Exit codes scripts can trust: 0 done (or a proof verified); 1 a proof did not verify;
+//! 2 bad arguments or unusable input (the message says what to do).
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use healthchain_cli::merkle::{self, LeafFormat, ProofFile, Selector};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::{
+    fs::File,
+    io::{self, BufRead, BufReader, Write},
+    path::PathBuf,
+    process::ExitCode,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "healthchain",
+    version,
+    about = "The healthchain contracts from the command line"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Merkle roots and inclusion proofs with the contracts' own hashing.
+    #[command(subcommand)]
+    Merkle(MerkleCommand),
+}
+
+#[derive(Subcommand)]
+enum MerkleCommand {
+    /// Print the root and leaf count of a file of serials or records (one per line).
+    Root(RootArgs),
+    /// Write inclusion proofs (JSON) for leaves chosen by index or by their text.
+    Proof(ProofArgs),
+    /// Check a proof file; exit 0 when it proves its item, 1 when it does not.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+struct InputArgs {
+    /// The input file, one leaf per line; `-` for standard input.
+    #[arg(default_value = "-")]
+    input: PathBuf,
+    /// What each line is: a serial number, or a JSON record (hashed canonically).
+    #[arg(long, value_enum, default_value = "serials")]
+    format: LeafFormat,
+}
+
+#[derive(Args)]
+struct RootArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Print JSON ({"root": .., "leaf_count": ..}) instead of two lines of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ProofArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// A leaf to prove by its 0-based position (repeatable).
+    #[arg(long = "index")]
+    indices: Vec<u64>,
+    /// A leaf to prove by its text, the first equal line (repeatable).
+    #[arg(long = "item")]
+    items: Vec<String>,
+    /// Write the proof here instead of standard output (one proof: an object; several:
+    /// an array).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// A proof file written by `healthchain merkle proof` (an object or an array).
+    proof: PathBuf,
+    /// How the item was hashed.
+    #[arg(long, value_enum, default_value = "serials")]
+    format: LeafFormat,
+    /// The root it must prove against (for example the one anchored on chain).
+    #[arg(long)]
+    root: Option<String>,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Merkle(MerkleCommand::Root(args)) => {
+            let (reader, bar) = open(&args.input.input)?;
+            let (root, count) = merkle::root(reader, args.input.format, |n| bar.inc(n))?;
+            bar.finish_and_clear();
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "root": merkle::to_hex(&root), "leaf_count": count })
+                );
+            } else {
+                println!("root {}", merkle::to_hex(&root));
+                println!("leaves {count}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merkle(MerkleCommand::Proof(args)) => {
+            let selectors: Vec<Selector> = args
+                .indices
+                .iter()
+                .map(|i| Selector::Index(*i))
+                .chain(args.items.iter().map(|t| Selector::Item(t.clone())))
+                .collect();
+            if selectors.is_empty() {
+                anyhow::bail!("say which leaves to prove: --index N or --item TEXT");
+            }
+            let (reader, bar) = open(&args.input.input)?;
+            let files = merkle::proofs(reader, args.input.format, &selectors, |n| bar.inc(n))?;
+            bar.finish_and_clear();
+            let json = match files.as_slice() {
+                [one] => serde_json::to_string_pretty(one)?,
+                many => serde_json::to_string_pretty(many)?,
+            };
+            match args.out {
+                Some(path) => std::fs::write(&path, json + "\n")
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => writeln!(io::stdout(), "{json}")?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merkle(MerkleCommand::Verify(args)) => {
+            let text = std::fs::read_to_string(&args.proof)
+                .with_context(|| format!("reading {}", args.proof.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", args.proof.display()))?;
+            let files: Vec<ProofFile> = if value.is_array() {
+                serde_json::from_value(value)?
+            } else {
+                vec![serde_json::from_value(value)?]
+            };
+            let expected = args.root.as_deref().map(merkle::from_hex).transpose()?;
+            let mut all = true;
+            for file in &files {
+                let valid = merkle::verify(file, args.format, expected.as_ref())?;
+                println!(
+                    "{} index {} of {} under {}: {:?}",
+                    if valid { "valid" } else { "INVALID" },
+                    file.index,
+                    file.leaf_count,
+                    file.root,
+                    file.item
+                );
+                all &= valid;
+            }
+            Ok(if all {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
+
+/// The input as a buffered reader, with a progress bar over its bytes (drawn on standard
+/// error only when it is a terminal).
+fn open(path: &PathBuf) -> Result<(Box<dyn BufRead>, ProgressBar)> {
+    if path.as_os_str() == "-" {
+        let bar = ProgressBar::new_spinner();
+        return Ok((Box::new(BufReader::new(io::stdin().lock())), bar));
+    }
+    let file = File::open(path).with_context(|| {
+        format!(
+            "cannot open {} (give a file of one leaf per line, or - for standard input)",
+            path.display()
+        )
+    })?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = ProgressBar::new(size);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    Ok((Box::new(BufReader::with_capacity(1 << 20, file)), bar))
+}

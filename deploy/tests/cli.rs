@@ -1,0 +1,206 @@
+//! The `healthchain` binary as scripts use it: help, argument errors and exit codes, and
+//! Merkle roots and proofs that the contracts' own verification accepts.
+
+use assert_cmd::Command;
+use healthchain_common::merkle::{self, hash_leaf};
+use predicates::str::contains;
+use std::io::Write;
+use tempfile::NamedTempFile;
+
+fn healthchain() -> Command {
+    Command::cargo_bin("healthchain").expect("the binary is built")
+}
+
+fn serial_file(n: usize) -> NamedTempFile {
+    let mut file = NamedTempFile::new().expect("temp file");
+    for i in 0..n {
+        writeln!(file, "SN{i:010}").expect("write");
+    }
+    file
+}
+
+#[test]
+fn every_command_has_help() {
+    healthchain()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("merkle"));
+    for sub in [
+        vec!["merkle"],
+        vec!["merkle", "root"],
+        vec!["merkle", "proof"],
+        vec!["merkle", "verify"],
+    ] {
+        healthchain()
+            .args(&sub)
+            .arg("--help")
+            .assert()
+            .success()
+            .stdout(contains("Usage"));
+    }
+}
+
+#[test]
+fn argument_errors_exit_2_and_say_what_to_do() {
+    healthchain().arg("nonsense").assert().code(2);
+    healthchain()
+        .args(["merkle", "root", "/no/such/file"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot open /no/such/file"));
+    let file = serial_file(3);
+    healthchain()
+        .args(["merkle", "proof"])
+        .arg(file.path())
+        .assert()
+        .code(2)
+        .stderr(contains("--index N or --item TEXT"));
+    healthchain()
+        .args(["merkle", "proof", "--index", "3"])
+        .arg(file.path())
+        .assert()
+        .code(2)
+        .stderr(contains("past the last leaf"));
+    healthchain()
+        .args(["merkle", "root", "--format", "records"])
+        .arg(file.path())
+        .assert()
+        .code(2)
+        .stderr(contains("line 1"));
+}
+
+#[test]
+fn root_matches_the_shared_tree_and_reads_standard_input() {
+    let file = serial_file(100);
+    let leaves: Vec<_> = (0..100)
+        .map(|i| hash_leaf(format!("SN{i:010}").as_bytes()))
+        .collect();
+    let expected = format!("0x{}", hex::encode(merkle::root(&leaves).unwrap()));
+    healthchain()
+        .args(["merkle", "root"])
+        .arg(file.path())
+        .assert()
+        .success()
+        .stdout(format!("root {expected}\nleaves 100\n"));
+    let output = healthchain()
+        .args(["merkle", "root", "--json", "-"])
+        .pipe_stdin(file.path())
+        .unwrap()
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["root"], expected.as_str());
+    assert_eq!(json["leaf_count"], 100);
+}
+
+#[test]
+fn proofs_verify_with_the_contracts_own_check() {
+    let file = serial_file(1000);
+    let proof_file = NamedTempFile::new().unwrap();
+    healthchain()
+        .args([
+            "merkle",
+            "proof",
+            "--index",
+            "517",
+            "--item",
+            "SN0000000999",
+            "--out",
+        ])
+        .arg(proof_file.path())
+        .arg(file.path())
+        .assert()
+        .success();
+    let proofs: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(proof_file.path()).unwrap()).unwrap();
+    assert_eq!(proofs.len(), 2);
+    // What drug_provenance's dispense and trial_anchoring's verify_inclusion run on chain.
+    for proof in &proofs {
+        let digest = |v: &serde_json::Value| -> [u8; 32] {
+            hex::decode(v.as_str().unwrap().trim_start_matches("0x"))
+                .unwrap()
+                .try_into()
+                .unwrap()
+        };
+        let path: Vec<[u8; 32]> = proof["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(digest)
+            .collect();
+        let leaf = hash_leaf(proof["item"].as_str().unwrap().as_bytes());
+        assert_eq!(leaf, digest(&proof["leaf"]));
+        let valid = merkle::verify_proof(
+            &digest(&proof["root"]),
+            &leaf,
+            proof["index"].as_u64().unwrap(),
+            proof["leaf_count"].as_u64().unwrap(),
+            &path,
+        );
+        assert_eq!(valid, Ok(true));
+    }
+    healthchain()
+        .args(["merkle", "verify"])
+        .arg(proof_file.path())
+        .assert()
+        .success()
+        .stdout(contains("valid index 517 of 1000"));
+    healthchain()
+        .args([
+            "merkle",
+            "verify",
+            "--root",
+            &format!("0x{}", "00".repeat(32)),
+        ])
+        .arg(proof_file.path())
+        .assert()
+        .code(1)
+        .stdout(contains("INVALID"));
+    // A tampered item does not verify.
+    let tampered = std::fs::read_to_string(proof_file.path())
+        .unwrap()
+        .replace("SN0000000999", "SN0000000998");
+    let tampered_file = NamedTempFile::new().unwrap();
+    std::fs::write(tampered_file.path(), tampered).unwrap();
+    healthchain()
+        .args(["merkle", "verify"])
+        .arg(tampered_file.path())
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn records_prove_under_the_canonical_root() {
+    let mut records = NamedTempFile::new().unwrap();
+    writeln!(
+        records,
+        r#"{{"participant": "P-1", "visit": 1, "hba1c": 7.1}}"#
+    )
+    .unwrap();
+    writeln!(
+        records,
+        r#"{{"visit": 2, "participant": "P-1", "hba1c": 6.8}}"#
+    )
+    .unwrap();
+    let proof = healthchain()
+        .args(["merkle", "proof", "--format", "records", "--index", "1"])
+        .arg(records.path())
+        .output()
+        .unwrap();
+    assert!(proof.status.success());
+    let proof_file = NamedTempFile::new().unwrap();
+    std::fs::write(proof_file.path(), &proof.stdout).unwrap();
+    healthchain()
+        .args(["merkle", "verify", "--format", "records"])
+        .arg(proof_file.path())
+        .assert()
+        .success();
+    // The leaf is the canonical form's hash, whatever the key order in the file.
+    let json: serde_json::Value = serde_json::from_slice(&proof.stdout).unwrap();
+    let canonical = br#"{"hba1c":6.8,"participant":"P-1","visit":2}"#;
+    assert_eq!(
+        json["leaf"].as_str().unwrap(),
+        format!("0x{}", hex::encode(hash_leaf(canonical)))
+    );
+}
