@@ -1,0 +1,457 @@
+//! Helpers for driving the contracts on an ink_e2e backend: accounts, hashes, deployment,
+//! consent, stocking a pharmacy, signed steps with their events, and refusals seen by dry
+//! run.
+
+use crate::recording;
+use consent_registry::consent_registry::{ConsentRegistry, ConsentRegistryRef};
+use healthchain_common::consent::{DataClasses, Purpose};
+use ink::{
+    env::DefaultEnvironment,
+    primitives::{AccountId, Hash},
+};
+use ink_e2e::{CallBuilderFinal, ChainBackend, ContractsBackend, E2EBackend, Keypair};
+use std::fmt::Debug;
+
+pub type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
+/// The error type of an e2e backend (sandbox or node); helpers need it printable.
+pub type BackendError<Client> = <Client as ContractsBackend<DefaultEnvironment>>::Error;
+pub type Registry = <ConsentRegistry as ink::codegen::ContractCallBuilder>::Type;
+
+/// Far enough ahead of any chain's clock (milliseconds or, in the sandbox, seconds).
+pub const FAR_FUTURE: u64 = u64::MAX / 2;
+
+pub fn id(keypair: &Keypair) -> AccountId {
+    AccountId::from(keypair.public_key().0)
+}
+
+/// The accounts of the six dev keypairs (alice is the admin in every test).
+pub struct Accounts {
+    pub alice: AccountId,
+    pub bob: AccountId,
+    pub charlie: AccountId,
+    pub dave: AccountId,
+    pub eve: AccountId,
+    pub ferdie: AccountId,
+}
+
+pub fn accounts() -> Accounts {
+    Accounts {
+        alice: id(&ink_e2e::alice()),
+        bob: id(&ink_e2e::bob()),
+        charlie: id(&ink_e2e::charlie()),
+        dave: id(&ink_e2e::dave()),
+        eve: id(&ink_e2e::eve()),
+        ferdie: id(&ink_e2e::ferdie()),
+    }
+}
+
+pub fn hash(byte: u8) -> Hash {
+    Hash::from([byte; 32])
+}
+
+/// The free balance of `account`.
+pub async fn balance<Client>(client: &mut Client, account: AccountId) -> u128
+where
+    Client: E2EBackend + ChainBackend<Balance = u128>,
+    <Client as ChainBackend>::AccountId: From<[u8; 32]>,
+    <Client as ChainBackend>::Error: Debug,
+{
+    let account: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&account);
+    client
+        .free_balance(account.into())
+        .await
+        .expect("the chain answers a balance query")
+}
+
+/// Submits `message` if its dry run succeeds; otherwise returns the contract's refusal
+/// without submitting (nothing changes on chain either way for a refusal). A dry run works
+/// the same on the sandbox and on a node, where a reverted extrinsic is an error.
+pub async fn submit_or_refusal<Client: E2EBackend, Args, T, E>(
+    client: &mut Client,
+    signer: &Keypair,
+    message: &CallBuilderFinal<DefaultEnvironment, Args, Result<T, E>>,
+) -> Result<T, E>
+where
+    Args: ink::scale::Encode + Clone + Send + Sync,
+    Result<T, E>: ink::scale::Decode + Send,
+    E: Debug,
+    BackendError<Client>: Debug,
+{
+    let outcome = client
+        .call(signer, message)
+        .dry_run()
+        .await
+        .expect("dry run reaches the contract")
+        .return_value();
+    if outcome.is_ok() {
+        client
+            .call(signer, message)
+            .submit()
+            .await
+            .expect("a call whose dry run succeeded is accepted")
+            .return_value()
+    } else {
+        if narrating() {
+            if let Err(error) = &outcome {
+                println!("    refused, as it must be: {error:?}");
+            }
+        }
+        outcome
+    }
+}
+
+thread_local! {
+    static NARRATE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether [`step`] prints each call's gas and storage deposit, and refusals are printed
+/// (`healthchain demo` turns it on).
+pub fn narrate(on: bool) {
+    NARRATE.with(|n| n.set(on));
+}
+
+fn narrating() -> bool {
+    NARRATE.with(|n| n.get())
+}
+
+/// Deploys the consent registry with `admin` as admin.
+pub async fn deploy_consent_registry<Client: E2EBackend>(
+    client: &mut Client,
+    admin: &Keypair,
+) -> (AccountId, Registry)
+where
+    BackendError<Client>: Debug,
+{
+    let registry = client
+        .instantiate("consent_registry", admin, &mut ConsentRegistryRef::new())
+        .submit()
+        .await
+        .expect("consent_registry instantiates");
+    (
+        registry.account_id,
+        registry.call_builder::<ConsentRegistry>(),
+    )
+}
+
+/// The patient `signer` grants `grantee` consent for `purpose` in `context`, covering
+/// medications, claims and trial data, until far in the future.
+pub async fn grant_consent<Client: E2EBackend>(
+    client: &mut Client,
+    registry: &mut Registry,
+    signer: &Keypair,
+    grantee: AccountId,
+    purpose: Purpose,
+    context: Option<Hash>,
+) -> Result<(), consent_registry::data::Error>
+where
+    BackendError<Client>: Debug,
+{
+    let message = registry.grant_consent(
+        id(signer),
+        grantee,
+        purpose,
+        DataClasses::MEDICATIONS
+            .union(DataClasses::CLAIMS)
+            .union(DataClasses::TRIAL_DATA),
+        Some(FAR_FUTURE),
+        context,
+        hash(0xF0),
+    );
+    submit_or_refusal(client, signer, &message).await
+}
+
+pub type Ledger =
+    <drug_provenance::drug_provenance::DrugProvenance as ink::codegen::ContractCallBuilder>::Type;
+
+/// The GTIN of the test product (a valid GTIN-14).
+pub const GTIN: u64 = 10_012_345_678_902;
+
+/// The serial number at `index` of a test lot.
+pub fn serial(index: usize) -> Vec<u8> {
+    format!("SN{index:010}").into_bytes()
+}
+
+/// The serial leaves of a lot of `count` serials.
+pub fn serial_leaves(count: usize) -> Vec<healthchain_common::merkle::Digest> {
+    (0..count)
+        .map(|i| healthchain_common::merkle::hash_leaf(&serial(i)))
+        .collect()
+}
+
+/// Deploys drug_provenance with `admin` as admin and registers `manufacturer` and
+/// `pharmacy` (a dispenser).
+pub async fn deploy_drug_provenance<Client: E2EBackend>(
+    client: &mut Client,
+    admin: &Keypair,
+    manufacturer: AccountId,
+    pharmacy: AccountId,
+) -> (AccountId, Ledger)
+where
+    BackendError<Client>: Debug,
+{
+    use healthchain_common::access::{AccessControlled, Role};
+    let ledger = client
+        .instantiate(
+            "drug_provenance",
+            admin,
+            &mut drug_provenance::drug_provenance::DrugProvenanceRef::new(),
+        )
+        .submit()
+        .await
+        .expect("drug_provenance instantiates");
+    let account = ledger.account_id;
+    let mut ledger = ledger.call_builder::<drug_provenance::drug_provenance::DrugProvenance>();
+    for (role, who) in [
+        (Role::Manufacturer, manufacturer),
+        (Role::Dispenser, pharmacy),
+    ] {
+        submit_or_refusal(client, admin, &ledger.grant_role(role, who))
+            .await
+            .expect("the admin registers the trading partner");
+    }
+    (account, ledger)
+}
+
+/// The manufacturer commissions lot `lot` of `serials` serials (2-8 °C) and ships
+/// `quantity` units straight to the pharmacy, which receives them.
+pub async fn stock_pharmacy<Client: E2EBackend>(
+    client: &mut Client,
+    ledger: &mut Ledger,
+    manufacturer: &Keypair,
+    pharmacy: &Keypair,
+    lot: &[u8],
+    serials: usize,
+    quantity: u64,
+) where
+    BackendError<Client>: Debug,
+{
+    let root = healthchain_common::merkle::root(&serial_leaves(serials)).expect("serials");
+    let commission = ledger.commission_lot(
+        GTIN,
+        lot.to_vec(),
+        FAR_FUTURE,
+        quantity,
+        root,
+        serials as u64,
+        200,
+        800,
+        hash(0xCA),
+    );
+    submit_or_refusal(client, manufacturer, &commission)
+        .await
+        .expect("the manufacturer commissions the lot");
+    let shipment = submit_or_refusal(
+        client,
+        manufacturer,
+        &ledger.ship(GTIN, lot.to_vec(), id(pharmacy), quantity),
+    )
+    .await
+    .expect("the manufacturer ships");
+    submit_or_refusal(client, pharmacy, &ledger.receive(shipment))
+        .await
+        .expect("the pharmacy receives");
+}
+
+/// The pharmacy dispenses serial `index` of a lot of `serials` serials to `patient`.
+#[allow(clippy::too_many_arguments)]
+pub async fn dispense<Client: E2EBackend>(
+    client: &mut Client,
+    ledger: &mut Ledger,
+    pharmacy: &Keypair,
+    lot: &[u8],
+    serials: usize,
+    index: usize,
+    patient: AccountId,
+) -> Result<(), drug_provenance::data::Error>
+where
+    BackendError<Client>: Debug,
+{
+    let proof =
+        healthchain_common::merkle::proof(&serial_leaves(serials), index).expect("in range");
+    let message = ledger.dispense(
+        GTIN,
+        lot.to_vec(),
+        serial(index),
+        index as u64,
+        proof,
+        patient,
+    );
+    submit_or_refusal(client, pharmacy, &message).await
+}
+
+pub type Trials =
+    <trial_anchoring::trial_anchoring::TrialAnchoring as ink::codegen::ContractCallBuilder>::Type;
+pub type Claims = <claim_settlement::claim_settlement::ClaimSettlement as ink::codegen::ContractCallBuilder>::Type;
+
+/// Deploys trial_anchoring with `admin` as admin, wired to the registry at `registry`.
+pub async fn deploy_trial_anchoring<Client: E2EBackend>(
+    client: &mut Client,
+    admin: &Keypair,
+    registry: AccountId,
+) -> Trials
+where
+    BackendError<Client>: Debug,
+{
+    client
+        .instantiate(
+            "trial_anchoring",
+            admin,
+            &mut trial_anchoring::trial_anchoring::TrialAnchoringRef::new(registry),
+        )
+        .submit()
+        .await
+        .expect("trial_anchoring instantiates")
+        .call_builder::<trial_anchoring::trial_anchoring::TrialAnchoring>()
+}
+
+/// Deploys claim_settlement with `admin` as admin, wired to the registry and ledger.
+pub async fn deploy_claim_settlement<Client: E2EBackend>(
+    client: &mut Client,
+    admin: &Keypair,
+    registry: AccountId,
+    ledger: AccountId,
+) -> Claims
+where
+    BackendError<Client>: Debug,
+{
+    client
+        .instantiate(
+            "claim_settlement",
+            admin,
+            &mut claim_settlement::claim_settlement::ClaimSettlementRef::new(registry, ledger),
+        )
+        .submit()
+        .await
+        .expect("claim_settlement instantiates")
+        .call_builder::<claim_settlement::claim_settlement::ClaimSettlement>()
+}
+
+/// The events a submitted call emitted, whatever the backend: the node's extrinsic events,
+/// or what [`recording::RecordingSandbox`] kept on the sandbox.
+pub trait EmittedEvents {
+    fn emitted(&self) -> Vec<recording::Emitted>;
+}
+
+/// The sandbox's call results carry `()`: the recorder has the events.
+impl EmittedEvents for () {
+    fn emitted(&self) -> Vec<recording::Emitted> {
+        recording::take_emitted()
+    }
+}
+
+impl<C: ink_e2e::subxt::Config> EmittedEvents for ink_e2e::subxt::blocks::ExtrinsicEvents<C> {
+    fn emitted(&self) -> Vec<recording::Emitted> {
+        self.iter()
+            .filter_map(Result::ok)
+            .filter_map(|event| {
+                let topics = event
+                    .topics()
+                    .iter()
+                    .filter_map(|t| <[u8; 32]>::try_from(t.as_ref()).ok())
+                    .collect();
+                let emitted = event
+                    .as_event::<ink_e2e::events::ContractEmitted<DefaultEnvironment>>()
+                    .ok()
+                    .flatten()?;
+                Some(recording::Emitted {
+                    contract: emitted.contract,
+                    topics,
+                    data: emitted.data,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The events of type `E` that `contract` emitted, decoded, with their topics after the
+/// signature topic.
+pub fn events_of<E: ink::env::Event + ink::scale::Decode>(
+    emitted: &[recording::Emitted],
+    contract: AccountId,
+) -> Vec<(E, Vec<[u8; 32]>)> {
+    let signature = E::SIGNATURE_TOPIC.expect("healthchain events are not anonymous");
+    emitted
+        .iter()
+        .filter(|e| e.contract == contract && e.topics.first() == Some(&signature))
+        .map(|e| {
+            let event = E::decode(&mut &e.data[..]).expect("the event decodes");
+            (event, e.topics.iter().skip(1).copied().collect())
+        })
+        .collect()
+}
+
+/// The one event of type `E` that `contract` emitted; fails the test otherwise.
+pub fn the_event<E: ink::env::Event + ink::scale::Decode>(
+    emitted: &[recording::Emitted],
+    contract: AccountId,
+) -> E {
+    let mut found = events_of::<E>(emitted, contract);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {} event from {contract:?}",
+        core::any::type_name::<E>()
+    );
+    found.remove(0).0
+}
+
+/// What a submitted step gave: its value, its events and the storage deposit it charged
+/// the signer.
+pub struct Step<T> {
+    pub value: T,
+    pub events: Vec<recording::Emitted>,
+    pub deposit: u128,
+}
+
+/// Submits `message` signed by `signer`; the contract must accept it (`what` says what it
+/// is, for the failure message). Returns its value, events and storage deposit.
+pub async fn step<Client, Args, T, E>(
+    client: &mut Client,
+    signer: &Keypair,
+    message: &CallBuilderFinal<DefaultEnvironment, Args, Result<T, E>>,
+    what: &str,
+) -> Step<T>
+where
+    Client: E2EBackend,
+    <Client as ContractsBackend<DefaultEnvironment>>::EventLog: EmittedEvents,
+    Args: ink::scale::Encode + Clone + Send + Sync,
+    Result<T, E>: ink::scale::Decode + Send,
+    E: Debug,
+    BackendError<Client>: Debug,
+{
+    // Anything recorded before belongs to earlier calls.
+    recording::take_emitted();
+    let refusal = client
+        .call(signer, message)
+        .dry_run()
+        .await
+        .expect("dry run reaches the contract")
+        .return_value();
+    if let Err(error) = refusal {
+        panic!("{what}: refused with {error:?}");
+    }
+    let result = client
+        .call(signer, message)
+        .submit()
+        .await
+        .unwrap_or_else(|error| panic!("{what}: not accepted: {error:?}"));
+    let deposit = result.dry_run.exec_result.storage_deposit.charge_or_zero();
+    if narrating() {
+        let gas = result.dry_run.exec_result.gas_consumed;
+        println!(
+            "    {what}: gas {} ref_time / {} proof_size, storage deposit {deposit}",
+            gas.ref_time(),
+            gas.proof_size()
+        );
+    }
+    let events = result.events.emitted();
+    let value = match result.return_value() {
+        Ok(value) => value,
+        Err(error) => panic!("{what}: refused with {error:?}"),
+    };
+    Step {
+        value,
+        events,
+        deposit,
+    }
+}
