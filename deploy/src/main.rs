@@ -27,9 +27,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the patient journey through all four contracts and print each step: on an
+    /// in-process chain (nothing to install), or on a node with --url.
+    Demo(DemoArgs),
     /// Merkle roots and inclusion proofs with the contracts' own hashing.
     #[command(subcommand)]
     Merkle(MerkleCommand),
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// A node's WebSocket URL (such as ws://127.0.0.1:9944) instead of the embedded chain.
+    #[arg(long)]
+    url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -101,6 +111,10 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Demo(args) => {
+            healthchain_cli::demo::run(args.url.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Merkle(MerkleCommand::Root(args)) => {
             let (reader, bar) = open(&args.input.input)?;
             let (root, count) = merkle::root(reader, args.input.format, |n| bar.inc(n))?;

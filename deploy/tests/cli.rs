@@ -204,3 +204,17 @@ fn records_prove_under_the_canonical_root() {
         format!("0x{}", hex::encode(hash_leaf(canonical)))
     );
 }
+
+#[test]
+fn demo_walks_the_journey_on_the_embedded_chain() {
+    // Builds the contracts first if their bundles are older than the sources.
+    healthchain()
+        .arg("demo")
+        .timeout(std::time::Duration::from_secs(1800))
+        .assert()
+        .success()
+        .stdout(contains("journey: dave dispensed serial 3 to ferdie"))
+        .stdout(contains("refused, as it must be: Counterfeit"))
+        .stdout(contains("storage deposit"))
+        .stdout(contains("demo: 40 steps"));
+}
