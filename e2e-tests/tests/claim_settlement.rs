@@ -251,16 +251,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
         .expect("ferdie consents to payment");
     }
     // The sandbox clock stands still; claims are dated at it (any past date would do).
-    let now = client
-        .call(
-            &ink_e2e::ferdie(),
-            &registry.grant(ferdie, charlie, Purpose::Payment),
-        )
-        .dry_run()
-        .await?
-        .return_value()
-        .expect("the grant exists")
-        .granted_at;
+    let now = support::granted_at(&mut client, &registry, ferdie, charlie, Purpose::Payment).await;
 
     // A covered visit: allowed 150, deductible 100, copay 20, paid 30 in the same call.
     let (visit_claim, gained) = submit_claim(

@@ -431,16 +431,7 @@ async fn claim_settlement_gas<Client: E2EBackend>(mut client: Client) -> E2EResu
             serial: support::serial(index),
         }),
     };
-    let now = client
-        .call(
-            &ink_e2e::ferdie(),
-            &registry.grant(ferdie, dave, Purpose::Payment),
-        )
-        .dry_run()
-        .await?
-        .return_value()
-        .unwrap()
-        .granted_at;
+    let now = support::granted_at(&mut client, &registry, ferdie, dave, Purpose::Payment).await;
     let one_visit = vec![ClaimLine {
         code: visit,
         quantity: 1,

@@ -114,16 +114,7 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
     )
     .await
     .expect("consent");
-    let now = client
-        .call(
-            &ink_e2e::ferdie(),
-            &registry.grant(ferdie, dave, Purpose::Payment),
-        )
-        .dry_run()
-        .await?
-        .return_value()
-        .expect("grant")
-        .granted_at;
+    let now = support::granted_at(&mut client, &registry, ferdie, dave, Purpose::Payment).await;
     let visit = |charge| {
         vec![ClaimLine {
             code: VISIT,

@@ -327,17 +327,8 @@ where
     );
     steps += 1;
     say("dave dispensed serial 3 to ferdie, proving it belongs to the lot");
-    let now = client
-        .call(
-            &ferdie,
-            &registry.grant(patient, id(&dave), Purpose::Payment),
-        )
-        .dry_run()
-        .await
-        .expect("read")
-        .return_value()
-        .expect("grant")
-        .granted_at;
+    let now =
+        crate::support::granted_at(client, &registry, patient, id(&dave), Purpose::Payment).await;
     let drug_line = |index: usize| ClaimLine {
         code: ServiceCode::Drug(GTIN),
         quantity: 1,

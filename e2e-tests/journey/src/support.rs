@@ -455,3 +455,28 @@ where
         deposit,
     }
 }
+
+/// When the registry recorded `patient`'s grant to `grantee` for `purpose`: the chain's
+/// clock as contracts see it (the sandbox's clock stands still, so claims are dated at it).
+pub async fn granted_at<Client: E2EBackend>(
+    client: &mut Client,
+    registry: &Registry,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+) -> u64
+where
+    BackendError<Client>: Debug,
+{
+    client
+        .call(
+            &ink_e2e::alice(),
+            &registry.grant(patient, grantee, purpose),
+        )
+        .dry_run()
+        .await
+        .expect("the registry answers")
+        .return_value()
+        .expect("the grant exists")
+        .granted_at
+}
