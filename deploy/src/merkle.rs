@@ -150,13 +150,14 @@ pub fn proofs(
             };
             let position = usize::try_from(index)?;
             let path = merkle::proof(&leaves, position).context("index in range")?;
+            let leaf = leaves.get(position).context("index in range")?;
             Ok(ProofFile {
                 kind: PROOF_KIND.to_string(),
                 root: to_hex(&root),
                 leaf_count,
                 index,
                 item,
-                leaf: to_hex(&leaves[position]),
+                leaf: to_hex(leaf),
                 proof: path.iter().map(to_hex).collect(),
             })
         })
