@@ -7,6 +7,13 @@ CARGO_CONTRACT_VERSION := 5.0.3
 # Contracts built into bundles, in deployment order.
 CONTRACTS              := consent_registry drug_provenance claim_settlement trial_anchoring
 
+# substrate-contracts-node for the node tests (issue 6): crates.io package contracts-node.
+NODE_VERSION           := 0.42.0
+# Where the node's build is kept, so that an interrupted install resumes.
+NODE_TARGET_DIR        ?= $(HOME)/.cache/healthchain/node-target
+# The node binary: CONTRACTS_NODE if set, else substrate-contracts-node on PATH.
+NODE_BIN = $(or $(CONTRACTS_NODE),$(shell command -v substrate-contracts-node 2>/dev/null),$(wildcard $(HOME)/.cargo/bin/substrate-contracts-node))
+
 # One target directory for every build; CI points it outside the checkout to keep it
 # between runs (`TARGET_DIR=... make test`).
 TARGET_DIR ?= $(CURDIR)/target
@@ -14,7 +21,7 @@ export CARGO_TARGET_DIR := $(TARGET_DIR)
 export CARGO_TERM_COLOR ?= never
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help setup build test fmt clippy unit e2e gas demo clean
+.PHONY: help setup build test fmt clippy unit e2e gas demo clean node node-packages test-node
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -51,7 +58,7 @@ fmt: ## Check formatting
 # own cargo run so that feature does not leak into the contracts' own unit tests.
 clippy: ## Lint everything, warnings are errors
 	cargo clippy --workspace --exclude e2e-tests --all-targets -- -D warnings
-	cargo clippy -p e2e-tests --features e2e-tests --all-targets -- -D warnings
+	cargo clippy -p e2e-tests --features e2e-tests,node-e2e --all-targets -- -D warnings
 
 unit: ## Unit and property tests of every crate
 	cargo test --workspace --exclude e2e-tests
@@ -62,12 +69,50 @@ e2e: ## End-to-end tests on ink_e2e's in-process sandbox chain
 gas: setup ## Print the sandbox gas and storage deposit of the contracts' main messages
 	cargo test -p e2e-tests --features e2e-tests --test gas_report -- --nocapture --test-threads 1
 
-test: setup ## Everything CI runs: format, lint, unit, sandbox e2e, release bundles
+test: setup ## Everything CI runs: format, lint, unit, sandbox e2e, release bundles, node tests if the node is installed
 	$(MAKE) --no-print-directory fmt
 	$(MAKE) --no-print-directory clippy
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory build
+	@if [ -n "$(NODE_BIN)" ]; then \
+	  echo "test: substrate-contracts-node found at $(NODE_BIN): running the node tests"; \
+	  $(MAKE) --no-print-directory test-node || exit 1; \
+	else \
+	  echo "test: !!! SKIPPED the substrate-contracts-node tests (node journey, node upgrade, polkadot.js smoke test):"; \
+	  echo "test: !!! the node is not installed. Get it with make node (about 45 minutes), or set CONTRACTS_NODE."; \
+	fi
+
+node: ## Install substrate-contracts-node 0.42.0 for the node tests (about 45 minutes on 2 cores, once)
+	@if [ -n "$(NODE_BIN)" ] && "$(NODE_BIN)" --version >/dev/null 2>&1; then \
+	  echo "node: $$("$(NODE_BIN)" --version) is installed at $(NODE_BIN)"; \
+	else \
+	  echo "node: installing substrate-contracts-node $(NODE_VERSION) (crates.io package contracts-node)."; \
+	  echo "node: this takes about 45 minutes on 2 cores; an interrupted build resumes from $(NODE_TARGET_DIR)."; \
+	  $(MAKE) --no-print-directory node-packages || exit 1; \
+	  cd /tmp && cargo +$(TOOLCHAIN) info contracts-node@$(NODE_VERSION) >/dev/null || exit 1; \
+	  src=$$(ls -d $(HOME)/.cargo/registry/src/*/contracts-node-$(NODE_VERSION) | head -1); \
+	  WASM_BUILD_WORKSPACE_HINT=$$src SKIP_ROCOCO_RUNTIME_WASM_BUILD=1 SKIP_CONTRACTS_PARACHAIN_RUNTIME_WASM_BUILD=1 \
+	    cargo +$(TOOLCHAIN) install contracts-node --version $(NODE_VERSION) --locked --target-dir $(NODE_TARGET_DIR); \
+	fi
+
+# The node's build needs protoc and libclang (toolchain.md).
+node-packages:
+	@missing=""; for p in protobuf-compiler clang libclang-dev; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "node: installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; \
+	fi
+
+test-node: setup ## The journey on substrate-contracts-node, then the polkadot.js smoke test (needs make node)
+	@if [ -z "$(NODE_BIN)" ]; then \
+	  echo "test-node: substrate-contracts-node is not installed: run make node (about 45 minutes) or set CONTRACTS_NODE" >&2; \
+	  exit 2; \
+	fi
+	CONTRACTS_NODE=$(NODE_BIN) cargo test -p e2e-tests --features node-e2e --tests -- on_the_node
+	$(MAKE) --no-print-directory build
+	e2e-tests/polkadot-js/run.sh $(NODE_BIN) $(TARGET_DIR)/ink
 
 demo: setup ## The patient journey through all four contracts on an embedded chain, step by step
 	cargo run --quiet -p healthchain-cli -- demo

@@ -13,11 +13,13 @@ use healthchain_common::{
     access::{AccessControlled, AccessError, CodeUpgraded, Role},
     consent::Purpose,
 };
-use ink::primitives::Hash;
-use ink_e2e::{subxt::dynamic::Value, ChainBackend, ContractsBackend};
+use ink::{env::DefaultEnvironment, primitives::Hash};
+use ink_e2e::{subxt::dynamic::Value, ChainBackend, ContractsBackend, E2EBackend};
+use std::fmt::Debug;
 use support::{
     accounts, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    grant_consent, hash, step, submit_or_refusal, the_event, Accounts, E2EResult, FAR_FUTURE,
+    grant_consent, hash, step, submit_or_refusal, the_event, Accounts, BackendError, E2EResult,
+    EmittedEvents, FAR_FUTURE,
 };
 
 const UNIT: u128 = 10_000_000_000;
@@ -44,21 +46,40 @@ fn relabelled_build(contract: &str, label: &str) -> Vec<u8> {
 }
 
 #[ink_e2e::test(backend(runtime_only(sandbox = support::recording::RecordingSandbox)))]
-async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
+async fn an_admin_upgrade_keeps_storage_and_wiring_on_the_sandbox<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
+    upgrade(&mut client).await
+}
+
+/// The same upgrade on substrate-contracts-node (`make test-node`).
+#[cfg(feature = "node-e2e")]
+#[ink_e2e::test]
+async fn an_admin_upgrade_keeps_storage_and_wiring_on_the_node<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    upgrade(&mut client).await
+}
+
+async fn upgrade<Client>(client: &mut Client) -> E2EResult<()>
+where
+    Client: E2EBackend,
+    <Client as ContractsBackend<DefaultEnvironment>>::EventLog: EmittedEvents,
+    BackendError<Client>: Debug,
+    <Client as ChainBackend>::Error: Debug,
+{
     let Accounts {
         dave, eve, ferdie, ..
     } = accounts();
-    let (registry_id, mut registry) = deploy_consent_registry(&mut client, &ink_e2e::alice()).await;
+    let (registry_id, mut registry) = deploy_consent_registry(client, &ink_e2e::alice()).await;
     let (ledger_id, _) =
-        deploy_drug_provenance(&mut client, &ink_e2e::alice(), accounts().bob, dave).await;
+        deploy_drug_provenance(client, &ink_e2e::alice(), accounts().bob, dave).await;
     let mut claims =
-        deploy_claim_settlement(&mut client, &ink_e2e::alice(), registry_id, ledger_id).await;
+        deploy_claim_settlement(client, &ink_e2e::alice(), registry_id, ledger_id).await;
     let claims_id = ink::ToAccountId::to_account_id(&claims);
     for (role, who) in [(Role::Insurer, eve), (Role::Provider, dave)] {
         step(
-            &mut client,
+            client,
             &ink_e2e::alice(),
             &claims.grant_role(role, who),
             "role",
@@ -72,7 +93,7 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
         out_of_pocket_max: 1_000 * UNIT,
     };
     let plan = step(
-        &mut client,
+        client,
         &ink_e2e::eve(),
         &claims.create_plan(sharing, 0, FAR_FUTURE),
         "plan",
@@ -84,14 +105,14 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
         cost_share: CostShare::Copay,
     };
     step(
-        &mut client,
+        client,
         &ink_e2e::eve(),
         &claims.update_fee_schedule(plan, vec![(VISIT, Some(fee))]),
         "fees",
     )
     .await;
     step(
-        &mut client,
+        client,
         &ink_e2e::eve(),
         &claims.enrol_member(plan, ferdie, 0, FAR_FUTURE),
         "member",
@@ -101,11 +122,12 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
         .call(&ink_e2e::eve(), &claims.deposit())
         .value(500 * UNIT)
         .submit()
-        .await?
+        .await
+        .expect("the chain answers")
         .return_value()
         .expect("eve funds her escrow");
     grant_consent(
-        &mut client,
+        client,
         &mut registry,
         &ink_e2e::ferdie(),
         dave,
@@ -114,7 +136,7 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
     )
     .await
     .expect("consent");
-    let now = support::granted_at(&mut client, &registry, ferdie, dave, Purpose::Payment).await;
+    let now = support::granted_at(client, &registry, ferdie, dave, Purpose::Payment).await;
     let visit = |charge| {
         vec![ClaimLine {
             code: VISIT,
@@ -124,7 +146,7 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
         }]
     };
     let before = step(
-        &mut client,
+        client,
         &ink_e2e::dave(),
         &claims.submit_claim(ferdie, plan, now, visit(100 * UNIT), hash(0xA1)),
         "claim",
@@ -153,11 +175,11 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
 
     // A stranger may not upgrade; the admin may, and the event says so.
     assert_eq!(
-        submit_or_refusal(&mut client, &ink_e2e::eve(), &claims.set_code(code_hash)).await,
+        submit_or_refusal(client, &ink_e2e::eve(), &claims.set_code(code_hash)).await,
         Err(AccessError::NotAdmin)
     );
     let upgraded = step(
-        &mut client,
+        client,
         &ink_e2e::alice(),
         &claims.set_code(code_hash),
         "upgrade",
@@ -173,7 +195,8 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
     let kept = client
         .call(&ink_e2e::eve(), &claims.claim(before))
         .dry_run()
-        .await?
+        .await
+        .expect("the chain answers")
         .return_value()
         .expect("claim kept");
     assert_eq!(kept.paid, 90 * UNIT);
@@ -181,7 +204,8 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
         client
             .call(&ink_e2e::eve(), &claims.escrow(eve))
             .dry_run()
-            .await?
+            .await
+            .expect("the chain answers")
             .return_value()
             .funds,
         410 * UNIT
@@ -190,12 +214,13 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
         client
             .call(&ink_e2e::eve(), &claims.callees())
             .dry_run()
-            .await?
+            .await
+            .expect("the chain answers")
             .return_value(),
         (registry_id, ledger_id)
     );
     let after = step(
-        &mut client,
+        client,
         &ink_e2e::dave(),
         &claims.submit_claim(ferdie, plan, now, visit(101 * UNIT), hash(0xA2)),
         "claim after the upgrade",
@@ -205,20 +230,21 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
     let record = client
         .call(&ink_e2e::eve(), &claims.claim(after.value))
         .dry_run()
-        .await?
+        .await
+        .expect("the chain answers")
         .return_value()
         .expect("new claim");
     assert_eq!(record.paid, 90 * UNIT);
     // Revoked consent still denies: the upgraded contract asks the same registry.
     submit_or_refusal(
-        &mut client,
+        client,
         &ink_e2e::ferdie(),
         &registry.revoke_consent(ferdie, dave, Purpose::Payment),
     )
     .await
     .expect("revoke");
     let denied = step(
-        &mut client,
+        client,
         &ink_e2e::dave(),
         &claims.submit_claim(ferdie, plan, now, visit(102 * UNIT), hash(0xA3)),
         "claim without consent",
@@ -227,7 +253,8 @@ async fn an_admin_upgrade_keeps_storage_and_wiring<Client: E2EBackend>(
     let record = client
         .call(&ink_e2e::eve(), &claims.claim(denied.value))
         .dry_run()
-        .await?
+        .await
+        .expect("the chain answers")
         .return_value()
         .expect("denied claim");
     assert_eq!(record.paid, 0);

@@ -274,10 +274,12 @@ where
         .await
         .expect("deposit");
     let charged = deposit.dry_run.exec_result.storage_deposit.charge_or_zero();
+    let fee = deposit.events.fee_paid();
     deposit.return_value().expect("eve funds her escrow");
     assert_eq!(
         eve_before - balance(client, id(&eve)).await,
-        500 * UNIT + charged
+        500 * UNIT + charged + fee,
+        "eve paid the deposit, its storage deposit and the transaction fee"
     );
     steps += 4;
     say("eve (insurer) created a plan (deductible 100, copay 20), enrolled ferdie and put 500 in escrow");
@@ -436,7 +438,7 @@ where
         (Outcome::Denied, 0)
     );
     assert_eq!(
-        balance(client, id(&dave)).await + denied.deposit,
+        balance(client, id(&dave)).await + denied.deposit + denied.fee,
         dave_before,
         "nothing paid"
     );
@@ -691,7 +693,7 @@ where
     assert_eq!(paid, adjudicated.payable, "paid in the same call");
     let after = balance(client, id(provider)).await;
     assert_eq!(
-        after + done.deposit - before,
+        after + done.deposit + done.fee - before,
         paid,
         "the provider received the payment"
     );

@@ -330,12 +330,19 @@ where
 /// or what [`recording::RecordingSandbox`] kept on the sandbox.
 pub trait EmittedEvents {
     fn emitted(&self) -> Vec<recording::Emitted>;
+    /// The transaction fee (with tip) the signer paid: 0 on the sandbox, which calls
+    /// contracts without transactions.
+    fn fee_paid(&self) -> u128;
 }
 
 /// The sandbox's call results carry `()`: the recorder has the events.
 impl EmittedEvents for () {
     fn emitted(&self) -> Vec<recording::Emitted> {
         recording::take_emitted()
+    }
+
+    fn fee_paid(&self) -> u128 {
+        0
     }
 }
 
@@ -360,6 +367,24 @@ impl<C: ink_e2e::subxt::Config> EmittedEvents for ink_e2e::subxt::blocks::Extrin
                 })
             })
             .collect()
+    }
+
+    fn fee_paid(&self) -> u128 {
+        self.iter()
+            .filter_map(Result::ok)
+            .filter(|event| {
+                event.pallet_name() == "TransactionPayment"
+                    && event.variant_name() == "TransactionFeePaid"
+            })
+            .filter_map(|event| event.field_values().ok())
+            .map(|fields| {
+                fields
+                    .values()
+                    .skip(1) // who
+                    .filter_map(|value| value.as_u128())
+                    .sum::<u128>() // actual_fee + tip
+            })
+            .sum()
     }
 }
 
@@ -401,6 +426,8 @@ pub struct Step<T> {
     pub value: T,
     pub events: Vec<recording::Emitted>,
     pub deposit: u128,
+    /// The transaction fee the signer paid (0 on the sandbox).
+    pub fee: u128,
 }
 
 /// Submits `message` signed by `signer`; the contract must accept it (`what` says what it
@@ -445,6 +472,7 @@ where
         );
     }
     let events = result.events.emitted();
+    let fee = result.events.fee_paid();
     let value = match result.return_value() {
         Ok(value) => value,
         Err(error) => panic!("{what}: refused with {error:?}"),
@@ -453,6 +481,7 @@ where
         value,
         events,
         deposit,
+        fee,
     }
 }
 

@@ -1,0 +1,161 @@
+// Smoke test of the healthchain bundles through @polkadot/api-contract, the library behind
+// Contracts UI and wallet dApps, against a running substrate-contracts-node.
+//
+// It loads each .contract bundle, uploads and instantiates the suite wired by address, and
+// makes a signed consent grant, a dispense and a claim with keyring signers, reading each
+// result back. Every transaction is dry-run first for its gas, as Contracts UI does.
+//
+//   NODE_URL=ws://127.0.0.1:9944 BUNDLE_DIR=target/ink node smoke.mjs
+//
+// Exits 0 when every check passed, 1 with the failing check otherwise.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { CodePromise, ContractPromise } from '@polkadot/api-contract';
+import { Keyring } from '@polkadot/keyring';
+import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aConcat, stringToU8a, u8aToHex } from '@polkadot/util';
+
+const NODE_URL = process.env.NODE_URL ?? 'ws://127.0.0.1:9944';
+const BUNDLE_DIR = process.env.BUNDLE_DIR ?? 'target/ink';
+const GTIN = 10012345678902n;
+const UNIT = 10_000_000_000n;
+const FAR_FUTURE = (2n ** 64n - 1n) / 2n;
+
+function check(condition, what) {
+  if (!condition) {
+    throw new Error(`check failed: ${what}`);
+  }
+  console.log(`smoke: ok  ${what}`);
+}
+
+function bundle(name) {
+  const path = join(BUNDLE_DIR, name, `${name}.contract`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`bundle ${path} is missing or unreadable (run make build): ${error.message}`);
+  }
+}
+
+// Waits until the extrinsic is in a block; rejects on a dispatch error.
+function send(api, tx, signer) {
+  return new Promise((resolve, reject) => {
+    tx.signAndSend(signer, (result) => {
+      if (result.dispatchError) {
+        let message = result.dispatchError.toString();
+        if (result.dispatchError.isModule) {
+          const meta = api.registry.findMetaError(result.dispatchError.asModule);
+          message = `${meta.section}.${meta.name}`;
+        }
+        reject(new Error(message));
+      } else if (result.status.isInBlock || result.status.isFinalized) {
+        resolve(result);
+      }
+    }).catch(reject);
+  });
+}
+
+function maxGas(api) {
+  return api.registry.createType('WeightV2', { refTime: 500_000_000_000n, proofSize: 5_000_000n });
+}
+
+async function deploy(api, signer, name, args, value = 0) {
+  const json = bundle(name);
+  const code = new CodePromise(api, json, json.source.wasm);
+  const tx = code.tx.new({ gasLimit: maxGas(api), storageDepositLimit: null, value }, ...args);
+  const result = await send(api, tx, signer);
+  const address = result.contract?.address?.toString();
+  check(address, `${name} uploaded and instantiated at ${address}`);
+  return new ContractPromise(api, json, address);
+}
+
+// Dry-runs `method` as `signer`; the message must answer Ok(Ok(..)). Returns the value.
+async function query(contract, signer, method, args, value = 0) {
+  const { result, output, gasRequired } = await contract.query[method](
+    signer.address,
+    { gasLimit: maxGas(contract.api), storageDepositLimit: null, value },
+    ...args,
+  );
+  if (result.isErr) {
+    throw new Error(`${method}: dry run failed: ${result.asErr.toString()}`);
+  }
+  const json = output.toJSON();
+  if (json && typeof json === 'object' && 'err' in json) {
+    throw new Error(`${method}: refused: ${JSON.stringify(json.err)}`);
+  }
+  const answer = json && typeof json === 'object' && 'ok' in json ? json.ok : json;
+  return { answer, gasRequired };
+}
+
+// Dry-runs for the gas, then signs and submits; the inner Result must be Ok.
+async function call(contract, signer, method, args, value = 0) {
+  const { answer, gasRequired } = await query(contract, signer, method, args, value);
+  if (answer && typeof answer === 'object' && 'err' in answer) {
+    throw new Error(`${method}: refused: ${JSON.stringify(answer.err)}`);
+  }
+  const tx = contract.tx[method]({ gasLimit: gasRequired, storageDepositLimit: null, value }, ...args);
+  await send(contract.api, tx, signer);
+  return answer && typeof answer === 'object' && 'ok' in answer ? answer.ok : answer;
+}
+
+async function main() {
+  await cryptoWaitReady();
+  const api = await ApiPromise.create({ provider: new WsProvider(NODE_URL), noInitWarn: true });
+  const keyring = new Keyring({ type: 'sr25519' });
+  const [alice, bob, dave, eve, ferdie] = ['//Alice', '//Bob', '//Dave', '//Eve', '//Ferdie'].map((uri) =>
+    keyring.addFromUri(uri),
+  );
+  console.log(`smoke: connected to ${(await api.rpc.system.chain()).toString()} at ${NODE_URL}`);
+
+  // The suite, wired by address.
+  const registry = await deploy(api, alice, 'consent_registry', []);
+  const ledger = await deploy(api, alice, 'drug_provenance', []);
+  const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address]);
+  await deploy(api, alice, 'trial_anchoring', [registry.address]);
+
+  // A signed consent grant, read back through is_authorized.
+  await call(registry, ferdie, 'grantConsent', [
+    ferdie.address, dave.address, 'Payment', 256 | 4, FAR_FUTURE, null, u8aToHex(new Uint8Array(32).fill(0xf0)),
+  ]);
+  const { answer: authorized } = await query(registry, eve, 'consentCheck::isAuthorized', [
+    ferdie.address, dave.address, 'Payment', null,
+  ]);
+  check(authorized === true, 'ferdie granted dave payment consent, signed in polkadot.js');
+
+  // A one-serial lot, moved to the pharmacy and dispensed with its (empty) Merkle proof.
+  const serial = stringToU8a('SN-SMOKE-1');
+  const root = blake2AsU8a(u8aConcat(new Uint8Array([0]), serial), 256);
+  await call(ledger, alice, 'accessControlled::grantRole', ['Manufacturer', bob.address]);
+  await call(ledger, alice, 'accessControlled::grantRole', ['Dispenser', dave.address]);
+  await call(ledger, bob, 'commissionLot', [GTIN, 'LOT-SMOKE', FAR_FUTURE, 1, u8aToHex(root), 1, 200, 800, u8aToHex(new Uint8Array(32).fill(0xca))]);
+  const shipment = await call(ledger, bob, 'ship', [GTIN, 'LOT-SMOKE', dave.address, 1]);
+  await call(ledger, dave, 'receive', [shipment]);
+  await call(ledger, dave, 'dispense', [GTIN, 'LOT-SMOKE', u8aToHex(serial), 0, [], ferdie.address]);
+  const { answer: unit } = await query(ledger, eve, 'provenanceCheck::dispensedUnit', [GTIN, 'LOT-SMOKE', u8aToHex(serial)]);
+  check(unit && keyring.encodeAddress(unit.patient) === ferdie.address, 'dave dispensed the serial to ferdie');
+
+  // A claim for that serial, adjudicated and paid in the same call.
+  await call(claims, alice, 'accessControlled::grantRole', ['Insurer', eve.address]);
+  await call(claims, alice, 'accessControlled::grantRole', ['Provider', dave.address]);
+  const sharing = { deductible: 0, copay: 5n * UNIT, coinsuranceBps: 0, outOfPocketMax: 1000n * UNIT };
+  const plan = await call(claims, eve, 'createPlan', [sharing, 0, FAR_FUTURE]);
+  await call(claims, eve, 'updateFeeSchedule', [plan, [[{ Drug: GTIN }, { allowedPerUnit: 60n * UNIT, costShare: 'Copay' }]]]);
+  await call(claims, eve, 'enrolMember', [plan, ferdie.address, 0, FAR_FUTURE]);
+  await call(claims, eve, 'deposit', [], 100n * UNIT);
+  const now = (await api.query.timestamp.now()).toBigInt();
+  const line = { code: { Drug: GTIN }, quantity: 1, charge: 60n * UNIT, unit: { lot: 'LOT-SMOKE', serial: u8aToHex(serial) } };
+  const claim = await call(claims, dave, 'submitClaim', [ferdie.address, plan, now, [line], u8aToHex(new Uint8Array(32).fill(0xaa))]);
+  const { answer: read } = await query(claims, dave, 'claim', [claim]);
+  const record = read.ok;
+  check(record.outcome === 'Approved', `claim ${claim} approved`);
+  check(BigInt(record.paid) === 55n * UNIT, 'dave was paid 55 (60 allowed, 5 copay) in the submitting call');
+
+  await api.disconnect();
+  console.log('smoke: all checks passed');
+}
+
+main().catch((error) => {
+  console.error(`smoke: FAILED: ${error.message}`);
+  process.exit(1);
+});
