@@ -10,7 +10,10 @@ use crate::support::{
     BackendError, EmittedEvents, FAR_FUTURE, GTIN,
 };
 use claim_settlement::{
-    claim_settlement::{ClaimAdjudicated, ClaimPaid, ClaimSubmitted, MemberEnrolled, PlanCreated},
+    claim_settlement::{
+        ClaimAdjudicated, ClaimPaid, ClaimSubmitted, FeeScheduleUpdated, MemberEnrolled,
+        PlanCreated,
+    },
     data::{
         ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, Outcome, ReasonCode,
         ServiceCode,
@@ -204,15 +207,19 @@ where
         the_event::<Received>(&received.events, ledger_id).to,
         id(&charlie)
     );
-    let shipment = step(
+    let shipped = step(
         client,
         &charlie,
         &ledger.ship(GTIN, LOT.to_vec(), id(&dave), 6),
         "ship",
     )
-    .await
-    .value;
-    let received = step(client, &dave, &ledger.receive(shipment), "receive").await;
+    .await;
+    let event: Shipped = the_event(&shipped.events, ledger_id);
+    assert_eq!(
+        (event.from, event.to, event.quantity),
+        (id(&charlie), id(&dave), 6)
+    );
+    let received = step(client, &dave, &ledger.receive(shipped.value), "receive").await;
     assert_eq!(
         the_event::<Received>(&received.events, ledger_id).quantity,
         6
@@ -245,7 +252,7 @@ where
             cost_share: CostShare::Copay,
         })
     };
-    step(
+    let fees = step(
         client,
         &eve,
         &claims.update_fee_schedule(
@@ -255,6 +262,11 @@ where
         "fees",
     )
     .await;
+    assert_eq!(
+        crate::support::events_of::<FeeScheduleUpdated>(&fees.events, claims_id).len(),
+        2,
+        "one event per fee schedule change"
+    );
     let member = step(
         client,
         &eve,
@@ -468,7 +480,7 @@ where
         the_event::<TrialRegistered>(&registered.events, trials_id).sponsor,
         id(&sponsor)
     );
-    step(
+    let research = step(
         client,
         &ferdie,
         &registry.grant_consent(
@@ -483,6 +495,11 @@ where
         "research consent",
     )
     .await;
+    let event: ConsentGranted = the_event(&research.events, registry_id);
+    assert_eq!(
+        (event.purpose, event.context),
+        (Purpose::Research, Some(protocol_v1))
+    );
     let enrolled = step(client, &sponsor, &trials.enrol(trial, patient), "enrol").await;
     assert_eq!(
         the_event::<ParticipantEnrolled>(&enrolled.events, trials_id).protocol_version,
@@ -545,7 +562,7 @@ where
         .expect("status")
         .return_value();
     assert_eq!(status, ParticipantStatus::ConsentNotCurrent);
-    step(
+    let reconsent = step(
         client,
         &ferdie,
         &registry.grant_consent(
@@ -560,6 +577,11 @@ where
         "re-consent",
     )
     .await;
+    let event: ConsentGranted = the_event(&reconsent.events, registry_id);
+    assert!(
+        event.replaced,
+        "the new consent replaces the one for version 1"
+    );
     let status = client
         .call(&eve, &trials.participant_status(trial, patient))
         .dry_run()
