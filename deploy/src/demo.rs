@@ -17,12 +17,35 @@ pub const CONTRACTS: [&str; 4] = [
     "trial_anchoring",
 ];
 
-/// The repository the tool was built from (its contracts are built from there).
-pub fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+/// Whether `dir` is a healthchain checkout (it has the contracts' sources).
+fn is_repository(dir: &Path) -> bool {
+    dir.join("contracts/consent_registry/Cargo.toml").is_file()
+}
+
+/// The healthchain checkout whose contracts the demo builds: `HEALTHCHAIN_REPO` if set,
+/// else the current directory or the nearest parent that is one. Found at run time: a
+/// binary may outlive the checkout it was built from (shared target directories).
+pub fn repository() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("HEALTHCHAIN_REPO") {
+        let dir = PathBuf::from(dir);
+        if !is_repository(&dir) {
+            bail!(
+                "HEALTHCHAIN_REPO={} is not a healthchain checkout",
+                dir.display()
+            );
+        }
+        return Ok(dir);
+    }
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    cwd.ancestors()
+        .find(|dir| is_repository(dir))
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+        .with_context(|| {
+            format!(
+                "{} is not inside a healthchain checkout: run from the repository or set HEALTHCHAIN_REPO",
+                cwd.display()
+            )
+        })
 }
 
 /// Where cargo-contract writes the bundles: `$CARGO_TARGET_DIR/ink/<name>/`.
@@ -112,7 +135,7 @@ pub fn ensure_built(repository: &Path) -> Result<Vec<PathBuf>> {
 /// Runs the journey; `url` selects a node instead of the embedded chain. Returns the
 /// number of steps walked.
 pub fn run(url: Option<&str>) -> Result<usize> {
-    let wasm = ensure_built(&repository())?;
+    let wasm = ensure_built(&repository()?)?;
     healthchain_journey::support::narrate(true);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

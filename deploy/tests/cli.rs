@@ -206,6 +206,18 @@ fn records_prove_under_the_canonical_root() {
 }
 
 #[test]
+fn demo_outside_a_checkout_says_where_to_run_it() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    healthchain()
+        .arg("demo")
+        .current_dir(elsewhere.path())
+        .env_remove("HEALTHCHAIN_REPO")
+        .assert()
+        .code(2)
+        .stderr(contains("not inside a healthchain checkout"));
+}
+
+#[test]
 fn demo_walks_the_journey_on_the_embedded_chain() {
     // Builds the contracts first if their bundles are older than the sources.
     healthchain()

@@ -27,9 +27,10 @@ const VISIT: ServiceCode = ServiceCode::Procedure(*b"99213");
 
 /// The bundle ink_e2e built for this run, with a custom section "healthchain.build".
 fn relabelled_build(contract: &str, label: &str) -> Vec<u8> {
+    // Cargo runs the tests in the e2e-tests folder of the checkout being tested.
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+        .unwrap_or_else(|| std::path::PathBuf::from("../target"));
     let path = target
         .join("ink")
         .join(contract)
