@@ -31,7 +31,8 @@ pub enum ProofError {
     IndexOutOfRange,
 }
 
-fn blake2_256(input: &[u8]) -> Digest {
+/// BLAKE2b-256 of `input`: the suite's one hash for keys and fingerprints as well as trees.
+pub fn blake2_256(input: &[u8]) -> Digest {
     let mut output = [0u8; 32];
     ink::env::hash_bytes::<Blake2x256>(input, &mut output);
     output

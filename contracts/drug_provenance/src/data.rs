@@ -54,9 +54,7 @@ pub fn lot_id(gtin: u64, lot: &[u8]) -> LotId {
     let mut input = Vec::with_capacity(lot.len().saturating_add(8));
     input.extend_from_slice(&gtin.to_be_bytes());
     input.extend_from_slice(lot);
-    let mut output = [0u8; 32];
-    ink::env::hash_bytes::<ink::env::hash::Blake2x256>(&input, &mut output);
-    output
+    healthchain_common::merkle::blake2_256(&input)
 }
 
 /// FDA recall classification.

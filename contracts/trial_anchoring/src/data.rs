@@ -39,9 +39,7 @@ pub fn is_registry_id(id: &[u8]) -> bool {
 /// that `nct01234567` and `NCT01234567` are the same trial.
 pub fn registry_key(id: &[u8]) -> Digest {
     let upper: Vec<u8> = id.iter().map(u8::to_ascii_uppercase).collect();
-    let mut output = [0u8; 32];
-    ink::env::hash_bytes::<ink::env::hash::Blake2x256>(&upper, &mut output);
-    output
+    healthchain_common::merkle::blake2_256(&upper)
 }
 
 /// Whether a hash argument is all zeros, which never names a real document.
