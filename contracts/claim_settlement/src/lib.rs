@@ -44,7 +44,7 @@ pub mod claim_settlement {
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
         consent::{query_consent, Purpose},
-        merkle::Digest,
+        merkle::{blake2_256, Digest},
         provenance::{query_dispensed_units, DispensedUnit, UnitId},
     };
     use ink::{prelude::vec::Vec, scale::Encode, storage::Mapping};
@@ -491,14 +491,14 @@ pub mod claim_settlement {
                 .escrow_total
                 .checked_add(amount)
                 .ok_or(Error::Overflow)?;
-            self.escrows.insert(insurer, &escrow);
             self.env().emit_event(EscrowDeposited {
                 insurer,
                 amount,
                 funds: escrow.funds,
             });
-            let payouts = self.pay_waiting(insurer, MAX_SETTLED_PER_CALL)?;
-            self.transfer_all(&payouts)
+            // pay_waiting stores the escrow.
+            let paid = self.pay_waiting(insurer, escrow, MAX_SETTLED_PER_CALL)?;
+            self.transfer_all(&transfers(&paid))
         }
 
         /// Withdraws `amount` of the caller's free escrow: funds that no approved claim
@@ -540,9 +540,10 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn settle(&mut self, insurer: AccountId, max_claims: u32) -> Result<u32, Error> {
             self.access.ensure_not_paused()?;
-            let payouts = self.pay_waiting(insurer, max_claims.min(MAX_SETTLED_PER_CALL))?;
-            self.transfer_all(&payouts)?;
-            Ok(u32::try_from(payouts.len()).unwrap_or(u32::MAX))
+            let escrow = self.escrow(insurer);
+            let paid = self.pay_waiting(insurer, escrow, max_claims.min(MAX_SETTLED_PER_CALL))?;
+            self.transfer_all(&transfers(&paid))?;
+            Ok(u32::try_from(paid.len()).unwrap_or(u32::MAX))
         }
 
         /// The number of claims waiting for `insurer`'s funds.
@@ -638,23 +639,21 @@ pub mod claim_settlement {
             }
             let line_count = u32::try_from(adjudicated.len()).unwrap_or(u32::MAX);
             self.claim_lines.insert(claim, &adjudicated);
-            self.claims.insert(
-                claim,
-                &Claim {
-                    patient,
-                    provider,
-                    insurer: record.insurer,
-                    plan,
-                    service_date,
-                    document_hash,
-                    submitted_at: now,
-                    outcome,
-                    totals: sums,
-                    paid: 0,
-                    awaiting_payment: 0,
-                    appeal: None,
-                },
-            );
+            let header = Claim {
+                patient,
+                provider,
+                insurer: record.insurer,
+                plan,
+                service_date,
+                document_hash,
+                submitted_at: now,
+                outcome,
+                totals: sums,
+                paid: 0,
+                awaiting_payment: 0,
+                appeal: None,
+            };
+            self.claims.insert(claim, &header);
             self.env().emit_event(ClaimSubmitted {
                 patient,
                 provider,
@@ -678,7 +677,7 @@ pub mod claim_settlement {
                 claim_denial: checks.denial,
             });
             // Transfers last.
-            let payouts = self.owe(claim, sums.payable)?;
+            let payouts = self.owe(claim, header, sums.payable)?;
             self.transfer_all(&payouts)?;
             Ok(claim)
         }
@@ -808,7 +807,7 @@ pub mod claim_settlement {
                 status: appeal.status,
                 decision_hash,
             });
-            let payouts = self.owe(claim, overturn_amount)?;
+            let payouts = self.owe(claim, record, overturn_amount)?;
             self.transfer_all(&payouts)
         }
 
@@ -847,7 +846,7 @@ pub mod claim_settlement {
             lines: &[ClaimLine],
         ) -> ClaimChecks {
             let service_day = service_date.checked_div(DAY).unwrap_or_default();
-            let fingerprint = blake2(&(patient, provider, plan, service_day, lines).encode());
+            let fingerprint = blake2_256(&(patient, provider, plan, service_day, lines).encode());
             let in_plan_year = record.year_start <= service_date && service_date < record.year_end;
             let denial = if self.fingerprints.contains(fingerprint) {
                 Some(ReasonCode::Duplicate)
@@ -945,21 +944,20 @@ pub mod claim_settlement {
             Ok(adjudicated)
         }
 
-        /// Records `amount` more as owed on the claim, queues it behind claims already
-        /// waiting for the insurer, and pays what the escrow covers. Returns the transfers
-        /// to make.
+        /// Records `amount` more as owed on the claim (`record`, as the caller just stored
+        /// it), queues it behind claims already waiting for the insurer, and pays what the
+        /// escrow covers. Returns the transfers to make.
         fn owe(
             &mut self,
             claim: ClaimId,
+            mut record: Claim,
             amount: Balance,
         ) -> Result<Vec<(AccountId, Balance)>, Error> {
             if amount == 0 {
                 return Ok(Vec::new());
             }
-            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
             let mut escrow = self.escrow(record.insurer);
             escrow.owe(amount)?;
-            self.escrows.insert(record.insurer, &escrow);
             let queued = record.awaiting_payment > 0;
             record.awaiting_payment = record
                 .awaiting_payment
@@ -972,12 +970,12 @@ pub mod claim_settlement {
                 let tail = tail.checked_add(1).ok_or(Error::Overflow)?;
                 self.queue_bounds.insert(record.insurer, &(head, tail));
             }
-            let payouts = self.pay_waiting(record.insurer, MAX_SETTLED_PER_CALL)?;
-            let still_waiting = self
-                .claims
-                .get(claim)
-                .map(|c| c.awaiting_payment)
-                .unwrap_or_default();
+            let paid = self.pay_waiting(record.insurer, escrow, MAX_SETTLED_PER_CALL)?;
+            let still_waiting = if paid.iter().any(|(id, _, _)| *id == claim) {
+                0
+            } else {
+                record.awaiting_payment
+            };
             if still_waiting > 0 {
                 self.env().emit_event(PaymentAwaitingFunds {
                     patient: record.patient,
@@ -987,18 +985,19 @@ pub mod claim_settlement {
                     amount: still_waiting,
                 });
             }
-            Ok(payouts)
+            Ok(transfers(&paid))
         }
 
-        /// Pays the insurer's waiting claims in order while its funds cover the next one
-        /// (at most `limit`), writing all state. Returns the transfers to make.
+        /// Pays the insurer's waiting claims in order while its funds (`escrow`, as the
+        /// caller holds it) cover the next one (at most `limit`), writing all state,
+        /// escrow included. Returns the claims paid: (claim, provider, amount).
         fn pay_waiting(
             &mut self,
             insurer: AccountId,
+            mut escrow: Escrow,
             limit: u32,
-        ) -> Result<Vec<(AccountId, Balance)>, Error> {
+        ) -> Result<Vec<(ClaimId, AccountId, Balance)>, Error> {
             let (mut head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
-            let mut escrow = self.escrow(insurer);
             let mut payouts = Vec::new();
             for _ in 0..limit {
                 if head >= tail {
@@ -1022,7 +1021,7 @@ pub mod claim_settlement {
                 self.claims.insert(claim, &record);
                 self.payment_queue.remove((insurer, head));
                 head = head.checked_add(1).ok_or(Error::Overflow)?;
-                payouts.push((record.provider, amount));
+                payouts.push((claim, record.provider, amount));
                 self.env().emit_event(ClaimPaid {
                     patient: record.patient,
                     provider: record.provider,
@@ -1031,8 +1030,8 @@ pub mod claim_settlement {
                     amount,
                 });
             }
+            self.escrows.insert(insurer, &escrow);
             if !payouts.is_empty() {
-                self.escrows.insert(insurer, &escrow);
                 if head >= tail {
                     self.queue_bounds.remove(insurer);
                 } else {
@@ -1080,15 +1079,16 @@ pub mod claim_settlement {
         }
     }
 
-    fn blake2(input: &[u8]) -> Digest {
-        let mut output = [0u8; 32];
-        ink::env::hash_bytes::<ink::env::hash::Blake2x256>(input, &mut output);
-        output
+    /// The transfers for claims paid: (provider, amount).
+    fn transfers(paid: &[(ClaimId, AccountId, Balance)]) -> Vec<(AccountId, Balance)> {
+        paid.iter()
+            .map(|(_, provider, amount)| (*provider, *amount))
+            .collect()
     }
 
     /// The key of a drug package: BLAKE2b-256 of (GTIN, lot, serial), SCALE-encoded.
     fn unit_key(gtin: u64, lot: &[u8], serial: &[u8]) -> Digest {
-        blake2(&(gtin, lot, serial).encode())
+        blake2_256(&(gtin, lot, serial).encode())
     }
 
     impl AccessControlled for ClaimSettlement {
