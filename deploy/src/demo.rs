@@ -76,8 +76,21 @@ fn newest_source(repository: &Path, contract: &str) -> Result<SystemTime> {
     Ok(newest)
 }
 
-/// The wasm of every contract, building with cargo-contract those older than their
-/// sources (with a spinner per build).
+/// Whether the metadata beside a bundle says it is a debug build: ink_e2e's tests write
+/// theirs where `make build` writes release bundles.
+fn is_debug_build(metadata: &Path) -> bool {
+    std::fs::read_to_string(metadata)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .is_some_and(|m| {
+            m.pointer("/source/build_info/build_mode")
+                .and_then(|v| v.as_str())
+                == Some("Debug")
+        })
+}
+
+/// The wasm of every contract, building with cargo-contract (release) those older than
+/// their sources or built in debug (with a spinner per build).
 pub fn ensure_built(repository: &Path) -> Result<Vec<PathBuf>> {
     let dir = bundle_dir(repository);
     let mut wasm = Vec::new();
@@ -86,7 +99,8 @@ pub fn ensure_built(repository: &Path) -> Result<Vec<PathBuf>> {
         let fresh = std::fs::metadata(&path)
             .and_then(|m| m.modified())
             .ok()
-            .is_some_and(|built| newest_source(repository, contract).is_ok_and(|src| built >= src));
+            .is_some_and(|built| newest_source(repository, contract).is_ok_and(|src| built >= src))
+            && !is_debug_build(&dir.join(contract).join(format!("{contract}.json")));
         if !fresh {
             let bar = ProgressBar::new_spinner();
             bar.set_style(

@@ -1,11 +1,15 @@
 //! `healthchain`: the command-line tool of the healthchain contracts.
 //!
-//! Exit codes scripts can trust: 0 done (or a proof verified); 1 a proof did not verify;
-//! 2 bad arguments or unusable input (the message says what to do).
+//! Exit codes scripts can trust: 0 done (a proof verified, a unit genuine); 1 a check
+//! answered no (a proof did not verify, a unit must not be dispensed); 2 bad arguments or
+//! unusable input; 3 the chain could not be reached, is the wrong one, or refused (the
+//! message says what to do in every case).
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use healthchain_cli::merkle::{self, LeafFormat, ProofFile, Selector};
+#[cfg(feature = "chain")]
+use healthchain_cli::{chain::is_chain_error, config, deploy, manifest::Manifest, verify_unit};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::{
     fs::File,
@@ -18,7 +22,8 @@ use std::{
 #[command(
     name = "healthchain",
     version,
-    about = "The healthchain contracts from the command line"
+    about = "The healthchain contracts from the command line",
+    after_help = "Exit codes: 0 done; 1 a check answered no; 2 bad arguments or input; 3 the chain is unreachable, the wrong one, or refused."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -29,17 +34,80 @@ struct Cli {
 enum Command {
     /// Run the patient journey through all four contracts and print each step: on an
     /// in-process chain (nothing to install), or on a node with --url.
+    #[cfg(feature = "chain")]
     Demo(DemoArgs),
+    /// Deploy the four contracts to a chain, wired to each other, grant the roles of a
+    /// roles file, and write a deployment manifest. Idempotent: with an existing manifest
+    /// it checks what is deployed and does only what is missing.
+    #[cfg(feature = "chain")]
+    Deploy(DeployArgs),
+    /// The pharmacist's scan: ask the deployed drug_provenance whether a package is
+    /// genuine and in supply. Exit 0 only when it may be dispensed.
+    #[cfg(feature = "chain")]
+    VerifyUnit(VerifyUnitArgs),
     /// Merkle roots and inclusion proofs with the contracts' own hashing.
     #[command(subcommand)]
     Merkle(MerkleCommand),
 }
 
+#[cfg(feature = "chain")]
 #[derive(Args)]
 struct DemoArgs {
     /// A node's WebSocket URL (such as ws://127.0.0.1:9944) instead of the embedded chain.
     #[arg(long)]
     url: Option<String>,
+}
+
+#[cfg(feature = "chain")]
+#[derive(Args)]
+struct DeployArgs {
+    /// The node's WebSocket URL, such as ws://127.0.0.1:9944.
+    #[arg(long)]
+    url: String,
+    /// A file holding the deployer's secret URI (mnemonic, 0x seed, or //Alice on a local
+    /// chain). Without it the secret is read from HEALTHCHAIN_SURI. Never printed.
+    #[arg(long)]
+    suri_file: Option<PathBuf>,
+    /// The roles to grant (TOML; see deploy/roles.example.toml). Without it no roles are
+    /// granted.
+    #[arg(long)]
+    roles: Option<PathBuf>,
+    /// The deployment manifest to write, or to resume and check when it exists.
+    #[arg(long, default_value = "deployment.json")]
+    manifest: PathBuf,
+    /// A directory of bundles (<name>/<name>.wasm or .contract). Default: the checkout's
+    /// build output, rebuilt first when older than the sources.
+    #[arg(long)]
+    bundles: Option<PathBuf>,
+    /// Instantiation salt: another salt deploys a second, independent suite.
+    #[arg(long, default_value = "healthchain")]
+    salt: String,
+    /// Show the plan and its estimated gas and storage deposit, then stop.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[cfg(feature = "chain")]
+#[derive(Args)]
+struct VerifyUnitArgs {
+    /// The deployment manifest that names the chain and the drug_provenance contract.
+    #[arg(long)]
+    manifest: PathBuf,
+    /// The package's GTIN (14 digits).
+    gtin: String,
+    /// The lot (batch) number on the package.
+    lot: String,
+    /// The serial number on the package.
+    serial: String,
+    /// The serial's inclusion proof (healthchain merkle proof --item SERIAL).
+    #[arg(long)]
+    proof: PathBuf,
+    /// Ask this node instead of the one the manifest names.
+    #[arg(long)]
+    url: Option<String>,
+    /// Print JSON ({"status": .., "may_dispense": ..}).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -104,16 +172,96 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(2)
+            #[cfg(feature = "chain")]
+            let code = if is_chain_error(&error) { 3 } else { 2 };
+            #[cfg(not(feature = "chain"))]
+            let code = 2;
+            ExitCode::from(code)
         }
     }
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        #[cfg(feature = "chain")]
         Command::Demo(args) => {
             healthchain_cli::demo::run(args.url.as_deref())?;
             Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "chain")]
+        Command::Deploy(args) => {
+            let signer = deploy::read_signer(args.suri_file.as_deref())?;
+            let roles = match &args.roles {
+                Some(path) => config::load(path)?,
+                None => Vec::new(),
+            };
+            let bundle_dir = match args.bundles {
+                Some(dir) => dir,
+                None => {
+                    let repository = healthchain_cli::demo::repository().map_err(|e| {
+                        e.context(
+                            "no bundles: pass --bundles DIR, or run from a healthchain checkout",
+                        )
+                    })?;
+                    healthchain_cli::demo::ensure_built(&repository)?;
+                    healthchain_cli::demo::bundle_dir(&repository)
+                }
+            };
+            let bundles = deploy::load_bundles(&bundle_dir)?;
+            runtime()?.block_on(deploy::run(deploy::Request {
+                url: args.url,
+                signer,
+                roles,
+                manifest: args.manifest,
+                bundles,
+                salt: args.salt,
+                dry_run: args.dry_run,
+            }))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "chain")]
+        Command::VerifyUnit(args) => {
+            let manifest = Manifest::load(&args.manifest)?;
+            let gtin = args
+                .gtin
+                .parse::<u64>()
+                .ok()
+                .filter(|_| args.gtin.len() == 14)
+                .ok_or_else(|| anyhow::anyhow!("GTIN {:?} is not 14 digits", args.gtin))?;
+            let text = std::fs::read_to_string(&args.proof)
+                .with_context(|| format!("reading {}", args.proof.display()))?;
+            let proof: ProofFile = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{} is not one proof of healthchain merkle proof",
+                    args.proof.display()
+                )
+            })?;
+            let scan = verify_unit::Scan {
+                gtin,
+                lot: args.lot,
+                serial: args.serial,
+                proof,
+            };
+            let status =
+                runtime()?.block_on(verify_unit::scan(&manifest, args.url.as_deref(), &scan))?;
+            let (may_dispense, text) = verify_unit::describe(&status);
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "status": format!("{status:?}"),
+                        "may_dispense": may_dispense,
+                        "message": text,
+                    })
+                );
+            } else {
+                println!("{text}");
+            }
+            Ok(if may_dispense {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Merkle(MerkleCommand::Root(args)) => {
             let (reader, bar) = open(&args.input.input)?;
@@ -185,6 +333,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
     }
+}
+
+#[cfg(feature = "chain")]
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 /// The input as a buffered reader, with a progress bar over its bytes (drawn on standard

@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 use healthchain_common::merkle::{self, hash_leaf};
-use predicates::str::contains;
+use predicates::{prelude::PredicateBooleanExt, str::contains};
 use std::io::Write;
 use tempfile::NamedTempFile;
 
@@ -31,6 +31,9 @@ fn every_command_has_help() {
         vec!["merkle", "root"],
         vec!["merkle", "proof"],
         vec!["merkle", "verify"],
+        vec!["deploy"],
+        vec!["verify-unit"],
+        vec!["demo"],
     ] {
         healthchain()
             .args(&sub)
@@ -229,4 +232,122 @@ fn demo_walks_the_journey_on_the_embedded_chain() {
         .stdout(contains("refused, as it must be: Counterfeit"))
         .stdout(contains("storage deposit"))
         .stdout(contains("demo: 40 steps"));
+}
+
+/// A directory of stand-in bundles: deploy reads them before it connects.
+fn fake_bundles() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in [
+        "consent_registry",
+        "drug_provenance",
+        "claim_settlement",
+        "trial_anchoring",
+    ] {
+        std::fs::create_dir_all(dir.path().join(name)).unwrap();
+        std::fs::write(dir.path().join(name).join(format!("{name}.wasm")), b"\0asm").unwrap();
+    }
+    dir
+}
+
+#[test]
+fn deploy_refuses_bad_input_before_touching_a_chain() {
+    let bundles = fake_bundles();
+    // No signer at all.
+    healthchain()
+        .env_remove("HEALTHCHAIN_SURI")
+        .args(["deploy", "--url", "ws://127.0.0.1:1", "--bundles"])
+        .arg(bundles.path())
+        .assert()
+        .code(2)
+        .stderr(contains("--suri-file"));
+    // A roles file with a typo names the problem.
+    let mut roles = NamedTempFile::new().unwrap();
+    writeln!(roles, "[drug_provenance]\npharmacy = []").unwrap();
+    healthchain()
+        .env("HEALTHCHAIN_SURI", "//Alice")
+        .args(["deploy", "--url", "ws://127.0.0.1:1", "--roles"])
+        .arg(roles.path())
+        .arg("--bundles")
+        .arg(bundles.path())
+        .assert()
+        .code(2)
+        .stderr(contains("unknown field `pharmacy`"));
+    // A secret that is not one is refused without being echoed.
+    healthchain()
+        .env("HEALTHCHAIN_SURI", "garbage secret ~~")
+        .args(["deploy", "--url", "ws://127.0.0.1:1", "--bundles"])
+        .arg(bundles.path())
+        .assert()
+        .code(2)
+        .stderr(contains("not a valid secret URI"))
+        .stderr(contains("~~").not());
+    // Missing bundles say how to build them.
+    let empty = tempfile::tempdir().unwrap();
+    healthchain()
+        .env("HEALTHCHAIN_SURI", "//Alice")
+        .args(["deploy", "--url", "ws://127.0.0.1:1", "--bundles"])
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(contains("bundle missing"))
+        .stderr(contains("make build"));
+}
+
+#[test]
+fn an_unreachable_node_exits_3_and_says_what_to_do() {
+    let bundles = fake_bundles();
+    let manifest = tempfile::tempdir().unwrap();
+    healthchain()
+        .env("HEALTHCHAIN_SURI", "//Alice")
+        .args(["deploy", "--url", "ws://127.0.0.1:1", "--bundles"])
+        .arg(bundles.path())
+        .arg("--manifest")
+        .arg(manifest.path().join("deployment.json"))
+        .assert()
+        .code(3)
+        .stderr(contains("cannot reach a node at ws://127.0.0.1:1"))
+        .stderr(contains("substrate-contracts-node --dev"));
+    assert!(!manifest.path().join("deployment.json").exists());
+}
+
+#[test]
+fn verify_unit_checks_its_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    healthchain()
+        .args(["verify-unit", "--manifest"])
+        .arg(dir.path().join("none.json"))
+        .args(["09506000134352", "LOT1", "SN1", "--proof", "p.json"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read the manifest"));
+    let manifest = dir.path().join("deployment.json");
+    std::fs::write(
+        &manifest,
+        r#"{"format":"healthchain-deployment/1","chain":{"name":"Development","genesis_hash":"0x00","url":"ws://127.0.0.1:1"},"deployer":"5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY","contracts":[],"roles":[]}"#,
+    )
+    .unwrap();
+    healthchain()
+        .args(["verify-unit", "--manifest"])
+        .arg(&manifest)
+        .args(["123", "LOT1", "SN1", "--proof", "p.json"])
+        .assert()
+        .code(2)
+        .stderr(contains("not 14 digits"));
+    // A proof made for another serial is caught before the chain is asked.
+    let serials = serial_file(4);
+    let proof = dir.path().join("proof.json");
+    healthchain()
+        .args(["merkle", "proof", "--index", "1", "--out"])
+        .arg(&proof)
+        .arg(serials.path())
+        .assert()
+        .success();
+    healthchain()
+        .args(["verify-unit", "--manifest"])
+        .arg(&manifest)
+        .args(["09506000134352", "LOT1", "SN0000000000", "--proof"])
+        .arg(&proof)
+        .assert()
+        .code(2)
+        .stderr(contains("proves serial \"SN0000000001\""));
 }

@@ -1,0 +1,168 @@
+//! `healthchain verify-unit`: the pharmacist's scan. The deployed drug_provenance
+//! contract answers, by dry run (free, nothing signed), whether a package is genuine and
+//! in supply, already dispensed, quarantined, recalled, expired or unknown.
+
+use crate::{
+    chain::{Chain, ChainError},
+    config::parse_account,
+    manifest::Manifest,
+    merkle::{self, LeafFormat, ProofFile},
+};
+use anyhow::{bail, Context, Result};
+use drug_provenance::data::UnitStatus;
+use ink::{primitives::AccountId, scale::Encode};
+
+/// What to scan.
+pub struct Scan {
+    pub gtin: u64,
+    pub lot: String,
+    pub serial: String,
+    pub proof: ProofFile,
+}
+
+/// Checks the proof file against the scanned serial before asking the chain, so a wrong
+/// file is an input error, not a counterfeit.
+pub fn check_proof(scan: &Scan) -> Result<()> {
+    if scan.proof.item != scan.serial {
+        bail!(
+            "the proof file proves serial {:?}, not {:?}: make one with healthchain merkle proof --item {}",
+            scan.proof.item,
+            scan.serial,
+            scan.serial
+        );
+    }
+    if !merkle::verify(&scan.proof, LeafFormat::Serials, None)? {
+        bail!("the proof file does not verify against its own root: it is damaged; make it again with healthchain merkle proof");
+    }
+    Ok(())
+}
+
+/// Asks the drug_provenance contract of `manifest` (through `url`, or the manifest's
+/// node) for the unit's status.
+pub async fn scan(manifest: &Manifest, url: Option<&str>, scan: &Scan) -> Result<UnitStatus> {
+    check_proof(scan)?;
+    let ledger = manifest
+        .contract("drug_provenance")
+        .context("the manifest has no drug_provenance contract: finish the deploy first")?;
+    let ledger =
+        parse_account(&ledger.address).context("drug_provenance's address in the manifest")?;
+    let origin = parse_account(&manifest.deployer).context("the deployer in the manifest")?;
+    let url = url.unwrap_or(&manifest.chain.url);
+    let chain = Chain::connect(url).await?;
+    if chain.genesis_hex() != manifest.chain.genesis_hash {
+        return Err(ChainError(format!(
+            "wrong chain for the manifest: it is for {:?} (genesis {}), the node at {url} serves {:?} (genesis {}); pass --url of the manifest's chain",
+            manifest.chain.name,
+            manifest.chain.genesis_hash,
+            chain.name,
+            chain.genesis_hex()
+        ))
+        .into());
+    }
+    let proof = scan
+        .proof
+        .proof
+        .iter()
+        .map(|h| merkle::from_hex(h))
+        .collect::<Result<Vec<_>>>()?;
+    let builder = ink_e2e::create_call_builder::<drug_provenance::drug_provenance::DrugProvenance>(
+        AccountId::from(ledger.0),
+    );
+    let data = builder
+        .verify_unit(
+            scan.gtin,
+            scan.lot.as_bytes().to_vec(),
+            scan.serial.as_bytes().to_vec(),
+            scan.proof.index,
+            proof,
+        )
+        .params()
+        .exec_input()
+        .encode();
+    let answer = chain.dry_run_call(&origin, &ledger, data).await?;
+    match <Result<UnitStatus, ink::LangError> as ink::scale::Decode>::decode(&mut answer.data.as_slice()) {
+        Ok(Ok(status)) => Ok(status),
+        other => Err(ChainError(format!(
+            "drug_provenance at {ledger} answered verify_unit with {other:?}: is the manifest's contract a healthchain drug_provenance?"
+        ))
+        .into()),
+    }
+}
+
+/// The answer as a pharmacist reads it, and whether the unit may be dispensed.
+pub fn describe(status: &UnitStatus) -> (bool, String) {
+    let account = |a: &AccountId| {
+        ink_e2e::subxt::utils::AccountId32(*AsRef::<[u8; 32]>::as_ref(a)).to_string()
+    };
+    match status {
+        UnitStatus::Genuine => (true, "GENUINE: in supply; it may be dispensed".into()),
+        UnitStatus::Dispensed(record) => (
+            false,
+            format!(
+                "DISPENSED already, by {} to patient {} (chain time {}): a second package with this serial is a clone; do not dispense, quarantine it",
+                account(&record.dispenser),
+                account(&record.patient),
+                record.dispensed_at
+            ),
+        ),
+        UnitStatus::Quarantined(reason) => (
+            false,
+            format!("QUARANTINED ({reason:?}): do not dispense until the lot is cleared"),
+        ),
+        UnitStatus::Recalled(class) => (
+            false,
+            format!("RECALLED (class {class:?}): do not dispense; return it per the recall notice"),
+        ),
+        UnitStatus::Expired => (false, "EXPIRED: do not dispense".into()),
+        UnitStatus::Unknown => (
+            false,
+            "UNKNOWN: no such lot, or the serial is not in it; treat as counterfeit (quarantine and investigate)".into(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proof_for(serials: &str, serial: &str) -> ProofFile {
+        let files = merkle::proofs(
+            serials.as_bytes(),
+            LeafFormat::Serials,
+            &[merkle::Selector::Item(serial.to_string())],
+            |_| {},
+        )
+        .unwrap();
+        files.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn a_proof_for_another_serial_is_an_input_error() {
+        let scan = Scan {
+            gtin: 9_506_000_134_352,
+            lot: "LOT1".into(),
+            serial: "SN2".into(),
+            proof: proof_for("SN1\nSN2\nSN3\n", "SN1"),
+        };
+        let error = format!("{:#}", check_proof(&scan).unwrap_err());
+        assert!(error.contains("--item SN2"), "{error}");
+        let good = Scan {
+            proof: proof_for("SN1\nSN2\nSN3\n", "SN2"),
+            ..scan
+        };
+        check_proof(&good).unwrap();
+        let mut damaged = good;
+        damaged.proof.proof[0] = merkle::to_hex(&[7; 32]);
+        assert!(format!("{:#}", check_proof(&damaged).unwrap_err()).contains("damaged"));
+    }
+
+    #[test]
+    fn only_a_genuine_unit_may_be_dispensed() {
+        assert!(describe(&UnitStatus::Genuine).0);
+        for status in [UnitStatus::Expired, UnitStatus::Unknown] {
+            let (ok, text) = describe(&status);
+            assert!(!ok, "{text}");
+        }
+        assert!(describe(&UnitStatus::Unknown).1.contains("counterfeit"));
+    }
+}
