@@ -84,12 +84,13 @@ where
         .expect("dry run reaches the contract")
         .return_value();
     if outcome.is_ok() {
-        client
+        let result = client
             .call(signer, message)
             .submit()
             .await
-            .expect("a call whose dry run succeeded is accepted")
-            .return_value()
+            .expect("a call whose dry run succeeded is accepted");
+        log_cost(message, &result.dry_run.exec_result);
+        result.return_value()
     } else {
         if narrating() {
             if let Err(error) = &outcome {
@@ -102,6 +103,88 @@ where
 
 thread_local! {
     static NARRATE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static COSTS: std::cell::RefCell<Vec<Cost>> = const { std::cell::RefCell::new(Vec::new()) };
+    static NAMES: std::cell::RefCell<Vec<(AccountId, &'static str)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What one submitted call or instantiation cost, as its dry run measured it: the
+/// benchmarks (`make bench`) read these to price every message the journey sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cost {
+    /// The contract's name, when it was deployed by this module's helpers.
+    pub contract: Option<&'static str>,
+    /// The message's selector (the constructor's, for an instantiation).
+    pub selector: [u8; 4],
+    pub ref_time: u64,
+    pub proof_size: u64,
+    /// Storage deposit charged to the caller (0 when refunded).
+    pub deposit: u128,
+    /// Storage deposit refunded to the caller.
+    pub refund: u128,
+}
+
+/// The costs logged since the last call, oldest first.
+pub fn take_costs() -> Vec<Cost> {
+    COSTS.with(|c| std::mem::take(&mut *c.borrow_mut()))
+}
+
+fn contract_name(account: &AccountId) -> Option<&'static str> {
+    NAMES.with(|n| {
+        n.borrow()
+            .iter()
+            .find(|(a, _)| a == account)
+            .map(|(_, name)| *name)
+    })
+}
+
+/// Remembers that `account` is the contract `name`, for the cost log.
+pub fn name_contract(account: AccountId, name: &'static str) {
+    NAMES.with(|n| n.borrow_mut().push((account, name)));
+}
+
+fn push_cost<R>(
+    contract: Option<&'static str>,
+    selector: [u8; 4],
+    result: &ink_sandbox::pallet_contracts::ContractResult<R, u128, ()>,
+) {
+    let gas = result.gas_consumed;
+    let (deposit, refund) = match result.storage_deposit {
+        ink_sandbox::pallet_contracts::StorageDeposit::Charge(amount) => (amount, 0),
+        ink_sandbox::pallet_contracts::StorageDeposit::Refund(amount) => (0, amount),
+    };
+    COSTS.with(|c| {
+        c.borrow_mut().push(Cost {
+            contract,
+            selector,
+            ref_time: gas.ref_time(),
+            proof_size: gas.proof_size(),
+            deposit,
+            refund,
+        })
+    });
+}
+
+/// Logs the cost of a submitted `message`.
+pub fn log_cost<Args: ink::scale::Encode + Clone, R, X>(
+    message: &CallBuilderFinal<DefaultEnvironment, Args, R>,
+    result: &ink_sandbox::pallet_contracts::ContractResult<X, u128, ()>,
+) {
+    let params = message.clone().params();
+    let input = ink::scale::Encode::encode(params.exec_input());
+    let mut selector = [0u8; 4];
+    selector.copy_from_slice(&input[..4]);
+    push_cost(contract_name(params.callee()), selector, result);
+}
+
+/// Logs the cost of instantiating `name` (its constructor `new`) at `account`.
+pub fn log_instantiation<X>(
+    name: &'static str,
+    account: AccountId,
+    result: &ink_sandbox::pallet_contracts::ContractResult<X, u128, ()>,
+) {
+    name_contract(account, name);
+    push_cost(Some(name), ink::selector_bytes!("new"), result);
 }
 
 /// Whether [`step`] prints each call's gas and storage deposit, and refusals are printed
@@ -127,6 +210,11 @@ where
         .submit()
         .await
         .expect("consent_registry instantiates");
+    log_instantiation(
+        "consent_registry",
+        registry.account_id,
+        &registry.dry_run.contract_result,
+    );
     (
         registry.account_id,
         registry.call_builder::<ConsentRegistry>(),
@@ -200,6 +288,7 @@ where
         .await
         .expect("drug_provenance instantiates");
     let account = ledger.account_id;
+    log_instantiation("drug_provenance", account, &ledger.dry_run.contract_result);
     let mut ledger = ledger.call_builder::<drug_provenance::drug_provenance::DrugProvenance>();
     for (role, who) in [
         (Role::Manufacturer, manufacturer),
@@ -292,7 +381,7 @@ pub async fn deploy_trial_anchoring<Client: E2EBackend>(
 where
     BackendError<Client>: Debug,
 {
-    client
+    let trials = client
         .instantiate(
             "trial_anchoring",
             admin,
@@ -300,8 +389,13 @@ where
         )
         .submit()
         .await
-        .expect("trial_anchoring instantiates")
-        .call_builder::<trial_anchoring::trial_anchoring::TrialAnchoring>()
+        .expect("trial_anchoring instantiates");
+    log_instantiation(
+        "trial_anchoring",
+        trials.account_id,
+        &trials.dry_run.contract_result,
+    );
+    trials.call_builder::<trial_anchoring::trial_anchoring::TrialAnchoring>()
 }
 
 /// Deploys claim_settlement with `admin` as admin, wired to the registry and ledger.
@@ -314,7 +408,7 @@ pub async fn deploy_claim_settlement<Client: E2EBackend>(
 where
     BackendError<Client>: Debug,
 {
-    client
+    let claims = client
         .instantiate(
             "claim_settlement",
             admin,
@@ -322,8 +416,13 @@ where
         )
         .submit()
         .await
-        .expect("claim_settlement instantiates")
-        .call_builder::<claim_settlement::claim_settlement::ClaimSettlement>()
+        .expect("claim_settlement instantiates");
+    log_instantiation(
+        "claim_settlement",
+        claims.account_id,
+        &claims.dry_run.contract_result,
+    );
+    claims.call_builder::<claim_settlement::claim_settlement::ClaimSettlement>()
 }
 
 /// The events a submitted call emitted, whatever the backend: the node's extrinsic events,
@@ -462,6 +561,7 @@ where
         .submit()
         .await
         .unwrap_or_else(|error| panic!("{what}: not accepted: {error:?}"));
+    log_cost(message, &result.dry_run.exec_result);
     let deposit = result.dry_run.exec_result.storage_deposit.charge_or_zero();
     if narrating() {
         let gas = result.dry_run.exec_result.gas_consumed;

@@ -1,0 +1,790 @@
+//! Gas, proof size and storage deposit of the contracts' main messages, and how they
+//! scale: the scenarios behind `make bench` (on release builds) and the gas tests (on
+//! the debug builds ink_e2e makes). Each scenario deploys what it needs on a fresh
+//! backend and measures by dry run, which on the sandbox is deterministic.
+
+use crate::support::{self, BackendError};
+use healthchain_common::{
+    access::{AccessControlled, Role},
+    consent::{ConsentCheck, DataClasses, Purpose},
+    merkle::{self, hash_leaf},
+};
+use ink::{env::DefaultEnvironment, primitives::Hash};
+use ink_e2e::{CallDryRunResult, ChainBackend, E2EBackend};
+use std::fmt::Debug;
+
+/// One measured call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measurement {
+    pub contract: &'static str,
+    pub message: &'static str,
+    /// What the call was, in words ("first grant", "2^20 serials").
+    pub case: String,
+    /// The size of a series point (grants stored, serials, leaves, claim lines).
+    pub size: Option<u64>,
+    pub ref_time: u64,
+    pub proof_size: u64,
+    /// Storage deposit charged to the caller.
+    pub deposit: u128,
+    /// Storage deposit refunded to the caller.
+    pub refund: u128,
+}
+
+/// The measurement of a dry run.
+pub fn measured<V>(
+    contract: &'static str,
+    message: &'static str,
+    case: impl Into<String>,
+    size: Option<u64>,
+    dry_run: &CallDryRunResult<DefaultEnvironment, V>,
+) -> Measurement {
+    let result = &dry_run.exec_result;
+    let (deposit, refund) = match result.storage_deposit {
+        ink_sandbox::pallet_contracts::StorageDeposit::Charge(amount) => (amount, 0),
+        ink_sandbox::pallet_contracts::StorageDeposit::Refund(amount) => (0, amount),
+    };
+    Measurement {
+        contract,
+        message,
+        case: case.into(),
+        size,
+        ref_time: result.gas_consumed.ref_time(),
+        proof_size: result.gas_consumed.proof_size(),
+        deposit,
+        refund,
+    }
+}
+
+/// consent_registry: a grant (first and replacing), a revocation, and `is_authorized`
+/// with each of `grants_stored` grants in the registry (made by patients of at most 32
+/// grants each, the per-patient limit).
+pub async fn consent<Client>(client: &mut Client, grants_stored: &[usize]) -> Vec<Measurement>
+where
+    Client: E2EBackend + ChainBackend<Balance = u128>,
+    BackendError<Client>: Debug,
+    <Client as ChainBackend>::Error: Debug,
+{
+    const C: &str = "consent_registry";
+    let mut out = Vec::new();
+    let (_, mut registry) = support::deploy_consent_registry(client, &ink_e2e::alice()).await;
+    let (bob, charlie) = (
+        support::id(&ink_e2e::bob()),
+        support::id(&ink_e2e::charlie()),
+    );
+    let grant = registry.grant_consent(
+        bob,
+        charlie,
+        Purpose::Payment,
+        DataClasses::CLAIMS,
+        Some(support::FAR_FUTURE),
+        None,
+        Hash::from([0xF0; 32]),
+    );
+    let dry = client
+        .call(&ink_e2e::bob(), &grant)
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(C, "grant_consent", "first grant", None, &dry));
+    client
+        .call(&ink_e2e::bob(), &grant)
+        .submit()
+        .await
+        .expect("grant");
+    let dry = client
+        .call(&ink_e2e::bob(), &grant)
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(
+        C,
+        "grant_consent",
+        "replacing a grant",
+        None,
+        &dry,
+    ));
+    let revoke = registry.revoke_consent(bob, charlie, Purpose::Payment);
+    let dry = client
+        .call(&ink_e2e::bob(), &revoke)
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(C, "revoke_consent", "typical", None, &dry));
+
+    // Fill the registry: patients of 32 grants each, to 32 grantees.
+    let grantees: Vec<_> = (0..32u8)
+        .map(|i| ink::primitives::AccountId::from([0x40 + i; 32]))
+        .collect();
+    // Twice what a first grant needs (the sandbox's ink_e2e submit leaves 5% spare).
+    let gas_limit = {
+        let required = client
+            .call(&ink_e2e::bob(), &grant)
+            .dry_run()
+            .await
+            .expect("dry run")
+            .exec_result
+            .gas_required;
+        ink_sandbox::Weight::from_parts(required.ref_time() * 2, required.proof_size() * 2)
+    };
+    let mut stored = 1usize; // bob's grant
+    let started = std::time::Instant::now();
+    // Ask about the newest grant: bob's at first, then the last patient's.
+    let mut asked = (bob, charlie, Purpose::Payment);
+    for &target in grants_stored {
+        while stored < target {
+            let patient = client
+                .create_and_fund_account(&ink_e2e::alice(), 1_000_000_000_000_000)
+                .await;
+            let patient_id = support::id(&patient);
+            for grantee in grantees.iter().take((target - stored).min(32)) {
+                let grant = registry.grant_consent(
+                    patient_id,
+                    *grantee,
+                    Purpose::Treatment,
+                    DataClasses::MEDICATIONS,
+                    Some(support::FAR_FUTURE),
+                    None,
+                    Hash::from([0xF1; 32]),
+                );
+                // Straight to the chain with a fixed gas limit: a dry run per grant would
+                // copy the whole (growing) sandbox state each time.
+                client
+                    .bare_call(&patient, &grant, 0, gas_limit, None)
+                    .await
+                    .expect("a patient grants consent");
+                stored += 1;
+                asked = (patient_id, *grantee, Purpose::Treatment);
+                if stored % 1_000 == 0 {
+                    eprintln!(
+                        "measure: {stored} of {} grants stored ({:.0} s)",
+                        grants_stored.iter().max().unwrap_or(&0),
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            }
+        }
+        let (patient, grantee, purpose) = asked;
+        let ask = registry.is_authorized(patient, grantee, purpose, None);
+        let dry = client
+            .call(&ink_e2e::ferdie(), &ask)
+            .dry_run()
+            .await
+            .expect("dry run");
+        out.push(measured(
+            C,
+            "is_authorized",
+            format!("{target} grants stored"),
+            Some(target as u64),
+            &dry,
+        ));
+        assert!(dry.return_value(), "the grant authorises");
+    }
+    out
+}
+
+/// drug_provenance: commissioning, shipping, receiving, and `verify_unit` and `dispense`
+/// in lots of 2^`bits` serials each.
+pub async fn provenance<Client>(client: &mut Client, bits: &[u32]) -> Vec<Measurement>
+where
+    Client: E2EBackend,
+    BackendError<Client>: Debug,
+{
+    const C: &str = "drug_provenance";
+    let mut out = Vec::new();
+    let (dave, ferdie) = (
+        support::id(&ink_e2e::dave()),
+        support::id(&ink_e2e::ferdie()),
+    );
+    let (_, mut ledger) = support::deploy_drug_provenance(
+        client,
+        &ink_e2e::alice(),
+        support::id(&ink_e2e::bob()),
+        dave,
+    )
+    .await;
+    for &bits in bits {
+        let count = 1usize << bits;
+        let lot = format!("LOT-2^{bits}").into_bytes();
+        let leaves = support::serial_leaves(count);
+        let root = merkle::root(&leaves).expect("a tree");
+        let commission = ledger.commission_lot(
+            support::GTIN,
+            lot.clone(),
+            support::FAR_FUTURE,
+            16,
+            root,
+            count as u64,
+            200,
+            800,
+            Hash::from([1; 32]),
+        );
+        let dry = client
+            .call(&ink_e2e::bob(), &commission)
+            .dry_run()
+            .await
+            .expect("dry run");
+        out.push(measured(
+            C,
+            "commission_lot",
+            format!("2^{bits} serials"),
+            Some(count as u64),
+            &dry,
+        ));
+        client
+            .call(&ink_e2e::bob(), &commission)
+            .submit()
+            .await
+            .expect("commission");
+        let ship = ledger.ship(support::GTIN, lot.clone(), dave, 4);
+        let dry = client
+            .call(&ink_e2e::bob(), &ship)
+            .dry_run()
+            .await
+            .expect("dry run");
+        out.push(measured(
+            C,
+            "ship",
+            format!("2^{bits} serials"),
+            Some(count as u64),
+            &dry,
+        ));
+        let shipment = client
+            .call(&ink_e2e::bob(), &ship)
+            .submit()
+            .await
+            .expect("ship")
+            .return_value()
+            .expect("shipped");
+        let receive = ledger.receive(shipment);
+        let dry = client
+            .call(&ink_e2e::dave(), &receive)
+            .dry_run()
+            .await
+            .expect("dry run");
+        out.push(measured(
+            C,
+            "receive",
+            format!("2^{bits} serials"),
+            Some(count as u64),
+            &dry,
+        ));
+        client
+            .call(&ink_e2e::dave(), &receive)
+            .submit()
+            .await
+            .expect("receive");
+
+        let index = count / 2 + 1;
+        let proof = merkle::proof(&leaves, index).expect("a proof");
+        let verify = ledger.verify_unit(
+            support::GTIN,
+            lot.clone(),
+            support::serial(index),
+            index as u64,
+            proof.clone(),
+        );
+        let dry = client
+            .call(&ink_e2e::ferdie(), &verify)
+            .dry_run()
+            .await
+            .expect("dry run");
+        out.push(measured(
+            C,
+            "verify_unit",
+            format!("2^{bits} serials"),
+            Some(count as u64),
+            &dry,
+        ));
+        let dispense = ledger.dispense(
+            support::GTIN,
+            lot.clone(),
+            support::serial(index),
+            index as u64,
+            proof,
+            ferdie,
+        );
+        let dry = client
+            .call(&ink_e2e::dave(), &dispense)
+            .dry_run()
+            .await
+            .expect("dry run");
+        out.push(measured(
+            C,
+            "dispense",
+            format!("2^{bits} serials"),
+            Some(count as u64),
+            &dry,
+        ));
+        assert_eq!(dry.return_value(), Ok(()), "the dispense is accepted");
+    }
+    out
+}
+
+/// trial_anchoring: registration, enrolment and `is_active` (both ask the registry
+/// across contracts), `anchor_batch` and `verify_inclusion` for batches of 2^`bits`.
+pub async fn trials<Client>(client: &mut Client, bits: &[u32]) -> Vec<Measurement>
+where
+    Client: E2EBackend,
+    BackendError<Client>: Debug,
+{
+    const C: &str = "trial_anchoring";
+    let mut out = Vec::new();
+    let (bob, ferdie) = (
+        support::id(&ink_e2e::bob()),
+        support::id(&ink_e2e::ferdie()),
+    );
+    let (registry_id, mut registry) =
+        support::deploy_consent_registry(client, &ink_e2e::alice()).await;
+    let mut trials = support::deploy_trial_anchoring(client, &ink_e2e::alice(), registry_id).await;
+    client
+        .call(&ink_e2e::alice(), &trials.grant_role(Role::Sponsor, bob))
+        .submit()
+        .await
+        .expect("sponsor");
+    let protocol = Hash::from([0x11; 32]);
+    let register = trials.register_trial(
+        b"NCT01234567".to_vec(),
+        protocol,
+        Hash::from([0x12; 32]),
+        [0x13; 32],
+        100,
+    );
+    let dry = client
+        .call(&ink_e2e::bob(), &register)
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(C, "register_trial", "typical", None, &dry));
+    let trial = client
+        .call(&ink_e2e::bob(), &register)
+        .submit()
+        .await
+        .expect("register")
+        .return_value()
+        .expect("registered");
+    support::grant_consent(
+        client,
+        &mut registry,
+        &ink_e2e::ferdie(),
+        bob,
+        Purpose::Research,
+        Some(protocol),
+    )
+    .await
+    .expect("research consent");
+    let enrol = trials.enrol(trial, ferdie);
+    let dry = client
+        .call(&ink_e2e::bob(), &enrol)
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(
+        C,
+        "enrol",
+        "with the cross-contract consent check",
+        None,
+        &dry,
+    ));
+    assert_eq!(dry.return_value(), Ok(()), "enrolment is accepted");
+    client
+        .call(&ink_e2e::bob(), &enrol)
+        .submit()
+        .await
+        .expect("enrol");
+    let dry = client
+        .call(&ink_e2e::ferdie(), &trials.is_active(trial, ferdie))
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(
+        C,
+        "is_active",
+        "cross-contract consent check",
+        None,
+        &dry,
+    ));
+    assert!(dry.return_value(), "the participant is active");
+    for &bits in bits {
+        let count = 1usize << bits;
+        let leaves: Vec<_> = (0..count)
+            .map(|i| hash_leaf(format!("{{\"record\":{i}}}").as_bytes()))
+            .collect();
+        let root = merkle::root(&leaves).expect("a tree");
+        let anchor = trials.anchor_batch(trial, root, count as u64, Hash::from([0x40; 32]));
+        let dry = client
+            .call(&ink_e2e::bob(), &anchor)
+            .dry_run()
+            .await
+            .expect("dry run");
+        out.push(measured(
+            C,
+            "anchor_batch",
+            format!("2^{bits} leaves"),
+            Some(count as u64),
+            &dry,
+        ));
+        let batch = client
+            .call(&ink_e2e::bob(), &anchor)
+            .submit()
+            .await
+            .expect("anchor")
+            .return_value()
+            .expect("anchored");
+        let index = count / 2 + 1;
+        let verify = trials.verify_inclusion(
+            trial,
+            batch,
+            leaves[index],
+            index as u64,
+            merkle::proof(&leaves, index).expect("a proof"),
+        );
+        let dry = client
+            .call(&ink_e2e::ferdie(), &verify)
+            .dry_run()
+            .await
+            .expect("dry run");
+        out.push(measured(
+            C,
+            "verify_inclusion",
+            format!("2^{bits} leaves"),
+            Some(count as u64),
+            &dry,
+        ));
+        assert_eq!(dry.return_value(), Ok(true), "the record is in the batch");
+    }
+    out
+}
+
+/// claim_settlement: plan, fee schedule, member, escrow, and claims of one visit line and
+/// of `drug_lines` dispensed drug lines each (with the cross-contract consent and
+/// provenance checks), all paid.
+pub async fn claims<Client>(client: &mut Client, drug_lines: &[usize]) -> Vec<Measurement>
+where
+    Client: E2EBackend,
+    BackendError<Client>: Debug,
+{
+    use claim_settlement::data::{
+        ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, ServiceCode,
+    };
+    const C: &str = "claim_settlement";
+    const UNIT: u128 = 10_000_000_000;
+    const LOT: &[u8] = b"LOT-GAS";
+    let mut out = Vec::new();
+    let (dave, eve, ferdie) = (
+        support::id(&ink_e2e::dave()),
+        support::id(&ink_e2e::eve()),
+        support::id(&ink_e2e::ferdie()),
+    );
+    let (registry_id, mut registry) =
+        support::deploy_consent_registry(client, &ink_e2e::alice()).await;
+    let (ledger_id, mut ledger) = support::deploy_drug_provenance(
+        client,
+        &ink_e2e::alice(),
+        support::id(&ink_e2e::bob()),
+        dave,
+    )
+    .await;
+    let mut claims =
+        support::deploy_claim_settlement(client, &ink_e2e::alice(), registry_id, ledger_id).await;
+    for (role, who) in [(Role::Insurer, eve), (Role::Provider, dave)] {
+        client
+            .call(&ink_e2e::alice(), &claims.grant_role(role, who))
+            .submit()
+            .await
+            .expect("role");
+    }
+    let sharing = CostSharing {
+        deductible: 10 * UNIT,
+        copay: UNIT,
+        coinsurance_bps: 2_000,
+        out_of_pocket_max: 100 * UNIT,
+    };
+    let create = claims.create_plan(sharing, 0, support::FAR_FUTURE);
+    let dry = client
+        .call(&ink_e2e::eve(), &create)
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(C, "create_plan", "typical", None, &dry));
+    client
+        .call(&ink_e2e::eve(), &create)
+        .submit()
+        .await
+        .expect("plan");
+    let visit = ServiceCode::Procedure(*b"99213");
+    let entry = |allowed| {
+        Some(FeeScheduleEntry {
+            allowed_per_unit: allowed * UNIT,
+            cost_share: CostShare::Copay,
+        })
+    };
+    let fees = claims.update_fee_schedule(
+        1,
+        vec![
+            (visit, entry(150)),
+            (ServiceCode::Drug(support::GTIN), entry(60)),
+        ],
+    );
+    let dry = client
+        .call(&ink_e2e::eve(), &fees)
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(C, "update_fee_schedule", "2 codes", None, &dry));
+    client
+        .call(&ink_e2e::eve(), &fees)
+        .submit()
+        .await
+        .expect("fees");
+    let enrol = claims.enrol_member(1, ferdie, 0, support::FAR_FUTURE);
+    let dry = client
+        .call(&ink_e2e::eve(), &enrol)
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(C, "enrol_member", "typical", None, &dry));
+    client
+        .call(&ink_e2e::eve(), &enrol)
+        .submit()
+        .await
+        .expect("member");
+    let deposit = claims.deposit();
+    let dry = client
+        .call(&ink_e2e::eve(), &deposit)
+        .value(5_000 * UNIT)
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(C, "deposit", "typical", None, &dry));
+    client
+        .call(&ink_e2e::eve(), &deposit)
+        .value(5_000 * UNIT)
+        .submit()
+        .await
+        .expect("deposit");
+    support::grant_consent(
+        client,
+        &mut registry,
+        &ink_e2e::ferdie(),
+        dave,
+        Purpose::Payment,
+        None,
+    )
+    .await
+    .expect("payment consent");
+    // Every package a claim names is dispensed to ferdie first, each once.
+    let total: usize = drug_lines.iter().sum();
+    let serials = total.next_power_of_two().max(16);
+    support::stock_pharmacy(
+        client,
+        &mut ledger,
+        &ink_e2e::bob(),
+        &ink_e2e::dave(),
+        LOT,
+        serials,
+        total as u64,
+    )
+    .await;
+    for index in 0..total {
+        support::dispense(
+            client,
+            &mut ledger,
+            &ink_e2e::dave(),
+            LOT,
+            serials,
+            index,
+            ferdie,
+        )
+        .await
+        .expect("dispensed");
+    }
+    let drug = |index: usize| ClaimLine {
+        code: ServiceCode::Drug(support::GTIN),
+        quantity: 1,
+        charge: 60 * UNIT,
+        unit: Some(DrugUnit {
+            lot: LOT.to_vec(),
+            serial: support::serial(index),
+        }),
+    };
+    let now = support::granted_at(client, &registry, ferdie, dave, Purpose::Payment).await;
+    let mut claims_made: Vec<(String, Option<u64>, Vec<ClaimLine>)> = vec![(
+        "1 visit line".to_string(),
+        None,
+        vec![ClaimLine {
+            code: visit,
+            quantity: 1,
+            charge: 150 * UNIT,
+            unit: None,
+        }],
+    )];
+    let mut next = 0;
+    for &lines in drug_lines {
+        claims_made.push((
+            format!("{lines} drug lines"),
+            Some(lines as u64),
+            (next..next + lines).map(drug).collect(),
+        ));
+        next += lines;
+    }
+    for (case, size, lines) in claims_made {
+        let submit = claims.submit_claim(ferdie, 1, now, lines, Hash::from([0xAA; 32]));
+        let dry = client
+            .call(&ink_e2e::dave(), &submit)
+            .dry_run()
+            .await
+            .expect("dry run");
+        out.push(measured(
+            C,
+            "submit_claim",
+            format!("{case}, paid"),
+            size,
+            &dry,
+        ));
+        assert!(dry.return_value().is_ok(), "the claim is accepted");
+        client
+            .call(&ink_e2e::dave(), &submit)
+            .submit()
+            .await
+            .expect("claim");
+    }
+    let withdraw = claims.withdraw(UNIT);
+    let dry = client
+        .call(&ink_e2e::eve(), &withdraw)
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(C, "withdraw", "typical", None, &dry));
+    out
+}
+
+/// The points of the series of `message` (those with a size), smallest first.
+pub fn series<'a>(measurements: &'a [Measurement], message: &str) -> Vec<&'a Measurement> {
+    let mut points: Vec<&Measurement> = measurements
+        .iter()
+        .filter(|m| m.message == message && m.size.is_some())
+        .collect();
+    points.sort_by_key(|m| m.size);
+    points
+}
+
+/// Checks that `message` costs the same at every size: ref_time and proof_size grow by at
+/// most `tolerance` (0.05 for 5%) from the smallest to the largest. Says what it found.
+pub fn check_constant(
+    measurements: &[Measurement],
+    message: &str,
+    tolerance: f64,
+) -> Result<String, String> {
+    let points = series(measurements, message);
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return Err(format!("{message}: no series measured"));
+    };
+    let grow = |a: u64, b: u64| (b as f64 - a as f64) / a.max(1) as f64;
+    let (ref_time, proof_size) = (
+        grow(first.ref_time, last.ref_time),
+        grow(first.proof_size, last.proof_size),
+    );
+    let found = format!(
+        "{message}: {:+.2}% ref_time, {:+.2}% proof_size from {} to {}",
+        ref_time * 100.0,
+        proof_size * 100.0,
+        first.case,
+        last.case
+    );
+    if ref_time.abs() <= tolerance && proof_size.abs() <= tolerance && points.len() >= 2 {
+        Ok(found)
+    } else {
+        Err(found)
+    }
+}
+
+/// Checks that `message` grows like a Merkle proof: by the same cost per extra tree level
+/// (hash) at every size. The first step of the series sets the cost of a level; every
+/// later step may cost at most `tolerance` more per level, and none may cost less than
+/// nothing. Says what it found.
+pub fn check_logarithmic(
+    measurements: &[Measurement],
+    message: &str,
+    tolerance: f64,
+) -> Result<String, String> {
+    let points = series(measurements, message);
+    if points.len() < 3 {
+        return Err(format!("{message}: a logarithmic check needs 3 sizes"));
+    }
+    let level = |m: &Measurement| (m.size.unwrap_or(1) as f64).log2();
+    let per_level: Vec<f64> = points
+        .windows(2)
+        .map(|w| (w[1].ref_time as f64 - w[0].ref_time as f64) / (level(w[1]) - level(w[0])))
+        .collect();
+    let first = per_level[0];
+    let found = format!(
+        "{message}: {} ref_time per extra level (hash) over {}; {}",
+        first.round(),
+        points
+            .iter()
+            .map(|m| m.case.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        per_level
+            .iter()
+            .skip(1)
+            .map(|c| format!("then {}", c.round()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if first >= 0.0
+        && per_level
+            .iter()
+            .all(|&c| c >= 0.0 && c <= first * (1.0 + tolerance))
+    {
+        Ok(found)
+    } else {
+        Err(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(message: &'static str, size: u64, ref_time: u64) -> Measurement {
+        Measurement {
+            contract: "c",
+            message,
+            case: format!("{size}"),
+            size: Some(size),
+            ref_time,
+            proof_size: 1000,
+            deposit: 0,
+            refund: 0,
+        }
+    }
+
+    #[test]
+    fn constant_within_tolerance() {
+        let flat = [point("m", 1, 1000), point("m", 10_000, 1049)];
+        assert!(check_constant(&flat, "m", 0.05).is_ok());
+        let grows = [point("m", 1, 1000), point("m", 10_000, 1051)];
+        assert!(check_constant(&grows, "m", 0.05).is_err());
+        assert!(check_constant(&grows, "other", 0.05).is_err());
+    }
+
+    #[test]
+    fn logarithmic_by_the_cost_of_a_level() {
+        // 100 per level: 4 -> 10 -> 20 levels.
+        let proof = [
+            point("p", 16, 1400),
+            point("p", 1 << 10, 2000),
+            point("p", 1 << 20, 3000),
+        ];
+        assert!(check_logarithmic(&proof, "p", 0.05).is_ok());
+        // The last step costs 150 per level: more than the extra hashes explain.
+        let worse = [
+            point("p", 16, 1400),
+            point("p", 1 << 10, 2000),
+            point("p", 1 << 20, 3500),
+        ];
+        assert!(check_logarithmic(&worse, "p", 0.05).is_err());
+        assert!(check_logarithmic(&proof[..2], "p", 0.05).is_err());
+    }
+}
