@@ -21,7 +21,7 @@ export CARGO_TARGET_DIR := $(TARGET_DIR)
 export CARGO_TERM_COLOR ?= never
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help setup build test fmt clippy unit e2e gas demo clean node node-packages test-node
+.PHONY: help setup build test fmt clippy unit e2e gas bench demo clean node node-packages test-node
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -57,7 +57,7 @@ fmt: ## Check formatting
 # e2e-tests pulls the contracts in as `ink-as-dependency`; it is linted and tested in its
 # own cargo run so that feature does not leak into the contracts' own unit tests.
 clippy: ## Lint everything, warnings are errors
-	cargo clippy --workspace --exclude e2e-tests --all-targets -- -D warnings
+	cargo clippy --workspace --exclude e2e-tests --all-targets --features healthchain-cli/node-tests -- -D warnings
 	cargo clippy -p e2e-tests --features e2e-tests,node-e2e --all-targets -- -D warnings
 
 unit: ## Unit and property tests of every crate
@@ -105,14 +105,21 @@ node-packages:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; \
 	fi
 
-test-node: setup ## The journey on substrate-contracts-node, then the polkadot.js smoke test (needs make node)
+test-node: setup ## On substrate-contracts-node: the journey, healthchain deploy and verify-unit, the polkadot.js smoke test (needs make node)
 	@if [ -z "$(NODE_BIN)" ]; then \
 	  echo "test-node: substrate-contracts-node is not installed: run make node (about 45 minutes) or set CONTRACTS_NODE" >&2; \
 	  exit 2; \
 	fi
 	CONTRACTS_NODE=$(NODE_BIN) cargo test -p e2e-tests --features node-e2e --tests -- on_the_node
 	$(MAKE) --no-print-directory build
+	CONTRACTS_NODE=$(NODE_BIN) cargo test -p healthchain-cli --features node-tests --test deploy_node
 	e2e-tests/polkadot-js/run.sh $(NODE_BIN) $(TARGET_DIR)/ink
+
+bench: setup ## Code size, gas, deposits and scaling against budgets (release builds, sandbox): writes bench/RESULTS.md and bench/results.json
+	cargo contract build --release --quiet --manifest-path bench/floor/Cargo.toml
+	$(MAKE) --no-print-directory build
+	cargo build --release --quiet -p healthchain-cli --no-default-features
+	cargo run --quiet -p healthchain-bench -- --bundles $(TARGET_DIR)/ink --cli $(TARGET_DIR)/release/healthchain --out bench
 
 demo: setup ## The patient journey through all four contracts on an embedded chain, step by step
 	cargo run --quiet -p healthchain-cli -- demo

@@ -55,6 +55,113 @@ pub fn measured<V>(
     }
 }
 
+/// Dry-runs `$message` signed by `$signer`, records it as the typical call of `$label`,
+/// checks the contract accepted it, and hands the message back (to submit if wanted).
+macro_rules! typical {
+    ($client:expr, $out:expr, $signer:expr, $contract:expr, $label:expr, $message:expr) => {{
+        let message = $message;
+        let dry = $client
+            .call(&$signer, &message)
+            .dry_run()
+            .await
+            .expect("dry run");
+        $out.push(measured($contract, $label, "typical", None, &dry));
+        let answer = dry.return_value();
+        assert!(
+            answer.is_ok(),
+            "{} {}: refused with {:?}",
+            $contract,
+            $label,
+            answer
+        );
+        message
+    }};
+}
+
+/// The admin, role, pause and upgrade messages of one contract, as its admin (alice) and
+/// `$holder` (who holds `$role`) send them; the contract ends unpaused, alice its admin.
+macro_rules! access_costs {
+    ($client:expr, $out:expr, $contract:expr, $builder:expr, $holder:expr, $role:expr) => {{
+        let alice = ink_e2e::alice();
+        let holder = $holder;
+        let holder_id = support::id(&holder);
+        typical!(
+            $client,
+            $out,
+            alice,
+            $contract,
+            "AccessControlled::revoke_role",
+            $builder.revoke_role($role, holder_id)
+        );
+        typical!(
+            $client,
+            $out,
+            holder,
+            $contract,
+            "AccessControlled::renounce_role",
+            $builder.renounce_role($role)
+        );
+        let pause = typical!(
+            $client,
+            $out,
+            alice,
+            $contract,
+            "AccessControlled::pause",
+            $builder.pause()
+        );
+        $client.call(&alice, &pause).submit().await.expect("paused");
+        let unpause = typical!(
+            $client,
+            $out,
+            alice,
+            $contract,
+            "AccessControlled::unpause",
+            $builder.unpause()
+        );
+        $client
+            .call(&alice, &unpause)
+            .submit()
+            .await
+            .expect("unpaused");
+        let charlie = ink_e2e::charlie();
+        let transfer = typical!(
+            $client,
+            $out,
+            alice,
+            $contract,
+            "AccessControlled::transfer_admin",
+            $builder.transfer_admin(support::id(&charlie))
+        );
+        $client
+            .call(&alice, &transfer)
+            .submit()
+            .await
+            .expect("proposed");
+        typical!(
+            $client,
+            $out,
+            charlie,
+            $contract,
+            "AccessControlled::accept_admin",
+            $builder.accept_admin()
+        );
+        let code_hash = $client
+            .upload($contract, &alice)
+            .submit()
+            .await
+            .expect("the code is on chain")
+            .code_hash;
+        typical!(
+            $client,
+            $out,
+            alice,
+            $contract,
+            "AccessControlled::set_code",
+            $builder.set_code(code_hash)
+        );
+    }};
+}
+
 /// consent_registry: a grant (first and replacing), a revocation, and `is_authorized`
 /// with each of `grants_stored` grants in the registry (made by patients of at most 32
 /// grants each, the per-patient limit).
@@ -110,6 +217,64 @@ where
         .await
         .expect("dry run");
     out.push(measured(C, "revoke_consent", "typical", None, &dry));
+    let (dave, eve, ferdie) = (
+        support::id(&ink_e2e::dave()),
+        support::id(&ink_e2e::eve()),
+        support::id(&ink_e2e::ferdie()),
+    );
+    typical!(
+        client,
+        out,
+        ink_e2e::charlie(),
+        C,
+        "record_access",
+        registry.record_access(bob, Purpose::Payment, None, DataClasses::CLAIMS)
+    );
+    let appoint = typical!(
+        client,
+        out,
+        ink_e2e::bob(),
+        C,
+        "appoint_delegate",
+        registry.appoint_delegate(bob, dave, support::FAR_FUTURE)
+    );
+    client
+        .call(&ink_e2e::bob(), &appoint)
+        .submit()
+        .await
+        .expect("delegate");
+    typical!(
+        client,
+        out,
+        ink_e2e::bob(),
+        C,
+        "remove_delegate",
+        registry.remove_delegate(bob, dave)
+    );
+    typical!(
+        client,
+        out,
+        ink_e2e::alice(),
+        C,
+        "register_guardian",
+        registry.register_guardian(eve, ferdie, support::FAR_FUTURE)
+    );
+    client
+        .call(
+            &ink_e2e::alice(),
+            &registry.grant_role(Role::EmergencyResponder, ferdie),
+        )
+        .submit()
+        .await
+        .expect("responder");
+    access_costs!(
+        client,
+        out,
+        C,
+        registry,
+        ink_e2e::ferdie(),
+        Role::EmergencyResponder
+    );
 
     // Fill the registry: patients of 32 grants each, to 32 grantees.
     let grantees: Vec<_> = (0..32u8)
@@ -317,6 +482,79 @@ where
         ));
         assert_eq!(dry.return_value(), Ok(()), "the dispense is accepted");
     }
+    // The rest of the lot's life, on the first two lots.
+    assert!(bits.len() >= 2, "two lots at least");
+    let (first, second) = (
+        format!("LOT-2^{}", bits[0]).into_bytes(),
+        format!("LOT-2^{}", bits[1]).into_bytes(),
+    );
+    let ship = ledger.ship(support::GTIN, first.clone(), dave, 1);
+    let shipment = client
+        .call(&ink_e2e::bob(), &ship)
+        .submit()
+        .await
+        .expect("ship")
+        .return_value()
+        .expect("shipped");
+    typical!(
+        client,
+        out,
+        ink_e2e::bob(),
+        C,
+        "cancel_shipment",
+        ledger.cancel_shipment(shipment)
+    );
+    typical!(
+        client,
+        out,
+        ink_e2e::dave(),
+        C,
+        "destroy_units",
+        ledger.destroy_units(support::GTIN, first.clone(), 1, Hash::from([0xD0; 32]))
+    );
+    let flag = typical!(
+        client,
+        out,
+        ink_e2e::dave(),
+        C,
+        "flag_suspect",
+        ledger.flag_suspect(support::GTIN, first.clone(), Hash::from([0xE0; 32]))
+    );
+    client
+        .call(&ink_e2e::dave(), &flag)
+        .submit()
+        .await
+        .expect("flagged");
+    typical!(
+        client,
+        out,
+        ink_e2e::bob(),
+        C,
+        "release_lot",
+        ledger.release_lot(support::GTIN, first.clone(), Hash::from([0xE1; 32]))
+    );
+    typical!(
+        client,
+        out,
+        ink_e2e::bob(),
+        C,
+        "confirm_illegitimate",
+        ledger.confirm_illegitimate(support::GTIN, first.clone(), Hash::from([0xE2; 32]))
+    );
+    typical!(
+        client,
+        out,
+        ink_e2e::bob(),
+        C,
+        "recall_lot",
+        ledger.recall_lot(
+            support::GTIN,
+            second,
+            drug_provenance::data::RecallClass::II,
+            Hash::from([0xE3; 32])
+        )
+    );
+    access_costs!(client, out, C, ledger, ink_e2e::dave(), Role::Dispenser);
     out
 }
 
@@ -452,6 +690,83 @@ where
         ));
         assert_eq!(dry.return_value(), Ok(true), "the record is in the batch");
     }
+    use trial_anchoring::data::{Expectedness, Seriousness, TrialDelegateRole};
+    let dave = support::id(&ink_e2e::dave());
+    let name = typical!(
+        client,
+        out,
+        ink_e2e::bob(),
+        C,
+        "name_delegate",
+        trials.name_delegate(trial, dave, TrialDelegateRole::Site)
+    );
+    client
+        .call(&ink_e2e::bob(), &name)
+        .submit()
+        .await
+        .expect("site");
+    typical!(
+        client,
+        out,
+        ink_e2e::bob(),
+        C,
+        "remove_delegate",
+        trials.remove_delegate(trial, dave)
+    );
+    typical!(
+        client,
+        out,
+        ink_e2e::bob(),
+        C,
+        "report_adverse_event",
+        trials.report_adverse_event(
+            trial,
+            ferdie,
+            Seriousness::NonSerious,
+            Expectedness::Expected,
+            0,
+            0,
+            Hash::from([0xAE; 32])
+        )
+    );
+    typical!(
+        client,
+        out,
+        ink_e2e::ferdie(),
+        C,
+        "withdraw",
+        trials.withdraw(trial, ferdie)
+    );
+    typical!(
+        client,
+        out,
+        ink_e2e::alice(),
+        C,
+        "set_consent_registry",
+        trials.set_consent_registry(registry_id)
+    );
+    let freeze = typical!(
+        client,
+        out,
+        ink_e2e::bob(),
+        C,
+        "freeze_database",
+        trials.freeze_database(trial)
+    );
+    client
+        .call(&ink_e2e::bob(), &freeze)
+        .submit()
+        .await
+        .expect("frozen");
+    typical!(
+        client,
+        out,
+        ink_e2e::bob(),
+        C,
+        "anchor_results",
+        trials.anchor_results(trial, Hash::from([0x77; 32]), [0x13; 32], None)
+    );
+    access_costs!(client, out, C, trials, ink_e2e::bob(), Role::Sponsor);
     out
 }
 
@@ -655,6 +970,75 @@ where
         .await
         .expect("dry run");
     out.push(measured(C, "withdraw", "typical", None, &dry));
+    // A claim for a code outside the fee schedule is denied; the provider appeals.
+    let denied = claims.submit_claim(
+        ferdie,
+        1,
+        now,
+        vec![ClaimLine {
+            code: ServiceCode::Procedure(*b"99999"),
+            quantity: 1,
+            charge: 80 * UNIT,
+            unit: None,
+        }],
+        Hash::from([0xAB; 32]),
+    );
+    let claim = client
+        .call(&ink_e2e::dave(), &denied)
+        .submit()
+        .await
+        .expect("claim")
+        .return_value()
+        .expect("adjudicated");
+    let appeal = typical!(
+        client,
+        out,
+        ink_e2e::dave(),
+        C,
+        "appeal",
+        claims.appeal(claim, Hash::from([0xA1; 32]))
+    );
+    client
+        .call(&ink_e2e::dave(), &appeal)
+        .submit()
+        .await
+        .expect("appealed");
+    typical!(
+        client,
+        out,
+        ink_e2e::eve(),
+        C,
+        "resolve_appeal",
+        claims.resolve_appeal(claim, 10 * UNIT, Hash::from([0xA2; 32]))
+    );
+    typical!(
+        client,
+        out,
+        ink_e2e::ferdie(),
+        C,
+        "settle",
+        claims.settle(eve, 8)
+    );
+    typical!(
+        client,
+        out,
+        ink_e2e::eve(),
+        C,
+        "end_enrolment",
+        claims.end_enrolment(1, ferdie)
+    );
+    typical!(
+        client,
+        out,
+        ink_e2e::alice(),
+        C,
+        "set_callee",
+        claims.set_callee(
+            claim_settlement::claim_settlement::Callee::ConsentRegistry,
+            registry_id
+        )
+    );
+    access_costs!(client, out, C, claims, ink_e2e::dave(), Role::Provider);
     out
 }
 
