@@ -1,0 +1,234 @@
+//! `healthchain deploy` and `verify-unit` against a real substrate-contracts-node (the
+//! test starts a throwaway `--dev` node from CONTRACTS_NODE). Run by `make test-node`:
+//! `cargo test -p healthchain-cli --features node-tests --test deploy_node`.
+#![cfg(feature = "node-tests")]
+
+use assert_cmd::Command;
+use healthchain_cli::{chain::Chain, config::parse_account, manifest::Manifest};
+use healthchain_journey::support::{hash, GTIN};
+use ink_e2e::{subxt::utils::AccountId32, ContractsBackend, PolkadotConfig, TestNodeProcess};
+use predicates::{prelude::PredicateBooleanExt, str::contains};
+use std::{io::Write, path::Path};
+
+fn healthchain() -> Command {
+    Command::cargo_bin("healthchain").expect("the binary is built")
+}
+
+fn dev(keypair: &ink_e2e::Keypair) -> String {
+    AccountId32(keypair.public_key().0).to_string()
+}
+
+/// Runs `healthchain deploy` against `url` with `extra` arguments.
+fn deploy(
+    dir: &Path,
+    url: &str,
+    secret: &str,
+    manifest: &str,
+    extra: &[&str],
+) -> assert_cmd::assert::Assert {
+    let suri = dir.join(format!("{manifest}.suri"));
+    std::fs::write(&suri, format!("{secret}\n")).unwrap();
+    healthchain()
+        .env_remove("HEALTHCHAIN_SURI")
+        .args(["deploy", "--url", url, "--roles"])
+        .arg(dir.join("roles.toml"))
+        .arg("--suri-file")
+        .arg(&suri)
+        .arg("--manifest")
+        .arg(dir.join(manifest))
+        .args(extra)
+        .assert()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_is_idempotent_and_verify_unit_answers() {
+    let node = TestNodeProcess::<PolkadotConfig>::build_with_env_or_default()
+        .spawn()
+        .await
+        .expect("substrate-contracts-node starts (set CONTRACTS_NODE; make node installs it)");
+    let url = node.url().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let (bob, charlie, dave, eve, ferdie) = (
+        dev(&ink_e2e::bob()),
+        dev(&ink_e2e::charlie()),
+        dev(&ink_e2e::dave()),
+        dev(&ink_e2e::eve()),
+        dev(&ink_e2e::ferdie()),
+    );
+    std::fs::write(
+        dir.path().join("roles.toml"),
+        format!(
+            "[consent_registry]\nemergency_responders = [\"{ferdie}\"]\n\
+             [drug_provenance]\nmanufacturers = [\"{bob}\"]\npharmacies = [\"{charlie}\"]\nsensors = [\"{eve}\"]\n\
+             [claim_settlement]\ninsurers = [\"{dave}\"]\nproviders = [\"{charlie}\"]\n\
+             [trial_anchoring]\nsponsors = [\"{eve}\"]\n"
+        ),
+    )
+    .unwrap();
+    let chain = Chain::connect(&url).await.expect("the node answers");
+    let alice = AccountId32(ink_e2e::alice().public_key().0);
+
+    // The dry run shows the plan and its cost, and submits and writes nothing.
+    let nonce = chain.nonce(&alice).await.unwrap();
+    deploy(
+        dir.path(),
+        &url,
+        "//Alice",
+        "deployment.json",
+        &["--dry-run"],
+    )
+    .success()
+    .stdout(contains("upload code"))
+    .stdout(contains("instantiate at"))
+    .stdout(contains("estimated total"))
+    .stdout(contains("nothing submitted"));
+    assert!(!dir.path().join("deployment.json").exists());
+    assert_eq!(chain.nonce(&alice).await.unwrap(), nonce);
+
+    // The deploy: four codes, four contracts, seven roles.
+    deploy(dir.path(), &url, "//Alice", "deployment.json", &[])
+        .success()
+        .stdout(contains("15 transactions"));
+    let manifest = Manifest::load(&dir.path().join("deployment.json")).unwrap();
+    assert_eq!(manifest.chain.genesis_hash, chain.genesis_hex());
+    assert_eq!(manifest.deployer, alice.to_string());
+    let names: Vec<_> = manifest.contracts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "consent_registry",
+            "drug_provenance",
+            "claim_settlement",
+            "trial_anchoring"
+        ]
+    );
+    for contract in &manifest.contracts {
+        let address = parse_account(&contract.address).unwrap();
+        let on_chain = chain
+            .contract_code_hash(&address)
+            .await
+            .unwrap()
+            .expect("deployed");
+        assert_eq!(format!("0x{}", hex::encode(on_chain)), contract.code_hash);
+        assert!(contract.code_block.is_some() && contract.instantiate_block.is_some());
+    }
+    // Wired by address: claim_settlement was built with the registry and the ledger.
+    let claims = manifest.contract("claim_settlement").unwrap();
+    assert_eq!(
+        claims.constructor_args["consent_registry"],
+        manifest.contracts[0].address
+    );
+    assert_eq!(
+        claims.constructor_args["drug_provenance"],
+        manifest.contracts[1].address
+    );
+    assert_eq!(manifest.roles.len(), 7);
+    assert!(manifest.has_role("drug_provenance", "Dispenser", &charlie));
+    assert!(manifest.roles.iter().all(|r| r.block.is_some()));
+
+    // Again with the same manifest: everything is checked and nothing is sent.
+    let nonce = chain.nonce(&alice).await.unwrap();
+    deploy(dir.path(), &url, "//Alice", "deployment.json", &[])
+        .success()
+        .stdout(contains("checked on chain"))
+        .stdout(contains("already held"))
+        .stdout(contains("nothing submitted"));
+    assert_eq!(
+        chain.nonce(&alice).await.unwrap(),
+        nonce,
+        "a redeploy is a no-op"
+    );
+    assert_eq!(
+        Manifest::load(&dir.path().join("deployment.json")).unwrap(),
+        manifest
+    );
+
+    // The same manifest against another chain is refused.
+    let mut elsewhere = manifest.clone();
+    elsewhere.chain.genesis_hash = format!("0x{}", "11".repeat(32));
+    elsewhere.save(&dir.path().join("elsewhere.json")).unwrap();
+    deploy(dir.path(), &url, "//Alice", "elsewhere.json", &[])
+        .code(3)
+        .stderr(contains("wrong chain for the manifest"));
+    // An account without funds is told so, before anything is sent.
+    deploy(dir.path(), &url, "//NoFundsHere", "poor.json", &[])
+        .code(3)
+        .stderr(contains("has no funds"));
+    assert!(!dir.path().join("poor.json").exists());
+
+    // The manufacturer commissions a lot of 16 serials; the pharmacist scans units.
+    let serials: String = (0..16).map(|i| format!("SN{i:04}\n")).collect();
+    let serial_file = dir.path().join("serials.txt");
+    std::fs::write(&serial_file, &serials).unwrap();
+    let root_out = healthchain()
+        .args(["merkle", "root", "--json"])
+        .arg(&serial_file)
+        .output()
+        .unwrap();
+    let root: serde_json::Value = serde_json::from_slice(&root_out.stdout).unwrap();
+    let root = healthchain_cli::merkle::from_hex(root["root"].as_str().unwrap()).unwrap();
+    let ledger_address = parse_account(&manifest.contracts[1].address).unwrap();
+    let mut client = ink_e2e::Client::<PolkadotConfig, ink::env::DefaultEnvironment>::new(
+        node.rpc(),
+        Vec::<std::path::PathBuf>::new(),
+    )
+    .await
+    .unwrap();
+    let mut ledger = ink_e2e::create_call_builder::<drug_provenance::drug_provenance::DrugProvenance>(
+        ink::primitives::AccountId::from(ledger_address.0),
+    );
+    let commission = ledger.commission_lot(
+        GTIN,
+        b"LOT-NODE".to_vec(),
+        u64::MAX / 2,
+        16,
+        root,
+        16,
+        200,
+        800,
+        hash(0xCA),
+    );
+    client
+        .call(&ink_e2e::bob(), &commission)
+        .submit()
+        .await
+        .expect("bob, granted Manufacturer by the deploy, commissions the lot")
+        .return_value()
+        .expect("the lot is commissioned");
+
+    let proof = dir.path().join("proof.json");
+    healthchain()
+        .args(["merkle", "proof", "--item", "SN0007", "--out"])
+        .arg(&proof)
+        .arg(&serial_file)
+        .assert()
+        .success();
+    let gtin = format!("{GTIN:014}");
+    healthchain()
+        .args(["verify-unit", "--manifest"])
+        .arg(dir.path().join("deployment.json"))
+        .args([gtin.as_str(), "LOT-NODE", "SN0007", "--proof"])
+        .arg(&proof)
+        .assert()
+        .success()
+        .stdout(contains("GENUINE"));
+    // A serial outside the lot, with a proof from another list: counterfeit.
+    let fakes = dir.path().join("fakes.txt");
+    let mut file = std::fs::File::create(&fakes).unwrap();
+    writeln!(file, "SN9999\nSN0001").unwrap();
+    let fake_proof = dir.path().join("fake.json");
+    healthchain()
+        .args(["merkle", "proof", "--item", "SN9999", "--out"])
+        .arg(&fake_proof)
+        .arg(&fakes)
+        .assert()
+        .success();
+    healthchain()
+        .args(["verify-unit", "--json", "--manifest"])
+        .arg(dir.path().join("deployment.json"))
+        .args([gtin.as_str(), "LOT-NODE", "SN9999", "--proof"])
+        .arg(&fake_proof)
+        .assert()
+        .code(1)
+        .stdout(contains("\"status\":\"Unknown\"").and(contains("\"may_dispense\":false")));
+}
