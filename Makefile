@@ -79,7 +79,7 @@ test: setup ## Everything CI runs: format, lint, unit, sandbox e2e, release bund
 	  echo "test: substrate-contracts-node found at $(NODE_BIN): running the node tests"; \
 	  $(MAKE) --no-print-directory test-node || exit 1; \
 	else \
-	  echo "test: !!! SKIPPED the substrate-contracts-node tests (node journey, node upgrade, polkadot.js smoke test):"; \
+	  echo "test: !!! SKIPPED the substrate-contracts-node tests (node journey, node upgrade, healthchain deploy and verify-unit, polkadot.js smoke test):"; \
 	  echo "test: !!! the node is not installed. Get it with make node (about 45 minutes), or set CONTRACTS_NODE."; \
 	fi
 
