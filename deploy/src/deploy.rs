@@ -455,8 +455,8 @@ pub async fn run(request: Request) -> Result<Outcome> {
             }
             Step::Instantiate { contract } => {
                 let bundle = &bundles[*contract];
-                let address = &addresses[*contract].1;
-                if chain.contract_code_hash(address).await? == Some(bundle.code_hash) {
+                let address = addresses[*contract].1.clone();
+                if chain.contract_code_hash(&address).await? == Some(bundle.code_hash) {
                     println!(
                         "  {:<17} found at {address} (left by an interrupted deploy): adopted",
                         bundle.name
@@ -474,9 +474,15 @@ pub async fn run(request: Request) -> Result<Outcome> {
                     .dry_run_instantiate(&signer.account, code, data, salt.as_bytes().to_vec())
                     .await
                     .with_context(|| format!("dry-running {}'s instantiation", bundle.name))?;
-                if &dry_address != address {
-                    bail!("the chain would place {} at {dry_address}, not at the predicted {address}: this runtime uses another address generator", bundle.name);
+                if dry_address != address {
+                    // A runtime with its own address generator: the dry run is the truth.
+                    println!(
+                        "  {:<17} the chain places it at {dry_address}, not at the predicted {address}",
+                        bundle.name
+                    );
+                    addresses[*contract].1 = dry_address.clone();
                 }
+                let address = dry_address;
                 let deposit = if code_on_chain[*contract] {
                     estimate.deposit
                 } else {
