@@ -180,10 +180,7 @@ impl Chain {
 
     async fn storage(&self, entry: (&str, &str), key: Vec<Value>) -> Result<Option<Vec<u8>>> {
         let address = subxt::dynamic::storage(entry.0, entry.1, key);
-        let at = chain_err(
-            self.client.storage().at_latest().await,
-            "reading the latest block",
-        )?;
+        let at = self.best_storage().await?;
         let value = chain_err(
             at.fetch(&address).await,
             format!("reading {}::{}", entry.0, entry.1),
@@ -191,14 +188,24 @@ impl Chain {
         Ok(value.map(|v| v.into_encoded()))
     }
 
+    /// Storage at the best block: subxt's `at_latest` is the finalized block, which a dev
+    /// node reaches late, so a deploy would not see its own transactions.
+    async fn best_storage(
+        &self,
+    ) -> Result<subxt::storage::Storage<PolkadotConfig, OnlineClient<PolkadotConfig>>> {
+        let best = chain_err(
+            self.rpc.chain_get_block_hash(None).await,
+            "reading the best block",
+        )?
+        .ok_or_else(|| ChainError("the node has no best block".into()))?;
+        Ok(self.client.storage().at(best))
+    }
+
     /// The free balance of `account`.
     pub async fn free_balance(&self, account: &AccountId32) -> Result<u128> {
         let address =
             subxt::dynamic::storage("System", "Account", vec![Value::from_bytes(account.0)]);
-        let at = chain_err(
-            self.client.storage().at_latest().await,
-            "reading the latest block",
-        )?;
+        let at = self.best_storage().await?;
         let info = chain_err(
             at.fetch_or_default(&address).await,
             "reading System::Account",
@@ -372,11 +379,24 @@ impl Chain {
     /// holds it once it is in the best block and succeeded.
     async fn submit(&self, signer: &Keypair, call: &str, fields: Vec<Value>) -> Result<u64> {
         let payload = subxt::dynamic::tx("Contracts", call, fields);
-        let mut progress = chain_err(
+        // The nonce from the node's pool and best block: subxt's default reads it at the
+        // finalized block, which a dev node reaches late ("Transaction is outdated").
+        let account = AccountId32(signer.public_key().0);
+        let nonce = chain_err(
+            self.rpc.system_account_next_index(&account).await,
+            "reading the signer's nonce",
+        )?;
+        let params = subxt::config::DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new()
+            .nonce(nonce)
+            .build();
+        let signed = chain_err(
             self.client
                 .tx()
-                .sign_and_submit_then_watch_default(&payload, signer)
-                .await,
+                .create_signed_offline(&payload, signer, params),
+            format!("signing Contracts::{call}"),
+        )?;
+        let mut progress = chain_err(
+            signed.submit_and_watch().await,
             format!("submitting Contracts::{call}"),
         )?;
         while let Some(status) = progress.next().await {
