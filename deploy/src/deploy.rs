@@ -436,6 +436,9 @@ pub async fn run(request: Request) -> Result<Outcome> {
     println!("deploy: plan (dry runs on the chain's latest block)");
     let mut total = Estimate::default();
     let mut unestimated = 0usize;
+    // Each upload's deposit, from its dry run: the instantiation's dry run (with the code)
+    // includes it, and the plan counts it once.
+    let mut upload_deposits = vec![0u128; bundles.len()];
     let mut pending_grants = Vec::new();
     for step in &steps {
         match step {
@@ -452,6 +455,7 @@ pub async fn run(request: Request) -> Result<Outcome> {
                     format_amount(estimate.deposit, &token)
                 );
                 total.deposit += estimate.deposit;
+                upload_deposits[*contract] = estimate.deposit;
             }
             Step::Instantiate { contract } => {
                 let bundle = &bundles[*contract];
@@ -483,14 +487,7 @@ pub async fn run(request: Request) -> Result<Outcome> {
                     addresses[*contract].1 = dry_address.clone();
                 }
                 let address = dry_address;
-                let deposit = if code_on_chain[*contract] {
-                    estimate.deposit
-                } else {
-                    let upload = chain
-                        .dry_run_upload(&signer.account, bundle.wasm.clone())
-                        .await?;
-                    estimate.deposit.saturating_sub(upload.deposit)
-                };
+                let deposit = estimate.deposit.saturating_sub(upload_deposits[*contract]);
                 println!(
                     "  {:<17} instantiate at {address}: gas {} ref_time / {} proof_size, storage deposit {}",
                     bundle.name,
