@@ -1,4 +1,4 @@
-# healthchain: build, test and (soon) demo the suite. `make help` lists the targets.
+# healthchain: build, test, benchmark and demo the suite. `make help` lists the targets.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -7,12 +7,20 @@ CARGO_CONTRACT_VERSION := 5.0.3
 # Contracts built into bundles, in deployment order.
 CONTRACTS              := consent_registry drug_provenance claim_settlement trial_anchoring
 
-# substrate-contracts-node for the node tests (issue 6): crates.io package contracts-node.
+# substrate-contracts-node for the node tests: crates.io package contracts-node.
 NODE_VERSION           := 0.42.0
 # Where the node's build is kept, so that an interrupted install resumes.
 NODE_TARGET_DIR        ?= $(HOME)/.cache/healthchain/node-target
-# The node binary: CONTRACTS_NODE if set, else substrate-contracts-node on PATH.
-NODE_BIN = $(or $(CONTRACTS_NODE),$(shell command -v substrate-contracts-node 2>/dev/null),$(wildcard $(HOME)/.cargo/bin/substrate-contracts-node))
+# Prebuilt cargo-contract and substrate-contracts-node with a SHA256SUMS file, built from the
+# same crates with the same recipes (CI machines have it beside the checkout). Used only when
+# the checksums match; without it, cargo-contract is compiled and the node is `make node`'s.
+PREBUILT_DIR           ?= $(abspath $(CURDIR)/../shared/bin)
+# Where `make setup` puts the prebuilt node (not on PATH: only these targets use it).
+PREBUILT_NODE          := $(HOME)/.cache/healthchain/bin/substrate-contracts-node
+# The node binary: CONTRACTS_NODE if set, else substrate-contracts-node on PATH or in
+# ~/.cargo/bin (make node), else the verified prebuilt one. Expanded when a recipe runs, so
+# after `setup` has installed it.
+NODE_BIN = $(or $(CONTRACTS_NODE),$(shell command -v substrate-contracts-node 2>/dev/null),$(wildcard $(HOME)/.cargo/bin/substrate-contracts-node),$(wildcard $(PREBUILT_NODE)))
 
 # One target directory for every build; CI points it outside the checkout to keep it
 # between runs (`TARGET_DIR=... make test`).
@@ -26,7 +34,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-setup: ## Install what a fresh machine lacks: Rust 1.86.0 (+ wasm target) and cargo-contract 5.0.3
+setup: ## Install what a fresh machine lacks: Rust 1.86.0 (+ wasm target), cargo-contract 5.0.3, the prebuilt node if given
 	@command -v rustup >/dev/null || { echo "setup: rustup is required (https://rustup.rs)"; exit 1; }
 	@if rustup component list --toolchain $(TOOLCHAIN) --installed 2>/dev/null | grep -q '^rust-src' \
 	   && rustup target list --toolchain $(TOOLCHAIN) --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$$' \
@@ -39,9 +47,23 @@ setup: ## Install what a fresh machine lacks: Rust 1.86.0 (+ wasm target) and ca
 	fi
 	@if cargo contract --version 2>/dev/null | grep -q ' $(CARGO_CONTRACT_VERSION)'; then \
 	  echo "setup: cargo-contract $(CARGO_CONTRACT_VERSION) is installed"; \
+	elif scripts/prebuilt.sh $(PREBUILT_DIR) cargo-contract $(HOME)/.cargo/bin \
+	     && cargo contract --version 2>/dev/null | grep -q ' $(CARGO_CONTRACT_VERSION)'; then \
+	  echo "setup: cargo-contract $(CARGO_CONTRACT_VERSION) is the prebuilt one"; \
 	else \
-	  echo "setup: installing cargo-contract $(CARGO_CONTRACT_VERSION) (about 11 minutes on 2 cores)"; \
+	  echo "setup: installing cargo-contract $(CARGO_CONTRACT_VERSION) from crates.io (about 11 minutes on 2 cores)"; \
 	  cd /tmp && cargo install cargo-contract --version $(CARGO_CONTRACT_VERSION) --locked; \
+	fi
+	@if [ -n "$(CONTRACTS_NODE)" ]; then \
+	  echo "setup: the node tests use CONTRACTS_NODE=$(CONTRACTS_NODE)"; \
+	elif command -v substrate-contracts-node >/dev/null || [ -x $(HOME)/.cargo/bin/substrate-contracts-node ]; then \
+	  echo "setup: substrate-contracts-node is installed"; \
+	elif scripts/prebuilt.sh $(PREBUILT_DIR) substrate-contracts-node $(dir $(PREBUILT_NODE)) \
+	     && $(PREBUILT_NODE) --version | grep -q ' $(NODE_VERSION)'; then \
+	  echo "setup: substrate-contracts-node $(NODE_VERSION) is the prebuilt one"; \
+	else \
+	  rm -f $(PREBUILT_NODE); \
+	  echo "setup: no substrate-contracts-node (no verified prebuilt one in $(PREBUILT_DIR)): make node builds it"; \
 	fi
 
 build: setup ## Build every contract bundle (.contract = wasm + metadata) into $(TARGET_DIR)/ink/<name>/
@@ -69,7 +91,7 @@ e2e: ## End-to-end tests on ink_e2e's in-process sandbox chain
 gas: setup ## Print the sandbox gas and storage deposit of the contracts' main messages
 	cargo test -p e2e-tests --features e2e-tests --test gas_report -- --nocapture --test-threads 1
 
-test: setup ## Everything CI runs: format, lint, unit, sandbox e2e, release bundles, node tests if the node is installed
+test: setup ## Everything CI runs: format, lint, unit, sandbox e2e, release bundles, node tests (loudly SKIPPED without a node)
 	$(MAKE) --no-print-directory fmt
 	$(MAKE) --no-print-directory clippy
 	$(MAKE) --no-print-directory unit
@@ -80,7 +102,8 @@ test: setup ## Everything CI runs: format, lint, unit, sandbox e2e, release bund
 	  $(MAKE) --no-print-directory test-node || exit 1; \
 	else \
 	  echo "test: !!! SKIPPED the substrate-contracts-node tests (node journey, node upgrade, healthchain deploy and verify-unit, polkadot.js smoke test):"; \
-	  echo "test: !!! the node is not installed. Get it with make node (about 45 minutes), or set CONTRACTS_NODE."; \
+	  echo "test: !!! the node is not installed and $(PREBUILT_DIR) has no verified one."; \
+	  echo "test: !!! Get it with make node (about 45 minutes), or set CONTRACTS_NODE."; \
 	fi
 
 node: ## Install substrate-contracts-node 0.42.0 for the node tests (about 45 minutes on 2 cores, once)
@@ -107,7 +130,7 @@ node-packages:
 
 test-node: setup ## On substrate-contracts-node: the journey, healthchain deploy and verify-unit, the polkadot.js smoke test (needs make node)
 	@if [ -z "$(NODE_BIN)" ]; then \
-	  echo "test-node: substrate-contracts-node is not installed: run make node (about 45 minutes) or set CONTRACTS_NODE" >&2; \
+	  echo "test-node: substrate-contracts-node is not installed and $(PREBUILT_DIR) has no verified one: run make node (about 45 minutes) or set CONTRACTS_NODE" >&2; \
 	  exit 2; \
 	fi
 	CONTRACTS_NODE=$(NODE_BIN) cargo test -p e2e-tests --features node-e2e --tests -- on_the_node
