@@ -29,7 +29,7 @@ export CARGO_TARGET_DIR := $(TARGET_DIR)
 export CARGO_TERM_COLOR ?= never
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help setup build test fmt clippy unit e2e gas bench demo clean node node-packages test-node
+.PHONY: help setup build test fmt deps clippy unit e2e gas bench demo clean node node-packages test-node
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -76,6 +76,14 @@ build: setup ## Build every contract bundle (.contract = wasm + metadata) into $
 fmt: ## Check formatting
 	cargo fmt --all -- --check
 
+deps: ## Check that `healthchain deploy` builds without the in-process runtime (no ink_sandbox, no pallet-contracts)
+	@if cargo tree -p healthchain-cli --no-default-features --features deploy -e normal --prefix none \
+	    | grep -E '^(ink_sandbox|pallet-contracts|ink_e2e) ' ; then \
+	  echo "deps: the deploy feature of healthchain-cli pulls in the crates above: keep them behind the demo feature" >&2; exit 1; \
+	else \
+	  echo "deps: healthchain-cli --features deploy has no ink_sandbox, pallet-contracts or ink_e2e"; \
+	fi
+
 # e2e-tests pulls the contracts in as `ink-as-dependency`; it is linted and tested in its
 # own cargo run so that feature does not leak into the contracts' own unit tests.
 clippy: ## Lint everything, warnings are errors
@@ -93,6 +101,7 @@ gas: setup ## Print the sandbox gas and storage deposit of the contracts' main m
 
 test: setup ## Everything CI runs: format, lint, unit, sandbox e2e, release bundles, node tests (loudly SKIPPED without a node)
 	$(MAKE) --no-print-directory fmt
+	$(MAKE) --no-print-directory deps
 	$(MAKE) --no-print-directory clippy
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory e2e
@@ -119,7 +128,7 @@ node: ## Install substrate-contracts-node 0.42.0 for the node tests (about 45 mi
 	    cargo +$(TOOLCHAIN) install contracts-node --version $(NODE_VERSION) --locked --target-dir $(NODE_TARGET_DIR); \
 	fi
 
-# The node's build needs protoc and libclang (toolchain.md).
+# The node's build needs protoc and libclang (README, "Toolchain").
 node-packages:
 	@missing=""; for p in protobuf-compiler clang libclang-dev; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

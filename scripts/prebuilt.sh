@@ -8,6 +8,7 @@ set -euo pipefail
 dir=${1:?usage: prebuilt.sh DIR NAME DEST}
 name=${2:?usage: prebuilt.sh DIR NAME DEST}
 dest=${3:?usage: prebuilt.sh DIR NAME DEST}
+dest=${dest%/}
 [ -f "$dir/$name" ] && [ -f "$dir/SHA256SUMS" ] || exit 1
 line=$(grep -E "^[0-9a-f]{64}  \*?$name\$" "$dir/SHA256SUMS" || true)
 if [ -z "$line" ]; then

@@ -59,7 +59,7 @@ fn drug(lot: &[u8], index: usize, charge: Balance) -> ClaimLine {
 /// returns its id and what the provider's balance gained (the payment, less the storage
 /// deposit the provider paid for the claim record).
 async fn submit_claim<Client>(
-    client: &mut Client,
+    client: &mut support::Scenario<Client>,
     claims: &mut Claims,
     provider: &Keypair,
     service_date: u64,
@@ -85,7 +85,7 @@ where
 }
 
 async fn read_claim<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut support::Scenario<Client>,
     claims: &Claims,
     claim: ClaimId,
 ) -> (
@@ -116,6 +116,7 @@ where
 async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
     // alice admin of all three; bob manufacturer; charlie clinic; dave pharmacy; eve
     // insurer; ferdie the patient.
     let Accounts {

@@ -27,7 +27,9 @@ type Caller = <ConsentCaller as ink::codegen::ContractCallBuilder>::Type;
 const HOUR_MS: u64 = 60 * 60 * 1000;
 
 /// Deploys the registry (alice is admin) and a caller contract wired to it.
-async fn deploy<Client: E2EBackend>(client: &mut Client) -> (AccountId, Registry, Caller)
+async fn deploy<Client: E2EBackend>(
+    client: &mut support::Scenario<Client>,
+) -> (AccountId, Registry, Caller)
 where
     BackendError<Client>: Debug,
 {
@@ -50,7 +52,7 @@ where
 
 /// Asks through the caller contract, as claim_settlement and trial_anchoring will.
 async fn check_via_contract<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut support::Scenario<Client>,
     caller: &Caller,
     patient: AccountId,
     grantee: AccountId,
@@ -73,7 +75,7 @@ where
 
 /// `patient` grants `grantee` consent for `purpose`, signed by `signer`.
 async fn grant<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut support::Scenario<Client>,
     registry: &mut Registry,
     signer: &Keypair,
     patient: AccountId,
@@ -100,6 +102,7 @@ where
 async fn grant_check_across_contracts_and_revoke<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
     let (_, mut registry, caller) = deploy(&mut client).await;
     let (bob, charlie) = (id(&ink_e2e::bob()), id(&ink_e2e::charlie()));
 
@@ -185,6 +188,7 @@ async fn grant_check_across_contracts_and_revoke<Client: E2EBackend>(
 async fn research_consent_follows_protocol_version_and_expiry<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
     let (_, mut registry, caller) = deploy(&mut client).await;
     let (bob, dave) = (id(&ink_e2e::bob()), id(&ink_e2e::dave()));
     let (v1, v2) = (Some(hash(1)), Some(hash(2)));
@@ -260,6 +264,7 @@ async fn research_consent_follows_protocol_version_and_expiry<Client: E2EBackend
 async fn delegates_and_guardians_act_for_the_patient<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
     let (_, mut registry, caller) = deploy(&mut client).await;
     let (bob, charlie, dave, eve) = (
         id(&ink_e2e::bob()),
@@ -373,6 +378,7 @@ async fn delegates_and_guardians_act_for_the_patient<Client: E2EBackend>(
 async fn emergency_access_is_role_gated_time_boxed_and_closable<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
     let (_, mut registry, caller) = deploy(&mut client).await;
     let (bob, eve) = (id(&ink_e2e::bob()), id(&ink_e2e::eve()));
 
@@ -454,9 +460,10 @@ async fn emergency_access_is_role_gated_time_boxed_and_closable<Client: E2EBacke
 
 #[ink_e2e::test(backend(runtime_only))]
 async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
-    // The code the upgrade will switch to (here the same build; issue 6 swaps builds).
+    let mut client = support::Scenario::new(client);
+    // The code the upgrade switches to: the same build, so only the admin check is at stake.
     let code_hash = ContractsBackend::<ink::env::DefaultEnvironment>::upload(
-        &mut client,
+        &mut *client,
         "consent_registry",
         &ink_e2e::alice(),
     )

@@ -32,6 +32,7 @@ fn leaves() -> Vec<Digest> {
 async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
     // alice admin and regulator's registrar; bob manufacturer; charlie wholesaler; dave
     // pharmacy; eve sensor; ferdie the patient.
     let Accounts {

@@ -1,10 +1,14 @@
 //! Gas, proof size and storage deposit of the contracts' main messages in the sandbox,
 //! and the scaling properties `make bench` budgets, checked here on the debug builds
 //! ink_e2e makes (`make bench` measures the release builds with the same scenarios,
-//! `healthchain_journey::measure`). `make gas` prints the rows.
+//! `healthchain_scenarios::measure`). `make gas` prints the rows.
 #![cfg(feature = "e2e-tests")]
 
-use healthchain_journey::measure::{self, Measurement};
+use healthchain_bench::analysis;
+use healthchain_scenarios::{
+    measure::{self, Measurement},
+    support::Scenario,
+};
 
 type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -30,6 +34,7 @@ fn find<'a>(rows: &'a [Measurement], message: &str, case: &str) -> &'a Measureme
 
 #[ink_e2e::test(backend(runtime_only))]
 async fn consent_registry_gas<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
+    let mut client = Scenario::new(client);
     // Two patients' worth of grants: enough to show the check does not grow.
     let rows = measure::consent(&mut client, &[1, 40]).await;
     print("consent_registry", &rows);
@@ -40,26 +45,28 @@ async fn consent_registry_gas<Client: E2EBackend>(mut client: Client) -> E2EResu
         "a check costs less than a grant"
     );
     assert!(grant.deposit > 0, "a first grant pays for its storage");
-    measure::check_constant(&rows, "is_authorized", 0.05)?;
+    analysis::check_constant(&rows, "is_authorized", 0.05)?;
     Ok(())
 }
 
 #[ink_e2e::test(backend(runtime_only))]
 async fn drug_provenance_gas<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
+    let mut client = Scenario::new(client);
     let rows = measure::provenance(&mut client, &[4, 10, 20]).await;
     print("drug_provenance", &rows);
-    measure::check_constant(&rows, "commission_lot", 0.05)?;
-    measure::check_logarithmic(&rows, "dispense", 0.05)?;
-    measure::check_logarithmic(&rows, "verify_unit", 0.05)?;
+    analysis::check_constant(&rows, "commission_lot", 0.05)?;
+    analysis::check_logarithmic(&rows, "dispense", 0.05)?;
+    analysis::check_logarithmic(&rows, "verify_unit", 0.05)?;
     Ok(())
 }
 
 #[ink_e2e::test(backend(runtime_only))]
 async fn trial_anchoring_gas<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
+    let mut client = Scenario::new(client);
     let rows = measure::trials(&mut client, &[4, 10, 20]).await;
     print("trial_anchoring", &rows);
-    measure::check_constant(&rows, "anchor_batch", 0.05)?;
-    measure::check_logarithmic(&rows, "verify_inclusion", 0.05)?;
+    analysis::check_constant(&rows, "anchor_batch", 0.05)?;
+    analysis::check_logarithmic(&rows, "verify_inclusion", 0.05)?;
     let enrol = find(&rows, "enrol", "with the cross-contract consent check");
     let active = find(&rows, "is_active", "cross-contract consent check");
     assert!(
@@ -71,10 +78,11 @@ async fn trial_anchoring_gas<Client: E2EBackend>(mut client: Client) -> E2EResul
 
 #[ink_e2e::test(backend(runtime_only))]
 async fn claim_settlement_gas<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
+    let mut client = Scenario::new(client);
     let max = claim_settlement::data::MAX_LINES;
     let rows = measure::claims(&mut client, &[1, 4, max]).await;
     print("claim_settlement", &rows);
-    let points = measure::series(&rows, "submit_claim");
+    let points = analysis::series(&rows, "submit_claim");
     assert_eq!(points.len(), 3);
     // More lines cost more, but far less than one claim per line: the provenance checks
     // of all drug lines are one batched cross-contract call.

@@ -1,4 +1,4 @@
-//! The patient journey end to end (`healthchain_journey::journey`): on the in-process
+//! The patient journey end to end (`healthchain_scenarios::journey`): on the in-process
 //! sandbox here (always), and on substrate-contracts-node with the `node-e2e` feature
 //! (`make test-node`).
 #![cfg(feature = "e2e-tests")]
@@ -12,8 +12,9 @@ use support::E2EResult;
 async fn the_patient_journey_on_the_sandbox<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
     let started = Instant::now();
-    let steps = healthchain_journey::journey::run(&mut client).await;
+    let steps = healthchain_scenarios::journey::run(&mut client).await;
     println!(
         "journey: {steps} steps on the sandbox in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -26,8 +27,9 @@ async fn the_patient_journey_on_the_sandbox<Client: E2EBackend>(
 #[cfg(feature = "node-e2e")]
 #[ink_e2e::test]
 async fn the_patient_journey_on_the_node<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
     let started = Instant::now();
-    let steps = healthchain_journey::journey::run(&mut client).await;
+    let steps = healthchain_scenarios::journey::run(&mut client).await;
     println!(
         "journey: {steps} steps on substrate-contracts-node in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -25,7 +25,7 @@ use trial_anchoring::data::{
 
 /// The participant's live status, read by dry run.
 async fn status<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut support::Scenario<Client>,
     trials: &Trials,
     trial: u64,
     participant: AccountId,
@@ -54,6 +54,7 @@ fn records(n: usize) -> Vec<Digest> {
 async fn a_trial_from_registration_to_results<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
     // alice admin of both contracts; bob sponsor; charlie site; dave data manager; ferdie
     // and eve participants.
     let Accounts {

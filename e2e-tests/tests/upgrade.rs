@@ -50,6 +50,7 @@ fn relabelled_build(contract: &str, label: &str) -> Vec<u8> {
 async fn an_admin_upgrade_keeps_storage_and_wiring_on_the_sandbox<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
     upgrade(&mut client).await
 }
 
@@ -59,10 +60,11 @@ async fn an_admin_upgrade_keeps_storage_and_wiring_on_the_sandbox<Client: E2EBac
 async fn an_admin_upgrade_keeps_storage_and_wiring_on_the_node<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
     upgrade(&mut client).await
 }
 
-async fn upgrade<Client>(client: &mut Client) -> E2EResult<()>
+async fn upgrade<Client>(client: &mut support::Scenario<Client>) -> E2EResult<()>
 where
     Client: E2EBackend,
     <Client as ContractsBackend<DefaultEnvironment>>::EventLog: EmittedEvents,

@@ -2,7 +2,7 @@
 //! plain tests and property tests reach them. Words follow HL7 FHIR Claim / ClaimResponse
 //! and X12 837 / 835 (claim adjustment reason codes, CARC).
 
-use healthchain_common::{access::AccessError, AccountId, Hash, Timestamp};
+use healthchain_common::{access::AccessError, is_printable_id, AccountId, Hash, Timestamp};
 use ink::prelude::vec::Vec;
 
 /// Amounts in the chain's native token, in its smallest unit.
@@ -23,8 +23,7 @@ pub const MAX_FEE_UPDATES: usize = 64;
 pub const MAX_SETTLED_PER_CALL: u32 = 8;
 /// Basis points in 100%.
 pub const BASIS_POINTS: u16 = 10_000;
-/// One day in milliseconds.
-pub const DAY: Timestamp = 24 * 60 * 60 * 1000;
+pub use healthchain_common::DAY;
 /// How long after adjudication a provider may appeal (a common first-level window).
 pub const APPEAL_WINDOW: Timestamp = 180 * DAY;
 /// The longest lot (GS1 AI 10) and serial (AI 21): 20 characters.
@@ -84,11 +83,7 @@ pub fn validate_line(line: &ClaimLine) -> Result<(), Error> {
     match (&line.code, &line.unit) {
         (ServiceCode::Procedure(_), None) => Ok(()),
         (ServiceCode::Drug(_), Some(unit)) => {
-            let ok = |text: &[u8]| {
-                !text.is_empty()
-                    && text.len() <= MAX_LOT_OR_SERIAL_LEN
-                    && text.iter().all(|c| (0x21..=0x7E).contains(c))
-            };
+            let ok = |text: &[u8]| is_printable_id(text, MAX_LOT_OR_SERIAL_LEN);
             if line.quantity != 1 || !ok(&unit.lot) || !ok(&unit.serial) {
                 return Err(Error::InvalidDrugLine);
             }
@@ -431,7 +426,7 @@ pub fn claim_outcome(lines: &[AdjudicatedLine]) -> Outcome {
     }
 }
 
-/// Where a claim's money stands.
+/// Where an appeal stands: filed and waiting for the insurer, or decided either way.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -597,7 +592,8 @@ pub enum Error {
     AlreadyAppealed,
     /// The claim has no pending appeal.
     NoPendingAppeal,
-    /// An overturn of zero, or above what was denied (submitted minus allowed).
+    /// The overturn is larger than what was denied (submitted minus allowed). An
+    /// overturn of zero is not this error: it upholds the denial.
     InvalidOverturnAmount,
     /// A hash argument is all zeros.
     ZeroHash,

@@ -590,7 +590,7 @@ pub mod claim_settlement {
             lines.iter().try_fold(0u128, |sum, line| {
                 sum.checked_add(line.charge).ok_or(Error::Overflow)
             })?;
-            if document_hash == Hash::from([0u8; 32]) {
+            if healthchain_common::is_zero_hash(document_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             let now = self.env().block_timestamp();
@@ -724,7 +724,7 @@ pub mod claim_settlement {
             if now > record.submitted_at.saturating_add(APPEAL_WINDOW) {
                 return Err(Error::AppealWindowClosed);
             }
-            if evidence_hash == Hash::from([0u8; 32]) {
+            if healthchain_common::is_zero_hash(evidence_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             record.appeal = Some(Appeal {
@@ -765,7 +765,7 @@ pub mod claim_settlement {
                 Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
                 _ => return Err(Error::NoPendingAppeal),
             };
-            if decision_hash == Hash::from([0u8; 32]) {
+            if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             let denied = record

@@ -507,4 +507,112 @@ mod tests {
             RoleSet::EMPTY
         );
     }
+    use crate::unit_test::{event_count, last_event, topic};
+    use ink::env::{test, DefaultEnvironment as Env};
+
+    fn accounts() -> test::DefaultAccounts<Env> {
+        test::default_accounts::<Env>()
+    }
+
+    fn as_caller(account: AccountId) {
+        test::set_caller::<Env>(account);
+    }
+
+    /// A block like drug_provenance's: three roles, the regulator managing the others.
+    fn block() -> AccessControl {
+        as_caller(accounts().alice);
+        AccessControl::new(
+            accounts().alice,
+            RoleSet::of(&[Role::Manufacturer, Role::Dispenser, Role::Regulator]),
+            Some(Role::Regulator),
+        )
+    }
+
+    #[ink::test]
+    fn the_role_manager_grants_other_roles_but_not_its_own() {
+        let a = accounts();
+        let mut access = block();
+        access.grant_role(Role::Regulator, a.frank).unwrap();
+        let (event, topics) = last_event::<RoleGranted>();
+        assert_eq!(
+            (event.role, event.account, event.granted_by),
+            (Role::Regulator, a.frank, a.alice)
+        );
+        assert_eq!(topics[1], topic(&a.frank));
+        as_caller(a.frank);
+        access.grant_role(Role::Manufacturer, a.bob).unwrap();
+        assert_eq!(last_event::<RoleGranted>().0.granted_by, a.frank);
+        access.revoke_role(Role::Manufacturer, a.bob).unwrap();
+        assert_eq!(
+            access.grant_role(Role::Regulator, a.charlie),
+            Err(AccessError::CannotManageRole(Role::Regulator))
+        );
+        assert_eq!(
+            access.grant_role(Role::Sponsor, a.charlie),
+            Err(AccessError::RoleNotUsed(Role::Sponsor))
+        );
+        // The manager is no admin.
+        assert_eq!(access.pause(), Err(AccessError::NotAdmin));
+        assert_eq!(access.transfer_admin(a.frank), Err(AccessError::NotAdmin));
+    }
+
+    #[ink::test]
+    fn a_revoked_role_is_gone_at_once_and_its_entry_freed() {
+        let a = accounts();
+        let mut access = block();
+        access.grant_role(Role::Manufacturer, a.bob).unwrap();
+        access.grant_role(Role::Dispenser, a.bob).unwrap();
+        as_caller(a.bob);
+        assert_eq!(access.ensure_role(Role::Manufacturer), Ok(a.bob));
+        as_caller(a.alice);
+        access.revoke_role(Role::Manufacturer, a.bob).unwrap();
+        let (event, _) = last_event::<RoleRevoked>();
+        assert_eq!(
+            (event.role, event.account, event.revoked_by),
+            (Role::Manufacturer, a.bob, a.alice)
+        );
+        as_caller(a.bob);
+        assert_eq!(
+            access.ensure_role(Role::Manufacturer),
+            Err(AccessError::MissingRole(Role::Manufacturer))
+        );
+        assert_eq!(access.roles_of(a.bob), RoleSet::of(&[Role::Dispenser]));
+        access.renounce_role(Role::Dispenser).unwrap();
+        assert!(access.roles_of(a.bob).is_empty());
+        assert!(
+            access.members.get(a.bob).is_none(),
+            "the entry is removed, its deposit refunded"
+        );
+    }
+
+    #[ink::test]
+    fn pause_refuses_business_until_unpaused_with_events() {
+        let a = accounts();
+        let mut access = block();
+        assert_eq!(access.ensure_not_paused(), Ok(()));
+        access.pause().unwrap();
+        assert_eq!(last_event::<Paused>().0.by, a.alice);
+        assert_eq!(access.ensure_not_paused(), Err(AccessError::Paused));
+        let events = event_count();
+        assert_eq!(access.pause(), Err(AccessError::Paused));
+        assert_eq!(event_count(), events);
+        access.unpause().unwrap();
+        assert_eq!(last_event::<Unpaused>().0.by, a.alice);
+        assert_eq!(access.ensure_not_paused(), Ok(()));
+    }
+
+    #[ink::test]
+    fn a_pending_admin_is_replaced_by_a_new_proposal() {
+        let a = accounts();
+        let mut access = block();
+        access.transfer_admin(a.bob).unwrap();
+        let (started, _) = last_event::<AdminTransferStarted>();
+        assert_eq!((started.admin, started.pending_admin), (a.alice, a.bob));
+        access.transfer_admin(a.charlie).unwrap();
+        as_caller(a.bob);
+        assert_eq!(access.accept_admin(), Err(AccessError::NotPendingAdmin));
+        as_caller(a.charlie);
+        access.accept_admin().unwrap();
+        assert!(access.is_admin(a.charlie) && !access.is_admin(a.alice));
+    }
 }

@@ -44,6 +44,23 @@ pub use ink::primitives::{AccountId, Hash};
 /// Milliseconds since the Unix epoch, as `pallet-timestamp` reports them on a real chain.
 pub type Timestamp = u64;
 
+/// One day of [`Timestamp`]: 86,400,000 milliseconds.
+pub const DAY: Timestamp = 24 * 60 * 60 * 1000;
+
+/// Whether `text` is an identifier as the suite accepts one (a GS1 lot or serial, a trial
+/// registry id, a claim's serial): 1 to `max` printable ASCII characters without spaces,
+/// 0x21 to 0x7E. The GS1 AI encodable character set is a subset.
+pub fn is_printable_id(text: &[u8], max: usize) -> bool {
+    !text.is_empty() && text.len() <= max && text.iter().all(|c| (0x21..=0x7E).contains(c))
+}
+
+/// The suite's one rule for document hashes (consent forms, justifications, certificates,
+/// evidence, protocols): an all-zero hash names no document, so every message that takes
+/// one refuses it with its contract's `ZeroHash` error.
+pub fn is_zero_hash(hash: &[u8]) -> bool {
+    hash.iter().all(|b| *b == 0)
+}
+
 /// Why a cross-contract call failed. The caller turns it into an error of its own, never a
 /// trap: a missing, reverted or broken callee must not take the caller down.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]

@@ -47,3 +47,129 @@ pub fn topic<T: Encode>(value: &T) -> Vec<u8> {
     bytes.resize(32, 0);
     bytes
 }
+
+/// The access rules every healthchain contract must show through its own messages: each
+/// contract's unit tests invoke this with its constructor, the roles it uses and one it
+/// does not, so that all four prove the same rules (the block itself is tested below).
+///
+/// ```ignore
+/// healthchain_common::access_controlled_tests!(
+///     ConsentRegistry::new(),
+///     roles: [Role::EmergencyResponder],
+///     unused: Role::Manufacturer
+/// );
+/// ```
+#[macro_export]
+macro_rules! access_controlled_tests {
+    ($new:expr, roles: [$($role:expr),+ $(,)?], unused: $unused:expr) => {
+        /// The shared admin, role, pause and upgrade rules, through this contract's messages.
+        mod access_controlled {
+            use super::*;
+            use $crate::access::{AccessControlled as _, AccessError, AdminTransferred, Role};
+            use $crate::unit_test::{event_count, last_event};
+            use ::ink::env::{test, DefaultEnvironment};
+
+            fn accounts() -> test::DefaultAccounts<DefaultEnvironment> {
+                test::default_accounts::<DefaultEnvironment>()
+            }
+
+            fn as_caller(account: ::ink::primitives::AccountId) {
+                test::set_caller::<DefaultEnvironment>(account);
+            }
+
+            #[::ink::test]
+            fn the_deployer_is_the_admin_and_nothing_is_paused() {
+                let a = accounts();
+                as_caller(a.alice);
+                let contract = $new;
+                assert_eq!(contract.admin(), a.alice);
+                assert_eq!(contract.pending_admin(), None);
+                assert!(!contract.paused());
+                let (event, _) = last_event::<AdminTransferred>();
+                assert_eq!((event.previous_admin, event.new_admin), (None, a.alice));
+            }
+
+            #[::ink::test]
+            fn admin_transfer_is_two_step() {
+                let a = accounts();
+                as_caller(a.alice);
+                let mut contract = $new;
+                as_caller(a.bob);
+                assert_eq!(contract.transfer_admin(a.bob), Err(AccessError::NotAdmin));
+                assert_eq!(contract.accept_admin(), Err(AccessError::NoPendingAdmin));
+                as_caller(a.alice);
+                contract.transfer_admin(a.bob).unwrap();
+                assert_eq!(contract.pending_admin(), Some(a.bob));
+                assert_eq!(contract.admin(), a.alice, "nothing changes before acceptance");
+                as_caller(a.charlie);
+                assert_eq!(contract.accept_admin(), Err(AccessError::NotPendingAdmin));
+                as_caller(a.bob);
+                contract.accept_admin().unwrap();
+                assert_eq!((contract.admin(), contract.pending_admin()), (a.bob, None));
+                let (event, _) = last_event::<AdminTransferred>();
+                assert_eq!((event.previous_admin, event.new_admin), (Some(a.alice), a.bob));
+                as_caller(a.alice);
+                assert_eq!(contract.pause(), Err(AccessError::NotAdmin), "the old admin has no power left");
+            }
+
+            #[::ink::test]
+            fn every_role_in_use_is_granted_revoked_and_renounced() {
+                let a = accounts();
+                as_caller(a.alice);
+                let mut contract = $new;
+                for role in [$($role),+] {
+                    contract.grant_role(role, a.bob).unwrap();
+                    assert!(contract.has_role(a.bob, role));
+                    assert_eq!(contract.grant_role(role, a.bob), Err(AccessError::RoleAlreadyGranted));
+                    contract.revoke_role(role, a.bob).unwrap();
+                    assert!(!contract.has_role(a.bob, role));
+                    assert_eq!(contract.revoke_role(role, a.bob), Err(AccessError::RoleNotGranted));
+                    contract.grant_role(role, a.charlie).unwrap();
+                    as_caller(a.charlie);
+                    contract.renounce_role(role).unwrap();
+                    assert!(!contract.has_role(a.charlie, role));
+                    assert_eq!(contract.renounce_role(role), Err(AccessError::RoleNotGranted));
+                    as_caller(a.alice);
+                }
+            }
+
+            #[::ink::test]
+            fn strangers_manage_nothing_and_unused_roles_are_refused() {
+                let a = accounts();
+                as_caller(a.alice);
+                let mut contract = $new;
+                assert_eq!(
+                    contract.grant_role($unused, a.bob),
+                    Err(AccessError::RoleNotUsed($unused))
+                );
+                let events = event_count();
+                as_caller(a.django);
+                for role in [$($role),+] {
+                    assert_eq!(contract.grant_role(role, a.django), Err(AccessError::NotAdmin));
+                    assert_eq!(contract.revoke_role(role, a.alice), Err(AccessError::NotAdmin));
+                    assert!(!contract.has_role(a.django, role));
+                }
+                assert_eq!(contract.pause(), Err(AccessError::NotAdmin));
+                assert_eq!(contract.unpause(), Err(AccessError::NotAdmin));
+                assert_eq!(
+                    contract.set_code(::ink::primitives::Hash::from([1; 32])),
+                    Err(AccessError::NotAdmin)
+                );
+                assert_eq!(event_count(), events, "no event for a refusal");
+            }
+
+            #[::ink::test]
+            fn only_the_admin_pauses_and_unpauses_once() {
+                let a = accounts();
+                as_caller(a.alice);
+                let mut contract = $new;
+                assert_eq!(contract.unpause(), Err(AccessError::NotPaused));
+                contract.pause().unwrap();
+                assert!(contract.paused());
+                assert_eq!(contract.pause(), Err(AccessError::Paused));
+                contract.unpause().unwrap();
+                assert!(!contract.paused());
+            }
+        }
+    };
+}

@@ -142,6 +142,8 @@ pub enum Error {
     NotAuthorized,
     /// The access names data classes that the grant does not cover.
     DataClassesNotGranted,
+    /// A document hash (consent form, justification) is all zeros: it names no document.
+    ZeroHash,
 }
 
 impl From<AccessError> for Error {

@@ -34,6 +34,7 @@ pub mod consent_registry {
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
         consent::{ConsentCheck, DataClasses, Purpose},
+        is_zero_hash,
     };
     use ink::{prelude::vec::Vec, storage::Mapping};
 
@@ -182,6 +183,9 @@ pub mod consent_registry {
             consent_form: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
+            if is_zero_hash(consent_form.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
             let now = self.env().block_timestamp();
             let granted_by = self.ensure_acts_for(patient, now)?;
             validate_grant(patient, grantee, data_classes, expires_at, now)?;
@@ -362,6 +366,9 @@ pub mod consent_registry {
             let responder = self.access.ensure_role(Role::EmergencyResponder)?;
             if responder == patient {
                 return Err(Error::SelfGrant);
+            }
+            if is_zero_hash(justification.as_ref()) {
+                return Err(Error::ZeroHash);
             }
             let opened_at = self.env().block_timestamp();
             let expires_at = emergency_window_end(opened_at, duration)?;

@@ -46,7 +46,7 @@ pub fn gtin_is_valid(gtin: u64) -> bool {
 /// Whether `text` is a valid GS1 lot or serial of at most `max` characters: printable
 /// ASCII without spaces (the GS1 AI encodable character set is a subset).
 pub fn is_gs1_text(text: &[u8], max: usize) -> bool {
-    !text.is_empty() && text.len() <= max && text.iter().all(|c| (0x21..=0x7E).contains(c))
+    healthchain_common::is_printable_id(text, max)
 }
 
 /// The key of the lot `lot` of product `gtin`.
@@ -266,6 +266,9 @@ pub enum Error {
     SerialIndexOutOfRange,
     /// A quantity overflowed.
     Overflow,
+    /// A document hash (certificate of analysis, evidence, investigation, reason) is all
+    /// zeros: it names no document.
+    ZeroHash,
 }
 
 impl From<AccessError> for Error {

@@ -38,6 +38,7 @@ pub mod drug_provenance {
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
+        is_zero_hash,
         merkle::{hash_leaf, verify_proof, Digest},
         provenance::{DispensedUnit, ProvenanceCheck, UnitId, MAX_UNITS_PER_QUERY},
     };
@@ -275,6 +276,9 @@ pub mod drug_provenance {
             certificate: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
+            if is_zero_hash(certificate.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
             let manufacturer = self.access.ensure_role(Role::Manufacturer)?;
             let now = self.env().block_timestamp();
             validate_commission(
@@ -474,6 +478,9 @@ pub mod drug_provenance {
             evidence: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
+            if is_zero_hash(evidence.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
             let by = self.env().caller();
             if !self.is_trading_partner(by) && !self.access.has_role(by, Role::Regulator) {
                 return Err(Error::NotATradingPartner);
@@ -508,6 +515,9 @@ pub mod drug_provenance {
             investigation: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
+            if is_zero_hash(investigation.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
             let (id, mut record) = self.lot(gtin, &lot)?;
             let by = self.ensure_manufacturer_or_regulator(&record)?;
             if !matches!(record.status, LotStatus::Quarantined(_)) {
@@ -536,6 +546,9 @@ pub mod drug_provenance {
             reason: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
+            if is_zero_hash(reason.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
             let (id, record) = self.lot(gtin, &lot)?;
             if !matches!(record.status, LotStatus::Quarantined(_)) {
                 return Err(Error::LotNotQuarantined);
@@ -554,6 +567,9 @@ pub mod drug_provenance {
             reason: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
+            if is_zero_hash(reason.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
             let (id, record) = self.lot(gtin, &lot)?;
             self.recall(id, record, lot, class, reason, false)
         }
@@ -569,6 +585,9 @@ pub mod drug_provenance {
             reason: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
+            if is_zero_hash(reason.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
             let holder = self.env().caller();
             if quantity == 0 {
                 return Err(Error::ZeroQuantity);

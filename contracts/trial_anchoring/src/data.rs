@@ -19,8 +19,7 @@ pub const MAX_PROTOCOL_VERSIONS: u32 = 1_000;
 /// When enrolment fails for want of consent, how many earlier protocol versions are asked
 /// about, newest first, to tell "consented to an older protocol" from "no consent".
 pub const OLDER_VERSIONS_CHECKED: u32 = 4;
-/// One day in milliseconds.
-pub const DAY: Timestamp = 24 * 60 * 60 * 1000;
+pub use healthchain_common::DAY;
 /// 21 CFR 312.32(c)(1): serious and unexpected suspected adverse reactions are reported
 /// within 15 calendar days of the sponsor becoming aware.
 pub const SERIOUS_UNEXPECTED_DEADLINE: Timestamp = 15 * DAY;
@@ -30,9 +29,7 @@ pub const FATAL_OR_LIFE_THREATENING_DEADLINE: Timestamp = 7 * DAY;
 /// Whether `id` is a registry id as accepted: 1 to 64 printable ASCII characters, no
 /// spaces (such as `NCT01234567`).
 pub fn is_registry_id(id: &[u8]) -> bool {
-    !id.is_empty()
-        && id.len() <= MAX_REGISTRY_ID_LEN
-        && id.iter().all(|c| (0x21..=0x7E).contains(c))
+    healthchain_common::is_printable_id(id, MAX_REGISTRY_ID_LEN)
 }
 
 /// The key under which a registry id is unique: BLAKE2b-256 of the id in upper case, so
@@ -42,10 +39,7 @@ pub fn registry_key(id: &[u8]) -> Digest {
     healthchain_common::merkle::blake2_256(&upper)
 }
 
-/// Whether a hash argument is all zeros, which never names a real document.
-pub fn is_zero(hash: &[u8]) -> bool {
-    hash.iter().all(|b| *b == 0)
-}
+use healthchain_common::is_zero_hash;
 
 /// What a delegate does for a trial.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -232,10 +226,10 @@ pub fn check_outcomes(
     reported: &Digest,
     justification_hash: Option<Hash>,
 ) -> Result<bool, Error> {
-    if is_zero(reported) {
+    if is_zero_hash(reported) {
         return Err(Error::ZeroHash);
     }
-    if justification_hash.is_some_and(|h| is_zero(h.as_ref())) {
+    if justification_hash.is_some_and(|h| is_zero_hash(h.as_ref())) {
         return Err(Error::ZeroHash);
     }
     let changed = pre_registered != reported;

@@ -35,14 +35,15 @@ pub mod data;
 #[ink::contract]
 pub mod trial_anchoring {
     use crate::data::{
-        check_outcomes, check_timeline, expedited_report_deadline, is_late, is_registry_id,
-        is_zero, next, registry_key, AdverseEvent, Batch, Enrolment, Error, Expectedness,
-        ParticipantStatus, ProtocolVersion, Results, Seriousness, Trial, TrialDelegateRole,
-        TrialId, MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED,
+        check_outcomes, check_timeline, expedited_report_deadline, is_late, is_registry_id, next,
+        registry_key, AdverseEvent, Batch, Enrolment, Error, Expectedness, ParticipantStatus,
+        ProtocolVersion, Results, Seriousness, Trial, TrialDelegateRole, TrialId,
+        MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED,
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
         consent::{query_consent, Purpose},
+        is_zero_hash,
         merkle::{verify_proof, Digest},
     };
     use ink::{prelude::vec::Vec, storage::Mapping};
@@ -248,9 +249,9 @@ pub mod trial_anchoring {
             if !is_registry_id(&registry_id) {
                 return Err(Error::InvalidRegistryId);
             }
-            if is_zero(protocol_hash.as_ref())
-                || is_zero(analysis_plan_hash.as_ref())
-                || is_zero(&outcomes_root)
+            if is_zero_hash(protocol_hash.as_ref())
+                || is_zero_hash(analysis_plan_hash.as_ref())
+                || is_zero_hash(&outcomes_root)
             {
                 return Err(Error::ZeroHash);
             }
@@ -357,7 +358,7 @@ pub mod trial_anchoring {
             self.access.ensure_not_paused()?;
             let (_, mut record) = self.trial_of_sponsor(trial)?;
             ensure_open(&record)?;
-            if is_zero(protocol_hash.as_ref()) || is_zero(reason_hash.as_ref()) {
+            if is_zero_hash(protocol_hash.as_ref()) || is_zero_hash(reason_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             if protocol_hash == record.protocol_hash {
@@ -515,7 +516,7 @@ pub mod trial_anchoring {
             let mut record = self.trial(trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::DataManager)?;
             ensure_open(&record)?;
-            if is_zero(&root) || is_zero(location_hash.as_ref()) {
+            if is_zero_hash(&root) || is_zero_hash(location_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             if leaf_count == 0 {
@@ -603,7 +604,7 @@ pub mod trial_anchoring {
             if !self.enrolments.contains((trial, participant)) {
                 return Err(Error::NotEnrolled);
             }
-            if is_zero(event_hash.as_ref()) {
+            if is_zero_hash(event_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             let now = self.env().block_timestamp();
@@ -687,7 +688,7 @@ pub mod trial_anchoring {
             if record.results.is_some() {
                 return Err(Error::ResultsAlreadyAnchored);
             }
-            if is_zero(results_hash.as_ref()) {
+            if is_zero_hash(results_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             let outcome_changed = check_outcomes(

@@ -1010,3 +1010,9 @@ proptest! {
         .unwrap();
     }
 }
+
+healthchain_common::access_controlled_tests!(
+    ClaimSettlement::new(AccountId::from([0xC0; 32]), AccountId::from([0xD0; 32])),
+    roles: [Role::Insurer, Role::Provider],
+    unused: Role::Sponsor
+);

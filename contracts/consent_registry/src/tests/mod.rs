@@ -747,77 +747,40 @@ fn pause_stops_every_state_change_and_every_check() {
     assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
 }
 
+/// The suite's rule for document hashes: an all-zero consent form or justification names
+/// no document and is refused, with nothing stored and no event.
 #[ink::test]
-fn admin_transfer_is_two_step() {
+fn zero_document_hashes_are_refused() {
     let (mut registry, a) = setup();
+    registry
+        .grant_role(Role::EmergencyResponder, a.eve)
+        .unwrap();
+    let events = event_count();
     as_caller(a.bob);
-    assert_eq!(registry.transfer_admin(a.bob), Err(AccessError::NotAdmin));
-    assert_eq!(registry.accept_admin(), Err(AccessError::NoPendingAdmin));
-    as_caller(a.alice);
-    registry.transfer_admin(a.bob).unwrap();
-    assert_eq!(registry.pending_admin(), Some(a.bob));
     assert_eq!(
-        registry.admin(),
-        a.alice,
-        "nothing changes before acceptance"
+        registry.grant_consent(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            DataClasses::MEDICATIONS,
+            None,
+            None,
+            Hash::from([0; 32]),
+        ),
+        Err(Error::ZeroHash)
     );
-    as_caller(a.charlie);
-    assert_eq!(registry.accept_admin(), Err(AccessError::NotPendingAdmin));
-    as_caller(a.bob);
-    registry.accept_admin().unwrap();
-    assert_eq!(registry.admin(), a.bob);
-    assert_eq!(registry.pending_admin(), None);
-    let (event, _) = last_event::<AdminTransferred>();
-    assert_eq!(event.previous_admin, Some(a.alice));
-    assert_eq!(event.new_admin, a.bob);
+    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    as_caller(a.eve);
+    assert_eq!(
+        registry.open_emergency_access(a.bob, HOUR, Hash::from([0; 32])),
+        Err(Error::ZeroHash)
+    );
+    assert!(!registry.is_authorized(a.bob, a.eve, Purpose::Emergency, None));
+    assert_eq!(event_count(), events);
 }
 
-#[ink::test]
-fn roles_are_managed_by_admin_only_and_only_roles_in_use() {
-    let (mut registry, a) = setup();
-    assert_eq!(
-        registry.grant_role(Role::Manufacturer, a.bob),
-        Err(AccessError::RoleNotUsed(Role::Manufacturer))
-    );
-    registry
-        .grant_role(Role::EmergencyResponder, a.bob)
-        .unwrap();
-    assert_eq!(
-        registry.grant_role(Role::EmergencyResponder, a.bob),
-        Err(AccessError::RoleAlreadyGranted)
-    );
-    assert!(registry.has_role(a.bob, Role::EmergencyResponder));
-    as_caller(a.bob);
-    assert_eq!(
-        registry.grant_role(Role::EmergencyResponder, a.charlie),
-        Err(AccessError::NotAdmin)
-    );
-    assert_eq!(
-        registry.revoke_role(Role::EmergencyResponder, a.bob),
-        Err(AccessError::NotAdmin)
-    );
-    registry.renounce_role(Role::EmergencyResponder).unwrap();
-    assert!(!registry.has_role(a.bob, Role::EmergencyResponder));
-    assert_eq!(
-        registry.renounce_role(Role::EmergencyResponder),
-        Err(AccessError::RoleNotGranted)
-    );
-    as_caller(a.alice);
-    registry
-        .grant_role(Role::EmergencyResponder, a.charlie)
-        .unwrap();
-    registry
-        .revoke_role(Role::EmergencyResponder, a.charlie)
-        .unwrap();
-    assert_eq!(
-        registry.revoke_role(Role::EmergencyResponder, a.charlie),
-        Err(AccessError::RoleNotGranted)
-    );
-}
-
-#[ink::test]
-fn set_code_is_admin_only() {
-    let (mut registry, a) = setup();
-    as_caller(a.bob);
-    assert_eq!(registry.set_code(hash(1)), Err(AccessError::NotAdmin));
-}
+healthchain_common::access_controlled_tests!(
+    ConsentRegistry::new(),
+    roles: [Role::EmergencyResponder],
+    unused: Role::Manufacturer
+);

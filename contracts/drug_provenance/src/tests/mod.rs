@@ -806,13 +806,6 @@ fn pause_stops_every_state_change() {
     dispense(&mut ledger, 0).unwrap();
 }
 
-#[ink::test]
-fn set_code_is_admin_only() {
-    let (mut ledger, p) = setup();
-    as_caller(p.regulator);
-    assert_eq!(ledger.set_code(hash(1)), Err(AccessError::NotAdmin));
-}
-
 /// One step of a random custody history.
 #[derive(Debug, Clone)]
 enum Step {
@@ -907,3 +900,65 @@ proptest! {
         }).unwrap();
     }
 }
+
+/// The suite's rule for document hashes: an all-zero certificate, evidence, investigation
+/// or reason names no document and is refused, with nothing changed and no event.
+#[ink::test]
+fn zero_document_hashes_are_refused() {
+    let (mut ledger, p) = setup();
+    let zero = Hash::from([0; 32]);
+    as_caller(p.manufacturer);
+    assert_eq!(
+        ledger.commission_lot(
+            GTIN,
+            lot_no(),
+            NOW + 365 * DAY,
+            SERIALS as u64,
+            merkle::root(&leaves()).unwrap(),
+            SERIALS as u64,
+            200,
+            800,
+            zero,
+        ),
+        Err(Error::ZeroHash)
+    );
+    assert!(ledger.lot_state(GTIN, lot_no()).is_none());
+    commission(&mut ledger, &p).unwrap();
+    let events = event_count();
+    as_caller(p.regulator);
+    assert_eq!(
+        ledger.flag_suspect(GTIN, lot_no(), zero),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        ledger.release_lot(GTIN, lot_no(), zero),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        ledger.confirm_illegitimate(GTIN, lot_no(), zero),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        ledger.recall_lot(GTIN, lot_no(), RecallClass::I, zero),
+        Err(Error::ZeroHash)
+    );
+    as_caller(p.manufacturer);
+    assert_eq!(
+        ledger.destroy_units(GTIN, lot_no(), 1, zero),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(status(&ledger), LotStatus::Active);
+    assert_eq!(event_count(), events);
+}
+
+healthchain_common::access_controlled_tests!(
+    DrugProvenance::new(),
+    roles: [
+        Role::Manufacturer,
+        Role::Wholesaler,
+        Role::Dispenser,
+        Role::Sensor,
+        Role::Regulator,
+    ],
+    unused: Role::Insurer
+);

@@ -829,3 +829,9 @@ proptest! {
         }).unwrap();
     }
 }
+
+healthchain_common::access_controlled_tests!(
+    TrialAnchoring::new(AccountId::from([0xC0; 32])),
+    roles: [Role::Sponsor],
+    unused: Role::Dispenser
+);

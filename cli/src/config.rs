@@ -25,66 +25,14 @@
 
 use anyhow::{bail, Context, Result};
 use healthchain_common::access::Role;
-use ink_e2e::subxt::utils::AccountId32;
-use serde::Deserialize;
-use std::{path::Path, str::FromStr};
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RolesFile {
-    #[serde(default)]
-    consent_registry: ConsentRoles,
-    #[serde(default)]
-    drug_provenance: ProvenanceRoles,
-    #[serde(default)]
-    claim_settlement: ClaimRoles,
-    #[serde(default)]
-    trial_anchoring: TrialRoles,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConsentRoles {
-    #[serde(default)]
-    emergency_responders: Vec<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProvenanceRoles {
-    #[serde(default)]
-    manufacturers: Vec<String>,
-    #[serde(default)]
-    wholesalers: Vec<String>,
-    /// Dispensers, in DSCSA's word; pharmacies in everyone else's.
-    #[serde(default)]
-    pharmacies: Vec<String>,
-    #[serde(default)]
-    sensors: Vec<String>,
-    #[serde(default)]
-    regulators: Vec<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClaimRoles {
-    #[serde(default)]
-    insurers: Vec<String>,
-    #[serde(default)]
-    providers: Vec<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TrialRoles {
-    #[serde(default)]
-    sponsors: Vec<String>,
-}
+use healthchain_suite::Contract;
+use std::{collections::BTreeMap, path::Path, str::FromStr};
+use subxt::utils::AccountId32;
 
 /// One role to grant: in `contract`, `role` to `account`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleGrant {
-    pub contract: &'static str,
+    pub contract: Contract,
     pub role: Role,
     pub account: AccountId32,
 }
@@ -105,71 +53,55 @@ pub fn parse_account(text: &str) -> Result<AccountId32> {
         .map_err(|_| anyhow::anyhow!("{text:?} is not an SS58 address or a 0x public key"))
 }
 
-/// The grants a roles file asks for, in deployment order, each account checked. The
-/// same (contract, role, account) twice is refused: it is a copy-paste slip.
+/// A roles file as TOML gives it: sections of keys of account lists.
+type Sections = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// The grants a roles file asks for, in deployment order, each account checked. Sections
+/// and keys are the suite's ([`Contract::roles`]); anything else is refused with the names
+/// it could have been. The same (contract, role, account) twice is refused: it is a
+/// copy-paste slip.
 pub fn parse(text: &str) -> Result<Vec<RoleGrant>> {
-    let file: RolesFile = toml::from_str(text).context("the roles file is not valid")?;
-    let lists: [(&'static str, Role, &Vec<String>); 9] = [
-        (
-            "consent_registry",
-            Role::EmergencyResponder,
-            &file.consent_registry.emergency_responders,
-        ),
-        (
-            "drug_provenance",
-            Role::Manufacturer,
-            &file.drug_provenance.manufacturers,
-        ),
-        (
-            "drug_provenance",
-            Role::Wholesaler,
-            &file.drug_provenance.wholesalers,
-        ),
-        (
-            "drug_provenance",
-            Role::Dispenser,
-            &file.drug_provenance.pharmacies,
-        ),
-        (
-            "drug_provenance",
-            Role::Sensor,
-            &file.drug_provenance.sensors,
-        ),
-        (
-            "drug_provenance",
-            Role::Regulator,
-            &file.drug_provenance.regulators,
-        ),
-        (
-            "claim_settlement",
-            Role::Insurer,
-            &file.claim_settlement.insurers,
-        ),
-        (
-            "claim_settlement",
-            Role::Provider,
-            &file.claim_settlement.providers,
-        ),
-        (
-            "trial_anchoring",
-            Role::Sponsor,
-            &file.trial_anchoring.sponsors,
-        ),
-    ];
-    let mut grants: Vec<RoleGrant> = Vec::new();
-    for (contract, role, accounts) in lists {
-        for text in accounts {
-            let account =
-                parse_account(text).with_context(|| format!("in [{contract}], role {role:?}"))?;
-            let grant = RoleGrant {
-                contract,
-                role,
-                account,
-            };
-            if grants.contains(&grant) {
-                bail!("[{contract}] lists {text} twice as {role:?}");
+    let sections: Sections = toml::from_str(text).context(
+        "the roles file is not valid: each section lists accounts per role, key = [\"...\"]",
+    )?;
+    for (section, keys) in &sections {
+        let Some(contract) = Contract::from_name(section) else {
+            let known: Vec<_> = Contract::ALL.iter().map(|c| c.name()).collect();
+            bail!(
+                "unknown section [{section}]: the sections are {}",
+                known.join(", ")
+            );
+        };
+        for key in keys.keys() {
+            if !contract.roles().iter().any(|r| r.key == key) {
+                let known: Vec<_> = contract.roles().iter().map(|r| r.key).collect();
+                bail!(
+                    "unknown key {key:?} in [{section}]: its keys are {}",
+                    known.join(", ")
+                );
             }
-            grants.push(grant);
+        }
+    }
+    let mut grants: Vec<RoleGrant> = Vec::new();
+    for contract in Contract::ALL {
+        let Some(keys) = sections.get(contract.name()) else {
+            continue;
+        };
+        for role_key in contract.roles() {
+            let role = role_key.role;
+            for text in keys.get(role_key.key).into_iter().flatten() {
+                let account = parse_account(text)
+                    .with_context(|| format!("in [{contract}], role {role:?}"))?;
+                let grant = RoleGrant {
+                    contract,
+                    role,
+                    account,
+                };
+                if grants.contains(&grant) {
+                    bail!("[{contract}] lists {text} twice as {role:?}");
+                }
+                grants.push(grant);
+            }
         }
     }
     Ok(grants)
@@ -179,7 +111,7 @@ pub fn parse(text: &str) -> Result<Vec<RoleGrant>> {
 pub fn load(path: &Path) -> Result<Vec<RoleGrant>> {
     let text = std::fs::read_to_string(path).with_context(|| {
         format!(
-            "cannot read the roles file {} (see deploy/roles.example.toml)",
+            "cannot read the roles file {} (see cli/roles.example.toml)",
             path.display()
         )
     })?;
@@ -203,9 +135,9 @@ mod tests {
         assert_eq!(
             summary,
             vec![
-                ("drug_provenance", Role::Manufacturer),
-                ("drug_provenance", Role::Dispenser),
-                ("trial_anchoring", Role::Sponsor),
+                (Contract::DrugProvenance, Role::Manufacturer),
+                (Contract::DrugProvenance, Role::Dispenser),
+                (Contract::TrialAnchoring, Role::Sponsor),
             ]
         );
         assert_eq!(grants[1].account, AccountId32::from_str(CHARLIE).unwrap());
@@ -221,11 +153,20 @@ mod tests {
     #[test]
     fn refuses_typos_bad_accounts_and_duplicates() {
         let typo = parse("[drug_provenance]\npharmacy = []\n").unwrap_err();
-        assert!(format!("{typo:#}").contains("unknown field"), "{typo:#}");
+        assert!(
+            format!("{typo:#}").contains("unknown key \"pharmacy\"")
+                && format!("{typo:#}").contains("pharmacies"),
+            "{typo:#}"
+        );
         let section = parse("[drug_provenanse]\n").unwrap_err();
         assert!(
-            format!("{section:#}").contains("unknown field"),
+            format!("{section:#}").contains("unknown section [drug_provenanse]"),
             "{section:#}"
+        );
+        let not_a_list = parse("[trial_anchoring]\nsponsors = \"x\"\n").unwrap_err();
+        assert!(
+            format!("{not_a_list:#}").contains("not valid"),
+            "{not_a_list:#}"
         );
         let bad = parse("[claim_settlement]\ninsurers = [\"not-an-account\"]\n").unwrap_err();
         assert!(

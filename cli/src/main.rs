@@ -8,8 +8,10 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use healthchain_cli::merkle::{self, LeafFormat, ProofFile, Selector};
-#[cfg(feature = "chain")]
-use healthchain_cli::{chain::is_chain_error, config, deploy, manifest::Manifest, verify_unit};
+#[cfg(feature = "deploy")]
+use healthchain_cli::{
+    bundles, chain::is_chain_error, config, deploy, manifest::Manifest, verify_unit,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::{
     fs::File,
@@ -34,23 +36,23 @@ struct Cli {
 enum Command {
     /// Run the patient journey through all four contracts and print each step: on an
     /// in-process chain (nothing to install), or on a node with --url.
-    #[cfg(feature = "chain")]
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
     /// Deploy the four contracts to a chain, wired to each other, grant the roles of a
     /// roles file, and write a deployment manifest. Idempotent: with an existing manifest
     /// it checks what is deployed and does only what is missing.
-    #[cfg(feature = "chain")]
+    #[cfg(feature = "deploy")]
     Deploy(DeployArgs),
     /// The pharmacist's scan: ask the deployed drug_provenance whether a package is
     /// genuine and in supply. Exit 0 only when it may be dispensed.
-    #[cfg(feature = "chain")]
+    #[cfg(feature = "deploy")]
     VerifyUnit(VerifyUnitArgs),
     /// Merkle roots and inclusion proofs with the contracts' own hashing.
     #[command(subcommand)]
     Merkle(MerkleCommand),
 }
 
-#[cfg(feature = "chain")]
+#[cfg(feature = "demo")]
 #[derive(Args)]
 struct DemoArgs {
     /// A node's WebSocket URL (such as ws://127.0.0.1:9944) instead of the embedded chain.
@@ -58,7 +60,7 @@ struct DemoArgs {
     url: Option<String>,
 }
 
-#[cfg(feature = "chain")]
+#[cfg(feature = "deploy")]
 #[derive(Args)]
 struct DeployArgs {
     /// The node's WebSocket URL, such as ws://127.0.0.1:9944.
@@ -68,7 +70,7 @@ struct DeployArgs {
     /// chain). Without it the secret is read from HEALTHCHAIN_SURI. Never printed.
     #[arg(long)]
     suri_file: Option<PathBuf>,
-    /// The roles to grant (TOML; see deploy/roles.example.toml). Without it no roles are
+    /// The roles to grant (TOML; see cli/roles.example.toml). Without it no roles are
     /// granted.
     #[arg(long)]
     roles: Option<PathBuf>,
@@ -87,7 +89,7 @@ struct DeployArgs {
     dry_run: bool,
 }
 
-#[cfg(feature = "chain")]
+#[cfg(feature = "deploy")]
 #[derive(Args)]
 struct VerifyUnitArgs {
     /// The deployment manifest that names the chain and the drug_provenance contract.
@@ -172,9 +174,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            #[cfg(feature = "chain")]
+            #[cfg(feature = "deploy")]
             let code = if is_chain_error(&error) { 3 } else { 2 };
-            #[cfg(not(feature = "chain"))]
+            #[cfg(not(feature = "deploy"))]
             let code = 2;
             ExitCode::from(code)
         }
@@ -183,12 +185,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        #[cfg(feature = "chain")]
+        #[cfg(feature = "demo")]
         Command::Demo(args) => {
             healthchain_cli::demo::run(args.url.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
-        #[cfg(feature = "chain")]
+        #[cfg(feature = "deploy")]
         Command::Deploy(args) => {
             let signer = deploy::read_signer(args.suri_file.as_deref())?;
             let roles = match &args.roles {
@@ -198,16 +200,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let bundle_dir = match args.bundles {
                 Some(dir) => dir,
                 None => {
-                    let repository = healthchain_cli::demo::repository().map_err(|e| {
+                    let repository = bundles::repository().map_err(|e| {
                         e.context(
                             "no bundles: pass --bundles DIR, or run from a healthchain checkout",
                         )
                     })?;
-                    healthchain_cli::demo::ensure_built(&repository)?;
-                    healthchain_cli::demo::bundle_dir(&repository)
+                    bundles::ensure_built(&repository)?;
+                    bundles::bundle_dir(&repository)
                 }
             };
-            let bundles = deploy::load_bundles(&bundle_dir)?;
+            let bundles = bundles::load(&bundle_dir)?;
             runtime()?.block_on(deploy::run(deploy::Request {
                 url: args.url,
                 signer,
@@ -219,7 +221,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }))?;
             Ok(ExitCode::SUCCESS)
         }
-        #[cfg(feature = "chain")]
+        #[cfg(feature = "deploy")]
         Command::VerifyUnit(args) => {
             let manifest = Manifest::load(&args.manifest)?;
             let gtin = args
@@ -335,7 +337,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-#[cfg(feature = "chain")]
+#[cfg(feature = "deploy")]
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

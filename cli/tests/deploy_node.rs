@@ -5,7 +5,7 @@
 
 use assert_cmd::Command;
 use healthchain_cli::{chain::Chain, config::parse_account, manifest::Manifest};
-use healthchain_journey::support::{hash, GTIN};
+use healthchain_scenarios::support::{hash, GTIN};
 use ink_e2e::{subxt::utils::AccountId32, ContractsBackend, PolkadotConfig, TestNodeProcess};
 use predicates::{prelude::PredicateBooleanExt, str::contains};
 use std::{io::Write, path::Path};

@@ -74,6 +74,22 @@ impl Manifest {
         }
     }
 
+    /// Refuses a node that serves another chain than the manifest's (by genesis hash).
+    pub fn ensure_chain(&self, chain: &crate::chain::Chain, url: &str, path: &Path) -> Result<()> {
+        if self.chain.genesis_hash == chain.genesis_hex() {
+            return Ok(());
+        }
+        Err(crate::chain::ChainError(format!(
+            "wrong chain for the manifest: {} is for {:?} (genesis {}), but the node at {url} serves {:?} (genesis {}); point --url at the manifest's chain or use another manifest",
+            path.display(),
+            self.chain.name,
+            self.chain.genesis_hash,
+            chain.name,
+            chain.genesis_hex()
+        ))
+        .into())
+    }
+
     /// The deployed contract called `name`.
     pub fn contract(&self, name: &str) -> Option<&DeployedContract> {
         self.contracts.iter().find(|c| c.name == name)

@@ -9,20 +9,23 @@
 //! the same inputs submits nothing.
 
 use crate::{
-    chain::{format_amount, Chain, ChainError, Code, Estimate},
+    bundles::{spinner, Bundle},
+    chain::{call_builder, format_amount, Chain, ChainError, Code, Estimate},
     config::RoleGrant,
     manifest::{self, DeployedContract, GrantedRole, Manifest},
 };
 use anyhow::{bail, Context, Result};
 use healthchain_common::{access::AccessControlled, merkle::blake2_256};
+use healthchain_suite::Contract;
 use indicatif::{ProgressBar, ProgressStyle};
 use ink::{primitives::AccountId, scale::Encode};
-use ink_e2e::{subxt::utils::AccountId32, subxt_signer::SecretUri, Keypair};
 use std::{
     path::{Path, PathBuf},
     str::FromStr,
     time::Duration,
 };
+use subxt::utils::AccountId32;
+use subxt_signer::{sr25519::Keypair, SecretUri};
 
 /// Where the secret can come from when no file is given.
 pub const SECRET_ENV: &str = "HEALTHCHAIN_SURI";
@@ -57,7 +60,7 @@ pub fn read_signer(file: Option<&Path>) -> Result<Signer> {
     })?;
     let keypair = Keypair::from_uri(&uri)
         .map_err(|_| anyhow::anyhow!("the secret URI does not derive an sr25519 key"))?;
-    let is_dev = secret.starts_with("//") || secret.starts_with(ink_e2e::subxt_signer::DEV_PHRASE);
+    let is_dev = secret.starts_with("//") || secret.starts_with(subxt_signer::DEV_PHRASE);
     Ok(Signer {
         account: AccountId32(keypair.public_key().0),
         keypair,
@@ -77,87 +80,6 @@ pub fn is_local(url: &str, chain_name: &str) -> bool {
     let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
     matches!(host, "127.0.0.1" | "localhost" | "[::1]")
         || matches!(chain_name, "Development" | "Local Testnet")
-}
-
-/// One contract's compiled code.
-pub struct Bundle {
-    pub name: &'static str,
-    pub wasm: Vec<u8>,
-    pub code_hash: [u8; 32],
-}
-
-/// Reads `<dir>/<name>/<name>.wasm` (or the `.contract` bundle) of every contract.
-pub fn load_bundles(dir: &Path) -> Result<Vec<Bundle>> {
-    crate::demo::CONTRACTS
-        .iter()
-        .map(|&name| {
-            let wasm_path = dir.join(name).join(format!("{name}.wasm"));
-            let contract_path = dir.join(name).join(format!("{name}.contract"));
-            ensure_release(&dir.join(name).join(format!("{name}.json")))?;
-            let wasm = if wasm_path.is_file() {
-                std::fs::read(&wasm_path)
-                    .with_context(|| format!("reading {}", wasm_path.display()))?
-            } else if contract_path.is_file() {
-                wasm_of_bundle(&contract_path)?
-            } else {
-                bail!(
-                    "bundle missing: no {} or {} (run make build, or pass --bundles DIR)",
-                    wasm_path.display(),
-                    contract_path.display()
-                );
-            };
-            Ok(Bundle {
-                name,
-                code_hash: blake2_256(&wasm),
-                wasm,
-            })
-        })
-        .collect()
-}
-
-/// Refuses a debug build (ink_e2e's tests write theirs where `make build` writes release
-/// bundles): debug code is larger and slower, and not what anyone should deploy.
-fn ensure_release(path: &Path) -> Result<()> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Ok(()); // A bundle without its metadata file: its .contract is checked instead.
-    };
-    let metadata: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-    match metadata
-        .pointer("/source/build_info/build_mode")
-        .and_then(|m| m.as_str())
-    {
-        Some("Debug") => bail!(
-            "{} describes a debug build (the e2e tests write those there): run make build",
-            path.display()
-        ),
-        _ => Ok(()),
-    }
-}
-
-fn wasm_of_bundle(path: &Path) -> Result<Vec<u8>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let bundle: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-    if bundle
-        .pointer("/source/build_info/build_mode")
-        .and_then(|m| m.as_str())
-        == Some("Debug")
-    {
-        bail!("{} is a debug build: run make build", path.display());
-    }
-    let hex = bundle
-        .pointer("/source/wasm")
-        .and_then(|v| v.as_str())
-        .with_context(|| {
-            format!(
-                "{} has no source.wasm: build it with cargo contract build",
-                path.display()
-            )
-        })?;
-    hex::decode(hex.trim_start_matches("0x"))
-        .with_context(|| format!("{} has a malformed source.wasm", path.display()))
 }
 
 /// What `healthchain deploy` was asked to do.
@@ -180,31 +102,35 @@ pub struct Outcome {
     pub manifest_written: bool,
 }
 
-/// A step still to do.
+/// A step still to do: indices into the request's bundles and role grants.
 enum Step {
     Upload { contract: usize },
     Instantiate { contract: usize },
     Grant { grant: usize },
 }
 
-/// The constructor input of `name`, wired to the contracts deployed before it, and the
-/// arguments by name for the manifest.
+/// The constructor input of `contract`, wired to the addresses of its callees (deployed
+/// or predicted before it), and the arguments by name for the manifest.
 fn constructor(
-    name: &str,
-    deployed: &[(String, AccountId32)],
+    contract: Contract,
+    deployed: &[(Contract, AccountId32)],
 ) -> Result<(Vec<u8>, serde_json::Map<String, serde_json::Value>)> {
-    let address = |contract: &str| -> Result<AccountId> {
-        deployed
-            .iter()
-            .find(|(n, _)| n == contract)
-            .map(|(_, a)| AccountId::from(a.0))
-            .with_context(|| format!("{name} needs {contract}'s address, which is not deployed"))
-    };
     let mut args = serde_json::Map::new();
-    let mut record = |arg: &str, account: AccountId| {
-        let ss58 = AccountId32(*AsRef::<[u8; 32]>::as_ref(&account)).to_string();
-        args.insert(arg.to_string(), serde_json::Value::String(ss58));
-    };
+    let mut callees = Vec::new();
+    for &callee in contract.callees() {
+        let account = deployed
+            .iter()
+            .find(|(c, _)| *c == callee)
+            .map(|(_, a)| a.clone())
+            .with_context(|| {
+                format!("{contract} needs {callee}'s address, which is not deployed")
+            })?;
+        args.insert(
+            callee.name().to_string(),
+            serde_json::Value::String(account.to_string()),
+        );
+        callees.push(AccountId::from(account.0));
+    }
     // ink! constructors are called by selector; the builders encode it with the arguments.
     macro_rules! input {
         ($builder:expr) => {
@@ -217,36 +143,32 @@ fn constructor(
                 .encode()
         };
     }
-    let data = match name {
-        "consent_registry" => input!(consent_registry::consent_registry::ConsentRegistryRef::new()),
-        "drug_provenance" => input!(drug_provenance::drug_provenance::DrugProvenanceRef::new()),
-        "claim_settlement" => {
-            let (registry, ledger) = (address("consent_registry")?, address("drug_provenance")?);
-            record("consent_registry", registry);
-            record("drug_provenance", ledger);
-            input!(claim_settlement::claim_settlement::ClaimSettlementRef::new(
-                registry, ledger
-            ))
+    use claim_settlement::claim_settlement::ClaimSettlementRef;
+    use consent_registry::consent_registry::ConsentRegistryRef;
+    use drug_provenance::drug_provenance::DrugProvenanceRef;
+    use trial_anchoring::trial_anchoring::TrialAnchoringRef;
+    let data = match (contract, callees.as_slice()) {
+        (Contract::ConsentRegistry, []) => input!(ConsentRegistryRef::new()),
+        (Contract::DrugProvenance, []) => input!(DrugProvenanceRef::new()),
+        (Contract::ClaimSettlement, [registry, ledger]) => {
+            input!(ClaimSettlementRef::new(*registry, *ledger))
         }
-        "trial_anchoring" => {
-            let registry = address("consent_registry")?;
-            record("consent_registry", registry);
-            input!(trial_anchoring::trial_anchoring::TrialAnchoringRef::new(
-                registry
-            ))
-        }
-        other => bail!("unknown contract {other}"),
+        (Contract::TrialAnchoring, [registry]) => input!(TrialAnchoringRef::new(*registry)),
+        (contract, callees) => bail!(
+            "{contract}'s constructor does not take {} addresses: the suite's wiring and its constructors disagree",
+            callees.len()
+        ),
     };
     Ok((data, args))
 }
 
-/// The call data of `has_role` and `grant_role` on the contract `name`.
-fn role_calls(name: &str, contract: &AccountId32, grant: &RoleGrant) -> Result<(Vec<u8>, Vec<u8>)> {
-    let contract = AccountId::from(contract.0);
+/// The call data of `has_role` and `grant_role` for `grant` on the contract at `address`.
+fn role_calls(address: &AccountId32, grant: &RoleGrant) -> (Vec<u8>, Vec<u8>) {
+    let contract = AccountId::from(address.0);
     let account = AccountId::from(grant.account.0);
     macro_rules! calls {
         ($contract:ty) => {{
-            let mut builder = ink_e2e::create_call_builder::<$contract>(contract);
+            let mut builder = call_builder::<$contract>(contract);
             (
                 builder
                     .has_role(account, grant.role)
@@ -261,13 +183,12 @@ fn role_calls(name: &str, contract: &AccountId32, grant: &RoleGrant) -> Result<(
             )
         }};
     }
-    Ok(match name {
-        "consent_registry" => calls!(consent_registry::consent_registry::ConsentRegistry),
-        "drug_provenance" => calls!(drug_provenance::drug_provenance::DrugProvenance),
-        "claim_settlement" => calls!(claim_settlement::claim_settlement::ClaimSettlement),
-        "trial_anchoring" => calls!(trial_anchoring::trial_anchoring::TrialAnchoring),
-        other => bail!("unknown contract {other}"),
-    })
+    match grant.contract {
+        Contract::ConsentRegistry => calls!(consent_registry::consent_registry::ConsentRegistry),
+        Contract::DrugProvenance => calls!(drug_provenance::drug_provenance::DrugProvenance),
+        Contract::ClaimSettlement => calls!(claim_settlement::claim_settlement::ClaimSettlement),
+        Contract::TrialAnchoring => calls!(trial_anchoring::trial_anchoring::TrialAnchoring),
+    }
 }
 
 /// pallet-contracts' default address: BLAKE2b-256 of "contract_addr_v1", the deployer,
@@ -281,73 +202,131 @@ pub fn predicted_address(
     AccountId32((b"contract_addr_v1", deployer.0, code_hash, data, salt).using_encoded(blake2_256))
 }
 
-fn spinner(message: String) -> ProgressBar {
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.set_message(message);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
+/// What a deploy found before it estimates anything: the manifest to extend, every
+/// contract's address (recorded, or predicted for those still to instantiate, in bundle
+/// order), whether each code is on chain, and the steps that remain.
+struct Inspection {
+    manifest: Manifest,
+    addresses: Vec<(Contract, AccountId32)>,
+    code_on_chain: Vec<bool>,
+    steps: Vec<Step>,
+    balance: u128,
+    token: (String, u32),
 }
 
-/// Runs a deploy; prints what it plans, then what it does.
+impl Inspection {
+    fn address_of(&self, contract: Contract) -> Result<AccountId32> {
+        self.addresses
+            .iter()
+            .find(|(c, _)| *c == contract)
+            .map(|(_, a)| a.clone())
+            .with_context(|| format!("a role for {contract}, which this deploy does not have"))
+    }
+}
+
+/// What the estimate leaves to submit: the role grants not already held, and each
+/// upload's storage deposit (an instantiation's dry run with the code includes it).
+struct Plan {
+    pending_grants: Vec<usize>,
+}
+
+/// Whether the contract at `address` runs `bundle`'s code: a contract an interrupted run
+/// left there is adopted, not instantiated again.
+async fn runs_bundle(chain: &Chain, address: &AccountId32, bundle: &Bundle) -> Result<bool> {
+    Ok(chain.contract_code_hash(address).await? == Some(bundle.code_hash))
+}
+
+/// Whether `grant`'s account already holds its role in the contract at `address`.
+async fn holds_role(
+    chain: &Chain,
+    signer: &Signer,
+    address: &AccountId32,
+    has_role: Vec<u8>,
+) -> Result<bool> {
+    let held = chain
+        .dry_run_call(&signer.account, address, has_role)
+        .await?;
+    Ok(
+        <Result<bool, ink::LangError> as ink::scale::Decode>::decode(&mut held.data.as_slice())
+            == Ok(Ok(true)),
+    )
+}
+
+/// Runs a deploy: connects and checks the chain, inspects what is there, prints the plan
+/// with its estimated cost, then (unless a dry run) submits what remains.
 pub async fn run(request: Request) -> Result<Outcome> {
-    let Request {
-        url,
-        signer,
-        roles,
-        manifest: manifest_path,
-        bundles,
-        salt,
-        dry_run,
-    } = request;
-    let existing = if manifest_path.exists() {
-        Some(Manifest::load(&manifest_path)?)
+    let existing = if request.manifest.exists() {
+        Some(Manifest::load(&request.manifest)?)
     } else {
         None
     };
     if let Some(manifest) = &existing {
-        if manifest.deployer != signer.account.to_string() {
+        if manifest.deployer != request.signer.account.to_string() {
             bail!(
                 "{} was deployed by {}, but the secret given is {}: sign with the deployer's secret (it is the contracts' admin)",
-                manifest_path.display(),
+                request.manifest.display(),
                 manifest.deployer,
-                signer.account
+                request.signer.account
             );
         }
     }
+    let chain = connect(&request, existing.as_ref()).await?;
+    let mut inspection = inspect(&chain, &request, existing).await?;
+    let plan = estimate(&chain, &request, &mut inspection).await?;
+    if request.dry_run {
+        println!("deploy: dry run: nothing submitted, no manifest written");
+        return Ok(Outcome::default());
+    }
+    let outcome = execute(&chain, &request, inspection, plan).await?;
+    if outcome.submitted == 0 {
+        println!(
+            "deploy: everything in {} is in place on chain: nothing submitted",
+            request.manifest.display()
+        );
+    } else {
+        println!(
+            "deploy: {} transactions; manifest {}",
+            outcome.submitted,
+            request.manifest.display()
+        );
+    }
+    Ok(outcome)
+}
 
+/// Connects to the node and checks it is the manifest's chain and that the signer may
+/// use it (no dev key on a public chain).
+async fn connect(request: &Request, existing: Option<&Manifest>) -> Result<Chain> {
+    let url = &request.url;
     let connecting = spinner(format!("connecting to {url}"));
-    let chain = Chain::connect(&url).await;
+    let chain = Chain::connect(url).await;
     connecting.finish_and_clear();
     let chain = chain?;
-    let token = chain.token().await;
     println!(
         "deploy: chain {:?} (genesis {}) at {url}",
         chain.name,
         chain.genesis_hex()
     );
-    if let Some(manifest) = &existing {
-        if manifest.chain.genesis_hash != chain.genesis_hex() {
-            return Err(ChainError(format!(
-                "wrong chain for the manifest: {} is for {:?} (genesis {}), but the node at {url} serves {:?} (genesis {}); point --url at the manifest's chain or use another --manifest",
-                manifest_path.display(),
-                manifest.chain.name,
-                manifest.chain.genesis_hash,
-                chain.name,
-                chain.genesis_hex()
-            ))
-            .into());
-        }
+    if let Some(manifest) = existing {
+        manifest.ensure_chain(&chain, url, &request.manifest)?;
     }
-    if signer.is_dev && !is_local(&url, &chain.name) {
+    if request.signer.is_dev && !is_local(url, &chain.name) {
         bail!(
             "refusing a development key (//Alice style) on {:?} at {url}: anyone can sign with it; use your own secret",
             chain.name
         );
     }
+    Ok(chain)
+}
+
+/// Checks every contract the manifest records against the chain, and lists the steps that
+/// remain: uploads of code the chain lacks, instantiations, role grants.
+async fn inspect(
+    chain: &Chain,
+    request: &Request,
+    existing: Option<Manifest>,
+) -> Result<Inspection> {
+    let signer = &request.signer;
+    let token = chain.token().await;
     let balance = chain.free_balance(&signer.account).await?;
     println!(
         "deploy: deployer {} holds {}",
@@ -361,57 +340,51 @@ pub async fn run(request: Request) -> Result<Outcome> {
         ))
         .into());
     }
-
-    let mut manifest = existing.clone().unwrap_or_else(|| {
+    let manifest = existing.unwrap_or_else(|| {
         Manifest::new(
             manifest::Chain {
                 name: chain.name.clone(),
                 genesis_hash: chain.genesis_hex(),
-                url: url.clone(),
+                url: request.url.clone(),
             },
             signer.account.to_string(),
         )
     });
-
-    // What is there already: each recorded contract must be on chain with its code.
-    let mut addresses: Vec<(String, AccountId32)> = Vec::new();
+    let mut addresses: Vec<(Contract, AccountId32)> = Vec::new();
     let mut steps = Vec::new();
     let mut code_on_chain = Vec::new();
-    for (index, bundle) in bundles.iter().enumerate() {
-        if let Some(recorded) = manifest.contract(bundle.name) {
+    for (index, bundle) in request.bundles.iter().enumerate() {
+        let name = bundle.contract.name();
+        if let Some(recorded) = manifest.contract(name) {
             let address = crate::config::parse_account(&recorded.address)
-                .with_context(|| format!("{} in the manifest", bundle.name))?;
-            let on_chain = chain.contract_code_hash(&address).await?;
+                .with_context(|| format!("{name} in the manifest"))?;
             let recorded_hash = recorded.code_hash.clone();
-            match on_chain {
+            match chain.contract_code_hash(&address).await? {
                 Some(hash) if format!("0x{}", hex::encode(hash)) == recorded_hash => {
-                    println!("  {:<17} deployed at {address}, code {recorded_hash} checked on chain", bundle.name);
+                    println!("  {name:<17} deployed at {address}, code {recorded_hash} checked on chain");
                 }
                 Some(hash) => {
                     return Err(ChainError(format!(
-                        "{} at {address} runs code 0x{} on chain, but the manifest says {recorded_hash}: it was upgraded or the manifest is stale; update the manifest by hand after checking",
-                        bundle.name,
+                        "{name} at {address} runs code 0x{} on chain, but the manifest says {recorded_hash}: it was upgraded or the manifest is stale; update the manifest by hand after checking",
                         hex::encode(hash)
                     ))
                     .into())
                 }
                 None => {
                     return Err(ChainError(format!(
-                        "{} is not on chain at {address} as the manifest says (a restarted dev chain?): move {} away to deploy afresh",
-                        bundle.name,
-                        manifest_path.display()
+                        "{name} is not on chain at {address} as the manifest says (a restarted dev chain?): move {} away to deploy afresh",
+                        request.manifest.display()
                     ))
                     .into())
                 }
             }
             if format!("0x{}", hex::encode(bundle.code_hash)) != recorded_hash {
                 println!(
-                    "  {:<17} note: the local build (0x{}) differs from the deployed code; deploy does not upgrade (the admin's set_code does)",
-                    bundle.name,
+                    "  {name:<17} note: the local build (0x{}) differs from the deployed code; deploy does not upgrade (the admin's set_code does)",
                     hex::encode(bundle.code_hash)
                 );
             }
-            addresses.push((bundle.name.to_string(), address));
+            addresses.push((bundle.contract, address));
             code_on_chain.push(true);
             continue;
         }
@@ -422,17 +395,32 @@ pub async fn run(request: Request) -> Result<Outcome> {
         }
         steps.push(Step::Instantiate { contract: index });
         // Later constructors need this address: predict it (a dry run confirms it).
-        let (data, _) = constructor(bundle.name, &addresses)?;
+        let (data, _) = constructor(bundle.contract, &addresses)?;
         addresses.push((
-            bundle.name.to_string(),
-            predicted_address(&signer.account, &bundle.code_hash, &data, salt.as_bytes()),
+            bundle.contract,
+            predicted_address(
+                &signer.account,
+                &bundle.code_hash,
+                &data,
+                request.salt.as_bytes(),
+            ),
         ));
     }
-    for (index, _) in roles.iter().enumerate() {
-        steps.push(Step::Grant { grant: index });
-    }
+    steps.extend((0..request.roles.len()).map(|grant| Step::Grant { grant }));
+    Ok(Inspection {
+        manifest,
+        addresses,
+        code_on_chain,
+        steps,
+        balance,
+        token,
+    })
+}
 
-    // The estimate: dry runs of every step whose contract exists or can be predicted.
+/// Dry-runs every step whose contract exists or can be predicted, prints each one's cost
+/// and the total, and refuses a deployer who cannot pay the storage deposits.
+async fn estimate(chain: &Chain, request: &Request, inspection: &mut Inspection) -> Result<Plan> {
+    let (signer, bundles, token) = (&request.signer, &request.bundles, &inspection.token);
     println!("deploy: plan (dry runs on the chain's latest block)");
     let mut total = Estimate::default();
     let mut unestimated = 0usize;
@@ -440,92 +428,86 @@ pub async fn run(request: Request) -> Result<Outcome> {
     // includes it, and the plan counts it once.
     let mut upload_deposits = vec![0u128; bundles.len()];
     let mut pending_grants = Vec::new();
-    for step in &steps {
-        match step {
+    for step in &inspection.steps {
+        match *step {
             Step::Upload { contract } => {
-                let bundle = &bundles[*contract];
+                let bundle = &bundles[contract];
                 let estimate = chain
                     .dry_run_upload(&signer.account, bundle.wasm.clone())
                     .await?;
                 println!(
                     "  {:<17} upload code 0x{} ({} bytes): storage deposit {}",
-                    bundle.name,
+                    bundle.contract,
                     hex::encode(bundle.code_hash),
                     bundle.wasm.len(),
-                    format_amount(estimate.deposit, &token)
+                    format_amount(estimate.deposit, token)
                 );
                 total.deposit += estimate.deposit;
-                upload_deposits[*contract] = estimate.deposit;
+                upload_deposits[contract] = estimate.deposit;
             }
             Step::Instantiate { contract } => {
-                let bundle = &bundles[*contract];
-                let address = addresses[*contract].1.clone();
-                if chain.contract_code_hash(&address).await? == Some(bundle.code_hash) {
+                let bundle = &bundles[contract];
+                let address = inspection.addresses[contract].1.clone();
+                if runs_bundle(chain, &address, bundle).await? {
                     println!(
                         "  {:<17} found at {address} (left by an interrupted deploy): adopted",
-                        bundle.name
+                        bundle.contract
                     );
                     continue;
                 }
-                let (data, _) = constructor(bundle.name, &addresses)?;
-                let code = if code_on_chain[*contract] {
+                let (data, _) = constructor(bundle.contract, &inspection.addresses)?;
+                let code = if inspection.code_on_chain[contract] {
                     Code::Existing(bundle.code_hash)
                 } else {
                     // Not uploaded yet: dry-run with the code; its deposit is counted above.
                     Code::Upload(bundle.wasm.clone())
                 };
                 let (dry_address, estimate) = chain
-                    .dry_run_instantiate(&signer.account, code, data, salt.as_bytes().to_vec())
+                    .dry_run_instantiate(
+                        &signer.account,
+                        code,
+                        data,
+                        request.salt.as_bytes().to_vec(),
+                    )
                     .await
-                    .with_context(|| format!("dry-running {}'s instantiation", bundle.name))?;
+                    .with_context(|| format!("dry-running {}'s instantiation", bundle.contract))?;
                 if dry_address != address {
                     // A runtime with its own address generator: the dry run is the truth.
                     println!(
                         "  {:<17} the chain places it at {dry_address}, not at the predicted {address}",
-                        bundle.name
+                        bundle.contract
                     );
-                    addresses[*contract].1 = dry_address.clone();
+                    inspection.addresses[contract].1 = dry_address.clone();
                 }
-                let address = dry_address;
-                let deposit = estimate.deposit.saturating_sub(upload_deposits[*contract]);
+                let deposit = estimate.deposit.saturating_sub(upload_deposits[contract]);
                 println!(
-                    "  {:<17} instantiate at {address}: gas {} ref_time / {} proof_size, storage deposit {}",
-                    bundle.name,
+                    "  {:<17} instantiate at {dry_address}: gas {} ref_time / {} proof_size, storage deposit {}",
+                    bundle.contract,
                     estimate.ref_time,
                     estimate.proof_size,
-                    format_amount(deposit, &token)
+                    format_amount(deposit, token)
                 );
                 total.ref_time += estimate.ref_time;
                 total.proof_size += estimate.proof_size;
                 total.deposit += deposit;
             }
-            Step::Grant { grant } => {
-                let grant = &roles[*grant];
-                let contract = &addresses
-                    .iter()
-                    .find(|(n, _)| n == grant.contract)
-                    .context("a role for a contract outside the suite")?
-                    .1;
-                if chain.contract_code_hash(contract).await?.is_none() {
+            Step::Grant { grant: index } => {
+                let grant = &request.roles[index];
+                let address = inspection.address_of(grant.contract)?;
+                if chain.contract_code_hash(&address).await?.is_none() {
                     unestimated += 1;
-                    pending_grants.push(grant.clone());
+                    pending_grants.push(index);
                     continue;
                 }
-                let (has_role, grant_role) = role_calls(grant.contract, contract, grant)?;
-                let held = chain
-                    .dry_run_call(&signer.account, contract, has_role)
-                    .await?;
-                if <Result<bool, ink::LangError> as ink::scale::Decode>::decode(
-                    &mut held.data.as_slice(),
-                ) == Ok(Ok(true))
-                {
+                let (has_role, grant_role) = role_calls(&address, grant);
+                if holds_role(chain, signer, &address, has_role).await? {
                     println!(
                         "  {:<17} {:?} {}: already held",
                         grant.contract, grant.role, grant.account
                     );
                     continue;
                 }
-                let estimate = dry_run_grant(&chain, &signer, contract, grant, grant_role).await?;
+                let estimate = dry_run_grant(chain, signer, &address, grant, grant_role).await?;
                 println!(
                     "  {:<17} grant {:?} to {}: gas {} ref_time / {} proof_size, storage deposit {}",
                     grant.contract,
@@ -533,9 +515,9 @@ pub async fn run(request: Request) -> Result<Outcome> {
                     grant.account,
                     estimate.ref_time,
                     estimate.proof_size,
-                    format_amount(estimate.deposit, &token)
+                    format_amount(estimate.deposit, token)
                 );
-                pending_grants.push(grant.clone());
+                pending_grants.push(index);
                 total.ref_time += estimate.ref_time;
                 total.proof_size += estimate.proof_size;
                 total.deposit += estimate.deposit;
@@ -549,27 +531,39 @@ pub async fn run(request: Request) -> Result<Outcome> {
         "deploy: estimated total: gas {} ref_time / {} proof_size, storage deposit {} (plus transaction fees)",
         total.ref_time,
         total.proof_size,
-        format_amount(total.deposit, &token)
+        format_amount(total.deposit, token)
     );
-    if total.deposit > balance {
+    if total.deposit > inspection.balance {
         return Err(ChainError(format!(
             "the deployer {} holds {} but the deploy needs about {} in storage deposits plus fees: fund it",
             signer.account,
-            format_amount(balance, &token),
-            format_amount(total.deposit, &token)
+            format_amount(inspection.balance, token),
+            format_amount(total.deposit, token)
         ))
         .into());
     }
-    if dry_run {
-        println!("deploy: dry run: nothing submitted, no manifest written");
-        return Ok(Outcome::default());
-    }
+    Ok(Plan { pending_grants })
+}
 
-    // Submit, step by step, saving the manifest after each.
+/// Submits the plan step by step, with a progress bar, saving the manifest after each
+/// instantiation and grant so that an interrupted run resumes.
+async fn execute(
+    chain: &Chain,
+    request: &Request,
+    inspection: Inspection,
+    plan: Plan,
+) -> Result<Outcome> {
+    let (signer, bundles, salt) = (&request.signer, &request.bundles, &request.salt);
+    let Inspection {
+        mut manifest,
+        addresses,
+        steps,
+        ..
+    } = inspection;
     let work: Vec<&Step> = steps
         .iter()
         .filter(|step| match step {
-            Step::Grant { grant } => pending_grants.contains(&roles[*grant]),
+            Step::Grant { grant } => plan.pending_grants.contains(grant),
             _ => true,
         })
         .collect();
@@ -582,12 +576,12 @@ pub async fn run(request: Request) -> Result<Outcome> {
     bar.enable_steady_tick(Duration::from_millis(200));
     let mut code_blocks: Vec<Option<u64>> = vec![None; bundles.len()];
     for step in work {
-        match step {
+        match *step {
             Step::Upload { contract } => {
-                let bundle = &bundles[*contract];
+                let bundle = &bundles[contract];
                 bar.set_message(format!(
                     "uploading {} ({} bytes)",
-                    bundle.name,
+                    bundle.contract,
                     bundle.wasm.len()
                 ));
                 let estimate = chain
@@ -596,22 +590,22 @@ pub async fn run(request: Request) -> Result<Outcome> {
                 let block = chain
                     .upload(&signer.keypair, bundle.wasm.clone(), estimate.deposit)
                     .await
-                    .map_err(|e| funds_hint(e, &signer))?;
-                code_blocks[*contract] = Some(block);
+                    .map_err(|e| funds_hint(e, signer))?;
+                code_blocks[contract] = Some(block);
                 outcome.submitted += 1;
                 bar.println(format!(
                     "  {:<17} code uploaded in block {block}",
-                    bundle.name
+                    bundle.contract
                 ));
             }
             Step::Instantiate { contract } => {
-                let bundle = &bundles[*contract];
-                let address = addresses[*contract].1.clone();
-                let (data, args) = constructor(bundle.name, &addresses)?;
-                let block = if chain.contract_code_hash(&address).await? == Some(bundle.code_hash) {
+                let bundle = &bundles[contract];
+                let address = addresses[contract].1.clone();
+                let (data, args) = constructor(bundle.contract, &addresses)?;
+                let block = if runs_bundle(chain, &address, bundle).await? {
                     None
                 } else {
-                    bar.set_message(format!("instantiating {}", bundle.name));
+                    bar.set_message(format!("instantiating {}", bundle.contract));
                     let (_, estimate) = chain
                         .dry_run_instantiate(
                             &signer.account,
@@ -629,73 +623,71 @@ pub async fn run(request: Request) -> Result<Outcome> {
                             &estimate,
                         )
                         .await
-                        .map_err(|e| funds_hint(e, &signer))?;
+                        .map_err(|e| funds_hint(e, signer))?;
                     outcome.submitted += 1;
                     Some(block)
                 };
-                if chain.contract_code_hash(&address).await? != Some(bundle.code_hash) {
+                if !runs_bundle(chain, &address, bundle).await? {
                     return Err(ChainError(format!(
                         "{} is not at {address} after its instantiation",
-                        bundle.name
+                        bundle.contract
                     ))
                     .into());
                 }
                 manifest.contracts.push(DeployedContract {
-                    name: bundle.name.to_string(),
+                    name: bundle.contract.name().to_string(),
                     code_hash: format!("0x{}", hex::encode(bundle.code_hash)),
                     address: address.to_string(),
-                    code_block: code_blocks[*contract],
+                    code_block: code_blocks[contract],
                     instantiate_block: block,
                     constructor_args: args,
                 });
-                manifest.save(&manifest_path)?;
+                manifest.save(&request.manifest)?;
                 outcome.manifest_written = true;
                 bar.println(match block {
                     Some(block) => format!(
                         "  {:<17} instantiated at {address} in block {block}",
-                        bundle.name
+                        bundle.contract
                     ),
-                    None => format!("  {:<17} adopted at {address}", bundle.name),
+                    None => format!("  {:<17} adopted at {address}", bundle.contract),
                 });
             }
-            Step::Grant { grant } => {
-                let grant = &roles[*grant];
-                let contract = addresses
+            Step::Grant { grant: index } => {
+                let grant = &request.roles[index];
+                let address = addresses
                     .iter()
-                    .find(|(n, _)| n == grant.contract)
+                    .find(|(c, _)| *c == grant.contract)
                     .map(|(_, a)| a.clone())
-                    .context("a role for a contract outside the suite")?;
-                let (has_role, grant_role) = role_calls(grant.contract, &contract, grant)?;
-                let held = chain
-                    .dry_run_call(&signer.account, &contract, has_role)
-                    .await?;
-                let block = if <Result<bool, ink::LangError> as ink::scale::Decode>::decode(
-                    &mut held.data.as_slice(),
-                ) == Ok(Ok(true))
-                {
+                    .with_context(|| {
+                        format!(
+                            "a role for {}, which this deploy does not have",
+                            grant.contract
+                        )
+                    })?;
+                let (has_role, grant_role) = role_calls(&address, grant);
+                let block = if holds_role(chain, signer, &address, has_role).await? {
                     None
                 } else {
                     bar.set_message(format!("granting {:?} in {}", grant.role, grant.contract));
                     let estimate =
-                        dry_run_grant(&chain, &signer, &contract, grant, grant_role.clone())
-                            .await?;
+                        dry_run_grant(chain, signer, &address, grant, grant_role.clone()).await?;
                     let block = chain
-                        .call(&signer.keypair, &contract, grant_role, &estimate)
+                        .call(&signer.keypair, &address, grant_role, &estimate)
                         .await
-                        .map_err(|e| funds_hint(e, &signer))?;
+                        .map_err(|e| funds_hint(e, signer))?;
                     outcome.submitted += 1;
                     Some(block)
                 };
                 let role = format!("{:?}", grant.role);
                 let account = grant.account.to_string();
-                if !manifest.has_role(grant.contract, &role, &account) {
+                if !manifest.has_role(grant.contract.name(), &role, &account) {
                     manifest.roles.push(GrantedRole {
-                        contract: grant.contract.to_string(),
+                        contract: grant.contract.name().to_string(),
                         role: role.clone(),
                         account: account.clone(),
                         block,
                     });
-                    manifest.save(&manifest_path)?;
+                    manifest.save(&request.manifest)?;
                     outcome.manifest_written = true;
                 }
                 bar.println(format!(
@@ -711,18 +703,6 @@ pub async fn run(request: Request) -> Result<Outcome> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    if outcome.submitted == 0 {
-        println!(
-            "deploy: everything in {} is in place on chain: nothing submitted",
-            manifest_path.display()
-        );
-    } else {
-        println!(
-            "deploy: {} transactions; manifest {}",
-            outcome.submitted,
-            manifest_path.display()
-        );
-    }
     Ok(outcome)
 }
 
@@ -788,7 +768,10 @@ mod tests {
         std::fs::write(&file, "\n  //Alice  \n").unwrap();
         let signer = read_signer(Some(&file)).unwrap();
         assert!(signer.is_dev);
-        assert_eq!(signer.account.0, ink_e2e::alice().public_key().0);
+        assert_eq!(
+            signer.account.0,
+            subxt_signer::sr25519::dev::alice().public_key().0
+        );
         std::fs::write(&file, "not a secret at all ~~").unwrap();
         let error = format!("{:#}", read_signer(Some(&file)).err().unwrap());
         assert!(!error.contains("~~"), "{error}");
@@ -802,23 +785,23 @@ mod tests {
         let registry = AccountId32([1; 32]);
         let ledger = AccountId32([2; 32]);
         let deployed = vec![
-            ("consent_registry".to_string(), registry.clone()),
-            ("drug_provenance".to_string(), ledger.clone()),
+            (Contract::ConsentRegistry, registry.clone()),
+            (Contract::DrugProvenance, ledger.clone()),
         ];
-        let (data, args) = constructor("claim_settlement", &deployed).unwrap();
+        let (data, args) = constructor(Contract::ClaimSettlement, &deployed).unwrap();
         // The selector of `new`, then the two addresses.
         assert_eq!(&data[..4], &ink::selector_bytes!("new"));
         assert_eq!(&data[4..36], &registry.0);
         assert_eq!(&data[36..], &ledger.0);
         assert_eq!(args["drug_provenance"], ledger.to_string());
-        let missing = constructor("trial_anchoring", &[]).unwrap_err();
+        let missing = constructor(Contract::TrialAnchoring, &[]).unwrap_err();
         assert!(format!("{missing:#}").contains("consent_registry"));
     }
 
     #[test]
     fn bundles_missing_say_how_to_build() {
         let dir = tempfile::tempdir().unwrap();
-        let error = format!("{:#}", load_bundles(dir.path()).err().unwrap());
+        let error = format!("{:#}", crate::bundles::load(dir.path()).err().unwrap());
         assert!(error.contains("make build"), "{error}");
     }
 }

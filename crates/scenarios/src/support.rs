@@ -2,9 +2,10 @@
 //! consent, stocking a pharmacy, signed steps with their events, and refusals seen by dry
 //! run.
 
-use crate::recording;
+use crate::{measure::Measurement, recording};
 use consent_registry::consent_registry::{ConsentRegistry, ConsentRegistryRef};
 use healthchain_common::consent::{DataClasses, Purpose};
+use healthchain_suite::Contract;
 use ink::{
     env::DefaultEnvironment,
     primitives::{AccountId, Hash},
@@ -50,7 +51,7 @@ pub fn hash(byte: u8) -> Hash {
 }
 
 /// The free balance of `account`.
-pub async fn balance<Client>(client: &mut Client, account: AccountId) -> u128
+pub async fn balance<Client>(client: &mut Scenario<Client>, account: AccountId) -> u128
 where
     Client: E2EBackend + ChainBackend<Balance = u128>,
     <Client as ChainBackend>::AccountId: From<[u8; 32]>,
@@ -67,7 +68,7 @@ where
 /// without submitting (nothing changes on chain either way for a refusal). A dry run works
 /// the same on the sandbox and on a node, where a reverted extrinsic is an error.
 pub async fn submit_or_refusal<Client: E2EBackend, Args, T, E>(
-    client: &mut Client,
+    client: &mut Scenario<Client>,
     signer: &Keypair,
     message: &CallBuilderFinal<DefaultEnvironment, Args, Result<T, E>>,
 ) -> Result<T, E>
@@ -89,10 +90,10 @@ where
             .submit()
             .await
             .expect("a call whose dry run succeeded is accepted");
-        log_cost(message, &result.dry_run.exec_result);
+        client.log_cost(message, &result.dry_run.exec_result);
         result.return_value()
     } else {
-        if narrating() {
+        if client.narrating() {
             if let Err(error) = &outcome {
                 println!("    refused, as it must be: {error:?}");
             }
@@ -101,117 +102,127 @@ where
     }
 }
 
-thread_local! {
-    static NARRATE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    static COSTS: std::cell::RefCell<Vec<Cost>> = const { std::cell::RefCell::new(Vec::new()) };
-    static NAMES: std::cell::RefCell<Vec<(AccountId, &'static str)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+/// One run of scenarios on a backend: the ink_e2e client, plus what the helpers learn and
+/// keep as they go (which account is which contract, what every submitted call cost, and
+/// whether to narrate). It dereferences to the client, so `client.call(..)`,
+/// `client.instantiate(..)` and the other ink_e2e calls work on it unchanged.
+pub struct Scenario<Client> {
+    client: Client,
+    names: Vec<(AccountId, &'static str)>,
+    costs: Vec<Measurement>,
+    narrate: bool,
 }
 
-/// What one submitted call or instantiation cost, as its dry run measured it: the
-/// benchmarks (`make bench`) read these to price every message the journey sends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cost {
-    /// The contract's name, when it was deployed by this module's helpers.
-    pub contract: Option<&'static str>,
-    /// The message's selector (the constructor's, for an instantiation).
-    pub selector: [u8; 4],
-    pub ref_time: u64,
-    pub proof_size: u64,
-    /// Storage deposit charged to the caller (0 when refunded).
-    pub deposit: u128,
-    /// Storage deposit refunded to the caller.
-    pub refund: u128,
-}
+impl<Client> Scenario<Client> {
+    /// A quiet scenario on `client` with an empty cost log.
+    pub fn new(client: Client) -> Self {
+        Scenario {
+            client,
+            names: Vec::new(),
+            costs: Vec::new(),
+            narrate: false,
+        }
+    }
 
-/// The costs logged since the last call, oldest first.
-pub fn take_costs() -> Vec<Cost> {
-    COSTS.with(|c| std::mem::take(&mut *c.borrow_mut()))
-}
+    /// Whether [`step`] prints each call's gas and storage deposit, and refusals are
+    /// printed (`healthchain demo` turns it on).
+    pub fn narrated(mut self, on: bool) -> Self {
+        self.narrate = on;
+        self
+    }
 
-fn contract_name(account: &AccountId) -> Option<&'static str> {
-    NAMES.with(|n| {
-        n.borrow()
+    pub fn narrating(&self) -> bool {
+        self.narrate
+    }
+
+    /// The submitted calls and instantiations logged since the last call, oldest first,
+    /// each with its contract's name (when these helpers deployed it) and its selector;
+    /// the reader names the message from the contract's metadata.
+    pub fn take_costs(&mut self) -> Vec<Measurement> {
+        std::mem::take(&mut self.costs)
+    }
+
+    /// Remembers that `account` is the contract `name`, for the cost log.
+    pub fn name_contract(&mut self, account: AccountId, name: &'static str) {
+        self.names.push((account, name));
+    }
+
+    fn contract_name(&self, account: &AccountId) -> Option<&'static str> {
+        self.names
             .iter()
             .find(|(a, _)| a == account)
             .map(|(_, name)| *name)
-    })
+    }
+
+    fn push_cost<R>(
+        &mut self,
+        contract: Option<&'static str>,
+        selector: [u8; 4],
+        result: &ink_sandbox::pallet_contracts::ContractResult<R, u128, ()>,
+    ) {
+        let mut logged = Measurement::of(contract.unwrap_or_default(), "", "", None, result);
+        logged.selector = Some(selector);
+        self.costs.push(logged);
+    }
+
+    /// Logs the cost of a submitted `message`.
+    pub fn log_cost<Args: ink::scale::Encode + Clone, R, X>(
+        &mut self,
+        message: &CallBuilderFinal<DefaultEnvironment, Args, R>,
+        result: &ink_sandbox::pallet_contracts::ContractResult<X, u128, ()>,
+    ) {
+        let params = message.clone().params();
+        let input = ink::scale::Encode::encode(params.exec_input());
+        let mut selector = [0u8; 4];
+        selector.copy_from_slice(&input[..4]);
+        let contract = self.contract_name(params.callee());
+        self.push_cost(contract, selector, result);
+    }
+
+    /// Logs the cost of instantiating `name` (its constructor `new`) at `account`.
+    pub fn log_instantiation<X>(
+        &mut self,
+        name: &'static str,
+        account: AccountId,
+        result: &ink_sandbox::pallet_contracts::ContractResult<X, u128, ()>,
+    ) {
+        self.name_contract(account, name);
+        self.push_cost(Some(name), ink::selector_bytes!("new"), result);
+    }
 }
 
-/// Remembers that `account` is the contract `name`, for the cost log.
-pub fn name_contract(account: AccountId, name: &'static str) {
-    NAMES.with(|n| n.borrow_mut().push((account, name)));
+impl<Client> std::ops::Deref for Scenario<Client> {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
 }
 
-fn push_cost<R>(
-    contract: Option<&'static str>,
-    selector: [u8; 4],
-    result: &ink_sandbox::pallet_contracts::ContractResult<R, u128, ()>,
-) {
-    let gas = result.gas_consumed;
-    let (deposit, refund) = match result.storage_deposit {
-        ink_sandbox::pallet_contracts::StorageDeposit::Charge(amount) => (amount, 0),
-        ink_sandbox::pallet_contracts::StorageDeposit::Refund(amount) => (0, amount),
-    };
-    COSTS.with(|c| {
-        c.borrow_mut().push(Cost {
-            contract,
-            selector,
-            ref_time: gas.ref_time(),
-            proof_size: gas.proof_size(),
-            deposit,
-            refund,
-        })
-    });
-}
-
-/// Logs the cost of a submitted `message`.
-pub fn log_cost<Args: ink::scale::Encode + Clone, R, X>(
-    message: &CallBuilderFinal<DefaultEnvironment, Args, R>,
-    result: &ink_sandbox::pallet_contracts::ContractResult<X, u128, ()>,
-) {
-    let params = message.clone().params();
-    let input = ink::scale::Encode::encode(params.exec_input());
-    let mut selector = [0u8; 4];
-    selector.copy_from_slice(&input[..4]);
-    push_cost(contract_name(params.callee()), selector, result);
-}
-
-/// Logs the cost of instantiating `name` (its constructor `new`) at `account`.
-pub fn log_instantiation<X>(
-    name: &'static str,
-    account: AccountId,
-    result: &ink_sandbox::pallet_contracts::ContractResult<X, u128, ()>,
-) {
-    name_contract(account, name);
-    push_cost(Some(name), ink::selector_bytes!("new"), result);
-}
-
-/// Whether [`step`] prints each call's gas and storage deposit, and refusals are printed
-/// (`healthchain demo` turns it on).
-pub fn narrate(on: bool) {
-    NARRATE.with(|n| n.set(on));
-}
-
-fn narrating() -> bool {
-    NARRATE.with(|n| n.get())
+impl<Client> std::ops::DerefMut for Scenario<Client> {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
 }
 
 /// Deploys the consent registry with `admin` as admin.
 pub async fn deploy_consent_registry<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut Scenario<Client>,
     admin: &Keypair,
 ) -> (AccountId, Registry)
 where
     BackendError<Client>: Debug,
 {
     let registry = client
-        .instantiate("consent_registry", admin, &mut ConsentRegistryRef::new())
+        .instantiate(
+            Contract::ConsentRegistry.name(),
+            admin,
+            &mut ConsentRegistryRef::new(),
+        )
         .submit()
         .await
         .expect("consent_registry instantiates");
-    log_instantiation(
-        "consent_registry",
+    client.log_instantiation(
+        Contract::ConsentRegistry.name(),
         registry.account_id,
         &registry.dry_run.contract_result,
     );
@@ -224,7 +235,7 @@ where
 /// The patient `signer` grants `grantee` consent for `purpose` in `context`, covering
 /// medications, claims and trial data, until far in the future.
 pub async fn grant_consent<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut Scenario<Client>,
     registry: &mut Registry,
     signer: &Keypair,
     grantee: AccountId,
@@ -269,7 +280,7 @@ pub fn serial_leaves(count: usize) -> Vec<healthchain_common::merkle::Digest> {
 /// Deploys drug_provenance with `admin` as admin and registers `manufacturer` and
 /// `pharmacy` (a dispenser).
 pub async fn deploy_drug_provenance<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut Scenario<Client>,
     admin: &Keypair,
     manufacturer: AccountId,
     pharmacy: AccountId,
@@ -280,7 +291,7 @@ where
     use healthchain_common::access::{AccessControlled, Role};
     let ledger = client
         .instantiate(
-            "drug_provenance",
+            Contract::DrugProvenance.name(),
             admin,
             &mut drug_provenance::drug_provenance::DrugProvenanceRef::new(),
         )
@@ -288,7 +299,11 @@ where
         .await
         .expect("drug_provenance instantiates");
     let account = ledger.account_id;
-    log_instantiation("drug_provenance", account, &ledger.dry_run.contract_result);
+    client.log_instantiation(
+        Contract::DrugProvenance.name(),
+        account,
+        &ledger.dry_run.contract_result,
+    );
     let mut ledger = ledger.call_builder::<drug_provenance::drug_provenance::DrugProvenance>();
     for (role, who) in [
         (Role::Manufacturer, manufacturer),
@@ -304,7 +319,7 @@ where
 /// The manufacturer commissions lot `lot` of `serials` serials (2-8 °C) and ships
 /// `quantity` units straight to the pharmacy, which receives them.
 pub async fn stock_pharmacy<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut Scenario<Client>,
     ledger: &mut Ledger,
     manufacturer: &Keypair,
     pharmacy: &Keypair,
@@ -344,7 +359,7 @@ pub async fn stock_pharmacy<Client: E2EBackend>(
 /// The pharmacy dispenses serial `index` of a lot of `serials` serials to `patient`.
 #[allow(clippy::too_many_arguments)]
 pub async fn dispense<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut Scenario<Client>,
     ledger: &mut Ledger,
     pharmacy: &Keypair,
     lot: &[u8],
@@ -374,7 +389,7 @@ pub type Claims = <claim_settlement::claim_settlement::ClaimSettlement as ink::c
 
 /// Deploys trial_anchoring with `admin` as admin, wired to the registry at `registry`.
 pub async fn deploy_trial_anchoring<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut Scenario<Client>,
     admin: &Keypair,
     registry: AccountId,
 ) -> Trials
@@ -383,15 +398,15 @@ where
 {
     let trials = client
         .instantiate(
-            "trial_anchoring",
+            Contract::TrialAnchoring.name(),
             admin,
             &mut trial_anchoring::trial_anchoring::TrialAnchoringRef::new(registry),
         )
         .submit()
         .await
         .expect("trial_anchoring instantiates");
-    log_instantiation(
-        "trial_anchoring",
+    client.log_instantiation(
+        Contract::TrialAnchoring.name(),
         trials.account_id,
         &trials.dry_run.contract_result,
     );
@@ -400,7 +415,7 @@ where
 
 /// Deploys claim_settlement with `admin` as admin, wired to the registry and ledger.
 pub async fn deploy_claim_settlement<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut Scenario<Client>,
     admin: &Keypair,
     registry: AccountId,
     ledger: AccountId,
@@ -410,15 +425,15 @@ where
 {
     let claims = client
         .instantiate(
-            "claim_settlement",
+            Contract::ClaimSettlement.name(),
             admin,
             &mut claim_settlement::claim_settlement::ClaimSettlementRef::new(registry, ledger),
         )
         .submit()
         .await
         .expect("claim_settlement instantiates");
-    log_instantiation(
-        "claim_settlement",
+    client.log_instantiation(
+        Contract::ClaimSettlement.name(),
         claims.account_id,
         &claims.dry_run.contract_result,
     );
@@ -532,7 +547,7 @@ pub struct Step<T> {
 /// Submits `message` signed by `signer`; the contract must accept it (`what` says what it
 /// is, for the failure message). Returns its value, events and storage deposit.
 pub async fn step<Client, Args, T, E>(
-    client: &mut Client,
+    client: &mut Scenario<Client>,
     signer: &Keypair,
     message: &CallBuilderFinal<DefaultEnvironment, Args, Result<T, E>>,
     what: &str,
@@ -561,9 +576,9 @@ where
         .submit()
         .await
         .unwrap_or_else(|error| panic!("{what}: not accepted: {error:?}"));
-    log_cost(message, &result.dry_run.exec_result);
+    client.log_cost(message, &result.dry_run.exec_result);
     let deposit = result.dry_run.exec_result.storage_deposit.charge_or_zero();
-    if narrating() {
+    if client.narrating() {
         let gas = result.dry_run.exec_result.gas_consumed;
         println!(
             "    {what}: gas {} ref_time / {} proof_size, storage deposit {deposit}",
@@ -588,7 +603,7 @@ where
 /// When the registry recorded `patient`'s grant to `grantee` for `purpose`: the chain's
 /// clock as contracts see it (the sandbox's clock stands still, so claims are dated at it).
 pub async fn granted_at<Client: E2EBackend>(
-    client: &mut Client,
+    client: &mut Scenario<Client>,
     registry: &Registry,
     patient: AccountId,
     grantee: AccountId,

@@ -3,21 +3,28 @@
 //! the debug builds ink_e2e makes). Each scenario deploys what it needs on a fresh
 //! backend and measures by dry run, which on the sandbox is deterministic.
 
-use crate::support::{self, BackendError};
+use crate::support::{self, BackendError, Scenario};
 use healthchain_common::{
     access::{AccessControlled, Role},
     consent::{ConsentCheck, DataClasses, Purpose},
     merkle::{self, hash_leaf},
 };
+use healthchain_suite::Contract;
 use ink::{env::DefaultEnvironment, primitives::Hash};
 use ink_e2e::{CallDryRunResult, ChainBackend, E2EBackend};
 use std::fmt::Debug;
 
-/// One measured call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One measured call or instantiation: the scenarios' measurements, the cost log of a
+/// [`Scenario`](crate::support::Scenario), and the rows `make bench` writes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Measurement {
-    pub contract: &'static str,
-    pub message: &'static str,
+    /// The contract's name ("" when the account was not deployed by these helpers).
+    pub contract: String,
+    /// The message's label ("" in a cost log until the reader names it from `selector`).
+    pub message: String,
+    /// The selector called (the constructor's, for an instantiation), when it was logged.
+    #[serde(skip)]
+    pub selector: Option<[u8; 4]>,
     /// What the call was, in words ("first grant", "2^20 serials").
     pub case: String,
     /// The size of a series point (grants stored, serials, leaves, claim lines).
@@ -30,6 +37,33 @@ pub struct Measurement {
     pub refund: u128,
 }
 
+impl Measurement {
+    /// The measurement of a pallet-contracts result (a dry run's, or a submitted call's).
+    pub fn of<R>(
+        contract: &str,
+        message: &str,
+        case: impl Into<String>,
+        size: Option<u64>,
+        result: &ink_sandbox::pallet_contracts::ContractResult<R, u128, ()>,
+    ) -> Self {
+        let (deposit, refund) = match result.storage_deposit {
+            ink_sandbox::pallet_contracts::StorageDeposit::Charge(amount) => (amount, 0),
+            ink_sandbox::pallet_contracts::StorageDeposit::Refund(amount) => (0, amount),
+        };
+        Measurement {
+            contract: contract.to_string(),
+            message: message.to_string(),
+            selector: None,
+            case: case.into(),
+            size,
+            ref_time: result.gas_consumed.ref_time(),
+            proof_size: result.gas_consumed.proof_size(),
+            deposit,
+            refund,
+        }
+    }
+}
+
 /// The measurement of a dry run.
 pub fn measured<V>(
     contract: &'static str,
@@ -38,21 +72,7 @@ pub fn measured<V>(
     size: Option<u64>,
     dry_run: &CallDryRunResult<DefaultEnvironment, V>,
 ) -> Measurement {
-    let result = &dry_run.exec_result;
-    let (deposit, refund) = match result.storage_deposit {
-        ink_sandbox::pallet_contracts::StorageDeposit::Charge(amount) => (amount, 0),
-        ink_sandbox::pallet_contracts::StorageDeposit::Refund(amount) => (0, amount),
-    };
-    Measurement {
-        contract,
-        message,
-        case: case.into(),
-        size,
-        ref_time: result.gas_consumed.ref_time(),
-        proof_size: result.gas_consumed.proof_size(),
-        deposit,
-        refund,
-    }
+    Measurement::of(contract, message, case, size, &dry_run.exec_result)
 }
 
 /// Dry-runs `$message` signed by `$signer`, records it as the typical call of `$label`,
@@ -165,13 +185,16 @@ macro_rules! access_costs {
 /// consent_registry: a grant (first and replacing), a revocation, and `is_authorized`
 /// with each of `grants_stored` grants in the registry (made by patients of at most 32
 /// grants each, the per-patient limit).
-pub async fn consent<Client>(client: &mut Client, grants_stored: &[usize]) -> Vec<Measurement>
+pub async fn consent<Client>(
+    client: &mut Scenario<Client>,
+    grants_stored: &[usize],
+) -> Vec<Measurement>
 where
     Client: E2EBackend + ChainBackend<Balance = u128>,
     BackendError<Client>: Debug,
     <Client as ChainBackend>::Error: Debug,
 {
-    const C: &str = "consent_registry";
+    const C: &str = Contract::ConsentRegistry.name();
     let mut out = Vec::new();
     let (_, mut registry) = support::deploy_consent_registry(client, &ink_e2e::alice()).await;
     let (bob, charlie) = (
@@ -349,12 +372,12 @@ where
 
 /// drug_provenance: commissioning, shipping, receiving, and `verify_unit` and `dispense`
 /// in lots of 2^`bits` serials each.
-pub async fn provenance<Client>(client: &mut Client, bits: &[u32]) -> Vec<Measurement>
+pub async fn provenance<Client>(client: &mut Scenario<Client>, bits: &[u32]) -> Vec<Measurement>
 where
     Client: E2EBackend,
     BackendError<Client>: Debug,
 {
-    const C: &str = "drug_provenance";
+    const C: &str = Contract::DrugProvenance.name();
     let mut out = Vec::new();
     let (dave, ferdie) = (
         support::id(&ink_e2e::dave()),
@@ -560,12 +583,12 @@ where
 
 /// trial_anchoring: registration, enrolment and `is_active` (both ask the registry
 /// across contracts), `anchor_batch` and `verify_inclusion` for batches of 2^`bits`.
-pub async fn trials<Client>(client: &mut Client, bits: &[u32]) -> Vec<Measurement>
+pub async fn trials<Client>(client: &mut Scenario<Client>, bits: &[u32]) -> Vec<Measurement>
 where
     Client: E2EBackend,
     BackendError<Client>: Debug,
 {
-    const C: &str = "trial_anchoring";
+    const C: &str = Contract::TrialAnchoring.name();
     let mut out = Vec::new();
     let (bob, ferdie) = (
         support::id(&ink_e2e::bob()),
@@ -773,7 +796,7 @@ where
 /// claim_settlement: plan, fee schedule, member, escrow, and claims of one visit line and
 /// of `drug_lines` dispensed drug lines each (with the cross-contract consent and
 /// provenance checks), all paid.
-pub async fn claims<Client>(client: &mut Client, drug_lines: &[usize]) -> Vec<Measurement>
+pub async fn claims<Client>(client: &mut Scenario<Client>, drug_lines: &[usize]) -> Vec<Measurement>
 where
     Client: E2EBackend,
     BackendError<Client>: Debug,
@@ -781,7 +804,7 @@ where
     use claim_settlement::data::{
         ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, ServiceCode,
     };
-    const C: &str = "claim_settlement";
+    const C: &str = Contract::ClaimSettlement.name();
     const UNIT: u128 = 10_000_000_000;
     const LOT: &[u8] = b"LOT-GAS";
     let mut out = Vec::new();
@@ -1040,135 +1063,4 @@ where
     );
     access_costs!(client, out, C, claims, ink_e2e::dave(), Role::Provider);
     out
-}
-
-/// The points of the series of `message` (those with a size), smallest first.
-pub fn series<'a>(measurements: &'a [Measurement], message: &str) -> Vec<&'a Measurement> {
-    let mut points: Vec<&Measurement> = measurements
-        .iter()
-        .filter(|m| m.message == message && m.size.is_some())
-        .collect();
-    points.sort_by_key(|m| m.size);
-    points
-}
-
-/// Checks that `message` costs the same at every size: ref_time and proof_size grow by at
-/// most `tolerance` (0.05 for 5%) from the smallest to the largest. Says what it found.
-pub fn check_constant(
-    measurements: &[Measurement],
-    message: &str,
-    tolerance: f64,
-) -> Result<String, String> {
-    let points = series(measurements, message);
-    let (Some(first), Some(last)) = (points.first(), points.last()) else {
-        return Err(format!("{message}: no series measured"));
-    };
-    let grow = |a: u64, b: u64| (b as f64 - a as f64) / a.max(1) as f64;
-    let (ref_time, proof_size) = (
-        grow(first.ref_time, last.ref_time),
-        grow(first.proof_size, last.proof_size),
-    );
-    let found = format!(
-        "{message}: {:+.2}% ref_time, {:+.2}% proof_size from {} to {}",
-        ref_time * 100.0,
-        proof_size * 100.0,
-        first.case,
-        last.case
-    );
-    if ref_time.abs() <= tolerance && proof_size.abs() <= tolerance && points.len() >= 2 {
-        Ok(found)
-    } else {
-        Err(found)
-    }
-}
-
-/// Checks that `message` grows like a Merkle proof: by the same cost per extra tree level
-/// (hash) at every size. The first step of the series sets the cost of a level; every
-/// later step may cost at most `tolerance` more per level, and none may cost less than
-/// nothing. Says what it found.
-pub fn check_logarithmic(
-    measurements: &[Measurement],
-    message: &str,
-    tolerance: f64,
-) -> Result<String, String> {
-    let points = series(measurements, message);
-    if points.len() < 3 {
-        return Err(format!("{message}: a logarithmic check needs 3 sizes"));
-    }
-    let level = |m: &Measurement| (m.size.unwrap_or(1) as f64).log2();
-    let per_level: Vec<f64> = points
-        .windows(2)
-        .map(|w| (w[1].ref_time as f64 - w[0].ref_time as f64) / (level(w[1]) - level(w[0])))
-        .collect();
-    let first = per_level[0];
-    let found = format!(
-        "{message}: {} ref_time per extra level (hash) over {}; {}",
-        first.round(),
-        points
-            .iter()
-            .map(|m| m.case.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        per_level
-            .iter()
-            .skip(1)
-            .map(|c| format!("then {}", c.round()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    if first >= 0.0
-        && per_level
-            .iter()
-            .all(|&c| c >= 0.0 && c <= first * (1.0 + tolerance))
-    {
-        Ok(found)
-    } else {
-        Err(found)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn point(message: &'static str, size: u64, ref_time: u64) -> Measurement {
-        Measurement {
-            contract: "c",
-            message,
-            case: format!("{size}"),
-            size: Some(size),
-            ref_time,
-            proof_size: 1000,
-            deposit: 0,
-            refund: 0,
-        }
-    }
-
-    #[test]
-    fn constant_within_tolerance() {
-        let flat = [point("m", 1, 1000), point("m", 10_000, 1049)];
-        assert!(check_constant(&flat, "m", 0.05).is_ok());
-        let grows = [point("m", 1, 1000), point("m", 10_000, 1051)];
-        assert!(check_constant(&grows, "m", 0.05).is_err());
-        assert!(check_constant(&grows, "other", 0.05).is_err());
-    }
-
-    #[test]
-    fn logarithmic_by_the_cost_of_a_level() {
-        // 100 per level: 4 -> 10 -> 20 levels.
-        let proof = [
-            point("p", 16, 1400),
-            point("p", 1 << 10, 2000),
-            point("p", 1 << 20, 3000),
-        ];
-        assert!(check_logarithmic(&proof, "p", 0.05).is_ok());
-        // The last step costs 150 per level: more than the extra hashes explain.
-        let worse = [
-            point("p", 16, 1400),
-            point("p", 1 << 10, 2000),
-            point("p", 1 << 20, 3500),
-        ];
-        assert!(check_logarithmic(&worse, "p", 0.05).is_err());
-        assert!(check_logarithmic(&proof[..2], "p", 0.05).is_err());
-    }
 }

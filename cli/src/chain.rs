@@ -5,22 +5,21 @@
 //! Every failure here is a [`ChainError`], so the tool can tell "the chain said no or
 //! cannot be reached" (exit 3) from "your input is wrong" (exit 2).
 
+use crate::runtime_api::{
+    CodeUploadResult, ContractExecResult, ContractInstantiateResult, Determinism, DispatchError,
+    StorageDeposit, Weight,
+};
 use anyhow::Result;
 use ink::scale::{Decode, Encode};
-use ink_e2e::subxt::{
-    self,
+use std::{fmt, time::Duration};
+use subxt::{
     backend::{legacy::LegacyRpcMethods, rpc::RpcClient},
     dynamic::{At, Value},
     tx::TxStatus,
     utils::AccountId32,
     OnlineClient, PolkadotConfig,
 };
-use ink_e2e::Keypair;
-use pallet_contracts::{
-    CodeUploadResult, ContractExecResult, ContractInstantiateResult, Determinism, StorageDeposit,
-};
-use sp_weights::Weight;
-use std::{fmt, time::Duration};
+use subxt_signer::sr25519::Keypair;
 
 /// How long to wait for a node to answer the first request.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -40,6 +39,19 @@ impl std::error::Error for ChainError {}
 /// Fails with a [`ChainError`] made of `what` and the underlying cause.
 fn chain_err<T, E: fmt::Display>(result: Result<T, E>, what: impl fmt::Display) -> Result<T> {
     result.map_err(|e| ChainError(format!("{what}: {e}")).into())
+}
+
+/// A call builder for the contract `C` at `account`, without a client: the CLI only takes
+/// its messages' call data (`.params().exec_input().encode()`).
+pub fn call_builder<C: ink::codegen::ContractCallBuilder>(
+    account: ink::primitives::AccountId,
+) -> C::Type
+where
+    C::Type: ink::env::call::FromAccountId<ink::env::DefaultEnvironment>,
+{
+    <C::Type as ink::env::call::FromAccountId<ink::env::DefaultEnvironment>>::from_account_id(
+        account,
+    )
 }
 
 /// Whether `error` came from the chain (exit 3) rather than from the input (exit 2).
@@ -97,7 +109,7 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    fn new(gas: Weight, deposit: &StorageDeposit<u128>) -> Self {
+    fn new(gas: Weight, deposit: &StorageDeposit) -> Self {
         Estimate {
             ref_time: gas.ref_time(),
             proof_size: gas.proof_size(),
@@ -282,9 +294,26 @@ impl Chain {
         )
     }
 
+    /// A dispatch error in words: a pallet's error by its name and documentation from the
+    /// chain's metadata (`Contracts::CodeRejected: ...`), any other by its kind.
+    pub fn describe(&self, error: &DispatchError) -> String {
+        if let DispatchError::Module { index, error: code } = error {
+            let metadata = self.client.metadata();
+            if let Some((pallet, variant)) = metadata.pallet_by_index(*index).and_then(|pallet| {
+                pallet
+                    .error_variant_by_index(code[0])
+                    .map(|variant| (pallet.name().to_string(), variant))
+            }) {
+                let docs = variant.docs.join(" ");
+                return format!("{pallet}::{}: {}", variant.name, docs.trim());
+            }
+        }
+        format!("{error:?}")
+    }
+
     /// Dry-runs uploading `code`: its storage deposit, or why the chain refuses it.
     pub async fn dry_run_upload(&self, origin: &AccountId32, code: Vec<u8>) -> Result<Estimate> {
-        let result: CodeUploadResult<[u8; 32], u128> = self
+        let result: CodeUploadResult = self
             .state_call(
                 "ContractsApi_upload_code",
                 UploadRequest {
@@ -300,7 +329,11 @@ impl Chain {
                 deposit: uploaded.deposit,
                 ..Estimate::default()
             }),
-            Err(error) => Err(ChainError(format!("the chain refuses the code: {error:?}")).into()),
+            Err(error) => Err(ChainError(format!(
+                "the chain refuses the code: {}",
+                self.describe(&error)
+            ))
+            .into()),
         }
     }
 
@@ -312,7 +345,7 @@ impl Chain {
         data: Vec<u8>,
         salt: Vec<u8>,
     ) -> Result<(AccountId32, Estimate)> {
-        let result: ContractInstantiateResult<[u8; 32], u128, ()> = self
+        let result: ContractInstantiateResult = self
             .state_call(
                 "ContractsApi_instantiate",
                 InstantiateRequest {
@@ -333,7 +366,8 @@ impl Chain {
             }
             Ok(_) => Err(ChainError("the constructor reverted in the dry run".into()).into()),
             Err(error) => Err(ChainError(format!(
-                "the instantiation dry run failed: {error:?}{}",
+                "the instantiation dry run failed: {}{}",
+                self.describe(&error),
                 debug_suffix(&result.debug_message)
             ))
             .into()),
@@ -347,7 +381,7 @@ impl Chain {
         contract: &AccountId32,
         data: Vec<u8>,
     ) -> Result<CallOutcome> {
-        let result: ContractExecResult<u128, ()> = self
+        let result: ContractExecResult = self
             .state_call(
                 "ContractsApi_call",
                 CallRequest {
@@ -368,7 +402,8 @@ impl Chain {
                 estimate,
             }),
             Err(error) => Err(ChainError(format!(
-                "the call dry run failed: {error:?}{}",
+                "the call dry run failed: {}{}",
+                self.describe(&error),
                 debug_suffix(&result.debug_message)
             ))
             .into()),

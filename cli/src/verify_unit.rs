@@ -3,7 +3,7 @@
 //! in supply, already dispensed, quarantined, recalled, expired or unknown.
 
 use crate::{
-    chain::{Chain, ChainError},
+    chain::{call_builder, Chain, ChainError},
     config::parse_account,
     manifest::Manifest,
     merkle::{self, LeafFormat, ProofFile},
@@ -42,32 +42,22 @@ pub fn check_proof(scan: &Scan) -> Result<()> {
 pub async fn scan(manifest: &Manifest, url: Option<&str>, scan: &Scan) -> Result<UnitStatus> {
     check_proof(scan)?;
     let ledger = manifest
-        .contract("drug_provenance")
+        .contract(healthchain_suite::Contract::DrugProvenance.name())
         .context("the manifest has no drug_provenance contract: finish the deploy first")?;
     let ledger =
         parse_account(&ledger.address).context("drug_provenance's address in the manifest")?;
     let origin = parse_account(&manifest.deployer).context("the deployer in the manifest")?;
     let url = url.unwrap_or(&manifest.chain.url);
     let chain = Chain::connect(url).await?;
-    if chain.genesis_hex() != manifest.chain.genesis_hash {
-        return Err(ChainError(format!(
-            "wrong chain for the manifest: it is for {:?} (genesis {}), the node at {url} serves {:?} (genesis {}); pass --url of the manifest's chain",
-            manifest.chain.name,
-            manifest.chain.genesis_hash,
-            chain.name,
-            chain.genesis_hex()
-        ))
-        .into());
-    }
+    manifest.ensure_chain(&chain, url, std::path::Path::new("the manifest"))?;
     let proof = scan
         .proof
         .proof
         .iter()
         .map(|h| merkle::from_hex(h))
         .collect::<Result<Vec<_>>>()?;
-    let builder = ink_e2e::create_call_builder::<drug_provenance::drug_provenance::DrugProvenance>(
-        AccountId::from(ledger.0),
-    );
+    let builder =
+        call_builder::<drug_provenance::drug_provenance::DrugProvenance>(AccountId::from(ledger.0));
     let data = builder
         .verify_unit(
             scan.gtin,
@@ -91,9 +81,8 @@ pub async fn scan(manifest: &Manifest, url: Option<&str>, scan: &Scan) -> Result
 
 /// The answer as a pharmacist reads it, and whether the unit may be dispensed.
 pub fn describe(status: &UnitStatus) -> (bool, String) {
-    let account = |a: &AccountId| {
-        ink_e2e::subxt::utils::AccountId32(*AsRef::<[u8; 32]>::as_ref(a)).to_string()
-    };
+    let account =
+        |a: &AccountId| subxt::utils::AccountId32(*AsRef::<[u8; 32]>::as_ref(a)).to_string();
     match status {
         UnitStatus::Genuine => (true, "GENUINE: in supply; it may be dispensed".into()),
         UnitStatus::Dispensed(record) => (

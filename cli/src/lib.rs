@@ -1,0 +1,29 @@
+//! The healthchain command-line tool's library: what the `healthchain` binary does, in
+//! functions that tests reach without a shell. Features choose what is built:
+//!
+//! - always: [`merkle`], roots and inclusion proofs of serial lists and trial data records,
+//!   with exactly the hashing the contracts verify (`healthchain_common::merkle`), and
+//!   [`bundles`], the suite's compiled contracts;
+//! - `deploy`: [`deploy`], the suite on a chain, wired, with roles ([`config`]) and a
+//!   manifest ([`manifest`]), through a node ([`chain`], subxt, with pallet-contracts'
+//!   answers in [`runtime_api`]); [`verify_unit`], the
+//!   pharmacist's scan answered by the deployed drug_provenance;
+//! - `demo`: [`demo`], the patient journey on an embedded chain (ink_e2e's sandbox) or a
+//!   node.
+
+pub mod bundles;
+#[cfg(feature = "deploy")]
+pub mod chain;
+#[cfg(feature = "deploy")]
+pub mod config;
+#[cfg(feature = "demo")]
+pub mod demo;
+#[cfg(feature = "deploy")]
+pub mod deploy;
+#[cfg(feature = "deploy")]
+pub mod manifest;
+pub mod merkle;
+#[cfg(feature = "deploy")]
+pub mod runtime_api;
+#[cfg(feature = "deploy")]
+pub mod verify_unit;

@@ -1,0 +1,979 @@
+//! The patient journey of the design: all four contracts deployed and wired by address,
+//! every role held by its own account, every step signed by the right account, asserting
+//! its result, the balances it moved and the events it emitted. Generic over the ink_e2e
+//! backend: the sandbox (tests, `healthchain demo`) or a node (`make test-node`,
+//! `healthchain demo --url`).
+
+use crate::support::{
+    balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
+    deploy_trial_anchoring, hash, id, serial, serial_leaves, step, submit_or_refusal, the_event,
+    BackendError, Claims, EmittedEvents, Ledger, Registry, Scenario, Trials, FAR_FUTURE, GTIN,
+};
+use claim_settlement::{
+    claim_settlement::{
+        ClaimAdjudicated, ClaimPaid, ClaimSubmitted, FeeScheduleUpdated, MemberEnrolled,
+        PlanCreated,
+    },
+    data::{
+        ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, Outcome, ReasonCode,
+        ServiceCode,
+    },
+};
+use consent_registry::consent_registry::{
+    ConsentGranted, ConsentRevoked, EmergencyAccessClosed, EmergencyAccessOpened,
+};
+use drug_provenance::{
+    data::{Error as ProvenanceError, QuarantineReason},
+    drug_provenance::{
+        Dispensed, LotCommissioned, LotQuarantined, Received, Shipped, TemperatureRecorded,
+    },
+};
+use healthchain_common::{
+    access::{AccessControlled, Role, RoleGranted},
+    consent::{ConsentCheck, DataClasses, Purpose},
+    merkle::{self, hash_leaf},
+};
+use ink::{env::DefaultEnvironment, primitives::AccountId};
+use ink_e2e::{ChainBackend, ContractsBackend, E2EBackend, Keypair};
+use std::fmt::Debug;
+use trial_anchoring::{
+    data::ParticipantStatus,
+    trial_anchoring::{BatchAnchored, ParticipantEnrolled, ProtocolAmended, TrialRegistered},
+};
+
+const UNIT: u128 = 10_000_000_000;
+const LOT: &[u8] = b"JOURNEY-1";
+const SERIALS: usize = 16;
+const VISIT: ServiceCode = ServiceCode::Procedure(*b"99213");
+
+/// Prints one step of the journey as a person reads it.
+fn say(step: &str) {
+    println!("journey: {step}");
+}
+
+/// The whole journey on `client`; returns how many steps it walked.
+pub async fn run<Client>(client: &mut Scenario<Client>) -> usize
+where
+    Client: E2EBackend + ChainBackend<Balance = u128>,
+    <Client as ChainBackend>::AccountId: From<[u8; 32]>,
+    <Client as ChainBackend>::Error: Debug,
+    <Client as ContractsBackend<DefaultEnvironment>>::EventLog: EmittedEvents,
+    BackendError<Client>: Debug,
+{
+    let cast = Cast::fund(client).await;
+    let suite = Suite::deploy(client, &cast).await;
+    let mut journey = Journey {
+        client,
+        cast,
+        suite,
+        steps: 1,
+        plan: 0,
+        now: 0,
+        trial: 0,
+    };
+    journey.register_roles().await;
+    journey.move_the_lot().await;
+    journey.plan_and_escrow().await;
+    journey.care_consents().await;
+    journey.dispense_and_pay().await;
+    journey.refuse_counterfeit_and_clone().await;
+    journey.excursion_denies_claim().await;
+    journey.research().await;
+    journey.amendment_needs_reconsent().await;
+    journey.revoked_consent_denies_claim().await;
+    journey.break_glass().await;
+    journey.steps
+}
+
+/// Every role its own account: alice admin of all four; bob manufacturer; charlie
+/// wholesaler; dave pharmacy (dispenser and provider); eve insurer; ferdie patient; a
+/// sensor, a clinic, a sponsor and an emergency responder funded by alice.
+struct Cast {
+    alice: Keypair,
+    bob: Keypair,
+    charlie: Keypair,
+    dave: Keypair,
+    eve: Keypair,
+    ferdie: Keypair,
+    sensor: Keypair,
+    clinic: Keypair,
+    sponsor: Keypair,
+    responder: Keypair,
+    patient: AccountId,
+}
+
+impl Cast {
+    async fn fund<Client>(client: &mut Scenario<Client>) -> Cast
+    where
+        Client: E2EBackend + ChainBackend<Balance = u128>,
+        <Client as ChainBackend>::Error: Debug,
+    {
+        let alice = ink_e2e::alice();
+        let mut funded = Vec::new();
+        for _ in 0..4 {
+            funded.push(client.create_and_fund_account(&alice, 1_000 * UNIT).await);
+        }
+        let [sensor, clinic, sponsor, responder]: [Keypair; 4] = funded
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("four accounts"));
+        let ferdie = ink_e2e::ferdie();
+        Cast {
+            patient: id(&ferdie),
+            alice,
+            bob: ink_e2e::bob(),
+            charlie: ink_e2e::charlie(),
+            dave: ink_e2e::dave(),
+            eve: ink_e2e::eve(),
+            ferdie,
+            sensor,
+            clinic,
+            sponsor,
+            responder,
+        }
+    }
+}
+
+/// The four contracts, deployed by alice and wired by address.
+struct Suite {
+    registry_id: AccountId,
+    registry: Registry,
+    ledger_id: AccountId,
+    ledger: Ledger,
+    claims_id: AccountId,
+    claims: Claims,
+    trials_id: AccountId,
+    trials: Trials,
+}
+
+impl Suite {
+    /// Deploys the four contracts and checks claim_settlement's wiring.
+    async fn deploy<Client>(client: &mut Scenario<Client>, cast: &Cast) -> Suite
+    where
+        Client: E2EBackend,
+        BackendError<Client>: Debug,
+    {
+        let alice = &cast.alice;
+        let (registry_id, registry) = deploy_consent_registry(client, alice).await;
+        let (ledger_id, ledger) =
+            deploy_drug_provenance(client, alice, id(&cast.bob), id(&cast.dave)).await;
+        let claims = deploy_claim_settlement(client, alice, registry_id, ledger_id).await;
+        let claims_id = ink::ToAccountId::to_account_id(&claims);
+        let trials = deploy_trial_anchoring(client, alice, registry_id).await;
+        let trials_id = ink::ToAccountId::to_account_id(&trials);
+        let wiring = client
+            .call(alice, &claims.callees())
+            .dry_run()
+            .await
+            .expect("read")
+            .return_value();
+        assert_eq!(
+            wiring,
+            (registry_id, ledger_id),
+            "claims are wired to registry and ledger"
+        );
+        say("alice deployed the four contracts and wired claims and trials to the registry and ledger");
+        Suite {
+            registry_id,
+            registry,
+            ledger_id,
+            ledger,
+            claims_id,
+            claims,
+            trials_id,
+            trials,
+        }
+    }
+}
+
+/// The journey under way: the scenario, the cast, the suite, what earlier chapters
+/// established, and the steps walked. Each chapter is one method.
+struct Journey<'a, Client> {
+    client: &'a mut Scenario<Client>,
+    cast: Cast,
+    suite: Suite,
+    steps: usize,
+    /// The insurer's plan.
+    plan: u32,
+    /// The service date of the claims: the chain's clock as contracts see it.
+    now: u64,
+    /// The trial id.
+    trial: u64,
+}
+
+/// Serial `index`'s inclusion proof in the journey's lot.
+fn proof(index: usize) -> Vec<merkle::Digest> {
+    merkle::proof(&serial_leaves(SERIALS), index).expect("in range")
+}
+
+/// A pharmacy claim line for serial `index` of the journey's lot.
+fn drug_line(index: usize) -> ClaimLine {
+    ClaimLine {
+        code: ServiceCode::Drug(GTIN),
+        quantity: 1,
+        charge: 60 * UNIT,
+        unit: Some(DrugUnit {
+            lot: LOT.to_vec(),
+            serial: serial(index),
+        }),
+    }
+}
+
+impl<Client> Journey<'_, Client>
+where
+    Client: E2EBackend + ChainBackend<Balance = u128>,
+    <Client as ChainBackend>::AccountId: From<[u8; 32]>,
+    <Client as ChainBackend>::Error: Debug,
+    <Client as ContractsBackend<DefaultEnvironment>>::EventLog: EmittedEvents,
+    BackendError<Client>: Debug,
+{
+    /// Registers every trading partner, payer, provider, sponsor and responder, each with its `RoleGranted` event.
+    async fn register_roles(&mut self) {
+        let Cast {
+            alice,
+            charlie,
+            dave,
+            eve,
+            sensor,
+            clinic,
+            sponsor,
+            responder,
+            ..
+        } = &self.cast;
+        let (registry_id, ledger_id, claims_id, trials_id) = (
+            self.suite.registry_id,
+            self.suite.ledger_id,
+            self.suite.claims_id,
+            self.suite.trials_id,
+        );
+        let Suite {
+            registry,
+            ledger,
+            claims,
+            trials,
+            ..
+        } = &mut self.suite;
+        let client = &mut *self.client;
+        let role_steps = [
+            (Role::Wholesaler, id(charlie), "ledger"),
+            (Role::Sensor, id(sensor), "ledger"),
+            (Role::Insurer, id(eve), "claims"),
+            (Role::Provider, id(dave), "claims"),
+            (Role::Provider, id(clinic), "claims"),
+            (Role::Sponsor, id(sponsor), "trials"),
+            (Role::EmergencyResponder, id(responder), "registry"),
+        ];
+        for (role, account, contract) in role_steps {
+            let (events, at) = match contract {
+                "ledger" => (
+                    step(
+                        client,
+                        alice,
+                        &ledger.grant_role(role, account),
+                        "grant role",
+                    )
+                    .await
+                    .events,
+                    ledger_id,
+                ),
+                "claims" => (
+                    step(
+                        client,
+                        alice,
+                        &claims.grant_role(role, account),
+                        "grant role",
+                    )
+                    .await
+                    .events,
+                    claims_id,
+                ),
+                "trials" => (
+                    step(
+                        client,
+                        alice,
+                        &trials.grant_role(role, account),
+                        "grant role",
+                    )
+                    .await
+                    .events,
+                    trials_id,
+                ),
+                _ => (
+                    step(
+                        client,
+                        alice,
+                        &registry.grant_role(role, account),
+                        "grant role",
+                    )
+                    .await
+                    .events,
+                    registry_id,
+                ),
+            };
+            let granted: RoleGranted = the_event(&events, at);
+            assert_eq!((granted.role, granted.account), (role, account));
+            self.steps += 1;
+        }
+        say("alice registered a manufacturer, wholesaler, pharmacy, sensor, insurer, clinic, sponsor and responder");
+    }
+
+    /// A lot of 16 serials stored at 2-8 °C, commissioned and moved down to the pharmacy with a sensor reading on the way.
+    async fn move_the_lot(&mut self) {
+        let Cast {
+            bob,
+            charlie,
+            dave,
+            sensor,
+            ..
+        } = &self.cast;
+        let ledger_id = self.suite.ledger_id;
+        let Suite { ledger, .. } = &mut self.suite;
+        let client = &mut *self.client;
+        let root = merkle::root(&serial_leaves(SERIALS)).expect("serials");
+        let commission = ledger.commission_lot(
+            GTIN,
+            LOT.to_vec(),
+            FAR_FUTURE,
+            10,
+            root,
+            SERIALS as u64,
+            200,
+            800,
+            hash(0xCA),
+        );
+        let done = step(client, bob, &commission, "commission").await;
+        let commissioned: LotCommissioned = the_event(&done.events, ledger_id);
+        assert_eq!(
+            (commissioned.quantity, commissioned.serial_root),
+            (10, root)
+        );
+        say("bob (manufacturer) commissioned lot JOURNEY-1: 10 units, 16 serials, 2-8 °C");
+        let shipment = step(
+            client,
+            bob,
+            &ledger.ship(GTIN, LOT.to_vec(), id(charlie), 10),
+            "ship",
+        )
+        .await;
+        let shipped: Shipped = the_event(&shipment.events, ledger_id);
+        assert_eq!((shipped.to, shipped.quantity), (id(charlie), 10));
+        let reading = step(
+            client,
+            sensor,
+            &ledger.report_temperature(GTIN, LOT.to_vec(), Some(shipment.value), 540),
+            "sense",
+        )
+        .await;
+        assert!(the_event::<TemperatureRecorded>(&reading.events, ledger_id).in_range);
+        let received = step(client, charlie, &ledger.receive(shipment.value), "receive").await;
+        assert_eq!(
+            the_event::<Received>(&received.events, ledger_id).to,
+            id(charlie)
+        );
+        let shipped = step(
+            client,
+            charlie,
+            &ledger.ship(GTIN, LOT.to_vec(), id(dave), 6),
+            "ship",
+        )
+        .await;
+        let event: Shipped = the_event(&shipped.events, ledger_id);
+        assert_eq!(
+            (event.from, event.to, event.quantity),
+            (id(charlie), id(dave), 6)
+        );
+        let received = step(client, dave, &ledger.receive(shipped.value), "receive").await;
+        assert_eq!(
+            the_event::<Received>(&received.events, ledger_id).quantity,
+            6
+        );
+        self.steps += 6;
+        say("bob shipped 10 to charlie (sensor read 5.40 °C in transit); charlie shipped 6 to dave; both received");
+    }
+
+    /// The insurer's plan and fee schedule, the member, and the escrow funded.
+    async fn plan_and_escrow(&mut self) {
+        let Cast { eve, .. } = &self.cast;
+        let patient = self.cast.patient;
+        let claims_id = self.suite.claims_id;
+        let Suite { claims, .. } = &mut self.suite;
+        let client = &mut *self.client;
+        let sharing = CostSharing {
+            deductible: 100 * UNIT,
+            copay: 20 * UNIT,
+            coinsurance_bps: 2_000,
+            out_of_pocket_max: 1_000 * UNIT,
+        };
+        let created = step(
+            client,
+            eve,
+            &claims.create_plan(sharing, 0, FAR_FUTURE),
+            "plan",
+        )
+        .await;
+        let plan = created.value;
+        self.plan = plan;
+        assert_eq!(
+            the_event::<PlanCreated>(&created.events, claims_id).insurer,
+            id(eve)
+        );
+        let fee = |allowed: u128| {
+            Some(FeeScheduleEntry {
+                allowed_per_unit: allowed * UNIT,
+                cost_share: CostShare::Copay,
+            })
+        };
+        let fees = step(
+            client,
+            eve,
+            &claims.update_fee_schedule(
+                plan,
+                vec![(VISIT, fee(150)), (ServiceCode::Drug(GTIN), fee(60))],
+            ),
+            "fees",
+        )
+        .await;
+        assert_eq!(
+            crate::support::events_of::<FeeScheduleUpdated>(&fees.events, claims_id).len(),
+            2,
+            "one event per fee schedule change"
+        );
+        let member = step(
+            client,
+            eve,
+            &claims.enrol_member(plan, patient, 0, FAR_FUTURE),
+            "enrol member",
+        )
+        .await;
+        assert_eq!(
+            the_event::<MemberEnrolled>(&member.events, claims_id).member,
+            patient
+        );
+        let eve_before = balance(client, id(eve)).await;
+        let deposit = client
+            .call(eve, &claims.deposit())
+            .value(500 * UNIT)
+            .submit()
+            .await
+            .expect("deposit");
+        let charged = deposit.dry_run.exec_result.storage_deposit.charge_or_zero();
+        let fee = deposit.events.fee_paid();
+        deposit.return_value().expect("eve funds her escrow");
+        assert_eq!(
+            eve_before - balance(client, id(eve)).await,
+            500 * UNIT + charged + fee,
+            "eve paid the deposit, its storage deposit and the transaction fee"
+        );
+        self.steps += 4;
+        say("eve (insurer) created a plan (deductible 100, copay 20), enrolled ferdie and put 500 in escrow");
+    }
+
+    /// The patient's treatment and payment consents.
+    async fn care_consents(&mut self) {
+        let Cast {
+            dave,
+            ferdie,
+            clinic,
+            ..
+        } = &self.cast;
+        let patient = self.cast.patient;
+        let registry_id = self.suite.registry_id;
+        let Suite { registry, .. } = &mut self.suite;
+        let client = &mut *self.client;
+        for (grantee, purpose) in [
+            (id(dave), Purpose::Treatment),
+            (id(dave), Purpose::Payment),
+            (id(clinic), Purpose::Payment),
+        ] {
+            let granted = step(
+                client,
+                ferdie,
+                &registry.grant_consent(
+                    patient,
+                    grantee,
+                    purpose,
+                    DataClasses::MEDICATIONS.union(DataClasses::CLAIMS),
+                    Some(FAR_FUTURE),
+                    None,
+                    hash(0xF0),
+                ),
+                "consent",
+            )
+            .await;
+            let event: ConsentGranted = the_event(&granted.events, registry_id);
+            assert_eq!(
+                (event.grantee, event.purpose, event.replaced),
+                (grantee, purpose, false)
+            );
+            self.steps += 1;
+        }
+        say("ferdie granted dave treatment and payment consent, and the clinic payment consent");
+    }
+
+    /// A dispense with its Merkle proof, then a visit claim and a pharmacy claim paid in the submitting call.
+    async fn dispense_and_pay(&mut self) {
+        let Cast {
+            dave, eve, clinic, ..
+        } = &self.cast;
+        let patient = self.cast.patient;
+        let (ledger_id, claims_id) = (self.suite.ledger_id, self.suite.claims_id);
+        let Suite {
+            registry,
+            ledger,
+            claims,
+            ..
+        } = &mut self.suite;
+        let client = &mut *self.client;
+        let plan = self.plan;
+        let dispensed = step(
+            client,
+            dave,
+            &ledger.dispense(GTIN, LOT.to_vec(), serial(3), 3, proof(3), patient),
+            "dispense",
+        )
+        .await;
+        assert_eq!(
+            the_event::<Dispensed>(&dispensed.events, ledger_id).patient,
+            patient
+        );
+        self.steps += 1;
+        say("dave dispensed serial 3 to ferdie, proving it belongs to the lot");
+        let now =
+            crate::support::granted_at(client, registry, patient, id(dave), Purpose::Payment).await;
+        self.now = now;
+        let visit = ClaimLine {
+            code: VISIT,
+            quantity: 1,
+            charge: 150 * UNIT,
+            unit: None,
+        };
+        let paid = paid_claim(
+            client,
+            claims,
+            claims_id,
+            clinic,
+            patient,
+            plan,
+            now,
+            vec![visit],
+        )
+        .await;
+        // Allowed 150: deductible 100, copay 20, 30 paid.
+        assert_eq!(paid, 30 * UNIT);
+        let paid = paid_claim(
+            client,
+            claims,
+            claims_id,
+            dave,
+            patient,
+            plan,
+            now,
+            vec![drug_line(3)],
+        )
+        .await;
+        // Allowed 60: the deductible is met, copay 20, 40 paid.
+        assert_eq!(paid, 40 * UNIT);
+        let escrow = client
+            .call(eve, &claims.escrow(id(eve)))
+            .dry_run()
+            .await
+            .expect("read")
+            .return_value();
+        assert_eq!(escrow.funds, (500 - 30 - 40) * UNIT, "the escrow paid both");
+        self.steps += 2;
+        say("the clinic's visit claim was paid 30 and dave's pharmacy claim 40, each in the submitting call");
+    }
+
+    /// A counterfeit serial and a clone are refused at the pharmacy.
+    async fn refuse_counterfeit_and_clone(&mut self) {
+        let Cast { dave, .. } = &self.cast;
+        let patient = self.cast.patient;
+        let Suite { ledger, .. } = &mut self.suite;
+        let client = &mut *self.client;
+        let fake = ledger.dispense(
+            GTIN,
+            LOT.to_vec(),
+            b"SN-FAKE".to_vec(),
+            5,
+            proof(5),
+            patient,
+        );
+        assert_eq!(
+            submit_or_refusal(client, dave, &fake).await,
+            Err(ProvenanceError::Counterfeit)
+        );
+        let clone = ledger.dispense(GTIN, LOT.to_vec(), serial(3), 3, proof(3), patient);
+        assert_eq!(
+            submit_or_refusal(client, dave, &clone).await,
+            Err(ProvenanceError::AlreadyDispensed)
+        );
+        self.steps += 2;
+        say("a counterfeit serial and a clone of serial 3 were refused at the pharmacy");
+    }
+
+    /// Serial 4 dispensed, then an excursion quarantines the lot: its claim is denied.
+    async fn excursion_denies_claim(&mut self) {
+        let Cast { dave, sensor, .. } = &self.cast;
+        let patient = self.cast.patient;
+        let (ledger_id, claims_id) = (self.suite.ledger_id, self.suite.claims_id);
+        let Suite { ledger, claims, .. } = &mut self.suite;
+        let client = &mut *self.client;
+        let plan = self.plan;
+        let now = self.now;
+        let dispensed = step(
+            client,
+            dave,
+            &ledger.dispense(GTIN, LOT.to_vec(), serial(4), 4, proof(4), patient),
+            "dispense",
+        )
+        .await;
+        assert_eq!(
+            the_event::<Dispensed>(&dispensed.events, ledger_id).serial,
+            serial(4)
+        );
+        let excursion = step(
+            client,
+            sensor,
+            &ledger.report_temperature(GTIN, LOT.to_vec(), None, 1150),
+            "excursion",
+        )
+        .await;
+        let quarantined: LotQuarantined = the_event(&excursion.events, ledger_id);
+        assert_eq!(quarantined.reason, QuarantineReason::TemperatureExcursion);
+        let dave_before = balance(client, id(dave)).await;
+        let denied = step(
+            client,
+            dave,
+            &claims.submit_claim(patient, plan, now, vec![drug_line(4)], hash(0xAB)),
+            "claim",
+        )
+        .await;
+        let adjudicated: ClaimAdjudicated = the_event(&denied.events, claims_id);
+        assert_eq!(
+            (adjudicated.outcome, adjudicated.payable),
+            (Outcome::Denied, 0)
+        );
+        assert_eq!(
+            balance(client, id(dave)).await + denied.deposit + denied.fee,
+            dave_before,
+            "nothing paid"
+        );
+        let lines = client
+            .call(dave, &claims.claim_lines(denied.value))
+            .dry_run()
+            .await
+            .expect("read")
+            .return_value()
+            .expect("lines");
+        assert_eq!(lines[0].reasons, vec![ReasonCode::LotQuarantined]);
+        self.steps += 3;
+        say("the sensor read 11.50 °C at the pharmacy: the lot is quarantined and dave's next claim for it is denied (HC6)");
+    }
+
+    /// Research consent for protocol v1, enrolment, a data batch and its proof on chain.
+    async fn research(&mut self) {
+        let Cast {
+            eve,
+            ferdie,
+            sponsor,
+            ..
+        } = &self.cast;
+        let patient = self.cast.patient;
+        let (registry_id, trials_id) = (self.suite.registry_id, self.suite.trials_id);
+        let Suite {
+            registry, trials, ..
+        } = &mut self.suite;
+        let client = &mut *self.client;
+        let protocol_v1 = hash(0x11);
+        let register = trials.register_trial(
+            b"NCT01234567".to_vec(),
+            protocol_v1,
+            hash(0x12),
+            [0x13; 32],
+            10,
+        );
+        let registered = step(client, sponsor, &register, "register trial").await;
+        let trial = registered.value;
+        self.trial = trial;
+        assert_eq!(
+            the_event::<TrialRegistered>(&registered.events, trials_id).sponsor,
+            id(sponsor)
+        );
+        let research = step(
+            client,
+            ferdie,
+            &registry.grant_consent(
+                patient,
+                id(sponsor),
+                Purpose::Research,
+                DataClasses::TRIAL_DATA,
+                Some(FAR_FUTURE),
+                Some(protocol_v1),
+                hash(0xF1),
+            ),
+            "research consent",
+        )
+        .await;
+        let event: ConsentGranted = the_event(&research.events, registry_id);
+        assert_eq!(
+            (event.purpose, event.context),
+            (Purpose::Research, Some(protocol_v1))
+        );
+        let enrolled = step(client, sponsor, &trials.enrol(trial, patient), "enrol").await;
+        assert_eq!(
+            the_event::<ParticipantEnrolled>(&enrolled.events, trials_id).protocol_version,
+            1
+        );
+        let records: Vec<_> = (0..8)
+            .map(|i| hash_leaf(format!("{{\"visit\":{i}}}").as_bytes()))
+            .collect();
+        let anchored = step(
+            client,
+            sponsor,
+            &trials.anchor_batch(
+                trial,
+                merkle::root(&records).expect("records"),
+                8,
+                hash(0x40),
+            ),
+            "anchor",
+        )
+        .await;
+        assert_eq!(
+            the_event::<BatchAnchored>(&anchored.events, trials_id).leaf_count,
+            8
+        );
+        let verify = trials.verify_inclusion(
+            trial,
+            anchored.value,
+            records[5],
+            5,
+            merkle::proof(&records, 5).expect("in range"),
+        );
+        assert_eq!(
+            client
+                .call(eve, &verify)
+                .dry_run()
+                .await
+                .expect("verify")
+                .return_value(),
+            Ok(true)
+        );
+        self.steps += 5;
+        say("ferdie consented to trial NCT01234567 v1 and was enrolled; a batch of 8 records was anchored and one verified on chain");
+    }
+
+    /// An amendment makes the participant inactive until re-consent.
+    async fn amendment_needs_reconsent(&mut self) {
+        let Cast {
+            eve,
+            ferdie,
+            sponsor,
+            ..
+        } = &self.cast;
+        let patient = self.cast.patient;
+        let (registry_id, trials_id) = (self.suite.registry_id, self.suite.trials_id);
+        let Suite {
+            registry, trials, ..
+        } = &mut self.suite;
+        let client = &mut *self.client;
+        let trial = self.trial;
+        let amended = step(
+            client,
+            sponsor,
+            &trials.amend_protocol(trial, hash(0x21), hash(0x22)),
+            "amend",
+        )
+        .await;
+        assert_eq!(
+            the_event::<ProtocolAmended>(&amended.events, trials_id).version,
+            2
+        );
+        let status = client
+            .call(eve, &trials.participant_status(trial, patient))
+            .dry_run()
+            .await
+            .expect("status")
+            .return_value();
+        assert_eq!(status, ParticipantStatus::ConsentNotCurrent);
+        let reconsent = step(
+            client,
+            ferdie,
+            &registry.grant_consent(
+                patient,
+                id(sponsor),
+                Purpose::Research,
+                DataClasses::TRIAL_DATA,
+                Some(FAR_FUTURE),
+                Some(hash(0x21)),
+                hash(0xF2),
+            ),
+            "re-consent",
+        )
+        .await;
+        let event: ConsentGranted = the_event(&reconsent.events, registry_id);
+        assert!(
+            event.replaced,
+            "the new consent replaces the one for version 1"
+        );
+        let status = client
+            .call(eve, &trials.participant_status(trial, patient))
+            .dry_run()
+            .await
+            .expect("status")
+            .return_value();
+        assert_eq!(status, ParticipantStatus::Active);
+        self.steps += 2;
+        say("the protocol was amended: ferdie was inactive until he re-consented to version 2");
+    }
+
+    /// Revoked payment consent: the next claim fails.
+    async fn revoked_consent_denies_claim(&mut self) {
+        let Cast { ferdie, clinic, .. } = &self.cast;
+        let patient = self.cast.patient;
+        let (registry_id, claims_id) = (self.suite.registry_id, self.suite.claims_id);
+        let Suite {
+            registry, claims, ..
+        } = &mut self.suite;
+        let client = &mut *self.client;
+        let plan = self.plan;
+        let now = self.now;
+        let revoked = step(
+            client,
+            ferdie,
+            &registry.revoke_consent(patient, id(clinic), Purpose::Payment),
+            "revoke",
+        )
+        .await;
+        assert_eq!(
+            the_event::<ConsentRevoked>(&revoked.events, registry_id).grantee,
+            id(clinic)
+        );
+        let denied = step(
+            client,
+            clinic,
+            &claims.submit_claim(
+                patient,
+                plan,
+                now,
+                vec![ClaimLine {
+                    code: VISIT,
+                    quantity: 1,
+                    charge: 151 * UNIT,
+                    unit: None,
+                }],
+                hash(0xAC),
+            ),
+            "claim",
+        )
+        .await;
+        let adjudicated: ClaimAdjudicated = the_event(&denied.events, claims_id);
+        assert_eq!(adjudicated.claim_denial, Some(ReasonCode::NoPaymentConsent));
+        self.steps += 2;
+        say("ferdie revoked the clinic's payment consent: its next claim was denied (HC1)");
+    }
+
+    /// Emergency access opens, is seen by the patient, and closes.
+    async fn break_glass(&mut self) {
+        let Cast {
+            eve,
+            ferdie,
+            responder,
+            ..
+        } = &self.cast;
+        let patient = self.cast.patient;
+        let registry_id = self.suite.registry_id;
+        let Suite { registry, .. } = &mut self.suite;
+        let client = &mut *self.client;
+        let opened = step(
+            client,
+            responder,
+            &registry.open_emergency_access(patient, 60 * 60 * 1000, hash(0xE0)),
+            "break glass",
+        )
+        .await;
+        let event: EmergencyAccessOpened = the_event(&opened.events, registry_id);
+        assert_eq!((event.patient, event.responder), (patient, id(responder)));
+        let authorized = client
+            .call(
+                eve,
+                &registry.is_authorized(patient, id(responder), Purpose::Emergency, None),
+            )
+            .dry_run()
+            .await
+            .expect("check")
+            .return_value();
+        assert!(authorized);
+        let closed = step(
+            client,
+            ferdie,
+            &registry.close_emergency_access(patient, id(responder)),
+            "close",
+        )
+        .await;
+        assert_eq!(
+            the_event::<EmergencyAccessClosed>(&closed.events, registry_id).closed_by,
+            patient
+        );
+        let authorized = client
+            .call(
+                eve,
+                &registry.is_authorized(patient, id(responder), Purpose::Emergency, None),
+            )
+            .dry_run()
+            .await
+            .expect("check")
+            .return_value();
+        assert!(!authorized);
+        self.steps += 2;
+        say("a responder opened break-glass access (evented to ferdie), and ferdie closed it");
+    }
+}
+
+/// Submits a claim, checks its three events and that the provider's balance grew by the
+/// amount paid; returns that amount.
+#[allow(clippy::too_many_arguments)]
+async fn paid_claim<Client>(
+    client: &mut Scenario<Client>,
+    claims: &mut crate::support::Claims,
+    claims_id: AccountId,
+    provider: &Keypair,
+    patient: AccountId,
+    plan: u32,
+    date: u64,
+    lines: Vec<ClaimLine>,
+) -> u128
+where
+    Client: E2EBackend + ChainBackend<Balance = u128>,
+    <Client as ChainBackend>::AccountId: From<[u8; 32]>,
+    <Client as ChainBackend>::Error: Debug,
+    <Client as ContractsBackend<DefaultEnvironment>>::EventLog: EmittedEvents,
+    BackendError<Client>: Debug,
+{
+    let before = balance(client, id(provider)).await;
+    let done = step(
+        client,
+        provider,
+        &claims.submit_claim(patient, plan, date, lines, hash(0xAA)),
+        "claim",
+    )
+    .await;
+    let submitted: ClaimSubmitted = the_event(&done.events, claims_id);
+    assert_eq!(
+        (submitted.patient, submitted.provider),
+        (patient, id(provider))
+    );
+    let adjudicated: ClaimAdjudicated = the_event(&done.events, claims_id);
+    assert_eq!(adjudicated.claim_denial, None);
+    let paid: u128 = crate::support::events_of::<ClaimPaid>(&done.events, claims_id)
+        .iter()
+        .map(|(e, _)| e.amount)
+        .sum();
+    assert_eq!(paid, adjudicated.payable, "paid in the same call");
+    let after = balance(client, id(provider)).await;
+    assert_eq!(
+        after + done.deposit + done.fee - before,
+        paid,
+        "the provider received the payment"
+    );
+    paid
+}
