@@ -271,7 +271,8 @@ fn deploy_refuses_bad_input_before_touching_a_chain() {
         .arg(bundles.path())
         .assert()
         .code(2)
-        .stderr(contains("unknown field `pharmacy`"));
+        .stderr(contains("unknown key \"pharmacy\" in [drug_provenance]"))
+        .stderr(contains("pharmacies"));
     // A secret that is not one is refused without being echoed.
     healthchain()
         .env("HEALTHCHAIN_SURI", "garbage secret ~~")
