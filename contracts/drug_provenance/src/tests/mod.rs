@@ -85,6 +85,15 @@ fn setup() -> (DrugProvenance, Parties) {
 }
 
 fn commission(ledger: &mut DrugProvenance, p: &Parties) -> Result<(), Error> {
+    commission_certified(ledger, p, hash(0xC0))
+}
+
+/// Commissions the test lot with `certificate` as its certificate of analysis.
+fn commission_certified(
+    ledger: &mut DrugProvenance,
+    p: &Parties,
+    certificate: Hash,
+) -> Result<(), Error> {
     as_caller(p.manufacturer);
     ledger.commission_lot(
         GTIN,
@@ -95,7 +104,7 @@ fn commission(ledger: &mut DrugProvenance, p: &Parties) -> Result<(), Error> {
         SERIALS as u64,
         200,
         800,
-        hash(0xC0),
+        certificate,
     )
 }
 
@@ -907,19 +916,8 @@ proptest! {
 fn zero_document_hashes_are_refused() {
     let (mut ledger, p) = setup();
     let zero = Hash::from([0; 32]);
-    as_caller(p.manufacturer);
     assert_eq!(
-        ledger.commission_lot(
-            GTIN,
-            lot_no(),
-            NOW + 365 * DAY,
-            SERIALS as u64,
-            merkle::root(&leaves()).unwrap(),
-            SERIALS as u64,
-            200,
-            800,
-            zero,
-        ),
+        commission_certified(&mut ledger, &p, zero),
         Err(Error::ZeroHash)
     );
     assert!(ledger.lot_state(GTIN, lot_no()).is_none());
