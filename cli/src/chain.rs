@@ -120,6 +120,13 @@ impl Estimate {
         }
     }
 
+    /// Adds `other`'s gas and deposit (a plan's total).
+    pub fn add(&mut self, other: &Estimate) {
+        self.ref_time = self.ref_time.saturating_add(other.ref_time);
+        self.proof_size = self.proof_size.saturating_add(other.proof_size);
+        self.deposit = self.deposit.saturating_add(other.deposit);
+    }
+
     /// The gas limit to submit with: the dry run's requirement, as cargo-contract does.
     pub fn gas_limit(&self) -> Weight {
         Weight::from_parts(self.ref_time, self.proof_size)

@@ -214,18 +214,17 @@ struct Inspection {
     token: (String, u32),
 }
 
-impl Inspection {
-    fn address_of(&self, contract: Contract) -> Result<AccountId32> {
-        self.addresses
-            .iter()
-            .find(|(c, _)| *c == contract)
-            .map(|(_, a)| a.clone())
-            .with_context(|| format!("a role for {contract}, which this deploy does not have"))
-    }
+/// The address of `contract` among those a deploy knows.
+fn address_in(addresses: &[(Contract, AccountId32)], contract: Contract) -> Result<AccountId32> {
+    addresses
+        .iter()
+        .find(|(c, _)| *c == contract)
+        .map(|(_, a)| a.clone())
+        .with_context(|| format!("a role for {contract}, which this deploy does not have"))
 }
 
-/// What the estimate leaves to submit: the role grants not already held, and each
-/// upload's storage deposit (an instantiation's dry run with the code includes it).
+/// What the estimate leaves to submit besides uploads and instantiations: the role
+/// grants not already held (indices into the request's roles).
 struct Plan {
     pending_grants: Vec<usize>,
 }
@@ -356,34 +355,7 @@ async fn inspect(
     for (index, bundle) in request.bundles.iter().enumerate() {
         let name = bundle.contract.name();
         if let Some(recorded) = manifest.contract(name) {
-            let address = crate::config::parse_account(&recorded.address)
-                .with_context(|| format!("{name} in the manifest"))?;
-            let recorded_hash = recorded.code_hash.clone();
-            match chain.contract_code_hash(&address).await? {
-                Some(hash) if format!("0x{}", hex::encode(hash)) == recorded_hash => {
-                    println!("  {name:<17} deployed at {address}, code {recorded_hash} checked on chain");
-                }
-                Some(hash) => {
-                    return Err(ChainError(format!(
-                        "{name} at {address} runs code 0x{} on chain, but the manifest says {recorded_hash}: it was upgraded or the manifest is stale; update the manifest by hand after checking",
-                        hex::encode(hash)
-                    ))
-                    .into())
-                }
-                None => {
-                    return Err(ChainError(format!(
-                        "{name} is not on chain at {address} as the manifest says (a restarted dev chain?): move {} away to deploy afresh",
-                        request.manifest.display()
-                    ))
-                    .into())
-                }
-            }
-            if format!("0x{}", hex::encode(bundle.code_hash)) != recorded_hash {
-                println!(
-                    "  {name:<17} note: the local build (0x{}) differs from the deployed code; deploy does not upgrade (the admin's set_code does)",
-                    hex::encode(bundle.code_hash)
-                );
-            }
+            let address = check_recorded(chain, request, bundle, recorded).await?;
             addresses.push((bundle.contract, address));
             code_on_chain.push(true);
             continue;
@@ -417,116 +389,90 @@ async fn inspect(
     })
 }
 
+/// Checks that the contract the manifest records for `bundle` is on chain with the
+/// recorded code, and says when the local build differs; returns its address.
+async fn check_recorded(
+    chain: &Chain,
+    request: &Request,
+    bundle: &Bundle,
+    recorded: &DeployedContract,
+) -> Result<AccountId32> {
+    let name = bundle.contract.name();
+    let address = crate::config::parse_account(&recorded.address)
+        .with_context(|| format!("{name} in the manifest"))?;
+    let recorded_hash = &recorded.code_hash;
+    match chain.contract_code_hash(&address).await? {
+        Some(hash) if format!("0x{}", hex::encode(hash)) == *recorded_hash => {
+            println!("  {name:<17} deployed at {address}, code {recorded_hash} checked on chain");
+        }
+        Some(hash) => {
+            return Err(ChainError(format!(
+                "{name} at {address} runs code 0x{} on chain, but the manifest says {recorded_hash}: it was upgraded or the manifest is stale; update the manifest by hand after checking",
+                hex::encode(hash)
+            ))
+            .into())
+        }
+        None => {
+            return Err(ChainError(format!(
+                "{name} is not on chain at {address} as the manifest says (a restarted dev chain?): move {} away to deploy afresh",
+                request.manifest.display()
+            ))
+            .into())
+        }
+    }
+    if format!("0x{}", hex::encode(bundle.code_hash)) != *recorded_hash {
+        println!(
+            "  {name:<17} note: the local build (0x{}) differs from the deployed code; deploy does not upgrade (the admin's set_code does)",
+            hex::encode(bundle.code_hash)
+        );
+    }
+    Ok(address)
+}
+
 /// Dry-runs every step whose contract exists or can be predicted, prints each one's cost
 /// and the total, and refuses a deployer who cannot pay the storage deposits.
 async fn estimate(chain: &Chain, request: &Request, inspection: &mut Inspection) -> Result<Plan> {
-    let (signer, bundles, token) = (&request.signer, &request.bundles, &inspection.token);
     println!("deploy: plan (dry runs on the chain's latest block)");
     let mut total = Estimate::default();
     let mut unestimated = 0usize;
     // Each upload's deposit, from its dry run: the instantiation's dry run (with the code)
     // includes it, and the plan counts it once.
-    let mut upload_deposits = vec![0u128; bundles.len()];
+    let mut upload_deposits = vec![0u128; request.bundles.len()];
     let mut pending_grants = Vec::new();
-    for step in &inspection.steps {
-        match *step {
+    for index in 0..inspection.steps.len() {
+        match inspection.steps[index] {
             Step::Upload { contract } => {
-                let bundle = &bundles[contract];
-                let estimate = chain
-                    .dry_run_upload(&signer.account, bundle.wasm.clone())
-                    .await?;
-                println!(
-                    "  {:<17} upload code 0x{} ({} bytes): storage deposit {}",
-                    bundle.contract,
-                    hex::encode(bundle.code_hash),
-                    bundle.wasm.len(),
-                    format_amount(estimate.deposit, token)
-                );
-                total.deposit += estimate.deposit;
-                upload_deposits[contract] = estimate.deposit;
+                let deposit = estimate_upload(chain, request, &inspection.token, contract).await?;
+                total.deposit += deposit;
+                upload_deposits[contract] = deposit;
             }
             Step::Instantiate { contract } => {
-                let bundle = &bundles[contract];
-                let address = inspection.addresses[contract].1.clone();
-                if runs_bundle(chain, &address, bundle).await? {
-                    println!(
-                        "  {:<17} found at {address} (left by an interrupted deploy): adopted",
-                        bundle.contract
-                    );
-                    continue;
+                let upload_deposit = upload_deposits[contract];
+                if let Some(estimate) =
+                    estimate_instantiate(chain, request, inspection, contract, upload_deposit)
+                        .await?
+                {
+                    total.add(&estimate);
                 }
-                let (data, _) = constructor(bundle.contract, &inspection.addresses)?;
-                let code = if inspection.code_on_chain[contract] {
-                    Code::Existing(bundle.code_hash)
-                } else {
-                    // Not uploaded yet: dry-run with the code; its deposit is counted above.
-                    Code::Upload(bundle.wasm.clone())
-                };
-                let (dry_address, estimate) = chain
-                    .dry_run_instantiate(
-                        &signer.account,
-                        code,
-                        data,
-                        request.salt.as_bytes().to_vec(),
-                    )
-                    .await
-                    .with_context(|| format!("dry-running {}'s instantiation", bundle.contract))?;
-                if dry_address != address {
-                    // A runtime with its own address generator: the dry run is the truth.
-                    println!(
-                        "  {:<17} the chain places it at {dry_address}, not at the predicted {address}",
-                        bundle.contract
-                    );
-                    inspection.addresses[contract].1 = dry_address.clone();
-                }
-                let deposit = estimate.deposit.saturating_sub(upload_deposits[contract]);
-                println!(
-                    "  {:<17} instantiate at {dry_address}: gas {} ref_time / {} proof_size, storage deposit {}",
-                    bundle.contract,
-                    estimate.ref_time,
-                    estimate.proof_size,
-                    format_amount(deposit, token)
-                );
-                total.ref_time += estimate.ref_time;
-                total.proof_size += estimate.proof_size;
-                total.deposit += deposit;
             }
-            Step::Grant { grant: index } => {
-                let grant = &request.roles[index];
-                let address = inspection.address_of(grant.contract)?;
-                if chain.contract_code_hash(&address).await?.is_none() {
+            Step::Grant { grant } => match estimate_grant(chain, request, inspection, grant).await?
+            {
+                GrantPlan::AlreadyHeld => {}
+                GrantPlan::Later => {
                     unestimated += 1;
-                    pending_grants.push(index);
-                    continue;
+                    pending_grants.push(grant);
                 }
-                let (has_role, grant_role) = role_calls(&address, grant);
-                if holds_role(chain, signer, &address, has_role).await? {
-                    println!(
-                        "  {:<17} {:?} {}: already held",
-                        grant.contract, grant.role, grant.account
-                    );
-                    continue;
+                GrantPlan::Submit(estimate) => {
+                    total.add(&estimate);
+                    pending_grants.push(grant);
                 }
-                let estimate = dry_run_grant(chain, signer, &address, grant, grant_role).await?;
-                println!(
-                    "  {:<17} grant {:?} to {}: gas {} ref_time / {} proof_size, storage deposit {}",
-                    grant.contract,
-                    grant.role,
-                    grant.account,
-                    estimate.ref_time,
-                    estimate.proof_size,
-                    format_amount(estimate.deposit, token)
-                );
-                pending_grants.push(index);
-                total.ref_time += estimate.ref_time;
-                total.proof_size += estimate.proof_size;
-                total.deposit += estimate.deposit;
-            }
+            },
         }
     }
     if unestimated > 0 {
         println!("  ({unestimated} role grants are estimated once their contract exists)");
     }
+    let token = &inspection.token;
     println!(
         "deploy: estimated total: gas {} ref_time / {} proof_size, storage deposit {} (plus transaction fees)",
         total.ref_time,
@@ -536,13 +482,130 @@ async fn estimate(chain: &Chain, request: &Request, inspection: &mut Inspection)
     if total.deposit > inspection.balance {
         return Err(ChainError(format!(
             "the deployer {} holds {} but the deploy needs about {} in storage deposits plus fees: fund it",
-            signer.account,
+            request.signer.account,
             format_amount(inspection.balance, token),
             format_amount(total.deposit, token)
         ))
         .into());
     }
     Ok(Plan { pending_grants })
+}
+
+/// The upload of bundle `contract`'s code: its storage deposit.
+async fn estimate_upload(
+    chain: &Chain,
+    request: &Request,
+    token: &(String, u32),
+    contract: usize,
+) -> Result<u128> {
+    let bundle = &request.bundles[contract];
+    let estimate = chain
+        .dry_run_upload(&request.signer.account, bundle.wasm.clone())
+        .await?;
+    println!(
+        "  {:<17} upload code 0x{} ({} bytes): storage deposit {}",
+        bundle.contract,
+        hex::encode(bundle.code_hash),
+        bundle.wasm.len(),
+        format_amount(estimate.deposit, token)
+    );
+    Ok(estimate.deposit)
+}
+
+/// The instantiation of bundle `contract`, net of its upload's deposit; `None` when an
+/// interrupted run left the contract at its address already. Follows the chain when it
+/// places the contract elsewhere than predicted.
+async fn estimate_instantiate(
+    chain: &Chain,
+    request: &Request,
+    inspection: &mut Inspection,
+    contract: usize,
+    upload_deposit: u128,
+) -> Result<Option<Estimate>> {
+    let bundle = &request.bundles[contract];
+    let address = inspection.addresses[contract].1.clone();
+    if runs_bundle(chain, &address, bundle).await? {
+        println!(
+            "  {:<17} found at {address} (left by an interrupted deploy): adopted",
+            bundle.contract
+        );
+        return Ok(None);
+    }
+    let (data, _) = constructor(bundle.contract, &inspection.addresses)?;
+    let code = if inspection.code_on_chain[contract] {
+        Code::Existing(bundle.code_hash)
+    } else {
+        // Not uploaded yet: dry-run with the code; its deposit is counted with the upload.
+        Code::Upload(bundle.wasm.clone())
+    };
+    let (dry_address, mut estimate) = chain
+        .dry_run_instantiate(
+            &request.signer.account,
+            code,
+            data,
+            request.salt.as_bytes().to_vec(),
+        )
+        .await
+        .with_context(|| format!("dry-running {}'s instantiation", bundle.contract))?;
+    if dry_address != address {
+        // A runtime with its own address generator: the dry run is the truth.
+        println!(
+            "  {:<17} the chain places it at {dry_address}, not at the predicted {address}",
+            bundle.contract
+        );
+        inspection.addresses[contract].1 = dry_address.clone();
+    }
+    estimate.deposit = estimate.deposit.saturating_sub(upload_deposit);
+    println!(
+        "  {:<17} instantiate at {dry_address}: gas {} ref_time / {} proof_size, storage deposit {}",
+        bundle.contract,
+        estimate.ref_time,
+        estimate.proof_size,
+        format_amount(estimate.deposit, &inspection.token)
+    );
+    Ok(Some(estimate))
+}
+
+/// What a role grant needs.
+enum GrantPlan {
+    /// The account holds the role already.
+    AlreadyHeld,
+    /// Its contract is not instantiated yet: estimated when it is.
+    Later,
+    Submit(Estimate),
+}
+
+/// Role grant `grant`: held already, to estimate later, or its cost.
+async fn estimate_grant(
+    chain: &Chain,
+    request: &Request,
+    inspection: &Inspection,
+    grant: usize,
+) -> Result<GrantPlan> {
+    let grant = &request.roles[grant];
+    let address = address_in(&inspection.addresses, grant.contract)?;
+    if chain.contract_code_hash(&address).await?.is_none() {
+        return Ok(GrantPlan::Later);
+    }
+    let (has_role, grant_role) = role_calls(&address, grant);
+    if holds_role(chain, &request.signer, &address, has_role).await? {
+        println!(
+            "  {:<17} {:?} {}: already held",
+            grant.contract, grant.role, grant.account
+        );
+        return Ok(GrantPlan::AlreadyHeld);
+    }
+    let estimate = dry_run_grant(chain, &request.signer, &address, grant, grant_role).await?;
+    println!(
+        "  {:<17} grant {:?} to {}: gas {} ref_time / {} proof_size, storage deposit {}",
+        grant.contract,
+        grant.role,
+        grant.account,
+        estimate.ref_time,
+        estimate.proof_size,
+        format_amount(estimate.deposit, &inspection.token)
+    );
+    Ok(GrantPlan::Submit(estimate))
 }
 
 /// Submits the plan step by step, with a progress bar, saving the manifest after each
@@ -553,7 +616,6 @@ async fn execute(
     inspection: Inspection,
     plan: Plan,
 ) -> Result<Outcome> {
-    let (signer, bundles, salt) = (&request.signer, &request.bundles, &request.salt);
     let Inspection {
         mut manifest,
         addresses,
@@ -574,136 +636,159 @@ async fn execute(
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    let mut code_blocks: Vec<Option<u64>> = vec![None; bundles.len()];
+    let mut code_blocks: Vec<Option<u64>> = vec![None; request.bundles.len()];
     for step in work {
-        match *step {
+        let submitted = match *step {
             Step::Upload { contract } => {
-                let bundle = &bundles[contract];
-                bar.set_message(format!(
-                    "uploading {} ({} bytes)",
-                    bundle.contract,
-                    bundle.wasm.len()
-                ));
-                let estimate = chain
-                    .dry_run_upload(&signer.account, bundle.wasm.clone())
-                    .await?;
-                let block = chain
-                    .upload(&signer.keypair, bundle.wasm.clone(), estimate.deposit)
-                    .await
-                    .map_err(|e| funds_hint(e, signer))?;
+                let block = submit_upload(chain, request, contract, &bar).await?;
                 code_blocks[contract] = Some(block);
-                outcome.submitted += 1;
-                bar.println(format!(
-                    "  {:<17} code uploaded in block {block}",
-                    bundle.contract
-                ));
+                true
             }
             Step::Instantiate { contract } => {
-                let bundle = &bundles[contract];
-                let address = addresses[contract].1.clone();
-                let (data, args) = constructor(bundle.contract, &addresses)?;
-                let block = if runs_bundle(chain, &address, bundle).await? {
-                    None
-                } else {
-                    bar.set_message(format!("instantiating {}", bundle.contract));
-                    let (_, estimate) = chain
-                        .dry_run_instantiate(
-                            &signer.account,
-                            Code::Existing(bundle.code_hash),
-                            data.clone(),
-                            salt.as_bytes().to_vec(),
-                        )
-                        .await?;
-                    let block = chain
-                        .instantiate(
-                            &signer.keypair,
-                            bundle.code_hash,
-                            data,
-                            salt.as_bytes().to_vec(),
-                            &estimate,
-                        )
-                        .await
-                        .map_err(|e| funds_hint(e, signer))?;
-                    outcome.submitted += 1;
-                    Some(block)
-                };
-                if !runs_bundle(chain, &address, bundle).await? {
-                    return Err(ChainError(format!(
-                        "{} is not at {address} after its instantiation",
-                        bundle.contract
-                    ))
-                    .into());
-                }
+                let code_block = code_blocks[contract];
+                let block = submit_instantiate(chain, request, &addresses, contract, &bar).await?;
+                let bundle = &request.bundles[contract];
+                let (_, args) = constructor(bundle.contract, &addresses)?;
                 manifest.contracts.push(DeployedContract {
                     name: bundle.contract.name().to_string(),
                     code_hash: format!("0x{}", hex::encode(bundle.code_hash)),
-                    address: address.to_string(),
-                    code_block: code_blocks[contract],
+                    address: addresses[contract].1.to_string(),
+                    code_block,
                     instantiate_block: block,
                     constructor_args: args,
                 });
                 manifest.save(&request.manifest)?;
                 outcome.manifest_written = true;
-                bar.println(match block {
-                    Some(block) => format!(
-                        "  {:<17} instantiated at {address} in block {block}",
-                        bundle.contract
-                    ),
-                    None => format!("  {:<17} adopted at {address}", bundle.contract),
-                });
+                block.is_some()
             }
-            Step::Grant { grant: index } => {
-                let grant = &request.roles[index];
-                let address = addresses
-                    .iter()
-                    .find(|(c, _)| *c == grant.contract)
-                    .map(|(_, a)| a.clone())
-                    .with_context(|| {
-                        format!(
-                            "a role for {}, which this deploy does not have",
-                            grant.contract
-                        )
-                    })?;
-                let (has_role, grant_role) = role_calls(&address, grant);
-                let block = if holds_role(chain, signer, &address, has_role).await? {
-                    None
-                } else {
-                    bar.set_message(format!("granting {:?} in {}", grant.role, grant.contract));
-                    let estimate =
-                        dry_run_grant(chain, signer, &address, grant, grant_role.clone()).await?;
-                    let block = chain
-                        .call(&signer.keypair, &address, grant_role, &estimate)
-                        .await
-                        .map_err(|e| funds_hint(e, signer))?;
-                    outcome.submitted += 1;
-                    Some(block)
-                };
-                let role = format!("{:?}", grant.role);
-                let account = grant.account.to_string();
+            Step::Grant { grant } => {
+                let block = submit_grant(chain, request, &addresses, grant, &bar).await?;
+                let grant = &request.roles[grant];
+                let (role, account) = (format!("{:?}", grant.role), grant.account.to_string());
                 if !manifest.has_role(grant.contract.name(), &role, &account) {
                     manifest.roles.push(GrantedRole {
                         contract: grant.contract.name().to_string(),
-                        role: role.clone(),
-                        account: account.clone(),
+                        role,
+                        account,
                         block,
                     });
                     manifest.save(&request.manifest)?;
                     outcome.manifest_written = true;
                 }
-                bar.println(format!(
-                    "  {:<17} {role} {}",
-                    grant.contract,
-                    match block {
-                        Some(block) => format!("granted to {account} in block {block}"),
-                        None => format!("already held by {account}"),
-                    }
-                ));
+                block.is_some()
             }
-        }
+        };
+        outcome.submitted += usize::from(submitted);
         bar.inc(1);
     }
     bar.finish_and_clear();
     Ok(outcome)
+}
+
+/// Uploads bundle `contract`'s code; returns its block.
+async fn submit_upload(
+    chain: &Chain,
+    request: &Request,
+    contract: usize,
+    bar: &ProgressBar,
+) -> Result<u64> {
+    let (signer, bundle) = (&request.signer, &request.bundles[contract]);
+    bar.set_message(format!(
+        "uploading {} ({} bytes)",
+        bundle.contract,
+        bundle.wasm.len()
+    ));
+    let estimate = chain
+        .dry_run_upload(&signer.account, bundle.wasm.clone())
+        .await?;
+    let block = chain
+        .upload(&signer.keypair, bundle.wasm.clone(), estimate.deposit)
+        .await
+        .map_err(|e| funds_hint(e, signer))?;
+    bar.println(format!(
+        "  {:<17} code uploaded in block {block}",
+        bundle.contract
+    ));
+    Ok(block)
+}
+
+/// Instantiates bundle `contract` at its address, unless it is there already (adopted);
+/// returns the block, or `None` for an adopted contract. Checks the code at the address.
+async fn submit_instantiate(
+    chain: &Chain,
+    request: &Request,
+    addresses: &[(Contract, AccountId32)],
+    contract: usize,
+    bar: &ProgressBar,
+) -> Result<Option<u64>> {
+    let (signer, bundle) = (&request.signer, &request.bundles[contract]);
+    let address = &addresses[contract].1;
+    let salt = request.salt.as_bytes().to_vec();
+    let block = if runs_bundle(chain, address, bundle).await? {
+        None
+    } else {
+        bar.set_message(format!("instantiating {}", bundle.contract));
+        let (data, _) = constructor(bundle.contract, addresses)?;
+        let code = Code::Existing(bundle.code_hash);
+        let (_, estimate) = chain
+            .dry_run_instantiate(&signer.account, code, data.clone(), salt.clone())
+            .await?;
+        let block = chain
+            .instantiate(&signer.keypair, bundle.code_hash, data, salt, &estimate)
+            .await
+            .map_err(|e| funds_hint(e, signer))?;
+        Some(block)
+    };
+    if !runs_bundle(chain, address, bundle).await? {
+        return Err(ChainError(format!(
+            "{} is not at {address} after its instantiation",
+            bundle.contract
+        ))
+        .into());
+    }
+    bar.println(match block {
+        Some(block) => format!(
+            "  {:<17} instantiated at {address} in block {block}",
+            bundle.contract
+        ),
+        None => format!("  {:<17} adopted at {address}", bundle.contract),
+    });
+    Ok(block)
+}
+
+/// Grants role `grant` unless its account holds it already; returns the block, or `None`
+/// when it was held.
+async fn submit_grant(
+    chain: &Chain,
+    request: &Request,
+    addresses: &[(Contract, AccountId32)],
+    grant: usize,
+    bar: &ProgressBar,
+) -> Result<Option<u64>> {
+    let (signer, grant) = (&request.signer, &request.roles[grant]);
+    let address = address_in(addresses, grant.contract)?;
+    let (has_role, grant_role) = role_calls(&address, grant);
+    let block = if holds_role(chain, signer, &address, has_role).await? {
+        None
+    } else {
+        bar.set_message(format!("granting {:?} in {}", grant.role, grant.contract));
+        let estimate = dry_run_grant(chain, signer, &address, grant, grant_role.clone()).await?;
+        let block = chain
+            .call(&signer.keypair, &address, grant_role, &estimate)
+            .await
+            .map_err(|e| funds_hint(e, signer))?;
+        Some(block)
+    };
+    bar.println(format!(
+        "  {:<17} {:?} {}",
+        grant.contract,
+        grant.role,
+        match block {
+            Some(block) => format!("granted to {} in block {block}", grant.account),
+            None => format!("already held by {}", grant.account),
+        }
+    ));
+    Ok(block)
 }
 
 /// Dry-runs `grant_role` and turns a refusal into a message.
