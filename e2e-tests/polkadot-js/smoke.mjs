@@ -121,7 +121,7 @@ async function main() {
   const { answer: authorized } = await query(registry, eve, 'consentCheck::isAuthorized', [
     ferdie.address, dave.address, 'Payment', null,
   ]);
-  check(authorized === true, 'ferdie granted dave payment consent, signed in polkadot.js');
+  check(authorized === 'Permitted', 'ferdie granted dave payment consent, signed in polkadot.js');
 
   // A one-serial lot, moved to the pharmacy and dispensed with its (empty) Merkle proof.
   const serial = stringToU8a('SN-SMOKE-1');
@@ -144,12 +144,14 @@ async function main() {
   await call(claims, eve, 'enrolMember', [plan, ferdie.address, 0, FAR_FUTURE]);
   await call(claims, eve, 'deposit', [], 100n * UNIT);
   const now = (await api.query.timestamp.now()).toBigInt();
-  const line = { code: { Drug: GTIN }, quantity: 1, charge: 60n * UNIT, unit: { lot: 'LOT-SMOKE', serial: u8aToHex(serial) } };
+  const line = { code: { Drug: GTIN }, quantity: 1, charge: 60n * UNIT, unit: { lot: 'LOT-SMOKE', serial: u8aToHex(serial) }, modifier: null };
   const claim = await call(claims, dave, 'submitClaim', [ferdie.address, plan, now, [line], u8aToHex(new Uint8Array(32).fill(0xaa))]);
   const { answer: read } = await query(claims, dave, 'claim', [claim]);
   const record = read.ok;
   check(record.outcome === 'Approved', `claim ${claim} approved`);
   check(BigInt(record.paid) === 55n * UNIT, 'dave was paid 55 (60 allowed, 5 copay) in the submitting call');
+  const { answer: credit } = await query(claims, eve, 'credit', [dave.address]);
+  check(BigInt(credit) === 0n, 'nothing of it was left as credit: the transfer went through');
 
   await api.disconnect();
   console.log('smoke: all checks passed');

@@ -40,6 +40,7 @@ fn visit(charge: Balance) -> ClaimLine {
         quantity: 1,
         charge,
         unit: None,
+        modifier: None,
     }
 }
 
@@ -52,6 +53,7 @@ fn drug(lot: &[u8], index: usize, charge: Balance) -> ClaimLine {
             lot: lot.to_vec(),
             serial: serial(index),
         }),
+        modifier: None,
     }
 }
 
@@ -480,5 +482,236 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     .await;
     let (_, lines) = read_claim(&mut client, &claims, broken).await;
     assert_eq!(lines[0].reasons, vec![ReasonCode::ConsentUnverifiable]);
+    Ok(())
+}
+
+/// Review item 1, on substrate-contracts-node, whose existential deposit is 10^9: a
+/// provider whose account was reaped is owed less than the existential deposit, at the
+/// head of the insurer's payment queue. The chain refuses that payout; the deposit still
+/// goes through, the next provider in the queue is paid in the same call, and the refused
+/// amount stays as the provider's credit until its account exists again and anyone pushes
+/// it (`pay_out`).
+#[cfg(feature = "node-e2e")]
+#[ink_e2e::test]
+async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobody_on_the_node<
+    Client: E2EBackend,
+>(
+    mut client: Client,
+) -> E2EResult<()> {
+    use ink_e2e::subxt::dynamic::Value;
+    const BELOW_EXISTENTIAL_DEPOSIT: Balance = 500_000_000;
+    const INJECTION: ServiceCode = ServiceCode::Procedure(*b"J1100");
+    let mut client = support::Scenario::new(client);
+    let Accounts {
+        alice,
+        bob,
+        charlie,
+        dave,
+        eve,
+        ferdie,
+        ..
+    } = accounts();
+    let (registry_id, mut registry) = deploy_consent_registry(&mut client, &ink_e2e::alice()).await;
+    let (ledger_id, _) = deploy_drug_provenance(&mut client, &ink_e2e::alice(), bob, dave).await;
+    let mut claims =
+        deploy_claim_settlement(&mut client, &ink_e2e::alice(), registry_id, ledger_id).await;
+    // A provider with an account of its own, to be emptied and reaped.
+    let ghost_key = client
+        .create_and_fund_account(&ink_e2e::alice(), 1_000 * UNIT)
+        .await;
+    let ghost = id(&ghost_key);
+    for (role, who) in [
+        (Role::Insurer, eve),
+        (Role::Provider, ghost),
+        (Role::Provider, charlie),
+    ] {
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::alice(),
+            &claims.grant_role(role, who),
+        )
+        .await
+        .expect("the admin registers insurer and providers");
+    }
+    let no_cost_sharing = CostSharing {
+        deductible: 0,
+        copay: 0,
+        coinsurance_bps: 0,
+        out_of_pocket_max: 0,
+    };
+    let plan = submit_or_refusal(
+        &mut client,
+        &ink_e2e::eve(),
+        &claims.create_plan(no_cost_sharing, 0, FAR_FUTURE),
+    )
+    .await
+    .expect("eve creates a plan");
+    let fee = |allowed_per_unit| {
+        Some(FeeScheduleEntry {
+            allowed_per_unit,
+            cost_share: CostShare::Copay,
+        })
+    };
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::eve(),
+        &claims.update_fee_schedule(
+            plan,
+            vec![
+                (VISIT, fee(BELOW_EXISTENTIAL_DEPOSIT)),
+                (INJECTION, fee(100 * UNIT)),
+            ],
+        ),
+    )
+    .await
+    .expect("eve sets the fee schedule");
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::eve(),
+        &claims.enrol_member(plan, ferdie, 0, FAR_FUTURE),
+    )
+    .await
+    .expect("eve enrols ferdie");
+    for provider in [ghost, charlie] {
+        grant_consent(
+            &mut client,
+            &mut registry,
+            &ink_e2e::ferdie(),
+            provider,
+            Purpose::Payment,
+            None,
+        )
+        .await
+        .expect("ferdie consents to payment");
+    }
+    let now = support::granted_at(&mut client, &registry, ferdie, charlie, Purpose::Payment).await;
+
+    // No escrow yet: both claims wait, the ghost's first.
+    let (ghost_claim, _) = submit_claim(
+        &mut client,
+        &mut claims,
+        &ghost_key,
+        now,
+        vec![visit(BELOW_EXISTENTIAL_DEPOSIT)],
+    )
+    .await;
+    let injection = ClaimLine {
+        code: INJECTION,
+        quantity: 1,
+        charge: 100 * UNIT,
+        unit: None,
+        modifier: None,
+    };
+    let (charlie_claim, _) = submit_claim(
+        &mut client,
+        &mut claims,
+        &ink_e2e::charlie(),
+        now,
+        vec![injection],
+    )
+    .await;
+    for claim in [ghost_claim, charlie_claim] {
+        let (header, _) = read_claim(&mut client, &claims, claim).await;
+        assert!(header.awaiting_payment > 0, "claim {claim} waits for funds");
+    }
+
+    // The ghost empties its account, which the chain then reaps.
+    let alice_bytes: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&alice);
+    client
+        .runtime_call(
+            &ghost_key,
+            "Balances",
+            "transfer_all",
+            vec![
+                Value::unnamed_variant("Id", [Value::from_bytes(alice_bytes)]),
+                Value::bool(false),
+            ],
+        )
+        .await
+        .expect("the ghost empties its account");
+    assert_eq!(
+        balance(&mut client, ghost).await,
+        0,
+        "the account is reaped"
+    );
+
+    // The deposit pays both: charlie receives his, the ghost's transfer is refused and
+    // kept. Before the fix, the refused transfer reverted the deposit itself.
+    let charlie_before = balance(&mut client, charlie).await;
+    client
+        .call(&ink_e2e::eve(), &claims.deposit())
+        .value(1_000 * UNIT)
+        .submit()
+        .await
+        .expect("the deposit is not blocked by the refused payout")
+        .return_value()
+        .expect("eve funds her escrow");
+    assert_eq!(
+        balance(&mut client, charlie).await - charlie_before,
+        100 * UNIT
+    );
+    assert_eq!(balance(&mut client, ghost).await, 0);
+    let credit = client
+        .call(&ink_e2e::eve(), &claims.credit(ghost))
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(
+        credit, BELOW_EXISTENTIAL_DEPOSIT,
+        "the refused payout is kept"
+    );
+    let (header, _) = read_claim(&mut client, &claims, ghost_claim).await;
+    assert_eq!(
+        (header.paid, header.awaiting_payment),
+        (BELOW_EXISTENTIAL_DEPOSIT, 0)
+    );
+    // Later claims are not blocked either.
+    let (later, gained) = submit_claim(
+        &mut client,
+        &mut claims,
+        &ink_e2e::charlie(),
+        now,
+        vec![visit(BELOW_EXISTENTIAL_DEPOSIT)],
+    )
+    .await;
+    let (header, _) = read_claim(&mut client, &claims, later).await;
+    assert_eq!(header.paid, BELOW_EXISTENTIAL_DEPOSIT);
+    assert_eq!(
+        gained, BELOW_EXISTENTIAL_DEPOSIT,
+        "charlie's account exists: paid"
+    );
+
+    // Still refused while the account does not exist; paid once it does.
+    assert_eq!(
+        submit_or_refusal(&mut client, &ink_e2e::bob(), &claims.pay_out(ghost)).await,
+        Ok(false)
+    );
+    let ghost_bytes: [u8; 32] = *AsRef::<[u8; 32]>::as_ref(&ghost);
+    client
+        .runtime_call(
+            &ink_e2e::alice(),
+            "Balances",
+            "transfer_allow_death",
+            vec![
+                Value::unnamed_variant("Id", [Value::from_bytes(ghost_bytes)]),
+                Value::u128(10 * UNIT),
+            ],
+        )
+        .await
+        .expect("alice funds the ghost's account again");
+    assert_eq!(
+        submit_or_refusal(&mut client, &ink_e2e::bob(), &claims.pay_out(ghost)).await,
+        Ok(true)
+    );
+    assert_eq!(
+        balance(&mut client, ghost).await,
+        10 * UNIT + BELOW_EXISTENTIAL_DEPOSIT
+    );
+    let left = client
+        .call(&ink_e2e::eve(), &claims.credit(ghost))
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(left, 0);
     Ok(())
 }

@@ -11,7 +11,7 @@ use consent_caller::consent_caller::{ConsentCaller, ConsentCallerRef};
 use consent_registry::data::{DelegateKind, Error};
 use healthchain_common::{
     access::{AccessControlled, AccessError, Role},
-    consent::{DataClasses, Purpose},
+    consent::{ConsentAnswer, DataClasses, Purpose},
     CalleeError,
 };
 use ink::primitives::{AccountId, Hash};
@@ -58,7 +58,7 @@ async fn check_via_contract<Client: E2EBackend>(
     grantee: AccountId,
     purpose: Purpose,
     context: Option<Hash>,
-) -> Result<bool, CalleeError>
+) -> Result<ConsentAnswer, CalleeError>
 where
     BackendError<Client>: Debug,
 {
@@ -108,7 +108,7 @@ async fn grant_check_across_contracts_and_revoke<Client: E2EBackend>(
 
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Payment, None).await,
-        Ok(false)
+        Ok(ConsentAnswer::NotPermitted)
     );
     grant(
         &mut client,
@@ -123,12 +123,12 @@ async fn grant_check_across_contracts_and_revoke<Client: E2EBackend>(
     .expect("bob grants charlie payment consent");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Payment, None).await,
-        Ok(true)
+        Ok(ConsentAnswer::Permitted)
     );
     // Exact purpose and context.
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
-        Ok(false)
+        Ok(ConsentAnswer::NotPermitted)
     );
     assert_eq!(
         check_via_contract(
@@ -140,7 +140,7 @@ async fn grant_check_across_contracts_and_revoke<Client: E2EBackend>(
             Some(hash(1))
         )
         .await,
-        Ok(false)
+        Ok(ConsentAnswer::NotPermitted)
     );
     let listed = client
         .call(&ink_e2e::bob(), &registry.active_grants(bob))
@@ -170,7 +170,7 @@ async fn grant_check_across_contracts_and_revoke<Client: E2EBackend>(
     .expect("bob revokes");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Payment, None).await,
-        Ok(false)
+        Ok(ConsentAnswer::NotPermitted)
     );
     assert_eq!(
         submit_or_refusal(
@@ -206,11 +206,11 @@ async fn research_consent_follows_protocol_version_and_expiry<Client: E2EBackend
     .expect("research consent for protocol v1");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v1).await,
-        Ok(true)
+        Ok(ConsentAnswer::Permitted)
     );
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v2).await,
-        Ok(false),
+        Ok(ConsentAnswer::NotPermitted),
         "consent for an older protocol version does not count"
     );
     // Re-consent replaces the grant.
@@ -227,11 +227,11 @@ async fn research_consent_follows_protocol_version_and_expiry<Client: E2EBackend
     .expect("re-consent for protocol v2");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v2).await,
-        Ok(true)
+        Ok(ConsentAnswer::Permitted)
     );
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v1).await,
-        Ok(false)
+        Ok(ConsentAnswer::NotPermitted)
     );
 
     // An expiry that has passed is refused, and nothing is stored.
@@ -293,7 +293,7 @@ async fn delegates_and_guardians_act_for_the_patient<Client: E2EBackend>(
     .expect("dave grants for bob");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
-        Ok(true)
+        Ok(ConsentAnswer::Permitted)
     );
     assert_eq!(
         grant(
@@ -429,11 +429,11 @@ async fn emergency_access_is_role_gated_time_boxed_and_closable<Client: E2EBacke
     assert_eq!(window.justification, hash(0xE1));
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, eve, Purpose::Emergency, None).await,
-        Ok(true)
+        Ok(ConsentAnswer::Permitted)
     );
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, eve, Purpose::Treatment, None).await,
-        Ok(false),
+        Ok(ConsentAnswer::NotPermitted),
         "break-glass covers the emergency purpose only"
     );
     submit_or_refusal(
@@ -453,7 +453,7 @@ async fn emergency_access_is_role_gated_time_boxed_and_closable<Client: E2EBacke
     .expect("the patient closes the window early");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, eve, Purpose::Emergency, None).await,
-        Ok(false)
+        Ok(ConsentAnswer::NotPermitted)
     );
     Ok(())
 }
@@ -498,8 +498,8 @@ async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client
         .expect("admin pauses");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
-        Ok(false),
-        "a paused registry authorizes nothing"
+        Ok(ConsentAnswer::Unavailable),
+        "a paused registry gives no answer, which callers do not blame on the patient"
     );
     assert_eq!(
         grant(
@@ -536,7 +536,7 @@ async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client
         .expect("admin upgrades");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
-        Ok(true),
+        Ok(ConsentAnswer::Permitted),
         "grants survive the upgrade"
     );
 

@@ -146,6 +146,7 @@ where
             quantity: 1,
             charge,
             unit: None,
+            modifier: None,
         }]
     };
     let before = step(

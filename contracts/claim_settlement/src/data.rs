@@ -28,6 +28,13 @@ pub use healthchain_common::DAY;
 pub const APPEAL_WINDOW: Timestamp = 180 * DAY;
 /// The longest lot (GS1 AI 10) and serial (AI 21): 20 characters.
 pub const MAX_LOT_OR_SERIAL_LEN: usize = 20;
+/// The most one claim may charge in all (10^30 of the smallest unit, 10^18 tokens of 12
+/// decimals). It bounds what one claim can owe, so that no claim, however large, can make
+/// the insurer's `owed` overflow for every later claim.
+pub const MAX_CLAIM_CHARGE: Balance = 1_000_000_000_000_000_000_000_000_000_000;
+/// The coverage periods one membership keeps (an enrolment, ended and renewed, in one plan
+/// year): claims for a service in any of them stay payable.
+pub const MAX_COVERAGE_PERIODS: usize = 4;
 
 /// What a claim line bills for (FHIR `Claim.item.productOrService`).
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -50,6 +57,19 @@ impl ServiceCode {
     }
 }
 
+/// A CPT repeat-procedure modifier: the line is an intentional repeat of a service already
+/// billed for the patient on that day, not a duplicate. Each modifier may be billed once
+/// per (patient, provider, plan, day, code), after the unmodified line.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepeatModifier {
+    /// CPT modifier 76: repeat procedure by the same physician.
+    SameProvider,
+    /// CPT modifier 77: repeat procedure by another physician.
+    OtherProvider,
+}
+
 /// The serialised package a drug line bills for (DSCSA product identifier).
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
@@ -70,6 +90,9 @@ pub struct ClaimLine {
     pub charge: Balance,
     /// For a drug line, the lot and serial dispensed; `None` for procedures.
     pub unit: Option<DrugUnit>,
+    /// For a procedure line billed again on purpose, CPT modifier 76 or 77; drug lines
+    /// have none (a package is billed once).
+    pub modifier: Option<RepeatModifier>,
 }
 
 /// Checks one submitted line's shape (not its coverage).
@@ -84,7 +107,8 @@ pub fn validate_line(line: &ClaimLine) -> Result<(), Error> {
         (ServiceCode::Procedure(_), None) => Ok(()),
         (ServiceCode::Drug(_), Some(unit)) => {
             let ok = |text: &[u8]| is_printable_id(text, MAX_LOT_OR_SERIAL_LEN);
-            if line.quantity != 1 || !ok(&unit.lot) || !ok(&unit.serial) {
+            if line.quantity != 1 || !ok(&unit.lot) || !ok(&unit.serial) || line.modifier.is_some()
+            {
                 return Err(Error::InvalidDrugLine);
             }
             Ok(())
@@ -160,21 +184,57 @@ pub fn validate_plan(
     Ok(())
 }
 
-/// A member's enrolment in a plan (FHIR Coverage).
+/// One period of coverage, [start, end) in milliseconds.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Membership {
-    pub coverage_start: Timestamp,
+pub struct CoveragePeriod {
+    pub start: Timestamp,
     /// Exclusive; ending the enrolment moves it to the time it ended.
-    pub coverage_end: Timestamp,
+    pub end: Timestamp,
+}
+
+/// A member's enrolment in a plan (FHIR Coverage): its coverage periods in order (an
+/// ended enrolment can be renewed in the same plan year, at most
+/// [`MAX_COVERAGE_PERIODS`] times) and one set of accumulators for the plan year.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub periods: Vec<CoveragePeriod>,
     pub accumulators: Accumulators,
 }
 
 impl Membership {
-    /// Whether a service at `date` is covered.
+    /// Whether a service at `date` is covered by any of the periods.
     pub fn covers(&self, date: Timestamp) -> bool {
-        self.coverage_start <= date && date < self.coverage_end
+        self.periods.iter().any(|p| p.start <= date && date < p.end)
+    }
+
+    /// The latest period (every stored membership has one).
+    pub fn current(&self) -> Option<CoveragePeriod> {
+        self.periods.last().copied()
+    }
+
+    /// Adds a renewed period, after the latest one has ended by `now`.
+    pub fn renew(&mut self, period: CoveragePeriod, now: Timestamp) -> Result<(), Error> {
+        // A period ended before it began covers nothing: the renewal replaces it.
+        if self.current().is_some_and(|last| last.start >= last.end) {
+            self.periods.pop();
+        }
+        if let Some(last) = self.current() {
+            if last.end > now {
+                return Err(Error::AlreadyEnrolled);
+            }
+            if period.start < last.end {
+                return Err(Error::OverlappingCoverage);
+            }
+        }
+        if self.periods.len() >= MAX_COVERAGE_PERIODS {
+            return Err(Error::TooManyCoveragePeriods);
+        }
+        self.periods.push(period);
+        Ok(())
     }
 }
 
@@ -221,6 +281,8 @@ pub enum ReasonCode {
     LotQuarantined,
     /// HC7: drug_provenance could not be asked.
     ProvenanceUnverifiable,
+    /// HC8: the unit was not dispensed on the service date.
+    DispenseDateMismatch,
 }
 
 impl ReasonCode {
@@ -241,6 +303,7 @@ impl ReasonCode {
             ReasonCode::LotRecalled => "HC5",
             ReasonCode::LotQuarantined => "HC6",
             ReasonCode::ProvenanceUnverifiable => "HC7",
+            ReasonCode::DispenseDateMismatch => "HC8",
         }
     }
 }
@@ -266,6 +329,7 @@ pub struct AdjudicatedLine {
     pub code: ServiceCode,
     pub quantity: u32,
     pub unit: Option<DrugUnit>,
+    pub modifier: Option<RepeatModifier>,
     pub outcome: Outcome,
     pub submitted: Balance,
     pub allowed: Balance,
@@ -294,6 +358,7 @@ pub fn deny_line(line: ClaimLine, reason: ReasonCode) -> AdjudicatedLine {
         code: line.code,
         quantity: line.quantity,
         unit: line.unit,
+        modifier: line.modifier,
         outcome: Outcome::Denied,
         submitted: line.charge,
         allowed: 0,
@@ -305,19 +370,35 @@ pub fn deny_line(line: ClaimLine, reason: ReasonCode) -> AdjudicatedLine {
     }
 }
 
+/// `amount` x `bps` / 10,000, rounded down, without an intermediate product that could
+/// overflow: (q x 10,000 + r) x bps / 10,000 = q x bps + r x bps / 10,000.
+pub fn basis_points_of(amount: Balance, bps: u16) -> Balance {
+    let scale = Balance::from(BASIS_POINTS);
+    let bps = Balance::from(bps.min(BASIS_POINTS));
+    let whole = amount.checked_div(scale).unwrap_or_default();
+    let rest = amount.checked_rem(scale).unwrap_or_default();
+    // whole x bps <= amount and rest x bps < 10^8: neither overflows.
+    whole.saturating_mul(bps).saturating_add(
+        rest.saturating_mul(bps)
+            .checked_div(scale)
+            .unwrap_or_default(),
+    )
+}
+
 /// Adjudicates a covered line: allowed = min(charge, fee x quantity); then the deductible,
 /// then the copay or coinsurance, all capped by the out-of-pocket maximum. Updates the
-/// member's accumulators. Overflow is an error, never a wrapped amount.
+/// member's accumulators. No intermediate amount exceeds the charge, so a line never fails
+/// for its size; overflow would be an error, never a wrapped amount.
 pub fn adjudicate_line(
     line: ClaimLine,
     fee: &FeeScheduleEntry,
     plan: &CostSharing,
     accumulators: &mut Accumulators,
 ) -> Result<AdjudicatedLine, Error> {
+    // Saturating is exact here: only min(charge, scheduled) is used.
     let scheduled = fee
         .allowed_per_unit
-        .checked_mul(Balance::from(line.quantity))
-        .ok_or(Error::Overflow)?;
+        .saturating_mul(Balance::from(line.quantity));
     let allowed = line.charge.min(scheduled);
     let mut reasons = Vec::new();
     if allowed < line.charge {
@@ -333,14 +414,10 @@ pub fn adjudicate_line(
     let rest = allowed.checked_sub(deductible).ok_or(Error::Overflow)?;
     let (copay, coinsurance) = match fee.cost_share {
         CostShare::Copay => (plan.copay.min(rest).min(out_of_pocket_room), 0),
-        CostShare::Coinsurance => {
-            let share = rest
-                .checked_mul(Balance::from(plan.coinsurance_bps))
-                .ok_or(Error::Overflow)?
-                .checked_div(Balance::from(BASIS_POINTS))
-                .ok_or(Error::Overflow)?;
-            (0, share.min(out_of_pocket_room))
-        }
+        CostShare::Coinsurance => (
+            0,
+            basis_points_of(rest, plan.coinsurance_bps).min(out_of_pocket_room),
+        ),
     };
     for (amount, reason) in [
         (deductible, ReasonCode::Deductible),
@@ -368,6 +445,7 @@ pub fn adjudicate_line(
         code: line.code,
         quantity: line.quantity,
         unit: line.unit,
+        modifier: line.modifier,
         outcome: if allowed == 0 {
             Outcome::Denied
         } else if allowed < line.charge {
@@ -467,11 +545,15 @@ pub struct Claim {
     pub submitted_at: Timestamp,
     pub outcome: Outcome,
     pub totals: ClaimTotals,
-    /// Paid to the provider so far.
+    /// Paid by the insurer so far: out of its escrow into the provider's credit, which
+    /// the provider collects (or anyone pushes) from there.
     pub paid: Balance,
     /// Approved but not yet paid (the insurer's escrow was short): paid first when funds
     /// arrive, in order of approval.
     pub awaiting_payment: Balance,
+    /// Approved, then cancelled by the insurer while it waited for funds. Always
+    /// `paid + awaiting_payment + cancelled = totals.payable`.
+    pub cancelled: Balance,
     pub appeal: Option<Appeal>,
 }
 
@@ -597,6 +679,18 @@ pub enum Error {
     InvalidOverturnAmount,
     /// A hash argument is all zeros.
     ZeroHash,
+    /// A renewed coverage period starts before the previous one ended.
+    OverlappingCoverage,
+    /// The membership already has the most coverage periods one plan year keeps (4).
+    TooManyCoveragePeriods,
+    /// The claim's charges add up to more than one claim may charge (10^30).
+    ClaimTooLarge,
+    /// The caller has no credit to collect, or the account named has none to pay out.
+    NothingToCollect,
+    /// The claim waits for no payment.
+    NotAwaitingPayment,
+    /// The new plan insurer does not hold the Insurer role.
+    NotAnInsurer,
 }
 
 impl From<AccessError> for Error {
@@ -625,6 +719,7 @@ mod tests {
             quantity,
             charge,
             unit: None,
+            modifier: None,
         }
     }
 
@@ -652,6 +747,7 @@ mod tests {
                 lot: lot.to_vec(),
                 serial: serial.to_vec(),
             }),
+            modifier: None,
         };
         assert_eq!(validate_line(&drug(1, b"L1", b"S1")), Ok(()));
         assert_eq!(
@@ -731,20 +827,34 @@ mod tests {
         assert!(line.reasons.is_empty());
     }
 
+    /// Review item 19: the largest line is priced: no intermediate amount exceeds the
+    /// charge, and the out-of-pocket maximum bounds the member's share.
     #[test]
-    fn huge_amounts_are_errors_not_wraps() {
+    fn huge_amounts_are_priced_without_overflow() {
         let mut acc = Accumulators::default();
         let fee = FeeScheduleEntry {
             allowed_per_unit: Balance::MAX,
             cost_share: CostShare::Coinsurance,
         };
-        assert_eq!(
-            adjudicate_line(visit(Balance::MAX, 2), &fee, &plan(), &mut acc),
-            Err(Error::Overflow)
-        );
+        let line = adjudicate_line(visit(Balance::MAX, 2), &fee, &plan(), &mut acc).unwrap();
+        assert_eq!(line.allowed, Balance::MAX);
+        assert_eq!((line.deductible, line.coinsurance), (500, 500));
+        assert_eq!(line.payable, Balance::MAX - 1_000);
+        assert_eq!(acc.out_of_pocket, plan().out_of_pocket_max);
+        // Met: the next huge line is paid in full.
+        let line = adjudicate_line(visit(Balance::MAX, 1), &fee, &plan(), &mut acc).unwrap();
+        assert_eq!(line.payable, Balance::MAX);
         let line = |charge| deny_line(visit(charge, 1), ReasonCode::NotCovered);
         assert_eq!(totals(&[line(Balance::MAX), line(1)]), Err(Error::Overflow));
-        assert_eq!(acc, Accumulators::default());
+    }
+
+    proptest! {
+        /// The overflow-free basis points equal the exact product for every amount.
+        #[test]
+        fn basis_points_are_exact(amount in any::<u64>(), bps in 0u16..=10_000) {
+            let exact = u128::from(amount) * u128::from(bps) / 10_000;
+            prop_assert_eq!(basis_points_of(u128::from(amount), bps), exact);
+        }
     }
 
     #[test]

@@ -36,14 +36,14 @@ pub mod data;
 pub mod claim_settlement {
     use crate::data::{
         adjudicate_line, claim_outcome, deny_line, totals, validate_line, validate_plan,
-        AdjudicatedLine, Appeal, AppealStatus, Claim, ClaimId, ClaimLine, CostSharing, Error,
-        Escrow, FeeScheduleEntry, Membership, Outcome, Plan, PlanId, ReasonCode, ServiceCode,
-        APPEAL_WINDOW, DAY, MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES,
-        MAX_SETTLED_PER_CALL,
+        AdjudicatedLine, Appeal, AppealStatus, Claim, ClaimId, ClaimLine, CostSharing,
+        CoveragePeriod, Error, Escrow, FeeScheduleEntry, Membership, Outcome, Plan, PlanId,
+        ReasonCode, RepeatModifier, ServiceCode, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE,
+        MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL,
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
-        consent::{query_consent, Purpose},
+        consent::{query_consent, ConsentAnswer, Purpose},
         merkle::{blake2_256, Digest},
         provenance::{query_dispensed_units, DispensedUnit, UnitId},
     };
@@ -149,7 +149,9 @@ pub mod claim_settlement {
         pub claim_denial: Option<ReasonCode>,
     }
 
-    /// The provider was paid `amount` for the claim from the insurer's escrow.
+    /// The insurer paid `amount` for the claim out of its escrow: it is now the provider's
+    /// credit, transferred at the end of the call (`PaymentTransferred`) or, if the chain
+    /// refuses that transfer, kept for `collect` or `pay_out` (`PaymentHeld`).
     #[ink(event)]
     pub struct ClaimPaid {
         #[ink(topic)]
@@ -173,6 +175,45 @@ pub mod claim_settlement {
         pub insurer: AccountId,
         pub claim: ClaimId,
         pub amount: Balance,
+    }
+
+    /// A provider's credit was transferred to it.
+    #[ink(event)]
+    pub struct PaymentTransferred {
+        #[ink(topic)]
+        pub provider: AccountId,
+        pub amount: Balance,
+    }
+
+    /// The chain refused to transfer a provider's credit (for example an amount below the
+    /// existential deposit to an account that does not exist): the credit stays, for the
+    /// provider to `collect` or anyone to `pay_out` later. Nobody else waits for it.
+    #[ink(event)]
+    pub struct PaymentHeld {
+        #[ink(topic)]
+        pub provider: AccountId,
+        pub amount: Balance,
+    }
+
+    /// The insurer cancelled what a claim still waited for; its escrow no longer owes it.
+    #[ink(event)]
+    pub struct PaymentCancelled {
+        #[ink(topic)]
+        pub provider: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub claim: ClaimId,
+        pub amount: Balance,
+    }
+
+    /// The admin moved a plan to another insurer (a key rotation or a portfolio transfer).
+    /// Claims already submitted stay with the insurer that adjudicated them.
+    #[ink(event)]
+    pub struct PlanReassigned {
+        #[ink(topic)]
+        pub plan: PlanId,
+        pub previous: AccountId,
+        pub new: AccountId,
     }
 
     /// The provider appealed the claim.
@@ -235,20 +276,18 @@ pub mod claim_settlement {
         claims: Mapping<ClaimId, Claim>,
         claim_lines: Mapping<ClaimId, Vec<AdjudicatedLine>>,
         last_claim: ClaimId,
-        /// Fingerprint of (patient, provider, plan, service day, lines) to the claim.
-        fingerprints: Mapping<Digest, ClaimId>,
-        /// Drug packages (GTIN, lot, serial) already allowed on a claim.
-        billed_units: Mapping<Digest, ClaimId>,
+        /// What was already allowed, to the claim that allowed it: services by
+        /// (patient, provider, plan, service day, code, repeat modifier), drug packages by
+        /// (GTIN, lot, serial). See [`billing_key`].
+        billed: Mapping<Digest, ClaimId>,
+        /// What the insurers paid that providers have not received yet.
+        credits: Mapping<AccountId, Balance>,
+        /// The sum of `credits`: the contract's balance covers it and `escrow_total`.
+        credit_total: Balance,
         /// Per insurer, the claims waiting for funds, in order: (insurer, position).
         payment_queue: Mapping<(AccountId, u64), ClaimId>,
         /// Per insurer, (first waiting position, next free position).
         queue_bounds: Mapping<AccountId, (u64, u64)>,
-    }
-
-    /// Why a whole claim was denied before its lines were looked at, if it was.
-    struct ClaimChecks {
-        denial: Option<ReasonCode>,
-        fingerprint: Digest,
     }
 
     impl ClaimSettlement {
@@ -274,8 +313,9 @@ pub mod claim_settlement {
                 claims: Mapping::default(),
                 claim_lines: Mapping::default(),
                 last_claim: 0,
-                fingerprints: Mapping::default(),
-                billed_units: Mapping::default(),
+                billed: Mapping::default(),
+                credits: Mapping::default(),
+                credit_total: 0,
                 payment_queue: Mapping::default(),
                 queue_bounds: Mapping::default(),
             }
@@ -404,6 +444,9 @@ pub mod claim_settlement {
 
         /// Enrols `member` (the patient's account) in a plan for the coverage period
         /// [coverage_start, coverage_end), inside the plan year. The plan's insurer only.
+        /// A member whose enrolment has ended may be enrolled again for a later period
+        /// (at most 4 periods per plan year); the plan year's accumulators carry over and
+        /// claims for services in the earlier periods stay payable.
         #[ink(message)]
         pub fn enrol_member(
             &mut self,
@@ -420,17 +463,18 @@ pub mod claim_settlement {
             if coverage_start < record.year_start || coverage_end > record.year_end {
                 return Err(Error::CoverageOutsidePlanYear);
             }
-            if self.memberships.contains((plan, member)) {
-                return Err(Error::AlreadyEnrolled);
-            }
-            self.memberships.insert(
-                (plan, member),
-                &Membership {
-                    coverage_start,
-                    coverage_end,
-                    accumulators: Default::default(),
+            let mut membership = self.memberships.get((plan, member)).unwrap_or(Membership {
+                periods: Vec::new(),
+                accumulators: Default::default(),
+            });
+            membership.renew(
+                CoveragePeriod {
+                    start: coverage_start,
+                    end: coverage_end,
                 },
-            );
+                self.env().block_timestamp(),
+            )?;
+            self.memberships.insert((plan, member), &membership);
             self.env().emit_event(MemberEnrolled {
                 plan,
                 member,
@@ -452,26 +496,47 @@ pub mod claim_settlement {
                 .get((plan, member))
                 .ok_or(Error::UnknownMember)?;
             let now = self.env().block_timestamp();
+            let current = membership.periods.last_mut().ok_or(Error::UnknownMember)?;
             // Coverage ends now, or at its start if it has not begun (an empty period).
-            let end = now.max(membership.coverage_start);
-            if membership.coverage_end <= end {
+            let end = now.max(current.start);
+            if current.end <= end {
                 return Err(Error::EnrolmentEnded);
             }
-            membership.coverage_end = end;
+            current.end = end;
             self.memberships.insert((plan, member), &membership);
             self.env().emit_event(EnrolmentEnded {
                 plan,
                 member,
                 insurer: record.insurer,
-                coverage_end: membership.coverage_end,
+                coverage_end: end,
             });
             Ok(())
         }
 
-        /// A member's coverage period and accumulators in a plan.
+        /// A member's coverage periods and accumulators in a plan.
         #[ink(message)]
         pub fn membership(&self, plan: PlanId, member: AccountId) -> Option<Membership> {
             self.memberships.get((plan, member))
+        }
+
+        /// Moves a plan to another registered insurer (a key rotation, or a book of
+        /// business sold). Admin only. Claims already submitted keep the insurer that
+        /// adjudicated them and are paid from its escrow.
+        #[ink(message)]
+        pub fn reassign_plan(&mut self, plan: PlanId, new_insurer: AccountId) -> Result<(), Error> {
+            self.access.ensure_admin()?;
+            let mut record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+            if !self.access.has_role(new_insurer, Role::Insurer) {
+                return Err(Error::NotAnInsurer);
+            }
+            let previous = core::mem::replace(&mut record.insurer, new_insurer);
+            self.plans.insert(plan, &record);
+            self.env().emit_event(PlanReassigned {
+                plan,
+                previous,
+                new: new_insurer,
+            });
+            Ok(())
         }
 
         /// Deposits the transferred value into the caller's escrow (registered insurers).
@@ -498,7 +563,7 @@ pub mod claim_settlement {
             });
             // pay_waiting stores the escrow.
             let paid = self.pay_waiting(insurer, escrow, MAX_SETTLED_PER_CALL)?;
-            self.transfer_all(&transfers(&paid))
+            self.push(&paid)
         }
 
         /// Withdraws `amount` of the caller's free escrow: funds that no approved claim
@@ -519,7 +584,10 @@ pub mod claim_settlement {
                 amount,
                 funds: escrow.funds,
             });
-            self.transfer_all(&[(insurer, amount)])
+            // Only the insurer's own call fails if the chain refuses: it changes nothing.
+            self.env()
+                .transfer(insurer, amount)
+                .map_err(|_| Error::TransferFailed)
         }
 
         /// An insurer's escrow: its funds, and what approved claims still wait for.
@@ -528,10 +596,51 @@ pub mod claim_settlement {
             self.escrows.get(insurer).unwrap_or_default()
         }
 
-        /// The sum of every insurer's escrow funds; the contract's balance always covers it.
+        /// The sum of every insurer's escrow funds. The contract's balance always covers
+        /// it plus `credit_total`.
         #[ink(message)]
         pub fn escrow_total(&self) -> Balance {
             self.escrow_total
+        }
+
+        /// What the insurers paid `provider` that it has not received yet: transfers the
+        /// chain refused, kept for `collect` or `pay_out`.
+        #[ink(message)]
+        pub fn credit(&self, provider: AccountId) -> Balance {
+            self.credits.get(provider).unwrap_or_default()
+        }
+
+        /// The sum of every provider's credit.
+        #[ink(message)]
+        pub fn credit_total(&self) -> Balance {
+            self.credit_total
+        }
+
+        /// Transfers the caller's whole credit to it. If the chain refuses the transfer,
+        /// the call fails and the credit stays.
+        #[ink(message)]
+        pub fn collect(&mut self) -> Result<Balance, Error> {
+            self.access.ensure_not_paused()?;
+            let provider = self.env().caller();
+            let amount = self.take_credit(provider)?;
+            self.env()
+                .transfer(provider, amount)
+                .map_err(|_| Error::TransferFailed)?;
+            self.env()
+                .emit_event(PaymentTransferred { provider, amount });
+            Ok(amount)
+        }
+
+        /// Tries to transfer `provider`'s credit to it; anyone may call (for example once
+        /// the provider's account exists again). Returns whether the chain accepted the
+        /// transfer; a refused one keeps the credit (`PaymentHeld`).
+        #[ink(message)]
+        pub fn pay_out(&mut self, provider: AccountId) -> Result<bool, Error> {
+            self.access.ensure_not_paused()?;
+            if self.credit(provider) == 0 {
+                return Err(Error::NothingToCollect);
+            }
+            self.try_transfer(provider)
         }
 
         /// Pays claims waiting for `insurer`'s funds, in order of approval, as far as its
@@ -542,11 +651,43 @@ pub mod claim_settlement {
             self.access.ensure_not_paused()?;
             let escrow = self.escrow(insurer);
             let paid = self.pay_waiting(insurer, escrow, max_claims.min(MAX_SETTLED_PER_CALL))?;
-            self.transfer_all(&transfers(&paid))?;
+            self.push(&paid)?;
             Ok(u32::try_from(paid.len()).unwrap_or(u32::MAX))
         }
 
-        /// The number of claims waiting for `insurer`'s funds.
+        /// Cancels what `claim` still waits for (its insurer only, with the Insurer role):
+        /// the escrow no longer owes it and the claim leaves the payment queue. For a claim
+        /// the insurer will not pay, such as one approved in error.
+        #[ink(message)]
+        pub fn cancel_payment(&mut self, claim: ClaimId) -> Result<Balance, Error> {
+            self.access.ensure_not_paused()?;
+            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            self.ensure_claim_insurer(&record)?;
+            let amount = record.awaiting_payment;
+            if amount == 0 {
+                return Err(Error::NotAwaitingPayment);
+            }
+            let mut escrow = self.escrow(record.insurer);
+            escrow.owed = escrow.owed.checked_sub(amount).ok_or(Error::Overflow)?;
+            record.awaiting_payment = 0;
+            record.cancelled = record
+                .cancelled
+                .checked_add(amount)
+                .ok_or(Error::Overflow)?;
+            // Its queue entry stays and is skipped: the queue is only ever read in order.
+            self.claims.insert(claim, &record);
+            self.escrows.insert(record.insurer, &escrow);
+            self.env().emit_event(PaymentCancelled {
+                provider: record.provider,
+                insurer: record.insurer,
+                claim,
+                amount,
+            });
+            Ok(amount)
+        }
+
+        /// The number of entries in `insurer`'s payment queue (claims waiting for its
+        /// funds, and cancelled ones not yet passed).
         #[ink(message)]
         pub fn waiting_claims(&self, insurer: AccountId) -> u64 {
             let (head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
@@ -555,15 +696,17 @@ pub mod claim_settlement {
 
         /// Submits a claim for `patient` under `plan` (registered providers only) and
         /// adjudicates it in the same call: 1 to 50 lines, each a procedure code (CPT /
-        /// HCPCS) or a drug GTIN with its lot and serial, a quantity and the line's
-        /// charge; the service date (not in the future) and the hash of the claim
-        /// document. The claim is denied in whole for a duplicate (CARC 18), no coverage
-        /// on the service date (27) or no payment consent (HC1, HC2); otherwise each line
-        /// is priced against the fee schedule (45, 96), drug lines are checked against
-        /// drug_provenance (HC3 to HC7), and the deductible, copay and coinsurance are
-        /// applied up to the out-of-pocket maximum. The payable amount is paid to the
-        /// provider from the insurer's escrow at the end of the call, or waits for funds.
-        /// Returns the claim id.
+        /// HCPCS, with CPT modifier 76 or 77 for an intentional repeat) or a drug GTIN with
+        /// its lot and serial, a quantity and the line's charge (at most 10^30 for the
+        /// whole claim); the service date (not in the future) and the hash of the claim
+        /// document. The claim is denied in whole for no coverage on the service date (27)
+        /// or no payment consent (HC1, HC2); otherwise each line is checked for duplicates
+        /// (18: the same code for the same patient, provider, plan and day already allowed,
+        /// whatever its charge, or the same package), priced against the fee schedule (45,
+        /// 96), drug lines are checked against drug_provenance (HC3 to HC8), and the
+        /// deductible, copay and coinsurance are applied up to the out-of-pocket maximum.
+        /// What the insurer pays is credited to the provider from its escrow and
+        /// transferred at the end of the call, or waits for funds. Returns the claim id.
         #[ink(message)]
         pub fn submit_claim(
             &mut self,
@@ -587,9 +730,12 @@ pub mod claim_settlement {
             for line in &lines {
                 validate_line(line)?;
             }
-            lines.iter().try_fold(0u128, |sum, line| {
-                sum.checked_add(line.charge).ok_or(Error::Overflow)
+            let charged = lines.iter().try_fold(0u128, |sum, line| {
+                sum.checked_add(line.charge).ok_or(Error::ClaimTooLarge)
             })?;
+            if charged > MAX_CLAIM_CHARGE {
+                return Err(Error::ClaimTooLarge);
+            }
             if healthchain_common::is_zero_hash(document_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
@@ -602,40 +748,28 @@ pub mod claim_settlement {
                 .memberships
                 .get((plan, patient))
                 .ok_or(Error::UnknownMember)?;
-            let checks = self.check_claim(
+            let service = Service {
                 patient,
                 provider,
                 plan,
-                &record,
-                &membership,
-                service_date,
-                &lines,
-            );
-            let adjudicated = match checks.denial {
+                date: service_date,
+            };
+            let denial = self.check_claim(&service, &record, &membership);
+            let adjudicated = match denial {
                 Some(reason) => lines
                     .into_iter()
                     .map(|line| deny_line(line, reason))
                     .collect::<Vec<_>>(),
-                None => {
-                    self.adjudicate_lines(patient, provider, plan, &record, &mut membership, lines)?
-                }
+                None => self.adjudicate_lines(&service, &record, &mut membership, lines)?,
             };
             let sums = totals(&adjudicated)?;
             let outcome = claim_outcome(&adjudicated);
             let claim = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
             self.last_claim = claim;
-            // State first: accumulators, duplicate fingerprints, billed units, the claim.
-            if checks.denial.is_none() {
+            // State first: accumulators, what was billed, the claim.
+            if denial.is_none() {
                 self.memberships.insert((plan, patient), &membership);
-                self.fingerprints.insert(checks.fingerprint, &claim);
-                for line in &adjudicated {
-                    if let (ServiceCode::Drug(gtin), Some(unit), true) =
-                        (line.code, &line.unit, line.allowed > 0)
-                    {
-                        self.billed_units
-                            .insert(unit_key(gtin, &unit.lot, &unit.serial), &claim);
-                    }
-                }
+                self.mark_billed(claim, &service, &adjudicated, |line| line.allowed > 0);
             }
             let line_count = u32::try_from(adjudicated.len()).unwrap_or(u32::MAX);
             self.claim_lines.insert(claim, &adjudicated);
@@ -651,6 +785,7 @@ pub mod claim_settlement {
                 totals: sums,
                 paid: 0,
                 awaiting_payment: 0,
+                cancelled: 0,
                 appeal: None,
             };
             self.claims.insert(claim, &header);
@@ -674,11 +809,11 @@ pub mod claim_settlement {
                 allowed: sums.allowed,
                 patient_responsibility: sums.patient_responsibility,
                 payable: sums.payable,
-                claim_denial: checks.denial,
+                claim_denial: denial,
             });
             // Transfers last.
-            let payouts = self.owe(claim, header, sums.payable)?;
-            self.transfer_all(&payouts)?;
+            let paid = self.owe(claim, header, sums.payable)?;
+            self.push(&paid)?;
             Ok(claim)
         }
 
@@ -705,7 +840,8 @@ pub mod claim_settlement {
             self.last_claim
         }
 
-        /// Appeals a denied or partly denied claim (its provider, within 180 days of
+        /// Appeals a denied or partly denied claim (its provider, holding the Provider
+        /// role, within 180 days of
         /// adjudication, once) with the hash of the evidence.
         #[ink(message)]
         pub fn appeal(&mut self, claim: ClaimId, evidence_hash: Hash) -> Result<(), Error> {
@@ -714,6 +850,7 @@ pub mod claim_settlement {
             if self.env().caller() != record.provider {
                 return Err(Error::NotClaimProvider);
             }
+            self.access.ensure_role(Role::Provider)?;
             if record.outcome == Outcome::Approved {
                 return Err(Error::NotAppealable);
             }
@@ -745,10 +882,12 @@ pub mod claim_settlement {
             Ok(())
         }
 
-        /// Resolves a pending appeal (the claim's insurer): `overturn_amount` 0 upholds
-        /// the decision; a positive amount, at most what was not allowed (submitted minus
-        /// allowed), is allowed in addition and paid to the provider like an approval. The
-        /// decision letter's hash is recorded.
+        /// Resolves a pending appeal (the claim's insurer, holding the Insurer role):
+        /// `overturn_amount` 0 upholds the decision; a positive amount, at most what was
+        /// not allowed (submitted minus allowed), is allowed in addition and paid to the
+        /// provider like an approval, and the claim's denied lines count as billed from
+        /// then on, so that no later claim is paid for them again. The decision letter's
+        /// hash is recorded.
         #[ink(message)]
         pub fn resolve_appeal(
             &mut self,
@@ -758,9 +897,7 @@ pub mod claim_settlement {
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-            if self.env().caller() != record.insurer {
-                return Err(Error::NotClaimInsurer);
-            }
+            self.ensure_claim_insurer(&record)?;
             let mut appeal = match record.appeal {
                 Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
                 _ => return Err(Error::NoPendingAppeal),
@@ -797,6 +934,15 @@ pub mod claim_settlement {
                     .payable
                     .checked_add(overturn_amount)
                     .ok_or(Error::Overflow)?;
+                // The overturn pays for the denied lines: no later claim may bill them.
+                let lines = self.claim_lines.get(claim).unwrap_or_default();
+                let service = Service {
+                    patient: record.patient,
+                    provider: record.provider,
+                    plan: record.plan,
+                    date: record.service_date,
+                };
+                self.mark_billed(claim, &service, &lines, |line| line.allowed == 0);
             }
             self.claims.insert(claim, &record);
             self.env().emit_event(AppealResolved {
@@ -807,16 +953,27 @@ pub mod claim_settlement {
                 status: appeal.status,
                 decision_hash,
             });
-            let payouts = self.owe(claim, record, overturn_amount)?;
-            self.transfer_all(&payouts)
+            let paid = self.owe(claim, record, overturn_amount)?;
+            self.push(&paid)
         }
 
+        /// The plan, if the caller is its insurer and still holds the Insurer role.
         fn plan_of_insurer(&self, plan: PlanId) -> Result<Plan, Error> {
             let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
             if self.env().caller() != record.insurer {
                 return Err(Error::NotPlanInsurer);
             }
+            self.access.ensure_role(Role::Insurer)?;
             Ok(record)
+        }
+
+        /// The caller, if it is the claim's insurer and still holds the Insurer role.
+        fn ensure_claim_insurer(&self, record: &Claim) -> Result<(), Error> {
+            if self.env().caller() != record.insurer {
+                return Err(Error::NotClaimInsurer);
+            }
+            self.access.ensure_role(Role::Insurer)?;
+            Ok(())
         }
 
         fn ensure_involved(&self, record: &Claim) -> Result<(), Error> {
@@ -832,42 +989,29 @@ pub mod claim_settlement {
             }
         }
 
-        /// The claim-wide checks, cheapest first: duplicate, coverage, then the consent
-        /// registry (a cross-contract call, made only when the rest pass).
-        #[allow(clippy::too_many_arguments)]
+        /// The claim-wide checks, cheapest first: coverage, then the consent registry (a
+        /// cross-contract call, made only when coverage holds).
         fn check_claim(
             &self,
-            patient: AccountId,
-            provider: AccountId,
-            plan: PlanId,
+            service: &Service,
             record: &Plan,
             membership: &Membership,
-            service_date: Timestamp,
-            lines: &[ClaimLine],
-        ) -> ClaimChecks {
-            let service_day = service_date.checked_div(DAY).unwrap_or_default();
-            let fingerprint = blake2_256(&(patient, provider, plan, service_day, lines).encode());
-            let in_plan_year = record.year_start <= service_date && service_date < record.year_end;
-            let denial = if self.fingerprints.contains(fingerprint) {
-                Some(ReasonCode::Duplicate)
-            } else if !in_plan_year || !membership.covers(service_date) {
-                Some(ReasonCode::NotEnrolled)
-            } else {
-                match query_consent(
-                    self.consent_registry,
-                    patient,
-                    provider,
-                    Purpose::Payment,
-                    None,
-                ) {
-                    Ok(true) => None,
-                    Ok(false) => Some(ReasonCode::NoPaymentConsent),
-                    Err(_) => Some(ReasonCode::ConsentUnverifiable),
-                }
-            };
-            ClaimChecks {
-                denial,
-                fingerprint,
+        ) -> Option<ReasonCode> {
+            let in_plan_year = record.year_start <= service.date && service.date < record.year_end;
+            if !in_plan_year || !membership.covers(service.date) {
+                return Some(ReasonCode::NotEnrolled);
+            }
+            match query_consent(
+                self.consent_registry,
+                service.patient,
+                service.provider,
+                Purpose::Payment,
+                None,
+            ) {
+                Ok(ConsentAnswer::Permitted) => None,
+                Ok(ConsentAnswer::NotPermitted) => Some(ReasonCode::NoPaymentConsent),
+                // A paused or unreachable registry is not the patient's refusal.
+                Ok(ConsentAnswer::Unavailable) | Err(_) => Some(ReasonCode::ConsentUnverifiable),
             }
         }
 
@@ -875,18 +1019,26 @@ pub mod claim_settlement {
         /// drug lines' dispense records come from drug_provenance in one call.
         fn adjudicate_lines(
             &self,
-            patient: AccountId,
-            provider: AccountId,
-            plan: PlanId,
+            service: &Service,
             record: &Plan,
             membership: &mut Membership,
             lines: Vec<ClaimLine>,
         ) -> Result<Vec<AdjudicatedLine>, Error> {
-            // First pass: the fee schedule and duplicates, and the units to ask about.
+            // First pass: duplicates and the fee schedule, and the units to ask about.
+            let keys: Vec<Digest> = lines
+                .iter()
+                .map(|line| billing_key(service, line.code, &line.unit, line.modifier))
+                .collect();
             let mut checks: Vec<LineCheck> = Vec::with_capacity(lines.len());
             let mut units: Vec<UnitId> = Vec::new();
-            for (position, line) in lines.iter().enumerate() {
-                let Some(fee) = self.fee_schedules.get((plan, line.code)) else {
+            for (position, (line, key)) in lines.iter().zip(&keys).enumerate() {
+                // Charge ignored: the same service or package, billed before or earlier
+                // in this claim, is a duplicate however it is priced.
+                if keys.iter().take(position).any(|k| k == key) || self.billed.contains(key) {
+                    checks.push(LineCheck::Denied(ReasonCode::Duplicate));
+                    continue;
+                }
+                let Some(fee) = self.fee_schedules.get((service.plan, line.code)) else {
                     checks.push(LineCheck::Denied(ReasonCode::NotCovered));
                     continue;
                 };
@@ -894,18 +1046,6 @@ pub mod claim_settlement {
                     checks.push(LineCheck::Covered(fee, None));
                     continue;
                 };
-                let earlier = lines
-                    .iter()
-                    .take(position)
-                    .any(|other| other.code == line.code && other.unit == line.unit);
-                if earlier
-                    || self
-                        .billed_units
-                        .contains(unit_key(gtin, &unit.lot, &unit.serial))
-                {
-                    checks.push(LineCheck::Denied(ReasonCode::Duplicate));
-                    continue;
-                }
                 checks.push(LineCheck::Covered(fee, Some(units.len())));
                 units.push((gtin, unit.lot.clone(), unit.serial.clone()));
             }
@@ -928,7 +1068,7 @@ pub mod claim_settlement {
                             Ok(answers) => answers.get(index).copied().ok_or(()),
                             Err(_) => Err(()),
                         };
-                        (fee, drug_denial(answer, patient, provider))
+                        (fee, drug_denial(answer, service, membership))
                     }
                 };
                 adjudicated.push(match denial {
@@ -944,15 +1084,31 @@ pub mod claim_settlement {
             Ok(adjudicated)
         }
 
+        /// Records the lines `counts` selects as billed by `claim`, unless already billed.
+        fn mark_billed(
+            &mut self,
+            claim: ClaimId,
+            service: &Service,
+            lines: &[AdjudicatedLine],
+            counts: impl Fn(&AdjudicatedLine) -> bool,
+        ) {
+            for line in lines.iter().filter(|line| counts(line)) {
+                let key = billing_key(service, line.code, &line.unit, line.modifier);
+                if !self.billed.contains(key) {
+                    self.billed.insert(key, &claim);
+                }
+            }
+        }
+
         /// Records `amount` more as owed on the claim (`record`, as the caller just stored
         /// it), queues it behind claims already waiting for the insurer, and pays what the
-        /// escrow covers. Returns the transfers to make.
+        /// escrow covers. Returns the claims paid: (claim, provider, amount).
         fn owe(
             &mut self,
             claim: ClaimId,
             mut record: Claim,
             amount: Balance,
-        ) -> Result<Vec<(AccountId, Balance)>, Error> {
+        ) -> Result<Vec<(ClaimId, AccountId, Balance)>, Error> {
             if amount == 0 {
                 return Ok(Vec::new());
             }
@@ -971,26 +1127,22 @@ pub mod claim_settlement {
                 self.queue_bounds.insert(record.insurer, &(head, tail));
             }
             let paid = self.pay_waiting(record.insurer, escrow, MAX_SETTLED_PER_CALL)?;
-            let still_waiting = if paid.iter().any(|(id, _, _)| *id == claim) {
-                0
-            } else {
-                record.awaiting_payment
-            };
-            if still_waiting > 0 {
+            if !paid.iter().any(|(id, _, _)| *id == claim) {
                 self.env().emit_event(PaymentAwaitingFunds {
                     patient: record.patient,
                     provider: record.provider,
                     insurer: record.insurer,
                     claim,
-                    amount: still_waiting,
+                    amount: record.awaiting_payment,
                 });
             }
-            Ok(transfers(&paid))
+            Ok(paid)
         }
 
         /// Pays the insurer's waiting claims in order while its funds (`escrow`, as the
-        /// caller holds it) cover the next one (at most `limit`), writing all state,
-        /// escrow included. Returns the claims paid: (claim, provider, amount).
+        /// caller holds it) cover the next one (at most `limit` queue entries, cancelled
+        /// ones included), crediting each provider and writing all state, escrow included.
+        /// No transfer happens here. Returns the claims paid: (claim, provider, amount).
         fn pay_waiting(
             &mut self,
             insurer: AccountId,
@@ -998,6 +1150,7 @@ pub mod claim_settlement {
             limit: u32,
         ) -> Result<Vec<(ClaimId, AccountId, Balance)>, Error> {
             let (mut head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
+            let start = head;
             let mut payouts = Vec::new();
             for _ in 0..limit {
                 if head >= tail {
@@ -1011,16 +1164,21 @@ pub mod claim_settlement {
                 if amount > escrow.funds {
                     break;
                 }
+                self.payment_queue.remove((insurer, head));
+                head = head.checked_add(1).ok_or(Error::Overflow)?;
+                if amount == 0 {
+                    // Cancelled while it waited.
+                    continue;
+                }
                 escrow.pay(amount)?;
                 self.escrow_total = self
                     .escrow_total
                     .checked_sub(amount)
                     .ok_or(Error::Overflow)?;
+                self.add_credit(record.provider, amount)?;
                 record.paid = record.paid.checked_add(amount).ok_or(Error::Overflow)?;
                 record.awaiting_payment = 0;
                 self.claims.insert(claim, &record);
-                self.payment_queue.remove((insurer, head));
-                head = head.checked_add(1).ok_or(Error::Overflow)?;
                 payouts.push((claim, record.provider, amount));
                 self.env().emit_event(ClaimPaid {
                     patient: record.patient,
@@ -1031,7 +1189,7 @@ pub mod claim_settlement {
                 });
             }
             self.escrows.insert(insurer, &escrow);
-            if !payouts.is_empty() {
+            if head != start {
                 if head >= tail {
                     self.queue_bounds.remove(insurer);
                 } else {
@@ -1041,15 +1199,72 @@ pub mod claim_settlement {
             Ok(payouts)
         }
 
-        /// Makes the transfers, after every state change of the call.
-        fn transfer_all(&self, payouts: &[(AccountId, Balance)]) -> Result<(), Error> {
-            for (to, amount) in payouts {
+        fn add_credit(&mut self, provider: AccountId, amount: Balance) -> Result<(), Error> {
+            let credit = self
+                .credit(provider)
+                .checked_add(amount)
+                .ok_or(Error::Overflow)?;
+            self.credit_total = self
+                .credit_total
+                .checked_add(amount)
+                .ok_or(Error::Overflow)?;
+            self.credits.insert(provider, &credit);
+            Ok(())
+        }
+
+        /// Removes and returns `provider`'s whole credit.
+        fn take_credit(&mut self, provider: AccountId) -> Result<Balance, Error> {
+            let amount = self.credit(provider);
+            if amount == 0 {
+                return Err(Error::NothingToCollect);
+            }
+            self.credit_total = self
+                .credit_total
+                .checked_sub(amount)
+                .ok_or(Error::Overflow)?;
+            self.credits.remove(provider);
+            Ok(amount)
+        }
+
+        /// Tries to transfer `provider`'s whole credit. A refused transfer puts the credit
+        /// back and is reported with `PaymentHeld`, never as an error: one provider's
+        /// account must not stop anyone else's payment.
+        fn try_transfer(&mut self, provider: AccountId) -> Result<bool, Error> {
+            let amount = self.take_credit(provider)?;
+            if self.env().transfer(provider, amount).is_ok() {
                 self.env()
-                    .transfer(*to, *amount)
-                    .map_err(|_| Error::TransferFailed)?;
+                    .emit_event(PaymentTransferred { provider, amount });
+                Ok(true)
+            } else {
+                self.add_credit(provider, amount)?;
+                self.env().emit_event(PaymentHeld { provider, amount });
+                Ok(false)
+            }
+        }
+
+        /// At the end of a call, after every other state change: transfers the credit of
+        /// each provider paid in it.
+        fn push(&mut self, paid: &[(ClaimId, AccountId, Balance)]) -> Result<(), Error> {
+            for (position, (_, provider, _)) in paid.iter().enumerate() {
+                let first = !paid
+                    .iter()
+                    .take(position)
+                    .any(|(_, earlier, _)| earlier == provider);
+                if first {
+                    self.try_transfer(*provider)?;
+                }
             }
             Ok(())
         }
+    }
+
+    /// Who billed whom under which plan on which day: what a line's duplicate check and
+    /// its drug check are about.
+    struct Service {
+        patient: AccountId,
+        provider: AccountId,
+        plan: PlanId,
+        date: Timestamp,
     }
 
     /// What the first pass found for a line: denied already, or covered by a fee
@@ -1060,18 +1275,27 @@ pub mod claim_settlement {
     }
 
     /// Why a drug line is denied, from drug_provenance's answer (`Err` when there is
-    /// none): it must have been dispensed to `patient` by `provider`, from a lot neither
-    /// recalled nor quarantined.
+    /// none): it must have been dispensed to the patient by the provider on the service
+    /// date while the member was covered, from a lot neither recalled nor quarantined.
     fn drug_denial(
         answer: Result<Option<DispensedUnit>, ()>,
-        patient: AccountId,
-        provider: AccountId,
+        service: &Service,
+        membership: &Membership,
     ) -> Option<ReasonCode> {
+        let day = |t: Timestamp| t.checked_div(DAY).unwrap_or_default();
         match answer {
             Err(()) => Some(ReasonCode::ProvenanceUnverifiable),
             Ok(None) => Some(ReasonCode::DrugNotDispensed),
-            Ok(Some(unit)) if unit.patient != patient || unit.dispenser != provider => {
+            Ok(Some(unit))
+                if unit.patient != service.patient || unit.dispenser != service.provider =>
+            {
                 Some(ReasonCode::DrugDispensedToOther)
+            }
+            Ok(Some(unit)) if day(unit.dispensed_at) != day(service.date) => {
+                Some(ReasonCode::DispenseDateMismatch)
+            }
+            Ok(Some(unit)) if !membership.covers(unit.dispensed_at) => {
+                Some(ReasonCode::NotEnrolled)
             }
             Ok(Some(unit)) if unit.lot_recalled => Some(ReasonCode::LotRecalled),
             Ok(Some(unit)) if unit.lot_quarantined => Some(ReasonCode::LotQuarantined),
@@ -1079,16 +1303,33 @@ pub mod claim_settlement {
         }
     }
 
-    /// The transfers for claims paid: (provider, amount).
-    fn transfers(paid: &[(ClaimId, AccountId, Balance)]) -> Vec<(AccountId, Balance)> {
-        paid.iter()
-            .map(|(_, provider, amount)| (*provider, *amount))
-            .collect()
-    }
-
-    /// The key of a drug package: BLAKE2b-256 of (GTIN, lot, serial), SCALE-encoded.
-    fn unit_key(gtin: u64, lot: &[u8], serial: &[u8]) -> Digest {
-        blake2_256(&(gtin, lot, serial).encode())
+    /// The key under which a line counts as billed. A drug package is billed once,
+    /// whoever bills it: BLAKE2b-256 of (GTIN, lot, serial). A service is billed once per
+    /// (patient, provider, plan, service day, code, repeat modifier): the charge is not in
+    /// it, so re-pricing, re-ordering or splitting lines does not make a new service.
+    fn billing_key(
+        service: &Service,
+        code: ServiceCode,
+        unit: &Option<crate::data::DrugUnit>,
+        modifier: Option<RepeatModifier>,
+    ) -> Digest {
+        match (code, unit) {
+            (ServiceCode::Drug(gtin), Some(unit)) => {
+                blake2_256(&(gtin, &unit.lot, &unit.serial).encode())
+            }
+            _ => blake2_256(
+                &(
+                    b"service",
+                    service.patient,
+                    service.provider,
+                    service.plan,
+                    service.date.checked_div(DAY).unwrap_or_default(),
+                    code,
+                    modifier,
+                )
+                    .encode(),
+            ),
+        }
     }
 
     impl AccessControlled for ClaimSettlement {

@@ -99,12 +99,33 @@ impl DataClasses {
     }
 }
 
+/// The consent registry's answer: permitted, not permitted, or no answer because the
+/// registry is paused, so that a caller never blames a patient for the registry's state.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentAnswer {
+    /// A current grant covers the use.
+    Permitted,
+    /// No current grant covers it (none, expired, revoked or for another context).
+    NotPermitted,
+    /// The registry is paused and answers nothing; ask again later.
+    Unavailable,
+}
+
+impl ConsentAnswer {
+    /// Whether the use is permitted.
+    pub fn is_permitted(self) -> bool {
+        self == ConsentAnswer::Permitted
+    }
+}
+
 /// The question other contracts ask the consent registry.
 #[ink::trait_definition]
 pub trait ConsentCheck {
     /// Whether `grantee` may use `patient`'s data for `purpose` right now, in `context`
     /// (for research, the trial's current protocol hash; `None` for no context).
-    /// False for expired, revoked or wrong-context grants and while the registry is paused.
+    /// `NotPermitted` for expired, revoked or wrong-context grants; `Unavailable` while
+    /// the registry is paused.
     #[ink(message)]
     fn is_authorized(
         &self,
@@ -112,7 +133,7 @@ pub trait ConsentCheck {
         grantee: AccountId,
         purpose: Purpose,
         context: Option<Hash>,
-    ) -> bool;
+    ) -> ConsentAnswer;
 }
 
 /// Asks the consent registry at `registry` whether `grantee` may use `patient`'s data for
@@ -124,7 +145,7 @@ pub fn query_consent(
     grantee: AccountId,
     purpose: Purpose,
     context: Option<Hash>,
-) -> Result<bool, CalleeError> {
+) -> Result<ConsentAnswer, CalleeError> {
     use crate::callee_outcome;
     use ink::{codegen::TraitCallBuilder, env::DefaultEnvironment};
     let consent: ink::contract_ref!(ConsentCheck, DefaultEnvironment) = registry.into();
@@ -145,7 +166,7 @@ pub fn query_consent(
     grantee: AccountId,
     purpose: Purpose,
     context: Option<Hash>,
-) -> Result<bool, CalleeError> {
+) -> Result<ConsentAnswer, CalleeError> {
     crate::test_doubles::consent_answer(registry, patient, grantee, purpose, context)
 }
 

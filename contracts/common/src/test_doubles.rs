@@ -8,7 +8,11 @@
 //! never see it, and the e2e tests check the same paths against the real contracts.
 //! `cargo test` runs every test on its own thread, so tests do not see each other's records.
 
-use crate::{consent::Purpose, provenance::DispensedUnit, AccountId, CalleeError, Hash};
+use crate::{
+    consent::{ConsentAnswer, Purpose},
+    provenance::DispensedUnit,
+    AccountId, CalleeError, Hash,
+};
 use std::cell::RefCell;
 
 type ConsentKey = (AccountId, AccountId, AccountId, Purpose, Option<Hash>);
@@ -18,6 +22,7 @@ thread_local! {
     static CONSENTS: RefCell<Vec<ConsentKey>> = const { RefCell::new(Vec::new()) };
     static DISPENSED: RefCell<Vec<(UnitKey, DispensedUnit)>> = const { RefCell::new(Vec::new()) };
     static FAILING: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
+    static PAUSED: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Records that `patient` authorised `grantee` for `purpose` in `context` at the registry
@@ -67,6 +72,11 @@ pub fn fail_calls_to(callee: AccountId) {
     FAILING.with(|f| f.borrow_mut().push(callee));
 }
 
+/// Makes the registry at `registry` answer as a paused registry does.
+pub fn pause_registry(registry: AccountId) {
+    PAUSED.with(|p| p.borrow_mut().push(registry));
+}
+
 fn failing(callee: AccountId) -> bool {
     FAILING.with(|f| f.borrow().contains(&callee))
 }
@@ -77,12 +87,19 @@ pub(crate) fn consent_answer(
     grantee: AccountId,
     purpose: Purpose,
     context: Option<Hash>,
-) -> Result<bool, CalleeError> {
+) -> Result<ConsentAnswer, CalleeError> {
     if failing(registry) {
         return Err(CalleeError::CallFailed);
     }
+    if PAUSED.with(|p| p.borrow().contains(&registry)) {
+        return Ok(ConsentAnswer::Unavailable);
+    }
     let key = (registry, patient, grantee, purpose, context);
-    Ok(CONSENTS.with(|c| c.borrow().contains(&key)))
+    Ok(if CONSENTS.with(|c| c.borrow().contains(&key)) {
+        ConsentAnswer::Permitted
+    } else {
+        ConsentAnswer::NotPermitted
+    })
 }
 
 pub(crate) fn dispensed_answer(

@@ -33,7 +33,7 @@ pub mod consent_registry {
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
-        consent::{ConsentCheck, DataClasses, Purpose},
+        consent::{ConsentAnswer, ConsentCheck, DataClasses, Purpose},
         is_zero_hash,
     };
     use ink::{prelude::vec::Vec, storage::Mapping};
@@ -581,9 +581,10 @@ pub mod consent_registry {
 
     impl ConsentCheck for ConsentRegistry {
         /// Whether `grantee` may use `patient`'s data for `purpose` now in `context` (for
-        /// research: the trial's current protocol hash; matched exactly). False for
-        /// expired, revoked or wrong-context grants, and while the registry is paused.
-        /// The emergency purpose is also true inside an open break-glass window.
+        /// research: the trial's current protocol hash; matched exactly). `NotPermitted`
+        /// for expired, revoked or wrong-context grants; `Unavailable` while the registry
+        /// is paused. The emergency purpose is also permitted inside an open break-glass
+        /// window of a responder who still holds the role.
         #[ink(message)]
         fn is_authorized(
             &self,
@@ -591,17 +592,15 @@ pub mod consent_registry {
             grantee: AccountId,
             purpose: Purpose,
             context: Option<Hash>,
-        ) -> bool {
-            !self.access.is_paused()
-                && self
-                    .authorized_classes(
-                        patient,
-                        grantee,
-                        purpose,
-                        context,
-                        self.env().block_timestamp(),
-                    )
-                    .is_some()
+        ) -> ConsentAnswer {
+            if self.access.is_paused() {
+                return ConsentAnswer::Unavailable;
+            }
+            let now = self.env().block_timestamp();
+            match self.authorized_classes(patient, grantee, purpose, context, now) {
+                Some(_) => ConsentAnswer::Permitted,
+                None => ConsentAnswer::NotPermitted,
+            }
         }
     }
 

@@ -42,7 +42,7 @@ pub mod trial_anchoring {
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
-        consent::{query_consent, Purpose},
+        consent::{query_consent, ConsentAnswer, Purpose},
         is_zero_hash,
         merkle::{verify_proof, Digest},
     };
@@ -787,14 +787,17 @@ pub mod trial_anchoring {
             participant: AccountId,
             protocol_hash: Hash,
         ) -> Result<bool, Error> {
-            query_consent(
+            match query_consent(
                 self.consent_registry,
                 participant,
                 record.sponsor,
                 Purpose::Research,
                 Some(protocol_hash),
-            )
-            .map_err(|_| Error::ConsentRegistryUnavailable)
+            ) {
+                Ok(ConsentAnswer::Permitted) => Ok(true),
+                Ok(ConsentAnswer::NotPermitted) => Ok(false),
+                Ok(ConsentAnswer::Unavailable) | Err(_) => Err(Error::ConsentRegistryUnavailable),
+            }
         }
 
         /// Why enrolment found no consent for the current protocol: consent for one of the

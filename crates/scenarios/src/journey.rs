@@ -215,6 +215,7 @@ fn drug_line(index: usize) -> ClaimLine {
             lot: LOT.to_vec(),
             serial: serial(index),
         }),
+        modifier: None,
     }
 }
 
@@ -545,6 +546,7 @@ where
             quantity: 1,
             charge: 150 * UNIT,
             unit: None,
+            modifier: None,
         };
         let paid = paid_claim(
             client,
@@ -860,6 +862,7 @@ where
                     quantity: 1,
                     charge: 151 * UNIT,
                     unit: None,
+                    modifier: None,
                 }],
                 hash(0xAC),
             ),
@@ -902,7 +905,7 @@ where
             .await
             .expect("check")
             .return_value();
-        assert!(authorized);
+        assert!(authorized.is_permitted());
         let closed = step(
             client,
             ferdie,
@@ -923,7 +926,7 @@ where
             .await
             .expect("check")
             .return_value();
-        assert!(!authorized);
+        assert!(!authorized.is_permitted());
         self.steps += 2;
         say("a responder opened break-glass access (evented to ferdie), and ferdie closed it");
     }

@@ -365,7 +365,7 @@ where
             Some(target as u64),
             &dry,
         ));
-        assert!(dry.return_value(), "the grant authorises");
+        assert!(dry.return_value().is_permitted(), "the grant authorises");
     }
     out
 }
@@ -944,6 +944,7 @@ where
             lot: LOT.to_vec(),
             serial: support::serial(index),
         }),
+        modifier: None,
     };
     let now = support::granted_at(client, &registry, ferdie, dave, Purpose::Payment).await;
     let mut claims_made: Vec<(String, Option<u64>, Vec<ClaimLine>)> = vec![(
@@ -954,6 +955,7 @@ where
             quantity: 1,
             charge: 150 * UNIT,
             unit: None,
+            modifier: None,
         }],
     )];
     let mut next = 0;
@@ -1003,6 +1005,7 @@ where
             quantity: 1,
             charge: 80 * UNIT,
             unit: None,
+            modifier: None,
         }],
         Hash::from([0xAB; 32]),
     );

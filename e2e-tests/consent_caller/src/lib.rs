@@ -6,7 +6,7 @@
 #[ink::contract]
 pub mod consent_caller {
     use healthchain_common::{
-        consent::{query_consent, Purpose},
+        consent::{query_consent, ConsentAnswer, Purpose},
         CalleeError,
     };
 
@@ -32,7 +32,7 @@ pub mod consent_caller {
             grantee: AccountId,
             purpose: Purpose,
             context: Option<Hash>,
-        ) -> Result<bool, CalleeError> {
+        ) -> Result<ConsentAnswer, CalleeError> {
             query_consent(self.registry, patient, grantee, purpose, context)
         }
     }

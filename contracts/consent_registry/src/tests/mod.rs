@@ -3,7 +3,7 @@
 use crate::{consent_registry::*, data::*};
 use healthchain_common::{
     access::{AccessControlled, AccessError, AdminTransferred, Paused, Role, RoleGranted},
-    consent::{ConsentCheck, DataClasses, Purpose},
+    consent::{ConsentAnswer, ConsentCheck, DataClasses, Purpose},
     unit_test::{event_count, events_of, last_event, topic},
 };
 use ink::{
@@ -65,7 +65,9 @@ fn constructor_makes_caller_admin() {
 #[ink::test]
 fn grant_then_is_authorized() {
     let (mut registry, a) = setup();
-    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    assert!(!registry
+        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_permitted());
     grant_simple(
         &mut registry,
         a.bob,
@@ -75,11 +77,19 @@ fn grant_then_is_authorized() {
         None,
     )
     .unwrap();
-    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    assert!(registry
+        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_permitted());
     // Another purpose, grantee or context is not covered.
-    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Payment, None));
-    assert!(!registry.is_authorized(a.bob, a.django, Purpose::Treatment, None));
-    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, Some(hash(1))));
+    assert!(!registry
+        .is_authorized(a.bob, a.charlie, Purpose::Payment, None)
+        .is_permitted());
+    assert!(!registry
+        .is_authorized(a.bob, a.django, Purpose::Treatment, None)
+        .is_permitted());
+    assert!(!registry
+        .is_authorized(a.bob, a.charlie, Purpose::Treatment, Some(hash(1)))
+        .is_permitted());
 
     let (event, topics) = last_event::<ConsentGranted>();
     assert_eq!(topics, vec![topic(&a.bob), topic(&a.charlie)]);
@@ -119,8 +129,12 @@ fn granting_again_replaces_with_event() {
     assert!(event.replaced);
     assert_eq!(event.context, Some(hash(2)));
     // The old protocol version no longer counts; the new one does.
-    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Research, Some(hash(1))));
-    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Research, Some(hash(2))));
+    assert!(!registry
+        .is_authorized(a.bob, a.charlie, Purpose::Research, Some(hash(1)))
+        .is_permitted());
+    assert!(registry
+        .is_authorized(a.bob, a.charlie, Purpose::Research, Some(hash(2)))
+        .is_permitted());
     // Still one entry in the index.
     assert_eq!(registry.active_grants(a.bob).len(), 1);
 }
@@ -190,10 +204,14 @@ fn grant_expires_with_block_time() {
     )
     .unwrap();
     test::set_block_timestamp::<Env>(NOW + HOUR - 1);
-    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    assert!(registry
+        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_permitted());
     assert_eq!(registry.active_grants(a.bob).len(), 1);
     test::set_block_timestamp::<Env>(NOW + HOUR);
-    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    assert!(!registry
+        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_permitted());
     assert!(registry.active_grants(a.bob).is_empty());
     // The expired grant is still readable and revocable (to free its slot).
     assert!(registry
@@ -231,7 +249,9 @@ fn revoke_takes_effect_at_once() {
     registry
         .revoke_consent(a.bob, a.charlie, Purpose::Payment)
         .unwrap();
-    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Payment, None));
+    assert!(!registry
+        .is_authorized(a.bob, a.charlie, Purpose::Payment, None)
+        .is_permitted());
     assert_eq!(registry.grant(a.bob, a.charlie, Purpose::Payment), None);
     let listed = registry.active_grants(a.bob);
     assert_eq!(listed.len(), 1);
@@ -265,7 +285,9 @@ fn revoke_refuses_unknown_grant_and_strangers() {
         registry.revoke_consent(a.bob, a.charlie, Purpose::Payment),
         Err(Error::NotPatientOrDelegate)
     );
-    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Payment, None));
+    assert!(registry
+        .is_authorized(a.bob, a.charlie, Purpose::Payment, None)
+        .is_permitted());
 }
 
 #[ink::test]
@@ -398,7 +420,9 @@ fn delegate_grants_and_revokes_until_expiry() {
         .unwrap();
     let (event, _) = last_event::<ConsentGranted>();
     assert_eq!(event.granted_by, a.django);
-    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    assert!(registry
+        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_permitted());
     registry
         .revoke_consent(a.bob, a.charlie, Purpose::Treatment)
         .unwrap();
@@ -559,13 +583,19 @@ fn emergency_window_opens_and_lapses() {
     assert_eq!(event.expires_at, end);
 
     // Only the emergency purpose, only inside the window.
-    assert!(registry.is_authorized(a.bob, a.eve, Purpose::Emergency, None));
-    assert!(!registry.is_authorized(a.bob, a.eve, Purpose::Treatment, None));
+    assert!(registry
+        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_permitted());
+    assert!(!registry
+        .is_authorized(a.bob, a.eve, Purpose::Treatment, None)
+        .is_permitted());
     registry
         .record_access(a.bob, Purpose::Emergency, None, DataClasses::ALL)
         .unwrap();
     test::set_block_timestamp::<Env>(end);
-    assert!(!registry.is_authorized(a.bob, a.eve, Purpose::Emergency, None));
+    assert!(!registry
+        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_permitted());
     assert_eq!(
         registry.record_access(a.bob, Purpose::Emergency, None, DataClasses::ALL),
         Err(Error::NotAuthorized)
@@ -592,7 +622,9 @@ fn emergency_window_closed_early_by_patient() {
     let (event, topics) = last_event::<EmergencyAccessClosed>();
     assert_eq!(topics, vec![topic(&a.bob), topic(&a.eve)]);
     assert_eq!(event.closed_by, a.bob);
-    assert!(!registry.is_authorized(a.bob, a.eve, Purpose::Emergency, None));
+    assert!(!registry
+        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_permitted());
     assert_eq!(registry.emergency_access(a.bob, a.eve), None);
     assert_eq!(
         registry.close_emergency_access(a.bob, a.eve),
@@ -698,7 +730,11 @@ fn pause_stops_every_state_change_and_every_check() {
     let (event, _) = last_event::<Paused>();
     assert_eq!(event.by, a.alice);
     assert!(registry.paused());
-    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    // Paused: no answer, rather than a refusal the caller would blame on the patient.
+    assert_eq!(
+        registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None),
+        ConsentAnswer::Unavailable
+    );
 
     let paused = Err(Error::Access(AccessError::Paused));
     let events = event_count();
@@ -744,7 +780,9 @@ fn pause_stops_every_state_change_and_every_check() {
     assert_eq!(registry.pause(), Err(AccessError::Paused));
     registry.unpause().unwrap();
     assert_eq!(registry.unpause(), Err(AccessError::NotPaused));
-    assert!(registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    assert!(registry
+        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_permitted());
 }
 
 /// The suite's rule for document hashes: an all-zero consent form or justification names
@@ -769,13 +807,17 @@ fn zero_document_hashes_are_refused() {
         ),
         Err(Error::ZeroHash)
     );
-    assert!(!registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None));
+    assert!(!registry
+        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_permitted());
     as_caller(a.eve);
     assert_eq!(
         registry.open_emergency_access(a.bob, HOUR, Hash::from([0; 32])),
         Err(Error::ZeroHash)
     );
-    assert!(!registry.is_authorized(a.bob, a.eve, Purpose::Emergency, None));
+    assert!(!registry
+        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_permitted());
     assert_eq!(event_count(), events);
 }
 
