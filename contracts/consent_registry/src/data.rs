@@ -144,11 +144,29 @@ pub enum Error {
     DataClassesNotGranted,
     /// A document hash (consent form, justification) is all zeros: it names no document.
     ZeroHash,
+    /// A delegate may not grant consent to itself: its power is to act for the patient,
+    /// not to take the patient's data.
+    DelegateGrantsToItself,
+    /// A guardianship is changed only by the admin (and ended by the guardian or admin).
+    GuardianshipProtected,
+    /// The responder already has an open emergency window for this patient: close it or
+    /// let it lapse before opening another.
+    EmergencyAccessAlreadyOpen,
 }
 
 impl From<AccessError> for Error {
     fn from(error: AccessError) -> Self {
         Error::Access(error)
+    }
+}
+
+/// A delegate-made grant ends no later than the delegation that made it: `None` (no
+/// expiry) or a later expiry becomes the delegation's.
+pub fn cap_expiry(expires_at: Option<Timestamp>, cap: Option<Timestamp>) -> Option<Timestamp> {
+    match (expires_at, cap) {
+        (Some(end), Some(cap)) => Some(end.min(cap)),
+        (None, cap) => cap,
+        (end, None) => end,
     }
 }
 

@@ -28,7 +28,7 @@ pub mod data;
 #[ink::contract]
 pub mod consent_registry {
     use crate::data::{
-        emergency_window_end, validate_grant, ActiveGrant, DelegateKind, Delegation,
+        cap_expiry, emergency_window_end, validate_grant, ActiveGrant, DelegateKind, Delegation,
         EmergencyAccess, Error, Grant, MAX_ACTIVE_GRANTS_PER_PATIENT,
     };
     use healthchain_common::{
@@ -169,7 +169,9 @@ pub mod consent_registry {
         /// `context` (for research: the trial's protocol hash, which must match exactly),
         /// with the hash of the signed consent form. Signed by the patient or a delegate.
         /// A grant for the same grantee and purpose is replaced. A patient holds at most
-        /// 32 grants; expired ones are cleared to make room.
+        /// 32 grants; expired ones are cleared to make room. A delegate may not grant to
+        /// itself, and its grants end no later than its delegation (a later or missing
+        /// expiry is capped, and the event shows the cap).
         #[ink(message)]
         #[allow(clippy::too_many_arguments)]
         pub fn grant_consent(
@@ -187,7 +189,11 @@ pub mod consent_registry {
                 return Err(Error::ZeroHash);
             }
             let now = self.env().block_timestamp();
-            let granted_by = self.ensure_acts_for(patient, now)?;
+            let (granted_by, delegation_end) = self.acts_for(patient, now)?;
+            if delegation_end.is_some() && grantee == granted_by {
+                return Err(Error::DelegateGrantsToItself);
+            }
+            let expires_at = cap_expiry(expires_at, delegation_end);
             validate_grant(patient, grantee, data_classes, expires_at, now)?;
 
             let key = (patient, grantee, purpose);
@@ -221,7 +227,8 @@ pub mod consent_registry {
         }
 
         /// Revokes `patient`'s grant to `grantee` for `purpose`, effective at once for
-        /// every contract that asks. Signed by the patient or a delegate.
+        /// every contract that asks. Signed by the patient or a delegate. Works while the
+        /// registry is paused: pausing stops new business, never a patient's withdrawal.
         #[ink(message)]
         pub fn revoke_consent(
             &mut self,
@@ -229,7 +236,6 @@ pub mod consent_registry {
             grantee: AccountId,
             purpose: Purpose,
         ) -> Result<(), Error> {
-            self.access.ensure_not_paused()?;
             let now = self.env().block_timestamp();
             let revoked_by = self.ensure_acts_for(patient, now)?;
             if self.grants.take((patient, grantee, purpose)).is_none() {
@@ -316,14 +322,13 @@ pub mod consent_registry {
         }
 
         /// Ends a delegation. A proxy is ended by the patient, the proxy or the admin; a
-        /// guardianship by the guardian or the admin.
+        /// guardianship by the guardian or the admin. Works while the registry is paused.
         #[ink(message)]
         pub fn remove_delegate(
             &mut self,
             patient: AccountId,
             delegate: AccountId,
         ) -> Result<(), Error> {
-            self.access.ensure_not_paused()?;
             let caller = self.env().caller();
             let delegation = self
                 .delegations
@@ -352,9 +357,10 @@ pub mod consent_registry {
 
         /// Opens break-glass access to `patient`'s data for the caller, an emergency
         /// responder, for `duration` milliseconds (at most 24 hours), with the hash of the
-        /// written justification. `is_authorized` answers true for the emergency purpose
-        /// only inside the window. The patient sees an `EmergencyAccessOpened` event.
-        /// Returns when the window ends.
+        /// written justification. `is_authorized` permits the emergency purpose only
+        /// inside the window and only while the responder holds the role. One window per
+        /// patient and responder at a time. The patient sees an `EmergencyAccessOpened`
+        /// event. Returns when the window ends.
         #[ink(message)]
         pub fn open_emergency_access(
             &mut self,
@@ -371,6 +377,13 @@ pub mod consent_registry {
                 return Err(Error::ZeroHash);
             }
             let opened_at = self.env().block_timestamp();
+            if self
+                .emergency
+                .get((patient, responder))
+                .is_some_and(|window| window.is_open(opened_at))
+            {
+                return Err(Error::EmergencyAccessAlreadyOpen);
+            }
             let expires_at = emergency_window_end(opened_at, duration)?;
             self.emergency.insert(
                 (patient, responder),
@@ -391,14 +404,13 @@ pub mod consent_registry {
         }
 
         /// Closes `responder`'s emergency access to `patient`, early or after it lapsed.
-        /// Signed by the patient, the responder or the admin.
+        /// Signed by the patient, the responder or the admin; works while paused.
         #[ink(message)]
         pub fn close_emergency_access(
             &mut self,
             patient: AccountId,
             responder: AccountId,
         ) -> Result<(), Error> {
-            self.access.ensure_not_paused()?;
             let caller = self.env().caller();
             if caller != patient && caller != responder && !self.access.is_admin(caller) {
                 return Err(Error::CannotCloseEmergencyAccess);
@@ -469,7 +481,9 @@ pub mod consent_registry {
             context: Option<Hash>,
             now: Timestamp,
         ) -> Option<DataClasses> {
+            // The role is checked live: a responder revoked mid-window loses access.
             if purpose == Purpose::Emergency
+                && self.access.has_role(grantee, Role::EmergencyResponder)
                 && self
                     .emergency
                     .get((patient, grantee))
@@ -485,12 +499,24 @@ pub mod consent_registry {
 
         /// Returns the caller if it may act for `patient`: the patient or a live delegate.
         fn ensure_acts_for(&self, patient: AccountId, now: Timestamp) -> Result<AccountId, Error> {
+            self.acts_for(patient, now).map(|(caller, _)| caller)
+        }
+
+        /// The caller, if it may act for `patient`, and when its delegation ends (`None`
+        /// for the patient itself).
+        fn acts_for(
+            &self,
+            patient: AccountId,
+            now: Timestamp,
+        ) -> Result<(AccountId, Option<Timestamp>), Error> {
             let caller = self.env().caller();
             if caller == patient {
-                return Ok(caller);
+                return Ok((caller, None));
             }
             match self.delegations.get((patient, caller)) {
-                Some(delegation) if delegation.is_live(now) => Ok(caller),
+                Some(delegation) if delegation.is_live(now) => {
+                    Ok((caller, Some(delegation.expires_at)))
+                }
                 Some(_) => Err(Error::DelegationExpired),
                 None => Err(Error::NotPatientOrDelegate),
             }
@@ -565,6 +591,15 @@ pub mod consent_registry {
             }
             if expires_at <= self.env().block_timestamp() {
                 return Err(Error::ExpiryInPast);
+            }
+            // A guardianship stands until the admin changes it: a patient who cannot sign
+            // must not be able to turn the guardian into a proxy and remove it.
+            let guarded = self
+                .delegations
+                .get((patient, delegate))
+                .is_some_and(|d| d.kind == DelegateKind::Guardian);
+            if guarded && !self.access.is_admin(appointed_by) {
+                return Err(Error::GuardianshipProtected);
             }
             self.delegations
                 .insert((patient, delegate), &Delegation { kind, expires_at });
@@ -659,8 +694,10 @@ pub mod consent_registry {
             self.access.renounce_role(role)
         }
 
-        /// Pauses the registry: no grants, revocations or accesses, and every consent
-        /// check answers false until unpaused. Admin only.
+        /// Pauses the registry: no new grants, delegations, emergency windows or recorded
+        /// accesses, and every consent check answers `Unavailable` until unpaused.
+        /// Revoking consent, ending a delegation and closing an emergency window still
+        /// work. Admin only.
         #[ink(message)]
         fn pause(&mut self) -> Result<(), AccessError> {
             self.access.pause()

@@ -13,6 +13,7 @@ use ink::{
 
 const NOW: u64 = 1_700_000_000_000;
 const HOUR: u64 = 60 * 60 * 1000;
+const DAY: u64 = 24 * HOUR;
 
 fn setup() -> (ConsentRegistry, test::DefaultAccounts<Env>) {
     let accounts = test::default_accounts::<Env>();
@@ -708,7 +709,7 @@ fn record_access_checks_authorization_and_classes() {
 }
 
 #[ink::test]
-fn pause_stops_every_state_change_and_every_check() {
+fn pause_stops_new_business_and_every_check() {
     let (mut registry, a) = setup();
     grant_simple(
         &mut registry,
@@ -751,10 +752,6 @@ fn pause_stops_every_state_change_and_every_check() {
     );
     as_caller(a.bob);
     assert_eq!(
-        registry.revoke_consent(a.bob, a.charlie, Purpose::Treatment),
-        paused
-    );
-    assert_eq!(
         registry.appoint_delegate(a.bob, a.django, NOW + HOUR),
         paused
     );
@@ -773,8 +770,8 @@ fn pause_stops_every_state_change_and_every_check() {
         registry.register_guardian(a.bob, a.frank, NOW + HOUR),
         paused
     );
-    assert_eq!(registry.close_emergency_access(a.bob, a.eve), paused);
-    assert_eq!(registry.remove_delegate(a.bob, a.django), paused);
+    // (Closing a window and ending a delegation work while paused:
+    // `revocation_and_closing_work_while_paused`.)
     assert_eq!(event_count(), events);
 
     assert_eq!(registry.pause(), Err(AccessError::Paused));
@@ -826,3 +823,189 @@ healthchain_common::access_controlled_tests!(
     roles: [Role::EmergencyResponder],
     unused: Role::Manufacturer
 );
+
+/// Review item 6: a proxy cannot grant itself consent, and what it grants for others ends
+/// with its delegation.
+#[ink::test]
+fn a_delegate_cannot_grant_itself_and_its_grants_end_with_the_delegation() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    registry
+        .appoint_delegate(a.bob, a.django, NOW + DAY)
+        .unwrap();
+    as_caller(a.django);
+    let grant = |registry: &mut ConsentRegistry, grantee, expires_at| {
+        registry.grant_consent(
+            a.bob,
+            grantee,
+            Purpose::Treatment,
+            DataClasses::MEDICATIONS,
+            expires_at,
+            None,
+            hash(9),
+        )
+    };
+    assert_eq!(
+        grant(&mut registry, a.django, None),
+        Err(Error::DelegateGrantsToItself)
+    );
+    // Open-ended, and later than the delegation: both capped at its end.
+    grant(&mut registry, a.charlie, None).unwrap();
+    assert_eq!(last_event::<ConsentGranted>().0.expires_at, Some(NOW + DAY));
+    grant(&mut registry, a.eve, Some(NOW + 9 * DAY)).unwrap();
+    assert_eq!(
+        registry
+            .grant(a.bob, a.eve, Purpose::Treatment)
+            .unwrap()
+            .expires_at,
+        Some(NOW + DAY)
+    );
+    // An earlier expiry stays.
+    grant(&mut registry, a.frank, Some(NOW + HOUR)).unwrap();
+    assert_eq!(
+        registry
+            .grant(a.bob, a.frank, Purpose::Treatment)
+            .unwrap()
+            .expires_at,
+        Some(NOW + HOUR)
+    );
+    test::set_block_timestamp::<Env>(NOW + DAY);
+    assert!(!registry
+        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_permitted());
+    // The patient's own grants are not capped.
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Payment,
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        registry
+            .grant(a.bob, a.charlie, Purpose::Payment)
+            .unwrap()
+            .expires_at,
+        None
+    );
+}
+
+/// Review item 9: a revoked responder's open window grants nothing; no second window
+/// while one is open.
+#[ink::test]
+fn emergency_access_needs_the_role_live_and_one_window_at_a_time() {
+    let (mut registry, a) = setup();
+    registry
+        .grant_role(Role::EmergencyResponder, a.eve)
+        .unwrap();
+    as_caller(a.eve);
+    registry
+        .open_emergency_access(a.bob, HOUR, hash(0xEE))
+        .unwrap();
+    assert_eq!(
+        registry.open_emergency_access(a.bob, HOUR, hash(0xEE)),
+        Err(Error::EmergencyAccessAlreadyOpen)
+    );
+    assert!(registry
+        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_permitted());
+    as_caller(a.alice);
+    registry
+        .revoke_role(Role::EmergencyResponder, a.eve)
+        .unwrap();
+    assert!(!registry
+        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_permitted());
+    as_caller(a.eve);
+    assert_eq!(
+        registry.record_access(a.bob, Purpose::Emergency, None, DataClasses::MEDICATIONS),
+        Err(Error::NotAuthorized)
+    );
+    // After the window lapses, a responder who holds the role again may open a new one.
+    as_caller(a.alice);
+    registry
+        .grant_role(Role::EmergencyResponder, a.eve)
+        .unwrap();
+    test::set_block_timestamp::<Env>(NOW + HOUR);
+    as_caller(a.eve);
+    registry
+        .open_emergency_access(a.bob, HOUR, hash(0xEE))
+        .unwrap();
+}
+
+/// Review item 10: a patient cannot turn a guardianship into a proxy and remove it.
+#[ink::test]
+fn a_guardianship_is_changed_only_by_the_admin() {
+    let (mut registry, a) = setup();
+    registry
+        .register_guardian(a.bob, a.django, NOW + DAY)
+        .unwrap();
+    as_caller(a.bob);
+    assert_eq!(
+        registry.appoint_delegate(a.bob, a.django, NOW + HOUR),
+        Err(Error::GuardianshipProtected)
+    );
+    assert_eq!(
+        registry.remove_delegate(a.bob, a.django),
+        Err(Error::CannotRemoveDelegation)
+    );
+    assert_eq!(
+        registry.delegation(a.bob, a.django).unwrap().kind,
+        DelegateKind::Guardian
+    );
+    // The admin may change it, and the guardian may end it.
+    as_caller(a.alice);
+    registry
+        .register_guardian(a.bob, a.django, NOW + 2 * DAY)
+        .unwrap();
+    as_caller(a.django);
+    registry.remove_delegate(a.bob, a.django).unwrap();
+}
+
+/// Review item 16: pause stops new business, never a patient's way out.
+#[ink::test]
+fn revocation_and_closing_work_while_paused() {
+    let (mut registry, a) = setup();
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Treatment,
+        None,
+        None,
+    )
+    .unwrap();
+    as_caller(a.bob);
+    registry
+        .appoint_delegate(a.bob, a.django, NOW + DAY)
+        .unwrap();
+    as_caller(a.alice);
+    registry
+        .grant_role(Role::EmergencyResponder, a.eve)
+        .unwrap();
+    as_caller(a.eve);
+    registry
+        .open_emergency_access(a.bob, HOUR, hash(0xEE))
+        .unwrap();
+    as_caller(a.alice);
+    registry.pause().unwrap();
+    as_caller(a.bob);
+    registry
+        .revoke_consent(a.bob, a.charlie, Purpose::Treatment)
+        .unwrap();
+    registry.remove_delegate(a.bob, a.django).unwrap();
+    registry.close_emergency_access(a.bob, a.eve).unwrap();
+    assert_eq!(
+        grant_simple(
+            &mut registry,
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            None
+        ),
+        Err(Error::Access(AccessError::Paused))
+    );
+}
