@@ -269,6 +269,10 @@ pub enum Error {
     /// A document hash (certificate of analysis, evidence, investigation, reason) is all
     /// zeros: it names no document.
     ZeroHash,
+    /// A trading partner flags only a lot it holds units of now.
+    NotACustodian,
+    /// The account named does not hold the Manufacturer role.
+    NotAManufacturer,
 }
 
 impl From<AccessError> for Error {

@@ -177,6 +177,17 @@ pub mod drug_provenance {
         pub reason: Hash,
     }
 
+    /// A regulator named another manufacturer for the lot.
+    #[ink(event)]
+    pub struct LotReassigned {
+        #[ink(topic)]
+        pub gtin: u64,
+        #[ink(topic)]
+        pub lot: Vec<u8>,
+        pub previous: AccountId,
+        pub new: AccountId,
+    }
+
     /// One serial was dispensed to a patient (bizStep dispensing).
     #[ink(event)]
     pub struct Dispensed {
@@ -346,6 +357,9 @@ pub mod drug_provenance {
         ) -> Result<u64, Error> {
             self.access.ensure_not_paused()?;
             let from = self.env().caller();
+            if !self.is_trading_partner(from) {
+                return Err(Error::NotATradingPartner);
+            }
             if quantity == 0 {
                 return Err(Error::ZeroQuantity);
             }
@@ -417,7 +431,8 @@ pub mod drug_provenance {
 
         /// Reports a temperature (sensors only), in hundredths of a degree Celsius, for the
         /// lot, optionally naming the shipment it travels in. A reading outside the lot's
-        /// range is an excursion: the lot is quarantined at once.
+        /// range is an excursion: the lot is quarantined at once. A safety action: works
+        /// while the ledger is paused.
         #[ink(message)]
         pub fn report_temperature(
             &mut self,
@@ -426,7 +441,6 @@ pub mod drug_provenance {
             shipment: Option<u64>,
             centi_celsius: i32,
         ) -> Result<(), Error> {
-            self.access.ensure_not_paused()?;
             let sensor = self.access.ensure_role(Role::Sensor)?;
             let (id, mut record) = self.lot(gtin, &lot)?;
             if let Some(number) = shipment {
@@ -467,9 +481,10 @@ pub mod drug_provenance {
             Ok(())
         }
 
-        /// Flags the lot as suspect product (any trading partner or regulator), with the
-        /// hash of the evidence; the lot is quarantined until the manufacturer or a
-        /// regulator releases it or confirms it illegitimate.
+        /// Flags the lot as suspect product, with the hash of the evidence: a trading
+        /// partner that holds units of the lot now (DSCSA: its own stock) or a regulator.
+        /// The lot is quarantined until the manufacturer or a regulator releases it or
+        /// confirms it illegitimate. A safety action: works while the ledger is paused.
         #[ink(message)]
         pub fn flag_suspect(
             &mut self,
@@ -477,15 +492,19 @@ pub mod drug_provenance {
             lot: Vec<u8>,
             evidence: Hash,
         ) -> Result<(), Error> {
-            self.access.ensure_not_paused()?;
             if is_zero_hash(evidence.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             let by = self.env().caller();
-            if !self.is_trading_partner(by) && !self.access.has_role(by, Role::Regulator) {
-                return Err(Error::NotATradingPartner);
-            }
             let (id, mut record) = self.lot(gtin, &lot)?;
+            if !self.access.has_role(by, Role::Regulator) {
+                if !self.is_trading_partner(by) {
+                    return Err(Error::NotATradingPartner);
+                }
+                if self.holdings.get((id, by)).unwrap_or_default().quantity == 0 {
+                    return Err(Error::NotACustodian);
+                }
+            }
             match record.status {
                 LotStatus::Active => {}
                 LotStatus::Quarantined(_) => return Err(Error::LotQuarantined),
@@ -538,6 +557,7 @@ pub mod drug_provenance {
 
         /// Confirms a quarantined lot illegitimate (its manufacturer or a regulator): the
         /// lot is recalled as class I with the reason's hash (DSCSA: notify within 24 h).
+        /// Works while the ledger is paused.
         #[ink(message)]
         pub fn confirm_illegitimate(
             &mut self,
@@ -545,7 +565,6 @@ pub mod drug_provenance {
             lot: Vec<u8>,
             reason: Hash,
         ) -> Result<(), Error> {
-            self.access.ensure_not_paused()?;
             if is_zero_hash(reason.as_ref()) {
                 return Err(Error::ZeroHash);
             }
@@ -557,7 +576,8 @@ pub mod drug_provenance {
         }
 
         /// Recalls the lot (its manufacturer or a regulator) with an FDA class (I, II, III)
-        /// and the hash of the reason. Recalled stock cannot be shipped or dispensed.
+        /// and the hash of the reason. Recalled stock cannot be shipped or dispensed. A
+        /// safety action: works while the ledger is paused.
         #[ink(message)]
         pub fn recall_lot(
             &mut self,
@@ -566,12 +586,37 @@ pub mod drug_provenance {
             class: RecallClass,
             reason: Hash,
         ) -> Result<(), Error> {
-            self.access.ensure_not_paused()?;
             if is_zero_hash(reason.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             let (id, record) = self.lot(gtin, &lot)?;
             self.recall(id, record, lot, class, reason, false)
+        }
+
+        /// Names another registered manufacturer as the lot's manufacturer (regulators
+        /// only), for a rotated key or a transferred product line. Who holds the units
+        /// does not change.
+        #[ink(message)]
+        pub fn reassign_lot(
+            &mut self,
+            gtin: u64,
+            lot: Vec<u8>,
+            new_manufacturer: AccountId,
+        ) -> Result<(), Error> {
+            self.access.ensure_role(Role::Regulator)?;
+            if !self.access.has_role(new_manufacturer, Role::Manufacturer) {
+                return Err(Error::NotAManufacturer);
+            }
+            let (id, mut record) = self.lot(gtin, &lot)?;
+            let previous = core::mem::replace(&mut record.manufacturer, new_manufacturer);
+            self.lots.insert(id, &record);
+            self.env().emit_event(LotReassigned {
+                gtin,
+                lot,
+                previous,
+                new: new_manufacturer,
+            });
+            Ok(())
         }
 
         /// Destroys `quantity` of the caller's units of the lot (recalled, expired or
@@ -589,6 +634,9 @@ pub mod drug_provenance {
                 return Err(Error::ZeroHash);
             }
             let holder = self.env().caller();
+            if !self.is_trading_partner(holder) {
+                return Err(Error::NotATradingPartner);
+            }
             if quantity == 0 {
                 return Err(Error::ZeroQuantity);
             }
@@ -765,9 +813,14 @@ pub mod drug_provenance {
                 || roles.contains(Role::Dispenser)
         }
 
+        /// The caller, if it is the lot's manufacturer and still holds the role, or a
+        /// regulator.
         fn ensure_manufacturer_or_regulator(&self, lot: &Lot) -> Result<AccountId, Error> {
             let caller = self.env().caller();
-            if caller == lot.manufacturer || self.access.has_role(caller, Role::Regulator) {
+            let roles = self.access.roles_of(caller);
+            if (caller == lot.manufacturer && roles.contains(Role::Manufacturer))
+                || roles.contains(Role::Regulator)
+            {
                 Ok(caller)
             } else {
                 Err(Error::NotManufacturerOrRegulator)

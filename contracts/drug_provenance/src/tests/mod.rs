@@ -448,7 +448,7 @@ fn a_suspect_lot_is_confirmed_illegitimate() {
         ledger.flag_suspect(GTIN, lot_no(), hash(0x5A)),
         Err(Error::NotATradingPartner)
     );
-    as_caller(p.wholesaler);
+    as_caller(p.manufacturer);
     ledger.flag_suspect(GTIN, lot_no(), hash(0x5A)).unwrap();
     let (event, _) = last_event::<LotQuarantined>();
     assert_eq!(event.reason, QuarantineReason::Suspect);
@@ -477,7 +477,7 @@ fn a_suspect_lot_is_confirmed_illegitimate() {
         ledger.confirm_illegitimate(GTIN, lot_no(), hash(0x1B)),
         Err(Error::LotNotQuarantined)
     );
-    as_caller(p.wholesaler);
+    as_caller(p.manufacturer);
     assert_eq!(
         ledger.flag_suspect(GTIN, lot_no(), hash(0x5A)),
         Err(Error::LotRecalled)
@@ -777,7 +777,7 @@ fn a_regulator_registers_partners_but_not_regulators() {
 }
 
 #[ink::test]
-fn pause_stops_every_state_change() {
+fn pause_stops_new_business_not_safety_actions() {
     let (mut ledger, p) = setup();
     stock_pharmacy(&mut ledger, &p, 4);
     as_caller(p.admin);
@@ -792,27 +792,107 @@ fn pause_stops_every_state_change() {
     );
     assert_eq!(ledger.receive(0), paused);
     assert_eq!(ledger.cancel_shipment(0), paused);
-    assert_eq!(
-        ledger.recall_lot(GTIN, lot_no(), RecallClass::III, hash(1)),
-        paused
-    );
     assert_eq!(ledger.release_lot(GTIN, lot_no(), hash(1)), paused);
-    assert_eq!(ledger.confirm_illegitimate(GTIN, lot_no(), hash(1)), paused);
-    assert_eq!(ledger.flag_suspect(GTIN, lot_no(), hash(1)), paused);
     assert_eq!(ledger.destroy_units(GTIN, lot_no(), 1, hash(1)), paused);
-    as_caller(p.sensor);
-    assert_eq!(
-        ledger.report_temperature(GTIN, lot_no(), None, 1000),
-        paused
-    );
     as_caller(p.pharmacy);
     assert_eq!(dispense(&mut ledger, 0), paused);
     assert_eq!(event_count(), events);
     assert_eq!(status(&ledger), LotStatus::Active);
+    // Review item 16: the safety actions work while paused.
+    as_caller(p.sensor);
+    ledger
+        .report_temperature(GTIN, lot_no(), None, 1000)
+        .unwrap();
+    assert!(matches!(status(&ledger), LotStatus::Quarantined(_)));
+    as_caller(p.manufacturer);
+    ledger
+        .confirm_illegitimate(GTIN, lot_no(), hash(1))
+        .unwrap();
+    assert!(matches!(status(&ledger), LotStatus::Recalled { .. }));
     as_caller(p.admin);
     ledger.unpause().unwrap();
     as_caller(p.pharmacy);
-    dispense(&mut ledger, 0).unwrap();
+    assert_eq!(dispense(&mut ledger, 0), Err(Error::LotRecalled));
+}
+
+/// Review item 16: a recall and a suspect flag work while paused.
+#[ink::test]
+fn recalls_and_suspect_flags_work_while_paused() {
+    let (mut ledger, p) = setup();
+    stock_pharmacy(&mut ledger, &p, 4);
+    as_caller(p.admin);
+    ledger.pause().unwrap();
+    as_caller(p.pharmacy);
+    ledger.flag_suspect(GTIN, lot_no(), hash(1)).unwrap();
+    as_caller(p.manufacturer);
+    ledger
+        .recall_lot(GTIN, lot_no(), RecallClass::II, hash(2))
+        .unwrap();
+    assert!(matches!(status(&ledger), LotStatus::Recalled { .. }));
+}
+
+/// Review item 7: only a current custodian or a regulator flags a suspect, so a partner
+/// without stock cannot quarantine someone else's lot.
+#[ink::test]
+fn only_a_custodian_or_a_regulator_flags_a_suspect() {
+    let (mut ledger, p) = setup();
+    commission(&mut ledger, &p).unwrap();
+    as_caller(p.wholesaler);
+    assert_eq!(
+        ledger.flag_suspect(GTIN, lot_no(), hash(1)),
+        Err(Error::NotACustodian)
+    );
+    assert_eq!(status(&ledger), LotStatus::Active);
+    as_caller(p.regulator);
+    ledger.flag_suspect(GTIN, lot_no(), hash(1)).unwrap();
+}
+
+/// Review item 8: a revoked manufacturer keeps no power over its lot, and a revoked
+/// partner cannot ship or destroy; a regulator reassigns the lot to a new key.
+#[ink::test]
+fn revoked_roles_keep_no_per_lot_powers() {
+    let (mut ledger, p) = setup();
+    let newcomer = AccountId::from([0x77; 32]);
+    stock_pharmacy(&mut ledger, &p, 4);
+    as_caller(p.regulator);
+    ledger.flag_suspect(GTIN, lot_no(), hash(1)).unwrap();
+    as_caller(p.admin);
+    ledger
+        .revoke_role(Role::Manufacturer, p.manufacturer)
+        .unwrap();
+    ledger.revoke_role(Role::Dispenser, p.pharmacy).unwrap();
+    as_caller(p.manufacturer);
+    assert_eq!(
+        ledger.release_lot(GTIN, lot_no(), hash(2)),
+        Err(Error::NotManufacturerOrRegulator)
+    );
+    as_caller(p.pharmacy);
+    assert_eq!(
+        ledger.destroy_units(GTIN, lot_no(), 1, hash(3)),
+        Err(Error::NotATradingPartner)
+    );
+    assert_eq!(
+        ledger.ship(GTIN, lot_no(), p.wholesaler, 1).map(|_| ()),
+        Err(Error::NotATradingPartner)
+    );
+    // The regulator moves the lot to the manufacturer's new key.
+    as_caller(p.regulator);
+    assert_eq!(
+        ledger.reassign_lot(GTIN, lot_no(), newcomer),
+        Err(Error::NotAManufacturer)
+    );
+    as_caller(p.admin);
+    ledger.grant_role(Role::Manufacturer, newcomer).unwrap();
+    as_caller(p.manufacturer);
+    assert_eq!(
+        ledger.reassign_lot(GTIN, lot_no(), newcomer),
+        Err(Error::Access(AccessError::MissingRole(Role::Regulator)))
+    );
+    as_caller(p.regulator);
+    ledger.reassign_lot(GTIN, lot_no(), newcomer).unwrap();
+    assert_eq!(last_event::<LotReassigned>().0.new, newcomer);
+    as_caller(newcomer);
+    ledger.release_lot(GTIN, lot_no(), hash(2)).unwrap();
 }
 
 /// One step of a random custody history.
