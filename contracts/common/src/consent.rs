@@ -99,6 +99,25 @@ impl DataClasses {
     }
 }
 
+/// The consent context of research consent to one version of one trial: BLAKE2b-256 of
+/// (a domain tag, the trial_anchoring contract's account, the trial id, the protocol
+/// version's hash), SCALE-encoded. Naming the contract and the trial, not only the
+/// protocol, keeps consent to one trial from counting for another trial (or another
+/// deployment) that registers the same protocol document.
+pub fn research_context(trials: AccountId, trial: u64, protocol_hash: Hash) -> Hash {
+    use ink::scale::Encode;
+    let digest = crate::merkle::blake2_256(
+        &(
+            b"healthchain/research-consent",
+            trials,
+            trial,
+            protocol_hash,
+        )
+            .encode(),
+    );
+    Hash::from(digest)
+}
+
 /// The consent registry's answer: permitted, not permitted, or no answer because the
 /// registry is paused, so that a caller never blames a patient for the registry's state.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -173,6 +192,17 @@ pub fn query_consent(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn research_contexts_name_the_contract_the_trial_and_the_protocol() {
+        let (a, b) = (AccountId::from([1; 32]), AccountId::from([2; 32]));
+        let protocol = Hash::from([7; 32]);
+        let base = research_context(a, 1, protocol);
+        assert_ne!(base, research_context(b, 1, protocol));
+        assert_ne!(base, research_context(a, 2, protocol));
+        assert_ne!(base, research_context(a, 1, Hash::from([8; 32])));
+        assert_eq!(base, research_context(a, 1, protocol));
+    }
 
     #[test]
     fn purpose_codes_are_hl7_purpose_of_use() {

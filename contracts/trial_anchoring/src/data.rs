@@ -263,6 +263,8 @@ pub enum Error {
     DuplicateRegistryId,
     /// A hash or Merkle root argument is all zeros.
     ZeroHash,
+    /// The account named does not hold the Sponsor role.
+    NotASponsor,
     /// The planned enrolment is zero.
     ZeroPlannedEnrolment,
     /// No trial with that id.

@@ -42,7 +42,7 @@ pub mod trial_anchoring {
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
-        consent::{query_consent, ConsentAnswer, Purpose},
+        consent::{query_consent, research_context, ConsentAnswer, Purpose},
         is_zero_hash,
         merkle::{verify_proof, Digest},
     };
@@ -60,6 +60,15 @@ pub mod trial_anchoring {
         pub analysis_plan_hash: Hash,
         pub outcomes_root: Digest,
         pub planned_enrolment: u32,
+    }
+
+    /// The admin moved a trial to another sponsor.
+    #[ink(event)]
+    pub struct TrialReassigned {
+        #[ink(topic)]
+        pub trial: TrialId,
+        pub previous: AccountId,
+        pub new: AccountId,
     }
 
     /// The sponsor named (or re-named) a delegate for the trial.
@@ -304,6 +313,31 @@ pub mod trial_anchoring {
             Ok(trial)
         }
 
+        /// Moves a trial to another registered sponsor (admin only): a rotated key, a
+        /// transferred programme, or a registry id squatted by someone else given to the
+        /// sponsor the registry lists. Research consent names the sponsor, so
+        /// participants consent again to the new one.
+        #[ink(message)]
+        pub fn reassign_trial(
+            &mut self,
+            trial: TrialId,
+            new_sponsor: AccountId,
+        ) -> Result<(), Error> {
+            self.access.ensure_admin()?;
+            let mut record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            if !self.access.has_role(new_sponsor, Role::Sponsor) {
+                return Err(Error::NotASponsor);
+            }
+            let previous = core::mem::replace(&mut record.sponsor, new_sponsor);
+            self.trials.insert(trial, &record);
+            self.env().emit_event(TrialReassigned {
+                trial,
+                previous,
+                new: new_sponsor,
+            });
+            Ok(())
+        }
+
         /// Names `delegate` as a data manager (anchors batches, reports adverse events) or
         /// a site (enrols and withdraws participants, reports adverse events) of the trial,
         /// replacing an earlier role. The trial's sponsor only.
@@ -398,18 +432,24 @@ pub mod trial_anchoring {
             let mut record = self.trial(trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::Site)?;
             ensure_open(&record)?;
-            if self.enrolments.contains((trial, participant)) {
-                return Err(Error::AlreadyEnrolled);
-            }
-            if record.enrolled >= record.planned_enrolment {
+            // A withdrawn participant may enrol again, with consent to the current
+            // protocol; they are counted once.
+            let returning = match self.enrolments.get((trial, participant)) {
+                Some(enrolment) if enrolment.withdrawn_at.is_some() => true,
+                Some(_) => return Err(Error::AlreadyEnrolled),
+                None => false,
+            };
+            if !returning && record.enrolled >= record.planned_enrolment {
                 return Err(Error::EnrolmentFull);
             }
-            match self.research_consent(&record, participant, record.protocol_hash) {
+            match self.research_consent(trial, &record, participant, record.protocol_hash) {
                 Ok(true) => {}
                 Ok(false) => return Err(self.why_no_consent(trial, &record, participant)),
                 Err(error) => return Err(error),
             }
-            record.enrolled = next(record.enrolled)?;
+            if !returning {
+                record.enrolled = next(record.enrolled)?;
+            }
             let protocol_version = record.protocol_version;
             self.enrolments.insert(
                 (trial, participant),
@@ -432,12 +472,13 @@ pub mod trial_anchoring {
 
         /// Withdraws `participant` from the trial: the participant themself, at any time,
         /// or the sponsor or a site on their behalf. The record stays; the participant is
-        /// no longer active.
+        /// no longer active. Works while the contract is paused.
         #[ink(message)]
         pub fn withdraw(&mut self, trial: TrialId, participant: AccountId) -> Result<(), Error> {
-            self.access.ensure_not_paused()?;
             let record = self.trial(trial).ok_or(Error::UnknownTrial)?;
             let caller = self.env().caller();
+            // The sponsor's or site's standing is checked by role only here: a
+            // participant's own withdrawal never depends on it.
             if caller != participant
                 && self
                     .ensure_sponsor_or(trial, &record, TrialDelegateRole::Site)
@@ -480,7 +521,7 @@ pub mod trial_anchoring {
             if enrolment.withdrawn_at.is_some() {
                 return ParticipantStatus::Withdrawn;
             }
-            match self.research_consent(&record, participant, record.protocol_hash) {
+            match self.research_consent(trial, &record, participant, record.protocol_hash) {
                 Ok(true) => ParticipantStatus::Active,
                 Ok(false) => ParticipantStatus::ConsentNotCurrent,
                 Err(_) => ParticipantStatus::ConsentUnverifiable,
@@ -747,13 +788,38 @@ pub mod trial_anchoring {
             self.last_trial
         }
 
+        /// The consent context a participant's research consent to the trial's protocol
+        /// `version` must name (`grant_consent`'s `context`): BLAKE2b-256 of this
+        /// contract, the trial and the version's protocol hash. `None` for an unknown
+        /// trial or version.
+        #[ink(message)]
+        pub fn consent_context(&self, trial: TrialId, version: u32) -> Option<Hash> {
+            let protocol = self.protocol_versions.get((trial, version))?;
+            Some(research_context(
+                self.env().account_id(),
+                trial,
+                protocol.protocol_hash,
+            ))
+        }
+
         fn trial_of_sponsor(&self, trial: TrialId) -> Result<(AccountId, Trial), Error> {
             let record = self.trial(trial).ok_or(Error::UnknownTrial)?;
             let caller = self.env().caller();
             if caller != record.sponsor {
                 return Err(Error::NotTrialSponsor);
             }
+            self.ensure_sponsor_registered(&record)?;
             Ok((caller, record))
+        }
+
+        /// Refuses once the trial's sponsor no longer holds the Sponsor role: neither it
+        /// nor its delegates run the trial until the admin reassigns it.
+        fn ensure_sponsor_registered(&self, record: &Trial) -> Result<(), Error> {
+            if self.access.has_role(record.sponsor, Role::Sponsor) {
+                Ok(())
+            } else {
+                Err(Error::Access(AccessError::MissingRole(Role::Sponsor)))
+            }
         }
 
         /// The caller, if it is the sponsor or a delegate in `role`.
@@ -765,6 +831,7 @@ pub mod trial_anchoring {
         ) -> Result<AccountId, Error> {
             let caller = self.env().caller();
             if caller == record.sponsor || self.delegates.get((trial, caller)) == Some(role) {
+                self.ensure_sponsor_registered(record)?;
                 Ok(caller)
             } else {
                 Err(Error::NotSponsorOrDelegate)
@@ -775,24 +842,29 @@ pub mod trial_anchoring {
         fn ensure_trial_actor(&self, trial: TrialId, record: &Trial) -> Result<AccountId, Error> {
             let caller = self.env().caller();
             if caller == record.sponsor || self.delegates.contains((trial, caller)) {
+                self.ensure_sponsor_registered(record)?;
                 Ok(caller)
             } else {
                 Err(Error::NotSponsorOrDelegate)
             }
         }
 
+        /// Whether the participant consents to research by the sponsor in the context of
+        /// this contract, this trial and `protocol_hash` ([`research_context`]).
         fn research_consent(
             &self,
+            trial: TrialId,
             record: &Trial,
             participant: AccountId,
             protocol_hash: Hash,
         ) -> Result<bool, Error> {
+            let context = research_context(self.env().account_id(), trial, protocol_hash);
             match query_consent(
                 self.consent_registry,
                 participant,
                 record.sponsor,
                 Purpose::Research,
-                Some(protocol_hash),
+                Some(context),
             ) {
                 Ok(ConsentAnswer::Permitted) => Ok(true),
                 Ok(ConsentAnswer::NotPermitted) => Ok(false),
@@ -812,7 +884,9 @@ pub mod trial_anchoring {
                 let Some(older) = self.protocol_versions.get((trial, version)) else {
                     break;
                 };
-                if self.research_consent(record, participant, older.protocol_hash) == Ok(true) {
+                if self.research_consent(trial, record, participant, older.protocol_hash)
+                    == Ok(true)
+                {
                     return Error::ConsentForOlderProtocol;
                 }
             }

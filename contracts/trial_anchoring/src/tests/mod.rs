@@ -5,7 +5,7 @@
 use crate::{data::*, trial_anchoring::*};
 use healthchain_common::{
     access::{AccessControlled, AccessError, Role},
-    consent::Purpose,
+    consent::{research_context, Purpose},
     merkle::{self, hash_leaf, Digest},
     test_doubles,
     unit_test::{event_count, last_event, topic},
@@ -62,13 +62,23 @@ fn parties() -> Parties {
     }
 }
 
+/// Research consent of `participant` to trial 1's protocol `protocol`, in the context
+/// the contract asks for.
 fn consent(p: &Parties, participant: AccountId, protocol: Hash) {
+    consent_to(p, participant, 1, protocol);
+}
+
+fn context(trial: TrialId, protocol: Hash) -> Hash {
+    research_context(test::callee::<Env>(), trial, protocol)
+}
+
+fn consent_to(p: &Parties, participant: AccountId, trial: TrialId, protocol: Hash) {
     test_doubles::grant_consent(
         registry(),
         participant,
         p.sponsor,
         Purpose::Research,
-        Some(protocol),
+        Some(context(trial, protocol)),
     );
 }
 
@@ -225,13 +235,21 @@ fn enrol_checks_research_consent_for_the_current_protocol() {
         p.participant,
         p.site,
         Purpose::Research,
-        Some(protocol_v1()),
+        Some(context(1, protocol_v1())),
     );
     test_doubles::grant_consent(
         registry(),
         p.participant,
         p.sponsor,
         Purpose::Treatment,
+        Some(context(1, protocol_v1())),
+    );
+    // Consent naming the bare protocol hash, not this contract and trial, does not count.
+    test_doubles::grant_consent(
+        registry(),
+        p.participant,
+        p.sponsor,
+        Purpose::Research,
         Some(protocol_v1()),
     );
     assert_eq!(contract.enrol(1, p.participant), Err(Error::ConsentMissing));
@@ -698,7 +716,7 @@ fn results_matching_the_registration_are_not_flagged() {
 }
 
 #[ink::test]
-fn every_state_change_is_refused_while_paused() {
+fn pause_stops_new_business_but_not_withdrawal() {
     let (mut contract, p) = enrolled();
     as_caller(p.admin);
     contract.pause().unwrap();
@@ -720,7 +738,10 @@ fn every_state_change_is_refused_while_paused() {
         paused
     );
     assert_eq!(contract.enrol(1, p.other), paused);
-    assert_eq!(contract.withdraw(1, p.participant), paused);
+    // Review item 16: a participant's withdrawal never waits for an unpause.
+    as_caller(p.participant);
+    contract.withdraw(1, p.participant).unwrap();
+    as_caller(p.sponsor);
     assert_eq!(
         contract.anchor_batch(1, [1; 32], 1, hash(1)).map(|_| ()),
         paused
@@ -835,3 +856,97 @@ healthchain_common::access_controlled_tests!(
     roles: [Role::Sponsor],
     unused: Role::Dispenser
 );
+
+/// Review item 11: consent to one trial does not enrol the participant in another trial
+/// registered with the same protocol document.
+#[ink::test]
+fn consent_to_one_trial_does_not_count_for_another_with_the_same_protocol() {
+    let (mut contract, p) = enrolled();
+    as_caller(p.sponsor);
+    let second = contract
+        .register_trial(
+            b"NCT07654321".to_vec(),
+            protocol_v1(),
+            hash(0x12),
+            outcomes_root(),
+            10,
+        )
+        .unwrap();
+    assert_eq!(
+        contract.enrol(second, p.participant),
+        Err(Error::ConsentMissing)
+    );
+    assert_eq!(
+        contract.consent_context(second, 1),
+        Some(context(second, protocol_v1()))
+    );
+    assert_ne!(
+        contract.consent_context(second, 1),
+        contract.consent_context(1, 1)
+    );
+    assert_eq!(contract.consent_context(second, 2), None);
+    consent_to(&p, p.participant, second, protocol_v1());
+    contract.enrol(second, p.participant).unwrap();
+}
+
+/// Review items 12 and 8: the admin gives a squatted registry id's trial to the sponsor
+/// the registry lists; a revoked sponsor and its delegates keep no power over it.
+#[ink::test]
+fn the_admin_reassigns_a_trial_and_revoked_sponsors_run_nothing() {
+    let (mut contract, p) = enrolled();
+    as_caller(p.admin);
+    contract.revoke_role(Role::Sponsor, p.sponsor).unwrap();
+    let missing = Err(Error::Access(AccessError::MissingRole(Role::Sponsor)));
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract.amend_protocol(1, hash(5), hash(6)).map(|_| ()),
+        missing
+    );
+    assert_eq!(contract.freeze_database(1), missing);
+    as_caller(p.site);
+    assert_eq!(contract.enrol(1, p.other), missing);
+    as_caller(p.data_manager);
+    assert_eq!(
+        contract.anchor_batch(1, [1; 32], 1, hash(1)).map(|_| ()),
+        missing
+    );
+    // Only the admin reassigns, only to a registered sponsor.
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract.reassign_trial(1, p.other),
+        Err(Error::Access(AccessError::NotAdmin))
+    );
+    as_caller(p.admin);
+    assert_eq!(contract.reassign_trial(1, p.other), Err(Error::NotASponsor));
+    assert_eq!(
+        contract.reassign_trial(9, p.other),
+        Err(Error::UnknownTrial)
+    );
+    contract.grant_role(Role::Sponsor, p.other).unwrap();
+    contract.reassign_trial(1, p.other).unwrap();
+    let (event, _) = last_event::<TrialReassigned>();
+    assert_eq!((event.previous, event.new), (p.sponsor, p.other));
+    assert_eq!(contract.trial(1).unwrap().sponsor, p.other);
+    as_caller(p.other);
+    contract.freeze_database(1).unwrap();
+}
+
+/// Review item 14: a withdrawn participant enrols again with consent, counted once.
+#[ink::test]
+fn a_withdrawn_participant_enrols_again() {
+    let (mut contract, p) = enrolled();
+    as_caller(p.participant);
+    contract.withdraw(1, p.participant).unwrap();
+    as_caller(p.site);
+    contract.enrol(1, p.participant).unwrap();
+    assert!(contract.is_active(1, p.participant));
+    assert_eq!(
+        contract.enrolment(1, p.participant).unwrap().withdrawn_at,
+        None
+    );
+    assert_eq!(contract.trial(1).unwrap().enrolled, 1);
+    assert_eq!(
+        contract.enrol(1, p.participant),
+        Err(Error::AlreadyEnrolled)
+    );
+}
