@@ -5,7 +5,7 @@
 
 use assert_cmd::Command;
 use healthchain_cli::{chain::Chain, config::parse_account, manifest::Manifest};
-use healthchain_scenarios::support::{hash, GTIN};
+use healthchain_scenarios::support::{hash, id, COMPANY_PREFIX, GTIN};
 use ink_e2e::{subxt::utils::AccountId32, ContractsBackend, PolkadotConfig, TestNodeProcess};
 use predicates::{prelude::PredicateBooleanExt, str::contains};
 use std::{io::Write, path::Path};
@@ -177,6 +177,18 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
     let mut ledger = ink_e2e::create_call_builder::<drug_provenance::drug_provenance::DrugProvenance>(
         ink::primitives::AccountId::from(ledger_address.0),
     );
+    // The deployer, admin of the ledger, licenses bob's company prefix (0012345).
+    let (prefix, digits) = COMPANY_PREFIX;
+    client
+        .call(
+            &ink_e2e::alice(),
+            &ledger.license_company_prefix(prefix, digits, id(&ink_e2e::bob())),
+        )
+        .submit()
+        .await
+        .expect("the admin licenses bob's company prefix")
+        .return_value()
+        .expect("the prefix is licensed");
     let commission = ledger.commission_lot(
         GTIN,
         b"LOT-NODE".to_vec(),

@@ -128,6 +128,7 @@ async function main() {
   const root = blake2AsU8a(u8aConcat(new Uint8Array([0]), serial), 256);
   await call(ledger, alice, 'accessControlled::grantRole', ['Manufacturer', bob.address]);
   await call(ledger, alice, 'accessControlled::grantRole', ['Dispenser', dave.address]);
+  await call(ledger, alice, 'licenseCompanyPrefix', [12345, 7, bob.address]);
   await call(ledger, bob, 'commissionLot', [GTIN, 'LOT-SMOKE', FAR_FUTURE, 1, u8aToHex(root), 1, 200, 800, u8aToHex(new Uint8Array(32).fill(0xca))]);
   const shipment = await call(ledger, bob, 'ship', [GTIN, 'LOT-SMOKE', dave.address, 1]);
   await call(ledger, dave, 'receive', [shipment]);

@@ -715,3 +715,130 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
     assert_eq!(left, 0);
     Ok(())
 }
+
+/// Review item 13: a callee that burns all the gas it is given (behind `set_callee`)
+/// fails its own question only. The consent and provenance questions carry their own gas
+/// and deposit limits, so the claim is stored and denied as unverifiable instead of the
+/// whole call running out of gas.
+#[ink_e2e::test(backend(runtime_only))]
+async fn a_callee_that_burns_its_gas_denies_the_claim_without_trapping_it<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
+    let Accounts {
+        bob,
+        charlie,
+        dave,
+        eve,
+        ferdie,
+        ..
+    } = accounts();
+    let (registry_id, mut registry) = deploy_consent_registry(&mut client, &ink_e2e::alice()).await;
+    let (ledger_id, _) = deploy_drug_provenance(&mut client, &ink_e2e::alice(), bob, dave).await;
+    let mut claims =
+        deploy_claim_settlement(&mut client, &ink_e2e::alice(), registry_id, ledger_id).await;
+    let hostile = client
+        .instantiate(
+            "hostile_callee",
+            &ink_e2e::alice(),
+            &mut hostile_callee::hostile_callee::HostileCalleeRef::new(),
+        )
+        .submit()
+        .await
+        .expect("the hostile callee instantiates")
+        .account_id;
+    for (role, who) in [(Role::Insurer, eve), (Role::Provider, charlie)] {
+        submit_or_refusal(
+            &mut client,
+            &ink_e2e::alice(),
+            &claims.grant_role(role, who),
+        )
+        .await
+        .expect("the admin registers insurer and provider");
+    }
+    let sharing = CostSharing {
+        deductible: 0,
+        copay: 0,
+        coinsurance_bps: 0,
+        out_of_pocket_max: 0,
+    };
+    let plan = submit_or_refusal(
+        &mut client,
+        &ink_e2e::eve(),
+        &claims.create_plan(sharing, 0, FAR_FUTURE),
+    )
+    .await
+    .expect("eve creates a plan");
+    let fee = Some(FeeScheduleEntry {
+        allowed_per_unit: 10 * UNIT,
+        cost_share: CostShare::Copay,
+    });
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::eve(),
+        &claims.update_fee_schedule(plan, vec![(VISIT, fee), (ServiceCode::Drug(GTIN), fee)]),
+    )
+    .await
+    .expect("eve sets the fee schedule");
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::eve(),
+        &claims.enrol_member(plan, ferdie, 0, FAR_FUTURE),
+    )
+    .await
+    .expect("eve enrols ferdie");
+    grant_consent(
+        &mut client,
+        &mut registry,
+        &ink_e2e::ferdie(),
+        charlie,
+        Purpose::Payment,
+        None,
+    )
+    .await
+    .expect("ferdie consents to payment");
+    let now = support::granted_at(&mut client, &registry, ferdie, charlie, Purpose::Payment).await;
+
+    // drug_provenance replaced by the gas burner: the drug line is unverifiable, the
+    // visit on the same claim is still paid.
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::alice(),
+        &claims.set_callee(Callee::DrugProvenance, hostile),
+    )
+    .await
+    .expect("the admin points drug_provenance at the burner");
+    let (claim, _) = submit_claim(
+        &mut client,
+        &mut claims,
+        &ink_e2e::charlie(),
+        now,
+        vec![visit(10 * UNIT), drug(LOT, 1, 10 * UNIT)],
+    )
+    .await;
+    let (header, lines) = read_claim(&mut client, &claims, claim).await;
+    assert_eq!(lines[1].reasons, vec![ReasonCode::ProvenanceUnverifiable]);
+    assert_eq!(header.totals.allowed, 10 * UNIT);
+
+    // The consent registry replaced by the burner: the claim is denied as unverifiable.
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::alice(),
+        &claims.set_callee(Callee::ConsentRegistry, hostile),
+    )
+    .await
+    .expect("the admin points the consent registry at the burner");
+    let (claim, gained) = submit_claim(
+        &mut client,
+        &mut claims,
+        &ink_e2e::charlie(),
+        now,
+        vec![visit(11 * UNIT)],
+    )
+    .await;
+    let (header, lines) = read_claim(&mut client, &claims, claim).await;
+    assert_eq!(header.outcome, Outcome::Denied);
+    assert_eq!(lines[0].reasons, vec![ReasonCode::ConsentUnverifiable]);
+    assert_eq!(gained, 0);
+    Ok(())
+}

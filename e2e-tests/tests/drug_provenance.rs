@@ -65,6 +65,16 @@ async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
             .return_value()
             .expect("admin registers the partner");
     }
+    let (prefix, digits) = support::COMPANY_PREFIX;
+    client
+        .call(
+            &ink_e2e::alice(),
+            &ledger.license_company_prefix(prefix, digits, bob),
+        )
+        .submit()
+        .await?
+        .return_value()
+        .expect("admin licenses bob's company prefix");
 
     // Commission a lot of 1,024 serials stored 2-8 °C.
     let leaves = leaves();

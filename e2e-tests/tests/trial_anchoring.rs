@@ -9,7 +9,7 @@ mod support;
 
 use healthchain_common::{
     access::{AccessControlled, Role},
-    consent::Purpose,
+    consent::{research_context, Purpose},
     merkle::{self, hash_leaf, Digest},
 };
 use ink::primitives::{AccountId, Hash};
@@ -95,6 +95,19 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
     let trial = submit_or_refusal(&mut client, &ink_e2e::bob(), &register)
         .await
         .expect("bob registers the trial");
+    // Research consent names this contract, this trial and the protocol version.
+    let trials_id = ink::ToAccountId::to_account_id(&trials);
+    let context = |protocol| Some(research_context(trials_id, trial, protocol));
+    let asked = client
+        .call(&ink_e2e::ferdie(), &trials.consent_context(trial, 1))
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(
+        asked,
+        context(protocol_v1),
+        "wallets ask the contract for it"
+    );
     assert_eq!(
         submit_or_refusal(&mut client, &ink_e2e::bob(), &register).await,
         Err(Error::DuplicateRegistryId)
@@ -136,7 +149,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         &ink_e2e::ferdie(),
         bob,
         Purpose::Research,
-        Some(protocol_v1),
+        context(protocol_v1),
     )
     .await
     .expect("ferdie consents to protocol v1");
@@ -221,7 +234,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         &ink_e2e::eve(),
         bob,
         Purpose::Research,
-        Some(protocol_v1),
+        context(protocol_v1),
     )
     .await
     .expect("eve consents to the old version");
@@ -235,7 +248,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         &ink_e2e::ferdie(),
         bob,
         Purpose::Research,
-        Some(protocol_v2),
+        context(protocol_v2),
     )
     .await
     .expect("ferdie re-consents");

@@ -168,10 +168,14 @@ pub fn query_consent(
     use crate::callee_outcome;
     use ink::{codegen::TraitCallBuilder, env::DefaultEnvironment};
     let consent: ink::contract_ref!(ConsentCheck, DefaultEnvironment) = registry.into();
+    let limits = crate::CONSENT_CALL_LIMITS;
     callee_outcome(
         consent
             .call()
             .is_authorized(patient, grantee, purpose, context)
+            .ref_time_limit(limits.ref_time)
+            .proof_size_limit(limits.proof_size)
+            .storage_deposit_limit(crate::CallLimits::READ_ONLY_DEPOSIT)
             .try_invoke(),
     )
 }

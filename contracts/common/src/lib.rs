@@ -61,6 +61,36 @@ pub fn is_zero_hash(hash: &[u8]) -> bool {
     hash.iter().all(|b| *b == 0)
 }
 
+/// What one cross-contract question may spend: its own gas (ref time and proof size),
+/// and no storage deposit. Without limits a callee runs with all the caller's remaining
+/// gas and deposit, so a hostile or broken one (behind `set_callee`) could make every
+/// caller run out of gas; with them it fails alone, and the caller answers for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallLimits {
+    pub ref_time: u64,
+    pub proof_size: u64,
+}
+
+impl CallLimits {
+    /// The storage deposit a question may take: the smallest limit the chain accepts (a
+    /// limit of 0 would mean "the caller's"), so a callee that writes anything fails.
+    pub const READ_ONLY_DEPOSIT: u128 = 1;
+}
+
+/// A consent question: `is_authorized` costs about 1.3 x 10^9 ref time as a whole
+/// transaction on the sandbox (bench/RESULTS.md); eight times that, and 256 KiB of proof.
+pub const CONSENT_CALL_LIMITS: CallLimits = CallLimits {
+    ref_time: 10_000_000_000,
+    proof_size: 256 * 1024,
+};
+
+/// A provenance question for up to 50 units: a 50-drug-line claim costs about 3.2 x 10^10
+/// ref time in all (bench/RESULTS.md), the question a part of it.
+pub const PROVENANCE_CALL_LIMITS: CallLimits = CallLimits {
+    ref_time: 60_000_000_000,
+    proof_size: 1024 * 1024,
+};
+
 /// Why a cross-contract call failed. The caller turns it into an error of its own, never a
 /// trap: a missing, reverted or broken callee must not take the caller down.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]

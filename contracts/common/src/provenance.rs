@@ -53,7 +53,16 @@ pub fn query_dispensed_units(
     use ink::{codegen::TraitCallBuilder, env::DefaultEnvironment};
     let asked = units.len();
     let contract: ink::contract_ref!(ProvenanceCheck, DefaultEnvironment) = provenance.into();
-    let answers = callee_outcome(contract.call().dispensed_units(units).try_invoke())?;
+    let limits = crate::PROVENANCE_CALL_LIMITS;
+    let answers = callee_outcome(
+        contract
+            .call()
+            .dispensed_units(units)
+            .ref_time_limit(limits.ref_time)
+            .proof_size_limit(limits.proof_size)
+            .storage_deposit_limit(crate::CallLimits::READ_ONLY_DEPOSIT)
+            .try_invoke(),
+    )?;
     if answers.len() != asked {
         return Err(CalleeError::Rejected);
     }

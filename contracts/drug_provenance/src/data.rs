@@ -19,6 +19,24 @@ pub const MAX_GTIN: u64 = 99_999_999_999_999;
 /// storage keys have a fixed size.
 pub type LotId = Digest;
 
+/// The shortest and longest GS1 company prefix (GS1 General Specifications 1.4.4), in
+/// digits. A licence of 12 digits names one GTIN (every packaging indicator of it).
+pub const MIN_COMPANY_PREFIX_DIGITS: u8 = 6;
+pub const MAX_COMPANY_PREFIX_DIGITS: u8 = 12;
+
+/// The first `digits` digits of `gtin` after its packaging indicator: the GS1 company
+/// prefix, when `digits` is that company's prefix length. `None` for a length outside
+/// 6..=12.
+pub fn company_prefix(gtin: u64, digits: u8) -> Option<u64> {
+    if !(MIN_COMPANY_PREFIX_DIGITS..=MAX_COMPANY_PREFIX_DIGITS).contains(&digits) {
+        return None;
+    }
+    // A GTIN-14 is the indicator, 12 digits of company prefix and item reference, and
+    // the check digit: drop the indicator, then the digits after the prefix.
+    let without_indicator = gtin.checked_rem(10u64.checked_pow(13)?)?;
+    without_indicator.checked_div(10u64.checked_pow(13u32.checked_sub(u32::from(digits))?)?)
+}
+
 /// Whether `gtin` is a GTIN-14 (GTIN-8/12/13 zero-padded) with a correct GS1 check digit.
 pub fn gtin_is_valid(gtin: u64) -> bool {
     if gtin == 0 || gtin > MAX_GTIN {
@@ -271,6 +289,13 @@ pub enum Error {
     ZeroHash,
     /// A trading partner flags only a lot it holds units of now.
     NotACustodian,
+    /// The GTIN's GS1 company prefix is not licensed to the caller: a regulator licenses
+    /// prefixes to manufacturers before they commission lots.
+    GtinNotLicensed,
+    /// A company prefix must have 6 to 12 digits and fit them.
+    InvalidCompanyPrefix,
+    /// A shorter prefix that this one starts with is licensed to another manufacturer.
+    CompanyPrefixOverlaps,
     /// The account named does not hold the Manufacturer role.
     NotAManufacturer,
 }
@@ -338,6 +363,19 @@ pub fn credit(held: u64, quantity: u64) -> Result<u64, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn company_prefixes_are_read_after_the_indicator() {
+        // Indicator 1, company prefix 0012345, item 67890, check digit 2.
+        let gtin = 10_012_345_678_902;
+        assert_eq!(company_prefix(gtin, 7), Some(12_345));
+        assert_eq!(company_prefix(gtin, 12), Some(1_234_567_890));
+        assert_eq!(company_prefix(gtin, 6), Some(1_234));
+        assert_eq!(company_prefix(gtin, 5), None);
+        assert_eq!(company_prefix(gtin, 13), None);
+        // Another packaging level of the same item: same prefix.
+        assert_eq!(company_prefix(50_012_345_678_900, 7), Some(12_345));
+    }
 
     #[test]
     fn gtin_check_digits() {

@@ -32,9 +32,9 @@ pub mod data;
 #[ink::contract]
 pub mod drug_provenance {
     use crate::data::{
-        credit, debit, is_gs1_text, lot_id, validate_commission, Commission, DispenseRecord, Error,
-        Lot, LotId, LotState, LotStatus, QuarantineReason, RecallClass, Shipment, UnitStatus,
-        MAX_SERIAL_LEN,
+        company_prefix, credit, debit, is_gs1_text, lot_id, validate_commission, Commission,
+        DispenseRecord, Error, Lot, LotId, LotState, LotStatus, QuarantineReason, RecallClass,
+        Shipment, UnitStatus, MAX_COMPANY_PREFIX_DIGITS, MAX_SERIAL_LEN, MIN_COMPANY_PREFIX_DIGITS,
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
@@ -177,6 +177,18 @@ pub mod drug_provenance {
         pub reason: Hash,
     }
 
+    /// A GS1 company prefix was licensed to a manufacturer.
+    #[ink(event)]
+    pub struct CompanyPrefixLicensed {
+        #[ink(topic)]
+        pub prefix: u64,
+        pub digits: u8,
+        #[ink(topic)]
+        pub manufacturer: AccountId,
+        pub previous: Option<AccountId>,
+        pub by: AccountId,
+    }
+
     /// A regulator named another manufacturer for the lot.
     #[ink(event)]
     pub struct LotReassigned {
@@ -235,6 +247,9 @@ pub mod drug_provenance {
         next_shipment: u64,
         /// (lot, serial leaf hash) -> who dispensed it to whom.
         dispensed: Mapping<(LotId, Digest), DispenseRecord>,
+        /// (prefix length in digits, GS1 company prefix) -> the manufacturer licensed to
+        /// commission GTINs under it.
+        company_prefixes: Mapping<(u8, u64), AccountId>,
     }
 
     impl DrugProvenance {
@@ -263,6 +278,7 @@ pub mod drug_provenance {
                 shipments: Mapping::default(),
                 next_shipment: 0,
                 dispensed: Mapping::default(),
+                company_prefixes: Mapping::default(),
             }
         }
 
@@ -271,7 +287,9 @@ pub mod drug_provenance {
         /// since the epoch), units, the Merkle root of the lot's serial numbers and how
         /// many serials it covers (build both with `healthchain merkle root`), the storage
         /// range in hundredths of a degree Celsius (200..800 for 2-8 °C), and the hash of
-        /// the certificate of analysis. The caller holds all units.
+        /// the certificate of analysis. The caller holds all units. The GTIN's company
+        /// prefix must be licensed to the caller (`license_company_prefix`), so nobody
+        /// else can commission, and so make genuine-looking, lots of another's products.
         #[ink(message)]
         #[allow(clippy::too_many_arguments)]
         pub fn commission_lot(
@@ -291,6 +309,9 @@ pub mod drug_provenance {
                 return Err(Error::ZeroHash);
             }
             let manufacturer = self.access.ensure_role(Role::Manufacturer)?;
+            if self.licensee(gtin) != Some(manufacturer) {
+                return Err(Error::GtinNotLicensed);
+            }
             let now = self.env().block_timestamp();
             validate_commission(
                 &Commission {
@@ -342,6 +363,65 @@ pub mod drug_provenance {
                 certificate,
             });
             Ok(())
+        }
+
+        /// Licenses the GS1 company prefix `prefix` of `digits` digits (6 to 12; 12 names one
+        /// GTIN) to `manufacturer`, replacing an earlier licensee of the same prefix (a
+        /// rotated key, a sold product line). Regulators and the admin only. Refused when a
+        /// shorter prefix it starts with belongs to another manufacturer.
+        #[ink(message)]
+        pub fn license_company_prefix(
+            &mut self,
+            prefix: u64,
+            digits: u8,
+            manufacturer: AccountId,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let by = self.env().caller();
+            if !self.access.is_admin(by) && !self.access.has_role(by, Role::Regulator) {
+                return Err(Error::Access(AccessError::MissingRole(Role::Regulator)));
+            }
+            if !(MIN_COMPANY_PREFIX_DIGITS..=MAX_COMPANY_PREFIX_DIGITS).contains(&digits)
+                || prefix >= 10u64.checked_pow(u32::from(digits)).unwrap_or(0)
+            {
+                return Err(Error::InvalidCompanyPrefix);
+            }
+            if !self.access.has_role(manufacturer, Role::Manufacturer) {
+                return Err(Error::NotAManufacturer);
+            }
+            for shorter in MIN_COMPANY_PREFIX_DIGITS..digits {
+                let head = u32::from(digits.saturating_sub(shorter));
+                let shorter_prefix = prefix.checked_div(10u64.saturating_pow(head)).unwrap_or(0);
+                match self.company_prefixes.get((shorter, shorter_prefix)) {
+                    Some(holder) if holder != manufacturer => {
+                        return Err(Error::CompanyPrefixOverlaps)
+                    }
+                    _ => {}
+                }
+            }
+            let previous = self.company_prefixes.get((digits, prefix));
+            self.company_prefixes
+                .insert((digits, prefix), &manufacturer);
+            self.env().emit_event(CompanyPrefixLicensed {
+                prefix,
+                digits,
+                manufacturer,
+                previous,
+                by,
+            });
+            Ok(())
+        }
+
+        /// The manufacturer licensed to commission `gtin`: the holder of its longest
+        /// licensed company prefix.
+        #[ink(message)]
+        pub fn licensee(&self, gtin: u64) -> Option<AccountId> {
+            (MIN_COMPANY_PREFIX_DIGITS..=MAX_COMPANY_PREFIX_DIGITS)
+                .rev()
+                .find_map(|digits| {
+                    let prefix = company_prefix(gtin, digits)?;
+                    self.company_prefixes.get((digits, prefix))
+                })
         }
 
         /// Ships `quantity` units of the lot from the caller to the registered trading

@@ -30,7 +30,7 @@ use drug_provenance::{
 };
 use healthchain_common::{
     access::{AccessControlled, Role, RoleGranted},
-    consent::{ConsentCheck, DataClasses, Purpose},
+    consent::{research_context, ConsentCheck, DataClasses, Purpose},
     merkle::{self, hash_leaf},
 };
 use ink::{env::DefaultEnvironment, primitives::AccountId};
@@ -709,7 +709,7 @@ where
                 Purpose::Research,
                 DataClasses::TRIAL_DATA,
                 Some(FAR_FUTURE),
-                Some(protocol_v1),
+                Some(research_context(trials_id, trial, protocol_v1)),
                 hash(0xF1),
             ),
             "research consent",
@@ -718,7 +718,10 @@ where
         let event: ConsentGranted = the_event(&research.events, registry_id);
         assert_eq!(
             (event.purpose, event.context),
-            (Purpose::Research, Some(protocol_v1))
+            (
+                Purpose::Research,
+                Some(research_context(trials_id, trial, protocol_v1))
+            )
         );
         let enrolled = step(client, sponsor, &trials.enrol(trial, patient), "enrol").await;
         assert_eq!(
@@ -806,7 +809,7 @@ where
                 Purpose::Research,
                 DataClasses::TRIAL_DATA,
                 Some(FAR_FUTURE),
-                Some(hash(0x21)),
+                Some(research_context(trials_id, trial, hash(0x21))),
                 hash(0xF2),
             ),
             "re-consent",

@@ -6,7 +6,7 @@
 use crate::support::{self, BackendError, Scenario};
 use healthchain_common::{
     access::{AccessControlled, Role},
-    consent::{ConsentCheck, DataClasses, Purpose},
+    consent::{research_context, ConsentCheck, DataClasses, Purpose},
     merkle::{self, hash_leaf},
 };
 use healthchain_suite::Contract;
@@ -629,7 +629,11 @@ where
         &ink_e2e::ferdie(),
         bob,
         Purpose::Research,
-        Some(protocol),
+        Some(research_context(
+            ink::ToAccountId::to_account_id(&trials),
+            trial,
+            protocol,
+        )),
     )
     .await
     .expect("research consent");

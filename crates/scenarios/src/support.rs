@@ -264,6 +264,8 @@ pub type Ledger =
 
 /// The GTIN of the test product (a valid GTIN-14).
 pub const GTIN: u64 = 10_012_345_678_902;
+/// The test manufacturer's GS1 company prefix (7 digits, 0012345), which the GTIN is under.
+pub const COMPANY_PREFIX: (u64, u8) = (12_345, 7);
 
 /// The serial number at `index` of a test lot.
 pub fn serial(index: usize) -> Vec<u8> {
@@ -277,8 +279,9 @@ pub fn serial_leaves(count: usize) -> Vec<healthchain_common::merkle::Digest> {
         .collect()
 }
 
-/// Deploys drug_provenance with `admin` as admin and registers `manufacturer` and
-/// `pharmacy` (a dispenser).
+/// Deploys drug_provenance with `admin` as admin, registers `manufacturer` and
+/// `pharmacy` (a dispenser), and licenses the manufacturer's company prefix
+/// ([`COMPANY_PREFIX`], that of [`GTIN`]).
 pub async fn deploy_drug_provenance<Client: E2EBackend>(
     client: &mut Scenario<Client>,
     admin: &Keypair,
@@ -313,6 +316,14 @@ where
             .await
             .expect("the admin registers the trading partner");
     }
+    let (prefix, digits) = COMPANY_PREFIX;
+    submit_or_refusal(
+        client,
+        admin,
+        &ledger.license_company_prefix(prefix, digits, manufacturer),
+    )
+    .await
+    .expect("the admin licenses the manufacturer's company prefix");
     (account, ledger)
 }
 

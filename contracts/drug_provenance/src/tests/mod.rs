@@ -73,6 +73,8 @@ fn setup() -> (DrugProvenance, Parties) {
     ledger.grant_role(Role::Wholesaler, a.charlie).unwrap();
     ledger.grant_role(Role::Dispenser, a.django).unwrap();
     ledger.grant_role(Role::Sensor, a.eve).unwrap();
+    // bob's GS1 company prefix, 0012345: the GTIN's digits after its indicator.
+    ledger.license_company_prefix(12_345, 7, a.bob).unwrap();
     let parties = Parties {
         admin: a.alice,
         manufacturer: a.bob,
@@ -1040,3 +1042,63 @@ healthchain_common::access_controlled_tests!(
     ],
     unused: Role::Insurer
 );
+
+/// Review item 5: a manufacturer commissions only GTINs under a company prefix licensed to
+/// it, so a squatter cannot take another's GTIN and lot number first.
+#[ink::test]
+fn only_the_licensed_manufacturer_commissions_a_gtin() {
+    let (mut ledger, p) = setup();
+    let squatter = AccountId::from([0x66; 32]);
+    as_caller(p.regulator);
+    ledger.grant_role(Role::Manufacturer, squatter).unwrap();
+    assert_eq!(ledger.licensee(GTIN), Some(p.manufacturer));
+    as_caller(squatter);
+    let squat = ledger.commission_lot(
+        GTIN,
+        lot_no(),
+        NOW + 365 * DAY,
+        10,
+        [7; 32],
+        10,
+        200,
+        800,
+        hash(0xC0),
+    );
+    assert_eq!(squat, Err(Error::GtinNotLicensed));
+    // A GTIN under no licensed prefix is nobody's.
+    let unlicensed = 20_098_765_432_109;
+    assert_eq!(ledger.licensee(unlicensed), None);
+    // The owner commissions its own lot.
+    commission(&mut ledger, &p).unwrap();
+    // Licences: regulators only, 6 to 12 digits, no overlap with another's prefix.
+    assert_eq!(
+        ledger.license_company_prefix(1_234_567_890, 12, squatter),
+        Err(Error::Access(AccessError::MissingRole(Role::Regulator)))
+    );
+    as_caller(p.regulator);
+    assert_eq!(
+        ledger.license_company_prefix(1_234_567_890, 12, squatter),
+        Err(Error::CompanyPrefixOverlaps)
+    );
+    assert_eq!(
+        ledger.license_company_prefix(12_345, 5, squatter),
+        Err(Error::InvalidCompanyPrefix)
+    );
+    assert_eq!(
+        ledger.license_company_prefix(10_000_000, 7, squatter),
+        Err(Error::InvalidCompanyPrefix)
+    );
+    assert_eq!(
+        ledger.license_company_prefix(98_765, 7, p.wholesaler),
+        Err(Error::NotAManufacturer)
+    );
+    // A longer prefix of the owner's own, and a rotated key.
+    ledger
+        .license_company_prefix(1_234_567_890, 12, p.manufacturer)
+        .unwrap();
+    ledger.license_company_prefix(12_345, 7, squatter).unwrap();
+    let (event, _) = last_event::<CompanyPrefixLicensed>();
+    assert_eq!(event.previous, Some(p.manufacturer));
+    // The 12-digit licence is the longest match for this GTIN.
+    assert_eq!(ledger.licensee(GTIN), Some(p.manufacturer));
+}
