@@ -42,7 +42,9 @@ pub mod claim_settlement {
         MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL,
     };
     use healthchain_common::{
-        access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
+        access::{
+            AccessControl, AccessControlled, AccessError, Change, PendingChange, Role, RoleSet,
+        },
         consent::{query_consent, ConsentAnswer, Purpose},
         merkle::{blake2_256, Digest},
         provenance::{query_dispensed_units, DispensedUnit, UnitId},
@@ -244,7 +246,7 @@ pub mod claim_settlement {
         pub decision_hash: Hash,
     }
 
-    /// Which contract a wiring change is about.
+    /// Which contract a wiring change is about (its number in [`Change::Callee`]).
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Callee {
@@ -293,14 +295,21 @@ pub mod claim_settlement {
     impl ClaimSettlement {
         /// Creates the contract with the caller as admin, asking the consent registry at
         /// `consent_registry` and the drug_provenance contract at `drug_provenance`.
+        /// Upgrades and rewirings wait `change_delay` milliseconds between proposal and
+        /// application (for example two days on a production chain; 0 in tests).
         /// Insurers and providers are then registered by the admin with `grant_role`.
         #[ink(constructor)]
-        pub fn new(consent_registry: AccountId, drug_provenance: AccountId) -> Self {
+        pub fn new(
+            consent_registry: AccountId,
+            drug_provenance: AccountId,
+            change_delay: Timestamp,
+        ) -> Self {
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
                     RoleSet::of(&[Role::Insurer, Role::Provider]),
                     None,
+                    change_delay,
                 ),
                 consent_registry,
                 drug_provenance,
@@ -327,14 +336,30 @@ pub mod claim_settlement {
             (self.consent_registry, self.drug_provenance)
         }
 
-        /// Points the contract at another consent registry or drug_provenance contract
-        /// (after a migration). Admin only.
+        /// Proposes pointing the contract at another consent registry or drug_provenance
+        /// contract (after a migration), with a `ChangeProposed` event; `apply_callee`
+        /// makes the change once the change delay has passed. Admin only. Returns when it
+        /// may be applied.
         #[ink(message)]
-        pub fn set_callee(&mut self, callee: Callee, address: AccountId) -> Result<(), Error> {
-            self.access.ensure_admin()?;
-            let slot = match callee {
-                Callee::ConsentRegistry => &mut self.consent_registry,
-                Callee::DrugProvenance => &mut self.drug_provenance,
+        pub fn propose_callee(
+            &mut self,
+            callee: Callee,
+            address: AccountId,
+        ) -> Result<Timestamp, Error> {
+            Ok(self.access.propose_change(Change::Callee {
+                callee: callee as u8,
+                address,
+            })?)
+        }
+
+        /// Applies the proposed callee change once its delay has passed. Admin only.
+        #[ink(message)]
+        pub fn apply_callee(&mut self) -> Result<(), Error> {
+            let (number, address) = self.access.take_due_callee()?;
+            let (callee, slot) = if number == Callee::ConsentRegistry as u8 {
+                (Callee::ConsentRegistry, &mut self.consent_registry)
+            } else {
+                (Callee::DrugProvenance, &mut self.drug_provenance)
             };
             let previous = core::mem::replace(slot, address);
             self.env().emit_event(CalleeChanged {
@@ -1400,11 +1425,36 @@ pub mod claim_settlement {
             self.access.unpause()
         }
 
-        /// Upgrades the contract to the uploaded code `code_hash`, keeping every plan,
-        /// escrow and claim. Admin only.
+        /// The delay (milliseconds) between proposing and applying an upgrade or a
+        /// rewiring, fixed at construction.
         #[ink(message)]
-        fn set_code(&mut self, code_hash: Hash) -> Result<(), AccessError> {
-            self.access.set_code(code_hash)
+        fn change_delay(&self) -> Timestamp {
+            self.access.change_delay()
+        }
+
+        /// The proposed upgrade or rewiring waiting for its delay, if any.
+        #[ink(message)]
+        fn pending_change(&self) -> Option<PendingChange> {
+            self.access.pending_change()
+        }
+
+        /// Proposes upgrading to the uploaded code `code_hash` (step one of two), with a
+        /// `ChangeProposed` event; returns when it may be applied. Admin only.
+        #[ink(message)]
+        fn propose_code(&mut self, code_hash: Hash) -> Result<Timestamp, AccessError> {
+            self.access.propose_code(code_hash)
+        }
+
+        /// Applies the proposed upgrade once the change delay has passed, keeping every plan, escrow and claim. Admin only.
+        #[ink(message)]
+        fn apply_code(&mut self) -> Result<(), AccessError> {
+            self.access.apply_code()
+        }
+
+        /// Cancels the pending upgrade or rewiring. Admin only.
+        #[ink(message)]
+        fn cancel_change(&mut self) -> Result<(), AccessError> {
+            self.access.cancel_change()
         }
     }
 }

@@ -11,10 +11,13 @@
 //!   holders may grant and revoke the other roles, but not the manager role itself.
 //! - Pausing stops every state-changing message of the contract except these admin ones,
 //!   so the admin can repair and then unpause.
-//! - `set_code` swaps the contract's code (ink! `set_code_hash`) and keeps its storage: the
-//!   new code must keep the storage layout.
+//! - Changes that could move every escrow or rewrite every record (new code, a new callee)
+//!   are two-step (TimelockController): the admin proposes one with an event, and may apply
+//!   it no earlier than the delay fixed at construction, or cancel it. Everyone watching the
+//!   events has that long to react. `apply_code` swaps the contract's code (ink!
+//!   `set_code_hash`) and keeps its storage.
 
-use crate::{AccountId, Hash};
+use crate::{AccountId, Hash, Timestamp};
 use ink::{env::DefaultEnvironment, storage::Mapping};
 
 /// A role an account can hold. One enum for the whole suite, so a wallet shows names, not
@@ -132,6 +135,52 @@ pub enum AccessError {
     NotPaused,
     /// The chain refused the new code hash (no code uploaded under that hash).
     UpgradeFailed,
+    /// A change is already pending: apply or cancel it first.
+    ChangePending,
+    /// No change of that kind is pending.
+    NoPendingChange,
+    /// The pending change's delay has not passed yet.
+    ChangeNotDue,
+}
+
+/// A change the admin may make only after the contract's change delay.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Replace the contract's code with the uploaded code of this hash.
+    Code(Hash),
+    /// Point the contract at another contract it calls; `callee` is the contract's own
+    /// numbering of its callees (claim_settlement: 0 the consent registry, 1
+    /// drug_provenance; trial_anchoring: 0 the consent registry).
+    Callee { callee: u8, address: AccountId },
+}
+
+/// A proposed change and the earliest time it may be applied.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingChange {
+    pub change: Change,
+    pub proposed_at: Timestamp,
+    pub applies_at: Timestamp,
+}
+
+/// The admin proposed a change; it may be applied from `applies_at`.
+#[ink::event]
+pub struct ChangeProposed {
+    pub change: Change,
+    pub applies_at: Timestamp,
+    #[ink(topic)]
+    pub by: AccountId,
+}
+
+/// The admin cancelled a pending change.
+#[ink::event]
+pub struct ChangeCancelled {
+    pub change: Change,
+    #[ink(topic)]
+    pub by: AccountId,
 }
 
 /// An admin transfer was proposed; it completes when `pending_admin` accepts.
@@ -204,6 +253,9 @@ pub struct AccessControl {
     roles_in_use: RoleSet,
     role_manager: Option<Role>,
     members: Mapping<AccountId, RoleSet>,
+    /// How long a proposed change waits before it may be applied, fixed at construction.
+    change_delay: Timestamp,
+    pending_change: Option<PendingChange>,
 }
 
 fn caller() -> AccountId {
@@ -215,9 +267,15 @@ fn emit<E: ink::env::Event>(event: E) {
 }
 
 impl AccessControl {
-    /// Creates the block with `admin`, the roles this contract uses, and the optional role
-    /// whose holders may grant and revoke the other roles. Emits [`AdminTransferred`].
-    pub fn new(admin: AccountId, roles_in_use: RoleSet, role_manager: Option<Role>) -> Self {
+    /// Creates the block with `admin`, the roles this contract uses, the optional role
+    /// whose holders may grant and revoke the other roles, and the delay (milliseconds)
+    /// between proposing and applying a [`Change`]. Emits [`AdminTransferred`].
+    pub fn new(
+        admin: AccountId,
+        roles_in_use: RoleSet,
+        role_manager: Option<Role>,
+        change_delay: Timestamp,
+    ) -> Self {
         emit(AdminTransferred {
             previous_admin: None,
             new_admin: admin,
@@ -229,6 +287,76 @@ impl AccessControl {
             roles_in_use,
             role_manager,
             members: Mapping::default(),
+            change_delay,
+            pending_change: None,
+        }
+    }
+
+    /// The delay between proposing and applying a change.
+    pub fn change_delay(&self) -> Timestamp {
+        self.change_delay
+    }
+
+    /// The change waiting for its delay, if any.
+    pub fn pending_change(&self) -> Option<PendingChange> {
+        self.pending_change
+    }
+
+    /// Proposes `change` (admin only, one at a time); returns when it may be applied.
+    pub fn propose_change(&mut self, change: Change) -> Result<Timestamp, AccessError> {
+        let by = self.ensure_admin()?;
+        if self.pending_change.is_some() {
+            return Err(AccessError::ChangePending);
+        }
+        let proposed_at = ink::env::block_timestamp::<DefaultEnvironment>();
+        let applies_at = proposed_at.saturating_add(self.change_delay);
+        self.pending_change = Some(PendingChange {
+            change,
+            proposed_at,
+            applies_at,
+        });
+        emit(ChangeProposed {
+            change,
+            applies_at,
+            by,
+        });
+        Ok(applies_at)
+    }
+
+    /// Withdraws the pending change. Admin only.
+    pub fn cancel_change(&mut self) -> Result<(), AccessError> {
+        let by = self.ensure_admin()?;
+        let pending = self
+            .pending_change
+            .take()
+            .ok_or(AccessError::NoPendingChange)?;
+        emit(ChangeCancelled {
+            change: pending.change,
+            by,
+        });
+        Ok(())
+    }
+
+    /// Takes the pending change if it is `wanted`'s kind and due; admin only. The caller
+    /// applies it (and emits its event).
+    fn take_due(&mut self, wanted: fn(&Change) -> bool) -> Result<Change, AccessError> {
+        self.ensure_admin()?;
+        let pending = self
+            .pending_change
+            .filter(|p| wanted(&p.change))
+            .ok_or(AccessError::NoPendingChange)?;
+        if ink::env::block_timestamp::<DefaultEnvironment>() < pending.applies_at {
+            return Err(AccessError::ChangeNotDue);
+        }
+        self.pending_change = None;
+        Ok(pending.change)
+    }
+
+    /// Takes a due callee change (admin only): (the contract's callee number, address).
+    pub fn take_due_callee(&mut self) -> Result<(u8, AccountId), AccessError> {
+        match self.take_due(|c| matches!(c, Change::Callee { .. }))? {
+            Change::Callee { callee, address } => Ok((callee, address)),
+            Change::Code(_) => Err(AccessError::NoPendingChange),
         }
     }
 
@@ -413,13 +541,24 @@ impl AccessControl {
         Ok(())
     }
 
-    /// Replaces the contract's code with the uploaded code `code_hash`, keeping storage.
-    /// Admin only. The caller's message must return right after this.
-    pub fn set_code(&mut self, code_hash: Hash) -> Result<(), AccessError> {
-        let by = self.ensure_admin()?;
+    /// Proposes replacing the contract's code with the uploaded code `code_hash`.
+    pub fn propose_code(&mut self, code_hash: Hash) -> Result<Timestamp, AccessError> {
+        self.propose_change(Change::Code(code_hash))
+    }
+
+    /// Applies a due code change, keeping storage. Admin only. The caller's message must
+    /// return right after this.
+    pub fn apply_code(&mut self) -> Result<(), AccessError> {
+        let code_hash = match self.take_due(|c| matches!(c, Change::Code(_)))? {
+            Change::Code(hash) => hash,
+            Change::Callee { .. } => return Err(AccessError::NoPendingChange),
+        };
         ink::env::set_code_hash::<DefaultEnvironment>(&code_hash)
             .map_err(|_| AccessError::UpgradeFailed)?;
-        emit(CodeUpgraded { code_hash, by });
+        emit(CodeUpgraded {
+            code_hash,
+            by: caller(),
+        });
         Ok(())
     }
 }
@@ -472,9 +611,28 @@ pub trait AccessControlled {
     #[ink(message)]
     fn unpause(&mut self) -> Result<(), AccessError>;
 
-    /// Upgrades the contract to already-uploaded code, keeping storage. Admin only.
+    /// The delay (milliseconds) between proposing and applying a change, fixed at
+    /// construction.
     #[ink(message)]
-    fn set_code(&mut self, code_hash: Hash) -> Result<(), AccessError>;
+    fn change_delay(&self) -> Timestamp;
+
+    /// The proposed change waiting for its delay, if any.
+    #[ink(message)]
+    fn pending_change(&self) -> Option<PendingChange>;
+
+    /// Proposes upgrading to already-uploaded code (step one of two). Admin only.
+    /// Returns when it may be applied.
+    #[ink(message)]
+    fn propose_code(&mut self, code_hash: Hash) -> Result<Timestamp, AccessError>;
+
+    /// Applies the proposed upgrade once its delay has passed, keeping storage. Admin
+    /// only.
+    #[ink(message)]
+    fn apply_code(&mut self) -> Result<(), AccessError>;
+
+    /// Cancels the pending change. Admin only.
+    #[ink(message)]
+    fn cancel_change(&mut self) -> Result<(), AccessError>;
 }
 
 #[cfg(test)]
@@ -518,13 +676,17 @@ mod tests {
         test::set_caller::<Env>(account);
     }
 
-    /// A block like drug_provenance's: three roles, the regulator managing the others.
+    const DELAY: Timestamp = 2 * crate::DAY;
+
+    /// A block like drug_provenance's: three roles, the regulator managing the others,
+    /// changes delayed by two days.
     fn block() -> AccessControl {
         as_caller(accounts().alice);
         AccessControl::new(
             accounts().alice,
             RoleSet::of(&[Role::Manufacturer, Role::Dispenser, Role::Regulator]),
             Some(Role::Regulator),
+            DELAY,
         )
     }
 
@@ -614,5 +776,38 @@ mod tests {
         as_caller(a.charlie);
         access.accept_admin().unwrap();
         assert!(access.is_admin(a.charlie) && !access.is_admin(a.alice));
+    }
+
+    /// Review item 17: a proposed change waits for the delay fixed at construction; it
+    /// is applied once, by the admin, and only as the kind it was proposed as.
+    #[ink::test]
+    fn a_change_waits_for_its_delay() {
+        let a = accounts();
+        test::set_block_timestamp::<Env>(1_000);
+        let mut access = block();
+        let address = a.django;
+        let change = Change::Callee { callee: 1, address };
+        assert_eq!(access.propose_change(change), Ok(1_000 + DELAY));
+        assert_eq!(
+            access.pending_change(),
+            Some(PendingChange {
+                change,
+                proposed_at: 1_000,
+                applies_at: 1_000 + DELAY
+            })
+        );
+        assert_eq!(access.take_due_callee(), Err(AccessError::ChangeNotDue));
+        test::set_block_timestamp::<Env>(1_000 + DELAY - 1);
+        assert_eq!(access.take_due_callee(), Err(AccessError::ChangeNotDue));
+        test::set_block_timestamp::<Env>(1_000 + DELAY);
+        // Not a code change, and not by a stranger.
+        assert_eq!(access.apply_code(), Err(AccessError::NoPendingChange));
+        as_caller(a.bob);
+        assert_eq!(access.take_due_callee(), Err(AccessError::NotAdmin));
+        as_caller(a.alice);
+        assert_eq!(access.take_due_callee(), Ok((1, address)));
+        assert_eq!(access.pending_change(), None);
+        assert_eq!(access.take_due_callee(), Err(AccessError::NoPendingChange));
+        assert_eq!(access.change_delay(), DELAY);
     }
 }

@@ -54,7 +54,7 @@ pub fn topic<T: Encode>(value: &T) -> Vec<u8> {
 ///
 /// ```ignore
 /// healthchain_common::access_controlled_tests!(
-///     ConsentRegistry::new(),
+///     ConsentRegistry::new(0),
 ///     roles: [Role::EmergencyResponder],
 ///     unused: Role::Manufacturer
 /// );
@@ -152,10 +152,37 @@ macro_rules! access_controlled_tests {
                 assert_eq!(contract.pause(), Err(AccessError::NotAdmin));
                 assert_eq!(contract.unpause(), Err(AccessError::NotAdmin));
                 assert_eq!(
-                    contract.set_code(::ink::primitives::Hash::from([1; 32])),
+                    contract.propose_code(::ink::primitives::Hash::from([1; 32])),
                     Err(AccessError::NotAdmin)
                 );
+                assert_eq!(contract.apply_code(), Err(AccessError::NotAdmin));
+                assert_eq!(contract.cancel_change(), Err(AccessError::NotAdmin));
                 assert_eq!(event_count(), events, "no event for a refusal");
+            }
+
+            /// Review item 17: an upgrade is proposed with an event, one at a time, and
+            /// can be cancelled; nothing is applied without a proposal.
+            #[::ink::test]
+            fn an_upgrade_is_proposed_then_applied_or_cancelled() {
+                use $crate::access::{Change, ChangeCancelled, ChangeProposed};
+                let a = accounts();
+                as_caller(a.alice);
+                let mut contract = $new;
+                let code = ::ink::primitives::Hash::from([1; 32]);
+                assert_eq!(contract.apply_code(), Err(AccessError::NoPendingChange));
+                let applies_at = contract.propose_code(code).unwrap();
+                assert_eq!(
+                    applies_at,
+                    ::ink::env::block_timestamp::<DefaultEnvironment>() + contract.change_delay()
+                );
+                let (event, _) = last_event::<ChangeProposed>();
+                assert_eq!((event.change, event.applies_at), (Change::Code(code), applies_at));
+                assert_eq!(contract.pending_change().map(|p| p.change), Some(Change::Code(code)));
+                assert_eq!(contract.propose_code(code), Err(AccessError::ChangePending));
+                contract.cancel_change().unwrap();
+                assert_eq!(last_event::<ChangeCancelled>().0.change, Change::Code(code));
+                assert_eq!(contract.pending_change(), None);
+                assert_eq!(contract.cancel_change(), Err(AccessError::NoPendingChange));
             }
 
             #[::ink::test]

@@ -32,7 +32,7 @@ pub mod consent_registry {
         EmergencyAccess, Error, Grant, MAX_ACTIVE_GRANTS_PER_PATIENT,
     };
     use healthchain_common::{
-        access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
+        access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
         consent::{ConsentAnswer, ConsentCheck, DataClasses, Purpose},
         is_zero_hash,
     };
@@ -147,13 +147,16 @@ pub mod consent_registry {
     impl ConsentRegistry {
         /// Deploys the registry with the caller as admin. The admin then grants the
         /// `EmergencyResponder` role to emergency departments' accounts.
+        /// Upgrades wait `change_delay` milliseconds between proposal and application (for
+        /// example two days on a production chain; 0 in tests).
         #[ink(constructor)]
-        pub fn new() -> Self {
+        pub fn new(change_delay: Timestamp) -> Self {
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
                     RoleSet::of(&[Role::EmergencyResponder]),
                     None,
+                    change_delay,
                 ),
                 grants: Mapping::default(),
                 grant_index: Mapping::default(),
@@ -709,11 +712,36 @@ pub mod consent_registry {
             self.access.unpause()
         }
 
-        /// Upgrades the registry to the uploaded code `code_hash`, keeping every grant.
-        /// Admin only.
+        /// The delay (milliseconds) between proposing and applying an upgrade or a
+        /// rewiring, fixed at construction.
         #[ink(message)]
-        fn set_code(&mut self, code_hash: Hash) -> Result<(), AccessError> {
-            self.access.set_code(code_hash)
+        fn change_delay(&self) -> Timestamp {
+            self.access.change_delay()
+        }
+
+        /// The proposed upgrade or rewiring waiting for its delay, if any.
+        #[ink(message)]
+        fn pending_change(&self) -> Option<PendingChange> {
+            self.access.pending_change()
+        }
+
+        /// Proposes upgrading to the uploaded code `code_hash` (step one of two), with a
+        /// `ChangeProposed` event; returns when it may be applied. Admin only.
+        #[ink(message)]
+        fn propose_code(&mut self, code_hash: Hash) -> Result<Timestamp, AccessError> {
+            self.access.propose_code(code_hash)
+        }
+
+        /// Applies the proposed upgrade once the change delay has passed, keeping every grant. Admin only.
+        #[ink(message)]
+        fn apply_code(&mut self) -> Result<(), AccessError> {
+            self.access.apply_code()
+        }
+
+        /// Cancels the pending upgrade or rewiring. Admin only.
+        #[ink(message)]
+        fn cancel_change(&mut self) -> Result<(), AccessError> {
+            self.access.cancel_change()
         }
     }
 }

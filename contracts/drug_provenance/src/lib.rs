@@ -37,7 +37,7 @@ pub mod drug_provenance {
         Shipment, UnitStatus, MAX_COMPANY_PREFIX_DIGITS, MAX_SERIAL_LEN, MIN_COMPANY_PREFIX_DIGITS,
     };
     use healthchain_common::{
-        access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
+        access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
         is_zero_hash,
         merkle::{hash_leaf, verify_proof, Digest},
         provenance::{DispensedUnit, ProvenanceCheck, UnitId, MAX_UNITS_PER_QUERY},
@@ -256,8 +256,10 @@ pub mod drug_provenance {
         /// Deploys the ledger with the caller as admin. The admin registers regulators;
         /// the admin or a regulator registers manufacturers, wholesalers, dispensers
         /// (pharmacies) and sensors with `grant_role`.
+        /// Upgrades wait `change_delay` milliseconds between proposal and application (for
+        /// example two days on a production chain; 0 in tests).
         #[ink(constructor)]
-        pub fn new() -> Self {
+        pub fn new(change_delay: Timestamp) -> Self {
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
@@ -269,6 +271,7 @@ pub mod drug_provenance {
                         Role::Regulator,
                     ]),
                     Some(Role::Regulator),
+                    change_delay,
                 ),
                 lots: Mapping::default(),
                 holdings: Mapping::default(),
@@ -1142,11 +1145,36 @@ pub mod drug_provenance {
             self.access.unpause()
         }
 
-        /// Upgrades the ledger to the uploaded code `code_hash`, keeping every lot and
-        /// record. Admin only.
+        /// The delay (milliseconds) between proposing and applying an upgrade or a
+        /// rewiring, fixed at construction.
         #[ink(message)]
-        fn set_code(&mut self, code_hash: Hash) -> Result<(), AccessError> {
-            self.access.set_code(code_hash)
+        fn change_delay(&self) -> Timestamp {
+            self.access.change_delay()
+        }
+
+        /// The proposed upgrade or rewiring waiting for its delay, if any.
+        #[ink(message)]
+        fn pending_change(&self) -> Option<PendingChange> {
+            self.access.pending_change()
+        }
+
+        /// Proposes upgrading to the uploaded code `code_hash` (step one of two), with a
+        /// `ChangeProposed` event; returns when it may be applied. Admin only.
+        #[ink(message)]
+        fn propose_code(&mut self, code_hash: Hash) -> Result<Timestamp, AccessError> {
+            self.access.propose_code(code_hash)
+        }
+
+        /// Applies the proposed upgrade once the change delay has passed, keeping every lot and record. Admin only.
+        #[ink(message)]
+        fn apply_code(&mut self) -> Result<(), AccessError> {
+            self.access.apply_code()
+        }
+
+        /// Cancels the pending upgrade or rewiring. Admin only.
+        #[ink(message)]
+        fn cancel_change(&mut self) -> Result<(), AccessError> {
+            self.access.cancel_change()
         }
     }
 }

@@ -41,7 +41,9 @@ pub mod trial_anchoring {
         MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED,
     };
     use healthchain_common::{
-        access::{AccessControl, AccessControlled, AccessError, Role, RoleSet},
+        access::{
+            AccessControl, AccessControlled, AccessError, Change, PendingChange, Role, RoleSet,
+        },
         consent::{query_consent, research_context, ConsentAnswer, Purpose},
         is_zero_hash,
         merkle::{verify_proof, Digest},
@@ -199,14 +201,16 @@ pub mod trial_anchoring {
     impl TrialAnchoring {
         /// Creates the contract with the caller as admin, asking the consent registry at
         /// `consent_registry` about research consent. Sponsors are then registered by the
-        /// admin with `grant_role(Sponsor, account)`.
+        /// admin with `grant_role(Sponsor, account)`. Upgrades and rewirings wait
+        /// `change_delay` milliseconds between proposal and application.
         #[ink(constructor)]
-        pub fn new(consent_registry: AccountId) -> Self {
+        pub fn new(consent_registry: AccountId, change_delay: Timestamp) -> Self {
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
                     RoleSet::of(&[Role::Sponsor]),
                     None,
+                    change_delay,
                 ),
                 consent_registry,
                 trials: Mapping::default(),
@@ -226,12 +230,25 @@ pub mod trial_anchoring {
             self.consent_registry
         }
 
-        /// Points the contract at another consent registry (after a migration). Admin only.
+        /// Proposes pointing the contract at another consent registry (after a
+        /// migration), with a `ChangeProposed` event; `apply_consent_registry` makes the
+        /// change once the change delay has passed. Admin only.
         #[ink(message)]
-        pub fn set_consent_registry(&mut self, registry: AccountId) -> Result<(), Error> {
-            self.access.ensure_admin()?;
-            let previous = self.consent_registry;
-            self.consent_registry = registry;
+        pub fn propose_consent_registry(
+            &mut self,
+            registry: AccountId,
+        ) -> Result<Timestamp, Error> {
+            Ok(self.access.propose_change(Change::Callee {
+                callee: 0,
+                address: registry,
+            })?)
+        }
+
+        /// Applies the proposed consent registry once its delay has passed. Admin only.
+        #[ink(message)]
+        pub fn apply_consent_registry(&mut self) -> Result<(), Error> {
+            let (_, registry) = self.access.take_due_callee()?;
+            let previous = core::mem::replace(&mut self.consent_registry, registry);
             self.env().emit_event(ConsentRegistryChanged {
                 previous,
                 new: registry,
@@ -970,11 +987,36 @@ pub mod trial_anchoring {
             self.access.unpause()
         }
 
-        /// Upgrades the contract to the uploaded code `code_hash`, keeping every trial and
-        /// record. Admin only.
+        /// The delay (milliseconds) between proposing and applying an upgrade or a
+        /// rewiring, fixed at construction.
         #[ink(message)]
-        fn set_code(&mut self, code_hash: Hash) -> Result<(), AccessError> {
-            self.access.set_code(code_hash)
+        fn change_delay(&self) -> Timestamp {
+            self.access.change_delay()
+        }
+
+        /// The proposed upgrade or rewiring waiting for its delay, if any.
+        #[ink(message)]
+        fn pending_change(&self) -> Option<PendingChange> {
+            self.access.pending_change()
+        }
+
+        /// Proposes upgrading to the uploaded code `code_hash` (step one of two), with a
+        /// `ChangeProposed` event; returns when it may be applied. Admin only.
+        #[ink(message)]
+        fn propose_code(&mut self, code_hash: Hash) -> Result<Timestamp, AccessError> {
+            self.access.propose_code(code_hash)
+        }
+
+        /// Applies the proposed upgrade once the change delay has passed, keeping every trial and record. Admin only.
+        #[ink(message)]
+        fn apply_code(&mut self) -> Result<(), AccessError> {
+            self.access.apply_code()
+        }
+
+        /// Cancels the pending upgrade or rewiring. Admin only.
+        #[ink(message)]
+        fn cancel_change(&mut self) -> Result<(), AccessError> {
+            self.access.cancel_change()
         }
     }
 }

@@ -5,7 +5,7 @@
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 #[ink::contract]
-mod hostile_callee {
+pub mod hostile_callee {
     use healthchain_common::{
         consent::{ConsentAnswer, ConsentCheck, Purpose},
         provenance::{DispensedUnit, ProvenanceCheck, UnitId},

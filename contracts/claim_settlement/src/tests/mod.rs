@@ -123,7 +123,7 @@ fn setup() -> (ClaimSettlement, Parties) {
         test::set_account_balance::<Env>(account, 0);
     }
     as_caller(p.admin);
-    let mut contract = ClaimSettlement::new(registry(), provenance());
+    let mut contract = ClaimSettlement::new(registry(), provenance(), 0);
     contract.grant_role(Role::Insurer, p.insurer).unwrap();
     contract.grant_role(Role::Provider, p.clinic).unwrap();
     contract.grant_role(Role::Provider, p.pharmacy).unwrap();
@@ -1292,13 +1292,14 @@ fn the_admin_rewires_the_callees() {
     let (mut contract, p) = funded();
     as_caller(p.insurer);
     assert_eq!(
-        contract.set_callee(Callee::ConsentRegistry, p.other),
+        contract.propose_callee(Callee::ConsentRegistry, p.other),
         Err(Error::Access(AccessError::NotAdmin))
     );
     as_caller(p.admin);
     contract
-        .set_callee(Callee::DrugProvenance, p.other)
+        .propose_callee(Callee::DrugProvenance, p.other)
         .unwrap();
+    contract.apply_callee().unwrap();
     let (event, _) = last_event::<CalleeChanged>();
     assert_eq!(
         (event.callee, event.previous, event.new),
@@ -1306,8 +1307,9 @@ fn the_admin_rewires_the_callees() {
     );
     assert_eq!(contract.callees(), (registry(), p.other));
     contract
-        .set_callee(Callee::ConsentRegistry, p.other)
+        .propose_callee(Callee::ConsentRegistry, p.other)
         .unwrap();
+    contract.apply_callee().unwrap();
     // The new registry holds no consent: claims are denied.
     submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
     assert_eq!(
@@ -1435,7 +1437,41 @@ proptest! {
 }
 
 healthchain_common::access_controlled_tests!(
-    ClaimSettlement::new(AccountId::from([0xC0; 32]), AccountId::from([0xD0; 32])),
+    ClaimSettlement::new(AccountId::from([0xC0; 32]), AccountId::from([0xD0; 32]), 0),
     roles: [Role::Insurer, Role::Provider],
     unused: Role::Sponsor
 );
+
+/// Review item 17: with a delay fixed at construction, a rewiring is proposed with an
+/// event, cannot be applied before the delay, and can be cancelled.
+#[ink::test]
+fn a_rewiring_waits_for_the_change_delay() {
+    let a = test::default_accounts::<Env>();
+    test::set_block_timestamp::<Env>(NOW);
+    as_caller(a.alice);
+    let mut contract = ClaimSettlement::new(registry(), provenance(), 2 * DAY);
+    assert_eq!(contract.change_delay(), 2 * DAY);
+    assert_eq!(
+        contract.propose_callee(Callee::ConsentRegistry, a.frank),
+        Ok(NOW + 2 * DAY)
+    );
+    assert_eq!(
+        contract.apply_callee(),
+        Err(Error::Access(AccessError::ChangeNotDue))
+    );
+    assert_eq!(contract.callees(), (registry(), provenance()));
+    test::set_block_timestamp::<Env>(NOW + 2 * DAY);
+    contract.apply_callee().unwrap();
+    assert_eq!(contract.callees(), (a.frank, provenance()));
+    // A cancelled proposal never applies.
+    contract
+        .propose_callee(Callee::DrugProvenance, a.frank)
+        .unwrap();
+    contract.cancel_change().unwrap();
+    test::set_block_timestamp::<Env>(NOW + 9 * DAY);
+    assert_eq!(
+        contract.apply_callee(),
+        Err(Error::Access(AccessError::NoPendingChange))
+    );
+    assert_eq!(contract.callees(), (a.frank, provenance()));
+}

@@ -19,7 +19,7 @@ fn setup() -> (ConsentRegistry, test::DefaultAccounts<Env>) {
     let accounts = test::default_accounts::<Env>();
     test::set_caller::<Env>(accounts.alice);
     test::set_block_timestamp::<Env>(NOW);
-    (ConsentRegistry::new(), accounts)
+    (ConsentRegistry::new(0), accounts)
 }
 
 fn as_caller(account: AccountId) {
@@ -819,7 +819,7 @@ fn zero_document_hashes_are_refused() {
 }
 
 healthchain_common::access_controlled_tests!(
-    ConsentRegistry::new(),
+    ConsentRegistry::new(0),
     roles: [Role::EmergencyResponder],
     unused: Role::Manufacturer
 );

@@ -65,7 +65,7 @@ fn setup() -> (DrugProvenance, Parties) {
     let a = test::default_accounts::<Env>();
     test::set_block_timestamp::<Env>(NOW);
     as_caller(a.alice);
-    let mut ledger = DrugProvenance::new();
+    let mut ledger = DrugProvenance::new(0);
     ledger.grant_role(Role::Regulator, a.frank).unwrap();
     // The regulator registers the trading partners.
     as_caller(a.frank);
@@ -1032,7 +1032,7 @@ fn zero_document_hashes_are_refused() {
 }
 
 healthchain_common::access_controlled_tests!(
-    DrugProvenance::new(),
+    DrugProvenance::new(0),
     roles: [
         Role::Manufacturer,
         Role::Wholesaler,

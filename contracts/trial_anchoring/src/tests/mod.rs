@@ -87,7 +87,7 @@ fn setup() -> (TrialAnchoring, Parties) {
     let p = parties();
     test::set_block_timestamp::<Env>(NOW);
     as_caller(p.admin);
-    let mut contract = TrialAnchoring::new(registry());
+    let mut contract = TrialAnchoring::new(registry(), 0);
     contract.grant_role(Role::Sponsor, p.sponsor).unwrap();
     as_caller(p.sponsor);
     let trial = contract
@@ -773,11 +773,12 @@ fn the_admin_rewires_the_consent_registry() {
     let (mut contract, p) = enrolled();
     as_caller(p.sponsor);
     assert_eq!(
-        contract.set_consent_registry(p.other),
+        contract.propose_consent_registry(p.other),
         Err(Error::Access(AccessError::NotAdmin))
     );
     as_caller(p.admin);
-    contract.set_consent_registry(p.other).unwrap();
+    contract.propose_consent_registry(p.other).unwrap();
+    contract.apply_consent_registry().unwrap();
     let (event, _) = last_event::<ConsentRegistryChanged>();
     assert_eq!((event.previous, event.new), (registry(), p.other));
     assert_eq!(contract.consent_registry(), p.other);
@@ -852,7 +853,7 @@ proptest! {
 }
 
 healthchain_common::access_controlled_tests!(
-    TrialAnchoring::new(AccountId::from([0xC0; 32])),
+    TrialAnchoring::new(AccountId::from([0xC0; 32]), 0),
     roles: [Role::Sponsor],
     unused: Role::Dispenser
 );
