@@ -91,6 +91,9 @@ pub struct Request {
     pub bundles: Vec<Bundle>,
     /// Distinguishes several suites deployed by one account on one chain.
     pub salt: String,
+    /// Milliseconds between proposing and applying an upgrade or a rewiring, fixed in
+    /// every contract at construction.
+    pub change_delay: u64,
     pub dry_run: bool,
 }
 
@@ -110,10 +113,12 @@ enum Step {
 }
 
 /// The constructor input of `contract`, wired to the addresses of its callees (deployed
-/// or predicted before it), and the arguments by name for the manifest.
+/// or predicted before it) and with the change delay, and the arguments by name for the
+/// manifest.
 fn constructor(
     contract: Contract,
     deployed: &[(Contract, AccountId32)],
+    change_delay: u64,
 ) -> Result<(Vec<u8>, serde_json::Map<String, serde_json::Value>)> {
     let mut args = serde_json::Map::new();
     let mut callees = Vec::new();
@@ -148,17 +153,23 @@ fn constructor(
     use drug_provenance::drug_provenance::DrugProvenanceRef;
     use trial_anchoring::trial_anchoring::TrialAnchoringRef;
     let data = match (contract, callees.as_slice()) {
-        (Contract::ConsentRegistry, []) => input!(ConsentRegistryRef::new()),
-        (Contract::DrugProvenance, []) => input!(DrugProvenanceRef::new()),
+        (Contract::ConsentRegistry, []) => input!(ConsentRegistryRef::new(change_delay)),
+        (Contract::DrugProvenance, []) => input!(DrugProvenanceRef::new(change_delay)),
         (Contract::ClaimSettlement, [registry, ledger]) => {
-            input!(ClaimSettlementRef::new(*registry, *ledger))
+            input!(ClaimSettlementRef::new(*registry, *ledger, change_delay))
         }
-        (Contract::TrialAnchoring, [registry]) => input!(TrialAnchoringRef::new(*registry)),
+        (Contract::TrialAnchoring, [registry]) => {
+            input!(TrialAnchoringRef::new(*registry, change_delay))
+        }
         (contract, callees) => bail!(
             "{contract}'s constructor does not take {} addresses: the suite's wiring and its constructors disagree",
             callees.len()
         ),
     };
+    args.insert(
+        "change_delay_ms".to_string(),
+        serde_json::Value::from(change_delay),
+    );
     Ok((data, args))
 }
 
@@ -367,7 +378,7 @@ async fn inspect(
         }
         steps.push(Step::Instantiate { contract: index });
         // Later constructors need this address: predict it (a dry run confirms it).
-        let (data, _) = constructor(bundle.contract, &addresses)?;
+        let (data, _) = constructor(bundle.contract, &addresses, request.change_delay)?;
         addresses.push((
             bundle.contract,
             predicted_address(
@@ -531,7 +542,7 @@ async fn estimate_instantiate(
         );
         return Ok(None);
     }
-    let (data, _) = constructor(bundle.contract, &inspection.addresses)?;
+    let (data, _) = constructor(bundle.contract, &inspection.addresses, request.change_delay)?;
     let code = if inspection.code_on_chain[contract] {
         Code::Existing(bundle.code_hash)
     } else {
@@ -648,7 +659,7 @@ async fn execute(
                 let code_block = code_blocks[contract];
                 let block = submit_instantiate(chain, request, &addresses, contract, &bar).await?;
                 let bundle = &request.bundles[contract];
-                let (_, args) = constructor(bundle.contract, &addresses)?;
+                let (_, args) = constructor(bundle.contract, &addresses, request.change_delay)?;
                 manifest.contracts.push(DeployedContract {
                     name: bundle.contract.name().to_string(),
                     code_hash: format!("0x{}", hex::encode(bundle.code_hash)),
@@ -728,7 +739,7 @@ async fn submit_instantiate(
         None
     } else {
         bar.set_message(format!("instantiating {}", bundle.contract));
-        let (data, _) = constructor(bundle.contract, addresses)?;
+        let (data, _) = constructor(bundle.contract, addresses, request.change_delay)?;
         let code = Code::Existing(bundle.code_hash);
         let (_, estimate) = chain
             .dry_run_instantiate(&signer.account, code, data.clone(), salt.clone())
@@ -873,13 +884,16 @@ mod tests {
             (Contract::ConsentRegistry, registry.clone()),
             (Contract::DrugProvenance, ledger.clone()),
         ];
-        let (data, args) = constructor(Contract::ClaimSettlement, &deployed).unwrap();
-        // The selector of `new`, then the two addresses.
+        let delay = 2 * 24 * 3_600_000;
+        let (data, args) = constructor(Contract::ClaimSettlement, &deployed, delay).unwrap();
+        // The selector of `new`, the two addresses, then the change delay.
         assert_eq!(&data[..4], &ink::selector_bytes!("new"));
         assert_eq!(&data[4..36], &registry.0);
-        assert_eq!(&data[36..], &ledger.0);
+        assert_eq!(&data[36..68], &ledger.0);
+        assert_eq!(&data[68..], &delay.to_le_bytes());
         assert_eq!(args["drug_provenance"], ledger.to_string());
-        let missing = constructor(Contract::TrialAnchoring, &[]).unwrap_err();
+        assert_eq!(args["change_delay_ms"], delay);
+        let missing = constructor(Contract::TrialAnchoring, &[], delay).unwrap_err();
         assert!(format!("{missing:#}").contains("consent_registry"));
     }
 

@@ -84,6 +84,10 @@ struct DeployArgs {
     /// Instantiation salt: another salt deploys a second, independent suite.
     #[arg(long, default_value = "healthchain")]
     salt: String,
+    /// Hours every contract makes its admin wait between proposing an upgrade or a
+    /// rewiring (with an event anyone can watch) and applying it. Fixed at construction.
+    #[arg(long, default_value_t = 48)]
+    change_delay_hours: u64,
     /// Show the plan and its estimated gas and storage deposit, then stop.
     #[arg(long)]
     dry_run: bool,
@@ -217,6 +221,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 manifest: args.manifest,
                 bundles,
                 salt: args.salt,
+                change_delay: args
+                    .change_delay_hours
+                    .checked_mul(3_600_000)
+                    .context("--change-delay-hours is too large")?,
                 dry_run: args.dry_run,
             }))?;
             Ok(ExitCode::SUCCESS)

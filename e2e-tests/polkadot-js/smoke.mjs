@@ -19,6 +19,7 @@ import { u8aConcat, stringToU8a, u8aToHex } from '@polkadot/util';
 const NODE_URL = process.env.NODE_URL ?? 'ws://127.0.0.1:9944';
 const BUNDLE_DIR = process.env.BUNDLE_DIR ?? 'target/ink';
 const GTIN = 10012345678902n;
+const CHANGE_DELAY = 2n * 24n * 3600n * 1000n; // two days, in milliseconds
 const UNIT = 10_000_000_000n;
 const FAR_FUTURE = (2n ** 64n - 1n) / 2n;
 
@@ -109,10 +110,11 @@ async function main() {
   console.log(`smoke: connected to ${(await api.rpc.system.chain()).toString()} at ${NODE_URL}`);
 
   // The suite, wired by address.
-  const registry = await deploy(api, alice, 'consent_registry', []);
-  const ledger = await deploy(api, alice, 'drug_provenance', []);
-  const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address]);
-  await deploy(api, alice, 'trial_anchoring', [registry.address]);
+  // Upgrades and rewirings wait CHANGE_DELAY between proposal and application.
+  const registry = await deploy(api, alice, 'consent_registry', [CHANGE_DELAY]);
+  const ledger = await deploy(api, alice, 'drug_provenance', [CHANGE_DELAY]);
+  const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address, CHANGE_DELAY]);
+  await deploy(api, alice, 'trial_anchoring', [registry.address, CHANGE_DELAY]);
 
   // A signed consent grant, read back through is_authorized.
   await call(registry, ferdie, 'grantConsent', [

@@ -448,13 +448,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     assert_eq!(nosy, Err(Error::NotInvolved));
 
     // Callees that fail (here: accounts with no contract) deny, they never trap the claim.
-    submit_or_refusal(
-        &mut client,
-        &ink_e2e::alice(),
-        &claims.set_callee(Callee::DrugProvenance, bob),
-    )
-    .await
-    .expect("the admin rewires drug_provenance");
+    support::rewire_claims(&mut client, &mut claims, Callee::DrugProvenance, bob).await;
     let (broken, _) = submit_claim(
         &mut client,
         &mut claims,
@@ -465,13 +459,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     .await;
     let (_, lines) = read_claim(&mut client, &claims, broken).await;
     assert_eq!(lines[0].reasons, vec![ReasonCode::ProvenanceUnverifiable]);
-    submit_or_refusal(
-        &mut client,
-        &ink_e2e::alice(),
-        &claims.set_callee(Callee::ConsentRegistry, bob),
-    )
-    .await
-    .expect("the admin rewires the consent registry");
+    support::rewire_claims(&mut client, &mut claims, Callee::ConsentRegistry, bob).await;
     let (broken, _) = submit_claim(
         &mut client,
         &mut claims,
@@ -716,7 +704,7 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
     Ok(())
 }
 
-/// Review item 13: a callee that burns all the gas it is given (behind `set_callee`)
+/// Review item 13: a callee that burns all the gas it is given (behind `apply_callee`)
 /// fails its own question only. The consent and provenance questions carry their own gas
 /// and deposit limits, so the claim is stored and denied as unverifiable instead of the
 /// whole call running out of gas.
@@ -801,13 +789,7 @@ async fn a_callee_that_burns_its_gas_denies_the_claim_without_trapping_it<Client
 
     // drug_provenance replaced by the gas burner: the drug line is unverifiable, the
     // visit on the same claim is still paid.
-    submit_or_refusal(
-        &mut client,
-        &ink_e2e::alice(),
-        &claims.set_callee(Callee::DrugProvenance, hostile),
-    )
-    .await
-    .expect("the admin points drug_provenance at the burner");
+    support::rewire_claims(&mut client, &mut claims, Callee::DrugProvenance, hostile).await;
     let (claim, _) = submit_claim(
         &mut client,
         &mut claims,
@@ -821,13 +803,7 @@ async fn a_callee_that_burns_its_gas_denies_the_claim_without_trapping_it<Client
     assert_eq!(header.totals.allowed, 10 * UNIT);
 
     // The consent registry replaced by the burner: the claim is denied as unverifiable.
-    submit_or_refusal(
-        &mut client,
-        &ink_e2e::alice(),
-        &claims.set_callee(Callee::ConsentRegistry, hostile),
-    )
-    .await
-    .expect("the admin points the consent registry at the burner");
+    support::rewire_claims(&mut client, &mut claims, Callee::ConsentRegistry, hostile).await;
     let (claim, gained) = submit_claim(
         &mut client,
         &mut claims,

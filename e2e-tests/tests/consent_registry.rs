@@ -523,17 +523,23 @@ async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client
 
     // Upgrade: a stranger is refused; the admin's upgrade keeps every grant.
     let refused = client
-        .call(&ink_e2e::bob(), &registry.set_code(code_hash))
+        .call(&ink_e2e::bob(), &registry.propose_code(code_hash))
         .dry_run()
         .await?
         .return_value();
     assert_eq!(refused, Err(AccessError::NotAdmin));
     client
-        .call(&ink_e2e::alice(), &registry.set_code(code_hash))
+        .call(&ink_e2e::alice(), &registry.propose_code(code_hash))
         .submit()
         .await?
         .return_value()
-        .expect("admin upgrades");
+        .expect("admin proposes the upgrade");
+    client
+        .call(&ink_e2e::alice(), &registry.apply_code())
+        .submit()
+        .await?
+        .return_value()
+        .expect("admin upgrades (no change delay in the tests)");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
         Ok(ConsentAnswer::Permitted),

@@ -47,7 +47,7 @@ async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
         .instantiate(
             "drug_provenance",
             &ink_e2e::alice(),
-            &mut DrugProvenanceRef::new(),
+            &mut DrugProvenanceRef::new(support::CHANGE_DELAY),
         )
         .submit()
         .await?

@@ -358,10 +358,17 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
     submit_or_refusal(
         &mut client,
         &ink_e2e::alice(),
-        &trials.set_consent_registry(dave),
+        &trials.propose_consent_registry(dave),
     )
     .await
-    .expect("the admin rewires the registry");
+    .expect("the admin proposes rewiring the registry");
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::alice(),
+        &trials.apply_consent_registry(),
+    )
+    .await
+    .expect("the admin rewires the registry (no change delay in the tests)");
     let second = submit_or_refusal(
         &mut client,
         &ink_e2e::bob(),

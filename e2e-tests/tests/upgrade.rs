@@ -1,4 +1,4 @@
-//! An admin upgrade (`set_code`) of claim_settlement to a new build keeps its storage and
+//! An admin upgrade (`propose_code`, then `apply_code`) of claim_settlement to a new build keeps its storage and
 //! its wiring to the consent registry and drug_provenance; a non-admin upgrade is refused.
 //!
 //! The new build is the contract's bundle with a build label appended as a wasm custom
@@ -179,16 +179,21 @@ where
 
     // A stranger may not upgrade; the admin may, and the event says so.
     assert_eq!(
-        submit_or_refusal(client, &ink_e2e::eve(), &claims.set_code(code_hash)).await,
+        submit_or_refusal(client, &ink_e2e::eve(), &claims.propose_code(code_hash)).await,
         Err(AccessError::NotAdmin)
     );
-    let upgraded = step(
+    let _proposed = step(
         client,
         &ink_e2e::alice(),
-        &claims.set_code(code_hash),
-        "upgrade",
+        &claims.propose_code(code_hash),
+        "propose the upgrade",
     )
     .await;
+    assert_eq!(
+        submit_or_refusal(client, &ink_e2e::eve(), &claims.apply_code()).await,
+        Err(AccessError::NotAdmin)
+    );
+    let upgraded = step(client, &ink_e2e::alice(), &claims.apply_code(), "upgrade").await;
     assert_eq!(
         the_event::<CodeUpgraded>(&upgraded.events, claims_id).code_hash,
         code_hash

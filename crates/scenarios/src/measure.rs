@@ -171,14 +171,40 @@ macro_rules! access_costs {
             .await
             .expect("the code is on chain")
             .code_hash;
+        let propose = typical!(
+            $client,
+            $out,
+            alice,
+            $contract,
+            "AccessControlled::propose_code",
+            $builder.propose_code(code_hash)
+        );
+        $client
+            .call(&alice, &propose)
+            .submit()
+            .await
+            .expect("the upgrade is proposed");
         typical!(
             $client,
             $out,
             alice,
             $contract,
-            "AccessControlled::set_code",
-            $builder.set_code(code_hash)
+            "AccessControlled::apply_code",
+            $builder.apply_code()
         );
+        let cancel = typical!(
+            $client,
+            $out,
+            alice,
+            $contract,
+            "AccessControlled::cancel_change",
+            $builder.cancel_change()
+        );
+        $client
+            .call(&alice, &cancel)
+            .submit()
+            .await
+            .expect("the upgrade is withdrawn");
     }};
 }
 
@@ -769,8 +795,8 @@ where
         out,
         ink_e2e::alice(),
         C,
-        "set_consent_registry",
-        trials.set_consent_registry(registry_id)
+        "propose_consent_registry",
+        trials.propose_consent_registry(registry_id)
     );
     let freeze = typical!(
         client,
@@ -1062,8 +1088,8 @@ where
         out,
         ink_e2e::alice(),
         C,
-        "set_callee",
-        claims.set_callee(
+        "propose_callee",
+        claims.propose_callee(
             claim_settlement::claim_settlement::Callee::ConsentRegistry,
             registry_id
         )

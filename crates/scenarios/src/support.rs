@@ -216,7 +216,7 @@ where
         .instantiate(
             Contract::ConsentRegistry.name(),
             admin,
-            &mut ConsentRegistryRef::new(),
+            &mut ConsentRegistryRef::new(CHANGE_DELAY),
         )
         .submit()
         .await
@@ -262,6 +262,11 @@ where
 pub type Ledger =
     <drug_provenance::drug_provenance::DrugProvenance as ink::codegen::ContractCallBuilder>::Type;
 
+/// The change delay the scenarios deploy with: none, so that the tests and the demo
+/// propose and apply an upgrade or a rewiring in two calls (a production deployment sets
+/// days: `healthchain deploy --change-delay`).
+pub const CHANGE_DELAY: u64 = 0;
+
 /// The GTIN of the test product (a valid GTIN-14).
 pub const GTIN: u64 = 10_012_345_678_902;
 /// The test manufacturer's GS1 company prefix (7 digits, 0012345), which the GTIN is under.
@@ -277,6 +282,28 @@ pub fn serial_leaves(count: usize) -> Vec<healthchain_common::merkle::Digest> {
     (0..count)
         .map(|i| healthchain_common::merkle::hash_leaf(&serial(i)))
         .collect()
+}
+
+/// The admin (alice) rewires claim_settlement's `callee` to `address`: proposed, then
+/// applied at once (the scenarios deploy with no change delay).
+pub async fn rewire_claims<Client: E2EBackend>(
+    client: &mut Scenario<Client>,
+    claims: &mut Claims,
+    callee: claim_settlement::claim_settlement::Callee,
+    address: AccountId,
+) where
+    BackendError<Client>: Debug,
+{
+    submit_or_refusal(
+        client,
+        &ink_e2e::alice(),
+        &claims.propose_callee(callee, address),
+    )
+    .await
+    .expect("the admin proposes the rewiring");
+    submit_or_refusal(client, &ink_e2e::alice(), &claims.apply_callee())
+        .await
+        .expect("the admin applies the rewiring");
 }
 
 /// Deploys drug_provenance with `admin` as admin, registers `manufacturer` and
@@ -296,7 +323,7 @@ where
         .instantiate(
             Contract::DrugProvenance.name(),
             admin,
-            &mut drug_provenance::drug_provenance::DrugProvenanceRef::new(),
+            &mut drug_provenance::drug_provenance::DrugProvenanceRef::new(CHANGE_DELAY),
         )
         .submit()
         .await
@@ -411,7 +438,7 @@ where
         .instantiate(
             Contract::TrialAnchoring.name(),
             admin,
-            &mut trial_anchoring::trial_anchoring::TrialAnchoringRef::new(registry),
+            &mut trial_anchoring::trial_anchoring::TrialAnchoringRef::new(registry, CHANGE_DELAY),
         )
         .submit()
         .await
@@ -438,7 +465,11 @@ where
         .instantiate(
             Contract::ClaimSettlement.name(),
             admin,
-            &mut claim_settlement::claim_settlement::ClaimSettlementRef::new(registry, ledger),
+            &mut claim_settlement::claim_settlement::ClaimSettlementRef::new(
+                registry,
+                ledger,
+                CHANGE_DELAY,
+            ),
         )
         .submit()
         .await
