@@ -94,10 +94,22 @@ pub fn describe(status: &UnitStatus) -> (bool, String) {
                 record.dispensed_at
             ),
         ),
-        UnitStatus::Quarantined(reason) => (
-            false,
-            format!("QUARANTINED ({reason:?}): do not dispense until the lot is cleared"),
-        ),
+        UnitStatus::Quarantined(reasons) => {
+            let open: Vec<&str> = [
+                (reasons.temperature_excursion, "temperature excursion"),
+                (reasons.suspect, "suspect product"),
+            ]
+            .into_iter()
+            .filter_map(|(open, name)| open.then_some(name))
+            .collect();
+            (
+                false,
+                format!(
+                    "QUARANTINED ({}): do not dispense until the lot is cleared",
+                    open.join(", ")
+                ),
+            )
+        }
         UnitStatus::Recalled(class) => (
             false,
             format!("RECALLED (class {class:?}): do not dispense; return it per the recall notice"),

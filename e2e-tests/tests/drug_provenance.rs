@@ -6,7 +6,7 @@
 mod support;
 
 use drug_provenance::{
-    data::{Error, LotStatus, QuarantineReason, UnitStatus},
+    data::{Error, LotStatus, QuarantineReason, QuarantineReasons, UnitStatus},
     drug_provenance::{DrugProvenance, DrugProvenanceRef},
 };
 use healthchain_common::{
@@ -225,7 +225,9 @@ async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
         .expect("the lot exists");
     assert_eq!(
         state.lot.status,
-        LotStatus::Quarantined(QuarantineReason::TemperatureExcursion)
+        LotStatus::Quarantined(QuarantineReasons::of(
+            QuarantineReason::TemperatureExcursion
+        ))
     );
     assert_eq!(state.lot.excursions, 1);
     assert_eq!(state.lot.dispensed, 1);

@@ -99,6 +99,55 @@ pub enum QuarantineReason {
     Suspect,
 }
 
+/// Every reason a lot is held for at once: an excursion and a suspect flag are separate
+/// investigations, and releasing one leaves the other in force.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QuarantineReasons {
+    pub temperature_excursion: bool,
+    pub suspect: bool,
+}
+
+impl QuarantineReasons {
+    /// The set of one reason.
+    pub fn of(reason: QuarantineReason) -> Self {
+        Self::default().with(reason)
+    }
+
+    /// The set with `reason` added.
+    pub fn with(mut self, reason: QuarantineReason) -> Self {
+        *self.slot(reason) = true;
+        self
+    }
+
+    /// The set with `reason` removed.
+    pub fn without(mut self, reason: QuarantineReason) -> Self {
+        *self.slot(reason) = false;
+        self
+    }
+
+    /// Whether `reason` is open.
+    pub fn contains(self, reason: QuarantineReason) -> bool {
+        match reason {
+            QuarantineReason::TemperatureExcursion => self.temperature_excursion,
+            QuarantineReason::Suspect => self.suspect,
+        }
+    }
+
+    /// Whether no reason is open.
+    pub fn is_empty(self) -> bool {
+        !self.temperature_excursion && !self.suspect
+    }
+
+    fn slot(&mut self, reason: QuarantineReason) -> &mut bool {
+        match reason {
+            QuarantineReason::TemperatureExcursion => &mut self.temperature_excursion,
+            QuarantineReason::Suspect => &mut self.suspect,
+        }
+    }
+}
+
 /// Where a lot stands (GS1 EPCIS disposition).
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
@@ -106,8 +155,9 @@ pub enum QuarantineReason {
 pub enum LotStatus {
     /// In supply: may be shipped and dispensed.
     Active,
-    /// Held until the manufacturer or a regulator releases it or confirms it illegitimate.
-    Quarantined(QuarantineReason),
+    /// Held until the manufacturer or a regulator releases every open reason, or confirms
+    /// it illegitimate.
+    Quarantined(QuarantineReasons),
     /// Recalled; `illegitimate` when a suspect was confirmed illegitimate.
     Recalled {
         class: RecallClass,
@@ -201,8 +251,8 @@ pub enum UnitStatus {
     Genuine,
     /// Genuine, already dispensed (a second unit with this serial is a clone).
     Dispensed(DispenseRecord),
-    /// Genuine, but its lot is quarantined.
-    Quarantined(QuarantineReason),
+    /// Genuine, but its lot is quarantined (for every reason open).
+    Quarantined(QuarantineReasons),
     /// Genuine, but its lot is recalled.
     Recalled(RecallClass),
     /// Genuine, but its lot has expired.
@@ -289,6 +339,8 @@ pub enum Error {
     ZeroHash,
     /// A trading partner flags only a lot it holds units of now.
     NotACustodian,
+    /// The lot is not held for the reason the release names.
+    QuarantineReasonNotOpen,
     /// The GTIN's GS1 company prefix is not licensed to the caller: a regulator licenses
     /// prefixes to manufacturers before they commission lots.
     GtinNotLicensed,

@@ -33,8 +33,9 @@ pub mod data;
 pub mod drug_provenance {
     use crate::data::{
         company_prefix, credit, debit, is_gs1_text, lot_id, validate_commission, Commission,
-        DispenseRecord, Error, Lot, LotId, LotState, LotStatus, QuarantineReason, RecallClass,
-        Shipment, UnitStatus, MAX_COMPANY_PREFIX_DIGITS, MAX_SERIAL_LEN, MIN_COMPANY_PREFIX_DIGITS,
+        DispenseRecord, Error, Lot, LotId, LotState, LotStatus, QuarantineReason,
+        QuarantineReasons, RecallClass, Shipment, UnitStatus, MAX_COMPANY_PREFIX_DIGITS,
+        MAX_SERIAL_LEN, MIN_COMPANY_PREFIX_DIGITS,
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
@@ -145,6 +146,10 @@ pub mod drug_provenance {
         pub lot: Vec<u8>,
         #[ink(topic)]
         pub manufacturer: AccountId,
+        /// The reason cleared.
+        pub reason: QuarantineReason,
+        /// The reasons still open: the lot is back in supply only when there are none.
+        pub still_open: QuarantineReasons,
         pub investigation: Hash,
         pub by: AccountId,
     }
@@ -545,10 +550,21 @@ pub mod drug_provenance {
                 return Ok(());
             }
             record.excursions = record.excursions.saturating_add(1);
-            let quarantine = record.status == LotStatus::Active;
-            if quarantine {
-                record.status = LotStatus::Quarantined(QuarantineReason::TemperatureExcursion);
+            // A lot already held for a suspect flag is also held for the excursion.
+            let quarantine = match record.status {
+                LotStatus::Active => Some(QuarantineReasons::default()),
+                LotStatus::Quarantined(reasons)
+                    if !reasons.contains(QuarantineReason::TemperatureExcursion) =>
+                {
+                    Some(reasons)
+                }
+                _ => None,
+            };
+            if let Some(reasons) = quarantine {
+                record.status =
+                    LotStatus::Quarantined(reasons.with(QuarantineReason::TemperatureExcursion));
             }
+            let quarantine = quarantine.is_some();
             let manufacturer = record.manufacturer;
             self.lots.insert(id, &record);
             if quarantine {
@@ -588,12 +604,15 @@ pub mod drug_provenance {
                     return Err(Error::NotACustodian);
                 }
             }
-            match record.status {
-                LotStatus::Active => {}
+            let reasons = match record.status {
+                LotStatus::Active => QuarantineReasons::default(),
+                LotStatus::Quarantined(reasons) if !reasons.contains(QuarantineReason::Suspect) => {
+                    reasons
+                }
                 LotStatus::Quarantined(_) => return Err(Error::LotQuarantined),
                 LotStatus::Recalled { .. } => return Err(Error::LotRecalled),
-            }
-            record.status = LotStatus::Quarantined(QuarantineReason::Suspect);
+            };
+            record.status = LotStatus::Quarantined(reasons.with(QuarantineReason::Suspect));
             let manufacturer = record.manufacturer;
             self.lots.insert(id, &record);
             self.env().emit_event(LotQuarantined {
@@ -607,13 +626,16 @@ pub mod drug_provenance {
             Ok(())
         }
 
-        /// Releases a quarantined lot back into supply after investigation (its
-        /// manufacturer or a regulator), with the hash of the investigation report.
+        /// Clears one reason a lot is quarantined for after its investigation (the lot's
+        /// manufacturer or a regulator), with the hash of the investigation report. The lot
+        /// returns to supply when no reason is left open; releasing a suspect flag leaves a
+        /// later temperature excursion in force, and the other way round.
         #[ink(message)]
         pub fn release_lot(
             &mut self,
             gtin: u64,
             lot: Vec<u8>,
+            reason: QuarantineReason,
             investigation: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
@@ -622,16 +644,26 @@ pub mod drug_provenance {
             }
             let (id, mut record) = self.lot(gtin, &lot)?;
             let by = self.ensure_manufacturer_or_regulator(&record)?;
-            if !matches!(record.status, LotStatus::Quarantined(_)) {
+            let LotStatus::Quarantined(reasons) = record.status else {
                 return Err(Error::LotNotQuarantined);
+            };
+            if !reasons.contains(reason) {
+                return Err(Error::QuarantineReasonNotOpen);
             }
-            record.status = LotStatus::Active;
+            let still_open = reasons.without(reason);
+            record.status = if still_open.is_empty() {
+                LotStatus::Active
+            } else {
+                LotStatus::Quarantined(still_open)
+            };
             let manufacturer = record.manufacturer;
             self.lots.insert(id, &record);
             self.env().emit_event(LotReleased {
                 gtin,
                 lot,
                 manufacturer,
+                reason,
+                still_open,
                 investigation,
                 by,
             });

@@ -580,7 +580,12 @@ where
         ink_e2e::bob(),
         C,
         "release_lot",
-        ledger.release_lot(support::GTIN, first.clone(), Hash::from([0xE1; 32]))
+        ledger.release_lot(
+            support::GTIN,
+            first.clone(),
+            drug_provenance::data::QuarantineReason::Suspect,
+            Hash::from([0xE1; 32])
+        )
     );
     typical!(
         client,

@@ -413,7 +413,9 @@ fn an_excursion_quarantines_the_lot_at_once() {
     assert_eq!(event.reason, QuarantineReason::TemperatureExcursion);
     assert_eq!(
         status(&ledger),
-        LotStatus::Quarantined(QuarantineReason::TemperatureExcursion)
+        LotStatus::Quarantined(QuarantineReasons::of(
+            QuarantineReason::TemperatureExcursion
+        ))
     );
     assert_eq!(ledger.lot_state(GTIN, lot_no()).unwrap().lot.excursions, 1);
 
@@ -427,16 +429,33 @@ fn an_excursion_quarantines_the_lot_at_once() {
 
     // Only the manufacturer or a regulator releases it.
     assert_eq!(
-        ledger.release_lot(GTIN, lot_no(), hash(0xAA)),
+        ledger.release_lot(
+            GTIN,
+            lot_no(),
+            QuarantineReason::TemperatureExcursion,
+            hash(0xAA)
+        ),
         Err(Error::NotManufacturerOrRegulator)
     );
     as_caller(p.manufacturer);
-    ledger.release_lot(GTIN, lot_no(), hash(0xAA)).unwrap();
+    ledger
+        .release_lot(
+            GTIN,
+            lot_no(),
+            QuarantineReason::TemperatureExcursion,
+            hash(0xAA),
+        )
+        .unwrap();
     let (event, _) = last_event::<LotReleased>();
     assert_eq!(event.investigation, hash(0xAA));
     assert_eq!(status(&ledger), LotStatus::Active);
     assert_eq!(
-        ledger.release_lot(GTIN, lot_no(), hash(0xAA)),
+        ledger.release_lot(
+            GTIN,
+            lot_no(),
+            QuarantineReason::TemperatureExcursion,
+            hash(0xAA)
+        ),
         Err(Error::LotNotQuarantined)
     );
 }
@@ -717,7 +736,7 @@ fn verify_unit_answers_every_status() {
     ledger.flag_suspect(GTIN, lot_no(), hash(1)).unwrap();
     assert_eq!(
         scan(&ledger, 0),
-        UnitStatus::Quarantined(QuarantineReason::Suspect)
+        UnitStatus::Quarantined(QuarantineReasons::of(QuarantineReason::Suspect))
     );
     let unit = ledger
         .dispensed_unit(GTIN, lot_no(), serials()[1].clone())
@@ -794,7 +813,10 @@ fn pause_stops_new_business_not_safety_actions() {
     );
     assert_eq!(ledger.receive(0), paused);
     assert_eq!(ledger.cancel_shipment(0), paused);
-    assert_eq!(ledger.release_lot(GTIN, lot_no(), hash(1)), paused);
+    assert_eq!(
+        ledger.release_lot(GTIN, lot_no(), QuarantineReason::Suspect, hash(1)),
+        paused
+    );
     assert_eq!(ledger.destroy_units(GTIN, lot_no(), 1, hash(1)), paused);
     as_caller(p.pharmacy);
     assert_eq!(dispense(&mut ledger, 0), paused);
@@ -865,7 +887,7 @@ fn revoked_roles_keep_no_per_lot_powers() {
     ledger.revoke_role(Role::Dispenser, p.pharmacy).unwrap();
     as_caller(p.manufacturer);
     assert_eq!(
-        ledger.release_lot(GTIN, lot_no(), hash(2)),
+        ledger.release_lot(GTIN, lot_no(), QuarantineReason::Suspect, hash(2)),
         Err(Error::NotManufacturerOrRegulator)
     );
     as_caller(p.pharmacy);
@@ -894,7 +916,9 @@ fn revoked_roles_keep_no_per_lot_powers() {
     ledger.reassign_lot(GTIN, lot_no(), newcomer).unwrap();
     assert_eq!(last_event::<LotReassigned>().0.new, newcomer);
     as_caller(newcomer);
-    ledger.release_lot(GTIN, lot_no(), hash(2)).unwrap();
+    ledger
+        .release_lot(GTIN, lot_no(), QuarantineReason::Suspect, hash(2))
+        .unwrap();
 }
 
 /// One step of a random custody history.
@@ -1011,7 +1035,7 @@ fn zero_document_hashes_are_refused() {
         Err(Error::ZeroHash)
     );
     assert_eq!(
-        ledger.release_lot(GTIN, lot_no(), zero),
+        ledger.release_lot(GTIN, lot_no(), QuarantineReason::Suspect, zero),
         Err(Error::ZeroHash)
     );
     assert_eq!(
@@ -1101,4 +1125,57 @@ fn only_the_licensed_manufacturer_commissions_a_gtin() {
     assert_eq!(event.previous, Some(p.manufacturer));
     // The 12-digit licence is the longest match for this GTIN.
     assert_eq!(ledger.licensee(GTIN), Some(p.manufacturer));
+}
+
+/// Review item 15: a lot keeps every open reason; releasing one leaves the other.
+#[ink::test]
+fn releasing_a_suspect_flag_keeps_a_later_excursion() {
+    let (mut ledger, p) = setup();
+    stock_pharmacy(&mut ledger, &p, 4);
+    as_caller(p.pharmacy);
+    ledger.flag_suspect(GTIN, lot_no(), hash(1)).unwrap();
+    as_caller(p.sensor);
+    ledger
+        .report_temperature(GTIN, lot_no(), None, 1000)
+        .unwrap();
+    let (event, _) = last_event::<LotQuarantined>();
+    assert_eq!(event.reason, QuarantineReason::TemperatureExcursion);
+    let both = QuarantineReasons {
+        temperature_excursion: true,
+        suspect: true,
+    };
+    assert_eq!(status(&ledger), LotStatus::Quarantined(both));
+    as_caller(p.manufacturer);
+    ledger
+        .release_lot(GTIN, lot_no(), QuarantineReason::Suspect, hash(2))
+        .unwrap();
+    let (released, _) = last_event::<LotReleased>();
+    assert_eq!(
+        released.still_open,
+        QuarantineReasons::of(QuarantineReason::TemperatureExcursion)
+    );
+    assert_eq!(
+        status(&ledger),
+        LotStatus::Quarantined(QuarantineReasons::of(
+            QuarantineReason::TemperatureExcursion
+        ))
+    );
+    assert_eq!(
+        ledger.release_lot(GTIN, lot_no(), QuarantineReason::Suspect, hash(2)),
+        Err(Error::QuarantineReasonNotOpen)
+    );
+    as_caller(p.pharmacy);
+    assert_eq!(dispense(&mut ledger, 0), Err(Error::LotQuarantined));
+    as_caller(p.manufacturer);
+    ledger
+        .release_lot(
+            GTIN,
+            lot_no(),
+            QuarantineReason::TemperatureExcursion,
+            hash(3),
+        )
+        .unwrap();
+    assert_eq!(status(&ledger), LotStatus::Active);
+    as_caller(p.pharmacy);
+    dispense(&mut ledger, 0).unwrap();
 }
