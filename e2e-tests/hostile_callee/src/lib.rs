@@ -18,6 +18,12 @@ pub mod hostile_callee {
         spins: u64,
     }
 
+    impl Default for HostileCallee {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
     impl HostileCallee {
         #[ink(constructor)]
         pub fn new() -> Self {
