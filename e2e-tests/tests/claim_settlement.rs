@@ -19,6 +19,7 @@ use healthchain_common::{
     access::{AccessControlled, Role},
     consent::Purpose,
 };
+use ink::primitives::AccountId;
 use ink_e2e::{ChainBackend, ContractsBackend, E2EBackend, Keypair};
 use std::fmt::Debug;
 use support::{
@@ -112,6 +113,86 @@ where
         .return_value()
         .expect("the insurer reads the lines");
     (header, lines)
+}
+
+/// Registers eve as insurer and `providers`, creates plan 1 of eve without cost sharing
+/// (the insurer pays every allowed amount) covering `fees` (code, allowed per unit),
+/// enrols ferdie and records ferdie's payment consent to each provider. Returns the
+/// chain's clock, to date claims at.
+async fn plan_without_cost_sharing<Client: E2EBackend>(
+    client: &mut support::Scenario<Client>,
+    claims: &mut Claims,
+    registry: &mut support::Registry,
+    providers: &[AccountId],
+    fees: Vec<(ServiceCode, Balance)>,
+) -> u64
+where
+    BackendError<Client>: Debug,
+{
+    let Accounts { eve, ferdie, .. } = accounts();
+    let alice = ink_e2e::alice();
+    submit_or_refusal(client, &alice, &claims.grant_role(Role::Insurer, eve))
+        .await
+        .expect("the admin registers the insurer");
+    for provider in providers {
+        submit_or_refusal(
+            client,
+            &alice,
+            &claims.grant_role(Role::Provider, *provider),
+        )
+        .await
+        .expect("the admin registers the provider");
+    }
+    let none = CostSharing {
+        deductible: 0,
+        copay: 0,
+        coinsurance_bps: 0,
+        out_of_pocket_max: 0,
+    };
+    let plan = submit_or_refusal(
+        client,
+        &ink_e2e::eve(),
+        &claims.create_plan(none, 0, FAR_FUTURE),
+    )
+    .await
+    .expect("eve creates a plan");
+    let changes = fees
+        .into_iter()
+        .map(|(code, allowed_per_unit)| {
+            let entry = FeeScheduleEntry {
+                allowed_per_unit,
+                cost_share: CostShare::Copay,
+            };
+            (code, Some(entry))
+        })
+        .collect();
+    submit_or_refusal(
+        client,
+        &ink_e2e::eve(),
+        &claims.update_fee_schedule(plan, changes),
+    )
+    .await
+    .expect("eve sets the fee schedule");
+    submit_or_refusal(
+        client,
+        &ink_e2e::eve(),
+        &claims.enrol_member(plan, ferdie, 0, FAR_FUTURE),
+    )
+    .await
+    .expect("eve enrols ferdie");
+    for provider in providers {
+        grant_consent(
+            client,
+            registry,
+            &ink_e2e::ferdie(),
+            *provider,
+            Purpose::Payment,
+            None,
+        )
+        .await
+        .expect("ferdie consents to payment");
+    }
+    support::granted_at(client, registry, ferdie, providers[0], Purpose::Payment).await
 }
 
 #[ink_e2e::test(backend(runtime_only))]
@@ -495,8 +576,6 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
         bob,
         charlie,
         dave,
-        eve,
-        ferdie,
         ..
     } = accounts();
     let (registry_id, mut registry) = deploy_consent_registry(&mut client, &ink_e2e::alice()).await;
@@ -508,71 +587,14 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
         .create_and_fund_account(&ink_e2e::alice(), 1_000 * UNIT)
         .await;
     let ghost = id(&ghost_key);
-    for (role, who) in [
-        (Role::Insurer, eve),
-        (Role::Provider, ghost),
-        (Role::Provider, charlie),
-    ] {
-        submit_or_refusal(
-            &mut client,
-            &ink_e2e::alice(),
-            &claims.grant_role(role, who),
-        )
-        .await
-        .expect("the admin registers insurer and providers");
-    }
-    let no_cost_sharing = CostSharing {
-        deductible: 0,
-        copay: 0,
-        coinsurance_bps: 0,
-        out_of_pocket_max: 0,
-    };
-    let plan = submit_or_refusal(
+    let now = plan_without_cost_sharing(
         &mut client,
-        &ink_e2e::eve(),
-        &claims.create_plan(no_cost_sharing, 0, FAR_FUTURE),
+        &mut claims,
+        &mut registry,
+        &[ghost, charlie],
+        vec![(VISIT, BELOW_EXISTENTIAL_DEPOSIT), (INJECTION, 100 * UNIT)],
     )
-    .await
-    .expect("eve creates a plan");
-    let fee = |allowed_per_unit| {
-        Some(FeeScheduleEntry {
-            allowed_per_unit,
-            cost_share: CostShare::Copay,
-        })
-    };
-    submit_or_refusal(
-        &mut client,
-        &ink_e2e::eve(),
-        &claims.update_fee_schedule(
-            plan,
-            vec![
-                (VISIT, fee(BELOW_EXISTENTIAL_DEPOSIT)),
-                (INJECTION, fee(100 * UNIT)),
-            ],
-        ),
-    )
-    .await
-    .expect("eve sets the fee schedule");
-    submit_or_refusal(
-        &mut client,
-        &ink_e2e::eve(),
-        &claims.enrol_member(plan, ferdie, 0, FAR_FUTURE),
-    )
-    .await
-    .expect("eve enrols ferdie");
-    for provider in [ghost, charlie] {
-        grant_consent(
-            &mut client,
-            &mut registry,
-            &ink_e2e::ferdie(),
-            provider,
-            Purpose::Payment,
-            None,
-        )
-        .await
-        .expect("ferdie consents to payment");
-    }
-    let now = support::granted_at(&mut client, &registry, ferdie, charlie, Purpose::Payment).await;
+    .await;
 
     // No escrow yet: both claims wait, the ghost's first.
     let (ghost_claim, _) = submit_claim(
@@ -714,12 +736,7 @@ async fn a_callee_that_burns_its_gas_denies_the_claim_without_trapping_it<Client
 ) -> E2EResult<()> {
     let mut client = support::Scenario::new(client);
     let Accounts {
-        bob,
-        charlie,
-        dave,
-        eve,
-        ferdie,
-        ..
+        bob, charlie, dave, ..
     } = accounts();
     let (registry_id, mut registry) = deploy_consent_registry(&mut client, &ink_e2e::alice()).await;
     let (ledger_id, _) = deploy_drug_provenance(&mut client, &ink_e2e::alice(), bob, dave).await;
@@ -735,57 +752,14 @@ async fn a_callee_that_burns_its_gas_denies_the_claim_without_trapping_it<Client
         .await
         .expect("the hostile callee instantiates")
         .account_id;
-    for (role, who) in [(Role::Insurer, eve), (Role::Provider, charlie)] {
-        submit_or_refusal(
-            &mut client,
-            &ink_e2e::alice(),
-            &claims.grant_role(role, who),
-        )
-        .await
-        .expect("the admin registers insurer and provider");
-    }
-    let sharing = CostSharing {
-        deductible: 0,
-        copay: 0,
-        coinsurance_bps: 0,
-        out_of_pocket_max: 0,
-    };
-    let plan = submit_or_refusal(
+    let now = plan_without_cost_sharing(
         &mut client,
-        &ink_e2e::eve(),
-        &claims.create_plan(sharing, 0, FAR_FUTURE),
-    )
-    .await
-    .expect("eve creates a plan");
-    let fee = Some(FeeScheduleEntry {
-        allowed_per_unit: 10 * UNIT,
-        cost_share: CostShare::Copay,
-    });
-    submit_or_refusal(
-        &mut client,
-        &ink_e2e::eve(),
-        &claims.update_fee_schedule(plan, vec![(VISIT, fee), (ServiceCode::Drug(GTIN), fee)]),
-    )
-    .await
-    .expect("eve sets the fee schedule");
-    submit_or_refusal(
-        &mut client,
-        &ink_e2e::eve(),
-        &claims.enrol_member(plan, ferdie, 0, FAR_FUTURE),
-    )
-    .await
-    .expect("eve enrols ferdie");
-    grant_consent(
-        &mut client,
+        &mut claims,
         &mut registry,
-        &ink_e2e::ferdie(),
-        charlie,
-        Purpose::Payment,
-        None,
+        &[charlie],
+        vec![(VISIT, 10 * UNIT), (ServiceCode::Drug(GTIN), 10 * UNIT)],
     )
-    .await
-    .expect("ferdie consents to payment");
-    let now = support::granted_at(&mut client, &registry, ferdie, charlie, Purpose::Payment).await;
+    .await;
 
     // drug_provenance replaced by the gas burner: the drug line is unverifiable, the
     // visit on the same claim is still paid.

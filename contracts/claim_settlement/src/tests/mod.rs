@@ -185,6 +185,16 @@ fn drug(serial: &[u8], charge: Balance) -> ClaimLine {
     }
 }
 
+/// Each line's reason codes, in order (read by the current caller, who must be involved).
+fn line_reasons(contract: &ClaimSettlement, claim: ClaimId) -> Vec<Vec<ReasonCode>> {
+    contract
+        .claim_lines(claim)
+        .unwrap()
+        .into_iter()
+        .map(|line| line.reasons)
+        .collect()
+}
+
 fn submit(
     contract: &mut ClaimSettlement,
     provider: AccountId,
@@ -310,12 +320,7 @@ fn drug_lines_are_denied_on_provenance() {
         ],
     )
     .unwrap();
-    let reasons: Vec<Vec<ReasonCode>> = contract
-        .claim_lines(claim)
-        .unwrap()
-        .into_iter()
-        .map(|l| l.reasons)
-        .collect();
+    let reasons = line_reasons(&contract, claim);
     assert_eq!(
         reasons,
         vec![
@@ -464,12 +469,7 @@ fn a_rebilled_service_is_a_duplicate_whatever_its_charge() {
         vec![injection(80), visit(151)],
     )
     .unwrap();
-    let reasons: Vec<Vec<ReasonCode>> = contract
-        .claim_lines(rebilled)
-        .unwrap()
-        .into_iter()
-        .map(|l| l.reasons)
-        .collect();
+    let reasons = line_reasons(&contract, rebilled);
     assert_eq!(reasons[1], vec![ReasonCode::Duplicate]);
     assert_ne!(reasons[0], vec![ReasonCode::Duplicate]);
     // The injection billed twice in one claim: the second line is the duplicate.
@@ -583,12 +583,7 @@ fn a_drug_line_is_paid_only_for_a_dispense_on_the_service_date_within_coverage()
             hash(0xAA),
         )
         .unwrap();
-    let reasons: Vec<Vec<ReasonCode>> = contract
-        .claim_lines(claim)
-        .unwrap()
-        .into_iter()
-        .map(|l| l.reasons)
-        .collect();
+    let reasons = line_reasons(&contract, claim);
     assert_eq!(reasons[0], vec![ReasonCode::DispenseDateMismatch]);
     assert_eq!(reasons[1], vec![ReasonCode::NotEnrolled]);
     assert_eq!(reasons[2], vec![ReasonCode::Deductible]);
