@@ -98,6 +98,12 @@ async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
         .expect("bob commissions the lot");
     let again = client.call(&ink_e2e::bob(), &commission).dry_run().await?;
     assert_eq!(again.return_value(), Err(Error::LotAlreadyCommissioned));
+    client
+        .call(&ink_e2e::bob(), &ledger.bind_sensor(GTIN, lot(), eve))
+        .submit()
+        .await?
+        .return_value()
+        .expect("bob binds the cold-chain sensor to the lot");
 
     // bob -> charlie -> dave, with a sensor reading in range on the way.
     let shipment = client

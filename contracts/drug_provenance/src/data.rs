@@ -341,6 +341,10 @@ pub enum Error {
     NotACustodian,
     /// The lot is not held for the reason the release names.
     QuarantineReasonNotOpen,
+    /// The sensor is not bound to this lot: a custodian binds it first (`bind_sensor`).
+    SensorNotBound,
+    /// The account named does not hold the Sensor role.
+    NotASensor,
     /// The GTIN's GS1 company prefix is not licensed to the caller: a regulator licenses
     /// prefixes to manufacturers before they commission lots.
     GtinNotLicensed,

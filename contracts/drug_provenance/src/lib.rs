@@ -182,6 +182,19 @@ pub mod drug_provenance {
         pub reason: Hash,
     }
 
+    /// A custodian bound a sensor to a lot (`bound`), or the binding ended.
+    #[ink(event)]
+    pub struct SensorBound {
+        #[ink(topic)]
+        pub gtin: u64,
+        #[ink(topic)]
+        pub lot: Vec<u8>,
+        #[ink(topic)]
+        pub sensor: AccountId,
+        pub by: AccountId,
+        pub bound: bool,
+    }
+
     /// A GS1 company prefix was licensed to a manufacturer.
     #[ink(event)]
     pub struct CompanyPrefixLicensed {
@@ -255,6 +268,8 @@ pub mod drug_provenance {
         /// (prefix length in digits, GS1 company prefix) -> the manufacturer licensed to
         /// commission GTINs under it.
         company_prefixes: Mapping<(u8, u64), AccountId>,
+        /// (lot, sensor) -> the custodian that bound the sensor to the lot.
+        sensors: Mapping<(LotId, AccountId), AccountId>,
     }
 
     impl DrugProvenance {
@@ -287,6 +302,7 @@ pub mod drug_provenance {
                 next_shipment: 0,
                 dispensed: Mapping::default(),
                 company_prefixes: Mapping::default(),
+                sensors: Mapping::default(),
             }
         }
 
@@ -517,10 +533,66 @@ pub mod drug_provenance {
             Ok(())
         }
 
+        /// Binds `sensor` (an account with the Sensor role) to the lot, so that its readings
+        /// count for it: a trading partner that holds units of the lot now (its own
+        /// stock, in its warehouse or on its trucks), or a regulator.
+        #[ink(message)]
+        pub fn bind_sensor(
+            &mut self,
+            gtin: u64,
+            lot: Vec<u8>,
+            sensor: AccountId,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let (id, _) = self.lot(gtin, &lot)?;
+            let by = self.ensure_custodian_or_regulator(id)?;
+            if !self.access.has_role(sensor, Role::Sensor) {
+                return Err(Error::NotASensor);
+            }
+            self.sensors.insert((id, sensor), &by);
+            self.env().emit_event(SensorBound {
+                gtin,
+                lot,
+                sensor,
+                by,
+                bound: true,
+            });
+            Ok(())
+        }
+
+        /// Ends a sensor's binding to the lot: the custodian that bound it or a regulator.
+        #[ink(message)]
+        pub fn unbind_sensor(
+            &mut self,
+            gtin: u64,
+            lot: Vec<u8>,
+            sensor: AccountId,
+        ) -> Result<(), Error> {
+            let (id, _) = self.lot(gtin, &lot)?;
+            let binder = self
+                .sensors
+                .get((id, sensor))
+                .ok_or(Error::SensorNotBound)?;
+            let by = self.env().caller();
+            if by != binder && !self.access.has_role(by, Role::Regulator) {
+                return Err(Error::NotACustodian);
+            }
+            self.sensors.remove((id, sensor));
+            self.env().emit_event(SensorBound {
+                gtin,
+                lot,
+                sensor,
+                by,
+                bound: false,
+            });
+            Ok(())
+        }
+
         /// Reports a temperature (sensors only), in hundredths of a degree Celsius, for the
         /// lot, optionally naming the shipment it travels in. A reading outside the lot's
-        /// range is an excursion: the lot is quarantined at once. A safety action: works
-        /// while the ledger is paused.
+        /// range is an excursion: the lot is quarantined at once. Only sensors bound to the
+        /// lot (`bind_sensor`) report for it. A safety action: works while the ledger is
+        /// paused.
         #[ink(message)]
         pub fn report_temperature(
             &mut self,
@@ -531,6 +603,10 @@ pub mod drug_provenance {
         ) -> Result<(), Error> {
             let sensor = self.access.ensure_role(Role::Sensor)?;
             let (id, mut record) = self.lot(gtin, &lot)?;
+            // Only a sensor a custodian bound to this lot can quarantine it.
+            if !self.sensors.contains((id, sensor)) {
+                return Err(Error::SensorNotBound);
+            }
             if let Some(number) = shipment {
                 let travelling = self.shipments.get(number).ok_or(Error::UnknownShipment)?;
                 if travelling.lot_id != id {
@@ -594,16 +670,8 @@ pub mod drug_provenance {
             if is_zero_hash(evidence.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let by = self.env().caller();
             let (id, mut record) = self.lot(gtin, &lot)?;
-            if !self.access.has_role(by, Role::Regulator) {
-                if !self.is_trading_partner(by) {
-                    return Err(Error::NotATradingPartner);
-                }
-                if self.holdings.get((id, by)).unwrap_or_default().quantity == 0 {
-                    return Err(Error::NotACustodian);
-                }
-            }
+            let by = self.ensure_custodian_or_regulator(id)?;
             let reasons = match record.status {
                 LotStatus::Active => QuarantineReasons::default(),
                 LotStatus::Quarantined(reasons) if !reasons.contains(QuarantineReason::Suspect) => {
@@ -926,6 +994,22 @@ pub mod drug_provenance {
             roles.contains(Role::Manufacturer)
                 || roles.contains(Role::Wholesaler)
                 || roles.contains(Role::Dispenser)
+        }
+
+        /// The caller, if it is a regulator, or a trading partner holding units of the
+        /// lot now.
+        fn ensure_custodian_or_regulator(&self, id: LotId) -> Result<AccountId, Error> {
+            let caller = self.env().caller();
+            if self.access.has_role(caller, Role::Regulator) {
+                return Ok(caller);
+            }
+            if !self.is_trading_partner(caller) {
+                return Err(Error::NotATradingPartner);
+            }
+            if self.holdings.get((id, caller)).unwrap_or_default().quantity == 0 {
+                return Err(Error::NotACustodian);
+            }
+            Ok(caller)
         }
 
         /// The caller, if it is the lot's manufacturer and still holds the role, or a

@@ -348,6 +348,14 @@ where
             (10, root)
         );
         say("bob (manufacturer) commissioned lot JOURNEY-1: 10 units, 16 serials, 2-8 °C");
+        step(
+            client,
+            bob,
+            &ledger.bind_sensor(GTIN, LOT.to_vec(), id(sensor)),
+            "bind the sensor",
+        )
+        .await;
+        self.steps += 1;
         let shipment = step(
             client,
             bob,

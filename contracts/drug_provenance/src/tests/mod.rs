@@ -114,6 +114,8 @@ fn commission_certified(
 fn stock_pharmacy(ledger: &mut DrugProvenance, p: &Parties, units: u64) {
     commission(ledger, p).unwrap();
     as_caller(p.manufacturer);
+    // The cold-chain sensor that travels with the lot.
+    ledger.bind_sensor(GTIN, lot_no(), p.sensor).unwrap();
     let s1 = ledger.ship(GTIN, lot_no(), p.wholesaler, units).unwrap();
     as_caller(p.wholesaler);
     ledger.receive(s1).unwrap();
@@ -382,6 +384,7 @@ fn an_excursion_quarantines_the_lot_at_once() {
     let (mut ledger, p) = setup();
     commission(&mut ledger, &p).unwrap();
     as_caller(p.manufacturer);
+    ledger.bind_sensor(GTIN, lot_no(), p.sensor).unwrap();
     let shipment = ledger.ship(GTIN, lot_no(), p.wholesaler, 4).unwrap();
 
     as_caller(p.wholesaler);
@@ -1178,4 +1181,56 @@ fn releasing_a_suspect_flag_keeps_a_later_excursion() {
     assert_eq!(status(&ledger), LotStatus::Active);
     as_caller(p.pharmacy);
     dispense(&mut ledger, 0).unwrap();
+}
+
+/// Review item 7: a sensor reports only for a lot a custodian bound it to, so a sensor
+/// cannot quarantine any lot it likes.
+#[ink::test]
+fn only_a_bound_sensor_reports_for_a_lot() {
+    let (mut ledger, p) = setup();
+    commission(&mut ledger, &p).unwrap();
+    let rogue = AccountId::from([0x55; 32]);
+    as_caller(p.regulator);
+    ledger.grant_role(Role::Sensor, rogue).unwrap();
+    as_caller(rogue);
+    assert_eq!(
+        ledger.report_temperature(GTIN, lot_no(), None, 1000),
+        Err(Error::SensorNotBound)
+    );
+    assert_eq!(status(&ledger), LotStatus::Active);
+    // Only a custodian (or a regulator) binds, and only a sensor.
+    as_caller(p.wholesaler);
+    assert_eq!(
+        ledger.bind_sensor(GTIN, lot_no(), rogue),
+        Err(Error::NotACustodian)
+    );
+    as_caller(p.manufacturer);
+    assert_eq!(
+        ledger.bind_sensor(GTIN, lot_no(), p.wholesaler),
+        Err(Error::NotASensor)
+    );
+    ledger.bind_sensor(GTIN, lot_no(), rogue).unwrap();
+    let (event, _) = last_event::<SensorBound>();
+    assert_eq!(
+        (event.sensor, event.by, event.bound),
+        (rogue, p.manufacturer, true)
+    );
+    as_caller(rogue);
+    ledger
+        .report_temperature(GTIN, lot_no(), None, 500)
+        .unwrap();
+    // Unbound again by its custodian: its readings no longer count.
+    as_caller(p.wholesaler);
+    assert_eq!(
+        ledger.unbind_sensor(GTIN, lot_no(), rogue),
+        Err(Error::NotACustodian)
+    );
+    as_caller(p.manufacturer);
+    ledger.unbind_sensor(GTIN, lot_no(), rogue).unwrap();
+    assert!(!last_event::<SensorBound>().0.bound);
+    as_caller(rogue);
+    assert_eq!(
+        ledger.report_temperature(GTIN, lot_no(), None, 1000),
+        Err(Error::SensorNotBound)
+    );
 }
