@@ -52,7 +52,7 @@ pub fn topic<T: Encode>(value: &T) -> Vec<u8> {
 /// contract's unit tests invoke this with its constructor, the roles it uses and one it
 /// does not, so that all four prove the same rules (the block itself is tested below).
 ///
-/// ```ignore
+/// ```text
 /// healthchain_common::access_controlled_tests!(
 ///     ConsentRegistry::new(0),
 ///     roles: [Role::EmergencyResponder],
