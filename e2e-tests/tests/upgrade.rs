@@ -8,7 +8,9 @@
 
 mod support;
 
-use claim_settlement::data::{ClaimLine, CostShare, CostSharing, FeeScheduleEntry, ServiceCode};
+use claim_settlement::data::{
+    ClaimLine, CostShare, CostSharing, FeeScheduleEntry, RepeatModifier, ServiceCode,
+};
 use healthchain_common::{
     access::{AccessControlled, AccessError, CodeUpgraded, Role},
     consent::Purpose,
@@ -140,15 +142,17 @@ where
     .await
     .expect("consent");
     let now = support::granted_at(client, &registry, ferdie, dave, Purpose::Payment).await;
-    let visit = |charge| {
+    let line = |charge, modifier| {
         vec![ClaimLine {
             code: VISIT,
             quantity: 1,
             charge,
             unit: None,
-            modifier: None,
+            modifier,
         }]
     };
+    let visit = |charge| line(charge, None);
+    let repeat = |charge| line(charge, Some(RepeatModifier::SameProvider));
     let before = step(
         client,
         &ink_e2e::dave(),
@@ -231,7 +235,9 @@ where
     let after = step(
         client,
         &ink_e2e::dave(),
-        &claims.submit_claim(ferdie, plan, now, visit(101 * UNIT), hash(0xA2)),
+        // A second visit the same day is billed as an intentional repeat (CPT 76): without
+        // the modifier it would be a duplicate of the first.
+        &claims.submit_claim(ferdie, plan, now, repeat(101 * UNIT), hash(0xA2)),
         "claim after the upgrade",
     )
     .await;
