@@ -231,7 +231,7 @@ fn demo_walks_the_journey_on_the_embedded_chain() {
         .stdout(contains("journey: dave dispensed serial 3 to ferdie"))
         .stdout(contains("refused, as it must be: Counterfeit"))
         .stdout(contains("storage deposit"))
-        .stdout(contains("demo: 40 steps"));
+        .stdout(contains("demo: 41 steps"));
 }
 
 /// A directory of stand-in bundles: deploy reads them before it connects.
