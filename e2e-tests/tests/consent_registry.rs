@@ -523,13 +523,13 @@ async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client
 
     // Upgrade: a stranger is refused; the admin's upgrade keeps every grant.
     let refused = client
-        .call(&ink_e2e::bob(), &registry.propose_code(code_hash))
+        .call(&ink_e2e::bob(), &registry.propose_code(code_hash, None))
         .dry_run()
         .await?
         .return_value();
     assert_eq!(refused, Err(AccessError::NotAdmin));
     client
-        .call(&ink_e2e::alice(), &registry.propose_code(code_hash))
+        .call(&ink_e2e::alice(), &registry.propose_code(code_hash, None))
         .submit()
         .await?
         .return_value()

@@ -1,15 +1,21 @@
-//! An admin upgrade (`propose_code`, then `apply_code`) of claim_settlement to a new build keeps its storage and
-//! its wiring to the consent registry and drug_provenance; a non-admin upgrade is refused.
+//! Upgrades of claim_settlement (`propose_code`, then `apply_code`), on the sandbox and the node.
 //!
-//! The new build is the contract's bundle with a build label appended as a wasm custom
-//! section: the same code under a new code hash, uploaded with `Contracts::upload_code`
-//! as a deployer would upload a rebuilt bundle.
+//! - Same layout: an upgrade to a new build keeps its storage and its wiring to the consent
+//!   registry and drug_provenance; a non-admin upgrade is refused. The new build is the
+//!   contract's bundle with a build label appended as a wasm custom section: the same code
+//!   under a new code hash, uploaded with `Contracts::upload_code` as a deployer would
+//!   upload a rebuilt bundle.
+//! - New layout (review item 18): a contract of an earlier release whose root storage
+//!   differs (`claims_release_0`) is upgraded to today's claim_settlement with a migration
+//!   (`claims_migration`) in the same `apply_code`; a migration that cannot run changes
+//!   nothing; afterwards today's code serves the old plans, escrow and roles.
 #![cfg(feature = "e2e-tests")]
 
 mod support;
 
-use claim_settlement::data::{
-    ClaimLine, CostShare, CostSharing, FeeScheduleEntry, RepeatModifier, ServiceCode,
+use claim_settlement::{
+    claim_settlement::ClaimSettlement,
+    data::{ClaimLine, CostShare, CostSharing, FeeScheduleEntry, PlanId, RepeatModifier, ServiceCode},
 };
 use healthchain_common::{
     access::{AccessControlled, AccessError, CodeUpgraded, Role},
@@ -20,8 +26,8 @@ use ink_e2e::{subxt::dynamic::Value, ChainBackend, ContractsBackend, E2EBackend}
 use std::fmt::Debug;
 use support::{
     accounts, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    grant_consent, hash, step, submit_or_refusal, the_event, Accounts, BackendError, E2EResult,
-    EmittedEvents, FAR_FUTURE,
+    grant_consent, hash, step, submit_or_refusal, the_event, Accounts, BackendError, Claims,
+    E2EResult, EmittedEvents, Registry, Scenario, FAR_FUTURE,
 };
 
 const UNIT: u128 = 10_000_000_000;
@@ -46,6 +52,86 @@ fn relabelled_build(contract: &str, label: &str) -> Vec<u8> {
     code.push(payload.len() as u8); // LEB128, < 128
     code.extend_from_slice(&payload);
     code
+}
+
+/// The plans of these tests: a 10-unit copay and nothing else, so a 100-unit visit pays 90.
+fn copay_plan() -> CostSharing {
+    CostSharing {
+        deductible: 0,
+        copay: 10 * UNIT,
+        coinsurance_bps: 0,
+        out_of_pocket_max: 1_000 * UNIT,
+    }
+}
+
+/// One office visit (99213) charged `charge`.
+fn visit_lines(charge: u128, modifier: Option<RepeatModifier>) -> Vec<ClaimLine> {
+    vec![ClaimLine {
+        code: VISIT,
+        quantity: 1,
+        charge,
+        unit: None,
+        modifier,
+    }]
+}
+
+/// Readies eve's `plan` for dave's visit claims for ferdie: the visit allowed at 100,
+/// ferdie enrolled, ferdie's payment consent to dave. Returns the time to date claims at.
+async fn ready_for_visits<Client>(
+    client: &mut Scenario<Client>,
+    claims: &mut Claims,
+    registry: &mut Registry,
+    plan: PlanId,
+) -> u64
+where
+    Client: E2EBackend,
+    <Client as ContractsBackend<DefaultEnvironment>>::EventLog: EmittedEvents,
+    BackendError<Client>: Debug,
+{
+    let Accounts { dave, ferdie, .. } = accounts();
+    let fee = FeeScheduleEntry {
+        allowed_per_unit: 100 * UNIT,
+        cost_share: CostShare::Copay,
+    };
+    step(
+        client,
+        &ink_e2e::eve(),
+        &claims.update_fee_schedule(plan, vec![(VISIT, Some(fee))]),
+        "fees",
+    )
+    .await;
+    step(
+        client,
+        &ink_e2e::eve(),
+        &claims.enrol_member(plan, ferdie, 0, FAR_FUTURE),
+        "member",
+    )
+    .await;
+    grant_consent(
+        client,
+        registry,
+        &ink_e2e::ferdie(),
+        dave,
+        Purpose::Payment,
+        None,
+    )
+    .await
+    .expect("consent");
+    support::granted_at(client, registry, ferdie, dave, Purpose::Payment).await
+}
+
+/// Uploads the code of contract `name` (built by ink_e2e for this run) and returns its hash.
+async fn upload<Client>(client: &mut Scenario<Client>, name: &str) -> Hash
+where
+    Client: E2EBackend,
+    BackendError<Client>: Debug,
+{
+    let uploaded = client
+        .upload(name, &ink_e2e::alice())
+        .submit()
+        .await
+        .unwrap_or_else(|e| panic!("{name} uploads: {e:?}"));
+    Hash::from(<[u8; 32]>::try_from(uploaded.code_hash.as_ref()).expect("a 32-byte code hash"))
 }
 
 #[ink_e2e::test(backend(runtime_only(sandbox = support::recording::RecordingSandbox)))]
@@ -91,38 +177,14 @@ where
         )
         .await;
     }
-    let sharing = CostSharing {
-        deductible: 0,
-        copay: 10 * UNIT,
-        coinsurance_bps: 0,
-        out_of_pocket_max: 1_000 * UNIT,
-    };
     let plan = step(
         client,
         &ink_e2e::eve(),
-        &claims.create_plan(sharing, 0, FAR_FUTURE),
+        &claims.create_plan(copay_plan(), 0, FAR_FUTURE),
         "plan",
     )
     .await
     .value;
-    let fee = FeeScheduleEntry {
-        allowed_per_unit: 100 * UNIT,
-        cost_share: CostShare::Copay,
-    };
-    step(
-        client,
-        &ink_e2e::eve(),
-        &claims.update_fee_schedule(plan, vec![(VISIT, Some(fee))]),
-        "fees",
-    )
-    .await;
-    step(
-        client,
-        &ink_e2e::eve(),
-        &claims.enrol_member(plan, ferdie, 0, FAR_FUTURE),
-        "member",
-    )
-    .await;
     client
         .call(&ink_e2e::eve(), &claims.deposit())
         .value(500 * UNIT)
@@ -131,28 +193,9 @@ where
         .expect("the chain answers")
         .return_value()
         .expect("eve funds her escrow");
-    grant_consent(
-        client,
-        &mut registry,
-        &ink_e2e::ferdie(),
-        dave,
-        Purpose::Payment,
-        None,
-    )
-    .await
-    .expect("consent");
-    let now = support::granted_at(client, &registry, ferdie, dave, Purpose::Payment).await;
-    let line = |charge, modifier| {
-        vec![ClaimLine {
-            code: VISIT,
-            quantity: 1,
-            charge,
-            unit: None,
-            modifier,
-        }]
-    };
-    let visit = |charge| line(charge, None);
-    let repeat = |charge| line(charge, Some(RepeatModifier::SameProvider));
+    let now = ready_for_visits(client, &mut claims, &mut registry, plan).await;
+    let visit = |charge| visit_lines(charge, None);
+    let repeat = |charge| visit_lines(charge, Some(RepeatModifier::SameProvider));
     let before = step(
         client,
         &ink_e2e::dave(),
@@ -183,13 +226,13 @@ where
 
     // A stranger may not upgrade; the admin may, and the event says so.
     assert_eq!(
-        submit_or_refusal(client, &ink_e2e::eve(), &claims.propose_code(code_hash)).await,
+        submit_or_refusal(client, &ink_e2e::eve(), &claims.propose_code(code_hash, None)).await,
         Err(AccessError::NotAdmin)
     );
     let _proposed = step(
         client,
         &ink_e2e::alice(),
-        &claims.propose_code(code_hash),
+        &claims.propose_code(code_hash, None),
         "propose the upgrade",
     )
     .await;
@@ -274,4 +317,178 @@ where
         .expect("denied claim");
     assert_eq!(record.paid, 0);
     Ok(())
+}
+
+#[ink_e2e::test(backend(runtime_only(sandbox = support::recording::RecordingSandbox)))]
+async fn an_upgrade_to_a_new_storage_layout_migrates_in_the_same_call_on_the_sandbox<
+    Client: E2EBackend,
+>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
+    migrating_upgrade(&mut client).await
+}
+
+/// The same migration on substrate-contracts-node (`make test-node`).
+#[cfg(feature = "node-e2e")]
+#[ink_e2e::test]
+async fn an_upgrade_to_a_new_storage_layout_migrates_in_the_same_call_on_the_node<
+    Client: E2EBackend,
+>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
+    migrating_upgrade(&mut client).await
+}
+
+/// Review item 18: `claims_release_0` counts plans and claims by their next id and has no
+/// provider credits; today's claim_settlement keeps the last ids and a credit total. The
+/// upgrade names the migration beside the new code, and `apply_code` runs it and swaps the
+/// code in one call.
+async fn migrating_upgrade<Client>(client: &mut support::Scenario<Client>) -> E2EResult<()>
+where
+    Client: E2EBackend,
+    <Client as ContractsBackend<DefaultEnvironment>>::EventLog: EmittedEvents,
+    BackendError<Client>: Debug,
+    <Client as ChainBackend>::Error: Debug,
+{
+    use claims_release_0::claims_release_0::{
+        ClaimSettlement as Release0, ClaimSettlementRef as Release0Ref,
+    };
+    let Accounts {
+        dave, eve, ferdie, ..
+    } = accounts();
+    let (registry_id, mut registry) = deploy_consent_registry(client, &ink_e2e::alice()).await;
+    let (ledger_id, _) =
+        deploy_drug_provenance(client, &ink_e2e::alice(), accounts().bob, dave).await;
+
+    // The earlier release, with roles, a plan and an escrow.
+    let deployed = client
+        .instantiate(
+            "claims_release_0",
+            &ink_e2e::alice(),
+            &mut Release0Ref::new(registry_id, ledger_id, 0),
+        )
+        .submit()
+        .await
+        .expect("the earlier release instantiates");
+    let claims_id = deployed.account_id;
+    let mut old = deployed.call_builder::<Release0>();
+    for (role, who) in [(Role::Insurer, eve), (Role::Provider, dave)] {
+        step(client, &ink_e2e::alice(), &old.grant_role(role, who), "role").await;
+    }
+    let plan = step(
+        client,
+        &ink_e2e::eve(),
+        &old.create_plan(copay_plan(), 0, FAR_FUTURE),
+        "plan of the earlier release",
+    )
+    .await
+    .value;
+    assert_eq!(plan, 1);
+    client
+        .call(&ink_e2e::eve(), &old.deposit())
+        .value(500 * UNIT)
+        .submit()
+        .await
+        .expect("the chain answers")
+        .return_value()
+        .expect("eve funds her escrow");
+
+    let code_hash = upload(client, "claim_settlement").await;
+    let migration = upload(client, "claims_migration").await;
+
+    // A migration that cannot run (no code under its hash) fails the upgrade and changes
+    // nothing: the earlier release still answers, and the proposal is still there to cancel.
+    step(
+        client,
+        &ink_e2e::alice(),
+        &old.propose_code(code_hash, Some(hash(0xEE))),
+        "propose an upgrade with a missing migration",
+    )
+    .await;
+    assert_eq!(
+        submit_or_refusal(client, &ink_e2e::alice(), &old.apply_code()).await,
+        Err(AccessError::MigrationFailed)
+    );
+    step(client, &ink_e2e::alice(), &old.cancel_change(), "cancel it").await;
+
+    // The real one: a stranger may not apply it; the admin's apply runs the migration.
+    step(
+        client,
+        &ink_e2e::alice(),
+        &old.propose_code(code_hash, Some(migration)),
+        "propose the upgrade and its migration",
+    )
+    .await;
+    assert_eq!(
+        submit_or_refusal(client, &ink_e2e::eve(), &old.apply_code()).await,
+        Err(AccessError::NotAdmin)
+    );
+    let upgraded = step(client, &ink_e2e::alice(), &old.apply_code(), "upgrade").await;
+    let event = the_event::<CodeUpgraded>(&upgraded.events, claims_id);
+    assert_eq!(
+        (event.code_hash, event.migration),
+        (code_hash, Some(migration))
+    );
+
+    // Today's code at the same address reads the migrated root and the kept records.
+    let mut claims = ink_e2e::create_call_builder::<ClaimSettlement>(claims_id);
+    assert_eq!(dry(client, &claims.admin()).await, accounts().alice);
+    assert_eq!(dry(client, &claims.pending_change()).await, None);
+    assert!(dry(client, &claims.has_role(eve, Role::Insurer)).await);
+    assert_eq!(dry(client, &claims.callees()).await, (registry_id, ledger_id));
+    assert_eq!(dry(client, &claims.escrow(eve)).await.funds, 500 * UNIT);
+    assert_eq!(dry(client, &claims.escrow_total()).await, 500 * UNIT);
+    assert_eq!(dry(client, &claims.credit_total()).await, 0);
+    let kept = dry(client, &claims.plan(plan)).await.expect("the plan is kept");
+    assert_eq!((kept.insurer, kept.cost_sharing), (eve, copay_plan()));
+    // The counters were converted: the next plan is 2, the first claim 1.
+    let second = step(
+        client,
+        &ink_e2e::eve(),
+        &claims.create_plan(copay_plan(), 0, FAR_FUTURE),
+        "a plan after the upgrade",
+    )
+    .await;
+    assert_eq!(second.value, plan + 1);
+    // The old plan and escrow pay a claim checked against the same registry.
+    let now = ready_for_visits(client, &mut claims, &mut registry, plan).await;
+    let claim = step(
+        client,
+        &ink_e2e::dave(),
+        &claims.submit_claim(ferdie, plan, now, visit_lines(100 * UNIT, None), hash(0xB1)),
+        "a claim after the upgrade",
+    )
+    .await
+    .value;
+    assert_eq!(claim, 1);
+    let record = dry(client, &claims.claim(claim)).await.expect("the claim");
+    assert_eq!(record.paid, 90 * UNIT);
+    assert_eq!(dry(client, &claims.escrow(eve)).await.funds, 410 * UNIT);
+    // The upgrade was consumed: nothing is left to apply.
+    assert_eq!(
+        submit_or_refusal(client, &ink_e2e::alice(), &claims.apply_code()).await,
+        Err(AccessError::NoPendingChange)
+    );
+    Ok(())
+}
+
+/// The answer of a read-only `message` of any contract, by dry run.
+async fn dry<Client, Args, R>(
+    client: &mut support::Scenario<Client>,
+    message: &ink_e2e::CallBuilderFinal<DefaultEnvironment, Args, R>,
+) -> R
+where
+    Client: E2EBackend,
+    Args: ink::scale::Encode + Clone + Send + Sync,
+    R: ink::scale::Decode + Send,
+    BackendError<Client>: Debug,
+{
+    client
+        .call(&ink_e2e::eve(), message)
+        .dry_run()
+        .await
+        .expect("the chain answers")
+        .return_value()
 }

@@ -1438,14 +1438,21 @@ pub mod claim_settlement {
             self.access.pending_change()
         }
 
-        /// Proposes upgrading to the uploaded code `code_hash` (step one of two), with a
-        /// `ChangeProposed` event; returns when it may be applied. Admin only.
+        /// Proposes upgrading to the uploaded code `code_hash` (step one of two), with the
+        /// uploaded `migration` that rewrites the storage when the new version's layout
+        /// differs (none otherwise), and a `ChangeProposed` event; returns when it may be
+        /// applied. Admin only.
         #[ink(message)]
-        fn propose_code(&mut self, code_hash: Hash) -> Result<Timestamp, AccessError> {
-            self.access.propose_code(code_hash)
+        fn propose_code(
+            &mut self,
+            code_hash: Hash,
+            migration: Option<Hash>,
+        ) -> Result<Timestamp, AccessError> {
+            self.access.propose_code(code_hash, migration)
         }
 
-        /// Applies the proposed upgrade once the change delay has passed, keeping every plan, escrow and claim. Admin only.
+        /// Applies the proposed upgrade once the change delay has passed: runs its migration,
+        /// if any, and swaps the code, keeping every plan, escrow and claim. Admin only.
         #[ink(message)]
         fn apply_code(&mut self) -> Result<(), AccessError> {
             self.access.apply_code()

@@ -16,9 +16,24 @@
 //!   it no earlier than the delay fixed at construction, or cancel it. Everyone watching the
 //!   events has that long to react. `apply_code` swaps the contract's code (ink!
 //!   `set_code_hash`) and keeps its storage.
+//! - A new version whose root storage differs comes with a *migration*: code uploaded
+//!   beside it whose `#[ink(storage)]` is the old layout and whose `migrate` message
+//!   ([`MIGRATE_SELECTOR`]) writes the new one (ink!'s set-code-hash-migration pattern).
+//!   The proposal names both hashes, so both wait out the delay; `apply_code` runs the
+//!   migration in the contract's own storage (a delegate call) and swaps the code in the
+//!   same transaction, so no call ever meets half-migrated storage.
 
 use crate::{AccountId, Hash, Timestamp};
-use ink::{env::DefaultEnvironment, storage::Mapping};
+use ink::{
+    env::DefaultEnvironment,
+    storage::{Lazy, Mapping},
+};
+
+/// The selector of a migration's `migrate` message: `#[ink(message, selector = 0x6d696772)]`
+/// ("migr"), taking no argument and returning nothing. It runs once, inside `apply_code`,
+/// with the contract's storage; it reads the old root and writes the new one, and traps
+/// (or reverts) to refuse, which leaves the contract as it was.
+pub const MIGRATE_SELECTOR: [u8; 4] = *b"migr";
 
 /// A role an account can hold. One enum for the whole suite, so a wallet shows names, not
 /// numbers; each contract accepts only the roles it uses (see [`AccessControl::new`]).
@@ -141,6 +156,9 @@ pub enum AccessError {
     NoPendingChange,
     /// The pending change's delay has not passed yet.
     ChangeNotDue,
+    /// The upgrade's migration failed (no code under its hash, or it trapped or reverted):
+    /// nothing changed.
+    MigrationFailed,
 }
 
 /// A change the admin may make only after the contract's change delay.
@@ -148,8 +166,12 @@ pub enum AccessError {
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
-    /// Replace the contract's code with the uploaded code of this hash.
-    Code(Hash),
+    /// Replace the contract's code with the uploaded code `code_hash`, after running the
+    /// uploaded `migration` code's `migrate` message when the root storage changes.
+    Code {
+        code_hash: Hash,
+        migration: Option<Hash>,
+    },
     /// Point the contract at another contract it calls; `callee` is the contract's own
     /// numbering of its callees (claim_settlement: 0 the consent registry, 1
     /// drug_provenance; trial_anchoring: 0 the consent registry).
@@ -235,11 +257,13 @@ pub struct Unpaused {
     pub by: AccountId,
 }
 
-/// The contract's code was replaced; its storage and address stay.
+/// The contract's code was replaced; its address and records stay, its root storage
+/// rewritten by `migration` if one ran.
 #[ink::event]
 pub struct CodeUpgraded {
     #[ink(topic)]
     pub code_hash: Hash,
+    pub migration: Option<Hash>,
     pub by: AccountId,
 }
 
@@ -255,7 +279,9 @@ pub struct AccessControl {
     members: Mapping<AccountId, RoleSet>,
     /// How long a proposed change waits before it may be applied, fixed at construction.
     change_delay: Timestamp,
-    pending_change: Option<PendingChange>,
+    /// In a cell of its own, outside the root: a migration rewrites the root, and the
+    /// change it carries out must be gone from storage before it reads it.
+    pending_change: Lazy<Option<PendingChange>>,
 }
 
 fn caller() -> AccountId {
@@ -288,7 +314,7 @@ impl AccessControl {
             role_manager,
             members: Mapping::default(),
             change_delay,
-            pending_change: None,
+            pending_change: Lazy::default(),
         }
     }
 
@@ -299,22 +325,22 @@ impl AccessControl {
 
     /// The change waiting for its delay, if any.
     pub fn pending_change(&self) -> Option<PendingChange> {
-        self.pending_change
+        self.pending_change.get().flatten()
     }
 
     /// Proposes `change` (admin only, one at a time); returns when it may be applied.
     pub fn propose_change(&mut self, change: Change) -> Result<Timestamp, AccessError> {
         let by = self.ensure_admin()?;
-        if self.pending_change.is_some() {
+        if self.pending_change().is_some() {
             return Err(AccessError::ChangePending);
         }
         let proposed_at = ink::env::block_timestamp::<DefaultEnvironment>();
         let applies_at = proposed_at.saturating_add(self.change_delay);
-        self.pending_change = Some(PendingChange {
+        self.pending_change.set(&Some(PendingChange {
             change,
             proposed_at,
             applies_at,
-        });
+        }));
         emit(ChangeProposed {
             change,
             applies_at,
@@ -327,9 +353,9 @@ impl AccessControl {
     pub fn cancel_change(&mut self) -> Result<(), AccessError> {
         let by = self.ensure_admin()?;
         let pending = self
-            .pending_change
-            .take()
+            .pending_change()
             .ok_or(AccessError::NoPendingChange)?;
+        self.pending_change.set(&None);
         emit(ChangeCancelled {
             change: pending.change,
             by,
@@ -342,13 +368,13 @@ impl AccessControl {
     fn take_due(&mut self, wanted: fn(&Change) -> bool) -> Result<Change, AccessError> {
         self.ensure_admin()?;
         let pending = self
-            .pending_change
+            .pending_change()
             .filter(|p| wanted(&p.change))
             .ok_or(AccessError::NoPendingChange)?;
         if ink::env::block_timestamp::<DefaultEnvironment>() < pending.applies_at {
             return Err(AccessError::ChangeNotDue);
         }
-        self.pending_change = None;
+        self.pending_change.set(&None);
         Ok(pending.change)
     }
 
@@ -356,7 +382,7 @@ impl AccessControl {
     pub fn take_due_callee(&mut self) -> Result<(u8, AccountId), AccessError> {
         match self.take_due(|c| matches!(c, Change::Callee { .. }))? {
             Change::Callee { callee, address } => Ok((callee, address)),
-            Change::Code(_) => Err(AccessError::NoPendingChange),
+            Change::Code { .. } => Err(AccessError::NoPendingChange),
         }
     }
 
@@ -541,25 +567,69 @@ impl AccessControl {
         Ok(())
     }
 
-    /// Proposes replacing the contract's code with the uploaded code `code_hash`.
-    pub fn propose_code(&mut self, code_hash: Hash) -> Result<Timestamp, AccessError> {
-        self.propose_change(Change::Code(code_hash))
+    /// Proposes replacing the contract's code with the uploaded code `code_hash`, run
+    /// through the uploaded `migration` first when the new code's root storage differs.
+    pub fn propose_code(
+        &mut self,
+        code_hash: Hash,
+        migration: Option<Hash>,
+    ) -> Result<Timestamp, AccessError> {
+        self.propose_change(Change::Code {
+            code_hash,
+            migration,
+        })
     }
 
-    /// Applies a due code change, keeping storage. Admin only. The caller's message must
-    /// return right after this.
+    /// Applies a due code change. Admin only. Without a migration the storage is kept as
+    /// it is, and the caller's message must return right after this.
+    ///
+    /// With a migration, the migration's `migrate` runs in this contract's storage (a
+    /// delegate call), the code is swapped, and the call ends here with `Ok(())`: the
+    /// message's old root must not be written back over the migrated one, so this never
+    /// returns to the message on success. Any failure returns an error, and the message's
+    /// `Err` reverts everything.
     pub fn apply_code(&mut self) -> Result<(), AccessError> {
-        let code_hash = match self.take_due(|c| matches!(c, Change::Code(_)))? {
-            Change::Code(hash) => hash,
-            Change::Callee { .. } => return Err(AccessError::NoPendingChange),
-        };
+        let (code_hash, migration) =
+            match self.take_due(|c| matches!(c, Change::Code { .. }))? {
+                Change::Code {
+                    code_hash,
+                    migration,
+                } => (code_hash, migration),
+                Change::Callee { .. } => return Err(AccessError::NoPendingChange),
+            };
+        if let Some(migration) = migration {
+            run_migration(migration)?;
+        }
         ink::env::set_code_hash::<DefaultEnvironment>(&code_hash)
             .map_err(|_| AccessError::UpgradeFailed)?;
         emit(CodeUpgraded {
             code_hash,
+            migration,
             by: caller(),
         });
+        if migration.is_some() {
+            // The message's answer, `MessageResult<Result<(), AccessError>>`, without the
+            // dispatcher's write-back of the old root.
+            ink::env::return_value::<ink::MessageResult<Result<(), AccessError>>>(
+                ink::env::ReturnFlags::empty(),
+                &Ok(Ok(())),
+            );
+        }
         Ok(())
+    }
+}
+
+/// Runs the uploaded `migration` code's `migrate` message in this contract's storage.
+fn run_migration(migration: Hash) -> Result<(), AccessError> {
+    use ink::env::call::{build_call, ExecutionInput, Selector};
+    match build_call::<DefaultEnvironment>()
+        .delegate(migration)
+        .exec_input(ExecutionInput::new(Selector::new(MIGRATE_SELECTOR)))
+        .returns::<()>()
+        .try_invoke()
+    {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(AccessError::MigrationFailed),
     }
 }
 
@@ -620,13 +690,18 @@ pub trait AccessControlled {
     #[ink(message)]
     fn pending_change(&self) -> Option<PendingChange>;
 
-    /// Proposes upgrading to already-uploaded code (step one of two). Admin only.
-    /// Returns when it may be applied.
+    /// Proposes upgrading to already-uploaded code `code_hash` (step one of two), with
+    /// the hash of an uploaded migration when the new code's storage layout differs
+    /// (none otherwise). Admin only. Returns when it may be applied.
     #[ink(message)]
-    fn propose_code(&mut self, code_hash: Hash) -> Result<Timestamp, AccessError>;
+    fn propose_code(
+        &mut self,
+        code_hash: Hash,
+        migration: Option<Hash>,
+    ) -> Result<Timestamp, AccessError>;
 
-    /// Applies the proposed upgrade once its delay has passed, keeping storage. Admin
-    /// only.
+    /// Applies the proposed upgrade once its delay has passed: runs its migration, if it
+    /// has one, then swaps the code; the address and every record stay. Admin only.
     #[ink(message)]
     fn apply_code(&mut self) -> Result<(), AccessError>;
 
@@ -776,6 +851,23 @@ mod tests {
         as_caller(a.charlie);
         access.accept_admin().unwrap();
         assert!(access.is_admin(a.charlie) && !access.is_admin(a.alice));
+    }
+
+    /// Review item 18: the pending change lives in a cell of its own, outside the root a
+    /// migration rewrites, so an applied upgrade never leaves itself pending in the new
+    /// layout.
+    #[ink::test]
+    fn the_pending_change_is_kept_outside_the_root() {
+        use ink::storage::traits::Storable;
+        let mut access = block();
+        let root = Storable::encoded_size(&access);
+        let change = Change::Code {
+            code_hash: Hash::from([1; 32]),
+            migration: Some(Hash::from([2; 32])),
+        };
+        access.propose_change(change).unwrap();
+        assert_eq!(Storable::encoded_size(&access), root);
+        assert_eq!(access.pending_change().map(|p| p.change), Some(change));
     }
 
     /// Review item 17: a proposed change waits for the delay fixed at construction; it

@@ -152,7 +152,7 @@ macro_rules! access_controlled_tests {
                 assert_eq!(contract.pause(), Err(AccessError::NotAdmin));
                 assert_eq!(contract.unpause(), Err(AccessError::NotAdmin));
                 assert_eq!(
-                    contract.propose_code(::ink::primitives::Hash::from([1; 32])),
+                    contract.propose_code(::ink::primitives::Hash::from([1; 32]), None),
                     Err(AccessError::NotAdmin)
                 );
                 assert_eq!(contract.apply_code(), Err(AccessError::NotAdmin));
@@ -168,19 +168,24 @@ macro_rules! access_controlled_tests {
                 let a = accounts();
                 as_caller(a.alice);
                 let mut contract = $new;
-                let code = ::ink::primitives::Hash::from([1; 32]);
+                let code_hash = ::ink::primitives::Hash::from([1; 32]);
+                let migration = Some(::ink::primitives::Hash::from([2; 32]));
+                let code = Change::Code { code_hash, migration };
                 assert_eq!(contract.apply_code(), Err(AccessError::NoPendingChange));
-                let applies_at = contract.propose_code(code).unwrap();
+                let applies_at = contract.propose_code(code_hash, migration).unwrap();
                 assert_eq!(
                     applies_at,
                     ::ink::env::block_timestamp::<DefaultEnvironment>() + contract.change_delay()
                 );
                 let (event, _) = last_event::<ChangeProposed>();
-                assert_eq!((event.change, event.applies_at), (Change::Code(code), applies_at));
-                assert_eq!(contract.pending_change().map(|p| p.change), Some(Change::Code(code)));
-                assert_eq!(contract.propose_code(code), Err(AccessError::ChangePending));
+                assert_eq!((event.change, event.applies_at), (code, applies_at));
+                assert_eq!(contract.pending_change().map(|p| p.change), Some(code));
+                assert_eq!(
+                    contract.propose_code(code_hash, None),
+                    Err(AccessError::ChangePending)
+                );
                 contract.cancel_change().unwrap();
-                assert_eq!(last_event::<ChangeCancelled>().0.change, Change::Code(code));
+                assert_eq!(last_event::<ChangeCancelled>().0.change, code);
                 assert_eq!(contract.pending_change(), None);
                 assert_eq!(contract.cancel_change(), Err(AccessError::NoPendingChange));
             }

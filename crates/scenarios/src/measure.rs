@@ -177,7 +177,7 @@ macro_rules! access_costs {
             alice,
             $contract,
             "AccessControlled::propose_code",
-            $builder.propose_code(code_hash)
+            $builder.propose_code(code_hash, None)
         );
         $client
             .call(&alice, &propose)
