@@ -8,6 +8,8 @@
 //!   failed callee into an error instead of a trap.
 //! - [`provenance`]: the `ProvenanceCheck` trait through which claim_settlement asks
 //!   drug_provenance who dispensed a unit to whom, and whether its lot is still good.
+//! - [`relay`]: instructions a patient signs (ECDSA, bound to the chain, the contract, a
+//!   nonce and a deadline) and any relayer submits, so patients never need tokens.
 //! - [`merkle`]: the one Merkle tree of the suite (RFC 6962 shape, BLAKE2b-256, 0x00 leaf
 //!   and 0x01 node prefixes), verified on chain and built off chain with the same code.
 //! - `test_doubles` (feature `test-doubles`, for the unit tests of calling contracts only):
@@ -34,6 +36,7 @@ pub mod access;
 pub mod consent;
 pub mod merkle;
 pub mod provenance;
+pub mod relay;
 #[cfg(feature = "test-doubles")]
 pub mod test_doubles;
 #[cfg(feature = "std")]
