@@ -4,8 +4,52 @@
 use healthchain_common::{
     access::AccessError,
     consent::{DataClasses, Purpose},
+    relay::RelayError,
     AccountId, Hash, Timestamp,
 };
+
+/// The domain tag of instructions relayed to a consent registry (see
+/// `healthchain_common::relay`).
+pub const RELAY_DOMAIN: &[u8] = b"healthchain/relay/v1/consent_registry";
+
+/// What a patient (or a delegate) signs for a relayer to submit with `relay`: the same
+/// actions, with the same arguments, as the messages of the same name.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsentInstruction {
+    /// `grant_consent`.
+    GrantConsent {
+        patient: AccountId,
+        grantee: AccountId,
+        purpose: Purpose,
+        data_classes: DataClasses,
+        expires_at: Option<Timestamp>,
+        context: Option<Hash>,
+        consent_form: Hash,
+    },
+    /// `revoke_consent`: carried out while the registry is paused too.
+    RevokeConsent {
+        patient: AccountId,
+        grantee: AccountId,
+        purpose: Purpose,
+    },
+    /// `appoint_delegate`.
+    AppointDelegate {
+        patient: AccountId,
+        delegate: AccountId,
+        expires_at: Timestamp,
+    },
+    /// `remove_delegate`: carried out while the registry is paused too.
+    RemoveDelegate {
+        patient: AccountId,
+        delegate: AccountId,
+    },
+    /// `close_emergency_access`: carried out while the registry is paused too.
+    CloseEmergencyAccess {
+        patient: AccountId,
+        responder: AccountId,
+    },
+}
 
 /// How many grants one patient may hold at once (the per-patient index that wallets list).
 /// Granting past it fails with [`Error::TooManyActiveGrants`] after expired grants have
@@ -152,11 +196,20 @@ pub enum Error {
     /// The responder already has an open emergency window for this patient: close it or
     /// let it lapse before opening another.
     EmergencyAccessAlreadyOpen,
+    /// A relayed instruction was refused: expired, out of order or replayed, or not
+    /// signed by its signer for this registry on this chain.
+    Relay(RelayError),
 }
 
 impl From<AccessError> for Error {
     fn from(error: AccessError) -> Self {
         Error::Access(error)
+    }
+}
+
+impl From<RelayError> for Error {
+    fn from(error: RelayError) -> Self {
+        Error::Relay(error)
     }
 }
 

@@ -28,13 +28,15 @@ pub mod data;
 #[ink::contract]
 pub mod consent_registry {
     use crate::data::{
-        cap_expiry, emergency_window_end, validate_grant, ActiveGrant, DelegateKind, Delegation,
-        EmergencyAccess, Error, Grant, MAX_ACTIVE_GRANTS_PER_PATIENT,
+        cap_expiry, emergency_window_end, validate_grant, ActiveGrant, ConsentInstruction,
+        DelegateKind, Delegation, EmergencyAccess, Error, Grant, MAX_ACTIVE_GRANTS_PER_PATIENT,
+        RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
         consent::{ConsentAnswer, ConsentCheck, DataClasses, Purpose},
         is_zero_hash,
+        relay::{Relay, Signature},
     };
     use ink::{prelude::vec::Vec, storage::Mapping};
 
@@ -142,15 +144,19 @@ pub mod consent_registry {
         delegations: Mapping<(AccountId, AccountId), Delegation>,
         /// (patient, responder) -> emergency access.
         emergency: Mapping<(AccountId, AccountId), EmergencyAccess>,
+        /// The chain signatures are bound to, and each signer's next nonce.
+        relay: Relay,
     }
 
     impl ConsentRegistry {
         /// Deploys the registry with the caller as admin. The admin then grants the
         /// `EmergencyResponder` role to emergency departments' accounts.
         /// Upgrades wait `change_delay` milliseconds between proposal and application (for
-        /// example two days on a production chain; 0 in tests).
+        /// example two days on a production chain; 0 in tests). `chain` is the chain's
+        /// genesis hash: relayed instructions must be signed for it, so a copy taken to
+        /// another chain is refused.
         #[ink(constructor)]
-        pub fn new(change_delay: Timestamp) -> Self {
+        pub fn new(chain: Hash, change_delay: Timestamp) -> Self {
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
@@ -162,6 +168,7 @@ pub mod consent_registry {
                 grant_index: Mapping::default(),
                 delegations: Mapping::default(),
                 emergency: Mapping::default(),
+                relay: Relay::new(chain),
             }
         }
 
@@ -187,12 +194,110 @@ pub mod consent_registry {
             context: Option<Hash>,
             consent_form: Hash,
         ) -> Result<(), Error> {
+            let caller = self.env().caller();
+            self.grant_as(
+                caller,
+                patient,
+                grantee,
+                purpose,
+                data_classes,
+                expires_at,
+                context,
+                consent_form,
+            )
+        }
+
+        /// Carries out an instruction that `signer` (the patient, or a delegate) signed
+        /// for this registry on this chain, submitted by any account (a clinic, the
+        /// patient's app), so that a patient's pseudonym never needs tokens: the
+        /// submitter pays the fees and deposits. `nonce` is the signer's next nonce
+        /// (`relay_nonce`), the instruction is refused from `deadline` on, and `signature`
+        /// is the signer's ECDSA signature (65 bytes) over the payload described in the
+        /// README ("Relayed instructions"). The instruction then runs exactly as if
+        /// `signer` had sent its message, with the same checks, events and errors;
+        /// revocations and delegation removals work while the registry is paused.
+        #[ink(message)]
+        pub fn relay(
+            &mut self,
+            instruction: ConsentInstruction,
+            signer: AccountId,
+            nonce: u64,
+            deadline: Timestamp,
+            signature: Signature,
+        ) -> Result<(), Error> {
+            self.relay.check(
+                RELAY_DOMAIN,
+                &instruction,
+                signer,
+                nonce,
+                deadline,
+                &signature,
+            )?;
+            match instruction {
+                ConsentInstruction::GrantConsent {
+                    patient,
+                    grantee,
+                    purpose,
+                    data_classes,
+                    expires_at,
+                    context,
+                    consent_form,
+                } => self.grant_as(
+                    signer,
+                    patient,
+                    grantee,
+                    purpose,
+                    data_classes,
+                    expires_at,
+                    context,
+                    consent_form,
+                ),
+                ConsentInstruction::RevokeConsent {
+                    patient,
+                    grantee,
+                    purpose,
+                } => self.revoke_as(signer, patient, grantee, purpose),
+                ConsentInstruction::AppointDelegate {
+                    patient,
+                    delegate,
+                    expires_at,
+                } => self.appoint_as(signer, patient, delegate, expires_at),
+                ConsentInstruction::RemoveDelegate { patient, delegate } => {
+                    self.remove_delegate_as(signer, patient, delegate)
+                }
+                ConsentInstruction::CloseEmergencyAccess { patient, responder } => {
+                    self.close_emergency_as(signer, patient, responder)
+                }
+            }?;
+            self.relay.consume(signer);
+            Ok(())
+        }
+
+        /// The chain's genesis hash that relayed instructions are signed for, and the
+        /// nonce `signer`'s next relayed instruction must carry.
+        #[ink(message)]
+        pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
+            (self.relay.chain(), self.relay.nonce(signer))
+        }
+
+        #[allow(clippy::too_many_arguments)]
+        fn grant_as(
+            &mut self,
+            actor: AccountId,
+            patient: AccountId,
+            grantee: AccountId,
+            purpose: Purpose,
+            data_classes: DataClasses,
+            expires_at: Option<Timestamp>,
+            context: Option<Hash>,
+            consent_form: Hash,
+        ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             if is_zero_hash(consent_form.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             let now = self.env().block_timestamp();
-            let (granted_by, delegation_end) = self.acts_for(patient, now)?;
+            let (granted_by, delegation_end) = self.acts_for(actor, patient, now)?;
             if delegation_end.is_some() && grantee == granted_by {
                 return Err(Error::DelegateGrantsToItself);
             }
@@ -239,8 +344,19 @@ pub mod consent_registry {
             grantee: AccountId,
             purpose: Purpose,
         ) -> Result<(), Error> {
+            let caller = self.env().caller();
+            self.revoke_as(caller, patient, grantee, purpose)
+        }
+
+        fn revoke_as(
+            &mut self,
+            actor: AccountId,
+            patient: AccountId,
+            grantee: AccountId,
+            purpose: Purpose,
+        ) -> Result<(), Error> {
             let now = self.env().block_timestamp();
-            let revoked_by = self.ensure_acts_for(patient, now)?;
+            let (revoked_by, _) = self.acts_for(actor, patient, now)?;
             if self.grants.take((patient, grantee, purpose)).is_none() {
                 return Err(Error::GrantNotFound);
             }
@@ -297,16 +413,26 @@ pub mod consent_registry {
             delegate: AccountId,
             expires_at: Timestamp,
         ) -> Result<(), Error> {
-            self.access.ensure_not_paused()?;
             let caller = self.env().caller();
-            if caller != patient {
-                return Err(if self.delegations.contains((patient, caller)) {
+            self.appoint_as(caller, patient, delegate, expires_at)
+        }
+
+        fn appoint_as(
+            &mut self,
+            actor: AccountId,
+            patient: AccountId,
+            delegate: AccountId,
+            expires_at: Timestamp,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            if actor != patient {
+                return Err(if self.delegations.contains((patient, actor)) {
                     Error::DelegatesCannotDelegate
                 } else {
                     Error::NotPatientOrDelegate
                 });
             }
-            self.set_delegation(patient, delegate, DelegateKind::Proxy, expires_at, caller)
+            self.set_delegation(patient, delegate, DelegateKind::Proxy, expires_at, actor)
         }
 
         /// Registers `guardian` for a `patient` who cannot sign (a minor, an incapacitated
@@ -333,13 +459,22 @@ pub mod consent_registry {
             delegate: AccountId,
         ) -> Result<(), Error> {
             let caller = self.env().caller();
+            self.remove_delegate_as(caller, patient, delegate)
+        }
+
+        fn remove_delegate_as(
+            &mut self,
+            actor: AccountId,
+            patient: AccountId,
+            delegate: AccountId,
+        ) -> Result<(), Error> {
             let delegation = self
                 .delegations
                 .get((patient, delegate))
                 .ok_or(Error::DelegationNotFound)?;
-            let allowed = caller == delegate
-                || self.access.is_admin(caller)
-                || (caller == patient && delegation.kind == DelegateKind::Proxy);
+            let allowed = actor == delegate
+                || self.access.is_admin(actor)
+                || (actor == patient && delegation.kind == DelegateKind::Proxy);
             if !allowed {
                 return Err(Error::CannotRemoveDelegation);
             }
@@ -347,7 +482,7 @@ pub mod consent_registry {
             self.env().emit_event(DelegateRemoved {
                 patient,
                 delegate,
-                removed_by: caller,
+                removed_by: actor,
             });
             Ok(())
         }
@@ -415,6 +550,15 @@ pub mod consent_registry {
             responder: AccountId,
         ) -> Result<(), Error> {
             let caller = self.env().caller();
+            self.close_emergency_as(caller, patient, responder)
+        }
+
+        fn close_emergency_as(
+            &mut self,
+            caller: AccountId,
+            patient: AccountId,
+            responder: AccountId,
+        ) -> Result<(), Error> {
             if caller != patient && caller != responder && !self.access.is_admin(caller) {
                 return Err(Error::CannotCloseEmergencyAccess);
             }
@@ -500,25 +644,20 @@ pub mod consent_registry {
                 .map(|grant| grant.data_classes)
         }
 
-        /// Returns the caller if it may act for `patient`: the patient or a live delegate.
-        fn ensure_acts_for(&self, patient: AccountId, now: Timestamp) -> Result<AccountId, Error> {
-            self.acts_for(patient, now).map(|(caller, _)| caller)
-        }
-
-        /// The caller, if it may act for `patient`, and when its delegation ends (`None`
-        /// for the patient itself).
+        /// `actor` (the caller, or the signer of a relayed instruction), if it may act for
+        /// `patient`, and when its delegation ends (`None` for the patient itself).
         fn acts_for(
             &self,
+            actor: AccountId,
             patient: AccountId,
             now: Timestamp,
         ) -> Result<(AccountId, Option<Timestamp>), Error> {
-            let caller = self.env().caller();
-            if caller == patient {
-                return Ok((caller, None));
+            if actor == patient {
+                return Ok((actor, None));
             }
-            match self.delegations.get((patient, caller)) {
+            match self.delegations.get((patient, actor)) {
                 Some(delegation) if delegation.is_live(now) => {
-                    Ok((caller, Some(delegation.expires_at)))
+                    Ok((actor, Some(delegation.expires_at)))
                 }
                 Some(_) => Err(Error::DelegationExpired),
                 None => Err(Error::NotPatientOrDelegate),

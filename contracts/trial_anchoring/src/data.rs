@@ -4,12 +4,24 @@
 use healthchain_common::{
     access::AccessError,
     merkle::{Digest, ProofError},
+    relay::RelayError,
     AccountId, Hash, Timestamp,
 };
 use ink::prelude::vec::Vec;
 
 /// A trial's number in this contract, assigned at registration from 1.
 pub type TrialId = u64;
+
+/// The domain tag of instructions relayed to trial_anchoring (see
+/// `healthchain_common::relay`).
+pub const RELAY_DOMAIN: &[u8] = b"healthchain/relay/v1/trial_anchoring";
+
+/// What a participant signs to withdraw from a trial through a relayer (`relay_withdrawal`).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Withdrawal {
+    pub trial: TrialId,
+}
 
 /// The longest registry id accepted (an NCT number is 11 characters; other registries'
 /// ids, such as EudraCT or ISRCTN, are shorter than this too).
@@ -319,11 +331,20 @@ pub enum Error {
     InvalidTimeline,
     /// A counter overflowed.
     Overflow,
+    /// A relayed withdrawal was refused: expired, out of order or replayed, or not signed
+    /// by the participant for this contract on this chain.
+    Relay(RelayError),
 }
 
 impl From<AccessError> for Error {
     fn from(error: AccessError) -> Self {
         Error::Access(error)
+    }
+}
+
+impl From<RelayError> for Error {
+    fn from(error: RelayError) -> Self {
+        Error::Relay(error)
     }
 }
 

@@ -37,8 +37,8 @@ pub mod trial_anchoring {
     use crate::data::{
         check_outcomes, check_timeline, expedited_report_deadline, is_late, is_registry_id, next,
         registry_key, AdverseEvent, Batch, Enrolment, Error, Expectedness, ParticipantStatus,
-        ProtocolVersion, Results, Seriousness, Trial, TrialDelegateRole, TrialId,
-        MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED,
+        ProtocolVersion, Results, Seriousness, Trial, TrialDelegateRole, TrialId, Withdrawal,
+        MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED, RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{
@@ -47,6 +47,7 @@ pub mod trial_anchoring {
         consent::{query_consent, research_context, ConsentAnswer, Purpose},
         is_zero_hash,
         merkle::{verify_proof, Digest},
+        relay::{Relay, Signature},
     };
     use ink::{prelude::vec::Vec, storage::Mapping};
 
@@ -196,15 +197,18 @@ pub mod trial_anchoring {
         enrolments: Mapping<(TrialId, AccountId), Enrolment>,
         batches: Mapping<(TrialId, u32), Batch>,
         adverse_events: Mapping<(TrialId, u32), AdverseEvent>,
+        /// The chain relayed withdrawals are signed for, and each participant's next nonce.
+        relay: Relay,
     }
 
     impl TrialAnchoring {
         /// Creates the contract with the caller as admin, asking the consent registry at
         /// `consent_registry` about research consent. Sponsors are then registered by the
         /// admin with `grant_role(Sponsor, account)`. Upgrades and rewirings wait
-        /// `change_delay` milliseconds between proposal and application.
+        /// `change_delay` milliseconds between proposal and application. `chain` is the
+        /// chain's genesis hash: relayed withdrawals must be signed for it.
         #[ink(constructor)]
-        pub fn new(consent_registry: AccountId, change_delay: Timestamp) -> Self {
+        pub fn new(consent_registry: AccountId, chain: Hash, change_delay: Timestamp) -> Self {
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
@@ -221,6 +225,7 @@ pub mod trial_anchoring {
                 enrolments: Mapping::default(),
                 batches: Mapping::default(),
                 adverse_events: Mapping::default(),
+                relay: Relay::new(chain),
             }
         }
 
@@ -492,8 +497,53 @@ pub mod trial_anchoring {
         /// no longer active. Works while the contract is paused.
         #[ink(message)]
         pub fn withdraw(&mut self, trial: TrialId, participant: AccountId) -> Result<(), Error> {
-            let record = self.trial(trial).ok_or(Error::UnknownTrial)?;
             let caller = self.env().caller();
+            self.withdraw_as(caller, trial, participant)
+        }
+
+        /// Withdraws `participant` from `trial` on the participant's own signature,
+        /// submitted by any account (a site, the participant's app), so that a
+        /// participant's pseudonym never needs tokens. `nonce` is the participant's next
+        /// nonce here (`relay_nonce`), the withdrawal is refused from `deadline` on, and
+        /// `signature` is the participant's ECDSA signature (65 bytes) over the payload
+        /// described in the README ("Relayed instructions") for a `Withdrawal { trial }`.
+        /// Works while the contract is paused.
+        #[ink(message)]
+        pub fn relay_withdrawal(
+            &mut self,
+            trial: TrialId,
+            participant: AccountId,
+            nonce: u64,
+            deadline: Timestamp,
+            signature: Signature,
+        ) -> Result<(), Error> {
+            self.relay.check(
+                RELAY_DOMAIN,
+                &Withdrawal { trial },
+                participant,
+                nonce,
+                deadline,
+                &signature,
+            )?;
+            self.withdraw_as(participant, trial, participant)?;
+            self.relay.consume(participant);
+            Ok(())
+        }
+
+        /// The chain's genesis hash that relayed withdrawals are signed for, and the nonce
+        /// `signer`'s next one must carry.
+        #[ink(message)]
+        pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
+            (self.relay.chain(), self.relay.nonce(signer))
+        }
+
+        fn withdraw_as(
+            &mut self,
+            caller: AccountId,
+            trial: TrialId,
+            participant: AccountId,
+        ) -> Result<(), Error> {
+            let record = self.trial(trial).ok_or(Error::UnknownTrial)?;
             // The sponsor's or site's standing is checked by role only here: a
             // participant's own withdrawal never depends on it.
             if caller != participant

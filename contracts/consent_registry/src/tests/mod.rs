@@ -19,8 +19,11 @@ fn setup() -> (ConsentRegistry, test::DefaultAccounts<Env>) {
     let accounts = test::default_accounts::<Env>();
     test::set_caller::<Env>(accounts.alice);
     test::set_block_timestamp::<Env>(NOW);
-    (ConsentRegistry::new(0), accounts)
+    (ConsentRegistry::new(Hash::from(CHAIN), 0), accounts)
 }
+
+/// The chain the unit tests' registries are bound to.
+const CHAIN: [u8; 32] = [0xC4; 32];
 
 fn as_caller(account: AccountId) {
     test::set_caller::<Env>(account);
@@ -819,7 +822,7 @@ fn zero_document_hashes_are_refused() {
 }
 
 healthchain_common::access_controlled_tests!(
-    ConsentRegistry::new(0),
+    ConsentRegistry::new(Hash::from([0xC4; 32]), 0),
     roles: [Role::EmergencyResponder],
     unused: Role::Manufacturer
 );
@@ -1008,4 +1011,189 @@ fn revocation_and_closing_work_while_paused() {
         ),
         Err(Error::Access(AccessError::Paused))
     );
+}
+
+mod relayed {
+    //! Issue 15: a patient's pseudonym, holding no tokens, signs; a clinic submits.
+    use super::*;
+    use healthchain_common::relay::{
+        signer::{Pseudonym, Relationship},
+        RelayError, Signature,
+    };
+
+    const DEADLINE: u64 = NOW + HOUR;
+
+    fn pseudonym() -> Pseudonym {
+        Pseudonym::derive(
+            &[0x5E; 32],
+            Relationship::Provider {
+                provider: test::default_accounts::<Env>().charlie,
+            },
+        )
+    }
+
+    fn signed(who: &Pseudonym, nonce: u64, instruction: &ConsentInstruction) -> Signature {
+        who.sign_instruction(
+            RELAY_DOMAIN,
+            Hash::from(CHAIN),
+            test::callee::<Env>(),
+            nonce,
+            DEADLINE,
+            instruction,
+        )
+    }
+
+    fn grant(patient: AccountId, grantee: AccountId) -> ConsentInstruction {
+        ConsentInstruction::GrantConsent {
+            patient,
+            grantee,
+            purpose: Purpose::Treatment,
+            data_classes: DataClasses::MEDICATIONS,
+            expires_at: None,
+            context: None,
+            consent_form: hash(9),
+        }
+    }
+
+    #[ink::test]
+    fn a_clinic_relays_a_grant_and_a_revocation_signed_by_an_unfunded_pseudonym() {
+        let (mut registry, a) = setup();
+        let patient = pseudonym();
+        let p = patient.account();
+        assert_eq!(test::get_account_balance::<Env>(p).unwrap_or(0), 0);
+        as_caller(a.django); // the clinic pays
+        let instruction = grant(p, a.charlie);
+        registry
+            .relay(instruction.clone(), p, 0, DEADLINE, signed(&patient, 0, &instruction))
+            .unwrap();
+        assert!(registry
+            .is_authorized(p, a.charlie, Purpose::Treatment, None)
+            .is_permitted());
+        let (event, topics) = last_event::<ConsentGranted>();
+        assert_eq!((event.patient, event.granted_by), (p, p));
+        assert_eq!(topics[0], topic(&p));
+        assert_eq!(registry.relay_nonce(p), (Hash::from(CHAIN), 1));
+
+        // The revocation works while paused, like the patient's own.
+        as_caller(a.alice);
+        registry.pause().unwrap();
+        as_caller(a.django);
+        let revoke = ConsentInstruction::RevokeConsent {
+            patient: p,
+            grantee: a.charlie,
+            purpose: Purpose::Treatment,
+        };
+        registry
+            .relay(revoke.clone(), p, 1, DEADLINE, signed(&patient, 1, &revoke))
+            .unwrap();
+        assert_eq!(last_event::<ConsentRevoked>().0.revoked_by, Some(p));
+        assert_eq!(registry.grant(p, a.charlie, Purpose::Treatment), None);
+        // A new grant waits for the unpause, like the patient's own.
+        let again = grant(p, a.charlie);
+        assert_eq!(
+            registry.relay(again.clone(), p, 2, DEADLINE, signed(&patient, 2, &again)),
+            Err(Error::Access(AccessError::Paused))
+        );
+    }
+
+    #[ink::test]
+    fn replays_copies_and_late_instructions_are_refused_with_nothing_changed() {
+        let (mut registry, a) = setup();
+        let patient = pseudonym();
+        let p = patient.account();
+        let instruction = grant(p, a.charlie);
+        let signature = signed(&patient, 0, &instruction);
+        as_caller(a.django);
+        registry
+            .relay(instruction.clone(), p, 0, DEADLINE, signature)
+            .unwrap();
+        let events = event_count();
+        assert_eq!(
+            registry.relay(instruction.clone(), p, 0, DEADLINE, signature),
+            Err(Error::Relay(RelayError::BadNonce))
+        );
+        // Signed for another registry (a copy sent elsewhere).
+        let elsewhere = patient.sign_instruction(
+            RELAY_DOMAIN,
+            Hash::from(CHAIN),
+            a.eve,
+            1,
+            DEADLINE,
+            &instruction,
+        );
+        assert_eq!(
+            registry.relay(instruction.clone(), p, 1, DEADLINE, elsewhere),
+            Err(Error::Relay(RelayError::BadSignature))
+        );
+        // Someone else's instruction under the patient's name.
+        let forged = pseudonym_of_another().sign_instruction(
+            RELAY_DOMAIN,
+            Hash::from(CHAIN),
+            test::callee::<Env>(),
+            1,
+            DEADLINE,
+            &instruction,
+        );
+        assert_eq!(
+            registry.relay(instruction.clone(), p, 1, DEADLINE, forged),
+            Err(Error::Relay(RelayError::BadSignature))
+        );
+        test::set_block_timestamp::<Env>(DEADLINE);
+        let late = signed(&patient, 1, &instruction);
+        assert_eq!(
+            registry.relay(instruction, p, 1, DEADLINE, late),
+            Err(Error::Relay(RelayError::Expired))
+        );
+        assert_eq!(event_count(), events, "no event for a refusal");
+        assert_eq!(registry.relay_nonce(p).1, 1);
+    }
+
+    fn pseudonym_of_another() -> Pseudonym {
+        Pseudonym::derive(
+            &[0x77; 32],
+            Relationship::Provider {
+                provider: test::default_accounts::<Env>().charlie,
+            },
+        )
+    }
+
+    /// The signer is checked like a caller: a stranger's signed instruction about
+    /// someone else's consent is refused as the stranger's own call would be, and a
+    /// delegate's signature acts within its delegation.
+    #[ink::test]
+    fn the_signer_acts_with_its_own_standing() {
+        let (mut registry, a) = setup();
+        let patient = pseudonym();
+        let p = patient.account();
+        let proxy = pseudonym_of_another();
+        let q = proxy.account();
+        as_caller(a.django);
+        let by_stranger = grant(p, a.charlie);
+        assert_eq!(
+            registry.relay(by_stranger.clone(), q, 0, DEADLINE, signed(&proxy, 0, &by_stranger)),
+            Err(Error::NotPatientOrDelegate)
+        );
+        assert_eq!(registry.relay_nonce(q).1, 0, "a refused instruction keeps its nonce");
+        let appoint = ConsentInstruction::AppointDelegate {
+            patient: p,
+            delegate: q,
+            expires_at: NOW + DAY,
+        };
+        registry
+            .relay(appoint.clone(), p, 0, DEADLINE, signed(&patient, 0, &appoint))
+            .unwrap();
+        registry
+            .relay(by_stranger.clone(), q, 0, DEADLINE, signed(&proxy, 0, &by_stranger))
+            .unwrap();
+        let made = registry.grant(p, a.charlie, Purpose::Treatment).unwrap();
+        assert_eq!((made.granted_by, made.expires_at), (q, Some(NOW + DAY)));
+        let remove = ConsentInstruction::RemoveDelegate {
+            patient: p,
+            delegate: q,
+        };
+        registry
+            .relay(remove.clone(), p, 1, DEADLINE, signed(&patient, 1, &remove))
+            .unwrap();
+        assert_eq!(registry.delegation(p, q), None);
+    }
 }

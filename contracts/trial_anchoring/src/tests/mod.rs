@@ -17,6 +17,8 @@ use ink::{
 use proptest::prelude::*;
 
 const NOW: u64 = 1_700_000_000_000;
+/// The chain the unit tests' contracts are bound to.
+const CHAIN: [u8; 32] = [0xC4; 32];
 const PLANNED: u32 = 3;
 
 fn hash(byte: u8) -> Hash {
@@ -87,7 +89,7 @@ fn setup() -> (TrialAnchoring, Parties) {
     let p = parties();
     test::set_block_timestamp::<Env>(NOW);
     as_caller(p.admin);
-    let mut contract = TrialAnchoring::new(registry(), 0);
+    let mut contract = TrialAnchoring::new(registry(), Hash::from(CHAIN), 0);
     contract.grant_role(Role::Sponsor, p.sponsor).unwrap();
     as_caller(p.sponsor);
     let trial = contract
@@ -432,6 +434,66 @@ fn a_site_withdraws_on_behalf_and_the_status_is_unverifiable_without_registry() 
     as_caller(p.site);
     contract.withdraw(1, p.participant).unwrap();
     assert_eq!(last_event::<ParticipantWithdrawn>().0.by, p.site);
+}
+
+/// Issue 15: a participant's trial pseudonym, holding no tokens, signs its withdrawal; a
+/// site submits it, while paused too. A replay, a copy to another contract or a signature
+/// by anyone else is refused.
+#[ink::test]
+fn a_participant_withdraws_by_signature_through_a_relayer() {
+    use healthchain_common::relay::{
+        signer::{Pseudonym, Relationship},
+        RelayError,
+    };
+    let (mut contract, p) = setup();
+    let here = test::callee::<Env>();
+    let participant = Pseudonym::derive(
+        &[0x5E; 32],
+        Relationship::Trial {
+            trials: here,
+            trial: 1,
+        },
+    );
+    let who = participant.account();
+    consent(&p, who, protocol_v1());
+    as_caller(p.site);
+    contract.enrol(1, who).unwrap();
+    let deadline = NOW + 60_000;
+    let sign = |by: &Pseudonym, contract: AccountId, nonce| {
+        by.sign_instruction(
+            RELAY_DOMAIN,
+            Hash::from(CHAIN),
+            contract,
+            nonce,
+            deadline,
+            &Withdrawal { trial: 1 },
+        )
+    };
+    as_caller(p.admin);
+    contract.pause().unwrap();
+    as_caller(p.other); // any relayer
+    let elsewhere = sign(&participant, AccountId::from([0xEE; 32]), 0);
+    assert_eq!(
+        contract.relay_withdrawal(1, who, 0, deadline, elsewhere),
+        Err(Error::Relay(RelayError::BadSignature))
+    );
+    let someone = Pseudonym::derive(&[1; 32], Relationship::Trial { trials: here, trial: 1 });
+    assert_eq!(
+        contract.relay_withdrawal(1, who, 0, deadline, sign(&someone, here, 0)),
+        Err(Error::Relay(RelayError::BadSignature))
+    );
+    let signature = sign(&participant, here, 0);
+    contract
+        .relay_withdrawal(1, who, 0, deadline, signature)
+        .unwrap();
+    let (event, _) = last_event::<ParticipantWithdrawn>();
+    assert_eq!((event.participant, event.by), (who, who));
+    assert_eq!(contract.participant_status(1, who), ParticipantStatus::Withdrawn);
+    assert_eq!(contract.relay_nonce(who), (Hash::from(CHAIN), 1));
+    assert_eq!(
+        contract.relay_withdrawal(1, who, 0, deadline, signature),
+        Err(Error::Relay(RelayError::BadNonce))
+    );
 }
 
 fn records(n: usize) -> Vec<Digest> {
@@ -853,7 +915,7 @@ proptest! {
 }
 
 healthchain_common::access_controlled_tests!(
-    TrialAnchoring::new(AccountId::from([0xC0; 32]), 0),
+    TrialAnchoring::new(AccountId::from([0xC0; 32]), Hash::from([0xC4; 32]), 0),
     roles: [Role::Sponsor],
     unused: Role::Dispenser
 );
