@@ -113,12 +113,14 @@ enum Step {
 }
 
 /// The constructor input of `contract`, wired to the addresses of its callees (deployed
-/// or predicted before it) and with the change delay, and the arguments by name for the
-/// manifest.
+/// or predicted before it), with the change delay and, for the contracts that take
+/// relayed instructions, the chain's genesis hash they bind signatures to; and the
+/// arguments by name for the manifest.
 fn constructor(
     contract: Contract,
     deployed: &[(Contract, AccountId32)],
     change_delay: u64,
+    genesis_hash: [u8; 32],
 ) -> Result<(Vec<u8>, serde_json::Map<String, serde_json::Value>)> {
     let mut args = serde_json::Map::new();
     let mut callees = Vec::new();
@@ -152,14 +154,21 @@ fn constructor(
     use consent_registry::consent_registry::ConsentRegistryRef;
     use drug_provenance::drug_provenance::DrugProvenanceRef;
     use trial_anchoring::trial_anchoring::TrialAnchoringRef;
+    let chain = ink::primitives::Hash::from(genesis_hash);
+    if matches!(contract, Contract::ConsentRegistry | Contract::TrialAnchoring) {
+        args.insert(
+            "chain".to_string(),
+            serde_json::Value::String(format!("0x{}", hex::encode(genesis_hash))),
+        );
+    }
     let data = match (contract, callees.as_slice()) {
-        (Contract::ConsentRegistry, []) => input!(ConsentRegistryRef::new(change_delay)),
+        (Contract::ConsentRegistry, []) => input!(ConsentRegistryRef::new(chain, change_delay)),
         (Contract::DrugProvenance, []) => input!(DrugProvenanceRef::new(change_delay)),
         (Contract::ClaimSettlement, [registry, ledger]) => {
             input!(ClaimSettlementRef::new(*registry, *ledger, change_delay))
         }
         (Contract::TrialAnchoring, [registry]) => {
-            input!(TrialAnchoringRef::new(*registry, change_delay))
+            input!(TrialAnchoringRef::new(*registry, chain, change_delay))
         }
         (contract, callees) => bail!(
             "{contract}'s constructor does not take {} addresses: the suite's wiring and its constructors disagree",
@@ -378,7 +387,7 @@ async fn inspect(
         }
         steps.push(Step::Instantiate { contract: index });
         // Later constructors need this address: predict it (a dry run confirms it).
-        let (data, _) = constructor(bundle.contract, &addresses, request.change_delay)?;
+        let (data, _) = constructor(bundle.contract, &addresses, request.change_delay, chain.genesis_hash)?;
         addresses.push((
             bundle.contract,
             predicted_address(
@@ -542,7 +551,12 @@ async fn estimate_instantiate(
         );
         return Ok(None);
     }
-    let (data, _) = constructor(bundle.contract, &inspection.addresses, request.change_delay)?;
+    let (data, _) = constructor(
+        bundle.contract,
+        &inspection.addresses,
+        request.change_delay,
+        chain.genesis_hash,
+    )?;
     let code = if inspection.code_on_chain[contract] {
         Code::Existing(bundle.code_hash)
     } else {
@@ -659,7 +673,7 @@ async fn execute(
                 let code_block = code_blocks[contract];
                 let block = submit_instantiate(chain, request, &addresses, contract, &bar).await?;
                 let bundle = &request.bundles[contract];
-                let (_, args) = constructor(bundle.contract, &addresses, request.change_delay)?;
+                let (_, args) = constructor(bundle.contract, &addresses, request.change_delay, chain.genesis_hash)?;
                 manifest.contracts.push(DeployedContract {
                     name: bundle.contract.name().to_string(),
                     code_hash: format!("0x{}", hex::encode(bundle.code_hash)),
@@ -739,7 +753,7 @@ async fn submit_instantiate(
         None
     } else {
         bar.set_message(format!("instantiating {}", bundle.contract));
-        let (data, _) = constructor(bundle.contract, addresses, request.change_delay)?;
+        let (data, _) = constructor(bundle.contract, addresses, request.change_delay, chain.genesis_hash)?;
         let code = Code::Existing(bundle.code_hash);
         let (_, estimate) = chain
             .dry_run_instantiate(&signer.account, code, data.clone(), salt.clone())
@@ -885,7 +899,9 @@ mod tests {
             (Contract::DrugProvenance, ledger.clone()),
         ];
         let delay = 2 * 24 * 3_600_000;
-        let (data, args) = constructor(Contract::ClaimSettlement, &deployed, delay).unwrap();
+        let genesis = [0xAB; 32];
+        let (data, args) =
+            constructor(Contract::ClaimSettlement, &deployed, delay, genesis).unwrap();
         // The selector of `new`, the two addresses, then the change delay.
         assert_eq!(&data[..4], &ink::selector_bytes!("new"));
         assert_eq!(&data[4..36], &registry.0);
@@ -893,7 +909,14 @@ mod tests {
         assert_eq!(&data[68..], &delay.to_le_bytes());
         assert_eq!(args["drug_provenance"], ledger.to_string());
         assert_eq!(args["change_delay_ms"], delay);
-        let missing = constructor(Contract::TrialAnchoring, &[], delay).unwrap_err();
+        assert!(!args.contains_key("chain"));
+        // The registry binds relayed instructions to the chain: the genesis hash, then
+        // the delay.
+        let (data, args) = constructor(Contract::ConsentRegistry, &[], delay, genesis).unwrap();
+        assert_eq!(&data[4..36], &genesis);
+        assert_eq!(&data[36..], &delay.to_le_bytes());
+        assert_eq!(args["chain"], format!("0x{}", "ab".repeat(32)));
+        let missing = constructor(Contract::TrialAnchoring, &[], delay, genesis).unwrap_err();
         assert!(format!("{missing:#}").contains("consent_registry"));
     }
 

@@ -3,7 +3,8 @@
 //!
 //! - always: [`merkle`], roots and inclusion proofs of serial lists and trial data records,
 //!   with exactly the hashing the contracts verify (`healthchain_common::merkle`), and
-//!   [`bundles`], the suite's compiled contracts;
+//!   [`bundles`], the suite's compiled contracts; [`patient`], a patient's secret and the
+//!   per-relationship pseudonyms derived from it;
 //! - `deploy`: [`deploy`], the suite on a chain, wired, with roles ([`config`]) and a
 //!   manifest ([`manifest`]), through a node ([`chain`], subxt, with pallet-contracts'
 //!   answers in [`runtime_api`]); [`verify_unit`], the
@@ -23,6 +24,7 @@ pub mod deploy;
 #[cfg(feature = "deploy")]
 pub mod manifest;
 pub mod merkle;
+pub mod patient;
 #[cfg(feature = "deploy")]
 pub mod runtime_api;
 #[cfg(feature = "deploy")]

@@ -7,7 +7,10 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use healthchain_cli::merkle::{self, LeafFormat, ProofFile, Selector};
+use healthchain_cli::{
+    merkle::{self, LeafFormat, ProofFile, Selector},
+    patient,
+};
 #[cfg(feature = "deploy")]
 use healthchain_cli::{
     bundles, chain::is_chain_error, config, deploy, manifest::Manifest, verify_unit,
@@ -50,6 +53,33 @@ enum Command {
     /// Merkle roots and inclusion proofs with the contracts' own hashing.
     #[command(subcommand)]
     Merkle(MerkleCommand),
+    /// A patient's secret and the pseudonyms derived from it, one per relationship.
+    #[command(subcommand)]
+    Patient(PatientCommand),
+}
+
+#[derive(Subcommand)]
+enum PatientCommand {
+    /// Write a new random patient secret to a file (never overwrites one).
+    NewSecret {
+        /// Where to write it (readable by its owner only).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the patient's pseudonym (an ECDSA account that needs no tokens) for one
+    /// relationship: `registry ADDRESS`, `provider ADDRESS`, `plan CLAIMS_CONTRACT
+    /// PLAN_ID` or `trial TRIALS_CONTRACT TRIAL_ID`.
+    Pseudonym {
+        /// The file holding the patient's secret (0x and 64 hex digits).
+        #[arg(long)]
+        secret_file: PathBuf,
+        /// The relationship, as above.
+        #[arg(required = true, num_args = 2..=3)]
+        relationship: Vec<String>,
+        /// Print JSON ({"ss58": .., "account": ..}).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[cfg(feature = "demo")]
@@ -272,6 +302,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Patient(PatientCommand::NewSecret { out }) => {
+            patient::new_secret(&out)?;
+            eprintln!(
+                "patient: wrote a new secret to {} (keep it safe: every pseudonym derives from it)",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Patient(PatientCommand::Pseudonym {
+            secret_file,
+            relationship,
+            json,
+        }) => {
+            let relationship = patient::parse_relationship(&relationship)?;
+            let secret = patient::read_secret(&secret_file)?;
+            let account = patient::pseudonym(&secret, relationship);
+            let (ss58, hex_account) = (patient::ss58(&account), hex::encode(account));
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "ss58": ss58, "account": format!("0x{hex_account}") })
+                );
+            } else {
+                println!("{ss58}\n0x{hex_account}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Merkle(MerkleCommand::Root(args)) => {
             let (reader, bar) = open(&args.input.input)?;

@@ -34,6 +34,9 @@ fn every_command_has_help() {
         vec!["deploy"],
         vec!["verify-unit"],
         vec!["demo"],
+        vec!["patient"],
+        vec!["patient", "new-secret"],
+        vec!["patient", "pseudonym"],
     ] {
         healthchain()
             .args(&sub)
@@ -351,4 +354,64 @@ fn verify_unit_checks_its_inputs() {
         .assert()
         .code(2)
         .stderr(contains("proves serial \"SN0000000001\""));
+}
+
+/// Issue 15: a patient makes a secret once, then prints one pseudonym per relationship,
+/// the same as the contracts' tests and the journey derive.
+#[test]
+fn a_patient_derives_one_pseudonym_per_relationship() {
+    use healthchain_common::relay::signer::{Pseudonym, Relationship};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secret = dir.path().join("patient.secret");
+    healthchain()
+        .args(["patient", "new-secret", "--out"])
+        .arg(&secret)
+        .assert()
+        .success()
+        .stderr(contains("wrote a new secret"));
+    healthchain()
+        .args(["patient", "new-secret", "--out"])
+        .arg(&secret)
+        .assert()
+        .code(2)
+        .stderr(contains("never overwritten"));
+    let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+    let pseudonym = |relationship: &[&str]| {
+        let output = healthchain()
+            .args(["patient", "pseudonym", "--json", "--secret-file"])
+            .arg(&secret)
+            .args(relationship)
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{output:?}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        json["account"].as_str().expect("account").to_string()
+    };
+    let in_plan = pseudonym(&["plan", alice, "1"]);
+    let in_trial = pseudonym(&["trial", alice, "1"]);
+    assert_ne!(in_plan, in_trial);
+    assert_eq!(pseudonym(&["plan", alice, "1"]), in_plan, "deterministic");
+    // The library's derivation, from the same secret file.
+    let text = std::fs::read_to_string(&secret).expect("secret");
+    let bytes: [u8; 32] = hex::decode(text.trim().trim_start_matches("0x"))
+        .expect("hex")
+        .try_into()
+        .expect("32 bytes");
+    let alice_id = healthchain_cli::patient::parse_account(alice).expect("alice");
+    let expected = Pseudonym::derive(
+        &bytes,
+        Relationship::Plan {
+            claims: alice_id,
+            plan: 1,
+        },
+    )
+    .account();
+    assert_eq!(in_plan, format!("0x{}", hex::encode(expected)));
+    healthchain()
+        .args(["patient", "pseudonym", "--secret-file"])
+        .arg(&secret)
+        .args(["insurer", alice])
+        .assert()
+        .code(2)
+        .stderr(contains("registry ADDRESS | provider ADDRESS"));
 }

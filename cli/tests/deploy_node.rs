@@ -122,6 +122,14 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
         claims.constructor_args["drug_provenance"],
         manifest.contracts[1].address
     );
+    // The registry and trial_anchoring bind relayed instructions to this chain.
+    for name in ["consent_registry", "trial_anchoring"] {
+        assert_eq!(
+            manifest.contract(name).unwrap().constructor_args["chain"],
+            manifest.chain.genesis_hash,
+            "{name} is built with the node's genesis hash"
+        );
+    }
     assert_eq!(manifest.roles.len(), 7);
     assert!(manifest.has_role("drug_provenance", "Dispenser", &charlie));
     assert!(manifest.roles.iter().all(|r| r.block.is_some()));
