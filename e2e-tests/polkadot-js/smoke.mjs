@@ -3,7 +3,9 @@
 //
 // It loads each .contract bundle, uploads and instantiates the suite wired by address, and
 // makes a signed consent grant, a dispense and a claim with keyring signers, reading each
-// result back. Every transaction is dry-run first for its gas, as Contracts UI does.
+// result back. Every transaction is dry-run first for its gas, as Contracts UI does. A
+// patient's unfunded ECDSA account signs a consent grant and its revocation, as a wallet
+// would, and another account relays them.
 //
 //   NODE_URL=ws://127.0.0.1:9944 BUNDLE_DIR=target/ink node smoke.mjs
 //
@@ -14,7 +16,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { CodePromise, ContractPromise } from '@polkadot/api-contract';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
-import { u8aConcat, stringToU8a, u8aToHex } from '@polkadot/util';
+import { bnToU8a, compactAddLength, u8aConcat, stringToU8a, u8aToHex } from '@polkadot/util';
 
 const NODE_URL = process.env.NODE_URL ?? 'ws://127.0.0.1:9944';
 const BUNDLE_DIR = process.env.BUNDLE_DIR ?? 'target/ink';
@@ -89,6 +91,23 @@ async function query(contract, signer, method, args, value = 0) {
   return { answer, gasRequired };
 }
 
+// The bytes a patient signs for a relayed instruction to `contract` (the README's
+// "Relayed instructions"): SCALE of (domain, chain, contract, signer, nonce, deadline,
+// instruction), the instruction encoded as the `relay` message's first argument.
+function relayPayload(contract, domain, genesis, signer, nonce, deadline, instruction) {
+  const u64 = (n) => bnToU8a(n, { bitLength: 64, isLe: true });
+  const type = contract.abi.findMessage('relay').args[0].type.type;
+  return u8aConcat(
+    compactAddLength(stringToU8a(domain)),
+    genesis,
+    contract.api.registry.createType('AccountId', contract.address).toU8a(),
+    contract.api.registry.createType('AccountId', signer).toU8a(),
+    u64(nonce),
+    u64(deadline),
+    contract.abi.registry.createType(type, instruction).toU8a(),
+  );
+}
+
 // Dry-runs for the gas, then signs and submits; the inner Result must be Ok.
 async function call(contract, signer, method, args, value = 0) {
   const { answer, gasRequired } = await query(contract, signer, method, args, value);
@@ -111,10 +130,12 @@ async function main() {
 
   // The suite, wired by address.
   // Upgrades and rewirings wait CHANGE_DELAY between proposal and application.
-  const registry = await deploy(api, alice, 'consent_registry', [CHANGE_DELAY]);
+  // Relayed instructions are signed for this chain: its genesis hash.
+  const genesis = api.genesisHash.toU8a();
+  const registry = await deploy(api, alice, 'consent_registry', [u8aToHex(genesis), CHANGE_DELAY]);
   const ledger = await deploy(api, alice, 'drug_provenance', [CHANGE_DELAY]);
   const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address, CHANGE_DELAY]);
-  await deploy(api, alice, 'trial_anchoring', [registry.address, CHANGE_DELAY]);
+  await deploy(api, alice, 'trial_anchoring', [registry.address, u8aToHex(genesis), CHANGE_DELAY]);
 
   // A signed consent grant, read back through is_authorized.
   await call(registry, ferdie, 'grantConsent', [
@@ -124,6 +145,43 @@ async function main() {
     ferdie.address, dave.address, 'Payment', null,
   ]);
   check(authorized === 'Permitted', 'ferdie granted dave payment consent, signed in polkadot.js');
+
+  // A patient's ECDSA pseudonym, which holds no tokens, signs a grant and its revocation;
+  // eve relays them and pays.
+  const patient = new Keyring({ type: 'ecdsa' }).addFromUri('//SmokePatientPseudonym');
+  const { data: patientBalance } = await api.query.system.account(patient.address);
+  check(patientBalance.free.isZero(), `the patient's pseudonym ${patient.address} holds no tokens`);
+  const DOMAIN = 'healthchain/relay/v1/consent_registry';
+  const deadline = (await api.query.timestamp.now()).toBigInt() + 3_600_000n;
+  const relayed = async (instruction, what) => {
+    const { answer: [, nonce] } = await query(registry, eve, 'relayNonce', [patient.address]);
+    const payload = relayPayload(registry, DOMAIN, genesis, patient.address, BigInt(nonce), deadline, instruction);
+    const signature = patient.sign(payload);
+    check(signature.length === 65, `${what}: a 65-byte ECDSA signature from the keyring`);
+    await call(registry, eve, 'relay', [instruction, patient.address, nonce, deadline, u8aToHex(signature)]);
+    return { nonce, signature };
+  };
+  const grant = {
+    GrantConsent: {
+      patient: patient.address, grantee: dave.address, purpose: 'Treatment', dataClasses: 4,
+      expiresAt: null, context: null, consentForm: u8aToHex(new Uint8Array(32).fill(0xf1)),
+    },
+  };
+  const first = await relayed(grant, 'relayed grant');
+  const { answer: relayedAnswer } = await query(registry, eve, 'consentCheck::isAuthorized', [
+    patient.address, dave.address, 'Treatment', null,
+  ]);
+  check(relayedAnswer === 'Permitted', 'the grant signed by the unfunded ECDSA pseudonym and relayed by eve counts');
+  const { answer: replay } = await registry.query.relay(
+    eve.address, { gasLimit: maxGas(api), storageDepositLimit: null },
+    grant, patient.address, first.nonce, deadline, u8aToHex(first.signature),
+  ).then(({ output }) => ({ answer: output.toJSON() }));
+  check(/relay.*badnonce/i.test(JSON.stringify(replay)), `a replayed signature is refused: ${JSON.stringify(replay)}`);
+  await relayed({ RevokeConsent: { patient: patient.address, grantee: dave.address, purpose: 'Treatment' } }, 'relayed revocation');
+  const { answer: revokedAnswer } = await query(registry, eve, 'consentCheck::isAuthorized', [
+    patient.address, dave.address, 'Treatment', null,
+  ]);
+  check(revokedAnswer === 'NotPermitted', 'the relayed revocation took effect');
 
   // A one-serial lot, moved to the pharmacy and dispensed with its (empty) Merkle proof.
   const serial = stringToU8a('SN-SMOKE-1');

@@ -562,3 +562,109 @@ async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client
     );
     Ok(())
 }
+
+/// Issue 15: a grant and its revocation signed by an unfunded pseudonym and relayed by a
+/// clinic; a replay and a copy sent to another registry are refused with their own errors.
+#[ink_e2e::test(backend(runtime_only(sandbox = support::recording::RecordingSandbox)))]
+async fn relayed_consent_signed_by_an_unfunded_pseudonym_on_the_sandbox<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
+    relayed_consent(&mut client).await
+}
+
+/// The same on substrate-contracts-node (`make test-node`).
+#[cfg(feature = "node-e2e")]
+#[ink_e2e::test]
+async fn relayed_consent_signed_by_an_unfunded_pseudonym_on_the_node<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
+    relayed_consent(&mut client).await
+}
+
+async fn relayed_consent<Client>(client: &mut support::Scenario<Client>) -> E2EResult<()>
+where
+    Client: E2EBackend + ink_e2e::ChainBackend<Balance = u128>,
+    <Client as ink_e2e::ChainBackend>::AccountId: From<[u8; 32]>,
+    <Client as ink_e2e::ChainBackend>::Error: Debug,
+    <Client as ContractsBackend<ink::env::DefaultEnvironment>>::EventLog: support::EmittedEvents,
+    BackendError<Client>: Debug,
+{
+    use consent_registry::data::ConsentInstruction;
+    use healthchain_common::relay::{
+        signer::{Pseudonym, Relationship},
+        RelayError,
+    };
+    let (registry_id, mut registry) = deploy_consent_registry(client, &ink_e2e::alice()).await;
+    let (_, mut other) = deploy_consent_registry(client, &ink_e2e::alice()).await;
+    let clinic = ink_e2e::charlie();
+    let provider = id(&ink_e2e::dave());
+    let patient = Pseudonym::derive(
+        &[0x5E; 32],
+        Relationship::Provider { provider },
+    );
+    let p = patient.account();
+    assert_eq!(support::balance(client, p).await, 0, "the pseudonym holds no tokens");
+    let grant = ConsentInstruction::GrantConsent {
+        patient: p,
+        grantee: provider,
+        purpose: Purpose::Treatment,
+        data_classes: DataClasses::MEDICATIONS,
+        expires_at: None,
+        context: None,
+        consent_form: hash(0xF5),
+    };
+    let (granted, signed) =
+        support::relay_consent(client, &mut registry, &clinic, &patient, grant, "relayed grant")
+            .await;
+    let event: consent_registry::consent_registry::ConsentGranted =
+        support::the_event(&granted.events, registry_id);
+    assert_eq!((event.patient, event.granted_by), (p, p));
+    let answer = client
+        .call(&clinic, &registry.is_authorized(p, provider, Purpose::Treatment, None))
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(answer, ConsentAnswer::Permitted);
+    // The same signature again, and the same signature at another registry.
+    let again = |registry: &mut Registry| {
+        registry.relay(
+            signed.instruction.clone(),
+            signed.signer,
+            signed.nonce,
+            signed.deadline,
+            signed.signature,
+        )
+    };
+    assert_eq!(
+        submit_or_refusal(client, &clinic, &again(&mut registry)).await,
+        Err(Error::Relay(RelayError::BadNonce))
+    );
+    assert_eq!(
+        submit_or_refusal(client, &clinic, &again(&mut other)).await,
+        Err(Error::Relay(RelayError::BadSignature))
+    );
+    // The revocation, relayed too, takes effect at once.
+    support::relay_consent(
+        client,
+        &mut registry,
+        &clinic,
+        &patient,
+        ConsentInstruction::RevokeConsent {
+            patient: p,
+            grantee: provider,
+            purpose: Purpose::Treatment,
+        },
+        "relayed revocation",
+    )
+    .await;
+    let answer = client
+        .call(&clinic, &registry.is_authorized(p, provider, Purpose::Treatment, None))
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(answer, ConsentAnswer::NotPermitted);
+    assert_eq!(support::balance(client, p).await, 0, "and still none");
+    Ok(())
+}

@@ -6,8 +6,9 @@
 
 use crate::support::{
     balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    deploy_trial_anchoring, hash, id, serial, serial_leaves, step, submit_or_refusal, the_event,
-    BackendError, Claims, EmittedEvents, Ledger, Registry, Scenario, Trials, FAR_FUTURE, GTIN,
+    deploy_trial_anchoring, hash, id, relay_consent, serial, serial_leaves, step,
+    submit_or_refusal, the_event, BackendError, Claims, EmittedEvents, Ledger, Registry,
+    Scenario, Trials, FAR_FUTURE, GTIN,
 };
 use claim_settlement::{
     claim_settlement::{
@@ -19,8 +20,11 @@ use claim_settlement::{
         ServiceCode,
     },
 };
-use consent_registry::consent_registry::{
-    ConsentGranted, ConsentRevoked, EmergencyAccessClosed, EmergencyAccessOpened,
+use consent_registry::{
+    consent_registry::{
+        ConsentGranted, ConsentRevoked, EmergencyAccessClosed, EmergencyAccessOpened,
+    },
+    data::{ConsentInstruction, Error as ConsentError},
 };
 use drug_provenance::{
     data::{Error as ProvenanceError, QuarantineReason},
@@ -32,6 +36,10 @@ use healthchain_common::{
     access::{AccessControlled, Role, RoleGranted},
     consent::{research_context, ConsentCheck, DataClasses, Purpose},
     merkle::{self, hash_leaf},
+    relay::{
+        signer::{Pseudonym, Relationship},
+        RelayError,
+    },
 };
 use ink::{env::DefaultEnvironment, primitives::AccountId};
 use ink_e2e::{ChainBackend, ContractsBackend, E2EBackend, Keypair};
@@ -45,6 +53,8 @@ const UNIT: u128 = 10_000_000_000;
 const LOT: &[u8] = b"JOURNEY-1";
 const SERIALS: usize = 16;
 const VISIT: ServiceCode = ServiceCode::Procedure(*b"99213");
+/// The patient's one secret, kept by the patient's app: every pseudonym derives from it.
+const PATIENT_SECRET: [u8; 32] = *b"journey patient secret, 32 bytes";
 
 /// Prints one step of the journey as a person reads it.
 fn say(step: &str) {
@@ -86,20 +96,20 @@ where
 }
 
 /// Every role its own account: alice admin of all four; bob manufacturer; charlie
-/// wholesaler; dave pharmacy (dispenser and provider); eve insurer; ferdie patient; a
-/// sensor, a clinic, a sponsor and an emergency responder funded by alice.
+/// wholesaler; dave pharmacy (dispenser and provider); eve insurer; a sensor, a clinic, a
+/// sponsor and an emergency responder funded by alice. The patient has no account: only
+/// unfunded pseudonyms, one per relationship (see `Journey::member` and the others), whose
+/// signed instructions the clinic relays.
 struct Cast {
     alice: Keypair,
     bob: Keypair,
     charlie: Keypair,
     dave: Keypair,
     eve: Keypair,
-    ferdie: Keypair,
     sensor: Keypair,
     clinic: Keypair,
     sponsor: Keypair,
     responder: Keypair,
-    patient: AccountId,
 }
 
 impl Cast {
@@ -116,15 +126,12 @@ impl Cast {
         let [sensor, clinic, sponsor, responder]: [Keypair; 4] = funded
             .try_into()
             .unwrap_or_else(|_| unreachable!("four accounts"));
-        let ferdie = ink_e2e::ferdie();
         Cast {
-            patient: id(&ferdie),
             alice,
             bob: ink_e2e::bob(),
             charlie: ink_e2e::charlie(),
             dave: ink_e2e::dave(),
             eve: ink_e2e::eve(),
-            ferdie,
             sensor,
             clinic,
             sponsor,
@@ -198,6 +205,50 @@ struct Journey<'a, Client> {
     now: u64,
     /// The trial id.
     trial: u64,
+}
+
+impl<Client> Journey<'_, Client> {
+    /// The patient as a member of the plan: enrolment, payment consents, the pharmacy's
+    /// dispense and both providers' claims name this one pseudonym.
+    fn member(&self) -> Pseudonym {
+        member_of(self.suite.claims_id, self.plan)
+    }
+
+    /// The patient in dave's care: treatment consent.
+    fn treated(&self) -> Pseudonym {
+        Pseudonym::derive(
+            &PATIENT_SECRET,
+            Relationship::Provider {
+                provider: id(&self.cast.dave),
+            },
+        )
+    }
+
+    /// The patient in the trial: research consent, enrolment.
+    fn participant(&self) -> Pseudonym {
+        Pseudonym::derive(
+            &PATIENT_SECRET,
+            Relationship::Trial {
+                trials: self.suite.trials_id,
+                trial: self.trial,
+            },
+        )
+    }
+
+    /// The registry's own identity of the patient, for emergency departments.
+    fn in_registry(&self) -> Pseudonym {
+        Pseudonym::derive(
+            &PATIENT_SECRET,
+            Relationship::Registry {
+                registry: self.suite.registry_id,
+            },
+        )
+    }
+}
+
+/// The patient's pseudonym as a member of `plan` of the claims contract `claims`.
+fn member_of(claims: AccountId, plan: u32) -> Pseudonym {
+    Pseudonym::derive(&PATIENT_SECRET, Relationship::Plan { claims, plan })
 }
 
 /// Serial `index`'s inclusion proof in the journey's lot.
@@ -402,7 +453,6 @@ where
     /// The insurer's plan and fee schedule, the member, and the escrow funded.
     async fn plan_and_escrow(&mut self) {
         let Cast { eve, .. } = &self.cast;
-        let patient = self.cast.patient;
         let claims_id = self.suite.claims_id;
         let Suite { claims, .. } = &mut self.suite;
         let client = &mut *self.client;
@@ -421,6 +471,7 @@ where
         .await;
         let plan = created.value;
         self.plan = plan;
+        let patient = member_of(claims_id, plan).account();
         assert_eq!(
             the_event::<PlanCreated>(&created.events, claims_id).insurer,
             id(eve)
@@ -473,57 +524,70 @@ where
             "eve paid the deposit, its storage deposit and the transaction fee"
         );
         self.steps += 4;
-        say("eve (insurer) created a plan (deductible 100, copay 20), enrolled ferdie and put 500 in escrow");
+        say("eve (insurer) created a plan (deductible 100, copay 20), enrolled the patient's plan pseudonym and put 500 in escrow");
     }
 
-    /// The patient's treatment and payment consents.
+    /// The patient's treatment and payment consents, each signed by the pseudonym of its
+    /// relationship (which holds no tokens) and relayed by the clinic.
     async fn care_consents(&mut self) {
-        let Cast {
-            dave,
-            ferdie,
-            clinic,
-            ..
-        } = &self.cast;
-        let patient = self.cast.patient;
+        let (treated, member) = (self.treated(), self.member());
+        let Cast { dave, clinic, .. } = &self.cast;
         let registry_id = self.suite.registry_id;
         let Suite { registry, .. } = &mut self.suite;
         let client = &mut *self.client;
-        for (grantee, purpose) in [
-            (id(dave), Purpose::Treatment),
-            (id(dave), Purpose::Payment),
-            (id(clinic), Purpose::Payment),
+        assert_ne!(treated.account(), member.account(), "one pseudonym per relationship");
+        for pseudonym in [&treated, &member] {
+            assert_eq!(
+                balance(client, pseudonym.account()).await,
+                0,
+                "the patient's pseudonyms hold no tokens"
+            );
+        }
+        for (signer, grantee, purpose) in [
+            (&treated, id(dave), Purpose::Treatment),
+            (&member, id(dave), Purpose::Payment),
+            (&member, id(clinic), Purpose::Payment),
         ] {
-            let granted = step(
-                client,
-                ferdie,
-                &registry.grant_consent(
-                    patient,
-                    grantee,
-                    purpose,
-                    DataClasses::MEDICATIONS.union(DataClasses::CLAIMS),
-                    Some(FAR_FUTURE),
-                    None,
-                    hash(0xF0),
-                ),
-                "consent",
-            )
-            .await;
+            let patient = signer.account();
+            let grant = ConsentInstruction::GrantConsent {
+                patient,
+                grantee,
+                purpose,
+                data_classes: DataClasses::MEDICATIONS.union(DataClasses::CLAIMS),
+                expires_at: Some(FAR_FUTURE),
+                context: None,
+                consent_form: hash(0xF0),
+            };
+            let (granted, signed) =
+                relay_consent(client, registry, clinic, signer, grant, "consent").await;
             let event: ConsentGranted = the_event(&granted.events, registry_id);
             assert_eq!(
-                (event.grantee, event.purpose, event.replaced),
-                (grantee, purpose, false)
+                (event.patient, event.grantee, event.purpose, event.granted_by),
+                (patient, grantee, purpose, patient)
+            );
+            // The same signature does not count twice.
+            let replay = registry.relay(
+                signed.instruction,
+                signed.signer,
+                signed.nonce,
+                signed.deadline,
+                signed.signature,
+            );
+            assert_eq!(
+                submit_or_refusal(client, clinic, &replay).await,
+                Err(ConsentError::Relay(RelayError::BadNonce))
             );
             self.steps += 1;
         }
-        say("ferdie granted dave treatment and payment consent, and the clinic payment consent");
+        say("the patient signed treatment consent for dave, and payment consent for dave and the clinic under the plan pseudonym; the clinic relayed them (a replay was refused)");
     }
 
     /// A dispense with its Merkle proof, then a visit claim and a pharmacy claim paid in the submitting call.
     async fn dispense_and_pay(&mut self) {
+        let patient = self.member().account();
         let Cast {
             dave, eve, clinic, ..
         } = &self.cast;
-        let patient = self.cast.patient;
         let (ledger_id, claims_id) = (self.suite.ledger_id, self.suite.claims_id);
         let Suite {
             registry,
@@ -545,7 +609,7 @@ where
             patient
         );
         self.steps += 1;
-        say("dave dispensed serial 3 to ferdie, proving it belongs to the lot");
+        say("dave dispensed serial 3 to the patient's plan pseudonym, proving it belongs to the lot");
         let now =
             crate::support::granted_at(client, registry, patient, id(dave), Purpose::Payment).await;
         self.now = now;
@@ -595,8 +659,8 @@ where
 
     /// A counterfeit serial and a clone are refused at the pharmacy.
     async fn refuse_counterfeit_and_clone(&mut self) {
+        let patient = self.member().account();
         let Cast { dave, .. } = &self.cast;
-        let patient = self.cast.patient;
         let Suite { ledger, .. } = &mut self.suite;
         let client = &mut *self.client;
         let fake = ledger.dispense(
@@ -622,8 +686,8 @@ where
 
     /// Serial 4 dispensed, then an excursion quarantines the lot: its claim is denied.
     async fn excursion_denies_claim(&mut self) {
+        let patient = self.member().account();
         let Cast { dave, sensor, .. } = &self.cast;
-        let patient = self.cast.patient;
         let (ledger_id, claims_id) = (self.suite.ledger_id, self.suite.claims_id);
         let Suite { ledger, claims, .. } = &mut self.suite;
         let client = &mut *self.client;
@@ -683,11 +747,10 @@ where
     async fn research(&mut self) {
         let Cast {
             eve,
-            ferdie,
+            clinic,
             sponsor,
             ..
         } = &self.cast;
-        let patient = self.cast.patient;
         let (registry_id, trials_id) = (self.suite.registry_id, self.suite.trials_id);
         let Suite {
             registry, trials, ..
@@ -708,18 +771,28 @@ where
             the_event::<TrialRegistered>(&registered.events, trials_id).sponsor,
             id(sponsor)
         );
-        let research = step(
+        let participant = Pseudonym::derive(
+            &PATIENT_SECRET,
+            Relationship::Trial {
+                trials: trials_id,
+                trial,
+            },
+        );
+        let patient = participant.account();
+        let (research, _) = relay_consent(
             client,
-            ferdie,
-            &registry.grant_consent(
+            registry,
+            clinic,
+            &participant,
+            ConsentInstruction::GrantConsent {
                 patient,
-                id(sponsor),
-                Purpose::Research,
-                DataClasses::TRIAL_DATA,
-                Some(FAR_FUTURE),
-                Some(research_context(trials_id, trial, protocol_v1)),
-                hash(0xF1),
-            ),
+                grantee: id(sponsor),
+                purpose: Purpose::Research,
+                data_classes: DataClasses::TRIAL_DATA,
+                expires_at: Some(FAR_FUTURE),
+                context: Some(research_context(trials_id, trial, protocol_v1)),
+                consent_form: hash(0xF1),
+            },
             "research consent",
         )
         .await;
@@ -772,18 +845,19 @@ where
             Ok(true)
         );
         self.steps += 5;
-        say("ferdie consented to trial NCT01234567 v1 and was enrolled; a batch of 8 records was anchored and one verified on chain");
+        say("the patient consented to trial NCT01234567 v1 under the trial's pseudonym and was enrolled; a batch of 8 records was anchored and one verified on chain");
     }
 
     /// An amendment makes the participant inactive until re-consent.
     async fn amendment_needs_reconsent(&mut self) {
+        let participant = self.participant();
+        let patient = participant.account();
         let Cast {
             eve,
-            ferdie,
+            clinic,
             sponsor,
             ..
         } = &self.cast;
-        let patient = self.cast.patient;
         let (registry_id, trials_id) = (self.suite.registry_id, self.suite.trials_id);
         let Suite {
             registry, trials, ..
@@ -808,18 +882,20 @@ where
             .expect("status")
             .return_value();
         assert_eq!(status, ParticipantStatus::ConsentNotCurrent);
-        let reconsent = step(
+        let (reconsent, _) = relay_consent(
             client,
-            ferdie,
-            &registry.grant_consent(
+            registry,
+            clinic,
+            &participant,
+            ConsentInstruction::GrantConsent {
                 patient,
-                id(sponsor),
-                Purpose::Research,
-                DataClasses::TRIAL_DATA,
-                Some(FAR_FUTURE),
-                Some(research_context(trials_id, trial, hash(0x21))),
-                hash(0xF2),
-            ),
+                grantee: id(sponsor),
+                purpose: Purpose::Research,
+                data_classes: DataClasses::TRIAL_DATA,
+                expires_at: Some(FAR_FUTURE),
+                context: Some(research_context(trials_id, trial, hash(0x21))),
+                consent_form: hash(0xF2),
+            },
             "re-consent",
         )
         .await;
@@ -836,13 +912,14 @@ where
             .return_value();
         assert_eq!(status, ParticipantStatus::Active);
         self.steps += 2;
-        say("the protocol was amended: ferdie was inactive until he re-consented to version 2");
+        say("the protocol was amended: the participant was inactive until re-consenting to version 2");
     }
 
     /// Revoked payment consent: the next claim fails.
     async fn revoked_consent_denies_claim(&mut self) {
-        let Cast { ferdie, clinic, .. } = &self.cast;
-        let patient = self.cast.patient;
+        let member = self.member();
+        let patient = member.account();
+        let Cast { clinic, .. } = &self.cast;
         let (registry_id, claims_id) = (self.suite.registry_id, self.suite.claims_id);
         let Suite {
             registry, claims, ..
@@ -850,10 +927,16 @@ where
         let client = &mut *self.client;
         let plan = self.plan;
         let now = self.now;
-        let revoked = step(
+        let (revoked, _) = relay_consent(
             client,
-            ferdie,
-            &registry.revoke_consent(patient, id(clinic), Purpose::Payment),
+            registry,
+            clinic,
+            &member,
+            ConsentInstruction::RevokeConsent {
+                patient,
+                grantee: id(clinic),
+                purpose: Purpose::Payment,
+            },
             "revoke",
         )
         .await;
@@ -883,18 +966,19 @@ where
         let adjudicated: ClaimAdjudicated = the_event(&denied.events, claims_id);
         assert_eq!(adjudicated.claim_denial, Some(ReasonCode::NoPaymentConsent));
         self.steps += 2;
-        say("ferdie revoked the clinic's payment consent: its next claim was denied (HC1)");
+        say("the patient's plan pseudonym signed the revocation of the clinic's payment consent, relayed by the clinic itself: its next claim was denied (HC1)");
     }
 
     /// Emergency access opens, is seen by the patient, and closes.
     async fn break_glass(&mut self) {
+        let in_registry = self.in_registry();
+        let patient = in_registry.account();
         let Cast {
             eve,
-            ferdie,
+            clinic,
             responder,
             ..
         } = &self.cast;
-        let patient = self.cast.patient;
         let registry_id = self.suite.registry_id;
         let Suite { registry, .. } = &mut self.suite;
         let client = &mut *self.client;
@@ -917,10 +1001,15 @@ where
             .expect("check")
             .return_value();
         assert!(authorized.is_permitted());
-        let closed = step(
+        let (closed, _) = relay_consent(
             client,
-            ferdie,
-            &registry.close_emergency_access(patient, id(responder)),
+            registry,
+            clinic,
+            &in_registry,
+            ConsentInstruction::CloseEmergencyAccess {
+                patient,
+                responder: id(responder),
+            },
             "close",
         )
         .await;
@@ -939,7 +1028,7 @@ where
             .return_value();
         assert!(!authorized.is_permitted());
         self.steps += 2;
-        say("a responder opened break-glass access (evented to ferdie), and ferdie closed it");
+        say("a responder opened break-glass access to the patient's registry pseudonym (evented to it), and the patient closed it by a relayed signature");
     }
 }
 

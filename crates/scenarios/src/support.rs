@@ -4,7 +4,11 @@
 
 use crate::{measure::Measurement, recording};
 use consent_registry::consent_registry::{ConsentRegistry, ConsentRegistryRef};
-use healthchain_common::consent::{DataClasses, Purpose};
+use consent_registry::data::{ConsentInstruction, RELAY_DOMAIN};
+use healthchain_common::{
+    consent::{DataClasses, Purpose},
+    relay::{signer::Pseudonym, Signature},
+};
 use healthchain_suite::Contract;
 use ink::{
     env::DefaultEnvironment,
@@ -216,7 +220,7 @@ where
         .instantiate(
             Contract::ConsentRegistry.name(),
             admin,
-            &mut ConsentRegistryRef::new(CHANGE_DELAY),
+            &mut ConsentRegistryRef::new(Hash::from(CHAIN), CHANGE_DELAY),
         )
         .submit()
         .await
@@ -259,6 +263,62 @@ where
     submit_or_refusal(client, signer, &message).await
 }
 
+/// `signer` (a patient's pseudonym, or its delegate's key) signs `instruction` for the
+/// registry with its next nonce; `relayer` (a clinic) submits it and pays. Returns the
+/// step and the signature, so a test can try it again.
+pub async fn relay_consent<Client>(
+    client: &mut Scenario<Client>,
+    registry: &mut Registry,
+    relayer: &Keypair,
+    signer: &Pseudonym,
+    instruction: ConsentInstruction,
+    what: &str,
+) -> (Step<()>, RelayedSignature)
+where
+    Client: E2EBackend,
+    <Client as ContractsBackend<DefaultEnvironment>>::EventLog: EmittedEvents,
+    BackendError<Client>: Debug,
+{
+    let account = signer.account();
+    let (chain, nonce) = client
+        .call(relayer, &registry.relay_nonce(account))
+        .dry_run()
+        .await
+        .expect("the registry answers")
+        .return_value();
+    // The scenarios' clocks are the dev chain's: a deadline far ahead never lapses here
+    // (the unit tests and the polkadot.js smoke test cover deadlines).
+    let deadline = FAR_FUTURE;
+    let signature = signer.sign_instruction(
+        RELAY_DOMAIN,
+        chain,
+        ink::ToAccountId::to_account_id(registry),
+        nonce,
+        deadline,
+        &instruction,
+    );
+    let message = registry.relay(instruction.clone(), account, nonce, deadline, signature);
+    let done = step(client, relayer, &message, what).await;
+    let signed = RelayedSignature {
+        instruction,
+        signer: account,
+        nonce,
+        deadline,
+        signature,
+    };
+    (done, signed)
+}
+
+/// A relayed instruction as it was signed and submitted.
+#[derive(Debug, Clone)]
+pub struct RelayedSignature {
+    pub instruction: ConsentInstruction,
+    pub signer: AccountId,
+    pub nonce: u64,
+    pub deadline: u64,
+    pub signature: Signature,
+}
+
 pub type Ledger =
     <drug_provenance::drug_provenance::DrugProvenance as ink::codegen::ContractCallBuilder>::Type;
 
@@ -266,6 +326,12 @@ pub type Ledger =
 /// propose and apply an upgrade or a rewiring in two calls (a production deployment sets
 /// days: `healthchain deploy --change-delay`).
 pub const CHANGE_DELAY: u64 = 0;
+
+/// The chain id the scenarios' consent registry and trial_anchoring bind relayed
+/// instructions to. `healthchain deploy` passes the chain's genesis hash; the scenarios,
+/// which run on the sandbox and on throwaway dev nodes, use this fixed one, which their
+/// pseudonyms sign for.
+pub const CHAIN: [u8; 32] = *b"healthchain scenarios test chain";
 
 /// The GTIN of the test product (a valid GTIN-14).
 pub const GTIN: u64 = 10_012_345_678_902;
@@ -438,7 +504,11 @@ where
         .instantiate(
             Contract::TrialAnchoring.name(),
             admin,
-            &mut trial_anchoring::trial_anchoring::TrialAnchoringRef::new(registry, CHANGE_DELAY),
+            &mut trial_anchoring::trial_anchoring::TrialAnchoringRef::new(
+                registry,
+                Hash::from(CHAIN),
+                CHANGE_DELAY,
+            ),
         )
         .submit()
         .await
