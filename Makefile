@@ -29,7 +29,7 @@ export CARGO_TARGET_DIR := $(TARGET_DIR)
 export CARGO_TERM_COLOR ?= never
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help setup build test fmt deps clippy unit e2e gas bench demo clean node node-packages test-node
+.PHONY: help setup build test fmt deps clippy unit e2e gas bench demo clean node node-packages test-node privacy
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -106,6 +106,7 @@ test: setup ## Everything CI runs: format, lint, unit, sandbox e2e, release bund
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory privacy
 	@if [ -n "$(NODE_BIN)" ]; then \
 	  echo "test: substrate-contracts-node found at $(NODE_BIN): running the node tests"; \
 	  $(MAKE) --no-print-directory test-node || exit 1; \
@@ -114,6 +115,9 @@ test: setup ## Everything CI runs: format, lint, unit, sandbox e2e, release bund
 	  echo "test: !!! the node is not installed and $(PREBUILT_DIR) has no verified one."; \
 	  echo "test: !!! Get it with make node (about 45 minutes), or set CONTRACTS_NODE."; \
 	fi
+
+privacy: ## The privacy check on the release bundles: no event or read puts a patient beside a clinical fact beyond docs/privacy.md's list
+	HEALTHCHAIN_BUNDLES=$(TARGET_DIR)/ink cargo test -p healthchain-cli --no-default-features --test privacy -- --include-ignored
 
 node: ## Install substrate-contracts-node 0.42.0 for the node tests (about 45 minutes on 2 cores, once)
 	@if [ -n "$(NODE_BIN)" ] && "$(NODE_BIN)" --version >/dev/null 2>&1; then \

@@ -1,0 +1,228 @@
+//! The privacy check (docs/privacy.md): no event and no read-only message of any contract
+//! may put a patient beside a clinical fact, except the ones docs/privacy.md lists, each
+//! with its status. A new one fails the test; one that is gone fails it too, until it is
+//! taken off the list (and off docs/privacy.md's open items).
+//!
+//! It reads the metadata of the bundles `make build` writes (`make privacy`, part of `make
+//! test`, runs it with HEALTHCHAIN_BUNDLES pointing at them); without them it fails and
+//! says so.
+
+use serde_json::Value;
+use std::{collections::BTreeSet, path::PathBuf};
+
+/// Field names that name a patient.
+const PATIENT: &[&str] = &["patient", "participant", "member"];
+
+/// Whether a field name is a clinical fact: a drug (GTIN, serial), a procedure or other
+/// code, data classes, a service date, an adverse event's seriousness or expectedness.
+fn is_clinical(name: &str) -> bool {
+    name.ends_with("gtin")
+        || name.starts_with("serial")
+        || name.ends_with("code")
+        || name.ends_with("codes")
+        || matches!(
+            name,
+            "data_classes" | "service_date" | "seriousness" | "expectedness"
+        )
+}
+
+/// What docs/privacy.md lists, as (contract, "event" or "message", name): every one
+/// there with its status (open, or residual and why).
+const LISTED: &[(&str, &str, &str)] = &[
+    // Residual: the registry must read a grant's classes to answer is_authorized.
+    ("consent_registry", "message", "grant"),
+    ("consent_registry", "message", "active_grants"),
+    // Open: the classes leave the events.
+    ("consent_registry", "event", "ConsentGranted"),
+    ("consent_registry", "event", "AccessRecorded"),
+    // Open: the dispense record keeps a commitment to the patient.
+    ("drug_provenance", "event", "Dispensed"),
+    ("drug_provenance", "message", "dispensed_unit"),
+    ("drug_provenance", "message", "dispensed_units"),
+    ("drug_provenance", "message", "provenance_check::dispensed_unit"),
+    ("drug_provenance", "message", "provenance_check::dispensed_units"),
+    // Open: claims keep commitments to their lines, no service date beside the patient.
+    ("claim_settlement", "event", "ClaimSubmitted"),
+    ("claim_settlement", "message", "claim"),
+    // Open: no participant in the adverse event's public record.
+    ("trial_anchoring", "event", "AdverseEventReported"),
+    ("trial_anchoring", "message", "adverse_event"),
+];
+
+const CONTRACTS: [&str; 4] = [
+    "consent_registry",
+    "drug_provenance",
+    "claim_settlement",
+    "trial_anchoring",
+];
+
+/// The field names of type `id`, and of the types inside it, from the metadata's registry.
+fn field_names(types: &[Value], id: u64, depth: u32, out: &mut BTreeSet<String>) {
+    if depth > 8 {
+        return;
+    }
+    let Some(def) = types
+        .iter()
+        .find(|t| t["id"].as_u64() == Some(id))
+        .map(|t| &t["type"]["def"])
+    else {
+        return;
+    };
+    let mut fields = Vec::new();
+    if let Some(list) = def["composite"]["fields"].as_array() {
+        fields.extend(list);
+    }
+    if let Some(variants) = def["variant"]["variants"].as_array() {
+        for variant in variants {
+            if let Some(list) = variant["fields"].as_array() {
+                fields.extend(list);
+            }
+        }
+    }
+    for field in fields {
+        if let Some(name) = field["name"].as_str() {
+            out.insert(name.to_string());
+        }
+        if let Some(inner) = field["type"].as_u64() {
+            field_names(types, inner, depth + 1, out);
+        }
+    }
+    for inner in [
+        &def["sequence"]["type"],
+        &def["array"]["type"],
+        &def["compact"]["type"],
+    ] {
+        if let Some(inner) = inner.as_u64() {
+            field_names(types, inner, depth + 1, out);
+        }
+    }
+    if let Some(tuple) = def["tuple"].as_array() {
+        for inner in tuple.iter().filter_map(Value::as_u64) {
+            field_names(types, inner, depth + 1, out);
+        }
+    }
+}
+
+/// Whether a set of names puts a patient beside a clinical fact.
+fn leaks(names: &BTreeSet<String>) -> bool {
+    names.iter().any(|n| PATIENT.contains(&n.as_str())) && names.iter().any(|n| is_clinical(n))
+}
+
+/// Every event and read-only message of a bundle's metadata that leaks.
+fn findings(contract: &str, metadata: &Value) -> Vec<(String, String, String)> {
+    let types = metadata["types"].as_array().cloned().unwrap_or_default();
+    let spec = &metadata["spec"];
+    let mut found = Vec::new();
+    let names_of = |args: &Value, out: &mut BTreeSet<String>| {
+        for arg in args.as_array().into_iter().flatten() {
+            if let Some(label) = arg["label"].as_str() {
+                out.insert(label.to_string());
+            }
+            if let Some(id) = arg["type"]["type"].as_u64() {
+                field_names(&types, id, 0, out);
+            }
+        }
+    };
+    for event in spec["events"].as_array().into_iter().flatten() {
+        let mut names = BTreeSet::new();
+        names_of(&event["args"], &mut names);
+        if leaks(&names) {
+            let label = event["label"].as_str().unwrap_or("?").to_string();
+            found.push((contract.to_string(), "event".to_string(), label));
+        }
+    }
+    for message in spec["messages"].as_array().into_iter().flatten() {
+        if message["mutates"].as_bool() != Some(false) {
+            continue;
+        }
+        let mut names = BTreeSet::new();
+        names_of(&message["args"], &mut names);
+        if let Some(id) = message["returnType"]["type"].as_u64() {
+            field_names(&types, id, 0, &mut names);
+        }
+        if leaks(&names) {
+            let label = message["label"].as_str().unwrap_or("?");
+            // Trait messages are labelled `Trait::message`; written as the metadata's
+            // snake-case selector label.
+            let label = label.replace("ProvenanceCheck::", "provenance_check::");
+            found.push((contract.to_string(), "message".to_string(), label));
+        }
+    }
+    found
+}
+
+fn bundles() -> PathBuf {
+    std::env::var_os("HEALTHCHAIN_BUNDLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("../target/ink"))
+}
+
+#[test]
+#[ignore = "needs the release bundles: run by `make privacy` (part of `make test`) after `make build`"]
+fn no_event_or_read_puts_a_patient_beside_a_clinical_fact_unless_listed() {
+    let dir = bundles();
+    let mut found = BTreeSet::new();
+    for contract in CONTRACTS {
+        let path = dir.join(contract).join(format!("{contract}.contract"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}. Build the bundles first (make build), or set HEALTHCHAIN_BUNDLES",
+                path.display()
+            )
+        });
+        let metadata: Value = serde_json::from_str(&text).expect("a bundle is JSON");
+        assert!(
+            metadata["spec"]["events"].as_array().is_some_and(|e| !e.is_empty()),
+            "{contract}: no events in the metadata: is this an ink! 5 bundle?"
+        );
+        found.extend(findings(contract, &metadata));
+    }
+    let listed: BTreeSet<(String, String, String)> = LISTED
+        .iter()
+        .map(|(c, k, n)| (c.to_string(), k.to_string(), n.to_string()))
+        .collect();
+    let new: Vec<_> = found.difference(&listed).collect();
+    let gone: Vec<_> = listed.difference(&found).collect();
+    assert!(
+        new.is_empty(),
+        "these put a patient beside a clinical fact and are not in docs/privacy.md: {new:?}"
+    );
+    assert!(
+        gone.is_empty(),
+        "these no longer leak: take them off LISTED and off docs/privacy.md's open items: {gone:?}"
+    );
+}
+
+/// The check itself, on made-up metadata: it finds a patient beside a code through a
+/// nested type, and nothing when they are apart.
+#[test]
+fn the_check_finds_a_patient_beside_a_code_through_nested_types() {
+    let metadata = serde_json::json!({
+        "types": [
+            {"id": 0, "type": {"def": {"composite": {"fields": [{"name": "patient", "type": 9}]}}}},
+            {"id": 1, "type": {"def": {"sequence": {"type": 2}}}},
+            {"id": 2, "type": {"def": {"composite": {"fields": [{"name": "code", "type": 9}]}}}},
+            {"id": 9, "type": {"def": {"primitive": "u8"}}}
+        ],
+        "spec": {
+            "events": [
+                {"label": "Leaky", "args": [
+                    {"label": "who", "type": {"type": 0}},
+                    {"label": "lines", "type": {"type": 1}}
+                ]},
+                {"label": "Fine", "args": [{"label": "lines", "type": {"type": 1}}]}
+            ],
+            "messages": [
+                {"label": "read", "mutates": false,
+                 "args": [{"label": "patient", "type": {"type": 9}}],
+                 "returnType": {"type": 1}},
+                {"label": "write", "mutates": true,
+                 "args": [{"label": "patient", "type": {"type": 9}}, {"label": "gtin", "type": {"type": 9}}],
+                 "returnType": {"type": 9}}
+            ]
+        }
+    });
+    let found = findings("x", &metadata);
+    let names: Vec<_> = found.iter().map(|(_, k, n)| format!("{k} {n}")).collect();
+    assert_eq!(names, ["event Leaky", "message read"]);
+}
