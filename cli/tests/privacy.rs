@@ -13,10 +13,13 @@ use std::{collections::BTreeSet, path::PathBuf};
 /// Field names that name a patient.
 const PATIENT: &[&str] = &["patient", "participant", "member"];
 
-/// Whether a field name is a clinical fact: a drug (GTIN, serial), a procedure or other
-/// code, data classes, a service date, an adverse event's seriousness or expectedness.
+/// Whether a field name is a clinical fact: a drug (GTIN, serial, a dispensed unit), a
+/// procedure or other code, data classes, a service date, an adverse event's seriousness or
+/// expectedness. (`unit`/`units` name drug packages everywhere in the suite, as tuples
+/// whose elements have no names.)
 fn is_clinical(name: &str) -> bool {
     name.ends_with("gtin")
+        || matches!(name, "unit" | "units")
         || name.starts_with("serial")
         || name.ends_with("code")
         || name.ends_with("codes")
@@ -37,8 +40,7 @@ const LISTED: &[(&str, &str, &str)] = &[
     ("consent_registry", "event", "AccessRecorded"),
     // Open: the dispense record keeps a commitment to the patient.
     ("drug_provenance", "event", "Dispensed"),
-    ("drug_provenance", "message", "dispensed_unit"),
-    ("drug_provenance", "message", "dispensed_units"),
+    ("drug_provenance", "message", "verify_unit"),
     ("drug_provenance", "message", "provenance_check::dispensed_unit"),
     ("drug_provenance", "message", "provenance_check::dispensed_units"),
     // Open: claims keep commitments to their lines, no service date beside the patient.
