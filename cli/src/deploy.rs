@@ -155,7 +155,10 @@ fn constructor(
     use drug_provenance::drug_provenance::DrugProvenanceRef;
     use trial_anchoring::trial_anchoring::TrialAnchoringRef;
     let chain = ink::primitives::Hash::from(genesis_hash);
-    if matches!(contract, Contract::ConsentRegistry | Contract::TrialAnchoring) {
+    if matches!(
+        contract,
+        Contract::ConsentRegistry | Contract::TrialAnchoring
+    ) {
         args.insert(
             "chain".to_string(),
             serde_json::Value::String(format!("0x{}", hex::encode(genesis_hash))),
@@ -387,7 +390,12 @@ async fn inspect(
         }
         steps.push(Step::Instantiate { contract: index });
         // Later constructors need this address: predict it (a dry run confirms it).
-        let (data, _) = constructor(bundle.contract, &addresses, request.change_delay, chain.genesis_hash)?;
+        let (data, _) = constructor(
+            bundle.contract,
+            &addresses,
+            request.change_delay,
+            chain.genesis_hash,
+        )?;
         addresses.push((
             bundle.contract,
             predicted_address(
@@ -673,7 +681,12 @@ async fn execute(
                 let code_block = code_blocks[contract];
                 let block = submit_instantiate(chain, request, &addresses, contract, &bar).await?;
                 let bundle = &request.bundles[contract];
-                let (_, args) = constructor(bundle.contract, &addresses, request.change_delay, chain.genesis_hash)?;
+                let (_, args) = constructor(
+                    bundle.contract,
+                    &addresses,
+                    request.change_delay,
+                    chain.genesis_hash,
+                )?;
                 manifest.contracts.push(DeployedContract {
                     name: bundle.contract.name().to_string(),
                     code_hash: format!("0x{}", hex::encode(bundle.code_hash)),
@@ -753,7 +766,12 @@ async fn submit_instantiate(
         None
     } else {
         bar.set_message(format!("instantiating {}", bundle.contract));
-        let (data, _) = constructor(bundle.contract, addresses, request.change_delay, chain.genesis_hash)?;
+        let (data, _) = constructor(
+            bundle.contract,
+            addresses,
+            request.change_delay,
+            chain.genesis_hash,
+        )?;
         let code = Code::Existing(bundle.code_hash);
         let (_, estimate) = chain
             .dry_run_instantiate(&signer.account, code, data.clone(), salt.clone())

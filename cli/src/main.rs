@@ -7,13 +7,13 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use healthchain_cli::{
-    merkle::{self, LeafFormat, ProofFile, Selector},
-    patient,
-};
 #[cfg(feature = "deploy")]
 use healthchain_cli::{
     bundles, chain::is_chain_error, config, deploy, manifest::Manifest, verify_unit,
+};
+use healthchain_cli::{
+    merkle::{self, LeafFormat, ProofFile, Selector},
+    patient,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use std::{

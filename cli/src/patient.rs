@@ -66,12 +66,21 @@ pub fn parse_account(text: &str) -> Result<AccountId> {
 pub fn read_secret(path: &Path) -> Result<[u8; 32]> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the patient secret {}", path.display()))?;
-    let hex_text = text
-        .trim()
-        .strip_prefix("0x")
-        .with_context(|| format!("{}: a patient secret is 0x and 64 hex digits", path.display()))?;
-    let bytes = hex::decode(hex_text).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
-    bytes.with_context(|| format!("{}: a patient secret is 0x and 64 hex digits", path.display()))
+    let hex_text = text.trim().strip_prefix("0x").with_context(|| {
+        format!(
+            "{}: a patient secret is 0x and 64 hex digits",
+            path.display()
+        )
+    })?;
+    let bytes = hex::decode(hex_text)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok());
+    bytes.with_context(|| {
+        format!(
+            "{}: a patient secret is 0x and 64 hex digits",
+            path.display()
+        )
+    })
 }
 
 /// Writes a new random patient secret to `path` (readable by its owner only); refuses to

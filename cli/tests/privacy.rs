@@ -41,8 +41,16 @@ const LISTED: &[(&str, &str, &str)] = &[
     // Open: the dispense record keeps a commitment to the patient.
     ("drug_provenance", "event", "Dispensed"),
     ("drug_provenance", "message", "verify_unit"),
-    ("drug_provenance", "message", "provenance_check::dispensed_unit"),
-    ("drug_provenance", "message", "provenance_check::dispensed_units"),
+    (
+        "drug_provenance",
+        "message",
+        "provenance_check::dispensed_unit",
+    ),
+    (
+        "drug_provenance",
+        "message",
+        "provenance_check::dispensed_units",
+    ),
     // Open: claims keep commitments to their lines, no service date beside the patient.
     ("claim_settlement", "event", "ClaimSubmitted"),
     ("claim_settlement", "message", "claim"),
@@ -174,7 +182,9 @@ fn no_event_or_read_puts_a_patient_beside_a_clinical_fact_unless_listed() {
         });
         let metadata: Value = serde_json::from_str(&text).expect("a bundle is JSON");
         assert!(
-            metadata["spec"]["events"].as_array().is_some_and(|e| !e.is_empty()),
+            metadata["spec"]["events"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty()),
             "{contract}: no events in the metadata: is this an ink! 5 bundle?"
         );
         found.extend(findings(contract, &metadata));

@@ -600,12 +600,13 @@ where
     let (_, mut other) = deploy_consent_registry(client, &ink_e2e::alice()).await;
     let clinic = ink_e2e::charlie();
     let provider = id(&ink_e2e::dave());
-    let patient = Pseudonym::derive(
-        &[0x5E; 32],
-        Relationship::Provider { provider },
-    );
+    let patient = Pseudonym::derive(&[0x5E; 32], Relationship::Provider { provider });
     let p = patient.account();
-    assert_eq!(support::balance(client, p).await, 0, "the pseudonym holds no tokens");
+    assert_eq!(
+        support::balance(client, p).await,
+        0,
+        "the pseudonym holds no tokens"
+    );
     let grant = ConsentInstruction::GrantConsent {
         patient: p,
         grantee: provider,
@@ -615,14 +616,23 @@ where
         context: None,
         consent_form: hash(0xF5),
     };
-    let (granted, signed) =
-        support::relay_consent(client, &mut registry, &clinic, &patient, grant, "relayed grant")
-            .await;
+    let (granted, signed) = support::relay_consent(
+        client,
+        &mut registry,
+        &clinic,
+        &patient,
+        grant,
+        "relayed grant",
+    )
+    .await;
     let event: consent_registry::consent_registry::ConsentGranted =
         support::the_event(&granted.events, registry_id);
     assert_eq!((event.patient, event.granted_by), (p, p));
     let answer = client
-        .call(&clinic, &registry.is_authorized(p, provider, Purpose::Treatment, None))
+        .call(
+            &clinic,
+            &registry.is_authorized(p, provider, Purpose::Treatment, None),
+        )
         .dry_run()
         .await?
         .return_value();
@@ -660,7 +670,10 @@ where
     )
     .await;
     let answer = client
-        .call(&clinic, &registry.is_authorized(p, provider, Purpose::Treatment, None))
+        .call(
+            &clinic,
+            &registry.is_authorized(p, provider, Purpose::Treatment, None),
+        )
         .dry_run()
         .await?
         .return_value();

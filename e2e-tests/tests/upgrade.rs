@@ -15,7 +15,9 @@ mod support;
 
 use claim_settlement::{
     claim_settlement::ClaimSettlement,
-    data::{ClaimLine, CostShare, CostSharing, FeeScheduleEntry, PlanId, RepeatModifier, ServiceCode},
+    data::{
+        ClaimLine, CostShare, CostSharing, FeeScheduleEntry, PlanId, RepeatModifier, ServiceCode,
+    },
 };
 use healthchain_common::{
     access::{AccessControlled, AccessError, CodeUpgraded, Role},
@@ -226,7 +228,12 @@ where
 
     // A stranger may not upgrade; the admin may, and the event says so.
     assert_eq!(
-        submit_or_refusal(client, &ink_e2e::eve(), &claims.propose_code(code_hash, None)).await,
+        submit_or_refusal(
+            client,
+            &ink_e2e::eve(),
+            &claims.propose_code(code_hash, None)
+        )
+        .await,
         Err(AccessError::NotAdmin)
     );
     let _proposed = step(
@@ -375,7 +382,13 @@ where
     let claims_id = deployed.account_id;
     let mut old = deployed.call_builder::<Release0>();
     for (role, who) in [(Role::Insurer, eve), (Role::Provider, dave)] {
-        step(client, &ink_e2e::alice(), &old.grant_role(role, who), "role").await;
+        step(
+            client,
+            &ink_e2e::alice(),
+            &old.grant_role(role, who),
+            "role",
+        )
+        .await;
     }
     let plan = step(
         client,
@@ -437,11 +450,16 @@ where
     assert_eq!(dry(client, &claims.admin()).await, accounts().alice);
     assert_eq!(dry(client, &claims.pending_change()).await, None);
     assert!(dry(client, &claims.has_role(eve, Role::Insurer)).await);
-    assert_eq!(dry(client, &claims.callees()).await, (registry_id, ledger_id));
+    assert_eq!(
+        dry(client, &claims.callees()).await,
+        (registry_id, ledger_id)
+    );
     assert_eq!(dry(client, &claims.escrow(eve)).await.funds, 500 * UNIT);
     assert_eq!(dry(client, &claims.escrow_total()).await, 500 * UNIT);
     assert_eq!(dry(client, &claims.credit_total()).await, 0);
-    let kept = dry(client, &claims.plan(plan)).await.expect("the plan is kept");
+    let kept = dry(client, &claims.plan(plan))
+        .await
+        .expect("the plan is kept");
     assert_eq!((kept.insurer, kept.cost_sharing), (eve, copay_plan()));
     // The counters were converted: the next plan is 2, the first claim 1.
     let second = step(

@@ -352,9 +352,7 @@ impl AccessControl {
     /// Withdraws the pending change. Admin only.
     pub fn cancel_change(&mut self) -> Result<(), AccessError> {
         let by = self.ensure_admin()?;
-        let pending = self
-            .pending_change()
-            .ok_or(AccessError::NoPendingChange)?;
+        let pending = self.pending_change().ok_or(AccessError::NoPendingChange)?;
         self.pending_change.set(&None);
         emit(ChangeCancelled {
             change: pending.change,
@@ -589,14 +587,13 @@ impl AccessControl {
     /// returns to the message on success. Any failure returns an error, and the message's
     /// `Err` reverts everything.
     pub fn apply_code(&mut self) -> Result<(), AccessError> {
-        let (code_hash, migration) =
-            match self.take_due(|c| matches!(c, Change::Code { .. }))? {
-                Change::Code {
-                    code_hash,
-                    migration,
-                } => (code_hash, migration),
-                Change::Callee { .. } => return Err(AccessError::NoPendingChange),
-            };
+        let (code_hash, migration) = match self.take_due(|c| matches!(c, Change::Code { .. }))? {
+            Change::Code {
+                code_hash,
+                migration,
+            } => (code_hash, migration),
+            Change::Callee { .. } => return Err(AccessError::NoPendingChange),
+        };
         if let Some(migration) = migration {
             run_migration(migration)?;
         }

@@ -227,7 +227,9 @@ pub mod signer {
 
         /// A pseudonym from a raw 32-byte ECDSA secret key (a wallet's ECDSA account).
         pub fn from_secret_key(secret: &[u8; 32]) -> Option<Pseudonym> {
-            SecretKey::from_slice(secret).ok().map(|key| Pseudonym { key })
+            SecretKey::from_slice(secret)
+                .ok()
+                .map(|key| Pseudonym { key })
         }
 
         /// The 33-byte compressed public key.
@@ -406,14 +408,8 @@ mod tests {
                 provider: AccountId::from([2; 32]),
             },
         );
-        let by_stranger = stranger.sign_instruction(
-            DOMAIN,
-            Hash::from(CHAIN),
-            here(),
-            0,
-            2_000,
-            &1u32,
-        );
+        let by_stranger =
+            stranger.sign_instruction(DOMAIN, Hash::from(CHAIN), here(), 0, 2_000, &1u32);
         assert_eq!(
             refused(&mut relay, 1, &by_stranger, 2_000),
             Err(RelayError::BadSignature)
@@ -425,7 +421,10 @@ mod tests {
             Err(RelayError::BadSignature)
         );
         test::set_block_timestamp::<Env>(2_000);
-        assert_eq!(refused(&mut relay, 1, &good, 2_000), Err(RelayError::Expired));
+        assert_eq!(
+            refused(&mut relay, 1, &good, 2_000),
+            Err(RelayError::Expired)
+        );
         assert_eq!(relay.nonce(who.account()), 0, "nothing counted");
     }
 

@@ -7,8 +7,8 @@
 use crate::support::{
     balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
     deploy_trial_anchoring, hash, id, relay_consent, serial, serial_leaves, step,
-    submit_or_refusal, the_event, BackendError, Claims, EmittedEvents, Ledger, Registry,
-    Scenario, Trials, FAR_FUTURE, GTIN,
+    submit_or_refusal, the_event, BackendError, Claims, EmittedEvents, Ledger, Registry, Scenario,
+    Trials, FAR_FUTURE, GTIN,
 };
 use claim_settlement::{
     claim_settlement::{
@@ -535,7 +535,11 @@ where
         let registry_id = self.suite.registry_id;
         let Suite { registry, .. } = &mut self.suite;
         let client = &mut *self.client;
-        assert_ne!(treated.account(), member.account(), "one pseudonym per relationship");
+        assert_ne!(
+            treated.account(),
+            member.account(),
+            "one pseudonym per relationship"
+        );
         for pseudonym in [&treated, &member] {
             assert_eq!(
                 balance(client, pseudonym.account()).await,
@@ -562,7 +566,12 @@ where
                 relay_consent(client, registry, clinic, signer, grant, "consent").await;
             let event: ConsentGranted = the_event(&granted.events, registry_id);
             assert_eq!(
-                (event.patient, event.grantee, event.purpose, event.granted_by),
+                (
+                    event.patient,
+                    event.grantee,
+                    event.purpose,
+                    event.granted_by
+                ),
                 (patient, grantee, purpose, patient)
             );
             // The same signature does not count twice.

@@ -1064,7 +1064,13 @@ mod relayed {
         as_caller(a.django); // the clinic pays
         let instruction = grant(p, a.charlie);
         registry
-            .relay(instruction.clone(), p, 0, DEADLINE, signed(&patient, 0, &instruction))
+            .relay(
+                instruction.clone(),
+                p,
+                0,
+                DEADLINE,
+                signed(&patient, 0, &instruction),
+            )
             .unwrap();
         assert!(registry
             .is_authorized(p, a.charlie, Purpose::Treatment, None)
@@ -1170,20 +1176,42 @@ mod relayed {
         as_caller(a.django);
         let by_stranger = grant(p, a.charlie);
         assert_eq!(
-            registry.relay(by_stranger.clone(), q, 0, DEADLINE, signed(&proxy, 0, &by_stranger)),
+            registry.relay(
+                by_stranger.clone(),
+                q,
+                0,
+                DEADLINE,
+                signed(&proxy, 0, &by_stranger)
+            ),
             Err(Error::NotPatientOrDelegate)
         );
-        assert_eq!(registry.relay_nonce(q).1, 0, "a refused instruction keeps its nonce");
+        assert_eq!(
+            registry.relay_nonce(q).1,
+            0,
+            "a refused instruction keeps its nonce"
+        );
         let appoint = ConsentInstruction::AppointDelegate {
             patient: p,
             delegate: q,
             expires_at: NOW + DAY,
         };
         registry
-            .relay(appoint.clone(), p, 0, DEADLINE, signed(&patient, 0, &appoint))
+            .relay(
+                appoint.clone(),
+                p,
+                0,
+                DEADLINE,
+                signed(&patient, 0, &appoint),
+            )
             .unwrap();
         registry
-            .relay(by_stranger.clone(), q, 0, DEADLINE, signed(&proxy, 0, &by_stranger))
+            .relay(
+                by_stranger.clone(),
+                q,
+                0,
+                DEADLINE,
+                signed(&proxy, 0, &by_stranger),
+            )
             .unwrap();
         let made = registry.grant(p, a.charlie, Purpose::Treatment).unwrap();
         assert_eq!((made.granted_by, made.expires_at), (q, Some(NOW + DAY)));

@@ -477,7 +477,13 @@ fn a_participant_withdraws_by_signature_through_a_relayer() {
         contract.relay_withdrawal(1, who, 0, deadline, elsewhere),
         Err(Error::Relay(RelayError::BadSignature))
     );
-    let someone = Pseudonym::derive(&[1; 32], Relationship::Trial { trials: here, trial: 1 });
+    let someone = Pseudonym::derive(
+        &[1; 32],
+        Relationship::Trial {
+            trials: here,
+            trial: 1,
+        },
+    );
     assert_eq!(
         contract.relay_withdrawal(1, who, 0, deadline, sign(&someone, here, 0)),
         Err(Error::Relay(RelayError::BadSignature))
@@ -488,7 +494,10 @@ fn a_participant_withdraws_by_signature_through_a_relayer() {
         .unwrap();
     let (event, _) = last_event::<ParticipantWithdrawn>();
     assert_eq!((event.participant, event.by), (who, who));
-    assert_eq!(contract.participant_status(1, who), ParticipantStatus::Withdrawn);
+    assert_eq!(
+        contract.participant_status(1, who),
+        ParticipantStatus::Withdrawn
+    );
     assert_eq!(contract.relay_nonce(who), (Hash::from(CHAIN), 1));
     assert_eq!(
         contract.relay_withdrawal(1, who, 0, deadline, signature),
