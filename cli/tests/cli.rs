@@ -231,7 +231,10 @@ fn demo_walks_the_journey_on_the_embedded_chain() {
         .timeout(std::time::Duration::from_secs(1800))
         .assert()
         .success()
-        .stdout(contains("journey: dave dispensed serial 3 to ferdie"))
+        .stdout(contains(
+            "journey: dave dispensed serial 3 to the patient's plan pseudonym",
+        ))
+        .stdout(contains("refused, as it must be: Relay(BadNonce)"))
         .stdout(contains("refused, as it must be: Counterfeit"))
         .stdout(contains("storage deposit"))
         .stdout(contains("demo: 41 steps"));
