@@ -592,7 +592,6 @@ where
     BackendError<Client>: Debug,
 {
     use consent_registry::data::ConsentInstruction;
-    use healthchain_common::consent::ConsentCheck;
     use healthchain_common::relay::{
         signer::{Pseudonym, Relationship},
         RelayError,
@@ -629,32 +628,17 @@ where
     let event: consent_registry::consent_registry::ConsentGranted =
         support::the_event(&granted.events, registry_id);
     assert_eq!((event.patient, event.granted_by), (p, p));
-    let answer = client
-        .call(
-            &clinic,
-            &registry.is_authorized(p, provider, Purpose::Treatment, None),
-        )
-        .dry_run()
-        .await
-        .expect("the chain answers")
-        .return_value();
-    assert_eq!(answer, ConsentAnswer::Permitted);
-    // The same signature again, and the same signature at another registry.
-    let again = |registry: &mut Registry| {
-        registry.relay(
-            signed.instruction.clone(),
-            signed.signer,
-            signed.nonce,
-            signed.deadline,
-            signed.signature,
-        )
-    };
     assert_eq!(
-        submit_or_refusal(client, &clinic, &again(&mut registry)).await,
+        treatment_answer(client, &registry, p, provider).await,
+        ConsentAnswer::Permitted
+    );
+    // The same signature again, and the same signature at another registry.
+    assert_eq!(
+        support::resubmit(client, &mut registry, &clinic, &signed).await,
         Err(Error::Relay(RelayError::BadNonce))
     );
     assert_eq!(
-        submit_or_refusal(client, &clinic, &again(&mut other)).await,
+        support::resubmit(client, &mut other, &clinic, &signed).await,
         Err(Error::Relay(RelayError::BadSignature))
     );
     // The revocation, relayed too, takes effect at once.
@@ -671,16 +655,32 @@ where
         "relayed revocation",
     )
     .await;
-    let answer = client
+    assert_eq!(
+        treatment_answer(client, &registry, p, provider).await,
+        ConsentAnswer::NotPermitted
+    );
+    assert_eq!(support::balance(client, p).await, 0, "and still none");
+    Ok(())
+}
+
+/// What the registry answers about `provider`'s treatment use of `patient`'s data.
+async fn treatment_answer<Client: E2EBackend>(
+    client: &mut support::Scenario<Client>,
+    registry: &Registry,
+    patient: AccountId,
+    provider: AccountId,
+) -> ConsentAnswer
+where
+    BackendError<Client>: Debug,
+{
+    use healthchain_common::consent::ConsentCheck;
+    client
         .call(
-            &clinic,
-            &registry.is_authorized(p, provider, Purpose::Treatment, None),
+            &ink_e2e::charlie(),
+            &registry.is_authorized(patient, provider, Purpose::Treatment, None),
         )
         .dry_run()
         .await
         .expect("the chain answers")
-        .return_value();
-    assert_eq!(answer, ConsentAnswer::NotPermitted);
-    assert_eq!(support::balance(client, p).await, 0, "and still none");
-    Ok(())
+        .return_value()
 }

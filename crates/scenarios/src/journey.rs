@@ -6,7 +6,7 @@
 
 use crate::support::{
     balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    deploy_trial_anchoring, hash, id, relay_consent, serial, serial_leaves, step,
+    deploy_trial_anchoring, hash, id, relay_consent, resubmit, serial, serial_leaves, step,
     submit_or_refusal, the_event, BackendError, Claims, EmittedEvents, Ledger, Registry, Scenario,
     Trials, FAR_FUTURE, GTIN,
 };
@@ -575,15 +575,8 @@ where
                 (patient, grantee, purpose, patient)
             );
             // The same signature does not count twice.
-            let replay = registry.relay(
-                signed.instruction,
-                signed.signer,
-                signed.nonce,
-                signed.deadline,
-                signed.signature,
-            );
             assert_eq!(
-                submit_or_refusal(client, clinic, &replay).await,
+                resubmit(client, registry, clinic, &signed).await,
                 Err(ConsentError::Relay(RelayError::BadNonce))
             );
             self.steps += 1;

@@ -309,6 +309,28 @@ where
     (done, signed)
 }
 
+/// Submits `signed` again, as anyone could copy it from the chain, to `registry` (the one it
+/// was signed for, or another); returns the registry's answer (a refusal changes nothing).
+pub async fn resubmit<Client>(
+    client: &mut Scenario<Client>,
+    registry: &mut Registry,
+    relayer: &Keypair,
+    signed: &RelayedSignature,
+) -> Result<(), consent_registry::data::Error>
+where
+    Client: E2EBackend,
+    BackendError<Client>: Debug,
+{
+    let message = registry.relay(
+        signed.instruction.clone(),
+        signed.signer,
+        signed.nonce,
+        signed.deadline,
+        signed.signature,
+    );
+    submit_or_refusal(client, relayer, &message).await
+}
+
 /// A relayed instruction as it was signed and submitted.
 #[derive(Debug, Clone)]
 pub struct RelayedSignature {
