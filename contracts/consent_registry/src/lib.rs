@@ -269,7 +269,7 @@ pub mod consent_registry {
                     self.close_emergency_as(signer, patient, responder)
                 }
             }?;
-            self.relay.consume(signer);
+            self.relay.consume(signer, nonce);
             Ok(())
         }
 

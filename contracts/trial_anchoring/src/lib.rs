@@ -526,7 +526,7 @@ pub mod trial_anchoring {
                 &signature,
             )?;
             self.withdraw_as(participant, trial, participant)?;
-            self.relay.consume(participant);
+            self.relay.consume(participant, nonce);
             Ok(())
         }
 
