@@ -36,24 +36,45 @@ pub const MAX_CLAIM_CHARGE: Balance = 1_000_000_000_000_000_000_000_000_000_000;
 /// year): claims for a service in any of them stay payable.
 pub const MAX_COVERAGE_PERIODS: usize = 4;
 
+/// The domain of a procedure code's keyed hash.
+pub const PROCEDURE_KEY_DOMAIN: &[u8] = b"healthchain/procedure-code";
+
 /// What a claim line bills for (FHIR `Claim.item.productOrService`).
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceCode {
-    /// A CPT or HCPCS Level II code: 5 ASCII letters or digits (such as `99213`, `J1100`).
-    Procedure([u8; 5]),
-    /// A drug package by its GTIN-14 (the NDC inside).
+    /// A CPT or HCPCS Level II code as its keyed hash ([`ServiceCode::procedure`]): the
+    /// plan's secret, which the insurer shares with its network off chain, keys it, so
+    /// neither the fee schedule nor a claim's call data shows a procedure to outsiders.
+    Procedure(Hash),
+    /// A drug package by its GTIN-14 (the NDC inside). Not hidden: the package's lot is
+    /// public in drug_provenance anyway (docs/privacy.md).
     Drug(u64),
 }
 
 impl ServiceCode {
-    /// Whether the code is well formed (procedure codes: 5 ASCII letters or digits).
+    /// Whether the code is well formed: a keyed hash that is not all zeros, a GTIN above
+    /// zero.
     pub fn is_valid(&self) -> bool {
         match self {
-            ServiceCode::Procedure(code) => code.iter().all(u8::is_ascii_alphanumeric),
+            ServiceCode::Procedure(key) => !healthchain_common::is_zero_hash(key.as_ref()),
             ServiceCode::Drug(gtin) => *gtin > 0,
         }
+    }
+
+    /// The keyed procedure code of a CPT or HCPCS Level II `code` (5 ASCII letters or
+    /// digits, such as `99213` or `J1100`) in the plan whose secret is `plan_secret`:
+    /// BLAKE2b-256 of the SCALE encoding of (domain, secret, code). `None` for a code
+    /// that is not 5 letters or digits. What insurers and providers compute off chain.
+    pub fn procedure(plan_secret: &[u8; 32], code: &[u8; 5]) -> Option<Self> {
+        if !code.iter().all(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let encoded = ink::scale::Encode::encode(&(PROCEDURE_KEY_DOMAIN, plan_secret, code));
+        Some(ServiceCode::Procedure(Hash::from(
+            healthchain_common::merkle::blake2_256(&encoded),
+        )))
     }
 }
 
@@ -70,13 +91,15 @@ pub enum RepeatModifier {
     OtherProvider,
 }
 
-/// The serialised package a drug line bills for (DSCSA product identifier).
+/// The serialised package a drug line bills for (DSCSA product identifier), and the salt
+/// of the pharmacy's commitment to the patient (`recipient_commitment`), which proves the
+/// package was dispensed to this claim's patient.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
-#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrugUnit {
     pub lot: Vec<u8>,
     pub serial: Vec<u8>,
+    pub recipient_salt: [u8; 32],
 }
 
 /// One line of a submitted claim (FHIR `Claim.item`).
@@ -321,15 +344,18 @@ pub enum Outcome {
     Denied,
 }
 
-/// An adjudicated line: what was billed, what was allowed, who pays what, and why.
+/// An adjudicated line: what was allowed, who pays what, and why (X12 835 SVC and CAS).
+/// What was billed is not kept, only the claim's `lines_hash` and each line's billing
+/// key, so no stored record puts a patient beside a procedure or a drug.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdjudicatedLine {
-    pub code: ServiceCode,
+    /// The key under which the line counts as billed once allowed (an opaque hash: of the
+    /// patient, provider, plan, day, keyed code and modifier for a service; of the
+    /// package and its recipient salt for a drug).
+    pub billing_key: Hash,
     pub quantity: u32,
-    pub unit: Option<DrugUnit>,
-    pub modifier: Option<RepeatModifier>,
     pub outcome: Outcome,
     pub submitted: Balance,
     pub allowed: Balance,
@@ -352,13 +378,18 @@ impl AdjudicatedLine {
     }
 }
 
+/// BLAKE2b-256 of the SCALE encoding of (service date, lines): the claim's commitment to
+/// what was billed.
+pub fn lines_hash(service_date: Timestamp, lines: &[ClaimLine]) -> Hash {
+    let encoded = ink::scale::Encode::encode(&(service_date, lines));
+    Hash::from(healthchain_common::merkle::blake2_256(&encoded))
+}
+
 /// A line denied in full for `reason`.
-pub fn deny_line(line: ClaimLine, reason: ReasonCode) -> AdjudicatedLine {
+pub fn deny_line(billing_key: Hash, line: &ClaimLine, reason: ReasonCode) -> AdjudicatedLine {
     AdjudicatedLine {
-        code: line.code,
+        billing_key,
         quantity: line.quantity,
-        unit: line.unit,
-        modifier: line.modifier,
         outcome: Outcome::Denied,
         submitted: line.charge,
         allowed: 0,
@@ -390,7 +421,8 @@ pub fn basis_points_of(amount: Balance, bps: u16) -> Balance {
 /// member's accumulators. No intermediate amount exceeds the charge, so a line never fails
 /// for its size; overflow would be an error, never a wrapped amount.
 pub fn adjudicate_line(
-    line: ClaimLine,
+    billing_key: Hash,
+    line: &ClaimLine,
     fee: &FeeScheduleEntry,
     plan: &CostSharing,
     accumulators: &mut Accumulators,
@@ -442,10 +474,8 @@ pub fn adjudicate_line(
         .checked_add(patient)
         .ok_or(Error::Overflow)?;
     Ok(AdjudicatedLine {
-        code: line.code,
+        billing_key,
         quantity: line.quantity,
-        unit: line.unit,
-        modifier: line.modifier,
         outcome: if allowed == 0 {
             Outcome::Denied
         } else if allowed < line.charge {
@@ -530,7 +560,8 @@ pub struct Appeal {
     pub decision_hash: Option<Hash>,
 }
 
-/// A submitted claim's header; its lines are read with `claim_lines`.
+/// A submitted claim's header; its adjudicated lines are read with `claim_lines`. The
+/// service date and what was billed are not kept beside the patient, only their hash.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -539,7 +570,9 @@ pub struct Claim {
     pub provider: AccountId,
     pub insurer: AccountId,
     pub plan: PlanId,
-    pub service_date: Timestamp,
+    /// [`lines_hash`] of the service date and the lines as submitted, which the provider
+    /// and the insurer can show an auditor they match.
+    pub lines_hash: Hash,
     /// Hash of the claim document (the 837 or FHIR Claim off chain).
     pub document_hash: Hash,
     pub submitted_at: Timestamp,
@@ -660,8 +693,6 @@ pub enum Error {
     Overflow,
     /// No claim with that id.
     UnknownClaim,
-    /// Only the patient, the provider, the insurer or the admin may read the claim.
-    NotInvolved,
     /// Only the claim's provider may appeal it.
     NotClaimProvider,
     /// Only the claim's insurer may resolve its appeal.
@@ -713,9 +744,27 @@ mod tests {
         }
     }
 
+    /// A line's billing key (opaque here).
+    fn key() -> Hash {
+        Hash::from([9; 32])
+    }
+
+    #[test]
+    fn procedure_codes_are_keyed_by_the_plan_secret() {
+        let visit = ServiceCode::procedure(&[1; 32], b"99213").unwrap();
+        assert_eq!(ServiceCode::procedure(&[1; 32], b"99213"), Some(visit));
+        assert_ne!(ServiceCode::procedure(&[2; 32], b"99213"), Some(visit));
+        assert_ne!(ServiceCode::procedure(&[1; 32], b"99214"), Some(visit));
+        assert!(visit.is_valid());
+        // The code itself appears nowhere in what the chain sees.
+        let encoded = ink::scale::Encode::encode(&visit);
+        assert!(!encoded.windows(5).any(|w| w == b"99213"));
+        assert_eq!(ServiceCode::procedure(&[1; 32], b"9921\0"), None);
+    }
+
     fn visit(charge: Balance, quantity: u32) -> ClaimLine {
         ClaimLine {
-            code: ServiceCode::Procedure(*b"99213"),
+            code: ServiceCode::procedure(&[1; 32], b"99213").unwrap(),
             quantity,
             charge,
             unit: None,
@@ -737,7 +786,8 @@ mod tests {
         assert_eq!(validate_line(&visit(1, 1)), Ok(()));
         assert_eq!(validate_line(&visit(1, 0)), Err(Error::ZeroQuantity));
         let mut bad = visit(1, 1);
-        bad.code = ServiceCode::Procedure(*b"99 13");
+        assert_eq!(ServiceCode::procedure(&[1; 32], b"99 13"), None);
+        bad.code = ServiceCode::Procedure(Hash::from([0; 32]));
         assert_eq!(validate_line(&bad), Err(Error::InvalidServiceCode));
         let drug = |quantity, lot: &[u8], serial: &[u8]| ClaimLine {
             code: ServiceCode::Drug(10_012_345_678_902),
@@ -746,6 +796,7 @@ mod tests {
             unit: Some(DrugUnit {
                 lot: lot.to_vec(),
                 serial: serial.to_vec(),
+                recipient_salt: [2; 32],
             }),
             modifier: None,
         };
@@ -766,7 +817,7 @@ mod tests {
         no_unit.unit = None;
         assert_eq!(validate_line(&no_unit), Err(Error::InvalidDrugLine));
         let mut procedure_with_unit = drug(1, b"L1", b"S1");
-        procedure_with_unit.code = ServiceCode::Procedure(*b"J1100");
+        procedure_with_unit.code = ServiceCode::procedure(&[1; 32], b"J1100").unwrap();
         assert_eq!(
             validate_line(&procedure_with_unit),
             Err(Error::InvalidDrugLine)
@@ -778,13 +829,14 @@ mod tests {
     fn deductible_then_coinsurance() {
         let mut acc = Accumulators::default();
         // 300 allowed, all to the deductible.
-        let line = adjudicate_line(visit(300, 1), &COINSURANCE, &plan(), &mut acc).unwrap();
+        let line = adjudicate_line(key(), &visit(300, 1), &COINSURANCE, &plan(), &mut acc).unwrap();
         assert_eq!((line.allowed, line.deductible, line.payable), (300, 300, 0));
         assert_eq!(line.reasons, vec![ReasonCode::Deductible]);
         assert_eq!(line.outcome, Outcome::Approved);
         // Charge 1000 against 2 x 400: 800 allowed (45), 200 deductible (1), 20% of 600
         // = 120 coinsurance (2), 480 payable.
-        let line = adjudicate_line(visit(1_000, 2), &COINSURANCE, &plan(), &mut acc).unwrap();
+        let line =
+            adjudicate_line(key(), &visit(1_000, 2), &COINSURANCE, &plan(), &mut acc).unwrap();
         assert_eq!(line.outcome, Outcome::PartiallyApproved);
         assert_eq!(
             (
@@ -818,11 +870,11 @@ mod tests {
             deductible_met: 500,
             out_of_pocket: 990,
         };
-        let line = adjudicate_line(visit(400, 1), &COPAY, &plan(), &mut acc).unwrap();
+        let line = adjudicate_line(key(), &visit(400, 1), &COPAY, &plan(), &mut acc).unwrap();
         // Copay 25, capped at the 10 left before the out-of-pocket maximum.
         assert_eq!((line.copay, line.payable), (10, 390));
         assert_eq!(acc.out_of_pocket, 1_000);
-        let line = adjudicate_line(visit(400, 1), &COINSURANCE, &plan(), &mut acc).unwrap();
+        let line = adjudicate_line(key(), &visit(400, 1), &COINSURANCE, &plan(), &mut acc).unwrap();
         assert_eq!((line.coinsurance, line.payable), (0, 400));
         assert!(line.reasons.is_empty());
     }
@@ -836,15 +888,17 @@ mod tests {
             allowed_per_unit: Balance::MAX,
             cost_share: CostShare::Coinsurance,
         };
-        let line = adjudicate_line(visit(Balance::MAX, 2), &fee, &plan(), &mut acc).unwrap();
+        let line =
+            adjudicate_line(key(), &visit(Balance::MAX, 2), &fee, &plan(), &mut acc).unwrap();
         assert_eq!(line.allowed, Balance::MAX);
         assert_eq!((line.deductible, line.coinsurance), (500, 500));
         assert_eq!(line.payable, Balance::MAX - 1_000);
         assert_eq!(acc.out_of_pocket, plan().out_of_pocket_max);
         // Met: the next huge line is paid in full.
-        let line = adjudicate_line(visit(Balance::MAX, 1), &fee, &plan(), &mut acc).unwrap();
+        let line =
+            adjudicate_line(key(), &visit(Balance::MAX, 1), &fee, &plan(), &mut acc).unwrap();
         assert_eq!(line.payable, Balance::MAX);
-        let line = |charge| deny_line(visit(charge, 1), ReasonCode::NotCovered);
+        let line = |charge| deny_line(key(), &visit(charge, 1), ReasonCode::NotCovered);
         assert_eq!(totals(&[line(Balance::MAX), line(1)]), Err(Error::Overflow));
     }
 
@@ -859,9 +913,15 @@ mod tests {
 
     #[test]
     fn claim_outcomes_and_reason_codes() {
-        let approved =
-            adjudicate_line(visit(100, 1), &COPAY, &plan(), &mut Accumulators::default()).unwrap();
-        let denied = deny_line(visit(100, 1), ReasonCode::NotCovered);
+        let approved = adjudicate_line(
+            key(),
+            &visit(100, 1),
+            &COPAY,
+            &plan(),
+            &mut Accumulators::default(),
+        )
+        .unwrap();
+        let denied = deny_line(key(), &visit(100, 1), ReasonCode::NotCovered);
         assert_eq!(claim_outcome(&[approved.clone()]), Outcome::Approved);
         assert_eq!(claim_outcome(&[denied.clone()]), Outcome::Denied);
         assert_eq!(
@@ -940,7 +1000,7 @@ mod tests {
                     cost_share: if copay { CostShare::Copay } else { CostShare::Coinsurance },
                 };
                 let before = acc;
-                let line = adjudicate_line(visit(charge, quantity), &entry, &plan, &mut acc).unwrap();
+                let line = adjudicate_line(key(), &visit(charge, quantity), &entry, &plan, &mut acc).unwrap();
                 prop_assert_eq!(line.allowed, line.patient_responsibility() + line.payable);
                 prop_assert_eq!(line.allowed, charge.min(fee * Balance::from(quantity)));
                 prop_assert!(acc.deductible_met <= plan.deductible);

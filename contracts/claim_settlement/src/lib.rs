@@ -2,21 +2,25 @@
 //!
 //! Insurance claims adjudicated and paid in one transaction. Insurers define plans (a
 //! deductible, a copay, coinsurance, an out-of-pocket maximum, a plan year and a fee
-//! schedule of covered procedure and drug codes), enrol members, and fund an escrow in the
+//! schedule of covered procedure codes, as keyed hashes, and drug GTINs), enrol members, and fund an escrow in the
 //! chain's native token. A registered provider submits a claim of up to 50 lines; in the
 //! same call the contract asks the consent registry whether the patient consents to
 //! payment to this provider, checks coverage on the service date, duplicates and the fee
 //! schedule, and for every drug line asks drug_provenance (through the shared
-//! `ProvenanceCheck` trait) whether that serial was dispensed to this patient by this
-//! provider from a lot that is neither quarantined nor recalled. Each line gets an outcome
+//! `ProvenanceCheck` trait) whether that serial was dispensed by this provider to this
+//! patient (recomputing the pharmacy's salted commitment) from a lot that is neither
+//! quarantined nor recalled. Each line gets an outcome
 //! and X12-style reason codes; the member's deductible and out-of-pocket accumulators move
 //! in the same transaction, so medical and pharmacy claims never disagree. The payable
 //! amount goes to the provider from the insurer's escrow after all state is written, or
 //! waits, first in line, until the escrow is funded. Providers appeal denials; insurers
 //! uphold or overturn them.
 //!
-//! No protected health information: patients are pseudonymous accounts, claim documents
-//! and evidence appear only as hashes, codes and amounts as plain numbers.
+//! What it keeps of a patient (docs/privacy.md): the member's pseudonym for the plan, and
+//! per claim the parties, a hash of the service date and lines, and the adjudication
+//! results (amounts and reason codes), never the procedure codes or the drug. Procedure
+//! codes arrive as keyed hashes; claim documents and evidence as hashes. Every record is
+//! public to whoever reads the chain's storage, so no read claims otherwise.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 // Contract code never traps on input: no unchecked arithmetic, unwrap, expect or indexing.
 // (`clippy::panic` cannot be denied: ink!'s generated wasm dispatch contains `panic!`.)
@@ -35,10 +39,10 @@ pub mod data;
 #[ink::contract]
 pub mod claim_settlement {
     use crate::data::{
-        adjudicate_line, claim_outcome, deny_line, totals, validate_line, validate_plan,
-        AdjudicatedLine, Appeal, AppealStatus, Claim, ClaimId, ClaimLine, CostSharing,
-        CoveragePeriod, Error, Escrow, FeeScheduleEntry, Membership, Outcome, Plan, PlanId,
-        ReasonCode, RepeatModifier, ServiceCode, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE,
+        adjudicate_line, claim_outcome, deny_line, lines_hash, totals, validate_line,
+        validate_plan, AdjudicatedLine, Appeal, AppealStatus, Claim, ClaimId, ClaimLine,
+        CostSharing, CoveragePeriod, Error, Escrow, FeeScheduleEntry, Membership, Outcome, Plan,
+        PlanId, ReasonCode, ServiceCode, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE,
         MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL,
     };
     use healthchain_common::{
@@ -47,7 +51,7 @@ pub mod claim_settlement {
         },
         consent::{query_consent, ConsentAnswer, Purpose},
         merkle::{blake2_256, Digest},
-        provenance::{query_dispensed_units, DispensedUnit, UnitId},
+        provenance::{query_dispensed_units, recipient_commitment, DispensedUnit, UnitId},
     };
     use ink::{prelude::vec::Vec, scale::Encode, storage::Mapping};
 
@@ -127,7 +131,6 @@ pub mod claim_settlement {
         pub insurer: AccountId,
         pub claim: ClaimId,
         pub plan: PlanId,
-        pub service_date: Timestamp,
         pub document_hash: Hash,
         pub lines: u32,
     }
@@ -279,9 +282,9 @@ pub mod claim_settlement {
         claim_lines: Mapping<ClaimId, Vec<AdjudicatedLine>>,
         last_claim: ClaimId,
         /// What was already allowed, to the claim that allowed it: services by
-        /// (patient, provider, plan, service day, code, repeat modifier), drug packages by
-        /// (GTIN, lot, serial). See [`billing_key`].
-        billed: Mapping<Digest, ClaimId>,
+        /// (patient, provider, plan, service day, keyed code, repeat modifier), drug
+        /// packages by (GTIN, lot, serial, recipient salt). See [`billing_key`].
+        billed: Mapping<Hash, ClaimId>,
         /// What the insurers paid that providers have not received yet.
         credits: Mapping<AccountId, Balance>,
         /// The sum of `credits`: the contract's balance covers it and `escrow_total`.
@@ -720,9 +723,10 @@ pub mod claim_settlement {
         }
 
         /// Submits a claim for `patient` under `plan` (registered providers only) and
-        /// adjudicates it in the same call: 1 to 50 lines, each a procedure code (CPT /
-        /// HCPCS, with CPT modifier 76 or 77 for an intentional repeat) or a drug GTIN with
-        /// its lot and serial, a quantity and the line's charge (at most 10^30 for the
+        /// adjudicates it in the same call: 1 to 50 lines, each a keyed procedure code
+        /// (`ServiceCode::procedure` of a CPT / HCPCS code and the plan's secret, with CPT
+        /// modifier 76 or 77 for an intentional repeat) or a drug GTIN with its lot, serial
+        /// and the salt of the pharmacy's commitment to the patient, a quantity and the line's charge (at most 10^30 for the
         /// whole claim); the service date (not in the future) and the hash of the claim
         /// document. The claim is denied in whole for no coverage on the service date (27)
         /// or no payment consent (HC1, HC2); otherwise each line is checked for duplicates
@@ -779,13 +783,14 @@ pub mod claim_settlement {
                 plan,
                 date: service_date,
             };
+            let submitted = lines_hash(service_date, &lines);
             let denial = self.check_claim(&service, &record, &membership);
             let adjudicated = match denial {
                 Some(reason) => lines
-                    .into_iter()
-                    .map(|line| deny_line(line, reason))
+                    .iter()
+                    .map(|line| deny_line(billing_key(&service, line), line, reason))
                     .collect::<Vec<_>>(),
-                None => self.adjudicate_lines(&service, &record, &mut membership, lines)?,
+                None => self.adjudicate_lines(&service, &record, &mut membership, &lines)?,
             };
             let sums = totals(&adjudicated)?;
             let outcome = claim_outcome(&adjudicated);
@@ -794,7 +799,7 @@ pub mod claim_settlement {
             // State first: accumulators, what was billed, the claim.
             if denial.is_none() {
                 self.memberships.insert((plan, patient), &membership);
-                self.mark_billed(claim, &service, &adjudicated, |line| line.allowed > 0);
+                self.mark_billed(claim, &adjudicated, |line| line.allowed > 0);
             }
             let line_count = u32::try_from(adjudicated.len()).unwrap_or(u32::MAX);
             self.claim_lines.insert(claim, &adjudicated);
@@ -803,7 +808,7 @@ pub mod claim_settlement {
                 provider,
                 insurer: record.insurer,
                 plan,
-                service_date,
+                lines_hash: submitted,
                 document_hash,
                 submitted_at: now,
                 outcome,
@@ -820,7 +825,6 @@ pub mod claim_settlement {
                 insurer: record.insurer,
                 claim,
                 plan,
-                service_date,
                 document_hash,
                 lines: line_count,
             });
@@ -842,17 +846,16 @@ pub mod claim_settlement {
             Ok(claim)
         }
 
-        /// A claim's header: parties, plan, dates, outcome, totals, payment and appeal.
-        /// The patient, the provider, the insurer and the admin may read it.
+        /// A claim's header: parties, plan, the hash of what was billed, outcome, totals,
+        /// payment and appeal. Public, like all contract storage: nothing in it names a
+        /// procedure, a drug or a service date.
         #[ink(message)]
         pub fn claim(&self, claim: ClaimId) -> Result<Claim, Error> {
-            let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-            self.ensure_involved(&record)?;
-            Ok(record)
+            self.claims.get(claim).ok_or(Error::UnknownClaim)
         }
 
-        /// A claim's adjudicated lines: outcome, amounts and reason codes per line. The
-        /// patient, the provider, the insurer and the admin may read them.
+        /// A claim's adjudicated lines, in the order submitted: outcome, amounts and
+        /// reason codes per line (public, see `claim`).
         #[ink(message)]
         pub fn claim_lines(&self, claim: ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
             self.claim(claim)?;
@@ -961,13 +964,7 @@ pub mod claim_settlement {
                     .ok_or(Error::Overflow)?;
                 // The overturn pays for the denied lines: no later claim may bill them.
                 let lines = self.claim_lines.get(claim).unwrap_or_default();
-                let service = Service {
-                    patient: record.patient,
-                    provider: record.provider,
-                    plan: record.plan,
-                    date: record.service_date,
-                };
-                self.mark_billed(claim, &service, &lines, |line| line.allowed == 0);
+                self.mark_billed(claim, &lines, |line| line.allowed == 0);
             }
             self.claims.insert(claim, &record);
             self.env().emit_event(AppealResolved {
@@ -999,19 +996,6 @@ pub mod claim_settlement {
             }
             self.access.ensure_role(Role::Insurer)?;
             Ok(())
-        }
-
-        fn ensure_involved(&self, record: &Claim) -> Result<(), Error> {
-            let caller = self.env().caller();
-            if caller == record.patient
-                || caller == record.provider
-                || caller == record.insurer
-                || self.access.is_admin(caller)
-            {
-                Ok(())
-            } else {
-                Err(Error::NotInvolved)
-            }
         }
 
         /// The claim-wide checks, cheapest first: coverage, then the consent registry (a
@@ -1047,12 +1031,12 @@ pub mod claim_settlement {
             service: &Service,
             record: &Plan,
             membership: &mut Membership,
-            lines: Vec<ClaimLine>,
+            lines: &[ClaimLine],
         ) -> Result<Vec<AdjudicatedLine>, Error> {
             // First pass: duplicates and the fee schedule, and the units to ask about.
-            let keys: Vec<Digest> = lines
+            let keys: Vec<Hash> = lines
                 .iter()
-                .map(|line| billing_key(service, line.code, &line.unit, line.modifier))
+                .map(|line| billing_key(service, line))
                 .collect();
             let mut checks: Vec<LineCheck> = Vec::with_capacity(lines.len());
             let mut units: Vec<UnitId> = Vec::new();
@@ -1071,7 +1055,8 @@ pub mod claim_settlement {
                     checks.push(LineCheck::Covered(fee, None));
                     continue;
                 };
-                checks.push(LineCheck::Covered(fee, Some(units.len())));
+                let recipient = recipient_commitment(&service.patient, &unit.recipient_salt);
+                checks.push(LineCheck::Covered(fee, Some((units.len(), recipient))));
                 units.push((gtin, unit.lot.clone(), unit.serial.clone()));
             }
             let answers = if units.is_empty() {
@@ -1081,24 +1066,25 @@ pub mod claim_settlement {
             };
             // Second pass, in line order: the accumulators move line by line.
             let mut adjudicated = Vec::with_capacity(lines.len());
-            for (line, check) in lines.into_iter().zip(checks) {
+            for ((line, check), key) in lines.iter().zip(checks).zip(keys) {
                 let (fee, denial) = match check {
                     LineCheck::Denied(reason) => {
-                        adjudicated.push(deny_line(line, reason));
+                        adjudicated.push(deny_line(key, line, reason));
                         continue;
                     }
                     LineCheck::Covered(fee, None) => (fee, None),
-                    LineCheck::Covered(fee, Some(index)) => {
+                    LineCheck::Covered(fee, Some((index, recipient))) => {
                         let answer = match &answers {
                             Ok(answers) => answers.get(index).copied().ok_or(()),
                             Err(_) => Err(()),
                         };
-                        (fee, drug_denial(answer, service, membership))
+                        (fee, drug_denial(answer, recipient, service, membership))
                     }
                 };
                 adjudicated.push(match denial {
-                    Some(reason) => deny_line(line, reason),
+                    Some(reason) => deny_line(key, line, reason),
                     None => adjudicate_line(
+                        key,
                         line,
                         &fee,
                         &record.cost_sharing,
@@ -1113,14 +1099,12 @@ pub mod claim_settlement {
         fn mark_billed(
             &mut self,
             claim: ClaimId,
-            service: &Service,
             lines: &[AdjudicatedLine],
             counts: impl Fn(&AdjudicatedLine) -> bool,
         ) {
             for line in lines.iter().filter(|line| counts(line)) {
-                let key = billing_key(service, line.code, &line.unit, line.modifier);
-                if !self.billed.contains(key) {
-                    self.billed.insert(key, &claim);
+                if !self.billed.contains(line.billing_key) {
+                    self.billed.insert(line.billing_key, &claim);
                 }
             }
         }
@@ -1293,17 +1277,21 @@ pub mod claim_settlement {
     }
 
     /// What the first pass found for a line: denied already, or covered by a fee
-    /// schedule entry, with the index of its unit in the provenance query for drug lines.
+    /// schedule entry, with, for a drug line, the index of its unit in the provenance
+    /// query and the commitment to the patient its dispense must carry.
     enum LineCheck {
         Denied(ReasonCode),
-        Covered(FeeScheduleEntry, Option<usize>),
+        Covered(FeeScheduleEntry, Option<(usize, Hash)>),
     }
 
     /// Why a drug line is denied, from drug_provenance's answer (`Err` when there is
-    /// none): it must have been dispensed to the patient by the provider on the service
-    /// date while the member was covered, from a lot neither recalled nor quarantined.
+    /// none): it must have been dispensed to the patient (`recipient`, the commitment
+    /// recomputed from the claim's patient and the line's salt) by the provider on the
+    /// service date while the member was covered, from a lot neither recalled nor
+    /// quarantined.
     fn drug_denial(
         answer: Result<Option<DispensedUnit>, ()>,
+        recipient: Hash,
         service: &Service,
         membership: &Membership,
     ) -> Option<ReasonCode> {
@@ -1311,9 +1299,7 @@ pub mod claim_settlement {
         match answer {
             Err(()) => Some(ReasonCode::ProvenanceUnverifiable),
             Ok(None) => Some(ReasonCode::DrugNotDispensed),
-            Ok(Some(unit))
-                if unit.patient != service.patient || unit.dispenser != service.provider =>
-            {
+            Ok(Some(unit)) if unit.recipient != recipient || unit.dispenser != service.provider => {
                 Some(ReasonCode::DrugDispensedToOther)
             }
             Ok(Some(unit)) if day(unit.dispensed_at) != day(service.date) => {
@@ -1328,19 +1314,16 @@ pub mod claim_settlement {
         }
     }
 
-    /// The key under which a line counts as billed. A drug package is billed once,
-    /// whoever bills it: BLAKE2b-256 of (GTIN, lot, serial). A service is billed once per
-    /// (patient, provider, plan, service day, code, repeat modifier): the charge is not in
-    /// it, so re-pricing, re-ordering or splitting lines does not make a new service.
-    fn billing_key(
-        service: &Service,
-        code: ServiceCode,
-        unit: &Option<crate::data::DrugUnit>,
-        modifier: Option<RepeatModifier>,
-    ) -> Digest {
-        match (code, unit) {
+    /// The key under which a line counts as billed. A drug package is billed once:
+    /// BLAKE2b-256 of (GTIN, lot, serial, recipient salt). The salt keeps the key from
+    /// being found from a package's label, and a second claim with another salt fails the
+    /// recipient check instead (HC4). A service is billed once per (patient, provider,
+    /// plan, service day, keyed code, repeat modifier): the charge is not in it, so
+    /// re-pricing, re-ordering or splitting lines does not make a new service.
+    fn billing_key(service: &Service, line: &ClaimLine) -> Hash {
+        let digest: Digest = match (line.code, &line.unit) {
             (ServiceCode::Drug(gtin), Some(unit)) => {
-                blake2_256(&(gtin, &unit.lot, &unit.serial).encode())
+                blake2_256(&(b"drug", gtin, &unit.lot, &unit.serial, unit.recipient_salt).encode())
             }
             _ => blake2_256(
                 &(
@@ -1349,12 +1332,13 @@ pub mod claim_settlement {
                     service.provider,
                     service.plan,
                     service.date.checked_div(DAY).unwrap_or_default(),
-                    code,
-                    modifier,
+                    line.code,
+                    line.modifier,
                 )
                     .encode(),
             ),
-        }
+        };
+        Hash::from(digest)
     }
 
     impl AccessControlled for ClaimSettlement {

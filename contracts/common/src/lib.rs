@@ -64,6 +64,18 @@ pub fn is_zero_hash(hash: &[u8]) -> bool {
     hash.iter().all(|b| *b == 0)
 }
 
+/// A commitment to a patient's account: BLAKE2b-256 of the SCALE encoding of
+/// (`domain`, `account`, `salt`). A record that must name the patient without showing
+/// who it is (a dispense, an adverse event) keeps this instead of the account. The salt
+/// is 32 random bytes the recording party keeps and gives only to whoever must prove the
+/// match (the patient, the payer, an auditor): without it, nobody can test the record
+/// against the accounts seen elsewhere on chain. The domain keeps a commitment of one
+/// kind from opening as another.
+pub fn commitment(domain: &[u8], account: &AccountId, salt: &[u8; 32]) -> Hash {
+    use ink::scale::Encode;
+    Hash::from(merkle::blake2_256(&(domain, account, salt).encode()))
+}
+
 /// What one cross-contract question may spend: its own gas (ref time and proof size),
 /// and no storage deposit. Without limits a callee runs with all the caller's remaining
 /// gas and deposit, so a hostile or broken one (behind `set_callee`) could make every

@@ -1,14 +1,27 @@
 //! How claim_settlement asks drug_provenance about a dispensed unit.
 
-use crate::{AccountId, CalleeError, Timestamp};
+use crate::{AccountId, CalleeError, Hash, Timestamp};
 use ink::prelude::vec::Vec;
+
+/// The domain of a dispense's commitment to its patient.
+pub const RECIPIENT_DOMAIN: &[u8] = b"healthchain/dispense-recipient";
+
+/// The commitment a pharmacy records when it dispenses to `patient` (the patient's
+/// pseudonym for the plan that will pay, or for the pharmacy when nobody bills), with a
+/// salt of 32 random bytes it prints on the patient's receipt and puts on the claim's drug
+/// line. A discarded package's GTIN, lot and serial then lead to this hash only, which
+/// names nobody without the salt.
+pub fn recipient_commitment(patient: &AccountId, salt: &[u8; 32]) -> Hash {
+    crate::commitment(RECIPIENT_DOMAIN, patient, salt)
+}
 
 /// A dispensed unit as the provenance contract reports it to a payer.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DispensedUnit {
-    /// The patient the unit was dispensed to.
-    pub patient: AccountId,
+    /// The pharmacy's commitment to the patient ([`recipient_commitment`]): a payer
+    /// proves the unit went to its member by recomputing it.
+    pub recipient: Hash,
     /// The pharmacy that dispensed it.
     pub dispenser: AccountId,
     /// When (milliseconds since the epoch).
@@ -29,8 +42,9 @@ pub const MAX_UNITS_PER_QUERY: usize = 50;
 /// The question claim_settlement asks drug_provenance.
 #[ink::trait_definition]
 pub trait ProvenanceCheck {
-    /// Who dispensed the unit (GTIN, lot, serial) to whom and when, and whether its lot is
-    /// quarantined or recalled now; `None` when that serial was never dispensed.
+    /// Who dispensed the unit (GTIN, lot, serial), to which commitment and when, and
+    /// whether its lot is quarantined or recalled now; `None` when that serial was never
+    /// dispensed.
     #[ink(message)]
     fn dispensed_unit(&self, gtin: u64, lot: Vec<u8>, serial: Vec<u8>) -> Option<DispensedUnit>;
 

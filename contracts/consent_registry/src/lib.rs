@@ -41,7 +41,9 @@ pub mod consent_registry {
     use ink::{prelude::vec::Vec, storage::Mapping};
 
     /// A patient granted consent (or replaced an earlier grant for the same grantee and
-    /// purpose: `replaced` says which).
+    /// purpose: `replaced` says which). The data classes are not in the event, so that no
+    /// log puts a patient beside a class such as mental health; the patient's wallet
+    /// reads them with `grant`.
     #[ink(event)]
     pub struct ConsentGranted {
         #[ink(topic)]
@@ -49,7 +51,6 @@ pub mod consent_registry {
         #[ink(topic)]
         pub grantee: AccountId,
         pub purpose: Purpose,
-        pub data_classes: DataClasses,
         pub expires_at: Option<Timestamp>,
         pub context: Option<Hash>,
         pub consent_form: Hash,
@@ -113,7 +114,8 @@ pub mod consent_registry {
         pub closed_by: AccountId,
     }
 
-    /// A grantee used the patient's data (FHIR AuditEvent).
+    /// A grantee used the patient's data (FHIR AuditEvent). Which classes it used is not
+    /// in the event (see `ConsentGranted`).
     #[ink(event)]
     pub struct AccessRecorded {
         #[ink(topic)]
@@ -122,7 +124,6 @@ pub mod consent_registry {
         pub grantee: AccountId,
         pub purpose: Purpose,
         pub context: Option<Hash>,
-        pub data_classes: DataClasses,
         pub at: Timestamp,
     }
 
@@ -324,7 +325,6 @@ pub mod consent_registry {
                 patient,
                 grantee,
                 purpose,
-                data_classes,
                 expires_at,
                 context,
                 consent_form,
@@ -612,7 +612,6 @@ pub mod consent_registry {
                 grantee,
                 purpose,
                 context,
-                data_classes,
                 at,
             });
             Ok(())

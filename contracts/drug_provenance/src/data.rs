@@ -238,7 +238,8 @@ pub struct Shipment {
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DispenseRecord {
-    pub patient: AccountId,
+    /// The pharmacy's salted commitment to the patient, never the account.
+    pub recipient: Hash,
     pub dispenser: AccountId,
     pub dispensed_at: Timestamp,
 }
@@ -249,8 +250,9 @@ pub struct DispenseRecord {
 pub enum UnitStatus {
     /// Genuine and in supply: may be sold or dispensed.
     Genuine,
-    /// Genuine, already dispensed (a second unit with this serial is a clone).
-    Dispensed(DispenseRecord),
+    /// Genuine, already dispensed (a second unit with this serial is a clone). To whom is
+    /// not answered: a package in anyone's hands must not lead to its patient.
+    Dispensed,
     /// Genuine, but its lot is quarantined (for every reason open).
     Quarantined(QuarantineReasons),
     /// Genuine, but its lot is recalled.
@@ -326,8 +328,6 @@ pub enum Error {
     Counterfeit,
     /// The serial was already dispensed: a clone.
     AlreadyDispensed,
-    /// A unit cannot be dispensed to the pharmacy's own account.
-    DispenseToSelf,
     /// The Merkle proof has more than 32 hashes.
     ProofTooLong,
     /// The serial's index is not below the lot's serial count.

@@ -8,10 +8,12 @@
 //! regulators release, recall or confirm illegitimate; a pharmacy dispenses one serial to a
 //! patient with a Merkle proof, so a serial outside the lot is a counterfeit and a serial
 //! dispensed twice is a clone. Anyone can verify a unit; claim_settlement asks, through the
-//! shared `ProvenanceCheck` trait, who dispensed a unit to whom.
+//! shared `ProvenanceCheck` trait, who dispensed a unit, when, and to which commitment.
 //!
-//! No protected health information: the patient is a pseudonymous account, the certificate
-//! of analysis and investigation reports appear only as hashes.
+//! No patient account is kept: a dispense records the pharmacy's salted commitment to the
+//! patient (`recipient_commitment`), so a discarded package leads to nobody, and a payer
+//! that knows the salt proves the match. The certificate of analysis and investigation
+//! reports appear only as hashes (docs/privacy.md).
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 // Contract code never traps on input: no unchecked arithmetic, unwrap, expect or indexing.
 // (`clippy::panic` cannot be denied: ink!'s generated wasm dispatch contains `panic!`.)
@@ -218,7 +220,8 @@ pub mod drug_provenance {
         pub new: AccountId,
     }
 
-    /// One serial was dispensed to a patient (bizStep dispensing).
+    /// One serial was dispensed (bizStep dispensing) to the patient behind `recipient`, a
+    /// salted commitment (the patient's wallet finds the event by it).
     #[ink(event)]
     pub struct Dispensed {
         #[ink(topic)]
@@ -226,7 +229,7 @@ pub mod drug_provenance {
         #[ink(topic)]
         pub lot: Vec<u8>,
         #[ink(topic)]
-        pub patient: AccountId,
+        pub recipient: Hash,
         pub serial: Vec<u8>,
         pub dispenser: AccountId,
     }
@@ -837,10 +840,12 @@ pub mod drug_provenance {
             Ok(())
         }
 
-        /// Dispenses one unit to `patient` (pharmacies only, from their own stock): the
-        /// serial, its index among the lot's serials and its Merkle proof (from `healthchain
-        /// merkle proof`). A serial not in the lot is refused as counterfeit, a serial
-        /// already dispensed as a clone; quarantined, recalled or expired stock is refused.
+        /// Dispenses one unit (pharmacies only, from their own stock): the serial, its
+        /// index among the lot's serials and its Merkle proof (from `healthchain merkle
+        /// proof`), and `recipient`, the pharmacy's commitment to the patient
+        /// (`recipient_commitment` of the patient's plan pseudonym and a random salt; not
+        /// all zeros). A serial not in the lot is refused as counterfeit, a serial already
+        /// dispensed as a clone; quarantined, recalled or expired stock is refused.
         #[ink(message)]
         #[allow(clippy::too_many_arguments)]
         pub fn dispense(
@@ -850,12 +855,12 @@ pub mod drug_provenance {
             serial: Vec<u8>,
             serial_index: u64,
             proof: Vec<Digest>,
-            patient: AccountId,
+            recipient: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let dispenser = self.access.ensure_role(Role::Dispenser)?;
-            if patient == dispenser {
-                return Err(Error::DispenseToSelf);
+            if is_zero_hash(recipient.as_ref()) {
+                return Err(Error::ZeroHash);
             }
             if !is_gs1_text(&serial, MAX_SERIAL_LEN) {
                 return Err(Error::InvalidSerial);
@@ -882,7 +887,7 @@ pub mod drug_provenance {
             self.dispensed.insert(
                 (id, leaf),
                 &DispenseRecord {
-                    patient,
+                    recipient,
                     dispenser,
                     dispensed_at: now,
                 },
@@ -890,7 +895,7 @@ pub mod drug_provenance {
             self.env().emit_event(Dispensed {
                 gtin,
                 lot,
-                patient,
+                recipient,
                 serial,
                 dispenser,
             });
@@ -899,7 +904,8 @@ pub mod drug_provenance {
 
         /// The status of one unit, as a pharmacist's scan or a saleable-return check asks:
         /// genuine, dispensed, quarantined, recalled, expired, or unknown (no such lot, or
-        /// a serial and proof that do not match it: treat as counterfeit).
+        /// a serial and proof that do not match it: treat as counterfeit). Status only:
+        /// whoever holds a package learns nothing of whom it was dispensed to.
         #[ink(message)]
         pub fn verify_unit(
             &self,
@@ -924,8 +930,8 @@ pub mod drug_provenance {
             {
                 return UnitStatus::Unknown;
             }
-            if let Some(dispensed) = self.dispensed.get((id, leaf)) {
-                return UnitStatus::Dispensed(dispensed);
+            if self.dispensed.contains((id, leaf)) {
+                return UnitStatus::Dispensed;
             }
             match record.status {
                 LotStatus::Recalled { class, .. } => UnitStatus::Recalled(class),
@@ -1159,8 +1165,9 @@ pub mod drug_provenance {
     }
 
     impl ProvenanceCheck for DrugProvenance {
-        /// Who dispensed the unit (GTIN, lot, serial) to whom and when, and whether its lot
-        /// is quarantined or recalled now; `None` when that serial was never dispensed.
+        /// Who dispensed the unit (GTIN, lot, serial), when and to which commitment, and
+        /// whether its lot is quarantined or recalled now; `None` when that serial was
+        /// never dispensed.
         #[ink(message)]
         fn dispensed_unit(
             &self,
@@ -1171,7 +1178,7 @@ pub mod drug_provenance {
             let (id, record) = self.lot(gtin, &lot).ok()?;
             let dispensed = self.dispensed.get((id, hash_leaf(&serial)))?;
             Some(DispensedUnit {
-                patient: dispensed.patient,
+                recipient: dispensed.recipient,
                 dispenser: dispensed.dispenser,
                 dispensed_at: dispensed.dispensed_at,
                 lot_quarantined: matches!(record.status, LotStatus::Quarantined(_)),

@@ -196,12 +196,23 @@ pub struct Batch {
     pub anchored_by: AccountId,
 }
 
+/// The domain of an adverse event's commitment to its participant.
+pub const SUBJECT_DOMAIN: &[u8] = b"healthchain/adverse-event-subject";
+
+/// The commitment a site reports an adverse event under: of the participant's trial
+/// pseudonym and a salt of 32 random bytes kept in the subject's file, so the public
+/// record names no participant beside the event's seriousness.
+pub fn subject_commitment(participant: &AccountId, salt: &[u8; 32]) -> Hash {
+    healthchain_common::commitment(SUBJECT_DOMAIN, participant, salt)
+}
+
 /// A reported adverse event.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdverseEvent {
-    pub participant: AccountId,
+    /// The site's salted commitment to the participant ([`subject_commitment`]).
+    pub subject: Hash,
     pub seriousness: Seriousness,
     pub expectedness: Expectedness,
     pub onset_at: Timestamp,

@@ -136,13 +136,15 @@ pub mod trial_anchoring {
         pub anchored_by: AccountId,
     }
 
-    /// An adverse event was reported; `late` when an expedited deadline was missed.
+    /// An adverse event was reported; `late` when an expedited deadline was missed. The
+    /// participant appears only as the site's salted commitment (`subject`), so that no
+    /// log says which pseudonym had which seriousness.
     #[ink(event)]
     pub struct AdverseEventReported {
         #[ink(topic)]
         pub trial: TrialId,
         #[ink(topic)]
-        pub participant: AccountId,
+        pub subject: Hash,
         pub number: u32,
         pub seriousness: Seriousness,
         pub expectedness: Expectedness,
@@ -688,9 +690,14 @@ pub mod trial_anchoring {
             self.batches.get((trial, batch))
         }
 
-        /// Reports an adverse event of an enrolled participant (the sponsor, a site or a
-        /// data manager): seriousness, expectedness, onset time, the time the sponsor
-        /// became aware (not before onset, not in the future) and the report's hash.
+        /// Reports an adverse event of a participant (the sponsor, a site or a data
+        /// manager): `subject`, the site's commitment to the participant
+        /// (`subject_commitment` of the participant's trial pseudonym and a random salt
+        /// the site keeps in the subject's file; not all zeros), seriousness,
+        /// expectedness, onset time, the time the sponsor became aware (not before onset,
+        /// not in the future) and the report's hash. The participant's account is not
+        /// taken, as call data is public too; an auditor given the salt checks the
+        /// commitment against the enrolment.
         /// Serious unexpected events reported more than 15 days after awareness (7 for
         /// fatal or life-threatening ones) are recorded and evented as late. Returns the
         /// event's number, counted from 1 per trial. Allowed after the database freeze:
@@ -699,7 +706,7 @@ pub mod trial_anchoring {
         pub fn report_adverse_event(
             &mut self,
             trial: TrialId,
-            participant: AccountId,
+            subject: Hash,
             seriousness: Seriousness,
             expectedness: Expectedness,
             onset_at: Timestamp,
@@ -709,10 +716,7 @@ pub mod trial_anchoring {
             self.access.ensure_not_paused()?;
             let mut record = self.trial(trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_trial_actor(trial, &record)?;
-            if !self.enrolments.contains((trial, participant)) {
-                return Err(Error::NotEnrolled);
-            }
-            if is_zero_hash(event_hash.as_ref()) {
+            if is_zero_hash(subject.as_ref()) || is_zero_hash(event_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             let now = self.env().block_timestamp();
@@ -724,7 +728,7 @@ pub mod trial_anchoring {
             self.adverse_events.insert(
                 (trial, number),
                 &AdverseEvent {
-                    participant,
+                    subject,
                     seriousness,
                     expectedness,
                     onset_at,
@@ -739,7 +743,7 @@ pub mod trial_anchoring {
             self.trials.insert(trial, &record);
             self.env().emit_event(AdverseEventReported {
                 trial,
-                participant,
+                subject,
                 number,
                 seriousness,
                 expectedness,

@@ -6,7 +6,7 @@ use crate::{claim_settlement::*, data::*};
 use healthchain_common::{
     access::{AccessControlled, AccessError, Role},
     consent::Purpose,
-    provenance::DispensedUnit,
+    provenance::{recipient_commitment, DispensedUnit},
     test_doubles,
     unit_test::{event_count, events_of, last_event, topic},
 };
@@ -20,12 +20,27 @@ const NOW: u64 = 1_767_225_600_000 + 100 * DAY; // 2026-04-11
 const YEAR_START: u64 = 1_767_225_600_000; // 2026-01-01
 const YEAR_END: u64 = YEAR_START + 365 * DAY;
 const GTIN: u64 = 10_012_345_678_902;
-const VISIT: ServiceCode = ServiceCode::Procedure(*b"99213");
-const INJECTION: ServiceCode = ServiceCode::Procedure(*b"J1100");
+/// The plan's secret, which keys its procedure codes (shared with its network off chain).
+const PLAN_SECRET: [u8; 32] = [0x5e; 32];
+/// The salt of the pharmacy's commitment to the patient, on the patient's receipt.
+const SALT: [u8; 32] = [0x5a; 32];
 const DRUG: ServiceCode = ServiceCode::Drug(GTIN);
 const FUNDS: Balance = 1_000_000;
 /// The service date `submit` bills for, and the day `dispensed` dispenses on.
 const SERVICE_DATE: u64 = NOW - DAY;
+
+/// A CPT / HCPCS code as the plan's fee schedule and its claims carry it: keyed.
+fn code(cpt: &[u8; 5]) -> ServiceCode {
+    ServiceCode::procedure(&PLAN_SECRET, cpt).unwrap()
+}
+
+fn visit_code() -> ServiceCode {
+    code(b"99213")
+}
+
+fn injection_code() -> ServiceCode {
+    code(b"J1100")
+}
 
 fn hash(byte: u8) -> Hash {
     Hash::from([byte; 32])
@@ -81,7 +96,7 @@ fn dispensed(p: &Parties, serial: &[u8], patient: AccountId, dispenser: AccountI
         b"LOT1",
         serial,
         DispensedUnit {
-            patient,
+            recipient: recipient_commitment(&patient, &SALT),
             dispenser,
             dispensed_at: SERVICE_DATE,
             lot_quarantined: false,
@@ -142,8 +157,8 @@ fn setup() -> (ClaimSettlement, Parties) {
         .update_fee_schedule(
             1,
             vec![
-                (VISIT, entry(150, CostShare::Copay)),
-                (INJECTION, entry(80, CostShare::Coinsurance)),
+                (visit_code(), entry(150, CostShare::Copay)),
+                (injection_code(), entry(80, CostShare::Coinsurance)),
                 (DRUG, entry(60, CostShare::Copay)),
             ],
         )
@@ -164,7 +179,7 @@ fn funded() -> (ClaimSettlement, Parties) {
 
 fn visit(charge: Balance) -> ClaimLine {
     ClaimLine {
-        code: VISIT,
+        code: visit_code(),
         quantity: 1,
         charge,
         unit: None,
@@ -180,6 +195,7 @@ fn drug(serial: &[u8], charge: Balance) -> ClaimLine {
         unit: Some(DrugUnit {
             lot: b"LOT1".to_vec(),
             serial: serial.to_vec(),
+            recipient_salt: SALT,
         }),
         modifier: None,
     }
@@ -292,7 +308,7 @@ fn a_pharmacy_claim_for_a_dispensed_serial_is_paid_and_shares_accumulators() {
 fn drug_lines_are_denied_on_provenance() {
     let (mut contract, p) = funded();
     let mut unit = DispensedUnit {
-        patient: p.patient,
+        recipient: recipient_commitment(&p.patient, &SALT),
         dispenser: p.pharmacy,
         dispensed_at: SERVICE_DATE,
         lot_quarantined: false,
@@ -433,7 +449,7 @@ fn duplicates_and_services_outside_coverage_are_denied() {
         p.clinic,
         p.patient,
         vec![ClaimLine {
-            code: ServiceCode::Procedure(*b"70450"),
+            code: code(b"70450"),
             quantity: 1,
             charge: 900,
             unit: None,
@@ -453,7 +469,7 @@ fn duplicates_and_services_outside_coverage_are_denied() {
 fn a_rebilled_service_is_a_duplicate_whatever_its_charge() {
     let (mut contract, p) = funded();
     let injection = |charge| ClaimLine {
-        code: INJECTION,
+        code: injection_code(),
         quantity: 1,
         charge,
         unit: None,
@@ -510,7 +526,7 @@ fn a_rebilled_service_is_a_duplicate_whatever_its_charge() {
         vec![ReasonCode::Duplicate]
     );
     // A denied line is not billed: fixing the fee schedule lets it through.
-    let new_code = ServiceCode::Procedure(*b"70450");
+    let new_code = code(b"70450");
     let line = ClaimLine {
         code: new_code,
         quantity: 1,
@@ -556,7 +572,7 @@ fn a_drug_line_is_paid_only_for_a_dispense_on_the_service_date_within_coverage()
             b"LOT1",
             serial,
             DispensedUnit {
-                patient: p.patient,
+                recipient: recipient_commitment(&p.patient, &SALT),
                 dispenser: p.pharmacy,
                 dispensed_at,
                 lot_quarantined: false,
@@ -670,7 +686,7 @@ fn huge_lines_are_priced_and_claims_are_bounded() {
         .update_fee_schedule(
             1,
             vec![(
-                INJECTION,
+                injection_code(),
                 Some(FeeScheduleEntry {
                     allowed_per_unit: Balance::MAX,
                     cost_share: CostShare::Coinsurance,
@@ -679,7 +695,7 @@ fn huge_lines_are_priced_and_claims_are_bounded() {
         )
         .unwrap();
     let injection = |charge| ClaimLine {
-        code: INJECTION,
+        code: injection_code(),
         quantity: 3,
         charge,
         unit: None,
@@ -1098,18 +1114,51 @@ fn appeals_can_be_upheld_and_close_after_the_window() {
 }
 
 #[ink::test]
-fn claims_are_read_by_those_involved() {
+fn a_claim_keeps_no_code_drug_or_service_date_beside_its_patient() {
     let (mut contract, p) = funded();
-    let claim = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
-    for reader in [p.patient, p.clinic, p.insurer, p.admin] {
-        as_caller(reader);
-        assert!(contract.claim(claim).is_ok());
-        assert_eq!(contract.claim_lines(claim).unwrap().len(), 1);
+    dispensed(&p, b"SN1", p.patient, p.pharmacy);
+    let lines = vec![visit(150), drug(b"SN1", 60)];
+    let before = test::recorded_events().count();
+    let claim = submit(&mut contract, p.pharmacy, p.patient, lines.clone()).unwrap();
+    // Anyone can read storage, so the reads do not pretend otherwise.
+    as_caller(AccountId::from([0x77; 32]));
+    let header = contract.claim(claim).unwrap();
+    let adjudicated = contract.claim_lines(claim).unwrap();
+    assert_eq!(adjudicated.len(), 2);
+    assert_eq!(header.lines_hash, lines_hash(SERVICE_DATE, &lines));
+    assert_ne!(header.lines_hash, lines_hash(SERVICE_DATE + DAY, &lines));
+    // Neither the header, the lines nor the events hold the GTIN, the serial, the keyed
+    // procedure code or the service date.
+    let mut kept = ink::scale::Encode::encode(&header);
+    kept.extend(ink::scale::Encode::encode(&adjudicated));
+    for event in test::recorded_events().skip(before) {
+        kept.extend(event.data);
     }
-    as_caller(p.pharmacy);
-    assert_eq!(contract.claim(claim), Err(Error::NotInvolved));
-    assert_eq!(contract.claim_lines(claim), Err(Error::NotInvolved));
+    let secrets: [&[u8]; 4] = [
+        &GTIN.to_le_bytes(),
+        b"SN1",
+        &ink::scale::Encode::encode(&visit_code())[1..],
+        &SERVICE_DATE.to_le_bytes(),
+    ];
+    for secret in secrets {
+        assert!(
+            !kept.windows(secret.len()).any(|w| w == secret),
+            "{secret:?} is kept"
+        );
+    }
     assert_eq!(contract.claim(7), Err(Error::UnknownClaim));
+    assert_eq!(adjudicated[1].outcome, Outcome::Approved);
+    // The same package with another salt does not open the pharmacy's commitment.
+    dispensed(&p, b"SN2", p.patient, p.pharmacy);
+    let mut wrong_salt = drug(b"SN2", 60);
+    if let Some(unit) = wrong_salt.unit.as_mut() {
+        unit.recipient_salt = [0x11; 32];
+    }
+    let denied = submit(&mut contract, p.pharmacy, p.patient, vec![wrong_salt]).unwrap();
+    assert_eq!(
+        line_reasons(&contract, denied),
+        vec![vec![ReasonCode::DrugDispensedToOther]]
+    );
 }
 
 #[ink::test]
@@ -1135,7 +1184,7 @@ fn plans_fee_schedules_and_members() {
         Err(Error::Access(AccessError::MissingRole(Role::Insurer)))
     );
     assert_eq!(
-        contract.update_fee_schedule(1, vec![(VISIT, None)]),
+        contract.update_fee_schedule(1, vec![(visit_code(), None)]),
         Err(Error::NotPlanInsurer)
     );
     assert_eq!(
@@ -1148,7 +1197,7 @@ fn plans_fee_schedules_and_members() {
         Err(Error::UnknownPlan)
     );
     assert_eq!(
-        contract.update_fee_schedule(1, vec![(VISIT, None); MAX_FEE_UPDATES + 1]),
+        contract.update_fee_schedule(1, vec![(visit_code(), None); MAX_FEE_UPDATES + 1]),
         Err(Error::TooManyFeeUpdates)
     );
     assert_eq!(
@@ -1160,15 +1209,15 @@ fn plans_fee_schedules_and_members() {
         .update_fee_schedule(
             1,
             vec![
-                (VISIT, None),
-                (INJECTION, None),
-                (INJECTION, contract.fee(1, DRUG)),
+                (visit_code(), None),
+                (injection_code(), None),
+                (injection_code(), contract.fee(1, DRUG)),
             ],
         )
         .unwrap();
     assert_eq!(contract.plan(1).unwrap().fee_schedule_entries, 2);
-    assert_eq!(contract.fee(1, VISIT), None);
-    assert_eq!(last_event::<FeeScheduleUpdated>().0.code, INJECTION);
+    assert_eq!(contract.fee(1, visit_code()), None);
+    assert_eq!(last_event::<FeeScheduleUpdated>().0.code, injection_code());
     // Members.
     assert_eq!(
         contract.enrol_member(1, p.other, YEAR_START, YEAR_START),
@@ -1214,7 +1263,7 @@ fn plans_fee_schedules_and_members() {
 fn a_full_fee_schedule_refuses_more_codes_and_changes_nothing() {
     let (mut contract, p) = setup();
     as_caller(p.insurer);
-    let entry = contract.fee(1, VISIT);
+    let entry = contract.fee(1, visit_code());
     let mut next = 0u64;
     while contract.plan(1).unwrap().fee_schedule_entries < MAX_FEE_SCHEDULE_ENTRIES {
         let room =
@@ -1229,14 +1278,17 @@ fn a_full_fee_schedule_refuses_more_codes_and_changes_nothing() {
     }
     let before = event_count();
     assert_eq!(
-        contract.update_fee_schedule(1, vec![(VISIT, entry), (ServiceCode::Drug(999_999), entry)]),
+        contract.update_fee_schedule(
+            1,
+            vec![(visit_code(), entry), (ServiceCode::Drug(999_999), entry)]
+        ),
         Err(Error::FeeScheduleFull)
     );
     assert_eq!(event_count(), before);
     assert_eq!(contract.fee(1, ServiceCode::Drug(999_999)), None);
     // Replacing and removing still work.
     contract
-        .update_fee_schedule(1, vec![(VISIT, entry), (ServiceCode::Drug(1), None)])
+        .update_fee_schedule(1, vec![(visit_code(), entry), (ServiceCode::Drug(1), None)])
         .unwrap();
     assert_eq!(
         contract.plan(1).unwrap().fee_schedule_entries,
@@ -1373,7 +1425,7 @@ proptest! {
                             dispensed(&p, &sn, p.patient, p.pharmacy);
                             drug(&sn, charge)
                         } else {
-                            ClaimLine { code: INJECTION, quantity: 1 + (serial % 3), charge, unit: None, modifier: None }
+                            ClaimLine { code: injection_code(), quantity: 1 + (serial % 3), charge, unit: None, modifier: None }
                         };
                         let provider = if is_drug { p.pharmacy } else { p.clinic };
                         as_caller(provider);

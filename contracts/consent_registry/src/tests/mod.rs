@@ -708,7 +708,9 @@ fn record_access_checks_authorization_and_classes() {
     let (event, topics) = last_event::<AccessRecorded>();
     assert_eq!(topics, vec![topic(&a.bob), topic(&a.charlie)]);
     assert_eq!(event.at, NOW);
-    assert_eq!(event.data_classes, DataClasses::MEDICATIONS);
+    // The classes stay out of the log: no event puts the patient beside a data class.
+    assert_eq!(event.context, None);
+    assert_eq!(event.purpose, Purpose::Treatment);
 }
 
 #[ink::test]

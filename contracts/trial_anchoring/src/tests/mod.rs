@@ -605,6 +605,11 @@ fn anchoring_refuses_bad_input_and_frozen_databases() {
     assert_eq!(contract.enrol(1, p.participant), Err(Error::DatabaseFrozen));
 }
 
+/// The site's commitment to a participant in its adverse event reports.
+fn subject(participant: &AccountId) -> Hash {
+    subject_commitment(participant, &[0x5b; 32])
+}
+
 #[ink::test]
 fn adverse_events_are_flagged_late_after_the_deadline() {
     let (mut contract, p) = enrolled();
@@ -615,7 +620,7 @@ fn adverse_events_are_flagged_late_after_the_deadline() {
     let number = contract
         .report_adverse_event(
             1,
-            p.participant,
+            subject(&p.participant),
             Seriousness::Serious,
             Expectedness::Unexpected,
             NOW + day,
@@ -627,7 +632,14 @@ fn adverse_events_are_flagged_late_after_the_deadline() {
     let (event, topics) = last_event::<AdverseEventReported>();
     assert!(event.late);
     assert_eq!(event.deadline, Some(NOW + 19 * day));
-    assert_eq!(topics, vec![topic(&1u64), topic(&p.participant)]);
+    assert_eq!(topics, vec![topic(&1u64), topic(&subject(&p.participant))]);
+    // Neither the log nor the record holds the participant's account.
+    let participant: &[u8] = p.participant.as_ref();
+    let mut kept = ink::scale::Encode::encode(&event);
+    kept.extend(ink::scale::Encode::encode(
+        &contract.adverse_event(1, 1).unwrap(),
+    ));
+    assert!(!kept.windows(32).any(|w| w == participant));
     let stored = contract.adverse_event(1, 1).unwrap();
     assert!(stored.late);
     assert_eq!(
@@ -639,7 +651,7 @@ fn adverse_events_are_flagged_late_after_the_deadline() {
     assert_eq!(
         contract.report_adverse_event(
             1,
-            p.participant,
+            subject(&p.participant),
             Seriousness::Fatal,
             Expectedness::Unexpected,
             NOW + 13 * day,
@@ -654,7 +666,7 @@ fn adverse_events_are_flagged_late_after_the_deadline() {
     contract
         .report_adverse_event(
             1,
-            p.participant,
+            subject(&p.participant),
             Seriousness::LifeThreatening,
             Expectedness::Unexpected,
             NOW + 12 * day,
@@ -667,7 +679,7 @@ fn adverse_events_are_flagged_late_after_the_deadline() {
     contract
         .report_adverse_event(
             1,
-            p.participant,
+            subject(&p.participant),
             Seriousness::Serious,
             Expectedness::Expected,
             NOW,
@@ -696,28 +708,42 @@ fn adverse_events_refuse_bad_input() {
     };
     as_caller(p.other);
     assert_eq!(
-        report(&mut contract, 1, p.participant, NOW, NOW, hash(1)),
+        report(&mut contract, 1, subject(&p.participant), NOW, NOW, hash(1)),
         Err(Error::NotSponsorOrDelegate)
     );
     as_caller(p.site);
     assert_eq!(
-        report(&mut contract, 4, p.participant, NOW, NOW, hash(1)),
+        report(&mut contract, 4, subject(&p.participant), NOW, NOW, hash(1)),
         Err(Error::UnknownTrial)
     );
     assert_eq!(
-        report(&mut contract, 1, p.other, NOW, NOW, hash(1)),
-        Err(Error::NotEnrolled)
-    );
-    assert_eq!(
-        report(&mut contract, 1, p.participant, NOW, NOW, hash(0)),
+        report(&mut contract, 1, hash(0), NOW, NOW, hash(1)),
         Err(Error::ZeroHash)
     );
     assert_eq!(
-        report(&mut contract, 1, p.participant, NOW, NOW + 1, hash(1)),
+        report(&mut contract, 1, subject(&p.participant), NOW, NOW, hash(0)),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        report(
+            &mut contract,
+            1,
+            subject(&p.participant),
+            NOW,
+            NOW + 1,
+            hash(1)
+        ),
         Err(Error::InvalidTimeline)
     );
     assert_eq!(
-        report(&mut contract, 1, p.participant, NOW, NOW - 1, hash(1)),
+        report(
+            &mut contract,
+            1,
+            subject(&p.participant),
+            NOW,
+            NOW - 1,
+            hash(1)
+        ),
         Err(Error::InvalidTimeline)
     );
     assert_eq!(contract.trial(1).unwrap().adverse_events, 0);
@@ -726,7 +752,7 @@ fn adverse_events_refuse_bad_input() {
     contract.freeze_database(1).unwrap();
     as_caller(p.site);
     assert_eq!(
-        report(&mut contract, 1, p.participant, NOW, NOW, hash(1)),
+        report(&mut contract, 1, subject(&p.participant), NOW, NOW, hash(1)),
         Ok(1)
     );
 }
@@ -821,7 +847,7 @@ fn pause_stops_new_business_but_not_withdrawal() {
         contract
             .report_adverse_event(
                 1,
-                p.participant,
+                subject(&p.participant),
                 Seriousness::Serious,
                 Expectedness::Expected,
                 NOW,
