@@ -81,18 +81,11 @@ pub async fn scan(manifest: &Manifest, url: Option<&str>, scan: &Scan) -> Result
 
 /// The answer as a pharmacist reads it, and whether the unit may be dispensed.
 pub fn describe(status: &UnitStatus) -> (bool, String) {
-    let account =
-        |a: &AccountId| subxt::utils::AccountId32(*AsRef::<[u8; 32]>::as_ref(a)).to_string();
     match status {
         UnitStatus::Genuine => (true, "GENUINE: in supply; it may be dispensed".into()),
-        UnitStatus::Dispensed(record) => (
+        UnitStatus::Dispensed => (
             false,
-            format!(
-                "DISPENSED already, by {} to patient {} (chain time {}): a second package with this serial is a clone; do not dispense, quarantine it",
-                account(&record.dispenser),
-                account(&record.patient),
-                record.dispensed_at
-            ),
+            "DISPENSED already: a second package with this serial is a clone; do not dispense, quarantine it (the ledger does not say to whom: report it to the manufacturer)".into(),
         ),
         UnitStatus::Quarantined(reasons) => {
             let open: Vec<&str> = [

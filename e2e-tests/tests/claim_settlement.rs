@@ -24,20 +24,19 @@ use ink_e2e::{ChainBackend, ContractsBackend, E2EBackend, Keypair};
 use std::fmt::Debug;
 use support::{
     accounts, balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    dispense, grant_consent, hash, id, serial, stock_pharmacy, submit_or_refusal, Accounts,
+    dispense, grant_consent, hash, id, procedure, receipt_salt, serial, stock_pharmacy, submit_or_refusal, Accounts,
     BackendError, Claims, E2EResult, FAR_FUTURE, GTIN,
 };
 
 /// One currency unit, large enough that every payment is above the existential deposit.
 const UNIT: Balance = 10_000_000_000;
-const VISIT: ServiceCode = ServiceCode::Procedure(*b"99213");
 const LOT: &[u8] = b"LOT-PAID";
 const RECALLED_LOT: &[u8] = b"LOT-RECALL";
 const SERIALS: usize = 16;
 
 fn visit(charge: Balance) -> ClaimLine {
     ClaimLine {
-        code: VISIT,
+        code: procedure(b"99213"),
         quantity: 1,
         charge,
         unit: None,
@@ -53,6 +52,7 @@ fn drug(lot: &[u8], index: usize, charge: Balance) -> ClaimLine {
         unit: Some(DrugUnit {
             lot: lot.to_vec(),
             serial: serial(index),
+            recipient_salt: receipt_salt(&serial(index)),
         }),
         modifier: None,
     }
@@ -257,7 +257,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
         &claims.update_fee_schedule(
             plan,
             vec![
-                (VISIT, fee(150, CostShare::Copay)),
+                (procedure(b"99213"), fee(150, CostShare::Copay)),
                 (ServiceCode::Drug(GTIN), fee(60, CostShare::Copay)),
             ],
         ),
@@ -349,6 +349,11 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     .await;
     let (header, lines) = read_claim(&mut client, &claims, visit_claim).await;
     assert_eq!(header.outcome, Outcome::Approved);
+    // The claim keeps a hash of the service date and lines, which the provider can open.
+    assert_eq!(
+        header.lines_hash,
+        claim_settlement::data::lines_hash(now, &[visit(150 * UNIT)])
+    );
     assert_eq!((header.totals.payable, header.paid), (30 * UNIT, 30 * UNIT));
     assert_eq!(
         lines[0].reasons,
@@ -522,12 +527,15 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
         .return_value();
     assert_eq!(escrow.funds, (100 - 40 - 45) * UNIT);
     assert_eq!(escrow.owed, 0);
-    let nosy = client
+    // Storage is public, and the read says so: anyone reads the header, which holds a
+    // hash of the service date and lines, never the codes.
+    let public = client
         .call(&ink_e2e::bob(), &claims.claim(visit_claim))
         .dry_run()
         .await?
         .return_value();
-    assert_eq!(nosy, Err(Error::NotInvolved));
+    let (own, _) = read_claim(&mut client, &claims, visit_claim).await;
+    assert_eq!(public, Ok(own));
 
     // Callees that fail (here: accounts with no contract) deny, they never trap the claim.
     support::rewire_claims(&mut client, &mut claims, Callee::DrugProvenance, bob).await;
@@ -570,7 +578,7 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
 ) -> E2EResult<()> {
     use ink_e2e::subxt::dynamic::Value;
     const BELOW_EXISTENTIAL_DEPOSIT: Balance = 500_000_000;
-    const INJECTION: ServiceCode = ServiceCode::Procedure(*b"J1100");
+    let injection = procedure(b"J1100");
     let mut client = support::Scenario::new(client);
     let Accounts {
         alice,
@@ -593,7 +601,7 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
         &mut claims,
         &mut registry,
         &[ghost, charlie],
-        vec![(VISIT, BELOW_EXISTENTIAL_DEPOSIT), (INJECTION, 100 * UNIT)],
+        vec![(procedure(b"99213"), BELOW_EXISTENTIAL_DEPOSIT), (injection, 100 * UNIT)],
     )
     .await;
 
@@ -607,7 +615,7 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
     )
     .await;
     let injection = ClaimLine {
-        code: INJECTION,
+        code: injection,
         quantity: 1,
         charge: 100 * UNIT,
         unit: None,
@@ -765,7 +773,7 @@ async fn a_callee_that_burns_its_gas_denies_the_claim_without_trapping_it<Client
         &mut claims,
         &mut registry,
         &[charlie],
-        vec![(VISIT, 10 * UNIT), (ServiceCode::Drug(GTIN), 10 * UNIT)],
+        vec![(procedure(b"99213"), 10 * UNIT), (ServiceCode::Drug(GTIN), 10 * UNIT)],
     )
     .await;
 

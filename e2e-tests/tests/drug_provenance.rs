@@ -16,7 +16,7 @@ use healthchain_common::{
 };
 use ink::primitives::Hash;
 use ink_e2e::ContractsBackend;
-use support::{accounts, serial, Accounts, E2EResult, FAR_FUTURE as EXPIRY, GTIN};
+use support::{accounts, recipient, serial, Accounts, E2EResult, FAR_FUTURE as EXPIRY, GTIN};
 
 const SERIALS: usize = 1024;
 
@@ -165,7 +165,7 @@ async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
         serial(index),
         index as u64,
         proof.clone(),
-        ferdie,
+        recipient(ferdie, &serial(index)),
     );
     client
         .call(&ink_e2e::dave(), &dispense)
@@ -182,7 +182,20 @@ async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
         .await?
         .return_value()
         .expect("the dispense record stays");
-    assert_eq!((unit.patient, unit.dispenser), (ferdie, dave));
+    assert_eq!(
+        (unit.recipient, unit.dispenser),
+        (recipient(ferdie, &serial(index)), dave)
+    );
+    // A scan answers the status only, whoever holds the package.
+    let scan = client
+        .call(
+            &ink_e2e::ferdie(),
+            &ledger.verify_unit(GTIN, lot(), serial(index), index as u64, proof.clone()),
+        )
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(scan, UnitStatus::Dispensed);
 
     // A clone (same serial again) and a counterfeit (a serial outside the lot) are refused.
     let clone = client.call(&ink_e2e::dave(), &dispense).dry_run().await?;
@@ -193,7 +206,7 @@ async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
         b"SN9999999999".to_vec(),
         3,
         merkle::proof(&leaves, 3).unwrap(),
-        ferdie,
+        recipient(ferdie, &serial(3)),
     );
     let counterfeit = client.call(&ink_e2e::dave(), &fake).dry_run().await?;
     assert_eq!(counterfeit.return_value(), Err(Error::Counterfeit));
@@ -248,7 +261,7 @@ async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
         serial(3),
         3,
         merkle::proof(&leaves, 3).unwrap(),
-        ferdie,
+        recipient(ferdie, &serial(3)),
     );
     let held = client.call(&ink_e2e::dave(), &next).dry_run().await?;
     assert_eq!(held.return_value(), Err(Error::LotQuarantined));

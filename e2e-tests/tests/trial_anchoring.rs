@@ -282,9 +282,12 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         "the chain's clock is past 17 days after the epoch"
     );
     let aware_at = now - 16 * DAY;
+    // The site reports under its salted commitment to the participant: the public
+    // record names no pseudonym beside the seriousness.
+    let subject = trial_anchoring::data::subject_commitment(&ferdie, &[0x5b; 32]);
     let report = trials.report_adverse_event(
         trial,
-        ferdie,
+        subject,
         Seriousness::Serious,
         Expectedness::Unexpected,
         aware_at - DAY,

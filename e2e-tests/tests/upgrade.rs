@@ -33,7 +33,6 @@ use support::{
 };
 
 const UNIT: u128 = 10_000_000_000;
-const VISIT: ServiceCode = ServiceCode::Procedure(*b"99213");
 
 /// The bundle ink_e2e built for this run, with a custom section "healthchain.build".
 fn relabelled_build(contract: &str, label: &str) -> Vec<u8> {
@@ -69,7 +68,7 @@ fn copay_plan() -> CostSharing {
 /// One office visit (99213) charged `charge`.
 fn visit_lines(charge: u128, modifier: Option<RepeatModifier>) -> Vec<ClaimLine> {
     vec![ClaimLine {
-        code: VISIT,
+        code: support::procedure(b"99213"),
         quantity: 1,
         charge,
         unit: None,
@@ -98,7 +97,7 @@ where
     step(
         client,
         &ink_e2e::eve(),
-        &claims.update_fee_schedule(plan, vec![(VISIT, Some(fee))]),
+        &claims.update_fee_schedule(plan, vec![(support::procedure(b"99213"), Some(fee))]),
         "fees",
     )
     .await;

@@ -6,7 +6,8 @@
 
 use crate::support::{
     balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    deploy_trial_anchoring, hash, id, relay_consent, resubmit, serial, serial_leaves, step,
+    deploy_trial_anchoring, hash, id, procedure, receipt_salt, recipient, relay_consent, resubmit,
+    serial, serial_leaves, step,
     submit_or_refusal, the_event, BackendError, Claims, EmittedEvents, Ledger, Registry, Scenario,
     Trials, FAR_FUTURE, GTIN,
 };
@@ -52,7 +53,6 @@ use trial_anchoring::{
 const UNIT: u128 = 10_000_000_000;
 const LOT: &[u8] = b"JOURNEY-1";
 const SERIALS: usize = 16;
-const VISIT: ServiceCode = ServiceCode::Procedure(*b"99213");
 /// The patient's one secret, kept by the patient's app: every pseudonym derives from it.
 const PATIENT_SECRET: [u8; 32] = *b"journey patient secret, 32 bytes";
 
@@ -265,6 +265,7 @@ fn drug_line(index: usize) -> ClaimLine {
         unit: Some(DrugUnit {
             lot: LOT.to_vec(),
             serial: serial(index),
+            recipient_salt: receipt_salt(&serial(index)),
         }),
         modifier: None,
     }
@@ -487,7 +488,7 @@ where
             eve,
             &claims.update_fee_schedule(
                 plan,
-                vec![(VISIT, fee(150)), (ServiceCode::Drug(GTIN), fee(60))],
+                vec![(procedure(b"99213"), fee(150)), (ServiceCode::Drug(GTIN), fee(60))],
             ),
             "fees",
         )
@@ -602,21 +603,28 @@ where
         let dispensed = step(
             client,
             dave,
-            &ledger.dispense(GTIN, LOT.to_vec(), serial(3), 3, proof(3), patient),
+            &ledger.dispense(
+                GTIN,
+                LOT.to_vec(),
+                serial(3),
+                3,
+                proof(3),
+                recipient(patient, &serial(3)),
+            ),
             "dispense",
         )
         .await;
-        assert_eq!(
-            the_event::<Dispensed>(&dispensed.events, ledger_id).patient,
-            patient
-        );
+        // The record names a salted commitment, never the pseudonym itself.
+        let record = the_event::<Dispensed>(&dispensed.events, ledger_id);
+        assert_eq!(record.recipient, recipient(patient, &serial(3)));
+        assert_ne!(record.recipient.as_ref(), patient.as_ref());
         self.steps += 1;
         say("dave dispensed serial 3 to the patient's plan pseudonym, proving it belongs to the lot");
         let now =
             crate::support::granted_at(client, registry, patient, id(dave), Purpose::Payment).await;
         self.now = now;
         let visit = ClaimLine {
-            code: VISIT,
+            code: procedure(b"99213"),
             quantity: 1,
             charge: 150 * UNIT,
             unit: None,
@@ -671,13 +679,20 @@ where
             b"SN-FAKE".to_vec(),
             5,
             proof(5),
-            patient,
+            recipient(patient, b"SN-FAKE"),
         );
         assert_eq!(
             submit_or_refusal(client, dave, &fake).await,
             Err(ProvenanceError::Counterfeit)
         );
-        let clone = ledger.dispense(GTIN, LOT.to_vec(), serial(3), 3, proof(3), patient);
+        let clone = ledger.dispense(
+            GTIN,
+            LOT.to_vec(),
+            serial(3),
+            3,
+            proof(3),
+            recipient(patient, &serial(3)),
+        );
         assert_eq!(
             submit_or_refusal(client, dave, &clone).await,
             Err(ProvenanceError::AlreadyDispensed)
@@ -698,7 +713,14 @@ where
         let dispensed = step(
             client,
             dave,
-            &ledger.dispense(GTIN, LOT.to_vec(), serial(4), 4, proof(4), patient),
+            &ledger.dispense(
+                GTIN,
+                LOT.to_vec(),
+                serial(4),
+                4,
+                proof(4),
+                recipient(patient, &serial(4)),
+            ),
             "dispense",
         )
         .await;
@@ -954,7 +976,7 @@ where
                 plan,
                 now,
                 vec![ClaimLine {
-                    code: VISIT,
+                    code: procedure(b"99213"),
                     quantity: 1,
                     charge: 151 * UNIT,
                     unit: None,

@@ -515,7 +515,7 @@ where
             support::serial(index),
             index as u64,
             proof,
-            ferdie,
+            support::recipient(ferdie, &support::serial(index)),
         );
         let dry = client
             .call(&ink_e2e::dave(), &dispense)
@@ -779,7 +779,7 @@ where
         "report_adverse_event",
         trials.report_adverse_event(
             trial,
-            ferdie,
+            trial_anchoring::data::subject_commitment(&ferdie, &[0x5b; 32]),
             Seriousness::NonSerious,
             Expectedness::Expected,
             0,
@@ -884,7 +884,7 @@ where
         .submit()
         .await
         .expect("plan");
-    let visit = ServiceCode::Procedure(*b"99213");
+    let visit = support::procedure(b"99213");
     let entry = |allowed| {
         Some(FeeScheduleEntry {
             allowed_per_unit: allowed * UNIT,
@@ -978,6 +978,7 @@ where
         unit: Some(DrugUnit {
             lot: LOT.to_vec(),
             serial: support::serial(index),
+            recipient_salt: support::receipt_salt(&support::serial(index)),
         }),
         modifier: None,
     };
@@ -1036,7 +1037,7 @@ where
         1,
         now,
         vec![ClaimLine {
-            code: ServiceCode::Procedure(*b"99999"),
+            code: support::procedure(b"99999"),
             quantity: 1,
             charge: 80 * UNIT,
             unit: None,

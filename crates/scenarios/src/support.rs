@@ -365,6 +365,28 @@ pub fn serial(index: usize) -> Vec<u8> {
     format!("SN{index:010}").into_bytes()
 }
 
+/// The secret of the scenarios' plans, which keys their procedure codes: the insurer
+/// shares it with its network off chain.
+pub const PLAN_SECRET: [u8; 32] = *b"scenarios plan secret, 32 bytes.";
+
+/// A CPT / HCPCS code as the scenarios' fee schedules and claims carry it: keyed with
+/// [`PLAN_SECRET`].
+pub fn procedure(code: &[u8; 5]) -> claim_settlement::data::ServiceCode {
+    claim_settlement::data::ServiceCode::procedure(&PLAN_SECRET, code).expect("a CPT code")
+}
+
+/// The salt of the pharmacy's commitment to the patient when it dispenses `serial`,
+/// printed on the patient's receipt and put on the claim's drug line. A pharmacy draws
+/// 32 random bytes; the scenarios derive them from the serial so that runs repeat.
+pub fn receipt_salt(serial: &[u8]) -> [u8; 32] {
+    healthchain_common::merkle::blake2_256(&[b"scenarios receipt salt: ".as_slice(), serial].concat())
+}
+
+/// What the pharmacy records when it dispenses `serial` to `patient`.
+pub fn recipient(patient: AccountId, serial: &[u8]) -> Hash {
+    healthchain_common::provenance::recipient_commitment(&patient, &receipt_salt(serial))
+}
+
 /// The serial leaves of a lot of `count` serials.
 pub fn serial_leaves(count: usize) -> Vec<healthchain_common::merkle::Digest> {
     (0..count)
@@ -482,7 +504,8 @@ pub async fn stock_pharmacy<Client: E2EBackend>(
         .expect("the pharmacy receives");
 }
 
-/// The pharmacy dispenses serial `index` of a lot of `serials` serials to `patient`.
+/// The pharmacy dispenses serial `index` of a lot of `serials` serials to `patient`
+/// (recording its commitment to the patient, [`recipient`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn dispense<Client: E2EBackend>(
     client: &mut Scenario<Client>,
@@ -504,7 +527,7 @@ where
         serial(index),
         index as u64,
         proof,
-        patient,
+        recipient(patient, &serial(index)),
     );
     submit_or_refusal(client, pharmacy, &message).await
 }
