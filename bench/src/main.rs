@@ -572,7 +572,7 @@ async fn floor(builds: &Builds) -> Result<Vec<Measurement>> {
         granted_by: AccountId::from([1; 32]),
     };
     let dispense = drug_provenance::data::DispenseRecord {
-        patient: AccountId::from([1; 32]),
+        recipient: Hash::from([1; 32]),
         dispenser: AccountId::from([2; 32]),
         dispensed_at: 0,
     };

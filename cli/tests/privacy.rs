@@ -35,28 +35,6 @@ const LISTED: &[(&str, &str, &str)] = &[
     // Residual: the registry must read a grant's classes to answer is_authorized.
     ("consent_registry", "message", "grant"),
     ("consent_registry", "message", "active_grants"),
-    // Open: the classes leave the events.
-    ("consent_registry", "event", "ConsentGranted"),
-    ("consent_registry", "event", "AccessRecorded"),
-    // Open: the dispense record keeps a commitment to the patient.
-    ("drug_provenance", "event", "Dispensed"),
-    ("drug_provenance", "message", "verify_unit"),
-    (
-        "drug_provenance",
-        "message",
-        "provenance_check::dispensed_unit",
-    ),
-    (
-        "drug_provenance",
-        "message",
-        "provenance_check::dispensed_units",
-    ),
-    // Open: claims keep commitments to their lines, no service date beside the patient.
-    ("claim_settlement", "event", "ClaimSubmitted"),
-    ("claim_settlement", "message", "claim"),
-    // Open: no participant in the adverse event's public record.
-    ("trial_anchoring", "event", "AdverseEventReported"),
-    ("trial_anchoring", "message", "adverse_event"),
 ];
 
 const CONTRACTS: [&str; 4] = [

@@ -192,9 +192,19 @@ async function main() {
   await call(ledger, bob, 'commissionLot', [GTIN, 'LOT-SMOKE', FAR_FUTURE, 1, u8aToHex(root), 1, 200, 800, u8aToHex(new Uint8Array(32).fill(0xca))]);
   const shipment = await call(ledger, bob, 'ship', [GTIN, 'LOT-SMOKE', dave.address, 1]);
   await call(ledger, dave, 'receive', [shipment]);
-  await call(ledger, dave, 'dispense', [GTIN, 'LOT-SMOKE', u8aToHex(serial), 0, [], ferdie.address]);
+  // The pharmacy records a salted commitment to the patient, never the account: SCALE of
+  // (domain, account, salt), BLAKE2b-256. The salt goes on the receipt and the claim.
+  const salt = blake2AsU8a(stringToU8a('smoke receipt salt'), 256);
+  const recipient = blake2AsU8a(u8aConcat(
+    compactAddLength(stringToU8a('healthchain/dispense-recipient')),
+    api.registry.createType('AccountId', ferdie.address).toU8a(),
+    salt,
+  ), 256);
+  await call(ledger, dave, 'dispense', [GTIN, 'LOT-SMOKE', u8aToHex(serial), 0, [], u8aToHex(recipient)]);
   const { answer: unit } = await query(ledger, eve, 'provenanceCheck::dispensedUnit', [GTIN, 'LOT-SMOKE', u8aToHex(serial)]);
-  check(unit && keyring.encodeAddress(unit.patient) === ferdie.address, 'dave dispensed the serial to ferdie');
+  check(unit && unit.recipient === u8aToHex(recipient), 'dave dispensed the serial to the commitment computed here');
+  const { answer: scan } = await query(ledger, eve, 'verifyUnit', [GTIN, 'LOT-SMOKE', u8aToHex(serial), 0, []]);
+  check(scan === 'Dispensed', `a scan answers the status only (${JSON.stringify(scan)})`);
 
   // A claim for that serial, adjudicated and paid in the same call.
   await call(claims, alice, 'accessControlled::grantRole', ['Insurer', eve.address]);
@@ -205,7 +215,7 @@ async function main() {
   await call(claims, eve, 'enrolMember', [plan, ferdie.address, 0, FAR_FUTURE]);
   await call(claims, eve, 'deposit', [], 100n * UNIT);
   const now = (await api.query.timestamp.now()).toBigInt();
-  const line = { code: { Drug: GTIN }, quantity: 1, charge: 60n * UNIT, unit: { lot: 'LOT-SMOKE', serial: u8aToHex(serial) }, modifier: null };
+  const line = { code: { Drug: GTIN }, quantity: 1, charge: 60n * UNIT, unit: { lot: 'LOT-SMOKE', serial: u8aToHex(serial), recipientSalt: u8aToHex(salt) }, modifier: null };
   const claim = await call(claims, dave, 'submitClaim', [ferdie.address, plan, now, [line], u8aToHex(new Uint8Array(32).fill(0xaa))]);
   const { answer: read } = await query(claims, dave, 'claim', [claim]);
   const record = read.ok;

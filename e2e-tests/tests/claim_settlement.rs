@@ -24,8 +24,8 @@ use ink_e2e::{ChainBackend, ContractsBackend, E2EBackend, Keypair};
 use std::fmt::Debug;
 use support::{
     accounts, balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    dispense, grant_consent, hash, id, procedure, receipt_salt, serial, stock_pharmacy, submit_or_refusal, Accounts,
-    BackendError, Claims, E2EResult, FAR_FUTURE, GTIN,
+    dispense, grant_consent, hash, id, procedure, receipt_salt, serial, stock_pharmacy,
+    submit_or_refusal, Accounts, BackendError, Claims, E2EResult, FAR_FUTURE, GTIN,
 };
 
 /// One currency unit, large enough that every payment is above the existential deposit.
@@ -601,7 +601,10 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
         &mut claims,
         &mut registry,
         &[ghost, charlie],
-        vec![(procedure(b"99213"), BELOW_EXISTENTIAL_DEPOSIT), (injection, 100 * UNIT)],
+        vec![
+            (procedure(b"99213"), BELOW_EXISTENTIAL_DEPOSIT),
+            (injection, 100 * UNIT),
+        ],
     )
     .await;
 
@@ -773,7 +776,10 @@ async fn a_callee_that_burns_its_gas_denies_the_claim_without_trapping_it<Client
         &mut claims,
         &mut registry,
         &[charlie],
-        vec![(procedure(b"99213"), 10 * UNIT), (ServiceCode::Drug(GTIN), 10 * UNIT)],
+        vec![
+            (procedure(b"99213"), 10 * UNIT),
+            (ServiceCode::Drug(GTIN), 10 * UNIT),
+        ],
     )
     .await;
 

@@ -15,9 +15,7 @@ mod support;
 
 use claim_settlement::{
     claim_settlement::ClaimSettlement,
-    data::{
-        ClaimLine, CostShare, CostSharing, FeeScheduleEntry, PlanId, RepeatModifier, ServiceCode,
-    },
+    data::{ClaimLine, CostShare, CostSharing, FeeScheduleEntry, PlanId, RepeatModifier},
 };
 use healthchain_common::{
     access::{AccessControlled, AccessError, CodeUpgraded, Role},

@@ -7,9 +7,8 @@
 use crate::support::{
     balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
     deploy_trial_anchoring, hash, id, procedure, receipt_salt, recipient, relay_consent, resubmit,
-    serial, serial_leaves, step,
-    submit_or_refusal, the_event, BackendError, Claims, EmittedEvents, Ledger, Registry, Scenario,
-    Trials, FAR_FUTURE, GTIN,
+    serial, serial_leaves, step, submit_or_refusal, the_event, BackendError, Claims, EmittedEvents,
+    Ledger, Registry, Scenario, Trials, FAR_FUTURE, GTIN,
 };
 use claim_settlement::{
     claim_settlement::{
@@ -488,7 +487,10 @@ where
             eve,
             &claims.update_fee_schedule(
                 plan,
-                vec![(procedure(b"99213"), fee(150)), (ServiceCode::Drug(GTIN), fee(60))],
+                vec![
+                    (procedure(b"99213"), fee(150)),
+                    (ServiceCode::Drug(GTIN), fee(60)),
+                ],
             ),
             "fees",
         )
@@ -617,7 +619,10 @@ where
         // The record names a salted commitment, never the pseudonym itself.
         let record = the_event::<Dispensed>(&dispensed.events, ledger_id);
         assert_eq!(record.recipient, recipient(patient, &serial(3)));
-        assert_ne!(record.recipient.as_ref(), patient.as_ref());
+        assert_ne!(
+            AsRef::<[u8]>::as_ref(&record.recipient),
+            AsRef::<[u8]>::as_ref(&patient)
+        );
         self.steps += 1;
         say("dave dispensed serial 3 to the patient's plan pseudonym, proving it belongs to the lot");
         let now =

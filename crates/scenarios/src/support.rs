@@ -379,7 +379,9 @@ pub fn procedure(code: &[u8; 5]) -> claim_settlement::data::ServiceCode {
 /// printed on the patient's receipt and put on the claim's drug line. A pharmacy draws
 /// 32 random bytes; the scenarios derive them from the serial so that runs repeat.
 pub fn receipt_salt(serial: &[u8]) -> [u8; 32] {
-    healthchain_common::merkle::blake2_256(&[b"scenarios receipt salt: ".as_slice(), serial].concat())
+    healthchain_common::merkle::blake2_256(
+        &[b"scenarios receipt salt: ".as_slice(), serial].concat(),
+    )
 }
 
 /// What the pharmacy records when it dispenses `serial` to `patient`.
