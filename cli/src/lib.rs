@@ -8,13 +8,17 @@
 //! - `deploy`: [`deploy`], the suite on a chain, wired, with roles ([`config`]) and a
 //!   manifest ([`manifest`]), through a node ([`chain`], subxt, with pallet-contracts'
 //!   answers in [`runtime_api`]); [`verify_unit`], the
-//!   pharmacist's scan answered by the deployed drug_provenance;
+//!   pharmacist's scan answered by the deployed drug_provenance; [`commit`], the salted
+//!   commitments and keyed procedure codes pharmacies, sites and insurers put on chain
+//!   instead of a patient beside a clinical fact;
 //! - `demo`: [`demo`], the patient journey on an embedded chain (ink_e2e's sandbox) or a
 //!   node.
 
 pub mod bundles;
 #[cfg(feature = "deploy")]
 pub mod chain;
+#[cfg(feature = "deploy")]
+pub mod commit;
 #[cfg(feature = "deploy")]
 pub mod config;
 #[cfg(feature = "demo")]

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 #[cfg(feature = "deploy")]
 use healthchain_cli::{
-    bundles, chain::is_chain_error, config, deploy, manifest::Manifest, verify_unit,
+    bundles, chain::is_chain_error, commit, config, deploy, manifest::Manifest, verify_unit,
 };
 use healthchain_cli::{
     merkle::{self, LeafFormat, ProofFile, Selector},
@@ -56,6 +56,57 @@ enum Command {
     /// A patient's secret and the pseudonyms derived from it, one per relationship.
     #[command(subcommand)]
     Patient(PatientCommand),
+    /// What goes on chain instead of a patient beside a clinical fact: a pharmacy's
+    /// commitment to its patient, a site's to an adverse event's participant, a plan's
+    /// keyed procedure codes.
+    #[cfg(feature = "deploy")]
+    #[command(subcommand)]
+    Commit(CommitCommand),
+}
+
+#[cfg(feature = "deploy")]
+#[derive(Subcommand)]
+enum CommitCommand {
+    /// The `recipient` a pharmacy dispenses to: a commitment to the patient's plan
+    /// pseudonym with a salt (new and random unless given), which goes on the patient's
+    /// receipt and on the claim's drug line.
+    Recipient {
+        /// The patient's pseudonym for the plan that will pay (SS58 or 0x hex).
+        patient: String,
+        /// Reuse this salt (0x and 64 hex digits) instead of drawing one.
+        #[arg(long)]
+        salt: Option<String>,
+        /// Print JSON ({"salt": .., "commitment": ..}).
+        #[arg(long)]
+        json: bool,
+    },
+    /// The `subject` a site reports an adverse event under: a commitment to the
+    /// participant's trial pseudonym with a salt (new and random unless given) that the
+    /// site keeps in the subject's file.
+    Subject {
+        /// The participant's pseudonym for the trial (SS58 or 0x hex).
+        participant: String,
+        /// Reuse this salt (0x and 64 hex digits) instead of drawing one.
+        #[arg(long)]
+        salt: Option<String>,
+        /// Print JSON ({"salt": .., "commitment": ..}).
+        #[arg(long)]
+        json: bool,
+    },
+    /// CPT / HCPCS codes keyed with a plan's secret, as its fee schedule and claims carry
+    /// them (`{"Procedure": "0x.."}` in Contracts UI).
+    Procedure {
+        /// The file holding the plan's secret (0x and 64 hex digits; `healthchain patient
+        /// new-secret --out F` writes one).
+        #[arg(long)]
+        plan_secret_file: PathBuf,
+        /// The codes, such as 99213 J1100.
+        #[arg(required = true)]
+        codes: Vec<String>,
+        /// Print JSON ({"99213": "0x..", ..}).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -217,6 +268,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints a salted commitment to `account` (`make` says which kind) and its salt.
+#[cfg(feature = "deploy")]
+fn print_commitment(
+    account: &str,
+    salt: Option<&str>,
+    json: bool,
+    make: fn(&healthchain_common::AccountId, &[u8; 32]) -> healthchain_common::Hash,
+) -> Result<ExitCode> {
+    let who = patient::parse_account(account)?;
+    let salt = commit::salt(salt)?;
+    let (salt, commitment) = (commit::hex0x(salt), commit::hex0x(make(&who, &salt)));
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "salt": salt, "commitment": commitment })
+        );
+    } else {
+        println!("salt {salt}\ncommitment {commitment}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         #[cfg(feature = "demo")]
@@ -302,6 +375,39 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        #[cfg(feature = "deploy")]
+        Command::Commit(CommitCommand::Recipient {
+            patient,
+            salt,
+            json,
+        }) => print_commitment(&patient, salt.as_deref(), json, commit::recipient),
+        #[cfg(feature = "deploy")]
+        Command::Commit(CommitCommand::Subject {
+            participant,
+            salt,
+            json,
+        }) => print_commitment(&participant, salt.as_deref(), json, commit::subject),
+        #[cfg(feature = "deploy")]
+        Command::Commit(CommitCommand::Procedure {
+            plan_secret_file,
+            codes,
+            json,
+        }) => {
+            let secret = patient::read_secret(&plan_secret_file)?;
+            let keyed = commit::procedures(&secret, &codes)?;
+            if json {
+                let map: serde_json::Map<String, serde_json::Value> = keyed
+                    .iter()
+                    .map(|(code, hash)| (code.clone(), commit::hex0x(hash).into()))
+                    .collect();
+                println!("{}", serde_json::Value::Object(map));
+            } else {
+                for (code, hash) in keyed {
+                    println!("{code} {}", commit::hex0x(hash));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Patient(PatientCommand::NewSecret { out }) => {
             patient::new_secret(&out)?;

@@ -418,3 +418,69 @@ fn a_patient_derives_one_pseudonym_per_relationship() {
         .code(2)
         .stderr(contains("registry ADDRESS | provider ADDRESS"));
 }
+
+/// Issue 15: a pharmacy prints the commitment it dispenses to (and the receipt's salt), a
+/// site the one it reports an adverse event under, an insurer its keyed procedure codes:
+/// each the contracts' own function, and a bad code is refused by name.
+#[cfg(feature = "deploy")]
+#[test]
+fn commitments_and_keyed_codes_are_printed_for_the_chain() {
+    let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+    let alice_id = healthchain_cli::patient::parse_account(alice).expect("alice");
+    let json = |args: &[&str]| {
+        let output = healthchain().args(args).output().expect("runs");
+        assert!(output.status.success(), "{output:?}");
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("JSON")
+    };
+    let salt = format!("0x{}", "11".repeat(32));
+    let recipient = json(&["commit", "recipient", alice, "--salt", &salt, "--json"]);
+    let expected = healthchain_common::provenance::recipient_commitment(&alice_id, &[0x11; 32]);
+    assert_eq!(recipient["salt"], salt.as_str());
+    assert_eq!(
+        recipient["commitment"],
+        format!("0x{}", hex::encode(expected)).as_str()
+    );
+    let subject = json(&["commit", "subject", alice, "--salt", &salt, "--json"]);
+    assert_ne!(subject["commitment"], recipient["commitment"]);
+    // Without --salt a fresh one is drawn each time.
+    let first = json(&["commit", "recipient", alice, "--json"]);
+    let second = json(&["commit", "recipient", alice, "--json"]);
+    assert_ne!(first["salt"], second["salt"]);
+    assert_ne!(first["commitment"], second["commitment"]);
+    healthchain()
+        .args(["commit", "recipient", alice, "--salt", "0x1234"])
+        .assert()
+        .code(2)
+        .stderr(contains("64 hex digits"));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secret = dir.path().join("plan.secret");
+    std::fs::write(&secret, format!("0x{}\n", "22".repeat(32))).expect("secret");
+    let secret_arg = secret.to_str().expect("utf-8 path");
+    let codes = json(&[
+        "commit",
+        "procedure",
+        "--plan-secret-file",
+        secret_arg,
+        "99213",
+        "J1100",
+        "--json",
+    ]);
+    let keyed = claim_settlement::data::ServiceCode::procedure(&[0x22; 32], b"99213");
+    let Some(claim_settlement::data::ServiceCode::Procedure(hash)) = keyed else {
+        panic!("99213 is a code");
+    };
+    assert_eq!(codes["99213"], format!("0x{}", hex::encode(hash)).as_str());
+    assert_ne!(codes["99213"], codes["J1100"]);
+    healthchain()
+        .args([
+            "commit",
+            "procedure",
+            "--plan-secret-file",
+            secret_arg,
+            "9921",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("\"9921\" is not a CPT / HCPCS code"));
+}
