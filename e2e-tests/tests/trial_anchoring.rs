@@ -219,7 +219,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
     let version = submit_or_refusal(
         &mut client,
         &ink_e2e::bob(),
-        &trials.amend_protocol(trial, protocol_v2, hash(0x22)),
+        &trials.amend_protocol(trial, protocol_v2, hash(0x22), hash(0x23), true),
     )
     .await
     .expect("bob amends the protocol");

@@ -125,8 +125,12 @@ pub struct Trial {
     pub registered_at: Timestamp,
     /// The current protocol version, from 1.
     pub protocol_version: u32,
-    /// Hash of the current protocol document: research consent must name it as context.
+    /// Hash of the current protocol document.
     pub protocol_hash: Hash,
+    /// The last protocol version that required re-consent (1 until an amendment does):
+    /// research consent must name its protocol hash, `consent_hash`, as context.
+    pub consent_version: u32,
+    pub consent_hash: Hash,
     /// Hash of the statistical analysis plan.
     pub analysis_plan_hash: Hash,
     /// Merkle root of the pre-registered outcome measures.
@@ -151,6 +155,12 @@ pub struct ProtocolVersion {
     pub protocol_hash: Hash,
     /// Hash of the amendment's rationale; `None` for the registered version 1.
     pub reason_hash: Option<Hash>,
+    /// Hash of the IRB's approval of the amendment; `None` for version 1.
+    pub approval_hash: Option<Hash>,
+    /// The version whose protocol hash research consent must name while this one is
+    /// current: itself when it required re-consent (and for version 1), else the one
+    /// before's.
+    pub consent_version: u32,
     pub effective_at: Timestamp,
 }
 
@@ -161,7 +171,8 @@ pub struct ProtocolVersion {
 pub struct Enrolment {
     pub enrolled_at: Timestamp,
     pub enrolled_by: AccountId,
-    /// The protocol version the participant consented to when enrolled.
+    /// The protocol version whose consent counted when the participant enrolled (the
+    /// trial's `consent_version` then).
     pub protocol_version: u32,
     pub withdrawn_at: Option<Timestamp>,
 }

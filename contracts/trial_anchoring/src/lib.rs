@@ -93,7 +93,8 @@ pub mod trial_anchoring {
         pub delegate: AccountId,
     }
 
-    /// The protocol was amended: consent for older versions no longer counts.
+    /// The protocol was amended. When the IRB required re-consent, consent for older
+    /// versions no longer counts; otherwise participants stay active on their consent.
     #[ink(event)]
     pub struct ProtocolAmended {
         #[ink(topic)]
@@ -101,6 +102,8 @@ pub mod trial_anchoring {
         pub version: u32,
         pub protocol_hash: Hash,
         pub reason_hash: Hash,
+        pub approval_hash: Hash,
+        pub requires_reconsent: bool,
     }
 
     /// A participant was enrolled under the current protocol version.
@@ -304,6 +307,8 @@ pub mod trial_anchoring {
                 &ProtocolVersion {
                     protocol_hash,
                     reason_hash: None,
+                    approval_hash: None,
+                    consent_version: 1,
                     effective_at: now,
                 },
             );
@@ -315,6 +320,8 @@ pub mod trial_anchoring {
                     registered_at: now,
                     protocol_version: 1,
                     protocol_hash,
+                    consent_version: 1,
+                    consent_hash: protocol_hash,
                     analysis_plan_hash,
                     outcomes_root,
                     planned_enrolment,
@@ -403,20 +410,28 @@ pub mod trial_anchoring {
         }
 
         /// Amends the protocol (the trial's sponsor only, before the database is frozen):
-        /// adds version n+1 with its protocol hash and the hash of the amendment's
-        /// rationale, and returns n+1. From now on only research consent given for the
-        /// new protocol hash counts: participants must re-consent.
+        /// adds version n+1 with its protocol hash, the hash of the amendment's rationale
+        /// and the hash of the IRB's approval, and returns n+1. `requires_reconsent` is
+        /// the IRB's decision: when true, only research consent given for the new
+        /// protocol hash counts from now on and participants must re-consent; when false,
+        /// the consent that counted before still counts (its version stays the one
+        /// consent must name, see `consent_context`).
         #[ink(message)]
         pub fn amend_protocol(
             &mut self,
             trial: TrialId,
             protocol_hash: Hash,
             reason_hash: Hash,
+            approval_hash: Hash,
+            requires_reconsent: bool,
         ) -> Result<u32, Error> {
             self.access.ensure_not_paused()?;
             let (_, mut record) = self.trial_of_sponsor(trial)?;
             ensure_open(&record)?;
-            if is_zero_hash(protocol_hash.as_ref()) || is_zero_hash(reason_hash.as_ref()) {
+            if [protocol_hash, reason_hash, approval_hash]
+                .iter()
+                .any(|h| is_zero_hash(h.as_ref()))
+            {
                 return Err(Error::ZeroHash);
             }
             if protocol_hash == record.protocol_hash {
@@ -428,11 +443,17 @@ pub mod trial_anchoring {
             let version = next(record.protocol_version)?;
             record.protocol_version = version;
             record.protocol_hash = protocol_hash;
+            if requires_reconsent {
+                record.consent_version = version;
+                record.consent_hash = protocol_hash;
+            }
             self.protocol_versions.insert(
                 (trial, version),
                 &ProtocolVersion {
                     protocol_hash,
                     reason_hash: Some(reason_hash),
+                    approval_hash: Some(approval_hash),
+                    consent_version: record.consent_version,
                     effective_at: self.env().block_timestamp(),
                 },
             );
@@ -442,14 +463,17 @@ pub mod trial_anchoring {
                 version,
                 protocol_hash,
                 reason_hash,
+                approval_hash,
+                requires_reconsent,
             });
             Ok(version)
         }
 
         /// Enrols `participant` (the sponsor or a site, before the database is frozen and
         /// below the planned enrolment). The consent registry must say the participant
-        /// authorised the trial's sponsor for research in the context of the current
-        /// protocol hash; consent for an older version is refused with its own error.
+        /// authorised the trial's sponsor for research in the context of the protocol
+        /// version consent must name now (`consent_context`); consent for an older
+        /// version is refused with its own error.
         #[ink(message)]
         pub fn enrol(&mut self, trial: TrialId, participant: AccountId) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
@@ -466,7 +490,7 @@ pub mod trial_anchoring {
             if !returning && record.enrolled >= record.planned_enrolment {
                 return Err(Error::EnrolmentFull);
             }
-            match self.research_consent(trial, &record, participant, record.protocol_hash) {
+            match self.research_consent(trial, &record, participant, record.consent_hash) {
                 Ok(true) => {}
                 Ok(false) => return Err(self.why_no_consent(trial, &record, participant)),
                 Err(error) => return Err(error),
@@ -474,7 +498,7 @@ pub mod trial_anchoring {
             if !returning {
                 record.enrolled = next(record.enrolled)?;
             }
-            let protocol_version = record.protocol_version;
+            let protocol_version = record.consent_version;
             self.enrolments.insert(
                 (trial, participant),
                 &Enrolment {
@@ -590,7 +614,7 @@ pub mod trial_anchoring {
             if enrolment.withdrawn_at.is_some() {
                 return ParticipantStatus::Withdrawn;
             }
-            match self.research_consent(trial, &record, participant, record.protocol_hash) {
+            match self.research_consent(trial, &record, participant, record.consent_hash) {
                 Ok(true) => ParticipantStatus::Active,
                 Ok(false) => ParticipantStatus::ConsentNotCurrent,
                 Err(_) => ParticipantStatus::ConsentUnverifiable,
@@ -859,13 +883,18 @@ pub mod trial_anchoring {
             self.last_trial
         }
 
-        /// The consent context a participant's research consent to the trial's protocol
-        /// `version` must name (`grant_consent`'s `context`): BLAKE2b-256 of this
-        /// contract, the trial and the version's protocol hash. `None` for an unknown
-        /// trial or version.
+        /// The consent context a participant's research consent must name while protocol
+        /// `version` is current (`grant_consent`'s `context`): BLAKE2b-256 of this
+        /// contract, the trial and the protocol hash of the last version up to `version`
+        /// that required re-consent. `None` for an unknown trial or version.
         #[ink(message)]
         pub fn consent_context(&self, trial: TrialId, version: u32) -> Option<Hash> {
-            let protocol = self.protocol_versions.get((trial, version))?;
+            let mut protocol = self.protocol_versions.get((trial, version))?;
+            if protocol.consent_version != version {
+                protocol = self
+                    .protocol_versions
+                    .get((trial, protocol.consent_version))?;
+            }
             Some(research_context(
                 self.env().account_id(),
                 trial,
@@ -946,7 +975,7 @@ pub mod trial_anchoring {
         /// Why enrolment found no consent for the current protocol: consent for one of the
         /// last few older versions, or none. Only on the refusal path.
         fn why_no_consent(&self, trial: TrialId, record: &Trial, participant: AccountId) -> Error {
-            let mut version = record.protocol_version;
+            let mut version = record.consent_version;
             for _ in 0..OLDER_VERSIONS_CHECKED {
                 version = match version.checked_sub(1) {
                     Some(older) if older >= 1 => older,

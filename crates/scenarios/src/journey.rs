@@ -877,7 +877,9 @@ where
         say("the patient consented to trial NCT01234567 v1 under the trial's pseudonym and was enrolled; a batch of 8 records was anchored and one verified on chain");
     }
 
-    /// An amendment makes the participant inactive until re-consent.
+    /// An administrative amendment the IRB approved without re-consent keeps the
+    /// participant active; the next one, which requires re-consent, makes them inactive
+    /// until they re-consent.
     async fn amendment_needs_reconsent(&mut self) {
         let participant = self.participant();
         let patient = participant.account();
@@ -893,17 +895,32 @@ where
         } = &mut self.suite;
         let client = &mut *self.client;
         let trial = self.trial;
-        let amended = step(
+        let administrative = step(
             client,
             sponsor,
-            &trials.amend_protocol(trial, hash(0x21), hash(0x22)),
+            &trials.amend_protocol(trial, hash(0x1E), hash(0x1F), hash(0x20), false),
             "amend",
         )
         .await;
-        assert_eq!(
-            the_event::<ProtocolAmended>(&amended.events, trials_id).version,
-            2
-        );
+        let event: ProtocolAmended = the_event(&administrative.events, trials_id);
+        assert_eq!((event.version, event.requires_reconsent), (2, false));
+        let status = client
+            .call(eve, &trials.participant_status(trial, patient))
+            .dry_run()
+            .await
+            .expect("status")
+            .return_value();
+        assert_eq!(status, ParticipantStatus::Active, "no re-consent needed");
+        say("the protocol was amended (version 2) without re-consent, as the IRB approved: the participant stayed active");
+        let amended = step(
+            client,
+            sponsor,
+            &trials.amend_protocol(trial, hash(0x21), hash(0x22), hash(0x23), true),
+            "amend",
+        )
+        .await;
+        let event: ProtocolAmended = the_event(&amended.events, trials_id);
+        assert_eq!((event.version, event.requires_reconsent), (3, true));
         let status = client
             .call(eve, &trials.participant_status(trial, patient))
             .dry_run()
@@ -940,8 +957,8 @@ where
             .expect("status")
             .return_value();
         assert_eq!(status, ParticipantStatus::Active);
-        self.steps += 2;
-        say("the protocol was amended: the participant was inactive until re-consenting to version 2");
+        self.steps += 3;
+        say("the protocol was amended again (version 3), with re-consent: the participant was inactive until re-consenting");
     }
 
     /// Revoked payment consent: the next claim fails.

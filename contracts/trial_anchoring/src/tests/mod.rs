@@ -312,7 +312,10 @@ fn an_unreachable_registry_refuses_enrolment_without_trapping() {
 fn amendment_makes_participants_inactive_until_they_re_consent() {
     let (mut contract, p) = enrolled();
     as_caller(p.sponsor);
-    assert_eq!(contract.amend_protocol(1, hash(0x31), hash(0x32)), Ok(2));
+    assert_eq!(
+        contract.amend_protocol(1, hash(0x31), hash(0x32), hash(0x3a), true),
+        Ok(2)
+    );
     let (amended, topics) = last_event::<ProtocolAmended>();
     assert_eq!((amended.version, amended.protocol_hash), (2, hash(0x31)));
     assert_eq!(topics, vec![topic(&1u64)]);
@@ -344,34 +347,97 @@ fn amendment_makes_participants_inactive_until_they_re_consent() {
     assert_eq!(contract.enrolment(1, p.other).unwrap().protocol_version, 2);
 }
 
+/// Issue 16: an amendment the IRB approved without re-consent keeps participants active
+/// on the consent they gave; the next one that requires it makes them re-consent, and
+/// `consent_context` names the version consent must name at each step.
+#[ink::test]
+fn an_amendment_without_re_consent_keeps_participants_active() {
+    let (mut contract, p) = enrolled();
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract.amend_protocol(1, hash(0x31), hash(0x32), hash(0x33), false),
+        Ok(2)
+    );
+    let (amended, _) = last_event::<ProtocolAmended>();
+    assert_eq!(
+        (amended.approval_hash, amended.requires_reconsent),
+        (hash(0x33), false)
+    );
+    let trial = contract.trial(1).unwrap();
+    assert_eq!(
+        (
+            trial.protocol_version,
+            trial.protocol_hash,
+            trial.consent_version
+        ),
+        (2, hash(0x31), 1)
+    );
+    let version = contract.protocol_version(1, 2).unwrap();
+    assert_eq!(
+        (version.approval_hash, version.consent_version),
+        (Some(hash(0x33)), 1)
+    );
+    assert!(contract.is_active(1, p.participant));
+    // Consent to version 1 still enrols a newcomer, recorded as version 1's consent.
+    assert_eq!(
+        contract.consent_context(1, 2),
+        Some(context(1, protocol_v1()))
+    );
+    consent(&p, p.other, protocol_v1());
+    contract.enrol(1, p.other).unwrap();
+    assert_eq!(contract.enrolment(1, p.other).unwrap().protocol_version, 1);
+    // Version 3 requires re-consent: now only consent to its hash counts.
+    assert_eq!(
+        contract.amend_protocol(1, hash(0x41), hash(0x42), hash(0x43), true),
+        Ok(3)
+    );
+    assert_eq!(contract.consent_context(1, 3), Some(context(1, hash(0x41))));
+    assert_eq!(
+        contract.consent_context(1, 2),
+        Some(context(1, protocol_v1()))
+    );
+    assert_eq!(
+        contract.participant_status(1, p.participant),
+        ParticipantStatus::ConsentNotCurrent
+    );
+    consent(&p, p.participant, hash(0x41));
+    assert!(contract.is_active(1, p.participant));
+    assert_eq!(contract.consent_context(1, 4), None);
+}
+
 #[ink::test]
 fn amendment_refuses_bad_input() {
     let (mut contract, p) = setup();
     as_caller(p.site);
     assert_eq!(
-        contract.amend_protocol(1, hash(0x31), hash(0x32)),
+        contract.amend_protocol(1, hash(0x31), hash(0x32), hash(0x3a), true),
         Err(Error::NotTrialSponsor)
     );
     as_caller(p.sponsor);
     assert_eq!(
-        contract.amend_protocol(2, hash(0x31), hash(0x32)),
+        contract.amend_protocol(2, hash(0x31), hash(0x32), hash(0x3a), true),
         Err(Error::UnknownTrial)
     );
     assert_eq!(
-        contract.amend_protocol(1, protocol_v1(), hash(0x32)),
+        contract.amend_protocol(1, protocol_v1(), hash(0x32), hash(0x3a), true),
         Err(Error::ProtocolUnchanged)
     );
     assert_eq!(
-        contract.amend_protocol(1, hash(0), hash(0x32)),
+        contract.amend_protocol(1, hash(0), hash(0x32), hash(0x3a), true),
         Err(Error::ZeroHash)
     );
     assert_eq!(
-        contract.amend_protocol(1, hash(0x31), hash(0)),
+        contract.amend_protocol(1, hash(0x31), hash(0), hash(0x3a), true),
+        Err(Error::ZeroHash)
+    );
+    // The IRB's approval is required, whatever it decided.
+    assert_eq!(
+        contract.amend_protocol(1, hash(0x31), hash(0x32), hash(0), false),
         Err(Error::ZeroHash)
     );
     contract.freeze_database(1).unwrap();
     assert_eq!(
-        contract.amend_protocol(1, hash(0x31), hash(0x32)),
+        contract.amend_protocol(1, hash(0x31), hash(0x32), hash(0x3a), true),
         Err(Error::DatabaseFrozen)
     );
     assert_eq!(contract.trial(1).unwrap().protocol_version, 1);
@@ -831,7 +897,9 @@ fn pause_stops_new_business_but_not_withdrawal() {
     );
     assert_eq!(contract.remove_delegate(1, p.site), paused);
     assert_eq!(
-        contract.amend_protocol(1, hash(5), hash(6)).map(|_| ()),
+        contract
+            .amend_protocol(1, hash(5), hash(6), hash(0x3a), true)
+            .map(|_| ()),
         paused
     );
     assert_eq!(contract.enrol(1, p.other), paused);
@@ -997,7 +1065,9 @@ fn the_admin_reassigns_a_trial_and_revoked_sponsors_run_nothing() {
     let missing = Err(Error::Access(AccessError::MissingRole(Role::Sponsor)));
     as_caller(p.sponsor);
     assert_eq!(
-        contract.amend_protocol(1, hash(5), hash(6)).map(|_| ()),
+        contract
+            .amend_protocol(1, hash(5), hash(6), hash(0x3a), true)
+            .map(|_| ()),
         missing
     );
     assert_eq!(contract.freeze_database(1), missing);
