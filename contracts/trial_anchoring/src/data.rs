@@ -21,6 +21,40 @@ pub const RELAY_DOMAIN: &[u8] = b"healthchain/relay/v1/trial_anchoring";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Withdrawal {
     pub trial: TrialId,
+    pub level: WithdrawalLevel,
+}
+
+/// How far a participant withdraws, after FDA's guidance "Data Retention When Subjects
+/// Withdraw from FDA-Regulated Clinical Trials" (2008). At every level the data collected
+/// before the withdrawal stay in the trial's records and analysis; the level says what
+/// may still be collected. Ordered: a later withdrawal may only go further.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WithdrawalLevel {
+    /// From the study intervention only: follow-up visits and data collection go on.
+    Intervention,
+    /// From the intervention and from study follow-up: no new study data.
+    FollowUp,
+    /// Completely, including contact and public-record follow-up: no new data of any kind.
+    Complete,
+}
+
+impl WithdrawalLevel {
+    /// Whether new study data may still be collected from the participant.
+    pub fn allows_collection(self) -> bool {
+        self == WithdrawalLevel::Intervention
+    }
+}
+
+/// When and how far a participant withdrew.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WithdrawalRecord {
+    /// When the participant withdrew to `level` (the latest step, if they went further).
+    pub at: Timestamp,
+    pub level: WithdrawalLevel,
 }
 
 /// The longest registry id accepted (an NCT number is 11 characters; other registries'
@@ -174,7 +208,8 @@ pub struct Enrolment {
     /// The protocol version whose consent counted when the participant enrolled (the
     /// trial's `consent_version` then).
     pub protocol_version: u32,
-    pub withdrawn_at: Option<Timestamp>,
+    /// `None` while the participant takes part in everything.
+    pub withdrawal: Option<WithdrawalRecord>,
 }
 
 /// Whether a participant counts for the trial right now, answered live.
@@ -185,8 +220,8 @@ pub enum ParticipantStatus {
     Active,
     /// Never enrolled in this trial.
     NotEnrolled,
-    /// Withdrew, or was withdrawn by the site.
-    Withdrawn,
+    /// Withdrew, or was withdrawn by the site, to this level.
+    Withdrawn(WithdrawalLevel),
     /// The consent registry has no research consent for the current protocol version
     /// (revoked, expired, or given for an older version): re-consent is needed.
     ConsentNotCurrent,

@@ -38,7 +38,8 @@ pub mod trial_anchoring {
         check_outcomes, check_timeline, expedited_report_deadline, is_late, is_registry_id, next,
         registry_key, AdverseEvent, Batch, Enrolment, Error, Expectedness, ParticipantStatus,
         ProtocolVersion, Results, Seriousness, Trial, TrialDelegateRole, TrialId, Withdrawal,
-        MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED, RELAY_DOMAIN,
+        WithdrawalLevel, WithdrawalRecord, MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED,
+        RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{
@@ -124,6 +125,7 @@ pub mod trial_anchoring {
         pub trial: TrialId,
         #[ink(topic)]
         pub participant: AccountId,
+        pub level: WithdrawalLevel,
         pub by: AccountId,
     }
 
@@ -483,7 +485,7 @@ pub mod trial_anchoring {
             // A withdrawn participant may enrol again, with consent to the current
             // protocol; they are counted once.
             let returning = match self.enrolments.get((trial, participant)) {
-                Some(enrolment) if enrolment.withdrawn_at.is_some() => true,
+                Some(enrolment) if enrolment.withdrawal.is_some() => true,
                 Some(_) => return Err(Error::AlreadyEnrolled),
                 None => false,
             };
@@ -505,7 +507,7 @@ pub mod trial_anchoring {
                     enrolled_at: self.env().block_timestamp(),
                     enrolled_by: by,
                     protocol_version,
-                    withdrawn_at: None,
+                    withdrawal: None,
                 },
             );
             self.trials.insert(trial, &record);
@@ -518,13 +520,21 @@ pub mod trial_anchoring {
             Ok(())
         }
 
-        /// Withdraws `participant` from the trial: the participant themself, at any time,
-        /// or the sponsor or a site on their behalf. The record stays; the participant is
-        /// no longer active. Works while the contract is paused.
+        /// Withdraws `participant` from the trial to `level` (from the intervention only,
+        /// from follow-up too, or completely): the participant themself, at any time, or
+        /// the sponsor or a site on their behalf. A participant already withdrawn may
+        /// only go further (`AlreadyWithdrawn` otherwise). The record stays; the
+        /// participant is no longer active, and `may_collect_data` follows the level.
+        /// Works while the contract is paused.
         #[ink(message)]
-        pub fn withdraw(&mut self, trial: TrialId, participant: AccountId) -> Result<(), Error> {
+        pub fn withdraw(
+            &mut self,
+            trial: TrialId,
+            participant: AccountId,
+            level: WithdrawalLevel,
+        ) -> Result<(), Error> {
             let caller = self.env().caller();
-            self.withdraw_as(caller, trial, participant)
+            self.withdraw_as(caller, trial, participant, level)
         }
 
         /// Withdraws `participant` from `trial` on the participant's own signature,
@@ -532,12 +542,13 @@ pub mod trial_anchoring {
         /// participant's pseudonym never needs tokens. `nonce` is the participant's next
         /// nonce here (`relay_nonce`), the withdrawal is refused from `deadline` on, and
         /// `signature` is the participant's ECDSA signature (65 bytes) over the payload
-        /// described in the README ("Relayed instructions") for a `Withdrawal { trial }`.
-        /// Works while the contract is paused.
+        /// described in the README ("Relayed instructions") for a `Withdrawal { trial,
+        /// level }`. Works while the contract is paused.
         #[ink(message)]
         pub fn relay_withdrawal(
             &mut self,
             trial: TrialId,
+            level: WithdrawalLevel,
             participant: AccountId,
             nonce: u64,
             deadline: Timestamp,
@@ -545,13 +556,13 @@ pub mod trial_anchoring {
         ) -> Result<(), Error> {
             self.relay.check(
                 RELAY_DOMAIN,
-                &Withdrawal { trial },
+                &Withdrawal { trial, level },
                 participant,
                 nonce,
                 deadline,
                 &signature,
             )?;
-            self.withdraw_as(participant, trial, participant)?;
+            self.withdraw_as(participant, trial, participant, level)?;
             self.relay.consume(participant, nonce);
             Ok(())
         }
@@ -568,6 +579,7 @@ pub mod trial_anchoring {
             caller: AccountId,
             trial: TrialId,
             participant: AccountId,
+            level: WithdrawalLevel,
         ) -> Result<(), Error> {
             let record = self.trial(trial).ok_or(Error::UnknownTrial)?;
             // The sponsor's or site's standing is checked by role only here: a
@@ -583,14 +595,18 @@ pub mod trial_anchoring {
                 .enrolments
                 .get((trial, participant))
                 .ok_or(Error::NotEnrolled)?;
-            if enrolment.withdrawn_at.is_some() {
+            if enrolment.withdrawal.is_some_and(|w| w.level >= level) {
                 return Err(Error::AlreadyWithdrawn);
             }
-            enrolment.withdrawn_at = Some(self.env().block_timestamp());
+            enrolment.withdrawal = Some(WithdrawalRecord {
+                at: self.env().block_timestamp(),
+                level,
+            });
             self.enrolments.insert((trial, participant), &enrolment);
             self.env().emit_event(ParticipantWithdrawn {
                 trial,
                 participant,
+                level,
                 by: caller,
             });
             Ok(())
@@ -611,8 +627,8 @@ pub mod trial_anchoring {
             let Some(enrolment) = self.enrolments.get((trial, participant)) else {
                 return ParticipantStatus::NotEnrolled;
             };
-            if enrolment.withdrawn_at.is_some() {
-                return ParticipantStatus::Withdrawn;
+            if let Some(withdrawal) = enrolment.withdrawal {
+                return ParticipantStatus::Withdrawn(withdrawal.level);
             }
             match self.research_consent(trial, &record, participant, record.consent_hash) {
                 Ok(true) => ParticipantStatus::Active,
@@ -626,6 +642,25 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn is_active(&self, trial: TrialId, participant: AccountId) -> bool {
             self.participant_status(trial, participant) == ParticipantStatus::Active
+        }
+
+        /// Whether new study data may be collected from `participant` now: when active,
+        /// or withdrawn from the intervention only (follow-up goes on) with research
+        /// consent still current. Data collected before a withdrawal stay usable at every
+        /// level.
+        #[ink(message)]
+        pub fn may_collect_data(&self, trial: TrialId, participant: AccountId) -> bool {
+            match self.participant_status(trial, participant) {
+                ParticipantStatus::Active => true,
+                ParticipantStatus::Withdrawn(level) if level.allows_collection() => {
+                    let Some(record) = self.trial(trial) else {
+                        return false;
+                    };
+                    self.research_consent(trial, &record, participant, record.consent_hash)
+                        == Ok(true)
+                }
+                _ => false,
+            }
         }
 
         /// The enrolment record of `participant` in the trial.

@@ -793,7 +793,11 @@ where
         ink_e2e::ferdie(),
         C,
         "withdraw",
-        trials.withdraw(trial, ferdie)
+        trials.withdraw(
+            trial,
+            ferdie,
+            trial_anchoring::data::WithdrawalLevel::Complete
+        )
     );
     typical!(
         client,

@@ -262,7 +262,7 @@ fn enrol_checks_research_consent_for_the_current_protocol() {
     assert_eq!(topics, vec![topic(&1u64), topic(&p.participant)]);
     assert_eq!(contract.trial(1).unwrap().enrolled, 1);
     let enrolment = contract.enrolment(1, p.participant).unwrap();
-    assert_eq!((enrolment.enrolled_at, enrolment.withdrawn_at), (NOW, None));
+    assert_eq!((enrolment.enrolled_at, enrolment.withdrawal), (NOW, None));
     assert!(contract.is_active(1, p.participant));
     assert_eq!(
         contract.enrol(1, p.participant),
@@ -456,28 +456,36 @@ fn revoked_consent_and_withdrawal_make_participants_inactive() {
     // Nobody else withdraws a participant.
     as_caller(p.data_manager);
     assert_eq!(
-        contract.withdraw(1, p.participant),
+        contract.withdraw(1, p.participant, WithdrawalLevel::Complete),
         Err(Error::NotParticipantOrSite)
     );
     as_caller(p.participant);
-    contract.withdraw(1, p.participant).unwrap();
+    contract
+        .withdraw(1, p.participant, WithdrawalLevel::Complete)
+        .unwrap();
     let (event, _) = last_event::<ParticipantWithdrawn>();
     assert_eq!(event.by, p.participant);
     assert_eq!(
         contract.participant_status(1, p.participant),
-        ParticipantStatus::Withdrawn
+        ParticipantStatus::Withdrawn(WithdrawalLevel::Complete)
     );
     assert_eq!(
-        contract.withdraw(1, p.participant),
+        contract.withdraw(1, p.participant, WithdrawalLevel::Complete),
         Err(Error::AlreadyWithdrawn)
     );
     assert_eq!(
-        contract.withdraw(1, p.other),
+        contract.withdraw(1, p.other, WithdrawalLevel::Complete),
         Err(Error::NotParticipantOrSite)
     );
     as_caller(p.other);
-    assert_eq!(contract.withdraw(1, p.other), Err(Error::NotEnrolled));
-    assert_eq!(contract.withdraw(5, p.other), Err(Error::UnknownTrial));
+    assert_eq!(
+        contract.withdraw(1, p.other, WithdrawalLevel::Complete),
+        Err(Error::NotEnrolled)
+    );
+    assert_eq!(
+        contract.withdraw(5, p.other, WithdrawalLevel::Complete),
+        Err(Error::UnknownTrial)
+    );
     assert_eq!(
         contract.participant_status(5, p.other),
         ParticipantStatus::NotEnrolled
@@ -485,7 +493,7 @@ fn revoked_consent_and_withdrawal_make_participants_inactive() {
     test_doubles::fail_calls_to(registry());
     assert_eq!(
         contract.participant_status(1, p.participant),
-        ParticipantStatus::Withdrawn
+        ParticipantStatus::Withdrawn(WithdrawalLevel::Complete)
     );
 }
 
@@ -498,7 +506,9 @@ fn a_site_withdraws_on_behalf_and_the_status_is_unverifiable_without_registry() 
         ParticipantStatus::ConsentUnverifiable
     );
     as_caller(p.site);
-    contract.withdraw(1, p.participant).unwrap();
+    contract
+        .withdraw(1, p.participant, WithdrawalLevel::Complete)
+        .unwrap();
     assert_eq!(last_event::<ParticipantWithdrawn>().0.by, p.site);
 }
 
@@ -532,7 +542,10 @@ fn a_participant_withdraws_by_signature_through_a_relayer() {
             contract,
             nonce,
             deadline,
-            &Withdrawal { trial: 1 },
+            &Withdrawal {
+                trial: 1,
+                level: WithdrawalLevel::FollowUp,
+            },
         )
     };
     as_caller(p.admin);
@@ -540,7 +553,7 @@ fn a_participant_withdraws_by_signature_through_a_relayer() {
     as_caller(p.other); // any relayer
     let elsewhere = sign(&participant, AccountId::from([0xEE; 32]), 0);
     assert_eq!(
-        contract.relay_withdrawal(1, who, 0, deadline, elsewhere),
+        contract.relay_withdrawal(1, WithdrawalLevel::FollowUp, who, 0, deadline, elsewhere),
         Err(Error::Relay(RelayError::BadSignature))
     );
     let someone = Pseudonym::derive(
@@ -551,22 +564,37 @@ fn a_participant_withdraws_by_signature_through_a_relayer() {
         },
     );
     assert_eq!(
-        contract.relay_withdrawal(1, who, 0, deadline, sign(&someone, here, 0)),
+        contract.relay_withdrawal(
+            1,
+            WithdrawalLevel::FollowUp,
+            who,
+            0,
+            deadline,
+            sign(&someone, here, 0)
+        ),
         Err(Error::Relay(RelayError::BadSignature))
     );
     let signature = sign(&participant, here, 0);
     contract
-        .relay_withdrawal(1, who, 0, deadline, signature)
+        .relay_withdrawal(1, WithdrawalLevel::FollowUp, who, 0, deadline, signature)
         .unwrap();
     let (event, _) = last_event::<ParticipantWithdrawn>();
-    assert_eq!((event.participant, event.by), (who, who));
+    assert_eq!(
+        (event.participant, event.by, event.level),
+        (who, who, WithdrawalLevel::FollowUp)
+    );
     assert_eq!(
         contract.participant_status(1, who),
-        ParticipantStatus::Withdrawn
+        ParticipantStatus::Withdrawn(WithdrawalLevel::FollowUp)
+    );
+    // The level is signed: a relayer cannot turn it into another.
+    assert_eq!(
+        contract.relay_withdrawal(1, WithdrawalLevel::Complete, who, 1, deadline, signature),
+        Err(Error::Relay(RelayError::BadSignature))
     );
     assert_eq!(contract.relay_nonce(who), (Hash::from(CHAIN), 1));
     assert_eq!(
-        contract.relay_withdrawal(1, who, 0, deadline, signature),
+        contract.relay_withdrawal(1, WithdrawalLevel::FollowUp, who, 0, deadline, signature),
         Err(Error::Relay(RelayError::BadNonce))
     );
 }
@@ -905,7 +933,9 @@ fn pause_stops_new_business_but_not_withdrawal() {
     assert_eq!(contract.enrol(1, p.other), paused);
     // Review item 16: a participant's withdrawal never waits for an unpause.
     as_caller(p.participant);
-    contract.withdraw(1, p.participant).unwrap();
+    contract
+        .withdraw(1, p.participant, WithdrawalLevel::Complete)
+        .unwrap();
     as_caller(p.sponsor);
     assert_eq!(
         contract.anchor_batch(1, [1; 32], 1, hash(1)).map(|_| ()),
@@ -1099,17 +1129,72 @@ fn the_admin_reassigns_a_trial_and_revoked_sponsors_run_nothing() {
     contract.freeze_database(1).unwrap();
 }
 
+/// Issue 16: withdrawal levels (FDA, 2008). From the intervention only, data collection
+/// goes on while consent holds; a participant may go further, never back; from
+/// follow-up or completely, nothing new is collected.
+#[ink::test]
+fn withdrawal_levels_say_what_may_still_be_collected() {
+    let (mut contract, p) = enrolled();
+    assert!(contract.may_collect_data(1, p.participant));
+    as_caller(p.participant);
+    contract
+        .withdraw(1, p.participant, WithdrawalLevel::Intervention)
+        .unwrap();
+    assert_eq!(
+        contract.participant_status(1, p.participant),
+        ParticipantStatus::Withdrawn(WithdrawalLevel::Intervention)
+    );
+    assert!(!contract.is_active(1, p.participant));
+    assert!(contract.may_collect_data(1, p.participant));
+    // Follow-up data also needs consent that still holds.
+    test_doubles::revoke_consent(registry(), p.participant, p.sponsor, Purpose::Research);
+    assert!(!contract.may_collect_data(1, p.participant));
+    consent(&p, p.participant, protocol_v1());
+    assert!(contract.may_collect_data(1, p.participant));
+    assert_eq!(
+        contract.withdraw(1, p.participant, WithdrawalLevel::Intervention),
+        Err(Error::AlreadyWithdrawn)
+    );
+    test::set_block_timestamp::<Env>(NOW + DAY);
+    contract
+        .withdraw(1, p.participant, WithdrawalLevel::FollowUp)
+        .unwrap();
+    let (event, _) = last_event::<ParticipantWithdrawn>();
+    assert_eq!(event.level, WithdrawalLevel::FollowUp);
+    assert!(!contract.may_collect_data(1, p.participant));
+    assert_eq!(
+        contract.enrolment(1, p.participant).unwrap().withdrawal,
+        Some(WithdrawalRecord {
+            at: NOW + DAY,
+            level: WithdrawalLevel::FollowUp
+        })
+    );
+    assert_eq!(
+        contract.withdraw(1, p.participant, WithdrawalLevel::Intervention),
+        Err(Error::AlreadyWithdrawn)
+    );
+    contract
+        .withdraw(1, p.participant, WithdrawalLevel::Complete)
+        .unwrap();
+    assert!(!contract.may_collect_data(1, p.participant));
+    assert!(!contract.may_collect_data(1, p.other));
+    assert!(WithdrawalLevel::Intervention.allows_collection());
+    assert!(!WithdrawalLevel::Complete.allows_collection());
+}
+
 /// Review item 14: a withdrawn participant enrols again with consent, counted once.
 #[ink::test]
 fn a_withdrawn_participant_enrols_again() {
     let (mut contract, p) = enrolled();
     as_caller(p.participant);
-    contract.withdraw(1, p.participant).unwrap();
+    contract
+        .withdraw(1, p.participant, WithdrawalLevel::Complete)
+        .unwrap();
     as_caller(p.site);
     contract.enrol(1, p.participant).unwrap();
     assert!(contract.is_active(1, p.participant));
     assert_eq!(
-        contract.enrolment(1, p.participant).unwrap().withdrawn_at,
+        contract.enrolment(1, p.participant).unwrap().withdrawal,
         None
     );
     assert_eq!(contract.trial(1).unwrap().enrolled, 1);
