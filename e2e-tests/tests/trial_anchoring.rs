@@ -20,7 +20,8 @@ use support::{
     submit_or_refusal, Accounts, BackendError, E2EResult, Trials,
 };
 use trial_anchoring::data::{
-    Error, Expectedness, ParticipantStatus, Seriousness, TrialDelegateRole, DAY,
+    Causality, Error, Expectedness, ParticipantStatus, SafetyReport, Seriousness,
+    TrialDelegateRole, DAY,
 };
 
 /// The participant's live status, read by dry run.
@@ -269,7 +270,9 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         ParticipantStatus::ConsentNotCurrent
     );
 
-    // A serious unexpected adverse event the sponsor knew of 16 days ago: late.
+    // A fatal unexpected suspected adverse reaction the sponsor received 8 days ago:
+    // late, although its determination is dated 3 days ago (the 7-day clock runs from
+    // receipt, 21 CFR 312.32(c)(2)).
     let now = client
         .call(&ink_e2e::alice(), &trials.trial(trial))
         .dry_run()
@@ -281,17 +284,22 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         now > 17 * DAY,
         "the chain's clock is past 17 days after the epoch"
     );
-    let aware_at = now - 16 * DAY;
+    let received_at = now - 8 * DAY;
     // The site reports under its salted commitment to the participant: the public
     // record names no pseudonym beside the seriousness.
     let subject = trial_anchoring::data::subject_commitment(&ferdie, &[0x5b; 32]);
     let report = trials.report_adverse_event(
         trial,
         subject,
-        Seriousness::Serious,
-        Expectedness::Unexpected,
-        aware_at - DAY,
-        aware_at,
+        SafetyReport {
+            seriousness: Seriousness::Fatal,
+            expectedness: Expectedness::Unexpected,
+            causality: Causality::Suspected,
+            onset_at: received_at - DAY,
+            received_at,
+            determined_at: Some(now - 3 * DAY),
+            follows: None,
+        },
         hash(0x50),
     );
     let number = submit_or_refusal(&mut client, &ink_e2e::charlie(), &report)
@@ -303,8 +311,9 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         .await?
         .return_value()
         .expect("the event is stored");
-    assert!(event.late, "reported after the 15-day deadline");
-    assert_eq!(event.deadline, Some(aware_at + 15 * DAY));
+    assert!(event.late, "reported after the 7-day deadline");
+    assert_eq!(event.deadline, Some(received_at + 7 * DAY));
+    assert!(!event.determination_late, "determined 5 days after receipt");
 
     // Freeze, then results; a changed outcome set needs a justification.
     assert_eq!(

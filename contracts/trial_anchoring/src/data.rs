@@ -66,11 +66,17 @@ pub const MAX_PROTOCOL_VERSIONS: u32 = 1_000;
 /// about, newest first, to tell "consented to an older protocol" from "no consent".
 pub const OLDER_VERSIONS_CHECKED: u32 = 4;
 pub use healthchain_common::DAY;
-/// 21 CFR 312.32(c)(1): serious and unexpected suspected adverse reactions are reported
-/// within 15 calendar days of the sponsor becoming aware.
+/// 21 CFR 312.32(c)(1): a serious and unexpected suspected adverse reaction is reported
+/// within 15 calendar days after the sponsor determines that it qualifies.
 pub const SERIOUS_UNEXPECTED_DEADLINE: Timestamp = 15 * DAY;
-/// 21 CFR 312.32(c)(2): fatal or life-threatening unexpected ones within 7 days.
+/// 21 CFR 312.32(c)(2): a fatal or life-threatening one within 7 calendar days after the
+/// sponsor's initial receipt of the information.
 pub const FATAL_OR_LIFE_THREATENING_DEADLINE: Timestamp = 7 * DAY;
+/// The longest a sponsor may take from initial receipt to its determination that an event
+/// qualifies before the determination is flagged: the 15-day clock starts at the
+/// determination, so a bound the sponsor cannot move keeps lateness from being simply
+/// self-declared (FDA expects the review "promptly"; 15 days is this suite's bound).
+pub const DETERMINATION_BOUND: Timestamp = 15 * DAY;
 
 /// Whether `id` is a registry id as accepted: 1 to 64 printable ASCII characters, no
 /// spaces (such as `NCT01234567`).
@@ -124,23 +130,85 @@ pub enum Expectedness {
     Unexpected,
 }
 
-/// The latest time an adverse event of this kind may be reported when the sponsor became
-/// aware of it at `aware_at`; `None` when no expedited report is required (21 CFR 312.32:
-/// 7 days for fatal or life-threatening unexpected events, 15 for other serious
-/// unexpected ones).
-pub fn expedited_report_deadline(
-    seriousness: Seriousness,
-    expectedness: Expectedness,
-    aware_at: Timestamp,
-) -> Option<Timestamp> {
-    let window = match (seriousness, expectedness) {
-        (_, Expectedness::Expected) | (Seriousness::NonSerious, _) => return None,
-        (Seriousness::Serious, Expectedness::Unexpected) => SERIOUS_UNEXPECTED_DEADLINE,
-        (Seriousness::LifeThreatening | Seriousness::Fatal, Expectedness::Unexpected) => {
-            FATAL_OR_LIFE_THREATENING_DEADLINE
+/// Whether there is a reasonable possibility that the drug caused the event (21 CFR
+/// 312.32(a): a "suspected adverse reaction").
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Causality {
+    /// A suspected adverse reaction.
+    Suspected,
+    /// No reasonable possibility.
+    NotSuspected,
+}
+
+/// An adverse event report as the sponsor files it (21 CFR 312.32).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SafetyReport {
+    pub seriousness: Seriousness,
+    pub expectedness: Expectedness,
+    pub causality: Causality,
+    pub onset_at: Timestamp,
+    /// The sponsor's initial receipt of the information: the 7-day clock starts here.
+    pub received_at: Timestamp,
+    /// When the sponsor determined that the event qualifies for an IND safety report:
+    /// the 15-day clock starts here. Required for an initial report that qualifies, and
+    /// only then.
+    pub determined_at: Option<Timestamp>,
+    /// The number of the initial report this one follows up (312.32(d)(3)); `None` for
+    /// an initial report.
+    pub follows: Option<u32>,
+}
+
+/// What the contract concludes from a report at the chain's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SafetyAssessment {
+    /// The expedited deadline, for an initial report that qualifies.
+    pub deadline: Option<Timestamp>,
+    /// Reported after the deadline.
+    pub late: bool,
+    /// Determined more than [`DETERMINATION_BOUND`] after initial receipt.
+    pub determination_late: bool,
+}
+
+impl SafetyReport {
+    /// Whether an IND safety report is required: serious, unexpected and suspected.
+    pub fn qualifies(&self) -> bool {
+        self.seriousness != Seriousness::NonSerious
+            && self.expectedness == Expectedness::Unexpected
+            && self.causality == Causality::Suspected
+    }
+
+    /// Checks the dates at `now` (onset, then receipt, then determination, none in the
+    /// future) and computes the deadline and lateness: 7 days from receipt for a fatal
+    /// or life-threatening event, 15 from the determination for another; follow-ups and
+    /// reports that do not qualify have no expedited deadline.
+    pub fn assess(&self, now: Timestamp) -> Result<SafetyAssessment, Error> {
+        if self.onset_at > self.received_at || self.received_at > now {
+            return Err(Error::InvalidTimeline);
         }
-    };
-    Some(aware_at.saturating_add(window))
+        let expedited = self.qualifies() && self.follows.is_none();
+        let determined_at = match (expedited, self.determined_at) {
+            (true, Some(at)) if at >= self.received_at && at <= now => Some(at),
+            (false, None) => None,
+            _ => return Err(Error::InvalidDetermination),
+        };
+        let deadline = determined_at.map(|determined| match self.seriousness {
+            Seriousness::Fatal | Seriousness::LifeThreatening => self
+                .received_at
+                .saturating_add(FATAL_OR_LIFE_THREATENING_DEADLINE),
+            _ => determined.saturating_add(SERIOUS_UNEXPECTED_DEADLINE),
+        });
+        Ok(SafetyAssessment {
+            deadline,
+            late: is_late(deadline, now),
+            determination_late: determined_at.is_some_and(|determined| {
+                determined > self.received_at.saturating_add(DETERMINATION_BOUND)
+            }),
+        })
+    }
 }
 
 /// Whether a report at `reported_at` misses `deadline`.
@@ -259,11 +327,7 @@ pub fn subject_commitment(participant: &AccountId, salt: &[u8; 32]) -> Hash {
 pub struct AdverseEvent {
     /// The site's salted commitment to the participant ([`subject_commitment`]).
     pub subject: Hash,
-    pub seriousness: Seriousness,
-    pub expectedness: Expectedness,
-    pub onset_at: Timestamp,
-    /// When the sponsor became aware: the reporting clock starts here.
-    pub aware_at: Timestamp,
+    pub report: SafetyReport,
     pub reported_at: Timestamp,
     pub reported_by: AccountId,
     /// Hash of the report (such as a CIOMS I form or an E2B(R3) message).
@@ -272,6 +336,8 @@ pub struct AdverseEvent {
     pub deadline: Option<Timestamp>,
     /// Reported after the deadline.
     pub late: bool,
+    /// The determination came more than [`DETERMINATION_BOUND`] after receipt.
+    pub determination_late: bool,
 }
 
 /// The anchored results of a trial.
@@ -306,18 +372,6 @@ pub fn check_outcomes(
         return Err(Error::OutcomeChangeUnjustified);
     }
     Ok(changed)
-}
-
-/// Checks an adverse event's timeline at `now`: onset, then awareness, then the report.
-pub fn check_timeline(
-    onset_at: Timestamp,
-    aware_at: Timestamp,
-    now: Timestamp,
-) -> Result<(), Error> {
-    if onset_at > aware_at || aware_at > now {
-        return Err(Error::InvalidTimeline);
-    }
-    Ok(())
 }
 
 /// Errors of trial_anchoring: one variant per reason, nothing changed when returned.
@@ -384,8 +438,13 @@ pub enum Error {
     ProofTooLong,
     /// The leaf index is not below the batch's leaf count.
     LeafIndexOutOfRange,
-    /// Onset after awareness, or awareness in the future.
+    /// Onset after receipt, or receipt in the future.
     InvalidTimeline,
+    /// An initial report that qualifies (serious, unexpected, suspected) needs the
+    /// determination date, between receipt and now; any other report has none.
+    InvalidDetermination,
+    /// A follow-up names no initial report of the same subject in the trial.
+    UnknownInitialReport,
     /// A counter overflowed.
     Overflow,
     /// A relayed withdrawal was refused: expired, out of order or replayed, or not signed
@@ -442,34 +501,81 @@ mod tests {
         assert_ne!(registry_key(b"NCT01234567"), registry_key(b"NCT01234568"));
     }
 
+    fn report(seriousness: Seriousness, causality: Causality) -> SafetyReport {
+        SafetyReport {
+            seriousness,
+            expectedness: Expectedness::Unexpected,
+            causality,
+            onset_at: AWARE - DAY,
+            received_at: AWARE,
+            determined_at: Some(AWARE + 2 * DAY),
+            follows: None,
+        }
+    }
+
     #[test]
     fn deadlines_follow_21_cfr_312_32() {
-        use Expectedness::*;
         use Seriousness::*;
+        let now = AWARE + 30 * DAY;
+        // 15 days from the determination for a serious one.
+        let serious = report(Serious, Causality::Suspected).assess(now).unwrap();
+        assert_eq!(serious.deadline, Some(AWARE + 17 * DAY));
+        assert!(serious.late && !serious.determination_late);
+        // 7 days from receipt for a fatal or life-threatening one.
+        for grave in [Fatal, LifeThreatening] {
+            let grave = report(grave, Causality::Suspected)
+                .assess(AWARE + 7 * DAY)
+                .unwrap();
+            assert_eq!((grave.deadline, grave.late), (Some(AWARE + 7 * DAY), false));
+        }
+        // Not suspected, expected or not serious: no IND safety report, no determination.
+        let mut plain = report(Serious, Causality::NotSuspected);
+        assert_eq!(plain.assess(now), Err(Error::InvalidDetermination));
+        plain.determined_at = None;
+        assert_eq!(plain.assess(now).unwrap().deadline, None);
+        let mut expected = report(Fatal, Causality::Suspected);
+        expected.expectedness = Expectedness::Expected;
+        expected.determined_at = None;
+        assert!(!expected.qualifies());
+        assert_eq!(expected.assess(now).unwrap().deadline, None);
+        assert!(!report(NonSerious, Causality::Suspected).qualifies());
+        // A qualifying initial report needs its determination, not before receipt and
+        // not in the future.
+        let mut undetermined = report(Serious, Causality::Suspected);
+        undetermined.determined_at = None;
+        assert_eq!(undetermined.assess(now), Err(Error::InvalidDetermination));
+        undetermined.determined_at = Some(AWARE - 1);
+        assert_eq!(undetermined.assess(now), Err(Error::InvalidDetermination));
+        undetermined.determined_at = Some(now + 1);
+        assert_eq!(undetermined.assess(now), Err(Error::InvalidDetermination));
+        // A follow-up has no clock of its own.
+        let mut follow_up = report(Serious, Causality::Suspected);
+        follow_up.follows = Some(1);
+        follow_up.determined_at = None;
+        assert_eq!(follow_up.assess(now).unwrap().deadline, None);
+        // A determination long after receipt is flagged, whatever the sponsor dates it.
+        let mut slow = report(Serious, Causality::Suspected);
+        slow.determined_at = Some(AWARE + DETERMINATION_BOUND + 1);
+        let slow = slow.assess(now).unwrap();
+        assert!(slow.determination_late && !slow.late);
+        // Dates out of order.
+        let mut backwards = report(Serious, Causality::Suspected);
+        backwards.onset_at = AWARE + 1;
+        assert_eq!(backwards.assess(now), Err(Error::InvalidTimeline));
         assert_eq!(
-            expedited_report_deadline(NonSerious, Unexpected, AWARE),
-            None
-        );
-        assert_eq!(expedited_report_deadline(Serious, Expected, AWARE), None);
-        assert_eq!(expedited_report_deadline(Fatal, Expected, AWARE), None);
-        assert_eq!(
-            expedited_report_deadline(Serious, Unexpected, AWARE),
-            Some(AWARE + 15 * DAY)
-        );
-        assert_eq!(
-            expedited_report_deadline(LifeThreatening, Unexpected, AWARE),
-            Some(AWARE + 7 * DAY)
-        );
-        assert_eq!(
-            expedited_report_deadline(Fatal, Unexpected, AWARE),
-            Some(AWARE + 7 * DAY)
+            report(Serious, Causality::Suspected).assess(AWARE - 1),
+            Err(Error::InvalidTimeline)
         );
         let deadline = Some(AWARE + 7 * DAY);
         assert!(!is_late(deadline, AWARE + 7 * DAY));
         assert!(is_late(deadline, AWARE + 7 * DAY + 1));
         assert!(!is_late(None, u64::MAX));
+        let mut at_the_end = report(Fatal, Causality::Suspected);
+        at_the_end.received_at = u64::MAX;
+        at_the_end.onset_at = 0;
+        at_the_end.determined_at = Some(u64::MAX);
         assert_eq!(
-            expedited_report_deadline(Fatal, Unexpected, u64::MAX),
+            at_the_end.assess(u64::MAX).unwrap().deadline,
             Some(u64::MAX)
         );
     }
@@ -495,14 +601,6 @@ mod tests {
     }
 
     #[test]
-    fn timelines() {
-        assert_eq!(check_timeline(1, 2, 3), Ok(()));
-        assert_eq!(check_timeline(2, 2, 2), Ok(()));
-        assert_eq!(check_timeline(3, 2, 3), Err(Error::InvalidTimeline));
-        assert_eq!(check_timeline(1, 4, 3), Err(Error::InvalidTimeline));
-    }
-
-    #[test]
     fn counters_refuse_to_wrap() {
         assert_eq!(next(1u32), Ok(2));
         assert_eq!(next(u32::MAX), Err(Error::Overflow));
@@ -510,19 +608,32 @@ mod tests {
     }
 
     proptest! {
-        /// A report is late exactly when it comes after awareness plus the window.
+        /// A qualifying report is late exactly when it comes after its clock's start plus
+        /// the window: receipt for fatal or life-threatening events, the determination
+        /// for other serious ones.
         #[test]
         fn lateness_is_the_window(
-            aware in 0u64..u64::MAX / 2,
+            received in 0u64..u64::MAX / 4,
+            determination in 0u64..20 * DAY,
             delay in 0u64..40 * DAY,
             fatal in any::<bool>(),
         ) {
             let seriousness = if fatal { Seriousness::Fatal } else { Seriousness::Serious };
-            let window = if fatal { 7 * DAY } else { 15 * DAY };
-            let deadline = expedited_report_deadline(seriousness, Expectedness::Unexpected, aware);
-            prop_assert_eq!(is_late(deadline, aware + delay), delay > window);
-            let expected = expedited_report_deadline(seriousness, Expectedness::Expected, aware);
-            prop_assert!(!is_late(expected, aware + delay));
+            let determined = received + determination;
+            let now = determined + delay;
+            let report = SafetyReport {
+                seriousness,
+                expectedness: Expectedness::Unexpected,
+                causality: Causality::Suspected,
+                onset_at: received,
+                received_at: received,
+                determined_at: Some(determined),
+                follows: None,
+            };
+            let assessed = report.assess(now).unwrap();
+            let (start, window) = if fatal { (received, 7 * DAY) } else { (determined, 15 * DAY) };
+            prop_assert_eq!(assessed.late, now > start + window);
+            prop_assert_eq!(assessed.determination_late, determination > DETERMINATION_BOUND);
         }
     }
 }

@@ -35,11 +35,10 @@ pub mod data;
 #[ink::contract]
 pub mod trial_anchoring {
     use crate::data::{
-        check_outcomes, check_timeline, expedited_report_deadline, is_late, is_registry_id, next,
-        registry_key, AdverseEvent, Batch, Enrolment, Error, Expectedness, ParticipantStatus,
-        ProtocolVersion, Results, Seriousness, Trial, TrialDelegateRole, TrialId, Withdrawal,
-        WithdrawalLevel, WithdrawalRecord, MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED,
-        RELAY_DOMAIN,
+        check_outcomes, is_registry_id, next, registry_key, AdverseEvent, Batch, Enrolment, Error,
+        ParticipantStatus, ProtocolVersion, Results, SafetyReport, Trial, TrialDelegateRole,
+        TrialId, Withdrawal, WithdrawalLevel, WithdrawalRecord, MAX_PROTOCOL_VERSIONS,
+        OLDER_VERSIONS_CHECKED, RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{
@@ -141,9 +140,11 @@ pub mod trial_anchoring {
         pub anchored_by: AccountId,
     }
 
-    /// An adverse event was reported; `late` when an expedited deadline was missed. The
-    /// participant appears only as the site's salted commitment (`subject`), so that no
-    /// log says which pseudonym had which seriousness.
+    /// An adverse event was reported (initial, or a follow-up of `report.follows`);
+    /// `late` when an expedited deadline was missed, `determination_late` when the
+    /// sponsor's determination came more than the bound after receipt. The participant
+    /// appears only as the site's salted commitment (`subject`), so that no log says
+    /// which pseudonym had which seriousness.
     #[ink(event)]
     pub struct AdverseEventReported {
         #[ink(topic)]
@@ -151,13 +152,11 @@ pub mod trial_anchoring {
         #[ink(topic)]
         pub subject: Hash,
         pub number: u32,
-        pub seriousness: Seriousness,
-        pub expectedness: Expectedness,
-        pub onset_at: Timestamp,
-        pub aware_at: Timestamp,
+        pub report: SafetyReport,
         pub reported_at: Timestamp,
         pub deadline: Option<Timestamp>,
         pub late: bool,
+        pub determination_late: bool,
         pub event_hash: Hash,
     }
 
@@ -750,26 +749,27 @@ pub mod trial_anchoring {
         }
 
         /// Reports an adverse event of a participant (the sponsor, a site or a data
-        /// manager): `subject`, the site's commitment to the participant
-        /// (`subject_commitment` of the participant's trial pseudonym and a random salt
-        /// the site keeps in the subject's file; not all zeros), seriousness,
-        /// expectedness, onset time, the time the sponsor became aware (not before onset,
-        /// not in the future) and the report's hash. The participant's account is not
-        /// taken, as call data is public too; an auditor given the salt checks the
-        /// commitment against the enrolment.
-        /// Serious unexpected events reported more than 15 days after awareness (7 for
-        /// fatal or life-threatening ones) are recorded and evented as late. Returns the
-        /// event's number, counted from 1 per trial. Allowed after the database freeze:
-        /// safety reporting goes on.
+        /// manager), as 21 CFR 312.32 states it: `subject`, the site's commitment to the
+        /// participant (`subject_commitment` of the participant's trial pseudonym and a
+        /// random salt the site keeps in the subject's file; not all zeros), and the
+        /// `report`: seriousness, expectedness, causality (suspected adverse reaction or
+        /// not), onset, the sponsor's initial receipt, the date the sponsor determined
+        /// that it qualifies for an IND safety report (for a serious, unexpected,
+        /// suspected initial report, and only then), and for a follow-up the number of
+        /// the initial report of the same subject. Dates run onset, receipt,
+        /// determination, none in the future. The contract computes the deadline (7 days
+        /// from receipt for a fatal or life-threatening reaction, 15 from the
+        /// determination for another) and lateness from the chain's time, and flags a
+        /// determination more than `DETERMINATION_BOUND` after receipt. Returns the
+        /// report's number, counted from 1 per trial. Allowed after the database freeze:
+        /// safety reporting goes on. The participant's account is not taken, as call data
+        /// is public too; an auditor given the salt checks the commitment.
         #[ink(message)]
         pub fn report_adverse_event(
             &mut self,
             trial: TrialId,
             subject: Hash,
-            seriousness: Seriousness,
-            expectedness: Expectedness,
-            onset_at: Timestamp,
-            aware_at: Timestamp,
+            report: SafetyReport,
             event_hash: Hash,
         ) -> Result<u32, Error> {
             self.access.ensure_not_paused()?;
@@ -779,24 +779,26 @@ pub mod trial_anchoring {
                 return Err(Error::ZeroHash);
             }
             let now = self.env().block_timestamp();
-            check_timeline(onset_at, aware_at, now)?;
-            let deadline = expedited_report_deadline(seriousness, expectedness, aware_at);
-            let late = is_late(deadline, now);
+            let assessed = report.assess(now)?;
+            if let Some(initial) = report.follows {
+                match self.adverse_events.get((trial, initial)) {
+                    Some(first) if first.subject == subject && first.report.follows.is_none() => {}
+                    _ => return Err(Error::UnknownInitialReport),
+                }
+            }
             let number = next(record.adverse_events)?;
             record.adverse_events = number;
             self.adverse_events.insert(
                 (trial, number),
                 &AdverseEvent {
                     subject,
-                    seriousness,
-                    expectedness,
-                    onset_at,
-                    aware_at,
+                    report,
                     reported_at: now,
                     reported_by: by,
                     event_hash,
-                    deadline,
-                    late,
+                    deadline: assessed.deadline,
+                    late: assessed.late,
+                    determination_late: assessed.determination_late,
                 },
             );
             self.trials.insert(trial, &record);
@@ -804,13 +806,11 @@ pub mod trial_anchoring {
                 trial,
                 subject,
                 number,
-                seriousness,
-                expectedness,
-                onset_at,
-                aware_at,
+                report,
                 reported_at: now,
-                deadline,
-                late,
+                deadline: assessed.deadline,
+                late: assessed.late,
+                determination_late: assessed.determination_late,
                 event_hash,
             });
             Ok(number)

@@ -45,8 +45,13 @@ use ink::{env::DefaultEnvironment, primitives::AccountId};
 use ink_e2e::{ChainBackend, ContractsBackend, E2EBackend, Keypair};
 use std::fmt::Debug;
 use trial_anchoring::{
-    data::ParticipantStatus,
-    trial_anchoring::{BatchAnchored, ParticipantEnrolled, ProtocolAmended, TrialRegistered},
+    data::{
+        subject_commitment, Causality, Expectedness, ParticipantStatus, SafetyReport, Seriousness,
+        DAY,
+    },
+    trial_anchoring::{
+        AdverseEventReported, BatchAnchored, ParticipantEnrolled, ProtocolAmended, TrialRegistered,
+    },
 };
 
 const UNIT: u128 = 10_000_000_000;
@@ -875,6 +880,48 @@ where
         );
         self.steps += 5;
         say("the patient consented to trial NCT01234567 v1 under the trial's pseudonym and was enrolled; a batch of 8 records was anchored and one verified on chain");
+        // A fatal, unexpected, suspected adverse reaction the sponsor received 8 days
+        // before the trial was registered on chain: past the 7-day deadline of 21 CFR
+        // 312.32(c)(2), whatever date the sponsor gives its determination.
+        let registered_at = client
+            .call(eve, &trials.trial(trial))
+            .dry_run()
+            .await
+            .expect("read")
+            .return_value()
+            .expect("the trial exists")
+            .registered_at;
+        let received_at = registered_at.saturating_sub(8 * DAY);
+        let report = SafetyReport {
+            seriousness: Seriousness::Fatal,
+            expectedness: Expectedness::Unexpected,
+            causality: Causality::Suspected,
+            onset_at: received_at,
+            received_at,
+            determined_at: Some(registered_at),
+            follows: None,
+        };
+        let reported = step(
+            client,
+            sponsor,
+            &trials.report_adverse_event(
+                trial,
+                subject_commitment(&patient, &[0x5b; 32]),
+                report,
+                hash(0x50),
+            ),
+            "adverse event",
+        )
+        .await;
+        let event: AdverseEventReported = the_event(&reported.events, trials_id);
+        assert_eq!(event.deadline, Some(received_at + 7 * DAY));
+        assert!(event.late, "reported past the 7-day deadline");
+        assert_ne!(
+            AsRef::<[u8]>::as_ref(&event.subject),
+            AsRef::<[u8]>::as_ref(&patient)
+        );
+        self.steps += 1;
+        say("the sponsor reported a fatal, unexpected, suspected adverse reaction received 8 days earlier under a subject commitment: flagged late (7-day clock, 21 CFR 312.32)");
     }
 
     /// An administrative amendment the IRB approved without re-consent keeps the

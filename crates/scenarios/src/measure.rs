@@ -748,7 +748,9 @@ where
         ));
         assert_eq!(dry.return_value(), Ok(true), "the record is in the batch");
     }
-    use trial_anchoring::data::{Expectedness, Seriousness, TrialDelegateRole};
+    use trial_anchoring::data::{
+        Causality, Expectedness, SafetyReport, Seriousness, TrialDelegateRole,
+    };
     let dave = support::id(&ink_e2e::dave());
     let name = typical!(
         client,
@@ -780,10 +782,15 @@ where
         trials.report_adverse_event(
             trial,
             trial_anchoring::data::subject_commitment(&ferdie, &[0x5b; 32]),
-            Seriousness::NonSerious,
-            Expectedness::Expected,
-            0,
-            0,
+            SafetyReport {
+                seriousness: Seriousness::NonSerious,
+                expectedness: Expectedness::Expected,
+                causality: Causality::NotSuspected,
+                onset_at: 0,
+                received_at: 0,
+                determined_at: None,
+                follows: None,
+            },
             Hash::from([0xAE; 32])
         )
     );

@@ -704,29 +704,46 @@ fn subject(participant: &AccountId) -> Hash {
     subject_commitment(participant, &[0x5b; 32])
 }
 
+/// A safety report of a serious, unexpected, suspected adverse reaction.
+fn safety(
+    seriousness: Seriousness,
+    onset_at: u64,
+    received_at: u64,
+    determined_at: Option<u64>,
+) -> SafetyReport {
+    SafetyReport {
+        seriousness,
+        expectedness: Expectedness::Unexpected,
+        causality: Causality::Suspected,
+        onset_at,
+        received_at,
+        determined_at,
+        follows: None,
+    }
+}
+
 #[ink::test]
 fn adverse_events_are_flagged_late_after_the_deadline() {
     let (mut contract, p) = enrolled();
     let day = DAY;
+    let who = subject(&p.participant);
     test::set_block_timestamp::<Env>(NOW + 20 * day);
     as_caller(p.site);
-    // Serious, unexpected, aware 16 days ago: past the 15-day deadline.
+    // Serious, unexpected, suspected, determined 16 days ago: past the 15-day deadline.
+    let serious = safety(
+        Seriousness::Serious,
+        NOW + day,
+        NOW + 4 * day,
+        Some(NOW + 4 * day),
+    );
     let number = contract
-        .report_adverse_event(
-            1,
-            subject(&p.participant),
-            Seriousness::Serious,
-            Expectedness::Unexpected,
-            NOW + day,
-            NOW + 4 * day,
-            hash(0x50),
-        )
+        .report_adverse_event(1, who, serious, hash(0x50))
         .unwrap();
     assert_eq!(number, 1);
     let (event, topics) = last_event::<AdverseEventReported>();
-    assert!(event.late);
+    assert!(event.late && !event.determination_late);
     assert_eq!(event.deadline, Some(NOW + 19 * day));
-    assert_eq!(topics, vec![topic(&1u64), topic(&subject(&p.participant))]);
+    assert_eq!(topics, vec![topic(&1u64), topic(&who)]);
     // Neither the log nor the record holds the participant's account.
     let participant: &[u8] = p.participant.as_ref();
     let mut kept = ink::scale::Encode::encode(&event);
@@ -736,67 +753,81 @@ fn adverse_events_are_flagged_late_after_the_deadline() {
     assert!(!kept.windows(32).any(|w| w == participant));
     let stored = contract.adverse_event(1, 1).unwrap();
     assert!(stored.late);
+    assert_eq!(stored.report, serious);
     assert_eq!(
         (stored.reported_at, stored.reported_by),
         (NOW + 20 * day, p.site)
     );
-    // Fatal, aware 6 days ago: in time.
+    // Fatal, received 6 days ago: in time.
     as_caller(p.data_manager);
+    let fatal = safety(
+        Seriousness::Fatal,
+        NOW + 13 * day,
+        NOW + 14 * day,
+        Some(NOW + 14 * day),
+    );
     assert_eq!(
-        contract.report_adverse_event(
-            1,
-            subject(&p.participant),
-            Seriousness::Fatal,
-            Expectedness::Unexpected,
-            NOW + 13 * day,
-            NOW + 14 * day,
-            hash(0x51),
-        ),
+        contract.report_adverse_event(1, who, fatal, hash(0x51)),
         Ok(2)
     );
     assert!(!contract.adverse_event(1, 2).unwrap().late);
-    // Fatal, aware 8 days ago: late.
+    // Life-threatening, received 8 days ago: late, however late the sponsor dates its
+    // determination (the 7-day clock runs from receipt).
     as_caller(p.sponsor);
+    let grave = safety(
+        Seriousness::LifeThreatening,
+        NOW + 12 * day,
+        NOW + 12 * day,
+        Some(NOW + 19 * day),
+    );
     contract
-        .report_adverse_event(
-            1,
-            subject(&p.participant),
-            Seriousness::LifeThreatening,
-            Expectedness::Unexpected,
-            NOW + 12 * day,
-            NOW + 12 * day,
-            hash(0x52),
-        )
+        .report_adverse_event(1, who, grave, hash(0x52))
         .unwrap();
-    assert!(contract.adverse_event(1, 3).unwrap().late);
-    // Expected events have no expedited deadline.
+    let stored = contract.adverse_event(1, 3).unwrap();
+    assert_eq!((stored.deadline, stored.late), (Some(NOW + 19 * day), true));
+    // Expected events need no IND safety report: no determination, no deadline.
+    let mut expected = safety(Seriousness::Serious, NOW, NOW, None);
+    expected.expectedness = Expectedness::Expected;
     contract
-        .report_adverse_event(
-            1,
-            subject(&p.participant),
-            Seriousness::Serious,
-            Expectedness::Expected,
-            NOW,
-            NOW,
-            hash(0x53),
-        )
+        .report_adverse_event(1, who, expected, hash(0x53))
         .unwrap();
-    let expected = contract.adverse_event(1, 4).unwrap();
-    assert_eq!((expected.deadline, expected.late), (None, false));
-    assert_eq!(contract.trial(1).unwrap().adverse_events, 4);
+    let stored = contract.adverse_event(1, 4).unwrap();
+    assert_eq!((stored.deadline, stored.late), (None, false));
+    // A determination dated long after receipt is flagged: the 15-day clock cannot be
+    // moved at will.
+    let slow = safety(Seriousness::Serious, NOW, NOW, Some(NOW + 17 * day));
+    contract
+        .report_adverse_event(1, who, slow, hash(0x54))
+        .unwrap();
+    let (event, _) = last_event::<AdverseEventReported>();
+    assert!(event.determination_late && !event.late);
+    // A follow-up links to an initial report of the same subject and has no clock.
+    let mut follow_up = safety(Seriousness::Serious, NOW + day, NOW + 4 * day, None);
+    follow_up.follows = Some(1);
+    assert_eq!(
+        contract.report_adverse_event(1, who, follow_up, hash(0x55)),
+        Ok(6)
+    );
+    let stored = contract.adverse_event(1, 6).unwrap();
+    assert_eq!((stored.report.follows, stored.deadline), (Some(1), None));
+    for (initial, of) in [(6, who), (1, subject(&p.other)), (99, who)] {
+        follow_up.follows = Some(initial);
+        assert_eq!(
+            contract.report_adverse_event(1, of, follow_up, hash(0x56)),
+            Err(Error::UnknownInitialReport)
+        );
+    }
+    assert_eq!(contract.trial(1).unwrap().adverse_events, 6);
 }
 
 #[ink::test]
 fn adverse_events_refuse_bad_input() {
     let (mut contract, p) = enrolled();
-    let report = |c: &mut TrialAnchoring, trial, who, onset, aware, h| {
+    let report = |c: &mut TrialAnchoring, trial, who, onset, received, h| {
         c.report_adverse_event(
             trial,
             who,
-            Seriousness::Serious,
-            Expectedness::Unexpected,
-            onset,
-            aware,
+            safety(Seriousness::Serious, onset, received, Some(received)),
             h,
         )
     };
@@ -946,10 +977,7 @@ fn pause_stops_new_business_but_not_withdrawal() {
             .report_adverse_event(
                 1,
                 subject(&p.participant),
-                Seriousness::Serious,
-                Expectedness::Expected,
-                NOW,
-                NOW,
+                safety(Seriousness::Serious, NOW, NOW, Some(NOW)),
                 hash(1)
             )
             .map(|_| ()),
