@@ -211,6 +211,69 @@ impl SafetyReport {
     }
 }
 
+/// 42 CFR 11.24: a trial is registered (on ClinicalTrials.gov) no later than 21 days after
+/// its first participant is enrolled.
+pub const REGISTRATION_DEADLINE: Timestamp = 21 * DAY;
+/// 42 CFR 11.44: results are submitted no later than one year after the primary
+/// completion date.
+pub const RESULTS_DEADLINE: Timestamp = 365 * DAY;
+
+/// The dates the registration and results deadlines run from, as recorded.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Milestones {
+    /// The first enrolment, by this contract's clock.
+    pub first_enrolled_at: Option<Timestamp>,
+    /// The registry's registration date, as the sponsor records it.
+    pub registry_registered_at: Option<Timestamp>,
+    /// The primary completion date, as the sponsor records it.
+    pub primary_completion_at: Option<Timestamp>,
+}
+
+/// A trial's registration and results deadlines at some time, and whether each is missed.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadlines {
+    /// 21 days after the first enrolment, once someone is enrolled.
+    pub registration_due: Option<Timestamp>,
+    /// The registration came, or is still missing, after it was due.
+    pub registration_late: bool,
+    /// One year after the primary completion date, once it is recorded.
+    pub results_due: Option<Timestamp>,
+    /// The results came, or are still missing, after they were due.
+    pub results_late: bool,
+}
+
+/// Which dated milestone was recorded.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Milestone {
+    RegistryRegistration,
+    PrimaryCompletion,
+}
+
+impl Milestones {
+    /// The deadlines at `now`, with the results anchored at `results_at` if they are.
+    pub fn deadlines(&self, results_at: Option<Timestamp>, now: Timestamp) -> Deadlines {
+        let registration_due = self
+            .first_enrolled_at
+            .map(|first| first.saturating_add(REGISTRATION_DEADLINE));
+        let results_due = self
+            .primary_completion_at
+            .map(|completed| completed.saturating_add(RESULTS_DEADLINE));
+        Deadlines {
+            registration_due,
+            registration_late: is_late(
+                registration_due,
+                self.registry_registered_at.unwrap_or(now),
+            ),
+            results_due,
+            results_late: is_late(results_due, results_at.unwrap_or(now)),
+        }
+    }
+}
+
 /// Whether a report at `reported_at` misses `deadline`.
 pub fn is_late(deadline: Option<Timestamp>, reported_at: Timestamp) -> bool {
     deadline.is_some_and(|deadline| reported_at > deadline)
@@ -247,6 +310,8 @@ pub struct Trial {
     /// When the database was frozen (locked); no anchoring or enrolment after.
     pub frozen_at: Option<Timestamp>,
     pub results: Option<Results>,
+    /// The dates the registration and results deadlines run from (`deadlines`).
+    pub milestones: Milestones,
 }
 
 /// One version of a trial's protocol.
@@ -353,6 +418,8 @@ pub struct Results {
     /// Hash of the justification, required when the outcomes changed.
     pub justification_hash: Option<Hash>,
     pub anchored_at: Timestamp,
+    /// Anchored more than a year after the primary completion date (42 CFR 11.44).
+    pub late: bool,
 }
 
 /// Checks results against the pre-registered outcomes; returns whether they changed.
@@ -445,6 +512,10 @@ pub enum Error {
     InvalidDetermination,
     /// A follow-up names no initial report of the same subject in the trial.
     UnknownInitialReport,
+    /// That milestone's date is already recorded.
+    MilestoneAlreadyRecorded,
+    /// A milestone dated in the future.
+    MilestoneInFuture,
     /// A counter overflowed.
     Overflow,
     /// A relayed withdrawal was refused: expired, out of order or replayed, or not signed
@@ -577,6 +648,38 @@ mod tests {
         assert_eq!(
             at_the_end.assess(u64::MAX).unwrap().deadline,
             Some(u64::MAX)
+        );
+    }
+
+    #[test]
+    fn registration_and_results_deadlines_follow_42_cfr_11() {
+        let none = Milestones::default().deadlines(None, u64::MAX);
+        assert_eq!((none.registration_due, none.results_due), (None, None));
+        assert!(!none.registration_late && !none.results_late);
+        let mut m = Milestones {
+            first_enrolled_at: Some(AWARE),
+            ..Default::default()
+        };
+        let due = AWARE + 21 * DAY;
+        assert_eq!(m.deadlines(None, due).registration_due, Some(due));
+        assert!(!m.deadlines(None, due).registration_late);
+        assert!(
+            m.deadlines(None, due + 1).registration_late,
+            "still missing"
+        );
+        m.registry_registered_at = Some(due);
+        assert!(!m.deadlines(None, u64::MAX).registration_late, "in time");
+        m.registry_registered_at = Some(due + 1);
+        assert!(m.deadlines(None, due + 1).registration_late, "came late");
+        m.primary_completion_at = Some(AWARE);
+        let results_due = AWARE + 365 * DAY;
+        assert_eq!(m.deadlines(None, AWARE).results_due, Some(results_due));
+        assert!(!m.deadlines(None, results_due).results_late);
+        assert!(m.deadlines(None, results_due + 1).results_late);
+        assert!(!m.deadlines(Some(results_due), u64::MAX).results_late);
+        assert!(
+            m.deadlines(Some(results_due + 1), results_due + 1)
+                .results_late
         );
     }
 

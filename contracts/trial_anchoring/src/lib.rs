@@ -35,10 +35,10 @@ pub mod data;
 #[ink::contract]
 pub mod trial_anchoring {
     use crate::data::{
-        check_outcomes, is_registry_id, next, registry_key, AdverseEvent, Batch, Enrolment, Error,
-        ParticipantStatus, ProtocolVersion, Results, SafetyReport, Trial, TrialDelegateRole,
-        TrialId, Withdrawal, WithdrawalLevel, WithdrawalRecord, MAX_PROTOCOL_VERSIONS,
-        OLDER_VERSIONS_CHECKED, RELAY_DOMAIN,
+        check_outcomes, is_registry_id, next, registry_key, AdverseEvent, Batch, Deadlines,
+        Enrolment, Error, Milestone, Milestones, ParticipantStatus, ProtocolVersion, Results,
+        SafetyReport, Trial, TrialDelegateRole, TrialId, Withdrawal, WithdrawalLevel,
+        WithdrawalRecord, MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED, RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{
@@ -178,6 +178,20 @@ pub mod trial_anchoring {
         pub reported_outcomes_root: Digest,
         pub outcome_changed: bool,
         pub justification_hash: Option<Hash>,
+        /// Anchored more than a year after the primary completion date.
+        pub late: bool,
+    }
+
+    /// The sponsor recorded the registry registration or the primary completion date;
+    /// `due` is the deadline it starts or meets, `late` whether that is missed.
+    #[ink(event)]
+    pub struct MilestoneRecorded {
+        #[ink(topic)]
+        pub trial: TrialId,
+        pub milestone: Milestone,
+        pub at: Timestamp,
+        pub due: Option<Timestamp>,
+        pub late: bool,
     }
 
     /// The admin pointed the contract at another consent registry.
@@ -331,6 +345,7 @@ pub mod trial_anchoring {
                     adverse_events: 0,
                     frozen_at: None,
                     results: None,
+                    milestones: Milestones::default(),
                 },
             );
             self.env().emit_event(TrialRegistered {
@@ -499,11 +514,14 @@ pub mod trial_anchoring {
             if !returning {
                 record.enrolled = next(record.enrolled)?;
             }
+            // The 21-day registration clock (42 CFR 11.24) runs from the first enrolment.
+            let now = self.env().block_timestamp();
+            record.milestones.first_enrolled_at.get_or_insert(now);
             let protocol_version = record.consent_version;
             self.enrolments.insert(
                 (trial, participant),
                 &Enrolment {
-                    enrolled_at: self.env().block_timestamp(),
+                    enrolled_at: now,
                     enrolled_by: by,
                     protocol_version,
                     withdrawal: None,
@@ -867,12 +885,15 @@ pub mod trial_anchoring {
                 &reported_outcomes_root,
                 justification_hash,
             )?;
+            let now = self.env().block_timestamp();
+            let late = record.milestones.deadlines(Some(now), now).results_late;
             record.results = Some(Results {
                 results_hash,
                 reported_outcomes_root,
                 outcome_changed,
                 justification_hash,
-                anchored_at: self.env().block_timestamp(),
+                anchored_at: now,
+                late,
             });
             self.trials.insert(trial, &record);
             self.env().emit_event(ResultsAnchored {
@@ -881,6 +902,84 @@ pub mod trial_anchoring {
                 reported_outcomes_root,
                 outcome_changed,
                 justification_hash,
+                late,
+            });
+            Ok(())
+        }
+
+        /// Records the date the trial was registered on its public registry (such as
+        /// ClinicalTrials.gov; the trial's sponsor, once, not in the future). Due 21 days
+        /// after the first enrolment (42 CFR 11.24): a later date is evented as late.
+        #[ink(message)]
+        pub fn record_registry_registration(
+            &mut self,
+            trial: TrialId,
+            registered_at: Timestamp,
+        ) -> Result<(), Error> {
+            self.record_milestone(trial, Milestone::RegistryRegistration, registered_at)
+        }
+
+        /// Records the trial's primary completion date (the trial's sponsor, once, not in
+        /// the future): results are due one year later (42 CFR 11.44), and results
+        /// anchored after that are flagged late.
+        #[ink(message)]
+        pub fn record_primary_completion(
+            &mut self,
+            trial: TrialId,
+            completed_at: Timestamp,
+        ) -> Result<(), Error> {
+            self.record_milestone(trial, Milestone::PrimaryCompletion, completed_at)
+        }
+
+        /// The trial's registration and results deadlines now, and whether each is
+        /// missed (done late, or still not done after it was due); `None` for an unknown
+        /// trial.
+        #[ink(message)]
+        pub fn deadlines(&self, trial: TrialId) -> Option<Deadlines> {
+            let record = self.trial(trial)?;
+            let results_at = record.results.map(|results| results.anchored_at);
+            Some(
+                record
+                    .milestones
+                    .deadlines(results_at, self.env().block_timestamp()),
+            )
+        }
+
+        fn record_milestone(
+            &mut self,
+            trial: TrialId,
+            milestone: Milestone,
+            at: Timestamp,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let (_, mut record) = self.trial_of_sponsor(trial)?;
+            let now = self.env().block_timestamp();
+            if at > now {
+                return Err(Error::MilestoneInFuture);
+            }
+            let slot = match milestone {
+                Milestone::RegistryRegistration => &mut record.milestones.registry_registered_at,
+                Milestone::PrimaryCompletion => &mut record.milestones.primary_completion_at,
+            };
+            if slot.is_some() {
+                return Err(Error::MilestoneAlreadyRecorded);
+            }
+            *slot = Some(at);
+            let results_at = record.results.map(|results| results.anchored_at);
+            let deadlines = record.milestones.deadlines(results_at, now);
+            let (due, late) = match milestone {
+                Milestone::RegistryRegistration => {
+                    (deadlines.registration_due, deadlines.registration_late)
+                }
+                Milestone::PrimaryCompletion => (deadlines.results_due, deadlines.results_late),
+            };
+            self.trials.insert(trial, &record);
+            self.env().emit_event(MilestoneRecorded {
+                trial,
+                milestone,
+                at,
+                due,
+                late,
             });
             Ok(())
         }

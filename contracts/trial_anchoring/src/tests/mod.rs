@@ -922,6 +922,60 @@ fn results_are_anchored_after_freeze_and_outcome_switching_is_flagged() {
     );
 }
 
+/// Issue 16: registration is due 21 days after the first enrolment (42 CFR 11.24),
+/// results a year after primary completion (42 CFR 11.44); late ones are flagged in
+/// their events and records, and `deadlines` says what is overdue now.
+#[ink::test]
+fn registration_and_results_deadlines_are_flagged() {
+    let (mut contract, p) = enrolled();
+    assert_eq!(
+        contract.trial(1).unwrap().milestones.first_enrolled_at,
+        Some(NOW)
+    );
+    let due = NOW + 21 * DAY;
+    test::set_block_timestamp::<Env>(due + 1);
+    let overdue = contract.deadlines(1).unwrap();
+    assert_eq!(overdue.registration_due, Some(due));
+    assert!(
+        overdue.registration_late,
+        "not registered yet, and past due"
+    );
+    as_caller(p.site);
+    assert_eq!(
+        contract.record_registry_registration(1, due + 1),
+        Err(Error::NotTrialSponsor)
+    );
+    as_caller(p.sponsor);
+    assert_eq!(
+        contract.record_registry_registration(1, due + 2),
+        Err(Error::MilestoneInFuture)
+    );
+    contract.record_registry_registration(1, due + 1).unwrap();
+    let (event, _) = last_event::<MilestoneRecorded>();
+    assert_eq!(
+        (event.milestone, event.due, event.late),
+        (Milestone::RegistryRegistration, Some(due), true)
+    );
+    assert_eq!(
+        contract.record_registry_registration(1, due),
+        Err(Error::MilestoneAlreadyRecorded)
+    );
+    // Primary completion now: results due in a year; anchored after that, flagged.
+    contract.record_primary_completion(1, due + 1).unwrap();
+    let (event, _) = last_event::<MilestoneRecorded>();
+    assert_eq!((event.due, event.late), (Some(due + 1 + 365 * DAY), false));
+    assert_eq!(contract.deadlines(2), None);
+    contract.freeze_database(1).unwrap();
+    test::set_block_timestamp::<Env>(due + 2 + 365 * DAY);
+    assert!(contract.deadlines(1).unwrap().results_late);
+    contract
+        .anchor_results(1, hash(0x60), outcomes_root(), None)
+        .unwrap();
+    assert!(last_event::<ResultsAnchored>().0.late);
+    assert!(contract.trial(1).unwrap().results.unwrap().late);
+    assert!(contract.deadlines(1).unwrap().results_late);
+}
+
 #[ink::test]
 fn results_matching_the_registration_are_not_flagged() {
     let (mut contract, p) = setup();
