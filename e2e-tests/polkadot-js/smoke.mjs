@@ -142,9 +142,13 @@ async function main() {
     ferdie.address, dave.address, 'Payment', 256 | 4, FAR_FUTURE, null, u8aToHex(new Uint8Array(32).fill(0xf0)),
   ]);
   const { answer: authorized } = await query(registry, eve, 'consentCheck::isAuthorized', [
-    ferdie.address, dave.address, 'Payment', null,
+    ferdie.address, dave.address, 'Payment', null, 256,
   ]);
   check(authorized === 'Permitted', 'ferdie granted dave payment consent, signed in polkadot.js');
+  const { answer: otherClass } = await query(registry, eve, 'consentCheck::isAuthorized', [
+    ferdie.address, dave.address, 'Payment', null, 128,
+  ]);
+  check(otherClass === 'NotPermitted', 'the grant covers claims and medications, not substance use');
 
   // A patient's ECDSA pseudonym, which holds no tokens, signs a grant and its revocation;
   // eve relays them and pays.
@@ -169,7 +173,7 @@ async function main() {
   };
   const first = await relayed(grant, 'relayed grant');
   const { answer: relayedAnswer } = await query(registry, eve, 'consentCheck::isAuthorized', [
-    patient.address, dave.address, 'Treatment', null,
+    patient.address, dave.address, 'Treatment', null, 4,
   ]);
   check(relayedAnswer === 'Permitted', 'the grant signed by the unfunded ECDSA pseudonym and relayed by eve counts');
   const { answer: replay } = await registry.query.relay(
@@ -179,7 +183,7 @@ async function main() {
   check(/relay.*badnonce/i.test(JSON.stringify(replay)), `a replayed signature is refused: ${JSON.stringify(replay)}`);
   await relayed({ RevokeConsent: { patient: patient.address, grantee: dave.address, purpose: 'Treatment' } }, 'relayed revocation');
   const { answer: revokedAnswer } = await query(registry, eve, 'consentCheck::isAuthorized', [
-    patient.address, dave.address, 'Treatment', null,
+    patient.address, dave.address, 'Treatment', null, 4,
   ]);
   check(revokedAnswer === 'NotPermitted', 'the relayed revocation took effect');
 

@@ -65,7 +65,9 @@ where
     client
         .call(
             &ink_e2e::ferdie(),
-            &caller.check(patient, grantee, purpose, context),
+            // Every grant here covers medications; the class rule itself is tested in
+            // the registry's unit tests and in the claims e2e.
+            &caller.check(patient, grantee, purpose, context, DataClasses::MEDICATIONS),
         )
         .dry_run()
         .await
@@ -677,7 +679,13 @@ where
     client
         .call(
             &ink_e2e::charlie(),
-            &registry.is_authorized(patient, provider, Purpose::Treatment, None),
+            &registry.is_authorized(
+                patient,
+                provider,
+                Purpose::Treatment,
+                None,
+                DataClasses::MEDICATIONS,
+            ),
         )
         .dry_run()
         .await

@@ -49,7 +49,7 @@ pub mod claim_settlement {
         access::{
             AccessControl, AccessControlled, AccessError, Change, PendingChange, Role, RoleSet,
         },
-        consent::{query_consent, ConsentAnswer, Purpose},
+        consent::{query_consent, ConsentAnswer, DataClasses, Purpose},
         merkle::{blake2_256, Digest},
         provenance::{query_dispensed_units, recipient_commitment, DispensedUnit, UnitId},
     };
@@ -784,7 +784,7 @@ pub mod claim_settlement {
                 date: service_date,
             };
             let submitted = lines_hash(service_date, &lines);
-            let denial = self.check_claim(&service, &record, &membership);
+            let denial = self.check_claim(&service, &record, &membership, needed_classes(&lines));
             let adjudicated = match denial {
                 Some(reason) => lines
                     .iter()
@@ -999,12 +999,14 @@ pub mod claim_settlement {
         }
 
         /// The claim-wide checks, cheapest first: coverage, then the consent registry (a
-        /// cross-contract call, made only when coverage holds).
+        /// cross-contract call, made only when coverage holds) for payment consent that
+        /// covers the data `classes` the claim discloses.
         fn check_claim(
             &self,
             service: &Service,
             record: &Plan,
             membership: &Membership,
+            classes: DataClasses,
         ) -> Option<ReasonCode> {
             let in_plan_year = record.year_start <= service.date && service.date < record.year_end;
             if !in_plan_year || !membership.covers(service.date) {
@@ -1016,6 +1018,7 @@ pub mod claim_settlement {
                 service.provider,
                 Purpose::Payment,
                 None,
+                classes,
             ) {
                 Ok(ConsentAnswer::Permitted) => None,
                 Ok(ConsentAnswer::NotPermitted) => Some(ReasonCode::NoPaymentConsent),
@@ -1274,6 +1277,20 @@ pub mod claim_settlement {
         provider: AccountId,
         plan: PlanId,
         date: Timestamp,
+    }
+
+    /// The data classes a claim discloses to the payer: claims and billing always, and
+    /// medications when a line bills a drug, so that payment consent limited to other
+    /// classes does not authorise it.
+    fn needed_classes(lines: &[ClaimLine]) -> DataClasses {
+        let drugs = lines
+            .iter()
+            .any(|line| matches!(line.code, ServiceCode::Drug(_)));
+        if drugs {
+            DataClasses::CLAIMS.union(DataClasses::MEDICATIONS)
+        } else {
+            DataClasses::CLAIMS
+        }
     }
 
     /// What the first pass found for a line: denied already, or covered by a fee

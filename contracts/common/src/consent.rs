@@ -141,10 +141,12 @@ impl ConsentAnswer {
 /// The question other contracts ask the consent registry.
 #[ink::trait_definition]
 pub trait ConsentCheck {
-    /// Whether `grantee` may use `patient`'s data for `purpose` right now, in `context`
-    /// (for research, the trial's current protocol hash; `None` for no context).
-    /// `NotPermitted` for expired, revoked or wrong-context grants; `Unavailable` while
-    /// the registry is paused.
+    /// Whether `grantee` may use `patient`'s data of every class in `classes` for
+    /// `purpose` right now, in `context` (for research, the trial's consent context;
+    /// `None` for no context). The asker states the classes it needs: the answer covers
+    /// exactly those, and asking for no class is `NotPermitted`. `NotPermitted` also for
+    /// expired, revoked or wrong-context grants; `Unavailable` while the registry is
+    /// paused.
     #[ink(message)]
     fn is_authorized(
         &self,
@@ -152,11 +154,12 @@ pub trait ConsentCheck {
         grantee: AccountId,
         purpose: Purpose,
         context: Option<Hash>,
+        classes: DataClasses,
     ) -> ConsentAnswer;
 }
 
-/// Asks the consent registry at `registry` whether `grantee` may use `patient`'s data for
-/// `purpose` in `context`, through the [`ConsentCheck`] trait.
+/// Asks the consent registry at `registry` whether `grantee` may use `patient`'s data of
+/// `classes` for `purpose` in `context`, through the [`ConsentCheck`] trait.
 #[cfg(not(feature = "test-doubles"))]
 pub fn query_consent(
     registry: AccountId,
@@ -164,6 +167,7 @@ pub fn query_consent(
     grantee: AccountId,
     purpose: Purpose,
     context: Option<Hash>,
+    classes: DataClasses,
 ) -> Result<ConsentAnswer, CalleeError> {
     use crate::callee_outcome;
     use ink::{codegen::TraitCallBuilder, env::DefaultEnvironment};
@@ -172,7 +176,7 @@ pub fn query_consent(
     callee_outcome(
         consent
             .call()
-            .is_authorized(patient, grantee, purpose, context)
+            .is_authorized(patient, grantee, purpose, context, classes)
             .ref_time_limit(limits.ref_time)
             .proof_size_limit(limits.proof_size)
             .storage_deposit_limit(crate::CallLimits::READ_ONLY_DEPOSIT)
@@ -189,8 +193,9 @@ pub fn query_consent(
     grantee: AccountId,
     purpose: Purpose,
     context: Option<Hash>,
+    classes: DataClasses,
 ) -> Result<ConsentAnswer, CalleeError> {
-    crate::test_doubles::consent_answer(registry, patient, grantee, purpose, context)
+    crate::test_doubles::consent_answer(registry, patient, grantee, purpose, context, classes)
 }
 
 #[cfg(test)]

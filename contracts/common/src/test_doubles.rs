@@ -9,24 +9,25 @@
 //! `cargo test` runs every test on its own thread, so tests do not see each other's records.
 
 use crate::{
-    consent::{ConsentAnswer, Purpose},
+    consent::{ConsentAnswer, DataClasses, Purpose},
     provenance::DispensedUnit,
     AccountId, CalleeError, Hash,
 };
 use std::cell::RefCell;
 
 type ConsentKey = (AccountId, AccountId, AccountId, Purpose, Option<Hash>);
+type Consent = (ConsentKey, DataClasses);
 type UnitKey = (AccountId, u64, Vec<u8>, Vec<u8>);
 
 thread_local! {
-    static CONSENTS: RefCell<Vec<ConsentKey>> = const { RefCell::new(Vec::new()) };
+    static CONSENTS: RefCell<Vec<Consent>> = const { RefCell::new(Vec::new()) };
     static DISPENSED: RefCell<Vec<(UnitKey, DispensedUnit)>> = const { RefCell::new(Vec::new()) };
     static FAILING: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
     static PAUSED: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Records that `patient` authorised `grantee` for `purpose` in `context` at the registry
-/// `registry`.
+/// `registry`, for every data class.
 pub fn grant_consent(
     registry: AccountId,
     patient: AccountId,
@@ -34,9 +35,28 @@ pub fn grant_consent(
     purpose: Purpose,
     context: Option<Hash>,
 ) {
+    grant_consent_for(
+        registry,
+        patient,
+        grantee,
+        purpose,
+        context,
+        DataClasses::ALL,
+    );
+}
+
+/// [`grant_consent`] for `classes` only.
+pub fn grant_consent_for(
+    registry: AccountId,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+    context: Option<Hash>,
+    classes: DataClasses,
+) {
     CONSENTS.with(|c| {
         c.borrow_mut()
-            .push((registry, patient, grantee, purpose, context))
+            .push(((registry, patient, grantee, purpose, context), classes))
     });
 }
 
@@ -48,8 +68,9 @@ pub fn revoke_consent(
     purpose: Purpose,
 ) {
     CONSENTS.with(|c| {
-        c.borrow_mut()
-            .retain(|k| !(k.0 == registry && k.1 == patient && k.2 == grantee && k.3 == purpose))
+        c.borrow_mut().retain(|(k, _)| {
+            !(k.0 == registry && k.1 == patient && k.2 == grantee && k.3 == purpose)
+        })
     });
 }
 
@@ -87,6 +108,7 @@ pub(crate) fn consent_answer(
     grantee: AccountId,
     purpose: Purpose,
     context: Option<Hash>,
+    classes: DataClasses,
 ) -> Result<ConsentAnswer, CalleeError> {
     if failing(registry) {
         return Err(CalleeError::CallFailed);
@@ -95,7 +117,12 @@ pub(crate) fn consent_answer(
         return Ok(ConsentAnswer::Unavailable);
     }
     let key = (registry, patient, grantee, purpose, context);
-    Ok(if CONSENTS.with(|c| c.borrow().contains(&key)) {
+    let covered = CONSENTS.with(|c| {
+        c.borrow()
+            .iter()
+            .any(|(k, granted)| *k == key && !classes.is_empty() && granted.covers(classes))
+    });
+    Ok(if covered {
         ConsentAnswer::Permitted
     } else {
         ConsentAnswer::NotPermitted

@@ -756,11 +756,14 @@ pub mod consent_registry {
     }
 
     impl ConsentCheck for ConsentRegistry {
-        /// Whether `grantee` may use `patient`'s data for `purpose` now in `context` (for
-        /// research: the trial's current protocol hash; matched exactly). `NotPermitted`
-        /// for expired, revoked or wrong-context grants; `Unavailable` while the registry
-        /// is paused. The emergency purpose is also permitted inside an open break-glass
-        /// window of a responder who still holds the role.
+        /// Whether `grantee` may use `patient`'s data of every class in `classes` for
+        /// `purpose` now in `context` (for research: the trial's consent context; matched
+        /// exactly). The grant must cover each class asked for, and asking for none is
+        /// `NotPermitted`, so a consent limited to demographics never authorises a claim
+        /// for a medication. `NotPermitted` also for expired, revoked or wrong-context
+        /// grants; `Unavailable` while the registry is paused. The emergency purpose is
+        /// also permitted, for every class, inside an open break-glass window of a
+        /// responder who still holds the role.
         #[ink(message)]
         fn is_authorized(
             &self,
@@ -768,14 +771,17 @@ pub mod consent_registry {
             grantee: AccountId,
             purpose: Purpose,
             context: Option<Hash>,
+            classes: DataClasses,
         ) -> ConsentAnswer {
             if self.access.is_paused() {
                 return ConsentAnswer::Unavailable;
             }
             let now = self.env().block_timestamp();
             match self.authorized_classes(patient, grantee, purpose, context, now) {
-                Some(_) => ConsentAnswer::Permitted,
-                None => ConsentAnswer::NotPermitted,
+                Some(granted) if !classes.is_empty() && granted.covers(classes) => {
+                    ConsentAnswer::Permitted
+                }
+                _ => ConsentAnswer::NotPermitted,
             }
         }
     }

@@ -44,7 +44,7 @@ pub mod trial_anchoring {
         access::{
             AccessControl, AccessControlled, AccessError, Change, PendingChange, Role, RoleSet,
         },
-        consent::{query_consent, research_context, ConsentAnswer, Purpose},
+        consent::{query_consent, research_context, ConsentAnswer, DataClasses, Purpose},
         is_zero_hash,
         merkle::{verify_proof, Digest},
         relay::{Relay, Signature},
@@ -1099,6 +1099,7 @@ pub mod trial_anchoring {
                 record.sponsor,
                 Purpose::Research,
                 Some(context),
+                DataClasses::TRIAL_DATA,
             ) {
                 Ok(ConsentAnswer::Permitted) => Ok(true),
                 Ok(ConsentAnswer::NotPermitted) => Ok(false),

@@ -1087,7 +1087,13 @@ where
         let authorized = client
             .call(
                 eve,
-                &registry.is_authorized(patient, id(responder), Purpose::Emergency, None),
+                &registry.is_authorized(
+                    patient,
+                    id(responder),
+                    Purpose::Emergency,
+                    None,
+                    DataClasses::ALL,
+                ),
             )
             .dry_run()
             .await
@@ -1113,7 +1119,13 @@ where
         let authorized = client
             .call(
                 eve,
-                &registry.is_authorized(patient, id(responder), Purpose::Emergency, None),
+                &registry.is_authorized(
+                    patient,
+                    id(responder),
+                    Purpose::Emergency,
+                    None,
+                    DataClasses::ALL,
+                ),
             )
             .dry_run()
             .await

@@ -378,7 +378,7 @@ where
             }
         }
         let (patient, grantee, purpose) = asked;
-        let ask = registry.is_authorized(patient, grantee, purpose, None);
+        let ask = registry.is_authorized(patient, grantee, purpose, None, DataClasses::CLAIMS);
         let dry = client
             .call(&ink_e2e::ferdie(), &ask)
             .dry_run()

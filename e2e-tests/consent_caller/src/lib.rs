@@ -6,7 +6,7 @@
 #[ink::contract]
 pub mod consent_caller {
     use healthchain_common::{
-        consent::{query_consent, ConsentAnswer, Purpose},
+        consent::{query_consent, ConsentAnswer, DataClasses, Purpose},
         CalleeError,
     };
 
@@ -23,8 +23,8 @@ pub mod consent_caller {
             Self { registry }
         }
 
-        /// Asks the registry whether `grantee` may use `patient`'s data for `purpose` in
-        /// `context`; a failed call is an error, not a trap.
+        /// Asks the registry whether `grantee` may use `patient`'s data of `classes` for
+        /// `purpose` in `context`; a failed call is an error, not a trap.
         #[ink(message)]
         pub fn check(
             &self,
@@ -32,8 +32,9 @@ pub mod consent_caller {
             grantee: AccountId,
             purpose: Purpose,
             context: Option<Hash>,
+            classes: DataClasses,
         ) -> Result<ConsentAnswer, CalleeError> {
-            query_consent(self.registry, patient, grantee, purpose, context)
+            query_consent(self.registry, patient, grantee, purpose, context, classes)
         }
     }
 }

@@ -7,7 +7,7 @@
 #[ink::contract]
 pub mod hostile_callee {
     use healthchain_common::{
-        consent::{ConsentAnswer, ConsentCheck, Purpose},
+        consent::{ConsentAnswer, ConsentCheck, DataClasses, Purpose},
         provenance::{DispensedUnit, ProvenanceCheck, UnitId},
     };
     use ink::prelude::vec::Vec;
@@ -50,6 +50,7 @@ pub mod hostile_callee {
             _grantee: AccountId,
             _purpose: Purpose,
             _context: Option<Hash>,
+            _classes: DataClasses,
         ) -> ConsentAnswer {
             self.burn();
             ConsentAnswer::Permitted

@@ -1113,6 +1113,31 @@ fn appeals_can_be_upheld_and_close_after_the_window() {
     );
 }
 
+/// Issue 16: payment consent covers the data classes the claim discloses. Consent
+/// limited to claims data pays a visit but denies a drug claim (medications) with HC1.
+#[ink::test]
+fn payment_consent_must_cover_the_classes_a_claim_discloses() {
+    use healthchain_common::consent::DataClasses;
+    let (mut contract, p) = funded();
+    test_doubles::revoke_consent(registry(), p.patient, p.pharmacy, Purpose::Payment);
+    test_doubles::grant_consent_for(
+        registry(),
+        p.patient,
+        p.pharmacy,
+        Purpose::Payment,
+        None,
+        DataClasses::CLAIMS,
+    );
+    dispensed(&p, b"SN1", p.patient, p.pharmacy);
+    submit(&mut contract, p.pharmacy, p.patient, vec![drug(b"SN1", 60)]).unwrap();
+    assert_eq!(
+        events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
+        Some(ReasonCode::NoPaymentConsent)
+    );
+    let visit = submit(&mut contract, p.pharmacy, p.patient, vec![visit(150)]).unwrap();
+    assert_eq!(contract.claim(visit).unwrap().outcome, Outcome::Approved);
+}
+
 #[ink::test]
 fn a_claim_keeps_no_code_drug_or_service_date_beside_its_patient() {
     let (mut contract, p) = funded();

@@ -66,11 +66,55 @@ fn constructor_makes_caller_admin() {
     assert_eq!(topics.len(), 2);
 }
 
+/// Issue 16: the answer covers exactly the classes asked for. A consent limited to some
+/// classes authorises those and no other, and asking for no class is refused.
+#[ink::test]
+fn is_authorized_covers_exactly_the_classes_asked_for() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    registry
+        .grant_consent(
+            a.bob,
+            a.charlie,
+            Purpose::Payment,
+            DataClasses::CLAIMS,
+            None,
+            None,
+            hash(0xF0),
+        )
+        .unwrap();
+    let ask = |registry: &ConsentRegistry, classes| {
+        registry.is_authorized(a.bob, a.charlie, Purpose::Payment, None, classes)
+    };
+    assert_eq!(
+        ask(&registry, DataClasses::CLAIMS),
+        ConsentAnswer::Permitted
+    );
+    for not_granted in [
+        DataClasses::MEDICATIONS,
+        DataClasses::SUBSTANCE_USE,
+        DataClasses::CLAIMS.union(DataClasses::MEDICATIONS),
+        DataClasses::default(),
+    ] {
+        assert_eq!(
+            ask(&registry, not_granted),
+            ConsentAnswer::NotPermitted,
+            "{not_granted:?}"
+        );
+    }
+}
+
 #[ink::test]
 fn grant_then_is_authorized() {
     let (mut registry, a) = setup();
     assert!(!registry
-        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     grant_simple(
         &mut registry,
@@ -82,17 +126,41 @@ fn grant_then_is_authorized() {
     )
     .unwrap();
     assert!(registry
-        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     // Another purpose, grantee or context is not covered.
     assert!(!registry
-        .is_authorized(a.bob, a.charlie, Purpose::Payment, None)
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Payment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     assert!(!registry
-        .is_authorized(a.bob, a.django, Purpose::Treatment, None)
+        .is_authorized(
+            a.bob,
+            a.django,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     assert!(!registry
-        .is_authorized(a.bob, a.charlie, Purpose::Treatment, Some(hash(1)))
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            Some(hash(1)),
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
 
     let (event, topics) = last_event::<ConsentGranted>();
@@ -134,10 +202,22 @@ fn granting_again_replaces_with_event() {
     assert_eq!(event.context, Some(hash(2)));
     // The old protocol version no longer counts; the new one does.
     assert!(!registry
-        .is_authorized(a.bob, a.charlie, Purpose::Research, Some(hash(1)))
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Research,
+            Some(hash(1)),
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     assert!(registry
-        .is_authorized(a.bob, a.charlie, Purpose::Research, Some(hash(2)))
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Research,
+            Some(hash(2)),
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     // Still one entry in the index.
     assert_eq!(registry.active_grants(a.bob).len(), 1);
@@ -209,12 +289,24 @@ fn grant_expires_with_block_time() {
     .unwrap();
     test::set_block_timestamp::<Env>(NOW + HOUR - 1);
     assert!(registry
-        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     assert_eq!(registry.active_grants(a.bob).len(), 1);
     test::set_block_timestamp::<Env>(NOW + HOUR);
     assert!(!registry
-        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     assert!(registry.active_grants(a.bob).is_empty());
     // The expired grant is still readable and revocable (to free its slot).
@@ -254,7 +346,13 @@ fn revoke_takes_effect_at_once() {
         .revoke_consent(a.bob, a.charlie, Purpose::Payment)
         .unwrap();
     assert!(!registry
-        .is_authorized(a.bob, a.charlie, Purpose::Payment, None)
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Payment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     assert_eq!(registry.grant(a.bob, a.charlie, Purpose::Payment), None);
     let listed = registry.active_grants(a.bob);
@@ -290,7 +388,13 @@ fn revoke_refuses_unknown_grant_and_strangers() {
         Err(Error::NotPatientOrDelegate)
     );
     assert!(registry
-        .is_authorized(a.bob, a.charlie, Purpose::Payment, None)
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Payment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
 }
 
@@ -425,7 +529,13 @@ fn delegate_grants_and_revokes_until_expiry() {
     let (event, _) = last_event::<ConsentGranted>();
     assert_eq!(event.granted_by, a.django);
     assert!(registry
-        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     registry
         .revoke_consent(a.bob, a.charlie, Purpose::Treatment)
@@ -588,17 +698,35 @@ fn emergency_window_opens_and_lapses() {
 
     // Only the emergency purpose, only inside the window.
     assert!(registry
-        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_authorized(
+            a.bob,
+            a.eve,
+            Purpose::Emergency,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     assert!(!registry
-        .is_authorized(a.bob, a.eve, Purpose::Treatment, None)
+        .is_authorized(
+            a.bob,
+            a.eve,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     registry
         .record_access(a.bob, Purpose::Emergency, None, DataClasses::ALL)
         .unwrap();
     test::set_block_timestamp::<Env>(end);
     assert!(!registry
-        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_authorized(
+            a.bob,
+            a.eve,
+            Purpose::Emergency,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     assert_eq!(
         registry.record_access(a.bob, Purpose::Emergency, None, DataClasses::ALL),
@@ -627,7 +755,13 @@ fn emergency_window_closed_early_by_patient() {
     assert_eq!(topics, vec![topic(&a.bob), topic(&a.eve)]);
     assert_eq!(event.closed_by, a.bob);
     assert!(!registry
-        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_authorized(
+            a.bob,
+            a.eve,
+            Purpose::Emergency,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     assert_eq!(registry.emergency_access(a.bob, a.eve), None);
     assert_eq!(
@@ -738,7 +872,13 @@ fn pause_stops_new_business_and_every_check() {
     assert!(registry.paused());
     // Paused: no answer, rather than a refusal the caller would blame on the patient.
     assert_eq!(
-        registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None),
+        registry.is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        ),
         ConsentAnswer::Unavailable
     );
 
@@ -783,7 +923,13 @@ fn pause_stops_new_business_and_every_check() {
     registry.unpause().unwrap();
     assert_eq!(registry.unpause(), Err(AccessError::NotPaused));
     assert!(registry
-        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
 }
 
@@ -810,7 +956,13 @@ fn zero_document_hashes_are_refused() {
         Err(Error::ZeroHash)
     );
     assert!(!registry
-        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     as_caller(a.eve);
     assert_eq!(
@@ -818,7 +970,13 @@ fn zero_document_hashes_are_refused() {
         Err(Error::ZeroHash)
     );
     assert!(!registry
-        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_authorized(
+            a.bob,
+            a.eve,
+            Purpose::Emergency,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     assert_eq!(event_count(), events);
 }
@@ -876,7 +1034,13 @@ fn a_delegate_cannot_grant_itself_and_its_grants_end_with_the_delegation() {
     );
     test::set_block_timestamp::<Env>(NOW + DAY);
     assert!(!registry
-        .is_authorized(a.bob, a.charlie, Purpose::Treatment, None)
+        .is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     // The patient's own grants are not capped.
     grant_simple(
@@ -914,14 +1078,26 @@ fn emergency_access_needs_the_role_live_and_one_window_at_a_time() {
         Err(Error::EmergencyAccessAlreadyOpen)
     );
     assert!(registry
-        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_authorized(
+            a.bob,
+            a.eve,
+            Purpose::Emergency,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     as_caller(a.alice);
     registry
         .revoke_role(Role::EmergencyResponder, a.eve)
         .unwrap();
     assert!(!registry
-        .is_authorized(a.bob, a.eve, Purpose::Emergency, None)
+        .is_authorized(
+            a.bob,
+            a.eve,
+            Purpose::Emergency,
+            None,
+            DataClasses::MEDICATIONS
+        )
         .is_permitted());
     as_caller(a.eve);
     assert_eq!(
@@ -1075,7 +1251,13 @@ mod relayed {
             )
             .unwrap();
         assert!(registry
-            .is_authorized(p, a.charlie, Purpose::Treatment, None)
+            .is_authorized(
+                p,
+                a.charlie,
+                Purpose::Treatment,
+                None,
+                DataClasses::MEDICATIONS
+            )
             .is_permitted());
         let (event, topics) = last_event::<ConsentGranted>();
         assert_eq!((event.patient, event.granted_by), (p, p));
