@@ -237,7 +237,7 @@ fn demo_walks_the_journey_on_the_embedded_chain() {
         .stdout(contains("refused, as it must be: Relay(BadNonce)"))
         .stdout(contains("refused, as it must be: Counterfeit"))
         .stdout(contains("storage deposit"))
-        .stdout(contains("demo: 41 steps"));
+        .stdout(contains("demo: 43 steps"));
 }
 
 /// A directory of stand-in bundles: deploy reads them before it connects.
