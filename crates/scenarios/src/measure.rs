@@ -343,7 +343,7 @@ where
     let mut stored = 1usize; // bob's grant
     let started = std::time::Instant::now();
     // Ask about the newest grant: bob's at first, then the last patient's.
-    let mut asked = (bob, charlie, Purpose::Payment);
+    let mut asked = (bob, charlie, Purpose::Payment, DataClasses::CLAIMS);
     for &target in grants_stored {
         while stored < target {
             let patient = client
@@ -367,7 +367,12 @@ where
                     .await
                     .expect("a patient grants consent");
                 stored += 1;
-                asked = (patient_id, *grantee, Purpose::Treatment);
+                asked = (
+                    patient_id,
+                    *grantee,
+                    Purpose::Treatment,
+                    DataClasses::MEDICATIONS,
+                );
                 if stored % 1_000 == 0 {
                     eprintln!(
                         "measure: {stored} of {} grants stored ({:.0} s)",
@@ -377,8 +382,9 @@ where
                 }
             }
         }
-        let (patient, grantee, purpose) = asked;
-        let ask = registry.is_authorized(patient, grantee, purpose, None, DataClasses::CLAIMS);
+        // Asked for the classes the grant covers, so the answer is the full check.
+        let (patient, grantee, purpose, classes) = asked;
+        let ask = registry.is_authorized(patient, grantee, purpose, None, classes);
         let dry = client
             .call(&ink_e2e::ferdie(), &ask)
             .dry_run()
