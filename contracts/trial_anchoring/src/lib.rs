@@ -667,17 +667,21 @@ pub mod trial_anchoring {
         /// level.
         #[ink(message)]
         pub fn may_collect_data(&self, trial: TrialId, participant: AccountId) -> bool {
-            match self.participant_status(trial, participant) {
-                ParticipantStatus::Active => true,
-                ParticipantStatus::Withdrawn(level) if level.allows_collection() => {
-                    let Some(record) = self.trial(trial) else {
-                        return false;
-                    };
-                    self.research_consent(trial, &record, participant, record.consent_hash)
-                        == Ok(true)
-                }
-                _ => false,
+            // Read once each: the trial, the enrolment, then (only if still collectable)
+            // the consent registry.
+            let Some(record) = self.trial(trial) else {
+                return false;
+            };
+            let Some(enrolment) = self.enrolments.get((trial, participant)) else {
+                return false;
+            };
+            if enrolment
+                .withdrawal
+                .is_some_and(|withdrawal| !withdrawal.level.allows_collection())
+            {
+                return false;
             }
+            self.research_consent(trial, &record, participant, record.consent_hash) == Ok(true)
         }
 
         /// The enrolment record of `participant` in the trial.
