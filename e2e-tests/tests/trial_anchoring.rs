@@ -12,38 +12,16 @@ use healthchain_common::{
     consent::{research_context, Purpose},
     merkle::{self, hash_leaf, Digest},
 };
-use ink::primitives::{AccountId, Hash};
-use ink_e2e::{ContractsBackend, E2EBackend};
-use std::fmt::Debug;
+use ink::primitives::Hash;
+use ink_e2e::ContractsBackend;
 use support::{
     accounts, deploy_consent_registry, deploy_trial_anchoring, grant_consent, hash,
-    submit_or_refusal, Accounts, BackendError, E2EResult, Trials,
+    participant_status, submit_or_refusal, Accounts, E2EResult,
 };
 use trial_anchoring::data::{
     Causality, Error, Expectedness, ParticipantStatus, SafetyReport, Seriousness,
     TrialDelegateRole, DAY,
 };
-
-/// The participant's live status, read by dry run.
-async fn status<Client: E2EBackend>(
-    client: &mut support::Scenario<Client>,
-    trials: &Trials,
-    trial: u64,
-    participant: AccountId,
-) -> ParticipantStatus
-where
-    BackendError<Client>: Debug,
-{
-    client
-        .call(
-            &ink_e2e::alice(),
-            &trials.participant_status(trial, participant),
-        )
-        .dry_run()
-        .await
-        .expect("status dry-runs")
-        .return_value()
-}
 
 fn records(n: usize) -> Vec<Digest> {
     (0..n)
@@ -162,11 +140,11 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
     .await
     .expect("the site enrols ferdie");
     assert_eq!(
-        status(&mut client, &trials, trial, ferdie).await,
+        participant_status(&mut client, &trials, trial, ferdie).await,
         ParticipantStatus::Active
     );
     assert_eq!(
-        status(&mut client, &trials, trial, eve).await,
+        participant_status(&mut client, &trials, trial, eve).await,
         ParticipantStatus::NotEnrolled
     );
 
@@ -226,7 +204,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
     .expect("bob amends the protocol");
     assert_eq!(version, 2);
     assert_eq!(
-        status(&mut client, &trials, trial, ferdie).await,
+        participant_status(&mut client, &trials, trial, ferdie).await,
         ParticipantStatus::ConsentNotCurrent
     );
     grant_consent(
@@ -254,7 +232,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
     .await
     .expect("ferdie re-consents");
     assert_eq!(
-        status(&mut client, &trials, trial, ferdie).await,
+        participant_status(&mut client, &trials, trial, ferdie).await,
         ParticipantStatus::Active
     );
     // Revoking consent makes him inactive again, live.
@@ -266,7 +244,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
     .await
     .expect("ferdie revokes");
     assert_eq!(
-        status(&mut client, &trials, trial, ferdie).await,
+        participant_status(&mut client, &trials, trial, ferdie).await,
         ParticipantStatus::ConsentNotCurrent
     );
 
@@ -399,7 +377,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         Err(Error::ConsentRegistryUnavailable)
     );
     assert_eq!(
-        status(&mut client, &trials, trial, ferdie).await,
+        participant_status(&mut client, &trials, trial, ferdie).await,
         ParticipantStatus::ConsentUnverifiable
     );
     Ok(())

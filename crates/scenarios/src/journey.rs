@@ -6,9 +6,9 @@
 
 use crate::support::{
     balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    deploy_trial_anchoring, hash, id, procedure, receipt_salt, recipient, relay_consent, resubmit,
-    serial, serial_leaves, step, submit_or_refusal, the_event, BackendError, Claims, EmittedEvents,
-    Ledger, Registry, Scenario, Trials, FAR_FUTURE, GTIN,
+    deploy_trial_anchoring, hash, id, participant_status, procedure, receipt_salt, recipient,
+    relay_consent, resubmit, serial, serial_leaves, step, submit_or_refusal, the_event,
+    BackendError, Claims, EmittedEvents, Ledger, Registry, Scenario, Trials, FAR_FUTURE, GTIN,
 };
 use claim_settlement::{
     claim_settlement::{
@@ -931,10 +931,7 @@ where
         let participant = self.participant();
         let patient = participant.account();
         let Cast {
-            eve,
-            clinic,
-            sponsor,
-            ..
+            clinic, sponsor, ..
         } = &self.cast;
         let (registry_id, trials_id) = (self.suite.registry_id, self.suite.trials_id);
         let Suite {
@@ -951,12 +948,7 @@ where
         .await;
         let event: ProtocolAmended = the_event(&administrative.events, trials_id);
         assert_eq!((event.version, event.requires_reconsent), (2, false));
-        let status = client
-            .call(eve, &trials.participant_status(trial, patient))
-            .dry_run()
-            .await
-            .expect("status")
-            .return_value();
+        let status = participant_status(client, trials, trial, patient).await;
         assert_eq!(status, ParticipantStatus::Active, "no re-consent needed");
         say("the protocol was amended (version 2) without re-consent, as the IRB approved: the participant stayed active");
         let amended = step(
@@ -968,12 +960,7 @@ where
         .await;
         let event: ProtocolAmended = the_event(&amended.events, trials_id);
         assert_eq!((event.version, event.requires_reconsent), (3, true));
-        let status = client
-            .call(eve, &trials.participant_status(trial, patient))
-            .dry_run()
-            .await
-            .expect("status")
-            .return_value();
+        let status = participant_status(client, trials, trial, patient).await;
         assert_eq!(status, ParticipantStatus::ConsentNotCurrent);
         let (reconsent, _) = relay_consent(
             client,
@@ -997,12 +984,7 @@ where
             event.replaced,
             "the new consent replaces the one for version 1"
         );
-        let status = client
-            .call(eve, &trials.participant_status(trial, patient))
-            .dry_run()
-            .await
-            .expect("status")
-            .return_value();
+        let status = participant_status(client, trials, trial, patient).await;
         assert_eq!(status, ParticipantStatus::Active);
         self.steps += 3;
         say("the protocol was amended again (version 3), with re-consent: the participant was inactive until re-consenting");

@@ -538,6 +538,27 @@ pub type Trials =
     <trial_anchoring::trial_anchoring::TrialAnchoring as ink::codegen::ContractCallBuilder>::Type;
 pub type Claims = <claim_settlement::claim_settlement::ClaimSettlement as ink::codegen::ContractCallBuilder>::Type;
 
+/// A participant's live status in a trial, read by dry run (anyone may ask).
+pub async fn participant_status<Client: E2EBackend>(
+    client: &mut Scenario<Client>,
+    trials: &Trials,
+    trial: u64,
+    participant: AccountId,
+) -> trial_anchoring::data::ParticipantStatus
+where
+    BackendError<Client>: Debug,
+{
+    client
+        .call(
+            &ink_e2e::alice(),
+            &trials.participant_status(trial, participant),
+        )
+        .dry_run()
+        .await
+        .expect("status dry-runs")
+        .return_value()
+}
+
 /// Deploys trial_anchoring with `admin` as admin, wired to the registry at `registry`.
 pub async fn deploy_trial_anchoring<Client: E2EBackend>(
     client: &mut Scenario<Client>,
