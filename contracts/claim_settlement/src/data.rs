@@ -2,7 +2,9 @@
 //! plain tests and property tests reach them. Words follow HL7 FHIR Claim / ClaimResponse
 //! and X12 837 / 835 (claim adjustment reason codes, CARC).
 
-use healthchain_common::{access::AccessError, is_printable_id, AccountId, Hash, Timestamp};
+use healthchain_common::{
+    access::AccessError, consent::ConsentAnswer, is_printable_id, AccountId, Hash, Timestamp,
+};
 use ink::prelude::vec::Vec;
 
 /// Amounts in the chain's native token, in its smallest unit.
@@ -182,11 +184,47 @@ pub struct CostSharing {
 pub struct Plan {
     pub insurer: AccountId,
     pub cost_sharing: CostSharing,
+    /// Whether a claim needs the patient's payment consent or only the absence of a
+    /// restriction.
+    pub payment_consent: PaymentConsent,
     /// The plan year: accumulators cover services from `year_start` (inclusive) to
     /// `year_end` (exclusive). A new year is a new plan.
     pub year_start: Timestamp,
     pub year_end: Timestamp,
     pub fee_schedule_entries: u32,
+}
+
+/// The law a plan follows on disclosing a patient's data to it for payment.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentConsent {
+    /// The patient's payment consent to the provider is required (jurisdictions that
+    /// require consent; a claim without it is denied HC1).
+    Required,
+    /// Permitted without consent unless the patient restricted it, as HIPAA permits
+    /// disclosure for payment (45 CFR 164.506(c)) and lets the patient restrict it to a
+    /// plan for care paid in full out of pocket (164.522(a)(1)(vi)).
+    PermittedUnlessRestricted,
+}
+
+impl PaymentConsent {
+    /// The reason a claim is denied for, given the consent registry's answer, if any.
+    /// A restriction denies under either law; a paused or unreachable registry is not the
+    /// patient's refusal, and a restriction cannot be ruled out without it.
+    pub fn denial(self, answer: Option<ConsentAnswer>) -> Option<ReasonCode> {
+        match (answer, self) {
+            (Some(ConsentAnswer::Permitted), _)
+            | (Some(ConsentAnswer::NotPermitted), PaymentConsent::PermittedUnlessRestricted) => {
+                None
+            }
+            (Some(ConsentAnswer::NotPermitted), PaymentConsent::Required) => {
+                Some(ReasonCode::NoPaymentConsent)
+            }
+            (Some(ConsentAnswer::Restricted), _) => Some(ReasonCode::PaymentRestricted),
+            (Some(ConsentAnswer::Unavailable) | None, _) => Some(ReasonCode::ConsentUnverifiable),
+        }
+    }
 }
 
 /// Checks a plan's terms.
@@ -306,6 +344,9 @@ pub enum ReasonCode {
     ProvenanceUnverifiable,
     /// HC8: the unit was not dispensed on the service date.
     DispenseDateMismatch,
+    /// HC9: the patient restricted disclosure of this data to the plan (a deny
+    /// provision, such as HIPAA's restriction for care paid out of pocket).
+    PaymentRestricted,
 }
 
 impl ReasonCode {
@@ -327,6 +368,7 @@ impl ReasonCode {
             ReasonCode::LotQuarantined => "HC6",
             ReasonCode::ProvenanceUnverifiable => "HC7",
             ReasonCode::DispenseDateMismatch => "HC8",
+            ReasonCode::PaymentRestricted => "HC9",
         }
     }
 }
@@ -733,6 +775,51 @@ impl From<AccessError> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payment_consent_rules() {
+        use ConsentAnswer::*;
+        use PaymentConsent::*;
+        let cases = [
+            (Required, Some(Permitted), None),
+            (
+                Required,
+                Some(NotPermitted),
+                Some(ReasonCode::NoPaymentConsent),
+            ),
+            (
+                Required,
+                Some(Restricted),
+                Some(ReasonCode::PaymentRestricted),
+            ),
+            (
+                Required,
+                Some(Unavailable),
+                Some(ReasonCode::ConsentUnverifiable),
+            ),
+            (Required, None, Some(ReasonCode::ConsentUnverifiable)),
+            (PermittedUnlessRestricted, Some(Permitted), None),
+            (PermittedUnlessRestricted, Some(NotPermitted), None),
+            (
+                PermittedUnlessRestricted,
+                Some(Restricted),
+                Some(ReasonCode::PaymentRestricted),
+            ),
+            (
+                PermittedUnlessRestricted,
+                Some(Unavailable),
+                Some(ReasonCode::ConsentUnverifiable),
+            ),
+            (
+                PermittedUnlessRestricted,
+                None,
+                Some(ReasonCode::ConsentUnverifiable),
+            ),
+        ];
+        for (rule, answer, denial) in cases {
+            assert_eq!(rule.denial(answer), denial, "{rule:?} {answer:?}");
+        }
+    }
     use proptest::prelude::*;
 
     fn plan() -> CostSharing {

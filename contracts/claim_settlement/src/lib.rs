@@ -41,15 +41,16 @@ pub mod claim_settlement {
     use crate::data::{
         adjudicate_line, claim_outcome, deny_line, lines_hash, totals, validate_line,
         validate_plan, AdjudicatedLine, Appeal, AppealStatus, Claim, ClaimId, ClaimLine,
-        CostSharing, CoveragePeriod, Error, Escrow, FeeScheduleEntry, Membership, Outcome, Plan,
-        PlanId, ReasonCode, ServiceCode, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE,
-        MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL,
+        CostSharing, CoveragePeriod, Error, Escrow, FeeScheduleEntry, Membership, Outcome,
+        PaymentConsent, Plan, PlanId, ReasonCode, ServiceCode, APPEAL_WINDOW, DAY,
+        MAX_CLAIM_CHARGE, MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES,
+        MAX_SETTLED_PER_CALL,
     };
     use healthchain_common::{
         access::{
             AccessControl, AccessControlled, AccessError, Change, PendingChange, Role, RoleSet,
         },
-        consent::{query_consent, ConsentAnswer, DataClasses, Purpose},
+        consent::{query_consent, DataClasses, Purpose},
         merkle::{blake2_256, Digest},
         provenance::{query_dispensed_units, recipient_commitment, DispensedUnit, UnitId},
     };
@@ -63,6 +64,7 @@ pub mod claim_settlement {
         #[ink(topic)]
         pub insurer: AccountId,
         pub cost_sharing: CostSharing,
+        pub payment_consent: PaymentConsent,
         pub year_start: Timestamp,
         pub year_end: Timestamp,
     }
@@ -375,11 +377,16 @@ pub mod claim_settlement {
 
         /// Creates a plan (registered insurers only): deductible, copay, coinsurance in
         /// basis points (at most 10,000), out-of-pocket maximum (at least the deductible)
-        /// and the plan year [year_start, year_end) in milliseconds. Returns the plan id.
+        /// and the plan year [year_start, year_end) in milliseconds, and the law the plan
+        /// follows on payment consent: `Required` (a claim needs the patient's payment
+        /// consent to the provider) or `PermittedUnlessRestricted` (HIPAA: no consent
+        /// needed, but a restriction the patient recorded denies the claim). Returns the
+        /// plan id.
         #[ink(message)]
         pub fn create_plan(
             &mut self,
             cost_sharing: CostSharing,
+            payment_consent: PaymentConsent,
             year_start: Timestamp,
             year_end: Timestamp,
         ) -> Result<PlanId, Error> {
@@ -393,6 +400,7 @@ pub mod claim_settlement {
                 &Plan {
                     insurer,
                     cost_sharing,
+                    payment_consent,
                     year_start,
                     year_end,
                     fee_schedule_entries: 0,
@@ -402,6 +410,7 @@ pub mod claim_settlement {
                 plan,
                 insurer,
                 cost_sharing,
+                payment_consent,
                 year_start,
                 year_end,
             });
@@ -1012,19 +1021,15 @@ pub mod claim_settlement {
             if !in_plan_year || !membership.covers(service.date) {
                 return Some(ReasonCode::NotEnrolled);
             }
-            match query_consent(
+            let answer = query_consent(
                 self.consent_registry,
                 service.patient,
                 service.provider,
                 Purpose::Payment,
                 None,
                 classes,
-            ) {
-                Ok(ConsentAnswer::Permitted) => None,
-                Ok(ConsentAnswer::NotPermitted) => Some(ReasonCode::NoPaymentConsent),
-                // A paused or unreachable registry is not the patient's refusal.
-                Ok(ConsentAnswer::Unavailable) | Err(_) => Some(ReasonCode::ConsentUnverifiable),
-            }
+            );
+            record.payment_consent.denial(answer.ok())
         }
 
         /// Prices every line and applies cost sharing to the member's accumulators. The

@@ -1,12 +1,17 @@
 //! What a consent is about, and how other contracts ask the consent registry.
 //!
 //! Words follow HL7 FHIR Consent: a *purpose* of use (v3 PurposeOfUse codes), data
-//! *classes*, a *period* (here: an optional expiry), and a context (for research, the
-//! hash of the trial protocol version the participant consented to).
+//! *classes*, a *period* (a start and an optional end), a provision that permits or
+//! denies, and a context (for research, the trial protocol version the participant
+//! consented to).
 
 use crate::{AccountId, CalleeError, Hash};
 
 /// Why a grantee wants to use a patient's data (HL7 v3 PurposeOfUse).
+///
+/// Append-only: a purpose's position is its SCALE encoding, which is part of the consent
+/// registry's storage keys and of signed relay payloads. New codes go at the end; none is
+/// ever removed or reordered.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,16 +26,20 @@ pub enum Purpose {
     Emergency,
     /// PUBHLTH: public health reporting.
     PublicHealth,
+    /// HOPERAT: healthcare operations (quality review, audit, case management), which
+    /// HIPAA counts with treatment and payment (45 CFR 164.506).
+    Operations,
 }
 
 impl Purpose {
     /// Every purpose, in declaration order.
-    pub const ALL: [Purpose; 5] = [
+    pub const ALL: [Purpose; 6] = [
         Purpose::Treatment,
         Purpose::Payment,
         Purpose::Research,
         Purpose::Emergency,
         Purpose::PublicHealth,
+        Purpose::Operations,
     ];
 
     /// The HL7 v3 PurposeOfUse code, for off-chain systems that speak FHIR.
@@ -41,6 +50,7 @@ impl Purpose {
             Purpose::Research => "HRESCH",
             Purpose::Emergency => "ETREAT",
             Purpose::PublicHealth => "PUBHLTH",
+            Purpose::Operations => "HOPERAT",
         }
     }
 }
@@ -88,6 +98,11 @@ impl DataClasses {
         self.0 & other.0 == other.0
     }
 
+    /// Whether the two sets share a class.
+    pub const fn intersects(self, other: DataClasses) -> bool {
+        self.0 & other.0 != 0
+    }
+
     /// Whether the set names no class.
     pub const fn is_empty(self) -> bool {
         self.0 == 0
@@ -118,17 +133,24 @@ pub fn research_context(trials: AccountId, trial: u64, protocol_hash: Hash) -> H
     Hash::from(digest)
 }
 
-/// The consent registry's answer: permitted, not permitted, or no answer because the
-/// registry is paused, so that a caller never blames a patient for the registry's state.
+/// The consent registry's answer: permitted, not permitted, restricted, or no answer
+/// because the registry is paused, so that a caller never blames a patient for the
+/// registry's state. Telling "no consent" from "restricted" lets a caller whose law
+/// permits the use without consent (HIPAA's payment and operations) still honour a
+/// patient's restriction.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsentAnswer {
-    /// A current grant covers the use.
+    /// Permits in force cover every class asked for, and no deny provision matches.
     Permitted,
-    /// No current grant covers it (none, expired, revoked or for another context).
+    /// No permit in force covers it (none, not yet started, ended, revoked, for other
+    /// classes or another context), and no deny provision matches.
     NotPermitted,
     /// The registry is paused and answers nothing; ask again later.
     Unavailable,
+    /// A deny provision in force (a restriction the patient recorded) covers one of the
+    /// classes asked for: it wins over any permit.
+    Restricted,
 }
 
 impl ConsentAnswer {
@@ -144,9 +166,10 @@ pub trait ConsentCheck {
     /// Whether `grantee` may use `patient`'s data of every class in `classes` for
     /// `purpose` right now, in `context` (for research, the trial's consent context;
     /// `None` for no context). The asker states the classes it needs: the answer covers
-    /// exactly those, and asking for no class is `NotPermitted`. `NotPermitted` also for
-    /// expired, revoked or wrong-context grants; `Unavailable` while the registry is
-    /// paused.
+    /// exactly those, and asking for no class is `NotPermitted`. `Restricted` when a deny
+    /// provision in force matches one of the classes; `NotPermitted` for no permit in
+    /// force (expired, revoked, not yet started or wrong-context); `Unavailable` while
+    /// the registry is paused.
     #[ink(message)]
     fn is_authorized(
         &self,
@@ -216,7 +239,14 @@ mod tests {
     #[test]
     fn purpose_codes_are_hl7_purpose_of_use() {
         let codes: Vec<&str> = Purpose::ALL.iter().map(|p| p.code()).collect();
-        assert_eq!(codes, ["TREAT", "HPAYMT", "HRESCH", "ETREAT", "PUBHLTH"]);
+        assert_eq!(
+            codes,
+            ["TREAT", "HPAYMT", "HRESCH", "ETREAT", "PUBHLTH", "HOPERAT"]
+        );
+        // Append-only: each purpose keeps its encoding (part of storage keys).
+        for (index, purpose) in Purpose::ALL.iter().enumerate() {
+            assert_eq!(ink::scale::Encode::encode(purpose), vec![index as u8]);
+        }
     }
 
     #[test]
@@ -229,6 +259,8 @@ mod tests {
         assert!(DataClasses::ALL.is_known());
         assert!(!DataClasses(1 << 10).is_known());
         assert!(DataClasses::default().is_empty());
+        assert!(granted.intersects(DataClasses::CLAIMS.union(DataClasses::GENOMICS)));
+        assert!(!granted.intersects(DataClasses::GENOMICS));
     }
 
     proptest::proptest! {

@@ -21,6 +21,7 @@ type UnitKey = (AccountId, u64, Vec<u8>, Vec<u8>);
 
 thread_local! {
     static CONSENTS: RefCell<Vec<Consent>> = const { RefCell::new(Vec::new()) };
+    static RESTRICTIONS: RefCell<Vec<Consent>> = const { RefCell::new(Vec::new()) };
     static DISPENSED: RefCell<Vec<(UnitKey, DispensedUnit)>> = const { RefCell::new(Vec::new()) };
     static FAILING: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
     static PAUSED: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
@@ -57,6 +58,21 @@ pub fn grant_consent_for(
     CONSENTS.with(|c| {
         c.borrow_mut()
             .push(((registry, patient, grantee, purpose, context), classes))
+    });
+}
+
+/// Records that `patient` restricted `grantee`'s use of `classes` for `purpose` in any
+/// context at `registry` (a deny provision: it wins over every consent).
+pub fn restrict_consent(
+    registry: AccountId,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+    classes: DataClasses,
+) {
+    RESTRICTIONS.with(|r| {
+        r.borrow_mut()
+            .push(((registry, patient, grantee, purpose, None), classes))
     });
 }
 
@@ -115,6 +131,15 @@ pub(crate) fn consent_answer(
     }
     if PAUSED.with(|p| p.borrow().contains(&registry)) {
         return Ok(ConsentAnswer::Unavailable);
+    }
+    let restricted = RESTRICTIONS.with(|r| {
+        r.borrow().iter().any(|((reg, pat, gra, pur, _), denied)| {
+            (*reg, *pat, *gra, *pur) == (registry, patient, grantee, purpose)
+                && denied.intersects(classes)
+        })
+    });
+    if restricted {
+        return Ok(ConsentAnswer::Restricted);
     }
     let key = (registry, patient, grantee, purpose, context);
     let covered = CONSENTS.with(|c| {

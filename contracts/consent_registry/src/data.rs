@@ -3,7 +3,7 @@
 
 use healthchain_common::{
     access::AccessError,
-    consent::{DataClasses, Purpose},
+    consent::{ConsentAnswer, DataClasses, Purpose},
     relay::RelayError,
     AccountId, Hash, Timestamp,
 };
@@ -17,21 +17,16 @@ pub const RELAY_DOMAIN: &[u8] = b"healthchain/relay/v1/consent_registry";
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConsentInstruction {
-    /// `grant_consent`.
-    GrantConsent {
+    /// `record_consent`.
+    RecordConsent {
         patient: AccountId,
         grantee: AccountId,
-        purpose: Purpose,
-        data_classes: DataClasses,
-        expires_at: Option<Timestamp>,
-        context: Option<Hash>,
-        consent_form: Hash,
+        provision: Provision,
     },
-    /// `revoke_consent`: carried out while the registry is paused too.
-    RevokeConsent {
-        patient: AccountId,
-        grantee: AccountId,
-        purpose: Purpose,
+    /// `set_consent_status`: carried out while the registry is paused too.
+    SetConsentStatus {
+        consent: ConsentId,
+        status: ConsentStatus,
     },
     /// `appoint_delegate`.
     AppointDelegate {
@@ -51,54 +46,176 @@ pub enum ConsentInstruction {
     },
 }
 
-/// How many grants one patient may hold at once (the per-patient index that wallets list).
-/// Granting past it fails with [`Error::TooManyActiveGrants`] after expired grants have
-/// been cleared; revoke a grant to make room.
+/// A consent's id, given by the registry in recording order from 1.
+pub type ConsentId = u64;
+
+/// How many consents one patient may hold in force (active and not ended) at once: the
+/// per-patient index that wallets list. Recording past it fails with
+/// [`Error::TooManyActiveGrants`] after ended ones have been made inactive; revoke one to
+/// make room.
 pub const MAX_ACTIVE_GRANTS_PER_PATIENT: usize = 32;
+
+/// How many consents in force one patient may hold for one grantee and purpose (different
+/// contexts, classes or periods; permits and denies): what `is_authorized` reads.
+pub const MAX_CONSENTS_PER_GRANTEE_PURPOSE: usize = 8;
 
 /// The longest emergency ("break-glass") window: 24 hours, in milliseconds.
 pub const MAX_EMERGENCY_WINDOW: Timestamp = 24 * 60 * 60 * 1000;
 
-/// One patient's consent to one grantee for one purpose (a FHIR Consent provision).
+/// Whether a consent permits the use it describes or denies it (FHIR
+/// `Consent.provision.type`). A deny that matches wins over any permit.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Grant {
-    /// The classes of data the grantee may use.
-    pub data_classes: DataClasses,
-    /// When the grant lapses (milliseconds since the epoch); `None` for no end.
-    pub expires_at: Option<Timestamp>,
-    /// What the grant is scoped to (for research, the trial's protocol hash).
-    pub context: Option<Hash>,
-    /// Hash of the signed consent form kept off chain.
-    pub consent_form: Hash,
-    /// When the grant was made.
-    pub granted_at: Timestamp,
-    /// Who signed it: the patient or a delegate.
-    pub granted_by: AccountId,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProvisionType {
+    /// The grantee may use the classes for the purpose.
+    Permit,
+    /// The grantee may not: a restriction, such as "no substance-use data to this plan"
+    /// or HIPAA's restriction of disclosure to a health plan for care paid in full out of
+    /// pocket (45 CFR 164.522(a)(1)(vi)).
+    Deny,
 }
 
-impl Grant {
-    /// Whether the grant has not yet expired at `now`.
-    pub fn is_live(&self, now: Timestamp) -> bool {
-        self.expires_at.is_none_or(|end| now < end)
-    }
-
-    /// Whether the grant answers a question asked at `now` in `context`. Context matching
-    /// is exact: research consent for protocol version 1 does not count for version 2,
-    /// and a grant without context does not count for a question with one.
-    pub fn permits(&self, now: Timestamp, context: Option<Hash>) -> bool {
-        self.is_live(now) && self.context == context
-    }
-}
-
-/// A grant as a wallet lists it.
+/// A consent's status (FHIR `Consent.status`). Consents are never deleted, so the history
+/// of what was permitted when survives.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActiveGrant {
-    pub grantee: AccountId,
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentStatus {
+    /// In force during its period.
+    Active,
+    /// Ended: revoked, or made inactive after its period ended. Final but for
+    /// `EnteredInError`.
+    Inactive,
+    /// Recorded by mistake and never valid. Final.
+    EnteredInError,
+}
+
+/// When a consent applies: from `start` (inclusive) until `end` (exclusive; `None` for no
+/// end), in milliseconds since the epoch (FHIR `Consent.provision.period`).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+}
+
+impl Period {
+    /// Whether `now` falls in the period.
+    pub fn contains(&self, now: Timestamp) -> bool {
+        self.start <= now && !self.has_ended(now)
+    }
+
+    /// Whether the period is over at `now`.
+    pub fn has_ended(&self, now: Timestamp) -> bool {
+        self.end.is_some_and(|end| end <= now)
+    }
+}
+
+/// What a patient (or a delegate) records: one FHIR Consent provision.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provision {
+    /// Permit or deny.
+    pub kind: ProvisionType,
     pub purpose: Purpose,
-    pub grant: Grant,
+    /// The classes of data the provision is about.
+    pub data_classes: DataClasses,
+    pub period: Period,
+    /// What it is scoped to. A permit counts only for exactly this context (for research,
+    /// the trial's consent context); a deny with no context applies in every context.
+    pub context: Option<Hash>,
+    /// Hash of the signed consent form (or restriction request) kept off chain.
+    pub consent_form: Hash,
+}
+
+impl Provision {
+    /// Whether the provision speaks to a question asked at `now` in `context`.
+    pub fn applies(&self, now: Timestamp, context: Option<Hash>) -> bool {
+        self.period.contains(now)
+            && match self.kind {
+                ProvisionType::Permit => self.context == context,
+                ProvisionType::Deny => self.context.is_none() || self.context == context,
+            }
+    }
+}
+
+/// One recorded consent: who, to whom, the provision, and its status.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Consent {
+    pub patient: AccountId,
+    pub grantee: AccountId,
+    pub provision: Provision,
+    pub status: ConsentStatus,
+    /// When it was recorded, and by whom: the patient or a delegate.
+    pub recorded_at: Timestamp,
+    pub recorded_by: AccountId,
+}
+
+impl Consent {
+    /// Whether it still counts, now or later: active and its period not over.
+    pub fn is_current(&self, now: Timestamp) -> bool {
+        self.status == ConsentStatus::Active && !self.provision.period.has_ended(now)
+    }
+}
+
+/// What the provisions in force say, class by class: what they permit and what they deny.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Decision {
+    pub permitted: DataClasses,
+    pub denied: DataClasses,
+}
+
+impl Decision {
+    /// Everything permitted (an open emergency window).
+    pub const EMERGENCY: Decision = Decision {
+        permitted: DataClasses::ALL,
+        denied: DataClasses(0),
+    };
+
+    /// Adds what `consent` says, if it is active and applies at `now` in `context`.
+    pub fn add(self, consent: &Consent, now: Timestamp, context: Option<Hash>) -> Decision {
+        if consent.status != ConsentStatus::Active || !consent.provision.applies(now, context) {
+            return self;
+        }
+        let classes = consent.provision.data_classes;
+        match consent.provision.kind {
+            ProvisionType::Permit => Decision {
+                permitted: self.permitted.union(classes),
+                ..self
+            },
+            ProvisionType::Deny => Decision {
+                denied: self.denied.union(classes),
+                ..self
+            },
+        }
+    }
+
+    /// The answer for a use of `classes`: a matching deny wins; then every class must be
+    /// permitted; asking for no class is not permitted.
+    pub fn answer(self, classes: DataClasses) -> ConsentAnswer {
+        if classes.is_empty() {
+            ConsentAnswer::NotPermitted
+        } else if self.denied.intersects(classes) {
+            ConsentAnswer::Restricted
+        } else if self.permitted.covers(classes) {
+            ConsentAnswer::Permitted
+        } else {
+            ConsentAnswer::NotPermitted
+        }
+    }
+}
+
+/// A consent as a wallet lists it.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListedConsent {
+    pub id: ConsentId,
+    pub consent: Consent,
 }
 
 /// How a delegate came to act for a patient.
@@ -154,7 +271,7 @@ impl EmergencyAccess {
 pub enum Error {
     /// An admin, role or pause check failed.
     Access(AccessError),
-    /// The expiry is not in the future.
+    /// The expiry (a period's end) is not in the future, or not after the period's start.
     ExpiryInPast,
     /// A patient cannot grant consent to, or delegate to, their own account.
     SelfGrant,
@@ -162,10 +279,16 @@ pub enum Error {
     NoDataClasses,
     /// The grant names a data class bit that is not defined.
     UnknownDataClass,
-    /// No grant exists for that patient, grantee and purpose.
+    /// No consent has that id.
     GrantNotFound,
-    /// The patient already holds [`MAX_ACTIVE_GRANTS_PER_PATIENT`] live grants.
+    /// The patient already holds [`MAX_ACTIVE_GRANTS_PER_PATIENT`] consents in force.
     TooManyActiveGrants,
+    /// The patient already holds [`MAX_CONSENTS_PER_GRANTEE_PURPOSE`] consents in force
+    /// for that grantee and purpose.
+    TooManyForGrantee,
+    /// That status change is not allowed: only to `Inactive` (from `Active`) or to
+    /// `EnteredInError` (from `Active` or `Inactive`).
+    InvalidStatusChange,
     /// The caller is neither the patient nor one of the patient's delegates.
     NotPatientOrDelegate,
     /// The caller's delegation for this patient has expired.
@@ -184,6 +307,8 @@ pub enum Error {
     CannotCloseEmergencyAccess,
     /// The caller is not authorized for that patient, purpose and context now.
     NotAuthorized,
+    /// A deny provision of the patient's (a restriction) covers one of those classes.
+    Restricted,
     /// The access names data classes that the grant does not cover.
     DataClassesNotGranted,
     /// A document hash (consent form, justification) is all zeros: it names no document.
@@ -213,8 +338,8 @@ impl From<RelayError> for Error {
     }
 }
 
-/// A delegate-made grant ends no later than the delegation that made it: `None` (no
-/// expiry) or a later expiry becomes the delegation's.
+/// A delegate-made permit ends no later than the delegation that made it: `None` (no
+/// end) or a later end becomes the delegation's.
 pub fn cap_expiry(expires_at: Option<Timestamp>, cap: Option<Timestamp>) -> Option<Timestamp> {
     match (expires_at, cap) {
         (Some(end), Some(cap)) => Some(end.min(cap)),
@@ -223,26 +348,36 @@ pub fn cap_expiry(expires_at: Option<Timestamp>, cap: Option<Timestamp>) -> Opti
     }
 }
 
-/// Checks a new grant's fields at `now`.
-pub fn validate_grant(
+/// Checks a new consent's fields at `now`.
+pub fn validate_provision(
     patient: AccountId,
     grantee: AccountId,
-    data_classes: DataClasses,
-    expires_at: Option<Timestamp>,
+    provision: &Provision,
     now: Timestamp,
 ) -> Result<(), Error> {
     if patient == grantee {
         return Err(Error::SelfGrant);
     }
-    if data_classes.is_empty() {
+    let classes = provision.data_classes;
+    if classes.is_empty() {
         return Err(Error::NoDataClasses);
     }
-    if !data_classes.is_known() {
+    if !classes.is_known() {
         return Err(Error::UnknownDataClass);
     }
-    match expires_at {
-        Some(end) if end <= now => Err(Error::ExpiryInPast),
+    match provision.period.end {
+        Some(end) if end <= now || end <= provision.period.start => Err(Error::ExpiryInPast),
         _ => Ok(()),
+    }
+}
+
+/// Checks a status change: `Active` to `Inactive` or `EnteredInError`, `Inactive` to
+/// `EnteredInError`; nothing else.
+pub fn check_status_change(from: ConsentStatus, to: ConsentStatus) -> Result<(), Error> {
+    use ConsentStatus::*;
+    match (from, to) {
+        (Active, Inactive) | (Active, EnteredInError) | (Inactive, EnteredInError) => Ok(()),
+        _ => Err(Error::InvalidStatusChange),
     }
 }
 
@@ -260,58 +395,194 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn grant(expires_at: Option<Timestamp>, context: Option<Hash>) -> Grant {
-        Grant {
-            data_classes: DataClasses::MEDICATIONS,
-            expires_at,
-            context,
-            consent_form: Hash::from([7; 32]),
-            granted_at: 0,
-            granted_by: AccountId::from([1; 32]),
+    fn consent(
+        kind: ProvisionType,
+        classes: DataClasses,
+        period: Period,
+        context: Option<Hash>,
+    ) -> Consent {
+        Consent {
+            patient: AccountId::from([1; 32]),
+            grantee: AccountId::from([2; 32]),
+            provision: Provision {
+                kind,
+                purpose: Purpose::Payment,
+                data_classes: classes,
+                period,
+                context,
+                consent_form: Hash::from([7; 32]),
+            },
+            status: ConsentStatus::Active,
+            recorded_at: 0,
+            recorded_by: AccountId::from([1; 32]),
+        }
+    }
+
+    fn always() -> Period {
+        Period {
+            start: 0,
+            end: None,
+        }
+    }
+
+    fn decide(consents: &[Consent], now: Timestamp, context: Option<Hash>) -> Decision {
+        consents
+            .iter()
+            .fold(Decision::default(), |d, c| d.add(c, now, context))
+    }
+
+    #[test]
+    fn a_period_runs_from_its_start_to_its_end() {
+        let period = Period {
+            start: 10,
+            end: Some(100),
+        };
+        assert!(!period.contains(9));
+        assert!(period.contains(10));
+        assert!(period.contains(99));
+        assert!(!period.contains(100));
+        assert!(period.has_ended(100) && !period.has_ended(99));
+        assert!(always().contains(u64::MAX));
+    }
+
+    #[test]
+    fn a_permit_needs_its_exact_context_and_a_deny_without_context_applies_everywhere() {
+        let (v1, v2) = (Some(Hash::from([1; 32])), Some(Hash::from([2; 32])));
+        let permit = consent(ProvisionType::Permit, DataClasses::CLAIMS, always(), v1);
+        assert!(permit.provision.applies(0, v1));
+        assert!(!permit.provision.applies(0, v2));
+        assert!(!permit.provision.applies(0, None));
+        let deny_all = consent(ProvisionType::Deny, DataClasses::CLAIMS, always(), None);
+        assert!(deny_all.provision.applies(0, v1) && deny_all.provision.applies(0, None));
+        let deny_v1 = consent(ProvisionType::Deny, DataClasses::CLAIMS, always(), v1);
+        assert!(deny_v1.provision.applies(0, v1) && !deny_v1.provision.applies(0, v2));
+    }
+
+    #[test]
+    fn a_deny_wins_over_a_permit_for_the_classes_it_names_only() {
+        let permit = consent(ProvisionType::Permit, DataClasses::ALL, always(), None);
+        let deny = consent(
+            ProvisionType::Deny,
+            DataClasses::SUBSTANCE_USE,
+            always(),
+            None,
+        );
+        let decision = decide(&[permit, deny], 5, None);
+        assert_eq!(
+            decision.answer(DataClasses::SUBSTANCE_USE.union(DataClasses::CLAIMS)),
+            ConsentAnswer::Restricted
+        );
+        assert_eq!(
+            decision.answer(DataClasses::CLAIMS),
+            ConsentAnswer::Permitted
+        );
+        assert_eq!(
+            decision.answer(DataClasses::default()),
+            ConsentAnswer::NotPermitted
+        );
+        // A deny alone restricts; it never permits.
+        let alone = decide(&[deny], 5, None);
+        assert_eq!(
+            alone.answer(DataClasses::SUBSTANCE_USE),
+            ConsentAnswer::Restricted
+        );
+        assert_eq!(
+            alone.answer(DataClasses::CLAIMS),
+            ConsentAnswer::NotPermitted
+        );
+    }
+
+    #[test]
+    fn only_active_consents_in_their_period_count() {
+        let later = Period {
+            start: 50,
+            end: Some(60),
+        };
+        let permit = consent(ProvisionType::Permit, DataClasses::CLAIMS, later, None);
+        for (now, expected) in [
+            (49, ConsentAnswer::NotPermitted),
+            (50, ConsentAnswer::Permitted),
+            (60, ConsentAnswer::NotPermitted),
+        ] {
+            assert_eq!(
+                decide(&[permit], now, None).answer(DataClasses::CLAIMS),
+                expected
+            );
+        }
+        for status in [ConsentStatus::Inactive, ConsentStatus::EnteredInError] {
+            let ended = Consent { status, ..permit };
+            assert_eq!(
+                decide(&[ended], 55, None).answer(DataClasses::CLAIMS),
+                ConsentAnswer::NotPermitted
+            );
         }
     }
 
     #[test]
-    fn grant_expires_at_its_end() {
-        let g = grant(Some(100), None);
-        assert!(g.permits(99, None));
-        assert!(!g.permits(100, None));
-        assert!(grant(None, None).permits(u64::MAX, None));
+    fn the_status_lifecycle() {
+        use ConsentStatus::*;
+        let all = [Active, Inactive, EnteredInError];
+        for from in all {
+            for to in all {
+                let allowed = matches!(
+                    (from, to),
+                    (Active, Inactive) | (Active, EnteredInError) | (Inactive, EnteredInError)
+                );
+                assert_eq!(
+                    check_status_change(from, to).is_ok(),
+                    allowed,
+                    "{from:?}->{to:?}"
+                );
+            }
+        }
     }
 
     #[test]
-    fn context_must_match_exactly() {
-        let v1 = Some(Hash::from([1; 32]));
-        let v2 = Some(Hash::from([2; 32]));
-        let g = grant(None, v1);
-        assert!(g.permits(0, v1));
-        assert!(!g.permits(0, v2));
-        assert!(!g.permits(0, None));
-        assert!(!grant(None, None).permits(0, v1));
-    }
-
-    #[test]
-    fn validate_grant_reasons() {
+    fn validate_provision_reasons() {
         let (p, g) = (AccountId::from([1; 32]), AccountId::from([2; 32]));
+        let provision = consent(
+            ProvisionType::Permit,
+            DataClasses::LAB_RESULTS,
+            always(),
+            None,
+        )
+        .provision;
+        let with = |classes, start, end| Provision {
+            data_classes: classes,
+            period: Period { start, end },
+            ..provision
+        };
         let classes = DataClasses::LAB_RESULTS;
         assert_eq!(
-            validate_grant(p, p, classes, None, 5),
+            validate_provision(p, p, &provision, 5),
             Err(Error::SelfGrant)
         );
         assert_eq!(
-            validate_grant(p, g, DataClasses::default(), None, 5),
+            validate_provision(p, g, &with(DataClasses::default(), 0, None), 5),
             Err(Error::NoDataClasses)
         );
         assert_eq!(
-            validate_grant(p, g, DataClasses(1 << 20), None, 5),
+            validate_provision(p, g, &with(DataClasses(1 << 20), 0, None), 5),
             Err(Error::UnknownDataClass)
         );
         assert_eq!(
-            validate_grant(p, g, classes, Some(5), 5),
+            validate_provision(p, g, &with(classes, 0, Some(5)), 5),
             Err(Error::ExpiryInPast)
         );
-        assert_eq!(validate_grant(p, g, classes, Some(6), 5), Ok(()));
-        assert_eq!(validate_grant(p, g, classes, None, 5), Ok(()));
+        // The end must come after the start too.
+        assert_eq!(
+            validate_provision(p, g, &with(classes, 20, Some(20)), 5),
+            Err(Error::ExpiryInPast)
+        );
+        assert_eq!(
+            validate_provision(p, g, &with(classes, 0, Some(6)), 5),
+            Ok(())
+        );
+        assert_eq!(
+            validate_provision(p, g, &with(classes, 10, Some(20)), 5),
+            Ok(())
+        );
+        assert_eq!(validate_provision(p, g, &with(classes, 0, None), 5), Ok(()));
     }
 
     #[test]
@@ -334,6 +605,38 @@ mod tests {
         );
     }
 
+    fn arb_consent() -> impl Strategy<Value = Consent> {
+        (
+            any::<bool>(),
+            0u32..1024,
+            0u64..100,
+            proptest::option::of(0u64..200),
+            proptest::option::of(0u8..3),
+            0u8..3,
+        )
+            .prop_map(|(deny, classes, start, end, context, status)| {
+                let kind = if deny {
+                    ProvisionType::Deny
+                } else {
+                    ProvisionType::Permit
+                };
+                let status = [
+                    ConsentStatus::Active,
+                    ConsentStatus::Inactive,
+                    ConsentStatus::EnteredInError,
+                ][usize::from(status)];
+                Consent {
+                    status,
+                    ..consent(
+                        kind,
+                        DataClasses(classes),
+                        Period { start, end },
+                        context.map(|c| Hash::from([c; 32])),
+                    )
+                }
+            })
+    }
+
     proptest! {
         #[test]
         fn emergency_window_is_open_exactly_inside(
@@ -346,10 +649,42 @@ mod tests {
             prop_assert_eq!(window.is_open(probe), probe >= now && probe < now + duration);
         }
 
+        /// The decision, against a direct reading of the rules: permitted exactly when
+        /// no applicable deny touches the classes and applicable permits cover them all;
+        /// the order of the consents never matters.
         #[test]
-        fn a_grant_never_outlives_its_expiry(end in 1u64..u64::MAX, probe: u64) {
-            let g = grant(Some(end), None);
-            prop_assert_eq!(g.permits(probe, None), probe < end);
+        fn deny_wins_and_order_does_not_matter(
+            consents in proptest::collection::vec(arb_consent(), 0..8),
+            now in 0u64..250,
+            context in proptest::option::of(0u8..3),
+            asked in 0u32..1024,
+        ) {
+            let context = context.map(|c| Hash::from([c; 32]));
+            let asked = DataClasses(asked);
+            let applicable = |kind| consents.iter().filter(move |c| {
+                c.status == ConsentStatus::Active
+                    && c.provision.kind == kind
+                    && c.provision.period.start <= now
+                    && c.provision.period.end.is_none_or(|end| now < end)
+                    && match kind {
+                        ProvisionType::Permit => c.provision.context == context,
+                        ProvisionType::Deny => c.provision.context.is_none() || c.provision.context == context,
+                    }
+            });
+            let denied = applicable(ProvisionType::Deny).any(|c| c.provision.data_classes.0 & asked.0 != 0);
+            let permitted = applicable(ProvisionType::Permit).fold(0, |acc, c| acc | c.provision.data_classes.0);
+            let expected = if asked.0 == 0 {
+                ConsentAnswer::NotPermitted
+            } else if denied {
+                ConsentAnswer::Restricted
+            } else if permitted & asked.0 == asked.0 {
+                ConsentAnswer::Permitted
+            } else {
+                ConsentAnswer::NotPermitted
+            };
+            prop_assert_eq!(decide(&consents, now, context).answer(asked), expected);
+            let reversed: Vec<Consent> = consents.iter().rev().copied().collect();
+            prop_assert_eq!(decide(&reversed, now, context).answer(asked), expected);
         }
     }
 }

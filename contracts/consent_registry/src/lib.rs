@@ -1,7 +1,9 @@
 //! # consent_registry
 //!
-//! Patients grant and revoke who may use their data, for what purpose, until when. Other
-//! contracts ask [`ConsentCheck::is_authorized`]; revocation takes effect for them at once.
+//! Patients record who may use their data, for what purpose, from when until when, and
+//! who may not (FHIR Consent provisions that permit or deny; a matching deny wins). Other
+//! contracts ask [`ConsentCheck::is_authorized`]; revocation takes effect for them at once,
+//! and consents are never deleted: a status lifecycle keeps the history.
 //! Delegates (proxies named by the patient, guardians registered by the admin) act for a
 //! patient; emergency responders open time-boxed break-glass access that the patient
 //! always sees; grantees record each access so the patient sees who looked and why.
@@ -28,9 +30,10 @@ pub mod data;
 #[ink::contract]
 pub mod consent_registry {
     use crate::data::{
-        cap_expiry, emergency_window_end, validate_grant, ActiveGrant, ConsentInstruction,
-        DelegateKind, Delegation, EmergencyAccess, Error, Grant, MAX_ACTIVE_GRANTS_PER_PATIENT,
-        RELAY_DOMAIN,
+        cap_expiry, check_status_change, emergency_window_end, validate_provision, Consent,
+        ConsentId, ConsentInstruction, ConsentStatus, Decision, DelegateKind, Delegation,
+        EmergencyAccess, Error, ListedConsent, Period, Provision, ProvisionType,
+        MAX_ACTIVE_GRANTS_PER_PATIENT, MAX_CONSENTS_PER_GRANTEE_PURPOSE, RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
@@ -40,34 +43,36 @@ pub mod consent_registry {
     };
     use ink::{prelude::vec::Vec, storage::Mapping};
 
-    /// A patient granted consent (or replaced an earlier grant for the same grantee and
-    /// purpose: `replaced` says which). The data classes are not in the event, so that no
-    /// log puts a patient beside a class such as mental health; the patient's wallet
-    /// reads them with `grant`.
+    /// A patient (or a delegate) recorded a consent: a permit or a deny (restriction). The
+    /// data classes are not in the event, so that no log puts a patient beside a class
+    /// such as mental health; the patient's wallet reads them with `consent`.
     #[ink(event)]
-    pub struct ConsentGranted {
+    pub struct ConsentRecorded {
         #[ink(topic)]
         pub patient: AccountId,
         #[ink(topic)]
         pub grantee: AccountId,
+        pub consent: ConsentId,
         pub purpose: Purpose,
-        pub expires_at: Option<Timestamp>,
+        pub kind: ProvisionType,
+        pub period: Period,
         pub context: Option<Hash>,
         pub consent_form: Hash,
-        pub granted_by: AccountId,
-        pub replaced: bool,
+        pub recorded_by: AccountId,
     }
 
-    /// A grant ended: revoked by the patient or a delegate, or cleared after it expired
-    /// (`revoked_by` is then `None`).
+    /// A consent's status changed: revoked (`Inactive`) or marked `EnteredInError` by the
+    /// patient or a delegate, or made `Inactive` by the registry after its period ended
+    /// (`changed_by` is then `None`).
     #[ink(event)]
-    pub struct ConsentRevoked {
+    pub struct ConsentStatusChanged {
         #[ink(topic)]
         pub patient: AccountId,
         #[ink(topic)]
         pub grantee: AccountId,
-        pub purpose: Purpose,
-        pub revoked_by: Option<AccountId>,
+        pub consent: ConsentId,
+        pub status: ConsentStatus,
+        pub changed_by: Option<AccountId>,
     }
 
     /// A delegate may now grant and revoke for the patient until `expires_at`.
@@ -127,20 +132,22 @@ pub mod consent_registry {
         pub at: Timestamp,
     }
 
-    /// A grant's key: (patient, grantee, purpose).
+    /// The key of the consents in force for one question: (patient, grantee, purpose).
     type GrantKey = (AccountId, AccountId, Purpose);
-    /// A patient's index entry: (grantee, purpose).
-    type IndexEntry = (AccountId, Purpose);
 
     /// The consent registry.
     #[ink(storage)]
     pub struct ConsentRegistry {
         access: AccessControl,
-        /// (patient, grantee, purpose) -> grant.
-        grants: Mapping<GrantKey, Grant>,
-        /// patient -> the (grantee, purpose) keys of their grants, at most
-        /// `MAX_ACTIVE_GRANTS_PER_PATIENT`.
-        grant_index: Mapping<AccountId, Vec<IndexEntry>>,
+        /// id -> consent, every consent ever recorded (never deleted).
+        consents: Mapping<ConsentId, Consent>,
+        last_consent: ConsentId,
+        /// (patient, grantee, purpose) -> the ids of its current consents, at most
+        /// `MAX_CONSENTS_PER_GRANTEE_PURPOSE`: what `is_authorized` reads.
+        by_grantee: Mapping<GrantKey, Vec<ConsentId>>,
+        /// patient -> the ids of their current consents, at most
+        /// `MAX_ACTIVE_GRANTS_PER_PATIENT`: what wallets list.
+        by_patient: Mapping<AccountId, Vec<ConsentId>>,
         /// (patient, delegate) -> delegation.
         delegations: Mapping<(AccountId, AccountId), Delegation>,
         /// (patient, responder) -> emergency access.
@@ -165,47 +172,37 @@ pub mod consent_registry {
                     None,
                     change_delay,
                 ),
-                grants: Mapping::default(),
-                grant_index: Mapping::default(),
+                consents: Mapping::default(),
+                last_consent: 0,
+                by_grantee: Mapping::default(),
+                by_patient: Mapping::default(),
                 delegations: Mapping::default(),
                 emergency: Mapping::default(),
                 relay: Relay::new(chain),
             }
         }
 
-        /// Grants `grantee` the use of `patient`'s data for `purpose`: the `data_classes`
-        /// bit mask (1 demographics, 2 conditions, 4 medications, 8 lab results, 16
-        /// imaging, 32 genomics, 64 mental health, 128 substance use, 256 claims, 512
-        /// trial data), until `expires_at` (milliseconds since the epoch, or none), in
-        /// `context` (for research: the trial's protocol hash, which must match exactly),
-        /// with the hash of the signed consent form. Signed by the patient or a delegate.
-        /// A grant for the same grantee and purpose is replaced. A patient holds at most
-        /// 32 grants; expired ones are cleared to make room. A delegate may not grant to
-        /// itself, and its grants end no later than its delegation (a later or missing
-        /// expiry is capped, and the event shows the cap).
+        /// Records a consent of `patient` about `grantee` and returns its id: a provision
+        /// that permits or denies (a restriction; a matching deny wins over any permit) the
+        /// use of the `data_classes` bit mask (1 demographics, 2 conditions, 4 medications,
+        /// 8 lab results, 16 imaging, 32 genomics, 64 mental health, 128 substance use, 256
+        /// claims, 512 trial data) for a purpose, during a period [start, end) in
+        /// milliseconds since the epoch (no end for none), in a context (a permit counts
+        /// only in exactly that context, such as a trial's consent context; a deny without
+        /// context applies in every context), with the hash of the signed form. Signed by
+        /// the patient or a delegate. A patient may hold several consents for one grantee
+        /// and purpose (at most 8 current ones, 32 in all; ended ones are made inactive to
+        /// make room). A delegate may not name itself, and its permits end no later than
+        /// its delegation (a later or missing end is capped, and the event shows the cap).
         #[ink(message)]
-        #[allow(clippy::too_many_arguments)]
-        pub fn grant_consent(
+        pub fn record_consent(
             &mut self,
             patient: AccountId,
             grantee: AccountId,
-            purpose: Purpose,
-            data_classes: DataClasses,
-            expires_at: Option<Timestamp>,
-            context: Option<Hash>,
-            consent_form: Hash,
-        ) -> Result<(), Error> {
+            provision: Provision,
+        ) -> Result<ConsentId, Error> {
             let caller = self.env().caller();
-            self.grant_as(
-                caller,
-                patient,
-                grantee,
-                purpose,
-                data_classes,
-                expires_at,
-                context,
-                consent_form,
-            )
+            self.record_as(caller, patient, grantee, provision)
         }
 
         /// Carries out an instruction that `signer` (the patient, or a delegate) signed
@@ -235,29 +232,16 @@ pub mod consent_registry {
                 &signature,
             )?;
             match instruction {
-                ConsentInstruction::GrantConsent {
+                ConsentInstruction::RecordConsent {
                     patient,
                     grantee,
-                    purpose,
-                    data_classes,
-                    expires_at,
-                    context,
-                    consent_form,
-                } => self.grant_as(
-                    signer,
-                    patient,
-                    grantee,
-                    purpose,
-                    data_classes,
-                    expires_at,
-                    context,
-                    consent_form,
-                ),
-                ConsentInstruction::RevokeConsent {
-                    patient,
-                    grantee,
-                    purpose,
-                } => self.revoke_as(signer, patient, grantee, purpose),
+                    provision,
+                } => self
+                    .record_as(signer, patient, grantee, provision)
+                    .map(|_| ()),
+                ConsentInstruction::SetConsentStatus { consent, status } => {
+                    self.set_status_as(signer, consent, status)
+                }
                 ConsentInstruction::AppointDelegate {
                     patient,
                     delegate,
@@ -281,125 +265,127 @@ pub mod consent_registry {
             (self.relay.chain(), self.relay.nonce(signer))
         }
 
-        #[allow(clippy::too_many_arguments)]
-        fn grant_as(
+        fn record_as(
             &mut self,
             actor: AccountId,
             patient: AccountId,
             grantee: AccountId,
-            purpose: Purpose,
-            data_classes: DataClasses,
-            expires_at: Option<Timestamp>,
-            context: Option<Hash>,
-            consent_form: Hash,
-        ) -> Result<(), Error> {
+            mut provision: Provision,
+        ) -> Result<ConsentId, Error> {
             self.access.ensure_not_paused()?;
-            if is_zero_hash(consent_form.as_ref()) {
+            if is_zero_hash(provision.consent_form.as_ref()) {
                 return Err(Error::ZeroHash);
             }
             let now = self.env().block_timestamp();
-            let (granted_by, delegation_end) = self.acts_for(actor, patient, now)?;
-            if delegation_end.is_some() && grantee == granted_by {
+            let (recorded_by, delegation_end) = self.acts_for(actor, patient, now)?;
+            if delegation_end.is_some() && grantee == recorded_by {
                 return Err(Error::DelegateGrantsToItself);
             }
-            let expires_at = cap_expiry(expires_at, delegation_end);
-            validate_grant(patient, grantee, data_classes, expires_at, now)?;
-
-            let key = (patient, grantee, purpose);
-            let replaced = self.grants.contains(key);
-            if !replaced {
-                self.index_grant(patient, grantee, purpose, now)?;
+            // A restriction protects the patient, so it outlives the delegate who made it;
+            // a permit does not.
+            if provision.kind == ProvisionType::Permit {
+                provision.period.end = cap_expiry(provision.period.end, delegation_end);
             }
-            self.grants.insert(
-                key,
-                &Grant {
-                    data_classes,
-                    expires_at,
-                    context,
-                    consent_form,
-                    granted_at: now,
-                    granted_by,
+            validate_provision(patient, grantee, &provision, now)?;
+
+            let key = (patient, grantee, provision.purpose);
+            let mut mine = self.by_patient.get(patient).unwrap_or_default();
+            let mut theirs = self.by_grantee.get(key).unwrap_or_default();
+            if mine.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT
+                || theirs.len() >= MAX_CONSENTS_PER_GRANTEE_PURPOSE
+            {
+                mine = self.lapse_ended(mine, now);
+                theirs = self.by_grantee.get(key).unwrap_or_default();
+            }
+            if mine.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT {
+                return Err(Error::TooManyActiveGrants);
+            }
+            if theirs.len() >= MAX_CONSENTS_PER_GRANTEE_PURPOSE {
+                return Err(Error::TooManyForGrantee);
+            }
+            let id = self
+                .last_consent
+                .checked_add(1)
+                .ok_or(Error::TooManyActiveGrants)?;
+            self.last_consent = id;
+            mine.push(id);
+            theirs.push(id);
+            self.by_patient.insert(patient, &mine);
+            self.by_grantee.insert(key, &theirs);
+            self.consents.insert(
+                id,
+                &Consent {
+                    patient,
+                    grantee,
+                    provision,
+                    status: ConsentStatus::Active,
+                    recorded_at: now,
+                    recorded_by,
                 },
             );
-            self.env().emit_event(ConsentGranted {
+            self.env().emit_event(ConsentRecorded {
                 patient,
                 grantee,
-                purpose,
-                expires_at,
-                context,
-                consent_form,
-                granted_by,
-                replaced,
+                consent: id,
+                purpose: provision.purpose,
+                kind: provision.kind,
+                period: provision.period,
+                context: provision.context,
+                consent_form: provision.consent_form,
+                recorded_by,
             });
-            Ok(())
+            Ok(id)
         }
 
-        /// Revokes `patient`'s grant to `grantee` for `purpose`, effective at once for
-        /// every contract that asks. Signed by the patient or a delegate. Works while the
-        /// registry is paused: pausing stops new business, never a patient's withdrawal.
+        /// Changes a consent's status, effective at once for every contract that asks:
+        /// `Inactive` revokes it, `EnteredInError` marks it recorded by mistake (from
+        /// active or inactive). Nothing is deleted. Signed by the patient or a delegate.
+        /// Works while the registry is paused: pausing stops new business, never a
+        /// patient's withdrawal.
         #[ink(message)]
-        pub fn revoke_consent(
+        pub fn set_consent_status(
             &mut self,
-            patient: AccountId,
-            grantee: AccountId,
-            purpose: Purpose,
+            consent: ConsentId,
+            status: ConsentStatus,
         ) -> Result<(), Error> {
             let caller = self.env().caller();
-            self.revoke_as(caller, patient, grantee, purpose)
+            self.set_status_as(caller, consent, status)
         }
 
-        fn revoke_as(
+        fn set_status_as(
             &mut self,
             actor: AccountId,
-            patient: AccountId,
-            grantee: AccountId,
-            purpose: Purpose,
+            id: ConsentId,
+            status: ConsentStatus,
         ) -> Result<(), Error> {
+            let consent = self.consents.get(id).ok_or(Error::GrantNotFound)?;
             let now = self.env().block_timestamp();
-            let (revoked_by, _) = self.acts_for(actor, patient, now)?;
-            if self.grants.take((patient, grantee, purpose)).is_none() {
-                return Err(Error::GrantNotFound);
-            }
-            let mut index = self.grant_index.get(patient).unwrap_or_default();
-            index.retain(|entry| *entry != (grantee, purpose));
-            self.store_index(patient, &index);
-            self.env().emit_event(ConsentRevoked {
-                patient,
-                grantee,
-                purpose,
-                revoked_by: Some(revoked_by),
-            });
+            let (changed_by, _) = self.acts_for(actor, consent.patient, now)?;
+            check_status_change(consent.status, status)?;
+            self.change_status(id, consent, status, Some(changed_by));
             Ok(())
         }
 
-        /// The grant of `patient` to `grantee` for `purpose`, expired or not.
+        /// The consent `consent`, whatever its status.
         #[ink(message)]
-        pub fn grant(
-            &self,
-            patient: AccountId,
-            grantee: AccountId,
-            purpose: Purpose,
-        ) -> Option<Grant> {
-            self.grants.get((patient, grantee, purpose))
+        pub fn consent(&self, consent: ConsentId) -> Option<Consent> {
+            self.consents.get(consent)
         }
 
-        /// The patient's grants that have not expired (at most 32), for a wallet to list.
+        /// The patient's current consents (active, period not over, including those that
+        /// start later; at most 32), for a wallet to list.
         #[ink(message)]
-        pub fn active_grants(&self, patient: AccountId) -> Vec<ActiveGrant> {
+        pub fn active_consents(&self, patient: AccountId) -> Vec<ListedConsent> {
             let now = self.env().block_timestamp();
-            self.grant_index
+            self.by_patient
                 .get(patient)
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|(grantee, purpose)| {
-                    self.grants
-                        .get((patient, grantee, purpose))
-                        .filter(|grant| grant.is_live(now))
-                        .map(|grant| ActiveGrant {
-                            grantee,
-                            purpose,
-                            grant,
-                        })
+                .filter_map(|id| {
+                    self.consents
+                        .get(id)
+                        .filter(|consent| consent.is_current(now))
+                        .map(|consent| ListedConsent { id, consent })
                 })
                 .collect()
         }
@@ -585,8 +571,8 @@ pub mod consent_registry {
 
         /// Records that the caller used `patient`'s data of `data_classes` for `purpose` in
         /// `context`, so the patient sees who looked and why. Refused unless the caller is
-        /// authorized now and the grant covers those classes (an open emergency window
-        /// covers all).
+        /// authorized now for those classes (an open emergency window covers all), and
+        /// refused with `Restricted` when a deny of the patient's covers one of them.
         #[ink(message)]
         pub fn record_access(
             &mut self,
@@ -598,14 +584,15 @@ pub mod consent_registry {
             self.access.ensure_not_paused()?;
             let grantee = self.env().caller();
             let at = self.env().block_timestamp();
-            let granted = self
-                .authorized_classes(patient, grantee, purpose, context, at)
-                .ok_or(Error::NotAuthorized)?;
             if data_classes.is_empty() {
                 return Err(Error::NoDataClasses);
             }
-            if !granted.covers(data_classes) {
-                return Err(Error::DataClassesNotGranted);
+            let decision = self.decide(patient, grantee, purpose, context, at);
+            match decision.answer(data_classes) {
+                ConsentAnswer::Permitted => {}
+                ConsentAnswer::Restricted => return Err(Error::Restricted),
+                _ if decision.permitted.is_empty() => return Err(Error::NotAuthorized),
+                _ => return Err(Error::DataClassesNotGranted),
             }
             self.env().emit_event(AccessRecorded {
                 patient,
@@ -617,16 +604,18 @@ pub mod consent_registry {
             Ok(())
         }
 
-        /// The data classes `grantee` may use for `patient` now, if any. An open emergency
-        /// window covers every class, for the emergency purpose only.
-        fn authorized_classes(
+        /// What the consents in force for `patient`, `grantee` and `purpose` say now in
+        /// `context`. An open emergency window permits every class, for the emergency
+        /// purpose only, over any restriction: HIPAA lets restricted information be used
+        /// for emergency treatment (45 CFR 164.522(a)(1)(iv)).
+        fn decide(
             &self,
             patient: AccountId,
             grantee: AccountId,
             purpose: Purpose,
             context: Option<Hash>,
             now: Timestamp,
-        ) -> Option<DataClasses> {
+        ) -> Decision {
             // The role is checked live: a responder revoked mid-window loses access.
             if purpose == Purpose::Emergency
                 && self.access.has_role(grantee, Role::EmergencyResponder)
@@ -635,12 +624,16 @@ pub mod consent_registry {
                     .get((patient, grantee))
                     .is_some_and(|window| window.is_open(now))
             {
-                return Some(DataClasses::ALL);
+                return Decision::EMERGENCY;
             }
-            self.grants
+            self.by_grantee
                 .get((patient, grantee, purpose))
-                .filter(|grant| grant.permits(now, context))
-                .map(|grant| grant.data_classes)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|id| self.consents.get(id))
+                .fold(Decision::default(), |decision, consent| {
+                    decision.add(&consent, now, context)
+                })
         }
 
         /// `actor` (the caller, or the signer of a relayed instruction), if it may act for
@@ -663,60 +656,57 @@ pub mod consent_registry {
             }
         }
 
-        /// Adds (grantee, purpose) to the patient's index, clearing expired grants first if
-        /// the index is full.
-        fn index_grant(
-            &mut self,
-            patient: AccountId,
-            grantee: AccountId,
-            purpose: Purpose,
-            now: Timestamp,
-        ) -> Result<(), Error> {
-            let mut index = self.grant_index.get(patient).unwrap_or_default();
-            if index.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT {
-                index = self.clear_expired(patient, index, now);
-                if index.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT {
-                    return Err(Error::TooManyActiveGrants);
-                }
-            }
-            index.push((grantee, purpose));
-            self.store_index(patient, &index);
-            Ok(())
-        }
-
-        /// Removes the patient's expired grants (refunding their deposits) and returns the
-        /// index of those that remain. Bounded by the index size.
-        fn clear_expired(
-            &mut self,
-            patient: AccountId,
-            index: Vec<IndexEntry>,
-            now: Timestamp,
-        ) -> Vec<IndexEntry> {
+        /// Makes the patient's consents whose period has ended inactive (with events) and
+        /// returns the ids of those that remain current. Bounded by the index size.
+        fn lapse_ended(&mut self, index: Vec<ConsentId>, now: Timestamp) -> Vec<ConsentId> {
             let mut kept = Vec::with_capacity(index.len());
-            for (grantee, purpose) in index {
-                let key = (patient, grantee, purpose);
-                match self.grants.get(key) {
-                    Some(grant) if grant.is_live(now) => kept.push((grantee, purpose)),
-                    _ => {
-                        self.grants.remove(key);
-                        self.env().emit_event(ConsentRevoked {
-                            patient,
-                            grantee,
-                            purpose,
-                            revoked_by: None,
-                        });
+            for id in index {
+                match self.consents.get(id) {
+                    Some(consent) if consent.provision.period.has_ended(now) => {
+                        self.change_status(id, consent, ConsentStatus::Inactive, None)
                     }
+                    Some(_) => kept.push(id),
+                    None => {}
                 }
             }
             kept
         }
 
-        fn store_index(&mut self, patient: AccountId, index: &Vec<IndexEntry>) {
-            if index.is_empty() {
-                self.grant_index.remove(patient);
-            } else {
-                self.grant_index.insert(patient, index);
+        /// Stores a consent's new status; one that stops being active leaves both indexes.
+        fn change_status(
+            &mut self,
+            id: ConsentId,
+            mut consent: Consent,
+            status: ConsentStatus,
+            changed_by: Option<AccountId>,
+        ) {
+            if consent.status == ConsentStatus::Active {
+                let (patient, grantee) = (consent.patient, consent.grantee);
+                let key = (patient, grantee, consent.provision.purpose);
+                let mut theirs = self.by_grantee.get(key).unwrap_or_default();
+                theirs.retain(|other| *other != id);
+                if theirs.is_empty() {
+                    self.by_grantee.remove(key);
+                } else {
+                    self.by_grantee.insert(key, &theirs);
+                }
+                let mut mine = self.by_patient.get(patient).unwrap_or_default();
+                mine.retain(|other| *other != id);
+                if mine.is_empty() {
+                    self.by_patient.remove(patient);
+                } else {
+                    self.by_patient.insert(patient, &mine);
+                }
             }
+            consent.status = status;
+            self.consents.insert(id, &consent);
+            self.env().emit_event(ConsentStatusChanged {
+                patient: consent.patient,
+                grantee: consent.grantee,
+                consent: id,
+                status,
+                changed_by,
+            });
         }
 
         fn set_delegation(
@@ -758,12 +748,14 @@ pub mod consent_registry {
     impl ConsentCheck for ConsentRegistry {
         /// Whether `grantee` may use `patient`'s data of every class in `classes` for
         /// `purpose` now in `context` (for research: the trial's consent context; matched
-        /// exactly). The grant must cover each class asked for, and asking for none is
-        /// `NotPermitted`, so a consent limited to demographics never authorises a claim
-        /// for a medication. `NotPermitted` also for expired, revoked or wrong-context
-        /// grants; `Unavailable` while the registry is paused. The emergency purpose is
-        /// also permitted, for every class, inside an open break-glass window of a
-        /// responder who still holds the role.
+        /// exactly by permits). `Restricted` when an active deny in its period covers one
+        /// of the classes, whatever the permits say. Otherwise `Permitted` when active
+        /// permits in their period cover each class asked for (a consent limited to
+        /// demographics never authorises a claim for a medication), and `NotPermitted`
+        /// when they do not or no class is asked for. `Unavailable` while the registry is
+        /// paused. The emergency purpose is permitted, for every class and over any
+        /// restriction, inside an open break-glass window of a responder who still holds
+        /// the role.
         #[ink(message)]
         fn is_authorized(
             &self,
@@ -777,12 +769,8 @@ pub mod consent_registry {
                 return ConsentAnswer::Unavailable;
             }
             let now = self.env().block_timestamp();
-            match self.authorized_classes(patient, grantee, purpose, context, now) {
-                Some(granted) if !classes.is_empty() && granted.covers(classes) => {
-                    ConsentAnswer::Permitted
-                }
-                _ => ConsentAnswer::NotPermitted,
-            }
+            self.decide(patient, grantee, purpose, context, now)
+                .answer(classes)
         }
     }
 

@@ -1106,7 +1106,7 @@ pub mod trial_anchoring {
                 DataClasses::TRIAL_DATA,
             ) {
                 Ok(ConsentAnswer::Permitted) => Ok(true),
-                Ok(ConsentAnswer::NotPermitted) => Ok(false),
+                Ok(ConsentAnswer::NotPermitted | ConsentAnswer::Restricted) => Ok(false),
                 Ok(ConsentAnswer::Unavailable) | Err(_) => Err(Error::ConsentRegistryUnavailable),
             }
         }

@@ -5,7 +5,7 @@
 use crate::{claim_settlement::*, data::*};
 use healthchain_common::{
     access::{AccessControlled, AccessError, Role},
-    consent::Purpose,
+    consent::{DataClasses, Purpose},
     provenance::{recipient_commitment, DispensedUnit},
     test_doubles,
     unit_test::{event_count, events_of, last_event, topic},
@@ -144,7 +144,12 @@ fn setup() -> (ClaimSettlement, Parties) {
     contract.grant_role(Role::Provider, p.pharmacy).unwrap();
     as_caller(p.insurer);
     assert_eq!(
-        contract.create_plan(cost_sharing(), YEAR_START, YEAR_END),
+        contract.create_plan(
+            cost_sharing(),
+            PaymentConsent::Required,
+            YEAR_START,
+            YEAR_END
+        ),
         Ok(1)
     );
     let entry = |allowed, cost_share| {
@@ -410,6 +415,89 @@ fn claims_are_denied_whole_without_consent_coverage_or_for_duplicates() {
         Some(ReasonCode::ConsentUnverifiable)
     );
     assert_eq!(contract.escrow(p.insurer).funds, FUNDS);
+}
+
+/// Issue 16: a plan under HIPAA ("permitted unless restricted") pays without payment
+/// consent, but a restriction of the patient's denies the claim (HC9) under either law,
+/// and only for the classes it names.
+#[ink::test]
+fn payment_follows_the_plans_law_and_a_restriction_denies() {
+    let (mut contract, p) = funded();
+    as_caller(p.insurer);
+    let hipaa = contract
+        .create_plan(
+            cost_sharing(),
+            PaymentConsent::PermittedUnlessRestricted,
+            YEAR_START,
+            YEAR_END,
+        )
+        .unwrap();
+    assert_eq!(
+        last_event::<PlanCreated>().0.payment_consent,
+        PaymentConsent::PermittedUnlessRestricted
+    );
+    contract
+        .update_fee_schedule(
+            hipaa,
+            vec![(
+                visit_code(),
+                Some(FeeScheduleEntry {
+                    allowed_per_unit: 150,
+                    cost_share: CostShare::Copay,
+                }),
+            )],
+        )
+        .unwrap();
+    contract
+        .enrol_member(hipaa, p.other, YEAR_START, YEAR_END)
+        .unwrap();
+    let claim_in = |contract: &mut ClaimSettlement, plan, patient| {
+        as_caller(p.clinic);
+        let id = contract
+            .submit_claim(patient, plan, SERVICE_DATE, vec![visit(150)], hash(0xAB))
+            .unwrap();
+        events_of::<ClaimAdjudicated>()
+            .into_iter()
+            .find(|e| e.claim == id)
+            .unwrap()
+            .claim_denial
+    };
+    // No payment consent at all: the HIPAA plan pays.
+    assert_eq!(claim_in(&mut contract, hipaa, p.other), None);
+    // A restriction for claims data denies it.
+    test_doubles::restrict_consent(
+        registry(),
+        p.other,
+        p.clinic,
+        Purpose::Payment,
+        DataClasses::CLAIMS,
+    );
+    assert_eq!(
+        claim_in(&mut contract, hipaa, p.other),
+        Some(ReasonCode::PaymentRestricted)
+    );
+    // Under the consent-required plan the restriction wins over the patient's consent.
+    assert_eq!(claim_in(&mut contract, 1, p.patient), None);
+    test_doubles::restrict_consent(
+        registry(),
+        p.patient,
+        p.clinic,
+        Purpose::Payment,
+        DataClasses::SUBSTANCE_USE,
+    );
+    // A restriction of another class does not touch a claim that discloses none of it.
+    assert_eq!(claim_in(&mut contract, 1, p.patient), None);
+    test_doubles::restrict_consent(
+        registry(),
+        p.patient,
+        p.clinic,
+        Purpose::Payment,
+        DataClasses::CLAIMS,
+    );
+    assert_eq!(
+        claim_in(&mut contract, 1, p.patient),
+        Some(ReasonCode::PaymentRestricted)
+    );
 }
 
 #[ink::test]
@@ -1196,16 +1284,26 @@ fn plans_fee_schedules_and_members() {
     let mut bad = cost_sharing();
     bad.coinsurance_bps = 10_001;
     assert_eq!(
-        contract.create_plan(bad, YEAR_START, YEAR_END),
+        contract.create_plan(bad, PaymentConsent::Required, YEAR_START, YEAR_END),
         Err(Error::InvalidCoinsurance)
     );
     assert_eq!(
-        contract.create_plan(cost_sharing(), YEAR_END, YEAR_START),
+        contract.create_plan(
+            cost_sharing(),
+            PaymentConsent::Required,
+            YEAR_END,
+            YEAR_START
+        ),
         Err(Error::InvalidPeriod)
     );
     as_caller(p.clinic);
     assert_eq!(
-        contract.create_plan(cost_sharing(), YEAR_START, YEAR_END),
+        contract.create_plan(
+            cost_sharing(),
+            PaymentConsent::Required,
+            YEAR_START,
+            YEAR_END
+        ),
         Err(Error::Access(AccessError::MissingRole(Role::Insurer)))
     );
     assert_eq!(
@@ -1337,7 +1435,12 @@ fn every_state_change_is_refused_while_paused() {
     as_caller(p.insurer);
     assert_eq!(
         contract
-            .create_plan(cost_sharing(), YEAR_START, YEAR_END)
+            .create_plan(
+                cost_sharing(),
+                PaymentConsent::Required,
+                YEAR_START,
+                YEAR_END
+            )
             .map(|_| ()),
         paused
     );

@@ -33,6 +33,62 @@ fn hash(byte: u8) -> Hash {
     Hash::from([byte; 32])
 }
 
+/// A permit for `purpose` of `classes` from now until `end`, in `context`, with form `form`.
+fn permit(
+    purpose: Purpose,
+    classes: DataClasses,
+    end: Option<u64>,
+    context: Option<Hash>,
+    form: Hash,
+) -> Provision {
+    Provision {
+        kind: ProvisionType::Permit,
+        purpose,
+        data_classes: classes,
+        period: Period { start: NOW, end },
+        context,
+        consent_form: form,
+    }
+}
+
+/// The same as a deny (a restriction) with no context and no end.
+fn deny(purpose: Purpose, classes: DataClasses) -> Provision {
+    Provision {
+        kind: ProvisionType::Deny,
+        ..permit(purpose, classes, None, None, hash(0xD0))
+    }
+}
+
+/// The id of the latest consent of `patient` about `grantee` for `purpose`, whatever its
+/// status (0, which no consent has, when there is none).
+fn id_of(
+    registry: &ConsentRegistry,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+) -> ConsentId {
+    (1..=64u64)
+        .filter(|id| {
+            registry.consent(*id).is_some_and(|c| {
+                c.patient == patient && c.grantee == grantee && c.provision.purpose == purpose
+            })
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// That consent, if it is still active.
+fn latest(
+    registry: &ConsentRegistry,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+) -> Option<Consent> {
+    registry
+        .consent(id_of(registry, patient, grantee, purpose))
+        .filter(|c| c.status == ConsentStatus::Active)
+}
+
 /// Grants `grantee` treatment consent for `patient`, signed by `patient`.
 fn grant_simple(
     registry: &mut ConsentRegistry,
@@ -43,15 +99,19 @@ fn grant_simple(
     context: Option<Hash>,
 ) -> Result<(), Error> {
     as_caller(patient);
-    registry.grant_consent(
-        patient,
-        grantee,
-        purpose,
-        DataClasses::MEDICATIONS.union(DataClasses::LAB_RESULTS),
-        expires_at,
-        context,
-        hash(9),
-    )
+    registry
+        .record_consent(
+            patient,
+            grantee,
+            permit(
+                purpose,
+                DataClasses::MEDICATIONS.union(DataClasses::LAB_RESULTS),
+                expires_at,
+                context,
+                hash(9),
+            ),
+        )
+        .map(|_| ())
 }
 
 #[ink::test]
@@ -73,14 +133,16 @@ fn is_authorized_covers_exactly_the_classes_asked_for() {
     let (mut registry, a) = setup();
     as_caller(a.bob);
     registry
-        .grant_consent(
+        .record_consent(
             a.bob,
             a.charlie,
-            Purpose::Payment,
-            DataClasses::CLAIMS,
-            None,
-            None,
-            hash(0xF0),
+            permit(
+                Purpose::Payment,
+                DataClasses::CLAIMS,
+                None,
+                None,
+                hash(0xF0),
+            ),
         )
         .unwrap();
     let ask = |registry: &ConsentRegistry, classes| {
@@ -163,64 +225,369 @@ fn grant_then_is_authorized() {
         )
         .is_permitted());
 
-    let (event, topics) = last_event::<ConsentGranted>();
+    let (event, topics) = last_event::<ConsentRecorded>();
     assert_eq!(topics, vec![topic(&a.bob), topic(&a.charlie)]);
     assert_eq!(event.purpose, Purpose::Treatment);
-    assert_eq!(event.granted_by, a.bob);
-    assert!(!event.replaced);
+    assert_eq!(event.recorded_by, a.bob);
+    assert_eq!(event.consent, 1);
+    assert_eq!(event.kind, ProvisionType::Permit);
 
-    let stored = registry
-        .grant(a.bob, a.charlie, Purpose::Treatment)
-        .unwrap();
-    assert_eq!(stored.granted_at, NOW);
-    assert_eq!(stored.consent_form, hash(9));
+    let stored = latest(&registry, a.bob, a.charlie, Purpose::Treatment).unwrap();
+    assert_eq!(stored.recorded_at, NOW);
+    assert_eq!(stored.provision.consent_form, hash(9));
+    assert_eq!(stored.status, ConsentStatus::Active);
 }
 
+/// Issue 16: a participant in two trials of one sponsor holds a research consent for
+/// each (different contexts); the second does not replace the first, and each is revoked
+/// on its own.
 #[ink::test]
-fn granting_again_replaces_with_event() {
+fn several_consents_per_grantee_and_purpose_each_revoked_alone() {
+    let (mut registry, a) = setup();
+    let (trial_1, trial_2) = (Some(hash(1)), Some(hash(2)));
+    as_caller(a.bob);
+    let research = |context| {
+        permit(
+            Purpose::Research,
+            DataClasses::TRIAL_DATA,
+            None,
+            context,
+            hash(9),
+        )
+    };
+    let first = registry
+        .record_consent(a.bob, a.charlie, research(trial_1))
+        .unwrap();
+    let second = registry
+        .record_consent(a.bob, a.charlie, research(trial_2))
+        .unwrap();
+    assert_eq!((first, second), (1, 2));
+    let (event, _) = last_event::<ConsentRecorded>();
+    assert_eq!((event.consent, event.context), (2, trial_2));
+    let ask = |registry: &ConsentRegistry, context| {
+        registry.is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Research,
+            context,
+            DataClasses::TRIAL_DATA,
+        )
+    };
+    assert_eq!(ask(&registry, trial_1), ConsentAnswer::Permitted);
+    assert_eq!(ask(&registry, trial_2), ConsentAnswer::Permitted);
+    assert_eq!(registry.active_consents(a.bob).len(), 2);
+
+    // Withdrawing from the first trial leaves the second.
+    registry
+        .set_consent_status(first, ConsentStatus::Inactive)
+        .unwrap();
+    assert_eq!(ask(&registry, trial_1), ConsentAnswer::NotPermitted);
+    assert_eq!(ask(&registry, trial_2), ConsentAnswer::Permitted);
+    let listed = registry.active_consents(a.bob);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, second);
+    // The revoked consent is kept, inactive: the history survives.
+    let kept = registry.consent(first).unwrap();
+    assert_eq!(kept.status, ConsentStatus::Inactive);
+    assert_eq!(kept.provision.context, trial_1);
+    let (event, topics) = last_event::<ConsentStatusChanged>();
+    assert_eq!(topics, vec![topic(&a.bob), topic(&a.charlie)]);
+    assert_eq!(
+        (event.consent, event.status, event.changed_by),
+        (first, ConsentStatus::Inactive, Some(a.bob))
+    );
+}
+
+/// Issue 16: the status lifecycle. A consent goes from active to inactive or
+/// entered-in-error, and from inactive to entered-in-error; never back, and nothing is
+/// deleted. A refused change changes nothing.
+#[ink::test]
+fn the_status_lifecycle_keeps_every_consent() {
     let (mut registry, a) = setup();
     grant_simple(
         &mut registry,
         a.bob,
         a.charlie,
-        Purpose::Research,
+        Purpose::Treatment,
         None,
-        Some(hash(1)),
+        None,
     )
     .unwrap();
+    let events = event_count();
+    for refused in [ConsentStatus::Active] {
+        assert_eq!(
+            registry.set_consent_status(1, refused),
+            Err(Error::InvalidStatusChange)
+        );
+    }
+    assert_eq!(event_count(), events);
+    registry
+        .set_consent_status(1, ConsentStatus::Inactive)
+        .unwrap();
+    assert_eq!(
+        registry.set_consent_status(1, ConsentStatus::Inactive),
+        Err(Error::InvalidStatusChange)
+    );
+    registry
+        .set_consent_status(1, ConsentStatus::EnteredInError)
+        .unwrap();
+    for refused in [
+        ConsentStatus::Active,
+        ConsentStatus::Inactive,
+        ConsentStatus::EnteredInError,
+    ] {
+        assert_eq!(
+            registry.set_consent_status(1, refused),
+            Err(Error::InvalidStatusChange)
+        );
+    }
+    assert_eq!(
+        registry.consent(1).unwrap().status,
+        ConsentStatus::EnteredInError
+    );
+    assert_eq!(
+        registry.set_consent_status(2, ConsentStatus::Inactive),
+        Err(Error::GrantNotFound)
+    );
+    // Straight from active to entered-in-error ends it at once too.
     grant_simple(
         &mut registry,
         a.bob,
         a.charlie,
-        Purpose::Research,
+        Purpose::Treatment,
         None,
-        Some(hash(2)),
+        None,
     )
     .unwrap();
-    let (event, _) = last_event::<ConsentGranted>();
-    assert!(event.replaced);
-    assert_eq!(event.context, Some(hash(2)));
-    // The old protocol version no longer counts; the new one does.
+    registry
+        .set_consent_status(2, ConsentStatus::EnteredInError)
+        .unwrap();
     assert!(!registry
         .is_authorized(
             a.bob,
             a.charlie,
-            Purpose::Research,
-            Some(hash(1)),
+            Purpose::Treatment,
+            None,
             DataClasses::MEDICATIONS
         )
         .is_permitted());
-    assert!(registry
-        .is_authorized(
+    assert!(registry.active_consents(a.bob).is_empty());
+}
+
+/// Issue 16: a consent can start later than it is recorded (FHIR period.start).
+#[ink::test]
+fn a_consent_counts_from_its_start() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    let mut provision = permit(
+        Purpose::Treatment,
+        DataClasses::MEDICATIONS,
+        Some(NOW + 2 * DAY),
+        None,
+        hash(9),
+    );
+    provision.period.start = NOW + DAY;
+    registry
+        .record_consent(a.bob, a.charlie, provision)
+        .unwrap();
+    let ask = |registry: &ConsentRegistry| {
+        registry.is_authorized(
             a.bob,
             a.charlie,
-            Purpose::Research,
-            Some(hash(2)),
-            DataClasses::MEDICATIONS
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS,
         )
-        .is_permitted());
-    // Still one entry in the index.
-    assert_eq!(registry.active_grants(a.bob).len(), 1);
+    };
+    assert_eq!(ask(&registry), ConsentAnswer::NotPermitted);
+    // A wallet lists it already: it is current, only not yet started.
+    assert_eq!(registry.active_consents(a.bob).len(), 1);
+    test::set_block_timestamp::<Env>(NOW + DAY);
+    assert_eq!(ask(&registry), ConsentAnswer::Permitted);
+    test::set_block_timestamp::<Env>(NOW + 2 * DAY);
+    assert_eq!(ask(&registry), ConsentAnswer::NotPermitted);
+    // An end not after the start is refused.
+    provision.period = Period {
+        start: NOW + 5 * DAY,
+        end: Some(NOW + 5 * DAY),
+    };
+    assert_eq!(
+        registry.record_consent(a.bob, a.charlie, provision),
+        Err(Error::ExpiryInPast)
+    );
+}
+
+/// Issue 16: a restriction (deny provision) wins over a permit for the classes it names,
+/// whichever was recorded first, and only while it is active.
+#[ink::test]
+fn a_deny_wins_over_a_permit_until_it_is_revoked() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    let payment_all = permit(Purpose::Payment, DataClasses::ALL, None, None, hash(9));
+    registry
+        .record_consent(a.bob, a.charlie, payment_all)
+        .unwrap();
+    let restriction = registry
+        .record_consent(
+            a.bob,
+            a.charlie,
+            deny(Purpose::Payment, DataClasses::SUBSTANCE_USE),
+        )
+        .unwrap();
+    let (event, _) = last_event::<ConsentRecorded>();
+    assert_eq!(event.kind, ProvisionType::Deny);
+    let ask = |registry: &ConsentRegistry, classes| {
+        registry.is_authorized(a.bob, a.charlie, Purpose::Payment, None, classes)
+    };
+    let substance_claim = DataClasses::CLAIMS.union(DataClasses::SUBSTANCE_USE);
+    assert_eq!(ask(&registry, substance_claim), ConsentAnswer::Restricted);
+    assert_eq!(
+        ask(&registry, DataClasses::CLAIMS),
+        ConsentAnswer::Permitted
+    );
+    // The same holds in any context: a deny without context applies everywhere.
+    assert_eq!(
+        registry.is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Payment,
+            Some(hash(3)),
+            substance_claim
+        ),
+        ConsentAnswer::Restricted
+    );
+    // The grantee's record of an access is refused with the reason too.
+    as_caller(a.charlie);
+    assert_eq!(
+        registry.record_access(a.bob, Purpose::Payment, None, substance_claim),
+        Err(Error::Restricted)
+    );
+    // Another grantee or purpose is not restricted.
+    assert_eq!(
+        registry.is_authorized(a.bob, a.charlie, Purpose::Treatment, None, substance_claim),
+        ConsentAnswer::NotPermitted
+    );
+    as_caller(a.bob);
+    registry
+        .set_consent_status(restriction, ConsentStatus::Inactive)
+        .unwrap();
+    assert_eq!(ask(&registry, substance_claim), ConsentAnswer::Permitted);
+}
+
+/// Issue 16: a delegate's restriction outlives the delegation (it protects the patient);
+/// its permits do not.
+#[ink::test]
+fn a_delegates_restriction_is_not_capped() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    registry
+        .appoint_delegate(a.bob, a.django, NOW + HOUR)
+        .unwrap();
+    as_caller(a.django);
+    let id = registry
+        .record_consent(
+            a.bob,
+            a.charlie,
+            deny(Purpose::Payment, DataClasses::MENTAL_HEALTH),
+        )
+        .unwrap();
+    assert_eq!(registry.consent(id).unwrap().provision.period.end, None);
+    test::set_block_timestamp::<Env>(NOW + DAY);
+    assert_eq!(
+        registry.is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Payment,
+            None,
+            DataClasses::MENTAL_HEALTH
+        ),
+        ConsentAnswer::Restricted
+    );
+}
+
+/// An emergency window overrides a restriction: HIPAA lets restricted information be used
+/// for emergency treatment (45 CFR 164.522(a)(1)(iv)).
+#[ink::test]
+fn an_emergency_window_overrides_a_restriction() {
+    let (mut registry, a) = setup();
+    registry
+        .grant_role(Role::EmergencyResponder, a.eve)
+        .unwrap();
+    as_caller(a.bob);
+    registry
+        .record_consent(a.bob, a.eve, deny(Purpose::Emergency, DataClasses::ALL))
+        .unwrap();
+    assert_eq!(
+        registry.is_authorized(
+            a.bob,
+            a.eve,
+            Purpose::Emergency,
+            None,
+            DataClasses::MEDICATIONS
+        ),
+        ConsentAnswer::Restricted
+    );
+    as_caller(a.eve);
+    registry
+        .open_emergency_access(a.bob, HOUR, hash(4))
+        .unwrap();
+    assert_eq!(
+        registry.is_authorized(
+            a.bob,
+            a.eve,
+            Purpose::Emergency,
+            None,
+            DataClasses::MEDICATIONS
+        ),
+        ConsentAnswer::Permitted
+    );
+}
+
+/// At most eight current consents per grantee and purpose; ended ones are made inactive
+/// to make room, and a refused record changes nothing.
+#[ink::test]
+fn consents_per_grantee_and_purpose_are_bounded() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    for i in 0..MAX_CONSENTS_PER_GRANTEE_PURPOSE as u8 {
+        let end = if i == 0 { Some(NOW + HOUR) } else { None };
+        registry
+            .record_consent(
+                a.bob,
+                a.charlie,
+                permit(
+                    Purpose::Research,
+                    DataClasses::TRIAL_DATA,
+                    end,
+                    Some(hash(i + 1)),
+                    hash(9),
+                ),
+            )
+            .unwrap();
+    }
+    let events = event_count();
+    let ninth = permit(
+        Purpose::Research,
+        DataClasses::TRIAL_DATA,
+        None,
+        Some(hash(99)),
+        hash(9),
+    );
+    assert_eq!(
+        registry.record_consent(a.bob, a.charlie, ninth),
+        Err(Error::TooManyForGrantee)
+    );
+    assert_eq!(event_count(), events);
+    // Another grantee has its own room.
+    registry.record_consent(a.bob, a.django, ninth).unwrap();
+    // Once the first has ended it is made inactive to make room.
+    test::set_block_timestamp::<Env>(NOW + HOUR);
+    let id = registry.record_consent(a.bob, a.charlie, ninth).unwrap();
+    assert_eq!(registry.consent(1).unwrap().status, ConsentStatus::Inactive);
+    let lapsed = events_of::<ConsentStatusChanged>();
+    assert_eq!(lapsed.len(), 1);
+    assert_eq!((lapsed[0].consent, lapsed[0].changed_by), (1, None));
+    assert_eq!(registry.consent(id).unwrap().status, ConsentStatus::Active);
 }
 
 #[ink::test]
@@ -230,14 +597,10 @@ fn grant_refuses_bad_input_and_changes_nothing() {
     as_caller(a.bob);
     let classes = DataClasses::CONDITIONS;
     let grant = |r: &mut ConsentRegistry, grantee, classes, expires| {
-        r.grant_consent(
+        r.record_consent(
             a.bob,
             grantee,
-            Purpose::Treatment,
-            classes,
-            expires,
-            None,
-            hash(9),
+            permit(Purpose::Treatment, classes, expires, None, hash(9)),
         )
     };
     assert_eq!(
@@ -259,19 +622,18 @@ fn grant_refuses_bad_input_and_changes_nothing() {
     // Someone else cannot grant for bob.
     as_caller(a.eve);
     assert_eq!(
-        registry.grant_consent(
+        registry.record_consent(
             a.bob,
             a.charlie,
-            Purpose::Treatment,
-            classes,
-            None,
-            None,
-            hash(9)
+            permit(Purpose::Treatment, classes, None, None, hash(9))
         ),
         Err(Error::NotPatientOrDelegate)
     );
-    assert_eq!(registry.grant(a.bob, a.charlie, Purpose::Treatment), None);
-    assert!(registry.active_grants(a.bob).is_empty());
+    assert_eq!(
+        latest(&registry, a.bob, a.charlie, Purpose::Treatment),
+        None
+    );
+    assert!(registry.active_consents(a.bob).is_empty());
     assert_eq!(event_count(), events);
 }
 
@@ -297,7 +659,7 @@ fn grant_expires_with_block_time() {
             DataClasses::MEDICATIONS
         )
         .is_permitted());
-    assert_eq!(registry.active_grants(a.bob).len(), 1);
+    assert_eq!(registry.active_consents(a.bob).len(), 1);
     test::set_block_timestamp::<Env>(NOW + HOUR);
     assert!(!registry
         .is_authorized(
@@ -308,14 +670,15 @@ fn grant_expires_with_block_time() {
             DataClasses::MEDICATIONS
         )
         .is_permitted());
-    assert!(registry.active_grants(a.bob).is_empty());
+    assert!(registry.active_consents(a.bob).is_empty());
     // The expired grant is still readable and revocable (to free its slot).
-    assert!(registry
-        .grant(a.bob, a.charlie, Purpose::Treatment)
-        .is_some());
+    assert!(latest(&registry, a.bob, a.charlie, Purpose::Treatment).is_some());
     as_caller(a.bob);
     assert_eq!(
-        registry.revoke_consent(a.bob, a.charlie, Purpose::Treatment),
+        registry.set_consent_status(
+            id_of(&registry, a.bob, a.charlie, Purpose::Treatment),
+            ConsentStatus::Inactive
+        ),
         Ok(())
     );
 }
@@ -343,7 +706,10 @@ fn revoke_takes_effect_at_once() {
     .unwrap();
     as_caller(a.bob);
     registry
-        .revoke_consent(a.bob, a.charlie, Purpose::Payment)
+        .set_consent_status(
+            id_of(&registry, a.bob, a.charlie, Purpose::Payment),
+            ConsentStatus::Inactive,
+        )
         .unwrap();
     assert!(!registry
         .is_authorized(
@@ -354,15 +720,15 @@ fn revoke_takes_effect_at_once() {
             DataClasses::MEDICATIONS
         )
         .is_permitted());
-    assert_eq!(registry.grant(a.bob, a.charlie, Purpose::Payment), None);
-    let listed = registry.active_grants(a.bob);
+    assert_eq!(latest(&registry, a.bob, a.charlie, Purpose::Payment), None);
+    let listed = registry.active_consents(a.bob);
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].grantee, a.django);
+    assert_eq!(listed[0].consent.grantee, a.django);
 
-    let (event, topics) = last_event::<ConsentRevoked>();
+    let (event, topics) = last_event::<ConsentStatusChanged>();
     assert_eq!(topics, vec![topic(&a.bob), topic(&a.charlie)]);
-    assert_eq!(event.revoked_by, Some(a.bob));
-    assert_eq!(event.purpose, Purpose::Payment);
+    assert_eq!(event.changed_by, Some(a.bob));
+    assert_eq!(event.status, ConsentStatus::Inactive);
 }
 
 #[ink::test]
@@ -370,7 +736,10 @@ fn revoke_refuses_unknown_grant_and_strangers() {
     let (mut registry, a) = setup();
     as_caller(a.bob);
     assert_eq!(
-        registry.revoke_consent(a.bob, a.charlie, Purpose::Payment),
+        registry.set_consent_status(
+            id_of(&registry, a.bob, a.charlie, Purpose::Payment),
+            ConsentStatus::Inactive
+        ),
         Err(Error::GrantNotFound)
     );
     grant_simple(
@@ -384,7 +753,10 @@ fn revoke_refuses_unknown_grant_and_strangers() {
     .unwrap();
     as_caller(a.charlie);
     assert_eq!(
-        registry.revoke_consent(a.bob, a.charlie, Purpose::Payment),
+        registry.set_consent_status(
+            id_of(&registry, a.bob, a.charlie, Purpose::Payment),
+            ConsentStatus::Inactive
+        ),
         Err(Error::NotPatientOrDelegate)
     );
     assert!(registry
@@ -416,7 +788,7 @@ fn index_is_bounded_and_revocation_shrinks_it() {
         .unwrap();
     }
     assert_eq!(
-        registry.active_grants(a.bob).len(),
+        registry.active_consents(a.bob).len(),
         MAX_ACTIVE_GRANTS_PER_PATIENT
     );
     let events = event_count();
@@ -432,20 +804,13 @@ fn index_is_bounded_and_revocation_shrinks_it() {
         Err(Error::TooManyActiveGrants)
     );
     assert_eq!(event_count(), events);
-    // Replacing an existing grant needs no new slot.
-    grant_simple(
-        &mut registry,
-        a.bob,
-        grantees[0],
-        Purpose::Treatment,
-        None,
-        None,
-    )
-    .unwrap();
     // Revoking one makes room.
     as_caller(a.bob);
     registry
-        .revoke_consent(a.bob, grantees[1], Purpose::Treatment)
+        .set_consent_status(
+            id_of(&registry, a.bob, grantees[1], Purpose::Treatment),
+            ConsentStatus::Inactive,
+        )
         .unwrap();
     grant_simple(
         &mut registry,
@@ -457,7 +822,7 @@ fn index_is_bounded_and_revocation_shrinks_it() {
     )
     .unwrap();
     assert_eq!(
-        registry.active_grants(a.bob).len(),
+        registry.active_consents(a.bob).len(),
         MAX_ACTIVE_GRANTS_PER_PATIENT
     );
 }
@@ -489,15 +854,20 @@ fn full_index_clears_expired_grants() {
     )
     .unwrap();
     // Three expired grants were removed with events; the new one took a slot.
-    let cleared = events_of::<ConsentRevoked>();
+    let cleared = events_of::<ConsentStatusChanged>();
     assert_eq!(cleared.len(), 3);
-    assert!(cleared.iter().all(|e| e.revoked_by.is_none()));
+    assert!(cleared.iter().all(|e| e.changed_by.is_none()));
     assert_eq!(
-        registry.grant(a.bob, AccountId::from([100u8; 32]), Purpose::Treatment),
+        latest(
+            &registry,
+            a.bob,
+            AccountId::from([100u8; 32]),
+            Purpose::Treatment
+        ),
         None
     );
     assert_eq!(
-        registry.active_grants(a.bob).len(),
+        registry.active_consents(a.bob).len(),
         MAX_ACTIVE_GRANTS_PER_PATIENT - 2
     );
 }
@@ -516,18 +886,14 @@ fn delegate_grants_and_revokes_until_expiry() {
 
     as_caller(a.django);
     registry
-        .grant_consent(
+        .record_consent(
             a.bob,
             a.charlie,
-            Purpose::Treatment,
-            DataClasses::ALL,
-            None,
-            None,
-            hash(9),
+            permit(Purpose::Treatment, DataClasses::ALL, None, None, hash(9)),
         )
         .unwrap();
-    let (event, _) = last_event::<ConsentGranted>();
-    assert_eq!(event.granted_by, a.django);
+    let (event, _) = last_event::<ConsentRecorded>();
+    assert_eq!(event.recorded_by, a.django);
     assert!(registry
         .is_authorized(
             a.bob,
@@ -538,25 +904,27 @@ fn delegate_grants_and_revokes_until_expiry() {
         )
         .is_permitted());
     registry
-        .revoke_consent(a.bob, a.charlie, Purpose::Treatment)
+        .set_consent_status(
+            id_of(&registry, a.bob, a.charlie, Purpose::Treatment),
+            ConsentStatus::Inactive,
+        )
         .unwrap();
 
     // After expiry the delegate can no longer act.
     test::set_block_timestamp::<Env>(NOW + HOUR);
     assert_eq!(
-        registry.grant_consent(
+        registry.record_consent(
             a.bob,
             a.charlie,
-            Purpose::Treatment,
-            DataClasses::ALL,
-            None,
-            None,
-            hash(9)
+            permit(Purpose::Treatment, DataClasses::ALL, None, None, hash(9))
         ),
         Err(Error::DelegationExpired)
     );
     assert_eq!(
-        registry.revoke_consent(a.bob, a.charlie, Purpose::Treatment),
+        registry.set_consent_status(
+            id_of(&registry, a.bob, a.charlie, Purpose::Treatment),
+            ConsentStatus::Inactive
+        ),
         Err(Error::DelegationExpired)
     );
 }
@@ -623,14 +991,10 @@ fn guardian_is_registered_by_admin_only() {
     // The guardian acts for the patient.
     as_caller(a.frank);
     registry
-        .grant_consent(
+        .record_consent(
             a.bob,
             a.charlie,
-            Purpose::Treatment,
-            DataClasses::ALL,
-            None,
-            None,
-            hash(9),
+            permit(Purpose::Treatment, DataClasses::ALL, None, None, hash(9)),
         )
         .unwrap();
 
@@ -646,7 +1010,10 @@ fn guardian_is_registered_by_admin_only() {
     assert_eq!(event.removed_by, a.alice);
     as_caller(a.frank);
     assert_eq!(
-        registry.revoke_consent(a.bob, a.charlie, Purpose::Treatment),
+        registry.set_consent_status(
+            id_of(&registry, a.bob, a.charlie, Purpose::Treatment),
+            ConsentStatus::Inactive
+        ),
         Err(Error::NotPatientOrDelegate)
     );
 }
@@ -944,14 +1311,16 @@ fn zero_document_hashes_are_refused() {
     let events = event_count();
     as_caller(a.bob);
     assert_eq!(
-        registry.grant_consent(
+        registry.record_consent(
             a.bob,
             a.charlie,
-            Purpose::Treatment,
-            DataClasses::MEDICATIONS,
-            None,
-            None,
-            Hash::from([0; 32]),
+            permit(
+                Purpose::Treatment,
+                DataClasses::MEDICATIONS,
+                None,
+                None,
+                Hash::from([0; 32])
+            )
         ),
         Err(Error::ZeroHash)
     );
@@ -998,14 +1367,16 @@ fn a_delegate_cannot_grant_itself_and_its_grants_end_with_the_delegation() {
         .unwrap();
     as_caller(a.django);
     let grant = |registry: &mut ConsentRegistry, grantee, expires_at| {
-        registry.grant_consent(
+        registry.record_consent(
             a.bob,
             grantee,
-            Purpose::Treatment,
-            DataClasses::MEDICATIONS,
-            expires_at,
-            None,
-            hash(9),
+            permit(
+                Purpose::Treatment,
+                DataClasses::MEDICATIONS,
+                expires_at,
+                None,
+                hash(9),
+            ),
         )
     };
     assert_eq!(
@@ -1014,22 +1385,27 @@ fn a_delegate_cannot_grant_itself_and_its_grants_end_with_the_delegation() {
     );
     // Open-ended, and later than the delegation: both capped at its end.
     grant(&mut registry, a.charlie, None).unwrap();
-    assert_eq!(last_event::<ConsentGranted>().0.expires_at, Some(NOW + DAY));
+    assert_eq!(
+        last_event::<ConsentRecorded>().0.period.end,
+        Some(NOW + DAY)
+    );
     grant(&mut registry, a.eve, Some(NOW + 9 * DAY)).unwrap();
     assert_eq!(
-        registry
-            .grant(a.bob, a.eve, Purpose::Treatment)
+        latest(&registry, a.bob, a.eve, Purpose::Treatment)
             .unwrap()
-            .expires_at,
+            .provision
+            .period
+            .end,
         Some(NOW + DAY)
     );
     // An earlier expiry stays.
     grant(&mut registry, a.frank, Some(NOW + HOUR)).unwrap();
     assert_eq!(
-        registry
-            .grant(a.bob, a.frank, Purpose::Treatment)
+        latest(&registry, a.bob, a.frank, Purpose::Treatment)
             .unwrap()
-            .expires_at,
+            .provision
+            .period
+            .end,
         Some(NOW + HOUR)
     );
     test::set_block_timestamp::<Env>(NOW + DAY);
@@ -1053,10 +1429,11 @@ fn a_delegate_cannot_grant_itself_and_its_grants_end_with_the_delegation() {
     )
     .unwrap();
     assert_eq!(
-        registry
-            .grant(a.bob, a.charlie, Purpose::Payment)
+        latest(&registry, a.bob, a.charlie, Purpose::Payment)
             .unwrap()
-            .expires_at,
+            .provision
+            .period
+            .end,
         None
     );
 }
@@ -1174,7 +1551,10 @@ fn revocation_and_closing_work_while_paused() {
     registry.pause().unwrap();
     as_caller(a.bob);
     registry
-        .revoke_consent(a.bob, a.charlie, Purpose::Treatment)
+        .set_consent_status(
+            id_of(&registry, a.bob, a.charlie, Purpose::Treatment),
+            ConsentStatus::Inactive,
+        )
         .unwrap();
     registry.remove_delegate(a.bob, a.django).unwrap();
     registry.close_emergency_access(a.bob, a.eve).unwrap();
@@ -1222,14 +1602,16 @@ mod relayed {
     }
 
     fn grant(patient: AccountId, grantee: AccountId) -> ConsentInstruction {
-        ConsentInstruction::GrantConsent {
+        ConsentInstruction::RecordConsent {
             patient,
             grantee,
-            purpose: Purpose::Treatment,
-            data_classes: DataClasses::MEDICATIONS,
-            expires_at: None,
-            context: None,
-            consent_form: hash(9),
+            provision: permit(
+                Purpose::Treatment,
+                DataClasses::MEDICATIONS,
+                None,
+                None,
+                hash(9),
+            ),
         }
     }
 
@@ -1259,8 +1641,8 @@ mod relayed {
                 DataClasses::MEDICATIONS
             )
             .is_permitted());
-        let (event, topics) = last_event::<ConsentGranted>();
-        assert_eq!((event.patient, event.granted_by), (p, p));
+        let (event, topics) = last_event::<ConsentRecorded>();
+        assert_eq!((event.patient, event.recorded_by), (p, p));
         assert_eq!(topics[0], topic(&p));
         assert_eq!(registry.relay_nonce(p), (Hash::from(CHAIN), 1));
 
@@ -1268,16 +1650,15 @@ mod relayed {
         as_caller(a.alice);
         registry.pause().unwrap();
         as_caller(a.django);
-        let revoke = ConsentInstruction::RevokeConsent {
-            patient: p,
-            grantee: a.charlie,
-            purpose: Purpose::Treatment,
+        let revoke = ConsentInstruction::SetConsentStatus {
+            consent: event.consent,
+            status: ConsentStatus::Inactive,
         };
         registry
             .relay(revoke.clone(), p, 1, DEADLINE, signed(&patient, 1, &revoke))
             .unwrap();
-        assert_eq!(last_event::<ConsentRevoked>().0.revoked_by, Some(p));
-        assert_eq!(registry.grant(p, a.charlie, Purpose::Treatment), None);
+        assert_eq!(last_event::<ConsentStatusChanged>().0.changed_by, Some(p));
+        assert_eq!(latest(&registry, p, a.charlie, Purpose::Treatment), None);
         // A new grant waits for the unpause, like the patient's own.
         let again = grant(p, a.charlie);
         assert_eq!(
@@ -1397,8 +1778,11 @@ mod relayed {
                 signed(&proxy, 0, &by_stranger),
             )
             .unwrap();
-        let made = registry.grant(p, a.charlie, Purpose::Treatment).unwrap();
-        assert_eq!((made.granted_by, made.expires_at), (q, Some(NOW + DAY)));
+        let made = latest(&registry, p, a.charlie, Purpose::Treatment).unwrap();
+        assert_eq!(
+            (made.recorded_by, made.provision.period.end),
+            (q, Some(NOW + DAY))
+        );
         let remove = ConsentInstruction::RemoveDelegate {
             patient: p,
             delegate: q,
