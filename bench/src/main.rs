@@ -332,7 +332,7 @@ fn floor_ratios(
     // (real message, its floor, code the real one loads, code the floor loads)
     let mut pairs = vec![
         (
-            find(scenario, "grant_consent", "first grant")?,
+            find(scenario, "record_consent", "first grant")?,
             find(floor_rows, "write", "a grant")?,
             registry,
             floor_bytes,
@@ -396,7 +396,7 @@ fn capacity(builds: &Builds, scenario: &[Measurement]) -> Result<Vec<Capacity>> 
         builds.bytes_of(Contract::ClaimSettlement),
     );
     Ok([
-        (find(scenario, "grant_consent", "first grant")?, registry),
+        (find(scenario, "record_consent", "first grant")?, registry),
         (find(scenario, "dispense", "2^20 ")?, ledger),
         (
             find(scenario, "submit_claim", "1 visit")?,
@@ -563,13 +563,18 @@ async fn floor(builds: &Builds) -> Result<Vec<Measurement>> {
     let (_, mut first) = instances.remove(0);
     let (second_id, mut second) = instances.remove(0);
     // The records the suite writes: a consent grant, a dispense record.
-    let grant = consent_registry::data::Grant {
-        data_classes: healthchain_common::consent::DataClasses::CLAIMS,
-        expires_at: Some(support::FAR_FUTURE),
-        context: None,
-        consent_form: Hash::from([0xF0; 32]),
-        granted_at: 0,
-        granted_by: AccountId::from([1; 32]),
+    let grant = consent_registry::data::Consent {
+        patient: AccountId::from([1; 32]),
+        grantee: AccountId::from([2; 32]),
+        provision: support::permit(
+            healthchain_common::consent::Purpose::Payment,
+            healthchain_common::consent::DataClasses::CLAIMS,
+            None,
+            Hash::from([0xF0; 32]),
+        ),
+        status: consent_registry::data::ConsentStatus::Active,
+        recorded_at: 0,
+        recorded_by: AccountId::from([1; 32]),
     };
     let dispense = drug_provenance::data::DispenseRecord {
         recipient: Hash::from([1; 32]),

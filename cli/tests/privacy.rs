@@ -33,8 +33,8 @@ fn is_clinical(name: &str) -> bool {
 /// there with its status (open, or residual and why).
 const LISTED: &[(&str, &str, &str)] = &[
     // Residual: the registry must read a grant's classes to answer is_authorized.
-    ("consent_registry", "message", "grant"),
-    ("consent_registry", "message", "active_grants"),
+    ("consent_registry", "message", "consent"),
+    ("consent_registry", "message", "active_consents"),
 ];
 
 const CONTRACTS: [&str; 4] = [

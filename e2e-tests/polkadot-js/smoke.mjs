@@ -137,10 +137,15 @@ async function main() {
   const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address, CHANGE_DELAY]);
   await deploy(api, alice, 'trial_anchoring', [registry.address, u8aToHex(genesis), CHANGE_DELAY]);
 
-  // A signed consent grant, read back through is_authorized.
-  await call(registry, ferdie, 'grantConsent', [
-    ferdie.address, dave.address, 'Payment', 256 | 4, FAR_FUTURE, null, u8aToHex(new Uint8Array(32).fill(0xf0)),
+  // A signed consent (a permit with a period), read back through is_authorized.
+  const provision = (kind, purpose, dataClasses, end, form) => ({
+    kind, purpose, dataClasses, period: { start: 0, end }, context: null,
+    consentForm: u8aToHex(new Uint8Array(32).fill(form)),
+  });
+  const consentId = await call(registry, ferdie, 'recordConsent', [
+    ferdie.address, dave.address, provision('Permit', 'Payment', 256 | 4, FAR_FUTURE, 0xf0),
   ]);
+  check(Number(consentId) === 1, `the consent got id ${consentId}`);
   const { answer: authorized } = await query(registry, eve, 'consentCheck::isAuthorized', [
     ferdie.address, dave.address, 'Payment', null, 256,
   ]);
@@ -149,6 +154,21 @@ async function main() {
     ferdie.address, dave.address, 'Payment', null, 128,
   ]);
   check(otherClass === 'NotPermitted', 'the grant covers claims and medications, not substance use');
+  // A restriction (a deny provision) of medications wins over the permit, for that class only.
+  const restriction = await call(registry, ferdie, 'recordConsent', [
+    ferdie.address, dave.address, provision('Deny', 'Payment', 4, null, 0xf2),
+  ]);
+  const { answer: restricted } = await query(registry, eve, 'consentCheck::isAuthorized', [
+    ferdie.address, dave.address, 'Payment', null, 256 | 4,
+  ]);
+  check(restricted === 'Restricted', `a deny of medications wins over the permit: ${restricted}`);
+  await call(registry, ferdie, 'setConsentStatus', [restriction, 'Inactive']);
+  const { answer: lifted } = await query(registry, eve, 'consentCheck::isAuthorized', [
+    ferdie.address, dave.address, 'Payment', null, 256 | 4,
+  ]);
+  check(lifted === 'Permitted', 'once the restriction is inactive the permit counts again');
+  const { answer: kept } = await query(registry, eve, 'consent', [restriction]);
+  check(kept && String(kept.status).toLowerCase() === 'inactive', `the lifted restriction is kept, inactive: ${JSON.stringify(kept && kept.status)}`);
 
   // A patient's ECDSA pseudonym, which holds no tokens, signs a grant and its revocation;
   // eve relays them and pays.
@@ -166,9 +186,9 @@ async function main() {
     return { nonce, signature };
   };
   const grant = {
-    GrantConsent: {
-      patient: patient.address, grantee: dave.address, purpose: 'Treatment', dataClasses: 4,
-      expiresAt: null, context: null, consentForm: u8aToHex(new Uint8Array(32).fill(0xf1)),
+    RecordConsent: {
+      patient: patient.address, grantee: dave.address,
+      provision: provision('Permit', 'Treatment', 4, null, 0xf1),
     },
   };
   const first = await relayed(grant, 'relayed grant');
@@ -181,7 +201,9 @@ async function main() {
     grant, patient.address, first.nonce, deadline, u8aToHex(first.signature),
   ).then(({ output }) => ({ answer: output.toJSON() }));
   check(/relay.*badnonce/i.test(JSON.stringify(replay)), `a replayed signature is refused: ${JSON.stringify(replay)}`);
-  await relayed({ RevokeConsent: { patient: patient.address, grantee: dave.address, purpose: 'Treatment' } }, 'relayed revocation');
+  const { answer: listed } = await query(registry, eve, 'activeConsents', [patient.address]);
+  check(listed.length === 1, `the wallet lists the relayed consent: ${JSON.stringify(listed)}`);
+  await relayed({ SetConsentStatus: { consent: listed[0].id, status: 'Inactive' } }, 'relayed revocation');
   const { answer: revokedAnswer } = await query(registry, eve, 'consentCheck::isAuthorized', [
     patient.address, dave.address, 'Treatment', null, 4,
   ]);
@@ -217,7 +239,7 @@ async function main() {
   await call(claims, alice, 'accessControlled::grantRole', ['Insurer', eve.address]);
   await call(claims, alice, 'accessControlled::grantRole', ['Provider', dave.address]);
   const sharing = { deductible: 0, copay: 5n * UNIT, coinsuranceBps: 0, outOfPocketMax: 1000n * UNIT };
-  const plan = await call(claims, eve, 'createPlan', [sharing, 0, FAR_FUTURE]);
+  const plan = await call(claims, eve, 'createPlan', [sharing, 'Required', 0, FAR_FUTURE]);
   await call(claims, eve, 'updateFeeSchedule', [plan, [[{ Drug: GTIN }, { allowedPerUnit: 60n * UNIT, costShare: 'Copay' }]]]);
   await call(claims, eve, 'enrolMember', [plan, ferdie.address, 0, FAR_FUTURE]);
   await call(claims, eve, 'deposit', [], 100n * UNIT);

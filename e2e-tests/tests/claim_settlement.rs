@@ -11,7 +11,7 @@ use claim_settlement::{
     claim_settlement::Callee,
     data::{
         AppealStatus, Balance, ClaimId, ClaimLine, CostShare, CostSharing, DrugUnit, Error,
-        FeeScheduleEntry, Outcome, ReasonCode, ServiceCode,
+        FeeScheduleEntry, Outcome, PaymentConsent, ReasonCode, ServiceCode,
     },
 };
 use drug_provenance::data::RecallClass;
@@ -153,7 +153,7 @@ where
     let plan = submit_or_refusal(
         client,
         &ink_e2e::eve(),
-        &claims.create_plan(none, 0, FAR_FUTURE),
+        &claims.create_plan(none, PaymentConsent::Required, 0, FAR_FUTURE),
     )
     .await
     .expect("eve creates a plan");
@@ -240,7 +240,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     let plan = submit_or_refusal(
         &mut client,
         &ink_e2e::eve(),
-        &claims.create_plan(cost_sharing, 0, FAR_FUTURE),
+        &claims.create_plan(cost_sharing, PaymentConsent::Required, 0, FAR_FUTURE),
     )
     .await
     .expect("eve creates a plan");
@@ -419,10 +419,12 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     );
 
     // Revoked payment consent: charlie's next claim is denied whole.
-    submit_or_refusal(
+    support::revoke_consent(
         &mut client,
+        &mut registry,
         &ink_e2e::ferdie(),
-        &registry.revoke_consent(ferdie, charlie, Purpose::Payment),
+        charlie,
+        Purpose::Payment,
     )
     .await
     .expect("ferdie revokes");

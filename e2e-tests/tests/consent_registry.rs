@@ -8,7 +8,7 @@
 mod support;
 
 use consent_caller::consent_caller::{ConsentCaller, ConsentCallerRef};
-use consent_registry::data::{DelegateKind, Error};
+use consent_registry::data::{ConsentId, ConsentStatus, DelegateKind, Error, Period};
 use healthchain_common::{
     access::{AccessControlled, AccessError, Role},
     consent::{ConsentAnswer, DataClasses, Purpose},
@@ -18,8 +18,8 @@ use ink::primitives::{AccountId, Hash};
 use ink_e2e::{ContractsBackend, E2EBackend, Keypair};
 use std::fmt::Debug;
 use support::{
-    deploy_consent_registry, hash, id, submit_or_refusal, BackendError, E2EResult, Registry,
-    FAR_FUTURE,
+    deploy_consent_registry, hash, id, permit, submit_or_refusal, BackendError, E2EResult,
+    Registry, FAR_FUTURE,
 };
 
 type Caller = <ConsentCaller as ink::codegen::ContractCallBuilder>::Type;
@@ -75,7 +75,7 @@ where
         .return_value()
 }
 
-/// `patient` grants `grantee` consent for `purpose`, signed by `signer`.
+/// `patient` grants `grantee` consent for `purpose`, signed by `signer`; returns its id.
 async fn grant<Client: E2EBackend>(
     client: &mut support::Scenario<Client>,
     registry: &mut Registry,
@@ -84,19 +84,30 @@ async fn grant<Client: E2EBackend>(
     grantee: AccountId,
     purpose: Purpose,
     context: Option<Hash>,
+) -> Result<ConsentId, Error>
+where
+    BackendError<Client>: Debug,
+{
+    let classes = DataClasses::MEDICATIONS.union(DataClasses::CLAIMS);
+    let message = registry.record_consent(
+        patient,
+        grantee,
+        permit(purpose, classes, context, hash(0xF0)),
+    );
+    submit_or_refusal(client, signer, &message).await
+}
+
+/// `signer` revokes consent `consent`.
+async fn revoke<Client: E2EBackend>(
+    client: &mut support::Scenario<Client>,
+    registry: &mut Registry,
+    signer: &Keypair,
+    consent: ConsentId,
 ) -> Result<(), Error>
 where
     BackendError<Client>: Debug,
 {
-    let message = registry.grant_consent(
-        patient,
-        grantee,
-        purpose,
-        DataClasses::MEDICATIONS.union(DataClasses::CLAIMS),
-        Some(FAR_FUTURE),
-        context,
-        hash(0xF0),
-    );
+    let message = registry.set_consent_status(consent, ConsentStatus::Inactive);
     submit_or_refusal(client, signer, &message).await
 }
 
@@ -112,7 +123,7 @@ async fn grant_check_across_contracts_and_revoke<Client: E2EBackend>(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Payment, None).await,
         Ok(ConsentAnswer::NotPermitted)
     );
-    grant(
+    let consent = grant(
         &mut client,
         &mut registry,
         &ink_e2e::bob(),
@@ -145,42 +156,37 @@ async fn grant_check_across_contracts_and_revoke<Client: E2EBackend>(
         Ok(ConsentAnswer::NotPermitted)
     );
     let listed = client
-        .call(&ink_e2e::bob(), &registry.active_grants(bob))
+        .call(&ink_e2e::bob(), &registry.active_consents(bob))
         .dry_run()
         .await?
         .return_value();
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].grantee, charlie);
-    assert_eq!(listed[0].grant.expires_at, Some(FAR_FUTURE));
+    assert_eq!(
+        (listed[0].id, listed[0].consent.grantee),
+        (consent, charlie)
+    );
+    assert_eq!(listed[0].consent.provision.period.end, Some(FAR_FUTURE));
 
     // Only the patient (or a delegate) revokes; then it takes effect at once.
     assert_eq!(
-        submit_or_refusal(
-            &mut client,
-            &ink_e2e::charlie(),
-            &registry.revoke_consent(bob, charlie, Purpose::Payment)
-        )
-        .await,
+        revoke(&mut client, &mut registry, &ink_e2e::charlie(), consent).await,
         Err(Error::NotPatientOrDelegate)
     );
-    submit_or_refusal(
-        &mut client,
-        &ink_e2e::bob(),
-        &registry.revoke_consent(bob, charlie, Purpose::Payment),
-    )
-    .await
-    .expect("bob revokes");
+    revoke(&mut client, &mut registry, &ink_e2e::bob(), consent)
+        .await
+        .expect("bob revokes");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Payment, None).await,
         Ok(ConsentAnswer::NotPermitted)
     );
+    // Revoked is final (a mistaken record can still be marked entered-in-error), and
+    // an unknown id is refused.
     assert_eq!(
-        submit_or_refusal(
-            &mut client,
-            &ink_e2e::bob(),
-            &registry.revoke_consent(bob, charlie, Purpose::Payment)
-        )
-        .await,
+        revoke(&mut client, &mut registry, &ink_e2e::bob(), consent).await,
+        Err(Error::InvalidStatusChange)
+    );
+    assert_eq!(
+        revoke(&mut client, &mut registry, &ink_e2e::bob(), consent + 100).await,
         Err(Error::GrantNotFound)
     );
     Ok(())
@@ -195,7 +201,7 @@ async fn research_consent_follows_protocol_version_and_expiry<Client: E2EBackend
     let (bob, dave) = (id(&ink_e2e::bob()), id(&ink_e2e::dave()));
     let (v1, v2) = (Some(hash(1)), Some(hash(2)));
 
-    grant(
+    let v1_consent = grant(
         &mut client,
         &mut registry,
         &ink_e2e::bob(),
@@ -215,7 +221,7 @@ async fn research_consent_follows_protocol_version_and_expiry<Client: E2EBackend
         Ok(ConsentAnswer::NotPermitted),
         "consent for an older protocol version does not count"
     );
-    // Re-consent replaces the grant.
+    // Re-consent for v2 is a consent of its own; withdrawing the v1 one leaves it.
     grant(
         &mut client,
         &mut registry,
@@ -231,34 +237,35 @@ async fn research_consent_follows_protocol_version_and_expiry<Client: E2EBackend
         check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v2).await,
         Ok(ConsentAnswer::Permitted)
     );
+    revoke(&mut client, &mut registry, &ink_e2e::bob(), v1_consent)
+        .await
+        .expect("bob withdraws the v1 consent");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v1).await,
         Ok(ConsentAnswer::NotPermitted)
     );
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v2).await,
+        Ok(ConsentAnswer::Permitted)
+    );
 
     // An expiry that has passed is refused, and nothing is stored.
-    let past = registry.grant_consent(
-        bob,
-        dave,
-        Purpose::Treatment,
-        DataClasses::ALL,
-        Some(1),
-        None,
-        hash(0xF0),
-    );
+    let mut past = permit(Purpose::Treatment, DataClasses::ALL, None, hash(0xF0));
+    past.period = Period {
+        start: 0,
+        end: Some(1),
+    };
+    let past = registry.record_consent(bob, dave, past);
     assert_eq!(
         submit_or_refusal(&mut client, &ink_e2e::bob(), &past).await,
         Err(Error::ExpiryInPast)
     );
-    let stored = client
-        .call(
-            &ink_e2e::bob(),
-            &registry.grant(bob, dave, Purpose::Treatment),
-        )
+    let listed = client
+        .call(&ink_e2e::bob(), &registry.active_consents(bob))
         .dry_run()
         .await?
         .return_value();
-    assert_eq!(stored, None);
+    assert_eq!(listed.len(), 1, "only the v2 consent is current");
     Ok(())
 }
 
@@ -282,7 +289,7 @@ async fn delegates_and_guardians_act_for_the_patient<Client: E2EBackend>(
     )
     .await
     .expect("bob appoints dave as proxy");
-    grant(
+    let by_proxy = grant(
         &mut client,
         &mut registry,
         &ink_e2e::dave(),
@@ -365,12 +372,7 @@ async fn delegates_and_guardians_act_for_the_patient<Client: E2EBackend>(
     .await
     .expect("bob removes dave");
     assert_eq!(
-        submit_or_refusal(
-            &mut client,
-            &ink_e2e::dave(),
-            &registry.revoke_consent(bob, charlie, Purpose::Treatment)
-        )
-        .await,
+        revoke(&mut client, &mut registry, &ink_e2e::dave(), by_proxy).await,
         Err(Error::NotPatientOrDelegate)
     );
     Ok(())
@@ -609,14 +611,15 @@ where
         0,
         "the pseudonym holds no tokens"
     );
-    let grant = ConsentInstruction::GrantConsent {
+    let grant = ConsentInstruction::RecordConsent {
         patient: p,
         grantee: provider,
-        purpose: Purpose::Treatment,
-        data_classes: DataClasses::MEDICATIONS,
-        expires_at: None,
-        context: None,
-        consent_form: hash(0xF5),
+        provision: permit(
+            Purpose::Treatment,
+            DataClasses::MEDICATIONS,
+            None,
+            hash(0xF5),
+        ),
     };
     let (granted, signed) = support::relay_consent(
         client,
@@ -627,9 +630,9 @@ where
         "relayed grant",
     )
     .await;
-    let event: consent_registry::consent_registry::ConsentGranted =
+    let event: consent_registry::consent_registry::ConsentRecorded =
         support::the_event(&granted.events, registry_id);
-    assert_eq!((event.patient, event.granted_by), (p, p));
+    assert_eq!((event.patient, event.recorded_by), (p, p));
     assert_eq!(
         treatment_answer(client, &registry, p, provider).await,
         ConsentAnswer::Permitted
@@ -649,10 +652,9 @@ where
         &mut registry,
         &clinic,
         &patient,
-        ConsentInstruction::RevokeConsent {
-            patient: p,
-            grantee: provider,
-            purpose: Purpose::Treatment,
+        ConsentInstruction::SetConsentStatus {
+            consent: event.consent,
+            status: ConsentStatus::Inactive,
         },
         "relayed revocation",
     )

@@ -38,7 +38,7 @@ async fn consent_registry_gas<Client: E2EBackend>(mut client: Client) -> E2EResu
     // Two patients' worth of grants: enough to show the check does not grow.
     let rows = measure::consent(&mut client, &[1, 40]).await;
     print("consent_registry", &rows);
-    let grant = find(&rows, "grant_consent", "first grant");
+    let grant = find(&rows, "record_consent", "first grant");
     let check = find(&rows, "is_authorized", "1 grants stored");
     assert!(
         check.ref_time < grant.ref_time,

@@ -56,19 +56,12 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
 
     // Registration, before anyone is enrolled.
     let (protocol_v1, protocol_v2) = (hash(0x11), hash(0x21));
-    let outcomes: Vec<Digest> = [
-        b"primary: HbA1c at 26 weeks".as_slice(),
-        b"secondary: weight",
-    ]
-    .iter()
-    .map(|o| hash_leaf(o))
-    .collect();
-    let outcomes_root = merkle::root(&outcomes).expect("outcomes");
+    let outcomes = support::registered_outcomes();
     let register = trials.register_trial(
         b"NCT01234567".to_vec(),
         protocol_v1,
         hash(0x12),
-        outcomes_root,
+        outcomes.clone(),
         2,
     );
     let trial = submit_or_refusal(&mut client, &ink_e2e::bob(), &register)
@@ -94,7 +87,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
     let not_sponsor = client
         .call(
             &ink_e2e::charlie(),
-            &trials.register_trial(b"NCT7".to_vec(), protocol_v1, hash(1), outcomes_root, 1),
+            &trials.register_trial(b"NCT7".to_vec(), protocol_v1, hash(1), outcomes.clone(), 1),
         )
         .dry_run()
         .await?;
@@ -236,10 +229,12 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         ParticipantStatus::Active
     );
     // Revoking consent makes him inactive again, live.
-    submit_or_refusal(
+    support::revoke_consent(
         &mut client,
+        &mut registry,
         &ink_e2e::ferdie(),
-        &registry.revoke_consent(ferdie, bob, Purpose::Research),
+        bob,
+        Purpose::Research,
     )
     .await
     .expect("ferdie revokes");
@@ -298,7 +293,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         submit_or_refusal(
             &mut client,
             &ink_e2e::bob(),
-            &trials.anchor_results(trial, hash(0x60), outcomes_root, None)
+            &trials.anchor_results(trial, hash(0x60), outcomes.clone(), None)
         )
         .await,
         Err(Error::DatabaseNotFrozen)
@@ -315,12 +310,13 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         .await,
         Err(Error::DatabaseFrozen)
     );
-    let switched: Digest = merkle::root(&outcomes[1..]).expect("one outcome");
+    // The primary outcome dropped.
+    let switched = outcomes[1..].to_vec();
     assert_eq!(
         submit_or_refusal(
             &mut client,
             &ink_e2e::bob(),
-            &trials.anchor_results(trial, hash(0x60), switched, None)
+            &trials.anchor_results(trial, hash(0x60), switched.clone(), None)
         )
         .await,
         Err(Error::OutcomeChangeUnjustified)
@@ -340,7 +336,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
         .expect("the trial exists")
         .results
         .expect("results are anchored");
-    assert!(results.outcome_changed);
+    assert_eq!(results.switches, 1);
     assert_eq!(results.justification_hash, Some(Hash::from([0x61; 32])));
 
     // A registry that cannot answer (here: an account with no contract) refuses
@@ -366,7 +362,7 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
             b"NCT07654321".to_vec(),
             protocol_v1,
             hash(0x12),
-            outcomes_root,
+            outcomes,
             2,
         ),
     )

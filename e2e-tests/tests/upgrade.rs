@@ -15,7 +15,9 @@ mod support;
 
 use claim_settlement::{
     claim_settlement::ClaimSettlement,
-    data::{ClaimLine, CostShare, CostSharing, FeeScheduleEntry, PlanId, RepeatModifier},
+    data::{
+        ClaimLine, CostShare, CostSharing, FeeScheduleEntry, PaymentConsent, PlanId, RepeatModifier,
+    },
 };
 use healthchain_common::{
     access::{AccessControlled, AccessError, CodeUpgraded, Role},
@@ -179,7 +181,7 @@ where
     let plan = step(
         client,
         &ink_e2e::eve(),
-        &claims.create_plan(copay_plan(), 0, FAR_FUTURE),
+        &claims.create_plan(copay_plan(), PaymentConsent::Required, 0, FAR_FUTURE),
         "plan",
     )
     .await
@@ -298,10 +300,12 @@ where
         .expect("new claim");
     assert_eq!(record.paid, 90 * UNIT);
     // Revoked consent still denies: the upgraded contract asks the same registry.
-    submit_or_refusal(
+    support::revoke_consent(
         client,
+        &mut registry,
         &ink_e2e::ferdie(),
-        &registry.revoke_consent(ferdie, dave, Purpose::Payment),
+        dave,
+        Purpose::Payment,
     )
     .await
     .expect("revoke");
@@ -462,7 +466,7 @@ where
     let second = step(
         client,
         &ink_e2e::eve(),
-        &claims.create_plan(copay_plan(), 0, FAR_FUTURE),
+        &claims.create_plan(copay_plan(), PaymentConsent::Required, 0, FAR_FUTURE),
         "a plan after the upgrade",
     )
     .await;

@@ -3,7 +3,8 @@
 
 use healthchain_common::{
     access::AccessError,
-    merkle::{Digest, ProofError},
+    is_zero_hash,
+    merkle::{self, Digest, ProofError},
     relay::RelayError,
     AccountId, Hash, Timestamp,
 };
@@ -90,8 +91,6 @@ pub fn registry_key(id: &[u8]) -> Digest {
     let upper: Vec<u8> = id.iter().map(u8::to_ascii_uppercase).collect();
     healthchain_common::merkle::blake2_256(&upper)
 }
-
-use healthchain_common::is_zero_hash;
 
 /// What a delegate does for a trial.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -298,8 +297,11 @@ pub struct Trial {
     pub consent_hash: Hash,
     /// Hash of the statistical analysis plan.
     pub analysis_plan_hash: Hash,
-    /// Merkle root of the pre-registered outcome measures.
+    /// Merkle root of the pre-registered outcome measures (`outcomes_root`), as last
+    /// amended before the database freeze.
     pub outcomes_root: Digest,
+    /// How many times the outcomes were amended before the freeze (each documented).
+    pub outcome_amendments: u32,
     pub planned_enrolment: u32,
     /// Participants enrolled so far (withdrawn ones included).
     pub enrolled: u32,
@@ -411,10 +413,11 @@ pub struct AdverseEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Results {
     pub results_hash: Hash,
-    /// Merkle root of the outcome measures actually reported.
+    /// Merkle root of the outcome measures actually reported (`outcomes_root`).
     pub reported_outcomes_root: Digest,
-    /// The reported outcomes differ from the pre-registered ones (outcome switching).
-    pub outcome_changed: bool,
+    /// How many measures were switched against the pre-registration (dropped, added or
+    /// changed after the freeze); each is evented and `verify_outcome` shows it.
+    pub switches: u32,
     /// Hash of the justification, required when the outcomes changed.
     pub justification_hash: Option<Hash>,
     pub anchored_at: Timestamp,
@@ -422,23 +425,115 @@ pub struct Results {
     pub late: bool,
 }
 
-/// Checks results against the pre-registered outcomes; returns whether they changed.
-pub fn check_outcomes(
-    pre_registered: &Digest,
-    reported: &Digest,
-    justification_hash: Option<Hash>,
-) -> Result<bool, Error> {
-    if is_zero_hash(reported) {
-        return Err(Error::ZeroHash);
+/// The most outcome measures a trial pre-registers or reports.
+pub const MAX_OUTCOMES: usize = 32;
+
+/// Whether an outcome measure is primary or secondary (ClinicalTrials.gov outcome type).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeRank {
+    Primary,
+    Secondary,
+}
+
+/// One outcome measure, as registered or reported: which measure (the hash of its title
+/// and description as registered, one entry per measure), primary or secondary, and its
+/// time point (days from baseline, such as 182 for "26 weeks").
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub measure: Hash,
+    pub rank: OutcomeRank,
+    pub time_frame_days: u32,
+}
+
+impl Outcome {
+    /// The outcome's Merkle leaf: `hash_leaf` of SCALE("healthchain/outcome", outcome).
+    pub fn leaf(&self) -> Digest {
+        use ink::scale::Encode;
+        merkle::hash_leaf(&(b"healthchain/outcome", self).encode())
     }
-    if justification_hash.is_some_and(|h| is_zero_hash(h.as_ref())) {
-        return Err(Error::ZeroHash);
+}
+
+/// The Merkle root of a list of outcomes, in order (all zeros for none).
+pub fn outcomes_root(outcomes: &[Outcome]) -> Digest {
+    let leaves: Vec<Digest> = outcomes.iter().map(Outcome::leaf).collect();
+    merkle::root(&leaves).unwrap_or_default()
+}
+
+/// Checks a list of outcomes: 1 to [`MAX_OUTCOMES`], no zero or repeated measure, and, for
+/// a pre-registration, at least one primary outcome. (Reported results may lack one: a
+/// dropped primary is a switch to report, not an input error.)
+pub fn validate_outcomes(outcomes: &[Outcome], pre_registration: bool) -> Result<(), Error> {
+    if outcomes.is_empty() || outcomes.len() > MAX_OUTCOMES {
+        return Err(Error::InvalidOutcomes);
     }
-    let changed = pre_registered != reported;
-    if changed && justification_hash.is_none() {
-        return Err(Error::OutcomeChangeUnjustified);
+    for (index, outcome) in outcomes.iter().enumerate() {
+        if is_zero_hash(outcome.measure.as_ref()) {
+            return Err(Error::ZeroHash);
+        }
+        let earlier = outcomes.get(..index).unwrap_or_default();
+        if earlier.iter().any(|other| other.measure == outcome.measure) {
+            return Err(Error::DuplicateOutcome);
+        }
     }
-    Ok(changed)
+    if pre_registration && !outcomes.iter().any(|o| o.rank == OutcomeRank::Primary) {
+        return Err(Error::NoPrimaryOutcome);
+    }
+    Ok(())
+}
+
+/// How one outcome measure differs between two lists: dropped (`after` is `None`), added
+/// (`before` is `None`), or changed in rank or time point (both present). COMPare's
+/// categories follow: a dropped primary, an added (or promoted) primary, a changed time
+/// point.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutcomeSwitch {
+    pub measure: Hash,
+    pub before: Option<Outcome>,
+    pub after: Option<Outcome>,
+}
+
+/// Every difference between `before` and `after`, measure by measure: first the measures
+/// of `before` in order (dropped or changed), then those only in `after` (added).
+pub fn outcome_switches(before: &[Outcome], after: &[Outcome]) -> Vec<OutcomeSwitch> {
+    let find = |list: &[Outcome], measure| list.iter().find(|o| o.measure == measure).copied();
+    let mut switches = Vec::new();
+    for old in before {
+        let new = find(after, old.measure);
+        if new != Some(*old) {
+            switches.push(OutcomeSwitch {
+                measure: old.measure,
+                before: Some(*old),
+                after: new,
+            });
+        }
+    }
+    for new in after {
+        if find(before, new.measure).is_none() {
+            switches.push(OutcomeSwitch {
+                measure: new.measure,
+                before: None,
+                after: Some(*new),
+            });
+        }
+    }
+    switches
+}
+
+/// One measure checked against the registration and the results (`verify_outcome`).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutcomeCheck {
+    /// The measure as pre-registered (as last amended before the freeze), if it was.
+    pub registered: Option<Outcome>,
+    /// The measure as reported, if results are anchored and report it.
+    pub reported: Option<Outcome>,
+    /// Results are anchored and the measure was dropped, added or changed: a switch.
+    pub switched: bool,
 }
 
 /// Errors of trial_anchoring: one variant per reason, nothing changed when returned.
@@ -480,6 +575,14 @@ pub enum Error {
     /// The reported outcomes differ from the pre-registered ones and no justification
     /// hash was given.
     OutcomeChangeUnjustified,
+    /// An outcome list is empty or longer than [`MAX_OUTCOMES`].
+    InvalidOutcomes,
+    /// An outcome list names the same measure twice.
+    DuplicateOutcome,
+    /// A pre-registration names no primary outcome.
+    NoPrimaryOutcome,
+    /// The amended outcomes are the ones registered.
+    OutcomesUnchanged,
     /// The participant is already enrolled in the trial.
     AlreadyEnrolled,
     /// The participant is not enrolled in the trial.
@@ -684,22 +787,109 @@ mod tests {
     }
 
     #[test]
-    fn outcome_changes_need_a_justification() {
-        let registered = [1u8; 32];
-        assert_eq!(check_outcomes(&registered, &registered, None), Ok(false));
+    fn outcome_switches_are_reported_measure_by_measure() {
+        let outcome = |m: u8, rank, days| Outcome {
+            measure: Hash::from([m; 32]),
+            rank,
+            time_frame_days: days,
+        };
+        use OutcomeRank::*;
+        let registered = [
+            outcome(1, Primary, 182),
+            outcome(2, Secondary, 182),
+            outcome(3, Secondary, 365),
+        ];
+        assert!(outcome_switches(&registered, &registered).is_empty());
+        // Order does not matter.
+        let reordered = [registered[2], registered[0], registered[1]];
+        assert!(outcome_switches(&registered, &reordered).is_empty());
+        // The primary dropped, a secondary promoted with a new time point, one added.
+        let reported = [
+            outcome(2, Primary, 182),
+            outcome(3, Secondary, 90),
+            outcome(4, Secondary, 30),
+        ];
+        let switches = outcome_switches(&registered, &reported);
         assert_eq!(
-            check_outcomes(&registered, &[2u8; 32], None),
-            Err(Error::OutcomeChangeUnjustified)
+            switches,
+            vec![
+                OutcomeSwitch {
+                    measure: Hash::from([1; 32]),
+                    before: Some(registered[0]),
+                    after: None
+                },
+                OutcomeSwitch {
+                    measure: Hash::from([2; 32]),
+                    before: Some(registered[1]),
+                    after: Some(reported[0])
+                },
+                OutcomeSwitch {
+                    measure: Hash::from([3; 32]),
+                    before: Some(registered[2]),
+                    after: Some(reported[1])
+                },
+                OutcomeSwitch {
+                    measure: Hash::from([4; 32]),
+                    before: None,
+                    after: Some(reported[2])
+                },
+            ]
         );
-        let why = Some(Hash::from([3u8; 32]));
-        assert_eq!(check_outcomes(&registered, &[2u8; 32], why), Ok(true));
+    }
+
+    #[test]
+    fn outcome_lists_are_checked() {
+        let primary = Outcome {
+            measure: Hash::from([1; 32]),
+            rank: OutcomeRank::Primary,
+            time_frame_days: 182,
+        };
+        let secondary = Outcome {
+            measure: Hash::from([2; 32]),
+            rank: OutcomeRank::Secondary,
+            ..primary
+        };
+        assert_eq!(validate_outcomes(&[primary, secondary], true), Ok(()));
+        assert_eq!(validate_outcomes(&[], false), Err(Error::InvalidOutcomes));
+        let many: Vec<Outcome> = (0..=MAX_OUTCOMES as u8)
+            .map(|m| Outcome {
+                measure: Hash::from([m + 1; 32]),
+                ..primary
+            })
+            .collect();
+        assert_eq!(validate_outcomes(&many, true), Err(Error::InvalidOutcomes));
+        assert_eq!(validate_outcomes(&many[..MAX_OUTCOMES], true), Ok(()));
         assert_eq!(
-            check_outcomes(&registered, &[0u8; 32], why),
-            Err(Error::ZeroHash)
+            validate_outcomes(&[primary, primary], true),
+            Err(Error::DuplicateOutcome)
+        );
+        let zero = Outcome {
+            measure: Hash::from([0; 32]),
+            ..primary
+        };
+        assert_eq!(validate_outcomes(&[zero], true), Err(Error::ZeroHash));
+        // A registration needs a primary outcome; reported results need not have one.
+        assert_eq!(
+            validate_outcomes(&[secondary], true),
+            Err(Error::NoPrimaryOutcome)
+        );
+        assert_eq!(validate_outcomes(&[secondary], false), Ok(()));
+        // The root commits to every field of every outcome.
+        let root = outcomes_root(&[primary, secondary]);
+        assert_ne!(root, outcomes_root(&[primary]));
+        assert_ne!(
+            root,
+            outcomes_root(&[
+                primary,
+                Outcome {
+                    time_frame_days: 90,
+                    ..secondary
+                }
+            ])
         );
         assert_eq!(
-            check_outcomes(&registered, &[2u8; 32], Some(Hash::from([0u8; 32]))),
-            Err(Error::ZeroHash)
+            root,
+            merkle::root(&[primary.leaf(), secondary.leaf()]).unwrap()
         );
     }
 
@@ -711,6 +901,37 @@ mod tests {
     }
 
     proptest! {
+        /// The switches are exactly the measures whose entry differs, each once, and
+        /// replaying them on the registration gives the reported set.
+        #[test]
+        fn outcome_switches_are_exact(
+            before in proptest::collection::btree_map(1u8..12, (any::<bool>(), 0u32..3), 0..8),
+            after in proptest::collection::btree_map(1u8..12, (any::<bool>(), 0u32..3), 0..8),
+        ) {
+            let list = |map: &std::collections::BTreeMap<u8, (bool, u32)>| -> Vec<Outcome> {
+                map.iter()
+                    .map(|(m, (primary, days))| Outcome {
+                        measure: Hash::from([*m; 32]),
+                        rank: if *primary { OutcomeRank::Primary } else { OutcomeRank::Secondary },
+                        time_frame_days: *days,
+                    })
+                    .collect()
+            };
+            let (old, new) = (list(&before), list(&after));
+            let switches = outcome_switches(&old, &new);
+            let differing = (1u8..12)
+                .filter(|m| before.get(m) != after.get(m))
+                .count();
+            prop_assert_eq!(switches.len(), differing);
+            let mut replayed = old.clone();
+            for switch in &switches {
+                replayed.retain(|o| o.measure != switch.measure);
+                replayed.extend(switch.after);
+            }
+            replayed.sort_by_key(|o| o.measure);
+            prop_assert_eq!(replayed, new);
+        }
+
         /// A qualifying report is late exactly when it comes after its clock's start plus
         /// the window: receipt for fatal or life-threatening events, the determination
         /// for other serious ones.

@@ -35,10 +35,11 @@ pub mod data;
 #[ink::contract]
 pub mod trial_anchoring {
     use crate::data::{
-        check_outcomes, is_registry_id, next, registry_key, AdverseEvent, Batch, Deadlines,
-        Enrolment, Error, Milestone, Milestones, ParticipantStatus, ProtocolVersion, Results,
-        SafetyReport, Trial, TrialDelegateRole, TrialId, Withdrawal, WithdrawalLevel,
-        WithdrawalRecord, MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED, RELAY_DOMAIN,
+        is_registry_id, next, outcome_switches, outcomes_root, registry_key, validate_outcomes,
+        AdverseEvent, Batch, Deadlines, Enrolment, Error, Milestone, Milestones, Outcome,
+        OutcomeCheck, OutcomeSwitch, ParticipantStatus, ProtocolVersion, Results, SafetyReport,
+        Trial, TrialDelegateRole, TrialId, Withdrawal, WithdrawalLevel, WithdrawalRecord,
+        MAX_PROTOCOL_VERSIONS, OLDER_VERSIONS_CHECKED, RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{
@@ -169,14 +170,42 @@ pub mod trial_anchoring {
         pub enrolled: u32,
     }
 
-    /// Results were anchored; `outcome_changed` makes outcome switching visible.
+    /// The sponsor amended the pre-registered outcomes before the database freeze (while
+    /// the trial is blinded), with the hash of the documented reason: each change is in
+    /// an `OutcomeSwitched` event marked `before_unblinding`.
+    #[ink(event)]
+    pub struct OutcomesAmended {
+        #[ink(topic)]
+        pub trial: TrialId,
+        pub outcomes_root: Digest,
+        pub reason_hash: Hash,
+        pub changes: u32,
+    }
+
+    /// One outcome measure changed against the pre-registration: dropped (`after` none),
+    /// added (`before` none) or changed in rank or time point. `before_unblinding`: a
+    /// documented amendment before the freeze, not a switch; otherwise a switch in the
+    /// reported results.
+    #[ink(event)]
+    pub struct OutcomeSwitched {
+        #[ink(topic)]
+        pub trial: TrialId,
+        #[ink(topic)]
+        pub measure: Hash,
+        pub before: Option<Outcome>,
+        pub after: Option<Outcome>,
+        pub before_unblinding: bool,
+    }
+
+    /// Results were anchored; `switches` counts the outcome measures switched against the
+    /// pre-registration (each in an `OutcomeSwitched` event).
     #[ink(event)]
     pub struct ResultsAnchored {
         #[ink(topic)]
         pub trial: TrialId,
         pub results_hash: Hash,
         pub reported_outcomes_root: Digest,
-        pub outcome_changed: bool,
+        pub switches: u32,
         pub justification_hash: Option<Hash>,
         /// Anchored more than a year after the primary completion date.
         pub late: bool,
@@ -217,6 +246,10 @@ pub mod trial_anchoring {
         enrolments: Mapping<(TrialId, AccountId), Enrolment>,
         batches: Mapping<(TrialId, u32), Batch>,
         adverse_events: Mapping<(TrialId, u32), AdverseEvent>,
+        /// The pre-registered outcomes (as last amended before the freeze) and the
+        /// reported ones, per trial.
+        registered_outcomes: Mapping<TrialId, Vec<Outcome>>,
+        reported_outcomes: Mapping<TrialId, Vec<Outcome>>,
         /// The chain relayed withdrawals are signed for, and each participant's next nonce.
         relay: Relay,
     }
@@ -244,6 +277,8 @@ pub mod trial_anchoring {
                 delegates: Mapping::default(),
                 enrolments: Mapping::default(),
                 batches: Mapping::default(),
+                registered_outcomes: Mapping::default(),
+                reported_outcomes: Mapping::default(),
                 adverse_events: Mapping::default(),
                 relay: Relay::new(chain),
             }
@@ -284,15 +319,18 @@ pub mod trial_anchoring {
         /// Registers a trial (registered sponsors only) before anyone is enrolled:
         /// `registry_id` as given by the registry (such as `NCT01234567`; 1 to 64
         /// printable characters, unique regardless of case), the protocol hash, the
-        /// statistical analysis plan hash, the Merkle root of the pre-registered outcome
-        /// measures and the planned enrolment. Returns the trial id. No hash may be zero.
+        /// statistical analysis plan hash, the pre-registered outcome measures (1 to 32,
+        /// at least one primary; each the hash of its registered title and description,
+        /// primary or secondary, and its time point in days) and the planned enrolment.
+        /// Returns the trial id. No hash may be zero. The outcomes' Merkle root is kept
+        /// and evented for off-chain proofs.
         #[ink(message)]
         pub fn register_trial(
             &mut self,
             registry_id: Vec<u8>,
             protocol_hash: Hash,
             analysis_plan_hash: Hash,
-            outcomes_root: Digest,
+            outcomes: Vec<Outcome>,
             planned_enrolment: u32,
         ) -> Result<TrialId, Error> {
             self.access.ensure_not_paused()?;
@@ -300,12 +338,11 @@ pub mod trial_anchoring {
             if !is_registry_id(&registry_id) {
                 return Err(Error::InvalidRegistryId);
             }
-            if is_zero_hash(protocol_hash.as_ref())
-                || is_zero_hash(analysis_plan_hash.as_ref())
-                || is_zero_hash(&outcomes_root)
-            {
+            if is_zero_hash(protocol_hash.as_ref()) || is_zero_hash(analysis_plan_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
+            validate_outcomes(&outcomes, true)?;
+            let outcomes_root = outcomes_root(&outcomes);
             if planned_enrolment == 0 {
                 return Err(Error::ZeroPlannedEnrolment);
             }
@@ -339,6 +376,7 @@ pub mod trial_anchoring {
                     consent_hash: protocol_hash,
                     analysis_plan_hash,
                     outcomes_root,
+                    outcome_amendments: 0,
                     planned_enrolment,
                     enrolled: 0,
                     batches: 0,
@@ -348,6 +386,7 @@ pub mod trial_anchoring {
                     milestones: Milestones::default(),
                 },
             );
+            self.registered_outcomes.insert(trial, &outcomes);
             self.env().emit_event(TrialRegistered {
                 trial,
                 sponsor,
@@ -861,16 +900,55 @@ pub mod trial_anchoring {
             Ok(())
         }
 
+        /// Amends the pre-registered outcomes (the trial's sponsor, before the database
+        /// freeze, while the trial is blinded) with the hash of the documented reason,
+        /// such as the protocol amendment that changes them. Each change is evented as
+        /// made before unblinding: it is recorded, not counted as a switch, and results are
+        /// then compared with the amended list.
+        #[ink(message)]
+        pub fn amend_outcomes(
+            &mut self,
+            trial: TrialId,
+            outcomes: Vec<Outcome>,
+            reason_hash: Hash,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let (_, mut record) = self.trial_of_sponsor(trial)?;
+            ensure_open(&record)?;
+            if is_zero_hash(reason_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            validate_outcomes(&outcomes, true)?;
+            let registered = self.registered_outcomes.get(trial).unwrap_or_default();
+            let changes = outcome_switches(&registered, &outcomes);
+            if changes.is_empty() {
+                return Err(Error::OutcomesUnchanged);
+            }
+            record.outcome_amendments = next(record.outcome_amendments)?;
+            record.outcomes_root = outcomes_root(&outcomes);
+            self.trials.insert(trial, &record);
+            self.registered_outcomes.insert(trial, &outcomes);
+            self.emit_switches(trial, &changes, true);
+            self.env().emit_event(OutcomesAmended {
+                trial,
+                outcomes_root: record.outcomes_root,
+                reason_hash,
+                changes: changes.len() as u32,
+            });
+            Ok(())
+        }
+
         /// Anchors the results (the trial's sponsor, after the freeze, once): the results
-        /// hash and the Merkle root of the outcome measures actually reported. When that
-        /// root differs from the pre-registered one the results carry the outcome-change
-        /// flag, and `justification_hash` is required.
+        /// hash and the outcome measures actually reported (1 to 32). Each measure dropped,
+        /// added or changed against the pre-registration is a switch, evented one by one
+        /// (`OutcomeSwitched`) and shown by `verify_outcome`; with any switch,
+        /// `justification_hash` is required.
         #[ink(message)]
         pub fn anchor_results(
             &mut self,
             trial: TrialId,
             results_hash: Hash,
-            reported_outcomes_root: Digest,
+            reported: Vec<Outcome>,
             justification_hash: Option<Hash>,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
@@ -881,34 +959,76 @@ pub mod trial_anchoring {
             if record.results.is_some() {
                 return Err(Error::ResultsAlreadyAnchored);
             }
-            if is_zero_hash(results_hash.as_ref()) {
+            if is_zero_hash(results_hash.as_ref())
+                || justification_hash.is_some_and(|h| is_zero_hash(h.as_ref()))
+            {
                 return Err(Error::ZeroHash);
             }
-            let outcome_changed = check_outcomes(
-                &record.outcomes_root,
-                &reported_outcomes_root,
-                justification_hash,
-            )?;
+            validate_outcomes(&reported, false)?;
+            let registered = self.registered_outcomes.get(trial).unwrap_or_default();
+            let switches = outcome_switches(&registered, &reported);
+            if !switches.is_empty() && justification_hash.is_none() {
+                return Err(Error::OutcomeChangeUnjustified);
+            }
             let now = self.env().block_timestamp();
             let late = record.milestones.deadlines(Some(now), now).results_late;
+            let reported_outcomes_root = outcomes_root(&reported);
+            // At most 64 switches (32 dropped and 32 added), so the count fits.
+            let count = switches.len() as u32;
             record.results = Some(Results {
                 results_hash,
                 reported_outcomes_root,
-                outcome_changed,
+                switches: count,
                 justification_hash,
                 anchored_at: now,
                 late,
             });
             self.trials.insert(trial, &record);
+            self.reported_outcomes.insert(trial, &reported);
+            self.emit_switches(trial, &switches, false);
             self.env().emit_event(ResultsAnchored {
                 trial,
                 results_hash,
                 reported_outcomes_root,
-                outcome_changed,
+                switches: count,
                 justification_hash,
                 late,
             });
             Ok(())
+        }
+
+        /// One outcome measure of a trial checked against its pre-registration (as last
+        /// amended before the freeze) and its reported results: each as stored, and
+        /// whether the results switched it (dropped, added or changed).
+        #[ink(message)]
+        pub fn verify_outcome(&self, trial: TrialId, measure: Hash) -> Result<OutcomeCheck, Error> {
+            let record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            let find = |list: Option<Vec<Outcome>>| {
+                list.unwrap_or_default()
+                    .into_iter()
+                    .find(|outcome| outcome.measure == measure)
+            };
+            let registered = find(self.registered_outcomes.get(trial));
+            let reported = find(self.reported_outcomes.get(trial));
+            Ok(OutcomeCheck {
+                registered,
+                reported,
+                switched: record.results.is_some() && registered != reported,
+            })
+        }
+
+        /// A trial's pre-registered outcomes (as last amended before the freeze) and,
+        /// once results are anchored, the reported ones.
+        #[ink(message)]
+        pub fn outcomes(
+            &self,
+            trial: TrialId,
+        ) -> Result<(Vec<Outcome>, Option<Vec<Outcome>>), Error> {
+            self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            Ok((
+                self.registered_outcomes.get(trial).unwrap_or_default(),
+                self.reported_outcomes.get(trial),
+            ))
         }
 
         /// Records the date the trial was registered on its public registry (such as
@@ -1038,6 +1158,23 @@ pub mod trial_anchoring {
                 trial,
                 protocol.protocol_hash,
             ))
+        }
+
+        fn emit_switches(
+            &self,
+            trial: TrialId,
+            switches: &[OutcomeSwitch],
+            before_unblinding: bool,
+        ) {
+            for switch in switches {
+                self.env().emit_event(OutcomeSwitched {
+                    trial,
+                    measure: switch.measure,
+                    before: switch.before,
+                    after: switch.after,
+                    before_unblinding,
+                });
+            }
         }
 
         fn trial_of_sponsor(&self, trial: TrialId) -> Result<(AccountId, Trial), Error> {

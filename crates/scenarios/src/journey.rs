@@ -6,8 +6,8 @@
 
 use crate::support::{
     balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    deploy_trial_anchoring, hash, id, participant_status, procedure, receipt_salt, recipient,
-    relay_consent, resubmit, serial, serial_leaves, step, submit_or_refusal, the_event,
+    deploy_trial_anchoring, hash, id, participant_status, permit, procedure, receipt_salt,
+    recipient, relay_consent, resubmit, serial, serial_leaves, step, submit_or_refusal, the_event,
     BackendError, Claims, EmittedEvents, Ledger, Registry, Scenario, Trials, FAR_FUTURE, GTIN,
 };
 use claim_settlement::{
@@ -16,15 +16,15 @@ use claim_settlement::{
         PlanCreated,
     },
     data::{
-        ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, Outcome, ReasonCode,
-        ServiceCode,
+        ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, Outcome, PaymentConsent,
+        ReasonCode, ServiceCode,
     },
 };
 use consent_registry::{
     consent_registry::{
-        ConsentGranted, ConsentRevoked, EmergencyAccessClosed, EmergencyAccessOpened,
+        ConsentRecorded, ConsentStatusChanged, EmergencyAccessClosed, EmergencyAccessOpened,
     },
-    data::{ConsentInstruction, Error as ConsentError},
+    data::{ConsentId, ConsentInstruction, ConsentStatus, Error as ConsentError},
 };
 use drug_provenance::{
     data::{Error as ProvenanceError, QuarantineReason},
@@ -84,6 +84,7 @@ where
         plan: 0,
         now: 0,
         trial: 0,
+        clinic_payment_consent: 0,
     };
     journey.register_roles().await;
     journey.move_the_lot().await;
@@ -209,6 +210,8 @@ struct Journey<'a, Client> {
     now: u64,
     /// The trial id.
     trial: u64,
+    /// The member's payment consent to the clinic, which the journey later revokes.
+    clinic_payment_consent: ConsentId,
 }
 
 impl<Client> Journey<'_, Client> {
@@ -470,7 +473,7 @@ where
         let created = step(
             client,
             eve,
-            &claims.create_plan(sharing, 0, FAR_FUTURE),
+            &claims.create_plan(sharing, PaymentConsent::Required, 0, FAR_FUTURE),
             "plan",
         )
         .await;
@@ -561,27 +564,27 @@ where
             (&member, id(clinic), Purpose::Payment),
         ] {
             let patient = signer.account();
-            let grant = ConsentInstruction::GrantConsent {
+            let classes = DataClasses::MEDICATIONS.union(DataClasses::CLAIMS);
+            let grant = ConsentInstruction::RecordConsent {
                 patient,
                 grantee,
-                purpose,
-                data_classes: DataClasses::MEDICATIONS.union(DataClasses::CLAIMS),
-                expires_at: Some(FAR_FUTURE),
-                context: None,
-                consent_form: hash(0xF0),
+                provision: permit(purpose, classes, None, hash(0xF0)),
             };
             let (granted, signed) =
                 relay_consent(client, registry, clinic, signer, grant, "consent").await;
-            let event: ConsentGranted = the_event(&granted.events, registry_id);
+            let event: ConsentRecorded = the_event(&granted.events, registry_id);
             assert_eq!(
                 (
                     event.patient,
                     event.grantee,
                     event.purpose,
-                    event.granted_by
+                    event.recorded_by
                 ),
                 (patient, grantee, purpose, patient)
             );
+            if grantee == id(clinic) {
+                self.clinic_payment_consent = event.consent;
+            }
             // The same signature does not count twice.
             assert_eq!(
                 resubmit(client, registry, clinic, &signed).await,
@@ -795,7 +798,7 @@ where
             b"NCT01234567".to_vec(),
             protocol_v1,
             hash(0x12),
-            [0x13; 32],
+            crate::support::registered_outcomes(),
             10,
         );
         let registered = step(client, sponsor, &register, "register trial").await;
@@ -818,19 +821,20 @@ where
             registry,
             clinic,
             &participant,
-            ConsentInstruction::GrantConsent {
+            ConsentInstruction::RecordConsent {
                 patient,
                 grantee: id(sponsor),
-                purpose: Purpose::Research,
-                data_classes: DataClasses::TRIAL_DATA,
-                expires_at: Some(FAR_FUTURE),
-                context: Some(research_context(trials_id, trial, protocol_v1)),
-                consent_form: hash(0xF1),
+                provision: permit(
+                    Purpose::Research,
+                    DataClasses::TRIAL_DATA,
+                    Some(research_context(trials_id, trial, protocol_v1)),
+                    hash(0xF1),
+                ),
             },
             "research consent",
         )
         .await;
-        let event: ConsentGranted = the_event(&research.events, registry_id);
+        let event: ConsentRecorded = the_event(&research.events, registry_id);
         assert_eq!(
             (event.purpose, event.context),
             (
@@ -967,22 +971,24 @@ where
             registry,
             clinic,
             &participant,
-            ConsentInstruction::GrantConsent {
+            ConsentInstruction::RecordConsent {
                 patient,
                 grantee: id(sponsor),
-                purpose: Purpose::Research,
-                data_classes: DataClasses::TRIAL_DATA,
-                expires_at: Some(FAR_FUTURE),
-                context: Some(research_context(trials_id, trial, hash(0x21))),
-                consent_form: hash(0xF2),
+                provision: permit(
+                    Purpose::Research,
+                    DataClasses::TRIAL_DATA,
+                    Some(research_context(trials_id, trial, hash(0x21))),
+                    hash(0xF2),
+                ),
             },
             "re-consent",
         )
         .await;
-        let event: ConsentGranted = the_event(&reconsent.events, registry_id);
-        assert!(
-            event.replaced,
-            "the new consent replaces the one for version 1"
+        let event: ConsentRecorded = the_event(&reconsent.events, registry_id);
+        assert_eq!(
+            event.context,
+            Some(research_context(trials_id, trial, hash(0x21))),
+            "the new consent is for version 3 (the one for version 1 stays, for version 1 only)"
         );
         let status = participant_status(client, trials, trial, patient).await;
         assert_eq!(status, ParticipantStatus::Active);
@@ -1007,16 +1013,15 @@ where
             registry,
             clinic,
             &member,
-            ConsentInstruction::RevokeConsent {
-                patient,
-                grantee: id(clinic),
-                purpose: Purpose::Payment,
+            ConsentInstruction::SetConsentStatus {
+                consent: self.clinic_payment_consent,
+                status: ConsentStatus::Inactive,
             },
             "revoke",
         )
         .await;
         assert_eq!(
-            the_event::<ConsentRevoked>(&revoked.events, registry_id).grantee,
+            the_event::<ConsentStatusChanged>(&revoked.events, registry_id).grantee,
             id(clinic)
         );
         let denied = step(

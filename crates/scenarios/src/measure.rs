@@ -4,6 +4,7 @@
 //! backend and measures by dry run, which on the sandbox is deterministic.
 
 use crate::support::{self, BackendError, Scenario};
+use consent_registry::data::ConsentStatus;
 use healthchain_common::{
     access::{AccessControlled, Role},
     consent::{research_context, ConsentCheck, DataClasses, Purpose},
@@ -227,26 +228,29 @@ where
         support::id(&ink_e2e::bob()),
         support::id(&ink_e2e::charlie()),
     );
-    let grant = registry.grant_consent(
+    let grant = registry.record_consent(
         bob,
         charlie,
-        Purpose::Payment,
-        DataClasses::CLAIMS,
-        Some(support::FAR_FUTURE),
-        None,
-        Hash::from([0xF0; 32]),
+        support::permit(
+            Purpose::Payment,
+            DataClasses::CLAIMS,
+            None,
+            Hash::from([0xF0; 32]),
+        ),
     );
     let dry = client
         .call(&ink_e2e::bob(), &grant)
         .dry_run()
         .await
         .expect("dry run");
-    out.push(measured(C, "grant_consent", "first grant", None, &dry));
-    client
+    out.push(measured(C, "record_consent", "first grant", None, &dry));
+    let first = client
         .call(&ink_e2e::bob(), &grant)
         .submit()
         .await
-        .expect("grant");
+        .expect("grant")
+        .return_value()
+        .expect("recorded");
     let dry = client
         .call(&ink_e2e::bob(), &grant)
         .dry_run()
@@ -254,18 +258,18 @@ where
         .expect("dry run");
     out.push(measured(
         C,
-        "grant_consent",
-        "replacing a grant",
+        "record_consent",
+        "a second for the same grantee",
         None,
         &dry,
     ));
-    let revoke = registry.revoke_consent(bob, charlie, Purpose::Payment);
+    let revoke = registry.set_consent_status(first, ConsentStatus::Inactive);
     let dry = client
         .call(&ink_e2e::bob(), &revoke)
         .dry_run()
         .await
         .expect("dry run");
-    out.push(measured(C, "revoke_consent", "typical", None, &dry));
+    out.push(measured(C, "set_consent_status", "revoke", None, &dry));
     let (dave, eve, ferdie) = (
         support::id(&ink_e2e::dave()),
         support::id(&ink_e2e::eve()),
@@ -351,14 +355,15 @@ where
                 .await;
             let patient_id = support::id(&patient);
             for grantee in grantees.iter().take((target - stored).min(32)) {
-                let grant = registry.grant_consent(
+                let grant = registry.record_consent(
                     patient_id,
                     *grantee,
-                    Purpose::Treatment,
-                    DataClasses::MEDICATIONS,
-                    Some(support::FAR_FUTURE),
-                    None,
-                    Hash::from([0xF1; 32]),
+                    support::permit(
+                        Purpose::Treatment,
+                        DataClasses::MEDICATIONS,
+                        None,
+                        Hash::from([0xF1; 32]),
+                    ),
                 );
                 // Straight to the chain with a fixed gas limit: a dry run per grant would
                 // copy the whole (growing) sandbox state each time.
@@ -644,7 +649,7 @@ where
         b"NCT01234567".to_vec(),
         protocol,
         Hash::from([0x12; 32]),
-        [0x13; 32],
+        support::registered_outcomes(),
         100,
     );
     let dry = client
@@ -839,7 +844,12 @@ where
         ink_e2e::bob(),
         C,
         "anchor_results",
-        trials.anchor_results(trial, Hash::from([0x77; 32]), [0x13; 32], None)
+        trials.anchor_results(
+            trial,
+            Hash::from([0x77; 32]),
+            support::registered_outcomes(),
+            None
+        )
     );
     access_costs!(client, out, C, trials, ink_e2e::bob(), Role::Sponsor);
     out
@@ -854,7 +864,7 @@ where
     BackendError<Client>: Debug,
 {
     use claim_settlement::data::{
-        ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, ServiceCode,
+        ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, PaymentConsent, ServiceCode,
     };
     const C: &str = Contract::ClaimSettlement.name();
     const UNIT: u128 = 10_000_000_000;
@@ -889,7 +899,7 @@ where
         coinsurance_bps: 2_000,
         out_of_pocket_max: 100 * UNIT,
     };
-    let create = claims.create_plan(sharing, 0, support::FAR_FUTURE);
+    let create = claims.create_plan(sharing, PaymentConsent::Required, 0, support::FAR_FUTURE);
     let dry = client
         .call(&ink_e2e::eve(), &create)
         .dry_run()

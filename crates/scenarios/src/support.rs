@@ -4,7 +4,10 @@
 
 use crate::{measure::Measurement, recording};
 use consent_registry::consent_registry::{ConsentRegistry, ConsentRegistryRef};
-use consent_registry::data::{ConsentInstruction, RELAY_DOMAIN};
+use consent_registry::data::{
+    ConsentId, ConsentInstruction, ConsentStatus, ListedConsent, Period, Provision, ProvisionType,
+    RELAY_DOMAIN,
+};
 use healthchain_common::{
     consent::{DataClasses, Purpose},
     relay::{signer::Pseudonym, Signature},
@@ -236,8 +239,76 @@ where
     )
 }
 
+/// A permit for `purpose` of `classes` in `context`, from the epoch until far in the
+/// future, with the signed form's hash `form`.
+pub fn permit(
+    purpose: Purpose,
+    classes: DataClasses,
+    context: Option<Hash>,
+    form: Hash,
+) -> Provision {
+    Provision {
+        kind: ProvisionType::Permit,
+        purpose,
+        data_classes: classes,
+        period: Period {
+            start: 0,
+            end: Some(FAR_FUTURE),
+        },
+        context,
+        consent_form: form,
+    }
+}
+
+/// A restriction (deny provision) of `classes` for `purpose` in every context, with no
+/// end.
+pub fn restriction(purpose: Purpose, classes: DataClasses, form: Hash) -> Provision {
+    Provision {
+        kind: ProvisionType::Deny,
+        period: Period {
+            start: 0,
+            end: None,
+        },
+        ..permit(purpose, classes, None, form)
+    }
+}
+
+/// The outcome measures the scenarios' trials pre-register: HbA1c at 26 weeks (primary)
+/// and body weight at 26 weeks (secondary), each named by the hash of its title.
+pub fn registered_outcomes() -> Vec<trial_anchoring::data::Outcome> {
+    use trial_anchoring::data::{Outcome, OutcomeRank};
+    let measure = |title: &[u8]| Hash::from(healthchain_common::merkle::blake2_256(title));
+    vec![
+        Outcome {
+            measure: measure(b"Change in HbA1c from baseline"),
+            rank: OutcomeRank::Primary,
+            time_frame_days: 182,
+        },
+        Outcome {
+            measure: measure(b"Change in body weight from baseline"),
+            rank: OutcomeRank::Secondary,
+            time_frame_days: 182,
+        },
+    ]
+}
+
+/// The patient `signer` records `provision` about `grantee`; returns the consent's id.
+pub async fn record_consent<Client: E2EBackend>(
+    client: &mut Scenario<Client>,
+    registry: &mut Registry,
+    signer: &Keypair,
+    grantee: AccountId,
+    provision: Provision,
+) -> Result<ConsentId, consent_registry::data::Error>
+where
+    BackendError<Client>: Debug,
+{
+    let message = registry.record_consent(id(signer), grantee, provision);
+    submit_or_refusal(client, signer, &message).await
+}
+
 /// The patient `signer` grants `grantee` consent for `purpose` in `context`, covering
-/// medications, claims and trial data, until far in the future.
+/// medications, claims and trial data, until far in the future; returns its id.
 pub async fn grant_consent<Client: E2EBackend>(
     client: &mut Scenario<Client>,
     registry: &mut Registry,
@@ -245,22 +316,15 @@ pub async fn grant_consent<Client: E2EBackend>(
     grantee: AccountId,
     purpose: Purpose,
     context: Option<Hash>,
-) -> Result<(), consent_registry::data::Error>
+) -> Result<ConsentId, consent_registry::data::Error>
 where
     BackendError<Client>: Debug,
 {
-    let message = registry.grant_consent(
-        id(signer),
-        grantee,
-        purpose,
-        DataClasses::MEDICATIONS
-            .union(DataClasses::CLAIMS)
-            .union(DataClasses::TRIAL_DATA),
-        Some(FAR_FUTURE),
-        context,
-        hash(0xF0),
-    );
-    submit_or_refusal(client, signer, &message).await
+    let classes = DataClasses::MEDICATIONS
+        .union(DataClasses::CLAIMS)
+        .union(DataClasses::TRIAL_DATA);
+    let provision = permit(purpose, classes, context, hash(0xF0));
+    record_consent(client, registry, signer, grantee, provision).await
 }
 
 /// `signer` (a patient's pseudonym, or its delegate's key) signs `instruction` for the
@@ -780,8 +844,52 @@ where
     }
 }
 
-/// When the registry recorded `patient`'s grant to `grantee` for `purpose`: the chain's
-/// clock as contracts see it (the sandbox's clock stands still, so claims are dated at it).
+/// `patient`'s latest current consent about `grantee` for `purpose`, as its wallet lists
+/// it (`active_consents`).
+pub async fn current_consent<Client: E2EBackend>(
+    client: &mut Scenario<Client>,
+    registry: &Registry,
+    patient: AccountId,
+    grantee: AccountId,
+    purpose: Purpose,
+) -> ListedConsent
+where
+    BackendError<Client>: Debug,
+{
+    client
+        .call(&ink_e2e::alice(), &registry.active_consents(patient))
+        .dry_run()
+        .await
+        .expect("the registry answers")
+        .return_value()
+        .into_iter()
+        .rev()
+        .find(|listed| {
+            listed.consent.grantee == grantee && listed.consent.provision.purpose == purpose
+        })
+        .expect("a current consent exists")
+}
+
+/// The patient `signer` revokes its latest current consent about `grantee` for `purpose`
+/// (`set_consent_status` to `Inactive`).
+pub async fn revoke_consent<Client: E2EBackend>(
+    client: &mut Scenario<Client>,
+    registry: &mut Registry,
+    signer: &Keypair,
+    grantee: AccountId,
+    purpose: Purpose,
+) -> Result<(), consent_registry::data::Error>
+where
+    BackendError<Client>: Debug,
+{
+    let listed = current_consent(client, registry, id(signer), grantee, purpose).await;
+    let message = registry.set_consent_status(listed.id, ConsentStatus::Inactive);
+    submit_or_refusal(client, signer, &message).await
+}
+
+/// When the registry recorded `patient`'s current consent to `grantee` for `purpose`: the
+/// chain's clock as contracts see it (the sandbox's clock stands still, so claims are
+/// dated at it).
 pub async fn granted_at<Client: E2EBackend>(
     client: &mut Scenario<Client>,
     registry: &Registry,
@@ -792,15 +900,8 @@ pub async fn granted_at<Client: E2EBackend>(
 where
     BackendError<Client>: Debug,
 {
-    client
-        .call(
-            &ink_e2e::alice(),
-            &registry.grant(patient, grantee, purpose),
-        )
-        .dry_run()
+    current_consent(client, registry, patient, grantee, purpose)
         .await
-        .expect("the registry answers")
-        .return_value()
-        .expect("the grant exists")
-        .granted_at
+        .consent
+        .recorded_at
 }

@@ -8,7 +8,7 @@
 
 #[ink::contract]
 pub mod claims_release_0 {
-    use claim_settlement::data::{ClaimId, CostSharing, Escrow, Plan, PlanId};
+    use claim_settlement::data::{ClaimId, CostSharing, Escrow, PaymentConsent, Plan, PlanId};
     use healthchain_common::access::{AccessControl, AccessError, Role, RoleSet};
     use ink::storage::Mapping;
 
@@ -74,6 +74,7 @@ pub mod claims_release_0 {
                 &Plan {
                     insurer,
                     cost_sharing,
+                    payment_consent: PaymentConsent::Required,
                     year_start,
                     year_end,
                     fee_schedule_entries: 0,

@@ -8,7 +8,7 @@ use healthchain_common::{
     consent::{research_context, Purpose},
     merkle::{self, hash_leaf, Digest},
     test_doubles,
-    unit_test::{event_count, last_event, topic},
+    unit_test::{event_count, events_of, last_event, topic},
 };
 use ink::{
     env::{test, DefaultEnvironment as Env},
@@ -37,8 +37,21 @@ fn protocol_v1() -> Hash {
     hash(0x11)
 }
 
-fn outcomes_root() -> Digest {
-    [0x22; 32]
+/// The pre-registered outcomes: HbA1c at 26 weeks (primary), weight at 26 weeks
+/// (secondary).
+fn outcomes() -> Vec<Outcome> {
+    vec![
+        Outcome {
+            measure: hash(0x22),
+            rank: OutcomeRank::Primary,
+            time_frame_days: 182,
+        },
+        Outcome {
+            measure: hash(0x23),
+            rank: OutcomeRank::Secondary,
+            time_frame_days: 182,
+        },
+    ]
 }
 
 /// alice admin, bob sponsor, charlie site, django data manager, eve and frank
@@ -97,7 +110,7 @@ fn setup() -> (TrialAnchoring, Parties) {
             b"NCT01234567".to_vec(),
             protocol_v1(),
             hash(0x12),
-            outcomes_root(),
+            outcomes(),
             PLANNED,
         )
         .unwrap();
@@ -141,7 +154,8 @@ fn register_trial_stores_version_one_and_events() {
     let events = healthchain_common::unit_test::events_of::<TrialRegistered>();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].trial, 1);
-    assert_eq!(events[0].outcomes_root, outcomes_root());
+    assert_eq!(events[0].outcomes_root, outcomes_root(&outcomes()));
+    assert_eq!(contract.outcomes(1), Ok((outcomes(), None)));
 }
 
 #[ink::test]
@@ -149,7 +163,10 @@ fn register_trial_refuses_bad_input() {
     let (mut contract, p) = setup();
     let before = event_count();
     let register = |c: &mut TrialAnchoring, id: &[u8], protocol: Hash, root: Digest, planned| {
-        c.register_trial(id.to_vec(), protocol, hash(0x12), root, planned)
+        // `root` picks the outcome list: all zeros for a zero measure.
+        let mut list = outcomes();
+        list[0].measure = Hash::from(root);
+        c.register_trial(id.to_vec(), protocol, hash(0x12), list, planned)
     };
     as_caller(p.sponsor);
     assert_eq!(
@@ -180,6 +197,21 @@ fn register_trial_refuses_bad_input() {
         register(&mut contract, b"NCT2", hash(1), [1; 32], 0),
         Err(Error::ZeroPlannedEnrolment)
     );
+    // Issue 16: outcomes need a primary one, distinct measures, at most 32.
+    let [primary, secondary] = outcomes()[..] else {
+        unreachable!()
+    };
+    for (list, error) in [
+        (vec![secondary], Error::NoPrimaryOutcome),
+        (vec![primary, primary], Error::DuplicateOutcome),
+        (vec![], Error::InvalidOutcomes),
+        (vec![primary; MAX_OUTCOMES + 1], Error::InvalidOutcomes),
+    ] {
+        assert_eq!(
+            contract.register_trial(b"NCT2".to_vec(), hash(1), hash(0x12), list, 1),
+            Err(error)
+        );
+    }
     as_caller(p.site);
     assert_eq!(
         register(&mut contract, b"NCT2", hash(1), [1; 32], 1),
@@ -887,39 +919,157 @@ fn results_are_anchored_after_freeze_and_outcome_switching_is_flagged() {
     let (mut contract, p) = setup();
     as_caller(p.sponsor);
     assert_eq!(
-        contract.anchor_results(1, hash(0x60), outcomes_root(), None),
+        contract.anchor_results(1, hash(0x60), outcomes(), None),
         Err(Error::DatabaseNotFrozen)
     );
     contract.freeze_database(1).unwrap();
     as_caller(p.site);
     assert_eq!(
-        contract.anchor_results(1, hash(0x60), outcomes_root(), None),
+        contract.anchor_results(1, hash(0x60), outcomes(), None),
         Err(Error::NotTrialSponsor)
     );
     as_caller(p.sponsor);
+    // The primary outcome dropped, the secondary promoted, a new one added.
+    let [hba1c, weight] = outcomes()[..] else {
+        unreachable!()
+    };
+    let promoted = Outcome {
+        rank: OutcomeRank::Primary,
+        ..weight
+    };
+    let added = Outcome {
+        measure: hash(0x24),
+        rank: OutcomeRank::Secondary,
+        time_frame_days: 90,
+    };
+    let reported = vec![promoted, added];
     assert_eq!(
-        contract.anchor_results(1, hash(0x60), [0x23; 32], None),
+        contract.anchor_results(1, hash(0x60), reported.clone(), None),
         Err(Error::OutcomeChangeUnjustified)
     );
     assert_eq!(
-        contract.anchor_results(1, hash(0), outcomes_root(), None),
+        contract.anchor_results(1, hash(0), outcomes(), None),
         Err(Error::ZeroHash)
     );
+    assert_eq!(
+        contract.anchor_results(1, hash(0x60), vec![], Some(hash(0x61))),
+        Err(Error::InvalidOutcomes)
+    );
     assert_eq!(contract.trial(1).unwrap().results, None);
+    let before = event_count();
     contract
-        .anchor_results(1, hash(0x60), [0x23; 32], Some(hash(0x61)))
+        .anchor_results(1, hash(0x60), reported.clone(), Some(hash(0x61)))
         .unwrap();
+    // One event per switched measure, then the results.
+    let switched = events_of::<OutcomeSwitched>();
+    assert_eq!(switched.len(), 3);
+    assert_eq!(event_count(), before + 4);
+    let by_measure = |m: Hash| switched.iter().find(|e| e.measure == m).unwrap();
+    let dropped = by_measure(hba1c.measure);
+    assert_eq!((dropped.before, dropped.after), (Some(hba1c), None));
+    assert!(!dropped.before_unblinding);
+    assert_eq!(by_measure(weight.measure).after, Some(promoted));
+    assert_eq!(by_measure(added.measure).before, None);
     let (event, topics) = last_event::<ResultsAnchored>();
-    assert!(event.outcome_changed);
+    assert_eq!(event.switches, 3);
     assert_eq!(event.justification_hash, Some(hash(0x61)));
     assert_eq!(topics, vec![topic(&1u64)]);
     let results = contract.trial(1).unwrap().results.unwrap();
-    assert!(results.outcome_changed);
-    assert_eq!(results.reported_outcomes_root, [0x23; 32]);
+    assert_eq!(results.switches, 3);
+    assert_eq!(results.reported_outcomes_root, outcomes_root(&reported));
+    // Checked one by one.
     assert_eq!(
-        contract.anchor_results(1, hash(0x60), outcomes_root(), None),
+        contract.verify_outcome(1, hba1c.measure),
+        Ok(OutcomeCheck {
+            registered: Some(hba1c),
+            reported: None,
+            switched: true
+        })
+    );
+    assert_eq!(
+        contract.verify_outcome(1, added.measure),
+        Ok(OutcomeCheck {
+            registered: None,
+            reported: Some(added),
+            switched: true
+        })
+    );
+    assert_eq!(
+        contract.verify_outcome(1, hash(0x99)),
+        Ok(OutcomeCheck {
+            registered: None,
+            reported: None,
+            switched: false
+        })
+    );
+    assert_eq!(
+        contract.verify_outcome(9, hash(0x22)),
+        Err(Error::UnknownTrial)
+    );
+    assert_eq!(contract.outcomes(1), Ok((outcomes(), Some(reported))));
+    assert_eq!(
+        contract.anchor_results(1, hash(0x60), outcomes(), None),
         Err(Error::ResultsAlreadyAnchored)
     );
+}
+
+/// Issue 16: a documented change of the outcomes before the freeze (while blinded) is
+/// recorded as such, and results that follow it are not switches; after the freeze the
+/// outcomes cannot be amended.
+#[ink::test]
+fn an_outcome_amendment_before_unblinding_is_recorded_not_flagged() {
+    let (mut contract, p) = setup();
+    as_caller(p.sponsor);
+    let [hba1c, weight] = outcomes()[..] else {
+        unreachable!()
+    };
+    let later = Outcome {
+        time_frame_days: 365,
+        ..hba1c
+    };
+    let amended = vec![later, weight];
+    assert_eq!(
+        contract.amend_outcomes(1, outcomes(), hash(0x70)),
+        Err(Error::OutcomesUnchanged)
+    );
+    assert_eq!(
+        contract.amend_outcomes(1, amended.clone(), hash(0)),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        contract.amend_outcomes(1, vec![weight], hash(0x70)),
+        Err(Error::NoPrimaryOutcome)
+    );
+    as_caller(p.site);
+    assert_eq!(
+        contract.amend_outcomes(1, amended.clone(), hash(0x70)),
+        Err(Error::NotTrialSponsor)
+    );
+    as_caller(p.sponsor);
+    contract
+        .amend_outcomes(1, amended.clone(), hash(0x70))
+        .unwrap();
+    let changes = events_of::<OutcomeSwitched>();
+    assert_eq!(changes.len(), 1);
+    let change = &changes[0];
+    assert_eq!((change.before, change.after), (Some(hba1c), Some(later)));
+    assert!(change.before_unblinding);
+    let (event, _) = last_event::<OutcomesAmended>();
+    assert_eq!((event.changes, event.reason_hash), (1, hash(0x70)));
+    let trial = contract.trial(1).unwrap();
+    assert_eq!(trial.outcome_amendments, 1);
+    assert_eq!(trial.outcomes_root, outcomes_root(&amended));
+    contract.freeze_database(1).unwrap();
+    assert_eq!(
+        contract.amend_outcomes(1, outcomes(), hash(0x71)),
+        Err(Error::DatabaseFrozen)
+    );
+    // Results as amended: no switch, no justification needed.
+    contract
+        .anchor_results(1, hash(0x60), amended, None)
+        .unwrap();
+    assert_eq!(last_event::<ResultsAnchored>().0.switches, 0);
+    assert!(!contract.verify_outcome(1, hba1c.measure).unwrap().switched);
 }
 
 /// Issue 16: registration is due 21 days after the first enrolment (42 CFR 11.24),
@@ -969,7 +1119,7 @@ fn registration_and_results_deadlines_are_flagged() {
     test::set_block_timestamp::<Env>(due + 2 + 365 * DAY);
     assert!(contract.deadlines(1).unwrap().results_late);
     contract
-        .anchor_results(1, hash(0x60), outcomes_root(), None)
+        .anchor_results(1, hash(0x60), outcomes(), None)
         .unwrap();
     assert!(last_event::<ResultsAnchored>().0.late);
     assert!(contract.trial(1).unwrap().results.unwrap().late);
@@ -982,11 +1132,11 @@ fn results_matching_the_registration_are_not_flagged() {
     as_caller(p.sponsor);
     contract.freeze_database(1).unwrap();
     contract
-        .anchor_results(1, hash(0x60), outcomes_root(), None)
+        .anchor_results(1, hash(0x60), outcomes(), None)
         .unwrap();
-    assert!(!last_event::<ResultsAnchored>().0.outcome_changed);
+    assert_eq!(last_event::<ResultsAnchored>().0.switches, 0);
     assert_eq!(
-        contract.anchor_results(9, hash(0x60), outcomes_root(), None),
+        contract.anchor_results(9, hash(0x60), outcomes(), None),
         Err(Error::UnknownTrial)
     );
 }
@@ -1000,7 +1150,7 @@ fn pause_stops_new_business_but_not_withdrawal() {
     as_caller(p.sponsor);
     assert_eq!(
         contract
-            .register_trial(b"NCT9".to_vec(), hash(1), hash(2), [3; 32], 1)
+            .register_trial(b"NCT9".to_vec(), hash(1), hash(2), outcomes(), 1)
             .map(|_| ()),
         paused
     );
@@ -1038,7 +1188,10 @@ fn pause_stops_new_business_but_not_withdrawal() {
         paused
     );
     assert_eq!(contract.freeze_database(1), paused);
-    assert_eq!(contract.anchor_results(1, hash(1), [1; 32], None), paused);
+    assert_eq!(
+        contract.anchor_results(1, hash(1), outcomes(), None),
+        paused
+    );
     as_caller(p.admin);
     contract.unpause().unwrap();
     as_caller(p.sponsor);
@@ -1087,7 +1240,7 @@ fn access_control_is_the_shared_block() {
     as_caller(p.sponsor);
     assert_eq!(
         contract
-            .register_trial(b"NCT5".to_vec(), hash(1), hash(2), [3; 32], 1)
+            .register_trial(b"NCT5".to_vec(), hash(1), hash(2), outcomes(), 1)
             .map(|_| ()),
         Err(Error::Access(AccessError::MissingRole(Role::Sponsor)))
     );
@@ -1146,7 +1299,7 @@ fn consent_to_one_trial_does_not_count_for_another_with_the_same_protocol() {
             b"NCT07654321".to_vec(),
             protocol_v1(),
             hash(0x12),
-            outcomes_root(),
+            outcomes(),
             10,
         )
         .unwrap();
