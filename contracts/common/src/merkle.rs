@@ -115,8 +115,8 @@ pub fn verify_proof(
 }
 
 /// Builds a root from leaf hashes fed one at a time, keeping one hash per level
-/// (64 at most): a million leaves need no more memory than ten.
-#[cfg(feature = "std")]
+/// (64 at most): a million leaves need no more memory than ten. On chain too:
+/// trial_anchoring roots a trial's outcome list with it.
 #[derive(Debug, Default, Clone)]
 pub struct RootBuilder {
     /// Perfect subtrees not yet merged, largest first: (height, hash).
@@ -124,7 +124,6 @@ pub struct RootBuilder {
     count: u64,
 }
 
-#[cfg(feature = "std")]
 impl RootBuilder {
     /// An empty builder.
     pub fn new() -> Self {
@@ -162,7 +161,6 @@ impl RootBuilder {
 }
 
 /// The root of `leaves` (leaf hashes), or `None` for none.
-#[cfg(feature = "std")]
 pub fn root(leaves: &[Digest]) -> Option<Digest> {
     let mut builder = RootBuilder::new();
     leaves.iter().for_each(|leaf| builder.push(*leaf));

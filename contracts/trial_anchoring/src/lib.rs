@@ -933,7 +933,7 @@ pub mod trial_anchoring {
                 trial,
                 outcomes_root: record.outcomes_root,
                 reason_hash,
-                changes: changes.len() as u32,
+                changes: u32::try_from(changes.len()).unwrap_or(u32::MAX),
             });
             Ok(())
         }
@@ -973,8 +973,8 @@ pub mod trial_anchoring {
             let now = self.env().block_timestamp();
             let late = record.milestones.deadlines(Some(now), now).results_late;
             let reported_outcomes_root = outcomes_root(&reported);
-            // At most 64 switches (32 dropped and 32 added), so the count fits.
-            let count = switches.len() as u32;
+            // At most 64 switches (32 dropped and 32 added): the count always fits.
+            let count = u32::try_from(switches.len()).unwrap_or(u32::MAX);
             record.results = Some(Results {
                 results_hash,
                 reported_outcomes_root,
