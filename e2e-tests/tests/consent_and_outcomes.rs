@@ -210,7 +210,7 @@ async fn payment_follows_classes_law_and_restrictions<Client: E2EBackend>(
         .expect("ferdie records a restriction");
     for plan in [hipaa, required] {
         assert_eq!(
-            claim_outcome(client, &mut claims, plan, today + 1).await.1,
+            claim_outcome(client, &mut claims, plan, today).await.1,
             vec![ReasonCode::PaymentRestricted],
             "a restriction denies the claim under either law"
         );
