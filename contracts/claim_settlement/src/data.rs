@@ -191,7 +191,35 @@ pub struct Plan {
     /// `year_end` (exclusive). A new year is a new plan.
     pub year_start: Timestamp,
     pub year_end: Timestamp,
+    /// Days after the service date within which a claim must arrive (timely filing),
+    /// or `None` for no limit; a later claim is denied CO-29.
+    pub filing_limit_days: Option<u16>,
     pub fee_schedule_entries: u32,
+}
+
+impl Plan {
+    /// Why a service on `date`, claimed at `now`, is refused before anything else is
+    /// asked, if it is: filed too late, or outside the plan year or the member's
+    /// coverage.
+    pub fn uncovered(
+        &self,
+        membership: &Membership,
+        date: Timestamp,
+        now: Timestamp,
+    ) -> Option<ReasonCode> {
+        let limit = self
+            .filing_limit_days
+            .map(|days| date.saturating_add(DAY.saturating_mul(u64::from(days))));
+        if limit.is_some_and(|limit| now > limit) {
+            Some(ReasonCode::TimelyFiling)
+        } else if date < self.year_start {
+            Some(ReasonCode::BeforeCoverage)
+        } else if date >= self.year_end {
+            Some(ReasonCode::AfterCoverage)
+        } else {
+            membership.uncovered(date)
+        }
+    }
 }
 
 /// The law a plan follows on disclosing a patient's data to it for payment.
@@ -272,6 +300,20 @@ impl Membership {
         self.periods.iter().any(|p| p.start <= date && date < p.end)
     }
 
+    /// Why `date` is not covered by the membership, if it is not: before its first
+    /// period (CARC 26), after its last (27), or in a gap between two (200).
+    pub fn uncovered(&self, date: Timestamp) -> Option<ReasonCode> {
+        if self.covers(date) {
+            None
+        } else if self.periods.first().is_none_or(|first| date < first.start) {
+            Some(ReasonCode::BeforeCoverage)
+        } else if self.periods.last().is_none_or(|last| date >= last.end) {
+            Some(ReasonCode::AfterCoverage)
+        } else {
+            Some(ReasonCode::CoverageLapse)
+        }
+    }
+
     /// The latest period (every stored membership has one).
     pub fn current(&self) -> Option<CoveragePeriod> {
         self.periods.last().copied()
@@ -309,66 +351,155 @@ pub struct Accumulators {
     pub out_of_pocket: Balance,
 }
 
-/// Why a line's amount was adjusted, after X12 CARC; `HC*` codes are healthchain's own.
+/// Who bears an adjustment: the X12 835 claim adjustment group code (CAS01).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::upper_case_acronyms)] // X12's own codes
+pub enum GroupCode {
+    /// Contractual obligation: the provider writes the amount off and may not bill the
+    /// patient for it.
+    CO,
+    /// Patient responsibility: the patient owes the amount.
+    PR,
+    /// Other adjustment.
+    OA,
+    /// Payer-initiated reduction.
+    PI,
+}
+
+/// The remittance advice remark codes (RARC, X12 / CMS list) the contract uses, each
+/// with a CARC that needs it. Append-only: the position is the storage encoding.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rarc {
+    /// N28: "Consent form requirements not fulfilled."
+    N28,
+    /// N130: "Consult plan benefit documents/guidelines for information about
+    /// restrictions for this service."
+    N130,
+    /// MA130: "Your claim contains incomplete and/or invalid information, and no appeal
+    /// rights are afforded because the claim is unprocessable. Please submit a new claim
+    /// with the complete/correct information."
+    MA130,
+    /// M52: "Missing/incomplete/invalid "from" date(s) of service."
+    M52,
+}
+
+impl Rarc {
+    /// The code as an 835 LQ segment carries it.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Rarc::N28 => "N28",
+            Rarc::N130 => "N130",
+            Rarc::MA130 => "MA130",
+            Rarc::M52 => "M52",
+        }
+    }
+}
+
+/// Why the contract adjusted a line: its own, fine reason, which the parties see. Each
+/// maps to the standard (group code, CARC, RARC) an 835 carries ([`ReasonCode::standard`];
+/// the README's reason-code table). Append-only: the position is the storage encoding.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReasonCode {
-    /// CARC 1: deductible amount (patient responsibility).
+    /// The member's deductible (PR-1).
     Deductible,
-    /// CARC 2: coinsurance amount (patient responsibility).
+    /// The member's coinsurance (PR-2).
     Coinsurance,
-    /// CARC 3: copayment amount (patient responsibility).
+    /// The member's copay (PR-3).
     Copay,
-    /// CARC 18: exact duplicate claim or service.
+    /// The same service or package was already billed and allowed (OA-18).
     Duplicate,
-    /// CARC 26 / 27: expenses incurred before coverage or after it ended.
-    NotEnrolled,
-    /// CARC 45: charge exceeds the fee schedule (contractual adjustment).
+    /// The service date is before the member's coverage began (PR-26).
+    BeforeCoverage,
+    /// The service date is after the member's coverage ended (PR-27).
+    AfterCoverage,
+    /// The service date falls in a gap between two coverage periods (PR-200).
+    CoverageLapse,
+    /// The charge is above the fee schedule: a contractual adjustment, not a denial
+    /// (CO-45).
     ExceedsFeeSchedule,
-    /// CARC 96: non-covered charge (code not in the fee schedule).
+    /// The code is not in the plan's fee schedule (CO-96, N130).
     NotCovered,
-    /// HC1: no consent of the patient for payment to this provider.
+    /// No payment consent of the patient to the provider covers the claim (CO-16, N28).
     NoPaymentConsent,
-    /// HC2: the consent registry could not be asked.
+    /// The consent registry could not be asked: resubmit later (CO-16, MA130).
     ConsentUnverifiable,
-    /// HC3: the serial was never dispensed (counterfeit or not yet dispensed).
+    /// The serial was never dispensed: counterfeit or not yet dispensed (CO-112).
     DrugNotDispensed,
-    /// HC4: the serial was dispensed to another patient or by another pharmacy.
+    /// The serial was dispensed to another patient or by another pharmacy (CO-112).
     DrugDispensedToOther,
-    /// HC5: the drug's lot is recalled.
+    /// The drug's lot is recalled (CO-114).
     LotRecalled,
-    /// HC6: the drug's lot is quarantined (excursion or suspect product).
+    /// The drug's lot is quarantined: excursion or suspect product (CO-96, N130).
     LotQuarantined,
-    /// HC7: drug_provenance could not be asked.
+    /// drug_provenance could not be asked: resubmit later (CO-16, MA130).
     ProvenanceUnverifiable,
-    /// HC8: the unit was not dispensed on the service date.
+    /// The unit was not dispensed on the service date (CO-16, M52).
     DispenseDateMismatch,
-    /// HC9: the patient restricted disclosure of this data to the plan (a deny
-    /// provision, such as HIPAA's restriction for care paid out of pocket).
+    /// The patient restricted disclosure to the plan, as for care paid in full out of
+    /// pocket (PR-96, N28).
     PaymentRestricted,
+    /// The claim came after the plan's filing limit (CO-29).
+    TimelyFiling,
 }
 
 impl ReasonCode {
-    /// The code as an 835 remittance shows it.
-    pub const fn code(self) -> &'static str {
+    /// The standard adjustment an 835 carries for this reason: group code, CARC and,
+    /// where the CARC needs one, a RARC.
+    pub const fn standard(self) -> (GroupCode, u16, Option<Rarc>) {
+        use GroupCode::{CO, OA, PR};
         match self {
-            ReasonCode::Deductible => "1",
-            ReasonCode::Coinsurance => "2",
-            ReasonCode::Copay => "3",
-            ReasonCode::Duplicate => "18",
-            ReasonCode::NotEnrolled => "27",
-            ReasonCode::ExceedsFeeSchedule => "45",
-            ReasonCode::NotCovered => "96",
-            ReasonCode::NoPaymentConsent => "HC1",
-            ReasonCode::ConsentUnverifiable => "HC2",
-            ReasonCode::DrugNotDispensed => "HC3",
-            ReasonCode::DrugDispensedToOther => "HC4",
-            ReasonCode::LotRecalled => "HC5",
-            ReasonCode::LotQuarantined => "HC6",
-            ReasonCode::ProvenanceUnverifiable => "HC7",
-            ReasonCode::DispenseDateMismatch => "HC8",
-            ReasonCode::PaymentRestricted => "HC9",
+            ReasonCode::Deductible => (PR, 1, None),
+            ReasonCode::Coinsurance => (PR, 2, None),
+            ReasonCode::Copay => (PR, 3, None),
+            ReasonCode::Duplicate => (OA, 18, None),
+            ReasonCode::BeforeCoverage => (PR, 26, None),
+            ReasonCode::AfterCoverage => (PR, 27, None),
+            ReasonCode::CoverageLapse => (PR, 200, None),
+            ReasonCode::ExceedsFeeSchedule => (CO, 45, None),
+            ReasonCode::NotCovered => (CO, 96, Some(Rarc::N130)),
+            ReasonCode::NoPaymentConsent => (CO, 16, Some(Rarc::N28)),
+            ReasonCode::ConsentUnverifiable => (CO, 16, Some(Rarc::MA130)),
+            ReasonCode::DrugNotDispensed => (CO, 112, None),
+            ReasonCode::DrugDispensedToOther => (CO, 112, None),
+            ReasonCode::LotRecalled => (CO, 114, None),
+            ReasonCode::LotQuarantined => (CO, 96, Some(Rarc::N130)),
+            ReasonCode::ProvenanceUnverifiable => (CO, 16, Some(Rarc::MA130)),
+            ReasonCode::DispenseDateMismatch => (CO, 16, Some(Rarc::M52)),
+            ReasonCode::PaymentRestricted => (PR, 96, Some(Rarc::N28)),
+            ReasonCode::TimelyFiling => (CO, 29, None),
+        }
+    }
+}
+
+/// One adjustment of a line, as an 835 CAS segment (group, CARC, amount) with its RARC,
+/// and the contract's fine reason for the parties.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Adjustment {
+    pub group: GroupCode,
+    pub carc: u16,
+    pub rarc: Option<Rarc>,
+    pub amount: Balance,
+    pub reason: ReasonCode,
+}
+
+impl Adjustment {
+    /// The adjustment of `amount` for `reason`, with its standard codes.
+    pub const fn new(reason: ReasonCode, amount: Balance) -> Adjustment {
+        let (group, carc, rarc) = reason.standard();
+        Adjustment {
+            group,
+            carc,
+            rarc,
+            amount,
+            reason,
         }
     }
 }
@@ -378,9 +509,10 @@ impl ReasonCode {
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// Allowed in full (the patient may still owe deductible, copay or coinsurance).
+    /// Allowed: the patient may still owe deductible, copay or coinsurance, and a charge
+    /// above the fee schedule is adjusted (CO-45), which is not a denial.
     Approved,
-    /// Allowed in part: the charge exceeds the fee schedule, or some lines were denied.
+    /// A claim some of whose lines were denied and some approved.
     PartiallyApproved,
     /// Nothing allowed.
     Denied,
@@ -406,11 +538,17 @@ pub struct AdjudicatedLine {
     pub coinsurance: Balance,
     /// What the insurer pays for the line: allowed minus the patient's share.
     pub payable: Balance,
-    /// Every adjustment reason that applied, in order (at most three).
-    pub reasons: Vec<ReasonCode>,
+    /// The adjustments, in order (at most four): they add up to `submitted` minus
+    /// `payable`.
+    pub adjustments: Vec<Adjustment>,
 }
 
 impl AdjudicatedLine {
+    /// The fine reasons of the line's adjustments, in order.
+    pub fn reasons(&self) -> Vec<ReasonCode> {
+        self.adjustments.iter().map(|a| a.reason).collect()
+    }
+
     /// What the patient owes for the line.
     pub fn patient_responsibility(&self) -> Balance {
         // deductible + copay + coinsurance <= allowed, checked when the line was made.
@@ -439,7 +577,7 @@ pub fn deny_line(billing_key: Hash, line: &ClaimLine, reason: ReasonCode) -> Adj
         copay: 0,
         coinsurance: 0,
         payable: 0,
-        reasons: ink::prelude::vec![reason],
+        adjustments: ink::prelude::vec![Adjustment::new(reason, line.charge)],
     }
 }
 
@@ -474,9 +612,15 @@ pub fn adjudicate_line(
         .allowed_per_unit
         .saturating_mul(Balance::from(line.quantity));
     let allowed = line.charge.min(scheduled);
-    let mut reasons = Vec::new();
+    // Nothing allowed is a denial, not a contractual adjustment of the whole charge
+    // (CARC 45 may not equal the charge).
+    if allowed == 0 {
+        return Ok(deny_line(billing_key, line, ReasonCode::NotCovered));
+    }
+    let mut adjustments = Vec::new();
     if allowed < line.charge {
-        reasons.push(ReasonCode::ExceedsFeeSchedule);
+        let above = line.charge.checked_sub(allowed).ok_or(Error::Overflow)?;
+        adjustments.push(Adjustment::new(ReasonCode::ExceedsFeeSchedule, above));
     }
     let mut out_of_pocket_room = plan
         .out_of_pocket_max
@@ -499,7 +643,7 @@ pub fn adjudicate_line(
         (coinsurance, ReasonCode::Coinsurance),
     ] {
         if amount > 0 {
-            reasons.push(reason);
+            adjustments.push(Adjustment::new(reason, amount));
         }
     }
     let patient = deductible
@@ -518,21 +662,27 @@ pub fn adjudicate_line(
     Ok(AdjudicatedLine {
         billing_key,
         quantity: line.quantity,
-        outcome: if allowed == 0 {
-            Outcome::Denied
-        } else if allowed < line.charge {
-            Outcome::PartiallyApproved
-        } else {
-            Outcome::Approved
-        },
+        // A charge above the fee schedule is adjusted (CO-45), not denied: the line is
+        // approved at the allowed amount.
+        outcome: Outcome::Approved,
         submitted: line.charge,
         allowed,
         deductible,
         copay,
         coinsurance,
         payable,
-        reasons,
+        adjustments,
     })
+}
+
+/// What the denied lines charged: what an appeal can overturn at most.
+pub fn denied_charges(lines: &[AdjudicatedLine]) -> Result<Balance, Error> {
+    lines
+        .iter()
+        .filter(|line| line.outcome == Outcome::Denied)
+        .try_fold(0, |sum: Balance, line| {
+            sum.checked_add(line.submitted).ok_or(Error::Overflow)
+        })
 }
 
 /// A claim's totals (FHIR ClaimResponse.total: submitted, eligible, patient, benefit).
@@ -764,6 +914,8 @@ pub enum Error {
     NotAwaitingPayment,
     /// The new plan insurer does not hold the Insurer role.
     NotAnInsurer,
+    /// A timely filing limit of zero days: give at least one, or none for no limit.
+    ZeroFilingLimit,
 }
 
 impl From<AccessError> for Error {
@@ -918,13 +1070,20 @@ mod tests {
         // 300 allowed, all to the deductible.
         let line = adjudicate_line(key(), &visit(300, 1), &COINSURANCE, &plan(), &mut acc).unwrap();
         assert_eq!((line.allowed, line.deductible, line.payable), (300, 300, 0));
-        assert_eq!(line.reasons, vec![ReasonCode::Deductible]);
+        assert_eq!(line.reasons(), vec![ReasonCode::Deductible]);
         assert_eq!(line.outcome, Outcome::Approved);
         // Charge 1000 against 2 x 400: 800 allowed (45), 200 deductible (1), 20% of 600
         // = 120 coinsurance (2), 480 payable.
         let line =
             adjudicate_line(key(), &visit(1_000, 2), &COINSURANCE, &plan(), &mut acc).unwrap();
-        assert_eq!(line.outcome, Outcome::PartiallyApproved);
+        // Issue 17: CO-45 is a contractual adjustment, not a denial.
+        assert_eq!(line.outcome, Outcome::Approved);
+        let amounts: Vec<(u16, Balance)> = line
+            .adjustments
+            .iter()
+            .map(|a| (a.carc, a.amount))
+            .collect();
+        assert_eq!(amounts, vec![(45, 200), (1, 200), (2, 120)]);
         assert_eq!(
             (
                 line.allowed,
@@ -935,7 +1094,7 @@ mod tests {
             (800, 200, 120, 480)
         );
         assert_eq!(
-            line.reasons,
+            line.reasons(),
             vec![
                 ReasonCode::ExceedsFeeSchedule,
                 ReasonCode::Deductible,
@@ -963,7 +1122,7 @@ mod tests {
         assert_eq!(acc.out_of_pocket, 1_000);
         let line = adjudicate_line(key(), &visit(400, 1), &COINSURANCE, &plan(), &mut acc).unwrap();
         assert_eq!((line.coinsurance, line.payable), (0, 400));
-        assert!(line.reasons.is_empty());
+        assert!(line.reasons().is_empty());
     }
 
     /// Review item 19: the largest line is priced: no intermediate amount exceeds the
@@ -1015,18 +1174,6 @@ mod tests {
             claim_outcome(&[approved, denied]),
             Outcome::PartiallyApproved
         );
-        let codes: Vec<&str> = [
-            ReasonCode::Deductible,
-            ReasonCode::Coinsurance,
-            ReasonCode::Copay,
-            ReasonCode::Duplicate,
-            ReasonCode::ExceedsFeeSchedule,
-            ReasonCode::NotCovered,
-        ]
-        .iter()
-        .map(|r| r.code())
-        .collect();
-        assert_eq!(codes, ["1", "2", "3", "18", "45", "96"]);
     }
 
     #[test]
@@ -1096,7 +1243,151 @@ mod tests {
                 prop_assert_eq!(acc.deductible_met - before.deductible_met, line.deductible);
                 let t = totals(core::slice::from_ref(&line)).unwrap();
                 prop_assert_eq!(t.allowed, t.patient_responsibility + t.payable);
+                // Issue 17: the adjustments add up to the charge minus what is paid, and
+                // each carries its standard codes.
+                let adjusted: Balance = line.adjustments.iter().map(|a| a.amount).sum();
+                prop_assert_eq!(adjusted, charge - line.payable);
+                prop_assert!(line.adjustments.iter().all(|a| a.amount > 0));
+                prop_assert!(line.adjustments.iter().all(|a| (a.group, a.carc, a.rarc) == a.reason.standard()));
+                // CO-45 never takes the whole charge, and never makes the line a denial.
+                prop_assert!(line.adjustments.iter().all(|a| a.carc != 45 || a.amount < charge));
+                prop_assert_eq!(line.outcome == Outcome::Denied, line.allowed == 0);
             }
         }
+
+        /// A denied line's one adjustment is its whole charge.
+        #[test]
+        fn a_denied_lines_adjustment_is_its_charge(charge in 1u128..u128::MAX, reason in 0usize..19) {
+            let line = deny_line(key(), &visit(charge, 1), ALL_REASONS[reason]);
+            prop_assert_eq!(line.adjustments, vec![Adjustment::new(ALL_REASONS[reason], charge)]);
+            prop_assert_eq!(line.payable, 0);
+        }
+    }
+
+    /// Every reason, in declaration order.
+    const ALL_REASONS: [ReasonCode; 19] = [
+        ReasonCode::Deductible,
+        ReasonCode::Coinsurance,
+        ReasonCode::Copay,
+        ReasonCode::Duplicate,
+        ReasonCode::BeforeCoverage,
+        ReasonCode::AfterCoverage,
+        ReasonCode::CoverageLapse,
+        ReasonCode::ExceedsFeeSchedule,
+        ReasonCode::NotCovered,
+        ReasonCode::NoPaymentConsent,
+        ReasonCode::ConsentUnverifiable,
+        ReasonCode::DrugNotDispensed,
+        ReasonCode::DrugDispensedToOther,
+        ReasonCode::LotRecalled,
+        ReasonCode::LotQuarantined,
+        ReasonCode::ProvenanceUnverifiable,
+        ReasonCode::DispenseDateMismatch,
+        ReasonCode::PaymentRestricted,
+        ReasonCode::TimelyFiling,
+    ];
+
+    /// Issue 17: the X12 rules for each code. CARC 1, 2, 3 are patient responsibility,
+    /// 45 contractual, 18 only with OA; 16 and 96 always carry a RARC; only CARCs and
+    /// RARCs of the published lists appear (no home-made codes).
+    #[test]
+    fn every_reason_maps_to_legal_835_codes() {
+        use GroupCode::*;
+        const PUBLISHED_CARCS: [u16; 12] = [1, 2, 3, 16, 18, 26, 27, 29, 45, 96, 112, 114];
+        for reason in ALL_REASONS {
+            let (group, carc, rarc) = reason.standard();
+            assert!(
+                PUBLISHED_CARCS.contains(&carc) || carc == 200,
+                "{reason:?}: CARC {carc}"
+            );
+            match carc {
+                1..=3 => assert_eq!(group, PR, "{reason:?}"),
+                45 => assert_eq!(group, CO, "{reason:?}"),
+                18 => assert_eq!(group, OA, "{reason:?}"),
+                16 | 96 => assert!(rarc.is_some(), "{reason:?}: CARC {carc} needs a RARC"),
+                _ => {}
+            }
+        }
+        let standard = |r: ReasonCode| {
+            let (group, carc, rarc) = r.standard();
+            (group, carc, rarc.map(Rarc::code))
+        };
+        assert_eq!(standard(ReasonCode::BeforeCoverage), (PR, 26, None));
+        assert_eq!(standard(ReasonCode::AfterCoverage), (PR, 27, None));
+        assert_eq!(standard(ReasonCode::TimelyFiling), (CO, 29, None));
+        assert_eq!(
+            standard(ReasonCode::NoPaymentConsent),
+            (CO, 16, Some("N28"))
+        );
+        assert_eq!(
+            standard(ReasonCode::ConsentUnverifiable),
+            (CO, 16, Some("MA130"))
+        );
+        assert_eq!(
+            standard(ReasonCode::DispenseDateMismatch),
+            (CO, 16, Some("M52"))
+        );
+    }
+
+    /// Issue 17: the coverage reasons say which side of the coverage the date is on, and
+    /// a late claim is refused first.
+    #[test]
+    fn coverage_reasons_and_timely_filing() {
+        let membership = Membership {
+            periods: vec![
+                CoveragePeriod {
+                    start: 10 * DAY,
+                    end: 20 * DAY,
+                },
+                CoveragePeriod {
+                    start: 30 * DAY,
+                    end: 40 * DAY,
+                },
+            ],
+            accumulators: Accumulators::default(),
+        };
+        assert_eq!(
+            membership.uncovered(5 * DAY),
+            Some(ReasonCode::BeforeCoverage)
+        );
+        assert_eq!(membership.uncovered(15 * DAY), None);
+        assert_eq!(
+            membership.uncovered(25 * DAY),
+            Some(ReasonCode::CoverageLapse)
+        );
+        assert_eq!(
+            membership.uncovered(40 * DAY),
+            Some(ReasonCode::AfterCoverage)
+        );
+        let record = Plan {
+            insurer: AccountId::from([1; 32]),
+            cost_sharing: plan(),
+            payment_consent: PaymentConsent::Required,
+            year_start: 8 * DAY,
+            year_end: 35 * DAY,
+            filing_limit_days: Some(90),
+            fee_schedule_entries: 0,
+        };
+        assert_eq!(
+            record.uncovered(&membership, 15 * DAY, 15 * DAY + 90 * DAY),
+            None
+        );
+        assert_eq!(
+            record.uncovered(&membership, 15 * DAY, 15 * DAY + 90 * DAY + 1),
+            Some(ReasonCode::TimelyFiling)
+        );
+        assert_eq!(
+            record.uncovered(&membership, 7 * DAY, 7 * DAY),
+            Some(ReasonCode::BeforeCoverage)
+        );
+        assert_eq!(
+            record.uncovered(&membership, 36 * DAY, 36 * DAY),
+            Some(ReasonCode::AfterCoverage)
+        );
+        let unlimited = Plan {
+            filing_limit_days: None,
+            ..record
+        };
+        assert_eq!(unlimited.uncovered(&membership, 15 * DAY, u64::MAX), None);
     }
 }

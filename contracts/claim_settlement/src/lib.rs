@@ -39,10 +39,10 @@ pub mod data;
 #[ink::contract]
 pub mod claim_settlement {
     use crate::data::{
-        adjudicate_line, claim_outcome, deny_line, lines_hash, totals, validate_line,
-        validate_plan, AdjudicatedLine, Appeal, AppealStatus, Claim, ClaimId, ClaimLine,
-        CostSharing, CoveragePeriod, Error, Escrow, FeeScheduleEntry, Membership, Outcome,
-        PaymentConsent, Plan, PlanId, ReasonCode, ServiceCode, APPEAL_WINDOW, DAY,
+        adjudicate_line, claim_outcome, denied_charges, deny_line, lines_hash, totals,
+        validate_line, validate_plan, AdjudicatedLine, Appeal, AppealStatus, Claim, ClaimId,
+        ClaimLine, CostSharing, CoveragePeriod, Error, Escrow, FeeScheduleEntry, Membership,
+        Outcome, PaymentConsent, Plan, PlanId, ReasonCode, ServiceCode, APPEAL_WINDOW, DAY,
         MAX_CLAIM_CHARGE, MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES,
         MAX_SETTLED_PER_CALL,
     };
@@ -65,6 +65,7 @@ pub mod claim_settlement {
         pub insurer: AccountId,
         pub cost_sharing: CostSharing,
         pub payment_consent: PaymentConsent,
+        pub filing_limit_days: Option<u16>,
         pub year_start: Timestamp,
         pub year_end: Timestamp,
     }
@@ -380,19 +381,25 @@ pub mod claim_settlement {
         /// and the plan year [year_start, year_end) in milliseconds, and the law the plan
         /// follows on payment consent: `Required` (a claim needs the patient's payment
         /// consent to the provider) or `PermittedUnlessRestricted` (HIPAA: no consent
-        /// needed, but a restriction the patient recorded denies the claim). Returns the
+        /// needed, but a restriction the patient recorded denies the claim), and the
+        /// timely filing limit: a claim that arrives more than `filing_limit_days` (1 or
+        /// more) after its service date is denied CO-29 (`None` for no limit). Returns the
         /// plan id.
         #[ink(message)]
         pub fn create_plan(
             &mut self,
             cost_sharing: CostSharing,
             payment_consent: PaymentConsent,
+            filing_limit_days: Option<u16>,
             year_start: Timestamp,
             year_end: Timestamp,
         ) -> Result<PlanId, Error> {
             self.access.ensure_not_paused()?;
             let insurer = self.access.ensure_role(Role::Insurer)?;
             validate_plan(&cost_sharing, year_start, year_end)?;
+            if filing_limit_days == Some(0) {
+                return Err(Error::ZeroFilingLimit);
+            }
             let plan = self.last_plan.checked_add(1).ok_or(Error::Overflow)?;
             self.last_plan = plan;
             self.plans.insert(
@@ -403,6 +410,7 @@ pub mod claim_settlement {
                     payment_consent,
                     year_start,
                     year_end,
+                    filing_limit_days,
                     fee_schedule_entries: 0,
                 },
             );
@@ -411,6 +419,7 @@ pub mod claim_settlement {
                 insurer,
                 cost_sharing,
                 payment_consent,
+                filing_limit_days,
                 year_start,
                 year_end,
             });
@@ -920,8 +929,9 @@ pub mod claim_settlement {
         }
 
         /// Resolves a pending appeal (the claim's insurer, holding the Insurer role):
-        /// `overturn_amount` 0 upholds the decision; a positive amount, at most what was
-        /// not allowed (submitted minus allowed), is allowed in addition and paid to the
+        /// `overturn_amount` 0 upholds the decision; a positive amount, at most the charges
+        /// of the denied lines (a contractual adjustment, CO-45, is not a denial and not
+        /// appealable for the difference), is allowed in addition and paid to the
         /// provider like an approval, and the claim's denied lines count as billed from
         /// then on, so that no later claim is paid for them again. The decision letter's
         /// hash is recorded.
@@ -942,11 +952,8 @@ pub mod claim_settlement {
             if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let denied = record
-                .totals
-                .submitted
-                .checked_sub(record.totals.allowed)
-                .ok_or(Error::Overflow)?;
+            let lines = self.claim_lines.get(claim).unwrap_or_default();
+            let denied = denied_charges(&lines)?;
             if overturn_amount > denied {
                 return Err(Error::InvalidOverturnAmount);
             }
@@ -972,7 +979,6 @@ pub mod claim_settlement {
                     .checked_add(overturn_amount)
                     .ok_or(Error::Overflow)?;
                 // The overturn pays for the denied lines: no later claim may bill them.
-                let lines = self.claim_lines.get(claim).unwrap_or_default();
                 self.mark_billed(claim, &lines, |line| line.allowed == 0);
             }
             self.claims.insert(claim, &record);
@@ -1017,9 +1023,9 @@ pub mod claim_settlement {
             membership: &Membership,
             classes: DataClasses,
         ) -> Option<ReasonCode> {
-            let in_plan_year = record.year_start <= service.date && service.date < record.year_end;
-            if !in_plan_year || !membership.covers(service.date) {
-                return Some(ReasonCode::NotEnrolled);
+            let now = self.env().block_timestamp();
+            if let Some(reason) = record.uncovered(membership, service.date, now) {
+                return Some(reason);
             }
             let answer = query_consent(
                 self.consent_registry,
@@ -1328,7 +1334,7 @@ pub mod claim_settlement {
                 Some(ReasonCode::DispenseDateMismatch)
             }
             Ok(Some(unit)) if !membership.covers(unit.dispensed_at) => {
-                Some(ReasonCode::NotEnrolled)
+                membership.uncovered(unit.dispensed_at)
             }
             Ok(Some(unit)) if unit.lot_recalled => Some(ReasonCode::LotRecalled),
             Ok(Some(unit)) if unit.lot_quarantined => Some(ReasonCode::LotQuarantined),

@@ -147,6 +147,7 @@ fn setup() -> (ClaimSettlement, Parties) {
         contract.create_plan(
             cost_sharing(),
             PaymentConsent::Required,
+            None,
             YEAR_START,
             YEAR_END
         ),
@@ -212,7 +213,7 @@ fn line_reasons(contract: &ClaimSettlement, claim: ClaimId) -> Vec<Vec<ReasonCod
         .claim_lines(claim)
         .unwrap()
         .into_iter()
-        .map(|line| line.reasons)
+        .map(|line| line.reasons())
         .collect()
 }
 
@@ -230,9 +231,10 @@ fn submit(
 fn a_covered_visit_is_adjudicated_and_paid_in_one_call() {
     let (mut contract, p) = funded();
     let claim = submit(&mut contract, p.clinic, p.patient, vec![visit(200)]).unwrap();
-    // Allowed 150 (45), deductible 100 (1), copay 20 (3), payable 30.
+    // Allowed 150 (CO-45 50), deductible 100 (PR-1), copay 20 (PR-3), payable 30. The
+    // charge above the fee schedule is a contractual adjustment: the claim is approved.
     let record = contract.claim(claim).unwrap();
-    assert_eq!(record.outcome, Outcome::PartiallyApproved);
+    assert_eq!(record.outcome, Outcome::Approved);
     assert_eq!(
         record.totals,
         ClaimTotals {
@@ -245,12 +247,32 @@ fn a_covered_visit_is_adjudicated_and_paid_in_one_call() {
     assert_eq!((record.paid, record.awaiting_payment), (30, 0));
     let lines = contract.claim_lines(claim).unwrap();
     assert_eq!(
-        lines[0].reasons,
+        lines[0].reasons(),
         vec![
             ReasonCode::ExceedsFeeSchedule,
             ReasonCode::Deductible,
             ReasonCode::Copay
         ]
+    );
+    // What an 835 carries per line: group code, CARC, amount; they add up to 200 - 30.
+    let cas: Vec<(GroupCode, u16, Balance)> = lines[0]
+        .adjustments
+        .iter()
+        .map(|a| (a.group, a.carc, a.amount))
+        .collect();
+    assert_eq!(
+        cas,
+        vec![
+            (GroupCode::CO, 45, 50),
+            (GroupCode::PR, 1, 100),
+            (GroupCode::PR, 3, 20)
+        ]
+    );
+    // Not appealable for the difference.
+    as_caller(p.clinic);
+    assert_eq!(
+        contract.appeal(claim, hash(0xE1)),
+        Err(Error::NotAppealable)
     );
     assert_eq!(balance(p.clinic), 30);
     assert_eq!(balance(contract_account()), FUNDS - 30);
@@ -304,7 +326,7 @@ fn a_pharmacy_claim_for_a_dispensed_serial_is_paid_and_shares_accumulators() {
     // The same package cannot be billed again, not even in a new claim.
     let again = submit(&mut contract, p.pharmacy, p.patient, vec![drug(b"SN1", 61)]).unwrap();
     assert_eq!(
-        contract.claim_lines(again).unwrap()[0].reasons,
+        contract.claim_lines(again).unwrap()[0].reasons(),
         vec![ReasonCode::Duplicate]
     );
 }
@@ -372,7 +394,7 @@ fn an_unreachable_provenance_contract_denies_the_line_without_trapping() {
     )
     .unwrap();
     let lines = contract.claim_lines(claim).unwrap();
-    assert_eq!(lines[0].reasons, vec![ReasonCode::ProvenanceUnverifiable]);
+    assert_eq!(lines[0].reasons(), vec![ReasonCode::ProvenanceUnverifiable]);
     assert_eq!(lines[1].outcome, Outcome::Approved);
 }
 
@@ -402,7 +424,7 @@ fn claims_are_denied_whole_without_consent_coverage_or_for_duplicates() {
         .claim_lines(denied)
         .unwrap()
         .iter()
-        .all(|l| l.reasons == vec![ReasonCode::NoPaymentConsent]));
+        .all(|l| l.reasons() == vec![ReasonCode::NoPaymentConsent]));
     assert_eq!(
         contract.membership(1, p.patient).unwrap().accumulators,
         before_acc
@@ -428,6 +450,7 @@ fn payment_follows_the_plans_law_and_a_restriction_denies() {
         .create_plan(
             cost_sharing(),
             PaymentConsent::PermittedUnlessRestricted,
+            None,
             YEAR_START,
             YEAR_END,
         )
@@ -500,13 +523,90 @@ fn payment_follows_the_plans_law_and_a_restriction_denies() {
     );
 }
 
+/// Issue 17: a plan's timely filing limit: a claim that arrives later than the limit
+/// after its service date is denied whole with CO-29; a zero limit is refused.
+#[ink::test]
+fn claims_after_the_filing_limit_are_denied_co_29() {
+    let (mut contract, p) = funded();
+    as_caller(p.insurer);
+    assert_eq!(
+        contract.create_plan(
+            cost_sharing(),
+            PaymentConsent::Required,
+            Some(0),
+            YEAR_START,
+            YEAR_END
+        ),
+        Err(Error::ZeroFilingLimit)
+    );
+    let plan = contract
+        .create_plan(
+            cost_sharing(),
+            PaymentConsent::Required,
+            Some(30),
+            YEAR_START,
+            YEAR_END,
+        )
+        .unwrap();
+    assert_eq!(last_event::<PlanCreated>().0.filing_limit_days, Some(30));
+    contract
+        .update_fee_schedule(
+            plan,
+            vec![(
+                visit_code(),
+                Some(FeeScheduleEntry {
+                    allowed_per_unit: 150,
+                    cost_share: CostShare::Copay,
+                }),
+            )],
+        )
+        .unwrap();
+    contract
+        .enrol_member(plan, p.patient, YEAR_START, YEAR_END)
+        .unwrap();
+    as_caller(p.clinic);
+    let on_time = contract
+        .submit_claim(
+            p.patient,
+            plan,
+            NOW - 30 * DAY,
+            vec![visit(150)],
+            hash(0xAB),
+        )
+        .unwrap();
+    assert_eq!(contract.claim(on_time).unwrap().outcome, Outcome::Approved);
+    let late = contract
+        .submit_claim(
+            p.patient,
+            plan,
+            NOW - 30 * DAY - 1,
+            vec![visit(150)],
+            hash(0xAB),
+        )
+        .unwrap();
+    assert_eq!(
+        events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
+        Some(ReasonCode::TimelyFiling)
+    );
+    let line = contract.claim_lines(late).unwrap().remove(0);
+    assert_eq!(
+        (
+            line.outcome,
+            line.adjustments[0].group,
+            line.adjustments[0].carc,
+            line.adjustments[0].amount
+        ),
+        (Outcome::Denied, GroupCode::CO, 29, 150)
+    );
+}
+
 #[ink::test]
 fn duplicates_and_services_outside_coverage_are_denied() {
     let (mut contract, p) = funded();
     submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
     let again = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
     assert_eq!(
-        contract.claim_lines(again).unwrap()[0].reasons,
+        contract.claim_lines(again).unwrap()[0].reasons(),
         vec![ReasonCode::Duplicate]
     );
     // Another provider's visit on the same day is its own service.
@@ -522,7 +622,7 @@ fn duplicates_and_services_outside_coverage_are_denied() {
         .unwrap();
     assert_eq!(
         events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
-        Some(ReasonCode::NotEnrolled)
+        Some(ReasonCode::AfterCoverage)
     );
     contract
         .submit_claim(p.patient, 1, NOW - 2 * DAY, vec![visit(150)], hash(0xAB))
@@ -546,7 +646,7 @@ fn duplicates_and_services_outside_coverage_are_denied() {
     )
     .unwrap();
     assert_eq!(
-        contract.claim_lines(claim).unwrap()[0].reasons,
+        contract.claim_lines(claim).unwrap()[0].reasons(),
         vec![ReasonCode::NotCovered]
     );
 }
@@ -588,7 +688,7 @@ fn a_rebilled_service_is_a_duplicate_whatever_its_charge() {
         .claim_lines(split)
         .unwrap()
         .iter()
-        .all(|l| l.reasons == vec![ReasonCode::Duplicate]));
+        .all(|l| l.reasons() == vec![ReasonCode::Duplicate]));
     assert_eq!(contract.claim(split).unwrap().paid, 0);
     // Paid for the injection only: 80 allowed, 20% coinsurance after the deductible.
     assert_eq!(
@@ -610,7 +710,7 @@ fn a_rebilled_service_is_a_duplicate_whatever_its_charge() {
     assert_eq!(contract.claim(repeats).unwrap().outcome, Outcome::Approved);
     let again = submit(&mut contract, p.clinic, p.patient, vec![repeat]).unwrap();
     assert_eq!(
-        contract.claim_lines(again).unwrap()[0].reasons,
+        contract.claim_lines(again).unwrap()[0].reasons(),
         vec![ReasonCode::Duplicate]
     );
     // A denied line is not billed: fixing the fee schedule lets it through.
@@ -689,7 +789,7 @@ fn a_drug_line_is_paid_only_for_a_dispense_on_the_service_date_within_coverage()
         .unwrap();
     let reasons = line_reasons(&contract, claim);
     assert_eq!(reasons[0], vec![ReasonCode::DispenseDateMismatch]);
-    assert_eq!(reasons[1], vec![ReasonCode::NotEnrolled]);
+    assert_eq!(reasons[1], vec![ReasonCode::AfterCoverage]);
     assert_eq!(reasons[2], vec![ReasonCode::Deductible]);
 }
 
@@ -708,7 +808,7 @@ fn an_overturned_drug_line_cannot_be_billed_again() {
     dispensed(&p, b"SN9", p.patient, p.pharmacy);
     let again = submit(&mut contract, p.pharmacy, p.patient, vec![drug(b"SN9", 59)]).unwrap();
     assert_eq!(
-        contract.claim_lines(again).unwrap()[0].reasons,
+        contract.claim_lines(again).unwrap()[0].reasons(),
         vec![ReasonCode::Duplicate]
     );
     assert_eq!(contract.claim(again).unwrap().paid, 0);
@@ -925,7 +1025,7 @@ fn an_ended_enrolment_is_renewed() {
         .unwrap();
     assert_eq!(
         events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
-        Some(ReasonCode::NotEnrolled)
+        Some(ReasonCode::CoverageLapse)
     );
     // At most four periods in a plan year.
     as_caller(p.insurer);
@@ -1181,8 +1281,28 @@ fn appeals_are_filed_in_window_and_overturns_pay() {
 #[ink::test]
 fn appeals_can_be_upheld_and_close_after_the_window() {
     let (mut contract, p) = funded();
-    let first = submit(&mut contract, p.clinic, p.patient, vec![visit(400)]).unwrap();
-    let second = submit(&mut contract, p.clinic, p.patient, vec![visit(401)]).unwrap();
+    // Each with a line outside the fee schedule (denied CO-96).
+    let scan = |charge| ClaimLine {
+        code: code(b"70450"),
+        quantity: 1,
+        charge,
+        unit: None,
+        modifier: None,
+    };
+    let first = submit(
+        &mut contract,
+        p.clinic,
+        p.patient,
+        vec![visit(150), scan(400)],
+    )
+    .unwrap();
+    let second = submit(
+        &mut contract,
+        p.clinic,
+        p.patient,
+        vec![visit(150), scan(401)],
+    )
+    .unwrap();
     as_caller(p.clinic);
     contract.appeal(first, hash(0xE1)).unwrap();
     as_caller(p.insurer);
@@ -1284,13 +1404,14 @@ fn plans_fee_schedules_and_members() {
     let mut bad = cost_sharing();
     bad.coinsurance_bps = 10_001;
     assert_eq!(
-        contract.create_plan(bad, PaymentConsent::Required, YEAR_START, YEAR_END),
+        contract.create_plan(bad, PaymentConsent::Required, None, YEAR_START, YEAR_END),
         Err(Error::InvalidCoinsurance)
     );
     assert_eq!(
         contract.create_plan(
             cost_sharing(),
             PaymentConsent::Required,
+            None,
             YEAR_END,
             YEAR_START
         ),
@@ -1301,6 +1422,7 @@ fn plans_fee_schedules_and_members() {
         contract.create_plan(
             cost_sharing(),
             PaymentConsent::Required,
+            None,
             YEAR_START,
             YEAR_END
         ),
@@ -1438,6 +1560,7 @@ fn every_state_change_is_refused_while_paused() {
             .create_plan(
                 cost_sharing(),
                 PaymentConsent::Required,
+                None,
                 YEAR_START,
                 YEAR_END
             )
