@@ -239,7 +239,7 @@ async function main() {
   await call(claims, alice, 'accessControlled::grantRole', ['Insurer', eve.address]);
   await call(claims, alice, 'accessControlled::grantRole', ['Provider', dave.address]);
   const sharing = { deductible: 0, copay: 5n * UNIT, coinsuranceBps: 0, outOfPocketMax: 1000n * UNIT };
-  const plan = await call(claims, eve, 'createPlan', [sharing, 'Required', 0, FAR_FUTURE]);
+  const plan = await call(claims, eve, 'createPlan', [sharing, 'Required', 90, 0, FAR_FUTURE]);
   await call(claims, eve, 'updateFeeSchedule', [plan, [[{ Drug: GTIN }, { allowedPerUnit: 60n * UNIT, costShare: 'Copay' }]]]);
   await call(claims, eve, 'enrolMember', [plan, ferdie.address, 0, FAR_FUTURE]);
   await call(claims, eve, 'deposit', [], 100n * UNIT);
@@ -250,6 +250,10 @@ async function main() {
   const record = read.ok;
   check(record.outcome === 'Approved', `claim ${claim} approved`);
   check(BigInt(record.paid) === 55n * UNIT, 'dave was paid 55 (60 allowed, 5 copay) in the submitting call');
+  // What a remittance system reads per line: the 835 adjustment (group code, CARC, amount).
+  const { answer: lines } = await query(claims, dave, 'claimLines', [claim]);
+  const cas = lines[0].adjustments.map((a) => `${String(a.group).toUpperCase()}-${a.carc}:${BigInt(a.amount) / UNIT}`);
+  check(JSON.stringify(cas) === JSON.stringify(['PR-3:5']), `the line's adjustment is PR-3 (copay) 5: ${JSON.stringify(cas)}`);
   const { answer: credit } = await query(claims, eve, 'credit', [dave.address]);
   check(BigInt(credit) === 0n, 'nothing of it was left as credit: the transfer went through');
 

@@ -11,7 +11,7 @@ use claim_settlement::{
     claim_settlement::Callee,
     data::{
         AppealStatus, Balance, ClaimId, ClaimLine, CostShare, CostSharing, DrugUnit, Error,
-        FeeScheduleEntry, Outcome, PaymentConsent, ReasonCode, ServiceCode,
+        FeeScheduleEntry, GroupCode, Outcome, PaymentConsent, ReasonCode, ServiceCode,
     },
 };
 use drug_provenance::data::RecallClass;
@@ -153,7 +153,7 @@ where
     let plan = submit_or_refusal(
         client,
         &ink_e2e::eve(),
-        &claims.create_plan(none, PaymentConsent::Required, 0, FAR_FUTURE),
+        &claims.create_plan(none, PaymentConsent::Required, None, 0, FAR_FUTURE),
     )
     .await
     .expect("eve creates a plan");
@@ -240,7 +240,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     let plan = submit_or_refusal(
         &mut client,
         &ink_e2e::eve(),
-        &claims.create_plan(cost_sharing, PaymentConsent::Required, 0, FAR_FUTURE),
+        &claims.create_plan(cost_sharing, PaymentConsent::Required, None, 0, FAR_FUTURE),
     )
     .await
     .expect("eve creates a plan");
@@ -356,8 +356,21 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     );
     assert_eq!((header.totals.payable, header.paid), (30 * UNIT, 30 * UNIT));
     assert_eq!(
-        lines[0].reasons,
+        lines[0].reasons(),
         vec![ReasonCode::Deductible, ReasonCode::Copay]
+    );
+    // The 835 adjustments, as a remittance system reads them: PR-1 100, PR-3 20.
+    let cas: Vec<(GroupCode, u16, Balance)> = lines[0]
+        .adjustments
+        .iter()
+        .map(|a| (a.group, a.carc, a.amount))
+        .collect();
+    assert_eq!(
+        cas,
+        vec![
+            (GroupCode::PR, 1, 100 * UNIT),
+            (GroupCode::PR, 3, 20 * UNIT)
+        ]
     );
     assert_eq!(gained, 30 * UNIT, "charlie received the payable amount");
 
@@ -400,7 +413,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     .await;
     let (header, lines) = read_claim(&mut client, &claims, fake_claim).await;
     assert_eq!(
-        (header.outcome, lines[0].reasons.clone()),
+        (header.outcome, lines[0].reasons().clone()),
         (Outcome::Denied, vec![ReasonCode::DrugNotDispensed])
     );
     assert_eq!(gained, 0);
@@ -414,7 +427,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     .await;
     let (header, lines) = read_claim(&mut client, &claims, recalled_claim).await;
     assert_eq!(
-        (header.outcome, lines[0].reasons.clone()),
+        (header.outcome, lines[0].reasons().clone()),
         (Outcome::Denied, vec![ReasonCode::LotRecalled])
     );
 
@@ -438,7 +451,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     .await;
     let (header, lines) = read_claim(&mut client, &claims, denied).await;
     assert_eq!(
-        (header.outcome, lines[0].reasons.clone()),
+        (header.outcome, lines[0].reasons().clone()),
         (Outcome::Denied, vec![ReasonCode::NoPaymentConsent])
     );
     assert_eq!(gained, 0);
@@ -550,7 +563,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     )
     .await;
     let (_, lines) = read_claim(&mut client, &claims, broken).await;
-    assert_eq!(lines[0].reasons, vec![ReasonCode::ProvenanceUnverifiable]);
+    assert_eq!(lines[0].reasons(), vec![ReasonCode::ProvenanceUnverifiable]);
     support::rewire_claims(&mut client, &mut claims, Callee::ConsentRegistry, bob).await;
     let (broken, _) = submit_claim(
         &mut client,
@@ -561,7 +574,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     )
     .await;
     let (_, lines) = read_claim(&mut client, &claims, broken).await;
-    assert_eq!(lines[0].reasons, vec![ReasonCode::ConsentUnverifiable]);
+    assert_eq!(lines[0].reasons(), vec![ReasonCode::ConsentUnverifiable]);
     Ok(())
 }
 
@@ -797,7 +810,7 @@ async fn a_callee_that_burns_its_gas_denies_the_claim_without_trapping_it<Client
     )
     .await;
     let (header, lines) = read_claim(&mut client, &claims, claim).await;
-    assert_eq!(lines[1].reasons, vec![ReasonCode::ProvenanceUnverifiable]);
+    assert_eq!(lines[1].reasons(), vec![ReasonCode::ProvenanceUnverifiable]);
     assert_eq!(header.totals.allowed, 10 * UNIT);
 
     // The consent registry replaced by the burner: the claim is denied as unverifiable.
@@ -812,7 +825,7 @@ async fn a_callee_that_burns_its_gas_denies_the_claim_without_trapping_it<Client
     .await;
     let (header, lines) = read_claim(&mut client, &claims, claim).await;
     assert_eq!(header.outcome, Outcome::Denied);
-    assert_eq!(lines[0].reasons, vec![ReasonCode::ConsentUnverifiable]);
+    assert_eq!(lines[0].reasons(), vec![ReasonCode::ConsentUnverifiable]);
     assert_eq!(gained, 0);
     Ok(())
 }

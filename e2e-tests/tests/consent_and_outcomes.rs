@@ -3,9 +3,9 @@
 //! - two trials of one sponsor, with a research consent each: withdrawing from one leaves
 //!   the participant active in the other;
 //! - a payment consent limited to demographics denies a claim, which discloses claims data
-//!   (HC1), under a plan that requires consent;
+//!   (CO-16 with RARC N28), under a plan that requires consent;
 //! - a plan under HIPAA ("permitted unless restricted") pays without consent, until the
-//!   patient records a restriction for that provider: then the claim is denied (HC9);
+//!   patient records a restriction for that provider: then the claim is denied (PR-96 with RARC N28);
 //! - outcomes pre-registered one by one: an amendment before unblinding is recorded, not
 //!   flagged, and the results' switches are reported per outcome and checked with
 //!   `verify_outcome`.
@@ -234,9 +234,13 @@ where
         coinsurance_bps: 0,
         out_of_pocket_max: 0,
     };
-    let plan = submit_or_refusal(client, &eve, &claims.create_plan(none, law, 0, FAR_FUTURE))
-        .await
-        .expect("eve creates the plan");
+    let plan = submit_or_refusal(
+        client,
+        &eve,
+        &claims.create_plan(none, law, None, 0, FAR_FUTURE),
+    )
+    .await
+    .expect("eve creates the plan");
     let entry = FeeScheduleEntry {
         allowed_per_unit: 150,
         cost_share: CostShare::Copay,
@@ -290,7 +294,7 @@ where
         .expect("the chain answers")
         .return_value()
         .expect("the claim exists");
-    (lines[0].outcome, lines[0].reasons.clone())
+    (lines[0].outcome, lines[0].reasons().clone())
 }
 
 /// bob's trial pre-registers HbA1c (primary) and weight (secondary) at 26 weeks, amends

@@ -181,7 +181,7 @@ where
     let plan = step(
         client,
         &ink_e2e::eve(),
-        &claims.create_plan(copay_plan(), PaymentConsent::Required, 0, FAR_FUTURE),
+        &claims.create_plan(copay_plan(), PaymentConsent::Required, None, 0, FAR_FUTURE),
         "plan",
     )
     .await
@@ -466,7 +466,7 @@ where
     let second = step(
         client,
         &ink_e2e::eve(),
-        &claims.create_plan(copay_plan(), PaymentConsent::Required, 0, FAR_FUTURE),
+        &claims.create_plan(copay_plan(), PaymentConsent::Required, None, 0, FAR_FUTURE),
         "a plan after the upgrade",
     )
     .await;

@@ -228,7 +228,7 @@ impl Plan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaymentConsent {
     /// The patient's payment consent to the provider is required (jurisdictions that
-    /// require consent; a claim without it is denied HC1).
+    /// require consent; a claim without it is denied CO-16 with RARC N28).
     Required,
     /// Permitted without consent unless the patient restricted it, as HIPAA permits
     /// disclosure for payment (45 CFR 164.506(c)) and lets the patient restrict it to a

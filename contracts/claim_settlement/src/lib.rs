@@ -746,11 +746,13 @@ pub mod claim_settlement {
         /// modifier 76 or 77 for an intentional repeat) or a drug GTIN with its lot, serial
         /// and the salt of the pharmacy's commitment to the patient, a quantity and the line's charge (at most 10^30 for the
         /// whole claim); the service date (not in the future) and the hash of the claim
-        /// document. The claim is denied in whole for no coverage on the service date (27)
-        /// or no payment consent (HC1, HC2); otherwise each line is checked for duplicates
-        /// (18: the same code for the same patient, provider, plan and day already allowed,
-        /// whatever its charge, or the same package), priced against the fee schedule (45,
-        /// 96), drug lines are checked against drug_provenance (HC3 to HC8), and the
+        /// document. The claim is denied in whole when filed after the plan's limit (CO-29),
+        /// for no coverage on the service date (PR-26, 27 or 200), or for payment consent
+        /// (CO-16 or PR-96, see `ReasonCode`); otherwise each line is checked for
+        /// duplicates (OA-18: the same code for the same patient, provider, plan and day
+        /// already allowed, whatever its charge, or the same package), priced against the
+        /// fee schedule (CO-45, CO-96), drug lines are checked against drug_provenance
+        /// (CO-16, 96, 112, 114), and the
         /// deductible, copay and coinsurance are applied up to the out-of-pocket maximum.
         /// What the insurer pays is credited to the provider from its escrow and
         /// transferred at the end of the call, or waits for funds. Returns the claim id.
@@ -1345,7 +1347,7 @@ pub mod claim_settlement {
     /// The key under which a line counts as billed. A drug package is billed once:
     /// BLAKE2b-256 of (GTIN, lot, serial, recipient salt). The salt keeps the key from
     /// being found from a package's label, and a second claim with another salt fails the
-    /// recipient check instead (HC4). A service is billed once per (patient, provider,
+    /// recipient check instead (CO-112). A service is billed once per (patient, provider,
     /// plan, service day, keyed code, repeat modifier): the charge is not in it, so
     /// re-pricing, re-ordering or splitting lines does not make a new service.
     fn billing_key(service: &Service, line: &ClaimLine) -> Hash {

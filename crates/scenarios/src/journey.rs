@@ -473,7 +473,7 @@ where
         let created = step(
             client,
             eve,
-            &claims.create_plan(sharing, PaymentConsent::Required, 0, FAR_FUTURE),
+            &claims.create_plan(sharing, PaymentConsent::Required, None, 0, FAR_FUTURE),
             "plan",
         )
         .await;
@@ -775,9 +775,9 @@ where
             .expect("read")
             .return_value()
             .expect("lines");
-        assert_eq!(lines[0].reasons, vec![ReasonCode::LotQuarantined]);
+        assert_eq!(lines[0].reasons(), vec![ReasonCode::LotQuarantined]);
         self.steps += 3;
-        say("the sensor read 11.50 °C at the pharmacy: the lot is quarantined and dave's next claim for it is denied (HC6)");
+        say("the sensor read 11.50 °C at the pharmacy: the lot is quarantined and dave's next claim for it is denied (CO-96 with RARC N130: lot quarantined)");
     }
 
     /// Research consent for protocol v1, enrolment, a data batch and its proof on chain.
@@ -1046,7 +1046,7 @@ where
         let adjudicated: ClaimAdjudicated = the_event(&denied.events, claims_id);
         assert_eq!(adjudicated.claim_denial, Some(ReasonCode::NoPaymentConsent));
         self.steps += 2;
-        say("the patient's plan pseudonym signed the revocation of the clinic's payment consent, relayed by the clinic itself: its next claim was denied (HC1)");
+        say("the patient's plan pseudonym signed the revocation of the clinic's payment consent, relayed by the clinic itself: its next claim was denied (CO-16 with RARC N28: no payment consent)");
     }
 
     /// Emergency access opens, is seen by the patient, and closes.

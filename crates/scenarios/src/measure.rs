@@ -899,7 +899,13 @@ where
         coinsurance_bps: 2_000,
         out_of_pocket_max: 100 * UNIT,
     };
-    let create = claims.create_plan(sharing, PaymentConsent::Required, 0, support::FAR_FUTURE);
+    let create = claims.create_plan(
+        sharing,
+        PaymentConsent::Required,
+        None,
+        0,
+        support::FAR_FUTURE,
+    );
     let dry = client
         .call(&ink_e2e::eve(), &create)
         .dry_run()

@@ -77,6 +77,7 @@ pub mod claims_release_0 {
                     payment_consent: PaymentConsent::Required,
                     year_start,
                     year_end,
+                    filing_limit_days: None,
                     fee_schedule_entries: 0,
                 },
             );

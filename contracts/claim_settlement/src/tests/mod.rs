@@ -440,7 +440,7 @@ fn claims_are_denied_whole_without_consent_coverage_or_for_duplicates() {
 }
 
 /// Issue 16: a plan under HIPAA ("permitted unless restricted") pays without payment
-/// consent, but a restriction of the patient's denies the claim (HC9) under either law,
+/// consent, but a restriction of the patient's denies the claim (PR-96, N28) under either law,
 /// and only for the classes it names.
 #[ink::test]
 fn payment_follows_the_plans_law_and_a_restriction_denies() {
@@ -798,7 +798,7 @@ fn a_drug_line_is_paid_only_for_a_dispense_on_the_service_date_within_coverage()
 #[ink::test]
 fn an_overturned_drug_line_cannot_be_billed_again() {
     let (mut contract, p) = funded();
-    // Not yet recorded as dispensed when first billed: denied (HC3), then appealed.
+    // Not yet recorded as dispensed when first billed: denied (CO-112), then appealed.
     let first = submit(&mut contract, p.pharmacy, p.patient, vec![drug(b"SN9", 60)]).unwrap();
     assert_eq!(contract.claim(first).unwrap().outcome, Outcome::Denied);
     as_caller(p.pharmacy);
@@ -1322,7 +1322,7 @@ fn appeals_can_be_upheld_and_close_after_the_window() {
 }
 
 /// Issue 16: payment consent covers the data classes the claim discloses. Consent
-/// limited to claims data pays a visit but denies a drug claim (medications) with HC1.
+/// limited to claims data pays a visit but denies a drug claim (medications) with CO-16 (N28).
 #[ink::test]
 fn payment_consent_must_cover_the_classes_a_claim_discloses() {
     use healthchain_common::consent::DataClasses;
