@@ -780,6 +780,72 @@ pub struct Claim {
     /// `paid + awaiting_payment + cancelled = totals.payable`.
     pub cancelled: Balance,
     pub appeal: Option<Appeal>,
+    /// What the provider paid back when it voided or replaced the claim: all of `paid`.
+    pub refunded: Balance,
+    /// The claim this one replaces (X12 claim frequency code 7), if any.
+    pub replaces: Option<ClaimId>,
+    /// When the provider voided it (frequency code 8) or replaced it; its payment and the
+    /// member's accumulators were reversed then.
+    pub voided_at: Option<Timestamp>,
+    /// The claim that replaced it, if any.
+    pub replaced_by: Option<ClaimId>,
+}
+
+/// Where a claim stands, as an X12 277 answers a 276 status inquiry.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimStatus {
+    /// Adjudicated with nothing to pay: denied, or approved at zero after cost sharing.
+    Adjudicated,
+    /// Paid in full (into the provider's credit, transferred or held).
+    Paid,
+    /// Approved and waiting for the insurer's funds.
+    AwaitingFunds,
+    /// An appeal is pending the insurer's decision.
+    UnderAppeal,
+    /// Voided, or replaced by `replaced_by`.
+    Voided { replaced_by: Option<ClaimId> },
+}
+
+impl Claim {
+    /// The claim's status (a claim is adjudicated in the call that receives it).
+    pub fn status(&self) -> ClaimStatus {
+        if self.voided_at.is_some() {
+            ClaimStatus::Voided {
+                replaced_by: self.replaced_by,
+            }
+        } else if self
+            .appeal
+            .as_ref()
+            .is_some_and(|appeal| appeal.status == AppealStatus::Pending)
+        {
+            ClaimStatus::UnderAppeal
+        } else if self.awaiting_payment > 0 {
+            ClaimStatus::AwaitingFunds
+        } else if self.paid > 0 {
+            ClaimStatus::Paid
+        } else {
+            ClaimStatus::Adjudicated
+        }
+    }
+}
+
+/// Takes back from `accumulators` exactly what `lines` added to them.
+pub fn reverse_accumulators(
+    accumulators: &mut Accumulators,
+    lines: &[AdjudicatedLine],
+) -> Result<(), Error> {
+    for line in lines {
+        accumulators.deductible_met = accumulators
+            .deductible_met
+            .checked_sub(line.deductible)
+            .ok_or(Error::Overflow)?;
+        accumulators.out_of_pocket = accumulators
+            .out_of_pocket
+            .checked_sub(line.patient_responsibility())
+            .ok_or(Error::Overflow)?;
+    }
+    Ok(())
 }
 
 /// An insurer's funds in the contract. `funds` is what the insurer deposited and has not
@@ -916,6 +982,12 @@ pub enum Error {
     NotAnInsurer,
     /// A timely filing limit of zero days: give at least one, or none for no limit.
     ZeroFilingLimit,
+    /// The claim is already voided or replaced.
+    ClaimVoided,
+    /// The claim's appeal is pending: wait for the insurer's decision.
+    AppealPending,
+    /// The value sent with a void or replacement is not the refund `void_refund` names.
+    WrongRefund,
 }
 
 impl From<AccessError> for Error {

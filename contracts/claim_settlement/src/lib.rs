@@ -39,12 +39,12 @@ pub mod data;
 #[ink::contract]
 pub mod claim_settlement {
     use crate::data::{
-        adjudicate_line, claim_outcome, denied_charges, deny_line, lines_hash, totals,
-        validate_line, validate_plan, AdjudicatedLine, Appeal, AppealStatus, Claim, ClaimId,
-        ClaimLine, CostSharing, CoveragePeriod, Error, Escrow, FeeScheduleEntry, Membership,
-        Outcome, PaymentConsent, Plan, PlanId, ReasonCode, ServiceCode, APPEAL_WINDOW, DAY,
-        MAX_CLAIM_CHARGE, MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES,
-        MAX_SETTLED_PER_CALL,
+        adjudicate_line, claim_outcome, denied_charges, deny_line, lines_hash,
+        reverse_accumulators, totals, validate_line, validate_plan, AdjudicatedLine, Appeal,
+        AppealStatus, Claim, ClaimId, ClaimLine, ClaimStatus, CostSharing, CoveragePeriod, Error,
+        Escrow, FeeScheduleEntry, Membership, Outcome, PaymentConsent, Plan, PlanId, ReasonCode,
+        ServiceCode, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE, MAX_FEE_SCHEDULE_ENTRIES,
+        MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL,
     };
     use healthchain_common::{
         access::{
@@ -136,6 +136,26 @@ pub mod claim_settlement {
         pub plan: PlanId,
         pub document_hash: Hash,
         pub lines: u32,
+        /// The claim this one replaces (frequency code 7), if any.
+        pub replaces: Option<ClaimId>,
+    }
+
+    /// The provider voided a claim (frequency code 8), or replaced it (`replaced_by`): the
+    /// insurer's escrow got back what it paid (`refunded`), what the claim still waited
+    /// for was cancelled, the member's accumulators gave back what its lines added, and
+    /// its services may be billed again.
+    #[ink(event)]
+    pub struct ClaimVoided {
+        #[ink(topic)]
+        pub patient: AccountId,
+        #[ink(topic)]
+        pub provider: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub claim: ClaimId,
+        pub refunded: Balance,
+        pub cancelled: Balance,
+        pub replaced_by: Option<ClaimId>,
     }
 
     /// The claim was adjudicated: its outcome and totals (lines via `claim_lines`).
@@ -767,6 +787,170 @@ pub mod claim_settlement {
         ) -> Result<ClaimId, Error> {
             self.access.ensure_not_paused()?;
             let provider = self.access.ensure_role(Role::Provider)?;
+            self.submit(
+                provider,
+                patient,
+                plan,
+                service_date,
+                lines,
+                document_hash,
+                None,
+            )
+        }
+
+        /// Voids a claim the caller (its provider, holding the Provider role) submitted: X12
+        /// claim frequency code 8. Everything the claim did is reversed exactly: what the
+        /// insurer paid returns to its escrow (the provider's credit still held here
+        /// first, the rest sent with this call: exactly `void_refund(claim)`), what it
+        /// still waited for is cancelled, the member's deductible and out-of-pocket
+        /// accumulators give back what its lines added, and its services and packages may
+        /// be billed again. Not while an appeal of it is pending. Evented as
+        /// `ClaimVoided`; the claim stays readable, marked voided.
+        #[ink(message, payable)]
+        pub fn void_claim(&mut self, claim: ClaimId) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let provider = self.access.ensure_role(Role::Provider)?;
+            self.reverse(claim, provider, None)
+        }
+
+        /// Replaces a claim the caller submitted (X12 claim frequency code 7) with a
+        /// corrected one for the same patient and plan: the old claim is voided exactly as
+        /// `void_claim` does (send `void_refund(claim)` with the call), then the new
+        /// service date and lines are adjudicated and paid like any claim, naming the claim
+        /// they replace. Returns the new claim's id.
+        #[ink(message, payable)]
+        pub fn replace_claim(
+            &mut self,
+            claim: ClaimId,
+            service_date: Timestamp,
+            lines: Vec<ClaimLine>,
+            document_hash: Hash,
+        ) -> Result<ClaimId, Error> {
+            self.access.ensure_not_paused()?;
+            let provider = self.access.ensure_role(Role::Provider)?;
+            let old = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let replacement = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
+            self.reverse(claim, provider, Some(replacement))?;
+            self.submit(
+                provider,
+                old.patient,
+                old.plan,
+                service_date,
+                lines,
+                document_hash,
+                Some(claim),
+            )
+        }
+
+        /// What the provider must send with `void_claim` or `replace_claim` for `claim`:
+        /// what the insurer paid for it, less the provider's credit still held here.
+        #[ink(message)]
+        pub fn void_refund(&self, claim: ClaimId) -> Result<Balance, Error> {
+            let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let held = self.credit(record.provider).min(record.paid);
+            record.paid.checked_sub(held).ok_or(Error::Overflow)
+        }
+
+        /// Where a claim stands, as an X12 277 answers a 276 inquiry: adjudicated, paid,
+        /// waiting for funds, under appeal, or voided (and by which claim replaced).
+        #[ink(message)]
+        pub fn claim_status(&self, claim: ClaimId) -> Result<ClaimStatus, Error> {
+            self.claims
+                .get(claim)
+                .map(|record| record.status())
+                .ok_or(Error::UnknownClaim)
+        }
+
+        /// Reverses everything `claim` did, for its `provider` (see `void_claim`).
+        fn reverse(
+            &mut self,
+            claim: ClaimId,
+            provider: AccountId,
+            replaced_by: Option<ClaimId>,
+        ) -> Result<(), Error> {
+            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            if record.provider != provider {
+                return Err(Error::NotClaimProvider);
+            }
+            if record.voided_at.is_some() {
+                return Err(Error::ClaimVoided);
+            }
+            if record.status() == ClaimStatus::UnderAppeal {
+                return Err(Error::AppealPending);
+            }
+            let held = self.credit(provider).min(record.paid);
+            let sent = record.paid.checked_sub(held).ok_or(Error::Overflow)?;
+            if self.env().transferred_value() != sent {
+                return Err(Error::WrongRefund);
+            }
+            if held > 0 {
+                let credit = self
+                    .credit(provider)
+                    .checked_sub(held)
+                    .ok_or(Error::Overflow)?;
+                self.credit_total = self.credit_total.checked_sub(held).ok_or(Error::Overflow)?;
+                if credit == 0 {
+                    self.credits.remove(provider);
+                } else {
+                    self.credits.insert(provider, &credit);
+                }
+            }
+            let cancelled = record.awaiting_payment;
+            let mut escrow = self.escrow(record.insurer);
+            escrow.funds = escrow
+                .funds
+                .checked_add(record.paid)
+                .ok_or(Error::Overflow)?;
+            escrow.owed = escrow.owed.checked_sub(cancelled).ok_or(Error::Overflow)?;
+            self.escrow_total = self
+                .escrow_total
+                .checked_add(record.paid)
+                .ok_or(Error::Overflow)?;
+            self.escrows.insert(record.insurer, &escrow);
+            // Its queue entry, if any, stays and is skipped (nothing waits on it now).
+            record.cancelled = record
+                .cancelled
+                .checked_add(cancelled)
+                .ok_or(Error::Overflow)?;
+            record.awaiting_payment = 0;
+            record.refunded = record.paid;
+            let lines = self.claim_lines.get(claim).unwrap_or_default();
+            let member = (record.plan, record.patient);
+            if let Some(mut membership) = self.memberships.get(member) {
+                reverse_accumulators(&mut membership.accumulators, &lines)?;
+                self.memberships.insert(member, &membership);
+            }
+            for line in &lines {
+                if self.billed.get(line.billing_key) == Some(claim) {
+                    self.billed.remove(line.billing_key);
+                }
+            }
+            record.voided_at = Some(self.env().block_timestamp());
+            record.replaced_by = replaced_by;
+            self.claims.insert(claim, &record);
+            self.env().emit_event(ClaimVoided {
+                patient: record.patient,
+                provider,
+                insurer: record.insurer,
+                claim,
+                refunded: record.paid,
+                cancelled,
+                replaced_by,
+            });
+            Ok(())
+        }
+
+        /// Adjudicates and pays a claim of `provider` (see `submit_claim`).
+        fn submit(
+            &mut self,
+            provider: AccountId,
+            patient: AccountId,
+            plan: PlanId,
+            service_date: Timestamp,
+            lines: Vec<ClaimLine>,
+            document_hash: Hash,
+            replaces: Option<ClaimId>,
+        ) -> Result<ClaimId, Error> {
             if provider == patient {
                 return Err(Error::ProviderIsPatient);
             }
@@ -837,6 +1021,10 @@ pub mod claim_settlement {
                 awaiting_payment: 0,
                 cancelled: 0,
                 appeal: None,
+                refunded: 0,
+                replaces,
+                voided_at: None,
+                replaced_by: None,
             };
             self.claims.insert(claim, &header);
             self.env().emit_event(ClaimSubmitted {
@@ -847,6 +1035,7 @@ pub mod claim_settlement {
                 plan,
                 document_hash,
                 lines: line_count,
+                replaces,
             });
             self.env().emit_event(ClaimAdjudicated {
                 patient,

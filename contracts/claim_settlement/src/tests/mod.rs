@@ -600,6 +600,139 @@ fn claims_after_the_filing_limit_are_denied_co_29() {
     );
 }
 
+/// `provider` voids `claim`, sending `void_refund(claim)` (or `refund` when given).
+fn void(
+    contract: &mut ClaimSettlement,
+    provider: AccountId,
+    claim: ClaimId,
+    refund: Option<Balance>,
+) -> Result<(), Error> {
+    as_caller(provider);
+    let amount = refund.unwrap_or_else(|| contract.void_refund(claim).unwrap());
+    test::transfer_in::<Env>(amount);
+    let result = contract.void_claim(claim);
+    test::set_value_transferred::<Env>(0);
+    if result.is_err() {
+        undo_transfer_in(provider, amount);
+    }
+    result
+}
+
+/// The chain reverts a refused call's transfer; ink!'s off-chain environment does not.
+fn undo_transfer_in(caller: AccountId, amount: Balance) {
+    if amount == 0 {
+        return;
+    }
+    test::set_account_balance::<Env>(caller, balance(caller) + amount);
+    test::set_account_balance::<Env>(contract_account(), balance(contract_account()) - amount);
+}
+
+/// `provider` replaces `claim` with `lines` on `service_date`, sending the refund.
+fn replace(
+    contract: &mut ClaimSettlement,
+    provider: AccountId,
+    claim: ClaimId,
+    service_date: u64,
+    lines: Vec<ClaimLine>,
+) -> Result<ClaimId, Error> {
+    as_caller(provider);
+    let amount = contract.void_refund(claim).unwrap();
+    test::transfer_in::<Env>(amount);
+    let result = contract.replace_claim(claim, service_date, lines, hash(0xAC));
+    test::set_value_transferred::<Env>(0);
+    if result.is_err() {
+        undo_transfer_in(provider, amount);
+    }
+    result
+}
+
+/// Issue 17: a void (frequency code 8) reverses the claim exactly: the paid amount back
+/// in the escrow, the accumulators as before, the service billable again. Refusals
+/// change nothing.
+#[ink::test]
+fn a_void_reverses_payment_accumulators_and_billing() {
+    let (mut contract, p) = funded();
+    let before = contract.membership(1, p.patient).unwrap().accumulators;
+    let claim = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    assert_eq!(contract.claim_status(claim), Ok(ClaimStatus::Paid));
+    assert_eq!(balance(p.clinic), 30);
+    assert_eq!(contract.void_refund(claim), Ok(30));
+    // Not someone else's, not with the wrong refund.
+    let events = event_count();
+    assert_eq!(
+        void(&mut contract, p.pharmacy, claim, Some(0)),
+        Err(Error::NotClaimProvider)
+    );
+    // The refund is exactly what was paid: not less (here: nothing).
+    assert_eq!(
+        void(&mut contract, p.clinic, claim, Some(0)),
+        Err(Error::WrongRefund)
+    );
+    assert_eq!(event_count(), events);
+    void(&mut contract, p.clinic, claim, None).unwrap();
+    let (event, _) = last_event::<ClaimVoided>();
+    assert_eq!(
+        (event.claim, event.refunded, event.replaced_by),
+        (claim, 30, None)
+    );
+    assert_eq!(
+        contract.escrow(p.insurer),
+        Escrow {
+            funds: FUNDS,
+            owed: 0
+        }
+    );
+    assert_eq!(contract.escrow_total(), FUNDS);
+    assert_eq!(
+        contract.membership(1, p.patient).unwrap().accumulators,
+        before
+    );
+    assert_eq!(
+        contract.claim_status(claim),
+        Ok(ClaimStatus::Voided { replaced_by: None })
+    );
+    assert_eq!(contract.claim(claim).unwrap().refunded, 30);
+    assert_eq!(
+        void(&mut contract, p.clinic, claim, Some(0)),
+        Err(Error::ClaimVoided)
+    );
+    // The visit may be billed again: not a duplicate.
+    let again = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    assert_eq!(contract.claim(again).unwrap().outcome, Outcome::Approved);
+    assert_eq!(contract.claim(again).unwrap().paid, 30);
+}
+
+/// Issue 17: a replacement (frequency code 7) voids the old claim and adjudicates the new
+/// one as if the old had never been; the two name each other.
+#[ink::test]
+fn a_replacement_voids_the_old_claim_and_pays_the_new_one() {
+    let (mut contract, p) = funded();
+    let old = submit(&mut contract, p.clinic, p.patient, vec![visit(120)]).unwrap();
+    // Allowed 120: deductible 100, copay 20, nothing paid.
+    assert_eq!(contract.claim(old).unwrap().paid, 0);
+    let new = replace(&mut contract, p.clinic, old, SERVICE_DATE, vec![visit(150)]).unwrap();
+    assert_eq!(new, old + 1);
+    assert_eq!(
+        contract.claim_status(old),
+        Ok(ClaimStatus::Voided {
+            replaced_by: Some(new)
+        })
+    );
+    assert_eq!(contract.claim(new).unwrap().replaces, Some(old));
+    assert_eq!(events_of::<ClaimPaid>().last().unwrap().claim, new);
+    // As if only the replacement had been billed: deductible 100, copay 20, paid 30.
+    let record = contract.claim(new).unwrap();
+    assert_eq!((record.outcome, record.paid), (Outcome::Approved, 30));
+    let acc = contract.membership(1, p.patient).unwrap().accumulators;
+    assert_eq!((acc.deductible_met, acc.out_of_pocket), (100, 120));
+    // The pharmacy cannot replace the clinic's claim.
+    as_caller(p.pharmacy);
+    assert_eq!(
+        contract.replace_claim(new, SERVICE_DATE, vec![visit(150)], hash(0xAC)),
+        Err(Error::NotClaimProvider)
+    );
+}
+
 #[ink::test]
 fn duplicates_and_services_outside_coverage_are_denied() {
     let (mut contract, p) = funded();
@@ -1626,6 +1759,8 @@ enum Step {
     Claim { charge: Balance, drug: bool },
     Appeal { overturn: Balance },
     Settle,
+    Void,
+    Replace { charge: Balance },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -1635,14 +1770,16 @@ fn step() -> impl Strategy<Value = Step> {
         (1u128..600, any::<bool>()).prop_map(|(charge, drug)| Step::Claim { charge, drug }),
         (0u128..300).prop_map(|overturn| Step::Appeal { overturn }),
         Just(Step::Settle),
+        Just(Step::Void),
+        (1u128..600).prop_map(|charge| Step::Replace { charge }),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
-    /// Across random deposits, claims (paid now or later), appeals, settlements and
-    /// withdrawals: money is conserved (what came in = escrow + paid out + withdrawn),
+    /// Across random deposits, claims (paid now or later), appeals, settlements, voids,
+    /// replacements and withdrawals: money is conserved (what came in = escrow + paid out + withdrawn),
     /// the contract's balance equals the escrow total, each insurer's `owed` equals what
     /// its claims wait for, providers received exactly what claims record as paid, and
     /// the member's out-of-pocket never passes the maximum.
@@ -1702,8 +1839,28 @@ proptest! {
                         as_caller(p.other);
                         contract.settle(p.insurer, 8).unwrap();
                     }
+                    Step::Void | Step::Replace { .. } => {
+                        let last = contract.claim_count();
+                        if last == 0 {
+                            continue;
+                        }
+                        let record = contract.claim(last).unwrap();
+                        if record.voided_at.is_some() || record.status() == ClaimStatus::UnderAppeal {
+                            continue;
+                        }
+                        let provider = record.provider;
+                        match step {
+                            Step::Replace { charge } if provider == p.clinic => {
+                                serial += 1;
+                                let line = ClaimLine { code: injection_code(), quantity: 1, charge, unit: None, modifier: None };
+                                replace(&mut contract, provider, last, NOW - u64::from(serial), vec![line]).unwrap();
+                            }
+                            _ => void(&mut contract, provider, last, None).unwrap(),
+                        }
+                    }
                 }
                 let escrow = contract.escrow(p.insurer);
+                // Paid out to the providers, less what they sent back with voids.
                 let received = balance(p.clinic) + balance(p.pharmacy);
                 assert_eq!(deposited, escrow.funds + received + withdrawn);
                 assert_eq!(
@@ -1719,7 +1876,7 @@ proptest! {
                         record.paid + record.awaiting_payment + record.cancelled,
                         record.totals.payable
                     );
-                    paid += record.paid;
+                    paid += record.paid - record.refunded;
                     awaiting += record.awaiting_payment;
                 }
                 assert_eq!(paid, received);
@@ -1728,6 +1885,51 @@ proptest! {
                 assert!(acc.out_of_pocket <= cost_sharing().out_of_pocket_max);
                 assert!(acc.deductible_met <= cost_sharing().deductible);
             }
+            Ok(())
+        })
+        .unwrap();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// Issue 17: after some earlier claims, a claim replaced and the replacement voided
+    /// leaves the escrow and the member's accumulators exactly as before the original
+    /// claim, whatever the amounts and whether the escrow could pay.
+    #[test]
+    fn a_replace_then_void_restores_escrow_and_accumulators(
+        funds in 0u128..400,
+        earlier in prop::collection::vec(1u128..300, 0..4),
+        original in 1u128..600,
+        replacement in 1u128..600,
+        drug_original in any::<bool>(),
+    ) {
+        test::run_test::<Env, _>(|_| {
+            let (mut contract, p) = setup();
+            if funds > 0 {
+                deposit(&mut contract, p.insurer, funds).unwrap();
+            }
+            for (i, charge) in earlier.iter().enumerate() {
+                let line = ClaimLine { code: injection_code(), quantity: 1, charge: *charge, unit: None, modifier: None };
+                as_caller(p.clinic);
+                contract.submit_claim(p.patient, 1, NOW - 10 * DAY - i as u64, vec![line], hash(0xAA)).unwrap();
+            }
+            let escrow = contract.escrow(p.insurer);
+            let accumulators = contract.membership(1, p.patient).unwrap().accumulators;
+            let (provider, line) = if drug_original {
+                dispensed(&p, b"SN-P", p.patient, p.pharmacy);
+                (p.pharmacy, drug(b"SN-P", original))
+            } else {
+                (p.clinic, visit(original))
+            };
+            as_caller(provider);
+            let claim = contract.submit_claim(p.patient, 1, SERVICE_DATE, vec![line.clone()], hash(0xAA)).unwrap();
+            let new = replace(&mut contract, provider, claim, SERVICE_DATE, vec![ClaimLine { charge: replacement, ..line }]).unwrap();
+            void(&mut contract, provider, new, None).unwrap();
+            assert_eq!(contract.escrow(p.insurer), escrow);
+            assert_eq!(contract.escrow_total(), escrow.funds);
+            assert_eq!(contract.membership(1, p.patient).unwrap().accumulators, accumulators);
             Ok(())
         })
         .unwrap();
