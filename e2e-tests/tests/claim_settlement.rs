@@ -11,7 +11,7 @@ use claim_settlement::{
     claim_settlement::Callee,
     data::{
         AppealStatus, Balance, ClaimId, ClaimLine, CostShare, CostSharing, DrugUnit, Error,
-        FeeScheduleEntry, GroupCode, Outcome, PaymentConsent, ReasonCode, ServiceCode,
+        FeeScheduleEntry, GroupCode, Outcome, Overturn, PaymentConsent, ReasonCode, ServiceCode,
     },
 };
 use drug_provenance::data::RecallClass;
@@ -501,7 +501,8 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     let (header, _) = read_claim(&mut client, &claims, waiting).await;
     assert_eq!((header.paid, header.awaiting_payment), (40 * UNIT, 0));
 
-    // An appeal of the counterfeit denial, overturned (say the serial was mis-keyed).
+    // An appeal of the counterfeit denial, overturned (say the serial was mis-keyed): the
+    // line goes through cost sharing like any approval (copay 20, the plan pays 40).
     assert_eq!(
         submit_or_refusal(
             &mut client,
@@ -522,17 +523,26 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     submit_or_refusal(
         &mut client,
         &ink_e2e::eve(),
-        &claims.resolve_appeal(fake_claim, 45 * UNIT, hash(0xD1)),
+        &claims.resolve_appeal(
+            fake_claim,
+            vec![Overturn {
+                line: 0,
+                allowed: 60 * UNIT,
+                cost_share: CostShare::Copay,
+            }],
+            hash(0xD1),
+        ),
     )
     .await
     .expect("eve overturns");
-    assert_eq!(balance(&mut client, dave).await - dave_before, 45 * UNIT);
-    let (header, _) = read_claim(&mut client, &claims, fake_claim).await;
+    assert_eq!(balance(&mut client, dave).await - dave_before, 40 * UNIT);
+    let (header, lines) = read_claim(&mut client, &claims, fake_claim).await;
     assert_eq!(
         header.appeal.map(|a| a.status),
-        Some(AppealStatus::Overturned { amount: 45 * UNIT })
+        Some(AppealStatus::Overturned { amount: 40 * UNIT })
     );
-    assert_eq!(header.paid, 45 * UNIT);
+    assert_eq!(header.paid, 40 * UNIT);
+    assert_eq!(lines[0].reasons(), vec![ReasonCode::Copay]);
 
     // The escrow still covers exactly what the books say.
     let escrow = client
@@ -540,7 +550,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
         .dry_run()
         .await?
         .return_value();
-    assert_eq!(escrow.funds, (100 - 40 - 45) * UNIT);
+    assert_eq!(escrow.funds, (100 - 40 - 40) * UNIT);
     assert_eq!(escrow.owed, 0);
     // Storage is public, and the read says so: anyone reads the header, which holds a
     // hash of the service date and lines, never the codes.

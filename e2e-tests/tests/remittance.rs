@@ -5,14 +5,15 @@
 //! - a void (claim frequency code 8) gives the insurer's escrow back what it paid;
 //! - a replacement (frequency code 7) voids the old claim and pays the new one, and the
 //!   status answers which replaced which;
-//! - a claim filed after the plan's limit is denied CO-29.
+//! - a claim filed after the plan's limit is denied CO-29, and the member's own appeal
+//!   of it is overturned through cost sharing and paid.
 #![cfg(feature = "e2e-tests")]
 
 mod support;
 
 use claim_settlement::data::{
-    ClaimId, ClaimLine, ClaimStatus, CostShare, CostSharing, Error, FeeScheduleEntry, GroupCode,
-    Outcome, PaymentConsent,
+    AppealStatus, ClaimId, ClaimLine, ClaimStatus, CostShare, CostSharing, Error, FeeScheduleEntry,
+    GroupCode, Outcome, Overturn, PaymentConsent,
 };
 use healthchain_common::{
     access::{AccessControlled, Role},
@@ -227,6 +228,47 @@ where
             adjustment.amount
         ),
         (Outcome::Denied, GroupCode::CO, 29, 150 * UNIT)
+    );
+
+    // ferdie, the member, appeals it himself; eve overturns the line at 150, through
+    // cost sharing (none in this plan): the plan pays 150, and the claim is paid.
+    submit_or_refusal(client, &ink_e2e::ferdie(), &claims.appeal(late, hash(0xE2)))
+        .await
+        .expect("the member appeals");
+    assert_eq!(
+        read(client, &claims.claim_status(late)).await,
+        Ok(ClaimStatus::UnderAppeal)
+    );
+    let header = read(client, &claims.claim(late)).await.expect("claim");
+    let appeal = header.appeal.expect("appealed");
+    assert_eq!(
+        (appeal.by, appeal.decide_by - appeal.filed_at),
+        (ferdie, 60 * DAY)
+    );
+    let overturn = Overturn {
+        line: 0,
+        allowed: 150 * UNIT,
+        cost_share: CostShare::Copay,
+    };
+    submit_or_refusal(
+        client,
+        &ink_e2e::eve(),
+        &claims.resolve_appeal(late, vec![overturn], hash(0xD2)),
+    )
+    .await
+    .expect("eve overturns the denial");
+    let header = read(client, &claims.claim(late)).await.expect("claim");
+    assert_eq!(
+        (header.outcome, header.paid),
+        (Outcome::Approved, 150 * UNIT)
+    );
+    assert_eq!(
+        header.appeal.map(|a| a.status),
+        Some(AppealStatus::Overturned { amount: 150 * UNIT })
+    );
+    assert_eq!(
+        read(client, &claims.claim_status(late)).await,
+        Ok(ClaimStatus::Paid)
     );
 }
 

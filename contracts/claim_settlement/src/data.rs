@@ -28,6 +28,10 @@ pub const BASIS_POINTS: u16 = 10_000;
 pub use healthchain_common::DAY;
 /// How long after adjudication a provider may appeal (a common first-level window).
 pub const APPEAL_WINDOW: Timestamp = 180 * DAY;
+
+/// How long the insurer has to decide an appeal of a claim for care already given: 60
+/// days (29 CFR 2560.503-1(i)(2)(iii)(B), post-service group health claims).
+pub const APPEAL_DECISION_WINDOW: Timestamp = 60 * DAY;
 /// The longest lot (GS1 AI 10) and serial (AI 21): 20 characters.
 pub const MAX_LOT_OR_SERIAL_LEN: usize = 20;
 /// The most one claim may charge in all (10^30 of the smallest unit, 10^18 tokens of 12
@@ -617,9 +621,36 @@ pub fn adjudicate_line(
     if allowed == 0 {
         return Ok(deny_line(billing_key, line, ReasonCode::NotCovered));
     }
+    price_allowed(
+        billing_key,
+        line.quantity,
+        line.charge,
+        allowed,
+        fee.cost_share,
+        plan,
+        accumulators,
+    )
+}
+
+/// Approves a line at `allowed` (1 to `charge`): a charge above it is a contractual
+/// adjustment (CO-45), then the deductible, then the copay or coinsurance, all capped by
+/// the out-of-pocket maximum, updating the member's accumulators. Shared by adjudication
+/// and by an overturn on appeal, which goes through cost sharing like any approval.
+pub fn price_allowed(
+    billing_key: Hash,
+    quantity: u32,
+    charge: Balance,
+    allowed: Balance,
+    cost_share: CostShare,
+    plan: &CostSharing,
+    accumulators: &mut Accumulators,
+) -> Result<AdjudicatedLine, Error> {
+    if allowed == 0 || allowed > charge {
+        return Err(Error::InvalidOverturnAmount);
+    }
     let mut adjustments = Vec::new();
-    if allowed < line.charge {
-        let above = line.charge.checked_sub(allowed).ok_or(Error::Overflow)?;
+    if allowed < charge {
+        let above = charge.checked_sub(allowed).ok_or(Error::Overflow)?;
         adjustments.push(Adjustment::new(ReasonCode::ExceedsFeeSchedule, above));
     }
     let mut out_of_pocket_room = plan
@@ -630,7 +661,7 @@ pub fn adjudicate_line(
         .min(out_of_pocket_room);
     out_of_pocket_room = out_of_pocket_room.saturating_sub(deductible);
     let rest = allowed.checked_sub(deductible).ok_or(Error::Overflow)?;
-    let (copay, coinsurance) = match fee.cost_share {
+    let (copay, coinsurance) = match cost_share {
         CostShare::Copay => (plan.copay.min(rest).min(out_of_pocket_room), 0),
         CostShare::Coinsurance => (
             0,
@@ -661,11 +692,11 @@ pub fn adjudicate_line(
         .ok_or(Error::Overflow)?;
     Ok(AdjudicatedLine {
         billing_key,
-        quantity: line.quantity,
+        quantity,
         // A charge above the fee schedule is adjusted (CO-45), not denied: the line is
         // approved at the allowed amount.
         outcome: Outcome::Approved,
-        submitted: line.charge,
+        submitted: charge,
         allowed,
         deductible,
         copay,
@@ -673,16 +704,6 @@ pub fn adjudicate_line(
         payable,
         adjustments,
     })
-}
-
-/// What the denied lines charged: what an appeal can overturn at most.
-pub fn denied_charges(lines: &[AdjudicatedLine]) -> Result<Balance, Error> {
-    lines
-        .iter()
-        .filter(|line| line.outcome == Outcome::Denied)
-        .try_fold(0, |sum: Balance, line| {
-            sum.checked_add(line.submitted).ok_or(Error::Overflow)
-        })
 }
 
 /// A claim's totals (FHIR ClaimResponse.total: submitted, eligible, patient, benefit).
@@ -735,17 +756,35 @@ pub enum AppealStatus {
     Pending,
     /// The insurer kept its decision.
     Upheld,
-    /// The insurer allowed `amount` more, paid like an approval.
+    /// The insurer approved denied lines; they went through cost sharing like any
+    /// approval, and the plan pays `amount` more.
     Overturned { amount: Balance },
 }
 
-/// A provider's appeal of a denied or partly denied claim.
+/// One denied line an insurer approves on appeal: the line (its position in the claim),
+/// the amount it allows (1 to the line's charge) and the cost sharing that applies, as
+/// the fee schedule would have said.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overturn {
+    pub line: u16,
+    pub allowed: Balance,
+    pub cost_share: CostShare,
+}
+
+/// An appeal of a denied or partly denied claim, by its provider or its member.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Appeal {
+    /// Who appealed: the claim's provider or its member (the patient).
+    pub by: AccountId,
     pub evidence_hash: Hash,
     pub filed_at: Timestamp,
+    /// When the insurer's decision is due ([`APPEAL_DECISION_WINDOW`] after filing).
+    pub decide_by: Timestamp,
+    /// The deadline passed before a decision, and it was evented (`AppealOverdue`).
+    pub overdue: bool,
     pub status: AppealStatus,
     pub resolved_at: Option<Timestamp>,
     /// Hash of the insurer's decision letter, once resolved.
@@ -951,7 +990,7 @@ pub enum Error {
     Overflow,
     /// No claim with that id.
     UnknownClaim,
-    /// Only the claim's provider may appeal it.
+    /// Only the claim's provider may do this (or, for an appeal, its member).
     NotClaimProvider,
     /// Only the claim's insurer may resolve its appeal.
     NotClaimInsurer,
@@ -963,9 +1002,12 @@ pub enum Error {
     AlreadyAppealed,
     /// The claim has no pending appeal.
     NoPendingAppeal,
-    /// The overturn is larger than what was denied (submitted minus allowed). An
-    /// overturn of zero is not this error: it upholds the denial.
+    /// An overturn names a line that does not exist, was not denied, is named twice or
+    /// was paid in another claim, or allows nothing or more than the line's charge. No overturn at all is not this
+    /// error: it upholds the denial.
     InvalidOverturnAmount,
+    /// The appeal's decision is not overdue yet, or was already reported overdue.
+    AppealNotOverdue,
     /// A hash argument is all zeros.
     ZeroHash,
     /// A renewed coverage period starts before the previous one ended.

@@ -39,12 +39,12 @@ pub mod data;
 #[ink::contract]
 pub mod claim_settlement {
     use crate::data::{
-        adjudicate_line, claim_outcome, denied_charges, deny_line, lines_hash,
-        reverse_accumulators, totals, validate_line, validate_plan, AdjudicatedLine, Appeal,
-        AppealStatus, Claim, ClaimId, ClaimLine, ClaimStatus, CostSharing, CoveragePeriod, Error,
-        Escrow, FeeScheduleEntry, Membership, Outcome, PaymentConsent, Plan, PlanId, ReasonCode,
-        ServiceCode, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE, MAX_FEE_SCHEDULE_ENTRIES,
-        MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL,
+        adjudicate_line, claim_outcome, deny_line, lines_hash, price_allowed, reverse_accumulators,
+        totals, validate_line, validate_plan, AdjudicatedLine, Appeal, AppealStatus, Claim,
+        ClaimId, ClaimLine, ClaimStatus, CostSharing, CoveragePeriod, Error, Escrow,
+        FeeScheduleEntry, Membership, Outcome, Overturn, PaymentConsent, Plan, PlanId, ReasonCode,
+        ServiceCode, APPEAL_DECISION_WINDOW, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE,
+        MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL,
     };
     use healthchain_common::{
         access::{
@@ -254,11 +254,28 @@ pub mod claim_settlement {
         #[ink(topic)]
         pub insurer: AccountId,
         pub claim: ClaimId,
+        /// The provider or the member.
+        pub by: AccountId,
         pub evidence_hash: Hash,
+        /// When the insurer's decision is due.
+        pub decide_by: Timestamp,
     }
 
-    /// The insurer resolved the appeal: upheld, or overturned with an amount paid like an
-    /// approval.
+    /// The insurer let an appeal's decision deadline pass without deciding.
+    #[ink(event)]
+    pub struct AppealOverdue {
+        #[ink(topic)]
+        pub patient: AccountId,
+        #[ink(topic)]
+        pub provider: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub claim: ClaimId,
+        pub decide_by: Timestamp,
+    }
+
+    /// The insurer resolved the appeal: upheld, or overturned with the amount the plan
+    /// pays more after cost sharing; `late` when decided after the deadline.
     #[ink(event)]
     pub struct AppealResolved {
         #[ink(topic)]
@@ -270,6 +287,7 @@ pub mod claim_settlement {
         pub claim: ClaimId,
         pub status: AppealStatus,
         pub decision_hash: Hash,
+        pub late: bool,
     }
 
     /// Which contract a wiring change is about (its number in [`Change::Callee`]).
@@ -1077,19 +1095,25 @@ pub mod claim_settlement {
             self.last_claim
         }
 
-        /// Appeals a denied or partly denied claim (its provider, holding the Provider
-        /// role, within 180 days of
-        /// adjudication, once) with the hash of the evidence.
+        /// Appeals a denied or partly denied claim with the hash of the evidence: by its
+        /// provider (holding the Provider role) or by its member (the patient the claim
+        /// names), within 180 days of adjudication, once, and not a voided claim. The
+        /// insurer's decision is due 60 days later (`Appeal::decide_by`).
         #[ink(message)]
         pub fn appeal(&mut self, claim: ClaimId, evidence_hash: Hash) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-            if self.env().caller() != record.provider {
+            let by = self.env().caller();
+            if by == record.provider {
+                self.access.ensure_role(Role::Provider)?;
+            } else if by != record.patient {
                 return Err(Error::NotClaimProvider);
             }
-            self.access.ensure_role(Role::Provider)?;
             if record.outcome == Outcome::Approved {
                 return Err(Error::NotAppealable);
+            }
+            if record.voided_at.is_some() {
+                return Err(Error::ClaimVoided);
             }
             if record.appeal.is_some() {
                 return Err(Error::AlreadyAppealed);
@@ -1101,9 +1125,13 @@ pub mod claim_settlement {
             if healthchain_common::is_zero_hash(evidence_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
+            let decide_by = now.saturating_add(APPEAL_DECISION_WINDOW);
             record.appeal = Some(Appeal {
+                by,
                 evidence_hash,
                 filed_at: now,
+                decide_by,
+                overdue: false,
                 status: AppealStatus::Pending,
                 resolved_at: None,
                 decision_hash: None,
@@ -1114,23 +1142,52 @@ pub mod claim_settlement {
                 provider: record.provider,
                 insurer: record.insurer,
                 claim,
+                by,
                 evidence_hash,
+                decide_by,
             });
             Ok(())
         }
 
-        /// Resolves a pending appeal (the claim's insurer, holding the Insurer role):
-        /// `overturn_amount` 0 upholds the decision; a positive amount, at most the charges
-        /// of the denied lines (a contractual adjustment, CO-45, is not a denial and not
-        /// appealable for the difference), is allowed in addition and paid to the
-        /// provider like an approval, and the claim's denied lines count as billed from
-        /// then on, so that no later claim is paid for them again. The decision letter's
-        /// hash is recorded.
+        /// Reports that the insurer let an appeal's decision deadline pass: anyone may
+        /// call it once the deadline has passed without a decision. The appeal is marked
+        /// overdue, and an `AppealOverdue` event tells the provider, the member and the
+        /// insurer.
+        #[ink(message)]
+        pub fn report_overdue_appeal(&mut self, claim: ClaimId) -> Result<(), Error> {
+            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let mut appeal = match record.appeal {
+                Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
+                _ => return Err(Error::NoPendingAppeal),
+            };
+            if appeal.overdue || self.env().block_timestamp() <= appeal.decide_by {
+                return Err(Error::AppealNotOverdue);
+            }
+            appeal.overdue = true;
+            record.appeal = Some(appeal);
+            self.claims.insert(claim, &record);
+            self.env().emit_event(AppealOverdue {
+                patient: record.patient,
+                provider: record.provider,
+                insurer: record.insurer,
+                claim,
+                decide_by: appeal.decide_by,
+            });
+            Ok(())
+        }
+
+        /// Resolves a pending appeal (the claim's insurer, holding the Insurer role) with
+        /// the decision letter's hash. No `overturns` upholds the denial. Each overturn
+        /// approves one denied line at the amount it names (1 to the line's charge) with
+        /// its cost sharing: the line goes through the deductible, copay or coinsurance
+        /// and the member's accumulators like any approval, its adjustments are
+        /// recomputed, it counts as billed from then on, and the plan pays what it owes
+        /// more. A decision after the deadline is still taken, and evented as late.
         #[ink(message)]
         pub fn resolve_appeal(
             &mut self,
             claim: ClaimId,
-            overturn_amount: Balance,
+            overturns: Vec<Overturn>,
             decision_hash: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
@@ -1143,34 +1200,62 @@ pub mod claim_settlement {
             if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let lines = self.claim_lines.get(claim).unwrap_or_default();
-            let denied = denied_charges(&lines)?;
-            if overturn_amount > denied {
-                return Err(Error::InvalidOverturnAmount);
+            let mut lines = self.claim_lines.get(claim).unwrap_or_default();
+            let plan = self.plans.get(record.plan).ok_or(Error::UnknownPlan)?;
+            let member = (record.plan, record.patient);
+            let mut membership = self.memberships.get(member).ok_or(Error::UnknownMember)?;
+            for (position, overturn) in overturns.iter().enumerate() {
+                let repeated = overturns
+                    .iter()
+                    .take(position)
+                    .any(|earlier| earlier.line == overturn.line);
+                let line = lines
+                    .get_mut(usize::from(overturn.line))
+                    .filter(|line| line.outcome == Outcome::Denied && !repeated)
+                    .ok_or(Error::InvalidOverturnAmount)?;
+                // A service or package another claim was paid for is not paid twice.
+                if self
+                    .billed
+                    .get(line.billing_key)
+                    .is_some_and(|other| other != claim)
+                {
+                    return Err(Error::InvalidOverturnAmount);
+                }
+                *line = price_allowed(
+                    line.billing_key,
+                    line.quantity,
+                    line.submitted,
+                    overturn.allowed,
+                    overturn.cost_share,
+                    &plan.cost_sharing,
+                    &mut membership.accumulators,
+                )?;
             }
-            appeal.status = if overturn_amount == 0 {
+            let sums = totals(&lines)?;
+            let more = sums
+                .payable
+                .checked_sub(record.totals.payable)
+                .ok_or(Error::Overflow)?;
+            let now = self.env().block_timestamp();
+            appeal.status = if overturns.is_empty() {
                 AppealStatus::Upheld
             } else {
-                AppealStatus::Overturned {
-                    amount: overturn_amount,
-                }
+                AppealStatus::Overturned { amount: more }
             };
-            appeal.resolved_at = Some(self.env().block_timestamp());
+            appeal.resolved_at = Some(now);
             appeal.decision_hash = Some(decision_hash);
             record.appeal = Some(appeal);
-            if overturn_amount > 0 {
-                record.totals.allowed = record
-                    .totals
-                    .allowed
-                    .checked_add(overturn_amount)
-                    .ok_or(Error::Overflow)?;
-                record.totals.payable = record
-                    .totals
-                    .payable
-                    .checked_add(overturn_amount)
-                    .ok_or(Error::Overflow)?;
-                // The overturn pays for the denied lines: no later claim may bill them.
-                self.mark_billed(claim, &lines, |line| line.allowed == 0);
+            record.totals = sums;
+            record.outcome = claim_outcome(&lines);
+            if !overturns.is_empty() {
+                self.memberships.insert(member, &membership);
+                // The overturned lines are paid: no later claim may bill them again.
+                let overturned: Vec<AdjudicatedLine> = overturns
+                    .iter()
+                    .filter_map(|o| lines.get(usize::from(o.line)).cloned())
+                    .collect();
+                self.mark_billed(claim, &overturned, |_| true);
+                self.claim_lines.insert(claim, &lines);
             }
             self.claims.insert(claim, &record);
             self.env().emit_event(AppealResolved {
@@ -1180,8 +1265,9 @@ pub mod claim_settlement {
                 claim,
                 status: appeal.status,
                 decision_hash,
+                late: now > appeal.decide_by,
             });
-            let paid = self.owe(claim, record, overturn_amount)?;
+            let paid = self.owe(claim, record, more)?;
             self.push(&paid)
         }
 

@@ -864,7 +864,8 @@ where
     BackendError<Client>: Debug,
 {
     use claim_settlement::data::{
-        ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, PaymentConsent, ServiceCode,
+        ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, Overturn, PaymentConsent,
+        ServiceCode,
     };
     const C: &str = Contract::ClaimSettlement.name();
     const UNIT: u128 = 10_000_000_000;
@@ -1104,7 +1105,15 @@ where
         ink_e2e::eve(),
         C,
         "resolve_appeal",
-        claims.resolve_appeal(claim, 10 * UNIT, Hash::from([0xA2; 32]))
+        claims.resolve_appeal(
+            claim,
+            vec![Overturn {
+                line: 0,
+                allowed: 10 * UNIT,
+                cost_share: CostShare::Copay
+            }],
+            Hash::from([0xA2; 32])
+        )
     );
     typical!(
         client,

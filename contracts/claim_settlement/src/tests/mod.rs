@@ -600,6 +600,63 @@ fn claims_after_the_filing_limit_are_denied_co_29() {
     );
 }
 
+/// An overturn of line `line` at `allowed`, with a copay.
+fn overturn(line: u16, allowed: Balance) -> Overturn {
+    Overturn {
+        line,
+        allowed,
+        cost_share: CostShare::Copay,
+    }
+}
+
+/// Issue 17: the member appeals a denied claim, the insurer misses the 60-day deadline
+/// (evented by anyone's report, once), then decides late, which is evented too.
+#[ink::test]
+fn a_member_appeals_and_a_missed_decision_deadline_is_evented() {
+    let (mut contract, p) = funded();
+    let denied = submit(&mut contract, p.clinic, p.patient, vec![drug(b"FAKE", 60)]).unwrap();
+    as_caller(p.other);
+    assert_eq!(
+        contract.appeal(denied, hash(0xE1)),
+        Err(Error::NotClaimProvider)
+    );
+    as_caller(p.patient);
+    contract.appeal(denied, hash(0xE1)).unwrap();
+    let (appealed, _) = last_event::<ClaimAppealed>();
+    assert_eq!(
+        (appealed.by, appealed.decide_by),
+        (p.patient, NOW + 60 * DAY)
+    );
+    assert_eq!(contract.claim_status(denied), Ok(ClaimStatus::UnderAppeal));
+    as_caller(p.other);
+    assert_eq!(
+        contract.report_overdue_appeal(denied),
+        Err(Error::AppealNotOverdue)
+    );
+    test::set_block_timestamp::<Env>(NOW + 60 * DAY + 1);
+    contract.report_overdue_appeal(denied).unwrap();
+    let (overdue, _) = last_event::<AppealOverdue>();
+    assert_eq!((overdue.claim, overdue.decide_by), (denied, NOW + 60 * DAY));
+    assert!(contract.claim(denied).unwrap().appeal.unwrap().overdue);
+    assert_eq!(
+        contract.report_overdue_appeal(denied),
+        Err(Error::AppealNotOverdue)
+    );
+    as_caller(p.insurer);
+    contract
+        .resolve_appeal(denied, vec![overturn(0, 60)], hash(0xD1))
+        .unwrap();
+    assert!(last_event_of_resolution().late);
+    // Through cost sharing: the 60 allowed all went to the deductible; nothing to pay.
+    assert_eq!(contract.claim_status(denied), Ok(ClaimStatus::Adjudicated));
+    let accumulators = contract.membership(1, p.patient).unwrap().accumulators;
+    assert_eq!(accumulators.deductible_met, 60);
+}
+
+fn last_event_of_resolution() -> AppealResolved {
+    events_of::<AppealResolved>().pop().unwrap()
+}
+
 /// `provider` voids `claim`, sending `void_refund(claim)` (or `refund` when given).
 fn void(
     contract: &mut ClaimSettlement,
@@ -937,7 +994,9 @@ fn an_overturned_drug_line_cannot_be_billed_again() {
     as_caller(p.pharmacy);
     contract.appeal(first, hash(0xE1)).unwrap();
     as_caller(p.insurer);
-    contract.resolve_appeal(first, 60, hash(0xD1)).unwrap();
+    contract
+        .resolve_appeal(first, vec![overturn(0, 60)], hash(0xD1))
+        .unwrap();
     dispensed(&p, b"SN9", p.patient, p.pharmacy);
     let again = submit(&mut contract, p.pharmacy, p.patient, vec![drug(b"SN9", 59)]).unwrap();
     assert_eq!(
@@ -1094,7 +1153,10 @@ fn a_revoked_insurer_loses_its_plans_until_the_admin_reassigns_them() {
         missing
     );
     assert_eq!(contract.end_enrolment(1, p.patient), missing);
-    assert_eq!(contract.resolve_appeal(denied, 60, hash(0xD1)), missing);
+    assert_eq!(
+        contract.resolve_appeal(denied, vec![overturn(1, 60)], hash(0xD1)),
+        missing
+    );
     // A revoked provider cannot appeal either.
     as_caller(p.admin);
     contract.revoke_role(Role::Provider, p.clinic).unwrap();
@@ -1381,32 +1443,52 @@ fn appeals_are_filed_in_window_and_overturns_pay() {
         Err(Error::AlreadyAppealed)
     );
     assert_eq!(
-        contract.resolve_appeal(denied, 60, hash(0xD1)),
+        contract.resolve_appeal(denied, vec![overturn(1, 60)], hash(0xD1)),
         Err(Error::NotClaimInsurer)
     );
     as_caller(p.insurer);
+    // More than the charge, an approved line, a line named twice, no such line.
+    for bad in [
+        vec![overturn(1, 61)],
+        vec![overturn(1, 0)],
+        vec![overturn(0, 60)],
+        vec![overturn(1, 30), overturn(1, 30)],
+        vec![overturn(2, 60)],
+    ] {
+        assert_eq!(
+            contract.resolve_appeal(denied, bad, hash(0xD1)),
+            Err(Error::InvalidOverturnAmount)
+        );
+    }
     assert_eq!(
-        contract.resolve_appeal(denied, 61, hash(0xD1)),
-        Err(Error::InvalidOverturnAmount)
-    );
-    assert_eq!(
-        contract.resolve_appeal(denied, 60, hash(0)),
+        contract.resolve_appeal(denied, vec![overturn(1, 60)], hash(0)),
         Err(Error::ZeroHash)
     );
     let clinic_before = balance(p.clinic);
-    contract.resolve_appeal(denied, 60, hash(0xD1)).unwrap();
+    let accumulators = contract.membership(1, p.patient).unwrap().accumulators;
+    contract
+        .resolve_appeal(denied, vec![overturn(1, 60)], hash(0xD1))
+        .unwrap();
+    // Issue 17: the overturn goes through cost sharing: the deductible is met, so the
+    // member owes the copay of 20 and the plan pays 40.
     let resolved = events_of::<AppealResolved>().pop().unwrap();
-    assert_eq!(resolved.status, AppealStatus::Overturned { amount: 60 });
-    assert_eq!(balance(p.clinic), clinic_before + 60);
+    assert_eq!(resolved.status, AppealStatus::Overturned { amount: 40 });
+    assert!(!resolved.late);
+    assert_eq!(balance(p.clinic), clinic_before + 40);
+    let after = contract.membership(1, p.patient).unwrap().accumulators;
+    assert_eq!(after.out_of_pocket, accumulators.out_of_pocket + 20);
     let record = contract.claim(denied).unwrap();
     assert_eq!(record.paid, record.totals.payable);
     assert_eq!(record.totals.allowed, 150 + 60);
+    assert_eq!(record.outcome, Outcome::Approved);
+    let line = contract.claim_lines(denied).unwrap().remove(1);
+    assert_eq!(line.reasons(), vec![ReasonCode::Copay]);
     assert_eq!(
-        contract.resolve_appeal(denied, 0, hash(0xD1)),
+        contract.resolve_appeal(denied, vec![], hash(0xD1)),
         Err(Error::NoPendingAppeal)
     );
     assert_eq!(
-        contract.resolve_appeal(paid_claim, 0, hash(0xD1)),
+        contract.resolve_appeal(paid_claim, vec![], hash(0xD1)),
         Err(Error::NoPendingAppeal)
     );
 }
@@ -1440,7 +1522,7 @@ fn appeals_can_be_upheld_and_close_after_the_window() {
     contract.appeal(first, hash(0xE1)).unwrap();
     as_caller(p.insurer);
     let funds = contract.escrow(p.insurer).funds;
-    contract.resolve_appeal(first, 0, hash(0xD1)).unwrap();
+    contract.resolve_appeal(first, vec![], hash(0xD1)).unwrap();
     assert_eq!(
         last_event::<AppealResolved>().0.status,
         AppealStatus::Upheld
@@ -1709,7 +1791,7 @@ fn every_state_change_is_refused_while_paused() {
     assert_eq!(deposit(&mut contract, p.insurer, 5), paused);
     assert_eq!(contract.withdraw(1), paused);
     assert_eq!(contract.settle(p.insurer, 1).map(|_| ()), paused);
-    assert_eq!(contract.resolve_appeal(claim, 0, hash(1)), paused);
+    assert_eq!(contract.resolve_appeal(claim, vec![], hash(1)), paused);
     assert_eq!(
         submit(&mut contract, p.clinic, p.patient, vec![visit(1)]).map(|_| ()),
         paused
@@ -1831,8 +1913,21 @@ proptest! {
                         as_caller(record.provider);
                         if contract.appeal(last, hash(0xE1)).is_ok() {
                             as_caller(p.insurer);
-                            let room = record.totals.submitted - record.totals.allowed;
-                            contract.resolve_appeal(last, overturn.min(room), hash(0xD1)).unwrap();
+                            // A one-line claim: its line was denied.
+                            let allowed = overturn.min(record.totals.submitted);
+                            let overturns = if allowed == 0 {
+                                vec![]
+                            } else {
+                                vec![Overturn { line: 0, allowed, cost_share: CostShare::Coinsurance }]
+                            };
+                            let denied_as = contract.claim_lines(last).unwrap()[0].reasons();
+                            let result = contract.resolve_appeal(last, overturns, hash(0xD1));
+                            // A duplicate's service was paid in another claim: not twice.
+                            if result == Err(Error::InvalidOverturnAmount) {
+                                assert_eq!(denied_as, vec![ReasonCode::Duplicate]);
+                            } else {
+                                result.unwrap();
+                            }
                         }
                     }
                     Step::Settle => {
