@@ -41,6 +41,7 @@ fn visit(charge: Balance) -> ClaimLine {
         charge,
         unit: None,
         modifier: None,
+        authorization: None,
     }
 }
 
@@ -55,6 +56,7 @@ fn drug(lot: &[u8], index: usize, charge: Balance) -> ClaimLine {
             recipient_salt: receipt_salt(&serial(index)),
         }),
         modifier: None,
+        authorization: None,
     }
 }
 
@@ -163,6 +165,7 @@ where
             let entry = FeeScheduleEntry {
                 allowed_per_unit,
                 cost_share: CostShare::Copay,
+                requires_authorization: false,
             };
             (code, Some(entry))
         })
@@ -249,6 +252,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
         Some(FeeScheduleEntry {
             allowed_per_unit: allowed * UNIT,
             cost_share,
+            requires_authorization: false,
         })
     };
     submit_or_refusal(
@@ -648,6 +652,7 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
         charge: 100 * UNIT,
         unit: None,
         modifier: None,
+        authorization: None,
     };
     let (charlie_claim, _) = submit_claim(
         &mut client,

@@ -244,6 +244,7 @@ where
     let entry = FeeScheduleEntry {
         allowed_per_unit: 150,
         cost_share: CostShare::Copay,
+        requires_authorization: false,
     };
     let changes = vec![(procedure(b"99213"), Some(entry))];
     submit_or_refusal(client, &eve, &claims.update_fee_schedule(plan, changes))
@@ -276,6 +277,7 @@ where
         charge: 150,
         unit: None,
         modifier: None,
+        authorization: None,
     };
     let message = claims.submit_claim(
         accounts().ferdie,

@@ -6,7 +6,9 @@
 //! - a replacement (frequency code 7) voids the old claim and pays the new one, and the
 //!   status answers which replaced which;
 //! - a claim filed after the plan's limit is denied CO-29, and the member's own appeal
-//!   of it is overturned through cost sharing and paid.
+//!   of it is overturned through cost sharing and paid;
+//! - a line for a code that needs prior authorization is denied CO-197 without one, and
+//!   paid with the one the insurer approved.
 #![cfg(feature = "e2e-tests")]
 
 mod support;
@@ -54,6 +56,7 @@ fn visit(charge: u128) -> ClaimLine {
         charge,
         unit: None,
         modifier: None,
+        authorization: None,
     }
 }
 
@@ -92,6 +95,7 @@ where
     let fee = FeeScheduleEntry {
         allowed_per_unit: 150 * UNIT,
         cost_share: CostShare::Copay,
+        requires_authorization: false,
     };
     let changes = vec![(procedure(b"99213"), Some(fee))];
     submit_or_refusal(
@@ -269,6 +273,69 @@ where
     assert_eq!(
         read(client, &claims.claim_status(late)).await,
         Ok(ClaimStatus::Paid)
+    );
+
+    // Prior authorization: an MRI needs one. Without it the line is denied CO-197; with
+    // the one eve approved it is paid.
+    let mri = procedure(b"70553");
+    let entry = FeeScheduleEntry {
+        allowed_per_unit: 500 * UNIT,
+        cost_share: CostShare::Coinsurance,
+        requires_authorization: true,
+    };
+    submit_or_refusal(
+        client,
+        &ink_e2e::eve(),
+        &claims.update_fee_schedule(plan, vec![(mri, Some(entry))]),
+    )
+    .await
+    .expect("eve marks the MRI as needing authorization");
+    let mri_line = |authorization| ClaimLine {
+        code: mri,
+        quantity: 1,
+        charge: 500 * UNIT,
+        unit: None,
+        modifier: None,
+        authorization,
+    };
+    let unauthorised = claims.submit_claim(ferdie, plan, today, vec![mri_line(None)], hash(0xA3));
+    let unauthorised = submit_or_refusal(client, &ink_e2e::dave(), &unauthorised)
+        .await
+        .expect("adjudicated");
+    let lines = read(client, &claims.claim_lines(unauthorised))
+        .await
+        .expect("lines");
+    assert_eq!(
+        (lines[0].outcome, lines[0].adjustments[0].carc),
+        (Outcome::Denied, 197)
+    );
+    let request = claims.request_authorization(ferdie, plan, mri, hash(0x78));
+    let authorization = submit_or_refusal(client, &ink_e2e::dave(), &request)
+        .await
+        .expect("dave asks for authorization");
+    submit_or_refusal(
+        client,
+        &ink_e2e::eve(),
+        &claims.decide_authorization(authorization, Some((0, FAR_FUTURE)), hash(0x79)),
+    )
+    .await
+    .expect("eve approves it");
+    let authorised = claims.submit_claim(
+        ferdie,
+        plan,
+        today,
+        vec![mri_line(Some(authorization))],
+        hash(0xA4),
+    );
+    let authorised = submit_or_refusal(client, &ink_e2e::dave(), &authorised)
+        .await
+        .expect("adjudicated");
+    let header = read(client, &claims.claim(authorised))
+        .await
+        .expect("claim");
+    assert_eq!(
+        (header.outcome, header.paid),
+        (Outcome::Approved, 500 * UNIT)
     );
 }
 

@@ -73,6 +73,7 @@ fn visit_lines(charge: u128, modifier: Option<RepeatModifier>) -> Vec<ClaimLine>
         charge,
         unit: None,
         modifier,
+        authorization: None,
     }]
 }
 
@@ -93,6 +94,7 @@ where
     let fee = FeeScheduleEntry {
         allowed_per_unit: 100 * UNIT,
         cost_share: CostShare::Copay,
+        requires_authorization: false,
     };
     step(
         client,

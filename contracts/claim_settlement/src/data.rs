@@ -122,6 +122,9 @@ pub struct ClaimLine {
     /// For a procedure line billed again on purpose, CPT modifier 76 or 77; drug lines
     /// have none (a package is billed once).
     pub modifier: Option<RepeatModifier>,
+    /// The approved prior authorization, for a code whose fee schedule entry requires
+    /// one.
+    pub authorization: Option<AuthorizationId>,
 }
 
 /// Checks one submitted line's shape (not its coverage).
@@ -166,6 +169,77 @@ pub struct FeeScheduleEntry {
     /// The allowed amount per unit.
     pub allowed_per_unit: Balance,
     pub cost_share: CostShare,
+    /// Whether a claim line for the code must name an approved prior authorization
+    /// (X12 278); one that does not is denied CO-197.
+    pub requires_authorization: bool,
+}
+
+/// A prior authorization's number in this contract, from 1.
+pub type AuthorizationId = u64;
+
+/// The insurer's decision on a prior authorization request.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizationDecision {
+    /// Waiting for the insurer.
+    Requested,
+    /// Approved for services from `valid_from` (inclusive) to `valid_until` (exclusive).
+    Approved {
+        valid_from: Timestamp,
+        valid_until: Timestamp,
+    },
+    /// Not approved.
+    Denied,
+}
+
+/// A prior authorization (X12 278, HL7 Da Vinci PAS): a provider asks a plan's insurer
+/// ahead of care for a code that needs it. What was asked for is kept only as `key`, a
+/// hash of (patient, provider, plan, code), so that no record puts a patient beside a
+/// procedure or a drug; a claim line is matched by recomputing it.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authorization {
+    pub patient: AccountId,
+    pub provider: AccountId,
+    pub plan: PlanId,
+    pub key: Hash,
+    /// Hash of the request (the 278 or FHIR Claim with use "preauthorization").
+    pub document_hash: Hash,
+    pub requested_at: Timestamp,
+    pub decision: AuthorizationDecision,
+    /// Hash of the insurer's decision, once decided.
+    pub decision_hash: Option<Hash>,
+}
+
+/// The key an authorization and a claim line are matched by: BLAKE2b-256 of SCALE
+/// ("healthchain/authorization", patient, provider, plan, code).
+pub fn authorization_key(
+    patient: &AccountId,
+    provider: &AccountId,
+    plan: PlanId,
+    code: &ServiceCode,
+) -> Hash {
+    use ink::scale::Encode;
+    Hash::from(healthchain_common::merkle::blake2_256(
+        &(b"healthchain/authorization", patient, provider, plan, code).encode(),
+    ))
+}
+
+impl Authorization {
+    /// Why it does not authorise a line with `key` on `date`, if it does not: absent
+    /// (another service, not approved: CO-197) or outside its validity (CO-302).
+    pub fn refuses(&self, key: &Hash, date: Timestamp) -> Option<ReasonCode> {
+        match self.decision {
+            AuthorizationDecision::Approved {
+                valid_from,
+                valid_until,
+            } if self.key == *key => (date < valid_from || date >= valid_until)
+                .then_some(ReasonCode::AuthorizationExpired),
+            _ => Some(ReasonCode::AuthorizationAbsent),
+        }
+    }
 }
 
 /// A plan's cost sharing for one plan year.
@@ -450,6 +524,11 @@ pub enum ReasonCode {
     PaymentRestricted,
     /// The claim came after the plan's filing limit (CO-29).
     TimelyFiling,
+    /// The code needs a prior authorization and the line names no approved one for this
+    /// patient, provider, plan and code (CO-197).
+    AuthorizationAbsent,
+    /// The line's authorization is not valid on the service date (CO-302).
+    AuthorizationExpired,
 }
 
 impl ReasonCode {
@@ -477,6 +556,8 @@ impl ReasonCode {
             ReasonCode::DispenseDateMismatch => (CO, 16, Some(Rarc::M52)),
             ReasonCode::PaymentRestricted => (PR, 96, Some(Rarc::N28)),
             ReasonCode::TimelyFiling => (CO, 29, None),
+            ReasonCode::AuthorizationAbsent => (CO, 197, None),
+            ReasonCode::AuthorizationExpired => (CO, 302, None),
         }
     }
 }
@@ -1030,6 +1111,10 @@ pub enum Error {
     AppealPending,
     /// The value sent with a void or replacement is not the refund `void_refund` names.
     WrongRefund,
+    /// No prior authorization with that id.
+    UnknownAuthorization,
+    /// The authorization was already decided.
+    AuthorizationDecided,
 }
 
 impl From<AccessError> for Error {
@@ -1122,16 +1207,19 @@ mod tests {
             charge,
             unit: None,
             modifier: None,
+            authorization: None,
         }
     }
 
     const COINSURANCE: FeeScheduleEntry = FeeScheduleEntry {
         allowed_per_unit: 400,
         cost_share: CostShare::Coinsurance,
+        requires_authorization: false,
     };
     const COPAY: FeeScheduleEntry = FeeScheduleEntry {
         allowed_per_unit: 400,
         cost_share: CostShare::Copay,
+        requires_authorization: false,
     };
 
     #[test]
@@ -1152,6 +1240,7 @@ mod tests {
                 recipient_salt: [2; 32],
             }),
             modifier: None,
+            authorization: None,
         };
         assert_eq!(validate_line(&drug(1, b"L1", b"S1")), Ok(()));
         assert_eq!(
@@ -1247,6 +1336,7 @@ mod tests {
         let fee = FeeScheduleEntry {
             allowed_per_unit: Balance::MAX,
             cost_share: CostShare::Coinsurance,
+            requires_authorization: false,
         };
         let line =
             adjudicate_line(key(), &visit(Balance::MAX, 2), &fee, &plan(), &mut acc).unwrap();
@@ -1346,6 +1436,7 @@ mod tests {
                 let entry = FeeScheduleEntry {
                     allowed_per_unit: fee,
                     cost_share: if copay { CostShare::Copay } else { CostShare::Coinsurance },
+                    requires_authorization: false,
                 };
                 let before = acc;
                 let line = adjudicate_line(key(), &visit(charge, quantity), &entry, &plan, &mut acc).unwrap();
@@ -1371,7 +1462,7 @@ mod tests {
 
         /// A denied line's one adjustment is its whole charge.
         #[test]
-        fn a_denied_lines_adjustment_is_its_charge(charge in 1u128..u128::MAX, reason in 0usize..19) {
+        fn a_denied_lines_adjustment_is_its_charge(charge in 1u128..u128::MAX, reason in 0usize..21) {
             let line = deny_line(key(), &visit(charge, 1), ALL_REASONS[reason]);
             prop_assert_eq!(line.adjustments, vec![Adjustment::new(ALL_REASONS[reason], charge)]);
             prop_assert_eq!(line.payable, 0);
@@ -1379,7 +1470,7 @@ mod tests {
     }
 
     /// Every reason, in declaration order.
-    const ALL_REASONS: [ReasonCode; 19] = [
+    const ALL_REASONS: [ReasonCode; 21] = [
         ReasonCode::Deductible,
         ReasonCode::Coinsurance,
         ReasonCode::Copay,
@@ -1399,6 +1490,8 @@ mod tests {
         ReasonCode::DispenseDateMismatch,
         ReasonCode::PaymentRestricted,
         ReasonCode::TimelyFiling,
+        ReasonCode::AuthorizationAbsent,
+        ReasonCode::AuthorizationExpired,
     ];
 
     /// Issue 17: the X12 rules for each code. CARC 1, 2, 3 are patient responsibility,
@@ -1407,13 +1500,11 @@ mod tests {
     #[test]
     fn every_reason_maps_to_legal_835_codes() {
         use GroupCode::*;
-        const PUBLISHED_CARCS: [u16; 12] = [1, 2, 3, 16, 18, 26, 27, 29, 45, 96, 112, 114];
+        const PUBLISHED_CARCS: [u16; 15] =
+            [1, 2, 3, 16, 18, 26, 27, 29, 45, 96, 112, 114, 197, 200, 302];
         for reason in ALL_REASONS {
             let (group, carc, rarc) = reason.standard();
-            assert!(
-                PUBLISHED_CARCS.contains(&carc) || carc == 200,
-                "{reason:?}: CARC {carc}"
-            );
+            assert!(PUBLISHED_CARCS.contains(&carc), "{reason:?}: CARC {carc}");
             match carc {
                 1..=3 => assert_eq!(group, PR, "{reason:?}"),
                 45 => assert_eq!(group, CO, "{reason:?}"),

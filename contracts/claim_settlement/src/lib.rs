@@ -39,12 +39,13 @@ pub mod data;
 #[ink::contract]
 pub mod claim_settlement {
     use crate::data::{
-        adjudicate_line, claim_outcome, deny_line, lines_hash, price_allowed, reverse_accumulators,
-        totals, validate_line, validate_plan, AdjudicatedLine, Appeal, AppealStatus, Claim,
-        ClaimId, ClaimLine, ClaimStatus, CostSharing, CoveragePeriod, Error, Escrow,
-        FeeScheduleEntry, Membership, Outcome, Overturn, PaymentConsent, Plan, PlanId, ReasonCode,
-        ServiceCode, APPEAL_DECISION_WINDOW, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE,
-        MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL,
+        adjudicate_line, authorization_key, claim_outcome, deny_line, lines_hash, price_allowed,
+        reverse_accumulators, totals, validate_line, validate_plan, AdjudicatedLine, Appeal,
+        AppealStatus, Authorization, AuthorizationDecision, AuthorizationId, Claim, ClaimId,
+        ClaimLine, ClaimStatus, CostSharing, CoveragePeriod, Error, Escrow, FeeScheduleEntry,
+        Membership, Outcome, Overturn, PaymentConsent, Plan, PlanId, ReasonCode, ServiceCode,
+        APPEAL_DECISION_WINDOW, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE, MAX_FEE_SCHEDULE_ENTRIES,
+        MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL,
     };
     use healthchain_common::{
         access::{
@@ -138,6 +139,34 @@ pub mod claim_settlement {
         pub lines: u32,
         /// The claim this one replaces (frequency code 7), if any.
         pub replaces: Option<ClaimId>,
+    }
+
+    /// A provider asked a plan's insurer for a prior authorization.
+    #[ink(event)]
+    pub struct AuthorizationRequested {
+        #[ink(topic)]
+        pub patient: AccountId,
+        #[ink(topic)]
+        pub provider: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub authorization: AuthorizationId,
+        pub plan: PlanId,
+        pub document_hash: Hash,
+    }
+
+    /// The insurer decided a prior authorization.
+    #[ink(event)]
+    pub struct AuthorizationDecided {
+        #[ink(topic)]
+        pub patient: AccountId,
+        #[ink(topic)]
+        pub provider: AccountId,
+        #[ink(topic)]
+        pub insurer: AccountId,
+        pub authorization: AuthorizationId,
+        pub decision: AuthorizationDecision,
+        pub decision_hash: Hash,
     }
 
     /// The provider voided a claim (frequency code 8), or replaced it (`replaced_by`): the
@@ -334,6 +363,9 @@ pub mod claim_settlement {
         payment_queue: Mapping<(AccountId, u64), ClaimId>,
         /// Per insurer, (first waiting position, next free position).
         queue_bounds: Mapping<AccountId, (u64, u64)>,
+        /// Prior authorizations, by id.
+        authorizations: Mapping<AuthorizationId, Authorization>,
+        last_authorization: AuthorizationId,
     }
 
     impl ClaimSettlement {
@@ -371,6 +403,8 @@ pub mod claim_settlement {
                 credit_total: 0,
                 payment_queue: Mapping::default(),
                 queue_bounds: Mapping::default(),
+                authorizations: Mapping::default(),
+                last_authorization: 0,
             }
         }
 
@@ -462,6 +496,114 @@ pub mod claim_settlement {
                 year_end,
             });
             Ok(plan)
+        }
+
+        /// Asks `plan`'s insurer ahead of care to authorise `code` for `patient` (X12 278):
+        /// the caller, a registered provider, with the hash of the request document.
+        /// Returns the authorization id, which the claim line names once it is approved.
+        /// The record keeps only a hash of (patient, provider, plan, code).
+        #[ink(message)]
+        pub fn request_authorization(
+            &mut self,
+            patient: AccountId,
+            plan: PlanId,
+            code: ServiceCode,
+            document_hash: Hash,
+        ) -> Result<AuthorizationId, Error> {
+            self.access.ensure_not_paused()?;
+            let provider = self.access.ensure_role(Role::Provider)?;
+            if provider == patient {
+                return Err(Error::ProviderIsPatient);
+            }
+            if !code.is_valid() {
+                return Err(Error::InvalidServiceCode);
+            }
+            if healthchain_common::is_zero_hash(document_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+            if !self.memberships.contains((plan, patient)) {
+                return Err(Error::UnknownMember);
+            }
+            let id = self
+                .last_authorization
+                .checked_add(1)
+                .ok_or(Error::Overflow)?;
+            self.last_authorization = id;
+            self.authorizations.insert(
+                id,
+                &Authorization {
+                    patient,
+                    provider,
+                    plan,
+                    key: authorization_key(&patient, &provider, plan, &code),
+                    document_hash,
+                    requested_at: self.env().block_timestamp(),
+                    decision: AuthorizationDecision::Requested,
+                    decision_hash: None,
+                },
+            );
+            self.env().emit_event(AuthorizationRequested {
+                patient,
+                provider,
+                insurer: record.insurer,
+                authorization: id,
+                plan,
+                document_hash,
+            });
+            Ok(id)
+        }
+
+        /// Decides a prior authorization request (the plan's insurer, once): `Some((from,
+        /// until))` approves it for services in [from, until), with an id claim lines
+        /// name; `None` denies it. With the hash of the decision.
+        #[ink(message)]
+        pub fn decide_authorization(
+            &mut self,
+            authorization: AuthorizationId,
+            approved_for: Option<(Timestamp, Timestamp)>,
+            decision_hash: Hash,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let mut record = self
+                .authorizations
+                .get(authorization)
+                .ok_or(Error::UnknownAuthorization)?;
+            let plan = self.plan_of_insurer(record.plan)?;
+            if record.decision != AuthorizationDecision::Requested {
+                return Err(Error::AuthorizationDecided);
+            }
+            if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            record.decision = match approved_for {
+                Some((valid_from, valid_until)) if valid_from < valid_until => {
+                    AuthorizationDecision::Approved {
+                        valid_from,
+                        valid_until,
+                    }
+                }
+                Some(_) => return Err(Error::InvalidPeriod),
+                None => AuthorizationDecision::Denied,
+            };
+            record.decision_hash = Some(decision_hash);
+            self.authorizations.insert(authorization, &record);
+            self.env().emit_event(AuthorizationDecided {
+                patient: record.patient,
+                provider: record.provider,
+                insurer: plan.insurer,
+                authorization,
+                decision: record.decision,
+                decision_hash,
+            });
+            Ok(())
+        }
+
+        /// A prior authorization: who asked whom, the hash it matches claim lines by, and
+        /// the decision.
+        #[ink(message)]
+        pub fn authorization(&self, authorization: AuthorizationId) -> Option<Authorization> {
+            self.authorizations.get(authorization)
         }
 
         /// Adds, changes (`Some(entry)`) or removes (`None`) fee schedule codes of a plan:
@@ -959,6 +1101,7 @@ pub mod claim_settlement {
         }
 
         /// Adjudicates and pays a claim of `provider` (see `submit_claim`).
+        #[allow(clippy::too_many_arguments)] // the message's arguments, and what it replaces
         fn submit(
             &mut self,
             provider: AccountId,
@@ -1271,6 +1414,33 @@ pub mod claim_settlement {
             self.push(&paid)
         }
 
+        /// Why a line for a code that needs prior authorization is refused, if it is: no
+        /// approved authorization of this patient, provider, plan and code (CO-197), or
+        /// one not valid on the service date (CO-302).
+        fn authorization_refused(
+            &self,
+            service: &Service,
+            line: &ClaimLine,
+            fee: &FeeScheduleEntry,
+        ) -> Option<ReasonCode> {
+            if !fee.requires_authorization {
+                return None;
+            }
+            let key = authorization_key(
+                &service.patient,
+                &service.provider,
+                service.plan,
+                &line.code,
+            );
+            match line
+                .authorization
+                .and_then(|id| self.authorizations.get(id))
+            {
+                Some(authorization) => authorization.refuses(&key, service.date),
+                None => Some(ReasonCode::AuthorizationAbsent),
+            }
+        }
+
         /// The plan, if the caller is its insurer and still holds the Insurer role.
         fn plan_of_insurer(&self, plan: PlanId) -> Result<Plan, Error> {
             let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
@@ -1342,6 +1512,10 @@ pub mod claim_settlement {
                     checks.push(LineCheck::Denied(ReasonCode::NotCovered));
                     continue;
                 };
+                if let Some(reason) = self.authorization_refused(service, line, &fee) {
+                    checks.push(LineCheck::Denied(reason));
+                    continue;
+                }
                 let (ServiceCode::Drug(gtin), Some(unit)) = (line.code, &line.unit) else {
                     checks.push(LineCheck::Covered(fee, None));
                     continue;

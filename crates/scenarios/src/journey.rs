@@ -275,6 +275,7 @@ fn drug_line(index: usize) -> ClaimLine {
             recipient_salt: receipt_salt(&serial(index)),
         }),
         modifier: None,
+        authorization: None,
     }
 }
 
@@ -488,6 +489,7 @@ where
             Some(FeeScheduleEntry {
                 allowed_per_unit: allowed * UNIT,
                 cost_share: CostShare::Copay,
+                requires_authorization: false,
             })
         };
         let fees = step(
@@ -642,6 +644,7 @@ where
             charge: 150 * UNIT,
             unit: None,
             modifier: None,
+            authorization: None,
         };
         let paid = paid_claim(
             client,
@@ -1037,6 +1040,7 @@ where
                     charge: 151 * UNIT,
                     unit: None,
                     modifier: None,
+                    authorization: None,
                 }],
                 hash(0xAC),
             ),

@@ -923,6 +923,7 @@ where
         Some(FeeScheduleEntry {
             allowed_per_unit: allowed * UNIT,
             cost_share: CostShare::Copay,
+            requires_authorization: false,
         })
     };
     let fees = claims.update_fee_schedule(
@@ -1015,6 +1016,7 @@ where
             recipient_salt: support::receipt_salt(&support::serial(index)),
         }),
         modifier: None,
+        authorization: None,
     };
     let now = support::granted_at(client, &registry, ferdie, dave, Purpose::Payment).await;
     let mut claims_made: Vec<(String, Option<u64>, Vec<ClaimLine>)> = vec![(
@@ -1026,6 +1028,7 @@ where
             charge: 150 * UNIT,
             unit: None,
             modifier: None,
+            authorization: None,
         }],
     )];
     let mut next = 0;
@@ -1076,6 +1079,7 @@ where
             charge: 80 * UNIT,
             unit: None,
             modifier: None,
+            authorization: None,
         }],
         Hash::from([0xAB; 32]),
     );

@@ -38,8 +38,8 @@ pub mod claims_migration {
     struct CurrentRoot<'a> {
         access: &'a AccessControl,
         /// consent_registry, drug_provenance, last_plan, escrow_total, last_claim,
-        /// credit_total.
-        rest: (AccountId, AccountId, u32, Balance, u64, Balance),
+        /// credit_total, last_authorization.
+        rest: (AccountId, AccountId, u32, Balance, u64, Balance, u64),
     }
 
     impl Storable for CurrentRoot<'_> {
@@ -76,6 +76,7 @@ pub mod claims_migration {
                     self.next_plan.saturating_sub(1),
                     self.escrow_total,
                     self.next_claim.saturating_sub(1),
+                    0,
                     0,
                 ),
             };

@@ -157,6 +157,7 @@ fn setup() -> (ClaimSettlement, Parties) {
         Some(FeeScheduleEntry {
             allowed_per_unit: allowed,
             cost_share,
+            requires_authorization: false,
         })
     };
     contract
@@ -190,6 +191,7 @@ fn visit(charge: Balance) -> ClaimLine {
         charge,
         unit: None,
         modifier: None,
+        authorization: None,
     }
 }
 
@@ -204,6 +206,7 @@ fn drug(serial: &[u8], charge: Balance) -> ClaimLine {
             recipient_salt: SALT,
         }),
         modifier: None,
+        authorization: None,
     }
 }
 
@@ -467,6 +470,7 @@ fn payment_follows_the_plans_law_and_a_restriction_denies() {
                 Some(FeeScheduleEntry {
                     allowed_per_unit: 150,
                     cost_share: CostShare::Copay,
+                    requires_authorization: false,
                 }),
             )],
         )
@@ -557,6 +561,7 @@ fn claims_after_the_filing_limit_are_denied_co_29() {
                 Some(FeeScheduleEntry {
                     allowed_per_unit: 150,
                     cost_share: CostShare::Copay,
+                    requires_authorization: false,
                 }),
             )],
         )
@@ -790,6 +795,118 @@ fn a_replacement_voids_the_old_claim_and_pays_the_new_one() {
     );
 }
 
+/// Issue 17: prior authorization (X12 278). A code the plan marks needs an approved
+/// authorization of this patient, provider, plan and code, valid on the service date:
+/// absent is CO-197, outside its validity CO-302.
+#[ink::test]
+fn lines_for_codes_that_need_authorization_name_an_approved_one() {
+    let (mut contract, p) = funded();
+    let mri = code(b"70553");
+    as_caller(p.insurer);
+    contract
+        .update_fee_schedule(
+            1,
+            vec![(
+                mri,
+                Some(FeeScheduleEntry {
+                    allowed_per_unit: 500,
+                    cost_share: CostShare::Coinsurance,
+                    requires_authorization: true,
+                }),
+            )],
+        )
+        .unwrap();
+    let line = |authorization| ClaimLine {
+        code: mri,
+        quantity: 1,
+        charge: 500,
+        unit: None,
+        modifier: None,
+        authorization,
+    };
+    let reason =
+        |contract: &ClaimSettlement, claim| contract.claim_lines(claim).unwrap()[0].reasons();
+    // None named.
+    let claim = submit(&mut contract, p.clinic, p.patient, vec![line(None)]).unwrap();
+    assert_eq!(
+        reason(&contract, claim),
+        vec![ReasonCode::AuthorizationAbsent]
+    );
+    // Requested, not decided; then refused input and a decision by someone else.
+    as_caller(p.clinic);
+    assert_eq!(
+        contract.request_authorization(p.patient, 1, mri, hash(0)),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(
+        contract.request_authorization(p.other, 1, mri, hash(0x70)),
+        Err(Error::UnknownMember)
+    );
+    let auth = contract
+        .request_authorization(p.patient, 1, mri, hash(0x70))
+        .unwrap();
+    let (event, _) = last_event::<AuthorizationRequested>();
+    assert_eq!((event.authorization, event.insurer), (auth, p.insurer));
+    let pending = submit(&mut contract, p.clinic, p.patient, vec![line(Some(auth))]).unwrap();
+    assert_eq!(
+        reason(&contract, pending),
+        vec![ReasonCode::AuthorizationAbsent]
+    );
+    assert_eq!(
+        contract.decide_authorization(auth, Some((0, 1)), hash(0x71)),
+        Err(Error::NotPlanInsurer)
+    );
+    as_caller(p.insurer);
+    assert_eq!(
+        contract.decide_authorization(auth, Some((5, 5)), hash(0x71)),
+        Err(Error::InvalidPeriod)
+    );
+    // Approved for a window that ended before the service date: CO-302.
+    contract
+        .decide_authorization(auth, Some((YEAR_START, SERVICE_DATE - DAY)), hash(0x71))
+        .unwrap();
+    assert_eq!(
+        contract.decide_authorization(auth, None, hash(0x71)),
+        Err(Error::AuthorizationDecided)
+    );
+    let expired = submit(&mut contract, p.clinic, p.patient, vec![line(Some(auth))]).unwrap();
+    assert_eq!(
+        reason(&contract, expired),
+        vec![ReasonCode::AuthorizationExpired]
+    );
+    // A valid one: paid; the pharmacy cannot use the clinic's.
+    as_caller(p.clinic);
+    let valid = contract
+        .request_authorization(p.patient, 1, mri, hash(0x72))
+        .unwrap();
+    as_caller(p.insurer);
+    contract
+        .decide_authorization(valid, Some((YEAR_START, YEAR_END)), hash(0x73))
+        .unwrap();
+    assert!(matches!(
+        contract.authorization(valid).unwrap().decision,
+        AuthorizationDecision::Approved { .. }
+    ));
+    let elsewhere = submit(
+        &mut contract,
+        p.pharmacy,
+        p.patient,
+        vec![line(Some(valid))],
+    )
+    .unwrap();
+    assert_eq!(
+        reason(&contract, elsewhere),
+        vec![ReasonCode::AuthorizationAbsent]
+    );
+    let authorised = submit(&mut contract, p.clinic, p.patient, vec![line(Some(valid))]).unwrap();
+    assert_eq!(
+        contract.claim(authorised).unwrap().outcome,
+        Outcome::Approved
+    );
+    let adjustment = contract.claim_lines(expired).unwrap()[0].adjustments[0];
+    assert_eq!((adjustment.group, adjustment.carc), (GroupCode::CO, 302));
+}
+
 #[ink::test]
 fn duplicates_and_services_outside_coverage_are_denied() {
     let (mut contract, p) = funded();
@@ -832,6 +949,7 @@ fn duplicates_and_services_outside_coverage_are_denied() {
             charge: 900,
             unit: None,
             modifier: None,
+            authorization: None,
         }],
     )
     .unwrap();
@@ -852,6 +970,7 @@ fn a_rebilled_service_is_a_duplicate_whatever_its_charge() {
         charge,
         unit: None,
         modifier: None,
+        authorization: None,
     };
     submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
     let paid_before = balance(p.clinic);
@@ -911,6 +1030,7 @@ fn a_rebilled_service_is_a_duplicate_whatever_its_charge() {
         charge: 900,
         unit: None,
         modifier: None,
+        authorization: None,
     };
     let denied = submit(&mut contract, p.clinic, p.patient, vec![line.clone()]).unwrap();
     assert_eq!(contract.claim(denied).unwrap().outcome, Outcome::Denied);
@@ -923,6 +1043,7 @@ fn a_rebilled_service_is_a_duplicate_whatever_its_charge() {
                 Some(FeeScheduleEntry {
                     allowed_per_unit: 900,
                     cost_share: CostShare::Copay,
+                    requires_authorization: false,
                 }),
             )],
         )
@@ -1070,6 +1191,7 @@ fn huge_lines_are_priced_and_claims_are_bounded() {
                 Some(FeeScheduleEntry {
                     allowed_per_unit: Balance::MAX,
                     cost_share: CostShare::Coinsurance,
+                    requires_authorization: false,
                 }),
             )],
         )
@@ -1080,6 +1202,7 @@ fn huge_lines_are_priced_and_claims_are_bounded() {
         charge,
         unit: None,
         modifier: None,
+        authorization: None,
     };
     let huge = submit(
         &mut contract,
@@ -1503,6 +1626,7 @@ fn appeals_can_be_upheld_and_close_after_the_window() {
         charge,
         unit: None,
         modifier: None,
+        authorization: None,
     };
     let first = submit(
         &mut contract,
@@ -1895,7 +2019,7 @@ proptest! {
                             dispensed(&p, &sn, p.patient, p.pharmacy);
                             drug(&sn, charge)
                         } else {
-                            ClaimLine { code: injection_code(), quantity: 1 + (serial % 3), charge, unit: None, modifier: None }
+                            ClaimLine { code: injection_code(), quantity: 1 + (serial % 3), charge, unit: None, modifier: None, authorization: None }
                         };
                         let provider = if is_drug { p.pharmacy } else { p.clinic };
                         as_caller(provider);
@@ -1947,7 +2071,7 @@ proptest! {
                         match step {
                             Step::Replace { charge } if provider == p.clinic => {
                                 serial += 1;
-                                let line = ClaimLine { code: injection_code(), quantity: 1, charge, unit: None, modifier: None };
+                                let line = ClaimLine { code: injection_code(), quantity: 1, charge, unit: None, modifier: None, authorization: None };
                                 replace(&mut contract, provider, last, NOW - u64::from(serial), vec![line]).unwrap();
                             }
                             _ => void(&mut contract, provider, last, None).unwrap(),
@@ -2006,7 +2130,7 @@ proptest! {
                 deposit(&mut contract, p.insurer, funds).unwrap();
             }
             for (i, charge) in earlier.iter().enumerate() {
-                let line = ClaimLine { code: injection_code(), quantity: 1, charge: *charge, unit: None, modifier: None };
+                let line = ClaimLine { code: injection_code(), quantity: 1, charge: *charge, unit: None, modifier: None, authorization: None };
                 as_caller(p.clinic);
                 contract.submit_claim(p.patient, 1, NOW - 10 * DAY - i as u64, vec![line], hash(0xAA)).unwrap();
             }
