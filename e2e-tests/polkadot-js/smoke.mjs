@@ -240,11 +240,11 @@ async function main() {
   await call(claims, alice, 'accessControlled::grantRole', ['Provider', dave.address]);
   const sharing = { deductible: 0, copay: 5n * UNIT, coinsuranceBps: 0, outOfPocketMax: 1000n * UNIT };
   const plan = await call(claims, eve, 'createPlan', [sharing, 'Required', 90, 0, FAR_FUTURE]);
-  await call(claims, eve, 'updateFeeSchedule', [plan, [[{ Drug: GTIN }, { allowedPerUnit: 60n * UNIT, costShare: 'Copay', requiresAuthorization: false }]]]);
+  await call(claims, eve, 'updateFeeSchedule', [plan, [[{ Drug: GTIN }, { allowedPerUnit: 60n * UNIT, costShare: 'Copay', requiresAuthorization: false, packageUnits: 1, maxDaysSupply: 30 }]]]);
   await call(claims, eve, 'enrolMember', [plan, ferdie.address, 0, FAR_FUTURE]);
   await call(claims, eve, 'deposit', [], 100n * UNIT);
   const now = (await api.query.timestamp.now()).toBigInt();
-  const line = { code: { Drug: GTIN }, quantity: 1, charge: 60n * UNIT, unit: { lot: 'LOT-SMOKE', serial: u8aToHex(serial), recipientSalt: u8aToHex(salt) }, modifier: null, authorization: null };
+  const line = { code: { Drug: GTIN }, quantity: 1, charge: 60n * UNIT, unit: { lot: 'LOT-SMOKE', serial: u8aToHex(serial), recipientSalt: u8aToHex(salt), daysSupply: 30 }, modifier: null, authorization: null };
   const claim = await call(claims, dave, 'submitClaim', [ferdie.address, plan, now, [line], u8aToHex(new Uint8Array(32).fill(0xaa))]);
   const { answer: read } = await query(claims, dave, 'claim', [claim]);
   const record = read.ok;

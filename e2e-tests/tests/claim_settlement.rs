@@ -54,6 +54,7 @@ fn drug(lot: &[u8], index: usize, charge: Balance) -> ClaimLine {
             lot: lot.to_vec(),
             serial: serial(index),
             recipient_salt: receipt_salt(&serial(index)),
+            days_supply: 30,
         }),
         modifier: None,
         authorization: None,
@@ -166,6 +167,8 @@ where
                 allowed_per_unit,
                 cost_share: CostShare::Copay,
                 requires_authorization: false,
+                package_units: 0,
+                max_days_supply: 0,
             };
             (code, Some(entry))
         })
@@ -253,6 +256,8 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
             allowed_per_unit: allowed * UNIT,
             cost_share,
             requires_authorization: false,
+            package_units: 0,
+            max_days_supply: 0,
         })
     };
     submit_or_refusal(

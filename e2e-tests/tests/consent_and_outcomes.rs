@@ -245,6 +245,8 @@ where
         allowed_per_unit: 150,
         cost_share: CostShare::Copay,
         requires_authorization: false,
+        package_units: 0,
+        max_days_supply: 0,
     };
     let changes = vec![(procedure(b"99213"), Some(entry))];
     submit_or_refusal(client, &eve, &claims.update_fee_schedule(plan, changes))

@@ -96,6 +96,8 @@ where
         allowed_per_unit: 150 * UNIT,
         cost_share: CostShare::Copay,
         requires_authorization: false,
+        package_units: 0,
+        max_days_supply: 0,
     };
     let changes = vec![(procedure(b"99213"), Some(fee))];
     submit_or_refusal(
@@ -282,6 +284,8 @@ where
         allowed_per_unit: 500 * UNIT,
         cost_share: CostShare::Coinsurance,
         requires_authorization: true,
+        package_units: 0,
+        max_days_supply: 0,
     };
     submit_or_refusal(
         client,

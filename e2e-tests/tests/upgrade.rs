@@ -95,6 +95,8 @@ where
         allowed_per_unit: 100 * UNIT,
         cost_share: CostShare::Copay,
         requires_authorization: false,
+        package_units: 0,
+        max_days_supply: 0,
     };
     step(
         client,

@@ -106,14 +106,21 @@ pub struct DrugUnit {
     pub lot: Vec<u8>,
     pub serial: Vec<u8>,
     pub recipient_salt: [u8; 32],
+    /// The days the dispensed quantity lasts (NCPDP days supply, 1 to 999).
+    pub days_supply: u16,
 }
+
+/// The longest days supply an NCPDP claim can state (its field holds three digits).
+pub const MAX_DAYS_SUPPLY: u16 = 999;
 
 /// One line of a submitted claim (FHIR `Claim.item`).
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimLine {
     pub code: ServiceCode,
-    /// Units billed; a drug line bills one serialised package, so its quantity is 1.
+    /// Units billed. For a drug line, the quantity dispensed from its one serialised
+    /// package, in the package's billing units (NCPDP quantity dispensed: tablets,
+    /// millilitres, grams or each).
     pub quantity: u32,
     /// The provider's charge for the whole line.
     pub charge: Balance,
@@ -139,7 +146,11 @@ pub fn validate_line(line: &ClaimLine) -> Result<(), Error> {
         (ServiceCode::Procedure(_), None) => Ok(()),
         (ServiceCode::Drug(_), Some(unit)) => {
             let ok = |text: &[u8]| is_printable_id(text, MAX_LOT_OR_SERIAL_LEN);
-            if line.quantity != 1 || !ok(&unit.lot) || !ok(&unit.serial) || line.modifier.is_some()
+            let days = 1..=MAX_DAYS_SUPPLY;
+            if !ok(&unit.lot)
+                || !ok(&unit.serial)
+                || line.modifier.is_some()
+                || !days.contains(&unit.days_supply)
             {
                 return Err(Error::InvalidDrugLine);
             }
@@ -172,6 +183,28 @@ pub struct FeeScheduleEntry {
     /// Whether a claim line for the code must name an approved prior authorization
     /// (X12 278); one that does not is denied CO-197.
     pub requires_authorization: bool,
+    /// For a drug GTIN: the billing units its package holds (0 for procedures). A line
+    /// dispensing more from one package is denied CO-151.
+    pub package_units: u32,
+    /// For a drug GTIN: the longest days supply the plan pays for at once (0 for no
+    /// limit). A longer one is denied CO-154.
+    pub max_days_supply: u16,
+}
+
+impl FeeScheduleEntry {
+    /// Why a drug line is refused under this entry, if it is: it dispenses more than the
+    /// package holds (CO-151), or for longer than the plan pays for at once (CO-154).
+    /// Procedure lines and entries without limits pass.
+    pub fn drug_limits(&self, line: &ClaimLine) -> Option<ReasonCode> {
+        let unit = line.unit.as_ref()?;
+        if self.package_units > 0 && line.quantity > self.package_units {
+            Some(ReasonCode::QuantityExceedsPackage)
+        } else if self.max_days_supply > 0 && unit.days_supply > self.max_days_supply {
+            Some(ReasonCode::DaysSupplyExceeded)
+        } else {
+            None
+        }
+    }
 }
 
 /// A prior authorization's number in this contract, from 1.
@@ -529,6 +562,10 @@ pub enum ReasonCode {
     AuthorizationAbsent,
     /// The line's authorization is not valid on the service date (CO-302).
     AuthorizationExpired,
+    /// A drug line dispenses more than its package holds (CO-151).
+    QuantityExceedsPackage,
+    /// A drug line's days supply is longer than the plan pays for at once (CO-154).
+    DaysSupplyExceeded,
 }
 
 impl ReasonCode {
@@ -558,6 +595,8 @@ impl ReasonCode {
             ReasonCode::TimelyFiling => (CO, 29, None),
             ReasonCode::AuthorizationAbsent => (CO, 197, None),
             ReasonCode::AuthorizationExpired => (CO, 302, None),
+            ReasonCode::QuantityExceedsPackage => (CO, 151, None),
+            ReasonCode::DaysSupplyExceeded => (CO, 154, None),
         }
     }
 }
@@ -1060,8 +1099,9 @@ pub enum Error {
     TooManyLines,
     /// A line bills zero units.
     ZeroQuantity,
-    /// A drug line must name the GTIN as code, quantity 1, and a lot and serial of 1 to
-    /// 20 printable characters; a procedure line names neither.
+    /// A drug line must name the GTIN as code, a lot and serial of 1 to 20 printable
+    /// characters, a days supply of 1 to 999 and no repeat modifier; a procedure line
+    /// names no lot or serial.
     InvalidDrugLine,
     /// The service date is in the future.
     ServiceDateInFuture,
@@ -1215,11 +1255,15 @@ mod tests {
         allowed_per_unit: 400,
         cost_share: CostShare::Coinsurance,
         requires_authorization: false,
+        package_units: 0,
+        max_days_supply: 0,
     };
     const COPAY: FeeScheduleEntry = FeeScheduleEntry {
         allowed_per_unit: 400,
         cost_share: CostShare::Copay,
         requires_authorization: false,
+        package_units: 0,
+        max_days_supply: 0,
     };
 
     #[test]
@@ -1238,15 +1282,47 @@ mod tests {
                 lot: lot.to_vec(),
                 serial: serial.to_vec(),
                 recipient_salt: [2; 32],
+                days_supply: 30,
             }),
             modifier: None,
             authorization: None,
         };
         assert_eq!(validate_line(&drug(1, b"L1", b"S1")), Ok(()));
+        // Issue 17: a drug line bills the quantity dispensed from its package (NCPDP),
+        // with a days supply of 1 to 999.
+        assert_eq!(validate_line(&drug(30, b"L1", b"S1")), Ok(()));
+        for days in [0, MAX_DAYS_SUPPLY + 1] {
+            let mut line = drug(30, b"L1", b"S1");
+            if let Some(unit) = line.unit.as_mut() {
+                unit.days_supply = days;
+            }
+            assert_eq!(
+                validate_line(&line),
+                Err(Error::InvalidDrugLine),
+                "{days} days"
+            );
+        }
+        let limits = FeeScheduleEntry {
+            allowed_per_unit: 2,
+            cost_share: CostShare::Copay,
+            requires_authorization: false,
+            package_units: 30,
+            max_days_supply: 30,
+        };
+        assert_eq!(limits.drug_limits(&drug(30, b"L1", b"S1")), None);
         assert_eq!(
-            validate_line(&drug(2, b"L1", b"S1")),
-            Err(Error::InvalidDrugLine)
+            limits.drug_limits(&drug(31, b"L1", b"S1")),
+            Some(ReasonCode::QuantityExceedsPackage)
         );
+        let mut ninety_days = drug(30, b"L1", b"S1");
+        if let Some(unit) = ninety_days.unit.as_mut() {
+            unit.days_supply = 90;
+        }
+        assert_eq!(
+            limits.drug_limits(&ninety_days),
+            Some(ReasonCode::DaysSupplyExceeded)
+        );
+        assert_eq!(limits.drug_limits(&visit(99, 1)), None);
         assert_eq!(
             validate_line(&drug(1, b"", b"S1")),
             Err(Error::InvalidDrugLine)
@@ -1337,6 +1413,8 @@ mod tests {
             allowed_per_unit: Balance::MAX,
             cost_share: CostShare::Coinsurance,
             requires_authorization: false,
+            package_units: 0,
+            max_days_supply: 0,
         };
         let line =
             adjudicate_line(key(), &visit(Balance::MAX, 2), &fee, &plan(), &mut acc).unwrap();
@@ -1437,6 +1515,8 @@ mod tests {
                     allowed_per_unit: fee,
                     cost_share: if copay { CostShare::Copay } else { CostShare::Coinsurance },
                     requires_authorization: false,
+                    package_units: 0,
+                    max_days_supply: 0,
                 };
                 let before = acc;
                 let line = adjudicate_line(key(), &visit(charge, quantity), &entry, &plan, &mut acc).unwrap();
@@ -1462,7 +1542,7 @@ mod tests {
 
         /// A denied line's one adjustment is its whole charge.
         #[test]
-        fn a_denied_lines_adjustment_is_its_charge(charge in 1u128..u128::MAX, reason in 0usize..21) {
+        fn a_denied_lines_adjustment_is_its_charge(charge in 1u128..u128::MAX, reason in 0usize..23) {
             let line = deny_line(key(), &visit(charge, 1), ALL_REASONS[reason]);
             prop_assert_eq!(line.adjustments, vec![Adjustment::new(ALL_REASONS[reason], charge)]);
             prop_assert_eq!(line.payable, 0);
@@ -1470,7 +1550,7 @@ mod tests {
     }
 
     /// Every reason, in declaration order.
-    const ALL_REASONS: [ReasonCode; 21] = [
+    const ALL_REASONS: [ReasonCode; 23] = [
         ReasonCode::Deductible,
         ReasonCode::Coinsurance,
         ReasonCode::Copay,
@@ -1492,6 +1572,8 @@ mod tests {
         ReasonCode::TimelyFiling,
         ReasonCode::AuthorizationAbsent,
         ReasonCode::AuthorizationExpired,
+        ReasonCode::QuantityExceedsPackage,
+        ReasonCode::DaysSupplyExceeded,
     ];
 
     /// Issue 17: the X12 rules for each code. CARC 1, 2, 3 are patient responsibility,
@@ -1500,8 +1582,9 @@ mod tests {
     #[test]
     fn every_reason_maps_to_legal_835_codes() {
         use GroupCode::*;
-        const PUBLISHED_CARCS: [u16; 15] =
-            [1, 2, 3, 16, 18, 26, 27, 29, 45, 96, 112, 114, 197, 200, 302];
+        const PUBLISHED_CARCS: [u16; 17] = [
+            1, 2, 3, 16, 18, 26, 27, 29, 45, 96, 112, 114, 151, 154, 197, 200, 302,
+        ];
         for reason in ALL_REASONS {
             let (group, carc, rarc) = reason.standard();
             assert!(PUBLISHED_CARCS.contains(&carc), "{reason:?}: CARC {carc}");

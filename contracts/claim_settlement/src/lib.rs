@@ -1512,7 +1512,10 @@ pub mod claim_settlement {
                     checks.push(LineCheck::Denied(ReasonCode::NotCovered));
                     continue;
                 };
-                if let Some(reason) = self.authorization_refused(service, line, &fee) {
+                let refused = fee
+                    .drug_limits(line)
+                    .or_else(|| self.authorization_refused(service, line, &fee));
+                if let Some(reason) = refused {
                     checks.push(LineCheck::Denied(reason));
                     continue;
                 }

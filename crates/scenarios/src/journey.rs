@@ -273,6 +273,7 @@ fn drug_line(index: usize) -> ClaimLine {
             lot: LOT.to_vec(),
             serial: serial(index),
             recipient_salt: receipt_salt(&serial(index)),
+            days_supply: 30,
         }),
         modifier: None,
         authorization: None,
@@ -490,6 +491,8 @@ where
                 allowed_per_unit: allowed * UNIT,
                 cost_share: CostShare::Copay,
                 requires_authorization: false,
+                package_units: 0,
+                max_days_supply: 0,
             })
         };
         let fees = step(

@@ -924,6 +924,8 @@ where
             allowed_per_unit: allowed * UNIT,
             cost_share: CostShare::Copay,
             requires_authorization: false,
+            package_units: 0,
+            max_days_supply: 0,
         })
     };
     let fees = claims.update_fee_schedule(
@@ -1014,6 +1016,7 @@ where
             lot: LOT.to_vec(),
             serial: support::serial(index),
             recipient_salt: support::receipt_salt(&support::serial(index)),
+            days_supply: 30,
         }),
         modifier: None,
         authorization: None,

@@ -158,6 +158,8 @@ fn setup() -> (ClaimSettlement, Parties) {
             allowed_per_unit: allowed,
             cost_share,
             requires_authorization: false,
+            package_units: 0,
+            max_days_supply: 0,
         })
     };
     contract
@@ -204,6 +206,7 @@ fn drug(serial: &[u8], charge: Balance) -> ClaimLine {
             lot: b"LOT1".to_vec(),
             serial: serial.to_vec(),
             recipient_salt: SALT,
+            days_supply: 30,
         }),
         modifier: None,
         authorization: None,
@@ -471,6 +474,8 @@ fn payment_follows_the_plans_law_and_a_restriction_denies() {
                     allowed_per_unit: 150,
                     cost_share: CostShare::Copay,
                     requires_authorization: false,
+                    package_units: 0,
+                    max_days_supply: 0,
                 }),
             )],
         )
@@ -562,6 +567,8 @@ fn claims_after_the_filing_limit_are_denied_co_29() {
                     allowed_per_unit: 150,
                     cost_share: CostShare::Copay,
                     requires_authorization: false,
+                    package_units: 0,
+                    max_days_supply: 0,
                 }),
             )],
         )
@@ -812,6 +819,8 @@ fn lines_for_codes_that_need_authorization_name_an_approved_one() {
                     allowed_per_unit: 500,
                     cost_share: CostShare::Coinsurance,
                     requires_authorization: true,
+                    package_units: 0,
+                    max_days_supply: 0,
                 }),
             )],
         )
@@ -905,6 +914,77 @@ fn lines_for_codes_that_need_authorization_name_an_approved_one() {
     );
     let adjustment = contract.claim_lines(expired).unwrap()[0].adjustments[0];
     assert_eq!((adjustment.group, adjustment.carc), (GroupCode::CO, 302));
+}
+
+/// Issue 17: drug lines priced as pharmacies bill (NCPDP): the quantity dispensed from
+/// the package at the fee per unit, within what the package holds (CO-151) and the
+/// plan's days supply limit (CO-154).
+#[ink::test]
+fn drug_lines_bill_the_quantity_dispensed_within_the_package_and_days_supply() {
+    let (mut contract, p) = funded();
+    as_caller(p.insurer);
+    contract
+        .update_fee_schedule(
+            1,
+            vec![(
+                DRUG,
+                Some(FeeScheduleEntry {
+                    allowed_per_unit: 4,
+                    cost_share: CostShare::Copay,
+                    requires_authorization: false,
+                    package_units: 30,
+                    max_days_supply: 30,
+                }),
+            )],
+        )
+        .unwrap();
+    let line = |serial: &[u8], quantity, days_supply| ClaimLine {
+        quantity,
+        unit: Some(DrugUnit {
+            lot: b"LOT1".to_vec(),
+            serial: serial.to_vec(),
+            recipient_salt: SALT,
+            days_supply,
+        }),
+        ..drug(serial, 4 * Balance::from(quantity))
+    };
+    for serial in [b"N1", b"N2", b"N3"] {
+        dispensed(&p, serial, p.patient, p.pharmacy);
+    }
+    let reasons =
+        |contract: &ClaimSettlement, claim| contract.claim_lines(claim).unwrap()[0].reasons();
+    let too_many = submit(
+        &mut contract,
+        p.pharmacy,
+        p.patient,
+        vec![line(b"N1", 31, 30)],
+    )
+    .unwrap();
+    assert_eq!(
+        reasons(&contract, too_many),
+        vec![ReasonCode::QuantityExceedsPackage]
+    );
+    let too_long = submit(
+        &mut contract,
+        p.pharmacy,
+        p.patient,
+        vec![line(b"N2", 30, 31)],
+    )
+    .unwrap();
+    assert_eq!(
+        reasons(&contract, too_long),
+        vec![ReasonCode::DaysSupplyExceeded]
+    );
+    let month = submit(
+        &mut contract,
+        p.pharmacy,
+        p.patient,
+        vec![line(b"N3", 30, 30)],
+    )
+    .unwrap();
+    let priced = contract.claim_lines(month).unwrap().remove(0);
+    assert_eq!((priced.quantity, priced.allowed), (30, 120));
+    assert_eq!(priced.outcome, Outcome::Approved);
 }
 
 #[ink::test]
@@ -1044,6 +1124,8 @@ fn a_rebilled_service_is_a_duplicate_whatever_its_charge() {
                     allowed_per_unit: 900,
                     cost_share: CostShare::Copay,
                     requires_authorization: false,
+                    package_units: 0,
+                    max_days_supply: 0,
                 }),
             )],
         )
@@ -1192,6 +1274,8 @@ fn huge_lines_are_priced_and_claims_are_bounded() {
                     allowed_per_unit: Balance::MAX,
                     cost_share: CostShare::Coinsurance,
                     requires_authorization: false,
+                    package_units: 0,
+                    max_days_supply: 0,
                 }),
             )],
         )
