@@ -157,7 +157,7 @@ fn constructor(
     let chain = ink::primitives::Hash::from(genesis_hash);
     if matches!(
         contract,
-        Contract::ConsentRegistry | Contract::TrialAnchoring
+        Contract::ConsentRegistry | Contract::ClaimSettlement | Contract::TrialAnchoring
     ) {
         args.insert(
             "chain".to_string(),
@@ -168,7 +168,7 @@ fn constructor(
         (Contract::ConsentRegistry, []) => input!(ConsentRegistryRef::new(chain, change_delay)),
         (Contract::DrugProvenance, []) => input!(DrugProvenanceRef::new(change_delay)),
         (Contract::ClaimSettlement, [registry, ledger]) => {
-            input!(ClaimSettlementRef::new(*registry, *ledger, change_delay))
+            input!(ClaimSettlementRef::new(*registry, *ledger, chain, change_delay))
         }
         (Contract::TrialAnchoring, [registry]) => {
             input!(TrialAnchoringRef::new(*registry, chain, change_delay))
@@ -920,13 +920,17 @@ mod tests {
         let genesis = [0xAB; 32];
         let (data, args) =
             constructor(Contract::ClaimSettlement, &deployed, delay, genesis).unwrap();
-        // The selector of `new`, the two addresses, then the change delay.
+        // The selector of `new`, the two addresses, the chain (members' relayed appeals
+        // are signed for it), then the change delay.
         assert_eq!(&data[..4], &ink::selector_bytes!("new"));
         assert_eq!(&data[4..36], &registry.0);
         assert_eq!(&data[36..68], &ledger.0);
-        assert_eq!(&data[68..], &delay.to_le_bytes());
+        assert_eq!(&data[68..100], &genesis);
+        assert_eq!(&data[100..], &delay.to_le_bytes());
         assert_eq!(args["drug_provenance"], ledger.to_string());
         assert_eq!(args["change_delay_ms"], delay);
+        assert_eq!(args["chain"], format!("0x{}", "ab".repeat(32)));
+        let (_, args) = constructor(Contract::DrugProvenance, &[], delay, genesis).unwrap();
         assert!(!args.contains_key("chain"));
         // The registry binds relayed instructions to the chain: the genesis hash, then
         // the delay.

@@ -134,7 +134,7 @@ async function main() {
   const genesis = api.genesisHash.toU8a();
   const registry = await deploy(api, alice, 'consent_registry', [u8aToHex(genesis), CHANGE_DELAY]);
   const ledger = await deploy(api, alice, 'drug_provenance', [CHANGE_DELAY]);
-  const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address, CHANGE_DELAY]);
+  const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address, u8aToHex(genesis), CHANGE_DELAY]);
   await deploy(api, alice, 'trial_anchoring', [registry.address, u8aToHex(genesis), CHANGE_DELAY]);
 
   // A signed consent (a permit with a period), read back through is_authorized.

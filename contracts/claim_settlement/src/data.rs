@@ -3,7 +3,8 @@
 //! and X12 837 / 835 (claim adjustment reason codes, CARC).
 
 use healthchain_common::{
-    access::AccessError, consent::ConsentAnswer, is_printable_id, AccountId, Hash, Timestamp,
+    access::AccessError, consent::ConsentAnswer, is_printable_id, relay::RelayError, AccountId,
+    Hash, Timestamp,
 };
 use ink::prelude::vec::Vec;
 
@@ -205,6 +206,18 @@ impl FeeScheduleEntry {
             None
         }
     }
+}
+
+/// The domain tag of instructions relayed to claim_settlement (see
+/// `healthchain_common::relay`).
+pub const RELAY_DOMAIN: &[u8] = b"healthchain/relay/v1/claim_settlement";
+
+/// What a member signs to appeal a claim through a relayer (`relay_appeal`).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberAppeal {
+    pub claim: ClaimId,
+    pub evidence_hash: Hash,
 }
 
 /// A prior authorization's number in this contract, from 1.
@@ -1151,6 +1164,9 @@ pub enum Error {
     AppealPending,
     /// The value sent with a void or replacement is not the refund `void_refund` names.
     WrongRefund,
+    /// A relayed appeal was refused: expired, out of order or replayed, or not signed by
+    /// its signer for this contract on this chain.
+    Relay(RelayError),
     /// No prior authorization with that id.
     UnknownAuthorization,
     /// The authorization was already decided.
@@ -1160,6 +1176,12 @@ pub enum Error {
 impl From<AccessError> for Error {
     fn from(error: AccessError) -> Self {
         Error::Access(error)
+    }
+}
+
+impl From<RelayError> for Error {
+    fn from(error: RelayError) -> Self {
+        Error::Relay(error)
     }
 }
 

@@ -43,9 +43,9 @@ pub mod claim_settlement {
         reverse_accumulators, totals, validate_line, validate_plan, AdjudicatedLine, Appeal,
         AppealStatus, Authorization, AuthorizationDecision, AuthorizationId, Claim, ClaimId,
         ClaimLine, ClaimStatus, CostSharing, CoveragePeriod, Error, Escrow, FeeScheduleEntry,
-        Membership, Outcome, Overturn, PaymentConsent, Plan, PlanId, ReasonCode, ServiceCode,
-        APPEAL_DECISION_WINDOW, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE, MAX_FEE_SCHEDULE_ENTRIES,
-        MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL,
+        MemberAppeal, Membership, Outcome, Overturn, PaymentConsent, Plan, PlanId, ReasonCode,
+        ServiceCode, APPEAL_DECISION_WINDOW, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE,
+        MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL, RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{
@@ -54,6 +54,7 @@ pub mod claim_settlement {
         consent::{query_consent, DataClasses, Purpose},
         merkle::{blake2_256, Digest},
         provenance::{query_dispensed_units, recipient_commitment, DispensedUnit, UnitId},
+        relay::{Relay, Signature},
     };
     use ink::{prelude::vec::Vec, scale::Encode, storage::Mapping};
 
@@ -366,6 +367,9 @@ pub mod claim_settlement {
         /// Prior authorizations, by id.
         authorizations: Mapping<AuthorizationId, Authorization>,
         last_authorization: AuthorizationId,
+        /// The chain members' relayed appeals are signed for, and each member's next
+        /// nonce.
+        relay: Relay,
     }
 
     impl ClaimSettlement {
@@ -374,10 +378,13 @@ pub mod claim_settlement {
         /// Upgrades and rewirings wait `change_delay` milliseconds between proposal and
         /// application (for example two days on a production chain; 0 in tests).
         /// Insurers and providers are then registered by the admin with `grant_role`.
+        /// `chain` is the chain's genesis hash: a member's relayed appeal must be signed
+        /// for it.
         #[ink(constructor)]
         pub fn new(
             consent_registry: AccountId,
             drug_provenance: AccountId,
+            chain: Hash,
             change_delay: Timestamp,
         ) -> Self {
             Self {
@@ -405,6 +412,7 @@ pub mod claim_settlement {
                 queue_bounds: Mapping::default(),
                 authorizations: Mapping::default(),
                 last_authorization: 0,
+                relay: Relay::new(chain),
             }
         }
 
@@ -1244,9 +1252,62 @@ pub mod claim_settlement {
         /// insurer's decision is due 60 days later (`Appeal::decide_by`).
         #[ink(message)]
         pub fn appeal(&mut self, claim: ClaimId, evidence_hash: Hash) -> Result<(), Error> {
+            let caller = self.env().caller();
+            self.appeal_as(caller, claim, evidence_hash)
+        }
+
+        /// The member's appeal on the member's own signature, submitted by any account (the
+        /// member's app, a patient advocate), so that a member's pseudonym never needs
+        /// tokens. `member` must be the claim's patient; `nonce` is its next nonce here
+        /// (`relay_nonce`), the appeal is refused from `deadline` on, and `signature` is
+        /// its ECDSA signature (65 bytes) over the payload described in the README
+        /// ("Relayed instructions") for a `MemberAppeal { claim, evidence_hash }`. Then
+        /// exactly as `appeal` by the member.
+        #[ink(message)]
+        pub fn relay_appeal(
+            &mut self,
+            claim: ClaimId,
+            evidence_hash: Hash,
+            member: AccountId,
+            nonce: u64,
+            deadline: Timestamp,
+            signature: Signature,
+        ) -> Result<(), Error> {
+            self.relay.check(
+                RELAY_DOMAIN,
+                &MemberAppeal {
+                    claim,
+                    evidence_hash,
+                },
+                member,
+                nonce,
+                deadline,
+                &signature,
+            )?;
+            let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            if record.patient != member {
+                return Err(Error::NotClaimProvider);
+            }
+            self.appeal_as(member, claim, evidence_hash)?;
+            self.relay.consume(member, nonce);
+            Ok(())
+        }
+
+        /// The chain's genesis hash that relayed appeals are signed for, and the nonce
+        /// `signer`'s next one must carry.
+        #[ink(message)]
+        pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
+            (self.relay.chain(), self.relay.nonce(signer))
+        }
+
+        fn appeal_as(
+            &mut self,
+            by: AccountId,
+            claim: ClaimId,
+            evidence_hash: Hash,
+        ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-            let by = self.env().caller();
             if by == record.provider {
                 self.access.ensure_role(Role::Provider)?;
             } else if by != record.patient {

@@ -670,6 +670,7 @@ where
             &mut claim_settlement::claim_settlement::ClaimSettlementRef::new(
                 registry,
                 ledger,
+                Hash::from(CHAIN),
                 CHANGE_DELAY,
             ),
         )

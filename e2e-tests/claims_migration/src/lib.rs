@@ -38,8 +38,10 @@ pub mod claims_migration {
     struct CurrentRoot<'a> {
         access: &'a AccessControl,
         /// consent_registry, drug_provenance, last_plan, escrow_total, last_claim,
-        /// credit_total, last_authorization.
-        rest: (AccountId, AccountId, u32, Balance, u64, Balance, u64),
+        /// credit_total, last_authorization, the relay's chain. The earlier release had no
+        /// relay: its chain stays zero, so no relayed appeal is accepted until the contract
+        /// is deployed anew (this migration is a test fixture; nothing earlier is live).
+        rest: (AccountId, AccountId, u32, Balance, u64, Balance, u64, Hash),
     }
 
     impl Storable for CurrentRoot<'_> {
@@ -78,6 +80,7 @@ pub mod claims_migration {
                     self.next_claim.saturating_sub(1),
                     0,
                     0,
+                    Hash::from([0; 32]),
                 ),
             };
             let _previous_size = ink::env::set_contract_storage(&<Self as StorageKey>::KEY, &root);

@@ -26,6 +26,8 @@ const PLAN_SECRET: [u8; 32] = [0x5e; 32];
 const SALT: [u8; 32] = [0x5a; 32];
 const DRUG: ServiceCode = ServiceCode::Drug(GTIN);
 const FUNDS: Balance = 1_000_000;
+/// The chain the unit tests' contracts bind relayed appeals to.
+const CHAIN: [u8; 32] = [0xC4; 32];
 /// The service date `submit` bills for, and the day `dispensed` dispenses on.
 const SERVICE_DATE: u64 = NOW - DAY;
 
@@ -138,7 +140,7 @@ fn setup() -> (ClaimSettlement, Parties) {
         test::set_account_balance::<Env>(account, 0);
     }
     as_caller(p.admin);
-    let mut contract = ClaimSettlement::new(registry(), provenance(), 0);
+    let mut contract = ClaimSettlement::new(registry(), provenance(), Hash::from(CHAIN), 0);
     contract.grant_role(Role::Insurer, p.insurer).unwrap();
     contract.grant_role(Role::Provider, p.clinic).unwrap();
     contract.grant_role(Role::Provider, p.pharmacy).unwrap();
@@ -663,6 +665,88 @@ fn a_member_appeals_and_a_missed_decision_deadline_is_evented() {
     assert_eq!(contract.claim_status(denied), Ok(ClaimStatus::Adjudicated));
     let accumulators = contract.membership(1, p.patient).unwrap().accumulators;
     assert_eq!(accumulators.deductible_met, 60);
+}
+
+/// Issue 17: a member's plan pseudonym, holding no tokens, signs its appeal; anyone
+/// submits it. A copy for another contract, someone else's signature, a replay and a
+/// signer who is not the claim's member are refused with nothing changed.
+#[ink::test]
+fn a_member_appeals_by_signature_through_a_relayer() {
+    use healthchain_common::relay::{
+        signer::{Pseudonym, Relationship},
+        RelayError,
+    };
+    let (mut contract, p) = funded();
+    let here = test::callee::<Env>();
+    let pseudonym = |secret| {
+        Pseudonym::derive(
+            &[secret; 32],
+            Relationship::Plan {
+                claims: here,
+                plan: 1,
+            },
+        )
+    };
+    let member = pseudonym(0x5E);
+    let who = member.account();
+    as_caller(p.insurer);
+    contract.enrol_member(1, who, YEAR_START, YEAR_END).unwrap();
+    test_doubles::grant_consent(registry(), who, p.clinic, Purpose::Payment, None);
+    let denied = submit(&mut contract, p.clinic, who, vec![drug(b"FAKE", 60)]).unwrap();
+    let deadline = NOW + 60_000;
+    let sign = |by: &Pseudonym, contract: AccountId, nonce| {
+        by.sign_instruction(
+            RELAY_DOMAIN,
+            Hash::from(CHAIN),
+            contract,
+            nonce,
+            deadline,
+            &MemberAppeal {
+                claim: denied,
+                evidence_hash: hash(0xE5),
+            },
+        )
+    };
+    as_caller(p.other); // any relayer, which pays
+    let events = event_count();
+    let relay = |contract: &mut ClaimSettlement, signer, nonce, signature| {
+        contract.relay_appeal(denied, hash(0xE5), signer, nonce, deadline, signature)
+    };
+    let elsewhere = sign(&member, AccountId::from([0xEE; 32]), 0);
+    assert_eq!(
+        relay(&mut contract, who, 0, elsewhere),
+        Err(Error::Relay(RelayError::BadSignature))
+    );
+    let stranger = pseudonym(1);
+    assert_eq!(
+        relay(&mut contract, who, 0, sign(&stranger, here, 0)),
+        Err(Error::Relay(RelayError::BadSignature))
+    );
+    // A properly signed appeal of someone who is not the claim's member.
+    assert_eq!(
+        relay(
+            &mut contract,
+            stranger.account(),
+            0,
+            sign(&stranger, here, 0)
+        ),
+        Err(Error::NotClaimProvider)
+    );
+    assert_eq!(event_count(), events);
+    let signature = sign(&member, here, 0);
+    relay(&mut contract, who, 0, signature).unwrap();
+    let (appealed, _) = last_event::<ClaimAppealed>();
+    assert_eq!((appealed.claim, appealed.by), (denied, who));
+    assert_eq!(contract.relay_nonce(who), (Hash::from(CHAIN), 1));
+    assert_eq!(
+        relay(&mut contract, who, 0, signature),
+        Err(Error::Relay(RelayError::BadNonce))
+    );
+    assert_eq!(
+        balance(who),
+        0,
+        "the member's pseudonym never needed tokens"
+    );
 }
 
 fn last_event_of_resolution() -> AppealResolved {
@@ -2240,7 +2324,12 @@ proptest! {
 }
 
 healthchain_common::access_controlled_tests!(
-    ClaimSettlement::new(AccountId::from([0xC0; 32]), AccountId::from([0xD0; 32]), 0),
+    ClaimSettlement::new(
+        AccountId::from([0xC0; 32]),
+        AccountId::from([0xD0; 32]),
+        Hash::from([0xC4; 32]),
+        0
+    ),
     roles: [Role::Insurer, Role::Provider],
     unused: Role::Sponsor
 );
@@ -2252,7 +2341,7 @@ fn a_rewiring_waits_for_the_change_delay() {
     let a = test::default_accounts::<Env>();
     test::set_block_timestamp::<Env>(NOW);
     as_caller(a.alice);
-    let mut contract = ClaimSettlement::new(registry(), provenance(), 2 * DAY);
+    let mut contract = ClaimSettlement::new(registry(), provenance(), Hash::from(CHAIN), 2 * DAY);
     assert_eq!(contract.change_delay(), 2 * DAY);
     assert_eq!(
         contract.propose_callee(Callee::ConsentRegistry, a.frank),
