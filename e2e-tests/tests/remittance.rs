@@ -87,8 +87,8 @@ where
         coinsurance_bps: 0,
         out_of_pocket_max: 0,
     };
-    // Claims must arrive within 30 days of the service.
-    let create = claims.create_plan(none, PaymentConsent::Required, Some(30), 0, FAR_FUTURE);
+    // Claims must arrive within 7 days of the service.
+    let create = claims.create_plan(none, PaymentConsent::Required, Some(7), 0, FAR_FUTURE);
     let plan = submit_or_refusal(client, &ink_e2e::eve(), &create)
         .await
         .expect("eve creates the plan");
@@ -214,11 +214,11 @@ where
         escrow_before.funds - 120 * UNIT
     );
 
-    // Filed 31 days after the service: denied CO-29, the whole charge.
+    // Filed 8 days after the service (the chain's clock is past 17 days after the epoch on either backend): denied CO-29, the whole charge.
     let late = submit_or_refusal(
         client,
         &ink_e2e::dave(),
-        &submit(&mut claims, today - 31 * DAY, 150 * UNIT),
+        &submit(&mut claims, today - 8 * DAY, 150 * UNIT),
     )
     .await
     .expect("the late claim is adjudicated");
