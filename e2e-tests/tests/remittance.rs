@@ -214,7 +214,8 @@ where
         escrow_before.funds - 120 * UNIT
     );
 
-    // Filed 8 days after the service (the chain's clock is past 17 days after the epoch on either backend): denied CO-29, the whole charge.
+    // Filed 8 days after the service: denied CO-29, the whole charge. (The chain's clock
+    // is past 17 days after the epoch on either backend, so the date is valid.)
     let late = submit_or_refusal(
         client,
         &ink_e2e::dave(),
