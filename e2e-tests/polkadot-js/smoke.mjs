@@ -251,8 +251,8 @@ async function main() {
   check(record.outcome === 'Approved', `claim ${claim} approved`);
   check(BigInt(record.paid) === 55n * UNIT, 'dave was paid 55 (60 allowed, 5 copay) in the submitting call');
   // What a remittance system reads per line: the 835 adjustment (group code, CARC, amount).
-  const { answer: lines } = await query(claims, dave, 'claimLines', [claim]);
-  const cas = lines[0].adjustments.map((a) => `${String(a.group).toUpperCase()}-${a.carc}:${BigInt(a.amount) / UNIT}`);
+  const { answer: linesRead } = await query(claims, dave, 'claimLines', [claim]);
+  const cas = linesRead.ok[0].adjustments.map((a) => `${String(a.group).toUpperCase()}-${a.carc}:${BigInt(a.amount) / UNIT}`);
   check(JSON.stringify(cas) === JSON.stringify(['PR-3:5']), `the line's adjustment is PR-3 (copay) 5: ${JSON.stringify(cas)}`);
   const { answer: credit } = await query(claims, eve, 'credit', [dave.address]);
   check(BigInt(credit) === 0n, 'nothing of it was left as credit: the transfer went through');
