@@ -948,16 +948,14 @@ pub struct Claim {
     /// Approved but not yet paid (the insurer's escrow was short): paid first when funds
     /// arrive, in order of approval.
     pub awaiting_payment: Balance,
-    /// Approved, then cancelled by the insurer while it waited for funds. Always
-    /// `paid + awaiting_payment + cancelled = totals.payable`.
+    /// Approved, then cancelled while it waited for funds: by the insurer, or by the
+    /// provider's void. Always `paid + awaiting_payment + cancelled = totals.payable`.
     pub cancelled: Balance,
     pub appeal: Option<Appeal>,
-    /// What the provider paid back when it voided or replaced the claim: all of `paid`.
-    pub refunded: Balance,
     /// The claim this one replaces (X12 claim frequency code 7), if any.
     pub replaces: Option<ClaimId>,
-    /// When the provider voided it (frequency code 8) or replaced it; its payment and the
-    /// member's accumulators were reversed then.
+    /// When the provider voided it (frequency code 8) or replaced it; its payment (all of
+    /// `paid`, returned to the escrow) and the member's accumulators were reversed then.
     pub voided_at: Option<Timestamp>,
     /// The claim that replaced it, if any.
     pub replaced_by: Option<ClaimId>,

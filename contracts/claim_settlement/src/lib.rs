@@ -1081,7 +1081,6 @@ pub mod claim_settlement {
                 .checked_add(cancelled)
                 .ok_or(Error::Overflow)?;
             record.awaiting_payment = 0;
-            record.refunded = record.paid;
             let lines = self.claim_lines.get(claim).unwrap_or_default();
             let member = (record.plan, record.patient);
             if let Some(mut membership) = self.memberships.get(member) {
@@ -1190,7 +1189,6 @@ pub mod claim_settlement {
                 awaiting_payment: 0,
                 cancelled: 0,
                 appeal: None,
-                refunded: 0,
                 replaces,
                 voided_at: None,
                 replaced_by: None,
@@ -1258,7 +1256,7 @@ pub mod claim_settlement {
 
         /// The member's appeal on the member's own signature, submitted by any account (the
         /// member's app, a patient advocate), so that a member's pseudonym never needs
-        /// tokens. `member` must be the claim's patient; `nonce` is its next nonce here
+        /// tokens. `member` is the claim's patient; `nonce` is its next nonce here
         /// (`relay_nonce`), the appeal is refused from `deadline` on, and `signature` is
         /// its ECDSA signature (65 bytes) over the payload described in the README
         /// ("Relayed instructions") for a `MemberAppeal { claim, evidence_hash }`. Then
@@ -1284,10 +1282,8 @@ pub mod claim_settlement {
                 deadline,
                 &signature,
             )?;
-            let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-            if record.patient != member {
-                return Err(Error::NotClaimProvider);
-            }
+            // `appeal_as` reads the claim once and refuses a signer who is neither its
+            // member nor its provider (whose relayed appeal still needs the Provider role).
             self.appeal_as(member, claim, evidence_hash)?;
             self.relay.consume(member, nonce);
             Ok(())
