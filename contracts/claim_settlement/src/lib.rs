@@ -1449,12 +1449,9 @@ pub mod claim_settlement {
             record.outcome = claim_outcome(&lines);
             if !overturns.is_empty() {
                 self.memberships.insert(member, &membership);
-                // The overturned lines are paid: no later claim may bill them again.
-                let overturned: Vec<AdjudicatedLine> = overturns
-                    .iter()
-                    .filter_map(|o| lines.get(usize::from(o.line)).cloned())
-                    .collect();
-                self.mark_billed(claim, &overturned, |_| true);
+                // The overturned lines are paid: no later claim may bill them again. (The
+                // claim's other allowed lines are billed already; `mark_billed` skips them.)
+                self.mark_billed(claim, &lines, |line| line.allowed > 0);
                 self.claim_lines.insert(claim, &lines);
             }
             self.claims.insert(claim, &record);
