@@ -147,46 +147,7 @@ where
         .await
         .expect("the admin registers the provider");
     }
-    let none = CostSharing {
-        deductible: 0,
-        copay: 0,
-        coinsurance_bps: 0,
-        out_of_pocket_max: 0,
-    };
-    let plan = submit_or_refusal(
-        client,
-        &ink_e2e::eve(),
-        &claims.create_plan(none, PaymentConsent::Required, None, 0, FAR_FUTURE),
-    )
-    .await
-    .expect("eve creates a plan");
-    let changes = fees
-        .into_iter()
-        .map(|(code, allowed_per_unit)| {
-            let entry = FeeScheduleEntry {
-                allowed_per_unit,
-                cost_share: CostShare::Copay,
-                requires_authorization: false,
-                package_units: 0,
-                max_days_supply: 0,
-            };
-            (code, Some(entry))
-        })
-        .collect();
-    submit_or_refusal(
-        client,
-        &ink_e2e::eve(),
-        &claims.update_fee_schedule(plan, changes),
-    )
-    .await
-    .expect("eve sets the fee schedule");
-    submit_or_refusal(
-        client,
-        &ink_e2e::eve(),
-        &claims.enrol_member(plan, ferdie, 0, FAR_FUTURE),
-    )
-    .await
-    .expect("eve enrols ferdie");
+    support::eve_plan(client, claims, PaymentConsent::Required, None, fees).await;
     for provider in providers {
         grant_consent(
             client,

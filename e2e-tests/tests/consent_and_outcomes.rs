@@ -14,8 +14,7 @@
 mod support;
 
 use claim_settlement::data::{
-    ClaimLine, CostShare, CostSharing, FeeScheduleEntry, Outcome as LineOutcome, PaymentConsent,
-    PlanId, ReasonCode,
+    ClaimLine, Outcome as LineOutcome, PaymentConsent, PlanId, ReasonCode,
 };
 use consent_registry::data::ConsentStatus;
 use healthchain_common::{
@@ -29,7 +28,7 @@ use support::{
     accounts, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
     deploy_trial_anchoring, grant_consent, hash, participant_status, permit, procedure,
     record_consent, restriction, step, submit_or_refusal, Accounts, BackendError, Claims,
-    E2EResult, FAR_FUTURE,
+    E2EResult,
 };
 use trial_anchoring::{
     data::{Outcome, OutcomeCheck, OutcomeRank, ParticipantStatus},
@@ -168,7 +167,16 @@ async fn payment_follows_classes_law_and_restrictions<Client: E2EBackend>(
         PaymentConsent::Required,
         PaymentConsent::PermittedUnlessRestricted,
     ] {
-        plans.push(plan(client, &mut claims, law).await);
+        plans.push(
+            support::eve_plan(
+                client,
+                &mut claims,
+                law,
+                None,
+                vec![(procedure(b"99213"), 150)],
+            )
+            .await,
+        );
     }
     let [required, hipaa] = plans[..] else {
         unreachable!("two plans")
@@ -215,51 +223,6 @@ async fn payment_follows_classes_law_and_restrictions<Client: E2EBackend>(
             "a restriction denies the claim under either law"
         );
     }
-}
-
-/// eve's plan under `law`, with a fee schedule for an office visit and ferdie enrolled,
-/// funded so that its claims are paid.
-async fn plan<Client: E2EBackend>(
-    client: &mut support::Scenario<Client>,
-    claims: &mut Claims,
-    law: PaymentConsent,
-) -> PlanId
-where
-    BackendError<Client>: Debug,
-{
-    let eve = ink_e2e::eve();
-    let none = CostSharing {
-        deductible: 0,
-        copay: 0,
-        coinsurance_bps: 0,
-        out_of_pocket_max: 0,
-    };
-    let plan = submit_or_refusal(
-        client,
-        &eve,
-        &claims.create_plan(none, law, None, 0, FAR_FUTURE),
-    )
-    .await
-    .expect("eve creates the plan");
-    let entry = FeeScheduleEntry {
-        allowed_per_unit: 150,
-        cost_share: CostShare::Copay,
-        requires_authorization: false,
-        package_units: 0,
-        max_days_supply: 0,
-    };
-    let changes = vec![(procedure(b"99213"), Some(entry))];
-    submit_or_refusal(client, &eve, &claims.update_fee_schedule(plan, changes))
-        .await
-        .expect("eve sets the fee schedule");
-    submit_or_refusal(
-        client,
-        &eve,
-        &claims.enrol_member(plan, accounts().ferdie, 0, FAR_FUTURE),
-    )
-    .await
-    .expect("eve enrols ferdie");
-    plan
 }
 
 /// dave's one-visit claim for ferdie in `plan` on `service_date`: the line's outcome and

@@ -14,8 +14,8 @@
 mod support;
 
 use claim_settlement::data::{
-    AppealStatus, ClaimId, ClaimLine, ClaimStatus, CostShare, CostSharing, Error, FeeScheduleEntry,
-    GroupCode, Outcome, Overturn, PaymentConsent,
+    AppealStatus, ClaimId, ClaimLine, ClaimStatus, CostShare, Error, FeeScheduleEntry, GroupCode,
+    Outcome, Overturn, PaymentConsent,
 };
 use healthchain_common::{
     access::{AccessControlled, Role},
@@ -81,39 +81,16 @@ where
             .await
             .expect("the admin registers the insurer and the provider");
     }
-    let none = CostSharing {
-        deductible: 0,
-        copay: 0,
-        coinsurance_bps: 0,
-        out_of_pocket_max: 0,
-    };
     // Claims must arrive within 7 days of the service.
-    let create = claims.create_plan(none, PaymentConsent::Required, Some(7), 0, FAR_FUTURE);
-    let plan = submit_or_refusal(client, &ink_e2e::eve(), &create)
-        .await
-        .expect("eve creates the plan");
-    let fee = FeeScheduleEntry {
-        allowed_per_unit: 150 * UNIT,
-        cost_share: CostShare::Copay,
-        requires_authorization: false,
-        package_units: 0,
-        max_days_supply: 0,
-    };
-    let changes = vec![(procedure(b"99213"), Some(fee))];
-    submit_or_refusal(
+    let visit_fee = vec![(procedure(b"99213"), 150 * UNIT)];
+    let plan = support::eve_plan(
         client,
-        &ink_e2e::eve(),
-        &claims.update_fee_schedule(plan, changes),
+        &mut claims,
+        PaymentConsent::Required,
+        Some(7),
+        visit_fee,
     )
-    .await
-    .expect("eve sets the fee schedule");
-    submit_or_refusal(
-        client,
-        &ink_e2e::eve(),
-        &claims.enrol_member(plan, ferdie, 0, FAR_FUTURE),
-    )
-    .await
-    .expect("eve enrols ferdie");
+    .await;
     client
         .call(&ink_e2e::eve(), &claims.deposit())
         .value(1_000 * UNIT)

@@ -623,6 +623,58 @@ where
         .return_value()
 }
 
+/// eve's plan (eve holds the Insurer role) under `law`, with the timely filing limit
+/// `filing_limit_days`, no cost sharing, each of `fees` covered at its allowed amount per
+/// unit with a copay (of 0), and ferdie enrolled for all time. Returns the plan id.
+pub async fn eve_plan<Client: E2EBackend>(
+    client: &mut Scenario<Client>,
+    claims: &mut Claims,
+    law: claim_settlement::data::PaymentConsent,
+    filing_limit_days: Option<u16>,
+    fees: Vec<(claim_settlement::data::ServiceCode, u128)>,
+) -> claim_settlement::data::PlanId
+where
+    BackendError<Client>: Debug,
+{
+    use claim_settlement::data::{CostShare, CostSharing, FeeScheduleEntry};
+    let eve = ink_e2e::eve();
+    let none = CostSharing {
+        deductible: 0,
+        copay: 0,
+        coinsurance_bps: 0,
+        out_of_pocket_max: 0,
+    };
+    let create = claims.create_plan(none, law, filing_limit_days, 0, FAR_FUTURE);
+    let plan = submit_or_refusal(client, &eve, &create)
+        .await
+        .expect("eve creates the plan");
+    let changes = fees
+        .into_iter()
+        .map(|(code, allowed_per_unit)| {
+            let entry = FeeScheduleEntry {
+                allowed_per_unit,
+                cost_share: CostShare::Copay,
+                requires_authorization: false,
+                package_units: 0,
+                max_days_supply: 0,
+            };
+            (code, Some(entry))
+        })
+        .collect();
+    submit_or_refusal(client, &eve, &claims.update_fee_schedule(plan, changes))
+        .await
+        .expect("eve sets the fee schedule");
+    let ferdie = accounts().ferdie;
+    submit_or_refusal(
+        client,
+        &eve,
+        &claims.enrol_member(plan, ferdie, 0, FAR_FUTURE),
+    )
+    .await
+    .expect("eve enrols ferdie");
+    plan
+}
+
 /// Deploys trial_anchoring with `admin` as admin, wired to the registry at `registry`.
 pub async fn deploy_trial_anchoring<Client: E2EBackend>(
     client: &mut Scenario<Client>,
