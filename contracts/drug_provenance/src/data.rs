@@ -3,7 +3,7 @@
 
 use healthchain_common::{
     access::AccessError,
-    merkle::{Digest, ProofError},
+    merkle::{hash_leaf, Digest, ProofError},
     AccountId, Hash, Timestamp,
 };
 use ink::prelude::vec::Vec;
@@ -39,11 +39,14 @@ pub fn company_prefix(gtin: u64, digits: u8) -> Option<u64> {
 
 /// Whether `gtin` is a GTIN-14 (GTIN-8/12/13 zero-padded) with a correct GS1 check digit.
 pub fn gtin_is_valid(gtin: u64) -> bool {
-    if gtin == 0 || gtin > MAX_GTIN {
-        return false;
-    }
-    let check = gtin % 10;
-    let mut body = gtin / 10;
+    gtin != 0 && gtin <= MAX_GTIN && check_digit_is_valid(gtin)
+}
+
+/// Whether the last digit of `number` is the GS1 mod-10 check digit of the others (GTIN,
+/// SSCC and GLN share it).
+fn check_digit_is_valid(number: u64) -> bool {
+    let check = number % 10;
+    let mut body = number / 10;
     // From the right, the body's digits weigh 3, 1, 3, 1, ...
     let mut sum = 0u64;
     let mut weight = 3u64;
@@ -75,7 +78,86 @@ pub fn lot_id(gtin: u64, lot: &[u8]) -> LotId {
     healthchain_common::merkle::blake2_256(&input)
 }
 
-/// FDA recall classification.
+/// The largest SSCC (AI 00: extension digit, company prefix, serial reference and check
+/// digit, 18 digits).
+pub const MAX_SSCC: u64 = 999_999_999_999_999_999;
+
+/// A Serial Shipping Container Code: a case, tote or pallet.
+pub type Sscc = u64;
+
+/// Whether `sscc` is 18 digits (zero-padded) with a correct GS1 check digit.
+pub fn sscc_is_valid(sscc: Sscc) -> bool {
+    sscc != 0 && sscc <= MAX_SSCC && check_digit_is_valid(sscc)
+}
+
+/// The most cases one pallet lists when it is opened, and the most items one shipment
+/// names: both bound the work of one call.
+pub const MAX_CASES_PER_PALLET: usize = 128;
+/// See [`MAX_CASES_PER_PALLET`].
+pub const MAX_SHIPMENT_ITEMS: usize = 16;
+
+/// DSCSA gives a trading partner 24 hours from determining a product illegitimate to notify
+/// FDA (Form 3911) and its trading partners (FD&C 582(b)(4)(B)).
+pub const NOTIFICATION_WINDOW: Timestamp = healthchain_common::DAY;
+
+/// The domain of a case's leaf in its pallet's Merkle tree.
+pub const CASE_LEAF_DOMAIN: &[u8] = b"healthchain/case";
+
+/// The leaf of a case in its pallet's contents: BLAKE2b-256 leaf hash of SCALE(domain,
+/// SSCC, contents root, package count). A pallet commits to its cases this way, so that
+/// 10,000 packages on a pallet cost one write.
+pub fn case_leaf(case: &CaseSpec) -> Digest {
+    let encoded = ink::scale::Encode::encode(&(CASE_LEAF_DOMAIN, case.sscc, case.contents, case.count));
+    hash_leaf(&encoded)
+}
+
+/// The expiry date printed on the packages of a lot expiring at `expiry` (milliseconds
+/// since the epoch): GS1 AI 17, YYMMDD, of its UTC date.
+pub fn printed_expiry(expiry: Timestamp) -> u32 {
+    let (year, month, day) = civil_date(expiry);
+    // At most 991231: fits.
+    u32::try_from((year % 100).saturating_mul(10_000).saturating_add(month.saturating_mul(100)).saturating_add(day))
+        .unwrap_or(u32::MAX)
+}
+
+/// Whether the date printed on a package (YYMMDD; day 00 means the end of the month, as
+/// GS1 allows) is that of a lot expiring at `expiry`.
+pub fn expiry_matches(printed: u32, expiry: Timestamp) -> bool {
+    let lot = printed_expiry(expiry);
+    printed == lot || (printed % 100 == 0 && printed / 100 == lot / 100)
+}
+
+/// `body` with its GS1 mod-10 check digit appended (for building SSCCs and GTINs).
+pub fn with_check_digit(body: u64) -> u64 {
+    let base = body.saturating_mul(10);
+    (0..10u64)
+        .map(|digit| base.saturating_add(digit))
+        .find(|candidate| check_digit_is_valid(*candidate))
+        .unwrap_or(base)
+}
+
+/// The UTC civil date (year, month 1-12, day 1-31) of `at` (milliseconds since the epoch),
+/// by H. Hinnant's days-to-civil algorithm.
+// Every operand is bounded (at most 2^64 / DAY days) and every subtraction is of a smaller
+// part of the same quantity, so nothing here can overflow or go negative.
+#[allow(clippy::arithmetic_side_effects)]
+fn civil_date(at: Timestamp) -> (u64, u64, u64) {
+    // All in u64: days since 0000-03-01 stay positive for any timestamp.
+    let days = at / healthchain_common::DAY + 719_468;
+    let era = days / 146_097;
+    let day_of_era = days % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+/// FDA recall classification. The regulator gives it; a manufacturer's own recall waits
+/// for it.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,18 +170,19 @@ pub enum RecallClass {
     III,
 }
 
-/// Why a lot is quarantined.
+/// Why goods are quarantined.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuarantineReason {
-    /// A sensor reported a temperature outside the lot's storage range.
+    /// A sensor reported a temperature outside the storage range.
     TemperatureExcursion,
-    /// A trading partner flagged the product as suspect (DSCSA).
+    /// A trading partner or regulator suspects the product (DSCSA suspect product), or a
+    /// saleable return failed its verification.
     Suspect,
 }
 
-/// Every reason a lot is held for at once: an excursion and a suspect flag are separate
+/// Every reason goods are held for at once: an excursion and a suspect flag are separate
 /// investigations, and releasing one leaves the other in force.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
@@ -127,6 +210,14 @@ impl QuarantineReasons {
         self
     }
 
+    /// Both sets' reasons.
+    pub fn union(self, other: Self) -> Self {
+        Self {
+            temperature_excursion: self.temperature_excursion || other.temperature_excursion,
+            suspect: self.suspect || other.suspect,
+        }
+    }
+
     /// Whether `reason` is open.
     pub fn contains(self, reason: QuarantineReason) -> bool {
         match reason {
@@ -148,22 +239,40 @@ impl QuarantineReasons {
     }
 }
 
-/// Where a lot stands (GS1 EPCIS disposition).
+/// A trading partner's notification of illegitimate product (DSCSA 582(b)(4)(B)): the hash
+/// of FDA Form 3911, when the product was determined illegitimate, and whether the
+/// notification came within 24 hours of it. Only the regulator's consent terminates it.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IllegitimateProduct {
+    pub form_3911: Hash,
+    pub determined_at: Timestamp,
+    pub notified_at: Timestamp,
+    pub notified_by: AccountId,
+    /// Notified more than 24 hours after the determination.
+    pub late: bool,
+    /// The hash of the regulator's consent to terminate, once given.
+    pub terminated: Option<Hash>,
+}
+
+/// Where a lot stands (GS1 EPCIS disposition). Holds on single containers, shipments and
+/// packages are kept with them: a lot-wide status stops every unit everywhere.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LotStatus {
     /// In supply: may be shipped and dispensed.
     Active,
-    /// Held until the manufacturer or a regulator releases every open reason, or confirms
-    /// it illegitimate.
+    /// Held lot-wide by its manufacturer or a regulator until every reason is released.
     Quarantined(QuarantineReasons),
-    /// Recalled; `illegitimate` when a suspect was confirmed illegitimate.
+    /// Recalled, with the reason's hash; the class once the regulator gives it.
     Recalled {
-        class: RecallClass,
+        class: Option<RecallClass>,
         reason: Hash,
-        illegitimate: bool,
     },
+    /// Determined illegitimate and notified; never back in supply.
+    Illegitimate(IllegitimateProduct),
 }
 
 /// One commissioned lot.
@@ -174,9 +283,10 @@ pub struct Lot {
     pub gtin: u64,
     pub lot: Vec<u8>,
     pub manufacturer: AccountId,
-    /// Expiry (milliseconds since the epoch): expired stock is neither shipped nor dispensed.
+    /// Expiry (milliseconds since the epoch): expired stock is neither shipped nor
+    /// dispensed, and the date printed on a package must be this one's UTC date.
     pub expiry: Timestamp,
-    /// Units commissioned.
+    /// Packages commissioned.
     pub quantity: u64,
     /// Merkle root of the lot's serial numbers (see `healthchain_common::merkle`).
     pub serial_root: Digest,
@@ -189,12 +299,12 @@ pub struct Lot {
     pub certificate: Hash,
     pub status: LotStatus,
     pub commissioned_at: Timestamp,
-    /// Units dispensed to patients.
+    /// Packages the manufacturer holds that are in no container yet.
+    pub unpacked: u64,
+    /// Packages dispensed to patients.
     pub dispensed: u64,
-    /// Units destroyed (decommissioned) by their holders.
+    /// Packages destroyed (decommissioned) by their holders.
     pub destroyed: u64,
-    /// Temperature excursions reported so far.
-    pub excursions: u32,
 }
 
 impl Lot {
@@ -203,22 +313,186 @@ impl Lot {
         now >= self.expiry
     }
 
-    /// Refuses unless the lot's stock may move (ship, receive, dispense) at `now`.
+    /// Refuses unless the lot's stock may move (pack, ship, dispense) at `now`.
     pub fn ensure_movable(&self, now: Timestamp) -> Result<(), Error> {
         match self.status {
             LotStatus::Active if self.is_expired(now) => Err(Error::LotExpired),
             LotStatus::Active => Ok(()),
             LotStatus::Quarantined(_) => Err(Error::LotQuarantined),
             LotStatus::Recalled { .. } => Err(Error::LotRecalled),
+            LotStatus::Illegitimate(_) => Err(Error::LotIllegitimate),
         }
     }
+}
 
-    /// Units still in the supply chain (held or in transit).
-    pub fn in_supply(&self) -> u64 {
-        self.quantity
-            .saturating_sub(self.dispensed)
-            .saturating_sub(self.destroyed)
+/// What a container holds.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// A case or tote of packages: its contents root is over the packages' serial leaves.
+    Case,
+    /// A pallet of cases: its contents root is over [`case_leaf`]s.
+    Pallet,
+}
+
+/// A case inside a pallet, as the packer's aggregation data gives it.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseSpec {
+    pub sscc: Sscc,
+    /// Merkle root of the case's package serial leaves.
+    pub contents: Digest,
+    /// Packages in the case.
+    pub count: u64,
+}
+
+/// Where a container is.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerState {
+    /// Sealed with its holder: its packages follow it.
+    Sealed,
+    /// Sealed and in shipment `0`.
+    InTransit(u64),
+    /// Opened (disaggregated) by its holder; `remaining` of its packages have not yet
+    /// moved on their own and are with the holder, loose.
+    Opened { remaining: u64 },
+    /// Destroyed with everything still in it.
+    Destroyed,
+}
+
+/// A case, tote or pallet (GS1 AggregationEvent), of packages of one lot.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    pub lot: LotId,
+    pub level: Level,
+    /// Merkle root of the children: package serial leaves, or case leaves.
+    pub contents: Digest,
+    /// Children (packages or cases).
+    pub count: u64,
+    /// Packages inside, all levels.
+    pub units: u64,
+    /// The custodian: the last to receive it (or its packer, or the opener of the pallet it
+    /// came from). A sender stays holder until the recipient receives.
+    pub holder: AccountId,
+    /// Who sold it to the holder: the only partner a saleable return may go to.
+    pub seller: Option<AccountId>,
+    pub state: ContainerState,
+    pub hold: QuarantineReasons,
+    pub packed_by: AccountId,
+    pub packed_at: Timestamp,
+}
+
+/// Where a package that moved on its own is.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageState {
+    /// With its holder.
+    Held,
+    /// In shipment `0`.
+    InTransit(u64),
+    /// Handed to a patient: `recipient` is the pharmacy's salted commitment to the patient.
+    Dispensed {
+        recipient: Hash,
+        dispenser: AccountId,
+        dispensed_at: Timestamp,
+    },
+    /// Destroyed by its holder.
+    Destroyed,
+}
+
+/// A package that has left its container (or the manufacturer's unpacked stock): written
+/// the first time it moves on its own, authoritative from then on.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackageRecord {
+    pub holder: AccountId,
+    pub seller: Option<AccountId>,
+    pub state: PackageState,
+    pub hold: QuarantineReasons,
+    /// The container it came out of; `None` for the manufacturer's unpacked stock.
+    pub came_from: Option<Sscc>,
+}
+
+/// The opened container a package comes out of, with the package's position and Merkle
+/// proof in the container's contents.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpack {
+    pub sscc: Sscc,
+    pub index: u64,
+    pub proof: Vec<Digest>,
+}
+
+/// One package, named by its product identifier, proven genuine by its serial's position
+/// and Merkle proof among the lot's serials, and, the first time it moves on its own, the
+/// opened container it comes from (`None` for the manufacturer's unpacked stock, or a
+/// package that already moved on its own).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageRef {
+    pub gtin: u64,
+    pub lot: Vec<u8>,
+    pub serial: Vec<u8>,
+    pub serial_index: u64,
+    pub serial_proof: Vec<Digest>,
+    pub from: Option<Unpack>,
+}
+
+/// What a shipment carries, or a destruction destroys.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A sealed case or pallet, by SSCC.
+    Container(Sscc),
+    /// A single package.
+    Package(PackageRef),
+}
+
+/// An item as the receiving dock scans it.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scan {
+    Container(Sscc),
+    Package { gtin: u64, lot: Vec<u8>, serial: Vec<u8> },
+}
+
+/// An item's storage key: an SSCC, or a package's lot and serial leaf.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ItemKey {
+    Container(Sscc),
+    Package(LotId, Digest),
+}
+
+impl Scan {
+    /// The scanned item's key.
+    pub fn key(&self) -> ItemKey {
+        match self {
+            Scan::Container(sscc) => ItemKey::Container(*sscc),
+            Scan::Package { gtin, lot, serial } => {
+                ItemKey::Package(lot_id(*gtin, lot), hash_leaf(serial))
+            }
+        }
     }
+}
+
+/// Why goods move.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShipmentPurpose {
+    /// A sale down the supply chain.
+    Sale,
+    /// A saleable return to the partner that sold the goods: verified on receipt.
+    Return,
 }
 
 /// A shipment between two steps of custody (GS1 shipping, then receiving).
@@ -226,22 +500,105 @@ impl Lot {
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shipment {
-    pub lot_id: LotId,
     pub from: AccountId,
     pub to: AccountId,
-    pub quantity: u64,
+    pub purpose: ShipmentPurpose,
+    /// What it carries, each once (at most 16 items).
+    pub items: Vec<ItemKey>,
+    /// Packages it carries, all levels.
+    pub units: u64,
+    /// Hash of the DSCSA transaction information and transaction statement.
+    pub transaction: Hash,
     pub shipped_at: Timestamp,
+    /// The narrowest storage range of the lots it carries, for its sensors.
+    pub min_temp: i32,
+    pub max_temp: i32,
+    /// Held in transit: every item takes the hold on arrival.
+    pub hold: QuarantineReasons,
 }
 
-/// A unit handed to a patient.
+/// What a quarantine, release or sensor names: the goods where they are.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A whole lot, everywhere (the manufacturer or a regulator).
+    Lot { gtin: u64, lot: Vec<u8> },
+    /// A container, with its holder.
+    Container(Sscc),
+    /// A shipment in transit.
+    Shipment(u64),
+    /// A package that moved on its own, with its holder.
+    Package { gtin: u64, lot: Vec<u8>, serial: Vec<u8> },
+}
+
+/// The goods a hold is on, as events name them.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Lot(LotId),
+    Container(Sscc),
+    Shipment(u64),
+    Package(LotId, Digest),
+}
+
+/// Where a sensor is bound: a holding (container) or a shipment.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DispenseRecord {
-    /// The pharmacy's salted commitment to the patient, never the account.
-    pub recipient: Hash,
-    pub dispenser: AccountId,
-    pub dispensed_at: Timestamp,
+pub enum SensorPlace {
+    Container(Sscc),
+    Shipment(u64),
+}
+
+/// A container a package is in, from the packer's aggregation data: its SSCC, contents
+/// root and child count, and the inner item's position and Merkle proof in the contents.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enclosure {
+    pub case: CaseSpec,
+    pub index: u64,
+    pub proof: Vec<Digest>,
+}
+
+/// Where a traced package is now.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// With the manufacturer, in no container.
+    Unpacked { holder: AccountId },
+    /// Inside a sealed container (or one in transit), which has its own record.
+    InContainer {
+        sscc: Sscc,
+        holder: AccountId,
+        state: ContainerState,
+        hold: QuarantineReasons,
+    },
+    /// Loose with `holder`: out of its opened container, or moved on its own.
+    Loose {
+        holder: AccountId,
+        hold: QuarantineReasons,
+    },
+    /// In shipment `0`, on its own.
+    InTransit(u64),
+    /// Dispensed to a patient (who is not answered).
+    Dispensed {
+        dispenser: AccountId,
+        dispensed_at: Timestamp,
+    },
+    Destroyed,
+}
+
+/// A package's chain of custody as the contract answers it; shipments and receipts,
+/// with their times, are the `Shipped` and `Received` events naming these containers.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    pub manufacturer: AccountId,
+    pub commissioned_at: Timestamp,
+    pub lot_status: LotStatus,
+    /// The containers the package was verified to be packed in, innermost first.
+    pub aggregated_into: Vec<Sscc>,
+    pub location: Location,
 }
 
 /// The answer to a barcode scan or a saleable-return check.
@@ -253,27 +610,17 @@ pub enum UnitStatus {
     /// Genuine, already dispensed (a second unit with this serial is a clone). To whom is
     /// not answered: a package in anyone's hands must not lead to its patient.
     Dispensed,
-    /// Genuine, but its lot is quarantined (for every reason open).
+    /// Genuine, but its lot, or this package where it is, is quarantined.
     Quarantined(QuarantineReasons),
-    /// Genuine, but its lot is recalled.
-    Recalled(RecallClass),
+    /// Genuine, but its lot is recalled (with the regulator's class once given).
+    Recalled(Option<RecallClass>),
+    /// Its lot was determined illegitimate.
+    Illegitimate,
     /// Genuine, but its lot has expired.
     Expired,
-    /// No such lot, or the serial is not in it: treat as counterfeit.
+    /// No such lot, a serial and proof that do not match it, or an expiry date that is
+    /// not the lot's: treat as counterfeit.
     Unknown,
-}
-
-/// A lot as a lot view shows it. Who holds how much is paged by the `custodians` message,
-/// since a lot can reach thousands of pharmacies.
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LotState {
-    pub lot: Lot,
-    pub expired: bool,
-    /// How many partners hold units of the lot now.
-    pub custodian_count: u32,
-    /// Units shipped and not yet received or cancelled.
-    pub in_transit: u64,
 }
 
 /// Why drug_provenance refused a call. Nothing changes when a call is refused.
@@ -288,65 +635,70 @@ pub enum Error {
     InvalidLot,
     /// The serial number is empty, longer than 20 characters or not printable ASCII.
     InvalidSerial,
-    /// A quantity or serial count of zero.
+    /// A quantity or count of zero.
     ZeroQuantity,
     /// The lot has more units than its serial root covers.
     QuantityExceedsSerials,
     /// The expiry is not in the future.
     ExpiryInPast,
+    /// The expiry date printed on the package (YYMMDD) is not the lot's.
+    ExpiryMismatch,
     /// The minimum storage temperature is not below the maximum.
     InvalidTemperatureRange,
     /// That GTIN and lot were already commissioned.
     LotAlreadyCommissioned,
     /// No lot with that GTIN and lot number.
     UnknownLot,
-    /// The recipient is not a registered trading partner.
+    /// The caller or the recipient is not a registered trading partner.
     NotATradingPartner,
     /// A partner cannot ship to itself.
     ShipToSelf,
-    /// The caller holds fewer units of the lot than asked.
+    /// The caller does not have that many packages to pack, or the container has fewer
+    /// left than its parts claim.
     InsufficientHoldings,
-    /// No shipment with that id.
+    /// No shipment with that id in transit.
     UnknownShipment,
     /// The shipment is addressed to someone else.
     NotTheRecipient,
     /// Only the sender can cancel a shipment.
     NotTheSender,
-    /// The lot is quarantined.
+    /// The lot, or the goods where they are, are quarantined.
     LotQuarantined,
     /// The lot is recalled.
     LotRecalled,
+    /// The lot was determined illegitimate.
+    LotIllegitimate,
     /// The lot has expired.
     LotExpired,
-    /// The lot is not quarantined.
-    LotNotQuarantined,
-    /// The lot is already recalled.
+    /// The goods are not quarantined for that reason.
+    QuarantineReasonNotOpen,
+    /// The lot is already recalled (with a class, or by the caller without one).
     LotAlreadyRecalled,
     /// Only the lot's manufacturer or a regulator may do this.
     NotManufacturerOrRegulator,
+    /// Only a regulator classifies a recall, or terminates an illegitimate-product
+    /// notification.
+    NotARegulator,
     /// The serial is not in the lot: a counterfeit.
     Counterfeit,
     /// The serial was already dispensed: a clone.
     AlreadyDispensed,
-    /// The Merkle proof has more than 32 hashes.
+    /// A Merkle proof has more than 32 hashes.
     ProofTooLong,
-    /// The serial's index is not below the lot's serial count.
+    /// A Merkle index is not below its tree's leaf count.
     SerialIndexOutOfRange,
     /// A quantity overflowed.
     Overflow,
-    /// A document hash (certificate of analysis, evidence, investigation, reason) is all
-    /// zeros: it names no document.
+    /// A document hash (certificate, evidence, investigation, transaction information,
+    /// Form 3911) is all zeros: it names no document.
     ZeroHash,
-    /// A trading partner flags only a lot it holds units of now.
+    /// The caller does not hold these goods (or is not a party to the shipment).
     NotACustodian,
-    /// The lot is not held for the reason the release names.
-    QuarantineReasonNotOpen,
-    /// The sensor is not bound to this lot: a custodian binds it first (`bind_sensor`).
+    /// The sensor is not bound there: a custodian binds it first (`bind_sensor`).
     SensorNotBound,
     /// The account named does not hold the Sensor role.
     NotASensor,
-    /// The GTIN's GS1 company prefix is not licensed to the caller: a regulator licenses
-    /// prefixes to manufacturers before they commission lots.
+    /// The GTIN's GS1 company prefix is not licensed to the caller.
     GtinNotLicensed,
     /// A company prefix must have 6 to 12 digits and fit them.
     InvalidCompanyPrefix,
@@ -354,6 +706,34 @@ pub enum Error {
     CompanyPrefixOverlaps,
     /// The account named does not hold the Manufacturer role.
     NotAManufacturer,
+    /// The SSCC is not 18 digits with a correct GS1 check digit.
+    InvalidSscc,
+    /// That SSCC is already in use.
+    SsccInUse,
+    /// No container with that SSCC on record.
+    UnknownContainer,
+    /// The container is not sealed with the caller (opened, in transit or destroyed).
+    ContainerNotSealed,
+    /// The container is not opened, or has no package left.
+    ContainerNotOpened,
+    /// The package or case is not in that container (wrong proof or contents).
+    NotInContainer,
+    /// The cases listed do not make up the pallet: wrong root, count or units, or too
+    /// many to list in one call.
+    ContentsMismatch,
+    /// The package is not with the caller, or not free to move (in transit, dispensed,
+    /// destroyed).
+    PackageUnavailable,
+    /// A shipment names 0 or more than 16 items, or one twice.
+    InvalidItems,
+    /// What the dock scanned is not what was shipped.
+    ShipmentMismatch,
+    /// A saleable return goes only to the partner that sold the goods.
+    NotTheSeller,
+    /// The determination of illegitimacy is in the future.
+    DeterminationInFuture,
+    /// The illegitimate-product notification is already terminated, or was never made.
+    NotificationNotOpen,
 }
 
 impl From<AccessError> for Error {

@@ -1,19 +1,32 @@
 //! # drug_provenance
 //!
-//! Lots and serials from manufacturer to patient, in the words of US DSCSA and GS1 EPCIS.
-//! A manufacturer commissions a lot with the Merkle root of its serial numbers (a million
-//! serials cost one write); custody moves in two steps (ship, then receive) between
-//! registered trading partners; cold-chain sensors report temperatures and an excursion
-//! quarantines the lot at once; partners flag suspect product; manufacturers and
-//! regulators release, recall or confirm illegitimate; a pharmacy dispenses one serial to a
-//! patient with a Merkle proof, so a serial outside the lot is a counterfeit and a serial
-//! dispensed twice is a clone. Anyone can verify a unit; claim_settlement asks, through the
-//! shared `ProvenanceCheck` trait, who dispensed a unit, when, and to which commitment.
+//! Packages from manufacturer to patient, in the words of US DSCSA (enhanced drug
+//! distribution security, FD&C 582(g)) and GS1 EPCIS.
+//!
+//! - A manufacturer commissions a lot with the Merkle root of its serial numbers (a
+//!   million serials cost one write) and packs packages into cases and cases into pallets,
+//!   each an SSCC committed as a Merkle root of its children (GS1 aggregation): a pallet of
+//!   10,000 packages costs one write, and its cases are written only when it is opened.
+//! - Custody moves by container or by package, in two steps (ship with the hash of the
+//!   DSCSA transaction information and statement, then receive what the dock scanned),
+//!   between registered trading partners. A package follows its container until the
+//!   container is opened; from its first move on its own it has its own record.
+//! - `trace` answers a package's chain of custody from its aggregation path, without
+//!   listing the lot's other serials; the `Shipped` and `Received` events give the when.
+//! - Holds are kept where the goods are: a custodian quarantines its own container or
+//!   package, a sensor's excursion holds the container or shipment it is bound to, and only
+//!   the manufacturer or a regulator holds a lot everywhere.
+//! - Saleable returns go back to the seller and are verified on receipt.
+//! - Illegitimate product is notified with the hash of FDA Form 3911 and a 24-hour clock,
+//!   and terminated only with the regulator's consent; recalls are separate, and their
+//!   class comes from the regulator.
+//! - A pharmacy dispenses one package, named by its full product identifier (GTIN, lot,
+//!   serial, expiry), with a Merkle proof: a serial outside the lot is a counterfeit, a
+//!   serial dispensed twice a clone, an expiry that is not the lot's a fake label.
 //!
 //! No patient account is kept: a dispense records the pharmacy's salted commitment to the
 //! patient (`recipient_commitment`), so a discarded package leads to nobody, and a payer
-//! that knows the salt proves the match. The certificate of analysis and investigation
-//! reports appear only as hashes (docs/privacy.md).
+//! that knows the salt proves the match (docs/privacy.md).
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 // Contract code never traps on input: no unchecked arithmetic, unwrap, expect or indexing.
 // (`clippy::panic` cannot be denied: ink!'s generated wasm dispatch contains `panic!`.)
@@ -34,21 +47,24 @@ pub mod data;
 #[ink::contract]
 pub mod drug_provenance {
     use crate::data::{
-        company_prefix, credit, debit, is_gs1_text, lot_id, validate_commission, Commission,
-        DispenseRecord, Error, Lot, LotId, LotState, LotStatus, QuarantineReason,
-        QuarantineReasons, RecallClass, Shipment, UnitStatus, MAX_COMPANY_PREFIX_DIGITS,
-        MAX_SERIAL_LEN, MIN_COMPANY_PREFIX_DIGITS,
+        case_leaf, company_prefix, credit, debit, expiry_matches, is_gs1_text, lot_id,
+        sscc_is_valid, validate_commission, CaseSpec, Commission, Container, ContainerState,
+        Enclosure, Error, IllegitimateProduct, Item, ItemKey, Level, Location, Lot, LotId,
+        LotStatus, PackageRecord, PackageRef, PackageState, Place, QuarantineReason,
+        QuarantineReasons, RecallClass, Scan, SensorPlace, Shipment, ShipmentPurpose, Sscc,
+        Target, Trace, UnitStatus, MAX_CASES_PER_PALLET, MAX_COMPANY_PREFIX_DIGITS,
+        MAX_SERIAL_LEN, MAX_SHIPMENT_ITEMS, MIN_COMPANY_PREFIX_DIGITS, NOTIFICATION_WINDOW,
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
         is_zero_hash,
-        merkle::{hash_leaf, verify_proof, Digest},
+        merkle::{hash_leaf, root, verify_proof, Digest},
         provenance::{DispensedUnit, ProvenanceCheck, UnitId, MAX_UNITS_PER_QUERY},
     };
     use ink::{prelude::vec::Vec, storage::Mapping};
 
-    /// The most custodians one `custodians` query returns.
-    pub const MAX_CUSTODIANS_PAGE: u32 = 64;
+    /// The most enclosures (case, then pallet) a trace walks.
+    pub const MAX_TRACE_DEPTH: usize = 2;
 
     /// A lot was commissioned (GS1 bizStep commissioning).
     #[ink(event)]
@@ -68,95 +84,115 @@ pub mod drug_provenance {
         pub certificate: Hash,
     }
 
-    /// Units left `from` for `to` (bizStep shipping, disposition in_transit).
+    /// Packages, or cases, were packed into a container (GS1 AggregationEvent, action ADD).
+    #[ink(event)]
+    pub struct Aggregated {
+        #[ink(topic)]
+        pub sscc: Sscc,
+        #[ink(topic)]
+        pub lot: LotId,
+        pub level: Level,
+        pub contents: Digest,
+        pub count: u64,
+        pub units: u64,
+        /// The opened container the packages came from; `None` for unpacked stock.
+        pub from: Option<Sscc>,
+        pub by: AccountId,
+    }
+
+    /// A container was opened (AggregationEvent, action DELETE); a pallet's cases now have
+    /// records of their own.
+    #[ink(event)]
+    pub struct Disaggregated {
+        #[ink(topic)]
+        pub sscc: Sscc,
+        pub cases: Vec<Sscc>,
+        pub by: AccountId,
+    }
+
+    /// Goods left `from` for `to` (bizStep shipping, disposition in_transit).
     #[ink(event)]
     pub struct Shipped {
         #[ink(topic)]
-        pub gtin: u64,
-        #[ink(topic)]
-        pub lot: Vec<u8>,
-        #[ink(topic)]
         pub to: AccountId,
-        pub shipment: u64,
+        #[ink(topic)]
         pub from: AccountId,
-        pub quantity: u64,
+        pub shipment: u64,
+        pub purpose: ShipmentPurpose,
+        pub items: Vec<ItemKey>,
+        pub units: u64,
+        pub transaction: Hash,
     }
 
-    /// The recipient took custody (bizStep receiving).
+    /// The recipient took custody of everything shipped (bizStep receiving).
     #[ink(event)]
     pub struct Received {
         #[ink(topic)]
-        pub gtin: u64,
-        #[ink(topic)]
-        pub lot: Vec<u8>,
-        #[ink(topic)]
         pub to: AccountId,
-        pub shipment: u64,
+        #[ink(topic)]
         pub from: AccountId,
-        pub quantity: u64,
+        pub shipment: u64,
+        pub units: u64,
     }
 
-    /// The sender cancelled a shipment before receipt; the units are back in its custody.
+    /// The sender cancelled a shipment before receipt; the goods are back in its custody.
     #[ink(event)]
     pub struct ShipmentCancelled {
         #[ink(topic)]
-        pub gtin: u64,
-        #[ink(topic)]
-        pub lot: Vec<u8>,
-        #[ink(topic)]
         pub to: AccountId,
-        pub shipment: u64,
+        #[ink(topic)]
         pub from: AccountId,
-        pub quantity: u64,
+        pub shipment: u64,
+    }
+
+    /// A saleable return was verified on receipt: genuine, sold to the returner, not
+    /// dispensed, and its lot in supply. One that fails is held as suspect.
+    #[ink(event)]
+    pub struct ReturnVerified {
+        #[ink(topic)]
+        pub seller: AccountId,
+        pub item: ItemKey,
+        pub saleable: bool,
+        pub shipment: u64,
     }
 
     /// A sensor reading (EPCIS sensor data); `in_range` is false for an excursion.
     #[ink(event)]
     pub struct TemperatureRecorded {
         #[ink(topic)]
-        pub gtin: u64,
-        #[ink(topic)]
-        pub lot: Vec<u8>,
-        #[ink(topic)]
         pub sensor: AccountId,
-        pub shipment: Option<u64>,
+        pub place: SensorPlace,
         pub centi_celsius: i32,
         pub in_range: bool,
     }
 
-    /// The lot is held: no shipping or dispensing until released or recalled. The
-    /// manufacturer is a topic so it hears at once.
+    /// Goods are held: they neither move nor are dispensed until released. The lot and
+    /// its manufacturer are topics so that it hears at once.
     #[ink(event)]
-    pub struct LotQuarantined {
-        #[ink(topic)]
-        pub gtin: u64,
-        #[ink(topic)]
-        pub lot: Vec<u8>,
+    pub struct Quarantined {
         #[ink(topic)]
         pub manufacturer: AccountId,
+        pub place: Place,
         pub reason: QuarantineReason,
+        /// `None` for a sensor's excursion (the reading is its own event).
         pub evidence: Option<Hash>,
         pub by: AccountId,
     }
 
-    /// A quarantined lot was cleared after investigation.
+    /// A hold was cleared after investigation.
     #[ink(event)]
-    pub struct LotReleased {
-        #[ink(topic)]
-        pub gtin: u64,
-        #[ink(topic)]
-        pub lot: Vec<u8>,
+    pub struct Released {
         #[ink(topic)]
         pub manufacturer: AccountId,
-        /// The reason cleared.
+        pub place: Place,
         pub reason: QuarantineReason,
-        /// The reasons still open: the lot is back in supply only when there are none.
+        /// The reasons still open there: the goods move again only when there are none.
         pub still_open: QuarantineReasons,
         pub investigation: Hash,
         pub by: AccountId,
     }
 
-    /// The lot was recalled (disposition recalled), or a suspect confirmed illegitimate.
+    /// The lot was recalled (disposition recalled), or the regulator classified a recall.
     #[ink(event)]
     pub struct LotRecalled {
         #[ink(topic)]
@@ -165,34 +201,56 @@ pub mod drug_provenance {
         pub lot: Vec<u8>,
         #[ink(topic)]
         pub manufacturer: AccountId,
-        pub class: RecallClass,
+        pub class: Option<RecallClass>,
         pub reason: Hash,
-        pub illegitimate: bool,
         pub by: AccountId,
     }
 
-    /// A holder destroyed units (bizStep destroying).
+    /// Illegitimate product was notified (FDA Form 3911): trading partners holding the lot
+    /// hear it by its topics. `late` when more than 24 hours after the determination.
     #[ink(event)]
-    pub struct UnitsDestroyed {
+    pub struct IllegitimateProductNotified {
         #[ink(topic)]
         pub gtin: u64,
         #[ink(topic)]
         pub lot: Vec<u8>,
         #[ink(topic)]
+        pub manufacturer: AccountId,
+        pub form_3911: Hash,
+        pub determined_at: Timestamp,
+        pub notify_by: Timestamp,
+        pub late: bool,
+        pub by: AccountId,
+    }
+
+    /// The regulator consented to terminate an illegitimate-product notification.
+    #[ink(event)]
+    pub struct IllegitimateNotificationTerminated {
+        #[ink(topic)]
+        pub gtin: u64,
+        #[ink(topic)]
+        pub lot: Vec<u8>,
+        pub consent: Hash,
+        pub by: AccountId,
+    }
+
+    /// A holder destroyed goods (bizStep destroying).
+    #[ink(event)]
+    pub struct Destroyed {
+        #[ink(topic)]
         pub holder: AccountId,
-        pub quantity: u64,
+        pub item: ItemKey,
+        pub units: u64,
         pub reason: Hash,
     }
 
-    /// A custodian bound a sensor to a lot (`bound`), or the binding ended.
+    /// A custodian bound a sensor to a container or shipment (`bound`), or the binding
+    /// ended.
     #[ink(event)]
     pub struct SensorBound {
         #[ink(topic)]
-        pub gtin: u64,
-        #[ink(topic)]
-        pub lot: Vec<u8>,
-        #[ink(topic)]
         pub sensor: AccountId,
+        pub place: SensorPlace,
         pub by: AccountId,
         pub bound: bool,
     }
@@ -220,7 +278,7 @@ pub mod drug_provenance {
         pub new: AccountId,
     }
 
-    /// One serial was dispensed (bizStep dispensing) to the patient behind `recipient`, a
+    /// One package was dispensed (bizStep dispensing) to the patient behind `recipient`, a
     /// salted commitment (the patient's wallet finds the event by it).
     #[ink(event)]
     pub struct Dispensed {
@@ -234,22 +292,24 @@ pub mod drug_provenance {
         pub dispenser: AccountId,
     }
 
-    /// How a shipment in transit ends.
-    #[derive(Clone, Copy)]
-    enum Settlement {
-        /// The recipient takes custody.
-        Receive,
-        /// The sender takes the units back.
-        Cancel,
+    /// A lot as a lot view shows it.
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct LotState {
+        pub lot: Lot,
+        pub expired: bool,
     }
 
-    /// A partner's stock of one lot, and its place in the lot's custodian list.
-    #[ink::scale_derive(Encode, Decode, TypeInfo)]
-    #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
-    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-    struct Holding {
-        quantity: u64,
-        slot: u32,
+    /// Where a package to move comes from, and the writes its first move takes.
+    struct Located {
+        id: LotId,
+        lot: Lot,
+        leaf: Digest,
+        record: PackageRecord,
+        /// The opened container it leaves on this first move, if any.
+        leaving: Option<(Sscc, Container)>,
+        /// It leaves the manufacturer's unpacked stock on this first move.
+        unpacking: bool,
     }
 
     /// The provenance ledger.
@@ -257,22 +317,17 @@ pub mod drug_provenance {
     pub struct DrugProvenance {
         access: AccessControl,
         lots: Mapping<LotId, Lot>,
-        /// (lot, partner) -> units held.
-        holdings: Mapping<(LotId, AccountId), Holding>,
-        /// (lot, slot) -> custodian; slots 0..custodian_count are filled.
-        custodians: Mapping<(LotId, u32), AccountId>,
-        custodian_count: Mapping<LotId, u32>,
-        /// Units of a lot shipped and not yet received or cancelled.
-        in_transit: Mapping<LotId, u64>,
+        /// Cases, totes and pallets with a record (packed, or out of an opened pallet).
+        containers: Mapping<Sscc, Container>,
+        /// (lot, serial leaf) -> a package that moved on its own.
+        packages: Mapping<(LotId, Digest), PackageRecord>,
         shipments: Mapping<u64, Shipment>,
         next_shipment: u64,
-        /// (lot, serial leaf hash) -> who dispensed it to whom.
-        dispensed: Mapping<(LotId, Digest), DispenseRecord>,
         /// (prefix length in digits, GS1 company prefix) -> the manufacturer licensed to
         /// commission GTINs under it.
         company_prefixes: Mapping<(u8, u64), AccountId>,
-        /// (lot, sensor) -> the custodian that bound the sensor to the lot.
-        sensors: Mapping<(LotId, AccountId), AccountId>,
+        /// (place, sensor) -> the custodian that bound the sensor there.
+        sensors: Mapping<(SensorPlace, AccountId), AccountId>,
     }
 
     impl DrugProvenance {
@@ -297,13 +352,10 @@ pub mod drug_provenance {
                     change_delay,
                 ),
                 lots: Mapping::default(),
-                holdings: Mapping::default(),
-                custodians: Mapping::default(),
-                custodian_count: Mapping::default(),
-                in_transit: Mapping::default(),
+                containers: Mapping::default(),
+                packages: Mapping::default(),
                 shipments: Mapping::default(),
                 next_shipment: 0,
-                dispensed: Mapping::default(),
                 company_prefixes: Mapping::default(),
                 sensors: Mapping::default(),
             }
@@ -311,12 +363,13 @@ pub mod drug_provenance {
 
         /// Commissions a lot (manufacturer only): GTIN-14 as a number (check digit
         /// verified), lot number (at most 20 printable characters), expiry (milliseconds
-        /// since the epoch), units, the Merkle root of the lot's serial numbers and how
-        /// many serials it covers (build both with `healthchain merkle root`), the storage
-        /// range in hundredths of a degree Celsius (200..800 for 2-8 °C), and the hash of
-        /// the certificate of analysis. The caller holds all units. The GTIN's company
-        /// prefix must be licensed to the caller (`license_company_prefix`), so nobody
-        /// else can commission, and so make genuine-looking, lots of another's products.
+        /// since the epoch; its UTC date is the one printed on the packages), packages,
+        /// the Merkle root of the lot's serial numbers and how many serials it covers
+        /// (build both with `healthchain merkle root`), the storage range in hundredths of
+        /// a degree Celsius (200..800 for 2-8 °C), and the hash of the certificate of
+        /// analysis. The caller holds every package, unpacked. The GTIN's company prefix
+        /// must be licensed to the caller (`license_company_prefix`), so nobody else can
+        /// commission, and so make genuine-looking, lots of another's products.
         #[ink(message)]
         #[allow(clippy::too_many_arguments)]
         pub fn commission_lot(
@@ -371,12 +424,11 @@ pub mod drug_provenance {
                     certificate,
                     status: LotStatus::Active,
                     commissioned_at: now,
+                    unpacked: quantity,
                     dispensed: 0,
                     destroyed: 0,
-                    excursions: 0,
                 },
             );
-            self.add_units(id, manufacturer, quantity)?;
             self.env().emit_event(LotCommissioned {
                 gtin,
                 lot,
@@ -451,24 +503,195 @@ pub mod drug_provenance {
                 })
         }
 
-        /// Ships `quantity` units of the lot from the caller to the registered trading
-        /// partner `to` (step one of two; `to` calls `receive`). Refused for quarantined,
-        /// recalled or expired stock. Returns the shipment id.
+        /// Packs packages into a new case or tote, or cases into a pallet (GS1 aggregation),
+        /// named by its SSCC (18 digits, GS1 check digit). `contents` is the Merkle root of
+        /// the children (serial leaves for a case; `case_leaf`s for a pallet; build them with
+        /// `healthchain merkle`), `count` the children and `units` the packages inside (a
+        /// case's `units` is its `count`; a pallet lists at most 128 cases). The packages come
+        /// from the caller's unpacked stock of the lot (`from` = `None`, the manufacturer), or
+        /// from a container the caller opened (`from` = its SSCC): either is debited by
+        /// `units` at once, so a pallet of 10,000 packages costs one write. The container is
+        /// the packer's assertion, checked when it is opened; it inherits its source's holds.
         #[ink(message)]
-        pub fn ship(
+        #[allow(clippy::too_many_arguments)]
+        pub fn aggregate(
             &mut self,
             gtin: u64,
             lot: Vec<u8>,
+            sscc: Sscc,
+            level: Level,
+            contents: Digest,
+            count: u64,
+            units: u64,
+            from: Option<Sscc>,
+        ) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let packer = self.ensure_trading_partner()?;
+            if !sscc_is_valid(sscc) {
+                return Err(Error::InvalidSscc);
+            }
+            if self.containers.contains(sscc) {
+                return Err(Error::SsccInUse);
+            }
+            if count == 0 {
+                return Err(Error::ZeroQuantity);
+            }
+            let fits = match level {
+                Level::Case => units == count,
+                Level::Pallet => {
+                    units >= count && count <= MAX_CASES_PER_PALLET as u64
+                }
+            };
+            if !fits {
+                return Err(Error::ContentsMismatch);
+            }
+            let (id, mut record) = self.lot(gtin, &lot)?;
+            let now = self.env().block_timestamp();
+            record.ensure_movable(now)?;
+            let (seller, hold) = match from {
+                None => {
+                    if record.manufacturer != packer {
+                        return Err(Error::NotACustodian);
+                    }
+                    record.unpacked = debit(record.unpacked, units)?;
+                    self.lots.insert(id, &record);
+                    (None, QuarantineReasons::default())
+                }
+                Some(source_sscc) => {
+                    let mut source = self.held_container(source_sscc, packer)?;
+                    if source.lot != id {
+                        return Err(Error::NotInContainer);
+                    }
+                    let ContainerState::Opened { remaining } = source.state else {
+                        return Err(Error::ContainerNotOpened);
+                    };
+                    source.state = ContainerState::Opened {
+                        remaining: debit(remaining, units)?,
+                    };
+                    self.containers.insert(source_sscc, &source);
+                    (source.seller, source.hold)
+                }
+            };
+            self.containers.insert(
+                sscc,
+                &Container {
+                    lot: id,
+                    level,
+                    contents,
+                    count,
+                    units,
+                    holder: packer,
+                    seller,
+                    state: ContainerState::Sealed,
+                    hold,
+                    packed_by: packer,
+                    packed_at: now,
+                },
+            );
+            self.env().emit_event(Aggregated {
+                sscc,
+                lot: id,
+                level,
+                contents,
+                count,
+                units,
+                from,
+                by: packer,
+            });
+            Ok(())
+        }
+
+        /// Opens a sealed container the caller holds (GS1 disaggregation). A case's packages
+        /// are then loose with the caller, each leaving it when it first moves on its own
+        /// (with its proof in the case). A pallet must be opened with its cases as the
+        /// packer's aggregation data gives them: they must hash to its contents root and add
+        /// up to its packages, and each becomes a sealed case held by the caller, with the
+        /// pallet's holds. A pallet whose cases do not match stays sealed (`ContentsMismatch`):
+        /// its packer's assertion was wrong, and its holder may quarantine it.
+        #[ink(message)]
+        pub fn disaggregate(&mut self, sscc: Sscc, cases: Vec<CaseSpec>) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let opener = self.env().caller();
+            let mut container = self.held_container(sscc, opener)?;
+            if container.state != ContainerState::Sealed {
+                return Err(Error::ContainerNotSealed);
+            }
+            let mut opened = Vec::new();
+            match container.level {
+                Level::Case if cases.is_empty() => {}
+                Level::Pallet if cases.len() as u64 == container.count => {
+                    let leaves: Vec<Digest> = cases.iter().map(case_leaf).collect();
+                    let mut units = 0u64;
+                    for case in &cases {
+                        units = credit(units, case.count)?;
+                    }
+                    if root(&leaves) != Some(container.contents) || units != container.units {
+                        return Err(Error::ContentsMismatch);
+                    }
+                    for (position, case) in cases.iter().enumerate() {
+                        if !sscc_is_valid(case.sscc) {
+                            return Err(Error::InvalidSscc);
+                        }
+                        if case.count == 0 {
+                            return Err(Error::ContentsMismatch);
+                        }
+                        if self.containers.contains(case.sscc)
+                            || cases.iter().take(position).any(|other| other.sscc == case.sscc)
+                        {
+                            return Err(Error::SsccInUse);
+                        }
+                    }
+                    for case in cases {
+                        self.containers.insert(
+                            case.sscc,
+                            &Container {
+                                level: Level::Case,
+                                contents: case.contents,
+                                count: case.count,
+                                units: case.count,
+                                state: ContainerState::Sealed,
+                                ..container.clone()
+                            },
+                        );
+                        opened.push(case.sscc);
+                    }
+                }
+                _ => return Err(Error::ContentsMismatch),
+            }
+            container.state = ContainerState::Opened {
+                remaining: if container.level == Level::Case {
+                    container.units
+                } else {
+                    0
+                },
+            };
+            self.containers.insert(sscc, &container);
+            self.env().emit_event(Disaggregated {
+                sscc,
+                cases: opened,
+                by: opener,
+            });
+            Ok(())
+        }
+
+        /// Ships `items` (1 to 16: sealed containers by SSCC, or single packages with their
+        /// proofs) from the caller to the registered trading partner `to`, with the hash of
+        /// the DSCSA transaction information and transaction statement (step one of two; `to`
+        /// calls `receive`). `purpose` is a sale, or a saleable return, which goes only to
+        /// the partner that sold the goods. Refused for held, quarantined, recalled,
+        /// illegitimate or expired goods. Returns the shipment id.
+        #[ink(message)]
+        pub fn ship(
+            &mut self,
             to: AccountId,
-            quantity: u64,
+            items: Vec<Item>,
+            purpose: ShipmentPurpose,
+            transaction: Hash,
         ) -> Result<u64, Error> {
             self.access.ensure_not_paused()?;
-            let from = self.env().caller();
-            if !self.is_trading_partner(from) {
-                return Err(Error::NotATradingPartner);
-            }
-            if quantity == 0 {
-                return Err(Error::ZeroQuantity);
+            let from = self.ensure_trading_partner()?;
+            if is_zero_hash(transaction.as_ref()) {
+                return Err(Error::ZeroHash);
             }
             if to == from {
                 return Err(Error::ShipToSelf);
@@ -476,236 +699,303 @@ pub mod drug_provenance {
             if !self.is_trading_partner(to) {
                 return Err(Error::NotATradingPartner);
             }
-            let (id, record) = self.lot(gtin, &lot)?;
-            record.ensure_movable(self.env().block_timestamp())?;
-            self.remove_units(id, from, quantity)?;
-            let in_transit = credit(self.in_transit.get(id).unwrap_or(0), quantity)?;
-            self.in_transit.insert(id, &in_transit);
+            if items.is_empty() || items.len() > MAX_SHIPMENT_ITEMS {
+                return Err(Error::InvalidItems);
+            }
             let shipment = self.next_shipment;
+            let now = self.env().block_timestamp();
+            // Everything is checked before anything is written, so that a refused shipment
+            // leaves every item where it was.
+            let mut keys: Vec<ItemKey> = Vec::new();
+            let mut packages: Vec<Located> = Vec::new();
+            let (mut units, mut min_temp, mut max_temp) = (0u64, i32::MIN, i32::MAX);
+            for item in items {
+                let (key, lot, seller, hold, count) = match item {
+                    Item::Container(sscc) => {
+                        let container = self.held_container(sscc, from)?;
+                        if container.state != ContainerState::Sealed {
+                            return Err(Error::ContainerNotSealed);
+                        }
+                        let lot = self.lots.get(container.lot).ok_or(Error::UnknownLot)?;
+                        let key = ItemKey::Container(sscc);
+                        (key, lot, container.seller, container.hold, container.units)
+                    }
+                    Item::Package(package) => {
+                        let located = self.locate(&package)?;
+                        if located.record.holder != from
+                            || located.record.state != PackageState::Held
+                        {
+                            return Err(Error::PackageUnavailable);
+                        }
+                        let record = located.record;
+                        let key = ItemKey::Package(located.id, located.leaf);
+                        let lot = located.lot.clone();
+                        packages.push(located);
+                        (key, lot, record.seller, record.hold, 1)
+                    }
+                };
+                if keys.contains(&key) {
+                    return Err(Error::InvalidItems);
+                }
+                lot.ensure_movable(now)?;
+                if !hold.is_empty() {
+                    return Err(Error::LotQuarantined);
+                }
+                if purpose == ShipmentPurpose::Return && seller != Some(to) {
+                    return Err(Error::NotTheSeller);
+                }
+                units = credit(units, count)?;
+                min_temp = min_temp.max(lot.min_temp);
+                max_temp = max_temp.min(lot.max_temp);
+                keys.push(key);
+            }
+            self.ensure_enough_to_unpack(&packages)?;
+            for key in &keys {
+                if let ItemKey::Container(sscc) = key {
+                    if let Some(mut container) = self.containers.get(sscc) {
+                        container.state = ContainerState::InTransit(shipment);
+                        self.containers.insert(sscc, &container);
+                    }
+                }
+            }
+            for mut located in packages {
+                located.record.state = PackageState::InTransit(shipment);
+                self.commit(located);
+            }
             self.next_shipment = shipment.checked_add(1).ok_or(Error::Overflow)?;
             self.shipments.insert(
                 shipment,
                 &Shipment {
-                    lot_id: id,
                     from,
                     to,
-                    quantity,
-                    shipped_at: self.env().block_timestamp(),
+                    purpose,
+                    items: keys.clone(),
+                    units,
+                    transaction,
+                    shipped_at: now,
+                    min_temp,
+                    max_temp,
+                    hold: QuarantineReasons::default(),
                 },
             );
             self.env().emit_event(Shipped {
-                gtin,
-                lot,
                 to,
-                shipment,
                 from,
-                quantity,
+                shipment,
+                purpose,
+                items: keys,
+                units,
+                transaction,
             });
             Ok(shipment)
         }
 
-        /// Receives shipment `shipment` (step two; the recipient only). Custody passes even
-        /// if the lot was quarantined in transit: the goods are here, but stay held.
+        /// Receives shipment `shipment` (step two; the recipient only), with what the dock
+        /// scanned: every SSCC and package shipped, each once, in any order; anything else is
+        /// refused as `ShipmentMismatch` and nothing moves. Custody passes even if the goods
+        /// were held in transit: they are here, but stay held. A saleable return is verified
+        /// here (its lot still in supply and nothing held): one that fails is held as
+        /// suspect, and each answer is a `ReturnVerified` event.
         #[ink(message)]
-        pub fn receive(&mut self, shipment: u64) -> Result<(), Error> {
-            let (record, lot) = self.settle_shipment(shipment, Settlement::Receive)?;
+        pub fn receive(&mut self, shipment: u64, scanned: Vec<Scan>) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let record = self.shipments.get(shipment).ok_or(Error::UnknownShipment)?;
+            if record.to != self.env().caller() {
+                return Err(Error::NotTheRecipient);
+            }
+            let mut seen: Vec<ItemKey> = Vec::new();
+            for scan in &scanned {
+                let key = scan.key();
+                if !record.items.contains(&key) || seen.contains(&key) {
+                    return Err(Error::ShipmentMismatch);
+                }
+                seen.push(key);
+            }
+            if seen.len() != record.items.len() {
+                return Err(Error::ShipmentMismatch);
+            }
+            self.settle(shipment, &record, true)?;
             self.env().emit_event(Received {
-                gtin: lot.gtin,
-                lot: lot.lot,
                 to: record.to,
-                shipment,
                 from: record.from,
-                quantity: record.quantity,
+                shipment,
+                units: record.units,
             });
             Ok(())
         }
 
-        /// Cancels shipment `shipment` before receipt (the sender only); the units return
-        /// to the sender.
+        /// Cancels shipment `shipment` before receipt (the sender only); the goods return
+        /// to the sender's custody, keeping any hold taken in transit.
         #[ink(message)]
         pub fn cancel_shipment(&mut self, shipment: u64) -> Result<(), Error> {
-            let (record, lot) = self.settle_shipment(shipment, Settlement::Cancel)?;
+            self.access.ensure_not_paused()?;
+            let record = self.shipments.get(shipment).ok_or(Error::UnknownShipment)?;
+            if record.from != self.env().caller() {
+                return Err(Error::NotTheSender);
+            }
+            self.settle(shipment, &record, false)?;
             self.env().emit_event(ShipmentCancelled {
-                gtin: lot.gtin,
-                lot: lot.lot,
                 to: record.to,
-                shipment,
                 from: record.from,
-                quantity: record.quantity,
+                shipment,
             });
             Ok(())
         }
 
-        /// Binds `sensor` (an account with the Sensor role) to the lot, so that its readings
-        /// count for it: a trading partner that holds units of the lot now (its own
-        /// stock, in its warehouse or on its trucks), or a regulator.
+        /// Binds `sensor` (an account with the Sensor role) to a container the caller holds,
+        /// or a shipment it sends or receives, so that its readings count there; a regulator
+        /// binds anywhere.
         #[ink(message)]
-        pub fn bind_sensor(
-            &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            sensor: AccountId,
-        ) -> Result<(), Error> {
+        pub fn bind_sensor(&mut self, place: SensorPlace, sensor: AccountId) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
-            let (id, _) = self.lot(gtin, &lot)?;
-            let by = self.ensure_custodian_or_regulator(id)?;
+            let by = self.ensure_custodian_of(place)?;
             if !self.access.has_role(sensor, Role::Sensor) {
                 return Err(Error::NotASensor);
             }
-            self.sensors.insert((id, sensor), &by);
+            self.sensors.insert((place, sensor), &by);
             self.env().emit_event(SensorBound {
-                gtin,
-                lot,
                 sensor,
+                place,
                 by,
                 bound: true,
             });
             Ok(())
         }
 
-        /// Ends a sensor's binding to the lot: the custodian that bound it or a regulator.
+        /// Ends a sensor's binding: the custodian that bound it or a regulator.
         #[ink(message)]
-        pub fn unbind_sensor(
-            &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            sensor: AccountId,
-        ) -> Result<(), Error> {
-            let (id, _) = self.lot(gtin, &lot)?;
+        pub fn unbind_sensor(&mut self, place: SensorPlace, sensor: AccountId) -> Result<(), Error> {
             let binder = self
                 .sensors
-                .get((id, sensor))
+                .get((place, sensor))
                 .ok_or(Error::SensorNotBound)?;
             let by = self.env().caller();
             if by != binder && !self.access.has_role(by, Role::Regulator) {
                 return Err(Error::NotACustodian);
             }
-            self.sensors.remove((id, sensor));
+            self.sensors.remove((place, sensor));
             self.env().emit_event(SensorBound {
-                gtin,
-                lot,
                 sensor,
+                place,
                 by,
                 bound: false,
             });
             Ok(())
         }
 
-        /// Reports a temperature (sensors only), in hundredths of a degree Celsius, for the
-        /// lot, optionally naming the shipment it travels in. A reading outside the lot's
-        /// range is an excursion: the lot is quarantined at once. Only sensors bound to the
-        /// lot (`bind_sensor`) report for it. A safety action: works while the ledger is
-        /// paused.
+        /// Reports a temperature (sensors only, bound there), in hundredths of a degree
+        /// Celsius, for the container or shipment it is bound to. A reading outside the
+        /// storage range (a shipment's is the narrowest of its lots') is an excursion: that
+        /// container or shipment, and only it, is held at once. A safety action: works while
+        /// the ledger is paused.
         #[ink(message)]
         pub fn report_temperature(
             &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            shipment: Option<u64>,
+            place: SensorPlace,
             centi_celsius: i32,
         ) -> Result<(), Error> {
             let sensor = self.access.ensure_role(Role::Sensor)?;
-            let (id, mut record) = self.lot(gtin, &lot)?;
-            // Only a sensor a custodian bound to this lot can quarantine it.
-            if !self.sensors.contains((id, sensor)) {
+            if !self.sensors.contains((place, sensor)) {
                 return Err(Error::SensorNotBound);
             }
-            if let Some(number) = shipment {
-                let travelling = self.shipments.get(number).ok_or(Error::UnknownShipment)?;
-                if travelling.lot_id != id {
-                    return Err(Error::UnknownShipment);
+            let (min_temp, max_temp, lot) = match place {
+                SensorPlace::Container(sscc) => {
+                    let container = self.containers.get(sscc).ok_or(Error::UnknownContainer)?;
+                    let lot = self.lots.get(container.lot).ok_or(Error::UnknownLot)?;
+                    (lot.min_temp, lot.max_temp, Some(lot))
                 }
-            }
-            let in_range = (record.min_temp..=record.max_temp).contains(&centi_celsius);
+                SensorPlace::Shipment(id) => {
+                    let shipment = self.shipments.get(id).ok_or(Error::UnknownShipment)?;
+                    (shipment.min_temp, shipment.max_temp, None)
+                }
+            };
+            let in_range = (min_temp..=max_temp).contains(&centi_celsius);
             self.env().emit_event(TemperatureRecorded {
-                gtin,
-                lot: lot.clone(),
                 sensor,
-                shipment,
+                place,
                 centi_celsius,
                 in_range,
             });
             if in_range {
                 return Ok(());
             }
-            record.excursions = record.excursions.saturating_add(1);
-            // A lot already held for a suspect flag is also held for the excursion.
-            let quarantine = match record.status {
-                LotStatus::Active => Some(QuarantineReasons::default()),
-                LotStatus::Quarantined(reasons)
-                    if !reasons.contains(QuarantineReason::TemperatureExcursion) =>
-                {
-                    Some(reasons)
-                }
-                _ => None,
+            let target = match place {
+                SensorPlace::Container(sscc) => Target::Container(sscc),
+                SensorPlace::Shipment(id) => Target::Shipment(id),
             };
-            if let Some(reasons) = quarantine {
-                record.status =
-                    LotStatus::Quarantined(reasons.with(QuarantineReason::TemperatureExcursion));
+            let manufacturer = lot.map(|lot| lot.manufacturer);
+            // A place already held for an excursion stays held; the reading is on record.
+            match self.change_hold(&target, QuarantineReason::TemperatureExcursion, true) {
+                Ok((place, owner)) => {
+                    self.env().emit_event(Quarantined {
+                        manufacturer: manufacturer.unwrap_or(owner),
+                        place,
+                        reason: QuarantineReason::TemperatureExcursion,
+                        evidence: None,
+                        by: sensor,
+                    });
+                    Ok(())
+                }
+                Err(Error::LotQuarantined) => Ok(()),
+                Err(error) => Err(error),
             }
-            let quarantine = quarantine.is_some();
-            let manufacturer = record.manufacturer;
-            self.lots.insert(id, &record);
-            if quarantine {
-                self.env().emit_event(LotQuarantined {
-                    gtin,
-                    lot,
-                    manufacturer,
-                    reason: QuarantineReason::TemperatureExcursion,
-                    evidence: None,
-                    by: sensor,
-                });
-            }
-            Ok(())
         }
 
-        /// Flags the lot as suspect product, with the hash of the evidence: a trading
-        /// partner that holds units of the lot now (DSCSA: its own stock) or a regulator.
-        /// The lot is quarantined until the manufacturer or a regulator releases it or
-        /// confirms it illegitimate. A safety action: works while the ledger is paused.
+        /// Quarantines goods for `reason` with the hash of the evidence: a lot everywhere
+        /// (its manufacturer or a regulator), or a container, shipment or package where it
+        /// is (its holder, the shipment's sender or recipient, or a regulator: DSCSA suspect
+        /// product, in the custodian's own hands). They neither move nor are dispensed until
+        /// the manufacturer or a regulator releases the reason. A safety action: works while
+        /// the ledger is paused.
         #[ink(message)]
-        pub fn flag_suspect(
+        pub fn quarantine(
             &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
+            target: Target,
+            reason: QuarantineReason,
             evidence: Hash,
         ) -> Result<(), Error> {
             if is_zero_hash(evidence.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let (id, mut record) = self.lot(gtin, &lot)?;
-            let by = self.ensure_custodian_or_regulator(id)?;
-            let reasons = match record.status {
-                LotStatus::Active => QuarantineReasons::default(),
-                LotStatus::Quarantined(reasons) if !reasons.contains(QuarantineReason::Suspect) => {
-                    reasons
+            let by = self.env().caller();
+            match &target {
+                Target::Lot { gtin, lot } => {
+                    let (_, record) = self.lot(*gtin, lot)?;
+                    self.ensure_manufacturer_or_regulator(&record)?;
                 }
-                LotStatus::Quarantined(_) => return Err(Error::LotQuarantined),
-                LotStatus::Recalled { .. } => return Err(Error::LotRecalled),
-            };
-            record.status = LotStatus::Quarantined(reasons.with(QuarantineReason::Suspect));
-            let manufacturer = record.manufacturer;
-            self.lots.insert(id, &record);
-            self.env().emit_event(LotQuarantined {
-                gtin,
-                lot,
+                Target::Container(sscc) => {
+                    self.ensure_custodian_of(SensorPlace::Container(*sscc))?;
+                }
+                Target::Shipment(id) => {
+                    self.ensure_custodian_of(SensorPlace::Shipment(*id))?;
+                }
+                Target::Package { gtin, lot, serial } => {
+                    let key = (lot_id(*gtin, lot), hash_leaf(serial));
+                    let package = self.packages.get(key).ok_or(Error::PackageUnavailable)?;
+                    if package.holder != by && !self.access.has_role(by, Role::Regulator) {
+                        return Err(Error::NotACustodian);
+                    }
+                }
+            }
+            let (place, manufacturer) = self.change_hold(&target, reason, true)?;
+            self.env().emit_event(Quarantined {
                 manufacturer,
-                reason: QuarantineReason::Suspect,
+                place,
+                reason,
                 evidence: Some(evidence),
                 by,
             });
             Ok(())
         }
 
-        /// Clears one reason a lot is quarantined for after its investigation (the lot's
-        /// manufacturer or a regulator), with the hash of the investigation report. The lot
-        /// returns to supply when no reason is left open; releasing a suspect flag leaves a
-        /// later temperature excursion in force, and the other way round.
+        /// Clears one reason goods are held for after its investigation (the lot's
+        /// manufacturer or a regulator), with the hash of the investigation report. They move
+        /// again when no reason is left open there; releasing a suspect flag leaves a later
+        /// excursion in force, and the other way round.
         #[ink(message)]
-        pub fn release_lot(
+        pub fn release(
             &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
+            target: Target,
             reason: QuarantineReason,
             investigation: Hash,
         ) -> Result<(), Error> {
@@ -713,26 +1003,13 @@ pub mod drug_provenance {
             if is_zero_hash(investigation.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let (id, mut record) = self.lot(gtin, &lot)?;
-            let by = self.ensure_manufacturer_or_regulator(&record)?;
-            let LotStatus::Quarantined(reasons) = record.status else {
-                return Err(Error::LotNotQuarantined);
-            };
-            if !reasons.contains(reason) {
-                return Err(Error::QuarantineReasonNotOpen);
-            }
-            let still_open = reasons.without(reason);
-            record.status = if still_open.is_empty() {
-                LotStatus::Active
-            } else {
-                LotStatus::Quarantined(still_open)
-            };
-            let manufacturer = record.manufacturer;
-            self.lots.insert(id, &record);
-            self.env().emit_event(LotReleased {
-                gtin,
-                lot,
+            let lot = self.lot_of_target(&target)?;
+            let by = self.ensure_manufacturer_or_regulator(&lot)?;
+            let (place, manufacturer) = self.change_hold(&target, reason, false)?;
+            let still_open = self.hold_at(&target);
+            self.env().emit_event(Released {
                 manufacturer,
+                place,
                 reason,
                 still_open,
                 investigation,
@@ -741,47 +1018,136 @@ pub mod drug_provenance {
             Ok(())
         }
 
-        /// Confirms a quarantined lot illegitimate (its manufacturer or a regulator): the
-        /// lot is recalled as class I with the reason's hash (DSCSA: notify within 24 h).
-        /// Works while the ledger is paused.
+        /// Notifies illegitimate product in the lot (its manufacturer or a regulator): the
+        /// hash of FDA Form 3911 and when the product was determined illegitimate (not in the
+        /// future). DSCSA gives 24 hours from the determination: a later notification is
+        /// recorded `late`. The lot leaves supply for good; trading partners hear it by the
+        /// event's lot topics. Only the regulator's consent terminates the notification
+        /// (`terminate_illegitimate`). Works while the ledger is paused.
         #[ink(message)]
-        pub fn confirm_illegitimate(
+        pub fn notify_illegitimate(
             &mut self,
             gtin: u64,
             lot: Vec<u8>,
-            reason: Hash,
+            form_3911: Hash,
+            determined_at: Timestamp,
         ) -> Result<(), Error> {
-            if is_zero_hash(reason.as_ref()) {
+            if is_zero_hash(form_3911.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let (id, record) = self.lot(gtin, &lot)?;
-            if !matches!(record.status, LotStatus::Quarantined(_)) {
-                return Err(Error::LotNotQuarantined);
+            let (id, mut record) = self.lot(gtin, &lot)?;
+            let by = self.ensure_manufacturer_or_regulator(&record)?;
+            let now = self.env().block_timestamp();
+            if determined_at > now {
+                return Err(Error::DeterminationInFuture);
             }
-            self.recall(id, record, lot, RecallClass::I, reason, true)
+            if matches!(record.status, LotStatus::Illegitimate(_)) {
+                return Err(Error::LotIllegitimate);
+            }
+            let notify_by = determined_at.saturating_add(NOTIFICATION_WINDOW);
+            let late = now > notify_by;
+            record.status = LotStatus::Illegitimate(IllegitimateProduct {
+                form_3911,
+                determined_at,
+                notified_at: now,
+                notified_by: by,
+                late,
+                terminated: None,
+            });
+            let manufacturer = record.manufacturer;
+            self.lots.insert(id, &record);
+            self.env().emit_event(IllegitimateProductNotified {
+                gtin,
+                lot,
+                manufacturer,
+                form_3911,
+                determined_at,
+                notify_by,
+                late,
+                by,
+            });
+            Ok(())
         }
 
-        /// Recalls the lot (its manufacturer or a regulator) with an FDA class (I, II, III)
-        /// and the hash of the reason. Recalled stock cannot be shipped or dispensed. A
-        /// safety action: works while the ledger is paused.
+        /// Terminates an illegitimate-product notification with the hash of the
+        /// regulator's consent (regulators only: DSCSA terminates a notification in
+        /// consultation with FDA). The product stays out of supply.
+        #[ink(message)]
+        pub fn terminate_illegitimate(
+            &mut self,
+            gtin: u64,
+            lot: Vec<u8>,
+            consent: Hash,
+        ) -> Result<(), Error> {
+            let by = self.env().caller();
+            if !self.access.has_role(by, Role::Regulator) {
+                return Err(Error::NotARegulator);
+            }
+            if is_zero_hash(consent.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let (id, mut record) = self.lot(gtin, &lot)?;
+            let LotStatus::Illegitimate(mut notice) = record.status else {
+                return Err(Error::NotificationNotOpen);
+            };
+            if notice.terminated.is_some() {
+                return Err(Error::NotificationNotOpen);
+            }
+            notice.terminated = Some(consent);
+            record.status = LotStatus::Illegitimate(notice);
+            self.lots.insert(id, &record);
+            self.env().emit_event(IllegitimateNotificationTerminated {
+                gtin,
+                lot,
+                consent,
+                by,
+            });
+            Ok(())
+        }
+
+        /// Recalls the lot with the hash of the reason: its manufacturer (without a class:
+        /// FDA classifies recalls) or a regulator (with or without one). A regulator gives a
+        /// recall without a class its class by calling again with it. Recalled stock neither
+        /// moves nor is dispensed. A safety action: works while the ledger is paused.
         #[ink(message)]
         pub fn recall_lot(
             &mut self,
             gtin: u64,
             lot: Vec<u8>,
-            class: RecallClass,
+            class: Option<RecallClass>,
             reason: Hash,
         ) -> Result<(), Error> {
             if is_zero_hash(reason.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let (id, record) = self.lot(gtin, &lot)?;
-            self.recall(id, record, lot, class, reason, false)
+            let (id, mut record) = self.lot(gtin, &lot)?;
+            let by = self.ensure_manufacturer_or_regulator(&record)?;
+            if class.is_some() && !self.access.has_role(by, Role::Regulator) {
+                return Err(Error::NotARegulator);
+            }
+            match record.status {
+                LotStatus::Recalled { class: None, .. } if class.is_some() => {}
+                LotStatus::Recalled { .. } => return Err(Error::LotAlreadyRecalled),
+                LotStatus::Illegitimate(_) => return Err(Error::LotIllegitimate),
+                _ => {}
+            }
+            record.status = LotStatus::Recalled { class, reason };
+            let manufacturer = record.manufacturer;
+            self.lots.insert(id, &record);
+            self.env().emit_event(LotRecalled {
+                gtin,
+                lot,
+                manufacturer,
+                class,
+                reason,
+                by,
+            });
+            Ok(())
         }
 
         /// Names another registered manufacturer as the lot's manufacturer (regulators
-        /// only), for a rotated key or a transferred product line. Who holds the units
-        /// does not change.
+        /// only), for a rotated key or a transferred product line. Who holds the goods does
+        /// not change.
         #[ink(message)]
         pub fn reassign_lot(
             &mut self,
@@ -805,56 +1171,67 @@ pub mod drug_provenance {
             Ok(())
         }
 
-        /// Destroys `quantity` of the caller's units of the lot (recalled, expired or
-        /// damaged stock), with the hash of the destruction record.
+        /// Destroys goods the caller holds (recalled, expired, illegitimate or damaged): a
+        /// sealed or opened container with every package still in it, or one package, with
+        /// the hash of the destruction record.
         #[ink(message)]
-        pub fn destroy_units(
-            &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            quantity: u64,
-            reason: Hash,
-        ) -> Result<(), Error> {
+        pub fn destroy(&mut self, item: Item, reason: Hash) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             if is_zero_hash(reason.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let holder = self.env().caller();
-            if !self.is_trading_partner(holder) {
-                return Err(Error::NotATradingPartner);
-            }
-            if quantity == 0 {
-                return Err(Error::ZeroQuantity);
-            }
-            let (id, mut record) = self.lot(gtin, &lot)?;
-            self.remove_units(id, holder, quantity)?;
-            record.destroyed = credit(record.destroyed, quantity)?;
-            self.lots.insert(id, &record);
-            self.env().emit_event(UnitsDestroyed {
-                gtin,
-                lot,
+            let holder = self.ensure_trading_partner()?;
+            let (key, units) = match item {
+                Item::Container(sscc) => {
+                    let mut container = self.held_container(sscc, holder)?;
+                    let units = match container.state {
+                        ContainerState::Sealed => container.units,
+                        ContainerState::Opened { remaining } => remaining,
+                        _ => return Err(Error::ContainerNotSealed),
+                    };
+                    container.state = ContainerState::Destroyed;
+                    self.containers.insert(sscc, &container);
+                    let mut lot = self.lots.get(container.lot).ok_or(Error::UnknownLot)?;
+                    lot.destroyed = credit(lot.destroyed, units)?;
+                    self.lots.insert(container.lot, &lot);
+                    (ItemKey::Container(sscc), units)
+                }
+                Item::Package(package) => {
+                    let mut located = self.locate(&package)?;
+                    if located.record.holder != holder || located.record.state != PackageState::Held
+                    {
+                        return Err(Error::PackageUnavailable);
+                    }
+                    located.record.state = PackageState::Destroyed;
+                    located.lot.destroyed = credit(located.lot.destroyed, 1)?;
+                    self.lots.insert(located.id, &located.lot);
+                    let key = ItemKey::Package(located.id, located.leaf);
+                    self.commit(located);
+                    (key, 1)
+                }
+            };
+            self.env().emit_event(Destroyed {
                 holder,
-                quantity,
+                item: key,
+                units,
                 reason,
             });
             Ok(())
         }
 
-        /// Dispenses one unit (pharmacies only, from their own stock): the serial, its
-        /// index among the lot's serials and its Merkle proof (from `healthchain merkle
-        /// proof`), and `recipient`, the pharmacy's commitment to the patient
-        /// (`recipient_commitment` of the patient's plan pseudonym and a random salt; not
-        /// all zeros). A serial not in the lot is refused as counterfeit, a serial already
-        /// dispensed as a clone; quarantined, recalled or expired stock is refused.
+        /// Dispenses one package (pharmacies only, from their own stock) named by its full
+        /// product identifier: `package` (GTIN, lot, serial, the serial's Merkle proof from
+        /// `healthchain merkle proof`, and, if it is still in an opened case, the case and
+        /// its proof there) and `expiry`, the date printed on it (YYMMDD). `recipient` is the
+        /// pharmacy's commitment to the patient (`recipient_commitment` of the patient's plan
+        /// pseudonym and a random salt; not all zeros). A serial not in the lot is refused as
+        /// counterfeit, an expiry not the lot's as a mismatch, a serial already dispensed as a
+        /// clone; held, quarantined, recalled, illegitimate or expired stock is refused.
         #[ink(message)]
-        #[allow(clippy::too_many_arguments)]
         pub fn dispense(
             &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            serial: Vec<u8>,
-            serial_index: u64,
-            proof: Vec<Digest>,
+            package: PackageRef,
+            expiry: u32,
             recipient: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
@@ -862,56 +1239,54 @@ pub mod drug_provenance {
             if is_zero_hash(recipient.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            if !is_gs1_text(&serial, MAX_SERIAL_LEN) {
-                return Err(Error::InvalidSerial);
+            let mut located = self.locate(&package)?;
+            if !expiry_matches(expiry, located.lot.expiry) {
+                return Err(Error::ExpiryMismatch);
             }
-            let (id, mut record) = self.lot(gtin, &lot)?;
             let now = self.env().block_timestamp();
-            record.ensure_movable(now)?;
-            let leaf = hash_leaf(&serial);
-            if !verify_proof(
-                &record.serial_root,
-                &leaf,
-                serial_index,
-                record.serial_count,
-                &proof,
-            )? {
-                return Err(Error::Counterfeit);
-            }
-            if self.dispensed.contains((id, leaf)) {
+            located.lot.ensure_movable(now)?;
+            if matches!(located.record.state, PackageState::Dispensed { .. }) {
                 return Err(Error::AlreadyDispensed);
             }
-            self.remove_units(id, dispenser, 1)?;
-            record.dispensed = credit(record.dispensed, 1)?;
-            self.lots.insert(id, &record);
-            self.dispensed.insert(
-                (id, leaf),
-                &DispenseRecord {
-                    recipient,
-                    dispenser,
-                    dispensed_at: now,
-                },
-            );
-            self.env().emit_event(Dispensed {
-                gtin,
-                lot,
+            if located.record.holder != dispenser || located.record.state != PackageState::Held {
+                return Err(Error::PackageUnavailable);
+            }
+            if !located.record.hold.is_empty() {
+                return Err(Error::LotQuarantined);
+            }
+            located.record.state = PackageState::Dispensed {
                 recipient,
-                serial,
+                dispenser,
+                dispensed_at: now,
+            };
+            located.lot.dispensed = credit(located.lot.dispensed, 1)?;
+            self.lots.insert(located.id, &located.lot);
+            self.commit(located);
+            self.env().emit_event(Dispensed {
+                gtin: package.gtin,
+                lot: package.lot,
+                recipient,
+                serial: package.serial,
                 dispenser,
             });
             Ok(())
         }
 
-        /// The status of one unit, as a pharmacist's scan or a saleable-return check asks:
-        /// genuine, dispensed, quarantined, recalled, expired, or unknown (no such lot, or
-        /// a serial and proof that do not match it: treat as counterfeit). Status only:
-        /// whoever holds a package learns nothing of whom it was dispensed to.
+        /// The status of one package, as a pharmacist's scan or a saleable-return check asks,
+        /// from its full product identifier (GTIN, lot, serial, the expiry printed on it as
+        /// YYMMDD) and the serial's Merkle proof: genuine, dispensed, quarantined (its lot, or
+        /// the package where it is), recalled, illegitimate, expired, or unknown (no such
+        /// lot, a serial and proof that do not match it, or another expiry: treat as
+        /// counterfeit). Status only: whoever holds a package learns nothing of whom it was
+        /// dispensed to. Answered at once, within the chain's own time (the 24-hour VRS
+        /// rule).
         #[ink(message)]
         pub fn verify_unit(
             &self,
             gtin: u64,
             lot: Vec<u8>,
             serial: Vec<u8>,
+            expiry: u32,
             serial_index: u64,
             proof: Vec<Digest>,
         ) -> UnitStatus {
@@ -920,6 +1295,7 @@ pub mod drug_provenance {
             };
             let leaf = hash_leaf(&serial);
             if !is_gs1_text(&serial, MAX_SERIAL_LEN)
+                || !expiry_matches(expiry, record.expiry)
                 || verify_proof(
                     &record.serial_root,
                     &leaf,
@@ -930,57 +1306,130 @@ pub mod drug_provenance {
             {
                 return UnitStatus::Unknown;
             }
-            if self.dispensed.contains((id, leaf)) {
+            let package = self.packages.get((id, leaf));
+            let hold = package.map(|p| p.hold).unwrap_or_default();
+            if matches!(package.map(|p| p.state), Some(PackageState::Dispensed { .. })) {
                 return UnitStatus::Dispensed;
             }
             match record.status {
                 LotStatus::Recalled { class, .. } => UnitStatus::Recalled(class),
-                LotStatus::Quarantined(reason) => UnitStatus::Quarantined(reason),
+                LotStatus::Illegitimate(_) => UnitStatus::Illegitimate,
+                LotStatus::Quarantined(reasons) => UnitStatus::Quarantined(reasons.union(hold)),
                 LotStatus::Active if record.is_expired(self.env().block_timestamp()) => {
                     UnitStatus::Expired
                 }
+                LotStatus::Active if !hold.is_empty() => UnitStatus::Quarantined(hold),
                 LotStatus::Active => UnitStatus::Genuine,
             }
         }
 
-        /// The lot, whether it has expired, how many partners hold it, and how many units
-        /// are in transit; `None` for an unknown GTIN and lot.
+        /// A package's chain of custody (a DSCSA trace request): the serial and its Merkle
+        /// proof among the lot's serials, and `path`, the containers it was packed into,
+        /// innermost first (case, then pallet), from the packer's aggregation data. Answers
+        /// who commissioned it and when, the containers it was verified to be in, and where it
+        /// is now and with whom, without listing the lot's other serials. The shipments and
+        /// receipts between, with their times, are the `Shipped` and `Received` events that
+        /// name those containers (`healthchain trace` prints both). Without a path, a package
+        /// that never moved on its own reads as the manufacturer's unpacked stock.
+        #[ink(message)]
+        pub fn trace(
+            &self,
+            gtin: u64,
+            lot: Vec<u8>,
+            serial: Vec<u8>,
+            serial_index: u64,
+            serial_proof: Vec<Digest>,
+            path: Vec<Enclosure>,
+        ) -> Result<Trace, Error> {
+            let (id, record) = self.lot(gtin, &lot)?;
+            let mut leaf = self.genuine_leaf(&record, &serial, serial_index, &serial_proof)?;
+            if path.len() > MAX_TRACE_DEPTH {
+                return Err(Error::ContentsMismatch);
+            }
+            let mut location = self.packages.get((id, leaf)).map(|package| match package.state {
+                PackageState::Held => Location::Loose {
+                    holder: package.holder,
+                    hold: package.hold,
+                },
+                PackageState::InTransit(shipment) => Location::InTransit(shipment),
+                PackageState::Dispensed {
+                    dispenser,
+                    dispensed_at,
+                    ..
+                } => Location::Dispensed {
+                    dispenser,
+                    dispensed_at,
+                },
+                PackageState::Destroyed => Location::Destroyed,
+            });
+            let mut aggregated_into = Vec::new();
+            for enclosure in path {
+                let case = enclosure.case;
+                if !verify_proof(&case.contents, &leaf, enclosure.index, case.count, &enclosure.proof)? {
+                    return Err(Error::NotInContainer);
+                }
+                if let Some(container) = self.containers.get(case.sscc) {
+                    if container.lot != id
+                        || container.contents != case.contents
+                        || container.count != case.count
+                    {
+                        return Err(Error::NotInContainer);
+                    }
+                    if location.is_none() {
+                        location = Some(match container.state {
+                            ContainerState::Opened { .. } => Location::Loose {
+                                holder: container.holder,
+                                hold: container.hold,
+                            },
+                            ContainerState::Destroyed => Location::Destroyed,
+                            state => Location::InContainer {
+                                sscc: case.sscc,
+                                holder: container.holder,
+                                state,
+                                hold: container.hold,
+                            },
+                        });
+                    }
+                }
+                aggregated_into.push(case.sscc);
+                leaf = case_leaf(&case);
+            }
+            let location = match location {
+                Some(location) => location,
+                None if aggregated_into.is_empty() => Location::Unpacked {
+                    holder: record.manufacturer,
+                },
+                None => return Err(Error::UnknownContainer),
+            };
+            Ok(Trace {
+                manufacturer: record.manufacturer,
+                commissioned_at: record.commissioned_at,
+                lot_status: record.status,
+                aggregated_into,
+                location,
+            })
+        }
+
+        /// The lot and whether it has expired; `None` for an unknown GTIN and lot.
         #[ink(message)]
         pub fn lot_state(&self, gtin: u64, lot: Vec<u8>) -> Option<LotState> {
-            let (id, record) = self.lot(gtin, &lot).ok()?;
+            let (_, record) = self.lot(gtin, &lot).ok()?;
             Some(LotState {
                 expired: record.is_expired(self.env().block_timestamp()),
-                custodian_count: self.custodian_count.get(id).unwrap_or(0),
-                in_transit: self.in_transit.get(id).unwrap_or(0),
                 lot: record,
             })
         }
 
-        /// The lot's custodians and the units each holds, `limit` (at most 64) of them
-        /// from position `start`, for paging through a widely distributed lot.
+        /// The container with SSCC `sscc`, if it has a record.
         #[ink(message)]
-        pub fn custodians(
-            &self,
-            gtin: u64,
-            lot: Vec<u8>,
-            start: u32,
-            limit: u32,
-        ) -> Vec<(AccountId, u64)> {
-            let id = lot_id(gtin, &lot);
-            let count = self.custodian_count.get(id).unwrap_or(0);
-            let end = start
-                .saturating_add(limit.min(MAX_CUSTODIANS_PAGE))
-                .min(count);
-            (start..end)
-                .filter_map(|slot| self.custodians.get((id, slot)))
-                .map(|partner| (partner, self.holding_of(id, partner).quantity))
-                .collect()
+        pub fn container(&self, sscc: Sscc) -> Option<Container> {
+            self.containers.get(sscc)
         }
 
-        /// Units of the lot that `partner` holds.
+        /// The package (GTIN, lot, serial), if it has moved on its own.
         #[ink(message)]
-        pub fn holding(&self, gtin: u64, lot: Vec<u8>, partner: AccountId) -> u64 {
-            self.holding_of(lot_id(gtin, &lot), partner).quantity
+        pub fn package(&self, gtin: u64, lot: Vec<u8>, serial: Vec<u8>) -> Option<PackageRecord> {
+            self.packages.get((lot_id(gtin, &lot), hash_leaf(&serial)))
         }
 
         /// Shipment `shipment`, while it is in transit.
@@ -1002,20 +1451,46 @@ pub mod drug_provenance {
                 || roles.contains(Role::Dispenser)
         }
 
-        /// The caller, if it is a regulator, or a trading partner holding units of the
-        /// lot now.
-        fn ensure_custodian_or_regulator(&self, id: LotId) -> Result<AccountId, Error> {
+        /// The caller, if it is a registered trading partner.
+        fn ensure_trading_partner(&self) -> Result<AccountId, Error> {
             let caller = self.env().caller();
-            if self.access.has_role(caller, Role::Regulator) {
-                return Ok(caller);
+            if self.is_trading_partner(caller) {
+                Ok(caller)
+            } else {
+                Err(Error::NotATradingPartner)
             }
-            if !self.is_trading_partner(caller) {
-                return Err(Error::NotATradingPartner);
-            }
-            if self.holdings.get((id, caller)).unwrap_or_default().quantity == 0 {
+        }
+
+        /// The container `sscc`, if `holder` holds it.
+        fn held_container(&self, sscc: Sscc, holder: AccountId) -> Result<Container, Error> {
+            let container = self.containers.get(sscc).ok_or(Error::UnknownContainer)?;
+            if container.holder != holder {
                 return Err(Error::NotACustodian);
             }
-            Ok(caller)
+            Ok(container)
+        }
+
+        /// The caller, if it is a regulator, or a trading partner holding the container or
+        /// sending or receiving the shipment.
+        fn ensure_custodian_of(&self, place: SensorPlace) -> Result<AccountId, Error> {
+            let caller = self.env().caller();
+            let custodian = match place {
+                SensorPlace::Container(sscc) => {
+                    let container = self.containers.get(sscc).ok_or(Error::UnknownContainer)?;
+                    container.holder == caller && container.state != ContainerState::Destroyed
+                }
+                SensorPlace::Shipment(id) => {
+                    let shipment = self.shipments.get(id).ok_or(Error::UnknownShipment)?;
+                    shipment.from == caller || shipment.to == caller
+                }
+            };
+            if self.access.has_role(caller, Role::Regulator)
+                || (custodian && self.is_trading_partner(caller))
+            {
+                Ok(caller)
+            } else {
+                Err(Error::NotACustodian)
+            }
         }
 
         /// The caller, if it is the lot's manufacturer and still holds the role, or a
@@ -1032,135 +1507,308 @@ pub mod drug_provenance {
             }
         }
 
-        fn recall(
-            &mut self,
-            id: LotId,
-            mut record: Lot,
-            lot: Vec<u8>,
-            class: RecallClass,
-            reason: Hash,
-            illegitimate: bool,
-        ) -> Result<(), Error> {
-            let by = self.ensure_manufacturer_or_regulator(&record)?;
-            if matches!(record.status, LotStatus::Recalled { .. }) {
-                return Err(Error::LotAlreadyRecalled);
+        /// The serial's leaf, if it is a GS1 serial proven to be in the lot.
+        fn genuine_leaf(
+            &self,
+            lot: &Lot,
+            serial: &[u8],
+            index: u64,
+            proof: &[Digest],
+        ) -> Result<Digest, Error> {
+            if !is_gs1_text(serial, MAX_SERIAL_LEN) {
+                return Err(Error::InvalidSerial);
             }
-            record.status = LotStatus::Recalled {
-                class,
-                reason,
-                illegitimate,
+            let leaf = hash_leaf(serial);
+            if !verify_proof(&lot.serial_root, &leaf, index, lot.serial_count, proof)? {
+                return Err(Error::Counterfeit);
+            }
+            Ok(leaf)
+        }
+
+        /// A genuine package and where it is: its own record, or, on its first move on its
+        /// own, the opened container it leaves (`from`) or the manufacturer's unpacked stock.
+        /// Nothing is written until `commit`.
+        fn locate(&self, package: &PackageRef) -> Result<Located, Error> {
+            let (id, lot) = self.lot(package.gtin, &package.lot)?;
+            let leaf =
+                self.genuine_leaf(&lot, &package.serial, package.serial_index, &package.serial_proof)?;
+            if let Some(record) = self.packages.get((id, leaf)) {
+                return Ok(Located {
+                    id,
+                    lot,
+                    leaf,
+                    record,
+                    leaving: None,
+                    unpacking: false,
+                });
+            }
+            let fresh = |holder, seller, hold, came_from| PackageRecord {
+                holder,
+                seller,
+                state: PackageState::Held,
+                hold,
+                came_from,
             };
-            let (gtin, manufacturer) = (record.gtin, record.manufacturer);
-            self.lots.insert(id, &record);
-            self.env().emit_event(LotRecalled {
-                gtin,
-                lot,
-                manufacturer,
-                class,
-                reason,
-                illegitimate,
-                by,
-            });
+            match &package.from {
+                None if lot.unpacked > 0 => Ok(Located {
+                    record: fresh(lot.manufacturer, None, QuarantineReasons::default(), None),
+                    id,
+                    lot,
+                    leaf,
+                    leaving: None,
+                    unpacking: true,
+                }),
+                None => Err(Error::PackageUnavailable),
+                Some(unpack) => {
+                    let container = self.containers.get(unpack.sscc).ok_or(Error::UnknownContainer)?;
+                    if container.lot != id || container.level != Level::Case {
+                        return Err(Error::NotInContainer);
+                    }
+                    let ContainerState::Opened { remaining } = container.state else {
+                        return Err(Error::ContainerNotOpened);
+                    };
+                    if remaining == 0 {
+                        return Err(Error::ContainerNotOpened);
+                    }
+                    if !verify_proof(
+                        &container.contents,
+                        &leaf,
+                        unpack.index,
+                        container.count,
+                        &unpack.proof,
+                    )? {
+                        return Err(Error::NotInContainer);
+                    }
+                    Ok(Located {
+                        record: fresh(
+                            container.holder,
+                            container.seller,
+                            container.hold,
+                            Some(unpack.sscc),
+                        ),
+                        id,
+                        lot,
+                        leaf,
+                        leaving: Some((unpack.sscc, container)),
+                        unpacking: false,
+                    })
+                }
+            }
+        }
+
+        /// Refuses when several packages leave one opened container, or the unpacked stock,
+        /// and it has fewer left than that.
+        fn ensure_enough_to_unpack(&self, packages: &[Located]) -> Result<(), Error> {
+            for (position, located) in packages.iter().enumerate() {
+                let earlier = packages.iter().take(position);
+                let (taken, left) = match &located.leaving {
+                    Some((sscc, container)) => (
+                        earlier.filter(|o| matches!(&o.leaving, Some((s, _)) if s == sscc)).count(),
+                        match container.state {
+                            ContainerState::Opened { remaining } => remaining,
+                            _ => 0,
+                        },
+                    ),
+                    None if located.unpacking => (
+                        earlier.filter(|o| o.unpacking && o.id == located.id).count(),
+                        located.lot.unpacked,
+                    ),
+                    None => continue,
+                };
+                if taken as u64 >= left {
+                    return Err(Error::InsufficientHoldings);
+                }
+            }
             Ok(())
         }
 
-        fn holding_of(&self, id: LotId, partner: AccountId) -> Holding {
-            self.holdings.get((id, partner)).unwrap_or_default()
-        }
-
-        /// Ends a shipment in transit: the recipient receives it, or the sender cancels it.
-        /// The units go to the caller; returns the shipment and its lot.
-        fn settle_shipment(
-            &mut self,
-            shipment: u64,
-            settlement: Settlement,
-        ) -> Result<(Shipment, Lot), Error> {
-            self.access.ensure_not_paused()?;
-            let caller = self.env().caller();
-            let record = self.shipments.get(shipment).ok_or(Error::UnknownShipment)?;
-            match settlement {
-                Settlement::Receive if record.to != caller => return Err(Error::NotTheRecipient),
-                Settlement::Cancel if record.from != caller => return Err(Error::NotTheSender),
-                _ => {}
+        /// Writes a located package's record, and takes it from the container or unpacked
+        /// stock it leaves (read afresh, so that several packages can leave one).
+        fn commit(&mut self, located: Located) {
+            if located.unpacking {
+                if let Some(mut lot) = self.lots.get(located.id) {
+                    lot.unpacked = lot.unpacked.saturating_sub(1);
+                    self.lots.insert(located.id, &lot);
+                }
             }
-            let lot = self.lots.get(record.lot_id).ok_or(Error::UnknownLot)?;
-            self.close_shipment(shipment, &record)?;
-            self.add_units(record.lot_id, caller, record.quantity)?;
-            Ok((record, lot))
+            if let Some((sscc, _)) = located.leaving {
+                if let Some(mut container) = self.containers.get(sscc) {
+                    if let ContainerState::Opened { remaining } = container.state {
+                        container.state = ContainerState::Opened {
+                            remaining: remaining.saturating_sub(1),
+                        };
+                    }
+                    self.containers.insert(sscc, &container);
+                }
+            }
+            self.packages.insert((located.id, located.leaf), &located.record);
         }
 
-        /// Removes a shipment and its units from the in-transit count.
-        fn close_shipment(&mut self, shipment: u64, record: &Shipment) -> Result<(), Error> {
-            let in_transit = debit(
-                self.in_transit.get(record.lot_id).unwrap_or(0),
-                record.quantity,
-            )
-            .map_err(|_| Error::Overflow)?;
-            if in_transit == 0 {
-                self.in_transit.remove(record.lot_id);
-            } else {
-                self.in_transit.insert(record.lot_id, &in_transit);
+        /// Ends a shipment: each item goes to the recipient (`delivered`) or back to the
+        /// sender, sealed or held as before and with any hold taken in transit. A delivered
+        /// saleable return is verified item by item.
+        fn settle(&mut self, shipment: u64, record: &Shipment, delivered: bool) -> Result<(), Error> {
+            let now = self.env().block_timestamp();
+            let verify = delivered && record.purpose == ShipmentPurpose::Return;
+            let (holder, seller) = match (delivered, record.purpose) {
+                (true, ShipmentPurpose::Sale) => (record.to, Some(record.from)),
+                (true, ShipmentPurpose::Return) => (record.to, None),
+                (false, _) => (record.from, None),
+            };
+            for key in &record.items {
+                let (lot_key, hold) = match key {
+                    ItemKey::Container(sscc) => {
+                        let container = self.containers.get(sscc).ok_or(Error::UnknownContainer)?;
+                        (container.lot, container.hold.union(record.hold))
+                    }
+                    ItemKey::Package(lot, leaf) => {
+                        let package =
+                            self.packages.get((*lot, *leaf)).ok_or(Error::PackageUnavailable)?;
+                        (*lot, package.hold.union(record.hold))
+                    }
+                };
+                let lot = self.lots.get(lot_key).ok_or(Error::UnknownLot)?;
+                let saleable = hold.is_empty() && lot.ensure_movable(now).is_ok();
+                let hold = if verify && !saleable {
+                    hold.with(QuarantineReason::Suspect)
+                } else {
+                    hold
+                };
+                match key {
+                    ItemKey::Container(sscc) => {
+                        if let Some(mut container) = self.containers.get(sscc) {
+                            container.state = ContainerState::Sealed;
+                            container.hold = hold;
+                            container.holder = holder;
+                            if delivered {
+                                container.seller = seller;
+                            }
+                            self.containers.insert(sscc, &container);
+                        }
+                    }
+                    ItemKey::Package(lot, leaf) => {
+                        if let Some(mut package) = self.packages.get((*lot, *leaf)) {
+                            package.state = PackageState::Held;
+                            package.hold = hold;
+                            package.holder = holder;
+                            if delivered {
+                                package.seller = seller;
+                            }
+                            self.packages.insert((*lot, *leaf), &package);
+                        }
+                    }
+                }
+                if verify {
+                    self.env().emit_event(ReturnVerified {
+                        seller: record.to,
+                        item: *key,
+                        saleable,
+                        shipment,
+                    });
+                }
             }
             self.shipments.remove(shipment);
             Ok(())
         }
 
-        /// Adds units to a partner's holding, listing it as a custodian if it is new.
-        fn add_units(&mut self, id: LotId, partner: AccountId, quantity: u64) -> Result<(), Error> {
-            let key = (id, partner);
-            match self.holdings.get(key) {
-                Some(mut holding) => {
-                    holding.quantity = credit(holding.quantity, quantity)?;
-                    self.holdings.insert(key, &holding);
+        /// The lot that `target` is of.
+        fn lot_of_target(&self, target: &Target) -> Result<Lot, Error> {
+            let id = match target {
+                Target::Lot { gtin, lot } => lot_id(*gtin, lot),
+                Target::Container(sscc) => {
+                    self.containers.get(sscc).ok_or(Error::UnknownContainer)?.lot
                 }
-                None => {
-                    let slot = self.custodian_count.get(id).unwrap_or(0);
-                    self.custodians.insert((id, slot), &partner);
-                    self.custodian_count
-                        .insert(id, &slot.checked_add(1).ok_or(Error::Overflow)?);
-                    self.holdings.insert(key, &Holding { quantity, slot });
+                Target::Shipment(id) => {
+                    let shipment = self.shipments.get(id).ok_or(Error::UnknownShipment)?;
+                    match shipment.items.first() {
+                        Some(ItemKey::Container(sscc)) => {
+                            self.containers.get(sscc).ok_or(Error::UnknownContainer)?.lot
+                        }
+                        Some(ItemKey::Package(lot, _)) => *lot,
+                        None => return Err(Error::UnknownShipment),
+                    }
                 }
-            }
-            Ok(())
+                Target::Package { gtin, lot, .. } => lot_id(*gtin, lot),
+            };
+            self.lots.get(id).ok_or(Error::UnknownLot)
         }
 
-        /// Takes units from a partner's holding; an emptied holding leaves the custodian
-        /// list (the last custodian takes its slot) and refunds its deposit.
-        fn remove_units(
-            &mut self,
-            id: LotId,
-            partner: AccountId,
-            quantity: u64,
-        ) -> Result<(), Error> {
-            let key = (id, partner);
-            let mut holding = self.holdings.get(key).ok_or(Error::InsufficientHoldings)?;
-            holding.quantity = debit(holding.quantity, quantity)?;
-            if holding.quantity > 0 {
-                self.holdings.insert(key, &holding);
-                return Ok(());
-            }
-            self.holdings.remove(key);
-            let last = self
-                .custodian_count
-                .get(id)
-                .unwrap_or(0)
-                .checked_sub(1)
-                .ok_or(Error::Overflow)?;
-            if holding.slot != last {
-                if let Some(moved) = self.custodians.get((id, last)) {
-                    self.custodians.insert((id, holding.slot), &moved);
-                    let mut moved_holding = self.holding_of(id, moved);
-                    moved_holding.slot = holding.slot;
-                    self.holdings.insert((id, moved), &moved_holding);
+        /// The reasons `target` is held for now.
+        fn hold_at(&self, target: &Target) -> QuarantineReasons {
+            match target {
+                Target::Lot { gtin, lot } => match self.lot(*gtin, lot).map(|(_, l)| l.status) {
+                    Ok(LotStatus::Quarantined(reasons)) => reasons,
+                    _ => QuarantineReasons::default(),
+                },
+                Target::Container(sscc) => {
+                    self.containers.get(sscc).map(|c| c.hold).unwrap_or_default()
                 }
+                Target::Shipment(id) => self.shipments.get(id).map(|s| s.hold).unwrap_or_default(),
+                Target::Package { gtin, lot, serial } => self
+                    .packages
+                    .get((lot_id(*gtin, lot), hash_leaf(serial)))
+                    .map(|p| p.hold)
+                    .unwrap_or_default(),
             }
-            self.custodians.remove((id, last));
-            if last == 0 {
-                self.custodian_count.remove(id);
-            } else {
-                self.custodian_count.insert(id, &last);
-            }
-            Ok(())
+        }
+
+        /// Adds (`hold`) or clears `reason` at `target`; returns the place and the lot's
+        /// manufacturer for the event. Adding a reason already open is `LotQuarantined`;
+        /// clearing one not open is `QuarantineReasonNotOpen`.
+        fn change_hold(
+            &mut self,
+            target: &Target,
+            reason: QuarantineReason,
+            hold: bool,
+        ) -> Result<(Place, AccountId), Error> {
+            let change = |reasons: QuarantineReasons| -> Result<QuarantineReasons, Error> {
+                match (hold, reasons.contains(reason)) {
+                    (true, true) => Err(Error::LotQuarantined),
+                    (true, false) => Ok(reasons.with(reason)),
+                    (false, true) => Ok(reasons.without(reason)),
+                    (false, false) => Err(Error::QuarantineReasonNotOpen),
+                }
+            };
+            let lot = self.lot_of_target(target)?;
+            let place = match target {
+                Target::Lot { gtin, lot: number } => {
+                    let (id, mut record) = self.lot(*gtin, number)?;
+                    let reasons = match record.status {
+                        LotStatus::Active => QuarantineReasons::default(),
+                        LotStatus::Quarantined(reasons) => reasons,
+                        LotStatus::Recalled { .. } => return Err(Error::LotRecalled),
+                        LotStatus::Illegitimate(_) => return Err(Error::LotIllegitimate),
+                    };
+                    let reasons = change(reasons)?;
+                    record.status = if reasons.is_empty() {
+                        LotStatus::Active
+                    } else {
+                        LotStatus::Quarantined(reasons)
+                    };
+                    self.lots.insert(id, &record);
+                    Place::Lot(id)
+                }
+                Target::Container(sscc) => {
+                    let mut container = self.containers.get(sscc).ok_or(Error::UnknownContainer)?;
+                    container.hold = change(container.hold)?;
+                    self.containers.insert(sscc, &container);
+                    Place::Container(*sscc)
+                }
+                Target::Shipment(id) => {
+                    let mut shipment = self.shipments.get(id).ok_or(Error::UnknownShipment)?;
+                    shipment.hold = change(shipment.hold)?;
+                    self.shipments.insert(id, &shipment);
+                    Place::Shipment(*id)
+                }
+                Target::Package { gtin, lot, serial } => {
+                    let key = (lot_id(*gtin, lot), hash_leaf(serial));
+                    let mut package = self.packages.get(key).ok_or(Error::PackageUnavailable)?;
+                    package.hold = change(package.hold)?;
+                    self.packages.insert(key, &package);
+                    Place::Package(key.0, key.1)
+                }
+            };
+            Ok((place, lot.manufacturer))
         }
     }
 
@@ -1176,13 +1824,23 @@ pub mod drug_provenance {
             serial: Vec<u8>,
         ) -> Option<DispensedUnit> {
             let (id, record) = self.lot(gtin, &lot).ok()?;
-            let dispensed = self.dispensed.get((id, hash_leaf(&serial)))?;
+            let PackageState::Dispensed {
+                recipient,
+                dispenser,
+                dispensed_at,
+            } = self.packages.get((id, hash_leaf(&serial)))?.state
+            else {
+                return None;
+            };
             Some(DispensedUnit {
-                recipient: dispensed.recipient,
-                dispenser: dispensed.dispenser,
-                dispensed_at: dispensed.dispensed_at,
+                recipient,
+                dispenser,
+                dispensed_at,
                 lot_quarantined: matches!(record.status, LotStatus::Quarantined(_)),
-                lot_recalled: matches!(record.status, LotStatus::Recalled { .. }),
+                lot_recalled: matches!(
+                    record.status,
+                    LotStatus::Recalled { .. } | LotStatus::Illegitimate(_)
+                ),
             })
         }
 
