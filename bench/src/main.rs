@@ -576,10 +576,16 @@ async fn floor(builds: &Builds) -> Result<Vec<Measurement>> {
         recorded_at: 0,
         recorded_by: AccountId::from([1; 32]),
     };
-    let dispense = drug_provenance::data::DispenseRecord {
-        recipient: Hash::from([1; 32]),
-        dispenser: AccountId::from([2; 32]),
-        dispensed_at: 0,
+    let dispense = drug_provenance::data::PackageRecord {
+        holder: AccountId::from([2; 32]),
+        seller: Some(AccountId::from([3; 32])),
+        state: drug_provenance::data::PackageState::Dispensed {
+            recipient: Hash::from([1; 32]),
+            dispenser: AccountId::from([2; 32]),
+            dispensed_at: 0,
+        },
+        hold: Default::default(),
+        came_from: Some(1),
     };
     let mut rows = Vec::new();
     let key = AccountId::from([7; 32]);

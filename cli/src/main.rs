@@ -186,6 +186,9 @@ struct VerifyUnitArgs {
     lot: String,
     /// The serial number on the package.
     serial: String,
+    /// The expiry date printed on the package, YYMMDD as GS1 prints it (AI 17; day 00 is
+    /// the end of the month).
+    expiry: String,
     /// The serial's inclusion proof (healthchain merkle proof --item SERIAL).
     #[arg(long)]
     proof: PathBuf,
@@ -349,10 +352,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     args.proof.display()
                 )
             })?;
+            let expiry = verify_unit::parse_expiry(&args.expiry)?;
             let scan = verify_unit::Scan {
                 gtin,
                 lot: args.lot,
                 serial: args.serial,
+                expiry,
                 proof,
             };
             let status =

@@ -17,7 +17,22 @@ pub struct Scan {
     pub gtin: u64,
     pub lot: String,
     pub serial: String,
+    /// The expiry date printed on the package (YYMMDD).
+    pub expiry: u32,
     pub proof: ProofFile,
+}
+
+/// The expiry date as printed on a package: six digits, YYMMDD, a real month, and a day
+/// of 00 (the end of the month) to 31.
+pub fn parse_expiry(text: &str) -> Result<u32> {
+    let date = text
+        .parse::<u32>()
+        .ok()
+        .filter(|_| text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit()));
+    match date {
+        Some(date) if (1..=12).contains(&(date / 100 % 100)) && date % 100 <= 31 => Ok(date),
+        _ => bail!("expiry {text:?} is not a date as GS1 prints it: YYMMDD, for example 271231"),
+    }
 }
 
 /// Checks the proof file against the scanned serial before asking the chain, so a wrong
@@ -63,6 +78,7 @@ pub async fn scan(manifest: &Manifest, url: Option<&str>, scan: &Scan) -> Result
             scan.gtin,
             scan.lot.as_bytes().to_vec(),
             scan.serial.as_bytes().to_vec(),
+            scan.expiry,
             scan.proof.index,
             proof,
         )
@@ -105,12 +121,21 @@ pub fn describe(status: &UnitStatus) -> (bool, String) {
         }
         UnitStatus::Recalled(class) => (
             false,
-            format!("RECALLED (class {class:?}): do not dispense; return it per the recall notice"),
+            match class {
+                Some(class) => format!(
+                    "RECALLED (FDA class {class:?}): do not dispense; return it per the recall notice"
+                ),
+                None => "RECALLED (not yet classified by FDA): do not dispense; return it per the recall notice".into(),
+            },
+        ),
+        UnitStatus::Illegitimate => (
+            false,
+            "ILLEGITIMATE: its lot was determined illegitimate (FDA Form 3911 filed); do not dispense, quarantine it and follow the manufacturer's instructions".into(),
         ),
         UnitStatus::Expired => (false, "EXPIRED: do not dispense".into()),
         UnitStatus::Unknown => (
             false,
-            "UNKNOWN: no such lot, or the serial is not in it; treat as counterfeit (quarantine and investigate)".into(),
+            "UNKNOWN: no such lot, the serial is not in it, or the printed expiry is not the lot's; treat as counterfeit (quarantine and investigate)".into(),
         ),
     }
 }
@@ -136,6 +161,7 @@ mod tests {
             gtin: 9_506_000_134_352,
             lot: "LOT1".into(),
             serial: "SN2".into(),
+            expiry: 271_231,
             proof: proof_for("SN1\nSN2\nSN3\n", "SN1"),
         };
         let error = format!("{:#}", check_proof(&scan).unwrap_err());
@@ -151,9 +177,23 @@ mod tests {
     }
 
     #[test]
+    fn expiry_dates_are_read_as_gs1_prints_them() {
+        assert_eq!(parse_expiry("271231").unwrap(), 271_231);
+        assert_eq!(parse_expiry("270200").unwrap(), 270_200);
+        for bad in ["2712311", "27123", "271331", "271232", "27-231", "+71231"] {
+            assert!(parse_expiry(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn only_a_genuine_unit_may_be_dispensed() {
         assert!(describe(&UnitStatus::Genuine).0);
-        for status in [UnitStatus::Expired, UnitStatus::Unknown] {
+        for status in [
+            UnitStatus::Expired,
+            UnitStatus::Unknown,
+            UnitStatus::Illegitimate,
+            UnitStatus::Recalled(None),
+        ] {
             let (ok, text) = describe(&status);
             assert!(!ok, "{text}");
         }

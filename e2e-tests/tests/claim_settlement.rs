@@ -251,7 +251,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
 
     // Stock: two lots at dave's pharmacy; two serials dispensed to ferdie from the first,
     // one from the second, which is then recalled.
-    stock_pharmacy(
+    let packed = stock_pharmacy(
         &mut client,
         &mut ledger,
         &ink_e2e::bob(),
@@ -261,7 +261,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
         10,
     )
     .await;
-    stock_pharmacy(
+    let recalled = stock_pharmacy(
         &mut client,
         &mut ledger,
         &ink_e2e::bob(),
@@ -271,13 +271,12 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
         10,
     )
     .await;
-    for (lot, index) in [(LOT, 3), (LOT, 4), (RECALLED_LOT, 7)] {
+    for (packing, index) in [(&packed, 3), (&packed, 4), (&recalled, 7)] {
         dispense(
             &mut client,
             &mut ledger,
             &ink_e2e::dave(),
-            lot,
-            SERIALS,
+            packing,
             index,
             ferdie,
         )
@@ -287,7 +286,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     submit_or_refusal(
         &mut client,
         &ink_e2e::bob(),
-        &ledger.recall_lot(GTIN, RECALLED_LOT.to_vec(), RecallClass::II, hash(0xBE)),
+        &ledger.recall_lot(GTIN, RECALLED_LOT.to_vec(), None, hash(0xBE)),
     )
     .await
     .expect("bob recalls the second lot");

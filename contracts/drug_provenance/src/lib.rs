@@ -43,6 +43,8 @@
 #![allow(clippy::new_without_default)]
 
 pub mod data;
+#[cfg(feature = "std")]
+pub mod packing;
 
 #[ink::contract]
 pub mod drug_provenance {

@@ -7,7 +7,8 @@
 use crate::support::{
     balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
     deploy_trial_anchoring, hash, id, participant_status, permit, procedure, receipt_salt,
-    recipient, relay_consent, resubmit, serial, serial_leaves, step, submit_or_refusal, the_event,
+    printed_expiry, recipient, relay_consent, resubmit, serial, serial_leaves, sscc, step,
+    submit_or_refusal, the_event, transaction_information,
     BackendError, Claims, EmittedEvents, Ledger, Registry, Scenario, Trials, FAR_FUTURE, GTIN,
 };
 use claim_settlement::{
@@ -27,10 +28,15 @@ use consent_registry::{
     data::{ConsentId, ConsentInstruction, ConsentStatus, Error as ConsentError},
 };
 use drug_provenance::{
-    data::{Error as ProvenanceError, QuarantineReason},
-    drug_provenance::{
-        Dispensed, LotCommissioned, LotQuarantined, Received, Shipped, TemperatureRecorded,
+    data::{
+        ContainerState, Error as ProvenanceError, Item, ItemKey, Level, Place, QuarantineReason,
+        Scan, SensorPlace, ShipmentPurpose, Target,
     },
+    drug_provenance::{
+        Aggregated, Disaggregated, Dispensed, LotCommissioned, Quarantined, Received, Shipped,
+        TemperatureRecorded,
+    },
+    packing::{PackedCase, Packing},
 };
 use healthchain_common::{
     access::{AccessControlled, Role, RoleGranted},
@@ -258,9 +264,20 @@ fn member_of(claims: AccountId, plan: u32) -> Pseudonym {
     Pseudonym::derive(&PATIENT_SECRET, Relationship::Plan { claims, plan })
 }
 
-/// Serial `index`'s inclusion proof in the journey's lot.
-fn proof(index: usize) -> Vec<merkle::Digest> {
-    merkle::proof(&serial_leaves(SERIALS), index).expect("in range")
+/// How bob packs the journey's lot: serials 0-4 and 5-9 in two cases on one pallet.
+fn journey_packing() -> Packing {
+    Packing {
+        gtin: GTIN,
+        lot: String::from_utf8(LOT.to_vec()).expect("ASCII"),
+        serials: (0..SERIALS)
+            .map(|i| String::from_utf8(serial(i)).expect("ASCII"))
+            .collect(),
+        cases: vec![
+            PackedCase { sscc: sscc(11), first: 0, count: 5 },
+            PackedCase { sscc: sscc(12), first: 5, count: 5 },
+        ],
+        pallet: Some(sscc(10)),
+    }
 }
 
 /// A pharmacy claim line for serial `index` of the journey's lot.
@@ -408,56 +425,114 @@ where
             (commissioned.quantity, commissioned.serial_root),
             (10, root)
         );
-        say("bob (manufacturer) commissioned lot JOURNEY-1: 10 units, 16 serials, 2-8 °C");
-        step(
+        say("bob (manufacturer) commissioned lot JOURNEY-1: 10 packages, 16 serials, 2-8 °C");
+        let packing = journey_packing();
+        let pallet = packing.pallet.expect("a pallet");
+        let packed = step(
             client,
             bob,
-            &ledger.bind_sensor(GTIN, LOT.to_vec(), id(sensor)),
-            "bind the sensor",
+            &ledger.aggregate(
+                GTIN,
+                LOT.to_vec(),
+                pallet,
+                Level::Pallet,
+                packing.pallet_contents().expect("cases"),
+                2,
+                packing.units(),
+                None,
+            ),
+            "pack",
         )
         .await;
-        self.steps += 1;
+        let aggregated: Aggregated = the_event(&packed.events, ledger_id);
+        assert_eq!((aggregated.sscc, aggregated.units), (pallet, 10));
         let shipment = step(
             client,
             bob,
-            &ledger.ship(GTIN, LOT.to_vec(), id(charlie), 10),
+            &ledger.ship(
+                id(charlie),
+                vec![Item::Container(pallet)],
+                ShipmentPurpose::Sale,
+                transaction_information(0x71),
+            ),
             "ship",
         )
         .await;
         let shipped: Shipped = the_event(&shipment.events, ledger_id);
-        assert_eq!((shipped.to, shipped.quantity), (id(charlie), 10));
+        assert_eq!(
+            (shipped.to, shipped.units, shipped.items),
+            (id(charlie), 10, vec![ItemKey::Container(pallet)])
+        );
+        let travelling = SensorPlace::Shipment(shipment.value);
+        step(client, bob, &ledger.bind_sensor(travelling, id(sensor)), "bind the sensor").await;
         let reading = step(
             client,
             sensor,
-            &ledger.report_temperature(GTIN, LOT.to_vec(), Some(shipment.value), 540),
+            &ledger.report_temperature(travelling, 540),
             "sense",
         )
         .await;
         assert!(the_event::<TemperatureRecorded>(&reading.events, ledger_id).in_range);
-        let received = step(client, charlie, &ledger.receive(shipment.value), "receive").await;
+        let received = step(
+            client,
+            charlie,
+            &ledger.receive(shipment.value, vec![Scan::Container(pallet)]),
+            "receive",
+        )
+        .await;
         assert_eq!(
             the_event::<Received>(&received.events, ledger_id).to,
             id(charlie)
         );
+        say("bob packed two cases on a pallet (one write), shipped it to charlie with the DSCSA transaction information's hash; the sensor riding with it read 5.40 °C; charlie's dock scanned the pallet in");
+        let opened = step(
+            client,
+            charlie,
+            &ledger.disaggregate(pallet, packing.case_specs()),
+            "open",
+        )
+        .await;
+        let first = packing.case(0).expect("a case").sscc;
+        assert_eq!(
+            the_event::<Disaggregated>(&opened.events, ledger_id).cases,
+            vec![first, packing.case(1).expect("a case").sscc]
+        );
         let shipped = step(
             client,
             charlie,
-            &ledger.ship(GTIN, LOT.to_vec(), id(dave), 6),
+            &ledger.ship(
+                id(dave),
+                vec![Item::Container(first)],
+                ShipmentPurpose::Sale,
+                transaction_information(0x72),
+            ),
             "ship",
         )
         .await;
         let event: Shipped = the_event(&shipped.events, ledger_id);
         assert_eq!(
-            (event.from, event.to, event.quantity),
-            (id(charlie), id(dave), 6)
+            (event.from, event.to, event.units),
+            (id(charlie), id(dave), 5)
         );
-        let received = step(client, dave, &ledger.receive(shipped.value), "receive").await;
-        assert_eq!(
-            the_event::<Received>(&received.events, ledger_id).quantity,
-            6
-        );
-        self.steps += 6;
-        say("bob shipped 10 to charlie (sensor read 5.40 °C in transit); charlie shipped 6 to dave; both received");
+        let received = step(
+            client,
+            dave,
+            &ledger.receive(shipped.value, vec![Scan::Container(first)]),
+            "receive",
+        )
+        .await;
+        assert_eq!(the_event::<Received>(&received.events, ledger_id).units, 5);
+        step(client, dave, &ledger.disaggregate(first, vec![]), "open").await;
+        let case = client
+            .call(dave, &ledger.container(first))
+            .dry_run()
+            .await
+            .expect("read")
+            .return_value()
+            .expect("the case");
+        assert_eq!((case.holder, case.state), (id(dave), ContainerState::Opened { remaining: 5 }));
+        self.steps += 10;
+        say("charlie opened the pallet (its cases checked against its root), shipped one case of 5 to dave, who scanned it in and opened it");
     }
 
     /// The insurer's plan and fee schedule, the member, and the escrow funded.
@@ -619,11 +694,8 @@ where
             client,
             dave,
             &ledger.dispense(
-                GTIN,
-                LOT.to_vec(),
-                serial(3),
-                3,
-                proof(3),
+                journey_packing().package(3, true).expect("serial 3"),
+                printed_expiry(),
                 recipient(patient, &serial(3)),
             ),
             "dispense",
@@ -692,24 +764,16 @@ where
         let Cast { dave, .. } = &self.cast;
         let Suite { ledger, .. } = &mut self.suite;
         let client = &mut *self.client;
-        let fake = ledger.dispense(
-            GTIN,
-            LOT.to_vec(),
-            b"SN-FAKE".to_vec(),
-            5,
-            proof(5),
-            recipient(patient, b"SN-FAKE"),
-        );
+        let mut counterfeit = journey_packing().package(2, true).expect("serial 2");
+        counterfeit.serial = b"SN-FAKE".to_vec();
+        let fake = ledger.dispense(counterfeit, printed_expiry(), recipient(patient, b"SN-FAKE"));
         assert_eq!(
             submit_or_refusal(client, dave, &fake).await,
             Err(ProvenanceError::Counterfeit)
         );
         let clone = ledger.dispense(
-            GTIN,
-            LOT.to_vec(),
-            serial(3),
-            3,
-            proof(3),
+            journey_packing().package(3, true).expect("serial 3"),
+            printed_expiry(),
             recipient(patient, &serial(3)),
         );
         assert_eq!(
@@ -720,10 +784,11 @@ where
         say("a counterfeit serial and a clone of serial 3 were refused at the pharmacy");
     }
 
-    /// Serial 4 dispensed, then an excursion quarantines the lot: its claim is denied.
+    /// Serial 4 dispensed, then its manufacturer quarantines the lot everywhere on a
+    /// suspect report: its claim is denied.
     async fn excursion_denies_claim(&mut self) {
         let patient = self.member().account();
-        let Cast { dave, sensor, .. } = &self.cast;
+        let Cast { bob, dave, .. } = &self.cast;
         let (ledger_id, claims_id) = (self.suite.ledger_id, self.suite.claims_id);
         let Suite { ledger, claims, .. } = &mut self.suite;
         let client = &mut *self.client;
@@ -733,11 +798,8 @@ where
             client,
             dave,
             &ledger.dispense(
-                GTIN,
-                LOT.to_vec(),
-                serial(4),
-                4,
-                proof(4),
+                journey_packing().package(4, true).expect("serial 4"),
+                printed_expiry(),
                 recipient(patient, &serial(4)),
             ),
             "dispense",
@@ -747,15 +809,28 @@ where
             the_event::<Dispensed>(&dispensed.events, ledger_id).serial,
             serial(4)
         );
-        let excursion = step(
+        let held = step(
             client,
-            sensor,
-            &ledger.report_temperature(GTIN, LOT.to_vec(), None, 1150),
-            "excursion",
+            bob,
+            &ledger.quarantine(
+                Target::Lot {
+                    gtin: GTIN,
+                    lot: LOT.to_vec(),
+                },
+                QuarantineReason::Suspect,
+                hash(0x5E),
+            ),
+            "quarantine",
         )
         .await;
-        let quarantined: LotQuarantined = the_event(&excursion.events, ledger_id);
-        assert_eq!(quarantined.reason, QuarantineReason::TemperatureExcursion);
+        let quarantined: Quarantined = the_event(&held.events, ledger_id);
+        assert_eq!(
+            (quarantined.place, quarantined.reason),
+            (
+                Place::Lot(drug_provenance::data::lot_id(GTIN, LOT)),
+                QuarantineReason::Suspect
+            )
+        );
         let dave_before = balance(client, id(dave)).await;
         let denied = step(
             client,
@@ -783,7 +858,7 @@ where
             .expect("lines");
         assert_eq!(lines[0].reasons(), vec![ReasonCode::LotQuarantined]);
         self.steps += 3;
-        say("the sensor read 11.50 °C at the pharmacy: the lot is quarantined and dave's next claim for it is denied (CO-96 with RARC N130: lot quarantined)");
+        say("bob quarantined the whole lot on a suspect-product report: dave's next claim for it is denied (CO-96 with RARC N130: lot quarantined)");
     }
 
     /// Research consent for protocol v1, enrolment, a data batch and its proof on chain.

@@ -5,6 +5,10 @@
 
 use crate::support::{self, BackendError, Scenario};
 use consent_registry::data::ConsentStatus;
+use drug_provenance::{
+    data::{Item, Level, QuarantineReason, Scan, ShipmentPurpose, Target},
+    packing::{PackedCase, Packing},
+};
 use healthchain_common::{
     access::{AccessControlled, Role},
     consent::{research_context, ConsentCheck, DataClasses, Purpose},
@@ -460,51 +464,70 @@ where
             .submit()
             .await
             .expect("commission");
-        let ship = ledger.ship(support::GTIN, lot.clone(), dave, 4);
-        let dry = client
-            .call(&ink_e2e::bob(), &ship)
-            .dry_run()
+        // A pallet of two cases of two packages each, from the middle of the lot: one
+        // write however many packages a pallet holds.
+        let packing = lot_packing(&lot, count, bits);
+        let pallet = packing.pallet.expect("a pallet");
+        let pack = ledger.aggregate(
+            support::GTIN,
+            lot.clone(),
+            pallet,
+            Level::Pallet,
+            packing.pallet_contents().expect("cases"),
+            2,
+            packing.units(),
+            None,
+        );
+        measure_and_submit(client, &mut out, &ink_e2e::bob(), &pack, "aggregate", bits, count)
             .await
-            .expect("dry run");
-        out.push(measured(
-            C,
-            "ship",
-            format!("2^{bits} serials"),
-            Some(count as u64),
-            &dry,
-        ));
-        let shipment = client
-            .call(&ink_e2e::bob(), &ship)
-            .submit()
+            .expect("packed");
+        let ship = ledger.ship(
+            dave,
+            vec![Item::Container(pallet)],
+            ShipmentPurpose::Sale,
+            Hash::from([0x71; 32]),
+        );
+        let shipment =
+            measure_and_submit(client, &mut out, &ink_e2e::bob(), &ship, "ship", bits, count)
+                .await
+                .expect("shipped");
+        let receive = ledger.receive(shipment, vec![Scan::Container(pallet)]);
+        measure_and_submit(client, &mut out, &ink_e2e::dave(), &receive, "receive", bits, count)
             .await
-            .expect("ship")
-            .return_value()
-            .expect("shipped");
-        let receive = ledger.receive(shipment);
-        let dry = client
-            .call(&ink_e2e::dave(), &receive)
-            .dry_run()
+            .expect("received");
+        let open = ledger.disaggregate(pallet, packing.case_specs());
+        measure_and_submit(client, &mut out, &ink_e2e::dave(), &open, "disaggregate", bits, count)
             .await
-            .expect("dry run");
-        out.push(measured(
-            C,
-            "receive",
-            format!("2^{bits} serials"),
-            Some(count as u64),
-            &dry,
-        ));
+            .expect("opened");
+        let first_case = packing.case(0).expect("a case").sscc;
         client
-            .call(&ink_e2e::dave(), &receive)
+            .call(&ink_e2e::dave(), &ledger.disaggregate(first_case, vec![]))
             .submit()
             .await
-            .expect("receive");
+            .expect("case opened");
 
         let index = count / 2 + 1;
         let proof = merkle::proof(&leaves, index).expect("a proof");
+        let trace = ledger.trace(
+            support::GTIN,
+            lot.clone(),
+            support::serial(index),
+            index as u64,
+            proof.clone(),
+            packing.path(index).expect("a path"),
+        );
+        let dry = client
+            .call(&ink_e2e::ferdie(), &trace)
+            .dry_run()
+            .await
+            .expect("dry run");
+        out.push(measured(C, "trace", format!("2^{bits} serials"), Some(count as u64), &dry));
+        assert!(dry.return_value().is_ok(), "the package is traced");
         let verify = ledger.verify_unit(
             support::GTIN,
             lot.clone(),
             support::serial(index),
+            support::printed_expiry(),
             index as u64,
             proof.clone(),
         );
@@ -521,11 +544,8 @@ where
             &dry,
         ));
         let dispense = ledger.dispense(
-            support::GTIN,
-            lot.clone(),
-            support::serial(index),
-            index as u64,
-            proof,
+            packing.package(index, true).expect("a package"),
+            support::printed_expiry(),
             support::recipient(ferdie, &support::serial(index)),
         );
         let dry = client
@@ -548,9 +568,16 @@ where
         format!("LOT-2^{}", bits[0]).into_bytes(),
         format!("LOT-2^{}", bits[1]).into_bytes(),
     );
-    let ship = ledger.ship(support::GTIN, first.clone(), dave, 1);
+    let packing = lot_packing(&first, 1 << bits[0], bits[0]);
+    let sealed = packing.case(1).expect("a case").sscc;
+    let ship = ledger.ship(
+        support::id(&ink_e2e::bob()),
+        vec![Item::Container(sealed)],
+        ShipmentPurpose::Return,
+        Hash::from([0x72; 32]),
+    );
     let shipment = client
-        .call(&ink_e2e::bob(), &ship)
+        .call(&ink_e2e::dave(), &ship)
         .submit()
         .await
         .expect("ship")
@@ -559,26 +586,34 @@ where
     typical!(
         client,
         out,
-        ink_e2e::bob(),
+        ink_e2e::dave(),
         C,
         "cancel_shipment",
         ledger.cancel_shipment(shipment)
     );
+    let index = (1usize << bits[0]) / 2;
     typical!(
         client,
         out,
         ink_e2e::dave(),
         C,
-        "destroy_units",
-        ledger.destroy_units(support::GTIN, first.clone(), 1, Hash::from([0xD0; 32]))
+        "destroy",
+        ledger.destroy(
+            Item::Package(packing.package(index, true).expect("a package")),
+            Hash::from([0xD0; 32])
+        )
     );
     let flag = typical!(
         client,
         out,
         ink_e2e::dave(),
         C,
-        "flag_suspect",
-        ledger.flag_suspect(support::GTIN, first.clone(), Hash::from([0xE0; 32]))
+        "quarantine",
+        ledger.quarantine(
+            Target::Container(sealed),
+            QuarantineReason::Suspect,
+            Hash::from([0xE0; 32])
+        )
     );
     client
         .call(&ink_e2e::dave(), &flag)
@@ -590,11 +625,10 @@ where
         out,
         ink_e2e::bob(),
         C,
-        "release_lot",
-        ledger.release_lot(
-            support::GTIN,
-            first.clone(),
-            drug_provenance::data::QuarantineReason::Suspect,
+        "release",
+        ledger.release(
+            Target::Container(sealed),
+            QuarantineReason::Suspect,
             Hash::from([0xE1; 32])
         )
     );
@@ -603,8 +637,8 @@ where
         out,
         ink_e2e::bob(),
         C,
-        "confirm_illegitimate",
-        ledger.confirm_illegitimate(support::GTIN, first.clone(), Hash::from([0xE2; 32]))
+        "notify_illegitimate",
+        ledger.notify_illegitimate(support::GTIN, first.clone(), Hash::from([0xE2; 32]), 0)
     );
     typical!(
         client,
@@ -612,15 +646,60 @@ where
         ink_e2e::bob(),
         C,
         "recall_lot",
-        ledger.recall_lot(
-            support::GTIN,
-            second,
-            drug_provenance::data::RecallClass::II,
-            Hash::from([0xE3; 32])
-        )
+        ledger.recall_lot(support::GTIN, second, None, Hash::from([0xE3; 32]))
     );
     access_costs!(client, out, C, ledger, ink_e2e::dave(), Role::Dispenser);
     out
+}
+
+/// How `provenance` packs lot `lot` of `count` serials: a pallet of two cases of two
+/// packages, from the middle of the lot (SSCCs from the lot's size).
+fn lot_packing(lot: &[u8], count: usize, bits: u32) -> Packing {
+    let base = u64::from(bits) * 10;
+    Packing {
+        gtin: support::GTIN,
+        lot: String::from_utf8(lot.to_vec()).expect("ASCII"),
+        serials: (0..count)
+            .map(|i| String::from_utf8(support::serial(i)).expect("ASCII"))
+            .collect(),
+        cases: vec![
+            PackedCase { sscc: support::sscc(base + 1), first: count / 2, count: 2 },
+            PackedCase { sscc: support::sscc(base + 2), first: count / 2 + 2, count: 2 },
+        ],
+        pallet: Some(support::sscc(base)),
+    }
+}
+
+/// Measures `message` by dry run as `caller`, then submits it; returns its value.
+async fn measure_and_submit<Client, Args, Ret>(
+    client: &mut Scenario<Client>,
+    out: &mut Vec<Measurement>,
+    caller: &ink_e2e::Keypair,
+    message: &ink_e2e::CallBuilderFinal<DefaultEnvironment, Args, Ret>,
+    name: &'static str,
+    bits: u32,
+    count: usize,
+) -> Ret
+where
+    Client: E2EBackend,
+    BackendError<Client>: Debug,
+    Args: ink::scale::Encode + Clone + Sync,
+    Ret: ink::scale::Decode + Debug + Send + Clone + 'static,
+{
+    let dry = client.call(caller, message).dry_run().await.expect("dry run");
+    out.push(measured(
+        Contract::DrugProvenance.name(),
+        name,
+        format!("2^{bits} serials"),
+        Some(count as u64),
+        &dry,
+    ));
+    client
+        .call(caller, message)
+        .submit()
+        .await
+        .expect("submitted")
+        .return_value()
 }
 
 /// trial_anchoring: registration, enrolment and `is_active` (both ask the registry
@@ -985,7 +1064,7 @@ where
     // Every package a claim names is dispensed to ferdie first, each once.
     let total: usize = drug_lines.iter().sum();
     let serials = total.next_power_of_two().max(16);
-    support::stock_pharmacy(
+    let packing = support::stock_pharmacy(
         client,
         &mut ledger,
         &ink_e2e::bob(),
@@ -1000,8 +1079,7 @@ where
             client,
             &mut ledger,
             &ink_e2e::dave(),
-            LOT,
-            serials,
+            &packing,
             index,
             ferdie,
         )

@@ -12,6 +12,7 @@ use healthchain_common::{
     consent::{DataClasses, Purpose},
     relay::{signer::Pseudonym, Signature},
 };
+use drug_provenance::packing::{PackedCase, Packing};
 use healthchain_suite::Contract;
 use ink::{
     env::DefaultEnvironment,
@@ -530,8 +531,45 @@ where
     (account, ledger)
 }
 
-/// The manufacturer commissions lot `lot` of `serials` serials (2-8 °C) and ships
-/// `quantity` units straight to the pharmacy, which receives them.
+/// How the scenarios pack a lot of `serials` serials: its first `quantity` serials in one
+/// case, whose SSCC is derived from the lot number (one case per lot and ledger).
+pub fn packing(lot: &[u8], serials: usize, quantity: u64) -> Packing {
+    let digest = healthchain_common::merkle::blake2_256(lot);
+    let reference = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")) % 1_000_000_000;
+    Packing {
+        gtin: GTIN,
+        lot: String::from_utf8(lot.to_vec()).expect("an ASCII lot number"),
+        serials: (0..serials)
+            .map(|i| String::from_utf8(serial(i)).expect("ASCII"))
+            .collect(),
+        cases: vec![PackedCase {
+            sscc: sscc(reference),
+            first: 0,
+            count: quantity as usize,
+        }],
+        pallet: None,
+    }
+}
+
+/// An SSCC of the scenarios' manufacturer (company prefix 0012345) with serial reference
+/// `reference` (below 10^9).
+pub fn sscc(reference: u64) -> drug_provenance::data::Sscc {
+    drug_provenance::data::with_check_digit(300_123_450_000_000_000 / 10 + reference)
+}
+
+/// The date printed on the scenarios' packages (their lots expire at [`FAR_FUTURE`]).
+pub fn printed_expiry() -> u32 {
+    drug_provenance::data::printed_expiry(FAR_FUTURE)
+}
+
+/// A placeholder hash of DSCSA transaction information and statement for a shipment.
+pub fn transaction_information(byte: u8) -> Hash {
+    hash(byte)
+}
+
+/// The manufacturer commissions lot `lot` of `serials` serials (2-8 °C), packs `quantity`
+/// of them into one case ([`packing`]) and ships it straight to the pharmacy, which
+/// receives it and opens it. Returns the packing, from which packages are dispensed.
 pub async fn stock_pharmacy<Client: E2EBackend>(
     client: &mut Scenario<Client>,
     ledger: &mut Ledger,
@@ -540,10 +578,13 @@ pub async fn stock_pharmacy<Client: E2EBackend>(
     lot: &[u8],
     serials: usize,
     quantity: u64,
-) where
+) -> Packing
+where
     BackendError<Client>: Debug,
 {
-    let root = healthchain_common::merkle::root(&serial_leaves(serials)).expect("serials");
+    use drug_provenance::data::{Item, Level, Scan, ShipmentPurpose};
+    let packing = packing(lot, serials, quantity);
+    let root = packing.serial_root().expect("serials");
     let commission = ledger.commission_lot(
         GTIN,
         lot.to_vec(),
@@ -558,43 +599,61 @@ pub async fn stock_pharmacy<Client: E2EBackend>(
     submit_or_refusal(client, manufacturer, &commission)
         .await
         .expect("the manufacturer commissions the lot");
+    let case = packing.case(0).expect("one case");
+    let pack = ledger.aggregate(
+        GTIN,
+        lot.to_vec(),
+        case.sscc,
+        Level::Case,
+        case.contents,
+        case.count,
+        case.count,
+        None,
+    );
+    submit_or_refusal(client, manufacturer, &pack)
+        .await
+        .expect("the manufacturer packs the case");
     let shipment = submit_or_refusal(
         client,
         manufacturer,
-        &ledger.ship(GTIN, lot.to_vec(), id(pharmacy), quantity),
+        &ledger.ship(
+            id(pharmacy),
+            vec![Item::Container(case.sscc)],
+            ShipmentPurpose::Sale,
+            transaction_information(0x71),
+        ),
     )
     .await
     .expect("the manufacturer ships");
-    submit_or_refusal(client, pharmacy, &ledger.receive(shipment))
+    submit_or_refusal(
+        client,
+        pharmacy,
+        &ledger.receive(shipment, vec![Scan::Container(case.sscc)]),
+    )
+    .await
+    .expect("the pharmacy receives");
+    submit_or_refusal(client, pharmacy, &ledger.disaggregate(case.sscc, vec![]))
         .await
-        .expect("the pharmacy receives");
+        .expect("the pharmacy opens the case");
+    packing
 }
 
-/// The pharmacy dispenses serial `index` of a lot of `serials` serials to `patient`
-/// (recording its commitment to the patient, [`recipient`]).
-#[allow(clippy::too_many_arguments)]
+/// The pharmacy dispenses serial `index` of a lot it stocked by [`stock_pharmacy`]
+/// (`packing`) to `patient` (recording its commitment to the patient, [`recipient`]).
 pub async fn dispense<Client: E2EBackend>(
     client: &mut Scenario<Client>,
     ledger: &mut Ledger,
     pharmacy: &Keypair,
-    lot: &[u8],
-    serials: usize,
+    packing: &Packing,
     index: usize,
     patient: AccountId,
 ) -> Result<(), drug_provenance::data::Error>
 where
     BackendError<Client>: Debug,
 {
-    let proof =
-        healthchain_common::merkle::proof(&serial_leaves(serials), index).expect("in range");
-    let message = ledger.dispense(
-        GTIN,
-        lot.to_vec(),
-        serial(index),
-        index as u64,
-        proof,
-        recipient(patient, &serial(index)),
-    );
+    // The case's proof is ignored once the package has a record of its own (a clone).
+    let package = packing.package(index, true).expect("in range");
+    let message = ledger.dispense(package, printed_expiry(), recipient(patient, &serial(index)));
     submit_or_refusal(client, pharmacy, &message).await
 }
 
