@@ -41,6 +41,16 @@ fn chain_err<T, E: fmt::Display>(result: Result<T, E>, what: impl fmt::Display) 
     result.map_err(|e| ChainError(format!("{what}: {e}")).into())
 }
 
+/// One event a contract emitted.
+#[derive(Debug, Clone)]
+pub struct ContractEvent {
+    pub block: u64,
+    /// The block's timestamp, milliseconds since the epoch.
+    pub timestamp: u64,
+    pub topics: Vec<[u8; 32]>,
+    pub data: Vec<u8>,
+}
+
 /// A call builder for the contract `C` at `account`, without a client: the CLI only takes
 /// its messages' call data (`.params().exec_input().encode()`).
 pub fn call_builder<C: ink::codegen::ContractCallBuilder>(
@@ -218,6 +228,67 @@ impl Chain {
         )?
         .ok_or_else(|| ChainError("the node has no best block".into()))?;
         Ok(self.client.storage().at(best))
+    }
+
+    /// The number of the best block.
+    pub async fn best_block(&self) -> Result<u64> {
+        let header = chain_err(self.rpc.chain_get_header(None).await, "reading the best block")?
+            .ok_or_else(|| ChainError("the node has no best block".into()))?;
+        Ok(u64::from(header.number))
+    }
+
+    /// Every event `contract` emitted in blocks `from..=to`, in order: the block, its
+    /// timestamp (milliseconds), the event's topics and data. `progress` hears each block.
+    pub async fn contract_events(
+        &self,
+        contract: &AccountId32,
+        from: u64,
+        to: u64,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Vec<ContractEvent>> {
+        let mut found = Vec::new();
+        for number in from..=to {
+            progress(number);
+            let hash = chain_err(
+                self.rpc.chain_get_block_hash(Some(number.into())).await,
+                format!("reading block {number}"),
+            )?
+            .ok_or_else(|| ChainError(format!("the node has no block {number}")))?;
+            let events = chain_err(
+                self.client.events().at(hash).await,
+                format!("reading the events of block {number}"),
+            )?;
+            let mut timestamp = None;
+            for event in events.iter() {
+                let event = chain_err(event, format!("decoding an event of block {number}"))?;
+                if event.pallet_name() != "Contracts" || event.variant_name() != "ContractEmitted" {
+                    continue;
+                }
+                // ContractEmitted { contract, data }.
+                let (emitter, data) = chain_err(
+                    <([u8; 32], Vec<u8>)>::decode(&mut event.field_bytes()),
+                    "decoding a ContractEmitted event",
+                )?;
+                if emitter != contract.0 {
+                    continue;
+                }
+                if timestamp.is_none() {
+                    let now = subxt::dynamic::storage("Timestamp", "Now", Vec::<Value>::new());
+                    let value = chain_err(
+                        self.client.storage().at(hash).fetch(&now).await,
+                        format!("reading the time of block {number}"),
+                    )?;
+                    timestamp = value.and_then(|v| u64::decode(&mut v.encoded()).ok());
+                }
+                found.push(ContractEvent {
+                    block: number,
+                    timestamp: timestamp.unwrap_or(0),
+                    topics: event.topics().iter().map(|t| t.0).collect(),
+                    data,
+                });
+            }
+        }
+        Ok(found)
     }
 
     /// The free balance of `account`.

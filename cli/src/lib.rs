@@ -8,7 +8,8 @@
 //! - `deploy`: [`deploy`], the suite on a chain, wired, with roles ([`config`]) and a
 //!   manifest ([`manifest`]), through a node ([`chain`], subxt, with pallet-contracts'
 //!   answers in [`runtime_api`]); [`verify_unit`], the
-//!   pharmacist's scan answered by the deployed drug_provenance; [`commit`], the salted
+//!   pharmacist's scan answered by the deployed drug_provenance; [`trace`], a package's chain
+//!   of custody from the contract and its events; [`commit`], the salted
 //!   commitments and keyed procedure codes pharmacies, sites and insurers put on chain
 //!   instead of a patient beside a clinical fact;
 //! - `demo`: [`demo`], the patient journey on an embedded chain (ink_e2e's sandbox) or a
@@ -31,5 +32,7 @@ pub mod merkle;
 pub mod patient;
 #[cfg(feature = "deploy")]
 pub mod runtime_api;
+#[cfg(feature = "deploy")]
+pub mod trace;
 #[cfg(feature = "deploy")]
 pub mod verify_unit;

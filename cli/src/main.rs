@@ -50,6 +50,11 @@ enum Command {
     /// genuine and in supply. Exit 0 only when it may be dispensed.
     #[cfg(feature = "deploy")]
     VerifyUnit(VerifyUnitArgs),
+    /// A package's chain of custody (a DSCSA trace request): who commissioned it, the
+    /// containers it was packed in, who shipped and received it and when, and where it is
+    /// now, from the deployed drug_provenance and its events.
+    #[cfg(feature = "deploy")]
+    Trace(TraceArgs),
     /// Merkle roots and inclusion proofs with the contracts' own hashing.
     #[command(subcommand)]
     Merkle(MerkleCommand),
@@ -200,6 +205,28 @@ struct VerifyUnitArgs {
     json: bool,
 }
 
+#[cfg(feature = "deploy")]
+#[derive(Args)]
+struct TraceArgs {
+    /// The deployment manifest that names the chain and the drug_provenance contract.
+    #[arg(long)]
+    manifest: PathBuf,
+    /// The package's GTIN (14 digits).
+    gtin: String,
+    /// The serial number on the package.
+    serial: String,
+    /// The packer's aggregation data (JSON: gtin, lot, serials, cases of SSCC, first and
+    /// count, pallet), as the manufacturer keeps it for trace requests.
+    #[arg(long)]
+    packing: PathBuf,
+    /// Read events from this block on (default: the contract's instantiation block).
+    #[arg(long)]
+    from_block: Option<u64>,
+    /// Ask this node instead of the one the manifest names.
+    #[arg(long)]
+    url: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum MerkleCommand {
     /// Print the root and leaf count of a file of serials or records (one per line).
@@ -333,6 +360,43 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .context("--change-delay-hours is too large")?,
                 dry_run: args.dry_run,
             }))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "deploy")]
+        Command::Trace(args) => {
+            let manifest = Manifest::load(&args.manifest)?;
+            let gtin = args
+                .gtin
+                .parse::<u64>()
+                .ok()
+                .filter(|_| args.gtin.len() == 14)
+                .ok_or_else(|| anyhow::anyhow!("GTIN {:?} is not 14 digits", args.gtin))?;
+            let text = std::fs::read_to_string(&args.packing)
+                .with_context(|| format!("reading {}", args.packing.display()))?;
+            let packing: drug_provenance::packing::Packing = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a packing file", args.packing.display()))?;
+            let bar = ProgressBar::new(0);
+            bar.set_style(
+                ProgressStyle::with_template("reading events: block {pos}/{len}")
+                    .expect("a template"),
+            );
+            let report = runtime()?.block_on(healthchain_cli::trace::trace(
+                &manifest,
+                args.url.as_deref(),
+                gtin,
+                &args.serial,
+                &packing,
+                args.from_block,
+                |block, last| {
+                    bar.set_length(last);
+                    bar.set_position(block);
+                },
+            ))?;
+            bar.finish_and_clear();
+            print!(
+                "{}",
+                healthchain_cli::trace::render(&report, gtin, &args.serial, &packing.lot)
+            );
             Ok(ExitCode::SUCCESS)
         }
         #[cfg(feature = "deploy")]

@@ -4,7 +4,7 @@
 use assert_cmd::Command;
 use healthchain_common::merkle::{self, hash_leaf};
 use predicates::{prelude::PredicateBooleanExt, str::contains};
-use std::io::Write;
+use std::{io::Write, path::Path};
 use tempfile::NamedTempFile;
 
 fn healthchain() -> Command {
@@ -33,6 +33,7 @@ fn every_command_has_help() {
         vec!["merkle", "verify"],
         vec!["deploy"],
         vec!["verify-unit"],
+        vec!["trace"],
         vec!["demo"],
         vec!["patient"],
         vec!["patient", "new-secret"],
@@ -237,7 +238,7 @@ fn demo_walks_the_journey_on_the_embedded_chain() {
         .stdout(contains("refused, as it must be: Relay(BadNonce)"))
         .stdout(contains("refused, as it must be: Counterfeit"))
         .stdout(contains("storage deposit"))
-        .stdout(contains("demo: 43 steps"));
+        .stdout(contains("demo: 46 steps"));
 }
 
 /// A directory of stand-in bundles: deploy reads them before it connects.
@@ -323,7 +324,7 @@ fn verify_unit_checks_its_inputs() {
     healthchain()
         .args(["verify-unit", "--manifest"])
         .arg(dir.path().join("none.json"))
-        .args(["09506000134352", "LOT1", "SN1", "--proof", "p.json"])
+        .args(["09506000134352", "LOT1", "SN1", "271231", "--proof", "p.json"])
         .assert()
         .code(2)
         .stderr(contains("cannot read the manifest"));
@@ -336,10 +337,17 @@ fn verify_unit_checks_its_inputs() {
     healthchain()
         .args(["verify-unit", "--manifest"])
         .arg(&manifest)
-        .args(["123", "LOT1", "SN1", "--proof", "p.json"])
+        .args(["123", "LOT1", "SN1", "271231", "--proof", "p.json"])
         .assert()
         .code(2)
         .stderr(contains("not 14 digits"));
+    healthchain()
+        .args(["verify-unit", "--manifest"])
+        .arg(&manifest)
+        .args(["09506000134352", "LOT1", "SN1", "27-12-31", "--proof", "p.json"])
+        .assert()
+        .code(2)
+        .stderr(contains("YYMMDD"));
     // A proof made for another serial is caught before the chain is asked.
     let serials = serial_file(4);
     let proof = dir.path().join("proof.json");
@@ -352,11 +360,57 @@ fn verify_unit_checks_its_inputs() {
     healthchain()
         .args(["verify-unit", "--manifest"])
         .arg(&manifest)
-        .args(["09506000134352", "LOT1", "SN0000000000", "--proof"])
+        .args(["09506000134352", "LOT1", "SN0000000000", "271231", "--proof"])
         .arg(&proof)
         .assert()
         .code(2)
         .stderr(contains("proves serial \"SN0000000001\""));
+}
+
+/// `healthchain trace` refuses bad input before it asks the chain: a GTIN that is not 14
+/// digits, a packing file that is not one, or for another product, or without the serial.
+#[test]
+fn trace_checks_its_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("deployment.json");
+    std::fs::write(
+        &manifest,
+        r#"{"format":"healthchain-deployment/1","chain":{"name":"Development","genesis_hash":"0x00","url":"ws://127.0.0.1:1"},"deployer":"5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY","contracts":[],"roles":[]}"#,
+    )
+    .unwrap();
+    let packing = dir.path().join("packing.json");
+    std::fs::write(
+        &packing,
+        r#"{"gtin":9506000134352,"lot":"LOT1","serials":["SN1","SN2"],"cases":[{"sscc":300123450000000011,"first":0,"count":2}],"pallet":null}"#,
+    )
+    .unwrap();
+    let trace = |args: &[&str], packing: &Path| {
+        let mut command = healthchain();
+        command
+            .args(["trace", "--manifest"])
+            .arg(&manifest)
+            .args(args)
+            .arg("--packing")
+            .arg(packing);
+        command.assert()
+    };
+    trace(&["123", "SN1"], &packing).code(2).stderr(contains("not 14 digits"));
+    trace(&["09506000134352", "SN1"], &dir.path().join("none.json"))
+        .code(2)
+        .stderr(contains("reading"));
+    trace(&["09506000134352", "SN1"], &manifest)
+        .code(2)
+        .stderr(contains("is not a packing file"));
+    trace(&["10012345678902", "SN1"], &packing)
+        .code(2)
+        .stderr(contains("is for GTIN 09506000134352"));
+    trace(&["09506000134352", "SN9"], &packing)
+        .code(2)
+        .stderr(contains("not among the packing file's serials"));
+    // With good input, the manifest without a ledger is the next refusal.
+    trace(&["09506000134352", "SN2"], &packing)
+        .code(2)
+        .stderr(contains("no drug_provenance contract"));
 }
 
 /// Issue 15: a patient makes a secret once, then prints one pseudonym per relationship,

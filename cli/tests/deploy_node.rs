@@ -224,10 +224,11 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
         .assert()
         .success();
     let gtin = format!("{GTIN:014}");
+    let expiry = format!("{:06}", drug_provenance::data::printed_expiry(u64::MAX / 2));
     healthchain()
         .args(["verify-unit", "--manifest"])
         .arg(dir.path().join("deployment.json"))
-        .args([gtin.as_str(), "LOT-NODE", "SN0007", "--proof"])
+        .args([gtin.as_str(), "LOT-NODE", "SN0007", expiry.as_str(), "--proof"])
         .arg(&proof)
         .assert()
         .success()
@@ -246,9 +247,103 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
     healthchain()
         .args(["verify-unit", "--json", "--manifest"])
         .arg(dir.path().join("deployment.json"))
-        .args([gtin.as_str(), "LOT-NODE", "SN9999", "--proof"])
+        .args([gtin.as_str(), "LOT-NODE", "SN9999", expiry.as_str(), "--proof"])
         .arg(&fake_proof)
         .assert()
         .code(1)
         .stdout(contains("\"status\":\"Unknown\"").and(contains("\"may_dispense\":false")));
+
+    // A printed expiry that is not the lot's: not this lot's package.
+    healthchain()
+        .args(["verify-unit", "--manifest"])
+        .arg(dir.path().join("deployment.json"))
+        .args([gtin.as_str(), "LOT-NODE", "SN0007", "991231", "--proof"])
+        .arg(&proof)
+        .assert()
+        .code(1)
+        .stdout(contains("UNKNOWN"));
+
+    // bob packs the lot into a case and ships it to charlie (a dispenser), who receives it:
+    // the trace of SN0007 names the case, the shipment, the receipt and charlie.
+    use drug_provenance::{
+        data::{Item, Level, Scan, ShipmentPurpose},
+        packing::{PackedCase, Packing},
+    };
+    let packing = Packing {
+        gtin: GTIN,
+        lot: "LOT-NODE".into(),
+        serials: (0..16).map(|i| format!("SN{i:04}")).collect(),
+        cases: vec![PackedCase {
+            sscc: healthchain_scenarios::support::sscc(7),
+            first: 0,
+            count: 16,
+        }],
+        pallet: None,
+    };
+    let case = packing.case(0).unwrap();
+    client
+        .call(
+            &ink_e2e::bob(),
+            &ledger.aggregate(GTIN, b"LOT-NODE".to_vec(), case.sscc, Level::Case, case.contents, 16, 16, None),
+        )
+        .submit()
+        .await
+        .expect("submitted")
+        .return_value()
+        .expect("bob packs the case");
+    let shipment = client
+        .call(
+            &ink_e2e::bob(),
+            &ledger.ship(
+                charlie_id(),
+                vec![Item::Container(case.sscc)],
+                ShipmentPurpose::Sale,
+                hash(0x71),
+            ),
+        )
+        .submit()
+        .await
+        .expect("submitted")
+        .return_value()
+        .expect("bob ships the case");
+    client
+        .call(
+            &ink_e2e::charlie(),
+            &ledger.receive(shipment, vec![Scan::Container(case.sscc)]),
+        )
+        .submit()
+        .await
+        .expect("submitted")
+        .return_value()
+        .expect("charlie receives the case");
+    let packing_file = dir.path().join("packing.json");
+    std::fs::write(&packing_file, serde_json::to_string(&packing).unwrap()).unwrap();
+    let charlie = AccountId32(*AsRef::<[u8; 32]>::as_ref(&charlie_id())).to_string();
+    let bob = AccountId32(*AsRef::<[u8; 32]>::as_ref(&id(&ink_e2e::bob()))).to_string();
+    healthchain()
+        .args(["trace", "--manifest"])
+        .arg(dir.path().join("deployment.json"))
+        .args([gtin.as_str(), "SN0007", "--packing"])
+        .arg(&packing_file)
+        .assert()
+        .success()
+        .stdout(contains(format!("manufacturer {bob}")))
+        .stdout(contains(format!("packed in {:018}", case.sscc)))
+        .stdout(contains(format!("lot LOT-NODE commissioned by {bob}")))
+        .stdout(contains(format!("shipped (Sale) from {bob} to {charlie}, shipment {shipment}")))
+        .stdout(contains(format!("received by {charlie}, shipment {shipment}")))
+        .stdout(contains(format!("now: in container {:018} (Sealed) held by {charlie}", case.sscc)));
+    // A serial the packing file does not list is an input error, before the chain is asked.
+    healthchain()
+        .args(["trace", "--manifest"])
+        .arg(dir.path().join("deployment.json"))
+        .args([gtin.as_str(), "SN9999", "--packing"])
+        .arg(&packing_file)
+        .assert()
+        .code(2)
+        .stderr(contains("not among the packing file's serials"));
+}
+
+fn charlie_id() -> ink::primitives::AccountId {
+    id(&ink_e2e::charlie())
 }

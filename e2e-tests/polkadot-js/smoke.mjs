@@ -25,6 +25,32 @@ const CHANGE_DELAY = 2n * 24n * 3600n * 1000n; // two days, in milliseconds
 const UNIT = 10_000_000_000n;
 const FAR_FUTURE = (2n ** 64n - 1n) / 2n;
 
+// `body` with its GS1 mod-10 check digit (digits from the right weigh 3, 1, 3, ...).
+function withCheckDigit(body) {
+  let sum = 0n;
+  let weight = 3n;
+  for (let rest = body; rest > 0n; rest /= 10n) {
+    sum += (rest % 10n) * weight;
+    weight = weight === 3n ? 1n : 3n;
+  }
+  return body * 10n + ((10n - (sum % 10n)) % 10n);
+}
+
+// The expiry printed on a package (GS1 AI 17, YYMMDD) of a lot expiring at `at`
+// (milliseconds since the epoch): its UTC date, by H. Hinnant's days-to-civil algorithm.
+function printedExpiry(at) {
+  const days = BigInt(at) / 86400000n + 719468n;
+  const era = days / 146097n;
+  const doe = days % 146097n;
+  const yoe = (doe - doe / 1460n + doe / 36524n - doe / 146096n) / 365n;
+  const doy = doe - (365n * yoe + yoe / 4n - yoe / 100n);
+  const mp = (5n * doy + 2n) / 153n;
+  const day = doy - (153n * mp + 2n) / 5n + 1n;
+  const month = mp < 10n ? mp + 3n : mp - 9n;
+  const year = yoe + era * 400n + (month <= 2n ? 1n : 0n);
+  return Number((year % 100n) * 10000n + month * 100n + day);
+}
+
 function check(condition, what) {
   if (!condition) {
     throw new Error(`check failed: ${what}`);
@@ -209,15 +235,22 @@ async function main() {
   ]);
   check(revokedAnswer === 'NotPermitted', 'the relayed revocation took effect');
 
-  // A one-serial lot, moved to the pharmacy and dispensed with its (empty) Merkle proof.
+  // A one-serial lot, packed into a case (an SSCC), shipped by its SSCC with the hash of
+  // the DSCSA transaction information, scanned in, opened, and the package dispensed with
+  // its (empty) Merkle proofs and the expiry printed on it.
   const serial = stringToU8a('SN-SMOKE-1');
   const root = blake2AsU8a(u8aConcat(new Uint8Array([0]), serial), 256);
   await call(ledger, alice, 'accessControlled::grantRole', ['Manufacturer', bob.address]);
   await call(ledger, alice, 'accessControlled::grantRole', ['Dispenser', dave.address]);
   await call(ledger, alice, 'licenseCompanyPrefix', [12345, 7, bob.address]);
   await call(ledger, bob, 'commissionLot', [GTIN, 'LOT-SMOKE', FAR_FUTURE, 1, u8aToHex(root), 1, 200, 800, u8aToHex(new Uint8Array(32).fill(0xca))]);
-  const shipment = await call(ledger, bob, 'ship', [GTIN, 'LOT-SMOKE', dave.address, 1]);
-  await call(ledger, dave, 'receive', [shipment]);
+  const sscc = withCheckDigit(30012345000000001n);
+  await call(ledger, bob, 'aggregate', [GTIN, 'LOT-SMOKE', sscc, 'Case', u8aToHex(root), 1, 1, null]);
+  const shipment = await call(ledger, bob, 'ship', [dave.address, [{ Container: sscc }], 'Sale', u8aToHex(new Uint8Array(32).fill(0x71))]);
+  const { answer: mismatch } = await query(ledger, dave, 'receive', [shipment, []]);
+  check(/shipmentmismatch/i.test(JSON.stringify(mismatch)), `the dock must scan what was shipped: ${JSON.stringify(mismatch)}`);
+  await call(ledger, dave, 'receive', [shipment, [{ Container: sscc }]]);
+  await call(ledger, dave, 'disaggregate', [sscc, []]);
   // The pharmacy records a salted commitment to the patient, never the account: SCALE of
   // (domain, account, salt), BLAKE2b-256. The salt goes on the receipt and the claim.
   const salt = blake2AsU8a(stringToU8a('smoke receipt salt'), 256);
@@ -226,10 +259,17 @@ async function main() {
     api.registry.createType('AccountId', ferdie.address).toU8a(),
     salt,
   ), 256);
-  await call(ledger, dave, 'dispense', [GTIN, 'LOT-SMOKE', u8aToHex(serial), 0, [], u8aToHex(recipient)]);
+  const printed = printedExpiry(FAR_FUTURE);
+  const pkg = {
+    gtin: GTIN, lot: 'LOT-SMOKE', serial: u8aToHex(serial), serialIndex: 0, serialProof: [],
+    from: { sscc, index: 0, proof: [] },
+  };
+  const { answer: relabelled } = await query(ledger, dave, 'dispense', [pkg, printed + 1, u8aToHex(recipient)]);
+  check(/expirymismatch/i.test(JSON.stringify(relabelled)), `another printed expiry is refused: ${JSON.stringify(relabelled)}`);
+  await call(ledger, dave, 'dispense', [pkg, printed, u8aToHex(recipient)]);
   const { answer: unit } = await query(ledger, eve, 'provenanceCheck::dispensedUnit', [GTIN, 'LOT-SMOKE', u8aToHex(serial)]);
   check(unit && unit.recipient === u8aToHex(recipient), 'dave dispensed the serial to the commitment computed here');
-  const { answer: scan } = await query(ledger, eve, 'verifyUnit', [GTIN, 'LOT-SMOKE', u8aToHex(serial), 0, []]);
+  const { answer: scan } = await query(ledger, eve, 'verifyUnit', [GTIN, 'LOT-SMOKE', u8aToHex(serial), printed, 0, []]);
   // A unit variant reads as {"dispensed": null}: the name and nothing else.
   const variant = typeof scan === 'string' ? scan : Object.keys(scan ?? {})[0];
   check(variant?.toLowerCase() === 'dispensed' && (typeof scan === 'string' || scan[variant] === null),

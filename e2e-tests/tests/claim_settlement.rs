@@ -14,7 +14,6 @@ use claim_settlement::{
         FeeScheduleEntry, GroupCode, Outcome, Overturn, PaymentConsent, ReasonCode, ServiceCode,
     },
 };
-use drug_provenance::data::RecallClass;
 use healthchain_common::{
     access::{AccessControlled, Role},
     consent::Purpose,

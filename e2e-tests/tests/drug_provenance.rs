@@ -1,40 +1,112 @@
-//! drug_provenance on a real (in-process) chain: a lot walks from its manufacturer through
-//! a wholesaler to a pharmacy with signed calls from each party; an excursion stops
-//! shipment; a counterfeit and a clone are refused. Refusals are checked with dry runs.
+//! drug_provenance at package level (DSCSA enhanced drug distribution security), on the
+//! in-process sandbox and on substrate-contracts-node (`make test-node`), with signed calls
+//! from each party (issue 18):
+//! - a lot of 1,024 serials commissioned, 16 packages packed into two cases on a pallet in
+//!   one write, the pallet shipped to a wholesaler, whose dock must scan what was shipped;
+//! - the wholesaler opens the pallet (its cases checked against its root) and one case, and
+//!   sends two packages on to a pharmacy in one shipment and the other case in another;
+//! - a sensor's excursion holds the shipment it rides with, and only it: the other stays
+//!   dispensable;
+//! - one package dispensed, one returned to the wholesaler (verified on receipt) and
+//!   resold; a counterfeit, a clone and a label with another expiry refused;
+//! - a trace of each package: where it was packed, who holds it now.
 #![cfg(feature = "e2e-tests")]
 
 mod support;
 
 use drug_provenance::{
-    data::{Error, LotStatus, QuarantineReason, QuarantineReasons, UnitStatus},
-    drug_provenance::{DrugProvenance, DrugProvenanceRef},
+    data::{
+        ContainerState, Error, Item, Level, Location, QuarantineReason, QuarantineReasons, Scan,
+        SensorPlace, ShipmentPurpose, Trace, UnitStatus,
+    },
+    packing::{PackedCase, Packing},
 };
 use healthchain_common::{
     access::{AccessControlled, Role},
-    merkle::{self, hash_leaf, Digest},
+    merkle,
     provenance::ProvenanceCheck,
 };
 use ink::primitives::Hash;
-use ink_e2e::ContractsBackend;
-use support::{accounts, recipient, serial, Accounts, E2EResult, FAR_FUTURE as EXPIRY, GTIN};
+use ink_e2e::E2EBackend;
+use std::fmt::Debug;
+use support::{
+    accounts, deploy_drug_provenance, hash, printed_expiry, recipient, serial, sscc,
+    submit_or_refusal, Accounts, BackendError, E2EResult, Ledger, FAR_FUTURE, GTIN,
+};
 
 const SERIALS: usize = 1024;
+const LOT: &[u8] = b"2026-E2E";
 
-fn lot() -> Vec<u8> {
-    b"2026-E2E".to_vec()
-}
-
-fn leaves() -> Vec<Digest> {
-    (0..SERIALS).map(|i| hash_leaf(&serial(i))).collect()
-}
-
-#[ink_e2e::test(backend(runtime_only))]
-async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
+#[ink_e2e::test(backend(runtime_only(sandbox = support::recording::RecordingSandbox)))]
+async fn packages_from_manufacturer_to_patient_on_the_sandbox<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
     let mut client = support::Scenario::new(client);
-    // alice admin and regulator's registrar; bob manufacturer; charlie wholesaler; dave
-    // pharmacy; eve sensor; ferdie the patient.
+    packages_from_manufacturer_to_patient(&mut client).await;
+    Ok(())
+}
+
+/// The same on substrate-contracts-node (`make test-node`).
+#[cfg(feature = "node-e2e")]
+#[ink_e2e::test]
+async fn packages_from_manufacturer_to_patient_on_the_node<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
+    packages_from_manufacturer_to_patient(&mut client).await;
+    Ok(())
+}
+
+/// bob's packing line: serials 0-7 and 8-15 in two cases on one pallet.
+fn packing() -> Packing {
+    Packing {
+        gtin: GTIN,
+        lot: String::from_utf8(LOT.to_vec()).expect("ASCII"),
+        serials: (0..SERIALS)
+            .map(|i| String::from_utf8(serial(i)).expect("ASCII"))
+            .collect(),
+        cases: vec![
+            PackedCase { sscc: sscc(101), first: 0, count: 8 },
+            PackedCase { sscc: sscc(102), first: 8, count: 8 },
+        ],
+        pallet: Some(sscc(100)),
+    }
+}
+
+/// A trace of serial `index` by dry run, with its aggregation path.
+async fn trace<Client: E2EBackend>(
+    client: &mut support::Scenario<Client>,
+    ledger: &Ledger,
+    index: usize,
+) -> Trace
+where
+    BackendError<Client>: Debug,
+{
+    let packing = packing();
+    let message = ledger.trace(
+        GTIN,
+        LOT.to_vec(),
+        serial(index),
+        index as u64,
+        merkle::proof(&packing.serial_leaves(), index).expect("in range"),
+        packing.path(index).expect("packed"),
+    );
+    client
+        .call(&ink_e2e::ferdie(), &message)
+        .dry_run()
+        .await
+        .expect("dry run")
+        .return_value()
+        .expect("a genuine package is traced")
+}
+
+async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
+    client: &mut support::Scenario<Client>,
+) where
+    BackendError<Client>: Debug,
+{
+    // alice admin; bob manufacturer; charlie wholesaler; dave pharmacy; eve sensor; ferdie
+    // the patient.
     let Accounts {
         bob,
         charlie,
@@ -43,237 +115,284 @@ async fn a_lot_from_manufacturer_to_patient<Client: E2EBackend>(
         ferdie,
         ..
     } = accounts();
-    let mut ledger = client
-        .instantiate(
-            "drug_provenance",
-            &ink_e2e::alice(),
-            &mut DrugProvenanceRef::new(support::CHANGE_DELAY),
-        )
-        .submit()
-        .await?
-        .call_builder::<DrugProvenance>();
-    for (role, account) in [
-        (Role::Manufacturer, bob),
-        (Role::Wholesaler, charlie),
-        (Role::Dispenser, dave),
-        (Role::Sensor, eve),
-    ] {
-        client
-            .call(&ink_e2e::alice(), &ledger.grant_role(role, account))
-            .submit()
-            .await?
-            .return_value()
-            .expect("admin registers the partner");
+    let alice = ink_e2e::alice();
+    let (_, mut ledger) = deploy_drug_provenance(client, &alice, bob, dave).await;
+    for (role, account) in [(Role::Wholesaler, charlie), (Role::Sensor, eve)] {
+        submit_or_refusal(client, &alice, &ledger.grant_role(role, account))
+            .await
+            .expect("the admin registers the partner");
     }
-    let (prefix, digits) = support::COMPANY_PREFIX;
-    client
-        .call(
-            &ink_e2e::alice(),
-            &ledger.license_company_prefix(prefix, digits, bob),
-        )
-        .submit()
-        .await?
-        .return_value()
-        .expect("admin licenses bob's company prefix");
-
-    // Commission a lot of 1,024 serials stored 2-8 °C.
-    let leaves = leaves();
-    let root = merkle::root(&leaves).expect("serials");
-    let commission = ledger.commission_lot(
-        GTIN,
-        lot(),
-        EXPIRY,
-        100,
-        root,
-        SERIALS as u64,
-        200,
-        800,
-        Hash::from([0xC0; 32]),
+    let packing = packing();
+    let (pallet, first, second) = (
+        packing.pallet.expect("a pallet"),
+        packing.cases[0].sscc,
+        packing.cases[1].sscc,
     );
-    client
-        .call(&ink_e2e::bob(), &commission)
-        .submit()
-        .await?
-        .return_value()
-        .expect("bob commissions the lot");
-    let again = client.call(&ink_e2e::bob(), &commission).dry_run().await?;
-    assert_eq!(again.return_value(), Err(Error::LotAlreadyCommissioned));
-    client
-        .call(&ink_e2e::bob(), &ledger.bind_sensor(GTIN, lot(), eve))
-        .submit()
-        .await?
-        .return_value()
-        .expect("bob binds the cold-chain sensor to the lot");
 
-    // bob -> charlie -> dave, with a sensor reading in range on the way.
-    let shipment = client
-        .call(&ink_e2e::bob(), &ledger.ship(GTIN, lot(), charlie, 60))
-        .submit()
-        .await?
-        .return_value()
-        .expect("bob ships 60");
-    client
-        .call(
-            &ink_e2e::eve(),
-            &ledger.report_temperature(GTIN, lot(), Some(shipment), 540),
-        )
-        .submit()
-        .await?
-        .return_value()
-        .expect("sensor reading in range");
-    let stranger = client
-        .call(&ink_e2e::dave(), &ledger.receive(shipment))
-        .dry_run()
-        .await?;
-    assert_eq!(stranger.return_value(), Err(Error::NotTheRecipient));
-    client
-        .call(&ink_e2e::charlie(), &ledger.receive(shipment))
-        .submit()
-        .await?
-        .return_value()
-        .expect("charlie receives");
-    let shipment = client
-        .call(&ink_e2e::charlie(), &ledger.ship(GTIN, lot(), dave, 10))
-        .submit()
-        .await?
-        .return_value()
-        .expect("charlie ships 10");
-    client
-        .call(&ink_e2e::dave(), &ledger.receive(shipment))
-        .submit()
-        .await?
-        .return_value()
-        .expect("dave receives");
-    let too_many = client
-        .call(&ink_e2e::charlie(), &ledger.ship(GTIN, lot(), dave, 51))
-        .dry_run()
-        .await?;
-    assert_eq!(too_many.return_value(), Err(Error::InsufficientHoldings));
-    let custodians = client
-        .call(&ink_e2e::alice(), &ledger.custodians(GTIN, lot(), 0, 64))
-        .dry_run()
-        .await?
-        .return_value();
-    assert_eq!(custodians, vec![(bob, 40), (charlie, 50), (dave, 10)]);
+    // Commissioned, then packed: 16 packages on a pallet in one write.
+    submit_or_refusal(
+        client,
+        &ink_e2e::bob(),
+        &ledger.commission_lot(
+            GTIN,
+            LOT.to_vec(),
+            FAR_FUTURE,
+            16,
+            packing.serial_root().expect("serials"),
+            SERIALS as u64,
+            200,
+            800,
+            Hash::from([0xC0; 32]),
+        ),
+    )
+    .await
+    .expect("bob commissions the lot");
+    submit_or_refusal(
+        client,
+        &ink_e2e::bob(),
+        &ledger.aggregate(
+            GTIN,
+            LOT.to_vec(),
+            pallet,
+            Level::Pallet,
+            packing.pallet_contents().expect("cases"),
+            2,
+            16,
+            None,
+        ),
+    )
+    .await
+    .expect("bob packs the pallet");
 
-    // The pharmacy dispenses serial 517 to the patient with its Merkle proof.
-    let index = 517;
-    let proof = merkle::proof(&leaves, index).expect("in range");
-    let dispense = ledger.dispense(
-        GTIN,
-        lot(),
-        serial(index),
-        index as u64,
-        proof.clone(),
-        recipient(ferdie, &serial(index)),
-    );
-    client
-        .call(&ink_e2e::dave(), &dispense)
-        .submit()
-        .await?
-        .return_value()
-        .expect("dave dispenses a genuine serial");
-    let unit = client
-        .call(
-            &ink_e2e::ferdie(),
-            &ledger.dispensed_unit(GTIN, lot(), serial(index)),
-        )
-        .dry_run()
-        .await?
-        .return_value()
-        .expect("the dispense record stays");
-    assert_eq!(
-        (unit.recipient, unit.dispenser),
-        (recipient(ferdie, &serial(index)), dave)
-    );
-    // A scan answers the status only, whoever holds the package.
-    let scan = client
-        .call(
-            &ink_e2e::ferdie(),
-            &ledger.verify_unit(GTIN, lot(), serial(index), index as u64, proof.clone()),
-        )
-        .dry_run()
-        .await?
-        .return_value();
-    assert_eq!(scan, UnitStatus::Dispensed);
+    // Shipped to charlie with the hash of the transaction information and statement; the
+    // dock must scan what was shipped.
+    let shipment = submit_or_refusal(
+        client,
+        &ink_e2e::bob(),
+        &ledger.ship(charlie, vec![Item::Container(pallet)], ShipmentPurpose::Sale, hash(0x71)),
+    )
+    .await
+    .expect("bob ships the pallet");
+    let wrong = ledger.receive(shipment, vec![Scan::Container(first)]);
+    let refused = client.call(&ink_e2e::charlie(), &wrong).dry_run().await.expect("dry run");
+    assert_eq!(refused.return_value(), Err(Error::ShipmentMismatch));
+    submit_or_refusal(
+        client,
+        &ink_e2e::charlie(),
+        &ledger.receive(shipment, vec![Scan::Container(pallet)]),
+    )
+    .await
+    .expect("charlie receives the pallet");
+    assert!(matches!(
+        trace(client, &ledger, 3).await.location,
+        Location::InContainer { sscc, holder, state: ContainerState::Sealed, .. }
+            if sscc == pallet && holder == charlie
+    ));
 
-    // A clone (same serial again) and a counterfeit (a serial outside the lot) are refused.
-    let clone = client.call(&ink_e2e::dave(), &dispense).dry_run().await?;
-    assert_eq!(clone.return_value(), Err(Error::AlreadyDispensed));
-    let fake = ledger.dispense(
-        GTIN,
-        lot(),
-        b"SN9999999999".to_vec(),
-        3,
-        merkle::proof(&leaves, 3).unwrap(),
-        recipient(ferdie, &serial(3)),
-    );
-    let counterfeit = client.call(&ink_e2e::dave(), &fake).dry_run().await?;
-    assert_eq!(counterfeit.return_value(), Err(Error::Counterfeit));
-    let scan = client
-        .call(
-            &ink_e2e::ferdie(),
-            &ledger.verify_unit(
-                GTIN,
-                lot(),
-                b"SN9999999999".to_vec(),
-                3,
-                merkle::proof(&leaves, 3).unwrap(),
-            ),
-        )
+    // charlie opens the pallet and the first case, and sends two packages on to dave in one
+    // shipment and the second case, with a sensor, in another.
+    let mut bad_cases = packing.case_specs();
+    bad_cases.swap(0, 1);
+    let refused = client
+        .call(&ink_e2e::charlie(), &ledger.disaggregate(pallet, bad_cases))
         .dry_run()
-        .await?
-        .return_value();
-    assert_eq!(scan, UnitStatus::Unknown);
-
-    // An excursion quarantines the lot at once and stops shipment.
-    client
-        .call(
-            &ink_e2e::eve(),
-            &ledger.report_temperature(GTIN, lot(), None, 1150),
-        )
-        .submit()
-        .await?
-        .return_value()
-        .expect("sensor reports an excursion");
-    let state = client
-        .call(&ink_e2e::alice(), &ledger.lot_state(GTIN, lot()))
-        .dry_run()
-        .await?
-        .return_value()
-        .expect("the lot exists");
-    assert_eq!(
-        state.lot.status,
-        LotStatus::Quarantined(QuarantineReasons::of(
-            QuarantineReason::TemperatureExcursion
-        ))
-    );
-    assert_eq!(state.lot.excursions, 1);
-    assert_eq!(state.lot.dispensed, 1);
+        .await
+        .expect("dry run");
+    assert_eq!(refused.return_value(), Err(Error::ContentsMismatch));
+    submit_or_refusal(
+        client,
+        &ink_e2e::charlie(),
+        &ledger.disaggregate(pallet, packing.case_specs()),
+    )
+    .await
+    .expect("charlie opens the pallet");
+    submit_or_refusal(client, &ink_e2e::charlie(), &ledger.disaggregate(first, vec![]))
+        .await
+        .expect("charlie opens the first case");
+    let two = submit_or_refusal(
+        client,
+        &ink_e2e::charlie(),
+        &ledger.ship(
+            dave,
+            vec![
+                Item::Package(packing.package(1, true).expect("serial 1")),
+                Item::Package(packing.package(2, true).expect("serial 2")),
+            ],
+            ShipmentPurpose::Sale,
+            hash(0x72),
+        ),
+    )
+    .await
+    .expect("charlie ships two packages");
+    let case = submit_or_refusal(
+        client,
+        &ink_e2e::charlie(),
+        &ledger.ship(dave, vec![Item::Container(second)], ShipmentPurpose::Sale, hash(0x73)),
+    )
+    .await
+    .expect("charlie ships the second case");
+    submit_or_refusal(
+        client,
+        &ink_e2e::charlie(),
+        &ledger.bind_sensor(SensorPlace::Shipment(case), eve),
+    )
+    .await
+    .expect("charlie binds the sensor to the case's shipment");
+    submit_or_refusal(
+        client,
+        &ink_e2e::eve(),
+        &ledger.report_temperature(SensorPlace::Shipment(case), 1150),
+    )
+    .await
+    .expect("the sensor reports an excursion");
     let held = client
-        .call(&ink_e2e::charlie(), &ledger.ship(GTIN, lot(), dave, 1))
+        .call(&ink_e2e::dave(), &ledger.shipment(case))
         .dry_run()
-        .await?;
-    assert_eq!(held.return_value(), Err(Error::LotQuarantined));
-    let next = ledger.dispense(
-        GTIN,
-        lot(),
-        serial(3),
-        3,
-        merkle::proof(&leaves, 3).unwrap(),
-        recipient(ferdie, &serial(3)),
-    );
-    let held = client.call(&ink_e2e::dave(), &next).dry_run().await?;
-    assert_eq!(held.return_value(), Err(Error::LotQuarantined));
-    let unit = client
-        .call(
-            &ink_e2e::ferdie(),
-            &ledger.dispensed_unit(GTIN, lot(), serial(index)),
-        )
-        .dry_run()
-        .await?
+        .await
+        .expect("read")
         .return_value()
-        .expect("still recorded");
-    assert!(unit.lot_quarantined, "a payer sees the quarantine");
-    Ok(())
+        .expect("in transit");
+    assert_eq!(held.hold, QuarantineReasons::of(QuarantineReason::TemperatureExcursion));
+    let other = client
+        .call(&ink_e2e::dave(), &ledger.shipment(two))
+        .dry_run()
+        .await
+        .expect("read")
+        .return_value()
+        .expect("in transit");
+    assert!(other.hold.is_empty(), "the other shipment is not held");
+    submit_or_refusal(
+        client,
+        &ink_e2e::dave(),
+        &ledger.receive(two, vec![scan(&packing, 2), scan(&packing, 1)]),
+    )
+    .await
+    .expect("dave receives the two packages");
+    submit_or_refusal(client, &ink_e2e::dave(), &ledger.receive(case, vec![Scan::Container(second)]))
+        .await
+        .expect("dave receives the held case");
+    submit_or_refusal(client, &ink_e2e::dave(), &ledger.disaggregate(second, vec![]))
+        .await
+        .expect("dave opens the held case");
+
+    // The held case's packages are not dispensable; the other shipment's are.
+    let expiry = printed_expiry();
+    macro_rules! dispense {
+        ($index:expr) => {
+            ledger.dispense(
+                packing.package($index, true).expect("a package"),
+                expiry,
+                recipient(ferdie, &serial($index)),
+            )
+        };
+    }
+    let refused = client.call(&ink_e2e::dave(), &dispense!(9)).dry_run().await.expect("dry run");
+    assert_eq!(refused.return_value(), Err(Error::LotQuarantined));
+    let scanned = ledger.verify_unit(
+        GTIN,
+        LOT.to_vec(),
+        serial(1),
+        expiry,
+        1,
+        merkle::proof(&packing.serial_leaves(), 1).expect("in range"),
+    );
+    let status = client.call(&ink_e2e::ferdie(), &scanned).dry_run().await.expect("dry run");
+    assert_eq!(status.return_value(), UnitStatus::Genuine);
+    submit_or_refusal(client, &ink_e2e::dave(), &dispense!(1))
+        .await
+        .expect("dave dispenses package 1");
+    let unit = client
+        .call(&ink_e2e::ferdie(), &ledger.dispensed_unit(GTIN, LOT.to_vec(), serial(1)))
+        .dry_run()
+        .await
+        .expect("read")
+        .return_value()
+        .expect("dispensed");
+    assert_eq!((unit.dispenser, unit.recipient), (dave, recipient(ferdie, &serial(1))));
+
+    // A clone, a counterfeit and a label with another expiry are refused.
+    let clone = client.call(&ink_e2e::dave(), &dispense!(1)).dry_run().await.expect("dry run");
+    assert_eq!(clone.return_value(), Err(Error::AlreadyDispensed));
+    let mut counterfeit = packing.package(2, false).expect("serial 2");
+    counterfeit.serial = b"SN-FAKE".to_vec();
+    let fake = ledger.dispense(counterfeit, expiry, recipient(ferdie, b"SN-FAKE"));
+    let refused = client.call(&ink_e2e::dave(), &fake).dry_run().await.expect("dry run");
+    assert_eq!(refused.return_value(), Err(Error::Counterfeit));
+    let relabelled = ledger.dispense(
+        packing.package(2, false).expect("serial 2"),
+        expiry.wrapping_add(1),
+        recipient(ferdie, &serial(2)),
+    );
+    let refused = client.call(&ink_e2e::dave(), &relabelled).dry_run().await.expect("dry run");
+    assert_eq!(refused.return_value(), Err(Error::ExpiryMismatch));
+
+    // Package 2 goes back to charlie as a saleable return (only to the seller), verified on
+    // receipt, and is resold to dave.
+    let back = || vec![Item::Package(packing.package(2, false).expect("serial 2"))];
+    let refused = client
+        .call(&ink_e2e::dave(), &ledger.ship(bob, back(), ShipmentPurpose::Return, hash(0x74)))
+        .dry_run()
+        .await
+        .expect("dry run");
+    assert_eq!(refused.return_value(), Err(Error::NotTheSeller));
+    let returned = submit_or_refusal(
+        client,
+        &ink_e2e::dave(),
+        &ledger.ship(charlie, back(), ShipmentPurpose::Return, hash(0x74)),
+    )
+    .await
+    .expect("dave returns package 2");
+    submit_or_refusal(client, &ink_e2e::charlie(), &ledger.receive(returned, vec![scan(&packing, 2)]))
+        .await
+        .expect("charlie receives the return");
+    let record = client
+        .call(&ink_e2e::charlie(), &ledger.package(GTIN, LOT.to_vec(), serial(2)))
+        .dry_run()
+        .await
+        .expect("read")
+        .return_value()
+        .expect("a record");
+    assert_eq!((record.holder, record.hold), (charlie, QuarantineReasons::default()), "saleable");
+    let resold = submit_or_refusal(
+        client,
+        &ink_e2e::charlie(),
+        &ledger.ship(dave, back(), ShipmentPurpose::Sale, hash(0x75)),
+    )
+    .await
+    .expect("charlie resells package 2");
+    submit_or_refusal(client, &ink_e2e::dave(), &ledger.receive(resold, vec![scan(&packing, 2)]))
+        .await
+        .expect("dave receives it again");
+
+    // A trace of each: where it was packed, where it is now.
+    let one = trace(client, &ledger, 1).await;
+    assert_eq!(one.aggregated_into, vec![first, pallet]);
+    assert_eq!(one.manufacturer, bob);
+    assert!(matches!(one.location, Location::Dispensed { dispenser, .. } if dispenser == dave));
+    let two = trace(client, &ledger, 2).await;
+    assert_eq!(two.aggregated_into, vec![first, pallet]);
+    assert_eq!(two.location, Location::Loose { holder: dave, hold: QuarantineReasons::default() });
+    let nine = trace(client, &ledger, 9).await;
+    assert_eq!(nine.aggregated_into, vec![second, pallet]);
+    assert_eq!(
+        nine.location,
+        Location::Loose {
+            holder: dave,
+            hold: QuarantineReasons::of(QuarantineReason::TemperatureExcursion)
+        }
+    );
+    let five = trace(client, &ledger, 5).await;
+    assert_eq!(five.location, Location::Loose { holder: charlie, hold: QuarantineReasons::default() });
+    // Package 2 is dispensable; the held case's packages are not until released.
+    submit_or_refusal(client, &ink_e2e::dave(), &dispense!(2))
+        .await
+        .expect("dave dispenses the resold package");
+}
+
+fn scan(packing: &Packing, index: usize) -> Scan {
+    Scan::Package {
+        gtin: GTIN,
+        lot: LOT.to_vec(),
+        serial: packing.serials[index].as_bytes().to_vec(),
+    }
 }
