@@ -232,8 +232,11 @@ impl Chain {
 
     /// The number of the best block.
     pub async fn best_block(&self) -> Result<u64> {
-        let header = chain_err(self.rpc.chain_get_header(None).await, "reading the best block")?
-            .ok_or_else(|| ChainError("the node has no best block".into()))?;
+        let header = chain_err(
+            self.rpc.chain_get_header(None).await,
+            "reading the best block",
+        )?
+        .ok_or_else(|| ChainError("the node has no best block".into()))?;
         Ok(u64::from(header.number))
     }
 

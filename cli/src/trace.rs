@@ -63,7 +63,10 @@ pub async fn trace(
         );
     }
     let index = packing.index_of(serial).with_context(|| {
-        format!("serial {serial:?} is not among the packing file's serials of lot {}", packing.lot)
+        format!(
+            "serial {serial:?} is not among the packing file's serials of lot {}",
+            packing.lot
+        )
     })?;
     let proof = merkle::proof(&packing.serial_leaves(), index).context("the serial's proof")?;
     let path = packing.path(index).unwrap_or_default();
@@ -111,8 +114,18 @@ pub async fn trace(
     let events = chain
         .contract_events(&ledger, from, to, |block| progress(block, to))
         .await?;
-    let package = ItemKey::Package(lot_id(gtin, packing.lot.as_bytes()), hash_leaf(serial.as_bytes()));
-    let history = history(&events, gtin, packing, serial, &trace.aggregated_into, package);
+    let package = ItemKey::Package(
+        lot_id(gtin, packing.lot.as_bytes()),
+        hash_leaf(serial.as_bytes()),
+    );
+    let history = history(
+        &events,
+        gtin,
+        packing,
+        serial,
+        &trace.aggregated_into,
+        package,
+    );
     Ok(Report { trace, history })
 }
 
@@ -140,8 +153,19 @@ pub fn history(
     let mut shipments: Vec<u64> = Vec::new();
     let mut out = Vec::new();
     for event in events {
-        let Some(signature) = event.topics.first() else { continue };
-        let what = describe(event, signature, gtin, packing, serial, &concerns, &place_concerns, &mut shipments);
+        let Some(signature) = event.topics.first() else {
+            continue;
+        };
+        let what = describe(
+            event,
+            signature,
+            gtin,
+            packing,
+            serial,
+            &concerns,
+            &place_concerns,
+            &mut shipments,
+        );
         if let Some(what) = what {
             out.push(Entry {
                 block: event.block,
@@ -179,13 +203,24 @@ fn describe(
     if is::<LotCommissioned>(signature) {
         let e: LotCommissioned = decode(event)?;
         return (e.gtin == gtin && e.lot == packing.lot.as_bytes()).then(|| {
-            format!("lot {} commissioned by {} ({} packages)", packing.lot, who(&e.manufacturer), e.quantity)
+            format!(
+                "lot {} commissioned by {} ({} packages)",
+                packing.lot,
+                who(&e.manufacturer),
+                e.quantity
+            )
         });
     }
     if is::<Aggregated>(signature) {
         let e: Aggregated = decode(event)?;
         return concerns(&ItemKey::Container(e.sscc)).then(|| {
-            format!("packed into {:?} {:018} by {} ({} packages)", e.level, e.sscc, who(&e.by), e.units)
+            format!(
+                "packed into {:?} {:018} by {} ({} packages)",
+                e.level,
+                e.sscc,
+                who(&e.by),
+                e.units
+            )
         });
     }
     if is::<Disaggregated>(signature) {
@@ -226,24 +261,42 @@ fn describe(
             format!(
                 "return verified by {}: {}",
                 who(&e.seller),
-                if e.saleable { "saleable" } else { "NOT saleable, held as suspect" }
+                if e.saleable {
+                    "saleable"
+                } else {
+                    "NOT saleable, held as suspect"
+                }
             )
         });
     }
     if is::<Quarantined>(signature) {
         let e: Quarantined = decode(event)?;
-        return place_concerns(&e.place)
-            .then(|| format!("quarantined ({:?}) at {:?} by {}", e.reason, e.place, who(&e.by)));
+        return place_concerns(&e.place).then(|| {
+            format!(
+                "quarantined ({:?}) at {:?} by {}",
+                e.reason,
+                e.place,
+                who(&e.by)
+            )
+        });
     }
     if is::<Released>(signature) {
         let e: Released = decode(event)?;
-        return place_concerns(&e.place)
-            .then(|| format!("released ({:?}) at {:?} by {}", e.reason, e.place, who(&e.by)));
+        return place_concerns(&e.place).then(|| {
+            format!(
+                "released ({:?}) at {:?} by {}",
+                e.reason,
+                e.place,
+                who(&e.by)
+            )
+        });
     }
     if is::<Dispensed>(signature) {
         let e: Dispensed = decode(event)?;
-        return (e.gtin == gtin && e.lot == packing.lot.as_bytes() && e.serial == serial.as_bytes())
-            .then(|| format!("dispensed by {}", who(&e.dispenser)));
+        return (e.gtin == gtin
+            && e.lot == packing.lot.as_bytes()
+            && e.serial == serial.as_bytes())
+        .then(|| format!("dispensed by {}", who(&e.dispenser)));
     }
     if is::<Destroyed>(signature) {
         let e: Destroyed = decode(event)?;
@@ -264,20 +317,40 @@ pub fn render(report: &Report, gtin: u64, serial: &str, lot: &str) -> String {
     if t.aggregated_into.is_empty() {
         out.push_str("  packed in no container (or no packing data for it)\n");
     } else {
-        let list: Vec<String> = t.aggregated_into.iter().map(|s| format!("{s:018}")).collect();
-        out.push_str(&format!("  packed in {} (innermost first)\n", list.join(", ")));
+        let list: Vec<String> = t
+            .aggregated_into
+            .iter()
+            .map(|s| format!("{s:018}"))
+            .collect();
+        out.push_str(&format!(
+            "  packed in {} (innermost first)\n",
+            list.join(", ")
+        ));
     }
     let now = match t.location {
-        Location::Unpacked { holder } => format!("with its manufacturer {}, unpacked", who(&holder)),
-        Location::InContainer { sscc, holder, state, hold } => format!(
+        Location::Unpacked { holder } => {
+            format!("with its manufacturer {}, unpacked", who(&holder))
+        }
+        Location::InContainer {
+            sscc,
+            holder,
+            state,
+            hold,
+        } => format!(
             "in container {sscc:018} ({state:?}) held by {}{}",
             who(&holder),
             held(hold)
         ),
         Location::Loose { holder, hold } => format!("with {}{}", who(&holder), held(hold)),
         Location::InTransit(shipment) => format!("in transit, shipment {shipment}"),
-        Location::Dispensed { dispenser, dispensed_at } => {
-            format!("dispensed by {} at {dispensed_at} ms (to whom is not recorded)", who(&dispenser))
+        Location::Dispensed {
+            dispenser,
+            dispensed_at,
+        } => {
+            format!(
+                "dispensed by {} at {dispensed_at} ms (to whom is not recorded)",
+                who(&dispenser)
+            )
         }
         Location::Destroyed => "destroyed".into(),
     };
@@ -286,7 +359,10 @@ pub fn render(report: &Report, gtin: u64, serial: &str, lot: &str) -> String {
         out.push_str("  (no events in the blocks read)\n");
     }
     for entry in &report.history {
-        out.push_str(&format!("  block {} at {} ms: {}\n", entry.block, entry.timestamp, entry.what));
+        out.push_str(&format!(
+            "  block {} at {} ms: {}\n",
+            entry.block, entry.timestamp, entry.what
+        ));
     }
     out
 }

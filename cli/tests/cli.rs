@@ -324,7 +324,14 @@ fn verify_unit_checks_its_inputs() {
     healthchain()
         .args(["verify-unit", "--manifest"])
         .arg(dir.path().join("none.json"))
-        .args(["09506000134352", "LOT1", "SN1", "271231", "--proof", "p.json"])
+        .args([
+            "09506000134352",
+            "LOT1",
+            "SN1",
+            "271231",
+            "--proof",
+            "p.json",
+        ])
         .assert()
         .code(2)
         .stderr(contains("cannot read the manifest"));
@@ -344,7 +351,14 @@ fn verify_unit_checks_its_inputs() {
     healthchain()
         .args(["verify-unit", "--manifest"])
         .arg(&manifest)
-        .args(["09506000134352", "LOT1", "SN1", "27-12-31", "--proof", "p.json"])
+        .args([
+            "09506000134352",
+            "LOT1",
+            "SN1",
+            "27-12-31",
+            "--proof",
+            "p.json",
+        ])
         .assert()
         .code(2)
         .stderr(contains("YYMMDD"));
@@ -360,7 +374,13 @@ fn verify_unit_checks_its_inputs() {
     healthchain()
         .args(["verify-unit", "--manifest"])
         .arg(&manifest)
-        .args(["09506000134352", "LOT1", "SN0000000000", "271231", "--proof"])
+        .args([
+            "09506000134352",
+            "LOT1",
+            "SN0000000000",
+            "271231",
+            "--proof",
+        ])
         .arg(&proof)
         .assert()
         .code(2)
@@ -394,7 +414,9 @@ fn trace_checks_its_inputs() {
             .arg(packing);
         command.assert()
     };
-    trace(&["123", "SN1"], &packing).code(2).stderr(contains("not 14 digits"));
+    trace(&["123", "SN1"], &packing)
+        .code(2)
+        .stderr(contains("not 14 digits"));
     trace(&["09506000134352", "SN1"], &dir.path().join("none.json"))
         .code(2)
         .stderr(contains("reading"));

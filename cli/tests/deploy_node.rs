@@ -228,7 +228,13 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
     healthchain()
         .args(["verify-unit", "--manifest"])
         .arg(dir.path().join("deployment.json"))
-        .args([gtin.as_str(), "LOT-NODE", "SN0007", expiry.as_str(), "--proof"])
+        .args([
+            gtin.as_str(),
+            "LOT-NODE",
+            "SN0007",
+            expiry.as_str(),
+            "--proof",
+        ])
         .arg(&proof)
         .assert()
         .success()
@@ -247,7 +253,13 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
     healthchain()
         .args(["verify-unit", "--json", "--manifest"])
         .arg(dir.path().join("deployment.json"))
-        .args([gtin.as_str(), "LOT-NODE", "SN9999", expiry.as_str(), "--proof"])
+        .args([
+            gtin.as_str(),
+            "LOT-NODE",
+            "SN9999",
+            expiry.as_str(),
+            "--proof",
+        ])
         .arg(&fake_proof)
         .assert()
         .code(1)
@@ -284,7 +296,16 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
     client
         .call(
             &ink_e2e::bob(),
-            &ledger.aggregate(GTIN, b"LOT-NODE".to_vec(), case.sscc, Level::Case, case.contents, 16, 16, None),
+            &ledger.aggregate(
+                GTIN,
+                b"LOT-NODE".to_vec(),
+                case.sscc,
+                Level::Case,
+                case.contents,
+                16,
+                16,
+                None,
+            ),
         )
         .submit()
         .await
@@ -330,9 +351,16 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
         .stdout(contains(format!("manufacturer {bob}")))
         .stdout(contains(format!("packed in {:018}", case.sscc)))
         .stdout(contains(format!("lot LOT-NODE commissioned by {bob}")))
-        .stdout(contains(format!("shipped (Sale) from {bob} to {charlie}, shipment {shipment}")))
-        .stdout(contains(format!("received by {charlie}, shipment {shipment}")))
-        .stdout(contains(format!("now: in container {:018} (Sealed) held by {charlie}", case.sscc)));
+        .stdout(contains(format!(
+            "shipped (Sale) from {bob} to {charlie}, shipment {shipment}"
+        )))
+        .stdout(contains(format!(
+            "received by {charlie}, shipment {shipment}"
+        )))
+        .stdout(contains(format!(
+            "now: in container {:018} (Sealed) held by {charlie}",
+            case.sscc
+        )));
     // A serial the packing file does not list is an input error, before the chain is asked.
     healthchain()
         .args(["trace", "--manifest"])

@@ -66,8 +66,16 @@ fn packing() -> Packing {
             .map(|i| String::from_utf8(serial(i)).expect("ASCII"))
             .collect(),
         cases: vec![
-            PackedCase { sscc: sscc(101), first: 0, count: 8 },
-            PackedCase { sscc: sscc(102), first: 8, count: 8 },
+            PackedCase {
+                sscc: sscc(101),
+                first: 0,
+                count: 8,
+            },
+            PackedCase {
+                sscc: sscc(102),
+                first: 8,
+                count: 8,
+            },
         ],
         pallet: Some(sscc(100)),
     }
@@ -169,12 +177,21 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     let shipment = submit_or_refusal(
         client,
         &ink_e2e::bob(),
-        &ledger.ship(charlie, vec![Item::Container(pallet)], ShipmentPurpose::Sale, hash(0x71)),
+        &ledger.ship(
+            charlie,
+            vec![Item::Container(pallet)],
+            ShipmentPurpose::Sale,
+            hash(0x71),
+        ),
     )
     .await
     .expect("bob ships the pallet");
     let wrong = ledger.receive(shipment, vec![Scan::Container(first)]);
-    let refused = client.call(&ink_e2e::charlie(), &wrong).dry_run().await.expect("dry run");
+    let refused = client
+        .call(&ink_e2e::charlie(), &wrong)
+        .dry_run()
+        .await
+        .expect("dry run");
     assert_eq!(refused.return_value(), Err(Error::ShipmentMismatch));
     submit_or_refusal(
         client,
@@ -206,9 +223,13 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     )
     .await
     .expect("charlie opens the pallet");
-    submit_or_refusal(client, &ink_e2e::charlie(), &ledger.disaggregate(first, vec![]))
-        .await
-        .expect("charlie opens the first case");
+    submit_or_refusal(
+        client,
+        &ink_e2e::charlie(),
+        &ledger.disaggregate(first, vec![]),
+    )
+    .await
+    .expect("charlie opens the first case");
     let two = submit_or_refusal(
         client,
         &ink_e2e::charlie(),
@@ -227,7 +248,12 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     let case = submit_or_refusal(
         client,
         &ink_e2e::charlie(),
-        &ledger.ship(dave, vec![Item::Container(second)], ShipmentPurpose::Sale, hash(0x73)),
+        &ledger.ship(
+            dave,
+            vec![Item::Container(second)],
+            ShipmentPurpose::Sale,
+            hash(0x73),
+        ),
     )
     .await
     .expect("charlie ships the second case");
@@ -252,7 +278,10 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
         .expect("read")
         .return_value()
         .expect("in transit");
-    assert_eq!(held.hold, QuarantineReasons::of(QuarantineReason::TemperatureExcursion));
+    assert_eq!(
+        held.hold,
+        QuarantineReasons::of(QuarantineReason::TemperatureExcursion)
+    );
     let other = client
         .call(&ink_e2e::dave(), &ledger.shipment(two))
         .dry_run()
@@ -268,12 +297,20 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     )
     .await
     .expect("dave receives the two packages");
-    submit_or_refusal(client, &ink_e2e::dave(), &ledger.receive(case, vec![Scan::Container(second)]))
-        .await
-        .expect("dave receives the held case");
-    submit_or_refusal(client, &ink_e2e::dave(), &ledger.disaggregate(second, vec![]))
-        .await
-        .expect("dave opens the held case");
+    submit_or_refusal(
+        client,
+        &ink_e2e::dave(),
+        &ledger.receive(case, vec![Scan::Container(second)]),
+    )
+    .await
+    .expect("dave receives the held case");
+    submit_or_refusal(
+        client,
+        &ink_e2e::dave(),
+        &ledger.disaggregate(second, vec![]),
+    )
+    .await
+    .expect("dave opens the held case");
 
     // The held case's packages are not dispensable; the other shipment's are.
     let expiry = printed_expiry();
@@ -286,7 +323,11 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
             )
         };
     }
-    let refused = client.call(&ink_e2e::dave(), &dispense!(9)).dry_run().await.expect("dry run");
+    let refused = client
+        .call(&ink_e2e::dave(), &dispense!(9))
+        .dry_run()
+        .await
+        .expect("dry run");
     assert_eq!(refused.return_value(), Err(Error::LotQuarantined));
     let scanned = ledger.verify_unit(
         GTIN,
@@ -296,41 +337,66 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
         1,
         merkle::proof(&packing.serial_leaves(), 1).expect("in range"),
     );
-    let status = client.call(&ink_e2e::ferdie(), &scanned).dry_run().await.expect("dry run");
+    let status = client
+        .call(&ink_e2e::ferdie(), &scanned)
+        .dry_run()
+        .await
+        .expect("dry run");
     assert_eq!(status.return_value(), UnitStatus::Genuine);
     submit_or_refusal(client, &ink_e2e::dave(), &dispense!(1))
         .await
         .expect("dave dispenses package 1");
     let unit = client
-        .call(&ink_e2e::ferdie(), &ledger.dispensed_unit(GTIN, LOT.to_vec(), serial(1)))
+        .call(
+            &ink_e2e::ferdie(),
+            &ledger.dispensed_unit(GTIN, LOT.to_vec(), serial(1)),
+        )
         .dry_run()
         .await
         .expect("read")
         .return_value()
         .expect("dispensed");
-    assert_eq!((unit.dispenser, unit.recipient), (dave, recipient(ferdie, &serial(1))));
+    assert_eq!(
+        (unit.dispenser, unit.recipient),
+        (dave, recipient(ferdie, &serial(1)))
+    );
 
     // A clone, a counterfeit and a label with another expiry are refused.
-    let clone = client.call(&ink_e2e::dave(), &dispense!(1)).dry_run().await.expect("dry run");
+    let clone = client
+        .call(&ink_e2e::dave(), &dispense!(1))
+        .dry_run()
+        .await
+        .expect("dry run");
     assert_eq!(clone.return_value(), Err(Error::AlreadyDispensed));
     let mut counterfeit = packing.package(2, false).expect("serial 2");
     counterfeit.serial = b"SN-FAKE".to_vec();
     let fake = ledger.dispense(counterfeit, expiry, recipient(ferdie, b"SN-FAKE"));
-    let refused = client.call(&ink_e2e::dave(), &fake).dry_run().await.expect("dry run");
+    let refused = client
+        .call(&ink_e2e::dave(), &fake)
+        .dry_run()
+        .await
+        .expect("dry run");
     assert_eq!(refused.return_value(), Err(Error::Counterfeit));
     let relabelled = ledger.dispense(
         packing.package(2, false).expect("serial 2"),
         expiry.wrapping_add(1),
         recipient(ferdie, &serial(2)),
     );
-    let refused = client.call(&ink_e2e::dave(), &relabelled).dry_run().await.expect("dry run");
+    let refused = client
+        .call(&ink_e2e::dave(), &relabelled)
+        .dry_run()
+        .await
+        .expect("dry run");
     assert_eq!(refused.return_value(), Err(Error::ExpiryMismatch));
 
     // Package 2 goes back to charlie as a saleable return (only to the seller), verified on
     // receipt, and is resold to dave.
     let back = || vec![Item::Package(packing.package(2, false).expect("serial 2"))];
     let refused = client
-        .call(&ink_e2e::dave(), &ledger.ship(bob, back(), ShipmentPurpose::Return, hash(0x74)))
+        .call(
+            &ink_e2e::dave(),
+            &ledger.ship(bob, back(), ShipmentPurpose::Return, hash(0x74)),
+        )
         .dry_run()
         .await
         .expect("dry run");
@@ -342,17 +408,28 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     )
     .await
     .expect("dave returns package 2");
-    submit_or_refusal(client, &ink_e2e::charlie(), &ledger.receive(returned, vec![scan(&packing, 2)]))
-        .await
-        .expect("charlie receives the return");
+    submit_or_refusal(
+        client,
+        &ink_e2e::charlie(),
+        &ledger.receive(returned, vec![scan(&packing, 2)]),
+    )
+    .await
+    .expect("charlie receives the return");
     let record = client
-        .call(&ink_e2e::charlie(), &ledger.package(GTIN, LOT.to_vec(), serial(2)))
+        .call(
+            &ink_e2e::charlie(),
+            &ledger.package(GTIN, LOT.to_vec(), serial(2)),
+        )
         .dry_run()
         .await
         .expect("read")
         .return_value()
         .expect("a record");
-    assert_eq!((record.holder, record.hold), (charlie, QuarantineReasons::default()), "saleable");
+    assert_eq!(
+        (record.holder, record.hold),
+        (charlie, QuarantineReasons::default()),
+        "saleable"
+    );
     let resold = submit_or_refusal(
         client,
         &ink_e2e::charlie(),
@@ -360,9 +437,13 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     )
     .await
     .expect("charlie resells package 2");
-    submit_or_refusal(client, &ink_e2e::dave(), &ledger.receive(resold, vec![scan(&packing, 2)]))
-        .await
-        .expect("dave receives it again");
+    submit_or_refusal(
+        client,
+        &ink_e2e::dave(),
+        &ledger.receive(resold, vec![scan(&packing, 2)]),
+    )
+    .await
+    .expect("dave receives it again");
 
     // A trace of each: where it was packed, where it is now.
     let one = trace(client, &ledger, 1).await;
@@ -371,7 +452,13 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     assert!(matches!(one.location, Location::Dispensed { dispenser, .. } if dispenser == dave));
     let two = trace(client, &ledger, 2).await;
     assert_eq!(two.aggregated_into, vec![first, pallet]);
-    assert_eq!(two.location, Location::Loose { holder: dave, hold: QuarantineReasons::default() });
+    assert_eq!(
+        two.location,
+        Location::Loose {
+            holder: dave,
+            hold: QuarantineReasons::default()
+        }
+    );
     let nine = trace(client, &ledger, 9).await;
     assert_eq!(nine.aggregated_into, vec![second, pallet]);
     assert_eq!(
@@ -382,7 +469,13 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
         }
     );
     let five = trace(client, &ledger, 5).await;
-    assert_eq!(five.location, Location::Loose { holder: charlie, hold: QuarantineReasons::default() });
+    assert_eq!(
+        five.location,
+        Location::Loose {
+            holder: charlie,
+            hold: QuarantineReasons::default()
+        }
+    );
     // Package 2 is dispensable; the held case's packages are not until released.
     submit_or_refusal(client, &ink_e2e::dave(), &dispense!(2))
         .await

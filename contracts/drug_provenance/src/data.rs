@@ -107,7 +107,8 @@ pub const CASE_LEAF_DOMAIN: &[u8] = b"healthchain/case";
 /// SSCC, contents root, package count). A pallet commits to its cases this way, so that
 /// 10,000 packages on a pallet cost one write.
 pub fn case_leaf(case: &CaseSpec) -> Digest {
-    let encoded = ink::scale::Encode::encode(&(CASE_LEAF_DOMAIN, case.sscc, case.contents, case.count));
+    let encoded =
+        ink::scale::Encode::encode(&(CASE_LEAF_DOMAIN, case.sscc, case.contents, case.count));
     hash_leaf(&encoded)
 }
 
@@ -116,8 +117,13 @@ pub fn case_leaf(case: &CaseSpec) -> Digest {
 pub fn printed_expiry(expiry: Timestamp) -> u32 {
     let (year, month, day) = civil_date(expiry);
     // At most 991231: fits.
-    u32::try_from((year % 100).saturating_mul(10_000).saturating_add(month.saturating_mul(100)).saturating_add(day))
-        .unwrap_or(u32::MAX)
+    u32::try_from(
+        (year % 100)
+            .saturating_mul(10_000)
+            .saturating_add(month.saturating_mul(100))
+            .saturating_add(day),
+    )
+    .unwrap_or(u32::MAX)
 }
 
 /// Whether the date printed on a package (YYMMDD; day 00 means the end of the month, as
@@ -151,7 +157,11 @@ fn civil_date(at: Timestamp) -> (u64, u64, u64) {
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
     let year = year_of_era + era * 400 + u64::from(month <= 2);
     (year, month, day)
 }
@@ -460,7 +470,11 @@ pub enum Item {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scan {
     Container(Sscc),
-    Package { gtin: u64, lot: Vec<u8>, serial: Vec<u8> },
+    Package {
+        gtin: u64,
+        lot: Vec<u8>,
+        serial: Vec<u8>,
+    },
 }
 
 /// An item's storage key: an SSCC, or a package's lot and serial leaf.
@@ -528,7 +542,11 @@ pub enum Target {
     /// A shipment in transit.
     Shipment(u64),
     /// A package that moved on its own, with its holder.
-    Package { gtin: u64, lot: Vec<u8>, serial: Vec<u8> },
+    Package {
+        gtin: u64,
+        lot: Vec<u8>,
+        serial: Vec<u8>,
+    },
 }
 
 /// The goods a hold is on, as events name them.
@@ -565,7 +583,9 @@ pub struct Enclosure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
     /// With the manufacturer, in no container.
-    Unpacked { holder: AccountId },
+    Unpacked {
+        holder: AccountId,
+    },
     /// Inside a sealed container (or one in transit), which has its own record.
     InContainer {
         sscc: Sscc,

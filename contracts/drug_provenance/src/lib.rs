@@ -53,9 +53,9 @@ pub mod drug_provenance {
         sscc_is_valid, validate_commission, CaseSpec, Commission, Container, ContainerState,
         Enclosure, Error, IllegitimateProduct, Item, ItemKey, Level, Location, Lot, LotId,
         LotStatus, PackageRecord, PackageRef, PackageState, Place, QuarantineReason,
-        QuarantineReasons, RecallClass, Scan, SensorPlace, Shipment, ShipmentPurpose, Sscc,
-        Target, Trace, UnitStatus, MAX_CASES_PER_PALLET, MAX_COMPANY_PREFIX_DIGITS,
-        MAX_SERIAL_LEN, MAX_SHIPMENT_ITEMS, MIN_COMPANY_PREFIX_DIGITS, NOTIFICATION_WINDOW,
+        QuarantineReasons, RecallClass, Scan, SensorPlace, Shipment, ShipmentPurpose, Sscc, Target,
+        Trace, UnitStatus, MAX_CASES_PER_PALLET, MAX_COMPANY_PREFIX_DIGITS, MAX_SERIAL_LEN,
+        MAX_SHIPMENT_ITEMS, MIN_COMPANY_PREFIX_DIGITS, NOTIFICATION_WINDOW,
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
@@ -540,9 +540,7 @@ pub mod drug_provenance {
             }
             let fits = match level {
                 Level::Case => units == count,
-                Level::Pallet => {
-                    units >= count && count <= MAX_CASES_PER_PALLET as u64
-                }
+                Level::Pallet => units >= count && count <= MAX_CASES_PER_PALLET as u64,
             };
             if !fits {
                 return Err(Error::ContentsMismatch);
@@ -638,7 +636,10 @@ pub mod drug_provenance {
                             return Err(Error::ContentsMismatch);
                         }
                         if self.containers.contains(case.sscc)
-                            || cases.iter().take(position).any(|other| other.sscc == case.sscc)
+                            || cases
+                                .iter()
+                                .take(position)
+                                .any(|other| other.sscc == case.sscc)
                         {
                             return Err(Error::SsccInUse);
                         }
@@ -866,7 +867,11 @@ pub mod drug_provenance {
 
         /// Ends a sensor's binding: the custodian that bound it or a regulator.
         #[ink(message)]
-        pub fn unbind_sensor(&mut self, place: SensorPlace, sensor: AccountId) -> Result<(), Error> {
+        pub fn unbind_sensor(
+            &mut self,
+            place: SensorPlace,
+            sensor: AccountId,
+        ) -> Result<(), Error> {
             let binder = self
                 .sensors
                 .get((place, sensor))
@@ -1310,7 +1315,10 @@ pub mod drug_provenance {
             }
             let package = self.packages.get((id, leaf));
             let hold = package.map(|p| p.hold).unwrap_or_default();
-            if matches!(package.map(|p| p.state), Some(PackageState::Dispensed { .. })) {
+            if matches!(
+                package.map(|p| p.state),
+                Some(PackageState::Dispensed { .. })
+            ) {
                 return UnitStatus::Dispensed;
             }
             match record.status {
@@ -1348,26 +1356,35 @@ pub mod drug_provenance {
             if path.len() > MAX_TRACE_DEPTH {
                 return Err(Error::ContentsMismatch);
             }
-            let mut location = self.packages.get((id, leaf)).map(|package| match package.state {
-                PackageState::Held => Location::Loose {
-                    holder: package.holder,
-                    hold: package.hold,
-                },
-                PackageState::InTransit(shipment) => Location::InTransit(shipment),
-                PackageState::Dispensed {
-                    dispenser,
-                    dispensed_at,
-                    ..
-                } => Location::Dispensed {
-                    dispenser,
-                    dispensed_at,
-                },
-                PackageState::Destroyed => Location::Destroyed,
-            });
+            let mut location = self
+                .packages
+                .get((id, leaf))
+                .map(|package| match package.state {
+                    PackageState::Held => Location::Loose {
+                        holder: package.holder,
+                        hold: package.hold,
+                    },
+                    PackageState::InTransit(shipment) => Location::InTransit(shipment),
+                    PackageState::Dispensed {
+                        dispenser,
+                        dispensed_at,
+                        ..
+                    } => Location::Dispensed {
+                        dispenser,
+                        dispensed_at,
+                    },
+                    PackageState::Destroyed => Location::Destroyed,
+                });
             let mut aggregated_into = Vec::new();
             for enclosure in path {
                 let case = enclosure.case;
-                if !verify_proof(&case.contents, &leaf, enclosure.index, case.count, &enclosure.proof)? {
+                if !verify_proof(
+                    &case.contents,
+                    &leaf,
+                    enclosure.index,
+                    case.count,
+                    &enclosure.proof,
+                )? {
                     return Err(Error::NotInContainer);
                 }
                 if let Some(container) = self.containers.get(case.sscc) {
@@ -1532,8 +1549,12 @@ pub mod drug_provenance {
         /// Nothing is written until `commit`.
         fn locate(&self, package: &PackageRef) -> Result<Located, Error> {
             let (id, lot) = self.lot(package.gtin, &package.lot)?;
-            let leaf =
-                self.genuine_leaf(&lot, &package.serial, package.serial_index, &package.serial_proof)?;
+            let leaf = self.genuine_leaf(
+                &lot,
+                &package.serial,
+                package.serial_index,
+                &package.serial_proof,
+            )?;
             if let Some(record) = self.packages.get((id, leaf)) {
                 return Ok(Located {
                     id,
@@ -1562,7 +1583,10 @@ pub mod drug_provenance {
                 }),
                 None => Err(Error::PackageUnavailable),
                 Some(unpack) => {
-                    let container = self.containers.get(unpack.sscc).ok_or(Error::UnknownContainer)?;
+                    let container = self
+                        .containers
+                        .get(unpack.sscc)
+                        .ok_or(Error::UnknownContainer)?;
                     if container.lot != id || container.level != Level::Case {
                         return Err(Error::NotInContainer);
                     }
@@ -1605,14 +1629,18 @@ pub mod drug_provenance {
                 let earlier = packages.iter().take(position);
                 let (taken, left) = match &located.leaving {
                     Some((sscc, container)) => (
-                        earlier.filter(|o| matches!(&o.leaving, Some((s, _)) if s == sscc)).count(),
+                        earlier
+                            .filter(|o| matches!(&o.leaving, Some((s, _)) if s == sscc))
+                            .count(),
                         match container.state {
                             ContainerState::Opened { remaining } => remaining,
                             _ => 0,
                         },
                     ),
                     None if located.unpacking => (
-                        earlier.filter(|o| o.unpacking && o.id == located.id).count(),
+                        earlier
+                            .filter(|o| o.unpacking && o.id == located.id)
+                            .count(),
                         located.lot.unpacked,
                     ),
                     None => continue,
@@ -1643,13 +1671,19 @@ pub mod drug_provenance {
                     self.containers.insert(sscc, &container);
                 }
             }
-            self.packages.insert((located.id, located.leaf), &located.record);
+            self.packages
+                .insert((located.id, located.leaf), &located.record);
         }
 
         /// Ends a shipment: each item goes to the recipient (`delivered`) or back to the
         /// sender, sealed or held as before and with any hold taken in transit. A delivered
         /// saleable return is verified item by item.
-        fn settle(&mut self, shipment: u64, record: &Shipment, delivered: bool) -> Result<(), Error> {
+        fn settle(
+            &mut self,
+            shipment: u64,
+            record: &Shipment,
+            delivered: bool,
+        ) -> Result<(), Error> {
             let now = self.env().block_timestamp();
             let verify = delivered && record.purpose == ShipmentPurpose::Return;
             let (holder, seller) = match (delivered, record.purpose) {
@@ -1664,8 +1698,10 @@ pub mod drug_provenance {
                         (container.lot, container.hold.union(record.hold))
                     }
                     ItemKey::Package(lot, leaf) => {
-                        let package =
-                            self.packages.get((*lot, *leaf)).ok_or(Error::PackageUnavailable)?;
+                        let package = self
+                            .packages
+                            .get((*lot, *leaf))
+                            .ok_or(Error::PackageUnavailable)?;
                         (*lot, package.hold.union(record.hold))
                     }
                 };
@@ -1718,13 +1754,19 @@ pub mod drug_provenance {
             let id = match target {
                 Target::Lot { gtin, lot } => lot_id(*gtin, lot),
                 Target::Container(sscc) => {
-                    self.containers.get(sscc).ok_or(Error::UnknownContainer)?.lot
+                    self.containers
+                        .get(sscc)
+                        .ok_or(Error::UnknownContainer)?
+                        .lot
                 }
                 Target::Shipment(id) => {
                     let shipment = self.shipments.get(id).ok_or(Error::UnknownShipment)?;
                     match shipment.items.first() {
                         Some(ItemKey::Container(sscc)) => {
-                            self.containers.get(sscc).ok_or(Error::UnknownContainer)?.lot
+                            self.containers
+                                .get(sscc)
+                                .ok_or(Error::UnknownContainer)?
+                                .lot
                         }
                         Some(ItemKey::Package(lot, _)) => *lot,
                         None => return Err(Error::UnknownShipment),
@@ -1742,9 +1784,11 @@ pub mod drug_provenance {
                     Ok(LotStatus::Quarantined(reasons)) => reasons,
                     _ => QuarantineReasons::default(),
                 },
-                Target::Container(sscc) => {
-                    self.containers.get(sscc).map(|c| c.hold).unwrap_or_default()
-                }
+                Target::Container(sscc) => self
+                    .containers
+                    .get(sscc)
+                    .map(|c| c.hold)
+                    .unwrap_or_default(),
                 Target::Shipment(id) => self.shipments.get(id).map(|s| s.hold).unwrap_or_default(),
                 Target::Package { gtin, lot, serial } => self
                     .packages

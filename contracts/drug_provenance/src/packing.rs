@@ -37,7 +37,10 @@ impl PackedCase {
 impl Packing {
     /// The leaves of the lot's serial root.
     pub fn serial_leaves(&self) -> Vec<Digest> {
-        self.serials.iter().map(|s| hash_leaf(s.as_bytes())).collect()
+        self.serials
+            .iter()
+            .map(|s| hash_leaf(s.as_bytes()))
+            .collect()
     }
 
     /// The lot's serial root.
@@ -104,7 +107,11 @@ impl Packing {
             serial: self.serials.get(index)?.as_bytes().to_vec(),
             serial_index: index as u64,
             serial_proof: merkle::proof(&self.serial_leaves(), index)?,
-            from: if from_case { Some(self.unpack(index)?) } else { None },
+            from: if from_case {
+                Some(self.unpack(index)?)
+            } else {
+                None
+            },
         })
     }
 
@@ -145,8 +152,16 @@ mod tests {
             lot: "L1".into(),
             serials: (0..10).map(|i| format!("S{i}")).collect(),
             cases: vec![
-                PackedCase { sscc: with_check_digit(1), first: 0, count: 4 },
-                PackedCase { sscc: with_check_digit(2), first: 4, count: 6 },
+                PackedCase {
+                    sscc: with_check_digit(1),
+                    first: 0,
+                    count: 4,
+                },
+                PackedCase {
+                    sscc: with_check_digit(2),
+                    first: 4,
+                    count: 6,
+                },
             ],
             pallet: Some(with_check_digit(3)),
         }
@@ -161,7 +176,13 @@ mod tests {
             let case = p.case(p.case_of(index).unwrap()).unwrap();
             let leaf = hash_leaf(p.serials[index].as_bytes());
             assert_eq!(
-                merkle::verify_proof(&case.contents, &leaf, unpack.index, case.count, &unpack.proof),
+                merkle::verify_proof(
+                    &case.contents,
+                    &leaf,
+                    unpack.index,
+                    case.count,
+                    &unpack.proof
+                ),
                 Ok(true)
             );
             let path = p.path(index).unwrap();
@@ -169,7 +190,13 @@ mod tests {
             let top = &path[1];
             assert_eq!(Some(top.case.contents), p.pallet_contents());
             assert_eq!(
-                merkle::verify_proof(&top.case.contents, &case_leaf(&case), top.index, 2, &top.proof),
+                merkle::verify_proof(
+                    &top.case.contents,
+                    &case_leaf(&case),
+                    top.index,
+                    2,
+                    &top.proof
+                ),
                 Ok(true)
             );
         }

@@ -6,10 +6,10 @@
 
 use crate::support::{
     balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    deploy_trial_anchoring, hash, id, participant_status, permit, procedure, receipt_salt,
-    printed_expiry, recipient, relay_consent, resubmit, serial, serial_leaves, sscc, step,
-    submit_or_refusal, the_event, transaction_information,
-    BackendError, Claims, EmittedEvents, Ledger, Registry, Scenario, Trials, FAR_FUTURE, GTIN,
+    deploy_trial_anchoring, hash, id, participant_status, permit, printed_expiry, procedure,
+    receipt_salt, recipient, relay_consent, resubmit, serial, serial_leaves, sscc, step,
+    submit_or_refusal, the_event, transaction_information, BackendError, Claims, EmittedEvents,
+    Ledger, Registry, Scenario, Trials, FAR_FUTURE, GTIN,
 };
 use claim_settlement::{
     claim_settlement::{
@@ -273,8 +273,16 @@ fn journey_packing() -> Packing {
             .map(|i| String::from_utf8(serial(i)).expect("ASCII"))
             .collect(),
         cases: vec![
-            PackedCase { sscc: sscc(11), first: 0, count: 5 },
-            PackedCase { sscc: sscc(12), first: 5, count: 5 },
+            PackedCase {
+                sscc: sscc(11),
+                first: 0,
+                count: 5,
+            },
+            PackedCase {
+                sscc: sscc(12),
+                first: 5,
+                count: 5,
+            },
         ],
         pallet: Some(sscc(10)),
     }
@@ -464,7 +472,13 @@ where
             (id(charlie), 10, vec![ItemKey::Container(pallet)])
         );
         let travelling = SensorPlace::Shipment(shipment.value);
-        step(client, bob, &ledger.bind_sensor(travelling, id(sensor)), "bind the sensor").await;
+        step(
+            client,
+            bob,
+            &ledger.bind_sensor(travelling, id(sensor)),
+            "bind the sensor",
+        )
+        .await;
         let reading = step(
             client,
             sensor,
@@ -530,7 +544,10 @@ where
             .expect("read")
             .return_value()
             .expect("the case");
-        assert_eq!((case.holder, case.state), (id(dave), ContainerState::Opened { remaining: 5 }));
+        assert_eq!(
+            (case.holder, case.state),
+            (id(dave), ContainerState::Opened { remaining: 5 })
+        );
         self.steps += 10;
         say("charlie opened the pallet (its cases checked against its root), shipped one case of 5 to dave, who scanned it in and opened it");
     }
@@ -766,7 +783,11 @@ where
         let client = &mut *self.client;
         let mut counterfeit = journey_packing().package(2, true).expect("serial 2");
         counterfeit.serial = b"SN-FAKE".to_vec();
-        let fake = ledger.dispense(counterfeit, printed_expiry(), recipient(patient, b"SN-FAKE"));
+        let fake = ledger.dispense(
+            counterfeit,
+            printed_expiry(),
+            recipient(patient, b"SN-FAKE"),
+        );
         assert_eq!(
             submit_or_refusal(client, dave, &fake).await,
             Err(ProvenanceError::Counterfeit)

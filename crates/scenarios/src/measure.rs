@@ -478,27 +478,58 @@ where
             packing.units(),
             None,
         );
-        measure_and_submit(client, &mut out, &ink_e2e::bob(), &pack, "aggregate", bits, count)
-            .await
-            .expect("packed");
+        measure_and_submit(
+            client,
+            &mut out,
+            &ink_e2e::bob(),
+            &pack,
+            "aggregate",
+            bits,
+            count,
+        )
+        .await
+        .expect("packed");
         let ship = ledger.ship(
             dave,
             vec![Item::Container(pallet)],
             ShipmentPurpose::Sale,
             Hash::from([0x71; 32]),
         );
-        let shipment =
-            measure_and_submit(client, &mut out, &ink_e2e::bob(), &ship, "ship", bits, count)
-                .await
-                .expect("shipped");
+        let shipment = measure_and_submit(
+            client,
+            &mut out,
+            &ink_e2e::bob(),
+            &ship,
+            "ship",
+            bits,
+            count,
+        )
+        .await
+        .expect("shipped");
         let receive = ledger.receive(shipment, vec![Scan::Container(pallet)]);
-        measure_and_submit(client, &mut out, &ink_e2e::dave(), &receive, "receive", bits, count)
-            .await
-            .expect("received");
+        measure_and_submit(
+            client,
+            &mut out,
+            &ink_e2e::dave(),
+            &receive,
+            "receive",
+            bits,
+            count,
+        )
+        .await
+        .expect("received");
         let open = ledger.disaggregate(pallet, packing.case_specs());
-        measure_and_submit(client, &mut out, &ink_e2e::dave(), &open, "disaggregate", bits, count)
-            .await
-            .expect("opened");
+        measure_and_submit(
+            client,
+            &mut out,
+            &ink_e2e::dave(),
+            &open,
+            "disaggregate",
+            bits,
+            count,
+        )
+        .await
+        .expect("opened");
         let first_case = packing.case(0).expect("a case").sscc;
         client
             .call(&ink_e2e::dave(), &ledger.disaggregate(first_case, vec![]))
@@ -521,7 +552,13 @@ where
             .dry_run()
             .await
             .expect("dry run");
-        out.push(measured(C, "trace", format!("2^{bits} serials"), Some(count as u64), &dry));
+        out.push(measured(
+            C,
+            "trace",
+            format!("2^{bits} serials"),
+            Some(count as u64),
+            &dry,
+        ));
         assert!(dry.return_value().is_ok(), "the package is traced");
         let verify = ledger.verify_unit(
             support::GTIN,
@@ -663,8 +700,16 @@ fn lot_packing(lot: &[u8], count: usize, bits: u32) -> Packing {
             .map(|i| String::from_utf8(support::serial(i)).expect("ASCII"))
             .collect(),
         cases: vec![
-            PackedCase { sscc: support::sscc(base + 1), first: count / 2, count: 2 },
-            PackedCase { sscc: support::sscc(base + 2), first: count / 2 + 2, count: 2 },
+            PackedCase {
+                sscc: support::sscc(base + 1),
+                first: count / 2,
+                count: 2,
+            },
+            PackedCase {
+                sscc: support::sscc(base + 2),
+                first: count / 2 + 2,
+                count: 2,
+            },
         ],
         pallet: Some(support::sscc(base)),
     }
@@ -686,7 +731,11 @@ where
     Args: ink::scale::Encode + Clone + Sync,
     Ret: ink::scale::Decode + Debug + Send + Clone + 'static,
 {
-    let dry = client.call(caller, message).dry_run().await.expect("dry run");
+    let dry = client
+        .call(caller, message)
+        .dry_run()
+        .await
+        .expect("dry run");
     out.push(measured(
         Contract::DrugProvenance.name(),
         name,

@@ -8,11 +8,11 @@ use consent_registry::data::{
     ConsentId, ConsentInstruction, ConsentStatus, ListedConsent, Period, Provision, ProvisionType,
     RELAY_DOMAIN,
 };
+use drug_provenance::packing::{PackedCase, Packing};
 use healthchain_common::{
     consent::{DataClasses, Purpose},
     relay::{signer::Pseudonym, Signature},
 };
-use drug_provenance::packing::{PackedCase, Packing};
 use healthchain_suite::Contract;
 use ink::{
     env::DefaultEnvironment,
@@ -653,7 +653,11 @@ where
 {
     // The case's proof is ignored once the package has a record of its own (a clone).
     let package = packing.package(index, true).expect("in range");
-    let message = ledger.dispense(package, printed_expiry(), recipient(patient, &serial(index)));
+    let message = ledger.dispense(
+        package,
+        printed_expiry(),
+        recipient(patient, &serial(index)),
+    );
     submit_or_refusal(client, pharmacy, &message).await
 }
 

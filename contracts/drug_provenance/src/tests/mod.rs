@@ -216,14 +216,24 @@ fn pack_pallet(ledger: &mut DrugProvenance, p: &Parties) -> Result<(), Error> {
 }
 
 /// `from` ships `items` to `to` as a sale; returns the shipment.
-fn ship(ledger: &mut DrugProvenance, from: AccountId, to: AccountId, items: Vec<Item>) -> Result<u64, Error> {
+fn ship(
+    ledger: &mut DrugProvenance,
+    from: AccountId,
+    to: AccountId,
+    items: Vec<Item>,
+) -> Result<u64, Error> {
     as_caller(from);
     ledger.ship(to, items, ShipmentPurpose::Sale, hash(0x71))
 }
 
 /// The recipient receives `shipment`, scanning `scans`.
 fn receive(ledger: &mut DrugProvenance, shipment: u64, scans: Vec<Scan>) -> Result<(), Error> {
-    as_caller(ledger.shipment(shipment).map(|s| s.to).unwrap_or(AccountId::from([0; 32])));
+    as_caller(
+        ledger
+            .shipment(shipment)
+            .map(|s| s.to)
+            .unwrap_or(AccountId::from([0; 32])),
+    );
     ledger.receive(shipment, scans)
 }
 
@@ -232,7 +242,13 @@ fn receive(ledger: &mut DrugProvenance, shipment: u64, scans: Vec<Scan>) -> Resu
 fn stock_pharmacy(ledger: &mut DrugProvenance, p: &Parties) {
     commission(ledger, p).unwrap();
     pack_pallet(ledger, p).unwrap();
-    let s = ship(ledger, p.manufacturer, p.wholesaler, vec![Item::Container(sscc(PALLET))]).unwrap();
+    let s = ship(
+        ledger,
+        p.manufacturer,
+        p.wholesaler,
+        vec![Item::Container(sscc(PALLET))],
+    )
+    .unwrap();
     receive(ledger, s, vec![Scan::Container(sscc(PALLET))]).unwrap();
     as_caller(p.wholesaler);
     ledger.disaggregate(sscc(PALLET), cases()).unwrap();
@@ -241,14 +257,21 @@ fn stock_pharmacy(ledger: &mut DrugProvenance, p: &Parties) {
         ledger,
         p.wholesaler,
         p.pharmacy,
-        vec![Item::Package(package(1, true)), Item::Package(package(2, true))],
+        vec![
+            Item::Package(package(1, true)),
+            Item::Package(package(2, true)),
+        ],
     )
     .unwrap();
     receive(ledger, s, vec![scan_package(2), scan_package(1)]).unwrap();
 }
 
 fn dispense(ledger: &mut DrugProvenance, index: usize, from_case: bool) -> Result<(), Error> {
-    ledger.dispense(package(index, from_case), printed_expiry(EXPIRY), recipient())
+    ledger.dispense(
+        package(index, from_case),
+        printed_expiry(EXPIRY),
+        recipient(),
+    )
 }
 
 fn status(ledger: &DrugProvenance) -> LotStatus {
@@ -273,7 +296,12 @@ fn commission_records_the_lot_unpacked_with_its_manufacturer() {
     let t = ledger
         .trace(GTIN, lot_no(), serials()[3].clone(), 3, proof_of(3), vec![])
         .unwrap();
-    assert_eq!(t.location, Location::Unpacked { holder: p.manufacturer });
+    assert_eq!(
+        t.location,
+        Location::Unpacked {
+            holder: p.manufacturer
+        }
+    );
     assert_eq!(t.aggregated_into, Vec::<Sscc>::new());
 }
 
@@ -286,11 +314,17 @@ fn ssccs_and_printed_expiry_follow_gs1() {
     // GS1's own SSCC example: extension 1, company prefix 0614141, serial 234567890, check
     // digit 8.
     assert!(sscc_is_valid(106_141_412_345_678_908));
-    assert_eq!(with_check_digit(10_614_141_234_567_890), 106_141_412_345_678_908);
+    assert_eq!(
+        with_check_digit(10_614_141_234_567_890),
+        106_141_412_345_678_908
+    );
     // 2023-11-14T22:13:20Z plus 365 days is 2024-11-13.
     assert_eq!(printed_expiry(EXPIRY), 241_113);
     assert!(expiry_matches(241_113, EXPIRY));
-    assert!(expiry_matches(241_100, EXPIRY), "day 00: the end of the month");
+    assert!(
+        expiry_matches(241_100, EXPIRY),
+        "day 00: the end of the month"
+    );
     assert!(!expiry_matches(241_114, EXPIRY));
     assert!(!expiry_matches(251_113, EXPIRY));
     assert_eq!(printed_expiry(0), 700_101);
@@ -305,21 +339,51 @@ fn a_pallet_of_cases_is_one_write_and_is_checked_when_opened() {
     // case's units are its count.
     as_caller(p.wholesaler);
     let pallet = |ledger: &mut DrugProvenance, id, units| {
-        ledger.aggregate(GTIN, lot_no(), id, Level::Pallet, pallet_contents(), 2, units, None)
+        ledger.aggregate(
+            GTIN,
+            lot_no(),
+            id,
+            Level::Pallet,
+            pallet_contents(),
+            2,
+            units,
+            None,
+        )
     };
-    assert_eq!(pallet(&mut ledger, sscc(PALLET), 16), Err(Error::NotACustodian));
-    as_caller(p.manufacturer);
-    assert_eq!(pallet(&mut ledger, sscc(PALLET) + 1, 16), Err(Error::InvalidSscc));
-    assert_eq!(pallet(&mut ledger, sscc(PALLET), 17), Err(Error::InsufficientHoldings));
     assert_eq!(
-        ledger.aggregate(GTIN, lot_no(), sscc(9), Level::Case, case(0).contents, 8, 9, None),
+        pallet(&mut ledger, sscc(PALLET), 16),
+        Err(Error::NotACustodian)
+    );
+    as_caller(p.manufacturer);
+    assert_eq!(
+        pallet(&mut ledger, sscc(PALLET) + 1, 16),
+        Err(Error::InvalidSscc)
+    );
+    assert_eq!(
+        pallet(&mut ledger, sscc(PALLET), 17),
+        Err(Error::InsufficientHoldings)
+    );
+    assert_eq!(
+        ledger.aggregate(
+            GTIN,
+            lot_no(),
+            sscc(9),
+            Level::Case,
+            case(0).contents,
+            8,
+            9,
+            None
+        ),
         Err(Error::ContentsMismatch)
     );
     let writes = event_count();
     pack_pallet(&mut ledger, &p).unwrap();
     assert_eq!(event_count(), writes + 1);
     let (event, _) = last_event::<Aggregated>();
-    assert_eq!((event.sscc, event.units, event.from), (sscc(PALLET), 16, None));
+    assert_eq!(
+        (event.sscc, event.units, event.from),
+        (sscc(PALLET), 16, None)
+    );
     assert_eq!(ledger.lot_state(GTIN, lot_no()).unwrap().lot.unpacked, 0);
     assert_eq!(pack_pallet(&mut ledger, &p), Err(Error::SsccInUse));
     // The cases exist only inside the pallet until it is opened.
@@ -336,11 +400,23 @@ fn a_pallet_of_cases_is_one_write_and_is_checked_when_opened() {
     // Opening it with cases that are not its contents changes nothing.
     let mut wrong = cases();
     wrong[1].count = 9;
-    assert_eq!(ledger.disaggregate(sscc(PALLET), wrong), Err(Error::ContentsMismatch));
-    assert_eq!(ledger.disaggregate(sscc(PALLET), vec![case(0)]), Err(Error::ContentsMismatch));
+    assert_eq!(
+        ledger.disaggregate(sscc(PALLET), wrong),
+        Err(Error::ContentsMismatch)
+    );
+    assert_eq!(
+        ledger.disaggregate(sscc(PALLET), vec![case(0)]),
+        Err(Error::ContentsMismatch)
+    );
     as_caller(p.wholesaler);
-    assert_eq!(ledger.disaggregate(sscc(PALLET), cases()), Err(Error::NotACustodian));
-    assert_eq!(ledger.container(sscc(PALLET)).unwrap().state, ContainerState::Sealed);
+    assert_eq!(
+        ledger.disaggregate(sscc(PALLET), cases()),
+        Err(Error::NotACustodian)
+    );
+    assert_eq!(
+        ledger.container(sscc(PALLET)).unwrap().state,
+        ContainerState::Sealed
+    );
     as_caller(p.manufacturer);
     ledger.disaggregate(sscc(PALLET), cases()).unwrap();
     let (event, _) = last_event::<Disaggregated>();
@@ -348,21 +424,42 @@ fn a_pallet_of_cases_is_one_write_and_is_checked_when_opened() {
     let opened = ledger.container(sscc(PALLET)).unwrap();
     assert_eq!(opened.state, ContainerState::Opened { remaining: 0 });
     let first = ledger.container(case(0).sscc).unwrap();
-    assert_eq!((first.state, first.units, first.holder), (ContainerState::Sealed, 8, p.manufacturer));
-    assert_eq!(ledger.disaggregate(sscc(PALLET), cases()), Err(Error::ContainerNotSealed));
+    assert_eq!(
+        (first.state, first.units, first.holder),
+        (ContainerState::Sealed, 8, p.manufacturer)
+    );
+    assert_eq!(
+        ledger.disaggregate(sscc(PALLET), cases()),
+        Err(Error::ContainerNotSealed)
+    );
     let t = trace(&ledger, 9).unwrap();
     assert_eq!(t.aggregated_into, vec![case(1).sscc, sscc(PALLET)]);
     assert!(matches!(t.location, Location::InContainer { sscc, .. } if sscc == case(1).sscc));
     // A case is opened with no list; its packages are then loose with its holder.
-    assert_eq!(ledger.disaggregate(case(1).sscc, cases()), Err(Error::ContentsMismatch));
+    assert_eq!(
+        ledger.disaggregate(case(1).sscc, cases()),
+        Err(Error::ContentsMismatch)
+    );
     ledger.disaggregate(case(1).sscc, vec![]).unwrap();
     assert_eq!(
         location(&ledger, 9),
-        Location::Loose { holder: p.manufacturer, hold: QuarantineReasons::default() }
+        Location::Loose {
+            holder: p.manufacturer,
+            hold: QuarantineReasons::default()
+        }
     );
     // A tote repacked from the opened case takes its packages from it.
     ledger
-        .aggregate(GTIN, lot_no(), sscc(30), Level::Case, case(1).contents, 8, 8, Some(case(1).sscc))
+        .aggregate(
+            GTIN,
+            lot_no(),
+            sscc(30),
+            Level::Case,
+            case(1).contents,
+            8,
+            8,
+            Some(case(1).sscc),
+        )
         .unwrap();
     assert_eq!(
         ledger.container(case(1).sscc).unwrap().state,
@@ -378,43 +475,86 @@ fn custody_moves_by_container_and_the_dock_checks_what_arrives() {
     let items = || vec![Item::Container(sscc(PALLET))];
     as_caller(p.manufacturer);
     assert_eq!(
-        ledger.ship(p.wholesaler, items(), ShipmentPurpose::Sale, Hash::from([0; 32])),
+        ledger.ship(
+            p.wholesaler,
+            items(),
+            ShipmentPurpose::Sale,
+            Hash::from([0; 32])
+        ),
         Err(Error::ZeroHash)
     );
-    assert_eq!(ledger.ship(p.wholesaler, vec![], ShipmentPurpose::Sale, hash(1)), Err(Error::InvalidItems));
     assert_eq!(
-        ledger.ship(p.wholesaler, vec![Item::Container(sscc(PALLET)); 2], ShipmentPurpose::Sale, hash(1)),
+        ledger.ship(p.wholesaler, vec![], ShipmentPurpose::Sale, hash(1)),
         Err(Error::InvalidItems)
     );
-    assert_eq!(ledger.ship(p.manufacturer, items(), ShipmentPurpose::Sale, hash(1)), Err(Error::ShipToSelf));
-    assert_eq!(ledger.ship(p.sensor, items(), ShipmentPurpose::Sale, hash(1)), Err(Error::NotATradingPartner));
-    assert_eq!(ship(&mut ledger, p.wholesaler, p.pharmacy, items()), Err(Error::NotACustodian));
+    assert_eq!(
+        ledger.ship(
+            p.wholesaler,
+            vec![Item::Container(sscc(PALLET)); 2],
+            ShipmentPurpose::Sale,
+            hash(1)
+        ),
+        Err(Error::InvalidItems)
+    );
+    assert_eq!(
+        ledger.ship(p.manufacturer, items(), ShipmentPurpose::Sale, hash(1)),
+        Err(Error::ShipToSelf)
+    );
+    assert_eq!(
+        ledger.ship(p.sensor, items(), ShipmentPurpose::Sale, hash(1)),
+        Err(Error::NotATradingPartner)
+    );
+    assert_eq!(
+        ship(&mut ledger, p.wholesaler, p.pharmacy, items()),
+        Err(Error::NotACustodian)
+    );
     let s = ship(&mut ledger, p.manufacturer, p.wholesaler, items()).unwrap();
     let (event, _) = last_event::<Shipped>();
-    assert_eq!((event.units, event.items.clone()), (16, vec![ItemKey::Container(sscc(PALLET))]));
+    assert_eq!(
+        (event.units, event.items.clone()),
+        (16, vec![ItemKey::Container(sscc(PALLET))])
+    );
     assert_eq!(event.transaction, hash(0x71));
-    assert_eq!(location(&ledger, 0), Location::InContainer {
-        sscc: sscc(PALLET),
-        holder: p.manufacturer,
-        state: ContainerState::InTransit(s),
-        hold: QuarantineReasons::default(),
-    });
+    assert_eq!(
+        location(&ledger, 0),
+        Location::InContainer {
+            sscc: sscc(PALLET),
+            holder: p.manufacturer,
+            state: ContainerState::InTransit(s),
+            hold: QuarantineReasons::default(),
+        }
+    );
     // In transit, it cannot go anywhere else.
-    assert_eq!(ship(&mut ledger, p.manufacturer, p.pharmacy, items()), Err(Error::ContainerNotSealed));
+    assert_eq!(
+        ship(&mut ledger, p.manufacturer, p.pharmacy, items()),
+        Err(Error::ContainerNotSealed)
+    );
     // The dock must scan exactly what was shipped.
-    assert_eq!(receive(&mut ledger, s, vec![]), Err(Error::ShipmentMismatch));
-    assert_eq!(receive(&mut ledger, s, vec![Scan::Container(sscc(2))]), Err(Error::ShipmentMismatch));
+    assert_eq!(
+        receive(&mut ledger, s, vec![]),
+        Err(Error::ShipmentMismatch)
+    );
+    assert_eq!(
+        receive(&mut ledger, s, vec![Scan::Container(sscc(2))]),
+        Err(Error::ShipmentMismatch)
+    );
     assert_eq!(
         receive(&mut ledger, s, vec![Scan::Container(sscc(PALLET)); 2]),
         Err(Error::ShipmentMismatch)
     );
     as_caller(p.pharmacy);
-    assert_eq!(ledger.receive(s, vec![Scan::Container(sscc(PALLET))]), Err(Error::NotTheRecipient));
+    assert_eq!(
+        ledger.receive(s, vec![Scan::Container(sscc(PALLET))]),
+        Err(Error::NotTheRecipient)
+    );
     receive(&mut ledger, s, vec![Scan::Container(sscc(PALLET))]).unwrap();
     let (event, _) = last_event::<Received>();
     assert_eq!((event.from, event.units), (p.manufacturer, 16));
     let pallet = ledger.container(sscc(PALLET)).unwrap();
-    assert_eq!((pallet.holder, pallet.seller), (p.wholesaler, Some(p.manufacturer)));
+    assert_eq!(
+        (pallet.holder, pallet.seller),
+        (p.wholesaler, Some(p.manufacturer))
+    );
     assert_eq!(ledger.shipment(s), None);
     as_caller(p.wholesaler);
     assert_eq!(ledger.receive(s, vec![]), Err(Error::UnknownShipment));
@@ -425,13 +565,22 @@ fn the_sender_can_cancel_before_receipt() {
     let (mut ledger, p) = setup();
     commission(&mut ledger, &p).unwrap();
     pack_pallet(&mut ledger, &p).unwrap();
-    let s = ship(&mut ledger, p.manufacturer, p.wholesaler, vec![Item::Container(sscc(PALLET))]).unwrap();
+    let s = ship(
+        &mut ledger,
+        p.manufacturer,
+        p.wholesaler,
+        vec![Item::Container(sscc(PALLET))],
+    )
+    .unwrap();
     as_caller(p.wholesaler);
     assert_eq!(ledger.cancel_shipment(s), Err(Error::NotTheSender));
     as_caller(p.manufacturer);
     ledger.cancel_shipment(s).unwrap();
     let pallet = ledger.container(sscc(PALLET)).unwrap();
-    assert_eq!((pallet.holder, pallet.state), (p.manufacturer, ContainerState::Sealed));
+    assert_eq!(
+        (pallet.holder, pallet.state),
+        (p.manufacturer, ContainerState::Sealed)
+    );
     assert_eq!(ledger.cancel_shipment(s), Err(Error::UnknownShipment));
 }
 
@@ -444,35 +593,72 @@ fn packages_leave_an_opened_case_one_by_one_with_proofs() {
         ledger.container(case(0).sscc).unwrap().state,
         ContainerState::Opened { remaining: 6 }
     );
-    let record = ledger.package(GTIN, lot_no(), serials()[1].clone()).unwrap();
+    let record = ledger
+        .package(GTIN, lot_no(), serials()[1].clone())
+        .unwrap();
     assert_eq!(
         (record.holder, record.seller, record.came_from),
         (p.pharmacy, Some(p.wholesaler), Some(case(0).sscc))
     );
-    assert_eq!(location(&ledger, 1), Location::Loose { holder: p.pharmacy, hold: QuarantineReasons::default() });
-    assert_eq!(location(&ledger, 3), Location::Loose { holder: p.wholesaler, hold: QuarantineReasons::default() });
-    assert_eq!(trace(&ledger, 1).unwrap().aggregated_into, vec![case(0).sscc, sscc(PALLET)]);
+    assert_eq!(
+        location(&ledger, 1),
+        Location::Loose {
+            holder: p.pharmacy,
+            hold: QuarantineReasons::default()
+        }
+    );
+    assert_eq!(
+        location(&ledger, 3),
+        Location::Loose {
+            holder: p.wholesaler,
+            hold: QuarantineReasons::default()
+        }
+    );
+    assert_eq!(
+        trace(&ledger, 1).unwrap().aggregated_into,
+        vec![case(0).sscc, sscc(PALLET)]
+    );
     as_caller(p.wholesaler);
     // A package in a sealed case, a wrong case proof, or one the caller does not hold.
     let mut sealed = package(9, true);
     assert_eq!(
-        ledger.ship(p.pharmacy, vec![Item::Package(sealed.clone())], ShipmentPurpose::Sale, hash(1)),
+        ledger.ship(
+            p.pharmacy,
+            vec![Item::Package(sealed.clone())],
+            ShipmentPurpose::Sale,
+            hash(1)
+        ),
         Err(Error::ContainerNotOpened)
     );
     sealed.from = Some(unpack(3));
     assert_eq!(
-        ledger.ship(p.pharmacy, vec![Item::Package(sealed)], ShipmentPurpose::Sale, hash(1)),
+        ledger.ship(
+            p.pharmacy,
+            vec![Item::Package(sealed)],
+            ShipmentPurpose::Sale,
+            hash(1)
+        ),
         Err(Error::NotInContainer)
     );
     assert_eq!(
-        ledger.ship(p.pharmacy, vec![Item::Package(package(1, false))], ShipmentPurpose::Sale, hash(1)),
+        ledger.ship(
+            p.pharmacy,
+            vec![Item::Package(package(1, false))],
+            ShipmentPurpose::Sale,
+            hash(1)
+        ),
         Err(Error::PackageUnavailable)
     );
     // A serial outside the lot is a counterfeit wherever it claims to be.
     let mut fake = package(3, true);
     fake.serial = b"SN999999".to_vec();
     assert_eq!(
-        ledger.ship(p.pharmacy, vec![Item::Package(fake)], ShipmentPurpose::Sale, hash(1)),
+        ledger.ship(
+            p.pharmacy,
+            vec![Item::Package(fake)],
+            ShipmentPurpose::Sale,
+            hash(1)
+        ),
         Err(Error::Counterfeit)
     );
 }
@@ -487,11 +673,18 @@ fn a_pharmacy_dispenses_a_package_once_with_its_full_identifier() {
         Err(Error::ExpiryMismatch)
     );
     assert_eq!(
-        ledger.dispense(package(1, false), printed_expiry(EXPIRY), Hash::from([0; 32])),
+        ledger.dispense(
+            package(1, false),
+            printed_expiry(EXPIRY),
+            Hash::from([0; 32])
+        ),
         Err(Error::ZeroHash)
     );
     // Not the pharmacy's: still in the wholesaler's opened case.
-    assert_eq!(dispense(&mut ledger, 3, true), Err(Error::PackageUnavailable));
+    assert_eq!(
+        dispense(&mut ledger, 3, true),
+        Err(Error::PackageUnavailable)
+    );
     let mut fake = package(1, false);
     fake.serial_proof = proof_of(2);
     assert_eq!(
@@ -499,26 +692,60 @@ fn a_pharmacy_dispenses_a_package_once_with_its_full_identifier() {
         Err(Error::Counterfeit)
     );
     assert_eq!(
-        ledger.verify_unit(GTIN, lot_no(), serials()[1].clone(), printed_expiry(EXPIRY), 1, proof_of(1)),
+        ledger.verify_unit(
+            GTIN,
+            lot_no(),
+            serials()[1].clone(),
+            printed_expiry(EXPIRY),
+            1,
+            proof_of(1)
+        ),
         UnitStatus::Genuine
     );
     dispense(&mut ledger, 1, false).unwrap();
     let (event, _) = last_event::<Dispensed>();
-    assert_eq!((event.recipient, event.serial.clone()), (recipient(), serials()[1].clone()));
-    assert_eq!(dispense(&mut ledger, 1, false), Err(Error::AlreadyDispensed));
     assert_eq!(
-        ledger.verify_unit(GTIN, lot_no(), serials()[1].clone(), printed_expiry(EXPIRY), 1, proof_of(1)),
+        (event.recipient, event.serial.clone()),
+        (recipient(), serials()[1].clone())
+    );
+    assert_eq!(
+        dispense(&mut ledger, 1, false),
+        Err(Error::AlreadyDispensed)
+    );
+    assert_eq!(
+        ledger.verify_unit(
+            GTIN,
+            lot_no(),
+            serials()[1].clone(),
+            printed_expiry(EXPIRY),
+            1,
+            proof_of(1)
+        ),
         UnitStatus::Dispensed
     );
     // A label with another expiry is not this lot's package.
     assert_eq!(
-        ledger.verify_unit(GTIN, lot_no(), serials()[1].clone(), 250_101, 1, proof_of(1)),
+        ledger.verify_unit(
+            GTIN,
+            lot_no(),
+            serials()[1].clone(),
+            250_101,
+            1,
+            proof_of(1)
+        ),
         UnitStatus::Unknown
     );
-    let unit = ledger.dispensed_unit(GTIN, lot_no(), serials()[1].clone()).unwrap();
+    let unit = ledger
+        .dispensed_unit(GTIN, lot_no(), serials()[1].clone())
+        .unwrap();
     assert_eq!((unit.recipient, unit.dispenser), (recipient(), p.pharmacy));
-    assert_eq!(ledger.dispensed_unit(GTIN, lot_no(), serials()[2].clone()), None);
-    assert!(matches!(location(&ledger, 1), Location::Dispensed { dispenser, .. } if dispenser == p.pharmacy));
+    assert_eq!(
+        ledger.dispensed_unit(GTIN, lot_no(), serials()[2].clone()),
+        None
+    );
+    assert!(
+        matches!(location(&ledger, 1), Location::Dispensed { dispenser, .. } if dispenser == p.pharmacy)
+    );
     assert_eq!(ledger.lot_state(GTIN, lot_no()).unwrap().lot.dispensed, 1);
     // Only pharmacies dispense.
     as_caller(p.wholesaler);
@@ -538,13 +765,24 @@ fn a_saleable_return_goes_to_the_seller_and_is_verified_on_receipt() {
         ledger.ship(p.manufacturer, back(), ShipmentPurpose::Return, hash(2)),
         Err(Error::NotTheSeller)
     );
-    let s = ledger.ship(p.wholesaler, back(), ShipmentPurpose::Return, hash(2)).unwrap();
+    let s = ledger
+        .ship(p.wholesaler, back(), ShipmentPurpose::Return, hash(2))
+        .unwrap();
     receive(&mut ledger, s, vec![scan_package(2)]).unwrap();
     let verified = events_of::<ReturnVerified>();
     assert_eq!(verified.len(), 1);
     assert!(verified[0].saleable);
-    assert_eq!(verified[0].item, ItemKey::Package(lot_id(GTIN, &lot_no()), hash_leaf(&serials()[2])));
-    assert_eq!(location(&ledger, 2), Location::Loose { holder: p.wholesaler, hold: QuarantineReasons::default() });
+    assert_eq!(
+        verified[0].item,
+        ItemKey::Package(lot_id(GTIN, &lot_no()), hash_leaf(&serials()[2]))
+    );
+    assert_eq!(
+        location(&ledger, 2),
+        Location::Loose {
+            holder: p.wholesaler,
+            hold: QuarantineReasons::default()
+        }
+    );
     // Resold to the pharmacy, which dispenses it.
     let s = ship(&mut ledger, p.wholesaler, p.pharmacy, back()).unwrap();
     receive(&mut ledger, s, vec![scan_package(2)]).unwrap();
@@ -558,7 +796,12 @@ fn a_return_that_fails_verification_is_held_as_suspect() {
     stock_pharmacy(&mut ledger, &p);
     as_caller(p.pharmacy);
     let s = ledger
-        .ship(p.wholesaler, vec![Item::Package(package(2, false))], ShipmentPurpose::Return, hash(2))
+        .ship(
+            p.wholesaler,
+            vec![Item::Package(package(2, false))],
+            ShipmentPurpose::Return,
+            hash(2),
+        )
         .unwrap();
     // Recalled while on its way back.
     as_caller(p.manufacturer);
@@ -568,7 +811,10 @@ fn a_return_that_fails_verification_is_held_as_suspect() {
     assert!(!verified[0].saleable);
     assert_eq!(
         location(&ledger, 2),
-        Location::Loose { holder: p.wholesaler, hold: QuarantineReasons::of(QuarantineReason::Suspect) }
+        Location::Loose {
+            holder: p.wholesaler,
+            hold: QuarantineReasons::of(QuarantineReason::Suspect)
+        }
     );
 }
 
@@ -578,28 +824,57 @@ fn an_excursion_holds_the_shipment_its_sensor_rides_with_not_the_lot() {
     stock_pharmacy(&mut ledger, &p);
     // Two shipments to the pharmacy: packages 3 and 4, and the sealed case 1.
     as_caller(p.wholesaler);
-    let first = ship(&mut ledger, p.wholesaler, p.pharmacy, vec![Item::Package(package(3, true))]).unwrap();
-    let second = ship(&mut ledger, p.wholesaler, p.pharmacy, vec![Item::Container(case(1).sscc)]).unwrap();
+    let first = ship(
+        &mut ledger,
+        p.wholesaler,
+        p.pharmacy,
+        vec![Item::Package(package(3, true))],
+    )
+    .unwrap();
+    let second = ship(
+        &mut ledger,
+        p.wholesaler,
+        p.pharmacy,
+        vec![Item::Container(case(1).sscc)],
+    )
+    .unwrap();
     as_caller(p.sensor);
     assert_eq!(
         ledger.report_temperature(SensorPlace::Shipment(first), 1150),
         Err(Error::SensorNotBound)
     );
     as_caller(p.pharmacy);
-    assert_eq!(ledger.bind_sensor(SensorPlace::Shipment(first), p.wholesaler), Err(Error::NotASensor));
+    assert_eq!(
+        ledger.bind_sensor(SensorPlace::Shipment(first), p.wholesaler),
+        Err(Error::NotASensor)
+    );
     as_caller(p.manufacturer);
-    assert_eq!(ledger.bind_sensor(SensorPlace::Shipment(first), p.sensor), Err(Error::NotACustodian));
+    assert_eq!(
+        ledger.bind_sensor(SensorPlace::Shipment(first), p.sensor),
+        Err(Error::NotACustodian)
+    );
     as_caller(p.wholesaler);
-    ledger.bind_sensor(SensorPlace::Shipment(first), p.sensor).unwrap();
+    ledger
+        .bind_sensor(SensorPlace::Shipment(first), p.sensor)
+        .unwrap();
     as_caller(p.sensor);
-    ledger.report_temperature(SensorPlace::Shipment(first), 540).unwrap();
+    ledger
+        .report_temperature(SensorPlace::Shipment(first), 540)
+        .unwrap();
     let (reading, _) = last_event::<TemperatureRecorded>();
     assert!(reading.in_range);
-    ledger.report_temperature(SensorPlace::Shipment(first), 1150).unwrap();
+    ledger
+        .report_temperature(SensorPlace::Shipment(first), 1150)
+        .unwrap();
     let (held, _) = last_event::<Quarantined>();
-    assert_eq!((held.place, held.manufacturer), (Place::Shipment(first), p.manufacturer));
+    assert_eq!(
+        (held.place, held.manufacturer),
+        (Place::Shipment(first), p.manufacturer)
+    );
     // A second excursion is recorded, and the hold stays.
-    ledger.report_temperature(SensorPlace::Shipment(first), 1200).unwrap();
+    ledger
+        .report_temperature(SensorPlace::Shipment(first), 1200)
+        .unwrap();
     assert_eq!(status(&ledger), LotStatus::Active);
     receive(&mut ledger, first, vec![scan_package(3)]).unwrap();
     receive(&mut ledger, second, vec![Scan::Container(case(1).sscc)]).unwrap();
@@ -607,15 +882,32 @@ fn an_excursion_holds_the_shipment_its_sensor_rides_with_not_the_lot() {
     // Package 3 arrived held; the case from the other shipment is dispensable.
     assert_eq!(dispense(&mut ledger, 3, false), Err(Error::LotQuarantined));
     assert_eq!(
-        ledger.verify_unit(GTIN, lot_no(), serials()[3].clone(), printed_expiry(EXPIRY), 3, proof_of(3)),
-        UnitStatus::Quarantined(QuarantineReasons::of(QuarantineReason::TemperatureExcursion))
+        ledger.verify_unit(
+            GTIN,
+            lot_no(),
+            serials()[3].clone(),
+            printed_expiry(EXPIRY),
+            3,
+            proof_of(3)
+        ),
+        UnitStatus::Quarantined(QuarantineReasons::of(
+            QuarantineReason::TemperatureExcursion
+        ))
     );
     ledger.disaggregate(case(1).sscc, vec![]).unwrap();
     dispense(&mut ledger, 9, true).unwrap();
     // The manufacturer investigates and releases the package.
-    let target = Target::Package { gtin: GTIN, lot: lot_no(), serial: serials()[3].clone() };
+    let target = Target::Package {
+        gtin: GTIN,
+        lot: lot_no(),
+        serial: serials()[3].clone(),
+    };
     assert_eq!(
-        ledger.release(target.clone(), QuarantineReason::TemperatureExcursion, hash(9)),
+        ledger.release(
+            target.clone(),
+            QuarantineReason::TemperatureExcursion,
+            hash(9)
+        ),
         Err(Error::NotManufacturerOrRegulator)
     );
     as_caller(p.manufacturer);
@@ -623,7 +915,9 @@ fn an_excursion_holds_the_shipment_its_sensor_rides_with_not_the_lot() {
         ledger.release(target.clone(), QuarantineReason::Suspect, hash(9)),
         Err(Error::QuarantineReasonNotOpen)
     );
-    ledger.release(target, QuarantineReason::TemperatureExcursion, hash(9)).unwrap();
+    ledger
+        .release(target, QuarantineReason::TemperatureExcursion, hash(9))
+        .unwrap();
     let (released, _) = last_event::<Released>();
     assert!(released.still_open.is_empty());
     as_caller(p.pharmacy);
@@ -637,19 +931,34 @@ fn a_sensor_on_a_holding_holds_that_container_only() {
     pack_pallet(&mut ledger, &p).unwrap();
     as_caller(p.manufacturer);
     ledger.disaggregate(sscc(PALLET), cases()).unwrap();
-    ledger.bind_sensor(SensorPlace::Container(case(0).sscc), p.sensor).unwrap();
+    ledger
+        .bind_sensor(SensorPlace::Container(case(0).sscc), p.sensor)
+        .unwrap();
     as_caller(p.sensor);
-    ledger.report_temperature(SensorPlace::Container(case(0).sscc), -100).unwrap();
+    ledger
+        .report_temperature(SensorPlace::Container(case(0).sscc), -100)
+        .unwrap();
     assert_eq!(
         ledger.container(case(0).sscc).unwrap().hold,
         QuarantineReasons::of(QuarantineReason::TemperatureExcursion)
     );
     assert!(ledger.container(case(1).sscc).unwrap().hold.is_empty());
     assert_eq!(
-        ship(&mut ledger, p.manufacturer, p.wholesaler, vec![Item::Container(case(0).sscc)]),
+        ship(
+            &mut ledger,
+            p.manufacturer,
+            p.wholesaler,
+            vec![Item::Container(case(0).sscc)]
+        ),
         Err(Error::LotQuarantined)
     );
-    ship(&mut ledger, p.manufacturer, p.wholesaler, vec![Item::Container(case(1).sscc)]).unwrap();
+    ship(
+        &mut ledger,
+        p.manufacturer,
+        p.wholesaler,
+        vec![Item::Container(case(1).sscc)],
+    )
+    .unwrap();
     // Unbinding: the binder or a regulator.
     as_caller(p.wholesaler);
     assert_eq!(
@@ -657,7 +966,9 @@ fn a_sensor_on_a_holding_holds_that_container_only() {
         Err(Error::NotACustodian)
     );
     as_caller(p.manufacturer);
-    ledger.unbind_sensor(SensorPlace::Container(case(0).sscc), p.sensor).unwrap();
+    ledger
+        .unbind_sensor(SensorPlace::Container(case(0).sscc), p.sensor)
+        .unwrap();
     as_caller(p.sensor);
     assert_eq!(
         ledger.report_temperature(SensorPlace::Container(case(0).sscc), -100),
@@ -677,7 +988,10 @@ fn custodians_quarantine_their_own_goods_and_regulators_a_lot() {
     );
     assert_eq!(
         ledger.quarantine(
-            Target::Lot { gtin: GTIN, lot: lot_no() },
+            Target::Lot {
+                gtin: GTIN,
+                lot: lot_no()
+            },
             QuarantineReason::Suspect,
             hash(4)
         ),
@@ -686,7 +1000,11 @@ fn custodians_quarantine_their_own_goods_and_regulators_a_lot() {
     // The pharmacy holds package 1 and flags it; package 2 stays dispensable.
     ledger
         .quarantine(
-            Target::Package { gtin: GTIN, lot: lot_no(), serial: serials()[1].clone() },
+            Target::Package {
+                gtin: GTIN,
+                lot: lot_no(),
+                serial: serials()[1].clone(),
+            },
             QuarantineReason::Suspect,
             hash(4),
         )
@@ -695,10 +1013,16 @@ fn custodians_quarantine_their_own_goods_and_regulators_a_lot() {
     dispense(&mut ledger, 2, false).unwrap();
     as_caller(p.wholesaler);
     assert_eq!(
-        ledger.quarantine(case_target.clone(), QuarantineReason::Suspect, Hash::from([0; 32])),
+        ledger.quarantine(
+            case_target.clone(),
+            QuarantineReason::Suspect,
+            Hash::from([0; 32])
+        ),
         Err(Error::ZeroHash)
     );
-    ledger.quarantine(case_target.clone(), QuarantineReason::Suspect, hash(4)).unwrap();
+    ledger
+        .quarantine(case_target.clone(), QuarantineReason::Suspect, hash(4))
+        .unwrap();
     assert_eq!(
         ledger.quarantine(case_target, QuarantineReason::Suspect, hash(4)),
         Err(Error::LotQuarantined)
@@ -706,13 +1030,32 @@ fn custodians_quarantine_their_own_goods_and_regulators_a_lot() {
     // A regulator holds the lot everywhere.
     as_caller(p.regulator);
     ledger
-        .quarantine(Target::Lot { gtin: GTIN, lot: lot_no() }, QuarantineReason::Suspect, hash(5))
+        .quarantine(
+            Target::Lot {
+                gtin: GTIN,
+                lot: lot_no(),
+            },
+            QuarantineReason::Suspect,
+            hash(5),
+        )
         .unwrap();
-    assert_eq!(status(&ledger), LotStatus::Quarantined(QuarantineReasons::of(QuarantineReason::Suspect)));
-    let unit = ledger.dispensed_unit(GTIN, lot_no(), serials()[2].clone()).unwrap();
+    assert_eq!(
+        status(&ledger),
+        LotStatus::Quarantined(QuarantineReasons::of(QuarantineReason::Suspect))
+    );
+    let unit = ledger
+        .dispensed_unit(GTIN, lot_no(), serials()[2].clone())
+        .unwrap();
     assert!(unit.lot_quarantined);
     ledger
-        .release(Target::Lot { gtin: GTIN, lot: lot_no() }, QuarantineReason::Suspect, hash(6))
+        .release(
+            Target::Lot {
+                gtin: GTIN,
+                lot: lot_no(),
+            },
+            QuarantineReason::Suspect,
+            hash(6),
+        )
         .unwrap();
     assert_eq!(status(&ledger), LotStatus::Active);
 }
@@ -737,29 +1080,53 @@ fn illegitimate_product_has_a_24_hour_clock_and_ends_only_with_the_regulator() {
     );
     // Determined 30 hours ago: notified late.
     let determined = NOW - 30 * 60 * 60 * 1000;
-    ledger.notify_illegitimate(GTIN, lot_no(), hash(0x39), determined).unwrap();
+    ledger
+        .notify_illegitimate(GTIN, lot_no(), hash(0x39), determined)
+        .unwrap();
     let (event, _) = last_event::<IllegitimateProductNotified>();
     assert_eq!((event.notify_by, event.late), (determined + DAY, true));
-    let LotStatus::Illegitimate(notice) = status(&ledger) else { panic!("not illegitimate") };
-    assert_eq!((notice.form_3911, notice.notified_by, notice.terminated), (hash(0x39), p.manufacturer, None));
+    let LotStatus::Illegitimate(notice) = status(&ledger) else {
+        panic!("not illegitimate")
+    };
+    assert_eq!(
+        (notice.form_3911, notice.notified_by, notice.terminated),
+        (hash(0x39), p.manufacturer, None)
+    );
     // Not a recall, and nothing of it moves or is dispensed.
-    assert_eq!(ledger.recall_lot(GTIN, lot_no(), None, hash(1)), Err(Error::LotIllegitimate));
+    assert_eq!(
+        ledger.recall_lot(GTIN, lot_no(), None, hash(1)),
+        Err(Error::LotIllegitimate)
+    );
     as_caller(p.pharmacy);
     assert_eq!(dispense(&mut ledger, 1, false), Err(Error::LotIllegitimate));
     assert_eq!(
-        ledger.verify_unit(GTIN, lot_no(), serials()[1].clone(), printed_expiry(EXPIRY), 1, proof_of(1)),
+        ledger.verify_unit(
+            GTIN,
+            lot_no(),
+            serials()[1].clone(),
+            printed_expiry(EXPIRY),
+            1,
+            proof_of(1)
+        ),
         UnitStatus::Illegitimate
     );
     // Only the regulator terminates it.
     as_caller(p.manufacturer);
-    assert_eq!(ledger.terminate_illegitimate(GTIN, lot_no(), hash(0x40)), Err(Error::NotARegulator));
+    assert_eq!(
+        ledger.terminate_illegitimate(GTIN, lot_no(), hash(0x40)),
+        Err(Error::NotARegulator)
+    );
     as_caller(p.regulator);
-    ledger.terminate_illegitimate(GTIN, lot_no(), hash(0x40)).unwrap();
+    ledger
+        .terminate_illegitimate(GTIN, lot_no(), hash(0x40))
+        .unwrap();
     assert_eq!(
         ledger.terminate_illegitimate(GTIN, lot_no(), hash(0x40)),
         Err(Error::NotificationNotOpen)
     );
-    let LotStatus::Illegitimate(notice) = status(&ledger) else { panic!("not illegitimate") };
+    let LotStatus::Illegitimate(notice) = status(&ledger) else {
+        panic!("not illegitimate")
+    };
     assert_eq!(notice.terminated, Some(hash(0x40)));
 }
 
@@ -768,7 +1135,9 @@ fn a_notification_within_24_hours_is_on_time() {
     let (mut ledger, p) = setup();
     commission(&mut ledger, &p).unwrap();
     as_caller(p.regulator);
-    ledger.notify_illegitimate(GTIN, lot_no(), hash(0x39), NOW - DAY).unwrap();
+    ledger
+        .notify_illegitimate(GTIN, lot_no(), hash(0x39), NOW - DAY)
+        .unwrap();
     let (event, _) = last_event::<IllegitimateProductNotified>();
     assert!(!event.late);
 }
@@ -783,31 +1152,58 @@ fn recall_classes_come_from_the_regulator() {
         Err(Error::NotARegulator)
     );
     ledger.recall_lot(GTIN, lot_no(), None, hash(3)).unwrap();
-    assert_eq!(status(&ledger), LotStatus::Recalled { class: None, reason: hash(3) });
-    assert_eq!(ledger.recall_lot(GTIN, lot_no(), None, hash(3)), Err(Error::LotAlreadyRecalled));
+    assert_eq!(
+        status(&ledger),
+        LotStatus::Recalled {
+            class: None,
+            reason: hash(3)
+        }
+    );
+    assert_eq!(
+        ledger.recall_lot(GTIN, lot_no(), None, hash(3)),
+        Err(Error::LotAlreadyRecalled)
+    );
     as_caller(p.pharmacy);
     assert_eq!(dispense(&mut ledger, 1, false), Err(Error::LotRecalled));
     assert_eq!(
-        ledger.verify_unit(GTIN, lot_no(), serials()[1].clone(), printed_expiry(EXPIRY), 1, proof_of(1)),
+        ledger.verify_unit(
+            GTIN,
+            lot_no(),
+            serials()[1].clone(),
+            printed_expiry(EXPIRY),
+            1,
+            proof_of(1)
+        ),
         UnitStatus::Recalled(None)
     );
     as_caller(p.regulator);
-    ledger.recall_lot(GTIN, lot_no(), Some(RecallClass::II), hash(4)).unwrap();
+    ledger
+        .recall_lot(GTIN, lot_no(), Some(RecallClass::II), hash(4))
+        .unwrap();
     let (event, _) = last_event::<LotRecalled>();
-    assert_eq!((event.class, event.by), (Some(RecallClass::II), p.regulator));
+    assert_eq!(
+        (event.class, event.by),
+        (Some(RecallClass::II), p.regulator)
+    );
     assert_eq!(
         ledger.recall_lot(GTIN, lot_no(), Some(RecallClass::I), hash(4)),
         Err(Error::LotAlreadyRecalled)
     );
     // Recalled goods are destroyed by their holders.
     as_caller(p.wholesaler);
-    ledger.destroy(Item::Container(case(1).sscc), hash(5)).unwrap();
+    ledger
+        .destroy(Item::Container(case(1).sscc), hash(5))
+        .unwrap();
     let (event, _) = last_event::<Destroyed>();
     assert_eq!(event.units, 8);
-    ledger.destroy(Item::Container(case(0).sscc), hash(5)).unwrap();
+    ledger
+        .destroy(Item::Container(case(0).sscc), hash(5))
+        .unwrap();
     assert_eq!(last_event::<Destroyed>().0.units, 6);
     as_caller(p.pharmacy);
-    ledger.destroy(Item::Package(package(1, false)), hash(5)).unwrap();
+    ledger
+        .destroy(Item::Package(package(1, false)), hash(5))
+        .unwrap();
     assert_eq!(ledger.lot_state(GTIN, lot_no()).unwrap().lot.destroyed, 15);
     assert_eq!(location(&ledger, 1), Location::Destroyed);
     assert_eq!(location(&ledger, 9), Location::Destroyed);
@@ -821,11 +1217,23 @@ fn expired_stock_neither_moves_nor_is_dispensed() {
     as_caller(p.pharmacy);
     assert_eq!(dispense(&mut ledger, 1, false), Err(Error::LotExpired));
     assert_eq!(
-        ship(&mut ledger, p.wholesaler, p.pharmacy, vec![Item::Container(case(1).sscc)]),
+        ship(
+            &mut ledger,
+            p.wholesaler,
+            p.pharmacy,
+            vec![Item::Container(case(1).sscc)]
+        ),
         Err(Error::LotExpired)
     );
     assert_eq!(
-        ledger.verify_unit(GTIN, lot_no(), serials()[1].clone(), printed_expiry(EXPIRY), 1, proof_of(1)),
+        ledger.verify_unit(
+            GTIN,
+            lot_no(),
+            serials()[1].clone(),
+            printed_expiry(EXPIRY),
+            1,
+            proof_of(1)
+        ),
         UnitStatus::Expired
     );
 }
@@ -839,14 +1247,26 @@ fn pause_stops_new_business_not_safety_actions() {
     let paused = Err(Error::Access(AccessError::Paused));
     assert_eq!(commission(&mut ledger, &p), paused);
     assert_eq!(
-        ship(&mut ledger, p.wholesaler, p.pharmacy, vec![Item::Container(case(1).sscc)]).map(|_| ()),
+        ship(
+            &mut ledger,
+            p.wholesaler,
+            p.pharmacy,
+            vec![Item::Container(case(1).sscc)]
+        )
+        .map(|_| ()),
         paused
     );
     as_caller(p.pharmacy);
     assert_eq!(dispense(&mut ledger, 1, false), paused);
     // Safety actions still work.
     as_caller(p.wholesaler);
-    ledger.quarantine(Target::Container(case(1).sscc), QuarantineReason::Suspect, hash(1)).unwrap();
+    ledger
+        .quarantine(
+            Target::Container(case(1).sscc),
+            QuarantineReason::Suspect,
+            hash(1),
+        )
+        .unwrap();
     as_caller(p.manufacturer);
     ledger.recall_lot(GTIN, lot_no(), None, hash(2)).unwrap();
 }
@@ -857,14 +1277,25 @@ fn revoked_roles_keep_no_powers() {
     stock_pharmacy(&mut ledger, &p);
     as_caller(p.regulator);
     ledger.revoke_role(Role::Wholesaler, p.wholesaler).unwrap();
-    ledger.revoke_role(Role::Manufacturer, p.manufacturer).unwrap();
+    ledger
+        .revoke_role(Role::Manufacturer, p.manufacturer)
+        .unwrap();
     assert_eq!(
-        ship(&mut ledger, p.wholesaler, p.pharmacy, vec![Item::Container(case(1).sscc)]),
+        ship(
+            &mut ledger,
+            p.wholesaler,
+            p.pharmacy,
+            vec![Item::Container(case(1).sscc)]
+        ),
         Err(Error::NotATradingPartner)
     );
     as_caller(p.wholesaler);
     assert_eq!(
-        ledger.quarantine(Target::Container(case(1).sscc), QuarantineReason::Suspect, hash(1)),
+        ledger.quarantine(
+            Target::Container(case(1).sscc),
+            QuarantineReason::Suspect,
+            hash(1)
+        ),
         Err(Error::NotACustodian)
     );
     as_caller(p.manufacturer);
@@ -881,7 +1312,11 @@ fn a_payer_asks_about_many_units_in_one_call() {
     as_caller(p.pharmacy);
     dispense(&mut ledger, 1, false).unwrap();
     let unit = |i: usize| (GTIN, lot_no(), serials()[i].clone());
-    let answers = ledger.dispensed_units(vec![unit(1), unit(2), (GTIN, b"NOPE".to_vec(), serials()[1].clone())]);
+    let answers = ledger.dispensed_units(vec![
+        unit(1),
+        unit(2),
+        (GTIN, b"NOPE".to_vec(), serials()[1].clone()),
+    ]);
     assert_eq!(answers.len(), 3);
     assert!(answers[0].is_some() && answers[1].is_none() && answers[2].is_none());
     let many = vec![unit(1); 60];
@@ -1089,22 +1524,47 @@ fn a_regulator_registers_partners_but_not_regulators() {
 #[derive(Debug, Clone)]
 enum Step {
     PackPallet,
-    Open { container: usize },
-    ShipContainer { container: usize, to: usize, back: bool },
-    ShipPackage { serial: usize, to: usize, back: bool },
-    Receive { pick: usize },
-    Cancel { pick: usize },
-    Dispense { serial: usize },
-    DestroyPackage { serial: usize },
-    DestroyContainer { container: usize },
+    Open {
+        container: usize,
+    },
+    ShipContainer {
+        container: usize,
+        to: usize,
+        back: bool,
+    },
+    ShipPackage {
+        serial: usize,
+        to: usize,
+        back: bool,
+    },
+    Receive {
+        pick: usize,
+    },
+    Cancel {
+        pick: usize,
+    },
+    Dispense {
+        serial: usize,
+    },
+    DestroyPackage {
+        serial: usize,
+    },
+    DestroyContainer {
+        container: usize,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         Just(Step::PackPallet),
         (0usize..3).prop_map(|container| Step::Open { container }),
-        (0usize..3, 0usize..3, any::<bool>())
-            .prop_map(|(container, to, back)| Step::ShipContainer { container, to, back }),
+        (0usize..3, 0usize..3, any::<bool>()).prop_map(|(container, to, back)| {
+            Step::ShipContainer {
+                container,
+                to,
+                back,
+            }
+        }),
         (0usize..SERIALS, 0usize..3, any::<bool>())
             .prop_map(|(serial, to, back)| Step::ShipPackage { serial, to, back }),
         (0usize..8).prop_map(|pick| Step::Receive { pick }),
@@ -1130,7 +1590,14 @@ fn locate_all(ledger: &DrugProvenance) -> Vec<Location> {
         .map(|s| {
             let path = if packed { path(s) } else { vec![] };
             ledger
-                .trace(GTIN, lot_no(), serials()[s].clone(), s as u64, proof_of(s), path)
+                .trace(
+                    GTIN,
+                    lot_no(),
+                    serials()[s].clone(),
+                    s as u64,
+                    proof_of(s),
+                    path,
+                )
                 .expect("every genuine package can be traced")
                 .location
         })
@@ -1145,12 +1612,26 @@ fn assert_custody_conserved(ledger: &DrugProvenance, after: &Step) {
     let count = |f: &dyn Fn(usize, &Location) -> bool| {
         places.iter().enumerate().filter(|(s, l)| f(*s, l)).count() as u64
     };
-    assert_eq!(count(&|_, l| matches!(l, Location::Unpacked { .. })), lot.unpacked, "unpacked after {after:?}");
-    assert_eq!(count(&|_, l| matches!(l, Location::Dispensed { .. })), lot.dispensed, "dispensed after {after:?}");
-    assert_eq!(count(&|_, l| *l == Location::Destroyed), lot.destroyed, "destroyed after {after:?}");
+    assert_eq!(
+        count(&|_, l| matches!(l, Location::Unpacked { .. })),
+        lot.unpacked,
+        "unpacked after {after:?}"
+    );
+    assert_eq!(
+        count(&|_, l| matches!(l, Location::Dispensed { .. })),
+        lot.dispensed,
+        "dispensed after {after:?}"
+    );
+    assert_eq!(
+        count(&|_, l| *l == Location::Destroyed),
+        lot.destroyed,
+        "destroyed after {after:?}"
+    );
     for n in 0..3 {
         let id = container_sscc(n);
-        let Some(container) = ledger.container(id) else { continue };
+        let Some(container) = ledger.container(id) else {
+            continue;
+        };
         match container.state {
             ContainerState::Sealed | ContainerState::InTransit(_) => assert_eq!(
                 count(&|_, l| matches!(l, Location::InContainer { sscc, .. } if *sscc == id)),
@@ -1160,7 +1641,9 @@ fn assert_custody_conserved(ledger: &DrugProvenance, after: &Step) {
             ContainerState::Opened { remaining } if n > 0 => assert_eq!(
                 count(&|s, l| s / 8 == n - 1
                     && matches!(l, Location::Loose { .. })
-                    && ledger.package(GTIN, lot_no(), serials()[s].clone()).is_none()),
+                    && ledger
+                        .package(GTIN, lot_no(), serials()[s].clone())
+                        .is_none()),
                 remaining,
                 "opened case {n} after {after:?}"
             ),
@@ -1171,7 +1654,10 @@ fn assert_custody_conserved(ledger: &DrugProvenance, after: &Step) {
     for (s, l) in places.iter().enumerate() {
         if let Location::InTransit(id) = l {
             let shipment = ledger.shipment(*id).expect("its shipment is open");
-            assert!(shipment.items.contains(&ItemKey::Package(lot_id(GTIN, &lot_no()), hash_leaf(&serials()[s]))));
+            assert!(shipment.items.contains(&ItemKey::Package(
+                lot_id(GTIN, &lot_no()),
+                hash_leaf(&serials()[s])
+            )));
         }
     }
     assert_eq!(lot.quantity, SERIALS as u64);
@@ -1275,4 +1761,3 @@ proptest! {
         }).unwrap();
     }
 }
-
