@@ -286,9 +286,13 @@ fn scaling_checks(scenario: &[Measurement], checks: &mut Vec<Check>) {
     for (message, constant) in [
         ("is_authorized", true),
         ("commission_lot", true),
+        ("aggregate", true),
+        ("ship", true),
+        ("receive", true),
         ("anchor_batch", true),
         ("dispense", false),
         ("verify_unit", false),
+        ("trace", false),
         ("verify_inclusion", false),
     ] {
         let result = if constant {

@@ -408,6 +408,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .ok()
                 .filter(|_| args.gtin.len() == 14)
                 .ok_or_else(|| anyhow::anyhow!("GTIN {:?} is not 14 digits", args.gtin))?;
+            let expiry = verify_unit::parse_expiry(&args.expiry)?;
             let text = std::fs::read_to_string(&args.proof)
                 .with_context(|| format!("reading {}", args.proof.display()))?;
             let proof: ProofFile = serde_json::from_str(&text).with_context(|| {
@@ -416,7 +417,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     args.proof.display()
                 )
             })?;
-            let expiry = verify_unit::parse_expiry(&args.expiry)?;
             let scan = verify_unit::Scan {
                 gtin,
                 lot: args.lot,

@@ -55,8 +55,13 @@ async fn drug_provenance_gas<Client: E2EBackend>(mut client: Client) -> E2EResul
     let rows = measure::provenance(&mut client, &[4, 10, 20]).await;
     print("drug_provenance", &rows);
     analysis::check_constant(&rows, "commission_lot", 0.05)?;
+    // A pallet is packed, shipped and received at the same cost whatever the lot's size.
+    for message in ["aggregate", "ship", "receive"] {
+        analysis::check_constant(&rows, message, 0.05)?;
+    }
     analysis::check_logarithmic(&rows, "dispense", 0.05)?;
     analysis::check_logarithmic(&rows, "verify_unit", 0.05)?;
+    analysis::check_logarithmic(&rows, "trace", 0.05)?;
     Ok(())
 }
 
