@@ -168,12 +168,14 @@ pub mod drug_provenance {
         pub in_range: bool,
     }
 
-    /// Goods are held: they neither move nor are dispensed until released. The lot and
-    /// its manufacturer are topics so that it hears at once.
+    /// Goods are held: they neither move nor are dispensed until released. The place (the
+    /// lot, container, shipment or package) and the lot's manufacturer are topics, so that
+    /// the manufacturer hears at once and partners can follow a lot or an SSCC.
     #[ink(event)]
     pub struct Quarantined {
         #[ink(topic)]
         pub manufacturer: AccountId,
+        #[ink(topic)]
         pub place: Place,
         pub reason: QuarantineReason,
         /// `None` for a sensor's excursion (the reading is its own event).
@@ -186,6 +188,7 @@ pub mod drug_provenance {
     pub struct Released {
         #[ink(topic)]
         pub manufacturer: AccountId,
+        #[ink(topic)]
         pub place: Place,
         pub reason: QuarantineReason,
         /// The reasons still open there: the goods move again only when there are none.
@@ -1286,7 +1289,9 @@ pub mod drug_provenance {
         /// lot, a serial and proof that do not match it, or another expiry: treat as
         /// counterfeit). Status only: whoever holds a package learns nothing of whom it was
         /// dispensed to. Answered at once, within the chain's own time (the 24-hour VRS
-        /// rule).
+        /// rule). A hold on the opened case a package is still loose in is not seen here (a
+        /// scan does not name the case): `container` and `trace` show it, and `dispense`
+        /// refuses the package.
         #[ink(message)]
         pub fn verify_unit(
             &self,
