@@ -12,6 +12,20 @@ use healthchain_common::{
 /// `healthchain_common::relay`).
 pub const RELAY_DOMAIN: &[u8] = b"healthchain/relay/v1/consent_registry";
 
+/// The most instructions one `relay_batch` carries.
+pub const MAX_RELAY_BATCH: usize = 32;
+
+/// One signed instruction of a `relay_batch`: `relay`'s arguments.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relayed {
+    pub instruction: ConsentInstruction,
+    pub signer: AccountId,
+    pub nonce: u64,
+    pub deadline: Timestamp,
+    pub signature: healthchain_common::relay::Signature,
+}
+
 /// What a patient (or a delegate) signs for a relayer to submit with `relay`: the same
 /// actions, with the same arguments, as the messages of the same name.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -324,6 +338,8 @@ pub enum Error {
     /// A relayed instruction was refused: expired, out of order or replayed, or not
     /// signed by its signer for this registry on this chain.
     Relay(RelayError),
+    /// A batch has more than 32 items.
+    BatchTooLarge,
 }
 
 impl From<AccessError> for Error {

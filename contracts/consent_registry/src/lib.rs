@@ -32,8 +32,9 @@ pub mod consent_registry {
     use crate::data::{
         cap_expiry, check_status_change, emergency_window_end, validate_provision, Consent,
         ConsentId, ConsentInstruction, ConsentStatus, Decision, DelegateKind, Delegation,
-        EmergencyAccess, Error, ListedConsent, Period, Provision, ProvisionType,
-        MAX_ACTIVE_GRANTS_PER_PATIENT, MAX_CONSENTS_PER_GRANTEE_PURPOSE, RELAY_DOMAIN,
+        EmergencyAccess, Error, ListedConsent, Period, Provision, ProvisionType, Relayed,
+        MAX_ACTIVE_GRANTS_PER_PATIENT, MAX_CONSENTS_PER_GRANTEE_PURPOSE, MAX_RELAY_BATCH,
+        RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
@@ -223,6 +224,42 @@ pub mod consent_registry {
             deadline: Timestamp,
             signature: Signature,
         ) -> Result<(), Error> {
+            self.relay_one(Relayed {
+                instruction,
+                signer,
+                nonce,
+                deadline,
+                signature,
+            })
+        }
+
+        /// Carries out up to 32 signed instructions in one call, as a clinic submits the
+        /// day's consent forms: each item is `relay`'s arguments and gets its own answer, in
+        /// order. A refused item (a bad signature, a stale nonce, a refused instruction)
+        /// changes nothing and does not stop the others; one signer's instructions run in
+        /// the order given, so consecutive nonces work. Refused whole only when it has more
+        /// than 32 items (`BatchTooLarge`).
+        #[ink(message)]
+        pub fn relay_batch(
+            &mut self,
+            batch: Vec<Relayed>,
+        ) -> Result<Vec<Result<(), Error>>, Error> {
+            if batch.len() > MAX_RELAY_BATCH {
+                return Err(Error::BatchTooLarge);
+            }
+            Ok(batch.into_iter().map(|item| self.relay_one(item)).collect())
+        }
+
+        /// One relayed instruction: the signature and nonce are checked, the instruction
+        /// runs as its signer's own message, and only then is the nonce used.
+        fn relay_one(&mut self, item: Relayed) -> Result<(), Error> {
+            let Relayed {
+                instruction,
+                signer,
+                nonce,
+                deadline,
+                signature,
+            } = item;
             self.relay.check(
                 RELAY_DOMAIN,
                 &instruction,

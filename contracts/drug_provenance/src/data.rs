@@ -96,6 +96,9 @@ pub const MAX_CASES_PER_PALLET: usize = 128;
 /// See [`MAX_CASES_PER_PALLET`].
 pub const MAX_SHIPMENT_ITEMS: usize = 16;
 
+/// The most items one batch message (`dispense_batch`, `report_temperatures`) takes.
+pub const MAX_BATCH: usize = 32;
+
 /// DSCSA gives a trading partner 24 hours from determining a product illegitimate to notify
 /// FDA (Form 3911) and its trading partners (FD&C 582(b)(4)(B)).
 pub const NOTIFICATION_WINDOW: Timestamp = healthchain_common::DAY;
@@ -455,6 +458,16 @@ pub struct PackageRef {
     pub from: Option<Unpack>,
 }
 
+/// One dispense of a batch: `dispense`'s arguments.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispense {
+    pub package: PackageRef,
+    /// The date printed on the package, YYMMDD.
+    pub expiry: u32,
+    pub recipient: Hash,
+}
+
 /// What a shipment carries, or a destruction destroys.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -754,6 +767,8 @@ pub enum Error {
     DeterminationInFuture,
     /// The illegitimate-product notification is already terminated, or was never made.
     NotificationNotOpen,
+    /// A batch has more than 32 items.
+    BatchTooLarge,
 }
 
 impl From<AccessError> for Error {

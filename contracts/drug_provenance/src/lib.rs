@@ -51,11 +51,11 @@ pub mod drug_provenance {
     use crate::data::{
         case_leaf, company_prefix, credit, debit, expiry_matches, is_gs1_text, lot_id,
         sscc_is_valid, validate_commission, CaseSpec, Commission, Container, ContainerState,
-        Enclosure, Error, IllegitimateProduct, Item, ItemKey, Level, Location, Lot, LotId,
-        LotStatus, PackageRecord, PackageRef, PackageState, Place, QuarantineReason,
+        Dispense, Enclosure, Error, IllegitimateProduct, Item, ItemKey, Level, Location, Lot,
+        LotId, LotStatus, PackageRecord, PackageRef, PackageState, Place, QuarantineReason,
         QuarantineReasons, RecallClass, Scan, SensorPlace, Shipment, ShipmentPurpose, Sscc, Target,
-        Trace, UnitStatus, MAX_CASES_PER_PALLET, MAX_COMPANY_PREFIX_DIGITS, MAX_SERIAL_LEN,
-        MAX_SHIPMENT_ITEMS, MIN_COMPANY_PREFIX_DIGITS, NOTIFICATION_WINDOW,
+        Trace, UnitStatus, MAX_BATCH, MAX_CASES_PER_PALLET, MAX_COMPANY_PREFIX_DIGITS,
+        MAX_SERIAL_LEN, MAX_SHIPMENT_ITEMS, MIN_COMPANY_PREFIX_DIGITS, NOTIFICATION_WINDOW,
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
@@ -905,50 +905,25 @@ pub mod drug_provenance {
             centi_celsius: i32,
         ) -> Result<(), Error> {
             let sensor = self.access.ensure_role(Role::Sensor)?;
-            if !self.sensors.contains((place, sensor)) {
-                return Err(Error::SensorNotBound);
+            self.report_as(sensor, place, centi_celsius)
+        }
+
+        /// Reports up to 32 readings in one call (a data logger's upload): each item is
+        /// `report_temperature`'s two arguments and gets its own answer, in order; a refused
+        /// reading does not stop the others. Works while the ledger is paused.
+        #[ink(message)]
+        pub fn report_temperatures(
+            &mut self,
+            readings: Vec<(SensorPlace, i32)>,
+        ) -> Result<Vec<Result<(), Error>>, Error> {
+            let sensor = self.access.ensure_role(Role::Sensor)?;
+            if readings.len() > MAX_BATCH {
+                return Err(Error::BatchTooLarge);
             }
-            let (min_temp, max_temp, lot) = match place {
-                SensorPlace::Container(sscc) => {
-                    let container = self.containers.get(sscc).ok_or(Error::UnknownContainer)?;
-                    let lot = self.lots.get(container.lot).ok_or(Error::UnknownLot)?;
-                    (lot.min_temp, lot.max_temp, Some(lot))
-                }
-                SensorPlace::Shipment(id) => {
-                    let shipment = self.shipments.get(id).ok_or(Error::UnknownShipment)?;
-                    (shipment.min_temp, shipment.max_temp, None)
-                }
-            };
-            let in_range = (min_temp..=max_temp).contains(&centi_celsius);
-            self.env().emit_event(TemperatureRecorded {
-                sensor,
-                place,
-                centi_celsius,
-                in_range,
-            });
-            if in_range {
-                return Ok(());
-            }
-            let target = match place {
-                SensorPlace::Container(sscc) => Target::Container(sscc),
-                SensorPlace::Shipment(id) => Target::Shipment(id),
-            };
-            let manufacturer = lot.map(|lot| lot.manufacturer);
-            // A place already held for an excursion stays held; the reading is on record.
-            match self.change_hold(&target, QuarantineReason::TemperatureExcursion, true) {
-                Ok((place, owner)) => {
-                    self.env().emit_event(Quarantined {
-                        manufacturer: manufacturer.unwrap_or(owner),
-                        place,
-                        reason: QuarantineReason::TemperatureExcursion,
-                        evidence: None,
-                        by: sensor,
-                    });
-                    Ok(())
-                }
-                Err(Error::LotQuarantined) => Ok(()),
-                Err(error) => Err(error),
-            }
+            Ok(readings
+                .into_iter()
+                .map(|(place, centi_celsius)| self.report_as(sensor, place, centi_celsius))
+                .collect())
         }
 
         /// Quarantines goods for `reason` with the hash of the evidence: a lot everywhere
@@ -1246,40 +1221,35 @@ pub mod drug_provenance {
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let dispenser = self.access.ensure_role(Role::Dispenser)?;
-            if is_zero_hash(recipient.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            let mut located = self.locate(&package)?;
-            if !expiry_matches(expiry, located.lot.expiry) {
-                return Err(Error::ExpiryMismatch);
-            }
-            let now = self.env().block_timestamp();
-            located.lot.ensure_movable(now)?;
-            if matches!(located.record.state, PackageState::Dispensed { .. }) {
-                return Err(Error::AlreadyDispensed);
-            }
-            if located.record.holder != dispenser || located.record.state != PackageState::Held {
-                return Err(Error::PackageUnavailable);
-            }
-            if !located.record.hold.is_empty() {
-                return Err(Error::LotQuarantined);
-            }
-            located.record.state = PackageState::Dispensed {
-                recipient,
+            self.dispense_as(
                 dispenser,
-                dispensed_at: now,
-            };
-            located.lot.dispensed = credit(located.lot.dispensed, 1)?;
-            self.lots.insert(located.id, &located.lot);
-            self.commit(located);
-            self.env().emit_event(Dispensed {
-                gtin: package.gtin,
-                lot: package.lot,
-                recipient,
-                serial: package.serial,
-                dispenser,
-            });
-            Ok(())
+                Dispense {
+                    package,
+                    expiry,
+                    recipient,
+                },
+            )
+        }
+
+        /// Dispenses up to 32 packages in one call, as a pharmacy's close-of-day batch: each
+        /// item is `dispense`'s three arguments and gets its own answer, in order. A refused
+        /// item changes nothing and does not stop the others. The whole call is refused
+        /// (`BatchTooLarge`, a pause, or a caller without the Dispenser role) only when no
+        /// item could pass.
+        #[ink(message)]
+        pub fn dispense_batch(
+            &mut self,
+            dispenses: Vec<Dispense>,
+        ) -> Result<Vec<Result<(), Error>>, Error> {
+            self.access.ensure_not_paused()?;
+            let dispenser = self.access.ensure_role(Role::Dispenser)?;
+            if dispenses.len() > MAX_BATCH {
+                return Err(Error::BatchTooLarge);
+            }
+            Ok(dispenses
+                .into_iter()
+                .map(|item| self.dispense_as(dispenser, item))
+                .collect())
         }
 
         /// The status of one package, as a pharmacist's scan or a saleable-return check asks,
@@ -1460,6 +1430,103 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn shipment(&self, shipment: u64) -> Option<Shipment> {
             self.shipments.get(shipment)
+        }
+
+        /// One dispense by `dispenser`: every check first, then the writes, so that a
+        /// refused item of a batch leaves nothing behind.
+        fn dispense_as(&mut self, dispenser: AccountId, item: Dispense) -> Result<(), Error> {
+            let Dispense {
+                package,
+                expiry,
+                recipient,
+            } = item;
+            if is_zero_hash(recipient.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let mut located = self.locate(&package)?;
+            if !expiry_matches(expiry, located.lot.expiry) {
+                return Err(Error::ExpiryMismatch);
+            }
+            let now = self.env().block_timestamp();
+            located.lot.ensure_movable(now)?;
+            if matches!(located.record.state, PackageState::Dispensed { .. }) {
+                return Err(Error::AlreadyDispensed);
+            }
+            if located.record.holder != dispenser || located.record.state != PackageState::Held {
+                return Err(Error::PackageUnavailable);
+            }
+            if !located.record.hold.is_empty() {
+                return Err(Error::LotQuarantined);
+            }
+            located.record.state = PackageState::Dispensed {
+                recipient,
+                dispenser,
+                dispensed_at: now,
+            };
+            located.lot.dispensed = credit(located.lot.dispensed, 1)?;
+            self.lots.insert(located.id, &located.lot);
+            self.commit(located);
+            self.env().emit_event(Dispensed {
+                gtin: package.gtin,
+                lot: package.lot,
+                recipient,
+                serial: package.serial,
+                dispenser,
+            });
+            Ok(())
+        }
+
+        /// One reading by `sensor`: checked before anything is written or evented.
+        fn report_as(
+            &mut self,
+            sensor: AccountId,
+            place: SensorPlace,
+            centi_celsius: i32,
+        ) -> Result<(), Error> {
+            if !self.sensors.contains((place, sensor)) {
+                return Err(Error::SensorNotBound);
+            }
+            let (min_temp, max_temp, lot) = match place {
+                SensorPlace::Container(sscc) => {
+                    let container = self.containers.get(sscc).ok_or(Error::UnknownContainer)?;
+                    let lot = self.lots.get(container.lot).ok_or(Error::UnknownLot)?;
+                    (lot.min_temp, lot.max_temp, Some(lot))
+                }
+                SensorPlace::Shipment(id) => {
+                    let shipment = self.shipments.get(id).ok_or(Error::UnknownShipment)?;
+                    (shipment.min_temp, shipment.max_temp, None)
+                }
+            };
+            let in_range = (min_temp..=max_temp).contains(&centi_celsius);
+            self.env().emit_event(TemperatureRecorded {
+                sensor,
+                place,
+                centi_celsius,
+                in_range,
+            });
+            if in_range {
+                return Ok(());
+            }
+            let target = match place {
+                SensorPlace::Container(sscc) => Target::Container(sscc),
+                SensorPlace::Shipment(id) => Target::Shipment(id),
+            };
+            let manufacturer = lot.map(|lot| lot.manufacturer);
+            // A place already held for an excursion stays held; the reading is on record.
+            match self.change_hold(&target, QuarantineReason::TemperatureExcursion, true) {
+                Ok((place, owner)) => {
+                    self.env().emit_event(Quarantined {
+                        manufacturer: manufacturer.unwrap_or(owner),
+                        place,
+                        reason: QuarantineReason::TemperatureExcursion,
+                        evidence: None,
+                        by: sensor,
+                    });
+                    Ok(())
+                }
+                Err(Error::LotQuarantined) => Ok(()),
+                Err(error) => Err(error),
+            }
         }
 
         fn lot(&self, gtin: u64, lot: &[u8]) -> Result<(LotId, Lot), Error> {

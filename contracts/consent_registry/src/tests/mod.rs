@@ -1665,6 +1665,62 @@ mod relayed {
         );
     }
 
+    fn item(who: &Pseudonym, nonce: u64, instruction: ConsentInstruction) -> Relayed {
+        Relayed {
+            signature: signed(who, nonce, &instruction),
+            instruction,
+            signer: who.account(),
+            nonce,
+            deadline: DEADLINE,
+        }
+    }
+
+    /// Issue 19: a clinic submits the day's signed consent forms in one call; each gets
+    /// its own answer, and a refused one changes nothing and stops nothing.
+    #[ink::test]
+    fn a_clinic_relays_a_batch_and_a_bad_item_is_refused_alone() {
+        let (mut registry, a) = setup();
+        let first = pseudonym();
+        let second = Pseudonym::derive(
+            &[0x6E; 32],
+            Relationship::Provider {
+                provider: a.charlie,
+            },
+        );
+        let mut forged = item(&second, 0, grant(second.account(), a.charlie));
+        forged.signature = signed(&first, 0, &forged.instruction);
+        as_caller(a.django);
+        let answers = registry
+            .relay_batch(vec![
+                item(&first, 0, grant(first.account(), a.charlie)),
+                // The same signer's next nonce, in order.
+                item(&first, 1, grant(first.account(), a.eve)),
+                // A replay of nonce 0.
+                item(&first, 0, grant(first.account(), a.frank)),
+                forged,
+                item(&second, 0, grant(second.account(), a.charlie)),
+            ])
+            .unwrap();
+        assert!(matches!(answers[2], Err(Error::Relay(_))), "{answers:?}");
+        assert!(matches!(answers[3], Err(Error::Relay(_))), "{answers:?}");
+        assert_eq!(
+            (answers[0], answers[1], answers[4]),
+            (Ok(()), Ok(()), Ok(()))
+        );
+        assert_eq!(registry.relay_nonce(first.account()).1, 2);
+        assert_eq!(registry.relay_nonce(second.account()).1, 1);
+        assert_eq!(registry.active_consents(first.account()).len(), 2);
+        assert_eq!(registry.active_consents(second.account()).len(), 1);
+        assert_eq!(
+            registry.relay_batch(vec![
+                item(&first, 2, grant(first.account(), a.frank));
+                MAX_RELAY_BATCH + 1
+            ]),
+            Err(Error::BatchTooLarge)
+        );
+        assert_eq!(registry.relay_batch(vec![]), Ok(vec![]));
+    }
+
     #[ink::test]
     fn replays_copies_and_late_instructions_are_refused_with_nothing_changed() {
         let (mut registry, a) = setup();

@@ -1521,6 +1521,119 @@ fn a_regulator_registers_partners_but_not_regulators() {
     assert!(!ledger.has_role(newcomer, Role::Wholesaler));
 }
 
+fn batch_item(index: usize, from_case: bool, expiry: u32) -> Dispense {
+    Dispense {
+        package: package(index, from_case),
+        expiry,
+        recipient: recipient(),
+    }
+}
+
+#[ink::test]
+fn a_dispense_batch_answers_each_item_and_a_refused_one_stops_nothing() {
+    let (mut ledger, p) = setup();
+    stock_pharmacy(&mut ledger, &p);
+    as_caller(p.pharmacy);
+    let good = printed_expiry(EXPIRY);
+    let answers = ledger
+        .dispense_batch(vec![
+            batch_item(1, false, good),
+            batch_item(1, false, good),
+            batch_item(2, false, good + 1),
+            batch_item(3, true, good),
+        ])
+        .unwrap();
+    assert_eq!(
+        answers,
+        vec![
+            Ok(()),
+            Err(Error::AlreadyDispensed),
+            Err(Error::ExpiryMismatch),
+            Err(Error::PackageUnavailable),
+        ]
+    );
+    assert_eq!(events_of::<Dispensed>().len(), 1);
+    assert_eq!(ledger.lot_state(GTIN, lot_no()).unwrap().lot.dispensed, 1);
+    // The refused package 2 is untouched and dispensable in the next batch.
+    assert_eq!(
+        location(&ledger, 2),
+        Location::Loose {
+            holder: p.pharmacy,
+            hold: QuarantineReasons::default()
+        }
+    );
+    assert_eq!(
+        ledger.dispense_batch(vec![batch_item(2, false, good)]),
+        Ok(vec![Ok(())])
+    );
+    assert_eq!(ledger.dispense_batch(vec![]), Ok(vec![]));
+    assert_eq!(
+        ledger.dispense_batch(vec![batch_item(2, false, good); MAX_BATCH + 1]),
+        Err(Error::BatchTooLarge)
+    );
+    as_caller(p.wholesaler);
+    assert_eq!(
+        ledger.dispense_batch(vec![batch_item(3, true, good)]),
+        Err(Error::Access(AccessError::MissingRole(Role::Dispenser)))
+    );
+    as_caller(p.admin);
+    ledger.pause().unwrap();
+    as_caller(p.pharmacy);
+    assert_eq!(
+        ledger.dispense_batch(vec![batch_item(2, false, good)]),
+        Err(Error::Access(AccessError::Paused))
+    );
+}
+
+#[ink::test]
+fn a_batch_of_readings_holds_only_where_the_excursion_is() {
+    let (mut ledger, p) = setup();
+    stock_pharmacy(&mut ledger, &p);
+    as_caller(p.wholesaler);
+    ledger
+        .bind_sensor(SensorPlace::Container(case(1).sscc), p.sensor)
+        .unwrap();
+    let shipment = ship(
+        &mut ledger,
+        p.wholesaler,
+        p.pharmacy,
+        vec![Item::Package(package(3, true))],
+    )
+    .unwrap();
+    as_caller(p.wholesaler);
+    ledger
+        .bind_sensor(SensorPlace::Shipment(shipment), p.sensor)
+        .unwrap();
+    as_caller(p.sensor);
+    let answers = ledger
+        .report_temperatures(vec![
+            (SensorPlace::Container(case(1).sscc), 500),
+            (SensorPlace::Shipment(shipment + 1), 500),
+            (SensorPlace::Shipment(shipment), 1200),
+            (SensorPlace::Container(case(1).sscc), 510),
+        ])
+        .unwrap();
+    assert_eq!(
+        answers,
+        vec![Ok(()), Err(Error::SensorNotBound), Ok(()), Ok(())]
+    );
+    assert_eq!(events_of::<TemperatureRecorded>().len(), 3);
+    assert_eq!(
+        ledger.shipment(shipment).unwrap().hold,
+        QuarantineReasons::of(QuarantineReason::TemperatureExcursion)
+    );
+    assert!(ledger.container(case(1).sscc).unwrap().hold.is_empty());
+    assert_eq!(
+        ledger.report_temperatures(vec![(SensorPlace::Shipment(shipment), 500); MAX_BATCH + 1]),
+        Err(Error::BatchTooLarge)
+    );
+    as_caller(p.pharmacy);
+    assert_eq!(
+        ledger.report_temperatures(vec![]),
+        Err(Error::Access(AccessError::MissingRole(Role::Sensor)))
+    );
+}
+
 #[derive(Debug, Clone)]
 enum Step {
     PackPallet,
