@@ -365,12 +365,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         #[cfg(feature = "deploy")]
         Command::Trace(args) => {
             let manifest = Manifest::load(&args.manifest)?;
-            let gtin = args
-                .gtin
-                .parse::<u64>()
-                .ok()
-                .filter(|_| args.gtin.len() == 14)
-                .ok_or_else(|| anyhow::anyhow!("GTIN {:?} is not 14 digits", args.gtin))?;
+            let gtin = parse_gtin(&args.gtin)?;
             let text = std::fs::read_to_string(&args.packing)
                 .with_context(|| format!("reading {}", args.packing.display()))?;
             let packing: drug_provenance::packing::Packing = serde_json::from_str(&text)
@@ -402,12 +397,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         #[cfg(feature = "deploy")]
         Command::VerifyUnit(args) => {
             let manifest = Manifest::load(&args.manifest)?;
-            let gtin = args
-                .gtin
-                .parse::<u64>()
-                .ok()
-                .filter(|_| args.gtin.len() == 14)
-                .ok_or_else(|| anyhow::anyhow!("GTIN {:?} is not 14 digits", args.gtin))?;
+            let gtin = parse_gtin(&args.gtin)?;
             let expiry = verify_unit::parse_expiry(&args.expiry)?;
             let text = std::fs::read_to_string(&args.proof)
                 .with_context(|| format!("reading {}", args.proof.display()))?;
@@ -575,6 +565,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
     }
+}
+
+/// A GTIN as printed: 14 digits.
+#[cfg(feature = "deploy")]
+fn parse_gtin(text: &str) -> Result<u64> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|_| text.len() == 14)
+        .ok_or_else(|| anyhow::anyhow!("GTIN {text:?} is not 14 digits"))
 }
 
 #[cfg(feature = "deploy")]

@@ -19,7 +19,7 @@ use drug_provenance::{
         ContainerState, Error, Item, Level, Location, QuarantineReason, QuarantineReasons, Scan,
         SensorPlace, ShipmentPurpose, Trace, UnitStatus,
     },
-    packing::{PackedCase, Packing},
+    packing::Packing,
 };
 use healthchain_common::{
     access::{AccessControlled, Role},
@@ -30,8 +30,8 @@ use ink::primitives::Hash;
 use ink_e2e::E2EBackend;
 use std::fmt::Debug;
 use support::{
-    accounts, deploy_drug_provenance, hash, printed_expiry, recipient, serial, sscc,
-    submit_or_refusal, Accounts, BackendError, E2EResult, Ledger, FAR_FUTURE, GTIN,
+    accounts, deploy_drug_provenance, hash, printed_expiry, recipient, serial, submit_or_refusal,
+    Accounts, BackendError, E2EResult, Ledger, FAR_FUTURE, GTIN,
 };
 
 const SERIALS: usize = 1024;
@@ -59,26 +59,7 @@ async fn packages_from_manufacturer_to_patient_on_the_node<Client: E2EBackend>(
 
 /// bob's packing line: serials 0-7 and 8-15 in two cases on one pallet.
 fn packing() -> Packing {
-    Packing {
-        gtin: GTIN,
-        lot: String::from_utf8(LOT.to_vec()).expect("ASCII"),
-        serials: (0..SERIALS)
-            .map(|i| String::from_utf8(serial(i)).expect("ASCII"))
-            .collect(),
-        cases: vec![
-            PackedCase {
-                sscc: sscc(101),
-                first: 0,
-                count: 8,
-            },
-            PackedCase {
-                sscc: sscc(102),
-                first: 8,
-                count: 8,
-            },
-        ],
-        pallet: Some(sscc(100)),
-    }
+    support::packed(LOT, SERIALS, &[(101, 0, 8), (102, 8, 8)], Some(100))
 }
 
 /// A trace of serial `index` by dry run, with its aggregation path.

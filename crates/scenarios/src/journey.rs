@@ -6,8 +6,8 @@
 
 use crate::support::{
     balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    deploy_trial_anchoring, hash, id, participant_status, permit, printed_expiry, procedure,
-    receipt_salt, recipient, relay_consent, resubmit, serial, serial_leaves, sscc, step,
+    deploy_trial_anchoring, hash, id, packed, participant_status, permit, printed_expiry,
+    procedure, receipt_salt, recipient, relay_consent, resubmit, serial, serial_leaves, step,
     submit_or_refusal, the_event, transaction_information, BackendError, Claims, EmittedEvents,
     Ledger, Registry, Scenario, Trials, FAR_FUTURE, GTIN,
 };
@@ -36,7 +36,7 @@ use drug_provenance::{
         Aggregated, Disaggregated, Dispensed, LotCommissioned, Quarantined, Received, Shipped,
         TemperatureRecorded,
     },
-    packing::{PackedCase, Packing},
+    packing::Packing,
 };
 use healthchain_common::{
     access::{AccessControlled, Role, RoleGranted},
@@ -266,26 +266,7 @@ fn member_of(claims: AccountId, plan: u32) -> Pseudonym {
 
 /// How bob packs the journey's lot: serials 0-4 and 5-9 in two cases on one pallet.
 fn journey_packing() -> Packing {
-    Packing {
-        gtin: GTIN,
-        lot: String::from_utf8(LOT.to_vec()).expect("ASCII"),
-        serials: (0..SERIALS)
-            .map(|i| String::from_utf8(serial(i)).expect("ASCII"))
-            .collect(),
-        cases: vec![
-            PackedCase {
-                sscc: sscc(11),
-                first: 0,
-                count: 5,
-            },
-            PackedCase {
-                sscc: sscc(12),
-                first: 5,
-                count: 5,
-            },
-        ],
-        pallet: Some(sscc(10)),
-    }
+    packed(LOT, SERIALS, &[(11, 0, 5), (12, 5, 5)], Some(10))
 }
 
 /// A pharmacy claim line for serial `index` of the journey's lot.

@@ -7,7 +7,7 @@ use crate::support::{self, BackendError, Scenario};
 use consent_registry::data::ConsentStatus;
 use drug_provenance::{
     data::{Item, Level, QuarantineReason, Scan, ShipmentPurpose, Target},
-    packing::{PackedCase, Packing},
+    packing::Packing,
 };
 use healthchain_common::{
     access::{AccessControlled, Role},
@@ -693,26 +693,13 @@ where
 /// packages, from the middle of the lot (SSCCs from the lot's size).
 fn lot_packing(lot: &[u8], count: usize, bits: u32) -> Packing {
     let base = u64::from(bits) * 10;
-    Packing {
-        gtin: support::GTIN,
-        lot: String::from_utf8(lot.to_vec()).expect("ASCII"),
-        serials: (0..count)
-            .map(|i| String::from_utf8(support::serial(i)).expect("ASCII"))
-            .collect(),
-        cases: vec![
-            PackedCase {
-                sscc: support::sscc(base + 1),
-                first: count / 2,
-                count: 2,
-            },
-            PackedCase {
-                sscc: support::sscc(base + 2),
-                first: count / 2 + 2,
-                count: 2,
-            },
-        ],
-        pallet: Some(support::sscc(base)),
-    }
+    let middle = count / 2;
+    support::packed(
+        lot,
+        count,
+        &[(base + 1, middle, 2), (base + 2, middle + 2, 2)],
+        Some(base),
+    )
 }
 
 /// Measures `message` by dry run as `caller`, then submits it; returns its value.

@@ -531,24 +531,38 @@ where
     (account, ledger)
 }
 
-/// How the scenarios pack a lot of `serials` serials: its first `quantity` serials in one
-/// case, whose SSCC is derived from the lot number (one case per lot and ledger).
-pub fn packing(lot: &[u8], serials: usize, quantity: u64) -> Packing {
-    let digest = healthchain_common::merkle::blake2_256(lot);
-    let reference = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")) % 1_000_000_000;
+/// A packing of lot `lot` of `serials` serials ([`serial`]): `cases` as (SSCC serial
+/// reference, first serial, package count), on a pallet of reference `pallet` if given.
+pub fn packed(
+    lot: &[u8],
+    serials: usize,
+    cases: &[(u64, usize, usize)],
+    pallet: Option<u64>,
+) -> Packing {
     Packing {
         gtin: GTIN,
         lot: String::from_utf8(lot.to_vec()).expect("an ASCII lot number"),
         serials: (0..serials)
             .map(|i| String::from_utf8(serial(i)).expect("ASCII"))
             .collect(),
-        cases: vec![PackedCase {
-            sscc: sscc(reference),
-            first: 0,
-            count: quantity as usize,
-        }],
-        pallet: None,
+        cases: cases
+            .iter()
+            .map(|&(reference, first, count)| PackedCase {
+                sscc: sscc(reference),
+                first,
+                count,
+            })
+            .collect(),
+        pallet: pallet.map(sscc),
     }
+}
+
+/// How the scenarios pack a lot of `serials` serials: its first `quantity` serials in one
+/// case, whose SSCC is derived from the lot number (one case per lot and ledger).
+pub fn packing(lot: &[u8], serials: usize, quantity: u64) -> Packing {
+    let digest = healthchain_common::merkle::blake2_256(lot);
+    let reference = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")) % 1_000_000_000;
+    packed(lot, serials, &[(reference, 0, quantity as usize)], None)
 }
 
 /// An SSCC of the scenarios' manufacturer (company prefix 0012345) with serial reference

@@ -274,6 +274,18 @@ fn dispense(ledger: &mut DrugProvenance, index: usize, from_case: bool) -> Resul
     )
 }
 
+/// A pharmacist's scan of package `index` with its printed expiry.
+fn scan(ledger: &DrugProvenance, index: usize) -> UnitStatus {
+    ledger.verify_unit(
+        GTIN,
+        lot_no(),
+        serials()[index].clone(),
+        printed_expiry(EXPIRY),
+        index as u64,
+        proof_of(index),
+    )
+}
+
 fn status(ledger: &DrugProvenance) -> LotStatus {
     ledger.lot_state(GTIN, lot_no()).unwrap().lot.status
 }
@@ -691,17 +703,7 @@ fn a_pharmacy_dispenses_a_package_once_with_its_full_identifier() {
         ledger.dispense(fake, printed_expiry(EXPIRY), recipient()),
         Err(Error::Counterfeit)
     );
-    assert_eq!(
-        ledger.verify_unit(
-            GTIN,
-            lot_no(),
-            serials()[1].clone(),
-            printed_expiry(EXPIRY),
-            1,
-            proof_of(1)
-        ),
-        UnitStatus::Genuine
-    );
+    assert_eq!(scan(&ledger, 1), UnitStatus::Genuine);
     dispense(&mut ledger, 1, false).unwrap();
     let (event, _) = last_event::<Dispensed>();
     assert_eq!(
@@ -712,17 +714,7 @@ fn a_pharmacy_dispenses_a_package_once_with_its_full_identifier() {
         dispense(&mut ledger, 1, false),
         Err(Error::AlreadyDispensed)
     );
-    assert_eq!(
-        ledger.verify_unit(
-            GTIN,
-            lot_no(),
-            serials()[1].clone(),
-            printed_expiry(EXPIRY),
-            1,
-            proof_of(1)
-        ),
-        UnitStatus::Dispensed
-    );
+    assert_eq!(scan(&ledger, 1), UnitStatus::Dispensed);
     // A label with another expiry is not this lot's package.
     assert_eq!(
         ledger.verify_unit(
@@ -882,14 +874,7 @@ fn an_excursion_holds_the_shipment_its_sensor_rides_with_not_the_lot() {
     // Package 3 arrived held; the case from the other shipment is dispensable.
     assert_eq!(dispense(&mut ledger, 3, false), Err(Error::LotQuarantined));
     assert_eq!(
-        ledger.verify_unit(
-            GTIN,
-            lot_no(),
-            serials()[3].clone(),
-            printed_expiry(EXPIRY),
-            3,
-            proof_of(3)
-        ),
+        scan(&ledger, 3),
         UnitStatus::Quarantined(QuarantineReasons::of(
             QuarantineReason::TemperatureExcursion
         ))
@@ -1099,17 +1084,7 @@ fn illegitimate_product_has_a_24_hour_clock_and_ends_only_with_the_regulator() {
     );
     as_caller(p.pharmacy);
     assert_eq!(dispense(&mut ledger, 1, false), Err(Error::LotIllegitimate));
-    assert_eq!(
-        ledger.verify_unit(
-            GTIN,
-            lot_no(),
-            serials()[1].clone(),
-            printed_expiry(EXPIRY),
-            1,
-            proof_of(1)
-        ),
-        UnitStatus::Illegitimate
-    );
+    assert_eq!(scan(&ledger, 1), UnitStatus::Illegitimate);
     // Only the regulator terminates it.
     as_caller(p.manufacturer);
     assert_eq!(
@@ -1165,17 +1140,7 @@ fn recall_classes_come_from_the_regulator() {
     );
     as_caller(p.pharmacy);
     assert_eq!(dispense(&mut ledger, 1, false), Err(Error::LotRecalled));
-    assert_eq!(
-        ledger.verify_unit(
-            GTIN,
-            lot_no(),
-            serials()[1].clone(),
-            printed_expiry(EXPIRY),
-            1,
-            proof_of(1)
-        ),
-        UnitStatus::Recalled(None)
-    );
+    assert_eq!(scan(&ledger, 1), UnitStatus::Recalled(None));
     as_caller(p.regulator);
     ledger
         .recall_lot(GTIN, lot_no(), Some(RecallClass::II), hash(4))
@@ -1225,17 +1190,7 @@ fn expired_stock_neither_moves_nor_is_dispensed() {
         ),
         Err(Error::LotExpired)
     );
-    assert_eq!(
-        ledger.verify_unit(
-            GTIN,
-            lot_no(),
-            serials()[1].clone(),
-            printed_expiry(EXPIRY),
-            1,
-            proof_of(1)
-        ),
-        UnitStatus::Expired
-    );
+    assert_eq!(scan(&ledger, 1), UnitStatus::Expired);
 }
 
 #[ink::test]
