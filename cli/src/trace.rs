@@ -6,9 +6,9 @@
 //! Nothing is signed, and the lot's other serials are never listed.
 
 use crate::{
-    chain::{call_builder, Chain, ChainError, ContractEvent},
-    config::parse_account,
+    chain::{call_builder, ChainError, ContractEvent},
     manifest::Manifest,
+    verify_unit::DeployedLedger,
 };
 use anyhow::{bail, Context, Result};
 use drug_provenance::{
@@ -70,15 +70,12 @@ pub async fn trace(
     })?;
     let proof = merkle::proof(&packing.serial_leaves(), index).context("the serial's proof")?;
     let path = packing.path(index).unwrap_or_default();
-    let deployed = manifest
-        .contract(healthchain_suite::Contract::DrugProvenance.name())
-        .context("the manifest has no drug_provenance contract: finish the deploy first")?;
-    let ledger =
-        parse_account(&deployed.address).context("drug_provenance's address in the manifest")?;
-    let origin = parse_account(&manifest.deployer).context("the deployer in the manifest")?;
-    let url = url.unwrap_or(&manifest.chain.url);
-    let chain = Chain::connect(url).await?;
-    manifest.ensure_chain(&chain, url, std::path::Path::new("the manifest"))?;
+    let DeployedLedger {
+        chain,
+        address: ledger,
+        origin,
+        instantiate_block,
+    } = DeployedLedger::connect(manifest, url).await?;
     let data = call_builder::<DrugProvenance>(AccountId::from(ledger.0))
         .trace(
             gtin,
@@ -109,7 +106,7 @@ pub async fn trace(
             .into())
         }
     };
-    let from = from_block.or(deployed.instantiate_block).unwrap_or(0);
+    let from = from_block.or(instantiate_block).unwrap_or(0);
     let to = chain.best_block().await?;
     let events = chain
         .contract_events(&ledger, from, to, |block| progress(block, to))

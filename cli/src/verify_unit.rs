@@ -11,6 +11,7 @@ use crate::{
 use anyhow::{bail, Context, Result};
 use drug_provenance::data::UnitStatus;
 use ink::{primitives::AccountId, scale::Encode};
+use subxt::utils::AccountId32;
 
 /// What to scan.
 pub struct Scan {
@@ -52,19 +53,49 @@ pub fn check_proof(scan: &Scan) -> Result<()> {
     Ok(())
 }
 
+/// The drug_provenance of a deployment manifest, on its chain: what `verify-unit` and
+/// `trace` ask by dry run.
+pub struct DeployedLedger {
+    pub chain: Chain,
+    pub address: AccountId32,
+    /// The deployer, the origin of the dry runs.
+    pub origin: AccountId32,
+    /// The block of its instantiation, when the manifest has it.
+    pub instantiate_block: Option<u64>,
+}
+
+impl DeployedLedger {
+    /// Connects to the chain of `manifest` (through `url`, or the manifest's node) and
+    /// checks it is the manifest's chain.
+    pub async fn connect(manifest: &Manifest, url: Option<&str>) -> Result<Self> {
+        let deployed = manifest
+            .contract(healthchain_suite::Contract::DrugProvenance.name())
+            .context("the manifest has no drug_provenance contract: finish the deploy first")?;
+        let address = parse_account(&deployed.address)
+            .context("drug_provenance's address in the manifest")?;
+        let origin = parse_account(&manifest.deployer).context("the deployer in the manifest")?;
+        let url = url.unwrap_or(&manifest.chain.url);
+        let chain = Chain::connect(url).await?;
+        manifest.ensure_chain(&chain, url, std::path::Path::new("the manifest"))?;
+        Ok(Self {
+            chain,
+            address,
+            origin,
+            instantiate_block: deployed.instantiate_block,
+        })
+    }
+}
+
 /// Asks the drug_provenance contract of `manifest` (through `url`, or the manifest's
 /// node) for the unit's status.
 pub async fn scan(manifest: &Manifest, url: Option<&str>, scan: &Scan) -> Result<UnitStatus> {
     check_proof(scan)?;
-    let ledger = manifest
-        .contract(healthchain_suite::Contract::DrugProvenance.name())
-        .context("the manifest has no drug_provenance contract: finish the deploy first")?;
-    let ledger =
-        parse_account(&ledger.address).context("drug_provenance's address in the manifest")?;
-    let origin = parse_account(&manifest.deployer).context("the deployer in the manifest")?;
-    let url = url.unwrap_or(&manifest.chain.url);
-    let chain = Chain::connect(url).await?;
-    manifest.ensure_chain(&chain, url, std::path::Path::new("the manifest"))?;
+    let DeployedLedger {
+        chain,
+        address: ledger,
+        origin,
+        ..
+    } = DeployedLedger::connect(manifest, url).await?;
     let proof = scan
         .proof
         .proof
