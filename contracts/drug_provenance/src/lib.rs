@@ -962,7 +962,7 @@ pub mod drug_provenance {
                     }
                 }
             }
-            let (place, manufacturer) = self.change_hold(&target, reason, true)?;
+            let (place, manufacturer, _) = self.change_hold(&target, reason, true)?;
             self.env().emit_event(Quarantined {
                 manufacturer,
                 place,
@@ -990,8 +990,7 @@ pub mod drug_provenance {
             }
             let lot = self.lot_of_target(&target)?;
             let by = self.ensure_manufacturer_or_regulator(&lot)?;
-            let (place, manufacturer) = self.change_hold(&target, reason, false)?;
-            let still_open = self.hold_at(&target);
+            let (place, manufacturer, still_open) = self.change_hold(&target, reason, false)?;
             self.env().emit_event(Released {
                 manufacturer,
                 place,
@@ -1514,7 +1513,7 @@ pub mod drug_provenance {
             let manufacturer = lot.map(|lot| lot.manufacturer);
             // A place already held for an excursion stays held; the reading is on record.
             match self.change_hold(&target, QuarantineReason::TemperatureExcursion, true) {
-                Ok((place, owner)) => {
+                Ok((place, owner, _)) => {
                     self.env().emit_event(Quarantined {
                         manufacturer: manufacturer.unwrap_or(owner),
                         place,
@@ -1849,36 +1848,16 @@ pub mod drug_provenance {
             self.lots.get(id).ok_or(Error::UnknownLot)
         }
 
-        /// The reasons `target` is held for now.
-        fn hold_at(&self, target: &Target) -> QuarantineReasons {
-            match target {
-                Target::Lot { gtin, lot } => match self.lot(*gtin, lot).map(|(_, l)| l.status) {
-                    Ok(LotStatus::Quarantined(reasons)) => reasons,
-                    _ => QuarantineReasons::default(),
-                },
-                Target::Container(sscc) => self
-                    .containers
-                    .get(sscc)
-                    .map(|c| c.hold)
-                    .unwrap_or_default(),
-                Target::Shipment(id) => self.shipments.get(id).map(|s| s.hold).unwrap_or_default(),
-                Target::Package { gtin, lot, serial } => self
-                    .packages
-                    .get((lot_id(*gtin, lot), hash_leaf(serial)))
-                    .map(|p| p.hold)
-                    .unwrap_or_default(),
-            }
-        }
-
-        /// Adds (`hold`) or clears `reason` at `target`; returns the place and the lot's
-        /// manufacturer for the event. Adding a reason already open is `LotQuarantined`;
-        /// clearing one not open is `QuarantineReasonNotOpen`.
+        /// Adds (`hold`) or clears `reason` at `target`; returns the place, the lot's
+        /// manufacturer and the reasons now open there, for the event. Adding a reason
+        /// already open is `LotQuarantined`; clearing one not open is
+        /// `QuarantineReasonNotOpen`.
         fn change_hold(
             &mut self,
             target: &Target,
             reason: QuarantineReason,
             hold: bool,
-        ) -> Result<(Place, AccountId), Error> {
+        ) -> Result<(Place, AccountId, QuarantineReasons), Error> {
             let change = |reasons: QuarantineReasons| -> Result<QuarantineReasons, Error> {
                 match (hold, reasons.contains(reason)) {
                     (true, true) => Err(Error::LotQuarantined),
@@ -1888,7 +1867,7 @@ pub mod drug_provenance {
                 }
             };
             let lot = self.lot_of_target(target)?;
-            let place = match target {
+            let (place, open) = match target {
                 Target::Lot { gtin, lot: number } => {
                     let (id, mut record) = self.lot(*gtin, number)?;
                     let reasons = match record.status {
@@ -1904,29 +1883,29 @@ pub mod drug_provenance {
                         LotStatus::Quarantined(reasons)
                     };
                     self.lots.insert(id, &record);
-                    Place::Lot(id)
+                    (Place::Lot(id), reasons)
                 }
                 Target::Container(sscc) => {
                     let mut container = self.containers.get(sscc).ok_or(Error::UnknownContainer)?;
                     container.hold = change(container.hold)?;
                     self.containers.insert(sscc, &container);
-                    Place::Container(*sscc)
+                    (Place::Container(*sscc), container.hold)
                 }
                 Target::Shipment(id) => {
                     let mut shipment = self.shipments.get(id).ok_or(Error::UnknownShipment)?;
                     shipment.hold = change(shipment.hold)?;
                     self.shipments.insert(id, &shipment);
-                    Place::Shipment(*id)
+                    (Place::Shipment(*id), shipment.hold)
                 }
                 Target::Package { gtin, lot, serial } => {
                     let key = (lot_id(*gtin, lot), hash_leaf(serial));
                     let mut package = self.packages.get(key).ok_or(Error::PackageUnavailable)?;
                     package.hold = change(package.hold)?;
                     self.packages.insert(key, &package);
-                    Place::Package(key.0, key.1)
+                    (Place::Package(key.0, key.1), package.hold)
                 }
             };
-            Ok((place, lot.manufacturer))
+            Ok((place, lot.manufacturer, open))
         }
     }
 
