@@ -6,6 +6,7 @@
 //! consented to).
 
 use crate::{AccountId, CalleeError, Hash};
+use ink::prelude::vec::Vec;
 
 /// Why a grantee wants to use a patient's data (HL7 v3 PurposeOfUse).
 ///
@@ -179,6 +180,72 @@ pub trait ConsentCheck {
         context: Option<Hash>,
         classes: DataClasses,
     ) -> ConsentAnswer;
+
+    /// `is_authorized` for each of up to 32 queries in one call, in order: a caller with a
+    /// batch to check (a provider's claims) carries the registry's code once, not once per
+    /// query. More than 32 queries are answered `Unavailable`, every one.
+    #[ink(message)]
+    fn is_authorized_batch(&self, queries: Vec<ConsentQuery>) -> Vec<ConsentAnswer>;
+}
+
+/// The most queries one `is_authorized_batch` call answers.
+pub const MAX_CONSENT_QUERIES: usize = 32;
+
+/// One question of `is_authorized_batch`: `is_authorized`'s arguments.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsentQuery {
+    pub patient: AccountId,
+    pub grantee: AccountId,
+    pub purpose: Purpose,
+    pub context: Option<Hash>,
+    pub classes: DataClasses,
+}
+
+/// Asks the consent registry at `registry` about every query at once (see
+/// [`ConsentCheck::is_authorized_batch`]); an answer list of the wrong length is a failed
+/// call.
+#[cfg(not(feature = "test-doubles"))]
+pub fn query_consents(
+    registry: AccountId,
+    queries: Vec<ConsentQuery>,
+) -> Result<Vec<ConsentAnswer>, CalleeError> {
+    use crate::callee_outcome;
+    use ink::{codegen::TraitCallBuilder, env::DefaultEnvironment};
+    let consent: ink::contract_ref!(ConsentCheck, DefaultEnvironment) = registry.into();
+    // The code is loaded once; 32 questions cost far less than 4 single ones.
+    let limits = crate::CONSENT_CALL_LIMITS;
+    let asked = queries.len();
+    let answers = callee_outcome(
+        consent
+            .call()
+            .is_authorized_batch(queries)
+            .ref_time_limit(limits.ref_time.saturating_mul(4))
+            .proof_size_limit(limits.proof_size.saturating_mul(4))
+            .storage_deposit_limit(crate::CallLimits::READ_ONLY_DEPOSIT)
+            .try_invoke(),
+    )?;
+    if answers.len() == asked {
+        Ok(answers)
+    } else {
+        Err(CalleeError::CallFailed)
+    }
+}
+
+/// Unit-test stand-in for [`query_consents`]: each query answered as [`query_consent`].
+#[cfg(feature = "test-doubles")]
+pub fn query_consents(
+    registry: AccountId,
+    queries: Vec<ConsentQuery>,
+) -> Result<Vec<ConsentAnswer>, CalleeError> {
+    queries
+        .into_iter()
+        .map(|q| {
+            query_consent(
+                registry, q.patient, q.grantee, q.purpose, q.context, q.classes,
+            )
+        })
+        .collect()
 }
 
 /// Asks the consent registry at `registry` whether `grantee` may use `patient`'s data of

@@ -38,7 +38,9 @@ pub mod consent_registry {
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
-        consent::{ConsentAnswer, ConsentCheck, DataClasses, Purpose},
+        consent::{
+            ConsentAnswer, ConsentCheck, ConsentQuery, DataClasses, Purpose, MAX_CONSENT_QUERIES,
+        },
         is_zero_hash,
         relay::{Relay, Signature},
     };
@@ -808,6 +810,24 @@ pub mod consent_registry {
             let now = self.env().block_timestamp();
             self.decide(patient, grantee, purpose, context, now)
                 .answer(classes)
+        }
+
+        /// `is_authorized` for each of up to 32 queries, in order, in one call (a claims
+        /// batch asks about each claim's patient at once). More than 32 are each answered
+        /// `Unavailable`, as is every query while the registry is paused.
+        #[ink(message)]
+        fn is_authorized_batch(&self, queries: Vec<ConsentQuery>) -> Vec<ConsentAnswer> {
+            if self.access.is_paused() || queries.len() > MAX_CONSENT_QUERIES {
+                return queries.iter().map(|_| ConsentAnswer::Unavailable).collect();
+            }
+            let now = self.env().block_timestamp();
+            queries
+                .into_iter()
+                .map(|q| {
+                    self.decide(q.patient, q.grantee, q.purpose, q.context, now)
+                        .answer(q.classes)
+                })
+                .collect()
         }
     }
 

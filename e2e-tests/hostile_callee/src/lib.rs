@@ -7,7 +7,7 @@
 #[ink::contract]
 pub mod hostile_callee {
     use healthchain_common::{
-        consent::{ConsentAnswer, ConsentCheck, DataClasses, Purpose},
+        consent::{ConsentAnswer, ConsentCheck, ConsentQuery, DataClasses, Purpose},
         provenance::{DispensedUnit, ProvenanceCheck, UnitId},
     };
     use ink::prelude::vec::Vec;
@@ -54,6 +54,12 @@ pub mod hostile_callee {
         ) -> ConsentAnswer {
             self.burn();
             ConsentAnswer::Permitted
+        }
+
+        #[ink(message)]
+        fn is_authorized_batch(&self, _queries: Vec<ConsentQuery>) -> Vec<ConsentAnswer> {
+            self.burn();
+            Vec::new()
         }
     }
 

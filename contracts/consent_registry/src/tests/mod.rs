@@ -1847,3 +1847,56 @@ mod relayed {
         assert_eq!(registry.delegation(p, q), None);
     }
 }
+
+/// Issue 19: a batch of questions, answered in order as one at a time would be.
+#[ink::test]
+fn a_batch_of_questions_is_answered_in_order() {
+    use healthchain_common::consent::{ConsentQuery, MAX_CONSENT_QUERIES};
+    let (mut registry, a) = setup();
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Treatment,
+        None,
+        None,
+    )
+    .unwrap();
+    let ask = |patient, grantee, purpose| ConsentQuery {
+        patient,
+        grantee,
+        purpose,
+        context: None,
+        classes: DataClasses::MEDICATIONS,
+    };
+    let queries = vec![
+        ask(a.bob, a.charlie, Purpose::Treatment),
+        ask(a.bob, a.charlie, Purpose::Payment),
+        ask(a.bob, a.django, Purpose::Treatment),
+    ];
+    let one_by_one: Vec<ConsentAnswer> = queries
+        .iter()
+        .map(|q| registry.is_authorized(q.patient, q.grantee, q.purpose, q.context, q.classes))
+        .collect();
+    assert_eq!(
+        one_by_one,
+        vec![
+            ConsentAnswer::Permitted,
+            ConsentAnswer::NotPermitted,
+            ConsentAnswer::NotPermitted
+        ]
+    );
+    assert_eq!(registry.is_authorized_batch(queries.clone()), one_by_one);
+    assert_eq!(registry.is_authorized_batch(vec![]), vec![]);
+    // Too many: each answered Unavailable, none decided.
+    let too_many = vec![queries[0]; MAX_CONSENT_QUERIES + 1];
+    let answers = registry.is_authorized_batch(too_many);
+    assert_eq!(answers.len(), MAX_CONSENT_QUERIES + 1);
+    assert!(answers.iter().all(|x| *x == ConsentAnswer::Unavailable));
+    as_caller(a.alice);
+    registry.pause().unwrap();
+    assert_eq!(
+        registry.is_authorized_batch(queries),
+        vec![ConsentAnswer::Unavailable; 3]
+    );
+}
