@@ -17,6 +17,10 @@ pub type ClaimId = u64;
 
 /// X12 837P allows 50 service lines per claim.
 pub const MAX_LINES: usize = 50;
+/// The most claims one `submit_claims` call takes, and the most lines in all: an 837
+/// file's claims arrive in batches of this size.
+pub const MAX_CLAIM_BATCH: usize = 32;
+pub const MAX_BATCH_LINES: usize = 128;
 /// The most fee schedule entries one plan may hold.
 pub const MAX_FEE_SCHEDULE_ENTRIES: u32 = 2_000;
 /// The most fee schedule changes one `update_fee_schedule` call takes.
@@ -113,6 +117,17 @@ pub struct DrugUnit {
 
 /// The longest days supply an NCPDP claim can state (its field holds three digits).
 pub const MAX_DAYS_SUPPLY: u16 = 999;
+
+/// One claim of a `submit_claims` batch: `submit_claim`'s arguments.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimSubmission {
+    pub patient: AccountId,
+    pub plan: PlanId,
+    pub service_date: Timestamp,
+    pub lines: Vec<ClaimLine>,
+    pub document_hash: Hash,
+}
 
 /// One line of a submitted claim (FHIR `Claim.item`).
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -1169,6 +1184,8 @@ pub enum Error {
     UnknownAuthorization,
     /// The authorization was already decided.
     AuthorizationDecided,
+    /// A batch of more than 32 claims or 128 lines in all.
+    BatchTooLarge,
 }
 
 impl From<AccessError> for Error {

@@ -42,16 +42,19 @@ pub mod claim_settlement {
         adjudicate_line, authorization_key, claim_outcome, deny_line, lines_hash, price_allowed,
         reverse_accumulators, totals, validate_line, validate_plan, AdjudicatedLine, Appeal,
         AppealStatus, Authorization, AuthorizationDecision, AuthorizationId, Claim, ClaimId,
-        ClaimLine, ClaimStatus, CostSharing, CoveragePeriod, Error, Escrow, FeeScheduleEntry,
-        MemberAppeal, Membership, Outcome, Overturn, PaymentConsent, Plan, PlanId, ReasonCode,
-        ServiceCode, APPEAL_DECISION_WINDOW, APPEAL_WINDOW, DAY, MAX_CLAIM_CHARGE,
-        MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL, RELAY_DOMAIN,
+        ClaimLine, ClaimStatus, ClaimSubmission, CostSharing, CoveragePeriod, Error, Escrow,
+        FeeScheduleEntry, MemberAppeal, Membership, Outcome, Overturn, PaymentConsent, Plan,
+        PlanId, ReasonCode, ServiceCode, APPEAL_DECISION_WINDOW, APPEAL_WINDOW, DAY,
+        MAX_BATCH_LINES, MAX_CLAIM_BATCH, MAX_CLAIM_CHARGE, MAX_FEE_SCHEDULE_ENTRIES,
+        MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL, RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{
             AccessControl, AccessControlled, AccessError, Change, PendingChange, Role, RoleSet,
         },
-        consent::{query_consent, DataClasses, Purpose},
+        consent::{
+            query_consent, query_consents, ConsentAnswer, ConsentQuery, DataClasses, Purpose,
+        },
         merkle::{blake2_256, Digest},
         provenance::{query_dispensed_units, recipient_commitment, DispensedUnit, UnitId},
         relay::{Relay, Signature},
@@ -955,7 +958,7 @@ pub mod claim_settlement {
         ) -> Result<ClaimId, Error> {
             self.access.ensure_not_paused()?;
             let provider = self.access.ensure_role(Role::Provider)?;
-            self.submit(
+            let adjudicated = self.adjudicate(
                 provider,
                 patient,
                 plan,
@@ -963,7 +966,74 @@ pub mod claim_settlement {
                 lines,
                 document_hash,
                 None,
-            )
+                None,
+            )?;
+            let (claim, paid) = self.file(adjudicated)?;
+            // Transfers last.
+            self.push(&paid)?;
+            Ok(claim)
+        }
+
+        /// Submits up to 32 claims of the caller (registered providers only) with 128 lines
+        /// in all, as an 837 file arrives: each is `submit_claim`'s arguments and is
+        /// adjudicated and paid as `submit_claim` would, in order, with its own answer. A
+        /// refused claim changes nothing and does not stop the others; a later claim sees
+        /// what an earlier one billed (a repeat is a duplicate). What the batch pays the
+        /// caller is transferred once, at the end. Refused whole when paused, for a caller
+        /// without the Provider role, or for a batch too large (`BatchTooLarge`).
+        #[ink(message)]
+        pub fn submit_claims(
+            &mut self,
+            claims: Vec<ClaimSubmission>,
+        ) -> Result<Vec<Result<ClaimId, Error>>, Error> {
+            self.access.ensure_not_paused()?;
+            let provider = self.access.ensure_role(Role::Provider)?;
+            let lines = claims
+                .iter()
+                .try_fold(0usize, |sum, claim| sum.checked_add(claim.lines.len()));
+            if claims.len() > MAX_CLAIM_BATCH || lines.is_none_or(|n| n > MAX_BATCH_LINES) {
+                return Err(Error::BatchTooLarge);
+            }
+            // Every claim's payment consent in one question: the registry's code is
+            // carried once per batch. A failed question leaves each claim unverified.
+            let queries = claims
+                .iter()
+                .map(|claim| ConsentQuery {
+                    patient: claim.patient,
+                    grantee: provider,
+                    purpose: Purpose::Payment,
+                    context: None,
+                    classes: needed_classes(&claim.lines),
+                })
+                .collect();
+            let consents = query_consents(self.consent_registry, queries).ok();
+            let mut answers = Vec::with_capacity(claims.len());
+            let mut paid = Vec::new();
+            for (index, claim) in claims.into_iter().enumerate() {
+                let consent = consents.as_ref().map(|all| all.get(index).copied());
+                let answer = match self.adjudicate(
+                    provider,
+                    claim.patient,
+                    claim.plan,
+                    claim.service_date,
+                    claim.lines,
+                    claim.document_hash,
+                    None,
+                    Some(consent.flatten()),
+                ) {
+                    Ok(adjudicated) => {
+                        // An error here is an overflow of the ledger's own sums: the
+                        // whole batch is refused, as one claim would be.
+                        let (id, payments) = self.file(adjudicated)?;
+                        paid.extend(payments);
+                        Ok(id)
+                    }
+                    Err(refused) => Err(refused),
+                };
+                answers.push(answer);
+            }
+            self.push(&paid)?;
+            Ok(answers)
         }
 
         /// Voids a claim the caller (its provider, holding the Provider role) submitted: X12
@@ -999,7 +1069,7 @@ pub mod claim_settlement {
             let old = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
             let replacement = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
             self.reverse(claim, provider, Some(replacement))?;
-            self.submit(
+            let adjudicated = self.adjudicate(
                 provider,
                 old.patient,
                 old.plan,
@@ -1007,7 +1077,11 @@ pub mod claim_settlement {
                 lines,
                 document_hash,
                 Some(claim),
-            )
+                None,
+            )?;
+            let (claim, paid) = self.file(adjudicated)?;
+            self.push(&paid)?;
+            Ok(claim)
         }
 
         /// What the provider must send with `void_claim` or `replace_claim` for `claim`:
@@ -1107,10 +1181,11 @@ pub mod claim_settlement {
             Ok(())
         }
 
-        /// Adjudicates and pays a claim of `provider` (see `submit_claim`).
+        /// Adjudicates a claim of `provider` (see `submit_claim`) and writes nothing: every
+        /// refusal of the claim happens here, so that a batch's refused claim changes nothing.
         #[allow(clippy::too_many_arguments)] // the message's arguments, and what it replaces
-        fn submit(
-            &mut self,
+        fn adjudicate(
+            &self,
             provider: AccountId,
             patient: AccountId,
             plan: PlanId,
@@ -1118,7 +1193,8 @@ pub mod claim_settlement {
             lines: Vec<ClaimLine>,
             document_hash: Hash,
             replaces: Option<ClaimId>,
-        ) -> Result<ClaimId, Error> {
+            consent: Option<Option<ConsentAnswer>>,
+        ) -> Result<Adjudicated, Error> {
             if provider == patient {
                 return Err(Error::ProviderIsPatient);
             }
@@ -1156,7 +1232,13 @@ pub mod claim_settlement {
                 date: service_date,
             };
             let submitted = lines_hash(service_date, &lines);
-            let denial = self.check_claim(&service, &record, &membership, needed_classes(&lines));
+            let denial = self.check_claim(
+                &service,
+                &record,
+                &membership,
+                needed_classes(&lines),
+                consent,
+            );
             let adjudicated = match denial {
                 Some(reason) => lines
                     .iter()
@@ -1164,23 +1246,62 @@ pub mod claim_settlement {
                     .collect::<Vec<_>>(),
                 None => self.adjudicate_lines(&service, &record, &mut membership, &lines)?,
             };
-            let sums = totals(&adjudicated)?;
-            let outcome = claim_outcome(&adjudicated);
+            let totals = totals(&adjudicated)?;
+            // Checked here, before anything is written: `file` must not fail on input.
             let claim = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
-            self.last_claim = claim;
-            // State first: accumulators, what was billed, the claim.
+            Ok(Adjudicated {
+                claim,
+                service,
+                insurer: record.insurer,
+                membership,
+                lines: adjudicated,
+                totals,
+                denial,
+                lines_hash: submitted,
+                document_hash,
+                replaces,
+                now,
+            })
+        }
+
+        /// Writes an adjudicated claim: accumulators, what was billed, the claim and its
+        /// events, then owes its payable (which pays what the escrow covers). No transfer
+        /// happens here: the caller pushes the returned payments at the end of its call.
+        /// Fails only on arithmetic overflow, which no input alone can reach.
+        fn file(&mut self, claim: Adjudicated) -> Result<(ClaimId, Payments), Error> {
+            let Adjudicated {
+                claim: id,
+                service,
+                insurer,
+                membership,
+                lines,
+                totals: sums,
+                denial,
+                lines_hash,
+                document_hash,
+                replaces,
+                now,
+            } = claim;
+            let Service {
+                patient,
+                provider,
+                plan,
+                ..
+            } = service;
+            let outcome = claim_outcome(&lines);
+            self.last_claim = id;
             if denial.is_none() {
                 self.memberships.insert((plan, patient), &membership);
-                self.mark_billed(claim, &adjudicated, |line| line.allowed > 0);
+                self.mark_billed(id, &lines, |line| line.allowed > 0);
             }
-            let line_count = u32::try_from(adjudicated.len()).unwrap_or(u32::MAX);
-            self.claim_lines.insert(claim, &adjudicated);
+            let line_count = u32::try_from(lines.len()).unwrap_or(u32::MAX);
+            self.claim_lines.insert(id, &lines);
             let header = Claim {
                 patient,
                 provider,
-                insurer: record.insurer,
+                insurer,
                 plan,
-                lines_hash: submitted,
+                lines_hash,
                 document_hash,
                 submitted_at: now,
                 outcome,
@@ -1193,12 +1314,12 @@ pub mod claim_settlement {
                 voided_at: None,
                 replaced_by: None,
             };
-            self.claims.insert(claim, &header);
+            self.claims.insert(id, &header);
             self.env().emit_event(ClaimSubmitted {
                 patient,
                 provider,
-                insurer: record.insurer,
-                claim,
+                insurer,
+                claim: id,
                 plan,
                 document_hash,
                 lines: line_count,
@@ -1207,8 +1328,8 @@ pub mod claim_settlement {
             self.env().emit_event(ClaimAdjudicated {
                 patient,
                 provider,
-                insurer: record.insurer,
-                claim,
+                insurer,
+                claim: id,
                 outcome,
                 submitted: sums.submitted,
                 allowed: sums.allowed,
@@ -1216,10 +1337,8 @@ pub mod claim_settlement {
                 payable: sums.payable,
                 claim_denial: denial,
             });
-            // Transfers last.
-            let paid = self.owe(claim, header, sums.payable)?;
-            self.push(&paid)?;
-            Ok(claim)
+            let paid = self.owe(id, header, sums.payable)?;
+            Ok((id, paid))
         }
 
         /// A claim's header: parties, plan, the hash of what was billed, outcome, totals,
@@ -1523,20 +1642,25 @@ pub mod claim_settlement {
             record: &Plan,
             membership: &Membership,
             classes: DataClasses,
+            asked: Option<Option<ConsentAnswer>>,
         ) -> Option<ReasonCode> {
             let now = self.env().block_timestamp();
             if let Some(reason) = record.uncovered(membership, service.date, now) {
                 return Some(reason);
             }
-            let answer = query_consent(
-                self.consent_registry,
-                service.patient,
-                service.provider,
-                Purpose::Payment,
-                None,
-                classes,
-            );
-            record.payment_consent.denial(answer.ok())
+            // A batch asked the registry about all its claims at once; one claim asks now.
+            let answer = asked.unwrap_or_else(|| {
+                query_consent(
+                    self.consent_registry,
+                    service.patient,
+                    service.provider,
+                    Purpose::Payment,
+                    None,
+                    classes,
+                )
+                .ok()
+            });
+            record.payment_consent.denial(answer)
         }
 
         /// Prices every line and applies cost sharing to the member's accumulators. The
@@ -1639,7 +1763,7 @@ pub mod claim_settlement {
             claim: ClaimId,
             mut record: Claim,
             amount: Balance,
-        ) -> Result<Vec<(ClaimId, AccountId, Balance)>, Error> {
+        ) -> Result<Payments, Error> {
             if amount == 0 {
                 return Ok(Vec::new());
             }
@@ -1679,7 +1803,7 @@ pub mod claim_settlement {
             insurer: AccountId,
             mut escrow: Escrow,
             limit: u32,
-        ) -> Result<Vec<(ClaimId, AccountId, Balance)>, Error> {
+        ) -> Result<Payments, Error> {
             let (mut head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
             let start = head;
             let mut payouts = Vec::new();
@@ -1787,6 +1911,24 @@ pub mod claim_settlement {
             }
             Ok(())
         }
+    }
+
+    /// Claims paid in a call, to transfer at its end: (claim, provider, amount).
+    type Payments = Vec<(ClaimId, AccountId, Balance)>;
+
+    /// A claim adjudicated and not yet written: what `file` writes.
+    struct Adjudicated {
+        claim: ClaimId,
+        service: Service,
+        insurer: AccountId,
+        membership: Membership,
+        lines: Vec<AdjudicatedLine>,
+        totals: crate::data::ClaimTotals,
+        denial: Option<ReasonCode>,
+        lines_hash: Hash,
+        document_hash: Hash,
+        replaces: Option<ClaimId>,
+        now: Timestamp,
     }
 
     /// Who billed whom under which plan on which day: what a line's duplicate check and

@@ -2091,6 +2091,117 @@ fn every_state_change_is_refused_while_paused() {
     );
     as_caller(p.clinic);
     assert_eq!(contract.appeal(claim, hash(1)), paused);
+    assert_eq!(
+        contract
+            .submit_claims(vec![submission(p.patient, vec![visit(1)])])
+            .map(|_| ()),
+        paused
+    );
+}
+
+fn submission(patient: AccountId, lines: Vec<ClaimLine>) -> ClaimSubmission {
+    ClaimSubmission {
+        patient,
+        plan: 1,
+        service_date: SERVICE_DATE,
+        lines,
+        document_hash: hash(0xAB),
+    }
+}
+
+/// Issue 19: an 837 file's claims in one call, each with its own answer.
+#[ink::test]
+fn a_claim_batch_answers_each_claim_and_a_refused_one_changes_nothing() {
+    let (mut contract, p) = funded();
+    as_caller(p.clinic);
+    let mut bad_hash = submission(p.patient, vec![visit(1)]);
+    bad_hash.document_hash = hash(0);
+    let answers = contract
+        .submit_claims(vec![
+            submission(p.patient, vec![visit(200)]),
+            submission(p.other, vec![visit(150)]),
+            bad_hash,
+            submission(p.patient, vec![]),
+            // The same service again, in the same batch: the first billed it.
+            submission(p.patient, vec![visit(200)]),
+            submission(
+                p.patient,
+                vec![ClaimLine {
+                    code: injection_code(),
+                    ..visit(80)
+                }],
+            ),
+        ])
+        .unwrap();
+    assert_eq!(
+        answers,
+        vec![
+            Ok(1),
+            Err(Error::UnknownMember),
+            Err(Error::ZeroHash),
+            Err(Error::NoLines),
+            Ok(2),
+            Ok(3)
+        ]
+    );
+    // Refused claims took no id and wrote nothing.
+    assert_eq!(contract.claim_count(), 3);
+    assert_eq!(events_of::<ClaimSubmitted>().len(), 3);
+    assert_eq!(
+        line_reasons(&contract, 2),
+        vec![vec![ReasonCode::Duplicate]]
+    );
+    assert_eq!(contract.claim(2).unwrap().outcome, Outcome::Denied);
+    // Each paid claim is what submit_claim alone would pay; the clinic is paid once.
+    let paid: Balance = (1..=3).map(|c| contract.claim(c).unwrap().paid).sum();
+    assert_eq!(contract.claim(1).unwrap().paid, 30);
+    assert!(contract.claim(3).unwrap().paid > 0);
+    let transfers = events_of::<PaymentTransferred>();
+    assert_eq!(transfers.len(), 1);
+    assert_eq!(
+        (transfers[0].provider, transfers[0].amount),
+        (p.clinic, paid)
+    );
+    assert_eq!(balance(p.clinic), paid);
+    assert_eq!(contract.escrow(p.insurer).funds, FUNDS - paid);
+    assert_eq!((contract.credit(p.clinic), contract.credit_total()), (0, 0));
+}
+
+#[ink::test]
+fn a_claim_batch_is_bounded_and_only_for_providers() {
+    let (mut contract, p) = funded();
+    as_caller(p.clinic);
+    let before = event_count();
+    assert_eq!(
+        contract.submit_claims(vec![
+            submission(p.patient, vec![visit(1)]);
+            MAX_CLAIM_BATCH + 1
+        ]),
+        Err(Error::BatchTooLarge)
+    );
+    // 32 claims, but 3 x 50 lines > 128.
+    assert_eq!(
+        contract.submit_claims(vec![submission(p.patient, vec![visit(1); MAX_LINES]); 3]),
+        Err(Error::BatchTooLarge)
+    );
+    assert_eq!(contract.submit_claims(vec![]), Ok(vec![]));
+    as_caller(p.other);
+    assert_eq!(
+        contract.submit_claims(vec![submission(p.patient, vec![visit(1)])]),
+        Err(Error::Access(AccessError::MissingRole(Role::Provider)))
+    );
+    assert_eq!(event_count(), before);
+    assert_eq!(contract.claim_count(), 0);
+    // The largest batch: 32 claims, 128 lines.
+    as_caller(p.clinic);
+    let mut full: Vec<ClaimSubmission> = (0..MAX_CLAIM_BATCH as u128)
+        .map(|i| submission(p.patient, vec![visit(100 + i); 4]))
+        .collect();
+    full[0].lines.truncate(4);
+    let answers = contract.submit_claims(full).unwrap();
+    assert_eq!(answers.len(), MAX_CLAIM_BATCH);
+    assert!(answers.iter().all(Result::is_ok));
+    assert_eq!(contract.claim_count(), MAX_CLAIM_BATCH as u64);
 }
 
 #[ink::test]
@@ -2370,4 +2481,57 @@ fn a_rewiring_waits_for_the_change_delay() {
         Err(Error::Access(AccessError::NoPendingChange))
     );
     assert_eq!(contract.callees(), (a.frank, provenance()));
+}
+
+/// Issue 19: a batch asks about every claim's payment consent at once, and denies as one
+/// claim would: without consent (CO-16), or unverified when the registry cannot answer.
+#[ink::test]
+fn a_claim_batch_checks_each_claims_payment_consent() {
+    let (mut contract, p) = funded();
+    test_doubles::revoke_consent(registry(), p.patient, p.pharmacy, Purpose::Payment);
+    // The clinic's consent stands, the pharmacy's is revoked.
+    as_caller(p.pharmacy);
+    let answers = contract
+        .submit_claims(vec![submission(p.patient, vec![visit(150)])])
+        .unwrap();
+    let denied = answers[0].clone().unwrap();
+    assert_eq!(contract.claim(denied).unwrap().outcome, Outcome::Denied);
+    assert_eq!(
+        events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
+        Some(ReasonCode::NoPaymentConsent)
+    );
+    as_caller(p.clinic);
+    let paid = contract
+        .submit_claims(vec![submission(p.patient, vec![visit(150)])])
+        .unwrap()[0]
+        .clone()
+        .unwrap();
+    assert_eq!(contract.claim(paid).unwrap().outcome, Outcome::Approved);
+    // An unreachable registry: every claim of the batch unverified, none paid.
+    test_doubles::fail_calls_to(registry());
+    let funds = contract.escrow(p.insurer).funds;
+    let answers = contract
+        .submit_claims(vec![
+            submission(
+                p.patient,
+                vec![ClaimLine {
+                    code: injection_code(),
+                    ..visit(80)
+                }],
+            ),
+            submission(p.patient, vec![visit(10)]),
+        ])
+        .unwrap();
+    for answer in answers {
+        let claim = answer.unwrap();
+        assert_eq!(contract.claim(claim).unwrap().outcome, Outcome::Denied);
+    }
+    let denials: Vec<_> = events_of::<ClaimAdjudicated>()
+        .iter()
+        .rev()
+        .take(2)
+        .map(|e| e.claim_denial)
+        .collect();
+    assert_eq!(denials, vec![Some(ReasonCode::ConsentUnverifiable); 2]);
+    assert_eq!(contract.escrow(p.insurer).funds, funds);
 }
