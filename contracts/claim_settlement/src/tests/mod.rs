@@ -2494,7 +2494,7 @@ fn a_claim_batch_checks_each_claims_payment_consent() {
     let answers = contract
         .submit_claims(vec![submission(p.patient, vec![visit(150)])])
         .unwrap();
-    let denied = answers[0].clone().unwrap();
+    let denied = answers[0].unwrap();
     assert_eq!(contract.claim(denied).unwrap().outcome, Outcome::Denied);
     assert_eq!(
         events_of::<ClaimAdjudicated>().last().unwrap().claim_denial,
@@ -2504,7 +2504,6 @@ fn a_claim_batch_checks_each_claims_payment_consent() {
     let paid = contract
         .submit_claims(vec![submission(p.patient, vec![visit(150)])])
         .unwrap()[0]
-        .clone()
         .unwrap();
     assert_eq!(contract.claim(paid).unwrap().outcome, Outcome::Approved);
     // An unreachable registry: every claim of the batch unverified, none paid.
