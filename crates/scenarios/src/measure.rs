@@ -973,7 +973,11 @@ where
 /// claim_settlement: plan, fee schedule, member, escrow, and claims of one visit line and
 /// of `drug_lines` dispensed drug lines each (with the cross-contract consent and
 /// provenance checks), all paid.
-pub async fn claims<Client>(client: &mut Scenario<Client>, drug_lines: &[usize]) -> Vec<Measurement>
+pub async fn claims<Client>(
+    client: &mut Scenario<Client>,
+    drug_lines: &[usize],
+    batch: usize,
+) -> Vec<Measurement>
 where
     Client: E2EBackend,
     BackendError<Client>: Debug,
@@ -1178,6 +1182,79 @@ where
             .await
             .expect("claim");
     }
+    // An 837 file's worth: `batch` one-line visit claims, each for its own code so that
+    // none is a duplicate, in one call; and the same claim alone, for the comparison.
+    let codes: Vec<ServiceCode> = (0..batch)
+        .map(|i| {
+            let code: [u8; 5] = format!("9{i:04}")
+                .into_bytes()
+                .try_into()
+                .expect("5 digits");
+            support::procedure(&code)
+        })
+        .collect();
+    client
+        .call(
+            &ink_e2e::eve(),
+            &claims.update_fee_schedule(1, codes.iter().map(|code| (*code, entry(150))).collect()),
+        )
+        .submit()
+        .await
+        .expect("batch codes");
+    let one_line = |code: ServiceCode, document: u8| claim_settlement::data::ClaimSubmission {
+        patient: ferdie,
+        plan: 1,
+        service_date: now,
+        lines: vec![ClaimLine {
+            code,
+            quantity: 1,
+            charge: 150 * UNIT,
+            unit: None,
+            modifier: None,
+            authorization: None,
+        }],
+        document_hash: Hash::from([document; 32]),
+    };
+    let submissions: Vec<_> = codes.iter().map(|code| one_line(*code, 0xB0)).collect();
+    let single = submissions[0].clone();
+    let dry = client
+        .call(
+            &ink_e2e::dave(),
+            &claims.submit_claim(
+                single.patient,
+                single.plan,
+                single.service_date,
+                single.lines,
+                single.document_hash,
+            ),
+        )
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(
+        C,
+        "submit_claim",
+        "1 visit line, alone (batch comparison)",
+        None,
+        &dry,
+    ));
+    let dry = client
+        .call(&ink_e2e::dave(), &claims.submit_claims(submissions))
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(
+        C,
+        "submit_claims",
+        format!("{batch} one-line visit claims"),
+        Some(batch as u64),
+        &dry,
+    ));
+    let answers = dry.return_value().expect("the batch is taken");
+    assert!(
+        answers.iter().all(Result::is_ok),
+        "every claim of the batch is adjudicated: {answers:?}"
+    );
     let withdraw = claims.withdraw(UNIT);
     let dry = client
         .call(&ink_e2e::eve(), &withdraw)
@@ -1264,5 +1341,245 @@ where
         )
     );
     access_costs!(client, out, C, claims, ink_e2e::dave(), Role::Provider);
+    out
+}
+
+/// The batch messages against their single-item messages, `size` items each: relayed
+/// consent forms (`relay` / `relay_batch`, one patient pseudonym per form), dispenses
+/// (`dispense` / `dispense_batch`) and a logger's temperature readings
+/// (`report_temperature` / `report_temperatures`). The batch rows carry the item count as
+/// their size; claims' batch is in [`claims`].
+pub async fn batches<Client>(client: &mut Scenario<Client>, size: usize) -> Vec<Measurement>
+where
+    Client: E2EBackend,
+    BackendError<Client>: Debug,
+{
+    use consent_registry::data::{ConsentInstruction, Relayed, RELAY_DOMAIN};
+    use drug_provenance::data::{Dispense, SensorPlace};
+    use healthchain_common::relay::signer::Pseudonym;
+    let mut out = Vec::new();
+    let (registry_id, mut registry) =
+        support::deploy_consent_registry(client, &ink_e2e::alice()).await;
+    let dave = support::id(&ink_e2e::dave());
+    // One consent form per patient, each signed under the patient's own pseudonym.
+    let (chain, _) = client
+        .call(&ink_e2e::alice(), &registry.relay_nonce(dave))
+        .dry_run()
+        .await
+        .expect("the registry answers")
+        .return_value();
+    let forms: Vec<Relayed> = (0..size)
+        .map(|i| {
+            let secret = [u8::try_from(i % 250).expect("small") + 1; 32];
+            let patient = Pseudonym::from_secret_key(&secret).expect("a key");
+            let instruction = ConsentInstruction::RecordConsent {
+                patient: patient.account(),
+                grantee: dave,
+                provision: support::permit(
+                    Purpose::Treatment,
+                    DataClasses::MEDICATIONS,
+                    None,
+                    Hash::from([0xF2; 32]),
+                ),
+            };
+            let signature = patient.sign_instruction(
+                RELAY_DOMAIN,
+                chain,
+                registry_id,
+                0,
+                support::FAR_FUTURE,
+                &instruction,
+            );
+            Relayed {
+                instruction,
+                signer: patient.account(),
+                nonce: 0,
+                deadline: support::FAR_FUTURE,
+                signature,
+            }
+        })
+        .collect();
+    let first = forms[0].clone();
+    let dry = client
+        .call(
+            &ink_e2e::dave(),
+            &registry.relay(
+                first.instruction,
+                first.signer,
+                first.nonce,
+                first.deadline,
+                first.signature,
+            ),
+        )
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(
+        Contract::ConsentRegistry.name(),
+        "relay",
+        "a consent form, alone (batch comparison)",
+        None,
+        &dry,
+    ));
+    assert!(dry.return_value().is_ok(), "the form is recorded");
+    let dry = client
+        .call(&ink_e2e::dave(), &registry.relay_batch(forms))
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(
+        Contract::ConsentRegistry.name(),
+        "relay_batch",
+        format!("{size} consent forms"),
+        Some(size as u64),
+        &dry,
+    ));
+    let answers = dry.return_value().expect("the batch is taken");
+    assert!(answers.iter().all(Result::is_ok), "every form: {answers:?}");
+
+    // A pharmacy's close of day: `size` packages of one opened case.
+    const LOT: &[u8] = b"LOT-BATCH";
+    let ferdie = support::id(&ink_e2e::ferdie());
+    let (_, mut ledger) = support::deploy_drug_provenance(
+        client,
+        &ink_e2e::alice(),
+        support::id(&ink_e2e::bob()),
+        dave,
+    )
+    .await;
+    let packing = support::stock_pharmacy(
+        client,
+        &mut ledger,
+        &ink_e2e::bob(),
+        &ink_e2e::dave(),
+        LOT,
+        size.next_power_of_two().max(16),
+        size as u64,
+    )
+    .await;
+    let dispenses: Vec<Dispense> = (0..size)
+        .map(|index| Dispense {
+            package: packing.package(index, true).expect("in the case"),
+            expiry: support::printed_expiry(),
+            recipient: support::recipient(ferdie, &support::serial(index)),
+        })
+        .collect();
+    let alone = dispenses[0].clone();
+    let dry = client
+        .call(
+            &ink_e2e::dave(),
+            &ledger.dispense(alone.package, alone.expiry, alone.recipient),
+        )
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(
+        Contract::DrugProvenance.name(),
+        "dispense",
+        "from an opened case, alone (batch comparison)",
+        None,
+        &dry,
+    ));
+    assert_eq!(dry.return_value(), Ok(()), "the dispense is accepted");
+    let dry = client
+        .call(&ink_e2e::dave(), &ledger.dispense_batch(dispenses))
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(
+        Contract::DrugProvenance.name(),
+        "dispense_batch",
+        format!("{size} packages"),
+        Some(size as u64),
+        &dry,
+    ));
+    let answers = dry.return_value().expect("the batch is taken");
+    assert!(
+        answers.iter().all(Result::is_ok),
+        "every dispense: {answers:?}"
+    );
+
+    // A logger's readings, uploaded together: all in range, for the case it watches.
+    let sensor = support::id(&ink_e2e::eve());
+    client
+        .call(&ink_e2e::alice(), &ledger.grant_role(Role::Sensor, sensor))
+        .submit()
+        .await
+        .expect("sensor role");
+    let watched = support::packed(b"LOT-COLD", 16, &[(90, 0, 4)], None);
+    let case = watched.case(0).expect("a case");
+    let root = watched.serial_root().expect("serials");
+    let commission = ledger.commission_lot(
+        support::GTIN,
+        b"LOT-COLD".to_vec(),
+        support::FAR_FUTURE,
+        16,
+        root,
+        16,
+        200,
+        800,
+        Hash::from([0xC0; 32]),
+    );
+    client
+        .call(&ink_e2e::bob(), &commission)
+        .submit()
+        .await
+        .expect("commissioned");
+    client
+        .call(
+            &ink_e2e::bob(),
+            &ledger.aggregate(
+                support::GTIN,
+                b"LOT-COLD".to_vec(),
+                case.sscc,
+                Level::Case,
+                case.contents,
+                case.count,
+                case.count,
+                None,
+            ),
+        )
+        .submit()
+        .await
+        .expect("packed");
+    let place = SensorPlace::Container(case.sscc);
+    client
+        .call(&ink_e2e::bob(), &ledger.bind_sensor(place, sensor))
+        .submit()
+        .await
+        .expect("bound");
+    let dry = client
+        .call(&ink_e2e::eve(), &ledger.report_temperature(place, 500))
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(
+        Contract::DrugProvenance.name(),
+        "report_temperature",
+        "in range, alone (batch comparison)",
+        None,
+        &dry,
+    ));
+    assert_eq!(dry.return_value(), Ok(()), "the reading is taken");
+    let readings: Vec<(SensorPlace, i32)> = (0..size)
+        .map(|i| (place, 400 + i32::try_from(i).expect("small")))
+        .collect();
+    let dry = client
+        .call(&ink_e2e::eve(), &ledger.report_temperatures(readings))
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(
+        Contract::DrugProvenance.name(),
+        "report_temperatures",
+        format!("{size} readings"),
+        Some(size as u64),
+        &dry,
+    ));
+    let answers = dry.return_value().expect("the batch is taken");
+    assert!(
+        answers.iter().all(Result::is_ok),
+        "every reading: {answers:?}"
+    );
     out
 }
