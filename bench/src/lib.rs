@@ -2,3 +2,4 @@
 //! and the gas tests.
 
 pub mod analysis;
+pub mod capacity;

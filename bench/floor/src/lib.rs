@@ -5,16 +5,56 @@
 //! - a grant or a dispense: one storage write of a record of the same size, one event;
 //! - a check: one storage read;
 //! - a cross-contract check: one call to another contract that returns a bool.
+//!
+//! Built with `--features admin`, it also carries the suite's shared admin, role, pause
+//! and upgrade block (`AccessControl` and every `AccessControlled` message), and `write`
+//! makes the pause check each suite message makes: `make bench` measures that build as
+//! `floor_admin`, to show what the block costs a contract.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+/// The shared admin block in the `admin` build; nothing otherwise.
+#[cfg(feature = "admin")]
+pub type AdminBlock = healthchain_common::access::AccessControl;
+#[cfg(not(feature = "admin"))]
+pub type AdminBlock = NoAdminBlock;
+
+/// The plain floor's stand-in for the admin block: no storage, no code.
+#[cfg(not(feature = "admin"))]
+#[ink::storage_item]
+#[derive(Default, Debug)]
+pub struct NoAdminBlock {}
+
+#[cfg(feature = "admin")]
+fn admin_block(admin: ink::primitives::AccountId) -> AdminBlock {
+    use healthchain_common::access::RoleSet;
+    AdminBlock::new(admin, RoleSet::of(&[]), None, 0)
+}
+#[cfg(not(feature = "admin"))]
+fn admin_block(_admin: ink::primitives::AccountId) -> AdminBlock {
+    NoAdminBlock {}
+}
+
+/// The pause check every suite message makes, in the `admin` build.
+#[cfg(feature = "admin")]
+fn paused(block: &AdminBlock) -> bool {
+    block.ensure_not_paused().is_err()
+}
+#[cfg(not(feature = "admin"))]
+fn paused(_block: &AdminBlock) -> bool {
+    false
+}
 
 #[ink::contract]
 pub mod floor {
+    // Named by the admin build's messages, whose signatures ink! checks in every build.
+    #[allow(unused_imports)]
+    use healthchain_common::access::{AccessError, PendingChange, Role};
     use ink::{prelude::vec::Vec, storage::Mapping};
 
     #[ink(storage)]
-    #[derive(Default)]
     pub struct Floor {
         records: Mapping<AccountId, Vec<u8>>,
+        access: crate::AdminBlock,
     }
 
     /// The one event of a write.
@@ -24,16 +64,29 @@ pub mod floor {
         key: AccountId,
     }
 
+    impl Default for Floor {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+
     impl Floor {
         /// An empty store.
         #[ink(constructor)]
         pub fn new() -> Self {
-            Self::default()
+            Self {
+                records: Mapping::default(),
+                access: crate::admin_block(Self::env().caller()),
+            }
         }
 
-        /// One storage write of `record` under `key`, and one event.
+        /// One storage write of `record` under `key`, and one event (none while paused,
+        /// in the admin build).
         #[ink(message)]
         pub fn write(&mut self, key: AccountId, record: Vec<u8>) {
+            if crate::paused(&self.access) {
+                return;
+            }
             self.records.insert(key, &record);
             self.env().emit_event(Written { key });
         }
@@ -59,6 +112,126 @@ pub mod floor {
                 .ok()
                 .and_then(|answer| answer.ok())
                 .unwrap_or(false)
+        }
+    }
+
+    // The shared block's messages, each delegating to it as the suite's contracts'
+    // `AccessControlled` messages do (ink! takes `cfg` on messages, not on trait impls).
+    impl Floor {
+        /// The admin.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn admin(&self) -> AccountId {
+            self.access.admin()
+        }
+
+        /// The proposed next admin, if any.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn pending_admin(&self) -> Option<AccountId> {
+            self.access.pending_admin()
+        }
+
+        /// Whether `account` holds `role`.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn has_role(&self, account: AccountId, role: Role) -> bool {
+            self.access.has_role(account, role)
+        }
+
+        /// Whether the floor is paused.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn paused(&self) -> bool {
+            self.access.is_paused()
+        }
+
+        /// Proposes a new admin. Admin only.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
+            self.access.transfer_admin(new_admin)
+        }
+
+        /// Accepts the admin role proposed to the caller.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn accept_admin(&mut self) -> Result<(), AccessError> {
+            self.access.accept_admin()
+        }
+
+        /// Gives `role` to `account`. Admin only.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+            self.access.grant_role(role, account)
+        }
+
+        /// Takes `role` from `account`. Admin only.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+            self.access.revoke_role(role, account)
+        }
+
+        /// Gives up one of the caller's roles.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
+            self.access.renounce_role(role)
+        }
+
+        /// Pauses the floor. Admin only.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn pause(&mut self) -> Result<(), AccessError> {
+            self.access.pause()
+        }
+
+        /// Resumes the floor. Admin only.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn unpause(&mut self) -> Result<(), AccessError> {
+            self.access.unpause()
+        }
+
+        /// The delay between proposing and applying an upgrade.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn change_delay(&self) -> Timestamp {
+            self.access.change_delay()
+        }
+
+        /// The pending upgrade, if any.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn pending_change(&self) -> Option<PendingChange> {
+            self.access.pending_change()
+        }
+
+        /// Proposes an upgrade. Admin only.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn propose_code(
+            &mut self,
+            code_hash: Hash,
+            migration: Option<Hash>,
+        ) -> Result<Timestamp, AccessError> {
+            self.access.propose_code(code_hash, migration)
+        }
+
+        /// Applies the proposed upgrade. Admin only.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn apply_code(&mut self) -> Result<(), AccessError> {
+            self.access.apply_code()
+        }
+
+        /// Cancels the pending upgrade. Admin only.
+        #[cfg(feature = "admin")]
+        #[ink(message)]
+        pub fn cancel_change(&mut self) -> Result<(), AccessError> {
+            self.access.cancel_change()
         }
     }
 
