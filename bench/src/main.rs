@@ -59,8 +59,9 @@ const MIN_BATCHED_CLAIM_LINES_PER_BLOCK: u64 = 100;
 /// Work against the floor on the node, with each side's code loading taken out.
 const MAX_GRANT_AND_CHECK_RATIO: f64 = 1.5;
 const MAX_DISPENSE_RATIO: f64 = 2.0;
-/// The batch size measured: each batch message's maximum.
+/// The batch sizes measured: each batch message's maximum.
 const BATCH: usize = 32;
+const CLAIM_BATCH: usize = claim_settlement::data::MAX_CLAIM_BATCH;
 
 /// What loading a contract's code costs per byte, in ref_time, each time a call runs it:
 /// pallet-contracts 38's `call_with_code_per_byte` slope (794 ps, polkadot-sdk's
@@ -346,7 +347,9 @@ where
     scenarios.extend(measure::provenance(&mut backend.fresh().await?, &[4, 10, 20]).await);
     scenarios.extend(measure::trials(&mut backend.fresh().await?, &[4, 10, 20]).await);
     let max_lines = claim_settlement::data::MAX_LINES;
-    scenarios.extend(measure::claims(&mut backend.fresh().await?, &[1, 4, max_lines], BATCH).await);
+    scenarios.extend(
+        measure::claims(&mut backend.fresh().await?, &[1, 4, max_lines], CLAIM_BATCH).await,
+    );
     scenarios.extend(measure::batches(&mut backend.fresh().await?, BATCH).await);
     lap("provenance, trial, claim and batch scenarios", at);
     for m in &scenarios {
@@ -682,9 +685,9 @@ fn capacities(node: &Column, checks: &mut Vec<Check>) -> Result<Vec<Capacity>> {
             Some(MIN_BATCHED_DISPENSES_PER_BLOCK),
         ),
         (
-            "claim lines, submit_claims of 32 one-line claims",
+            "claim lines, submit_claims of 16 one-line claims",
             find(s, "submit_claims", "")?,
-            batch,
+            CLAIM_BATCH as u64,
             Some(MIN_BATCHED_CLAIM_LINES_PER_BLOCK),
         ),
         (
@@ -1037,7 +1040,7 @@ fn markdown(r: &Results) -> String {
         ));
     }
     md.push_str(&format!(
-        "\n## Scaling and batches\n\n`is_authorized` with grants stored (node: {:?}; sandbox: {:?}); `dispense`, `verify_unit` and `trace` in lots of 2^4, 2^10 and 2^20 serials; trial inclusion proofs in batches of 2^4, 2^10 and 2^20 leaves; claims of 1, 4 and 50 (the maximum) drug lines; each batch message with {BATCH} items. A sandbox cell is empty where the sandbox measured another size.\n\n",
+        "\n## Scaling and batches\n\n`is_authorized` with grants stored (node: {:?}; sandbox: {:?}); `dispense`, `verify_unit` and `trace` in lots of 2^4, 2^10 and 2^20 serials; trial inclusion proofs in batches of 2^4, 2^10 and 2^20 leaves; claims of 1, 4 and 50 (the maximum) drug lines; each batch message with its most items ({BATCH}; {CLAIM_BATCH} claims). A sandbox cell is empty where the sandbox measured another size.\n\n",
         Node::GRANTS_STORED, Sandbox::GRANTS_STORED
     ));
     let series: Vec<Measurement> = r

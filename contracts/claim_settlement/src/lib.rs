@@ -974,7 +974,7 @@ pub mod claim_settlement {
             Ok(claim)
         }
 
-        /// Submits up to 32 claims of the caller (registered providers only) with 128 lines
+        /// Submits up to 16 claims of the caller (registered providers only) with 64 lines
         /// in all, as an 837 file arrives: each is `submit_claim`'s arguments and is
         /// adjudicated and paid as `submit_claim` would, in order, with its own answer. A
         /// refused claim changes nothing and does not stop the others; a later claim sees

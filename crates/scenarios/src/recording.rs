@@ -108,7 +108,7 @@ impl Sandbox for RecordingSandbox {
 
     /// A normal-class block of substrate-contracts-node (1.5e12 ref_time) and 75% of a 5 MiB
     /// proof, where ink_sandbox allows 1e11 and 3 MiB: pallet-contracts 31 charges 33,471
-    /// ref_time per byte of code each call, so a full batch (32 claims) needs more than
+    /// ref_time per byte of code each call, so a full batch (16 claims) needs more than
     /// 1e11 here while it fits the node's block.
     fn default_gas_limit() -> ink_sandbox::Weight {
         ink_sandbox::Weight::from_parts(1_500_000_000_000, 5 * 1024 * 1024 / 4 * 3)

@@ -2179,7 +2179,7 @@ fn a_claim_batch_is_bounded_and_only_for_providers() {
         ]),
         Err(Error::BatchTooLarge)
     );
-    // 32 claims, but 3 x 50 lines > 128.
+    // 3 claims, but 3 x 50 lines > 64.
     assert_eq!(
         contract.submit_claims(vec![submission(p.patient, vec![visit(1); MAX_LINES]); 3]),
         Err(Error::BatchTooLarge)
@@ -2192,7 +2192,7 @@ fn a_claim_batch_is_bounded_and_only_for_providers() {
     );
     assert_eq!(event_count(), before);
     assert_eq!(contract.claim_count(), 0);
-    // The largest batch: 32 claims, 128 lines.
+    // The largest batch: 16 claims, 64 lines.
     as_caller(p.clinic);
     let mut full: Vec<ClaimSubmission> = (0..MAX_CLAIM_BATCH as u128)
         .map(|i| submission(p.patient, vec![visit(100 + i); 4]))
