@@ -702,6 +702,42 @@ fn lot_packing(lot: &[u8], count: usize, bits: u32) -> Packing {
     )
 }
 
+/// A batch message's answer: refused whole, or one answer per item.
+type BatchAnswer<T, E, Refusal> = Result<Vec<Result<T, E>>, Refusal>;
+
+/// Dry-runs the batch `message` as `caller`, records it as `label` of `contract` with
+/// `size` items, and checks that the contract took the batch and every item of it.
+#[allow(clippy::too_many_arguments)]
+async fn measure_batch<Client, Args, T, E, Refusal>(
+    client: &mut Scenario<Client>,
+    out: &mut Vec<Measurement>,
+    caller: &ink_e2e::Keypair,
+    message: &ink_e2e::CallBuilderFinal<DefaultEnvironment, Args, BatchAnswer<T, E, Refusal>>,
+    contract: &'static str,
+    label: &'static str,
+    case: String,
+    size: usize,
+) where
+    Client: E2EBackend,
+    BackendError<Client>: Debug,
+    Args: ink::scale::Encode + Clone + Sync,
+    T: ink::scale::Decode + Debug + Send + Clone + 'static,
+    E: ink::scale::Decode + Debug + Send + Clone + 'static,
+    Refusal: ink::scale::Decode + Debug + Send + Clone + 'static,
+{
+    let dry = client
+        .call(caller, message)
+        .dry_run()
+        .await
+        .expect("dry run");
+    out.push(measured(contract, label, case, Some(size as u64), &dry));
+    let answers = dry.return_value().expect("the batch is taken");
+    assert!(
+        answers.iter().all(Result::is_ok),
+        "{label}: every item is taken: {answers:?}"
+    );
+}
+
 /// Measures `message` by dry run as `caller`, then submits it; returns its value.
 async fn measure_and_submit<Client, Args, Ret>(
     client: &mut Scenario<Client>,
@@ -1238,23 +1274,17 @@ where
         None,
         &dry,
     ));
-    let dry = client
-        .call(&ink_e2e::dave(), &claims.submit_claims(submissions))
-        .dry_run()
-        .await
-        .expect("dry run");
-    out.push(measured(
+    measure_batch(
+        client,
+        &mut out,
+        &ink_e2e::dave(),
+        &claims.submit_claims(submissions),
         C,
         "submit_claims",
         format!("{batch} one-line visit claims"),
-        Some(batch as u64),
-        &dry,
-    ));
-    let answers = dry.return_value().expect("the batch is taken");
-    assert!(
-        answers.iter().all(Result::is_ok),
-        "every claim of the batch is adjudicated: {answers:?}"
-    );
+        batch,
+    )
+    .await;
     let withdraw = claims.withdraw(UNIT);
     let dry = client
         .call(&ink_e2e::eve(), &withdraw)
@@ -1422,20 +1452,17 @@ where
         &dry,
     ));
     assert!(dry.return_value().is_ok(), "the form is recorded");
-    let dry = client
-        .call(&ink_e2e::dave(), &registry.relay_batch(forms))
-        .dry_run()
-        .await
-        .expect("dry run");
-    out.push(measured(
+    measure_batch(
+        client,
+        &mut out,
+        &ink_e2e::dave(),
+        &registry.relay_batch(forms),
         Contract::ConsentRegistry.name(),
         "relay_batch",
         format!("{size} consent forms"),
-        Some(size as u64),
-        &dry,
-    ));
-    let answers = dry.return_value().expect("the batch is taken");
-    assert!(answers.iter().all(Result::is_ok), "every form: {answers:?}");
+        size,
+    )
+    .await;
 
     // A pharmacy's close of day: `size` packages of one opened case.
     const LOT: &[u8] = b"LOT-BATCH";
@@ -1481,23 +1508,17 @@ where
         &dry,
     ));
     assert_eq!(dry.return_value(), Ok(()), "the dispense is accepted");
-    let dry = client
-        .call(&ink_e2e::dave(), &ledger.dispense_batch(dispenses))
-        .dry_run()
-        .await
-        .expect("dry run");
-    out.push(measured(
+    measure_batch(
+        client,
+        &mut out,
+        &ink_e2e::dave(),
+        &ledger.dispense_batch(dispenses),
         Contract::DrugProvenance.name(),
         "dispense_batch",
         format!("{size} packages"),
-        Some(size as u64),
-        &dry,
-    ));
-    let answers = dry.return_value().expect("the batch is taken");
-    assert!(
-        answers.iter().all(Result::is_ok),
-        "every dispense: {answers:?}"
-    );
+        size,
+    )
+    .await;
 
     // A logger's readings, uploaded together: all in range, for the case it watches.
     let sensor = support::id(&ink_e2e::eve());
@@ -1564,22 +1585,16 @@ where
     let readings: Vec<(SensorPlace, i32)> = (0..size)
         .map(|i| (place, 400 + i32::try_from(i).expect("small")))
         .collect();
-    let dry = client
-        .call(&ink_e2e::eve(), &ledger.report_temperatures(readings))
-        .dry_run()
-        .await
-        .expect("dry run");
-    out.push(measured(
+    measure_batch(
+        client,
+        &mut out,
+        &ink_e2e::eve(),
+        &ledger.report_temperatures(readings),
         Contract::DrugProvenance.name(),
         "report_temperatures",
         format!("{size} readings"),
-        Some(size as u64),
-        &dry,
-    ));
-    let answers = dry.return_value().expect("the batch is taken");
-    assert!(
-        answers.iter().all(Result::is_ok),
-        "every reading: {answers:?}"
-    );
+        size,
+    )
+    .await;
     out
 }
