@@ -1773,7 +1773,12 @@ pub mod claim_settlement {
             let mut escrow = self.escrow(record.insurer);
             escrow.owe(amount)?;
             let queued = record.awaiting_payment > 0;
-            let (head, tail) = self.queue_bounds.get(record.insurer).unwrap_or_default();
+            // A claim already waiting keeps its place: the queue's bounds are not needed.
+            let (head, tail) = if queued {
+                (0, 0)
+            } else {
+                self.queue_bounds.get(record.insurer).unwrap_or_default()
+            };
             if !queued && head >= tail && amount <= escrow.funds {
                 // Nobody waits and the funds cover it: paid at once, as a turn in the queue
                 // would pay it, without the queue's writes (each storage access is a
