@@ -4,8 +4,9 @@ SHELL := /bin/bash
 
 TOOLCHAIN              := 1.86.0
 CARGO_CONTRACT_VERSION := 5.0.3
-# Contracts built into bundles, in deployment order.
-CONTRACTS              := consent_registry drug_provenance claim_settlement trial_anchoring
+# Bundles built by make build: the four contracts in deployment order, and the admin
+# library they delegate their admin messages to (uploaded, never instantiated).
+CONTRACTS              := consent_registry drug_provenance claim_settlement trial_anchoring access_library
 
 # substrate-contracts-node for the node tests: crates.io package contracts-node.
 NODE_VERSION           := 0.42.0

@@ -5,7 +5,7 @@
 
 use anyhow::{bail, Context, Result};
 use healthchain_common::merkle::blake2_256;
-use healthchain_suite::Contract;
+use healthchain_suite::{Contract, ADMIN_LIBRARY};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::{
     path::{Path, PathBuf},
@@ -16,6 +16,12 @@ use std::{
 /// One contract's compiled code.
 pub struct Bundle {
     pub contract: Contract,
+    pub wasm: Vec<u8>,
+    pub code_hash: [u8; 32],
+}
+
+/// The admin library's compiled code (uploaded, never instantiated).
+pub struct Library {
     pub wasm: Vec<u8>,
     pub code_hash: [u8; 32],
 }
@@ -159,6 +165,15 @@ pub fn load(dir: &Path) -> Result<Vec<Bundle>> {
         .collect()
 }
 
+/// Reads the admin library's bundle from `dir`.
+pub fn load_library(dir: &Path) -> Result<Library> {
+    let wasm = read_release_wasm(dir, ADMIN_LIBRARY)?;
+    Ok(Library {
+        code_hash: blake2_256(&wasm),
+        wasm,
+    })
+}
+
 /// A spinner with `message` and the time it has run.
 pub fn spinner(message: String) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
@@ -171,13 +186,14 @@ pub fn spinner(message: String) -> ProgressBar {
     bar
 }
 
-/// The wasm path of every contract of the checkout, building with cargo-contract
-/// (release) those older than their sources or built in debug, with a spinner per build.
+/// The wasm path of every contract of the checkout and of the admin library, building
+/// with cargo-contract (release) those older than their sources or built in debug, with a
+/// spinner per build.
 pub fn ensure_built(repository: &Path) -> Result<Vec<PathBuf>> {
     let dir = bundle_dir(repository);
     let mut wasm = Vec::new();
-    for contract in Contract::ALL {
-        let name = contract.name();
+    let names = Contract::ALL.map(Contract::name);
+    for name in names.into_iter().chain([ADMIN_LIBRARY]) {
         let path = dir.join(name).join(format!("{name}.wasm"));
         let fresh = std::fs::metadata(&path)
             .and_then(|m| m.modified())

@@ -2,21 +2,22 @@
 //! roles file granted, and a manifest of it all.
 //!
 //! The run dry-runs everything it can first and shows the cost; it then uploads each code
-//! (unless the chain has it), instantiates each contract from its code hash with a fixed
+//! (unless the chain has it), the admin library's first (every constructor takes its
+//! hash), instantiates each contract from its code hash with a fixed
 //! salt (so its address is predictable and an interrupted run finds what it made), and
 //! grants each role the chain does not already show. With an existing manifest it checks
 //! every recorded contract's code hash on chain and skips what is done: a second run with
 //! the same inputs submits nothing.
 
 use crate::{
-    bundles::{spinner, Bundle},
+    bundles::{spinner, Bundle, Library},
     chain::{call_builder, format_amount, Chain, ChainError, Code, Estimate},
     config::RoleGrant,
     manifest::{self, DeployedContract, GrantedRole, Manifest},
 };
 use anyhow::{bail, Context, Result};
 use healthchain_common::{access::AccessControlled, merkle::blake2_256};
-use healthchain_suite::Contract;
+use healthchain_suite::{Contract, ADMIN_LIBRARY};
 use indicatif::{ProgressBar, ProgressStyle};
 use ink::{primitives::AccountId, scale::Encode};
 use std::{
@@ -89,6 +90,8 @@ pub struct Request {
     pub roles: Vec<RoleGrant>,
     pub manifest: PathBuf,
     pub bundles: Vec<Bundle>,
+    /// The admin library, uploaded unless the chain has it; never instantiated.
+    pub library: Library,
     /// Distinguishes several suites deployed by one account on one chain.
     pub salt: String,
     /// Milliseconds between proposing and applying an upgrade or a rewiring, fixed in
@@ -107,6 +110,7 @@ pub struct Outcome {
 
 /// A step still to do: indices into the request's bundles and role grants.
 enum Step {
+    UploadLibrary,
     Upload { contract: usize },
     Instantiate { contract: usize },
     Grant { grant: usize },
@@ -114,13 +118,14 @@ enum Step {
 
 /// The constructor input of `contract`, wired to the addresses of its callees (deployed
 /// or predicted before it), with the change delay and, for the contracts that take
-/// relayed instructions, the chain's genesis hash they bind signatures to; and the
-/// arguments by name for the manifest.
+/// relayed instructions, the chain's genesis hash they bind signatures to, and the admin
+/// library's code hash; and the arguments by name for the manifest.
 fn constructor(
     contract: Contract,
     deployed: &[(Contract, AccountId32)],
     change_delay: u64,
     genesis_hash: [u8; 32],
+    library: [u8; 32],
 ) -> Result<(Vec<u8>, serde_json::Map<String, serde_json::Value>)> {
     let mut args = serde_json::Map::new();
     let mut callees = Vec::new();
@@ -155,6 +160,7 @@ fn constructor(
     use drug_provenance::drug_provenance::DrugProvenanceRef;
     use trial_anchoring::trial_anchoring::TrialAnchoringRef;
     let chain = ink::primitives::Hash::from(genesis_hash);
+    let admin_library = ink::primitives::Hash::from(library);
     if matches!(
         contract,
         Contract::ConsentRegistry | Contract::ClaimSettlement | Contract::TrialAnchoring
@@ -165,14 +171,23 @@ fn constructor(
         );
     }
     let data = match (contract, callees.as_slice()) {
-        (Contract::ConsentRegistry, []) => input!(ConsentRegistryRef::new(chain, change_delay)),
-        (Contract::DrugProvenance, []) => input!(DrugProvenanceRef::new(change_delay)),
-        (Contract::ClaimSettlement, [registry, ledger]) => {
-            input!(ClaimSettlementRef::new(*registry, *ledger, chain, change_delay))
+        (Contract::ConsentRegistry, []) => {
+            input!(ConsentRegistryRef::new(chain, change_delay, admin_library))
         }
-        (Contract::TrialAnchoring, [registry]) => {
-            input!(TrialAnchoringRef::new(*registry, chain, change_delay))
-        }
+        (Contract::DrugProvenance, []) => input!(DrugProvenanceRef::new(change_delay, admin_library)),
+        (Contract::ClaimSettlement, [registry, ledger]) => input!(ClaimSettlementRef::new(
+            *registry,
+            *ledger,
+            chain,
+            change_delay,
+            admin_library
+        )),
+        (Contract::TrialAnchoring, [registry]) => input!(TrialAnchoringRef::new(
+            *registry,
+            chain,
+            change_delay,
+            admin_library
+        )),
         (contract, callees) => bail!(
             "{contract}'s constructor does not take {} addresses: the suite's wiring and its constructors disagree",
             callees.len()
@@ -181,6 +196,10 @@ fn constructor(
     args.insert(
         "change_delay_ms".to_string(),
         serde_json::Value::from(change_delay),
+    );
+    args.insert(
+        "admin_library".to_string(),
+        serde_json::Value::String(format!("0x{}", hex::encode(library))),
     );
     Ok((data, args))
 }
@@ -375,6 +394,9 @@ async fn inspect(
     let mut addresses: Vec<(Contract, AccountId32)> = Vec::new();
     let mut steps = Vec::new();
     let mut code_on_chain = Vec::new();
+    if !chain.code_exists(request.library.code_hash).await? {
+        steps.push(Step::UploadLibrary);
+    }
     for (index, bundle) in request.bundles.iter().enumerate() {
         let name = bundle.contract.name();
         if let Some(recorded) = manifest.contract(name) {
@@ -395,6 +417,7 @@ async fn inspect(
             &addresses,
             request.change_delay,
             chain.genesis_hash,
+            request.library.code_hash,
         )?;
         addresses.push((
             bundle.contract,
@@ -467,12 +490,32 @@ async fn estimate(chain: &Chain, request: &Request, inspection: &mut Inspection)
     // includes it, and the plan counts it once.
     let mut upload_deposits = vec![0u128; request.bundles.len()];
     let mut pending_grants = Vec::new();
+    let library_pending = inspection
+        .steps
+        .iter()
+        .any(|step| matches!(step, Step::UploadLibrary));
     for index in 0..inspection.steps.len() {
         match inspection.steps[index] {
+            Step::UploadLibrary => {
+                let library = &request.library;
+                let code = (ADMIN_LIBRARY, &library.wasm[..], library.code_hash);
+                total.deposit += estimate_upload(chain, request, &inspection.token, code).await?;
+            }
             Step::Upload { contract } => {
-                let deposit = estimate_upload(chain, request, &inspection.token, contract).await?;
+                let bundle = &request.bundles[contract];
+                let code = (bundle.contract.name(), &bundle.wasm[..], bundle.code_hash);
+                let deposit = estimate_upload(chain, request, &inspection.token, code).await?;
                 total.deposit += deposit;
                 upload_deposits[contract] = deposit;
+            }
+            Step::Instantiate { contract } if library_pending => {
+                // The constructor locks the library's code, which a dry run cannot
+                // upload alongside the contract's own.
+                println!(
+                    "  {:<17} instantiation estimated once the admin library is uploaded",
+                    request.bundles[contract].contract
+                );
+                unestimated += 1;
             }
             Step::Instantiate { contract } => {
                 let upload_deposit = upload_deposits[contract];
@@ -498,7 +541,7 @@ async fn estimate(chain: &Chain, request: &Request, inspection: &mut Inspection)
         }
     }
     if unestimated > 0 {
-        println!("  ({unestimated} role grants are estimated once their contract exists)");
+        println!("  ({unestimated} instantiations and role grants are estimated once what they need exists)");
     }
     let token = &inspection.token;
     println!(
@@ -519,22 +562,24 @@ async fn estimate(chain: &Chain, request: &Request, inspection: &mut Inspection)
     Ok(Plan { pending_grants })
 }
 
-/// The upload of bundle `contract`'s code: its storage deposit.
+/// A code to upload: its name, its wasm and its hash.
+type CodeToUpload<'a> = (&'a str, &'a [u8], [u8; 32]);
+
+/// The upload of `code`: its storage deposit.
 async fn estimate_upload(
     chain: &Chain,
     request: &Request,
     token: &(String, u32),
-    contract: usize,
+    (name, wasm, code_hash): CodeToUpload<'_>,
 ) -> Result<u128> {
-    let bundle = &request.bundles[contract];
     let estimate = chain
-        .dry_run_upload(&request.signer.account, bundle.wasm.clone())
+        .dry_run_upload(&request.signer.account, wasm.to_vec())
         .await?;
     println!(
         "  {:<17} upload code 0x{} ({} bytes): storage deposit {}",
-        bundle.contract,
-        hex::encode(bundle.code_hash),
-        bundle.wasm.len(),
+        name,
+        hex::encode(code_hash),
+        wasm.len(),
         format_amount(estimate.deposit, token)
     );
     Ok(estimate.deposit)
@@ -564,6 +609,7 @@ async fn estimate_instantiate(
         &inspection.addresses,
         request.change_delay,
         chain.genesis_hash,
+        request.library.code_hash,
     )?;
     let code = if inspection.code_on_chain[contract] {
         Code::Existing(bundle.code_hash)
@@ -672,8 +718,16 @@ async fn execute(
     let mut code_blocks: Vec<Option<u64>> = vec![None; request.bundles.len()];
     for step in work {
         let submitted = match *step {
+            Step::UploadLibrary => {
+                let library = &request.library;
+                let code = (ADMIN_LIBRARY, &library.wasm[..], library.code_hash);
+                submit_upload(chain, request, code, &bar).await?;
+                true
+            }
             Step::Upload { contract } => {
-                let block = submit_upload(chain, request, contract, &bar).await?;
+                let bundle = &request.bundles[contract];
+                let code = (bundle.contract.name(), &bundle.wasm[..], bundle.code_hash);
+                let block = submit_upload(chain, request, code, &bar).await?;
                 code_blocks[contract] = Some(block);
                 true
             }
@@ -686,6 +740,7 @@ async fn execute(
                     &addresses,
                     request.change_delay,
                     chain.genesis_hash,
+                    request.library.code_hash,
                 )?;
                 manifest.contracts.push(DeployedContract {
                     name: bundle.contract.name().to_string(),
@@ -723,30 +778,21 @@ async fn execute(
     Ok(outcome)
 }
 
-/// Uploads bundle `contract`'s code; returns its block.
+/// Uploads `code`; returns its block.
 async fn submit_upload(
     chain: &Chain,
     request: &Request,
-    contract: usize,
+    (name, wasm, _): CodeToUpload<'_>,
     bar: &ProgressBar,
 ) -> Result<u64> {
-    let (signer, bundle) = (&request.signer, &request.bundles[contract]);
-    bar.set_message(format!(
-        "uploading {} ({} bytes)",
-        bundle.contract,
-        bundle.wasm.len()
-    ));
-    let estimate = chain
-        .dry_run_upload(&signer.account, bundle.wasm.clone())
-        .await?;
+    let signer = &request.signer;
+    bar.set_message(format!("uploading {name} ({} bytes)", wasm.len()));
+    let estimate = chain.dry_run_upload(&signer.account, wasm.to_vec()).await?;
     let block = chain
-        .upload(&signer.keypair, bundle.wasm.clone(), estimate.deposit)
+        .upload(&signer.keypair, wasm.to_vec(), estimate.deposit)
         .await
         .map_err(|e| funds_hint(e, signer))?;
-    bar.println(format!(
-        "  {:<17} code uploaded in block {block}",
-        bundle.contract
-    ));
+    bar.println(format!("  {name:<17} code uploaded in block {block}"));
     Ok(block)
 }
 
@@ -771,6 +817,7 @@ async fn submit_instantiate(
             addresses,
             request.change_delay,
             chain.genesis_hash,
+            request.library.code_hash,
         )?;
         let code = Code::Existing(bundle.code_hash);
         let (_, estimate) = chain
@@ -918,27 +965,40 @@ mod tests {
         ];
         let delay = 2 * 24 * 3_600_000;
         let genesis = [0xAB; 32];
-        let (data, args) =
-            constructor(Contract::ClaimSettlement, &deployed, delay, genesis).unwrap();
+        let library = [0xCD; 32];
+        let (data, args) = constructor(
+            Contract::ClaimSettlement,
+            &deployed,
+            delay,
+            genesis,
+            library,
+        )
+        .unwrap();
         // The selector of `new`, the two addresses, the chain (members' relayed appeals
-        // are signed for it), then the change delay.
+        // are signed for it), the change delay, then the admin library's code hash.
         assert_eq!(&data[..4], &ink::selector_bytes!("new"));
         assert_eq!(&data[4..36], &registry.0);
         assert_eq!(&data[36..68], &ledger.0);
         assert_eq!(&data[68..100], &genesis);
-        assert_eq!(&data[100..], &delay.to_le_bytes());
+        assert_eq!(&data[100..108], &delay.to_le_bytes());
+        assert_eq!(&data[108..], &library);
+        assert_eq!(args["admin_library"], format!("0x{}", "cd".repeat(32)));
         assert_eq!(args["drug_provenance"], ledger.to_string());
         assert_eq!(args["change_delay_ms"], delay);
         assert_eq!(args["chain"], format!("0x{}", "ab".repeat(32)));
-        let (_, args) = constructor(Contract::DrugProvenance, &[], delay, genesis).unwrap();
+        let (_, args) =
+            constructor(Contract::DrugProvenance, &[], delay, genesis, library).unwrap();
         assert!(!args.contains_key("chain"));
-        // The registry binds relayed instructions to the chain: the genesis hash, then
-        // the delay.
-        let (data, args) = constructor(Contract::ConsentRegistry, &[], delay, genesis).unwrap();
+        // The registry binds relayed instructions to the chain: the genesis hash, the
+        // delay, the library.
+        let (data, args) =
+            constructor(Contract::ConsentRegistry, &[], delay, genesis, library).unwrap();
         assert_eq!(&data[4..36], &genesis);
-        assert_eq!(&data[36..], &delay.to_le_bytes());
+        assert_eq!(&data[36..44], &delay.to_le_bytes());
+        assert_eq!(&data[44..], &library);
         assert_eq!(args["chain"], format!("0x{}", "ab".repeat(32)));
-        let missing = constructor(Contract::TrialAnchoring, &[], delay, genesis).unwrap_err();
+        let missing =
+            constructor(Contract::TrialAnchoring, &[], delay, genesis, library).unwrap_err();
         assert!(format!("{missing:#}").contains("consent_registry"));
     }
 

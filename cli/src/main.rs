@@ -347,12 +347,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             };
             let bundles = bundles::load(&bundle_dir)?;
+            let library = bundles::load_library(&bundle_dir)?;
             runtime()?.block_on(deploy::run(deploy::Request {
                 url: args.url,
                 signer,
                 roles,
                 manifest: args.manifest,
                 bundles,
+                library,
                 salt: args.salt,
                 change_delay: args
                     .change_delay_hours

@@ -78,17 +78,21 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
         &["--dry-run"],
     )
     .success()
+    .stdout(contains("access_library    upload code"))
     .stdout(contains("upload code"))
-    .stdout(contains("instantiate at"))
+    // The constructors lock the library's code, which the dry run cannot upload first.
+    .stdout(contains(
+        "instantiation estimated once the admin library is uploaded",
+    ))
     .stdout(contains("estimated total"))
     .stdout(contains("nothing submitted"));
     assert!(!dir.path().join("deployment.json").exists());
     assert_eq!(chain.nonce(&alice).await.unwrap(), nonce);
 
-    // The deploy: four codes, four contracts, seven roles.
+    // The deploy: the admin library's code and four codes, four contracts, seven roles.
     deploy(dir.path(), &url, "//Alice", "deployment.json", &[])
         .success()
-        .stdout(contains("15 transactions"));
+        .stdout(contains("16 transactions"));
     let manifest = Manifest::load(&dir.path().join("deployment.json")).unwrap();
     assert_eq!(manifest.chain.genesis_hash, chain.genesis_hex());
     assert_eq!(manifest.deployer, alice.to_string());
@@ -130,6 +134,17 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
             "{name} is built with the node's genesis hash"
         );
     }
+    // Every contract delegates its admin messages to the same uploaded library.
+    let library = &manifest.contracts[0].constructor_args["admin_library"];
+    assert!(manifest
+        .contracts
+        .iter()
+        .all(|c| c.constructor_args["admin_library"] == *library));
+    let library: [u8; 32] = hex::decode(library.as_str().unwrap().trim_start_matches("0x"))
+        .unwrap()
+        .try_into()
+        .unwrap();
+    assert!(chain.code_exists(library).await.unwrap());
     assert_eq!(manifest.roles.len(), 7);
     assert!(manifest.has_role("drug_provenance", "Dispenser", &charlie));
     assert!(manifest.roles.iter().all(|r| r.block.is_some()));

@@ -89,6 +89,18 @@ function maxGas(api) {
   return api.registry.createType('WeightV2', { refTime: 500_000_000_000n, proofSize: 5_000_000n });
 }
 
+// Uploads the admin library (code only: it is never instantiated) unless the chain has
+// it; returns its code hash, which every contract's constructor takes.
+async function uploadLibrary(api, signer) {
+  const wasm = bundle('access_library').source.wasm;
+  const hash = u8aToHex(blake2AsU8a(wasm, 256));
+  if ((await api.query.contracts.codeInfoOf(hash)).isNone) {
+    await send(api, api.tx.contracts.uploadCode(wasm, null, 'Enforced'), signer);
+  }
+  check((await api.query.contracts.codeInfoOf(hash)).isSome, `the admin library's code ${hash} is on chain`);
+  return hash;
+}
+
 async function deploy(api, signer, name, args, value = 0) {
   const json = bundle(name);
   const code = new CodePromise(api, json, json.source.wasm);
@@ -157,11 +169,13 @@ async function main() {
   // The suite, wired by address.
   // Upgrades and rewirings wait CHANGE_DELAY between proposal and application.
   // Relayed instructions are signed for this chain: its genesis hash.
+  // Each contract hands its admin messages to the admin library, uploaded first.
   const genesis = api.genesisHash.toU8a();
-  const registry = await deploy(api, alice, 'consent_registry', [u8aToHex(genesis), CHANGE_DELAY]);
-  const ledger = await deploy(api, alice, 'drug_provenance', [CHANGE_DELAY]);
-  const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address, u8aToHex(genesis), CHANGE_DELAY]);
-  await deploy(api, alice, 'trial_anchoring', [registry.address, u8aToHex(genesis), CHANGE_DELAY]);
+  const library = await uploadLibrary(api, alice);
+  const registry = await deploy(api, alice, 'consent_registry', [u8aToHex(genesis), CHANGE_DELAY, library]);
+  const ledger = await deploy(api, alice, 'drug_provenance', [CHANGE_DELAY, library]);
+  const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address, u8aToHex(genesis), CHANGE_DELAY, library]);
+  await deploy(api, alice, 'trial_anchoring', [registry.address, u8aToHex(genesis), CHANGE_DELAY, library]);
 
   // A signed consent (a permit with a period), read back through is_authorized.
   const provision = (kind, purpose, dataClasses, end, form) => ({

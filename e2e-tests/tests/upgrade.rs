@@ -375,11 +375,12 @@ where
         deploy_drug_provenance(client, &ink_e2e::alice(), accounts().bob, dave).await;
 
     // The earlier release, with roles, a plan and an escrow.
+    let library = client.admin_library(&ink_e2e::alice()).await;
     let deployed = client
         .instantiate(
             "claims_release_0",
             &ink_e2e::alice(),
-            &mut Release0Ref::new(registry_id, ledger_id, 0),
+            &mut Release0Ref::new(registry_id, ledger_id, 0, library),
         )
         .submit()
         .await

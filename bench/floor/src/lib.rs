@@ -25,12 +25,12 @@ pub type AdminBlock = NoAdminBlock;
 pub struct NoAdminBlock {}
 
 #[cfg(feature = "admin")]
-fn admin_block(admin: ink::primitives::AccountId) -> AdminBlock {
+fn admin_block(admin: ink::primitives::AccountId, library: ink::primitives::Hash) -> AdminBlock {
     use healthchain_common::access::RoleSet;
-    AdminBlock::new(admin, RoleSet::of(&[]), None, 0)
+    AdminBlock::new(admin, RoleSet::of(&[]), None, 0, library)
 }
 #[cfg(not(feature = "admin"))]
-fn admin_block(_admin: ink::primitives::AccountId) -> AdminBlock {
+fn admin_block(_admin: ink::primitives::AccountId, _library: ink::primitives::Hash) -> AdminBlock {
     NoAdminBlock {}
 }
 
@@ -51,10 +51,12 @@ pub mod floor {
     use healthchain_common::access::{AccessError, PendingChange, Role};
     use ink::{prelude::vec::Vec, storage::Mapping};
 
+    /// The admin block first, as in the suite's contracts (the admin library reads it
+    /// from the front of the root).
     #[ink(storage)]
     pub struct Floor {
-        records: Mapping<AccountId, Vec<u8>>,
         access: crate::AdminBlock,
+        records: Mapping<AccountId, Vec<u8>>,
     }
 
     /// The one event of a write.
@@ -64,19 +66,15 @@ pub mod floor {
         key: AccountId,
     }
 
-    impl Default for Floor {
-        fn default() -> Self {
-            Self::new()
-        }
-    }
-
     impl Floor {
-        /// An empty store.
+        /// An empty store. `admin_library` is the uploaded admin library's code hash,
+        /// which the `admin` build delegates its admin messages to (the plain build
+        /// ignores it, so both builds are deployed alike).
         #[ink(constructor)]
-        pub fn new() -> Self {
+        pub fn new(admin_library: Hash) -> Self {
             Self {
+                access: crate::admin_block(Self::env().caller(), admin_library),
                 records: Mapping::default(),
-                access: crate::admin_block(Self::env().caller()),
             }
         }
 
@@ -115,123 +113,124 @@ pub mod floor {
         }
     }
 
-    // The shared block's messages, each delegating to it as the suite's contracts'
-    // `AccessControlled` messages do (ink! takes `cfg` on messages, not on trait impls).
+    // The shared block's messages, each handed to the admin library as the suite's
+    // contracts' `AccessControlled` messages are, under the trait's selectors, which the
+    // library answers (ink! takes `cfg` on messages, not on trait impls).
     impl Floor {
         /// The admin.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0x7f094c54)]
         pub fn admin(&self) -> AccountId {
-            self.access.admin()
+            healthchain_common::admin_message!(self.access, admin())
         }
 
         /// The proposed next admin, if any.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0x8c385f2b)]
         pub fn pending_admin(&self) -> Option<AccountId> {
-            self.access.pending_admin()
+            healthchain_common::admin_message!(self.access, pending_admin())
         }
 
         /// Whether `account` holds `role`.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0x5c1d9403)]
         pub fn has_role(&self, account: AccountId, role: Role) -> bool {
-            self.access.has_role(account, role)
+            healthchain_common::admin_message!(self.access, has_role(account, role))
         }
 
         /// Whether the floor is paused.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0x626d1a0d)]
         pub fn paused(&self) -> bool {
-            self.access.is_paused()
+            healthchain_common::admin_message!(self.access, is_paused())
         }
 
         /// Proposes a new admin. Admin only.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0xdb621ae0)]
         pub fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
-            self.access.transfer_admin(new_admin)
+            healthchain_common::admin_message!(self.access, transfer_admin(new_admin))
         }
 
         /// Accepts the admin role proposed to the caller.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0xa5a08424)]
         pub fn accept_admin(&mut self) -> Result<(), AccessError> {
-            self.access.accept_admin()
+            healthchain_common::admin_message!(self.access, accept_admin())
         }
 
         /// Gives `role` to `account`. Admin only.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0x29527424)]
         pub fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
-            self.access.grant_role(role, account)
+            healthchain_common::admin_message!(self.access, grant_role(role, account))
         }
 
         /// Takes `role` from `account`. Admin only.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0x1b2ccf19)]
         pub fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
-            self.access.revoke_role(role, account)
+            healthchain_common::admin_message!(self.access, revoke_role(role, account))
         }
 
         /// Gives up one of the caller's roles.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0xdbcb018c)]
         pub fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
-            self.access.renounce_role(role)
+            healthchain_common::admin_message!(self.access, renounce_role(role))
         }
 
         /// Pauses the floor. Admin only.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0xe5bc899a)]
         pub fn pause(&mut self) -> Result<(), AccessError> {
-            self.access.pause()
+            healthchain_common::admin_message!(self.access, pause())
         }
 
         /// Resumes the floor. Admin only.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0x8b3b9ec3)]
         pub fn unpause(&mut self) -> Result<(), AccessError> {
-            self.access.unpause()
+            healthchain_common::admin_message!(self.access, unpause())
         }
 
         /// The delay between proposing and applying an upgrade.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0x6427e58d)]
         pub fn change_delay(&self) -> Timestamp {
-            self.access.change_delay()
+            healthchain_common::admin_message!(self.access, change_delay())
         }
 
         /// The pending upgrade, if any.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0x86bba23b)]
         pub fn pending_change(&self) -> Option<PendingChange> {
-            self.access.pending_change()
+            healthchain_common::admin_message!(self.access, pending_change())
         }
 
         /// Proposes an upgrade. Admin only.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0x5ffc2f28)]
         pub fn propose_code(
             &mut self,
             code_hash: Hash,
             migration: Option<Hash>,
         ) -> Result<Timestamp, AccessError> {
-            self.access.propose_code(code_hash, migration)
+            healthchain_common::admin_message!(self.access, propose_code(code_hash, migration))
         }
 
         /// Applies the proposed upgrade. Admin only.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0xb9671577)]
         pub fn apply_code(&mut self) -> Result<(), AccessError> {
-            self.access.apply_code()
+            healthchain_common::admin_message!(self.access, apply_code())
         }
 
         /// Cancels the pending upgrade. Admin only.
         #[cfg(feature = "admin")]
-        #[ink(message)]
+        #[ink(message, selector = 0xfae24d2d)]
         pub fn cancel_change(&mut self) -> Result<(), AccessError> {
-            self.access.cancel_change()
+            healthchain_common::admin_message!(self.access, cancel_change())
         }
     }
 
@@ -241,7 +240,7 @@ pub mod floor {
 
         #[ink::test]
         fn a_written_record_is_read() {
-            let mut floor = Floor::new();
+            let mut floor = Floor::new(Hash::from([0xA1; 32]));
             let key = AccountId::from([1; 32]);
             assert!(!floor.read(key));
             floor.write(key, vec![0; 100]);

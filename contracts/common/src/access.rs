@@ -26,8 +26,15 @@
 use crate::{AccountId, Hash, Timestamp};
 use ink::{
     env::DefaultEnvironment,
-    storage::{Lazy, Mapping},
+    storage::{traits::ManualKey, Lazy, Mapping},
 };
+
+/// The storage key of the role members. Fixed, not derived from the contract's layout, so
+/// the shared admin library (running in the contract's storage by delegate call) finds it.
+pub const MEMBERS_KEY: u32 = 0x6863_726d; // "hcrm"
+
+/// The storage key of the pending change, fixed for the same reason as [`MEMBERS_KEY`].
+pub const PENDING_CHANGE_KEY: u32 = 0x6863_7063; // "hcpc"
 
 /// The selector of a migration's `migrate` message: `#[ink(message, selector = 0x6d696772)]`
 /// ("migr"), taking no argument and returning nothing. It runs once, inside `apply_code`,
@@ -268,6 +275,12 @@ pub struct CodeUpgraded {
 }
 
 /// The admin, roles and pause state of one contract.
+///
+/// Every contract keeps it as the **first field of its root storage**: the shared admin
+/// library (the `access_library` contract, uploaded once for the suite) answers the admin
+/// messages by delegate call, decodes this block from the front of the root, keeps the
+/// rest of the root as bytes and writes both back. Its mapping and its pending-change cell
+/// sit under fixed keys for the same reason.
 #[ink::storage_item]
 #[cfg_attr(feature = "std", derive(Debug))]
 pub struct AccessControl {
@@ -276,12 +289,14 @@ pub struct AccessControl {
     paused: bool,
     roles_in_use: RoleSet,
     role_manager: Option<Role>,
-    members: Mapping<AccountId, RoleSet>,
     /// How long a proposed change waits before it may be applied, fixed at construction.
     change_delay: Timestamp,
+    /// The code hash of the shared admin library the admin messages are delegated to.
+    library: Hash,
+    members: Mapping<AccountId, RoleSet, ManualKey<MEMBERS_KEY>>,
     /// In a cell of its own, outside the root: a migration rewrites the root, and the
     /// change it carries out must be gone from storage before it reads it.
-    pending_change: Lazy<Option<PendingChange>>,
+    pending_change: Lazy<Option<PendingChange>, ManualKey<PENDING_CHANGE_KEY>>,
 }
 
 fn caller() -> AccountId {
@@ -294,14 +309,22 @@ fn emit<E: ink::env::Event>(event: E) {
 
 impl AccessControl {
     /// Creates the block with `admin`, the roles this contract uses, the optional role
-    /// whose holders may grant and revoke the other roles, and the delay (milliseconds)
-    /// between proposing and applying a [`Change`]. Emits [`AdminTransferred`].
+    /// whose holders may grant and revoke the other roles, the delay (milliseconds)
+    /// between proposing and applying a [`Change`], and the code hash of the uploaded admin
+    /// library. Emits [`AdminTransferred`].
+    ///
+    /// On chain it locks the library's code as a delegate dependency of the contract, so
+    /// nobody can remove that code while the contract relies on it; the instantiation
+    /// fails (`CodeNotFound`) when no code is uploaded under `library`.
     pub fn new(
         admin: AccountId,
         roles_in_use: RoleSet,
         role_manager: Option<Role>,
         change_delay: Timestamp,
+        library: Hash,
     ) -> Self {
+        #[cfg(target_arch = "wasm32")]
+        ink::env::lock_delegate_dependency::<DefaultEnvironment>(&library);
         emit(AdminTransferred {
             previous_admin: None,
             new_admin: admin,
@@ -312,10 +335,32 @@ impl AccessControl {
             paused: false,
             roles_in_use,
             role_manager,
-            members: Mapping::default(),
             change_delay,
+            library,
+            members: Mapping::default(),
             pending_change: Lazy::default(),
         }
+    }
+
+    /// The code hash of the admin library this contract delegates its admin messages to.
+    pub fn library(&self) -> Hash {
+        self.library
+    }
+
+    /// Hands the current message to the admin library: a delegate call that forwards the
+    /// call's input unchanged, so the library's message of the same selector runs in this
+    /// contract's storage, and a tail call, so its answer (or revert) is this message's and
+    /// nothing of this contract runs after it. See [`crate::admin_message`].
+    #[cfg(target_arch = "wasm32")]
+    pub fn delegate_to_library(&self) -> ! {
+        use ink::env::{call::build_call, CallFlags, ReturnFlags};
+        let _ = build_call::<DefaultEnvironment>()
+            .delegate(self.library)
+            .call_flags(CallFlags::FORWARD_INPUT | CallFlags::TAIL_CALL)
+            .try_invoke();
+        // Returns only if the library's code is missing, which its lock (see `new`)
+        // prevents: revert rather than answer something the library did not say.
+        ink::env::return_value::<()>(ReturnFlags::REVERT, &())
     }
 
     /// The delay between proposing and applying a change.
@@ -630,8 +675,10 @@ fn run_migration(migration: Hash) -> Result<(), AccessError> {
     }
 }
 
-/// The admin, role and pause messages every healthchain contract exposes. Each contract
-/// implements them by forwarding to its [`AccessControl`].
+/// The admin, role and pause messages every healthchain contract exposes. The admin
+/// library (`access_library`) implements them on [`AccessControl`]; each contract
+/// implements them with [`crate::admin_message`], which hands them to the library, so the
+/// selectors, arguments, answers and events are the same at every contract's address.
 #[ink::trait_definition]
 pub trait AccessControlled {
     /// The contract's admin.
@@ -759,6 +806,7 @@ mod tests {
             RoleSet::of(&[Role::Manufacturer, Role::Dispenser, Role::Regulator]),
             Some(Role::Regulator),
             DELAY,
+            Hash::from([0x11; 32]),
         )
     }
 

@@ -44,6 +44,28 @@ pub mod unit_test;
 
 pub use ink::primitives::{AccountId, Hash};
 
+/// The body of an [`access::AccessControlled`] message in a contract:
+/// `admin_message!(self.access, grant_role(role, account))`.
+///
+/// On chain the message is handed to the shared admin library
+/// ([`access::AccessControl::delegate_to_library`]), which runs the same logic in the
+/// contract's storage, so the contract carries none of it. Off chain (unit tests, whose
+/// environment cannot delegate) the [`access::AccessControl`] method runs inline.
+#[macro_export]
+macro_rules! admin_message {
+    ($access:expr, $method:ident($($arg:expr),* $(,)?)) => {{
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = ($(&$arg,)*);
+            $access.delegate_to_library()
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            $access.$method($($arg),*)
+        }
+    }};
+}
+
 /// Milliseconds since the Unix epoch, as `pallet-timestamp` reports them on a real chain.
 pub type Timestamp = u64;
 

@@ -59,7 +59,7 @@ pub mod drug_provenance {
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
-        is_zero_hash,
+        admin_message, is_zero_hash,
         merkle::{hash_leaf, root, verify_proof, Digest},
         provenance::{DispensedUnit, ProvenanceCheck, UnitId, MAX_UNITS_PER_QUERY},
     };
@@ -341,8 +341,11 @@ pub mod drug_provenance {
         /// (pharmacies) and sensors with `grant_role`.
         /// Upgrades wait `change_delay` milliseconds between proposal and application (for
         /// example two days on a production chain; 0 in tests).
+        /// `admin_library` is the code hash of the uploaded admin library
+        /// (`access_library`), which answers the admin, role, pause and upgrade messages in
+        /// this contract's storage; instantiation fails if no code is uploaded under it.
         #[ink(constructor)]
-        pub fn new(change_delay: Timestamp) -> Self {
+        pub fn new(change_delay: Timestamp, admin_library: Hash) -> Self {
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
@@ -355,6 +358,7 @@ pub mod drug_provenance {
                     ]),
                     Some(Role::Regulator),
                     change_delay,
+                    admin_library,
                 ),
                 lots: Mapping::default(),
                 containers: Mapping::default(),
@@ -1957,83 +1961,83 @@ pub mod drug_provenance {
         /// The ledger's admin.
         #[ink(message)]
         fn admin(&self) -> AccountId {
-            self.access.admin()
+            admin_message!(self.access, admin())
         }
 
         /// The proposed next admin, if a transfer is pending.
         #[ink(message)]
         fn pending_admin(&self) -> Option<AccountId> {
-            self.access.pending_admin()
+            admin_message!(self.access, pending_admin())
         }
 
         /// Whether `account` holds `role` here (Manufacturer, Wholesaler, Dispenser,
         /// Sensor, Regulator).
         #[ink(message)]
         fn has_role(&self, account: AccountId, role: Role) -> bool {
-            self.access.has_role(account, role)
+            admin_message!(self.access, has_role(account, role))
         }
 
         /// Whether the ledger is paused.
         #[ink(message)]
         fn paused(&self) -> bool {
-            self.access.is_paused()
+            admin_message!(self.access, is_paused())
         }
 
         /// Proposes a new admin; it takes over when it calls `accept_admin`. Admin only.
         #[ink(message)]
         fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
-            self.access.transfer_admin(new_admin)
+            admin_message!(self.access, transfer_admin(new_admin))
         }
 
         /// Accepts the admin role proposed to the caller.
         #[ink(message)]
         fn accept_admin(&mut self) -> Result<(), AccessError> {
-            self.access.accept_admin()
+            admin_message!(self.access, accept_admin())
         }
 
         /// Registers `account` in `role`. The admin for any role; a regulator for every
         /// role but Regulator.
         #[ink(message)]
         fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
-            self.access.grant_role(role, account)
+            admin_message!(self.access, grant_role(role, account))
         }
 
         /// Deregisters `account` from `role`. The admin, or a regulator (not for Regulator).
         #[ink(message)]
         fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
-            self.access.revoke_role(role, account)
+            admin_message!(self.access, revoke_role(role, account))
         }
 
         /// Gives up one of the caller's own roles.
         #[ink(message)]
         fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
-            self.access.renounce_role(role)
+            admin_message!(self.access, renounce_role(role))
         }
 
         /// Pauses the ledger: no commissioning, shipping, sensing, recalls or dispensing
         /// until unpaused. Admin only.
         #[ink(message)]
         fn pause(&mut self) -> Result<(), AccessError> {
-            self.access.pause()
+            admin_message!(self.access, pause())
         }
 
         /// Resumes the ledger. Admin only.
         #[ink(message)]
         fn unpause(&mut self) -> Result<(), AccessError> {
-            self.access.unpause()
+            admin_message!(self.access, unpause())
         }
 
         /// The delay (milliseconds) between proposing and applying an upgrade or a
         /// rewiring, fixed at construction.
         #[ink(message)]
         fn change_delay(&self) -> Timestamp {
-            self.access.change_delay()
+            admin_message!(self.access, change_delay())
         }
 
         /// The proposed upgrade or rewiring waiting for its delay, if any.
         #[ink(message)]
         fn pending_change(&self) -> Option<PendingChange> {
-            self.access.pending_change()
+            admin_message!(self.access, pending_change())
         }
 
         /// Proposes upgrading to the uploaded code `code_hash` (step one of two), with the
@@ -2046,20 +2050,20 @@ pub mod drug_provenance {
             code_hash: Hash,
             migration: Option<Hash>,
         ) -> Result<Timestamp, AccessError> {
-            self.access.propose_code(code_hash, migration)
+            admin_message!(self.access, propose_code(code_hash, migration))
         }
 
         /// Applies the proposed upgrade once the change delay has passed: runs its migration,
         /// if any, and swaps the code, keeping every lot and record. Admin only.
         #[ink(message)]
         fn apply_code(&mut self) -> Result<(), AccessError> {
-            self.access.apply_code()
+            admin_message!(self.access, apply_code())
         }
 
         /// Cancels the pending upgrade or rewiring. Admin only.
         #[ink(message)]
         fn cancel_change(&mut self) -> Result<(), AccessError> {
-            self.access.cancel_change()
+            admin_message!(self.access, cancel_change())
         }
     }
 }

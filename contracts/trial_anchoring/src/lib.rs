@@ -45,6 +45,7 @@ pub mod trial_anchoring {
         access::{
             AccessControl, AccessControlled, AccessError, Change, PendingChange, Role, RoleSet,
         },
+        admin_message,
         consent::{query_consent, research_context, ConsentAnswer, DataClasses, Purpose},
         is_zero_hash,
         merkle::{verify_proof, Digest},
@@ -260,14 +261,23 @@ pub mod trial_anchoring {
         /// admin with `grant_role(Sponsor, account)`. Upgrades and rewirings wait
         /// `change_delay` milliseconds between proposal and application. `chain` is the
         /// chain's genesis hash: relayed withdrawals must be signed for it.
+        /// `admin_library` is the code hash of the uploaded admin library
+        /// (`access_library`), which answers the admin, role, pause and upgrade messages in
+        /// this contract's storage; instantiation fails if no code is uploaded under it.
         #[ink(constructor)]
-        pub fn new(consent_registry: AccountId, chain: Hash, change_delay: Timestamp) -> Self {
+        pub fn new(
+            consent_registry: AccountId,
+            chain: Hash,
+            change_delay: Timestamp,
+            admin_library: Hash,
+        ) -> Self {
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
                     RoleSet::of(&[Role::Sponsor]),
                     None,
                     change_delay,
+                    admin_library,
                 ),
                 consent_registry,
                 trials: Mapping::default(),
@@ -1282,81 +1292,81 @@ pub mod trial_anchoring {
         /// The contract's admin.
         #[ink(message)]
         fn admin(&self) -> AccountId {
-            self.access.admin()
+            admin_message!(self.access, admin())
         }
 
         /// The proposed next admin, if a transfer is pending.
         #[ink(message)]
         fn pending_admin(&self) -> Option<AccountId> {
-            self.access.pending_admin()
+            admin_message!(self.access, pending_admin())
         }
 
         /// Whether `account` holds `role` here (Sponsor).
         #[ink(message)]
         fn has_role(&self, account: AccountId, role: Role) -> bool {
-            self.access.has_role(account, role)
+            admin_message!(self.access, has_role(account, role))
         }
 
         /// Whether the contract is paused.
         #[ink(message)]
         fn paused(&self) -> bool {
-            self.access.is_paused()
+            admin_message!(self.access, is_paused())
         }
 
         /// Proposes a new admin; it takes over when it calls `accept_admin`. Admin only.
         #[ink(message)]
         fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
-            self.access.transfer_admin(new_admin)
+            admin_message!(self.access, transfer_admin(new_admin))
         }
 
         /// Accepts the admin role proposed to the caller.
         #[ink(message)]
         fn accept_admin(&mut self) -> Result<(), AccessError> {
-            self.access.accept_admin()
+            admin_message!(self.access, accept_admin())
         }
 
         /// Registers `account` as a Sponsor. Admin only.
         #[ink(message)]
         fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
-            self.access.grant_role(role, account)
+            admin_message!(self.access, grant_role(role, account))
         }
 
         /// Deregisters `account` from `role`; its trials stay. Admin only.
         #[ink(message)]
         fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
-            self.access.revoke_role(role, account)
+            admin_message!(self.access, revoke_role(role, account))
         }
 
         /// Gives up one of the caller's own roles.
         #[ink(message)]
         fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
-            self.access.renounce_role(role)
+            admin_message!(self.access, renounce_role(role))
         }
 
         /// Pauses the contract: no registration, amendment, enrolment, anchoring or
         /// reporting until unpaused. Admin only.
         #[ink(message)]
         fn pause(&mut self) -> Result<(), AccessError> {
-            self.access.pause()
+            admin_message!(self.access, pause())
         }
 
         /// Resumes the contract. Admin only.
         #[ink(message)]
         fn unpause(&mut self) -> Result<(), AccessError> {
-            self.access.unpause()
+            admin_message!(self.access, unpause())
         }
 
         /// The delay (milliseconds) between proposing and applying an upgrade or a
         /// rewiring, fixed at construction.
         #[ink(message)]
         fn change_delay(&self) -> Timestamp {
-            self.access.change_delay()
+            admin_message!(self.access, change_delay())
         }
 
         /// The proposed upgrade or rewiring waiting for its delay, if any.
         #[ink(message)]
         fn pending_change(&self) -> Option<PendingChange> {
-            self.access.pending_change()
+            admin_message!(self.access, pending_change())
         }
 
         /// Proposes upgrading to the uploaded code `code_hash` (step one of two), with the
@@ -1369,20 +1379,20 @@ pub mod trial_anchoring {
             code_hash: Hash,
             migration: Option<Hash>,
         ) -> Result<Timestamp, AccessError> {
-            self.access.propose_code(code_hash, migration)
+            admin_message!(self.access, propose_code(code_hash, migration))
         }
 
         /// Applies the proposed upgrade once the change delay has passed: runs its migration,
         /// if any, and swaps the code, keeping every trial and record. Admin only.
         #[ink(message)]
         fn apply_code(&mut self) -> Result<(), AccessError> {
-            self.access.apply_code()
+            admin_message!(self.access, apply_code())
         }
 
         /// Cancels the pending upgrade or rewiring. Admin only.
         #[ink(message)]
         fn cancel_change(&mut self) -> Result<(), AccessError> {
-            self.access.cancel_change()
+            admin_message!(self.access, cancel_change())
         }
     }
 }

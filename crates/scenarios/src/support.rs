@@ -119,6 +119,8 @@ pub struct Scenario<Client> {
     names: Vec<(AccountId, &'static str)>,
     costs: Vec<Measurement>,
     narrate: bool,
+    /// The admin library's code hash, once uploaded.
+    admin_library: Option<Hash>,
 }
 
 impl<Client> Scenario<Client> {
@@ -129,6 +131,7 @@ impl<Client> Scenario<Client> {
             names: Vec::new(),
             costs: Vec::new(),
             narrate: false,
+            admin_library: None,
         }
     }
 
@@ -212,6 +215,27 @@ impl<Client> std::ops::DerefMut for Scenario<Client> {
     }
 }
 
+impl<Client: E2EBackend> Scenario<Client>
+where
+    BackendError<Client>: Debug,
+{
+    /// The code hash of the admin library (`access_library`), uploaded by `signer` the
+    /// first time a contract needs it: every contract's constructor takes it.
+    pub async fn admin_library(&mut self, signer: &Keypair) -> Hash {
+        if let Some(hash) = self.admin_library {
+            return hash;
+        }
+        let uploaded = self
+            .client
+            .upload(healthchain_suite::ADMIN_LIBRARY, signer)
+            .submit()
+            .await
+            .expect("the admin library uploads");
+        self.admin_library = Some(uploaded.code_hash);
+        uploaded.code_hash
+    }
+}
+
 /// Deploys the consent registry with `admin` as admin.
 pub async fn deploy_consent_registry<Client: E2EBackend>(
     client: &mut Scenario<Client>,
@@ -220,11 +244,12 @@ pub async fn deploy_consent_registry<Client: E2EBackend>(
 where
     BackendError<Client>: Debug,
 {
+    let library = client.admin_library(admin).await;
     let registry = client
         .instantiate(
             Contract::ConsentRegistry.name(),
             admin,
-            &mut ConsentRegistryRef::new(Hash::from(CHAIN), CHANGE_DELAY),
+            &mut ConsentRegistryRef::new(Hash::from(CHAIN), CHANGE_DELAY, library),
         )
         .submit()
         .await
@@ -496,11 +521,12 @@ where
     BackendError<Client>: Debug,
 {
     use healthchain_common::access::{AccessControlled, Role};
+    let library = client.admin_library(admin).await;
     let ledger = client
         .instantiate(
             Contract::DrugProvenance.name(),
             admin,
-            &mut drug_provenance::drug_provenance::DrugProvenanceRef::new(CHANGE_DELAY),
+            &mut drug_provenance::drug_provenance::DrugProvenanceRef::new(CHANGE_DELAY, library),
         )
         .submit()
         .await
@@ -761,6 +787,7 @@ pub async fn deploy_trial_anchoring<Client: E2EBackend>(
 where
     BackendError<Client>: Debug,
 {
+    let library = client.admin_library(admin).await;
     let trials = client
         .instantiate(
             Contract::TrialAnchoring.name(),
@@ -769,6 +796,7 @@ where
                 registry,
                 Hash::from(CHAIN),
                 CHANGE_DELAY,
+                library,
             ),
         )
         .submit()
@@ -792,6 +820,7 @@ pub async fn deploy_claim_settlement<Client: E2EBackend>(
 where
     BackendError<Client>: Debug,
 {
+    let library = client.admin_library(admin).await;
     let claims = client
         .instantiate(
             Contract::ClaimSettlement.name(),
@@ -801,6 +830,7 @@ where
                 ledger,
                 Hash::from(CHAIN),
                 CHANGE_DELAY,
+                library,
             ),
         )
         .submit()

@@ -15,6 +15,11 @@ pub enum Contract {
     TrialAnchoring,
 }
 
+/// The admin library's crate and bundle name: code uploaded once (never instantiated) that
+/// answers every contract's admin, role, pause and upgrade messages by delegate call. Every
+/// contract's constructor takes its code hash.
+pub const ADMIN_LIBRARY: &str = "access_library";
+
 /// A role a contract grants, with the key that lists its holders in a roles file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoleKey {

@@ -28,12 +28,14 @@ pub mod claims_release_0 {
     }
 
     impl ClaimSettlement {
-        /// The earlier release's constructor: the caller is admin.
+        /// The earlier release's constructor: the caller is admin. Its access block carries
+        /// the admin library's hash, as today's does, for the release it is upgraded to.
         #[ink(constructor)]
         pub fn new(
             consent_registry: AccountId,
             drug_provenance: AccountId,
             change_delay: Timestamp,
+            admin_library: Hash,
         ) -> Self {
             Self {
                 access: AccessControl::new(
@@ -41,6 +43,7 @@ pub mod claims_release_0 {
                     RoleSet::of(&[Role::Insurer, Role::Provider]),
                     None,
                     change_delay,
+                    admin_library,
                 ),
                 consent_registry,
                 drug_provenance,

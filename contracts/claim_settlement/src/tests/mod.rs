@@ -140,7 +140,13 @@ fn setup() -> (ClaimSettlement, Parties) {
         test::set_account_balance::<Env>(account, 0);
     }
     as_caller(p.admin);
-    let mut contract = ClaimSettlement::new(registry(), provenance(), Hash::from(CHAIN), 0);
+    let mut contract = ClaimSettlement::new(
+        registry(),
+        provenance(),
+        Hash::from(CHAIN),
+        0,
+        Hash::from([0xA1; 32]),
+    );
     contract.grant_role(Role::Insurer, p.insurer).unwrap();
     contract.grant_role(Role::Provider, p.clinic).unwrap();
     contract.grant_role(Role::Provider, p.pharmacy).unwrap();
@@ -2443,7 +2449,8 @@ healthchain_common::access_controlled_tests!(
         AccountId::from([0xC0; 32]),
         AccountId::from([0xD0; 32]),
         Hash::from([0xC4; 32]),
-        0
+        0,
+        Hash::from([0xA1; 32])
     ),
     roles: [Role::Insurer, Role::Provider],
     unused: Role::Sponsor
@@ -2456,7 +2463,13 @@ fn a_rewiring_waits_for_the_change_delay() {
     let a = test::default_accounts::<Env>();
     test::set_block_timestamp::<Env>(NOW);
     as_caller(a.alice);
-    let mut contract = ClaimSettlement::new(registry(), provenance(), Hash::from(CHAIN), 2 * DAY);
+    let mut contract = ClaimSettlement::new(
+        registry(),
+        provenance(),
+        Hash::from(CHAIN),
+        2 * DAY,
+        Hash::from([0xA1; 32]),
+    );
     assert_eq!(contract.change_delay(), 2 * DAY);
     assert_eq!(
         contract.propose_callee(Callee::ConsentRegistry, a.frank),

@@ -19,7 +19,10 @@ fn setup() -> (ConsentRegistry, test::DefaultAccounts<Env>) {
     let accounts = test::default_accounts::<Env>();
     test::set_caller::<Env>(accounts.alice);
     test::set_block_timestamp::<Env>(NOW);
-    (ConsentRegistry::new(Hash::from(CHAIN), 0), accounts)
+    (
+        ConsentRegistry::new(Hash::from(CHAIN), 0, Hash::from([0xA1; 32])),
+        accounts,
+    )
 }
 
 /// The chain the unit tests' registries are bound to.
@@ -1349,7 +1352,7 @@ fn zero_document_hashes_are_refused() {
 }
 
 healthchain_common::access_controlled_tests!(
-    ConsentRegistry::new(Hash::from([0xC4; 32]), 0),
+    ConsentRegistry::new(Hash::from([0xC4; 32]), 0, Hash::from([0xA1; 32])),
     roles: [Role::EmergencyResponder],
     unused: Role::Manufacturer
 );

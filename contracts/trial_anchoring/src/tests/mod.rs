@@ -102,7 +102,8 @@ fn setup() -> (TrialAnchoring, Parties) {
     let p = parties();
     test::set_block_timestamp::<Env>(NOW);
     as_caller(p.admin);
-    let mut contract = TrialAnchoring::new(registry(), Hash::from(CHAIN), 0);
+    let mut contract =
+        TrialAnchoring::new(registry(), Hash::from(CHAIN), 0, Hash::from([0xA1; 32]));
     contract.grant_role(Role::Sponsor, p.sponsor).unwrap();
     as_caller(p.sponsor);
     let trial = contract
@@ -1283,7 +1284,7 @@ proptest! {
 }
 
 healthchain_common::access_controlled_tests!(
-    TrialAnchoring::new(AccountId::from([0xC0; 32]), Hash::from([0xC4; 32]), 0),
+    TrialAnchoring::new(AccountId::from([0xC0; 32]), Hash::from([0xC4; 32]), 0, Hash::from([0xA1; 32])),
     roles: [Role::Sponsor],
     unused: Role::Dispenser
 );
