@@ -221,7 +221,8 @@ pub struct AdminTransferStarted {
     pub pending_admin: AccountId,
 }
 
-/// The admin changed (also emitted at construction, with no previous admin).
+/// The admin changed. (The first admin, the deployer, is named by pallet-contracts'
+/// `Instantiated` event instead.)
 #[ink::event]
 pub struct AdminTransferred {
     #[ink(topic)]
@@ -311,7 +312,11 @@ impl AccessControl {
     /// Creates the block with `admin`, the roles this contract uses, the optional role
     /// whose holders may grant and revoke the other roles, the delay (milliseconds)
     /// between proposing and applying a [`Change`], and the code hash of the uploaded admin
-    /// library. Emits [`AdminTransferred`].
+    /// library.
+    ///
+    /// No event of its own: the first admin is the deployer, which pallet-contracts'
+    /// `Instantiated { deployer, contract }` event already names, and an event here would
+    /// add about 940 bytes to every contract ([`AdminTransferred`] follows each change).
     ///
     /// On chain it locks the library's code as a delegate dependency of the contract, so
     /// nobody can remove that code while the contract relies on it; the instantiation
@@ -325,10 +330,6 @@ impl AccessControl {
     ) -> Self {
         #[cfg(target_arch = "wasm32")]
         ink::env::lock_delegate_dependency::<DefaultEnvironment>(&library);
-        emit(AdminTransferred {
-            previous_admin: None,
-            new_admin: admin,
-        });
         Self {
             admin,
             pending_admin: None,

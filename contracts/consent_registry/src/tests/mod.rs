@@ -123,10 +123,8 @@ fn constructor_makes_caller_admin() {
     assert_eq!(registry.admin(), accounts.alice);
     assert_eq!(registry.pending_admin(), None);
     assert!(!registry.paused());
-    let (event, topics) = last_event::<AdminTransferred>();
-    assert_eq!(event.new_admin, accounts.alice);
-    assert_eq!(event.previous_admin, None);
-    assert_eq!(topics.len(), 2);
+    // The deployer is named by pallet-contracts' `Instantiated` event, not by one of ours.
+    assert!(events_of::<AdminTransferred>().is_empty());
 }
 
 /// Issue 16: the answer covers exactly the classes asked for. A consent limited to some
