@@ -694,3 +694,68 @@ where
         .expect("the chain answers")
         .return_value()
 }
+
+/// The admin messages are the admin library's, run at the contract's address: a contract
+/// whose constructor names no uploaded library is refused, the library itself cannot be
+/// instantiated, and a role granted through the registry is the registry's, evented by it.
+#[ink_e2e::test(backend(runtime_only(sandbox = support::recording::RecordingSandbox)))]
+async fn admin_messages_are_the_librarys_run_at_the_contract<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    use access_library::access_library::AccessLibraryRef;
+    use consent_registry::consent_registry::ConsentRegistryRef;
+    use healthchain_common::access::RoleGranted;
+    use support::EmittedEvents;
+    let mut client = support::Scenario::new(client);
+    let alice = ink_e2e::alice();
+    let no_library = client
+        .instantiate(
+            "consent_registry",
+            &alice,
+            &mut ConsentRegistryRef::new(Hash::from([0xC4; 32]), 0, Hash::from([0x42; 32])),
+        )
+        .submit()
+        .await;
+    assert!(
+        no_library.is_err(),
+        "no code under the library hash: the instantiation is refused"
+    );
+    let library = client
+        .instantiate("access_library", &alice, &mut AccessLibraryRef::new())
+        .submit()
+        .await;
+    assert!(
+        library.is_err(),
+        "the library is uploaded, not instantiated"
+    );
+
+    let (registry_id, mut registry) = deploy_consent_registry(&mut client, &alice).await;
+    let bob = id(&ink_e2e::bob());
+    let granted = client
+        .call(&alice, &registry.grant_role(Role::EmergencyResponder, bob))
+        .submit()
+        .await?;
+    let event: RoleGranted = support::the_event(&granted.events.emitted(), registry_id);
+    assert_eq!(granted.return_value(), Ok(()));
+    assert_eq!(
+        (event.role, event.account, event.granted_by),
+        (Role::EmergencyResponder, bob, id(&alice))
+    );
+    let held = client
+        .call(&alice, &registry.has_role(bob, Role::EmergencyResponder))
+        .dry_run()
+        .await?
+        .return_value();
+    assert!(held, "the role is in the registry's storage");
+    // Refusals come back from the library as the registry's own answer.
+    let refused = client
+        .call(
+            &ink_e2e::bob(),
+            &registry.grant_role(Role::EmergencyResponder, bob),
+        )
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(refused, Err(AccessError::NotAdmin));
+    Ok(())
+}
