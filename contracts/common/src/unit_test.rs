@@ -93,6 +93,23 @@ macro_rules! access_controlled_tests {
                 );
             }
 
+            /// The admin library reads the access block from the front of the contract's
+            /// root storage (by delegate call), so the block must be the root's first field.
+            #[::ink::test]
+            fn the_access_block_leads_the_root() {
+                use ::ink::storage::traits::Storable;
+                let a = accounts();
+                as_caller(a.alice);
+                let contract = $new;
+                let mut root = ::std::vec::Vec::new();
+                Storable::encode(&contract, &mut root);
+                let block = <$crate::access::AccessControl as Storable>::decode(&mut &root[..])
+                    .expect("the root starts with the access block");
+                assert_eq!(block.admin(), a.alice);
+                assert_eq!(block.change_delay(), contract.change_delay());
+                assert!(!block.is_paused());
+            }
+
             #[::ink::test]
             fn admin_transfer_is_two_step() {
                 let a = accounts();

@@ -1829,3 +1829,15 @@ proptest! {
         }).unwrap();
     }
 }
+
+healthchain_common::access_controlled_tests!(
+    DrugProvenance::new(0, Hash::from([0xA1; 32])),
+    roles: [
+        Role::Manufacturer,
+        Role::Wholesaler,
+        Role::Dispenser,
+        Role::Sensor,
+        Role::Regulator
+    ],
+    unused: Role::Sponsor
+);
