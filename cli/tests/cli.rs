@@ -249,6 +249,7 @@ fn fake_bundles() -> tempfile::TempDir {
         "drug_provenance",
         "claim_settlement",
         "trial_anchoring",
+        "access_library",
     ] {
         std::fs::create_dir_all(dir.path().join(name)).unwrap();
         std::fs::write(dir.path().join(name).join(format!("{name}.wasm")), b"\0asm").unwrap();
@@ -299,6 +300,16 @@ fn deploy_refuses_bad_input_before_touching_a_chain() {
         .code(2)
         .stderr(contains("bundle missing"))
         .stderr(contains("make build"));
+    // The four contracts without the admin library their constructors take.
+    std::fs::remove_dir_all(bundles.path().join("access_library")).unwrap();
+    healthchain()
+        .env("HEALTHCHAIN_SURI", "//Alice")
+        .args(["deploy", "--url", "ws://127.0.0.1:1", "--bundles"])
+        .arg(bundles.path())
+        .assert()
+        .code(2)
+        .stderr(contains("bundle missing"))
+        .stderr(contains("access_library"));
 }
 
 #[test]
