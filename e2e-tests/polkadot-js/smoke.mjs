@@ -172,6 +172,12 @@ async function main() {
   // Each contract hands its admin messages to the admin library, uploaded first.
   const genesis = api.genesisHash.toU8a();
   const library = await uploadLibrary(api, alice);
+  // A constructor given a hash with no code behind it is refused: nothing to delegate to.
+  const noLibrary = await deploy(api, alice, 'drug_provenance', [CHANGE_DELAY, u8aToHex(new Uint8Array(32).fill(0x42))]).then(
+    () => 'instantiated',
+    (error) => error.message,
+  );
+  check(noLibrary.includes('CodeNotFound'), `a contract without its admin library is refused: ${noLibrary}`);
   const registry = await deploy(api, alice, 'consent_registry', [u8aToHex(genesis), CHANGE_DELAY, library]);
   const ledger = await deploy(api, alice, 'drug_provenance', [CHANGE_DELAY, library]);
   const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address, u8aToHex(genesis), CHANGE_DELAY, library]);

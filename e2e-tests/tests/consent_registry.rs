@@ -695,30 +695,19 @@ where
         .return_value()
 }
 
-/// The admin messages are the admin library's, run at the contract's address: a contract
-/// whose constructor names no uploaded library is refused, the library itself cannot be
-/// instantiated, and a role granted through the registry is the registry's, evented by it.
+/// The admin messages are the admin library's, run at the contract's address: the library
+/// itself cannot be instantiated, and a role granted through the registry is the
+/// registry's, evented by it. (A constructor given a hash with no code fails with
+/// `CodeNotFound`: the sandbox client panics on a failed dry run, so the polkadot.js smoke
+/// test checks that on the node.)
 #[ink_e2e::test(backend(runtime_only(sandbox = support::recording::RecordingSandbox)))]
 async fn admin_messages_are_the_librarys_run_at_the_contract<Client: E2EBackend>(
     mut client: Client,
 ) -> E2EResult<()> {
     use access_library::access_library::AccessLibraryRef;
-    use consent_registry::consent_registry::ConsentRegistryRef;
     use healthchain_common::access::RoleGranted;
     let mut client = support::Scenario::new(client);
     let alice = ink_e2e::alice();
-    let no_library = client
-        .instantiate(
-            "consent_registry",
-            &alice,
-            &mut ConsentRegistryRef::new(Hash::from([0xC4; 32]), 0, Hash::from([0x42; 32])),
-        )
-        .submit()
-        .await;
-    assert!(
-        no_library.is_err(),
-        "no code under the library hash: the instantiation is refused"
-    );
     let library = client
         .instantiate("access_library", &alice, &mut AccessLibraryRef::new())
         .submit()

@@ -1,9 +1,12 @@
 //! Admin, roles, pause and upgrade: the building block every healthchain contract embeds.
 //!
-//! A contract keeps one [`AccessControl`] in its storage and implements
-//! [`AccessControlled`] by forwarding each message to it, one line per message. The
-//! building block reads the caller itself and emits its own events, so the rules (two-step
-//! admin transfer, who may grant which role, what pausing stops) live here once.
+//! A contract keeps one [`AccessControl`] as the first field of its root storage and
+//! implements [`AccessControlled`] with [`crate::admin_message`], one line per message,
+//! which hands the call to the admin library (`contracts/access_library`, uploaded once
+//! for the suite) by delegate call; the library runs these methods in the contract's
+//! storage. The building block reads the caller itself and emits its own events, so the
+//! rules (two-step admin transfer, who may grant which role, what pausing stops) live here
+//! once, and their code once on chain.
 //!
 //! - Admin transfer is two-step (Ownable2Step): the admin proposes, the new admin accepts.
 //! - Roles are a fixed, suite-wide [`Role`] enum; each contract says which roles it uses,
