@@ -708,13 +708,21 @@ async fn admin_messages_are_the_librarys_run_at_the_contract<Client: E2EBackend>
     use healthchain_common::access::RoleGranted;
     let mut client = support::Scenario::new(client);
     let alice = ink_e2e::alice();
+    // The constructor refuses, so the instantiation reverts and leaves no instance.
     let library = client
         .instantiate("access_library", &alice, &mut AccessLibraryRef::new())
         .submit()
-        .await;
+        .await?;
+    let answer = library.dry_run.instantiate_return_value();
     assert!(
-        library.is_err(),
+        answer.result.did_revert(),
         "the library is uploaded, not instantiated"
+    );
+    assert_eq!(
+        library
+            .dry_run
+            .constructor_result::<Result<(), access_library::UploadOnly>>(),
+        Ok(Err(access_library::UploadOnly))
     );
 
     let (registry_id, mut registry) = deploy_consent_registry(&mut client, &alice).await;
