@@ -880,10 +880,7 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn pay_out(&mut self, provider: AccountId) -> Result<bool, Error> {
             self.access.ensure_not_paused()?;
-            if self.credit(provider) == 0 {
-                return Err(Error::NothingToCollect);
-            }
-            self.try_transfer(provider)
+            self.transfer_credit(provider, 0)
         }
 
         /// Pays claims waiting for `insurer`'s funds, in order of approval, as far as its
@@ -1298,7 +1295,8 @@ pub mod claim_settlement {
             self.last_claim = id;
             if denial.is_none() {
                 self.memberships.insert((plan, patient), &membership);
-                self.mark_billed(id, &lines, |line| line.allowed > 0);
+                // `adjudicate` refused every line billed before or repeated.
+                self.mark_billed(id, lines.iter());
             }
             let line_count = u32::try_from(lines.len()).unwrap_or(u32::MAX);
             self.claim_lines.insert(id, &lines);
@@ -1578,8 +1576,11 @@ pub mod claim_settlement {
             if !overturns.is_empty() {
                 self.memberships.insert(member, &membership);
                 // The overturned lines are paid: no later claim may bill them again. (The
-                // claim's other allowed lines are billed already; `mark_billed` skips them.)
-                self.mark_billed(claim, &lines, |line| line.allowed > 0);
+                // claim's other allowed lines are billed already.)
+                let overturned = overturns
+                    .iter()
+                    .filter_map(|overturn| lines.get(usize::from(overturn.line)));
+                self.mark_billed(claim, overturned);
                 self.claim_lines.insert(claim, &lines);
             }
             self.claims.insert(claim, &record);
@@ -1750,17 +1751,15 @@ pub mod claim_settlement {
             Ok(adjudicated)
         }
 
-        /// Records the lines `counts` selects as billed by `claim`, unless already billed.
-        fn mark_billed(
+        /// Records the paid lines among `lines` as billed by `claim`. The caller has
+        /// checked that no other claim billed them: no storage read is spent here.
+        fn mark_billed<'a>(
             &mut self,
             claim: ClaimId,
-            lines: &[AdjudicatedLine],
-            counts: impl Fn(&AdjudicatedLine) -> bool,
+            lines: impl Iterator<Item = &'a AdjudicatedLine>,
         ) {
-            for line in lines.iter().filter(|line| counts(line)) {
-                if !self.billed.contains(line.billing_key) {
-                    self.billed.insert(line.billing_key, &claim);
-                }
+            for line in lines.filter(|line| line.allowed > 0) {
+                self.billed.insert(line.billing_key, &claim);
             }
         }
 
@@ -1779,16 +1778,11 @@ pub mod claim_settlement {
             let mut escrow = self.escrow(record.insurer);
             escrow.owe(amount)?;
             let queued = record.awaiting_payment > 0;
-            // A claim already waiting keeps its place: the queue's bounds are not needed.
-            let (head, tail) = if queued {
-                (0, 0)
-            } else {
-                self.queue_bounds.get(record.insurer).unwrap_or_default()
-            };
-            if !queued && head >= tail && amount <= escrow.funds {
-                // Nobody waits and the funds cover it: paid at once, as a turn in the queue
-                // would pay it, without the queue's writes (each storage access is a
-                // large part of a call's proof).
+            if !queued && escrow.owed == amount && amount <= escrow.funds {
+                // Nothing else is owed, so no claim waits (the queue holds at most
+                // cancelled entries, which pay nothing), and the funds cover it: paid at
+                // once, as a turn in the queue would pay it, without reading or writing the
+                // queue (each storage access is a large part of a call's proof).
                 self.pay_claim(claim, &mut record, &mut escrow, amount)?;
                 self.escrows.insert(record.insurer, &escrow);
                 return Ok(ink::prelude::vec![(claim, record.provider, amount)]);
@@ -1799,6 +1793,8 @@ pub mod claim_settlement {
                 .ok_or(Error::Overflow)?;
             self.claims.insert(claim, &record);
             if !queued {
+                // A claim already waiting keeps its place.
+                let (head, tail) = self.queue_bounds.get(record.insurer).unwrap_or_default();
                 self.payment_queue.insert((record.insurer, tail), &claim);
                 let tail = tail.checked_add(1).ok_or(Error::Overflow)?;
                 self.queue_bounds.insert(record.insurer, &(head, tail));
@@ -1817,7 +1813,7 @@ pub mod claim_settlement {
         }
 
         /// Pays `amount` of `claim` (`record`, which this writes) out of `escrow` (which the
-        /// caller writes): credited to the provider, evented.
+        /// caller writes): owed to the provider until the call's `push`, evented.
         fn pay_claim(
             &mut self,
             claim: ClaimId,
@@ -1830,7 +1826,13 @@ pub mod claim_settlement {
                 .escrow_total
                 .checked_sub(amount)
                 .ok_or(Error::Overflow)?;
-            self.add_credit(record.provider, amount)?;
+            // Counted as credit now; `push` sends it (or stores it as the provider's
+            // credit) at the end of the call, so the credit map is touched once per
+            // provider and call, not twice per payment.
+            self.credit_total = self
+                .credit_total
+                .checked_add(amount)
+                .ok_or(Error::Overflow)?;
             record.paid = record.paid.checked_add(amount).ok_or(Error::Overflow)?;
             record.awaiting_payment = 0;
             self.claims.insert(claim, record);
@@ -1889,19 +1891,6 @@ pub mod claim_settlement {
             Ok(payouts)
         }
 
-        fn add_credit(&mut self, provider: AccountId, amount: Balance) -> Result<(), Error> {
-            let credit = self
-                .credit(provider)
-                .checked_add(amount)
-                .ok_or(Error::Overflow)?;
-            self.credit_total = self
-                .credit_total
-                .checked_add(amount)
-                .ok_or(Error::Overflow)?;
-            self.credits.insert(provider, &credit);
-            Ok(())
-        }
-
         /// Removes and returns `provider`'s whole credit.
         fn take_credit(&mut self, provider: AccountId) -> Result<Balance, Error> {
             let amount = self.credit(provider);
@@ -1916,33 +1905,54 @@ pub mod claim_settlement {
             Ok(amount)
         }
 
-        /// Tries to transfer `provider`'s whole credit. A refused transfer puts the credit
-        /// back and is reported with `PaymentHeld`, never as an error: one provider's
-        /// account must not stop anyone else's payment.
-        fn try_transfer(&mut self, provider: AccountId) -> Result<bool, Error> {
-            let amount = self.take_credit(provider)?;
+        /// Transfers to `provider` its stored credit plus `owed` (what this call paid it,
+        /// counted in `credit_total` but not stored). A refused transfer stores the whole
+        /// as its credit and is reported with `PaymentHeld`, never as an error: one
+        /// provider's account must not stop anyone else's payment. The transfer goes first:
+        /// a plain transfer runs no code, so nothing can re-enter before the writes.
+        fn transfer_credit(&mut self, provider: AccountId, owed: Balance) -> Result<bool, Error> {
+            let stored = self.credit(provider);
+            let amount = stored.checked_add(owed).ok_or(Error::Overflow)?;
+            if amount == 0 {
+                return Err(Error::NothingToCollect);
+            }
             if self.env().transfer(provider, amount).is_ok() {
+                self.credit_total = self
+                    .credit_total
+                    .checked_sub(amount)
+                    .ok_or(Error::Overflow)?;
+                if stored > 0 {
+                    self.credits.remove(provider);
+                }
                 self.env()
                     .emit_event(PaymentTransferred { provider, amount });
                 Ok(true)
             } else {
-                self.add_credit(provider, amount)?;
+                if owed > 0 {
+                    self.credits.insert(provider, &amount);
+                }
                 self.env().emit_event(PaymentHeld { provider, amount });
                 Ok(false)
             }
         }
 
-        /// At the end of a call, after every other state change: transfers the credit of
-        /// each provider paid in it.
+        /// At the end of a call, after every other state change: transfers to each
+        /// provider paid in it what it was paid, with any credit it had.
         fn push(&mut self, paid: &[(ClaimId, AccountId, Balance)]) -> Result<(), Error> {
             for (position, (_, provider, _)) in paid.iter().enumerate() {
-                let first = !paid
+                if paid
                     .iter()
                     .take(position)
-                    .any(|(_, earlier, _)| earlier == provider);
-                if first {
-                    self.try_transfer(*provider)?;
+                    .any(|(_, earlier, _)| earlier == provider)
+                {
+                    continue;
                 }
+                let owed = paid
+                    .iter()
+                    .filter(|(_, other, _)| other == provider)
+                    .try_fold(0u128, |sum, (_, _, amount)| sum.checked_add(*amount))
+                    .ok_or(Error::Overflow)?;
+                self.transfer_credit(*provider, owed)?;
             }
             Ok(())
         }
