@@ -224,6 +224,25 @@ impl Decision {
     }
 }
 
+/// One entry of a patient's index of consents in force: whom and what purpose the
+/// consent is about, so a check reads only the consents it needs. One index per patient
+/// (not one per grantee and purpose too) keeps a grant to one index read and one write.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexedConsent {
+    pub grantee: AccountId,
+    pub purpose: Purpose,
+    pub id: ConsentId,
+}
+
+impl IndexedConsent {
+    /// Whether this entry is a consent about `grantee` for `purpose`.
+    pub fn is_for(&self, grantee: AccountId, purpose: Purpose) -> bool {
+        self.grantee == grantee && self.purpose == purpose
+    }
+}
+
 /// A consent as a wallet lists it.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

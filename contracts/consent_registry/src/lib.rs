@@ -32,8 +32,8 @@ pub mod consent_registry {
     use crate::data::{
         cap_expiry, check_status_change, emergency_window_end, validate_provision, Consent,
         ConsentId, ConsentInstruction, ConsentStatus, Decision, DelegateKind, Delegation,
-        EmergencyAccess, Error, ListedConsent, Period, Provision, ProvisionType, Relayed,
-        MAX_ACTIVE_GRANTS_PER_PATIENT, MAX_CONSENTS_PER_GRANTEE_PURPOSE, MAX_RELAY_BATCH,
+        EmergencyAccess, Error, IndexedConsent, ListedConsent, Period, Provision, ProvisionType,
+        Relayed, MAX_ACTIVE_GRANTS_PER_PATIENT, MAX_CONSENTS_PER_GRANTEE_PURPOSE, MAX_RELAY_BATCH,
         RELAY_DOMAIN,
     };
     use healthchain_common::{
@@ -137,8 +137,6 @@ pub mod consent_registry {
     }
 
     /// The key of the consents in force for one question: (patient, grantee, purpose).
-    type GrantKey = (AccountId, AccountId, Purpose);
-
     /// The consent registry.
     #[ink(storage)]
     pub struct ConsentRegistry {
@@ -146,12 +144,10 @@ pub mod consent_registry {
         /// id -> consent, every consent ever recorded (never deleted).
         consents: Mapping<ConsentId, Consent>,
         last_consent: ConsentId,
-        /// (patient, grantee, purpose) -> the ids of its current consents, at most
-        /// `MAX_CONSENTS_PER_GRANTEE_PURPOSE`: what `is_authorized` reads.
-        by_grantee: Mapping<GrantKey, Vec<ConsentId>>,
-        /// patient -> the ids of their current consents, at most
-        /// `MAX_ACTIVE_GRANTS_PER_PATIENT`: what wallets list.
-        by_patient: Mapping<AccountId, Vec<ConsentId>>,
+        /// patient -> their current consents (grantee, purpose, id), at most
+        /// `MAX_ACTIVE_GRANTS_PER_PATIENT` and `MAX_CONSENTS_PER_GRANTEE_PURPOSE` per
+        /// grantee and purpose: what `is_authorized` reads and wallets list.
+        by_patient: Mapping<AccountId, Vec<IndexedConsent>>,
         /// (patient, delegate) -> delegation.
         delegations: Mapping<(AccountId, AccountId), Delegation>,
         /// (patient, responder) -> emergency access.
@@ -182,7 +178,6 @@ pub mod consent_registry {
                 ),
                 consents: Mapping::default(),
                 last_consent: 0,
-                by_grantee: Mapping::default(),
                 by_patient: Mapping::default(),
                 delegations: Mapping::default(),
                 emergency: Mapping::default(),
@@ -332,19 +327,23 @@ pub mod consent_registry {
             }
             validate_provision(patient, grantee, &provision, now)?;
 
-            let key = (patient, grantee, provision.purpose);
-            let mut mine = self.by_patient.get(patient).unwrap_or_default();
-            let mut theirs = self.by_grantee.get(key).unwrap_or_default();
-            if mine.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT
-                || theirs.len() >= MAX_CONSENTS_PER_GRANTEE_PURPOSE
+            let purpose = provision.purpose;
+            let theirs = |index: &[IndexedConsent]| {
+                index
+                    .iter()
+                    .filter(|entry| entry.is_for(grantee, purpose))
+                    .count()
+            };
+            let mut index = self.by_patient.get(patient).unwrap_or_default();
+            if index.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT
+                || theirs(&index) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE
             {
-                mine = self.lapse_ended(mine, now);
-                theirs = self.by_grantee.get(key).unwrap_or_default();
+                index = self.lapse_ended(index, now);
             }
-            if mine.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT {
+            if index.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT {
                 return Err(Error::TooManyActiveGrants);
             }
-            if theirs.len() >= MAX_CONSENTS_PER_GRANTEE_PURPOSE {
+            if theirs(&index) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE {
                 return Err(Error::TooManyForGrantee);
             }
             let id = self
@@ -352,10 +351,12 @@ pub mod consent_registry {
                 .checked_add(1)
                 .ok_or(Error::TooManyActiveGrants)?;
             self.last_consent = id;
-            mine.push(id);
-            theirs.push(id);
-            self.by_patient.insert(patient, &mine);
-            self.by_grantee.insert(key, &theirs);
+            index.push(IndexedConsent {
+                grantee,
+                purpose,
+                id,
+            });
+            self.by_patient.insert(patient, &index);
             self.consents.insert(
                 id,
                 &Consent {
@@ -425,7 +426,7 @@ pub mod consent_registry {
                 .get(patient)
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|id| {
+                .filter_map(|IndexedConsent { id, .. }| {
                     self.consents
                         .get(id)
                         .filter(|consent| consent.is_current(now))
@@ -670,11 +671,12 @@ pub mod consent_registry {
             {
                 return Decision::EMERGENCY;
             }
-            self.by_grantee
-                .get((patient, grantee, purpose))
+            self.by_patient
+                .get(patient)
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|id| self.consents.get(id))
+                .filter(|entry| entry.is_for(grantee, purpose))
+                .filter_map(|entry| self.consents.get(entry.id))
                 .fold(Decision::default(), |decision, consent| {
                     decision.add(&consent, now, context)
                 })
@@ -700,48 +702,57 @@ pub mod consent_registry {
             }
         }
 
-        /// Makes the patient's consents whose period has ended inactive (with events) and
-        /// returns the ids of those that remain current. Bounded by the index size.
-        fn lapse_ended(&mut self, index: Vec<ConsentId>, now: Timestamp) -> Vec<ConsentId> {
+        /// Makes the patient's consents in `index` whose period has ended inactive (with
+        /// events) and returns the entries that remain current, for the caller to store.
+        /// Bounded by the index size.
+        fn lapse_ended(
+            &mut self,
+            index: Vec<IndexedConsent>,
+            now: Timestamp,
+        ) -> Vec<IndexedConsent> {
             let mut kept = Vec::with_capacity(index.len());
-            for id in index {
-                match self.consents.get(id) {
+            for entry in index {
+                match self.consents.get(entry.id) {
                     Some(consent) if consent.provision.period.has_ended(now) => {
-                        self.change_status(id, consent, ConsentStatus::Inactive, None)
+                        self.store_status(entry.id, consent, ConsentStatus::Inactive, None)
                     }
-                    Some(_) => kept.push(id),
+                    Some(_) => kept.push(entry),
                     None => {}
                 }
             }
             kept
         }
 
-        /// Stores a consent's new status; one that stops being active leaves both indexes.
+        /// Stores a consent's new status; one that stops being active leaves the
+        /// patient's index.
         fn change_status(
+            &mut self,
+            id: ConsentId,
+            consent: Consent,
+            status: ConsentStatus,
+            changed_by: Option<AccountId>,
+        ) {
+            if consent.status == ConsentStatus::Active {
+                let patient = consent.patient;
+                let mut index = self.by_patient.get(patient).unwrap_or_default();
+                index.retain(|entry| entry.id != id);
+                if index.is_empty() {
+                    self.by_patient.remove(patient);
+                } else {
+                    self.by_patient.insert(patient, &index);
+                }
+            }
+            self.store_status(id, consent, status, changed_by);
+        }
+
+        /// Writes a consent's new status and events it; the index is the caller's.
+        fn store_status(
             &mut self,
             id: ConsentId,
             mut consent: Consent,
             status: ConsentStatus,
             changed_by: Option<AccountId>,
         ) {
-            if consent.status == ConsentStatus::Active {
-                let (patient, grantee) = (consent.patient, consent.grantee);
-                let key = (patient, grantee, consent.provision.purpose);
-                let mut theirs = self.by_grantee.get(key).unwrap_or_default();
-                theirs.retain(|other| *other != id);
-                if theirs.is_empty() {
-                    self.by_grantee.remove(key);
-                } else {
-                    self.by_grantee.insert(key, &theirs);
-                }
-                let mut mine = self.by_patient.get(patient).unwrap_or_default();
-                mine.retain(|other| *other != id);
-                if mine.is_empty() {
-                    self.by_patient.remove(patient);
-                } else {
-                    self.by_patient.insert(patient, &mine);
-                }
-            }
             consent.status = status;
             self.consents.insert(id, &consent);
             self.env().emit_event(ConsentStatusChanged {
