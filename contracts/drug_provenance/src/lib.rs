@@ -1224,6 +1224,7 @@ pub mod drug_provenance {
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let dispenser = self.access.ensure_role(Role::Dispenser)?;
+            let mut lots = Vec::new();
             self.dispense_as(
                 dispenser,
                 Dispense {
@@ -1231,7 +1232,10 @@ pub mod drug_provenance {
                     expiry,
                     recipient,
                 },
-            )
+                &mut lots,
+            )?;
+            self.store_lots(lots);
+            Ok(())
         }
 
         /// Dispenses up to 32 packages in one call, as a pharmacy's close-of-day batch: each
@@ -1249,10 +1253,16 @@ pub mod drug_provenance {
             if dispenses.len() > MAX_BATCH {
                 return Err(Error::BatchTooLarge);
             }
-            Ok(dispenses
+            // Each lot is read and written once per batch, not once per package: a
+            // pharmacy's batch holds many packages of few lots, and every storage access
+            // is a large part of the call's proof.
+            let mut lots = Vec::new();
+            let answers = dispenses
                 .into_iter()
-                .map(|item| self.dispense_as(dispenser, item))
-                .collect())
+                .map(|item| self.dispense_as(dispenser, item, &mut lots))
+                .collect();
+            self.store_lots(lots);
+            Ok(answers)
         }
 
         /// The status of one package, as a pharmacist's scan or a saleable-return check asks,
@@ -1437,7 +1447,15 @@ pub mod drug_provenance {
 
         /// One dispense by `dispenser`: every check first, then the writes, so that a
         /// refused item of a batch leaves nothing behind.
-        fn dispense_as(&mut self, dispenser: AccountId, item: Dispense) -> Result<(), Error> {
+        /// One dispense: checked before anything is written. `lots` holds the lots this
+        /// call has read, as its dispenses left them; the caller stores them
+        /// (`store_lots`).
+        fn dispense_as(
+            &mut self,
+            dispenser: AccountId,
+            item: Dispense,
+            lots: &mut Vec<(LotId, Lot)>,
+        ) -> Result<(), Error> {
             let Dispense {
                 package,
                 expiry,
@@ -1446,7 +1464,13 @@ pub mod drug_provenance {
             if is_zero_hash(recipient.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let mut located = self.locate(&package)?;
+            let id = lot_id(package.gtin, &package.lot);
+            let read = lots.iter().position(|(cached, _)| *cached == id);
+            let lot = match read.and_then(|position| lots.get(position)) {
+                Some((_, lot)) => lot.clone(),
+                None => self.lots.get(id).ok_or(Error::UnknownLot)?,
+            };
+            let mut located = self.locate_in(id, lot, &package)?;
             if !expiry_matches(expiry, located.lot.expiry) {
                 return Err(Error::ExpiryMismatch);
             }
@@ -1467,7 +1491,16 @@ pub mod drug_provenance {
                 dispensed_at: now,
             };
             located.lot.dispensed = credit(located.lot.dispensed, 1)?;
-            self.lots.insert(located.id, &located.lot);
+            if located.unpacking {
+                // Taken from the unpacked stock here, in the lot this call stores, rather
+                // than by `commit`, which would read the stored lot afresh.
+                located.lot.unpacked = located.lot.unpacked.saturating_sub(1);
+                located.unpacking = false;
+            }
+            match read.and_then(|position| lots.get_mut(position)) {
+                Some((_, cached)) => *cached = located.lot.clone(),
+                None => lots.push((id, located.lot.clone())),
+            }
             self.commit(located);
             self.env().emit_event(Dispensed {
                 gtin: package.gtin,
@@ -1624,6 +1657,11 @@ pub mod drug_provenance {
         /// Nothing is written until `commit`.
         fn locate(&self, package: &PackageRef) -> Result<Located, Error> {
             let (id, lot) = self.lot(package.gtin, &package.lot)?;
+            self.locate_in(id, lot, package)
+        }
+
+        /// `locate`, with the package's lot `id` already read (`lot`).
+        fn locate_in(&self, id: LotId, lot: Lot, package: &PackageRef) -> Result<Located, Error> {
             let leaf = self.genuine_leaf(
                 &lot,
                 &package.serial,
@@ -1694,6 +1732,13 @@ pub mod drug_provenance {
                         unpacking: false,
                     })
                 }
+            }
+        }
+
+        /// Stores the lots a call changed, once each.
+        fn store_lots(&mut self, lots: Vec<(LotId, Lot)>) {
+            for (id, lot) in lots {
+                self.lots.insert(id, &lot);
             }
         }
 

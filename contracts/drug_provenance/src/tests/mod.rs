@@ -1614,6 +1614,11 @@ enum Step {
     Dispense {
         serial: usize,
     },
+    /// A batch of dispenses by the manufacturer (from its unpacked stock) or the pharmacy.
+    DispenseBatch {
+        serials: Vec<usize>,
+        by_manufacturer: bool,
+    },
     DestroyPackage {
         serial: usize,
     },
@@ -1638,6 +1643,12 @@ fn step() -> impl Strategy<Value = Step> {
         (0usize..8).prop_map(|pick| Step::Receive { pick }),
         (0usize..8).prop_map(|pick| Step::Cancel { pick }),
         (0usize..SERIALS).prop_map(|serial| Step::Dispense { serial }),
+        (prop::collection::vec(0usize..SERIALS, 0..6), any::<bool>()).prop_map(
+            |(serials, by_manufacturer)| Step::DispenseBatch {
+                serials,
+                by_manufacturer
+            }
+        ),
         (0usize..SERIALS).prop_map(|serial| Step::DestroyPackage { serial }),
         (0usize..3).prop_map(|container| Step::DestroyContainer { container }),
     ]
@@ -1743,6 +1754,9 @@ proptest! {
         ink::env::test::run_test::<Env, _>(|_| {
             let (mut ledger, p) = setup();
             commission(&mut ledger, &p).unwrap();
+            // A manufacturer that also dispenses takes packages from its unpacked stock.
+            as_caller(p.admin);
+            ledger.grant_role(Role::Dispenser, p.manufacturer).unwrap();
             let partners = [p.manufacturer, p.wholesaler, p.pharmacy];
             let mut open: Vec<u64> = Vec::new();
             let holder_of = |ledger: &DrugProvenance, s: usize| match locate_all(ledger)[s] {
@@ -1806,6 +1820,20 @@ proptest! {
                         let recorded = ledger.package(GTIN, lot_no(), serials()[serial].clone()).is_some();
                         let from_case = !recorded && ledger.container(case(serial / 8).sscc).is_some();
                         let _ = dispense(&mut ledger, serial, from_case);
+                    }
+                    Step::DispenseBatch { serials: picked, by_manufacturer } => {
+                        let dispenser = if by_manufacturer { p.manufacturer } else { p.pharmacy };
+                        let before = ledger.lot_state(GTIN, lot_no()).unwrap().lot;
+                        let items: Vec<Dispense> = picked.iter().map(|&serial| {
+                            let recorded = ledger.package(GTIN, lot_no(), serials()[serial].clone()).is_some();
+                            let from_case = !recorded && ledger.container(case(serial / 8).sscc).is_some();
+                            batch_item(serial, from_case, printed_expiry(EXPIRY))
+                        }).collect();
+                        as_caller(dispenser);
+                        let answers = ledger.dispense_batch(items).unwrap();
+                        let done = answers.iter().filter(|a| a.is_ok()).count() as u64;
+                        let after = ledger.lot_state(GTIN, lot_no()).unwrap().lot;
+                        assert_eq!(after.dispensed, before.dispensed + done);
                     }
                     Step::DestroyPackage { serial } => {
                         if let Some(holder) = holder_of(&ledger, serial) {
