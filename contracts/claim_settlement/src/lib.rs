@@ -129,23 +129,6 @@ pub mod claim_settlement {
         pub funds: Balance,
     }
 
-    /// A provider submitted a claim.
-    #[ink(event)]
-    pub struct ClaimSubmitted {
-        #[ink(topic)]
-        pub patient: AccountId,
-        #[ink(topic)]
-        pub provider: AccountId,
-        #[ink(topic)]
-        pub insurer: AccountId,
-        pub claim: ClaimId,
-        pub plan: PlanId,
-        pub document_hash: Hash,
-        pub lines: u32,
-        /// The claim this one replaces (frequency code 7), if any.
-        pub replaces: Option<ClaimId>,
-    }
-
     /// A provider asked a plan's insurer for a prior authorization.
     #[ink(event)]
     pub struct AuthorizationRequested {
@@ -192,7 +175,9 @@ pub mod claim_settlement {
         pub replaced_by: Option<ClaimId>,
     }
 
-    /// The claim was adjudicated: its outcome and totals (lines via `claim_lines`).
+    /// A provider submitted a claim and it was adjudicated in the same call: its plan,
+    /// document, number of lines, outcome and totals (lines via `claim_lines`). One event
+    /// for both: each event is a large part of a call's proof.
     #[ink(event)]
     pub struct ClaimAdjudicated {
         #[ink(topic)]
@@ -202,6 +187,11 @@ pub mod claim_settlement {
         #[ink(topic)]
         pub insurer: AccountId,
         pub claim: ClaimId,
+        pub plan: PlanId,
+        pub document_hash: Hash,
+        pub lines: u32,
+        /// The claim this one replaces (frequency code 7), if any.
+        pub replaces: Option<ClaimId>,
         pub outcome: Outcome,
         pub submitted: Balance,
         pub allowed: Balance,
@@ -1322,7 +1312,7 @@ pub mod claim_settlement {
                 // Otherwise `owe` writes it, with what it paid or waits for.
                 self.claims.insert(id, &header);
             }
-            self.env().emit_event(ClaimSubmitted {
+            self.env().emit_event(ClaimAdjudicated {
                 patient,
                 provider,
                 insurer,
@@ -1331,12 +1321,6 @@ pub mod claim_settlement {
                 document_hash,
                 lines: line_count,
                 replaces,
-            });
-            self.env().emit_event(ClaimAdjudicated {
-                patient,
-                provider,
-                insurer,
-                claim: id,
                 outcome,
                 submitted: sums.submitted,
                 allowed: sums.allowed,

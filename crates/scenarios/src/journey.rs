@@ -13,8 +13,7 @@ use crate::support::{
 };
 use claim_settlement::{
     claim_settlement::{
-        ClaimAdjudicated, ClaimPaid, ClaimSubmitted, FeeScheduleUpdated, MemberEnrolled,
-        PlanCreated,
+        ClaimAdjudicated, ClaimPaid, FeeScheduleUpdated, MemberEnrolled, PlanCreated,
     },
     data::{
         ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, Outcome, PaymentConsent,
@@ -1236,12 +1235,11 @@ where
         "claim",
     )
     .await;
-    let submitted: ClaimSubmitted = the_event(&done.events, claims_id);
-    assert_eq!(
-        (submitted.patient, submitted.provider),
-        (patient, id(provider))
-    );
     let adjudicated: ClaimAdjudicated = the_event(&done.events, claims_id);
+    assert_eq!(
+        (adjudicated.patient, adjudicated.provider, adjudicated.plan),
+        (patient, id(provider), plan)
+    );
     assert_eq!(adjudicated.claim_denial, None);
     let paid: u128 = crate::support::events_of::<ClaimPaid>(&done.events, claims_id)
         .iter()
