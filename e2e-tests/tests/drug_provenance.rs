@@ -330,12 +330,14 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     let unit = client
         .call(
             &ink_e2e::ferdie(),
-            &ledger.dispensed_unit(GTIN, LOT.to_vec(), serial(1)),
+            &ledger.dispensed_units(vec![(GTIN, LOT.to_vec(), serial(1))]),
         )
         .dry_run()
         .await
         .expect("read")
         .return_value()
+        .pop()
+        .flatten()
         .expect("dispensed");
     assert_eq!(
         (unit.dispenser, unit.recipient),

@@ -42,15 +42,12 @@ pub const MAX_UNITS_PER_QUERY: usize = 50;
 /// The question claim_settlement asks drug_provenance.
 #[ink::trait_definition]
 pub trait ProvenanceCheck {
-    /// Who dispensed the unit (GTIN, lot, serial), to which commitment and when, and
-    /// whether its lot is quarantined or recalled now; `None` when that serial was never
-    /// dispensed.
-    #[ink(message)]
-    fn dispensed_unit(&self, gtin: u64, lot: Vec<u8>, serial: Vec<u8>) -> Option<DispensedUnit>;
-
-    /// `dispensed_unit` for each of `units`, in order, in one call (a claim's drug lines).
-    /// Answers at most [`MAX_UNITS_PER_QUERY`] units: a longer query gets a shorter answer,
-    /// which the caller must treat as no answer for the rest.
+    /// For each of `units` (GTIN, lot, serial), in order, in one call (a claim's drug
+    /// lines): who dispensed it, to which commitment and when, and whether its lot is
+    /// quarantined or recalled now; `None` when that serial was never dispensed. Answers at
+    /// most [`MAX_UNITS_PER_QUERY`] units: a longer query gets a shorter answer, which the
+    /// caller must treat as no answer for the rest. (One message for one unit or many: a
+    /// second message would only add code to every call's proof.)
     #[ink(message)]
     fn dispensed_units(&self, units: Vec<UnitId>) -> Vec<Option<DispensedUnit>>;
 }

@@ -1958,12 +1958,11 @@ pub mod drug_provenance {
         }
     }
 
-    impl ProvenanceCheck for DrugProvenance {
+    impl DrugProvenance {
         /// Who dispensed the unit (GTIN, lot, serial), when and to which commitment, and
         /// whether its lot is quarantined or recalled now; `None` when that serial was
         /// never dispensed.
-        #[ink(message)]
-        fn dispensed_unit(
+        pub fn dispensed_unit(
             &self,
             gtin: u64,
             lot: Vec<u8>,
@@ -1989,9 +1988,12 @@ pub mod drug_provenance {
                 ),
             })
         }
+    }
 
+    impl ProvenanceCheck for DrugProvenance {
         /// `dispensed_unit` for each of `units` (GTIN, lot, serial), in order, in one call:
-        /// a payer checks a whole claim at once. At most 50 units are answered.
+        /// a payer checks a whole claim, or one unit, at once. At most 50 units are
+        /// answered.
         #[ink(message)]
         fn dispensed_units(&self, units: Vec<UnitId>) -> Vec<Option<DispensedUnit>> {
             units

@@ -1,5 +1,5 @@
 //! A hostile callee for the e2e tests: it answers `ConsentCheck::is_authorized` and
-//! `ProvenanceCheck::dispensed_unit(s)` by looping until it runs out of gas. A caller that
+//! `ProvenanceCheck::dispensed_units` by looping until it runs out of gas. A caller that
 //! gives it all its remaining gas runs out with it; one that gives it a limit fails the
 //! question alone and answers for it (claim_settlement denies the claim as unverifiable).
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
@@ -64,17 +64,6 @@ pub mod hostile_callee {
     }
 
     impl ProvenanceCheck for HostileCallee {
-        #[ink(message)]
-        fn dispensed_unit(
-            &self,
-            _gtin: u64,
-            _lot: Vec<u8>,
-            _serial: Vec<u8>,
-        ) -> Option<DispensedUnit> {
-            self.burn();
-            None
-        }
-
         #[ink(message)]
         fn dispensed_units(&self, _units: Vec<UnitId>) -> Vec<Option<DispensedUnit>> {
             self.burn();
