@@ -400,6 +400,17 @@ pub struct Container {
     pub packed_at: Timestamp,
 }
 
+impl Container {
+    /// One package leaves the opened container on its own: one fewer remains.
+    pub fn take_one(&mut self) {
+        if let ContainerState::Opened { remaining } = self.state {
+            self.state = ContainerState::Opened {
+                remaining: remaining.saturating_sub(1),
+            };
+        }
+    }
+}
+
 /// Where a package that moved on its own is.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]

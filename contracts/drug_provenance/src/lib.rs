@@ -317,6 +317,30 @@ pub mod drug_provenance {
         unpacking: bool,
     }
 
+    /// The lots and opened cases a dispense call changed, as its dispenses left them:
+    /// stored once each at its end.
+    #[derive(Default)]
+    struct Touched {
+        lots: Vec<(LotId, Lot)>,
+        cases: Vec<(Sscc, Container)>,
+    }
+
+    /// The value under `key` in a short list of pairs.
+    fn find<'a, K: PartialEq, V>(entries: &'a [(K, V)], key: &K) -> Option<&'a V> {
+        entries
+            .iter()
+            .find(|(other, _)| other == key)
+            .map(|(_, value)| value)
+    }
+
+    /// Puts `value` under `key` in a short list of pairs, replacing what was there.
+    fn put<K: PartialEq, V>(entries: &mut Vec<(K, V)>, key: K, value: V) {
+        match entries.iter_mut().find(|(other, _)| *other == key) {
+            Some((_, old)) => *old = value,
+            None => entries.push((key, value)),
+        }
+    }
+
     /// The provenance ledger.
     #[ink(storage)]
     pub struct DrugProvenance {
@@ -1224,7 +1248,7 @@ pub mod drug_provenance {
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let dispenser = self.access.ensure_role(Role::Dispenser)?;
-            let mut lots = Vec::new();
+            let mut touched = Touched::default();
             self.dispense_as(
                 dispenser,
                 Dispense {
@@ -1232,9 +1256,9 @@ pub mod drug_provenance {
                     expiry,
                     recipient,
                 },
-                &mut lots,
+                &mut touched,
             )?;
-            self.store_lots(lots);
+            self.store(touched);
             Ok(())
         }
 
@@ -1253,15 +1277,15 @@ pub mod drug_provenance {
             if dispenses.len() > MAX_BATCH {
                 return Err(Error::BatchTooLarge);
             }
-            // Each lot is read and written once per batch, not once per package: a
-            // pharmacy's batch holds many packages of few lots, and every storage access
-            // is a large part of the call's proof.
-            let mut lots = Vec::new();
+            // Each lot and opened case is read and written once per batch, not once per
+            // package: a pharmacy's batch holds many packages of few lots and cases, and
+            // every storage access is a large part of the call's proof.
+            let mut touched = Touched::default();
             let answers = dispenses
                 .into_iter()
-                .map(|item| self.dispense_as(dispenser, item, &mut lots))
+                .map(|item| self.dispense_as(dispenser, item, &mut touched))
                 .collect();
-            self.store_lots(lots);
+            self.store(touched);
             Ok(answers)
         }
 
@@ -1446,15 +1470,14 @@ pub mod drug_provenance {
         }
 
         /// One dispense by `dispenser`: every check first, then the writes, so that a
-        /// refused item of a batch leaves nothing behind.
-        /// One dispense: checked before anything is written. `lots` holds the lots this
-        /// call has read, as its dispenses left them; the caller stores them
-        /// (`store_lots`).
+        /// refused item of a batch leaves nothing behind. The lot's counts and the case it
+        /// leaves go to `touched`, as this call's earlier dispenses left them; the caller
+        /// stores them (`store`).
         fn dispense_as(
             &mut self,
             dispenser: AccountId,
             item: Dispense,
-            lots: &mut Vec<(LotId, Lot)>,
+            touched: &mut Touched,
         ) -> Result<(), Error> {
             let Dispense {
                 package,
@@ -1465,12 +1488,11 @@ pub mod drug_provenance {
                 return Err(Error::ZeroHash);
             }
             let id = lot_id(package.gtin, &package.lot);
-            let read = lots.iter().position(|(cached, _)| *cached == id);
-            let lot = match read.and_then(|position| lots.get(position)) {
-                Some((_, lot)) => lot.clone(),
+            let lot = match find(&touched.lots, &id) {
+                Some(lot) => lot.clone(),
                 None => self.lots.get(id).ok_or(Error::UnknownLot)?,
             };
-            let mut located = self.locate_in(id, lot, &package)?;
+            let mut located = self.locate_in(id, lot, &package, &touched.cases)?;
             if !expiry_matches(expiry, located.lot.expiry) {
                 return Err(Error::ExpiryMismatch);
             }
@@ -1491,16 +1513,17 @@ pub mod drug_provenance {
                 dispensed_at: now,
             };
             located.lot.dispensed = credit(located.lot.dispensed, 1)?;
+            // Taken from the unpacked stock or the opened case here, in what this call
+            // stores, rather than by `commit`, which would read them afresh.
             if located.unpacking {
-                // Taken from the unpacked stock here, in the lot this call stores, rather
-                // than by `commit`, which would read the stored lot afresh.
                 located.lot.unpacked = located.lot.unpacked.saturating_sub(1);
                 located.unpacking = false;
             }
-            match read.and_then(|position| lots.get_mut(position)) {
-                Some((_, cached)) => *cached = located.lot.clone(),
-                None => lots.push((id, located.lot.clone())),
+            if let Some((sscc, mut case)) = located.leaving.take() {
+                case.take_one();
+                put(&mut touched.cases, sscc, case);
             }
+            put(&mut touched.lots, id, located.lot.clone());
             self.commit(located);
             self.env().emit_event(Dispensed {
                 gtin: package.gtin,
@@ -1657,11 +1680,18 @@ pub mod drug_provenance {
         /// Nothing is written until `commit`.
         fn locate(&self, package: &PackageRef) -> Result<Located, Error> {
             let (id, lot) = self.lot(package.gtin, &package.lot)?;
-            self.locate_in(id, lot, package)
+            self.locate_in(id, lot, package, &[])
         }
 
-        /// `locate`, with the package's lot `id` already read (`lot`).
-        fn locate_in(&self, id: LotId, lot: Lot, package: &PackageRef) -> Result<Located, Error> {
+        /// `locate`, with the package's lot `id` already read (`lot`), and the opened cases
+        /// this call changed but has not stored yet (`cases`).
+        fn locate_in(
+            &self,
+            id: LotId,
+            lot: Lot,
+            package: &PackageRef,
+            cases: &[(Sscc, Container)],
+        ) -> Result<Located, Error> {
             let leaf = self.genuine_leaf(
                 &lot,
                 &package.serial,
@@ -1696,10 +1726,13 @@ pub mod drug_provenance {
                 }),
                 None => Err(Error::PackageUnavailable),
                 Some(unpack) => {
-                    let container = self
-                        .containers
-                        .get(unpack.sscc)
-                        .ok_or(Error::UnknownContainer)?;
+                    let container = match find(cases, &unpack.sscc) {
+                        Some(case) => case.clone(),
+                        None => self
+                            .containers
+                            .get(unpack.sscc)
+                            .ok_or(Error::UnknownContainer)?,
+                    };
                     if container.lot != id || container.level != Level::Case {
                         return Err(Error::NotInContainer);
                     }
@@ -1735,10 +1768,13 @@ pub mod drug_provenance {
             }
         }
 
-        /// Stores the lots a call changed, once each.
-        fn store_lots(&mut self, lots: Vec<(LotId, Lot)>) {
-            for (id, lot) in lots {
+        /// Stores the lots and cases a dispense call changed, once each.
+        fn store(&mut self, touched: Touched) {
+            for (id, lot) in touched.lots {
                 self.lots.insert(id, &lot);
+            }
+            for (sscc, case) in touched.cases {
+                self.containers.insert(sscc, &case);
             }
         }
 
@@ -1783,11 +1819,7 @@ pub mod drug_provenance {
             }
             if let Some((sscc, _)) = located.leaving {
                 if let Some(mut container) = self.containers.get(sscc) {
-                    if let ContainerState::Opened { remaining } = container.state {
-                        container.state = ContainerState::Opened {
-                            remaining: remaining.saturating_sub(1),
-                        };
-                    }
+                    container.take_one();
                     self.containers.insert(sscc, &container);
                 }
             }

@@ -1540,6 +1540,59 @@ fn a_dispense_batch_answers_each_item_and_a_refused_one_stops_nothing() {
     );
 }
 
+/// A batch reads and writes each lot and opened case once: what earlier items took from
+/// the case is seen by later ones, and a refused item takes nothing.
+#[ink::test]
+fn a_dispense_batch_from_one_opened_case_counts_each_package_once() {
+    let (mut ledger, p) = setup();
+    stock_pharmacy(&mut ledger, &p);
+    let s = ship(
+        &mut ledger,
+        p.wholesaler,
+        p.pharmacy,
+        vec![Item::Container(case(1).sscc)],
+    )
+    .unwrap();
+    receive(&mut ledger, s, vec![Scan::Container(case(1).sscc)]).unwrap();
+    as_caller(p.pharmacy);
+    ledger.disaggregate(case(1).sscc, vec![]).unwrap();
+    let before = ledger.lot_state(GTIN, lot_no()).unwrap().lot.dispensed;
+    let good = printed_expiry(EXPIRY);
+    let answers = ledger
+        .dispense_batch(vec![
+            batch_item(8, true, good),
+            batch_item(9, true, good),
+            batch_item(9, true, good),
+            batch_item(10, true, good + 1),
+        ])
+        .unwrap();
+    assert_eq!(
+        answers,
+        vec![
+            Ok(()),
+            Ok(()),
+            Err(Error::AlreadyDispensed),
+            Err(Error::ExpiryMismatch)
+        ]
+    );
+    let remaining = |ledger: &DrugProvenance| ledger.container(case(1).sscc).unwrap().state;
+    assert_eq!(remaining(&ledger), ContainerState::Opened { remaining: 6 });
+    assert_eq!(
+        ledger.lot_state(GTIN, lot_no()).unwrap().lot.dispensed,
+        before + 2
+    );
+    // The rest of the case in one batch; the case is then empty, and nothing more leaves
+    // it.
+    let rest: Vec<Dispense> = (10..16).map(|i| batch_item(i, true, good)).collect();
+    assert_eq!(ledger.dispense_batch(rest), Ok(vec![Ok(()); 6]));
+    assert_eq!(remaining(&ledger), ContainerState::Opened { remaining: 0 });
+    assert_eq!(
+        ledger.lot_state(GTIN, lot_no()).unwrap().lot.dispensed,
+        before + 8
+    );
+    assert_eq!(events_of::<Dispensed>().len(), 8);
+}
+
 #[ink::test]
 fn a_batch_of_readings_holds_only_where_the_excursion_is() {
     let (mut ledger, p) = setup();
