@@ -960,6 +960,7 @@ pub mod claim_settlement {
                 document_hash,
                 None,
                 None,
+                &mut PlanReads::default(),
             )?;
             let (claim, paid) = self.file(adjudicated)?;
             // Transfers last.
@@ -1002,6 +1003,8 @@ pub mod claim_settlement {
             let consents = query_consents(self.consent_registry, queries).ok();
             let mut answers = Vec::with_capacity(claims.len());
             let mut paid = Vec::new();
+            // An 837 file's claims share their plan and codes: each is read once.
+            let mut reads = PlanReads::default();
             for (index, claim) in claims.into_iter().enumerate() {
                 let consent = consents.as_ref().map(|all| all.get(index).copied());
                 let answer = match self.adjudicate(
@@ -1013,6 +1016,7 @@ pub mod claim_settlement {
                     claim.document_hash,
                     None,
                     Some(consent.flatten()),
+                    &mut reads,
                 ) {
                     Ok(adjudicated) => {
                         // An error here is an overflow of the ledger's own sums: the
@@ -1071,6 +1075,7 @@ pub mod claim_settlement {
                 document_hash,
                 Some(claim),
                 None,
+                &mut PlanReads::default(),
             )?;
             let (claim, paid) = self.file(adjudicated)?;
             self.push(&paid)?;
@@ -1187,6 +1192,7 @@ pub mod claim_settlement {
             document_hash: Hash,
             replaces: Option<ClaimId>,
             consent: Option<Option<ConsentAnswer>>,
+            reads: &mut PlanReads,
         ) -> Result<Adjudicated, Error> {
             if provider == patient {
                 return Err(Error::ProviderIsPatient);
@@ -1213,7 +1219,7 @@ pub mod claim_settlement {
             if service_date > now {
                 return Err(Error::ServiceDateInFuture);
             }
-            let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+            let record = self.plan_read(plan, reads).ok_or(Error::UnknownPlan)?;
             let mut membership = self
                 .memberships
                 .get((plan, patient))
@@ -1237,7 +1243,7 @@ pub mod claim_settlement {
                     .iter()
                     .map(|line| deny_line(billing_key(&service, line), line, reason))
                     .collect::<Vec<_>>(),
-                None => self.adjudicate_lines(&service, &record, &mut membership, &lines)?,
+                None => self.adjudicate_lines(&service, &record, &mut membership, &lines, reads)?,
             };
             let totals = totals(&adjudicated)?;
             // Checked here, before anything is written: `file` must not fail on input.
@@ -1581,6 +1587,33 @@ pub mod claim_settlement {
             self.push(&paid)
         }
 
+        /// Plan `plan`, read once per call: no claim changes a plan.
+        fn plan_read(&self, plan: PlanId, reads: &mut PlanReads) -> Option<Plan> {
+            if let Some((_, record)) = reads.plans.iter().find(|(id, _)| *id == plan) {
+                return Some(*record);
+            }
+            let record = self.plans.get(plan)?;
+            reads.plans.push((plan, record));
+            Some(record)
+        }
+
+        /// The fee schedule's entry for `code` in `plan` (`None`: not covered), read once
+        /// per call: no claim changes a fee schedule.
+        fn fee_read(
+            &self,
+            plan: PlanId,
+            code: ServiceCode,
+            reads: &mut PlanReads,
+        ) -> Option<FeeScheduleEntry> {
+            let key = (plan, code);
+            if let Some((_, entry)) = reads.fees.iter().find(|(read, _)| *read == key) {
+                return *entry;
+            }
+            let entry = self.fee_schedules.get(key);
+            reads.fees.push((key, entry));
+            entry
+        }
+
         /// Why a line for a code that needs prior authorization is refused, if it is: no
         /// approved authorization of this patient, provider, plan and code (CO-197), or
         /// one not valid on the service date (CO-302).
@@ -1665,6 +1698,7 @@ pub mod claim_settlement {
             record: &Plan,
             membership: &mut Membership,
             lines: &[ClaimLine],
+            reads: &mut PlanReads,
         ) -> Result<Vec<AdjudicatedLine>, Error> {
             // First pass: duplicates and the fee schedule, and the units to ask about.
             let keys: Vec<Hash> = lines
@@ -1680,7 +1714,7 @@ pub mod claim_settlement {
                     checks.push(LineCheck::Denied(ReasonCode::Duplicate));
                     continue;
                 }
-                let Some(fee) = self.fee_schedules.get((service.plan, line.code)) else {
+                let Some(fee) = self.fee_read(service.plan, line.code, reads) else {
                     checks.push(LineCheck::Denied(ReasonCode::NotCovered));
                     continue;
                 };
@@ -1940,6 +1974,14 @@ pub mod claim_settlement {
             }
             Ok(())
         }
+    }
+
+    /// The plans and fee schedule entries a claim call has read: a batch of claims under one
+    /// plan reads each once (each storage access is a large part of a call's proof).
+    #[derive(Default)]
+    struct PlanReads {
+        plans: Vec<(PlanId, Plan)>,
+        fees: Vec<((PlanId, ServiceCode), Option<FeeScheduleEntry>)>,
     }
 
     /// Claims paid in a call, to transfer at its end: (claim, provider, amount).
