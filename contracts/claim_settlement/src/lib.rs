@@ -794,8 +794,8 @@ pub mod claim_settlement {
                 amount,
                 funds: escrow.funds,
             });
-            // pay_waiting stores the escrow.
-            let paid = self.pay_waiting(insurer, escrow, MAX_SETTLED_PER_CALL)?;
+            let paid = self.pay_waiting(insurer, &mut escrow, MAX_SETTLED_PER_CALL)?;
+            self.escrows.insert(insurer, &escrow);
             self.push(&paid)
         }
 
@@ -879,8 +879,10 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn settle(&mut self, insurer: AccountId, max_claims: u32) -> Result<u32, Error> {
             self.access.ensure_not_paused()?;
-            let escrow = self.escrow(insurer);
-            let paid = self.pay_waiting(insurer, escrow, max_claims.min(MAX_SETTLED_PER_CALL))?;
+            let mut escrow = self.escrow(insurer);
+            let limit = max_claims.min(MAX_SETTLED_PER_CALL);
+            let paid = self.pay_waiting(insurer, &mut escrow, limit)?;
+            self.escrows.insert(insurer, &escrow);
             self.push(&paid)?;
             Ok(u32::try_from(paid.len()).unwrap_or(u32::MAX))
         }
@@ -962,7 +964,9 @@ pub mod claim_settlement {
                 None,
                 &mut PlanReads::default(),
             )?;
-            let (claim, paid) = self.file(adjudicated)?;
+            let mut escrows = Escrows::default();
+            let (claim, paid) = self.file(adjudicated, &mut escrows)?;
+            self.store_escrows(escrows);
             // Transfers last.
             self.push(&paid)?;
             Ok(claim)
@@ -1003,8 +1007,10 @@ pub mod claim_settlement {
             let consents = query_consents(self.consent_registry, queries).ok();
             let mut answers = Vec::with_capacity(claims.len());
             let mut paid = Vec::new();
-            // An 837 file's claims share their plan and codes: each is read once.
+            // An 837 file's claims share their plan, codes and insurer: each plan, fee
+            // and escrow is read once, and each escrow written once.
             let mut reads = PlanReads::default();
+            let mut escrows = Escrows::default();
             for (index, claim) in claims.into_iter().enumerate() {
                 let consent = consents.as_ref().map(|all| all.get(index).copied());
                 let answer = match self.adjudicate(
@@ -1021,7 +1027,7 @@ pub mod claim_settlement {
                     Ok(adjudicated) => {
                         // An error here is an overflow of the ledger's own sums: the
                         // whole batch is refused, as one claim would be.
-                        let (id, payments) = self.file(adjudicated)?;
+                        let (id, payments) = self.file(adjudicated, &mut escrows)?;
                         paid.extend(payments);
                         Ok(id)
                     }
@@ -1029,6 +1035,7 @@ pub mod claim_settlement {
                 };
                 answers.push(answer);
             }
+            self.store_escrows(escrows);
             self.push(&paid)?;
             Ok(answers)
         }
@@ -1077,7 +1084,9 @@ pub mod claim_settlement {
                 None,
                 &mut PlanReads::default(),
             )?;
-            let (claim, paid) = self.file(adjudicated)?;
+            let mut escrows = Escrows::default();
+            let (claim, paid) = self.file(adjudicated, &mut escrows)?;
+            self.store_escrows(escrows);
             self.push(&paid)?;
             Ok(claim)
         }
@@ -1267,7 +1276,11 @@ pub mod claim_settlement {
         /// events, then owes its payable (which pays what the escrow covers). No transfer
         /// happens here: the caller pushes the returned payments at the end of its call.
         /// Fails only on arithmetic overflow, which no input alone can reach.
-        fn file(&mut self, claim: Adjudicated) -> Result<(ClaimId, Payments), Error> {
+        fn file(
+            &mut self,
+            claim: Adjudicated,
+            escrows: &mut Escrows,
+        ) -> Result<(ClaimId, Payments), Error> {
             let Adjudicated {
                 claim: id,
                 service,
@@ -1334,7 +1347,7 @@ pub mod claim_settlement {
                 payable: sums.payable,
                 claim_denial: denial,
             });
-            let paid = self.owe(id, header, sums.payable)?;
+            let paid = self.owe(id, header, sums.payable, escrows)?;
             Ok((id, paid))
         }
 
@@ -1583,7 +1596,9 @@ pub mod claim_settlement {
                 decision_hash,
                 late: now > appeal.decide_by,
             });
-            let paid = self.owe(claim, record, more)?;
+            let mut escrows = Escrows::default();
+            let paid = self.owe(claim, record, more, &mut escrows)?;
+            self.store_escrows(escrows);
             self.push(&paid)
         }
 
@@ -1783,17 +1798,39 @@ pub mod claim_settlement {
 
         /// Records `amount` more as owed on the claim (`record`, as the caller just stored
         /// it), queues it behind claims already waiting for the insurer, and pays what the
-        /// escrow covers. Returns the claims paid: (claim, provider, amount).
+        /// escrow covers. The insurer's escrow is taken from and left in `escrows` (the
+        /// caller stores them). Returns the claims paid: (claim, provider, amount).
         fn owe(
             &mut self,
             claim: ClaimId,
-            mut record: Claim,
+            record: Claim,
             amount: Balance,
+            escrows: &mut Escrows,
         ) -> Result<Payments, Error> {
             if amount == 0 {
                 return Ok(Vec::new());
             }
-            let mut escrow = self.escrow(record.insurer);
+            let insurer = record.insurer;
+            let mut escrow = match escrows.iter().find(|(held, _)| *held == insurer) {
+                Some((_, escrow)) => *escrow,
+                None => self.escrow(insurer),
+            };
+            let paid = self.owe_from(claim, record, amount, &mut escrow)?;
+            match escrows.iter_mut().find(|(held, _)| *held == insurer) {
+                Some((_, held)) => *held = escrow,
+                None => escrows.push((insurer, escrow)),
+            }
+            Ok(paid)
+        }
+
+        /// `owe`, out of `escrow` (the insurer's, which the caller stores).
+        fn owe_from(
+            &mut self,
+            claim: ClaimId,
+            mut record: Claim,
+            amount: Balance,
+            escrow: &mut Escrow,
+        ) -> Result<Payments, Error> {
             escrow.owe(amount)?;
             let queued = record.awaiting_payment > 0;
             if !queued && escrow.owed == amount && amount <= escrow.funds {
@@ -1801,8 +1838,7 @@ pub mod claim_settlement {
                 // cancelled entries, which pay nothing), and the funds cover it: paid at
                 // once, as a turn in the queue would pay it, without reading or writing the
                 // queue (each storage access is a large part of a call's proof).
-                self.pay_claim(claim, &mut record, &mut escrow, amount)?;
-                self.escrows.insert(record.insurer, &escrow);
+                self.pay_claim(claim, &mut record, escrow, amount)?;
                 return Ok(ink::prelude::vec![(claim, record.provider, amount)]);
             }
             record.awaiting_payment = record
@@ -1866,12 +1902,13 @@ pub mod claim_settlement {
 
         /// Pays the insurer's waiting claims in order while its funds (`escrow`, as the
         /// caller holds it) cover the next one (at most `limit` queue entries, cancelled
-        /// ones included), crediting each provider and writing all state, escrow included.
-        /// No transfer happens here. Returns the claims paid: (claim, provider, amount).
+        /// ones included), crediting each provider and writing all state but the escrow,
+        /// which the caller stores. No transfer happens here. Returns the claims paid:
+        /// (claim, provider, amount).
         fn pay_waiting(
             &mut self,
             insurer: AccountId,
-            mut escrow: Escrow,
+            escrow: &mut Escrow,
             limit: u32,
         ) -> Result<Payments, Error> {
             let (mut head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
@@ -1895,10 +1932,9 @@ pub mod claim_settlement {
                     // Cancelled while it waited.
                     continue;
                 }
-                self.pay_claim(claim, &mut record, &mut escrow, amount)?;
+                self.pay_claim(claim, &mut record, escrow, amount)?;
                 payouts.push((claim, record.provider, amount));
             }
-            self.escrows.insert(insurer, &escrow);
             if head != start {
                 if head >= tail {
                     self.queue_bounds.remove(insurer);
@@ -1907,6 +1943,13 @@ pub mod claim_settlement {
                 }
             }
             Ok(payouts)
+        }
+
+        /// Stores the escrows a claim call changed, once each.
+        fn store_escrows(&mut self, escrows: Escrows) {
+            for (insurer, escrow) in escrows {
+                self.escrows.insert(insurer, &escrow);
+            }
         }
 
         /// Removes and returns `provider`'s whole credit.
@@ -1983,6 +2026,10 @@ pub mod claim_settlement {
         plans: Vec<(PlanId, Plan)>,
         fees: Vec<((PlanId, ServiceCode), Option<FeeScheduleEntry>)>,
     }
+
+    /// The insurers' escrows a claim call changed, as it left them: stored once each at its
+    /// end.
+    type Escrows = Vec<(AccountId, Escrow)>;
 
     /// Claims paid in a call, to transfer at its end: (claim, provider, amount).
     type Payments = Vec<(ClaimId, AccountId, Balance)>;

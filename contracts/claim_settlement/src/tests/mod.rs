@@ -2248,11 +2248,22 @@ fn the_admin_rewires_the_callees() {
 enum Step {
     Deposit(Balance),
     Withdraw(Balance),
-    Claim { charge: Balance, drug: bool },
-    Appeal { overturn: Balance },
+    Claim {
+        charge: Balance,
+        drug: bool,
+    },
+    /// An 837 batch of the clinic's one-line claims: some paid at once, some waiting.
+    Batch {
+        charges: Vec<Balance>,
+    },
+    Appeal {
+        overturn: Balance,
+    },
     Settle,
     Void,
-    Replace { charge: Balance },
+    Replace {
+        charge: Balance,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -2260,6 +2271,7 @@ fn step() -> impl Strategy<Value = Step> {
         (1u128..400).prop_map(Step::Deposit),
         (0u128..300).prop_map(Step::Withdraw),
         (1u128..600, any::<bool>()).prop_map(|(charge, drug)| Step::Claim { charge, drug }),
+        prop::collection::vec(1u128..300, 1..5).prop_map(|charges| Step::Batch { charges }),
         (0u128..300).prop_map(|overturn| Step::Appeal { overturn }),
         Just(Step::Settle),
         Just(Step::Void),
@@ -2312,6 +2324,16 @@ proptest! {
                         contract
                             .submit_claim(p.patient, 1, NOW - u64::from(serial), vec![line], hash(0xAA))
                             .unwrap();
+                    }
+                    Step::Batch { charges } => {
+                        let claims: Vec<ClaimSubmission> = charges.iter().map(|&charge| {
+                            serial += 1;
+                            let line = ClaimLine { code: injection_code(), quantity: 1, charge, unit: None, modifier: None, authorization: None };
+                            ClaimSubmission { service_date: NOW - u64::from(serial), ..submission(p.patient, vec![line]) }
+                        }).collect();
+                        as_caller(p.clinic);
+                        let answers = contract.submit_claims(claims).unwrap();
+                        assert!(answers.iter().all(Result::is_ok), "{answers:?}");
                     }
                     Step::Appeal { overturn } => {
                         let last = contract.claim_count();
