@@ -197,11 +197,16 @@ pub mod claim_settlement {
         pub allowed: Balance,
         pub patient_responsibility: Balance,
         pub payable: Balance,
+        /// What the insurer paid of `payable` in this same call, out of its escrow (no
+        /// `ClaimPaid` repeats it); the rest waits for funds (`PaymentAwaitingFunds`).
+        pub paid: Balance,
         /// The reason every line was denied for, when the whole claim was.
         pub claim_denial: Option<ReasonCode>,
     }
 
-    /// The insurer paid `amount` for the claim out of its escrow: it is now the provider's
+    /// The insurer paid `amount` for the claim out of its escrow, after its adjudication
+    /// (from the queue of claims waiting for funds, or for an overturned appeal; a payment
+    /// in the adjudicating call is `ClaimAdjudicated::paid`): it is now the provider's
     /// credit, transferred at the end of the call (`PaymentTransferred`) or, if the chain
     /// refuses that transfer, kept for `collect` or `pay_out` (`PaymentHeld`).
     #[ink(event)]
@@ -1331,6 +1336,7 @@ pub mod claim_settlement {
                 // Otherwise `owe` writes it, with what it paid or waits for.
                 self.claims.insert(id, &header);
             }
+            let (payments, paid) = self.owe(id, header, sums.payable, escrows)?;
             self.env().emit_event(ClaimAdjudicated {
                 patient,
                 provider,
@@ -1345,10 +1351,10 @@ pub mod claim_settlement {
                 allowed: sums.allowed,
                 patient_responsibility: sums.patient_responsibility,
                 payable: sums.payable,
+                paid,
                 claim_denial: denial,
             });
-            let paid = self.owe(id, header, sums.payable, escrows)?;
-            Ok((id, paid))
+            Ok((id, payments))
         }
 
         /// A claim's header: parties, plan, the hash of what was billed, outcome, totals,
@@ -1597,7 +1603,10 @@ pub mod claim_settlement {
                 late: now > appeal.decide_by,
             });
             let mut escrows = Escrows::default();
-            let paid = self.owe(claim, record, more, &mut escrows)?;
+            let (paid, at_once) = self.owe(claim, record, more, &mut escrows)?;
+            if at_once > 0 {
+                self.announce_paid(claim, &record, at_once);
+            }
             self.store_escrows(escrows);
             self.push(&paid)
         }
@@ -1799,28 +1808,30 @@ pub mod claim_settlement {
         /// Records `amount` more as owed on the claim (`record`, as the caller just stored
         /// it), queues it behind claims already waiting for the insurer, and pays what the
         /// escrow covers. The insurer's escrow is taken from and left in `escrows` (the
-        /// caller stores them). Returns the claims paid: (claim, provider, amount).
+        /// caller stores them). Returns the claims paid, (claim, provider, amount), and what
+        /// was paid for this claim at once, which the caller events (`ClaimPaid` events
+        /// only what the queue paid).
         fn owe(
             &mut self,
             claim: ClaimId,
             record: Claim,
             amount: Balance,
             escrows: &mut Escrows,
-        ) -> Result<Payments, Error> {
+        ) -> Result<(Payments, Balance), Error> {
             if amount == 0 {
-                return Ok(Vec::new());
+                return Ok((Vec::new(), 0));
             }
             let insurer = record.insurer;
             let mut escrow = match escrows.iter().find(|(held, _)| *held == insurer) {
                 Some((_, escrow)) => *escrow,
                 None => self.escrow(insurer),
             };
-            let paid = self.owe_from(claim, record, amount, &mut escrow)?;
+            let owed = self.owe_from(claim, record, amount, &mut escrow)?;
             match escrows.iter_mut().find(|(held, _)| *held == insurer) {
                 Some((_, held)) => *held = escrow,
                 None => escrows.push((insurer, escrow)),
             }
-            Ok(paid)
+            Ok(owed)
         }
 
         /// `owe`, out of `escrow` (the insurer's, which the caller stores).
@@ -1830,7 +1841,7 @@ pub mod claim_settlement {
             mut record: Claim,
             amount: Balance,
             escrow: &mut Escrow,
-        ) -> Result<Payments, Error> {
+        ) -> Result<(Payments, Balance), Error> {
             escrow.owe(amount)?;
             let queued = record.awaiting_payment > 0;
             if !queued && escrow.owed == amount && amount <= escrow.funds {
@@ -1839,7 +1850,7 @@ pub mod claim_settlement {
                 // once, as a turn in the queue would pay it, without reading or writing the
                 // queue (each storage access is a large part of a call's proof).
                 self.pay_claim(claim, &mut record, escrow, amount)?;
-                return Ok(ink::prelude::vec![(claim, record.provider, amount)]);
+                return Ok((ink::prelude::vec![(claim, record.provider, amount)], amount));
             }
             record.awaiting_payment = record
                 .awaiting_payment
@@ -1863,11 +1874,12 @@ pub mod claim_settlement {
                     amount: record.awaiting_payment,
                 });
             }
-            Ok(paid)
+            Ok((paid, 0))
         }
 
         /// Pays `amount` of `claim` (`record`, which this writes) out of `escrow` (which the
-        /// caller writes): owed to the provider until the call's `push`, evented.
+        /// caller writes): owed to the provider until the call's `push`. The caller events
+        /// it (`announce_paid`, or `ClaimAdjudicated::paid`).
         fn pay_claim(
             &mut self,
             claim: ClaimId,
@@ -1890,6 +1902,11 @@ pub mod claim_settlement {
             record.paid = record.paid.checked_add(amount).ok_or(Error::Overflow)?;
             record.awaiting_payment = 0;
             self.claims.insert(claim, record);
+            Ok(())
+        }
+
+        /// Events a payment made after the claim's adjudication.
+        fn announce_paid(&self, claim: ClaimId, record: &Claim, amount: Balance) {
             self.env().emit_event(ClaimPaid {
                 patient: record.patient,
                 provider: record.provider,
@@ -1897,7 +1914,6 @@ pub mod claim_settlement {
                 claim,
                 amount,
             });
-            Ok(())
         }
 
         /// Pays the insurer's waiting claims in order while its funds (`escrow`, as the
@@ -1933,6 +1949,7 @@ pub mod claim_settlement {
                     continue;
                 }
                 self.pay_claim(claim, &mut record, escrow, amount)?;
+                self.announce_paid(claim, &record, amount);
                 payouts.push((claim, record.provider, amount));
             }
             if head != start {

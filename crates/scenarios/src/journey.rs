@@ -1241,11 +1241,13 @@ where
         (patient, id(provider), plan)
     );
     assert_eq!(adjudicated.claim_denial, None);
-    let paid: u128 = crate::support::events_of::<ClaimPaid>(&done.events, claims_id)
-        .iter()
-        .map(|(e, _)| e.amount)
-        .sum();
+    // Paid in the adjudicating call: the adjudication says so, and no `ClaimPaid` repeats it.
+    let paid = adjudicated.paid;
     assert_eq!(paid, adjudicated.payable, "paid in the same call");
+    assert!(
+        crate::support::events_of::<ClaimPaid>(&done.events, claims_id).is_empty(),
+        "no ClaimPaid for a payment in the adjudicating call"
+    );
     let after = balance(client, id(provider)).await;
     assert_eq!(
         after + done.deposit + done.fee - before,

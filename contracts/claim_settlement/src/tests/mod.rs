@@ -300,8 +300,8 @@ fn a_covered_visit_is_adjudicated_and_paid_in_one_call() {
     assert_eq!(contract.escrow_total(), FUNDS - 30);
     let acc = contract.membership(1, p.patient).unwrap().accumulators;
     assert_eq!((acc.deductible_met, acc.out_of_pocket), (100, 120));
-    let paid = events_of::<ClaimPaid>();
-    assert_eq!((paid[0].claim, paid[0].amount), (claim, 30));
+    // Paid in the adjudicating call: `ClaimAdjudicated` says so, no `ClaimPaid` repeats it.
+    assert!(events_of::<ClaimPaid>().is_empty());
     // Credited, then transferred at the end of the same call: no credit is left.
     let (transferred, topics) = last_event::<PaymentTransferred>();
     assert_eq!((transferred.provider, transferred.amount), (p.clinic, 30));
@@ -310,8 +310,13 @@ fn a_covered_visit_is_adjudicated_and_paid_in_one_call() {
     let adjudicated = events_of::<ClaimAdjudicated>();
     assert_eq!(adjudicated.len(), 1);
     assert_eq!(
-        (adjudicated[0].payable, adjudicated[0].claim_denial),
-        (30, None)
+        (
+            adjudicated[0].claim,
+            adjudicated[0].payable,
+            adjudicated[0].paid,
+            adjudicated[0].claim_denial
+        ),
+        (claim, 30, 30, None)
     );
     assert_eq!((adjudicated[0].lines, adjudicated[0].replaces), (1, None));
 }
@@ -879,7 +884,9 @@ fn a_replacement_voids_the_old_claim_and_pays_the_new_one() {
         })
     );
     assert_eq!(contract.claim(new).unwrap().replaces, Some(old));
-    assert_eq!(events_of::<ClaimPaid>().last().unwrap().claim, new);
+    let adjudicated = events_of::<ClaimAdjudicated>();
+    let last = adjudicated.last().unwrap();
+    assert_eq!((last.claim, last.replaces, last.paid), (new, Some(old), 30));
     // As if only the replacement had been billed: deductible 100, copay 20, paid 30.
     let record = contract.claim(new).unwrap();
     assert_eq!((record.outcome, record.paid), (Outcome::Approved, 30));
@@ -1625,7 +1632,8 @@ fn an_underfunded_escrow_pays_later_in_order() {
     // Payable 30 > 10 in escrow: the claim waits, and the escrow keeps the 10 for it.
     let record = contract.claim(first).unwrap();
     assert_eq!((record.paid, record.awaiting_payment), (0, 30));
-    assert_eq!(last_event::<PaymentAwaitingFunds>().0.amount, 30);
+    assert_eq!(events_of::<PaymentAwaitingFunds>()[0].amount, 30);
+    assert_eq!(last_event::<ClaimAdjudicated>().0.paid, 0);
     assert_eq!(
         contract.escrow(p.insurer),
         Escrow {
@@ -1772,6 +1780,11 @@ fn appeals_are_filed_in_window_and_overturns_pay() {
     let resolved = events_of::<AppealResolved>().pop().unwrap();
     assert_eq!(resolved.status, AppealStatus::Overturned { amount: 40 });
     assert!(!resolved.late);
+    // Paid after its adjudication: a `ClaimPaid` of its own.
+    let (paid, _) = last_event::<PaymentTransferred>();
+    assert_eq!(paid.amount, 40);
+    let announced = events_of::<ClaimPaid>().pop().unwrap();
+    assert_eq!((announced.claim, announced.amount), (denied, 40));
     assert_eq!(balance(p.clinic), clinic_before + 40);
     let after = contract.membership(1, p.patient).unwrap().accumulators;
     assert_eq!(after.out_of_pocket, accumulators.out_of_pocket + 20);
