@@ -338,7 +338,7 @@ pub mod consent_registry {
             if index.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT
                 || theirs(&index) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE
             {
-                index = self.lapse_ended(index, now);
+                index = self.lapse_ended(patient, index, now);
             }
             if index.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT {
                 return Err(Error::TooManyActiveGrants);
@@ -702,15 +702,16 @@ pub mod consent_registry {
             }
         }
 
-        /// Makes the patient's consents in `index` whose period has ended inactive (with
-        /// events) and returns the entries that remain current, for the caller to store.
-        /// Bounded by the index size.
+        /// Makes `patient`'s consents in `index` whose period has ended inactive (with
+        /// events) and returns the entries that remain current. Bounded by the index size.
         fn lapse_ended(
             &mut self,
+            patient: AccountId,
             index: Vec<IndexedConsent>,
             now: Timestamp,
         ) -> Vec<IndexedConsent> {
-            let mut kept = Vec::with_capacity(index.len());
+            let listed = index.len();
+            let mut kept = Vec::with_capacity(listed);
             for entry in index {
                 match self.consents.get(entry.id) {
                     Some(consent) if consent.provision.period.has_ended(now) => {
@@ -720,7 +721,21 @@ pub mod consent_registry {
                     None => {}
                 }
             }
+            if kept.len() != listed {
+                // Stored with the statuses, so that they agree even if the grant that
+                // lapsed them is refused: a relayed batch does not revert a refused item.
+                self.store_index(patient, &kept);
+            }
             kept
+        }
+
+        /// Stores `patient`'s index of current consents (none: removed).
+        fn store_index(&mut self, patient: AccountId, index: &Vec<IndexedConsent>) {
+            if index.is_empty() {
+                self.by_patient.remove(patient);
+            } else {
+                self.by_patient.insert(patient, index);
+            }
         }
 
         /// Stores a consent's new status; one that stops being active leaves the
@@ -736,11 +751,7 @@ pub mod consent_registry {
                 let patient = consent.patient;
                 let mut index = self.by_patient.get(patient).unwrap_or_default();
                 index.retain(|entry| entry.id != id);
-                if index.is_empty() {
-                    self.by_patient.remove(patient);
-                } else {
-                    self.by_patient.insert(patient, &index);
-                }
+                self.store_index(patient, &index);
             }
             self.store_status(id, consent, status, changed_by);
         }

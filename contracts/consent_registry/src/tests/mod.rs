@@ -589,6 +589,50 @@ fn consents_per_grantee_and_purpose_are_bounded() {
     assert_eq!(registry.consent(id).unwrap().status, ConsentStatus::Active);
 }
 
+/// A grant refused after the ended consents were made inactive leaves the patient's index
+/// agreeing with them (a relayed batch does not revert a refused item): the lapsed consent
+/// is not lapsed, nor evented, a second time.
+#[ink::test]
+fn consents_lapsed_by_a_refused_grant_leave_the_index() {
+    let (mut registry, a) = setup();
+    as_caller(a.bob);
+    let research = |i: u8, end| {
+        permit(
+            Purpose::Research,
+            DataClasses::TRIAL_DATA,
+            end,
+            Some(hash(i + 1)),
+            hash(9),
+        )
+    };
+    let ending = registry
+        .record_consent(a.bob, a.django, research(0, Some(NOW + HOUR)))
+        .unwrap();
+    for i in 0..MAX_CONSENTS_PER_GRANTEE_PURPOSE as u8 {
+        registry
+            .record_consent(a.bob, a.charlie, research(i, None))
+            .unwrap();
+    }
+    test::set_block_timestamp::<Env>(NOW + HOUR);
+    for _ in 0..2 {
+        assert_eq!(
+            registry.record_consent(a.bob, a.charlie, research(99, None)),
+            Err(Error::TooManyForGrantee)
+        );
+    }
+    assert_eq!(
+        registry.consent(ending).unwrap().status,
+        ConsentStatus::Inactive
+    );
+    let lapsed = events_of::<ConsentStatusChanged>();
+    assert_eq!(lapsed.len(), 1, "lapsed once");
+    assert_eq!(lapsed[0].consent, ending);
+    assert_eq!(
+        registry.active_consents(a.bob).len(),
+        MAX_CONSENTS_PER_GRANTEE_PURPOSE
+    );
+}
+
 #[ink::test]
 fn grant_refuses_bad_input_and_changes_nothing() {
     let (mut registry, a) = setup();
