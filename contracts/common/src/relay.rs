@@ -94,6 +94,51 @@ pub fn signed_by(message: &[u8], signature: &Signature, signer: AccountId) -> bo
     ecdsa_signer(&wrapped, signature) == Some(signer)
 }
 
+/// Who signed a relayed instruction, with which nonce, until when, and the signature.
+#[derive(Clone, Copy)]
+pub struct Signed<'a> {
+    pub signer: AccountId,
+    pub nonce: u64,
+    pub deadline: Timestamp,
+    pub signature: &'a Signature,
+}
+
+/// Checks that `signed.signer` signed `instruction` for this contract (kind `domain`) on
+/// the chain `chain`, with the nonce `expected` (the signer's next one, wherever the
+/// contract keeps it), before the deadline; reads and changes nothing. [`Relay::check`] is
+/// this with the nonce a [`Relay`] keeps; a contract that keeps each signer's nonce beside
+/// its other records (one storage item read instead of two) calls it directly.
+pub fn verify_signed<I: Encode>(
+    domain: &[u8],
+    chain: Hash,
+    instruction: &I,
+    signed: Signed<'_>,
+    expected: u64,
+) -> Result<(), RelayError> {
+    // Exclusive, like every expiry of the suite: refused from the first block whose
+    // timestamp reaches the deadline.
+    if ink::env::block_timestamp::<ink::env::DefaultEnvironment>() >= signed.deadline {
+        return Err(RelayError::Expired);
+    }
+    if signed.nonce != expected {
+        return Err(RelayError::BadNonce);
+    }
+    let contract = ink::env::account_id::<ink::env::DefaultEnvironment>();
+    let message = signing_payload(
+        domain,
+        chain,
+        contract,
+        signed.signer,
+        signed.nonce,
+        signed.deadline,
+        instruction,
+    );
+    if !signed_by(&message, signed.signature, signed.signer) {
+        return Err(RelayError::BadSignature);
+    }
+    Ok(())
+}
+
 /// The relay state of one contract: the chain it is on, and each signer's next nonce.
 #[ink::storage_item]
 #[cfg_attr(feature = "std", derive(Debug))]
@@ -135,28 +180,19 @@ impl Relay {
         deadline: Timestamp,
         signature: &Signature,
     ) -> Result<(), RelayError> {
-        // Exclusive, like every expiry of the suite: refused from the first block whose
-        // timestamp reaches the deadline.
-        if ink::env::block_timestamp::<ink::env::DefaultEnvironment>() >= deadline {
-            return Err(RelayError::Expired);
-        }
-        if nonce != self.nonce(signer) {
-            return Err(RelayError::BadNonce);
-        }
-        let contract = ink::env::account_id::<ink::env::DefaultEnvironment>();
-        let message = signing_payload(
+        let expected = self.nonce(signer);
+        verify_signed(
             domain,
             self.chain,
-            contract,
-            signer,
-            nonce,
-            deadline,
             instruction,
-        );
-        if !signed_by(&message, signature, signer) {
-            return Err(RelayError::BadSignature);
-        }
-        Ok(())
+            Signed {
+                signer,
+                nonce,
+                deadline,
+                signature,
+            },
+            expected,
+        )
     }
 
     /// Moves `signer`'s nonce on from `nonce`, the one [`Self::check`] accepted, after its

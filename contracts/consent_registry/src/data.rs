@@ -1,6 +1,8 @@
 //! The consent registry's records and rules, apart from the ink! glue so that plain tests
 //! reach them.
 
+use ink::prelude::vec::Vec;
+
 use healthchain_common::{
     access::AccessError,
     consent::{ConsentAnswer, DataClasses, Purpose},
@@ -241,6 +243,17 @@ impl IndexedConsent {
     pub fn is_for(&self, grantee: AccountId, purpose: Purpose) -> bool {
         self.grantee == grantee && self.purpose == purpose
     }
+}
+
+/// What the registry keeps per account, as one storage item: the nonce its next relayed
+/// instruction must carry and, for a patient, the index of its current consents. A
+/// patient's relayed grant then reads and writes one record, not a nonce and an index.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub next_nonce: u64,
+    pub consents: Vec<IndexedConsent>,
 }
 
 /// A consent as a wallet lists it.

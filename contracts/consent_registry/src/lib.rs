@@ -30,8 +30,8 @@ pub mod data;
 #[ink::contract]
 pub mod consent_registry {
     use crate::data::{
-        cap_expiry, check_status_change, emergency_window_end, validate_provision, Consent,
-        ConsentId, ConsentInstruction, ConsentStatus, Decision, DelegateKind, Delegation,
+        cap_expiry, check_status_change, emergency_window_end, validate_provision, AccountRecord,
+        Consent, ConsentId, ConsentInstruction, ConsentStatus, Decision, DelegateKind, Delegation,
         EmergencyAccess, Error, IndexedConsent, ListedConsent, Period, Provision, ProvisionType,
         Relayed, MAX_ACTIVE_GRANTS_PER_PATIENT, MAX_CONSENTS_PER_GRANTEE_PURPOSE, MAX_RELAY_BATCH,
         RELAY_DOMAIN,
@@ -43,7 +43,7 @@ pub mod consent_registry {
             ConsentAnswer, ConsentCheck, ConsentQuery, DataClasses, Purpose, MAX_CONSENT_QUERIES,
         },
         is_zero_hash,
-        relay::{Relay, Signature},
+        relay::{verify_signed, Signature, Signed},
     };
     use ink::{prelude::vec::Vec, storage::Mapping};
 
@@ -144,16 +144,18 @@ pub mod consent_registry {
         /// id -> consent, every consent ever recorded (never deleted).
         consents: Mapping<ConsentId, Consent>,
         last_consent: ConsentId,
-        /// patient -> their current consents (grantee, purpose, id), at most
-        /// `MAX_ACTIVE_GRANTS_PER_PATIENT` and `MAX_CONSENTS_PER_GRANTEE_PURPOSE` per
-        /// grantee and purpose: what `is_authorized` reads and wallets list.
-        by_patient: Mapping<AccountId, Vec<IndexedConsent>>,
+        /// account -> its next relay nonce and, for a patient, its current consents
+        /// (grantee, purpose, id), at most `MAX_ACTIVE_GRANTS_PER_PATIENT` and
+        /// `MAX_CONSENTS_PER_GRANTEE_PURPOSE` per grantee and purpose: what `is_authorized`
+        /// reads and wallets list.
+        accounts: Mapping<AccountId, AccountRecord>,
         /// (patient, delegate) -> delegation.
         delegations: Mapping<(AccountId, AccountId), Delegation>,
         /// (patient, responder) -> emergency access.
         emergency: Mapping<(AccountId, AccountId), EmergencyAccess>,
-        /// The chain signatures are bound to, and each signer's next nonce.
-        relay: Relay,
+        /// The chain (genesis hash) relayed instructions are signed for; each signer's next
+        /// nonce is in its `accounts` record.
+        chain: Hash,
     }
 
     impl ConsentRegistry {
@@ -178,10 +180,10 @@ pub mod consent_registry {
                 ),
                 consents: Mapping::default(),
                 last_consent: 0,
-                by_patient: Mapping::default(),
+                accounts: Mapping::default(),
                 delegations: Mapping::default(),
                 emergency: Mapping::default(),
-                relay: Relay::new(chain),
+                chain,
             }
         }
 
@@ -262,14 +264,48 @@ pub mod consent_registry {
                 deadline,
                 signature,
             } = item;
-            self.relay.check(
-                RELAY_DOMAIN,
-                &instruction,
+            let mut record = self.accounts.get(signer).unwrap_or_default();
+            let signed = Signed {
                 signer,
                 nonce,
                 deadline,
-                &signature,
+                signature: &signature,
+            };
+            verify_signed(
+                RELAY_DOMAIN,
+                self.chain,
+                &instruction,
+                signed,
+                record.next_nonce,
             )?;
+            match instruction {
+                // The patient's own grant: its nonce and its index are one record, read
+                // above and written once below.
+                ConsentInstruction::RecordConsent {
+                    patient,
+                    grantee,
+                    provision,
+                } if patient == signer => {
+                    self.record_into(signer, patient, grantee, provision, &mut record)?;
+                }
+                other => {
+                    self.carry_out(signer, other)?;
+                    // The instruction may have changed the signer's own record.
+                    record = self.accounts.get(signer).unwrap_or_default();
+                }
+            }
+            // Used only now: a refused instruction keeps its nonce.
+            record.next_nonce = nonce.saturating_add(1);
+            self.accounts.insert(signer, &record);
+            Ok(())
+        }
+
+        /// A relayed instruction, carried out as its signer's own message.
+        fn carry_out(
+            &mut self,
+            signer: AccountId,
+            instruction: ConsentInstruction,
+        ) -> Result<(), Error> {
             match instruction {
                 ConsentInstruction::RecordConsent {
                     patient,
@@ -292,24 +328,40 @@ pub mod consent_registry {
                 ConsentInstruction::CloseEmergencyAccess { patient, responder } => {
                     self.close_emergency_as(signer, patient, responder)
                 }
-            }?;
-            self.relay.consume(signer, nonce);
-            Ok(())
+            }
         }
 
         /// The chain's genesis hash that relayed instructions are signed for, and the
         /// nonce `signer`'s next relayed instruction must carry.
         #[ink(message)]
         pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
-            (self.relay.chain(), self.relay.nonce(signer))
+            let record = self.accounts.get(signer).unwrap_or_default();
+            (self.chain, record.next_nonce)
         }
 
+        /// `record_consent` by `actor` (the caller, or the signer of a relayed instruction).
         fn record_as(
             &mut self,
             actor: AccountId,
             patient: AccountId,
             grantee: AccountId,
+            provision: Provision,
+        ) -> Result<ConsentId, Error> {
+            let mut record = self.accounts.get(patient).unwrap_or_default();
+            let id = self.record_into(actor, patient, grantee, provision, &mut record)?;
+            self.accounts.insert(patient, &record);
+            Ok(id)
+        }
+
+        /// `record_as`, with `patient`'s record already read: adds the consent to it, and
+        /// the caller stores it.
+        fn record_into(
+            &mut self,
+            actor: AccountId,
+            patient: AccountId,
+            grantee: AccountId,
             mut provision: Provision,
+            record: &mut AccountRecord,
         ) -> Result<ConsentId, Error> {
             self.access.ensure_not_paused()?;
             if is_zero_hash(provision.consent_form.as_ref()) {
@@ -334,16 +386,15 @@ pub mod consent_registry {
                     .filter(|entry| entry.is_for(grantee, purpose))
                     .count()
             };
-            let mut index = self.by_patient.get(patient).unwrap_or_default();
-            if index.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT
-                || theirs(&index) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE
+            if record.consents.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT
+                || theirs(&record.consents) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE
             {
-                index = self.lapse_ended(patient, index, now);
+                self.lapse_ended(patient, record, now);
             }
-            if index.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT {
+            if record.consents.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT {
                 return Err(Error::TooManyActiveGrants);
             }
-            if theirs(&index) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE {
+            if theirs(&record.consents) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE {
                 return Err(Error::TooManyForGrantee);
             }
             let id = self
@@ -351,12 +402,11 @@ pub mod consent_registry {
                 .checked_add(1)
                 .ok_or(Error::TooManyActiveGrants)?;
             self.last_consent = id;
-            index.push(IndexedConsent {
+            record.consents.push(IndexedConsent {
                 grantee,
                 purpose,
                 id,
             });
-            self.by_patient.insert(patient, &index);
             self.consents.insert(
                 id,
                 &Consent {
@@ -422,9 +472,10 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn active_consents(&self, patient: AccountId) -> Vec<ListedConsent> {
             let now = self.env().block_timestamp();
-            self.by_patient
+            self.accounts
                 .get(patient)
                 .unwrap_or_default()
+                .consents
                 .into_iter()
                 .filter_map(|IndexedConsent { id, .. }| {
                     self.consents
@@ -671,9 +722,10 @@ pub mod consent_registry {
             {
                 return Decision::EMERGENCY;
             }
-            self.by_patient
+            self.accounts
                 .get(patient)
                 .unwrap_or_default()
+                .consents
                 .into_iter()
                 .filter(|entry| entry.is_for(grantee, purpose))
                 .filter_map(|entry| self.consents.get(entry.id))
@@ -702,39 +754,33 @@ pub mod consent_registry {
             }
         }
 
-        /// Makes `patient`'s consents in `index` whose period has ended inactive (with
-        /// events) and returns the entries that remain current. Bounded by the index size.
-        fn lapse_ended(
-            &mut self,
-            patient: AccountId,
-            index: Vec<IndexedConsent>,
-            now: Timestamp,
-        ) -> Vec<IndexedConsent> {
-            let listed = index.len();
-            let mut kept = Vec::with_capacity(listed);
-            for entry in index {
+        /// Makes the consents in `patient`'s `record` whose period has ended inactive (with
+        /// events) and takes them out of its index. Bounded by the index size.
+        fn lapse_ended(&mut self, patient: AccountId, record: &mut AccountRecord, now: Timestamp) {
+            let listed = core::mem::take(&mut record.consents);
+            let count = listed.len();
+            for entry in listed {
                 match self.consents.get(entry.id) {
                     Some(consent) if consent.provision.period.has_ended(now) => {
                         self.store_status(entry.id, consent, ConsentStatus::Inactive, None)
                     }
-                    Some(_) => kept.push(entry),
+                    Some(_) => record.consents.push(entry),
                     None => {}
                 }
             }
-            if kept.len() != listed {
+            if record.consents.len() != count {
                 // Stored with the statuses, so that they agree even if the grant that
                 // lapsed them is refused: a relayed batch does not revert a refused item.
-                self.store_index(patient, &kept);
+                self.store_record(patient, record);
             }
-            kept
         }
 
-        /// Stores `patient`'s index of current consents (none: removed).
-        fn store_index(&mut self, patient: AccountId, index: &Vec<IndexedConsent>) {
-            if index.is_empty() {
-                self.by_patient.remove(patient);
+        /// Stores `account`'s record (nothing in it: removed).
+        fn store_record(&mut self, account: AccountId, record: &AccountRecord) {
+            if *record == AccountRecord::default() {
+                self.accounts.remove(account);
             } else {
-                self.by_patient.insert(patient, index);
+                self.accounts.insert(account, record);
             }
         }
 
@@ -749,9 +795,9 @@ pub mod consent_registry {
         ) {
             if consent.status == ConsentStatus::Active {
                 let patient = consent.patient;
-                let mut index = self.by_patient.get(patient).unwrap_or_default();
-                index.retain(|entry| entry.id != id);
-                self.store_index(patient, &index);
+                let mut record = self.accounts.get(patient).unwrap_or_default();
+                record.consents.retain(|entry| entry.id != id);
+                self.store_record(patient, &record);
             }
             self.store_status(id, consent, status, changed_by);
         }

@@ -1766,6 +1766,41 @@ mod relayed {
         assert_eq!(registry.relay_batch(vec![]), Ok(vec![]));
     }
 
+    /// A patient's own relayed grant reads and writes the record that holds both its nonce
+    /// and its index; any other instruction may change that record itself, and the nonce
+    /// is then moved on in what it left. A refused item keeps the nonce.
+    #[ink::test]
+    fn a_signers_nonce_and_index_share_one_record_and_stay_right_together() {
+        let (mut registry, a) = setup();
+        let patient = pseudonym();
+        let p = patient.account();
+        let full = MAX_CONSENTS_PER_GRANTEE_PURPOSE as u64;
+        let mut batch: Vec<Relayed> = (0..full)
+            .map(|nonce| item(&patient, nonce, grant(p, a.charlie)))
+            .collect();
+        // Consent 1 revoked: its slot in the index the same record holds is free again.
+        let revoke = ConsentInstruction::SetConsentStatus {
+            consent: 1,
+            status: ConsentStatus::Inactive,
+        };
+        batch.push(item(&patient, full, revoke));
+        // Refused (the patient cannot be its own grantee): the nonce stays.
+        batch.push(item(&patient, full + 1, grant(p, p)));
+        batch.push(item(&patient, full + 1, grant(p, a.charlie)));
+        as_caller(a.django);
+        let answers = registry.relay_batch(batch).unwrap();
+        let refused: Vec<usize> = (0..answers.len())
+            .filter(|i| answers[*i].is_err())
+            .collect();
+        assert_eq!(refused, vec![full as usize + 1], "{answers:?}");
+        assert_eq!(registry.relay_nonce(p).1, full + 2);
+        assert_eq!(registry.consent(1).unwrap().status, ConsentStatus::Inactive);
+        assert_eq!(
+            registry.active_consents(p).len(),
+            MAX_CONSENTS_PER_GRANTEE_PURPOSE
+        );
+    }
+
     #[ink::test]
     fn replays_copies_and_late_instructions_are_refused_with_nothing_changed() {
         let (mut registry, a) = setup();
