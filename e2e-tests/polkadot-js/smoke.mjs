@@ -287,8 +287,9 @@ async function main() {
   const { answer: relabelled } = await query(ledger, dave, 'dispense', [pkg, printed + 1, u8aToHex(recipient)]);
   check(/expirymismatch/i.test(JSON.stringify(relabelled)), `another printed expiry is refused: ${JSON.stringify(relabelled)}`);
   await call(ledger, dave, 'dispense', [pkg, printed, u8aToHex(recipient)]);
-  const { answer: unit } = await query(ledger, eve, 'provenanceCheck::dispensedUnit', [GTIN, 'LOT-SMOKE', u8aToHex(serial)]);
-  check(unit && unit.recipient === u8aToHex(recipient), 'dave dispensed the serial to the commitment computed here');
+  const { answer: units } = await query(ledger, eve, 'provenanceCheck::dispensedUnits', [[[GTIN, 'LOT-SMOKE', u8aToHex(serial)]]]);
+  const unit = Array.isArray(units) && units.length === 1 ? units[0] : null;
+  check(unit && unit.recipient === u8aToHex(recipient), `dave dispensed the serial to the commitment computed here: ${JSON.stringify(units)}`);
   const { answer: scan } = await query(ledger, eve, 'verifyUnit', [GTIN, 'LOT-SMOKE', u8aToHex(serial), printed, 0, []]);
   // A unit variant reads as {"dispensed": null}: the name and nothing else.
   const variant = typeof scan === 'string' ? scan : Object.keys(scan ?? {})[0];
