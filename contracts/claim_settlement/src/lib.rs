@@ -53,6 +53,7 @@ pub mod claim_settlement {
             AccessControl, AccessControlled, AccessError, Change, PendingChange, Role, RoleSet,
         },
         admin_message,
+        call_cache::CallCache,
         consent::{
             query_consent, query_consents, ConsentAnswer, ConsentQuery, DataClasses, Purpose,
         },
@@ -1613,12 +1614,7 @@ pub mod claim_settlement {
 
         /// Plan `plan`, read once per call: no claim changes a plan.
         fn plan_read(&self, plan: PlanId, reads: &mut PlanReads) -> Option<Plan> {
-            if let Some((_, record)) = reads.plans.iter().find(|(id, _)| *id == plan) {
-                return Some(*record);
-            }
-            let record = self.plans.get(plan)?;
-            reads.plans.push((plan, record));
-            Some(record)
+            reads.plans.read(plan, |plan| self.plans.get(*plan))
         }
 
         /// The fee schedule's entry for `code` in `plan` (`None`: not covered), read once
@@ -1629,13 +1625,9 @@ pub mod claim_settlement {
             code: ServiceCode,
             reads: &mut PlanReads,
         ) -> Option<FeeScheduleEntry> {
-            let key = (plan, code);
-            if let Some((_, entry)) = reads.fees.iter().find(|(read, _)| *read == key) {
-                return *entry;
-            }
-            let entry = self.fee_schedules.get(key);
-            reads.fees.push((key, entry));
-            entry
+            reads
+                .fees
+                .read((plan, code), |key| self.fee_schedules.get(key))
         }
 
         /// Why a line for a code that needs prior authorization is refused, if it is: no
@@ -1822,15 +1814,9 @@ pub mod claim_settlement {
                 return Ok((Vec::new(), 0));
             }
             let insurer = record.insurer;
-            let mut escrow = match escrows.iter().find(|(held, _)| *held == insurer) {
-                Some((_, escrow)) => *escrow,
-                None => self.escrow(insurer),
-            };
+            let mut escrow = escrows.read(insurer, |insurer| self.escrow(*insurer));
             let owed = self.owe_from(claim, record, amount, &mut escrow)?;
-            match escrows.iter_mut().find(|(held, _)| *held == insurer) {
-                Some((_, held)) => *held = escrow,
-                None => escrows.push((insurer, escrow)),
-            }
+            escrows.put(insurer, escrow);
             Ok(owed)
         }
 
@@ -2040,13 +2026,13 @@ pub mod claim_settlement {
     /// plan reads each once (each storage access is a large part of a call's proof).
     #[derive(Default)]
     struct PlanReads {
-        plans: Vec<(PlanId, Plan)>,
-        fees: Vec<((PlanId, ServiceCode), Option<FeeScheduleEntry>)>,
+        plans: CallCache<PlanId, Option<Plan>>,
+        fees: CallCache<(PlanId, ServiceCode), Option<FeeScheduleEntry>>,
     }
 
     /// The insurers' escrows a claim call changed, as it left them: stored once each at its
     /// end.
-    type Escrows = Vec<(AccountId, Escrow)>;
+    type Escrows = CallCache<AccountId, Escrow>;
 
     /// Claims paid in a call, to transfer at its end: (claim, provider, amount).
     type Payments = Vec<(ClaimId, AccountId, Balance)>;

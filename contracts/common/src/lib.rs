@@ -3,6 +3,8 @@
 //! - [`access`]: the admin / roles / pause / upgrade building block that every contract
 //!   embeds instead of writing it again (OpenZeppelin's AccessControl, Ownable2Step and
 //!   Pausable are the model), with its events and the `AccessControlled` trait.
+//! - [`call_cache`]: what one call has read or changed and not stored yet, so that a
+//!   batch reads and writes each shared record once.
 //! - [`consent`]: purposes of use, data classes, and the `ConsentCheck` trait through
 //!   which other contracts ask the consent registry, plus the call helper that turns a
 //!   failed callee into an error instead of a trap.
@@ -33,6 +35,7 @@
 )]
 
 pub mod access;
+pub mod call_cache;
 pub mod consent;
 pub mod merkle;
 pub mod provenance;
