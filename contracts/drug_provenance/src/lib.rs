@@ -59,7 +59,9 @@ pub mod drug_provenance {
     };
     use healthchain_common::{
         access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
-        admin_message, is_zero_hash,
+        admin_message,
+        call_cache::CallCache,
+        is_zero_hash,
         merkle::{hash_leaf, root, verify_proof, Digest},
         provenance::{DispensedUnit, ProvenanceCheck, UnitId, MAX_UNITS_PER_QUERY},
     };
@@ -317,28 +319,12 @@ pub mod drug_provenance {
         unpacking: bool,
     }
 
-    /// The lots and opened cases a dispense call changed, as its dispenses left them:
-    /// stored once each at its end.
+    /// The lots and opened cases a call moving packages changed, as it left them: stored
+    /// once each at its end.
     #[derive(Default)]
     struct Touched {
-        lots: Vec<(LotId, Lot)>,
-        cases: Vec<(Sscc, Container)>,
-    }
-
-    /// The value under `key` in a short list of pairs.
-    fn find<'a, K: PartialEq, V>(entries: &'a [(K, V)], key: &K) -> Option<&'a V> {
-        entries
-            .iter()
-            .find(|(other, _)| other == key)
-            .map(|(_, value)| value)
-    }
-
-    /// Puts `value` under `key` in a short list of pairs, replacing what was there.
-    fn put<K: PartialEq, V>(entries: &mut Vec<(K, V)>, key: K, value: V) {
-        match entries.iter_mut().find(|(other, _)| *other == key) {
-            Some((_, old)) => *old = value,
-            None => entries.push((key, value)),
-        }
+        lots: CallCache<LotId, Lot>,
+        cases: CallCache<Sscc, Container>,
     }
 
     /// The provenance ledger.
@@ -792,10 +778,12 @@ pub mod drug_provenance {
                     }
                 }
             }
+            let mut touched = Touched::default();
             for mut located in packages {
                 located.record.state = PackageState::InTransit(shipment);
-                self.commit(located);
+                self.commit(located, &mut touched);
             }
+            self.store(touched);
             self.next_shipment = shipment.checked_add(1).ok_or(Error::Overflow)?;
             self.shipments.insert(
                 shipment,
@@ -1216,9 +1204,11 @@ pub mod drug_provenance {
                     }
                     located.record.state = PackageState::Destroyed;
                     located.lot.destroyed = credit(located.lot.destroyed, 1)?;
-                    self.lots.insert(located.id, &located.lot);
                     let key = ItemKey::Package(located.id, located.leaf);
-                    self.commit(located);
+                    let mut touched = Touched::default();
+                    touched.lots.put(located.id, located.lot.clone());
+                    self.commit(located, &mut touched);
+                    self.store(touched);
                     (key, 1)
                 }
             };
@@ -1488,7 +1478,7 @@ pub mod drug_provenance {
                 return Err(Error::ZeroHash);
             }
             let id = lot_id(package.gtin, &package.lot);
-            let lot = match find(&touched.lots, &id) {
+            let lot = match touched.lots.get(&id) {
                 Some(lot) => lot.clone(),
                 None => self.lots.get(id).ok_or(Error::UnknownLot)?,
             };
@@ -1513,18 +1503,8 @@ pub mod drug_provenance {
                 dispensed_at: now,
             };
             located.lot.dispensed = credit(located.lot.dispensed, 1)?;
-            // Taken from the unpacked stock or the opened case here, in what this call
-            // stores, rather than by `commit`, which would read them afresh.
-            if located.unpacking {
-                located.lot.unpacked = located.lot.unpacked.saturating_sub(1);
-                located.unpacking = false;
-            }
-            if let Some((sscc, mut case)) = located.leaving.take() {
-                case.take_one();
-                put(&mut touched.cases, sscc, case);
-            }
-            put(&mut touched.lots, id, located.lot.clone());
-            self.commit(located);
+            touched.lots.put(id, located.lot.clone());
+            self.commit(located, touched);
             self.env().emit_event(Dispensed {
                 gtin: package.gtin,
                 lot: package.lot,
@@ -1680,7 +1660,7 @@ pub mod drug_provenance {
         /// Nothing is written until `commit`.
         fn locate(&self, package: &PackageRef) -> Result<Located, Error> {
             let (id, lot) = self.lot(package.gtin, &package.lot)?;
-            self.locate_in(id, lot, package, &[])
+            self.locate_in(id, lot, package, &CallCache::default())
         }
 
         /// `locate`, with the package's lot `id` already read (`lot`), and the opened cases
@@ -1690,7 +1670,7 @@ pub mod drug_provenance {
             id: LotId,
             lot: Lot,
             package: &PackageRef,
-            cases: &[(Sscc, Container)],
+            cases: &CallCache<Sscc, Container>,
         ) -> Result<Located, Error> {
             let leaf = self.genuine_leaf(
                 &lot,
@@ -1726,7 +1706,7 @@ pub mod drug_provenance {
                 }),
                 None => Err(Error::PackageUnavailable),
                 Some(unpack) => {
-                    let container = match find(cases, &unpack.sscc) {
+                    let container = match cases.get(&unpack.sscc) {
                         Some(case) => case.clone(),
                         None => self
                             .containers
@@ -1768,7 +1748,7 @@ pub mod drug_provenance {
             }
         }
 
-        /// Stores the lots and cases a dispense call changed, once each.
+        /// Stores the lots and cases a call moving packages changed, once each.
         fn store(&mut self, touched: Touched) {
             for (id, lot) in touched.lots {
                 self.lots.insert(id, &lot);
@@ -1809,22 +1789,26 @@ pub mod drug_provenance {
         }
 
         /// Writes a located package's record, and takes it from the container or unpacked
-        /// stock it leaves (read afresh, so that several packages can leave one).
-        fn commit(&mut self, located: Located) {
-            if located.unpacking {
-                if let Some(mut lot) = self.lots.get(located.id) {
+        /// stock it leaves in this call's copies (`touched`, which the caller stores), so
+        /// that several packages can leave one and each is read and written once.
+        fn commit(&mut self, located: Located, touched: &mut Touched) {
+            let Located {
+                id,
+                lot,
+                leaf,
+                record,
+                leaving,
+                unpacking,
+            } = located;
+            if unpacking {
+                touched.lots.update(id, lot, |lot| {
                     lot.unpacked = lot.unpacked.saturating_sub(1);
-                    self.lots.insert(located.id, &lot);
-                }
+                });
             }
-            if let Some((sscc, _)) = located.leaving {
-                if let Some(mut container) = self.containers.get(sscc) {
-                    container.take_one();
-                    self.containers.insert(sscc, &container);
-                }
+            if let Some((sscc, container)) = leaving {
+                touched.cases.update(sscc, container, Container::take_one);
             }
-            self.packages
-                .insert((located.id, located.leaf), &located.record);
+            self.packages.insert((id, leaf), &record);
         }
 
         /// Ends a shipment: each item goes to the recipient (`delivered`) or back to the
