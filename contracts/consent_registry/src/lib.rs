@@ -289,9 +289,13 @@ pub mod consent_registry {
                     self.record_into(signer, patient, grantee, provision, &mut record)?;
                 }
                 other => {
+                    // Only a status change rewrites a record here: the consent's patient's,
+                    // which may be the signer's own, read again once it is done.
+                    let rewrites = matches!(other, ConsentInstruction::SetConsentStatus { .. });
                     self.carry_out(signer, other)?;
-                    // The instruction may have changed the signer's own record.
-                    record = self.accounts.get(signer).unwrap_or_default();
+                    if rewrites {
+                        record = self.accounts.get(signer).unwrap_or_default();
+                    }
                 }
             }
             // Used only now: a refused instruction keeps its nonce.

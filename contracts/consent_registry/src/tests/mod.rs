@@ -54,6 +54,17 @@ fn permit(
     }
 }
 
+/// Research permit `i` for trial data, in its own context (`hash(i + 1)`), until `end`.
+fn research(i: u8, end: Option<u64>) -> Provision {
+    permit(
+        Purpose::Research,
+        DataClasses::TRIAL_DATA,
+        end,
+        Some(hash(i + 1)),
+        hash(9),
+    )
+}
+
 /// The same as a deny (a restriction) with no context and no end.
 fn deny(purpose: Purpose, classes: DataClasses) -> Provision {
     Provision {
@@ -551,27 +562,11 @@ fn consents_per_grantee_and_purpose_are_bounded() {
     for i in 0..MAX_CONSENTS_PER_GRANTEE_PURPOSE as u8 {
         let end = if i == 0 { Some(NOW + HOUR) } else { None };
         registry
-            .record_consent(
-                a.bob,
-                a.charlie,
-                permit(
-                    Purpose::Research,
-                    DataClasses::TRIAL_DATA,
-                    end,
-                    Some(hash(i + 1)),
-                    hash(9),
-                ),
-            )
+            .record_consent(a.bob, a.charlie, research(i, end))
             .unwrap();
     }
     let events = event_count();
-    let ninth = permit(
-        Purpose::Research,
-        DataClasses::TRIAL_DATA,
-        None,
-        Some(hash(99)),
-        hash(9),
-    );
+    let ninth = research(98, None);
     assert_eq!(
         registry.record_consent(a.bob, a.charlie, ninth),
         Err(Error::TooManyForGrantee)
@@ -596,15 +591,6 @@ fn consents_per_grantee_and_purpose_are_bounded() {
 fn consents_lapsed_by_a_refused_grant_leave_the_index() {
     let (mut registry, a) = setup();
     as_caller(a.bob);
-    let research = |i: u8, end| {
-        permit(
-            Purpose::Research,
-            DataClasses::TRIAL_DATA,
-            end,
-            Some(hash(i + 1)),
-            hash(9),
-        )
-    };
     let ending = registry
         .record_consent(a.bob, a.django, research(0, Some(NOW + HOUR)))
         .unwrap();
