@@ -145,26 +145,37 @@ fn bundles() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("../target/ink"))
 }
 
+/// Each contract's bundle metadata, as `make build` writes it; fails the test, saying
+/// what to do, when one is missing.
+fn read_bundles() -> Vec<(&'static str, Value)> {
+    let dir = bundles();
+    CONTRACTS
+        .iter()
+        .map(|&contract| {
+            let path = dir.join(contract).join(format!("{contract}.contract"));
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}. Build the bundles first (make build), or set HEALTHCHAIN_BUNDLES",
+                    path.display()
+                )
+            });
+            let metadata: Value = serde_json::from_str(&text).expect("a bundle is JSON");
+            assert!(
+                metadata["spec"]["events"]
+                    .as_array()
+                    .is_some_and(|e| !e.is_empty()),
+                "{contract}: no events in the metadata: is this an ink! 5 bundle?"
+            );
+            (contract, metadata)
+        })
+        .collect()
+}
+
 #[test]
 #[ignore = "needs the release bundles: run by `make privacy` (part of `make test`) after `make build`"]
 fn no_event_or_read_puts_a_patient_beside_a_clinical_fact_unless_listed() {
-    let dir = bundles();
     let mut found = BTreeSet::new();
-    for contract in CONTRACTS {
-        let path = dir.join(contract).join(format!("{contract}.contract"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e}. Build the bundles first (make build), or set HEALTHCHAIN_BUNDLES",
-                path.display()
-            )
-        });
-        let metadata: Value = serde_json::from_str(&text).expect("a bundle is JSON");
-        assert!(
-            metadata["spec"]["events"]
-                .as_array()
-                .is_some_and(|e| !e.is_empty()),
-            "{contract}: no events in the metadata: is this an ink! 5 bundle?"
-        );
+    for (contract, metadata) in read_bundles() {
         found.extend(findings(contract, &metadata));
     }
     let listed: BTreeSet<(String, String, String)> = LISTED
@@ -180,6 +191,57 @@ fn no_event_or_read_puts_a_patient_beside_a_clinical_fact_unless_listed() {
     assert!(
         gone.is_empty(),
         "these no longer leak: take them off LISTED and off docs/privacy.md's open items: {gone:?}"
+    );
+}
+
+/// The events whose fields are topics, as (contract, event): only the safety notices that
+/// partners must hear at once without reading every event (docs/privacy.md, "Event
+/// topics"). A topic is an index of the block's events by that value, so it makes a
+/// pseudonym's activity cheap to follow, and pallet-contracts 38 charges about 2.5 KB of
+/// proof per topic; everything else is in the event's data, which indexers decode.
+const INDEXED: &[(&str, &str)] = &[
+    ("drug_provenance", "IllegitimateNotificationTerminated"),
+    ("drug_provenance", "IllegitimateProductNotified"),
+    ("drug_provenance", "LotRecalled"),
+    ("drug_provenance", "Quarantined"),
+    ("drug_provenance", "Released"),
+    ("trial_anchoring", "AdverseEventReported"),
+];
+
+/// The events of a bundle's metadata with at least one field topic (`indexed`).
+fn indexed_events(contract: &str, metadata: &Value) -> BTreeSet<(String, String)> {
+    metadata["spec"]["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|event| {
+            event["args"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|arg| arg["indexed"].as_bool() == Some(true))
+        })
+        .map(|event| {
+            let label = event["label"].as_str().unwrap_or("?").to_string();
+            (contract.to_string(), label)
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the release bundles: run by `make privacy` (part of `make test`) after `make build`"]
+fn only_safety_notices_carry_field_topics() {
+    let mut found = BTreeSet::new();
+    for (contract, metadata) in read_bundles() {
+        found.extend(indexed_events(contract, &metadata));
+    }
+    let listed: BTreeSet<(String, String)> = INDEXED
+        .iter()
+        .map(|(c, e)| (c.to_string(), e.to_string()))
+        .collect();
+    assert_eq!(
+        found, listed,
+        "the events with field topics are not the safety notices listed in INDEXED"
     );
 }
 
@@ -215,4 +277,26 @@ fn the_check_finds_a_patient_beside_a_code_through_nested_types() {
     let found = findings("x", &metadata);
     let names: Vec<_> = found.iter().map(|(_, k, n)| format!("{k} {n}")).collect();
     assert_eq!(names, ["event Leaky", "message read"]);
+}
+
+/// The topic check itself, on made-up metadata: an event with one indexed field is found,
+/// one without is not.
+#[test]
+fn the_topic_check_finds_an_event_with_an_indexed_field() {
+    let metadata = serde_json::json!({
+        "spec": {
+            "events": [
+                {"label": "Indexed", "args": [
+                    {"label": "who", "indexed": false},
+                    {"label": "lot", "indexed": true}
+                ]},
+                {"label": "Plain", "args": [{"label": "who", "indexed": false}]}
+            ]
+        }
+    });
+    let found = indexed_events("x", &metadata);
+    assert_eq!(
+        found.into_iter().collect::<Vec<_>>(),
+        [("x".to_string(), "Indexed".to_string())]
+    );
 }

@@ -66,9 +66,7 @@ pub mod claim_settlement {
     /// An insurer created a plan.
     #[ink(event)]
     pub struct PlanCreated {
-        #[ink(topic)]
         pub plan: PlanId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub cost_sharing: CostSharing,
         pub payment_consent: PaymentConsent,
@@ -81,7 +79,6 @@ pub mod claim_settlement {
     /// plan's fee schedule.
     #[ink(event)]
     pub struct FeeScheduleUpdated {
-        #[ink(topic)]
         pub plan: PlanId,
         pub code: ServiceCode,
         pub entry: Option<FeeScheduleEntry>,
@@ -90,11 +87,8 @@ pub mod claim_settlement {
     /// An insurer enrolled a member in a plan for a coverage period.
     #[ink(event)]
     pub struct MemberEnrolled {
-        #[ink(topic)]
         pub plan: PlanId,
-        #[ink(topic)]
         pub member: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub coverage_start: Timestamp,
         pub coverage_end: Timestamp,
@@ -103,11 +97,8 @@ pub mod claim_settlement {
     /// An insurer ended a member's enrolment; coverage now ends at `coverage_end`.
     #[ink(event)]
     pub struct EnrolmentEnded {
-        #[ink(topic)]
         pub plan: PlanId,
-        #[ink(topic)]
         pub member: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub coverage_end: Timestamp,
     }
@@ -115,7 +106,6 @@ pub mod claim_settlement {
     /// An insurer added funds to its escrow.
     #[ink(event)]
     pub struct EscrowDeposited {
-        #[ink(topic)]
         pub insurer: AccountId,
         pub amount: Balance,
         pub funds: Balance,
@@ -124,7 +114,6 @@ pub mod claim_settlement {
     /// An insurer took free funds out of its escrow.
     #[ink(event)]
     pub struct EscrowWithdrawn {
-        #[ink(topic)]
         pub insurer: AccountId,
         pub amount: Balance,
         pub funds: Balance,
@@ -133,11 +122,8 @@ pub mod claim_settlement {
     /// A provider asked a plan's insurer for a prior authorization.
     #[ink(event)]
     pub struct AuthorizationRequested {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub provider: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub authorization: AuthorizationId,
         pub plan: PlanId,
@@ -147,11 +133,8 @@ pub mod claim_settlement {
     /// The insurer decided a prior authorization.
     #[ink(event)]
     pub struct AuthorizationDecided {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub provider: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub authorization: AuthorizationId,
         pub decision: AuthorizationDecision,
@@ -164,11 +147,8 @@ pub mod claim_settlement {
     /// its services may be billed again.
     #[ink(event)]
     pub struct ClaimVoided {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub provider: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub claim: ClaimId,
         pub refunded: Balance,
@@ -181,11 +161,8 @@ pub mod claim_settlement {
     /// for both: each event is a large part of a call's proof.
     #[ink(event)]
     pub struct ClaimAdjudicated {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub provider: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub claim: ClaimId,
         pub plan: PlanId,
@@ -212,11 +189,8 @@ pub mod claim_settlement {
     /// refuses that transfer, kept for `collect` or `pay_out` (`PaymentHeld`).
     #[ink(event)]
     pub struct ClaimPaid {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub provider: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub claim: ClaimId,
         pub amount: Balance,
@@ -225,11 +199,8 @@ pub mod claim_settlement {
     /// The approved amount waits for the insurer's escrow to be funded.
     #[ink(event)]
     pub struct PaymentAwaitingFunds {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub provider: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub claim: ClaimId,
         pub amount: Balance,
@@ -238,7 +209,6 @@ pub mod claim_settlement {
     /// A provider's credit was transferred to it.
     #[ink(event)]
     pub struct PaymentTransferred {
-        #[ink(topic)]
         pub provider: AccountId,
         pub amount: Balance,
     }
@@ -248,7 +218,6 @@ pub mod claim_settlement {
     /// provider to `collect` or anyone to `pay_out` later. Nobody else waits for it.
     #[ink(event)]
     pub struct PaymentHeld {
-        #[ink(topic)]
         pub provider: AccountId,
         pub amount: Balance,
     }
@@ -256,9 +225,7 @@ pub mod claim_settlement {
     /// The insurer cancelled what a claim still waited for; its escrow no longer owes it.
     #[ink(event)]
     pub struct PaymentCancelled {
-        #[ink(topic)]
         pub provider: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub claim: ClaimId,
         pub amount: Balance,
@@ -268,7 +235,6 @@ pub mod claim_settlement {
     /// Claims already submitted stay with the insurer that adjudicated them.
     #[ink(event)]
     pub struct PlanReassigned {
-        #[ink(topic)]
         pub plan: PlanId,
         pub previous: AccountId,
         pub new: AccountId,
@@ -277,11 +243,8 @@ pub mod claim_settlement {
     /// The provider appealed the claim.
     #[ink(event)]
     pub struct ClaimAppealed {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub provider: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub claim: ClaimId,
         /// The provider or the member.
@@ -294,11 +257,8 @@ pub mod claim_settlement {
     /// The insurer let an appeal's decision deadline pass without deciding.
     #[ink(event)]
     pub struct AppealOverdue {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub provider: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub claim: ClaimId,
         pub decide_by: Timestamp,
@@ -308,11 +268,8 @@ pub mod claim_settlement {
     /// pays more after cost sharing; `late` when decided after the deadline.
     #[ink(event)]
     pub struct AppealResolved {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub provider: AccountId,
-        #[ink(topic)]
         pub insurer: AccountId,
         pub claim: ClaimId,
         pub status: AppealStatus,

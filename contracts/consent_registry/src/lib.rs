@@ -52,9 +52,7 @@ pub mod consent_registry {
     /// such as mental health; the patient's wallet reads them with `consent`.
     #[ink(event)]
     pub struct ConsentRecorded {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub grantee: AccountId,
         pub consent: ConsentId,
         pub purpose: Purpose,
@@ -70,9 +68,7 @@ pub mod consent_registry {
     /// (`changed_by` is then `None`).
     #[ink(event)]
     pub struct ConsentStatusChanged {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub grantee: AccountId,
         pub consent: ConsentId,
         pub status: ConsentStatus,
@@ -82,9 +78,7 @@ pub mod consent_registry {
     /// A delegate may now grant and revoke for the patient until `expires_at`.
     #[ink(event)]
     pub struct DelegateAppointed {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub delegate: AccountId,
         pub kind: DelegateKind,
         pub expires_at: Timestamp,
@@ -94,9 +88,7 @@ pub mod consent_registry {
     /// A delegation ended.
     #[ink(event)]
     pub struct DelegateRemoved {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub delegate: AccountId,
         pub removed_by: AccountId,
     }
@@ -104,9 +96,7 @@ pub mod consent_registry {
     /// An emergency responder opened break-glass access to the patient's data.
     #[ink(event)]
     pub struct EmergencyAccessOpened {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub responder: AccountId,
         pub opened_at: Timestamp,
         pub expires_at: Timestamp,
@@ -116,9 +106,7 @@ pub mod consent_registry {
     /// An emergency access was closed before or after its window ended.
     #[ink(event)]
     pub struct EmergencyAccessClosed {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub responder: AccountId,
         pub closed_by: AccountId,
     }
@@ -127,9 +115,7 @@ pub mod consent_registry {
     /// in the event (see `ConsentGranted`).
     #[ink(event)]
     pub struct AccessRecorded {
-        #[ink(topic)]
         pub patient: AccountId,
-        #[ink(topic)]
         pub grantee: AccountId,
         pub purpose: Purpose,
         pub context: Option<Hash>,

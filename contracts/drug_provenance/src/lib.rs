@@ -73,11 +73,8 @@ pub mod drug_provenance {
     /// A lot was commissioned (GS1 bizStep commissioning).
     #[ink(event)]
     pub struct LotCommissioned {
-        #[ink(topic)]
         pub gtin: u64,
-        #[ink(topic)]
         pub lot: Vec<u8>,
-        #[ink(topic)]
         pub manufacturer: AccountId,
         pub quantity: u64,
         pub expiry: Timestamp,
@@ -91,9 +88,7 @@ pub mod drug_provenance {
     /// Packages, or cases, were packed into a container (GS1 AggregationEvent, action ADD).
     #[ink(event)]
     pub struct Aggregated {
-        #[ink(topic)]
         pub sscc: Sscc,
-        #[ink(topic)]
         pub lot: LotId,
         pub level: Level,
         pub contents: Digest,
@@ -108,7 +103,6 @@ pub mod drug_provenance {
     /// records of their own.
     #[ink(event)]
     pub struct Disaggregated {
-        #[ink(topic)]
         pub sscc: Sscc,
         pub cases: Vec<Sscc>,
         pub by: AccountId,
@@ -117,9 +111,7 @@ pub mod drug_provenance {
     /// Goods left `from` for `to` (bizStep shipping, disposition in_transit).
     #[ink(event)]
     pub struct Shipped {
-        #[ink(topic)]
         pub to: AccountId,
-        #[ink(topic)]
         pub from: AccountId,
         pub shipment: u64,
         pub purpose: ShipmentPurpose,
@@ -131,9 +123,7 @@ pub mod drug_provenance {
     /// The recipient took custody of everything shipped (bizStep receiving).
     #[ink(event)]
     pub struct Received {
-        #[ink(topic)]
         pub to: AccountId,
-        #[ink(topic)]
         pub from: AccountId,
         pub shipment: u64,
         pub units: u64,
@@ -142,9 +132,7 @@ pub mod drug_provenance {
     /// The sender cancelled a shipment before receipt; the goods are back in its custody.
     #[ink(event)]
     pub struct ShipmentCancelled {
-        #[ink(topic)]
         pub to: AccountId,
-        #[ink(topic)]
         pub from: AccountId,
         pub shipment: u64,
     }
@@ -153,7 +141,6 @@ pub mod drug_provenance {
     /// dispensed, and its lot in supply. One that fails is held as suspect.
     #[ink(event)]
     pub struct ReturnVerified {
-        #[ink(topic)]
         pub seller: AccountId,
         pub item: ItemKey,
         pub saleable: bool,
@@ -163,7 +150,6 @@ pub mod drug_provenance {
     /// A sensor reading (EPCIS sensor data); `in_range` is false for an excursion.
     #[ink(event)]
     pub struct TemperatureRecorded {
-        #[ink(topic)]
         pub sensor: AccountId,
         pub place: SensorPlace,
         pub centi_celsius: i32,
@@ -244,7 +230,6 @@ pub mod drug_provenance {
     /// A holder destroyed goods (bizStep destroying).
     #[ink(event)]
     pub struct Destroyed {
-        #[ink(topic)]
         pub holder: AccountId,
         pub item: ItemKey,
         pub units: u64,
@@ -255,7 +240,6 @@ pub mod drug_provenance {
     /// ended.
     #[ink(event)]
     pub struct SensorBound {
-        #[ink(topic)]
         pub sensor: AccountId,
         pub place: SensorPlace,
         pub by: AccountId,
@@ -265,10 +249,8 @@ pub mod drug_provenance {
     /// A GS1 company prefix was licensed to a manufacturer.
     #[ink(event)]
     pub struct CompanyPrefixLicensed {
-        #[ink(topic)]
         pub prefix: u64,
         pub digits: u8,
-        #[ink(topic)]
         pub manufacturer: AccountId,
         pub previous: Option<AccountId>,
         pub by: AccountId,
@@ -277,9 +259,7 @@ pub mod drug_provenance {
     /// A regulator named another manufacturer for the lot.
     #[ink(event)]
     pub struct LotReassigned {
-        #[ink(topic)]
         pub gtin: u64,
-        #[ink(topic)]
         pub lot: Vec<u8>,
         pub previous: AccountId,
         pub new: AccountId,
@@ -289,11 +269,8 @@ pub mod drug_provenance {
     /// salted commitment (the patient's wallet finds the event by it).
     #[ink(event)]
     pub struct Dispensed {
-        #[ink(topic)]
         pub gtin: u64,
-        #[ink(topic)]
         pub lot: Vec<u8>,
-        #[ink(topic)]
         pub recipient: Hash,
         pub serial: Vec<u8>,
         pub dispenser: AccountId,

@@ -56,9 +56,7 @@ pub mod trial_anchoring {
     /// A sponsor registered a trial (protocol version 1).
     #[ink(event)]
     pub struct TrialRegistered {
-        #[ink(topic)]
         pub trial: TrialId,
-        #[ink(topic)]
         pub sponsor: AccountId,
         pub registry_id: Vec<u8>,
         pub protocol_hash: Hash,
@@ -70,7 +68,6 @@ pub mod trial_anchoring {
     /// The admin moved a trial to another sponsor.
     #[ink(event)]
     pub struct TrialReassigned {
-        #[ink(topic)]
         pub trial: TrialId,
         pub previous: AccountId,
         pub new: AccountId,
@@ -79,9 +76,7 @@ pub mod trial_anchoring {
     /// The sponsor named (or re-named) a delegate for the trial.
     #[ink(event)]
     pub struct DelegateNamed {
-        #[ink(topic)]
         pub trial: TrialId,
-        #[ink(topic)]
         pub delegate: AccountId,
         pub role: TrialDelegateRole,
     }
@@ -89,9 +84,7 @@ pub mod trial_anchoring {
     /// The sponsor removed a delegate of the trial.
     #[ink(event)]
     pub struct DelegateRemoved {
-        #[ink(topic)]
         pub trial: TrialId,
-        #[ink(topic)]
         pub delegate: AccountId,
     }
 
@@ -99,7 +92,6 @@ pub mod trial_anchoring {
     /// versions no longer counts; otherwise participants stay active on their consent.
     #[ink(event)]
     pub struct ProtocolAmended {
-        #[ink(topic)]
         pub trial: TrialId,
         pub version: u32,
         pub protocol_hash: Hash,
@@ -111,9 +103,7 @@ pub mod trial_anchoring {
     /// A participant was enrolled under the current protocol version.
     #[ink(event)]
     pub struct ParticipantEnrolled {
-        #[ink(topic)]
         pub trial: TrialId,
-        #[ink(topic)]
         pub participant: AccountId,
         pub protocol_version: u32,
         pub enrolled_by: AccountId,
@@ -122,9 +112,7 @@ pub mod trial_anchoring {
     /// A participant withdrew, or was withdrawn by the sponsor or a site.
     #[ink(event)]
     pub struct ParticipantWithdrawn {
-        #[ink(topic)]
         pub trial: TrialId,
-        #[ink(topic)]
         pub participant: AccountId,
         pub level: WithdrawalLevel,
         pub by: AccountId,
@@ -133,7 +121,6 @@ pub mod trial_anchoring {
     /// A data batch was anchored.
     #[ink(event)]
     pub struct BatchAnchored {
-        #[ink(topic)]
         pub trial: TrialId,
         pub batch: u32,
         pub root: Digest,
@@ -151,7 +138,6 @@ pub mod trial_anchoring {
     pub struct AdverseEventReported {
         #[ink(topic)]
         pub trial: TrialId,
-        #[ink(topic)]
         pub subject: Hash,
         pub number: u32,
         pub report: SafetyReport,
@@ -165,7 +151,6 @@ pub mod trial_anchoring {
     /// The database was frozen (locked): no more anchoring.
     #[ink(event)]
     pub struct DatabaseFrozen {
-        #[ink(topic)]
         pub trial: TrialId,
         pub batches: u32,
         pub enrolled: u32,
@@ -176,7 +161,6 @@ pub mod trial_anchoring {
     /// an `OutcomeSwitched` event marked `before_unblinding`.
     #[ink(event)]
     pub struct OutcomesAmended {
-        #[ink(topic)]
         pub trial: TrialId,
         pub outcomes_root: Digest,
         pub reason_hash: Hash,
@@ -189,9 +173,7 @@ pub mod trial_anchoring {
     /// reported results.
     #[ink(event)]
     pub struct OutcomeSwitched {
-        #[ink(topic)]
         pub trial: TrialId,
-        #[ink(topic)]
         pub measure: Hash,
         pub before: Option<Outcome>,
         pub after: Option<Outcome>,
@@ -202,7 +184,6 @@ pub mod trial_anchoring {
     /// pre-registration (each in an `OutcomeSwitched` event).
     #[ink(event)]
     pub struct ResultsAnchored {
-        #[ink(topic)]
         pub trial: TrialId,
         pub results_hash: Hash,
         pub reported_outcomes_root: Digest,
@@ -216,7 +197,6 @@ pub mod trial_anchoring {
     /// `due` is the deadline it starts or meets, `late` whether that is missed.
     #[ink(event)]
     pub struct MilestoneRecorded {
-        #[ink(topic)]
         pub trial: TrialId,
         pub milestone: Milestone,
         pub at: Timestamp,
