@@ -195,11 +195,25 @@ impl Decision {
 
     /// Adds what `consent` says, if it is active and applies at `now` in `context`.
     pub fn add(self, consent: &Consent, now: Timestamp, context: Option<Hash>) -> Decision {
-        if consent.status != ConsentStatus::Active || !consent.provision.applies(now, context) {
+        if consent.status != ConsentStatus::Active {
             return self;
         }
-        let classes = consent.provision.data_classes;
-        match consent.provision.kind {
+        self.add_active(&consent.provision, now, context)
+    }
+
+    /// Adds what the provision of an active consent says, if it applies at `now` in
+    /// `context`: a patient's index holds only active consents.
+    pub fn add_active(
+        self,
+        provision: &Provision,
+        now: Timestamp,
+        context: Option<Hash>,
+    ) -> Decision {
+        if !provision.applies(now, context) {
+            return self;
+        }
+        let classes = provision.data_classes;
+        match provision.kind {
             ProvisionType::Permit => Decision {
                 permitted: self.permitted.union(classes),
                 ..self
@@ -226,22 +240,24 @@ impl Decision {
     }
 }
 
-/// One entry of a patient's index of consents in force: whom and what purpose the
-/// consent is about, so a check reads only the consents it needs. One index per patient
+/// One entry of a patient's index of active consents: the consent's id, whom it is about
+/// and its provision, a copy of the consent's, which never changes. A check decides from
+/// the index alone, one storage read, without reading the consents. One index per patient
 /// (not one per grantee and purpose too) keeps a grant to one index read and one write.
+/// A consent leaves the index when it stops being active.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexedConsent {
-    pub grantee: AccountId,
-    pub purpose: Purpose,
     pub id: ConsentId,
+    pub grantee: AccountId,
+    pub provision: Provision,
 }
 
 impl IndexedConsent {
     /// Whether this entry is a consent about `grantee` for `purpose`.
     pub fn is_for(&self, grantee: AccountId, purpose: Purpose) -> bool {
-        self.grantee == grantee && self.purpose == purpose
+        self.grantee == grantee && self.provision.purpose == purpose
     }
 }
 

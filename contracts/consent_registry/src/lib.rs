@@ -130,10 +130,10 @@ pub mod consent_registry {
         /// id -> consent, every consent ever recorded (never deleted).
         consents: Mapping<ConsentId, Consent>,
         last_consent: ConsentId,
-        /// account -> its next relay nonce and, for a patient, its current consents
-        /// (grantee, purpose, id), at most `MAX_ACTIVE_GRANTS_PER_PATIENT` and
-        /// `MAX_CONSENTS_PER_GRANTEE_PURPOSE` per grantee and purpose: what `is_authorized`
-        /// reads and wallets list.
+        /// account -> its next relay nonce and, for a patient, its active consents (id,
+        /// grantee and a copy of the provision), at most `MAX_ACTIVE_GRANTS_PER_PATIENT`
+        /// and `MAX_CONSENTS_PER_GRANTEE_PURPOSE` per grantee and purpose: all that
+        /// `is_authorized` reads, and what wallets list.
         accounts: Mapping<AccountId, AccountRecord>,
         /// (patient, delegate) -> delegation.
         delegations: Mapping<(AccountId, AccountId), Delegation>,
@@ -393,9 +393,9 @@ pub mod consent_registry {
                 .ok_or(Error::TooManyActiveGrants)?;
             self.last_consent = id;
             record.consents.push(IndexedConsent {
-                grantee,
-                purpose,
                 id,
+                grantee,
+                provision,
             });
             self.consents.insert(
                 id,
@@ -712,15 +712,15 @@ pub mod consent_registry {
             {
                 return Decision::EMERGENCY;
             }
+            // The index holds each active consent's provision: no consent is read.
             self.accounts
                 .get(patient)
                 .unwrap_or_default()
                 .consents
-                .into_iter()
+                .iter()
                 .filter(|entry| entry.is_for(grantee, purpose))
-                .filter_map(|entry| self.consents.get(entry.id))
-                .fold(Decision::default(), |decision, consent| {
-                    decision.add(&consent, now, context)
+                .fold(Decision::default(), |decision, entry| {
+                    decision.add_active(&entry.provision, now, context)
                 })
         }
 
@@ -750,12 +750,11 @@ pub mod consent_registry {
             let listed = core::mem::take(&mut record.consents);
             let count = listed.len();
             for entry in listed {
-                match self.consents.get(entry.id) {
-                    Some(consent) if consent.provision.period.has_ended(now) => {
-                        self.store_status(entry.id, consent, ConsentStatus::Inactive, None)
-                    }
-                    Some(_) => record.consents.push(entry),
-                    None => {}
+                // Only an ended consent is read, to store its new status.
+                if !entry.provision.period.has_ended(now) {
+                    record.consents.push(entry);
+                } else if let Some(consent) = self.consents.get(entry.id) {
+                    self.store_status(entry.id, consent, ConsentStatus::Inactive, None);
                 }
             }
             if record.consents.len() != count {

@@ -1963,3 +1963,130 @@ fn a_batch_of_questions_is_answered_in_order() {
         vec![ConsentAnswer::Unavailable; 3]
     );
 }
+
+mod index_state_machine {
+    //! `is_authorized` decides from the patient's index alone; every consent keeps the
+    //! full record. This property test checks, across random grants, denies, revocations,
+    //! errors and the passing of time, that the index's answers are exactly what reading
+    //! every consent the patient ever recorded says.
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Grant {
+            deny: bool,
+            purpose: usize,
+            classes: u32,
+            starts_in: u64,
+            lasts: Option<u64>,
+            context: Option<u8>,
+        },
+        /// A status change of the `pick`-th consent recorded (modulo how many there are).
+        SetStatus {
+            pick: usize,
+            in_error: bool,
+        },
+        Wait(u64),
+    }
+
+    const PURPOSES: [Purpose; 3] = [Purpose::Treatment, Purpose::Payment, Purpose::Research];
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            4 => (
+                any::<bool>(),
+                0usize..3,
+                1u32..1024,
+                0u64..3,
+                proptest::option::of(1u64..4),
+                proptest::option::of(0u8..2),
+            )
+                .prop_map(|(deny, purpose, classes, starts_in, lasts, context)| Step::Grant {
+                    deny,
+                    purpose,
+                    classes,
+                    starts_in,
+                    lasts,
+                    context,
+                }),
+            2 => (any::<usize>(), any::<bool>())
+                .prop_map(|(pick, in_error)| Step::SetStatus { pick, in_error }),
+            1 => (1u64..3).prop_map(Step::Wait),
+        ]
+    }
+
+    /// What reading every consent of `patient` about `grantee` says (the oracle).
+    fn from_every_consent(
+        registry: &ConsentRegistry,
+        recorded: &[ConsentId],
+        query: (AccountId, AccountId, Purpose, Option<Hash>),
+        now: u64,
+    ) -> Decision {
+        let (patient, grantee, purpose, context) = query;
+        recorded
+            .iter()
+            .filter_map(|id| registry.consent(*id))
+            .filter(|c| {
+                c.patient == patient && c.grantee == grantee && c.provision.purpose == purpose
+            })
+            .fold(Decision::default(), |d, c| d.add(&c, now, context))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_index_answers_what_the_consents_say(steps in prop::collection::vec(step(), 1..30)) {
+            test::run_test::<Env, _>(|_| {
+                let (mut registry, a) = setup();
+                let (patient, grantee) = (a.bob, a.charlie);
+                let mut now = NOW;
+                let mut recorded: Vec<ConsentId> = Vec::new();
+                for step in steps {
+                    as_caller(patient);
+                    match step {
+                        Step::Grant { deny, purpose, classes, starts_in, lasts, context } => {
+                            let start = now + starts_in * HOUR;
+                            let provision = Provision {
+                                kind: if deny { ProvisionType::Deny } else { ProvisionType::Permit },
+                                purpose: PURPOSES[purpose],
+                                data_classes: DataClasses(classes),
+                                period: Period { start, end: lasts.map(|h| start + h * HOUR) },
+                                context: context.map(hash),
+                                consent_form: hash(9),
+                            };
+                            if let Ok(id) = registry.record_consent(patient, grantee, provision) {
+                                recorded.push(id);
+                            }
+                        }
+                        Step::SetStatus { pick, in_error } if !recorded.is_empty() => {
+                            let id = recorded[pick % recorded.len()];
+                            let status = if in_error { ConsentStatus::EnteredInError } else { ConsentStatus::Inactive };
+                            let _ = registry.set_consent_status(id, status);
+                        }
+                        Step::SetStatus { .. } => {}
+                        Step::Wait(hours) => {
+                            now += hours * HOUR;
+                            test::set_block_timestamp::<Env>(now);
+                        }
+                    }
+                    for purpose in PURPOSES {
+                        for context in [None, Some(hash(0)), Some(hash(1))] {
+                            let decision = from_every_consent(&registry, &recorded, (patient, grantee, purpose, context), now);
+                            for classes in (0..10).map(|bit| DataClasses(1 << bit)).chain([DataClasses(0b11), DataClasses::ALL]) {
+                                assert_eq!(
+                                    registry.is_authorized(patient, grantee, purpose, context, classes),
+                                    decision.answer(classes),
+                                    "{purpose:?} {context:?} {classes:?} at {now}"
+                                );
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+        }
+    }
+}
