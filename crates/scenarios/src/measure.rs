@@ -215,7 +215,9 @@ macro_rules! access_costs {
 
 /// consent_registry: a grant (first and replacing), a revocation, and `is_authorized`
 /// with each of `grants_stored` grants in the registry (made by patients of at most 32
-/// grants each, the per-patient limit).
+/// grants each, the per-patient limit). Each point asks about a patient with one grant,
+/// so that only the registry's size varies; a check against a patient's full index (32
+/// consents, what one check may decode at most) is measured beside the series.
 pub async fn consent<Client>(
     client: &mut Scenario<Client>,
     grants_stored: &[usize],
@@ -267,7 +269,7 @@ where
         None,
         &dry,
     ));
-    let revoke = registry.set_consent_status(first, ConsentStatus::Inactive);
+    let revoke = registry.set_consent_status(bob, first, ConsentStatus::Inactive);
     let dry = client
         .call(&ink_e2e::bob(), &revoke)
         .dry_run()
@@ -350,15 +352,26 @@ where
     };
     let mut stored = 1usize; // bob's grant
     let started = std::time::Instant::now();
-    // Ask about the newest grant: bob's at first, then the last patient's.
+    // Ask about a patient with one grant: bob's at first, then a new patient's, whose one
+    // grant is the point's last.
     let mut asked = (bob, charlie, Purpose::Payment, DataClasses::CLAIMS);
+    // A patient with a full index, and the grantee of its last consent.
+    let mut full = None;
     for &target in grants_stored {
         while stored < target {
             let patient = client
                 .create_and_fund_account(&ink_e2e::alice(), 1_000_000_000_000_000)
                 .await;
             let patient_id = support::id(&patient);
-            for grantee in grantees.iter().take((target - stored).min(32)) {
+            let grants = if stored + 1 == target {
+                1
+            } else {
+                (target - 1 - stored).min(32)
+            };
+            if grants == 32 && full.is_none() {
+                full = grantees.last().map(|grantee| (patient_id, *grantee));
+            }
+            for grantee in grantees.iter().take(grants) {
                 let grant = registry.record_consent(
                     patient_id,
                     *grantee,
@@ -404,6 +417,28 @@ where
             "is_authorized",
             format!("{target} grants stored"),
             Some(target as u64),
+            &dry,
+        ));
+        assert!(dry.return_value().is_permitted(), "the grant authorises");
+    }
+    if let Some((patient, grantee)) = full {
+        let ask = registry.is_authorized(
+            patient,
+            grantee,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS,
+        );
+        let dry = client
+            .call(&ink_e2e::ferdie(), &ask)
+            .dry_run()
+            .await
+            .expect("dry run");
+        out.push(measured(
+            C,
+            "is_authorized",
+            "the patient's index full (32 consents)",
+            None,
             &dry,
         ));
         assert!(dry.return_value().is_permitted(), "the grant authorises");
