@@ -208,12 +208,12 @@ async function main() {
     ferdie.address, dave.address, 'Payment', null, 256 | 4,
   ]);
   check(restricted === 'Restricted', `a deny of medications wins over the permit: ${restricted}`);
-  await call(registry, ferdie, 'setConsentStatus', [restriction, 'Inactive']);
+  await call(registry, ferdie, 'setConsentStatus', [ferdie.address, restriction, 'Inactive']);
   const { answer: lifted } = await query(registry, eve, 'consentCheck::isAuthorized', [
     ferdie.address, dave.address, 'Payment', null, 256 | 4,
   ]);
   check(lifted === 'Permitted', 'once the restriction is inactive the permit counts again');
-  const { answer: kept } = await query(registry, eve, 'consent', [restriction]);
+  const { answer: kept } = await query(registry, eve, 'consent', [ferdie.address, restriction]);
   check(kept && String(kept.status).toLowerCase() === 'inactive', `the lifted restriction is kept, inactive: ${JSON.stringify(kept && kept.status)}`);
 
   // A patient's ECDSA pseudonym, which holds no tokens, signs a grant and its revocation;
@@ -249,7 +249,7 @@ async function main() {
   check(/relay.*badnonce/i.test(JSON.stringify(replay)), `a replayed signature is refused: ${JSON.stringify(replay)}`);
   const { answer: listed } = await query(registry, eve, 'activeConsents', [patient.address]);
   check(listed.length === 1, `the wallet lists the relayed consent: ${JSON.stringify(listed)}`);
-  await relayed({ SetConsentStatus: { consent: listed[0].id, status: 'Inactive' } }, 'relayed revocation');
+  await relayed({ SetConsentStatus: { patient: patient.address, consent: listed[0].id, status: 'Inactive' } }, 'relayed revocation');
   const { answer: revokedAnswer } = await query(registry, eve, 'consentCheck::isAuthorized', [
     patient.address, dave.address, 'Treatment', null, 4,
   ]);

@@ -119,7 +119,7 @@ where
     submit_or_refusal(
         client,
         &ink_e2e::ferdie(),
-        &registry.set_consent_status(first_consent, ConsentStatus::Inactive),
+        &registry.set_consent_status(ferdie, first_consent, ConsentStatus::Inactive),
     )
     .await
     .expect("ferdie withdraws his consent to the first trial");
@@ -133,7 +133,7 @@ where
         "the second trial's consent stands"
     );
     let kept = client
-        .call(&alice, &registry.consent(first_consent))
+        .call(&alice, &registry.consent(ferdie, first_consent))
         .dry_run()
         .await
         .expect("the registry answers")

@@ -107,7 +107,8 @@ async fn revoke<Client: E2EBackend>(
 where
     BackendError<Client>: Debug,
 {
-    let message = registry.set_consent_status(consent, ConsentStatus::Inactive);
+    let message =
+        registry.set_consent_status(support::id(signer), consent, ConsentStatus::Inactive);
     submit_or_refusal(client, signer, &message).await
 }
 
@@ -653,6 +654,7 @@ where
         &clinic,
         &patient,
         ConsentInstruction::SetConsentStatus {
+            patient: event.patient,
             consent: event.consent,
             status: ConsentStatus::Inactive,
         },

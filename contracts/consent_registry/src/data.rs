@@ -41,6 +41,7 @@ pub enum ConsentInstruction {
     },
     /// `set_consent_status`: carried out while the registry is paused too.
     SetConsentStatus {
+        patient: AccountId,
         consent: ConsentId,
         status: ConsentStatus,
     },
@@ -240,11 +241,11 @@ impl Decision {
     }
 }
 
-/// One entry of a patient's index of active consents: the consent's id, whom it is about
-/// and its provision, a copy of the consent's, which never changes. A check decides from
-/// the index alone, one storage read, without reading the consents. One index per patient
-/// (not one per grantee and purpose too) keeps a grant to one index read and one write.
-/// A consent leaves the index when it stops being active.
+/// A patient's active consent, as its index keeps it: the consent but for the patient
+/// (the index's owner) and the status (`Active`). While a consent is active it lives here
+/// only, so a grant writes one record and a check decides from one read; when it stops
+/// being active it moves to the registry's history of ended consents. One index per
+/// patient (not one per grantee and purpose too) keeps a grant to one read and one write.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,6 +253,8 @@ pub struct IndexedConsent {
     pub id: ConsentId,
     pub grantee: AccountId,
     pub provision: Provision,
+    pub recorded_at: Timestamp,
+    pub recorded_by: AccountId,
 }
 
 impl IndexedConsent {
@@ -259,11 +262,23 @@ impl IndexedConsent {
     pub fn is_for(&self, grantee: AccountId, purpose: Purpose) -> bool {
         self.grantee == grantee && self.provision.purpose == purpose
     }
+
+    /// The consent of `patient`, the index's owner, that this entry is.
+    pub fn consent(&self, patient: AccountId) -> Consent {
+        Consent {
+            patient,
+            grantee: self.grantee,
+            provision: self.provision,
+            status: ConsentStatus::Active,
+            recorded_at: self.recorded_at,
+            recorded_by: self.recorded_by,
+        }
+    }
 }
 
 /// What the registry keeps per account, as one storage item: the nonce its next relayed
-/// instruction must carry and, for a patient, the index of its current consents. A
-/// patient's relayed grant then reads and writes one record, not a nonce and an index.
+/// instruction must carry and, for a patient, its active consents. A patient's relayed
+/// grant then reads and writes one record, not a nonce, an index and a consent.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

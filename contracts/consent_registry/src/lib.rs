@@ -127,7 +127,9 @@ pub mod consent_registry {
     #[ink(storage)]
     pub struct ConsentRegistry {
         access: AccessControl,
-        /// id -> consent, every consent ever recorded (never deleted).
+        /// id -> consent, for every consent no longer active (inactive or entered in
+        /// error), never deleted: the history. An active consent is in its patient's
+        /// `accounts` record only, and moves here when it stops being active.
         consents: Mapping<ConsentId, Consent>,
         last_consent: ConsentId,
         /// account -> its next relay nonce and, for a patient, its active consents (id,
@@ -304,9 +306,11 @@ pub mod consent_registry {
                 } => self
                     .record_as(signer, patient, grantee, provision)
                     .map(|_| ()),
-                ConsentInstruction::SetConsentStatus { consent, status } => {
-                    self.set_status_as(signer, consent, status)
-                }
+                ConsentInstruction::SetConsentStatus {
+                    patient,
+                    consent,
+                    status,
+                } => self.set_status_as(signer, patient, consent, status),
                 ConsentInstruction::AppointDelegate {
                     patient,
                     delegate,
@@ -392,22 +396,14 @@ pub mod consent_registry {
                 .checked_add(1)
                 .ok_or(Error::TooManyActiveGrants)?;
             self.last_consent = id;
+            // Kept in the patient's record only while active: no storage item of its own.
             record.consents.push(IndexedConsent {
                 id,
                 grantee,
                 provision,
+                recorded_at: now,
+                recorded_by,
             });
-            self.consents.insert(
-                id,
-                &Consent {
-                    patient,
-                    grantee,
-                    provision,
-                    status: ConsentStatus::Active,
-                    recorded_at: now,
-                    recorded_by,
-                },
-            );
             self.env().emit_event(ConsentRecorded {
                 patient,
                 grantee,
@@ -422,39 +418,66 @@ pub mod consent_registry {
             Ok(id)
         }
 
-        /// Changes a consent's status, effective at once for every contract that asks:
-        /// `Inactive` revokes it, `EnteredInError` marks it recorded by mistake (from
-        /// active or inactive). Nothing is deleted. Signed by the patient or a delegate.
+        /// Changes the status of `patient`'s consent `consent`, effective at once for
+        /// every contract that asks: `Inactive` revokes it, `EnteredInError` marks it
+        /// recorded by mistake (from active or inactive). Nothing is deleted: the consent
+        /// moves to the history. Signed by the patient or a delegate.
         /// Works while the registry is paused: pausing stops new business, never a
         /// patient's withdrawal.
         #[ink(message)]
         pub fn set_consent_status(
             &mut self,
+            patient: AccountId,
             consent: ConsentId,
             status: ConsentStatus,
         ) -> Result<(), Error> {
             let caller = self.env().caller();
-            self.set_status_as(caller, consent, status)
+            self.set_status_as(caller, patient, consent, status)
         }
 
         fn set_status_as(
             &mut self,
             actor: AccountId,
+            patient: AccountId,
             id: ConsentId,
             status: ConsentStatus,
         ) -> Result<(), Error> {
-            let consent = self.consents.get(id).ok_or(Error::GrantNotFound)?;
+            let mut record = self.accounts.get(patient).unwrap_or_default();
+            let active = record.consents.iter().position(|entry| entry.id == id);
+            let consent = match active {
+                Some(at) => record.consents.get(at).map(|entry| entry.consent(patient)),
+                None => self.ended_consent(patient, id),
+            }
+            .ok_or(Error::GrantNotFound)?;
             let now = self.env().block_timestamp();
-            let (changed_by, _) = self.acts_for(actor, consent.patient, now)?;
+            let (changed_by, _) = self.acts_for(actor, patient, now)?;
             check_status_change(consent.status, status)?;
-            self.change_status(id, consent, status, Some(changed_by));
+            if let Some(at) = active {
+                // It stops being active: out of the index, into the history.
+                record.consents.remove(at);
+                self.store_record(patient, &record);
+            }
+            self.store_status(id, consent, status, Some(changed_by));
             Ok(())
         }
 
-        /// The consent `consent`, whatever its status.
+        /// `patient`'s consent `consent`, whatever its status (`None` when the patient has
+        /// none of that id).
         #[ink(message)]
-        pub fn consent(&self, consent: ConsentId) -> Option<Consent> {
-            self.consents.get(consent)
+        pub fn consent(&self, patient: AccountId, consent: ConsentId) -> Option<Consent> {
+            self.accounts
+                .get(patient)
+                .unwrap_or_default()
+                .consents
+                .iter()
+                .find(|entry| entry.id == consent)
+                .map(|entry| entry.consent(patient))
+                .or_else(|| self.ended_consent(patient, consent))
+        }
+
+        /// `patient`'s consent `id` from the history of those no longer active.
+        fn ended_consent(&self, patient: AccountId, id: ConsentId) -> Option<Consent> {
+            self.consents.get(id).filter(|c| c.patient == patient)
         }
 
         /// The patient's current consents (active, period not over, including those that
@@ -466,13 +489,12 @@ pub mod consent_registry {
                 .get(patient)
                 .unwrap_or_default()
                 .consents
-                .into_iter()
-                .filter_map(|IndexedConsent { id, .. }| {
-                    self.consents
-                        .get(id)
-                        .filter(|consent| consent.is_current(now))
-                        .map(|consent| ListedConsent { id, consent })
+                .iter()
+                .map(|entry| ListedConsent {
+                    id: entry.id,
+                    consent: entry.consent(patient),
                 })
+                .filter(|listed| listed.consent.is_current(now))
                 .collect()
         }
 
@@ -750,11 +772,11 @@ pub mod consent_registry {
             let listed = core::mem::take(&mut record.consents);
             let count = listed.len();
             for entry in listed {
-                // Only an ended consent is read, to store its new status.
-                if !entry.provision.period.has_ended(now) {
-                    record.consents.push(entry);
-                } else if let Some(consent) = self.consents.get(entry.id) {
+                if entry.provision.period.has_ended(now) {
+                    let consent = entry.consent(patient);
                     self.store_status(entry.id, consent, ConsentStatus::Inactive, None);
+                } else {
+                    record.consents.push(entry);
                 }
             }
             if record.consents.len() != count {
@@ -773,25 +795,8 @@ pub mod consent_registry {
             }
         }
 
-        /// Stores a consent's new status; one that stops being active leaves the
-        /// patient's index.
-        fn change_status(
-            &mut self,
-            id: ConsentId,
-            consent: Consent,
-            status: ConsentStatus,
-            changed_by: Option<AccountId>,
-        ) {
-            if consent.status == ConsentStatus::Active {
-                let patient = consent.patient;
-                let mut record = self.accounts.get(patient).unwrap_or_default();
-                record.consents.retain(|entry| entry.id != id);
-                self.store_record(patient, &record);
-            }
-            self.store_status(id, consent, status, changed_by);
-        }
-
-        /// Writes a consent's new status and events it; the index is the caller's.
+        /// Writes a consent's new status into the history and events it; taking it out of
+        /// its patient's index is the caller's.
         fn store_status(
             &mut self,
             id: ConsentId,

@@ -1096,6 +1096,7 @@ where
             clinic,
             &member,
             ConsentInstruction::SetConsentStatus {
+                patient,
                 consent: self.clinic_payment_consent,
                 status: ConsentStatus::Inactive,
             },

@@ -1043,7 +1043,7 @@ where
     BackendError<Client>: Debug,
 {
     let listed = current_consent(client, registry, id(signer), grantee, purpose).await;
-    let message = registry.set_consent_status(listed.id, ConsentStatus::Inactive);
+    let message = registry.set_consent_status(id(signer), listed.id, ConsentStatus::Inactive);
     submit_or_refusal(client, signer, &message).await
 }
 

@@ -83,7 +83,7 @@ fn id_of(
 ) -> ConsentId {
     (1..=64u64)
         .filter(|id| {
-            registry.consent(*id).is_some_and(|c| {
+            registry.consent(patient, *id).is_some_and(|c| {
                 c.patient == patient && c.grantee == grantee && c.provision.purpose == purpose
             })
         })
@@ -99,7 +99,7 @@ fn latest(
     purpose: Purpose,
 ) -> Option<Consent> {
     registry
-        .consent(id_of(registry, patient, grantee, purpose))
+        .consent(patient, id_of(registry, patient, grantee, purpose))
         .filter(|c| c.status == ConsentStatus::Active)
 }
 
@@ -291,7 +291,7 @@ fn several_consents_per_grantee_and_purpose_each_revoked_alone() {
 
     // Withdrawing from the first trial leaves the second.
     registry
-        .set_consent_status(first, ConsentStatus::Inactive)
+        .set_consent_status(a.bob, first, ConsentStatus::Inactive)
         .unwrap();
     assert_eq!(ask(&registry, trial_1), ConsentAnswer::NotPermitted);
     assert_eq!(ask(&registry, trial_2), ConsentAnswer::Permitted);
@@ -299,7 +299,7 @@ fn several_consents_per_grantee_and_purpose_each_revoked_alone() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, second);
     // The revoked consent is kept, inactive: the history survives.
-    let kept = registry.consent(first).unwrap();
+    let kept = registry.consent(a.bob, first).unwrap();
     assert_eq!(kept.status, ConsentStatus::Inactive);
     assert_eq!(kept.provision.context, trial_1);
     let (event, topics) = last_event::<ConsentStatusChanged>();
@@ -327,19 +327,19 @@ fn the_status_lifecycle_keeps_every_consent() {
     .unwrap();
     let events = event_count();
     assert_eq!(
-        registry.set_consent_status(1, ConsentStatus::Active),
+        registry.set_consent_status(a.bob, 1, ConsentStatus::Active),
         Err(Error::InvalidStatusChange)
     );
     assert_eq!(event_count(), events);
     registry
-        .set_consent_status(1, ConsentStatus::Inactive)
+        .set_consent_status(a.bob, 1, ConsentStatus::Inactive)
         .unwrap();
     assert_eq!(
-        registry.set_consent_status(1, ConsentStatus::Inactive),
+        registry.set_consent_status(a.bob, 1, ConsentStatus::Inactive),
         Err(Error::InvalidStatusChange)
     );
     registry
-        .set_consent_status(1, ConsentStatus::EnteredInError)
+        .set_consent_status(a.bob, 1, ConsentStatus::EnteredInError)
         .unwrap();
     for refused in [
         ConsentStatus::Active,
@@ -347,16 +347,16 @@ fn the_status_lifecycle_keeps_every_consent() {
         ConsentStatus::EnteredInError,
     ] {
         assert_eq!(
-            registry.set_consent_status(1, refused),
+            registry.set_consent_status(a.bob, 1, refused),
             Err(Error::InvalidStatusChange)
         );
     }
     assert_eq!(
-        registry.consent(1).unwrap().status,
+        registry.consent(a.bob, 1).unwrap().status,
         ConsentStatus::EnteredInError
     );
     assert_eq!(
-        registry.set_consent_status(2, ConsentStatus::Inactive),
+        registry.set_consent_status(a.bob, 2, ConsentStatus::Inactive),
         Err(Error::GrantNotFound)
     );
     // Straight from active to entered-in-error ends it at once too.
@@ -370,7 +370,7 @@ fn the_status_lifecycle_keeps_every_consent() {
     )
     .unwrap();
     registry
-        .set_consent_status(2, ConsentStatus::EnteredInError)
+        .set_consent_status(a.bob, 2, ConsentStatus::EnteredInError)
         .unwrap();
     assert!(!registry
         .is_authorized(
@@ -479,7 +479,7 @@ fn a_deny_wins_over_a_permit_until_it_is_revoked() {
     );
     as_caller(a.bob);
     registry
-        .set_consent_status(restriction, ConsentStatus::Inactive)
+        .set_consent_status(a.bob, restriction, ConsentStatus::Inactive)
         .unwrap();
     assert_eq!(ask(&registry, substance_claim), ConsentAnswer::Permitted);
 }
@@ -501,7 +501,10 @@ fn a_delegates_restriction_is_not_capped() {
             deny(Purpose::Payment, DataClasses::MENTAL_HEALTH),
         )
         .unwrap();
-    assert_eq!(registry.consent(id).unwrap().provision.period.end, None);
+    assert_eq!(
+        registry.consent(a.bob, id).unwrap().provision.period.end,
+        None
+    );
     test::set_block_timestamp::<Env>(NOW + DAY);
     assert_eq!(
         registry.is_authorized(
@@ -577,11 +580,17 @@ fn consents_per_grantee_and_purpose_are_bounded() {
     // Once the first has ended it is made inactive to make room.
     test::set_block_timestamp::<Env>(NOW + HOUR);
     let id = registry.record_consent(a.bob, a.charlie, ninth).unwrap();
-    assert_eq!(registry.consent(1).unwrap().status, ConsentStatus::Inactive);
+    assert_eq!(
+        registry.consent(a.bob, 1).unwrap().status,
+        ConsentStatus::Inactive
+    );
     let lapsed = events_of::<ConsentStatusChanged>();
     assert_eq!(lapsed.len(), 1);
     assert_eq!((lapsed[0].consent, lapsed[0].changed_by), (1, None));
-    assert_eq!(registry.consent(id).unwrap().status, ConsentStatus::Active);
+    assert_eq!(
+        registry.consent(a.bob, id).unwrap().status,
+        ConsentStatus::Active
+    );
 }
 
 /// A grant refused after the ended consents were made inactive leaves the patient's index
@@ -607,7 +616,7 @@ fn consents_lapsed_by_a_refused_grant_leave_the_index() {
         );
     }
     assert_eq!(
-        registry.consent(ending).unwrap().status,
+        registry.consent(a.bob, ending).unwrap().status,
         ConsentStatus::Inactive
     );
     let lapsed = events_of::<ConsentStatusChanged>();
@@ -705,6 +714,7 @@ fn grant_expires_with_block_time() {
     as_caller(a.bob);
     assert_eq!(
         registry.set_consent_status(
+            a.bob,
             id_of(&registry, a.bob, a.charlie, Purpose::Treatment),
             ConsentStatus::Inactive
         ),
@@ -736,6 +746,7 @@ fn revoke_takes_effect_at_once() {
     as_caller(a.bob);
     registry
         .set_consent_status(
+            a.bob,
             id_of(&registry, a.bob, a.charlie, Purpose::Payment),
             ConsentStatus::Inactive,
         )
@@ -766,6 +777,7 @@ fn revoke_refuses_unknown_grant_and_strangers() {
     as_caller(a.bob);
     assert_eq!(
         registry.set_consent_status(
+            a.bob,
             id_of(&registry, a.bob, a.charlie, Purpose::Payment),
             ConsentStatus::Inactive
         ),
@@ -783,6 +795,7 @@ fn revoke_refuses_unknown_grant_and_strangers() {
     as_caller(a.charlie);
     assert_eq!(
         registry.set_consent_status(
+            a.bob,
             id_of(&registry, a.bob, a.charlie, Purpose::Payment),
             ConsentStatus::Inactive
         ),
@@ -797,6 +810,50 @@ fn revoke_refuses_unknown_grant_and_strangers() {
             DataClasses::MEDICATIONS
         )
         .is_permitted());
+}
+
+/// A consent is named by its patient and its id: another patient naming the id under its
+/// own account finds nothing, whether the consent is active (in the patient's index) or
+/// ended (in the history), and changes nothing.
+#[ink::test]
+fn a_consent_is_found_and_changed_only_under_its_own_patient() {
+    let (mut registry, a) = setup();
+    grant_simple(
+        &mut registry,
+        a.bob,
+        a.charlie,
+        Purpose::Treatment,
+        None,
+        None,
+    )
+    .unwrap();
+    let id = id_of(&registry, a.bob, a.charlie, Purpose::Treatment);
+    let events = event_count();
+    as_caller(a.django);
+    assert_eq!(registry.consent(a.django, id), None);
+    assert_eq!(
+        registry.set_consent_status(a.django, id, ConsentStatus::Inactive),
+        Err(Error::GrantNotFound)
+    );
+    assert_eq!(event_count(), events);
+    assert!(latest(&registry, a.bob, a.charlie, Purpose::Treatment).is_some());
+
+    as_caller(a.bob);
+    registry
+        .set_consent_status(a.bob, id, ConsentStatus::Inactive)
+        .unwrap();
+    let events = event_count();
+    as_caller(a.django);
+    assert_eq!(registry.consent(a.django, id), None);
+    assert_eq!(
+        registry.set_consent_status(a.django, id, ConsentStatus::EnteredInError),
+        Err(Error::GrantNotFound)
+    );
+    assert_eq!(event_count(), events);
+    assert_eq!(
+        registry.consent(a.bob, id).map(|c| c.status),
+        Some(ConsentStatus::Inactive)
+    );
 }
 
 #[ink::test]
@@ -837,6 +894,7 @@ fn index_is_bounded_and_revocation_shrinks_it() {
     as_caller(a.bob);
     registry
         .set_consent_status(
+            a.bob,
             id_of(&registry, a.bob, grantees[1], Purpose::Treatment),
             ConsentStatus::Inactive,
         )
@@ -934,6 +992,7 @@ fn delegate_grants_and_revokes_until_expiry() {
         .is_permitted());
     registry
         .set_consent_status(
+            a.bob,
             id_of(&registry, a.bob, a.charlie, Purpose::Treatment),
             ConsentStatus::Inactive,
         )
@@ -951,6 +1010,7 @@ fn delegate_grants_and_revokes_until_expiry() {
     );
     assert_eq!(
         registry.set_consent_status(
+            a.bob,
             id_of(&registry, a.bob, a.charlie, Purpose::Treatment),
             ConsentStatus::Inactive
         ),
@@ -1037,6 +1097,7 @@ fn guardian_is_registered_by_admin_only() {
     as_caller(a.frank);
     assert_eq!(
         registry.set_consent_status(
+            a.bob,
             id_of(&registry, a.bob, a.charlie, Purpose::Treatment),
             ConsentStatus::Inactive
         ),
@@ -1578,6 +1639,7 @@ fn revocation_and_closing_work_while_paused() {
     as_caller(a.bob);
     registry
         .set_consent_status(
+            a.bob,
             id_of(&registry, a.bob, a.charlie, Purpose::Treatment),
             ConsentStatus::Inactive,
         )
@@ -1677,6 +1739,7 @@ mod relayed {
         registry.pause().unwrap();
         as_caller(a.django);
         let revoke = ConsentInstruction::SetConsentStatus {
+            patient: p,
             consent: event.consent,
             status: ConsentStatus::Inactive,
         };
@@ -1763,6 +1826,7 @@ mod relayed {
             .collect();
         // Consent 1 revoked: its slot in the index the same record holds is free again.
         let revoke = ConsentInstruction::SetConsentStatus {
+            patient: p,
             consent: 1,
             status: ConsentStatus::Inactive,
         };
@@ -1777,7 +1841,10 @@ mod relayed {
             .collect();
         assert_eq!(refused, vec![full as usize + 1], "{answers:?}");
         assert_eq!(registry.relay_nonce(p).1, full + 2);
-        assert_eq!(registry.consent(1).unwrap().status, ConsentStatus::Inactive);
+        assert_eq!(
+            registry.consent(p, 1).unwrap().status,
+            ConsentStatus::Inactive
+        );
         assert_eq!(
             registry.active_consents(p).len(),
             MAX_CONSENTS_PER_GRANTEE_PURPOSE
@@ -1965,10 +2032,11 @@ fn a_batch_of_questions_is_answered_in_order() {
 }
 
 mod index_state_machine {
-    //! `is_authorized` decides from the patient's index alone; every consent keeps the
-    //! full record. This property test checks, across random grants, denies, revocations,
-    //! errors and the passing of time, that the index's answers are exactly what reading
-    //! every consent the patient ever recorded says.
+    //! An active consent lives only in its patient's index, from which `is_authorized`
+    //! decides; it moves to the history when it stops being active. This property test
+    //! checks, across random grants, denies, revocations, errors and the passing of time,
+    //! that the registry answers what a model of every consent recorded says: each check,
+    //! and each consent's status.
     use super::*;
     use proptest::prelude::*;
 
@@ -2016,33 +2084,28 @@ mod index_state_machine {
         ]
     }
 
-    /// What reading every consent of `patient` about `grantee` says (the oracle).
-    fn from_every_consent(
-        registry: &ConsentRegistry,
-        recorded: &[ConsentId],
-        query: (AccountId, AccountId, Purpose, Option<Hash>),
-        now: u64,
-    ) -> Decision {
-        let (patient, grantee, purpose, context) = query;
-        recorded
+    /// The model: every consent recorded, with the status the patient's own changes gave
+    /// it (the registry may also have made an ended one inactive, which changes no answer).
+    type Model = Vec<(ConsentId, Consent)>;
+
+    /// What the model's consents for `purpose` say at `now` in `context`.
+    fn modelled(model: &Model, purpose: Purpose, context: Option<Hash>, now: u64) -> Decision {
+        model
             .iter()
-            .filter_map(|id| registry.consent(*id))
-            .filter(|c| {
-                c.patient == patient && c.grantee == grantee && c.provision.purpose == purpose
-            })
-            .fold(Decision::default(), |d, c| d.add(&c, now, context))
+            .filter(|(_, c)| c.provision.purpose == purpose)
+            .fold(Decision::default(), |d, (_, c)| d.add(c, now, context))
     }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 
         #[test]
-        fn the_index_answers_what_the_consents_say(steps in prop::collection::vec(step(), 1..30)) {
+        fn the_index_and_the_history_answer_what_was_recorded(steps in prop::collection::vec(step(), 1..30)) {
             test::run_test::<Env, _>(|_| {
                 let (mut registry, a) = setup();
                 let (patient, grantee) = (a.bob, a.charlie);
                 let mut now = NOW;
-                let mut recorded: Vec<ConsentId> = Vec::new();
+                let mut model: Model = Vec::new();
                 for step in steps {
                     as_caller(patient);
                     match step {
@@ -2057,13 +2120,23 @@ mod index_state_machine {
                                 consent_form: hash(9),
                             };
                             if let Ok(id) = registry.record_consent(patient, grantee, provision) {
-                                recorded.push(id);
+                                model.push((id, Consent {
+                                    patient,
+                                    grantee,
+                                    provision,
+                                    status: ConsentStatus::Active,
+                                    recorded_at: now,
+                                    recorded_by: patient,
+                                }));
                             }
                         }
-                        Step::SetStatus { pick, in_error } if !recorded.is_empty() => {
-                            let id = recorded[pick % recorded.len()];
+                        Step::SetStatus { pick, in_error } if !model.is_empty() => {
+                            let at = pick % model.len();
                             let status = if in_error { ConsentStatus::EnteredInError } else { ConsentStatus::Inactive };
-                            let _ = registry.set_consent_status(id, status);
+                            let (id, consent) = &mut model[at];
+                            if registry.set_consent_status(patient, *id, status).is_ok() {
+                                consent.status = status;
+                            }
                         }
                         Step::SetStatus { .. } => {}
                         Step::Wait(hours) => {
@@ -2071,9 +2144,20 @@ mod index_state_machine {
                             test::set_block_timestamp::<Env>(now);
                         }
                     }
+                    for (id, expected) in &model {
+                        let kept = registry.consent(patient, *id).expect("a consent is never lost");
+                        let lapsed = expected.status == ConsentStatus::Active
+                            && expected.provision.period.has_ended(now)
+                            && kept.status == ConsentStatus::Inactive;
+                        assert!(
+                            kept == *expected || (lapsed && kept == Consent { status: ConsentStatus::Inactive, ..*expected }),
+                            "consent {id}: kept {kept:?}, expected {expected:?}"
+                        );
+                        assert_eq!(registry.consent(a.django, *id), None, "found only under its patient");
+                    }
                     for purpose in PURPOSES {
                         for context in [None, Some(hash(0)), Some(hash(1))] {
-                            let decision = from_every_consent(&registry, &recorded, (patient, grantee, purpose, context), now);
+                            let decision = modelled(&model, purpose, context, now);
                             for classes in (0..10).map(|bit| DataClasses(1 << bit)).chain([DataClasses(0b11), DataClasses::ALL]) {
                                 assert_eq!(
                                     registry.is_authorized(patient, grantee, purpose, context, classes),
