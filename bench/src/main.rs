@@ -1054,14 +1054,16 @@ fn markdown(r: &Results) -> String {
         ));
     }
     md.push_str(&format!(
-        "\n## Scaling and batches\n\n`is_authorized` with grants stored (node: {:?}; sandbox: {:?}); `dispense`, `verify_unit` and `trace` in lots of 2^4, 2^10 and 2^20 serials; trial inclusion proofs in batches of 2^4, 2^10 and 2^20 leaves; claims of 1, 4 and 50 (the maximum) drug lines; each batch message with its most items ({BATCH}; {CLAIM_BATCH} claims). A sandbox cell is empty where the sandbox measured another size.\n\n",
+        "\n## Scaling and batches\n\n`is_authorized` with grants stored (node: {:?}; sandbox: {:?}), each time about a patient with one consent, and about a patient with a full index (32 consents); `dispense`, `verify_unit` and `trace` in lots of 2^4, 2^10 and 2^20 serials; trial inclusion proofs in batches of 2^4, 2^10 and 2^20 leaves; claims of 1, 4 and 50 (the maximum) drug lines; each batch message with its most items ({BATCH}; {CLAIM_BATCH} claims). A sandbox cell is empty where the sandbox measured another size.\n\n",
         Node::GRANTS_STORED, Sandbox::GRANTS_STORED
     ));
     let series: Vec<Measurement> = r
         .node
         .scenarios
         .iter()
-        .filter(|m| m.size.is_some() || m.case.contains("batch comparison"))
+        .filter(|m| {
+            m.size.is_some() || m.case.contains("batch comparison") || m.case == measure::FULL_INDEX
+        })
         .cloned()
         .collect();
     md.push_str(&table(&series, &r.sandbox.scenarios));

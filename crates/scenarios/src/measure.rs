@@ -213,6 +213,10 @@ macro_rules! access_costs {
     }};
 }
 
+/// The case of `is_authorized` asked about a patient whose index is full: the most one
+/// check decodes, measured beside the series of grants stored.
+pub const FULL_INDEX: &str = "the patient's index full (32 consents)";
+
 /// consent_registry: a grant (first and replacing), a revocation, and `is_authorized`
 /// with each of `grants_stored` grants in the registry (made by patients of at most 32
 /// grants each, the per-patient limit). Each point asks about a patient with one grant,
@@ -434,13 +438,7 @@ where
             .dry_run()
             .await
             .expect("dry run");
-        out.push(measured(
-            C,
-            "is_authorized",
-            "the patient's index full (32 consents)",
-            None,
-            &dry,
-        ));
+        out.push(measured(C, "is_authorized", FULL_INDEX, None, &dry));
         assert!(dry.return_value().is_permitted(), "the grant authorises");
     }
     out
