@@ -97,18 +97,18 @@ where
     submit_or_refusal(client, signer, &message).await
 }
 
-/// `signer` revokes consent `consent`.
+/// `signer` revokes `patient`'s consent `consent`.
 async fn revoke<Client: E2EBackend>(
     client: &mut support::Scenario<Client>,
     registry: &mut Registry,
     signer: &Keypair,
+    patient: AccountId,
     consent: ConsentId,
 ) -> Result<(), Error>
 where
     BackendError<Client>: Debug,
 {
-    let message =
-        registry.set_consent_status(support::id(signer), consent, ConsentStatus::Inactive);
+    let message = registry.set_consent_status(patient, consent, ConsentStatus::Inactive);
     submit_or_refusal(client, signer, &message).await
 }
 
@@ -170,10 +170,17 @@ async fn grant_check_across_contracts_and_revoke<Client: E2EBackend>(
 
     // Only the patient (or a delegate) revokes; then it takes effect at once.
     assert_eq!(
-        revoke(&mut client, &mut registry, &ink_e2e::charlie(), consent).await,
+        revoke(
+            &mut client,
+            &mut registry,
+            &ink_e2e::charlie(),
+            bob,
+            consent
+        )
+        .await,
         Err(Error::NotPatientOrDelegate)
     );
-    revoke(&mut client, &mut registry, &ink_e2e::bob(), consent)
+    revoke(&mut client, &mut registry, &ink_e2e::bob(), bob, consent)
         .await
         .expect("bob revokes");
     assert_eq!(
@@ -183,11 +190,18 @@ async fn grant_check_across_contracts_and_revoke<Client: E2EBackend>(
     // Revoked is final (a mistaken record can still be marked entered-in-error), and
     // an unknown id is refused.
     assert_eq!(
-        revoke(&mut client, &mut registry, &ink_e2e::bob(), consent).await,
+        revoke(&mut client, &mut registry, &ink_e2e::bob(), bob, consent).await,
         Err(Error::InvalidStatusChange)
     );
     assert_eq!(
-        revoke(&mut client, &mut registry, &ink_e2e::bob(), consent + 100).await,
+        revoke(
+            &mut client,
+            &mut registry,
+            &ink_e2e::bob(),
+            bob,
+            consent + 100
+        )
+        .await,
         Err(Error::GrantNotFound)
     );
     Ok(())
@@ -238,7 +252,7 @@ async fn research_consent_follows_protocol_version_and_expiry<Client: E2EBackend
         check_via_contract(&mut client, &caller, bob, dave, Purpose::Research, v2).await,
         Ok(ConsentAnswer::Permitted)
     );
-    revoke(&mut client, &mut registry, &ink_e2e::bob(), v1_consent)
+    revoke(&mut client, &mut registry, &ink_e2e::bob(), bob, v1_consent)
         .await
         .expect("bob withdraws the v1 consent");
     assert_eq!(
@@ -373,7 +387,7 @@ async fn delegates_and_guardians_act_for_the_patient<Client: E2EBackend>(
     .await
     .expect("bob removes dave");
     assert_eq!(
-        revoke(&mut client, &mut registry, &ink_e2e::dave(), by_proxy).await,
+        revoke(&mut client, &mut registry, &ink_e2e::dave(), bob, by_proxy).await,
         Err(Error::NotPatientOrDelegate)
     );
     Ok(())
