@@ -132,10 +132,10 @@ pub mod consent_registry {
         /// `accounts` record only, and moves here when it stops being active.
         consents: Mapping<ConsentId, Consent>,
         last_consent: ConsentId,
-        /// account -> its next relay nonce and, for a patient, its active consents (id,
-        /// grantee and a copy of the provision), at most `MAX_ACTIVE_GRANTS_PER_PATIENT`
-        /// and `MAX_CONSENTS_PER_GRANTEE_PURPOSE` per grantee and purpose: all that
-        /// `is_authorized` reads, and what wallets list.
+        /// account -> its next relay nonce and, for a patient, its active consents, kept
+        /// here only (each whole but for the patient and the status), at most
+        /// `MAX_ACTIVE_GRANTS_PER_PATIENT` and `MAX_CONSENTS_PER_GRANTEE_PURPOSE` per
+        /// grantee and purpose: all that `is_authorized` reads, and what wallets list.
         accounts: Mapping<AccountId, AccountRecord>,
         /// (patient, delegate) -> delegation.
         delegations: Mapping<(AccountId, AccountId), Delegation>,
