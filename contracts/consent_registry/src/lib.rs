@@ -266,9 +266,11 @@ pub mod consent_registry {
                 signed,
                 record.next_nonce,
             )?;
+            // The patient's own grant or status change: its nonce and its consents are one
+            // record, read above and written once below. Any other instruction writes no
+            // record of the signer's (a delegate's grant or status change writes the
+            // patient's), so the record read above stays right.
             match instruction {
-                // The patient's own grant: its nonce and its index are one record, read
-                // above and written once below.
                 ConsentInstruction::RecordConsent {
                     patient,
                     grantee,
@@ -276,15 +278,14 @@ pub mod consent_registry {
                 } if patient == signer => {
                     self.record_into(signer, patient, grantee, provision, &mut record)?;
                 }
-                other => {
-                    // Only a status change rewrites a record here: the consent's patient's,
-                    // which may be the signer's own, read again once it is done.
-                    let rewrites = matches!(other, ConsentInstruction::SetConsentStatus { .. });
-                    self.carry_out(signer, other)?;
-                    if rewrites {
-                        record = self.accounts.get(signer).unwrap_or_default();
-                    }
+                ConsentInstruction::SetConsentStatus {
+                    patient,
+                    consent,
+                    status,
+                } if patient == signer => {
+                    self.set_status_in(signer, patient, consent, status, &mut record)?;
                 }
+                other => self.carry_out(signer, other)?,
             }
             // Used only now: a refused instruction keeps its nonce.
             record.next_nonce = nonce.saturating_add(1);
@@ -443,6 +444,22 @@ pub mod consent_registry {
             status: ConsentStatus,
         ) -> Result<(), Error> {
             let mut record = self.accounts.get(patient).unwrap_or_default();
+            if self.set_status_in(actor, patient, id, status, &mut record)? {
+                self.store_record(patient, &record);
+            }
+            Ok(())
+        }
+
+        /// `set_status_as`, with `patient`'s record already read: an active consent leaves
+        /// it (answering true, and the caller stores it) for the history.
+        fn set_status_in(
+            &mut self,
+            actor: AccountId,
+            patient: AccountId,
+            id: ConsentId,
+            status: ConsentStatus,
+            record: &mut AccountRecord,
+        ) -> Result<bool, Error> {
             let active = record.consents.iter().position(|entry| entry.id == id);
             let consent = match active {
                 Some(at) => record.consents.get(at).map(|entry| entry.consent(patient)),
@@ -453,12 +470,11 @@ pub mod consent_registry {
             let (changed_by, _) = self.acts_for(actor, patient, now)?;
             check_status_change(consent.status, status)?;
             if let Some(at) = active {
-                // It stops being active: out of the index, into the history.
+                // It stops being active: out of the record, into the history.
                 record.consents.remove(at);
-                self.store_record(patient, &record);
             }
             self.store_status(id, consent, status, Some(changed_by));
-            Ok(())
+            Ok(active.is_some())
         }
 
         /// `patient`'s consent `consent`, whatever its status (`None` when the patient has

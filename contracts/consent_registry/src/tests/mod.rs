@@ -1809,9 +1809,10 @@ mod relayed {
         assert_eq!(registry.relay_batch(vec![]), Ok(vec![]));
     }
 
-    /// A patient's own relayed grant reads and writes the record that holds both its nonce
-    /// and its index; any other instruction may change that record itself, and the nonce
-    /// is then moved on in what it left. A refused item keeps the nonce.
+    /// A patient's own relayed grant or revocation reads and writes the record that holds
+    /// both its nonce and its consents once: the revocation's change and the nonce land
+    /// together, and the grant after it finds the freed slot. A refused item keeps the
+    /// nonce.
     #[ink::test]
     fn a_signers_nonce_and_index_share_one_record_and_stay_right_together() {
         let (mut registry, a) = setup();
