@@ -194,22 +194,9 @@ impl Decision {
         denied: DataClasses(0),
     };
 
-    /// Adds what `consent` says, if it is active and applies at `now` in `context`.
-    pub fn add(self, consent: &Consent, now: Timestamp, context: Option<Hash>) -> Decision {
-        if consent.status != ConsentStatus::Active {
-            return self;
-        }
-        self.add_active(&consent.provision, now, context)
-    }
-
     /// Adds what the provision of an active consent says, if it applies at `now` in
-    /// `context`: a patient's index holds only active consents.
-    pub fn add_active(
-        self,
-        provision: &Provision,
-        now: Timestamp,
-        context: Option<Hash>,
-    ) -> Decision {
+    /// `context` (a patient's record holds only active consents).
+    pub fn add(self, provision: &Provision, now: Timestamp, context: Option<Hash>) -> Decision {
         if !provision.applies(now, context) {
             return self;
         }
@@ -504,10 +491,15 @@ mod tests {
         }
     }
 
+    /// What the active ones of `consents` say: the registry adds only a patient's record,
+    /// which holds only active consents (its state-machine test checks that).
     fn decide(consents: &[Consent], now: Timestamp, context: Option<Hash>) -> Decision {
         consents
             .iter()
-            .fold(Decision::default(), |d, c| d.add(c, now, context))
+            .filter(|c| c.status == ConsentStatus::Active)
+            .fold(Decision::default(), |d, c| {
+                d.add(&c.provision, now, context)
+            })
     }
 
     #[test]

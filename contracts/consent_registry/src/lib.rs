@@ -381,21 +381,30 @@ pub mod consent_registry {
                     .filter(|entry| entry.is_for(grantee, purpose))
                     .count()
             };
-            if record.consents.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT
-                || theirs(&record.consents) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE
-            {
-                self.lapse_ended(patient, record, now);
-            }
-            if record.consents.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT {
-                return Err(Error::TooManyActiveGrants);
-            }
-            if theirs(&record.consents) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE {
-                return Err(Error::TooManyForGrantee);
-            }
-            let id = self
-                .last_consent
-                .checked_add(1)
-                .ok_or(Error::TooManyActiveGrants)?;
+            let lapsed = (record.consents.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT
+                || theirs(&record.consents) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE)
+                && self.lapse_ended(patient, record, now);
+            let checked = if record.consents.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT {
+                Err(Error::TooManyActiveGrants)
+            } else if theirs(&record.consents) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE {
+                Err(Error::TooManyForGrantee)
+            } else {
+                self.last_consent
+                    .checked_add(1)
+                    .ok_or(Error::TooManyActiveGrants)
+            };
+            let id = match checked {
+                Ok(id) => id,
+                Err(refusal) => {
+                    if lapsed {
+                        // The lapse stands though the grant is refused: the statuses are
+                        // in the history already, and a relayed batch does not revert a
+                        // refused item. A granted consent's caller stores the record once.
+                        self.store_record(patient, record);
+                    }
+                    return Err(refusal);
+                }
+            };
             self.last_consent = id;
             // Kept in the patient's record only while active: no storage item of its own.
             record.consents.push(IndexedConsent {
@@ -460,12 +469,9 @@ pub mod consent_registry {
             status: ConsentStatus,
             record: &mut AccountRecord,
         ) -> Result<bool, Error> {
-            let active = record.consents.iter().position(|entry| entry.id == id);
-            let consent = match active {
-                Some(at) => record.consents.get(at).map(|entry| entry.consent(patient)),
-                None => self.ended_consent(patient, id),
-            }
-            .ok_or(Error::GrantNotFound)?;
+            let (active, consent) = self
+                .find_consent(patient, record, id)
+                .ok_or(Error::GrantNotFound)?;
             let now = self.env().block_timestamp();
             let (changed_by, _) = self.acts_for(actor, patient, now)?;
             check_status_change(consent.status, status)?;
@@ -481,19 +487,31 @@ pub mod consent_registry {
         /// none of that id).
         #[ink(message)]
         pub fn consent(&self, patient: AccountId, consent: ConsentId) -> Option<Consent> {
-            self.accounts
-                .get(patient)
-                .unwrap_or_default()
-                .consents
-                .iter()
-                .find(|entry| entry.id == consent)
-                .map(|entry| entry.consent(patient))
-                .or_else(|| self.ended_consent(patient, consent))
+            let record = self.accounts.get(patient).unwrap_or_default();
+            self.find_consent(patient, &record, consent)
+                .map(|(_, found)| found)
         }
 
-        /// `patient`'s consent `id` from the history of those no longer active.
-        fn ended_consent(&self, patient: AccountId, id: ConsentId) -> Option<Consent> {
-            self.consents.get(id).filter(|c| c.patient == patient)
+        /// `patient`'s consent `id`, given `patient`'s record: from the record, with its
+        /// position there, while active; else from the history, only if it is
+        /// `patient`'s.
+        fn find_consent(
+            &self,
+            patient: AccountId,
+            record: &AccountRecord,
+            id: ConsentId,
+        ) -> Option<(Option<usize>, Consent)> {
+            match record.consents.iter().position(|entry| entry.id == id) {
+                Some(at) => record
+                    .consents
+                    .get(at)
+                    .map(|entry| (Some(at), entry.consent(patient))),
+                None => self
+                    .consents
+                    .get(id)
+                    .filter(|ended| ended.patient == patient)
+                    .map(|ended| (None, ended)),
+            }
         }
 
         /// The patient's current consents (active, period not over, including those that
@@ -758,7 +776,7 @@ pub mod consent_registry {
                 .iter()
                 .filter(|entry| entry.is_for(grantee, purpose))
                 .fold(Decision::default(), |decision, entry| {
-                    decision.add_active(&entry.provision, now, context)
+                    decision.add(&entry.provision, now, context)
                 })
         }
 
@@ -783,8 +801,14 @@ pub mod consent_registry {
         }
 
         /// Makes the consents in `patient`'s `record` whose period has ended inactive (with
-        /// events) and takes them out of its index. Bounded by the index size.
-        fn lapse_ended(&mut self, patient: AccountId, record: &mut AccountRecord, now: Timestamp) {
+        /// events) and takes them out of it; answers whether it took any. Bounded by the index
+        /// size.
+        fn lapse_ended(
+            &mut self,
+            patient: AccountId,
+            record: &mut AccountRecord,
+            now: Timestamp,
+        ) -> bool {
             let listed = core::mem::take(&mut record.consents);
             let count = listed.len();
             for entry in listed {
@@ -795,11 +819,8 @@ pub mod consent_registry {
                     record.consents.push(entry);
                 }
             }
-            if record.consents.len() != count {
-                // Stored with the statuses, so that they agree even if the grant that
-                // lapsed them is refused: a relayed batch does not revert a refused item.
-                self.store_record(patient, record);
-            }
+            // The record is the caller's to store.
+            record.consents.len() != count
         }
 
         /// Stores `account`'s record (nothing in it: removed).

@@ -2091,7 +2091,10 @@ mod index_state_machine {
         model
             .iter()
             .filter(|(_, c)| c.provision.purpose == purpose)
-            .fold(Decision::default(), |d, (_, c)| d.add(c, now, context))
+            .filter(|(_, c)| c.status == ConsentStatus::Active)
+            .fold(Decision::default(), |d, (_, c)| {
+                d.add(&c.provision, now, context)
+            })
     }
 
     proptest! {
