@@ -768,7 +768,7 @@ pub mod consent_registry {
             {
                 return Decision::EMERGENCY;
             }
-            // The index holds each active consent's provision: no consent is read.
+            // The patient's record holds its active consents whole: one read decides.
             self.accounts
                 .get(patient)
                 .unwrap_or_default()
