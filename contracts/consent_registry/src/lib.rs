@@ -75,40 +75,25 @@ pub mod consent_registry {
         pub changed_by: Option<AccountId>,
     }
 
-    /// A delegate may now grant and revoke for the patient until `expires_at`.
+    /// A delegation changed: `delegation` is the one now standing (a delegate may grant
+    /// and revoke for the patient until its `expires_at`), or `None` when it ended. `by`
+    /// signed it. One event for both keeps the contract smaller (each event type is code).
     #[ink(event)]
-    pub struct DelegateAppointed {
+    pub struct DelegationChanged {
         pub patient: AccountId,
         pub delegate: AccountId,
-        pub kind: DelegateKind,
-        pub expires_at: Timestamp,
-        pub appointed_by: AccountId,
+        pub delegation: Option<Delegation>,
+        pub by: AccountId,
     }
 
-    /// A delegation ended.
+    /// A responder's break-glass access to the patient's data changed: `window` is the one
+    /// just opened, or `None` when it was closed (before or after it lapsed). `by` signed it.
     #[ink(event)]
-    pub struct DelegateRemoved {
-        pub patient: AccountId,
-        pub delegate: AccountId,
-        pub removed_by: AccountId,
-    }
-
-    /// An emergency responder opened break-glass access to the patient's data.
-    #[ink(event)]
-    pub struct EmergencyAccessOpened {
+    pub struct EmergencyAccessChanged {
         pub patient: AccountId,
         pub responder: AccountId,
-        pub opened_at: Timestamp,
-        pub expires_at: Timestamp,
-        pub justification: Hash,
-    }
-
-    /// An emergency access was closed before or after its window ended.
-    #[ink(event)]
-    pub struct EmergencyAccessClosed {
-        pub patient: AccountId,
-        pub responder: AccountId,
-        pub closed_by: AccountId,
+        pub window: Option<EmergencyAccess>,
+        pub by: AccountId,
     }
 
     /// A grantee used the patient's data (FHIR AuditEvent). Which classes it used is not
@@ -565,7 +550,7 @@ pub mod consent_registry {
 
         /// Registers `guardian` for a `patient` who cannot sign (a minor, an incapacitated
         /// adult) until `expires_at`, for example the age of majority. Admin only; the
-        /// patient sees a `DelegateAppointed` event.
+        /// patient sees a `DelegationChanged` event.
         #[ink(message)]
         pub fn register_guardian(
             &mut self,
@@ -607,10 +592,11 @@ pub mod consent_registry {
                 return Err(Error::CannotRemoveDelegation);
             }
             self.delegations.remove((patient, delegate));
-            self.env().emit_event(DelegateRemoved {
+            self.env().emit_event(DelegationChanged {
                 patient,
                 delegate,
-                removed_by: actor,
+                delegation: None,
+                by: actor,
             });
             Ok(())
         }
@@ -625,8 +611,8 @@ pub mod consent_registry {
         /// responder, for `duration` milliseconds (at most 24 hours), with the hash of the
         /// written justification. `is_authorized` permits the emergency purpose only
         /// inside the window and only while the responder holds the role. One window per
-        /// patient and responder at a time. The patient sees an `EmergencyAccessOpened`
-        /// event. Returns when the window ends.
+        /// patient and responder at a time. The patient sees an
+        /// `EmergencyAccessChanged` event. Returns when the window ends.
         #[ink(message)]
         pub fn open_emergency_access(
             &mut self,
@@ -651,20 +637,17 @@ pub mod consent_registry {
                 return Err(Error::EmergencyAccessAlreadyOpen);
             }
             let expires_at = emergency_window_end(opened_at, duration)?;
-            self.emergency.insert(
-                (patient, responder),
-                &EmergencyAccess {
-                    opened_at,
-                    expires_at,
-                    justification,
-                },
-            );
-            self.env().emit_event(EmergencyAccessOpened {
-                patient,
-                responder,
+            let window = EmergencyAccess {
                 opened_at,
                 expires_at,
                 justification,
+            };
+            self.emergency.insert((patient, responder), &window);
+            self.env().emit_event(EmergencyAccessChanged {
+                patient,
+                responder,
+                window: Some(window),
+                by: responder,
             });
             Ok(expires_at)
         }
@@ -693,10 +676,11 @@ pub mod consent_registry {
             if self.emergency.take((patient, responder)).is_none() {
                 return Err(Error::EmergencyAccessNotFound);
             }
-            self.env().emit_event(EmergencyAccessClosed {
+            self.env().emit_event(EmergencyAccessChanged {
                 patient,
                 responder,
-                closed_by: caller,
+                window: None,
+                by: caller,
             });
             Ok(())
         }
@@ -875,14 +859,13 @@ pub mod consent_registry {
             if guarded && !self.access.is_admin(appointed_by) {
                 return Err(Error::GuardianshipProtected);
             }
-            self.delegations
-                .insert((patient, delegate), &Delegation { kind, expires_at });
-            self.env().emit_event(DelegateAppointed {
+            let delegation = Delegation { kind, expires_at };
+            self.delegations.insert((patient, delegate), &delegation);
+            self.env().emit_event(DelegationChanged {
                 patient,
                 delegate,
-                kind,
-                expires_at,
-                appointed_by,
+                delegation: Some(delegation),
+                by: appointed_by,
             });
             Ok(())
         }

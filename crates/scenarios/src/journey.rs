@@ -21,9 +21,7 @@ use claim_settlement::{
     },
 };
 use consent_registry::{
-    consent_registry::{
-        ConsentRecorded, ConsentStatusChanged, EmergencyAccessClosed, EmergencyAccessOpened,
-    },
+    consent_registry::{ConsentRecorded, ConsentStatusChanged, EmergencyAccessChanged},
     data::{ConsentId, ConsentInstruction, ConsentStatus, Error as ConsentError},
 };
 use drug_provenance::{
@@ -1153,8 +1151,9 @@ where
             "break glass",
         )
         .await;
-        let event: EmergencyAccessOpened = the_event(&opened.events, registry_id);
+        let event: EmergencyAccessChanged = the_event(&opened.events, registry_id);
         assert_eq!((event.patient, event.responder), (patient, id(responder)));
+        assert!(event.window.is_some(), "the window opened");
         let authorized = client
             .call(
                 eve,
@@ -1183,9 +1182,11 @@ where
             "close",
         )
         .await;
+        let event: EmergencyAccessChanged = the_event(&closed.events, registry_id);
         assert_eq!(
-            the_event::<EmergencyAccessClosed>(&closed.events, registry_id).closed_by,
-            patient
+            (event.window, event.by),
+            (None, patient),
+            "the patient closed it"
         );
         let authorized = client
             .call(

@@ -963,10 +963,16 @@ fn delegate_grants_and_revokes_until_expiry() {
     registry
         .appoint_delegate(a.bob, a.django, NOW + HOUR)
         .unwrap();
-    let (event, topics) = last_event::<DelegateAppointed>();
+    let (event, topics) = last_event::<DelegationChanged>();
     assert!(topics.is_empty(), "only safety notices carry field topics");
-    assert_eq!(event.kind, DelegateKind::Proxy);
-    assert_eq!(event.appointed_by, a.bob);
+    assert_eq!(
+        event.delegation,
+        Some(Delegation {
+            kind: DelegateKind::Proxy,
+            expires_at: NOW + HOUR
+        })
+    );
+    assert_eq!((event.delegate, event.by), (a.django, a.bob));
 
     as_caller(a.django);
     registry
@@ -1065,11 +1071,17 @@ fn guardian_is_registered_by_admin_only() {
     registry
         .register_guardian(a.bob, a.frank, NOW + HOUR)
         .unwrap();
-    let (event, topics) = last_event::<DelegateAppointed>();
+    let (event, topics) = last_event::<DelegationChanged>();
     assert_eq!(event.patient, a.bob, "the patient sees the registration");
     assert!(topics.is_empty(), "only safety notices carry field topics");
-    assert_eq!(event.kind, DelegateKind::Guardian);
-    assert_eq!(event.appointed_by, a.alice);
+    assert_eq!(
+        event.delegation,
+        Some(Delegation {
+            kind: DelegateKind::Guardian,
+            expires_at: NOW + HOUR
+        })
+    );
+    assert_eq!(event.by, a.alice);
 
     // The guardian acts for the patient.
     as_caller(a.frank);
@@ -1089,8 +1101,12 @@ fn guardian_is_registered_by_admin_only() {
     );
     as_caller(a.alice);
     registry.remove_delegate(a.bob, a.frank).unwrap();
-    let (event, _) = last_event::<DelegateRemoved>();
-    assert_eq!(event.removed_by, a.alice);
+    let (event, _) = last_event::<DelegationChanged>();
+    assert_eq!(
+        (event.delegate, event.delegation, event.by),
+        (a.frank, None, a.alice),
+        "the event says the guardianship ended"
+    );
     as_caller(a.frank);
     assert_eq!(
         registry.set_consent_status(
@@ -1123,8 +1139,8 @@ fn patient_or_proxy_removes_a_proxy() {
         .unwrap();
     as_caller(a.django);
     registry.remove_delegate(a.bob, a.django).unwrap();
-    let (event, _) = last_event::<DelegateRemoved>();
-    assert_eq!(event.removed_by, a.django);
+    let (event, _) = last_event::<DelegationChanged>();
+    assert_eq!((event.delegation, event.by), (None, a.django));
 }
 
 #[ink::test]
@@ -1142,10 +1158,17 @@ fn emergency_window_opens_and_lapses() {
         .open_emergency_access(a.bob, 4 * HOUR, hash(3))
         .unwrap();
     assert_eq!(end, NOW + 4 * HOUR);
-    let (event, topics) = last_event::<EmergencyAccessOpened>();
+    let (event, topics) = last_event::<EmergencyAccessChanged>();
     assert!(topics.is_empty(), "only safety notices carry field topics");
-    assert_eq!(event.justification, hash(3));
-    assert_eq!(event.expires_at, end);
+    assert_eq!(
+        event.window,
+        Some(EmergencyAccess {
+            opened_at: NOW,
+            expires_at: end,
+            justification: hash(3)
+        })
+    );
+    assert_eq!((event.responder, event.by), (a.eve, a.eve));
 
     // Only the emergency purpose, only inside the window.
     assert!(registry
@@ -1202,9 +1225,9 @@ fn emergency_window_closed_early_by_patient() {
     );
     as_caller(a.bob);
     registry.close_emergency_access(a.bob, a.eve).unwrap();
-    let (event, topics) = last_event::<EmergencyAccessClosed>();
+    let (event, topics) = last_event::<EmergencyAccessChanged>();
     assert!(topics.is_empty(), "only safety notices carry field topics");
-    assert_eq!(event.closed_by, a.bob);
+    assert_eq!((event.window, event.by), (None, a.bob));
     assert!(!registry
         .is_authorized(
             a.bob,
