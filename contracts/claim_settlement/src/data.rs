@@ -1034,6 +1034,16 @@ pub fn reverse_accumulators(
     Ok(())
 }
 
+/// How an insurer's escrow changed (`EscrowChanged`).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscrowChange {
+    /// The insurer deposited this much.
+    Deposited(Balance),
+    /// The insurer withdrew this much of its free funds.
+    Withdrawn(Balance),
+}
+
 /// An insurer's funds in the contract. `funds` is what the insurer deposited and has not
 /// withdrawn or paid out; `owed` is what approved claims still wait for. Only
 /// `funds - owed` may be withdrawn.

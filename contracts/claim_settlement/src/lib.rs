@@ -43,10 +43,10 @@ pub mod claim_settlement {
         reverse_accumulators, totals, validate_line, validate_plan, AdjudicatedLine, Appeal,
         AppealStatus, Authorization, AuthorizationDecision, AuthorizationId, Claim, ClaimId,
         ClaimLine, ClaimStatus, ClaimSubmission, CostSharing, CoveragePeriod, Error, Escrow,
-        FeeScheduleEntry, MemberAppeal, Membership, Outcome, Overturn, PaymentConsent, Plan,
-        PlanId, ReasonCode, ServiceCode, APPEAL_DECISION_WINDOW, APPEAL_WINDOW, DAY,
-        MAX_BATCH_LINES, MAX_CLAIM_BATCH, MAX_CLAIM_CHARGE, MAX_FEE_SCHEDULE_ENTRIES,
-        MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL, RELAY_DOMAIN,
+        EscrowChange, FeeScheduleEntry, MemberAppeal, Membership, Outcome, Overturn,
+        PaymentConsent, Plan, PlanId, ReasonCode, ServiceCode, APPEAL_DECISION_WINDOW,
+        APPEAL_WINDOW, DAY, MAX_BATCH_LINES, MAX_CLAIM_BATCH, MAX_CLAIM_CHARGE,
+        MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL, RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{
@@ -84,9 +84,11 @@ pub mod claim_settlement {
         pub entry: Option<FeeScheduleEntry>,
     }
 
-    /// An insurer enrolled a member in a plan for a coverage period.
+    /// A member's current coverage period in a plan is now [coverage_start,
+    /// coverage_end): the insurer enrolled the member, or ended the enrolment (the end
+    /// moved to the time it ended). One event for both: each event type is code.
     #[ink(event)]
-    pub struct MemberEnrolled {
+    pub struct EnrolmentChanged {
         pub plan: PlanId,
         pub member: AccountId,
         pub insurer: AccountId,
@@ -94,51 +96,26 @@ pub mod claim_settlement {
         pub coverage_end: Timestamp,
     }
 
-    /// An insurer ended a member's enrolment; coverage now ends at `coverage_end`.
+    /// An insurer added funds to its escrow or took free funds out of it; `funds` is what
+    /// it holds now.
     #[ink(event)]
-    pub struct EnrolmentEnded {
-        pub plan: PlanId,
-        pub member: AccountId,
+    pub struct EscrowChanged {
         pub insurer: AccountId,
-        pub coverage_end: Timestamp,
-    }
-
-    /// An insurer added funds to its escrow.
-    #[ink(event)]
-    pub struct EscrowDeposited {
-        pub insurer: AccountId,
-        pub amount: Balance,
+        pub change: EscrowChange,
         pub funds: Balance,
     }
 
-    /// An insurer took free funds out of its escrow.
+    /// A prior authorization was requested (`decision` is `Requested` and `document_hash`
+    /// the request's) or decided (`document_hash` is the decision's).
     #[ink(event)]
-    pub struct EscrowWithdrawn {
-        pub insurer: AccountId,
-        pub amount: Balance,
-        pub funds: Balance,
-    }
-
-    /// A provider asked a plan's insurer for a prior authorization.
-    #[ink(event)]
-    pub struct AuthorizationRequested {
+    pub struct AuthorizationChanged {
         pub patient: AccountId,
         pub provider: AccountId,
         pub insurer: AccountId,
         pub authorization: AuthorizationId,
         pub plan: PlanId,
-        pub document_hash: Hash,
-    }
-
-    /// The insurer decided a prior authorization.
-    #[ink(event)]
-    pub struct AuthorizationDecided {
-        pub patient: AccountId,
-        pub provider: AccountId,
-        pub insurer: AccountId,
-        pub authorization: AuthorizationId,
         pub decision: AuthorizationDecision,
-        pub decision_hash: Hash,
+        pub document_hash: Hash,
     }
 
     /// The provider voided a claim (frequency code 8), or replaced it (`replaced_by`): the
@@ -185,8 +162,8 @@ pub mod claim_settlement {
     /// The insurer paid `amount` for the claim out of its escrow, after its adjudication
     /// (from the queue of claims waiting for funds, or for an overturned appeal; a payment
     /// in the adjudicating call is `ClaimAdjudicated::paid`): it is now the provider's
-    /// credit, transferred at the end of the call (`PaymentTransferred`) or, if the chain
-    /// refuses that transfer, kept for `collect` or `pay_out` (`PaymentHeld`).
+    /// credit, transferred at the end of the call, or kept for `collect` or `pay_out` if the
+    /// chain refuses that transfer (`CreditTransfer`).
     #[ink(event)]
     pub struct ClaimPaid {
         pub patient: AccountId,
@@ -206,20 +183,15 @@ pub mod claim_settlement {
         pub amount: Balance,
     }
 
-    /// A provider's credit was transferred to it.
+    /// A provider's credit was transferred to it (`transferred`), or the chain refused the
+    /// transfer (for example an amount below the existential deposit to an account that
+    /// does not exist): then the credit stays, for the provider to `collect` or anyone to
+    /// `pay_out` later. Nobody else waits for it.
     #[ink(event)]
-    pub struct PaymentTransferred {
+    pub struct CreditTransfer {
         pub provider: AccountId,
         pub amount: Balance,
-    }
-
-    /// The chain refused to transfer a provider's credit (for example an amount below the
-    /// existential deposit to an account that does not exist): the credit stays, for the
-    /// provider to `collect` or anyone to `pay_out` later. Nobody else waits for it.
-    #[ink(event)]
-    pub struct PaymentHeld {
-        pub provider: AccountId,
-        pub amount: Balance,
+        pub transferred: bool,
     }
 
     /// The insurer cancelled what a claim still waited for; its escrow no longer owes it.
@@ -513,12 +485,13 @@ pub mod claim_settlement {
                     decision_hash: None,
                 },
             );
-            self.env().emit_event(AuthorizationRequested {
+            self.env().emit_event(AuthorizationChanged {
                 patient,
                 provider,
                 insurer: record.insurer,
                 authorization: id,
                 plan,
+                decision: AuthorizationDecision::Requested,
                 document_hash,
             });
             Ok(id)
@@ -558,13 +531,14 @@ pub mod claim_settlement {
             };
             record.decision_hash = Some(decision_hash);
             self.authorizations.insert(authorization, &record);
-            self.env().emit_event(AuthorizationDecided {
+            self.env().emit_event(AuthorizationChanged {
                 patient: record.patient,
                 provider: record.provider,
                 insurer: plan.insurer,
                 authorization,
+                plan: record.plan,
                 decision: record.decision,
-                decision_hash,
+                document_hash: decision_hash,
             });
             Ok(())
         }
@@ -671,7 +645,7 @@ pub mod claim_settlement {
                 self.env().block_timestamp(),
             )?;
             self.memberships.insert((plan, member), &membership);
-            self.env().emit_event(MemberEnrolled {
+            self.env().emit_event(EnrolmentChanged {
                 plan,
                 member,
                 insurer: record.insurer,
@@ -699,11 +673,13 @@ pub mod claim_settlement {
                 return Err(Error::EnrolmentEnded);
             }
             current.end = end;
+            let coverage_start = current.start;
             self.memberships.insert((plan, member), &membership);
-            self.env().emit_event(EnrolmentEnded {
+            self.env().emit_event(EnrolmentChanged {
                 plan,
                 member,
                 insurer: record.insurer,
+                coverage_start,
                 coverage_end: end,
             });
             Ok(())
@@ -752,9 +728,9 @@ pub mod claim_settlement {
                 .escrow_total
                 .checked_add(amount)
                 .ok_or(Error::Overflow)?;
-            self.env().emit_event(EscrowDeposited {
+            self.env().emit_event(EscrowChanged {
                 insurer,
-                amount,
+                change: EscrowChange::Deposited(amount),
                 funds: escrow.funds,
             });
             let paid = self.pay_waiting(insurer, &mut escrow, MAX_SETTLED_PER_CALL)?;
@@ -775,9 +751,9 @@ pub mod claim_settlement {
                 .checked_sub(amount)
                 .ok_or(Error::Overflow)?;
             self.escrows.insert(insurer, &escrow);
-            self.env().emit_event(EscrowWithdrawn {
+            self.env().emit_event(EscrowChanged {
                 insurer,
-                amount,
+                change: EscrowChange::Withdrawn(amount),
                 funds: escrow.funds,
             });
             // Only the insurer's own call fails if the chain refuses: it changes nothing.
@@ -822,14 +798,17 @@ pub mod claim_settlement {
             self.env()
                 .transfer(provider, amount)
                 .map_err(|_| Error::TransferFailed)?;
-            self.env()
-                .emit_event(PaymentTransferred { provider, amount });
+            self.env().emit_event(CreditTransfer {
+                provider,
+                amount,
+                transferred: true,
+            });
             Ok(amount)
         }
 
         /// Tries to transfer `provider`'s credit to it; anyone may call (for example once
         /// the provider's account exists again). Returns whether the chain accepted the
-        /// transfer; a refused one keeps the credit (`PaymentHeld`).
+        /// transfer; a refused one keeps the credit (`CreditTransfer` says which).
         #[ink(message)]
         pub fn pay_out(&mut self, provider: AccountId) -> Result<bool, Error> {
             self.access.ensure_not_paused()?;
@@ -1928,7 +1907,7 @@ pub mod claim_settlement {
 
         /// Transfers to `provider` its stored credit plus `owed` (what this call paid it,
         /// counted in `credit_total` but not stored). A refused transfer stores the whole
-        /// as its credit and is reported with `PaymentHeld`, never as an error: one
+        /// as its credit and is reported as not transferred, never as an error: one
         /// provider's account must not stop anyone else's payment. The transfer goes first:
         /// a plain transfer runs no code, so nothing can re-enter before the writes.
         fn transfer_credit(&mut self, provider: AccountId, owed: Balance) -> Result<bool, Error> {
@@ -1945,14 +1924,21 @@ pub mod claim_settlement {
                 if stored > 0 {
                     self.credits.remove(provider);
                 }
-                self.env()
-                    .emit_event(PaymentTransferred { provider, amount });
+                self.env().emit_event(CreditTransfer {
+                    provider,
+                    amount,
+                    transferred: true,
+                });
                 Ok(true)
             } else {
                 if owed > 0 {
                     self.credits.insert(provider, &amount);
                 }
-                self.env().emit_event(PaymentHeld { provider, amount });
+                self.env().emit_event(CreditTransfer {
+                    provider,
+                    amount,
+                    transferred: false,
+                });
                 Ok(false)
             }
         }

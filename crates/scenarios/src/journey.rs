@@ -13,7 +13,7 @@ use crate::support::{
 };
 use claim_settlement::{
     claim_settlement::{
-        ClaimAdjudicated, ClaimPaid, FeeScheduleUpdated, MemberEnrolled, PlanCreated,
+        ClaimAdjudicated, ClaimPaid, EnrolmentChanged, FeeScheduleUpdated, PlanCreated,
     },
     data::{
         ClaimLine, CostShare, CostSharing, DrugUnit, FeeScheduleEntry, Outcome, PaymentConsent,
@@ -591,7 +591,7 @@ where
         )
         .await;
         assert_eq!(
-            the_event::<MemberEnrolled>(&member.events, claims_id).member,
+            the_event::<EnrolmentChanged>(&member.events, claims_id).member,
             patient
         );
         let eve_before = balance(client, id(eve)).await;

@@ -303,8 +303,15 @@ fn a_covered_visit_is_adjudicated_and_paid_in_one_call() {
     // Paid in the adjudicating call: `ClaimAdjudicated` says so, no `ClaimPaid` repeats it.
     assert!(events_of::<ClaimPaid>().is_empty());
     // Credited, then transferred at the end of the same call: no credit is left.
-    let (transferred, topics) = last_event::<PaymentTransferred>();
-    assert_eq!((transferred.provider, transferred.amount), (p.clinic, 30));
+    let (transferred, topics) = last_event::<CreditTransfer>();
+    assert_eq!(
+        (
+            transferred.provider,
+            transferred.amount,
+            transferred.transferred
+        ),
+        (p.clinic, 30, true)
+    );
     assert!(topics.is_empty(), "only safety notices carry field topics");
     assert_eq!((contract.credit(p.clinic), contract.credit_total()), (0, 0));
     let adjudicated = events_of::<ClaimAdjudicated>();
@@ -952,8 +959,12 @@ fn lines_for_codes_that_need_authorization_name_an_approved_one() {
     let auth = contract
         .request_authorization(p.patient, 1, mri, hash(0x70))
         .unwrap();
-    let (event, _) = last_event::<AuthorizationRequested>();
+    let (event, _) = last_event::<AuthorizationChanged>();
     assert_eq!((event.authorization, event.insurer), (auth, p.insurer));
+    assert_eq!(
+        (event.decision, event.document_hash),
+        (AuthorizationDecision::Requested, hash(0x70))
+    );
     let pending = submit(&mut contract, p.clinic, p.patient, vec![line(Some(auth))]).unwrap();
     assert_eq!(
         reason(&contract, pending),
@@ -1100,7 +1111,12 @@ fn duplicates_and_services_outside_coverage_are_denied() {
     // Coverage ended: services from now on are denied, earlier ones are not.
     as_caller(p.insurer);
     contract.end_enrolment(1, p.patient).unwrap();
-    assert_eq!(last_event::<EnrolmentEnded>().0.coverage_end, NOW);
+    let (ended, _) = last_event::<EnrolmentChanged>();
+    assert_eq!(
+        (ended.coverage_start, ended.coverage_end),
+        (YEAR_START, NOW),
+        "the current period, now ending at once"
+    );
     as_caller(p.clinic);
     contract
         .submit_claim(p.patient, 1, NOW, vec![visit(150)], hash(0xAB))
@@ -1659,7 +1675,11 @@ fn an_underfunded_escrow_pays_later_in_order() {
     assert_eq!(balance(contract_account()), 40);
     as_caller(p.insurer);
     contract.withdraw(40).unwrap();
-    assert_eq!(last_event::<EscrowWithdrawn>().0.funds, 0);
+    let (withdrawn, _) = last_event::<EscrowChanged>();
+    assert_eq!(
+        (withdrawn.change, withdrawn.funds),
+        (EscrowChange::Withdrawn(40), 0)
+    );
     assert_eq!(balance(contract_account()), 0);
 }
 
@@ -1778,8 +1798,8 @@ fn appeals_are_filed_in_window_and_overturns_pay() {
     assert_eq!(resolved.status, AppealStatus::Overturned { amount: 40 });
     assert!(!resolved.late);
     // Paid after its adjudication: a `ClaimPaid` of its own.
-    let (paid, _) = last_event::<PaymentTransferred>();
-    assert_eq!(paid.amount, 40);
+    let (paid, _) = last_event::<CreditTransfer>();
+    assert_eq!((paid.amount, paid.transferred), (40, true));
     let announced = events_of::<ClaimPaid>().pop().unwrap();
     assert_eq!((announced.claim, announced.amount), (denied, 40));
     assert_eq!(balance(p.clinic), clinic_before + 40);
@@ -2003,8 +2023,11 @@ fn plans_fee_schedules_and_members() {
     contract
         .enrol_member(1, p.other, NOW + DAY, YEAR_END)
         .unwrap();
-    let (enrolled, topics) = last_event::<MemberEnrolled>();
-    assert_eq!(enrolled.coverage_start, NOW + DAY);
+    let (enrolled, topics) = last_event::<EnrolmentChanged>();
+    assert_eq!(
+        (enrolled.coverage_start, enrolled.coverage_end),
+        (NOW + DAY, YEAR_END)
+    );
     assert!(topics.is_empty(), "only safety notices carry field topics");
     // Ended before it started: an empty period.
     contract.end_enrolment(1, p.other).unwrap();
@@ -2169,7 +2192,8 @@ fn a_claim_batch_answers_each_claim_and_a_refused_one_changes_nothing() {
     let paid: Balance = (1..=3).map(|c| contract.claim(c).unwrap().paid).sum();
     assert_eq!(contract.claim(1).unwrap().paid, 30);
     assert!(contract.claim(3).unwrap().paid > 0);
-    let transfers = events_of::<PaymentTransferred>();
+    let transfers = events_of::<CreditTransfer>();
+    assert!(transfers.iter().all(|t| t.transferred));
     assert_eq!(transfers.len(), 1);
     assert_eq!(
         (transfers[0].provider, transfers[0].amount),
