@@ -15,7 +15,7 @@ use drug_provenance::{
     data::{lot_id, Error, ItemKey, Location, Place, Sscc, Trace},
     drug_provenance::{
         Aggregated, Destroyed, Disaggregated, Dispensed, DrugProvenance, LotCommissioned,
-        Quarantined, Received, Released, ReturnVerified, ShipmentCancelled, Shipped,
+        Quarantined, Released, ReturnVerified, ShipmentClosed, Shipped,
     },
     packing::Packing,
 };
@@ -240,17 +240,15 @@ fn describe(
             hex::encode(e.transaction)
         ));
     }
-    if is::<Received>(signature) {
-        let e: Received = decode(event)?;
-        return shipments
-            .contains(&e.shipment)
-            .then(|| format!("received by {}, shipment {}", who(&e.to), e.shipment));
-    }
-    if is::<ShipmentCancelled>(signature) {
-        let e: ShipmentCancelled = decode(event)?;
-        return shipments
-            .contains(&e.shipment)
-            .then(|| format!("shipment {} cancelled by {}", e.shipment, who(&e.from)));
+    if is::<ShipmentClosed>(signature) {
+        let e: ShipmentClosed = decode(event)?;
+        return shipments.contains(&e.shipment).then(|| {
+            if e.received {
+                format!("received by {}, shipment {}", who(&e.to), e.shipment)
+            } else {
+                format!("shipment {} cancelled by {}", e.shipment, who(&e.from))
+            }
+        });
     }
     if is::<ReturnVerified>(signature) {
         let e: ReturnVerified = decode(event)?;

@@ -633,7 +633,7 @@ pub enum Location {
 }
 
 /// A package's chain of custody as the contract answers it; shipments and receipts,
-/// with their times, are the `Shipped` and `Received` events naming these containers.
+/// with their times, are the `Shipped` and `ShipmentClosed` events naming these containers.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trace {

@@ -12,7 +12,7 @@
 //!   between registered trading partners. A package follows its container until the
 //!   container is opened; from its first move on its own it has its own record.
 //! - `trace` answers a package's chain of custody from its aggregation path, without
-//!   listing the lot's other serials; the `Shipped` and `Received` events give the when.
+//!   listing the lot's other serials; the `Shipped` and `ShipmentClosed` events give the when.
 //! - Holds are kept where the goods are: a custodian quarantines its own container or
 //!   package, a sensor's excursion holds the container or shipment it is bound to, and only
 //!   the manufacturer or a regulator holds a lot everywhere.
@@ -120,21 +120,16 @@ pub mod drug_provenance {
         pub transaction: Hash,
     }
 
-    /// The recipient took custody of everything shipped (bizStep receiving).
+    /// A shipment ended: the recipient took custody of everything shipped (`received`,
+    /// bizStep receiving), or the sender cancelled it before receipt and the goods are back
+    /// in its custody. One event for both: each event type is code.
     #[ink(event)]
-    pub struct Received {
+    pub struct ShipmentClosed {
         pub to: AccountId,
         pub from: AccountId,
         pub shipment: u64,
         pub units: u64,
-    }
-
-    /// The sender cancelled a shipment before receipt; the goods are back in its custody.
-    #[ink(event)]
-    pub struct ShipmentCancelled {
-        pub to: AccountId,
-        pub from: AccountId,
-        pub shipment: u64,
+        pub received: bool,
     }
 
     /// A saleable return was verified on receipt: genuine, sold to the returner, not
@@ -813,14 +808,7 @@ pub mod drug_provenance {
             if seen.len() != record.items.len() {
                 return Err(Error::ShipmentMismatch);
             }
-            self.settle(shipment, &record, true)?;
-            self.env().emit_event(Received {
-                to: record.to,
-                from: record.from,
-                shipment,
-                units: record.units,
-            });
-            Ok(())
+            self.settle(shipment, &record, true)
         }
 
         /// Cancels shipment `shipment` before receipt (the sender only); the goods return
@@ -832,13 +820,7 @@ pub mod drug_provenance {
             if record.from != self.env().caller() {
                 return Err(Error::NotTheSender);
             }
-            self.settle(shipment, &record, false)?;
-            self.env().emit_event(ShipmentCancelled {
-                to: record.to,
-                from: record.from,
-                shipment,
-            });
-            Ok(())
+            self.settle(shipment, &record, false)
         }
 
         /// Binds `sensor` (an account with the Sensor role) to a container the caller holds,
@@ -1317,7 +1299,7 @@ pub mod drug_provenance {
         /// innermost first (case, then pallet), from the packer's aggregation data. Answers
         /// who commissioned it and when, the containers it was verified to be in, and where it
         /// is now and with whom, without listing the lot's other serials. The shipments and
-        /// receipts between, with their times, are the `Shipped` and `Received` events that
+        /// receipts between, with their times, are the `Shipped` and `ShipmentClosed` events that
         /// name those containers (`healthchain trace` prints both). Without a path, a package
         /// that never moved on its own reads as the manufacturer's unpacked stock.
         #[ink(message)]
@@ -1859,6 +1841,13 @@ pub mod drug_provenance {
                 }
             }
             self.shipments.remove(shipment);
+            self.env().emit_event(ShipmentClosed {
+                to: record.to,
+                from: record.from,
+                shipment,
+                units: record.units,
+                received: delivered,
+            });
             Ok(())
         }
 

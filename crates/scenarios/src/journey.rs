@@ -30,8 +30,8 @@ use drug_provenance::{
         Scan, SensorPlace, ShipmentPurpose, Target,
     },
     drug_provenance::{
-        Aggregated, Disaggregated, Dispensed, LotCommissioned, Quarantined, Received, Shipped,
-        TemperatureRecorded,
+        Aggregated, Disaggregated, Dispensed, LotCommissioned, Quarantined, ShipmentClosed,
+        Shipped, TemperatureRecorded,
     },
     packing::Packing,
 };
@@ -473,7 +473,7 @@ where
         )
         .await;
         assert_eq!(
-            the_event::<Received>(&received.events, ledger_id).to,
+            the_event::<ShipmentClosed>(&received.events, ledger_id).to,
             id(charlie)
         );
         say("bob packed two cases on a pallet (one write), shipped it to charlie with the DSCSA transaction information's hash; the sensor riding with it read 5.40 °C; charlie's dock scanned the pallet in");
@@ -513,7 +513,10 @@ where
             "receive",
         )
         .await;
-        assert_eq!(the_event::<Received>(&received.events, ledger_id).units, 5);
+        assert_eq!(
+            the_event::<ShipmentClosed>(&received.events, ledger_id).units,
+            5
+        );
         step(client, dave, &ledger.disaggregate(first, vec![]), "open").await;
         let case = client
             .call(dave, &ledger.container(first))

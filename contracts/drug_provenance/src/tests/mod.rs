@@ -560,8 +560,11 @@ fn custody_moves_by_container_and_the_dock_checks_what_arrives() {
         Err(Error::NotTheRecipient)
     );
     receive(&mut ledger, s, vec![Scan::Container(sscc(PALLET))]).unwrap();
-    let (event, _) = last_event::<Received>();
-    assert_eq!((event.from, event.units), (p.manufacturer, 16));
+    let (event, _) = last_event::<ShipmentClosed>();
+    assert_eq!(
+        (event.from, event.units, event.received),
+        (p.manufacturer, 16, true)
+    );
     let pallet = ledger.container(sscc(PALLET)).unwrap();
     assert_eq!(
         (pallet.holder, pallet.seller),
@@ -588,6 +591,11 @@ fn the_sender_can_cancel_before_receipt() {
     assert_eq!(ledger.cancel_shipment(s), Err(Error::NotTheSender));
     as_caller(p.manufacturer);
     ledger.cancel_shipment(s).unwrap();
+    let (event, _) = last_event::<ShipmentClosed>();
+    assert_eq!(
+        (event.shipment, event.from, event.received),
+        (s, p.manufacturer, false)
+    );
     let pallet = ledger.container(sscc(PALLET)).unwrap();
     assert_eq!(
         (pallet.holder, pallet.state),
