@@ -18,9 +18,12 @@ use support::{
     accounts, deploy_consent_registry, deploy_trial_anchoring, grant_consent, hash,
     participant_status, submit_or_refusal, Accounts, E2EResult,
 };
-use trial_anchoring::data::{
-    Causality, Error, Expectedness, ParticipantStatus, SafetyReport, Seriousness,
-    TrialDelegateRole, DAY,
+use trial_anchoring::{
+    data::{
+        Causality, Error, Expectedness, ParticipantStatus, SafetyReport, Seriousness,
+        TrialDelegateRole, DAY,
+    },
+    trial_anchoring::Callee,
 };
 
 fn records(n: usize) -> Vec<Digest> {
@@ -344,14 +347,14 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
     submit_or_refusal(
         &mut client,
         &ink_e2e::alice(),
-        &trials.propose_consent_registry(dave),
+        &trials.propose_callee(Callee::ConsentRegistry, dave),
     )
     .await
     .expect("the admin proposes rewiring the registry");
     submit_or_refusal(
         &mut client,
         &ink_e2e::alice(),
-        &trials.apply_consent_registry(),
+        &trials.apply_callee(),
     )
     .await
     .expect("the admin rewires the registry (no change delay in the tests)");

@@ -12,6 +12,7 @@
 //! it writes back unchanged.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
+use healthchain_common::access::Callees;
 use ink::{
     prelude::vec::Vec,
     scale::{Decode, Encode, Error, Input, Output},
@@ -22,6 +23,30 @@ use ink::{
 /// remaining byte, encoded by writing them back as they were.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RootTail(Vec<u8>);
+
+impl RootTail {
+    /// The contract's [`Callees`], which a contract
+    /// with callees keeps first after its access block, and how many bytes they take.
+    pub fn callees(&self) -> Option<(Callees, usize)> {
+        let input = &mut &self.0[..];
+        let callees = Decode::decode(input).ok()?;
+        Some((callees, self.0.len().checked_sub(input.len())?))
+    }
+
+    /// Writes `callees` over the first `taken` bytes, the ones [`Self::callees`] read.
+    /// Their number never changes, so they take the same room; returns false, writing
+    /// nothing, if they would not.
+    pub fn set_callees(&mut self, callees: &Callees, taken: usize) -> bool {
+        let bytes = callees.encode();
+        match self.0.get_mut(..taken) {
+            Some(room) if room.len() == bytes.len() => {
+                room.copy_from_slice(&bytes);
+                true
+            }
+            _ => false,
+        }
+    }
+}
 
 /// Described as the bytes it is.
 #[cfg(feature = "std")]
@@ -88,6 +113,35 @@ pub mod access_library {
         #[ink(constructor)]
         pub fn new() -> Result<Self, UploadOnly> {
             Err(UploadOnly)
+        }
+
+        /// Proposes pointing the contract's callee number `callee` at `address`, with a
+        /// `ChangeProposed` event; `apply_callee` makes the change once the change delay
+        /// has passed. Admin only. Returns when it may be applied. Only a contract with
+        /// callees (claim_settlement, trial_anchoring) forwards it, and keeps them right
+        /// after its access block (`Callees`): not an `AccessControlled` message, so the
+        /// contracts without callees carry nothing of it.
+        #[ink(message)]
+        pub fn propose_callee(
+            &mut self,
+            callee: u8,
+            address: AccountId,
+        ) -> Result<Timestamp, AccessError> {
+            let (callees, _) = self.rest.callees().ok_or(AccessError::UnknownCallee)?;
+            callees.propose(&mut self.access, callee, address)
+        }
+
+        /// Applies the proposed callee change once its delay has passed, with a
+        /// `CalleeChanged` event. Admin only.
+        #[ink(message)]
+        pub fn apply_callee(&mut self) -> Result<(), AccessError> {
+            let (mut callees, taken) = self.rest.callees().ok_or(AccessError::UnknownCallee)?;
+            callees.apply(&mut self.access)?;
+            // On chain an error reverts the whole message, the taken change included.
+            if !self.rest.set_callees(&callees, taken) {
+                return Err(AccessError::UnknownCallee);
+            }
+            Ok(())
         }
     }
 
@@ -200,6 +254,7 @@ pub mod access_library {
     #[cfg(test)]
     mod tests {
         use super::*;
+        use healthchain_common::access::Callees;
         use ink::{
             scale::{Decode, Encode},
             storage::traits::Storable,
@@ -233,6 +288,32 @@ pub mod access_library {
             Storable::encode(&access, &mut written);
             Storable::encode(&rest, &mut written);
             assert_eq!(written, bytes);
+        }
+
+        /// A contract's callees, right after its block, are read from the rest of the root
+        /// and written back in place: the contract's other fields stay as they were.
+        #[test]
+        fn callees_are_found_and_changed_in_the_rest_of_the_root() {
+            let callees = Callees::new(vec![AccountId::from([5; 32]), AccountId::from([6; 32])]);
+            let own_fields = (7u32, vec![1u8, 2, 3]);
+            let mut rest = RootTail(Encode::encode(&(&callees, &own_fields)));
+            let (found, taken) = rest.callees().expect("the callees decode");
+            assert_eq!(found, callees);
+            assert_eq!(taken, 1 + 2 * 32);
+            let changed = Callees::new(vec![AccountId::from([5; 32]), AccountId::from([8; 32])]);
+            assert!(rest.set_callees(&changed, taken));
+            assert_eq!(rest.0, Encode::encode(&(&changed, &own_fields)));
+            assert_eq!(
+                RootTail(vec![0x09]).callees(),
+                None,
+                "no room for the callees"
+            );
+            let longer = Callees::new(vec![AccountId::from([5; 32]); 3]);
+            assert!(
+                !rest.set_callees(&longer, taken),
+                "a longer list is not written"
+            );
+            assert_eq!(rest.0, Encode::encode(&(&changed, &own_fields)));
         }
     }
 }

@@ -50,7 +50,7 @@ pub mod claim_settlement {
     };
     use healthchain_common::{
         access::{
-            AccessControl, AccessControlled, AccessError, Change, PendingChange, Role, RoleSet,
+            AccessControl, AccessControlled, AccessError, Callees, PendingChange, Role, RoleSet,
         },
         admin_message,
         call_cache::CallCache,
@@ -249,7 +249,8 @@ pub mod claim_settlement {
         pub late: bool,
     }
 
-    /// Which contract a wiring change is about (its number in [`Change::Callee`]).
+    /// Which contract a wiring change is about: its number in [`healthchain_common::access::Change::Callee`] and in
+    /// the `callee` of the `CalleeChanged` event.
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Callee {
@@ -257,20 +258,13 @@ pub mod claim_settlement {
         DrugProvenance,
     }
 
-    /// The admin pointed the contract at another consent registry or drug_provenance.
-    #[ink(event)]
-    pub struct CalleeChanged {
-        pub callee: Callee,
-        pub previous: AccountId,
-        pub new: AccountId,
-    }
-
     /// Plans, members, escrows, claims and their payment queue.
     #[ink(storage)]
     pub struct ClaimSettlement {
         access: AccessControl,
-        consent_registry: AccountId,
-        drug_provenance: AccountId,
+        /// The consent registry and drug_provenance, callees 0 and 1 ([`Callee`]). Second
+        /// in the root, where the admin library finds them.
+        callees: Callees,
         plans: Mapping<PlanId, Plan>,
         last_plan: PlanId,
         fee_schedules: Mapping<(PlanId, ServiceCode), FeeScheduleEntry>,
@@ -328,8 +322,7 @@ pub mod claim_settlement {
                     change_delay,
                     admin_library,
                 ),
-                consent_registry,
-                drug_provenance,
+                callees: Callees::new(Vec::from([consent_registry, drug_provenance])),
                 plans: Mapping::default(),
                 last_plan: 0,
                 fee_schedules: Mapping::default(),
@@ -353,41 +346,35 @@ pub mod claim_settlement {
         /// The consent registry and the drug_provenance contract this contract asks.
         #[ink(message)]
         pub fn callees(&self) -> (AccountId, AccountId) {
-            (self.consent_registry, self.drug_provenance)
+            (self.consent_registry(), self.drug_provenance())
         }
 
         /// Proposes pointing the contract at another consent registry or drug_provenance
         /// contract (after a migration), with a `ChangeProposed` event; `apply_callee`
         /// makes the change once the change delay has passed. Admin only. Returns when it
-        /// may be applied.
+        /// may be applied. Answered by the admin library.
         #[ink(message)]
         pub fn propose_callee(
             &mut self,
             callee: Callee,
             address: AccountId,
-        ) -> Result<Timestamp, Error> {
-            Ok(self.access.propose_change(Change::Callee {
-                callee: callee as u8,
-                address,
-            })?)
+        ) -> Result<Timestamp, AccessError> {
+            admin_message!(self.access, self.callees => propose(&mut self.access, callee as u8, address))
         }
 
-        /// Applies the proposed callee change once its delay has passed. Admin only.
+        /// Applies the proposed callee change once its delay has passed, with a
+        /// `CalleeChanged` event. Admin only. Answered by the admin library.
         #[ink(message)]
-        pub fn apply_callee(&mut self) -> Result<(), Error> {
-            let (number, address) = self.access.take_due_callee()?;
-            let (callee, slot) = if number == Callee::ConsentRegistry as u8 {
-                (Callee::ConsentRegistry, &mut self.consent_registry)
-            } else {
-                (Callee::DrugProvenance, &mut self.drug_provenance)
-            };
-            let previous = core::mem::replace(slot, address);
-            self.env().emit_event(CalleeChanged {
-                callee,
-                previous,
-                new: address,
-            });
-            Ok(())
+        pub fn apply_callee(&mut self) -> Result<(), AccessError> {
+            admin_message!(self.access, self.callees => apply(&mut self.access))
+        }
+
+        fn consent_registry(&self) -> AccountId {
+            self.callees.get(Callee::ConsentRegistry as u8)
+        }
+
+        fn drug_provenance(&self) -> AccountId {
+            self.callees.get(Callee::DrugProvenance as u8)
         }
 
         /// Creates a plan (registered insurers only): deductible, copay, coinsurance in
@@ -946,7 +933,7 @@ pub mod claim_settlement {
                     classes: needed_classes(&claim.lines),
                 })
                 .collect();
-            let consents = query_consents(self.consent_registry, queries).ok();
+            let consents = query_consents(self.consent_registry(), queries).ok();
             let mut answers = Vec::with_capacity(claims.len());
             let mut paid = Vec::new();
             // An 837 file's claims share their plan, codes and insurer: each plan, fee
@@ -1630,7 +1617,7 @@ pub mod claim_settlement {
             // A batch asked the registry about all its claims at once; one claim asks now.
             let answer = asked.unwrap_or_else(|| {
                 query_consent(
-                    self.consent_registry,
+                    self.consent_registry(),
                     service.patient,
                     service.provider,
                     Purpose::Payment,
@@ -1688,7 +1675,7 @@ pub mod claim_settlement {
             let answers = if units.is_empty() {
                 Ok(Vec::new())
             } else {
-                query_dispensed_units(self.drug_provenance, units)
+                query_dispensed_units(self.drug_provenance(), units)
             };
             // Second pass, in line order: the accumulators move line by line.
             let mut adjudicated = Vec::with_capacity(lines.len());

@@ -27,6 +27,7 @@
 //!   same transaction, so no call ever meets half-migrated storage.
 
 use crate::{AccountId, Hash, Timestamp};
+use ink::prelude::vec::Vec;
 use ink::{
     env::DefaultEnvironment,
     storage::{traits::ManualKey, Lazy, Mapping},
@@ -169,6 +170,8 @@ pub enum AccessError {
     /// The upgrade's migration failed (no code under its hash, or it trapped or reverted):
     /// nothing changed.
     MigrationFailed,
+    /// The contract has no callee of that number.
+    UnknownCallee,
 }
 
 /// A change the admin may make only after the contract's change delay.
@@ -183,8 +186,9 @@ pub enum Change {
         migration: Option<Hash>,
     },
     /// Point the contract at another contract it calls; `callee` is the contract's own
-    /// numbering of its callees (claim_settlement: 0 the consent registry, 1
-    /// drug_provenance; trial_anchoring: 0 the consent registry).
+    /// numbering of its callees, their place in [`AccessControl::callees`]
+    /// (claim_settlement: 0 the consent registry, 1 drug_provenance; trial_anchoring: 0
+    /// the consent registry).
     Callee { callee: u8, address: AccountId },
 }
 
@@ -256,6 +260,15 @@ pub struct Unpaused {
     pub by: AccountId,
 }
 
+/// The admin pointed the contract at another contract it calls: `callee` is its number
+/// (see [`Change::Callee`]).
+#[ink::event]
+pub struct CalleeChanged {
+    pub callee: u8,
+    pub previous: AccountId,
+    pub new: AccountId,
+}
+
 /// The contract's code was replaced; its address and records stay, its root storage
 /// rewritten by `migration` if one ran.
 #[ink::event]
@@ -288,6 +301,71 @@ pub struct AccessControl {
     /// In a cell of its own, outside the root: a migration rewrites the root, and the
     /// change it carries out must be gone from storage before it reads it.
     pending_change: Lazy<Option<PendingChange>, ManualKey<PENDING_CHANGE_KEY>>,
+}
+
+/// The contracts a contract calls, by number (see [`Change::Callee`]). A contract with
+/// callees keeps them as the **second field of its root storage**, right after its
+/// [`AccessControl`], so that the admin library finds them there and answers
+/// `propose_callee` and `apply_callee` (the contract forwards both): the contracts carry
+/// none of the change's code, and those without callees carry nothing at all.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callees(Vec<AccountId>);
+
+impl Callees {
+    /// The callees, numbered in this order; their number is fixed from then on.
+    pub fn new(callees: Vec<AccountId>) -> Self {
+        Self(callees)
+    }
+
+    /// The contracts, by number.
+    pub fn as_slice(&self) -> &[AccountId] {
+        &self.0
+    }
+
+    /// The contract under `number`; the zero account, where no call succeeds, if there is
+    /// none (a contract's constructor sets every number it uses).
+    pub fn get(&self, number: u8) -> AccountId {
+        self.0
+            .get(usize::from(number))
+            .copied()
+            .unwrap_or(AccountId::from([0; 32]))
+    }
+
+    /// Proposes pointing callee `callee` at `address` (admin only, after `access`'s change
+    /// delay, with [`Self::apply`]); returns when it may be applied.
+    pub fn propose(
+        &self,
+        access: &mut AccessControl,
+        callee: u8,
+        address: AccountId,
+    ) -> Result<Timestamp, AccessError> {
+        if usize::from(callee) >= self.0.len() {
+            return Err(AccessError::UnknownCallee);
+        }
+        access.propose_change(Change::Callee { callee, address })
+    }
+
+    /// Applies the proposed callee change once its delay has passed (admin only), with a
+    /// [`CalleeChanged`] event.
+    pub fn apply(&mut self, access: &mut AccessControl) -> Result<(), AccessError> {
+        let (callee, new) = match access.take_due(|c| matches!(c, Change::Callee { .. }))? {
+            Change::Callee { callee, address } => (callee, address),
+            Change::Code { .. } => return Err(AccessError::NoPendingChange),
+        };
+        let slot = self
+            .0
+            .get_mut(usize::from(callee))
+            .ok_or(AccessError::UnknownCallee)?;
+        let previous = core::mem::replace(slot, new);
+        emit(CalleeChanged {
+            callee,
+            previous,
+            new,
+        });
+        Ok(())
+    }
 }
 
 fn caller() -> AccountId {
@@ -410,14 +488,6 @@ impl AccessControl {
         }
         self.pending_change.set(&None);
         Ok(pending.change)
-    }
-
-    /// Takes a due callee change (admin only): (the contract's callee number, address).
-    pub fn take_due_callee(&mut self) -> Result<(u8, AccountId), AccessError> {
-        match self.take_due(|c| matches!(c, Change::Callee { .. }))? {
-            Change::Callee { callee, address } => Ok((callee, address)),
-            Change::Code { .. } => Err(AccessError::NoPendingChange),
-        }
     }
 
     /// The current admin.
@@ -913,9 +983,10 @@ mod tests {
         let a = accounts();
         test::set_block_timestamp::<Env>(1_000);
         let mut access = block();
+        let mut callees = Callees::new(vec![a.charlie, a.eve]);
         let address = a.django;
         let change = Change::Callee { callee: 1, address };
-        assert_eq!(access.propose_change(change), Ok(1_000 + DELAY));
+        assert_eq!(callees.propose(&mut access, 1, address), Ok(1_000 + DELAY));
         assert_eq!(
             access.pending_change(),
             Some(PendingChange {
@@ -924,18 +995,50 @@ mod tests {
                 applies_at: 1_000 + DELAY
             })
         );
-        assert_eq!(access.take_due_callee(), Err(AccessError::ChangeNotDue));
+        assert_eq!(callees.apply(&mut access), Err(AccessError::ChangeNotDue));
         test::set_block_timestamp::<Env>(1_000 + DELAY - 1);
-        assert_eq!(access.take_due_callee(), Err(AccessError::ChangeNotDue));
+        assert_eq!(callees.apply(&mut access), Err(AccessError::ChangeNotDue));
         test::set_block_timestamp::<Env>(1_000 + DELAY);
         // Not a code change, and not by a stranger.
         assert_eq!(access.apply_code(), Err(AccessError::NoPendingChange));
         as_caller(a.bob);
-        assert_eq!(access.take_due_callee(), Err(AccessError::NotAdmin));
+        assert_eq!(callees.apply(&mut access), Err(AccessError::NotAdmin));
         as_caller(a.alice);
-        assert_eq!(access.take_due_callee(), Ok((1, address)));
+        assert_eq!(callees.get(1), a.eve);
+        assert_eq!(callees.apply(&mut access), Ok(()));
+        let (event, topics) = last_event::<CalleeChanged>();
+        assert_eq!(
+            (event.callee, event.previous, event.new),
+            (1, a.eve, address)
+        );
+        assert!(topics.is_empty(), "only safety notices carry field topics");
+        assert_eq!(callees.as_slice(), &[a.charlie, address][..]);
         assert_eq!(access.pending_change(), None);
-        assert_eq!(access.take_due_callee(), Err(AccessError::NoPendingChange));
+        assert_eq!(
+            callees.apply(&mut access),
+            Err(AccessError::NoPendingChange)
+        );
         assert_eq!(access.change_delay(), DELAY);
+    }
+
+    /// A callee number the contract does not have is refused when proposed, with nothing
+    /// pending; unknown numbers read as the zero account, where no call succeeds.
+    #[ink::test]
+    fn only_a_callee_the_contract_has_can_be_changed() {
+        let a = accounts();
+        let mut access = block();
+        let callees = Callees::new(vec![a.charlie]);
+        assert_eq!(
+            callees.propose(&mut access, 1, a.django),
+            Err(AccessError::UnknownCallee)
+        );
+        assert_eq!(access.pending_change(), None);
+        assert_eq!(callees.get(1), AccountId::from([0; 32]));
+        as_caller(a.bob);
+        assert_eq!(
+            callees.propose(&mut access, 0, a.django),
+            Err(AccessError::NotAdmin)
+        );
+        assert_eq!(callees.get(0), a.charlie);
     }
 }

@@ -67,6 +67,20 @@ macro_rules! admin_message {
             $access.$method($($arg),*)
         }
     }};
+    // A message the library answers with another part of the root than the block, such
+    // as the contract's [`access::Callees`]: `admin_message!(self.access, self.callees =>
+    // apply(&mut self.access))`.
+    ($access:expr, $target:expr => $method:ident($($arg:expr),* $(,)?)) => {{
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = ($(&$arg,)*);
+            $access.delegate_to_library()
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            $target.$method($($arg),*)
+        }
+    }};
 }
 
 /// Milliseconds since the Unix epoch, as `pallet-timestamp` reports them on a real chain.

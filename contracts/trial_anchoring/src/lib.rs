@@ -43,7 +43,7 @@ pub mod trial_anchoring {
     };
     use healthchain_common::{
         access::{
-            AccessControl, AccessControlled, AccessError, Change, PendingChange, Role, RoleSet,
+            AccessControl, AccessControlled, AccessError, Callees, PendingChange, Role, RoleSet,
         },
         admin_message,
         consent::{query_consent, research_context, ConsentAnswer, DataClasses, Purpose},
@@ -204,11 +204,13 @@ pub mod trial_anchoring {
         pub late: bool,
     }
 
-    /// The admin pointed the contract at another consent registry.
-    #[ink(event)]
-    pub struct ConsentRegistryChanged {
-        pub previous: AccountId,
-        pub new: AccountId,
+    /// Which contract a wiring change is about: its number in
+    /// [`healthchain_common::access::Change::Callee`] and in the `callee` of the
+    /// `CalleeChanged` event.
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Callee {
+        ConsentRegistry,
     }
 
     /// Trials, their protocol versions, participants, data batches, adverse events and
@@ -216,8 +218,9 @@ pub mod trial_anchoring {
     #[ink(storage)]
     pub struct TrialAnchoring {
         access: AccessControl,
-        /// The consent registry asked about research consent.
-        consent_registry: AccountId,
+        /// The consent registry asked about research consent, callee 0 ([`Callee`]).
+        /// Second in the root, where the admin library finds it.
+        callees: Callees,
         trials: Mapping<TrialId, Trial>,
         /// Registry id key (see `registry_key`) to trial.
         by_registry_id: Mapping<Digest, TrialId>,
@@ -259,7 +262,7 @@ pub mod trial_anchoring {
                     change_delay,
                     admin_library,
                 ),
-                consent_registry,
+                callees: Callees::new(Vec::from([consent_registry])),
                 trials: Mapping::default(),
                 by_registry_id: Mapping::default(),
                 last_trial: 0,
@@ -277,33 +280,27 @@ pub mod trial_anchoring {
         /// The consent registry this contract asks.
         #[ink(message)]
         pub fn consent_registry(&self) -> AccountId {
-            self.consent_registry
+            self.callees.get(Callee::ConsentRegistry as u8)
         }
 
         /// Proposes pointing the contract at another consent registry (after a
-        /// migration), with a `ChangeProposed` event; `apply_consent_registry` makes the
-        /// change once the change delay has passed. Admin only.
+        /// migration), with a `ChangeProposed` event; `apply_callee` makes the change once
+        /// the change delay has passed. Admin only. Returns when it may be applied.
+        /// Answered by the admin library.
         #[ink(message)]
-        pub fn propose_consent_registry(
+        pub fn propose_callee(
             &mut self,
-            registry: AccountId,
-        ) -> Result<Timestamp, Error> {
-            Ok(self.access.propose_change(Change::Callee {
-                callee: 0,
-                address: registry,
-            })?)
+            callee: Callee,
+            address: AccountId,
+        ) -> Result<Timestamp, AccessError> {
+            admin_message!(self.access, self.callees => propose(&mut self.access, callee as u8, address))
         }
 
-        /// Applies the proposed consent registry once its delay has passed. Admin only.
+        /// Applies the proposed consent registry once its delay has passed, with a
+        /// `CalleeChanged` event. Admin only. Answered by the admin library.
         #[ink(message)]
-        pub fn apply_consent_registry(&mut self) -> Result<(), Error> {
-            let (_, registry) = self.access.take_due_callee()?;
-            let previous = core::mem::replace(&mut self.consent_registry, registry);
-            self.env().emit_event(ConsentRegistryChanged {
-                previous,
-                new: registry,
-            });
-            Ok(())
+        pub fn apply_callee(&mut self) -> Result<(), AccessError> {
+            admin_message!(self.access, self.callees => apply(&mut self.access))
         }
 
         /// Registers a trial (registered sponsors only) before anyone is enrolled:
@@ -1225,7 +1222,7 @@ pub mod trial_anchoring {
         ) -> Result<bool, Error> {
             let context = research_context(self.env().account_id(), trial, protocol_hash);
             match query_consent(
-                self.consent_registry,
+                self.consent_registry(),
                 participant,
                 record.sponsor,
                 Purpose::Research,

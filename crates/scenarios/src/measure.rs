@@ -1006,8 +1006,11 @@ where
         out,
         ink_e2e::alice(),
         C,
-        "propose_consent_registry",
-        trials.propose_consent_registry(registry_id)
+        "propose_callee",
+        trials.propose_callee(
+            trial_anchoring::trial_anchoring::Callee::ConsentRegistry,
+            registry_id
+        )
     );
     let freeze = typical!(
         client,

@@ -8,7 +8,7 @@
 
 #[ink::contract]
 pub mod claims_migration {
-    use healthchain_common::access::AccessControl;
+    use healthchain_common::access::{AccessControl, Callees};
     use ink::{
         scale::{Encode, Output},
         storage::traits::{Storable, StorageKey},
@@ -37,11 +37,11 @@ pub mod claims_migration {
     /// claim_settlement's current root, in its field order: written, never read here.
     struct CurrentRoot<'a> {
         access: &'a AccessControl,
-        /// consent_registry, drug_provenance, last_plan, escrow_total, last_claim,
-        /// credit_total, last_authorization, the relay's chain. The earlier release had no
+        /// the callees (consent_registry, drug_provenance), last_plan, escrow_total,
+        /// last_claim, credit_total, last_authorization, the relay's chain. The earlier release had no
         /// relay: its chain stays zero, so no relayed appeal is accepted until the contract
         /// is deployed anew (this migration is a test fixture; nothing earlier is live).
-        rest: (AccountId, AccountId, u32, Balance, u64, Balance, u64, Hash),
+        rest: (Callees, u32, Balance, u64, Balance, u64, Hash),
     }
 
     impl Storable for CurrentRoot<'_> {
@@ -66,15 +66,18 @@ pub mod claims_migration {
             Err(MigrationError::NotDeployable)
         }
 
-        /// Rewrites the root: the last plan and claim ids from the next ones, no provider
-        /// credits yet; everything else as it was.
+        /// Rewrites the root: the callees moved next to the access block, the last plan
+        /// and claim ids from the next ones, no provider credits yet; everything else as
+        /// it was.
         #[ink(message, selector = 0x6d696772)]
         pub fn migrate(&self) {
             let root = CurrentRoot {
                 access: &self.access,
                 rest: (
-                    self.consent_registry,
-                    self.drug_provenance,
+                    Callees::new(ink::prelude::vec![
+                        self.consent_registry,
+                        self.drug_provenance
+                    ]),
                     self.next_plan.saturating_sub(1),
                     self.escrow_total,
                     self.next_claim.saturating_sub(1),

@@ -4,7 +4,7 @@
 
 use crate::{data::*, trial_anchoring::*};
 use healthchain_common::{
-    access::{AccessControlled, AccessError, Role},
+    access::{AccessControlled, AccessError, CalleeChanged, Role},
     consent::{research_context, Purpose},
     merkle::{self, hash_leaf, Digest},
     test_doubles,
@@ -1208,14 +1208,19 @@ fn the_admin_rewires_the_consent_registry() {
     let (mut contract, p) = enrolled();
     as_caller(p.sponsor);
     assert_eq!(
-        contract.propose_consent_registry(p.other),
-        Err(Error::Access(AccessError::NotAdmin))
+        contract.propose_callee(Callee::ConsentRegistry, p.other),
+        Err(AccessError::NotAdmin)
     );
     as_caller(p.admin);
-    contract.propose_consent_registry(p.other).unwrap();
-    contract.apply_consent_registry().unwrap();
-    let (event, _) = last_event::<ConsentRegistryChanged>();
-    assert_eq!((event.previous, event.new), (registry(), p.other));
+    contract
+        .propose_callee(Callee::ConsentRegistry, p.other)
+        .unwrap();
+    contract.apply_callee().unwrap();
+    let (event, _) = last_event::<CalleeChanged>();
+    assert_eq!(
+        (event.callee, event.previous, event.new),
+        (Callee::ConsentRegistry as u8, registry(), p.other)
+    );
     assert_eq!(contract.consent_registry(), p.other);
     // The new registry knows of no consent yet.
     assert_eq!(
