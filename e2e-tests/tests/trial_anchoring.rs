@@ -351,13 +351,9 @@ async fn a_trial_from_registration_to_results<Client: E2EBackend>(
     )
     .await
     .expect("the admin proposes rewiring the registry");
-    submit_or_refusal(
-        &mut client,
-        &ink_e2e::alice(),
-        &trials.apply_callee(),
-    )
-    .await
-    .expect("the admin rewires the registry (no change delay in the tests)");
+    submit_or_refusal(&mut client, &ink_e2e::alice(), &trials.apply_callee())
+        .await
+        .expect("the admin rewires the registry (no change delay in the tests)");
     let second = submit_or_refusal(
         &mut client,
         &ink_e2e::bob(),
