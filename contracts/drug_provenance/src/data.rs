@@ -314,8 +314,9 @@ pub struct Lot {
     pub commissioned_at: Timestamp,
     /// Packages the manufacturer holds that are in no container yet.
     pub unpacked: u64,
-    /// Packages dispensed to patients.
-    pub dispensed: u64,
+    // No count of packages dispensed: keeping one would write the lot on every dispense
+    // (a storage write's proof, 10 to 16 KB, and its work), and the `Dispensed` events,
+    // which name the lot, already count them for anyone who wants the figure.
     /// Packages destroyed (decommissioned) by their holders.
     pub destroyed: u64,
 }

@@ -292,10 +292,12 @@ pub mod drug_provenance {
     }
 
     /// The lots and opened cases a call moving packages changed, as it left them: stored
-    /// once each at its end.
+    /// once each at its end. Lots it only read are kept apart (`read_lots`), so that a
+    /// later item of a batch does not read them again, and are not written back.
     #[derive(Default)]
     struct Touched {
         lots: CallCache<LotId, Lot>,
+        read_lots: CallCache<LotId, Lot>,
         cases: CallCache<Sscc, Container>,
     }
 
@@ -416,7 +418,6 @@ pub mod drug_provenance {
                     status: LotStatus::Active,
                     commissioned_at: now,
                     unpacked: quantity,
-                    dispensed: 0,
                     destroyed: 0,
                 },
             );
@@ -1437,9 +1438,13 @@ pub mod drug_provenance {
                 return Err(Error::ZeroHash);
             }
             let id = lot_id(package.gtin, &package.lot);
-            let lot = match touched.lots.get(&id) {
+            let lot = match touched.lots.get(&id).or_else(|| touched.read_lots.get(&id)) {
                 Some(lot) => lot.clone(),
-                None => self.lots.get(id).ok_or(Error::UnknownLot)?,
+                None => {
+                    let lot = self.lots.get(id).ok_or(Error::UnknownLot)?;
+                    touched.read_lots.put(id, lot.clone());
+                    lot
+                }
             };
             let mut located = self.locate_in(id, lot, &package, &touched.cases)?;
             if !expiry_matches(expiry, located.lot.expiry) {
@@ -1461,8 +1466,6 @@ pub mod drug_provenance {
                 dispenser,
                 dispensed_at: now,
             };
-            located.lot.dispensed = credit(located.lot.dispensed, 1)?;
-            touched.lots.put(id, located.lot.clone());
             self.commit(located, touched);
             self.env().emit_event(Dispensed {
                 gtin: package.gtin,
