@@ -9,7 +9,9 @@
 //!
 //! The library does not know the contract's layout, so its root is the contract's root
 //! read as the [`AccessControl`] block followed by the rest as bytes ([`RootTail`]), which
-//! it writes back unchanged.
+//! it writes back unchanged. The one exception is the callee rewiring (`propose_callee`,
+//! `apply_callee`), which only a contract with callees forwards: such a contract keeps its
+//! [`Callees`] first in that rest, where the library reads and rewrites them in place.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 use healthchain_common::access::Callees;
@@ -25,8 +27,8 @@ use ink::{
 pub struct RootTail(Vec<u8>);
 
 impl RootTail {
-    /// The contract's [`Callees`], which a contract
-    /// with callees keeps first after its access block, and how many bytes they take.
+    /// The contract's [`Callees`], which a contract with callees keeps first after its
+    /// access block, and how many bytes they take.
     pub fn callees(&self) -> Option<(Callees, usize)> {
         let input = &mut &self.0[..];
         let callees = Decode::decode(input).ok()?;

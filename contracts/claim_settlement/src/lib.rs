@@ -359,7 +359,10 @@ pub mod claim_settlement {
             callee: Callee,
             address: AccountId,
         ) -> Result<Timestamp, AccessError> {
-            admin_message!(self.access, self.callees => propose(&mut self.access, callee as u8, address))
+            admin_message!(
+                self.access,
+                self.callees => propose(&mut self.access, callee as u8, address)
+            )
         }
 
         /// Applies the proposed callee change once its delay has passed, with a

@@ -27,9 +27,9 @@
 //!   same transaction, so no call ever meets half-migrated storage.
 
 use crate::{AccountId, Hash, Timestamp};
-use ink::prelude::vec::Vec;
 use ink::{
     env::DefaultEnvironment,
+    prelude::vec::Vec,
     storage::{traits::ManualKey, Lazy, Mapping},
 };
 
@@ -186,9 +186,8 @@ pub enum Change {
         migration: Option<Hash>,
     },
     /// Point the contract at another contract it calls; `callee` is the contract's own
-    /// numbering of its callees, their place in [`AccessControl::callees`]
-    /// (claim_settlement: 0 the consent registry, 1 drug_provenance; trial_anchoring: 0
-    /// the consent registry).
+    /// numbering of its callees, their place in its [`Callees`] (claim_settlement: 0 the
+    /// consent registry, 1 drug_provenance; trial_anchoring: 0 the consent registry).
     Callee { callee: u8, address: AccountId },
 }
 

@@ -293,7 +293,10 @@ pub mod trial_anchoring {
             callee: Callee,
             address: AccountId,
         ) -> Result<Timestamp, AccessError> {
-            admin_message!(self.access, self.callees => propose(&mut self.access, callee as u8, address))
+            admin_message!(
+                self.access,
+                self.callees => propose(&mut self.access, callee as u8, address)
+            )
         }
 
         /// Applies the proposed consent registry once its delay has passed, with a
