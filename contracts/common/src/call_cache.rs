@@ -7,10 +7,11 @@
 
 use ink::prelude::vec::Vec;
 
-/// Records of one call by key, in the order first seen.
+/// Records of one call by key, in the order first seen, each marked whether the call
+/// changed it: only changed records are stored at the end of the call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallCache<K, V> {
-    entries: Vec<(K, V)>,
+    entries: Vec<(K, V, bool)>,
 }
 
 impl<K, V> Default for CallCache<K, V> {
@@ -26,32 +27,47 @@ impl<K: PartialEq, V> CallCache<K, V> {
     pub fn get(&self, key: &K) -> Option<&V> {
         self.entries
             .iter()
-            .find(|(held, _)| held == key)
-            .map(|(_, value)| value)
+            .find(|(held, _, _)| held == key)
+            .map(|(_, value, _)| value)
     }
 
-    /// Keeps `value` under `key`, replacing what this call had.
+    /// Keeps `value`, as read from storage, under `key` when the call has no copy yet:
+    /// later reads find it, and it is not stored unless the call changes it.
+    pub fn keep(&mut self, key: K, value: V) {
+        if self.get(&key).is_none() {
+            self.entries.push((key, value, false));
+        }
+    }
+
+    /// Keeps `value` under `key` as changed, replacing what this call had.
     pub fn put(&mut self, key: K, value: V) {
-        match self.entries.iter_mut().find(|(held, _)| *held == key) {
-            Some((_, held)) => *held = value,
-            None => self.entries.push((key, value)),
+        match self.entries.iter_mut().find(|(held, _, _)| *held == key) {
+            Some((_, held, changed)) => {
+                *held = value;
+                *changed = true;
+            }
+            None => self.entries.push((key, value, true)),
         }
     }
 
     /// Changes this call's copy of the record under `key`, starting from `or` (as read
     /// from storage) when the call has none yet.
     pub fn update(&mut self, key: K, or: V, change: impl FnOnce(&mut V)) {
-        match self.entries.iter_mut().find(|(held, _)| *held == key) {
-            Some((_, held)) => change(held),
+        match self.entries.iter_mut().find(|(held, _, _)| *held == key) {
+            Some((_, held, changed)) => {
+                change(held);
+                *changed = true;
+            }
             None => {
                 let mut value = or;
                 change(&mut value);
-                self.entries.push((key, value));
+                self.entries.push((key, value, true));
             }
         }
     }
 
-    /// The record under `key`: this call's copy, or else `read` (from storage), kept.
+    /// The record under `key`: this call's copy, or else `read` (from storage), kept
+    /// unchanged.
     pub fn read(&mut self, key: K, read: impl FnOnce(&K) -> V) -> V
     where
         V: Clone,
@@ -60,18 +76,24 @@ impl<K: PartialEq, V> CallCache<K, V> {
             return value.clone();
         }
         let value = read(&key);
-        self.entries.push((key, value.clone()));
+        self.entries.push((key, value.clone(), false));
         value
     }
 }
 
+/// A changed record, to store.
+type Changed<K, V> = fn((K, V, bool)) -> Option<(K, V)>;
+
 impl<K, V> IntoIterator for CallCache<K, V> {
     type Item = (K, V);
-    type IntoIter = ink::prelude::vec::IntoIter<(K, V)>;
+    type IntoIter = core::iter::FilterMap<ink::prelude::vec::IntoIter<(K, V, bool)>, Changed<K, V>>;
 
-    /// The records, to store at the end of the call.
+    /// The records the call changed, to store at the end of the call; those it only read
+    /// are left out.
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        self.entries
+            .into_iter()
+            .filter_map((|(key, value, changed)| changed.then_some((key, value))) as Changed<K, V>)
     }
 }
 
@@ -103,5 +125,19 @@ mod tests {
             cache.into_iter().collect::<Vec<_>>(),
             vec![(7, 11), (8, 21), (9, 31)]
         );
+    }
+
+    /// What a call only read is found again but not stored; once changed, it is stored.
+    #[test]
+    fn only_changed_records_are_stored() {
+        let mut cache = CallCache::default();
+        assert_eq!(cache.read(1u8, |_| 10u32), 10);
+        cache.keep(2, 20);
+        cache.keep(2, 99);
+        cache.keep(3, 30);
+        assert_eq!(cache.get(&2), Some(&20), "a kept copy is not replaced");
+        assert_eq!(cache.read(2, |_| unreachable!("kept")), 20);
+        cache.update(3, 0, |value| *value += 1);
+        assert_eq!(cache.into_iter().collect::<Vec<_>>(), vec![(3, 31)]);
     }
 }

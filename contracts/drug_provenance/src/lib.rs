@@ -291,13 +291,11 @@ pub mod drug_provenance {
         unpacking: bool,
     }
 
-    /// The lots and opened cases a call moving packages changed, as it left them: stored
-    /// once each at its end. Lots it only read are kept apart (`read_lots`), so that a
-    /// later item of a batch does not read them again, and are not written back.
+    /// The lots and opened cases a call moving packages read or changed: each read once,
+    /// and those it changed stored once at its end.
     #[derive(Default)]
     struct Touched {
         lots: CallCache<LotId, Lot>,
-        read_lots: CallCache<LotId, Lot>,
         cases: CallCache<Sscc, Container>,
     }
 
@@ -1438,11 +1436,11 @@ pub mod drug_provenance {
                 return Err(Error::ZeroHash);
             }
             let id = lot_id(package.gtin, &package.lot);
-            let lot = match touched.lots.get(&id).or_else(|| touched.read_lots.get(&id)) {
+            let lot = match touched.lots.get(&id) {
                 Some(lot) => lot.clone(),
                 None => {
                     let lot = self.lots.get(id).ok_or(Error::UnknownLot)?;
-                    touched.read_lots.put(id, lot.clone());
+                    touched.lots.keep(id, lot.clone());
                     lot
                 }
             };
