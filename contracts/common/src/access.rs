@@ -395,8 +395,7 @@ impl AccessControl {
         change_delay: Timestamp,
         library: Hash,
     ) -> Self {
-        #[cfg(target_arch = "wasm32")]
-        ink::env::lock_delegate_dependency::<DefaultEnvironment>(&library);
+        lock_library(library);
         Self {
             admin,
             pending_admin: None,
@@ -415,20 +414,11 @@ impl AccessControl {
         self.library
     }
 
-    /// Hands the current message to the admin library: a delegate call that forwards the
-    /// call's input unchanged, so the library's message of the same selector runs in this
-    /// contract's storage, and a tail call, so its answer (or revert) is this message's and
-    /// nothing of this contract runs after it. See [`crate::admin_message`].
+    /// Hands the current message to the admin library ([`delegate_to`]). See
+    /// [`crate::admin_message`].
     #[cfg(target_arch = "wasm32")]
     pub fn delegate_to_library(&self) -> ! {
-        use ink::env::{call::build_call, CallFlags, ReturnFlags};
-        let _ = build_call::<DefaultEnvironment>()
-            .delegate(self.library)
-            .call_flags(CallFlags::FORWARD_INPUT | CallFlags::TAIL_CALL)
-            .try_invoke();
-        // Returns only if the library's code is missing, which its lock (see `new`)
-        // prevents: revert rather than answer something the library did not say.
-        ink::env::return_value::<()>(ReturnFlags::REVERT, &())
+        delegate_to(self.library)
     }
 
     /// The delay between proposing and applying a change.
@@ -733,6 +723,38 @@ fn run_migration(migration: Hash) -> Result<(), AccessError> {
         Ok(Ok(())) => Ok(()),
         _ => Err(AccessError::MigrationFailed),
     }
+}
+
+/// Locks the library uploaded under `code` as a delegate dependency of the contract being
+/// instantiated (pallet-contracts' `lock_delegate_dependency`, a deposit of part of the
+/// code's), so nobody can remove that code while the contract relies on it; traps with
+/// `CodeNotFound` when no code is uploaded under it. Every constructor calls it for the
+/// admin library (in [`AccessControl::new`]) and for its own library, if it has one.
+/// Off chain (unit tests) there is nothing to lock.
+pub fn lock_library(code: Hash) {
+    #[cfg(target_arch = "wasm32")]
+    ink::env::lock_delegate_dependency::<DefaultEnvironment>(&code);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = code;
+}
+
+/// Hands the current message to the library uploaded under `code`: a delegate call that
+/// forwards the call's input unchanged, so the library's message of the same selector runs
+/// in this contract's storage, and a tail call, so its answer (or revert) is this message's
+/// and nothing of this contract runs after it. The admin library answers the
+/// [`AccessControlled`] messages this way ([`AccessControl::delegate_to_library`]); a
+/// contract's own library answers its cold messages ([`crate::library_message`]).
+#[cfg(target_arch = "wasm32")]
+pub fn delegate_to(code: Hash) -> ! {
+    use ink::env::{call::build_call, CallFlags, ReturnFlags};
+    let _ = build_call::<DefaultEnvironment>()
+        .delegate(code)
+        .call_flags(CallFlags::FORWARD_INPUT | CallFlags::TAIL_CALL)
+        .try_invoke();
+    // Returns only if the library's code is missing, which its lock (taken when the
+    // contract was instantiated) prevents: revert rather than answer something the
+    // library did not say.
+    ink::env::return_value::<()>(ReturnFlags::REVERT, &())
 }
 
 /// The admin, role and pause messages every healthchain contract exposes. The admin

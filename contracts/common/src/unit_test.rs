@@ -54,7 +54,7 @@ pub fn topic<T: Encode>(value: &T) -> Vec<u8> {
 ///
 /// ```text
 /// healthchain_common::access_controlled_tests!(
-///     ConsentRegistry::new(Hash::from([0xC4; 32]), 0, Hash::from([0xA1; 32])),
+///     ConsentRegistry::new(Hash::from([0xC4; 32]), 0, Hash::from([0xA1; 32]), Hash::from([0xA2; 32])),
 ///     roles: [Role::EmergencyResponder],
 ///     unused: Role::Manufacturer
 /// );
