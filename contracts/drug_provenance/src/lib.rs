@@ -41,6 +41,9 @@
 )]
 // ink! constructors are messages of their own; a `Default` impl would add nothing.
 #![allow(clippy::new_without_default)]
+// The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
+// helpers only they use.
+#![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
 
 pub mod data;
 #[cfg(feature = "std")]
@@ -61,7 +64,7 @@ pub mod drug_provenance {
         access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
         admin_message,
         call_cache::CallCache,
-        is_zero_hash,
+        is_zero_hash, library_message,
         merkle::{hash_leaf, root, verify_proof, Digest},
         provenance::{DispensedUnit, ProvenanceCheck, UnitId, MAX_UNITS_PER_QUERY},
     };
@@ -315,6 +318,13 @@ pub mod drug_provenance {
         company_prefixes: Mapping<(u8, u64), AccountId>,
         /// (place, sensor) -> the custodian that bound the sensor there.
         sensors: Mapping<(SensorPlace, AccountId), AccountId>,
+        /// The code hash of this ledger's library (`drug_provenance_library`): this same
+        /// source built with `cfg(healthchain_library)`, which answers the cold messages
+        /// (licensing, holds, recalls, destruction, sensors' binding, cancellations,
+        /// disaggregation, trace and the record getters) by delegate call in this storage,
+        /// so that a dispense's proof carries none of their code. Set by the constructor;
+        /// an upgrade to other code must set its own library in its migration.
+        library: Hash,
     }
 
     impl DrugProvenance {
@@ -325,9 +335,13 @@ pub mod drug_provenance {
         /// example two days on a production chain; 0 in tests).
         /// `admin_library` is the code hash of the uploaded admin library
         /// (`access_library`), which answers the admin, role, pause and upgrade messages in
-        /// this contract's storage; instantiation fails if no code is uploaded under it.
+        /// this contract's storage; `library` is the code hash of this contract's own
+        /// library (`drug_provenance_library`, built from the same source), which answers
+        /// its cold messages. Instantiation fails if no code is uploaded under either; both
+        /// are locked, so nobody can remove them while the ledger relies on them.
         #[ink(constructor)]
-        pub fn new(change_delay: Timestamp, admin_library: Hash) -> Self {
+        pub fn new(change_delay: Timestamp, admin_library: Hash, library: Hash) -> Self {
+            healthchain_common::access::lock_library(library);
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
@@ -349,6 +363,7 @@ pub mod drug_provenance {
                 next_shipment: 0,
                 company_prefixes: Mapping::default(),
                 sensors: Mapping::default(),
+                library,
             }
         }
 
@@ -361,6 +376,7 @@ pub mod drug_provenance {
         /// analysis. The caller holds every package, unpacked. The GTIN's company prefix
         /// must be licensed to the caller (`license_company_prefix`), so nobody else can
         /// commission, and so make genuine-looking, lots of another's products.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         #[allow(clippy::too_many_arguments)]
         pub fn commission_lot(
@@ -380,7 +396,7 @@ pub mod drug_provenance {
                 return Err(Error::ZeroHash);
             }
             let manufacturer = self.access.ensure_role(Role::Manufacturer)?;
-            if self.licensee(gtin) != Some(manufacturer) {
+            if self.licensed_to(gtin) != Some(manufacturer) {
                 return Err(Error::GtinNotLicensed);
             }
             let now = self.env().block_timestamp();
@@ -445,6 +461,19 @@ pub mod drug_provenance {
             digits: u8,
             manufacturer: AccountId,
         ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.license_company_prefix_inline(prefix, digits, manufacturer)
+            )
+        }
+
+        /// `license_company_prefix`, run inline: by the library, and off chain.
+        fn license_company_prefix_inline(
+            &mut self,
+            prefix: u64,
+            digits: u8,
+            manufacturer: AccountId,
+        ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let by = self.env().caller();
             if !self.access.is_admin(by) && !self.access.has_role(by, Role::Regulator) {
@@ -485,6 +514,12 @@ pub mod drug_provenance {
         /// licensed company prefix.
         #[ink(message)]
         pub fn licensee(&self, gtin: u64) -> Option<AccountId> {
+            library_message!(self.library, self.licensed_to(gtin))
+        }
+
+        /// The manufacturer licensed to commission `gtin` (`licensee`), for
+        /// `commission_lot` and the library.
+        fn licensed_to(&self, gtin: u64) -> Option<AccountId> {
             (MIN_COMPANY_PREFIX_DIGITS..=MAX_COMPANY_PREFIX_DIGITS)
                 .rev()
                 .find_map(|digits| {
@@ -502,6 +537,7 @@ pub mod drug_provenance {
         /// from a container the caller opened (`from` = its SSCC): either is debited by
         /// `units` at once, so a pallet of 10,000 packages costs one write. The container is
         /// the packer's assertion, checked when it is opened; it inherits its source's holds.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         #[allow(clippy::too_many_arguments)]
         pub fn aggregate(
@@ -598,6 +634,11 @@ pub mod drug_provenance {
         /// its packer's assertion was wrong, and its holder may quarantine it.
         #[ink(message)]
         pub fn disaggregate(&mut self, sscc: Sscc, cases: Vec<CaseSpec>) -> Result<(), Error> {
+            library_message!(self.library, self.disaggregate_inline(sscc, cases))
+        }
+
+        /// `disaggregate`, run inline: by the library, and off chain.
+        fn disaggregate_inline(&mut self, sscc: Sscc, cases: Vec<CaseSpec>) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let opener = self.env().caller();
             let mut container = self.held_container(sscc, opener)?;
@@ -671,6 +712,7 @@ pub mod drug_provenance {
         /// calls `receive`). `purpose` is a sale, or a saleable return, which goes only to
         /// the partner that sold the goods. Refused for held, quarantined, recalled,
         /// illegitimate or expired goods. Returns the shipment id.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn ship(
             &mut self,
@@ -789,6 +831,7 @@ pub mod drug_provenance {
         /// were held in transit: they are here, but stay held. A saleable return is verified
         /// here (its lot still in supply and nothing held): one that fails is held as
         /// suspect, and each answer is a `ReturnVerified` event.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn receive(&mut self, shipment: u64, scanned: Vec<Scan>) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
@@ -814,6 +857,11 @@ pub mod drug_provenance {
         /// to the sender's custody, keeping any hold taken in transit.
         #[ink(message)]
         pub fn cancel_shipment(&mut self, shipment: u64) -> Result<(), Error> {
+            library_message!(self.library, self.cancel_shipment_inline(shipment))
+        }
+
+        /// `cancel_shipment`, run inline: by the library, and off chain.
+        fn cancel_shipment_inline(&mut self, shipment: u64) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let record = self.shipments.get(shipment).ok_or(Error::UnknownShipment)?;
             if record.from != self.env().caller() {
@@ -827,6 +875,15 @@ pub mod drug_provenance {
         /// binds anywhere.
         #[ink(message)]
         pub fn bind_sensor(&mut self, place: SensorPlace, sensor: AccountId) -> Result<(), Error> {
+            library_message!(self.library, self.bind_sensor_inline(place, sensor))
+        }
+
+        /// `bind_sensor`, run inline: by the library, and off chain.
+        fn bind_sensor_inline(
+            &mut self,
+            place: SensorPlace,
+            sensor: AccountId,
+        ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let by = self.ensure_custodian_of(place)?;
             if !self.access.has_role(sensor, Role::Sensor) {
@@ -845,6 +902,15 @@ pub mod drug_provenance {
         /// Ends a sensor's binding: the custodian that bound it or a regulator.
         #[ink(message)]
         pub fn unbind_sensor(
+            &mut self,
+            place: SensorPlace,
+            sensor: AccountId,
+        ) -> Result<(), Error> {
+            library_message!(self.library, self.unbind_sensor_inline(place, sensor))
+        }
+
+        /// `unbind_sensor`, run inline: by the library, and off chain.
+        fn unbind_sensor_inline(
             &mut self,
             place: SensorPlace,
             sensor: AccountId,
@@ -872,6 +938,7 @@ pub mod drug_provenance {
         /// storage range (a shipment's is the narrowest of its lots') is an excursion: that
         /// container or shipment, and only it, is held at once. A safety action: works while
         /// the ledger is paused.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn report_temperature(
             &mut self,
@@ -885,6 +952,7 @@ pub mod drug_provenance {
         /// Reports up to 32 readings in one call (a data logger's upload): each item is
         /// `report_temperature`'s two arguments and gets its own answer, in order; a refused
         /// reading does not stop the others. Works while the ledger is paused.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn report_temperatures(
             &mut self,
@@ -908,6 +976,19 @@ pub mod drug_provenance {
         /// the ledger is paused.
         #[ink(message)]
         pub fn quarantine(
+            &mut self,
+            target: Target,
+            reason: QuarantineReason,
+            evidence: Hash,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.quarantine_inline(target, reason, evidence)
+            )
+        }
+
+        /// `quarantine`, run inline: by the library, and off chain.
+        fn quarantine_inline(
             &mut self,
             target: Target,
             reason: QuarantineReason,
@@ -958,6 +1039,19 @@ pub mod drug_provenance {
             reason: QuarantineReason,
             investigation: Hash,
         ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.release_inline(target, reason, investigation)
+            )
+        }
+
+        /// `release`, run inline: by the library, and off chain.
+        fn release_inline(
+            &mut self,
+            target: Target,
+            reason: QuarantineReason,
+            investigation: Hash,
+        ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             if is_zero_hash(investigation.as_ref()) {
                 return Err(Error::ZeroHash);
@@ -984,6 +1078,20 @@ pub mod drug_provenance {
         /// (`terminate_illegitimate`). Works while the ledger is paused.
         #[ink(message)]
         pub fn notify_illegitimate(
+            &mut self,
+            gtin: u64,
+            lot: Vec<u8>,
+            form_3911: Hash,
+            determined_at: Timestamp,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.notify_illegitimate_inline(gtin, lot, form_3911, determined_at)
+            )
+        }
+
+        /// `notify_illegitimate`, run inline: by the library, and off chain.
+        fn notify_illegitimate_inline(
             &mut self,
             gtin: u64,
             lot: Vec<u8>,
@@ -1037,6 +1145,19 @@ pub mod drug_provenance {
             lot: Vec<u8>,
             consent: Hash,
         ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.terminate_illegitimate_inline(gtin, lot, consent)
+            )
+        }
+
+        /// `terminate_illegitimate`, run inline: by the library, and off chain.
+        fn terminate_illegitimate_inline(
+            &mut self,
+            gtin: u64,
+            lot: Vec<u8>,
+            consent: Hash,
+        ) -> Result<(), Error> {
             let by = self.env().caller();
             if !self.access.has_role(by, Role::Regulator) {
                 return Err(Error::NotARegulator);
@@ -1069,6 +1190,20 @@ pub mod drug_provenance {
         /// moves nor is dispensed. A safety action: works while the ledger is paused.
         #[ink(message)]
         pub fn recall_lot(
+            &mut self,
+            gtin: u64,
+            lot: Vec<u8>,
+            class: Option<RecallClass>,
+            reason: Hash,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.recall_lot_inline(gtin, lot, class, reason)
+            )
+        }
+
+        /// `recall_lot`, run inline: by the library, and off chain.
+        fn recall_lot_inline(
             &mut self,
             gtin: u64,
             lot: Vec<u8>,
@@ -1113,6 +1248,19 @@ pub mod drug_provenance {
             lot: Vec<u8>,
             new_manufacturer: AccountId,
         ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.reassign_lot_inline(gtin, lot, new_manufacturer)
+            )
+        }
+
+        /// `reassign_lot`, run inline: by the library, and off chain.
+        fn reassign_lot_inline(
+            &mut self,
+            gtin: u64,
+            lot: Vec<u8>,
+            new_manufacturer: AccountId,
+        ) -> Result<(), Error> {
             self.access.ensure_role(Role::Regulator)?;
             if !self.access.has_role(new_manufacturer, Role::Manufacturer) {
                 return Err(Error::NotAManufacturer);
@@ -1134,6 +1282,11 @@ pub mod drug_provenance {
         /// the hash of the destruction record.
         #[ink(message)]
         pub fn destroy(&mut self, item: Item, reason: Hash) -> Result<(), Error> {
+            library_message!(self.library, self.destroy_inline(item, reason))
+        }
+
+        /// `destroy`, run inline: by the library, and off chain.
+        fn destroy_inline(&mut self, item: Item, reason: Hash) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             if is_zero_hash(reason.as_ref()) {
                 return Err(Error::ZeroHash);
@@ -1187,6 +1340,7 @@ pub mod drug_provenance {
         /// pseudonym and a random salt; not all zeros). A serial not in the lot is refused as
         /// counterfeit, an expiry not the lot's as a mismatch, a serial already dispensed as a
         /// clone; held, quarantined, recalled, illegitimate or expired stock is refused.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn dispense(
             &mut self,
@@ -1215,6 +1369,7 @@ pub mod drug_provenance {
         /// item changes nothing and does not stop the others. The whole call is refused
         /// (`BatchTooLarge`, a pause, or a caller without the Dispenser role) only when no
         /// item could pass.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn dispense_batch(
             &mut self,
@@ -1247,6 +1402,7 @@ pub mod drug_provenance {
         /// rule). A hold on the opened case a package is still loose in is not seen here (a
         /// scan does not name the case): `container` and `trace` show it, and `dispense`
         /// refuses the package.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn verify_unit(
             &self,
@@ -1303,6 +1459,22 @@ pub mod drug_provenance {
         /// that never moved on its own reads as the manufacturer's unpacked stock.
         #[ink(message)]
         pub fn trace(
+            &self,
+            gtin: u64,
+            lot: Vec<u8>,
+            serial: Vec<u8>,
+            serial_index: u64,
+            serial_proof: Vec<Digest>,
+            path: Vec<Enclosure>,
+        ) -> Result<Trace, Error> {
+            library_message!(
+                self.library,
+                self.trace_inline(gtin, lot, serial, serial_index, serial_proof, path)
+            )
+        }
+
+        /// `trace`, run inline: by the library, and off chain.
+        fn trace_inline(
             &self,
             gtin: u64,
             lot: Vec<u8>,
@@ -1392,6 +1564,11 @@ pub mod drug_provenance {
         /// The lot and whether it has expired; `None` for an unknown GTIN and lot.
         #[ink(message)]
         pub fn lot_state(&self, gtin: u64, lot: Vec<u8>) -> Option<LotState> {
+            library_message!(self.library, self.lot_state_inline(gtin, lot))
+        }
+
+        /// `lot_state`, run inline: by the library, and off chain.
+        fn lot_state_inline(&self, gtin: u64, lot: Vec<u8>) -> Option<LotState> {
             let (_, record) = self.lot(gtin, &lot).ok()?;
             Some(LotState {
                 expired: record.is_expired(self.env().block_timestamp()),
@@ -1402,18 +1579,38 @@ pub mod drug_provenance {
         /// The container with SSCC `sscc`, if it has a record.
         #[ink(message)]
         pub fn container(&self, sscc: Sscc) -> Option<Container> {
+            library_message!(self.library, self.container_inline(sscc))
+        }
+
+        /// `container`, run inline: by the library, and off chain.
+        fn container_inline(&self, sscc: Sscc) -> Option<Container> {
             self.containers.get(sscc)
         }
 
         /// The package (GTIN, lot, serial), if it has moved on its own.
         #[ink(message)]
         pub fn package(&self, gtin: u64, lot: Vec<u8>, serial: Vec<u8>) -> Option<PackageRecord> {
+            library_message!(self.library, self.package_inline(gtin, lot, serial))
+        }
+
+        /// `package`, run inline: by the library, and off chain.
+        fn package_inline(
+            &self,
+            gtin: u64,
+            lot: Vec<u8>,
+            serial: Vec<u8>,
+        ) -> Option<PackageRecord> {
             self.packages.get((lot_id(gtin, &lot), hash_leaf(&serial)))
         }
 
         /// Shipment `shipment`, while it is in transit.
         #[ink(message)]
         pub fn shipment(&self, shipment: u64) -> Option<Shipment> {
+            library_message!(self.library, self.shipment_inline(shipment))
+        }
+
+        /// `shipment`, run inline: by the library, and off chain.
+        fn shipment_inline(&self, shipment: u64) -> Option<Shipment> {
             self.shipments.get(shipment)
         }
 
@@ -2098,5 +2295,6 @@ pub mod drug_provenance {
     }
 }
 
-#[cfg(test)]
+// The library build (drug_provenance_library) runs the same code: tested once, here.
+#[cfg(all(test, not(healthchain_library)))]
 mod tests;

@@ -149,7 +149,8 @@ impl Packing {
     }
 }
 
-#[cfg(test)]
+// The library build (drug_provenance_library) runs the same code: tested once, here.
+#[cfg(all(test, not(healthchain_library)))]
 mod tests {
     use super::*;
     use crate::data::with_check_digit;

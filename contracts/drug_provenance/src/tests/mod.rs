@@ -155,7 +155,7 @@ fn setup() -> (DrugProvenance, Parties) {
     let a = test::default_accounts::<Env>();
     test::set_block_timestamp::<Env>(NOW);
     as_caller(a.alice);
-    let mut ledger = DrugProvenance::new(0, Hash::from([0xA1; 32]));
+    let mut ledger = DrugProvenance::new(0, Hash::from([0xA1; 32]), Hash::from([0xA2; 32]));
     ledger.grant_role(Role::Regulator, a.frank).unwrap();
     // The regulator registers the trading partners.
     as_caller(a.frank);
@@ -1909,7 +1909,7 @@ proptest! {
 }
 
 healthchain_common::access_controlled_tests!(
-    DrugProvenance::new(0, Hash::from([0xA1; 32])),
+    DrugProvenance::new(0, Hash::from([0xA1; 32]), Hash::from([0xA2; 32])),
     roles: [
         Role::Manufacturer,
         Role::Wholesaler,
