@@ -29,7 +29,7 @@ use std::fmt::Debug;
 use support::{
     accounts, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
     grant_consent, hash, step, submit_or_refusal, the_event, Accounts, BackendError, Claims,
-    E2EResult, EmittedEvents, Registry, Scenario, FAR_FUTURE,
+    Contract, E2EResult, EmittedEvents, Registry, Scenario, FAR_FUTURE,
 };
 
 const UNIT: u128 = 10_000_000_000;
@@ -374,13 +374,17 @@ where
     let (ledger_id, _) =
         deploy_drug_provenance(client, &ink_e2e::alice(), accounts().bob, dave).await;
 
-    // The earlier release, with roles, a plan and an escrow.
+    // The earlier release, with roles, a plan and an escrow, and the library whose hash
+    // the migration carries over.
     let library = client.admin_library(&ink_e2e::alice()).await;
+    let own_library = client
+        .own_library(Contract::ClaimSettlement, &ink_e2e::alice())
+        .await;
     let deployed = client
         .instantiate(
             "claims_release_0",
             &ink_e2e::alice(),
-            &mut Release0Ref::new(registry_id, ledger_id, 0, library),
+            &mut Release0Ref::new(registry_id, ledger_id, 0, library, own_library),
         )
         .submit()
         .await

@@ -33,6 +33,9 @@
         clippy::indexing_slicing
     )
 )]
+// The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
+// helpers only they use.
+#![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
 
 pub mod data;
 
@@ -57,6 +60,7 @@ pub mod claim_settlement {
         consent::{
             query_consent, query_consents, ConsentAnswer, ConsentQuery, DataClasses, Purpose,
         },
+        library_message,
         merkle::{blake2_256, Digest},
         provenance::{query_dispensed_units, recipient_commitment, DispensedUnit, UnitId},
         relay::{Relay, Signature},
@@ -293,6 +297,14 @@ pub mod claim_settlement {
         /// The chain members' relayed appeals are signed for, and each member's next
         /// nonce.
         relay: Relay,
+        /// The code hash of this contract's library (`claim_settlement_library`): this
+        /// same source built with `cfg(healthchain_library)`, which answers the cold
+        /// messages (plans, fee schedules, enrolment, authorizations, escrow, credits,
+        /// settlement, voids and replacements, appeals and the getters) by delegate call in
+        /// this storage, so that a claim's proof carries none of their code. Set by the
+        /// constructor; an upgrade to other code must set its own library in its
+        /// migration.
+        library: Hash,
     }
 
     impl ClaimSettlement {
@@ -305,7 +317,10 @@ pub mod claim_settlement {
         /// for it.
         /// `admin_library` is the code hash of the uploaded admin library
         /// (`access_library`), which answers the admin, role, pause and upgrade messages in
-        /// this contract's storage; instantiation fails if no code is uploaded under it.
+        /// this contract's storage; `library` is the code hash of this contract's own
+        /// library (`claim_settlement_library`, built from the same source), which answers
+        /// its cold messages. Instantiation fails if no code is uploaded under either; both
+        /// are locked, so nobody can remove them while the contract relies on them.
         #[ink(constructor)]
         pub fn new(
             consent_registry: AccountId,
@@ -313,7 +328,9 @@ pub mod claim_settlement {
             chain: Hash,
             change_delay: Timestamp,
             admin_library: Hash,
+            library: Hash,
         ) -> Self {
+            healthchain_common::access::lock_library(library);
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
@@ -340,12 +357,18 @@ pub mod claim_settlement {
                 authorizations: Mapping::default(),
                 last_authorization: 0,
                 relay: Relay::new(chain),
+                library,
             }
         }
 
         /// The consent registry and the drug_provenance contract this contract asks.
         #[ink(message)]
         pub fn callees(&self) -> (AccountId, AccountId) {
+            library_message!(self.library, self.callees_inline())
+        }
+
+        /// `callees`, run inline: by the library, and off chain.
+        fn callees_inline(&self) -> (AccountId, AccountId) {
             (self.consent_registry(), self.drug_provenance())
         }
 
@@ -398,6 +421,27 @@ pub mod claim_settlement {
             year_start: Timestamp,
             year_end: Timestamp,
         ) -> Result<PlanId, Error> {
+            library_message!(
+                self.library,
+                self.create_plan_inline(
+                    cost_sharing,
+                    payment_consent,
+                    filing_limit_days,
+                    year_start,
+                    year_end
+                )
+            )
+        }
+
+        /// `create_plan`, run inline: by the library, and off chain.
+        fn create_plan_inline(
+            &mut self,
+            cost_sharing: CostSharing,
+            payment_consent: PaymentConsent,
+            filing_limit_days: Option<u16>,
+            year_start: Timestamp,
+            year_end: Timestamp,
+        ) -> Result<PlanId, Error> {
             self.access.ensure_not_paused()?;
             let insurer = self.access.ensure_role(Role::Insurer)?;
             validate_plan(&cost_sharing, year_start, year_end)?;
@@ -436,6 +480,20 @@ pub mod claim_settlement {
         /// The record keeps only a hash of (patient, provider, plan, code).
         #[ink(message)]
         pub fn request_authorization(
+            &mut self,
+            patient: AccountId,
+            plan: PlanId,
+            code: ServiceCode,
+            document_hash: Hash,
+        ) -> Result<AuthorizationId, Error> {
+            library_message!(
+                self.library,
+                self.request_authorization_inline(patient, plan, code, document_hash)
+            )
+        }
+
+        /// `request_authorization`, run inline: by the library, and off chain.
+        fn request_authorization_inline(
             &mut self,
             patient: AccountId,
             plan: PlanId,
@@ -497,6 +555,19 @@ pub mod claim_settlement {
             approved_for: Option<(Timestamp, Timestamp)>,
             decision_hash: Hash,
         ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.decide_authorization_inline(authorization, approved_for, decision_hash)
+            )
+        }
+
+        /// `decide_authorization`, run inline: by the library, and off chain.
+        fn decide_authorization_inline(
+            &mut self,
+            authorization: AuthorizationId,
+            approved_for: Option<(Timestamp, Timestamp)>,
+            decision_hash: Hash,
+        ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let mut record = self
                 .authorizations
@@ -537,6 +608,11 @@ pub mod claim_settlement {
         /// the decision.
         #[ink(message)]
         pub fn authorization(&self, authorization: AuthorizationId) -> Option<Authorization> {
+            library_message!(self.library, self.authorization_inline(authorization))
+        }
+
+        /// `authorization`, run inline: by the library, and off chain.
+        fn authorization_inline(&self, authorization: AuthorizationId) -> Option<Authorization> {
             self.authorizations.get(authorization)
         }
 
@@ -545,6 +621,15 @@ pub mod claim_settlement {
         /// only. One `FeeScheduleUpdated` event per change.
         #[ink(message)]
         pub fn update_fee_schedule(
+            &mut self,
+            plan: PlanId,
+            changes: Vec<(ServiceCode, Option<FeeScheduleEntry>)>,
+        ) -> Result<(), Error> {
+            library_message!(self.library, self.update_fee_schedule_inline(plan, changes))
+        }
+
+        /// `update_fee_schedule`, run inline: by the library, and off chain.
+        fn update_fee_schedule_inline(
             &mut self,
             plan: PlanId,
             changes: Vec<(ServiceCode, Option<FeeScheduleEntry>)>,
@@ -593,12 +678,22 @@ pub mod claim_settlement {
         /// A plan's terms and the number of codes in its fee schedule.
         #[ink(message)]
         pub fn plan(&self, plan: PlanId) -> Option<Plan> {
+            library_message!(self.library, self.plan_inline(plan))
+        }
+
+        /// `plan`, run inline: by the library, and off chain.
+        fn plan_inline(&self, plan: PlanId) -> Option<Plan> {
             self.plans.get(plan)
         }
 
         /// A code's fee schedule entry in a plan, if covered.
         #[ink(message)]
         pub fn fee(&self, plan: PlanId, code: ServiceCode) -> Option<FeeScheduleEntry> {
+            library_message!(self.library, self.fee_inline(plan, code))
+        }
+
+        /// `fee`, run inline: by the library, and off chain.
+        fn fee_inline(&self, plan: PlanId, code: ServiceCode) -> Option<FeeScheduleEntry> {
             self.fee_schedules.get((plan, code))
         }
 
@@ -609,6 +704,20 @@ pub mod claim_settlement {
         /// claims for services in the earlier periods stay payable.
         #[ink(message)]
         pub fn enrol_member(
+            &mut self,
+            plan: PlanId,
+            member: AccountId,
+            coverage_start: Timestamp,
+            coverage_end: Timestamp,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.enrol_member_inline(plan, member, coverage_start, coverage_end)
+            )
+        }
+
+        /// `enrol_member`, run inline: by the library, and off chain.
+        fn enrol_member_inline(
             &mut self,
             plan: PlanId,
             member: AccountId,
@@ -649,6 +758,11 @@ pub mod claim_settlement {
         /// earlier services still are. The plan's insurer only.
         #[ink(message)]
         pub fn end_enrolment(&mut self, plan: PlanId, member: AccountId) -> Result<(), Error> {
+            library_message!(self.library, self.end_enrolment_inline(plan, member))
+        }
+
+        /// `end_enrolment`, run inline: by the library, and off chain.
+        fn end_enrolment_inline(&mut self, plan: PlanId, member: AccountId) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let record = self.plan_of_insurer(plan)?;
             let mut membership = self
@@ -678,6 +792,11 @@ pub mod claim_settlement {
         /// A member's coverage periods and accumulators in a plan.
         #[ink(message)]
         pub fn membership(&self, plan: PlanId, member: AccountId) -> Option<Membership> {
+            library_message!(self.library, self.membership_inline(plan, member))
+        }
+
+        /// `membership`, run inline: by the library, and off chain.
+        fn membership_inline(&self, plan: PlanId, member: AccountId) -> Option<Membership> {
             self.memberships.get((plan, member))
         }
 
@@ -686,6 +805,15 @@ pub mod claim_settlement {
         /// adjudicated them and are paid from its escrow.
         #[ink(message)]
         pub fn reassign_plan(&mut self, plan: PlanId, new_insurer: AccountId) -> Result<(), Error> {
+            library_message!(self.library, self.reassign_plan_inline(plan, new_insurer))
+        }
+
+        /// `reassign_plan`, run inline: by the library, and off chain.
+        fn reassign_plan_inline(
+            &mut self,
+            plan: PlanId,
+            new_insurer: AccountId,
+        ) -> Result<(), Error> {
             self.access.ensure_admin()?;
             let mut record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
             if !self.access.has_role(new_insurer, Role::Insurer) {
@@ -706,13 +834,18 @@ pub mod claim_settlement {
         /// 8 per call; `settle` pays more).
         #[ink(message, payable)]
         pub fn deposit(&mut self) -> Result<(), Error> {
+            library_message!(self.library, self.deposit_inline())
+        }
+
+        /// `deposit`, run inline: by the library, and off chain.
+        fn deposit_inline(&mut self) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let insurer = self.access.ensure_role(Role::Insurer)?;
             let amount = self.env().transferred_value();
             if amount == 0 {
                 return Err(Error::ZeroDeposit);
             }
-            let mut escrow = self.escrow(insurer);
+            let mut escrow = self.escrow_of(insurer);
             escrow.deposit(amount)?;
             self.escrow_total = self
                 .escrow_total
@@ -732,9 +865,14 @@ pub mod claim_settlement {
         /// waits for. Registered insurers only.
         #[ink(message)]
         pub fn withdraw(&mut self, amount: Balance) -> Result<(), Error> {
+            library_message!(self.library, self.withdraw_inline(amount))
+        }
+
+        /// `withdraw`, run inline: by the library, and off chain.
+        fn withdraw_inline(&mut self, amount: Balance) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let insurer = self.access.ensure_role(Role::Insurer)?;
-            let mut escrow = self.escrow(insurer);
+            let mut escrow = self.escrow_of(insurer);
             escrow.withdraw(amount)?;
             self.escrow_total = self
                 .escrow_total
@@ -755,6 +893,11 @@ pub mod claim_settlement {
         /// An insurer's escrow: its funds, and what approved claims still wait for.
         #[ink(message)]
         pub fn escrow(&self, insurer: AccountId) -> Escrow {
+            library_message!(self.library, self.escrow_of(insurer))
+        }
+
+        /// `insurer`'s escrow (`escrow`), for the contract's own use and the library.
+        fn escrow_of(&self, insurer: AccountId) -> Escrow {
             self.escrows.get(insurer).unwrap_or_default()
         }
 
@@ -762,6 +905,11 @@ pub mod claim_settlement {
         /// it plus `credit_total`.
         #[ink(message)]
         pub fn escrow_total(&self) -> Balance {
+            library_message!(self.library, self.escrow_total_inline())
+        }
+
+        /// `escrow_total`, run inline: by the library, and off chain.
+        fn escrow_total_inline(&self) -> Balance {
             self.escrow_total
         }
 
@@ -769,12 +917,22 @@ pub mod claim_settlement {
         /// chain refused, kept for `collect` or `pay_out`.
         #[ink(message)]
         pub fn credit(&self, provider: AccountId) -> Balance {
+            library_message!(self.library, self.credit_of(provider))
+        }
+
+        /// `provider`'s credit (`credit`), for the contract's own use and the library.
+        fn credit_of(&self, provider: AccountId) -> Balance {
             self.credits.get(provider).unwrap_or_default()
         }
 
         /// The sum of every provider's credit.
         #[ink(message)]
         pub fn credit_total(&self) -> Balance {
+            library_message!(self.library, self.credit_total_inline())
+        }
+
+        /// `credit_total`, run inline: by the library, and off chain.
+        fn credit_total_inline(&self) -> Balance {
             self.credit_total
         }
 
@@ -782,6 +940,11 @@ pub mod claim_settlement {
         /// the call fails and the credit stays.
         #[ink(message)]
         pub fn collect(&mut self) -> Result<Balance, Error> {
+            library_message!(self.library, self.collect_inline())
+        }
+
+        /// `collect`, run inline: by the library, and off chain.
+        fn collect_inline(&mut self) -> Result<Balance, Error> {
             self.access.ensure_not_paused()?;
             let provider = self.env().caller();
             let amount = self.take_credit(provider)?;
@@ -801,6 +964,11 @@ pub mod claim_settlement {
         /// transfer; a refused one keeps the credit (`CreditTransfer` says which).
         #[ink(message)]
         pub fn pay_out(&mut self, provider: AccountId) -> Result<bool, Error> {
+            library_message!(self.library, self.pay_out_inline(provider))
+        }
+
+        /// `pay_out`, run inline: by the library, and off chain.
+        fn pay_out_inline(&mut self, provider: AccountId) -> Result<bool, Error> {
             self.access.ensure_not_paused()?;
             self.transfer_credit(provider, 0, true)
         }
@@ -810,8 +978,13 @@ pub mod claim_settlement {
         /// how many were paid.
         #[ink(message)]
         pub fn settle(&mut self, insurer: AccountId, max_claims: u32) -> Result<u32, Error> {
+            library_message!(self.library, self.settle_inline(insurer, max_claims))
+        }
+
+        /// `settle`, run inline: by the library, and off chain.
+        fn settle_inline(&mut self, insurer: AccountId, max_claims: u32) -> Result<u32, Error> {
             self.access.ensure_not_paused()?;
-            let mut escrow = self.escrow(insurer);
+            let mut escrow = self.escrow_of(insurer);
             let limit = max_claims.min(MAX_SETTLED_PER_CALL);
             let paid = self.pay_waiting(insurer, &mut escrow, limit)?;
             self.escrows.insert(insurer, &escrow);
@@ -824,6 +997,11 @@ pub mod claim_settlement {
         /// the insurer will not pay, such as one approved in error.
         #[ink(message)]
         pub fn cancel_payment(&mut self, claim: ClaimId) -> Result<Balance, Error> {
+            library_message!(self.library, self.cancel_payment_inline(claim))
+        }
+
+        /// `cancel_payment`, run inline: by the library, and off chain.
+        fn cancel_payment_inline(&mut self, claim: ClaimId) -> Result<Balance, Error> {
             self.access.ensure_not_paused()?;
             let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
             self.ensure_claim_insurer(&record)?;
@@ -831,7 +1009,7 @@ pub mod claim_settlement {
             if amount == 0 {
                 return Err(Error::NotAwaitingPayment);
             }
-            let mut escrow = self.escrow(record.insurer);
+            let mut escrow = self.escrow_of(record.insurer);
             escrow.owed = escrow.owed.checked_sub(amount).ok_or(Error::Overflow)?;
             record.awaiting_payment = 0;
             record.cancelled = record
@@ -854,6 +1032,11 @@ pub mod claim_settlement {
         /// funds, and cancelled ones not yet passed).
         #[ink(message)]
         pub fn waiting_claims(&self, insurer: AccountId) -> u64 {
+            library_message!(self.library, self.waiting_claims_inline(insurer))
+        }
+
+        /// `waiting_claims`, run inline: by the library, and off chain.
+        fn waiting_claims_inline(&self, insurer: AccountId) -> u64 {
             let (head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
             tail.saturating_sub(head)
         }
@@ -874,6 +1057,7 @@ pub mod claim_settlement {
         /// deductible, copay and coinsurance are applied up to the out-of-pocket maximum.
         /// What the insurer pays is credited to the provider from its escrow and
         /// transferred at the end of the call, or waits for funds. Returns the claim id.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn submit_claim(
             &mut self,
@@ -911,6 +1095,7 @@ pub mod claim_settlement {
         /// what an earlier one billed (a repeat is a duplicate). What the batch pays the
         /// caller is transferred once, at the end. Refused whole when paused, for a caller
         /// without the Provider role, or for a batch too large (`BatchTooLarge`).
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn submit_claims(
             &mut self,
@@ -982,6 +1167,11 @@ pub mod claim_settlement {
         /// `ClaimVoided`; the claim stays readable, marked voided.
         #[ink(message, payable)]
         pub fn void_claim(&mut self, claim: ClaimId) -> Result<(), Error> {
+            library_message!(self.library, self.void_claim_inline(claim))
+        }
+
+        /// `void_claim`, run inline: by the library, and off chain.
+        fn void_claim_inline(&mut self, claim: ClaimId) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let provider = self.access.ensure_role(Role::Provider)?;
             self.reverse(claim, provider, None)
@@ -994,6 +1184,20 @@ pub mod claim_settlement {
         /// they replace. Returns the new claim's id.
         #[ink(message, payable)]
         pub fn replace_claim(
+            &mut self,
+            claim: ClaimId,
+            service_date: Timestamp,
+            lines: Vec<ClaimLine>,
+            document_hash: Hash,
+        ) -> Result<ClaimId, Error> {
+            library_message!(
+                self.library,
+                self.replace_claim_inline(claim, service_date, lines, document_hash)
+            )
+        }
+
+        /// `replace_claim`, run inline: by the library, and off chain.
+        fn replace_claim_inline(
             &mut self,
             claim: ClaimId,
             service_date: Timestamp,
@@ -1027,8 +1231,13 @@ pub mod claim_settlement {
         /// what the insurer paid for it, less the provider's credit still held here.
         #[ink(message)]
         pub fn void_refund(&self, claim: ClaimId) -> Result<Balance, Error> {
+            library_message!(self.library, self.void_refund_inline(claim))
+        }
+
+        /// `void_refund`, run inline: by the library, and off chain.
+        fn void_refund_inline(&self, claim: ClaimId) -> Result<Balance, Error> {
             let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-            let held = self.credit(record.provider).min(record.paid);
+            let held = self.credit_of(record.provider).min(record.paid);
             record.paid.checked_sub(held).ok_or(Error::Overflow)
         }
 
@@ -1036,6 +1245,11 @@ pub mod claim_settlement {
         /// waiting for funds, under appeal, or voided (and by which claim replaced).
         #[ink(message)]
         pub fn claim_status(&self, claim: ClaimId) -> Result<ClaimStatus, Error> {
+            library_message!(self.library, self.claim_status_inline(claim))
+        }
+
+        /// `claim_status`, run inline: by the library, and off chain.
+        fn claim_status_inline(&self, claim: ClaimId) -> Result<ClaimStatus, Error> {
             self.claims
                 .get(claim)
                 .map(|record| record.status())
@@ -1059,7 +1273,7 @@ pub mod claim_settlement {
             if record.status() == ClaimStatus::UnderAppeal {
                 return Err(Error::AppealPending);
             }
-            let held = self.credit(provider).min(record.paid);
+            let held = self.credit_of(provider).min(record.paid);
             let sent = record.paid.checked_sub(held).ok_or(Error::Overflow)?;
             if self.env().transferred_value() != sent {
                 return Err(Error::WrongRefund);
@@ -1077,7 +1291,7 @@ pub mod claim_settlement {
                 }
             }
             let cancelled = record.awaiting_payment;
-            let mut escrow = self.escrow(record.insurer);
+            let mut escrow = self.escrow_of(record.insurer);
             escrow.funds = escrow
                 .funds
                 .checked_add(record.paid)
@@ -1289,6 +1503,11 @@ pub mod claim_settlement {
         /// procedure, a drug or a service date.
         #[ink(message)]
         pub fn claim(&self, claim: ClaimId) -> Result<Claim, Error> {
+            library_message!(self.library, self.claim_record(claim))
+        }
+
+        /// Claim `claim` (`claim`), for the contract's own use and the library.
+        fn claim_record(&self, claim: ClaimId) -> Result<Claim, Error> {
             self.claims.get(claim).ok_or(Error::UnknownClaim)
         }
 
@@ -1296,13 +1515,23 @@ pub mod claim_settlement {
         /// reason codes per line (public, see `claim`).
         #[ink(message)]
         pub fn claim_lines(&self, claim: ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
-            self.claim(claim)?;
+            library_message!(self.library, self.claim_lines_inline(claim))
+        }
+
+        /// `claim_lines`, run inline: by the library, and off chain.
+        fn claim_lines_inline(&self, claim: ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
+            self.claim_record(claim)?;
             Ok(self.claim_lines.get(claim).unwrap_or_default())
         }
 
         /// The number of claims submitted so far; claim ids run from 1 to this.
         #[ink(message)]
         pub fn claim_count(&self) -> ClaimId {
+            library_message!(self.library, self.claim_count_inline())
+        }
+
+        /// `claim_count`, run inline: by the library, and off chain.
+        fn claim_count_inline(&self) -> ClaimId {
             self.last_claim
         }
 
@@ -1312,6 +1541,11 @@ pub mod claim_settlement {
         /// insurer's decision is due 60 days later (`Appeal::decide_by`).
         #[ink(message)]
         pub fn appeal(&mut self, claim: ClaimId, evidence_hash: Hash) -> Result<(), Error> {
+            library_message!(self.library, self.appeal_inline(claim, evidence_hash))
+        }
+
+        /// `appeal`, run inline: by the library, and off chain.
+        fn appeal_inline(&mut self, claim: ClaimId, evidence_hash: Hash) -> Result<(), Error> {
             let caller = self.env().caller();
             self.appeal_as(caller, claim, evidence_hash)
         }
@@ -1325,6 +1559,22 @@ pub mod claim_settlement {
         /// exactly as `appeal` by the member.
         #[ink(message)]
         pub fn relay_appeal(
+            &mut self,
+            claim: ClaimId,
+            evidence_hash: Hash,
+            member: AccountId,
+            nonce: u64,
+            deadline: Timestamp,
+            signature: Signature,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.relay_appeal_inline(claim, evidence_hash, member, nonce, deadline, signature)
+            )
+        }
+
+        /// `relay_appeal`, run inline: by the library, and off chain.
+        fn relay_appeal_inline(
             &mut self,
             claim: ClaimId,
             evidence_hash: Hash,
@@ -1355,6 +1605,11 @@ pub mod claim_settlement {
         /// `signer`'s next one must carry.
         #[ink(message)]
         pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
+            library_message!(self.library, self.relay_nonce_inline(signer))
+        }
+
+        /// `relay_nonce`, run inline: by the library, and off chain.
+        fn relay_nonce_inline(&self, signer: AccountId) -> (Hash, u64) {
             (self.relay.chain(), self.relay.nonce(signer))
         }
 
@@ -1417,6 +1672,11 @@ pub mod claim_settlement {
         /// insurer.
         #[ink(message)]
         pub fn report_overdue_appeal(&mut self, claim: ClaimId) -> Result<(), Error> {
+            library_message!(self.library, self.report_overdue_appeal_inline(claim))
+        }
+
+        /// `report_overdue_appeal`, run inline: by the library, and off chain.
+        fn report_overdue_appeal_inline(&mut self, claim: ClaimId) -> Result<(), Error> {
             let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
             let mut appeal = match record.appeal {
                 Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
@@ -1447,6 +1707,19 @@ pub mod claim_settlement {
         /// more. A decision after the deadline is still taken, and evented as late.
         #[ink(message)]
         pub fn resolve_appeal(
+            &mut self,
+            claim: ClaimId,
+            overturns: Vec<Overturn>,
+            decision_hash: Hash,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.resolve_appeal_inline(claim, overturns, decision_hash)
+            )
+        }
+
+        /// `resolve_appeal`, run inline: by the library, and off chain.
+        fn resolve_appeal_inline(
             &mut self,
             claim: ClaimId,
             overturns: Vec<Overturn>,
@@ -1740,7 +2013,7 @@ pub mod claim_settlement {
                 return Ok((Vec::new(), 0));
             }
             let insurer = record.insurer;
-            let mut escrow = escrows.read(insurer, |insurer| self.escrow(*insurer));
+            let mut escrow = escrows.read(insurer, |insurer| self.escrow_of(*insurer));
             let owed = self.owe_from(claim, record, amount, &mut escrow)?;
             escrows.put(insurer, escrow);
             Ok(owed)
@@ -1883,7 +2156,7 @@ pub mod claim_settlement {
 
         /// Removes and returns `provider`'s whole credit.
         fn take_credit(&mut self, provider: AccountId) -> Result<Balance, Error> {
-            let amount = self.credit(provider);
+            let amount = self.credit_of(provider);
             if amount == 0 {
                 return Err(Error::NothingToCollect);
             }
@@ -1909,7 +2182,7 @@ pub mod claim_settlement {
             maybe_stored: bool,
         ) -> Result<bool, Error> {
             let stored = if maybe_stored {
-                self.credit(provider)
+                self.credit_of(provider)
             } else {
                 0
             };
@@ -2201,5 +2474,6 @@ pub mod claim_settlement {
     }
 }
 
-#[cfg(test)]
+// The library build (claim_settlement_library) runs the same code: tested once, here.
+#[cfg(all(test, not(healthchain_library)))]
 mod tests;

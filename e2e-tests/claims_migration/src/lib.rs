@@ -24,6 +24,7 @@ pub mod claims_migration {
         next_plan: u32,
         escrow_total: Balance,
         next_claim: u64,
+        library: Hash,
     }
 
     /// Why a migration was refused.
@@ -38,10 +39,11 @@ pub mod claims_migration {
     struct CurrentRoot<'a> {
         access: &'a AccessControl,
         /// the callees (consent_registry, drug_provenance), last_plan, escrow_total,
-        /// last_claim, credit_total, last_authorization, the relay's chain. The earlier release had no
-        /// relay: its chain stays zero, so no relayed appeal is accepted until the contract
-        /// is deployed anew (this migration is a test fixture; nothing earlier is live).
-        rest: (Callees, u32, Balance, u64, Balance, u64, Hash),
+        /// last_claim, credit_total, last_authorization, the relay's chain, the library. The
+        /// earlier release had no relay: its chain stays zero, so no relayed appeal is
+        /// accepted until the contract is deployed anew (this migration is a test fixture;
+        /// nothing earlier is live). Its library is carried over.
+        rest: (Callees, u32, Balance, u64, Balance, u64, Hash, Hash),
     }
 
     impl Storable for CurrentRoot<'_> {
@@ -84,6 +86,7 @@ pub mod claims_migration {
                     0,
                     0,
                     Hash::from([0; 32]),
+                    self.library,
                 ),
             };
             let _previous_size = ink::env::set_contract_storage(&<Self as StorageKey>::KEY, &root);

@@ -25,6 +25,11 @@ pub mod claims_release_0 {
         escrow_total: Balance,
         /// The id the next claim gets.
         next_claim: ClaimId,
+        /// The code hash of claim_settlement's own library, kept as a release with one
+        /// keeps it. The test gives it today's library, which the migration carries over;
+        /// a real migration writes the hash of its new code's library, known when it is
+        /// built.
+        library: Hash,
     }
 
     impl ClaimSettlement {
@@ -36,6 +41,7 @@ pub mod claims_release_0 {
             drug_provenance: AccountId,
             change_delay: Timestamp,
             admin_library: Hash,
+            library: Hash,
         ) -> Self {
             Self {
                 access: AccessControl::new(
@@ -52,6 +58,7 @@ pub mod claims_release_0 {
                 escrows: Mapping::default(),
                 escrow_total: 0,
                 next_claim: 1,
+                library,
             }
         }
 

@@ -146,6 +146,7 @@ fn setup() -> (ClaimSettlement, Parties) {
         Hash::from(CHAIN),
         0,
         Hash::from([0xA1; 32]),
+        Hash::from([0xA2; 32]),
     );
     contract.grant_role(Role::Insurer, p.insurer).unwrap();
     contract.grant_role(Role::Provider, p.clinic).unwrap();
@@ -2503,7 +2504,8 @@ healthchain_common::access_controlled_tests!(
         AccountId::from([0xD0; 32]),
         Hash::from([0xC4; 32]),
         0,
-        Hash::from([0xA1; 32])
+        Hash::from([0xA1; 32]),
+        Hash::from([0xA2; 32])
     ),
     roles: [Role::Insurer, Role::Provider],
     unused: Role::Sponsor
@@ -2522,6 +2524,7 @@ fn a_rewiring_waits_for_the_change_delay() {
         Hash::from(CHAIN),
         2 * DAY,
         Hash::from([0xA1; 32]),
+        Hash::from([0xA2; 32]),
     );
     assert_eq!(contract.change_delay(), 2 * DAY);
     assert_eq!(
