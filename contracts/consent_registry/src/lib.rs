@@ -24,6 +24,9 @@
 )]
 // ink! constructors are messages of their own; a `Default` impl would add nothing.
 #![allow(clippy::new_without_default)]
+// The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
+// helpers only they use.
+#![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
 
 pub mod data;
 
@@ -42,7 +45,7 @@ pub mod consent_registry {
         consent::{
             ConsentAnswer, ConsentCheck, ConsentQuery, DataClasses, Purpose, MAX_CONSENT_QUERIES,
         },
-        is_zero_hash,
+        is_zero_hash, library_message,
         relay::{verify_signed, Signature, Signed},
     };
     use ink::{prelude::vec::Vec, storage::Mapping};
@@ -129,6 +132,13 @@ pub mod consent_registry {
         /// The chain (genesis hash) relayed instructions are signed for; each signer's next
         /// nonce is in its `accounts` record.
         chain: Hash,
+        /// The code hash of this registry's library (`consent_registry_library`): this
+        /// same source built with `cfg(healthchain_library)`, which answers the cold
+        /// messages (delegates and guardians, emergency access, the getters) by delegate
+        /// call in this storage, so that a grant's or a check's proof carries none of
+        /// their code. Set by the constructor; an upgrade to other code must set its own
+        /// library in its migration.
+        library: Hash,
     }
 
     impl ConsentRegistry {
@@ -140,9 +150,18 @@ pub mod consent_registry {
         /// another chain is refused.
         /// `admin_library` is the code hash of the uploaded admin library
         /// (`access_library`), which answers the admin, role, pause and upgrade messages in
-        /// this contract's storage; instantiation fails if no code is uploaded under it.
+        /// this contract's storage; `library` is the code hash of this contract's own
+        /// library (`consent_registry_library`, built from the same source), which answers
+        /// its cold messages. Instantiation fails if no code is uploaded under either; both
+        /// are locked, so nobody can remove them while the registry relies on them.
         #[ink(constructor)]
-        pub fn new(chain: Hash, change_delay: Timestamp, admin_library: Hash) -> Self {
+        pub fn new(
+            chain: Hash,
+            change_delay: Timestamp,
+            admin_library: Hash,
+            library: Hash,
+        ) -> Self {
+            healthchain_common::access::lock_library(library);
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
@@ -157,6 +176,7 @@ pub mod consent_registry {
                 delegations: Mapping::default(),
                 emergency: Mapping::default(),
                 chain,
+                library,
             }
         }
 
@@ -172,6 +192,7 @@ pub mod consent_registry {
         /// and purpose (at most 8 current ones, 32 in all; ended ones are made inactive to
         /// make room). A delegate may not name itself, and its permits end no later than
         /// its delegation (a later or missing end is capped, and the event shows the cap).
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn record_consent(
             &mut self,
@@ -192,6 +213,7 @@ pub mod consent_registry {
         /// README ("Relayed instructions"). The instruction then runs exactly as if
         /// `signer` had sent its message, with the same checks, events and errors;
         /// revocations and delegation removals work while the registry is paused.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn relay(
             &mut self,
@@ -216,6 +238,7 @@ pub mod consent_registry {
         /// changes nothing and does not stop the others; one signer's instructions run in
         /// the order given, so consecutive nonces work. Refused whole only when it has more
         /// than 32 items (`BatchTooLarge`).
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn relay_batch(
             &mut self,
@@ -315,6 +338,11 @@ pub mod consent_registry {
         /// nonce `signer`'s next relayed instruction must carry.
         #[ink(message)]
         pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
+            library_message!(self.library, self.relay_nonce_inline(signer))
+        }
+
+        /// `relay_nonce`, run inline: by the library, and off chain.
+        fn relay_nonce_inline(&self, signer: AccountId) -> (Hash, u64) {
             let record = self.accounts.get(signer).unwrap_or_default();
             (self.chain, record.next_nonce)
         }
@@ -419,6 +447,7 @@ pub mod consent_registry {
         /// moves to the history. Signed by the patient or a delegate.
         /// Works while the registry is paused: pausing stops new business, never a
         /// patient's withdrawal.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn set_consent_status(
             &mut self,
@@ -472,6 +501,11 @@ pub mod consent_registry {
         /// none of that id).
         #[ink(message)]
         pub fn consent(&self, patient: AccountId, consent: ConsentId) -> Option<Consent> {
+            library_message!(self.library, self.consent_inline(patient, consent))
+        }
+
+        /// `consent`, run inline: by the library, and off chain.
+        fn consent_inline(&self, patient: AccountId, consent: ConsentId) -> Option<Consent> {
             let record = self.accounts.get(patient).unwrap_or_default();
             self.find_consent(patient, &record, consent)
                 .map(|(_, found)| found)
@@ -503,6 +537,11 @@ pub mod consent_registry {
         /// start later; at most 32), for a wallet to list.
         #[ink(message)]
         pub fn active_consents(&self, patient: AccountId) -> Vec<ListedConsent> {
+            library_message!(self.library, self.active_consents_inline(patient))
+        }
+
+        /// `active_consents`, run inline: by the library, and off chain.
+        fn active_consents_inline(&self, patient: AccountId) -> Vec<ListedConsent> {
             let now = self.env().block_timestamp();
             self.accounts
                 .get(patient)
@@ -521,6 +560,19 @@ pub mod consent_registry {
         /// `expires_at`. Signed by the patient; a delegate cannot delegate further.
         #[ink(message)]
         pub fn appoint_delegate(
+            &mut self,
+            patient: AccountId,
+            delegate: AccountId,
+            expires_at: Timestamp,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.appoint_delegate_inline(patient, delegate, expires_at)
+            )
+        }
+
+        /// `appoint_delegate`, run inline: by the library, and off chain.
+        fn appoint_delegate_inline(
             &mut self,
             patient: AccountId,
             delegate: AccountId,
@@ -558,6 +610,19 @@ pub mod consent_registry {
             guardian: AccountId,
             expires_at: Timestamp,
         ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.register_guardian_inline(patient, guardian, expires_at)
+            )
+        }
+
+        /// `register_guardian`, run inline: by the library, and off chain.
+        fn register_guardian_inline(
+            &mut self,
+            patient: AccountId,
+            guardian: AccountId,
+            expires_at: Timestamp,
+        ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let admin = self.access.ensure_admin()?;
             self.set_delegation(patient, guardian, DelegateKind::Guardian, expires_at, admin)
@@ -567,6 +632,15 @@ pub mod consent_registry {
         /// guardianship by the guardian or the admin. Works while the registry is paused.
         #[ink(message)]
         pub fn remove_delegate(
+            &mut self,
+            patient: AccountId,
+            delegate: AccountId,
+        ) -> Result<(), Error> {
+            library_message!(self.library, self.remove_delegate_inline(patient, delegate))
+        }
+
+        /// `remove_delegate`, run inline: by the library, and off chain.
+        fn remove_delegate_inline(
             &mut self,
             patient: AccountId,
             delegate: AccountId,
@@ -604,6 +678,11 @@ pub mod consent_registry {
         /// The delegation of `delegate` for `patient`, expired or not.
         #[ink(message)]
         pub fn delegation(&self, patient: AccountId, delegate: AccountId) -> Option<Delegation> {
+            library_message!(self.library, self.delegation_inline(patient, delegate))
+        }
+
+        /// `delegation`, run inline: by the library, and off chain.
+        fn delegation_inline(&self, patient: AccountId, delegate: AccountId) -> Option<Delegation> {
             self.delegations.get((patient, delegate))
         }
 
@@ -615,6 +694,19 @@ pub mod consent_registry {
         /// `EmergencyAccessChanged` event. Returns when the window ends.
         #[ink(message)]
         pub fn open_emergency_access(
+            &mut self,
+            patient: AccountId,
+            duration: Timestamp,
+            justification: Hash,
+        ) -> Result<Timestamp, Error> {
+            library_message!(
+                self.library,
+                self.open_emergency_access_inline(patient, duration, justification)
+            )
+        }
+
+        /// `open_emergency_access`, run inline: by the library, and off chain.
+        fn open_emergency_access_inline(
             &mut self,
             patient: AccountId,
             duration: Timestamp,
@@ -660,6 +752,18 @@ pub mod consent_registry {
             patient: AccountId,
             responder: AccountId,
         ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.close_emergency_access_inline(patient, responder)
+            )
+        }
+
+        /// `close_emergency_access`, run inline: by the library, and off chain.
+        fn close_emergency_access_inline(
+            &mut self,
+            patient: AccountId,
+            responder: AccountId,
+        ) -> Result<(), Error> {
             let caller = self.env().caller();
             self.close_emergency_as(caller, patient, responder)
         }
@@ -692,6 +796,18 @@ pub mod consent_registry {
             patient: AccountId,
             responder: AccountId,
         ) -> Option<EmergencyAccess> {
+            library_message!(
+                self.library,
+                self.emergency_access_inline(patient, responder)
+            )
+        }
+
+        /// `emergency_access`, run inline: by the library, and off chain.
+        fn emergency_access_inline(
+            &self,
+            patient: AccountId,
+            responder: AccountId,
+        ) -> Option<EmergencyAccess> {
             self.emergency.get((patient, responder))
         }
 
@@ -699,6 +815,7 @@ pub mod consent_registry {
         /// `context`, so the patient sees who looked and why. Refused unless the caller is
         /// authorized now for those classes (an open emergency window covers all), and
         /// refused with `Restricted` when a deny of the patient's covers one of them.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn record_access(
             &mut self,
@@ -1029,5 +1146,6 @@ pub mod consent_registry {
     }
 }
 
-#[cfg(test)]
+// The library build (consent_registry_library) runs the same code: tested once, here.
+#[cfg(all(test, not(healthchain_library)))]
 mod tests;

@@ -20,7 +20,12 @@ fn setup() -> (ConsentRegistry, test::DefaultAccounts<Env>) {
     test::set_caller::<Env>(accounts.alice);
     test::set_block_timestamp::<Env>(NOW);
     (
-        ConsentRegistry::new(Hash::from(CHAIN), 0, Hash::from([0xA1; 32])),
+        ConsentRegistry::new(
+            Hash::from(CHAIN),
+            0,
+            Hash::from([0xA1; 32]),
+            Hash::from([0xA2; 32]),
+        ),
         accounts,
     )
 }
@@ -1458,7 +1463,7 @@ fn zero_document_hashes_are_refused() {
 }
 
 healthchain_common::access_controlled_tests!(
-    ConsentRegistry::new(Hash::from([0xC4; 32]), 0, Hash::from([0xA1; 32])),
+    ConsentRegistry::new(Hash::from([0xC4; 32]), 0, Hash::from([0xA1; 32]), Hash::from([0xA2; 32])),
     roles: [Role::EmergencyResponder],
     unused: Role::Manufacturer
 );
