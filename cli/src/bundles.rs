@@ -13,15 +13,20 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-/// One contract's compiled code.
+/// One contract's compiled code, with its own library's if it has one.
 pub struct Bundle {
     pub contract: Contract,
     pub wasm: Vec<u8>,
     pub code_hash: [u8; 32],
+    /// The contract's own library ([`Contract::library`]), uploaded before it.
+    pub library: Option<Library>,
 }
 
-/// The admin library's compiled code (uploaded, never instantiated).
+/// A library's compiled code (uploaded, never instantiated): the admin library, or a
+/// contract's own.
 pub struct Library {
+    /// Its crate and bundle name.
+    pub name: &'static str,
     pub wasm: Vec<u8>,
     pub code_hash: [u8; 32],
 }
@@ -65,12 +70,21 @@ pub fn bundle_dir(repository: &Path) -> PathBuf {
         .join("ink")
 }
 
+/// The newest modification time among the sources bundle `name` is built from: its
+/// crate, the common crate and, for a contract's own library, the contract's crate (whose
+/// source it builds).
 fn newest_source(repository: &Path, name: &str) -> Result<SystemTime> {
     let mut newest = SystemTime::UNIX_EPOCH;
     let mut stack = vec![
         repository.join("contracts").join(name),
         repository.join("contracts/common"),
     ];
+    if let Some(contract) = Contract::ALL
+        .into_iter()
+        .find(|c| c.library() == Some(name))
+    {
+        stack.push(repository.join("contracts").join(contract.name()));
+    }
     while let Some(path) = stack.pop() {
         let meta =
             std::fs::metadata(&path).with_context(|| format!("reading {}", path.display()))?;
@@ -160,18 +174,28 @@ pub fn load(dir: &Path) -> Result<Vec<Bundle>> {
                 contract,
                 code_hash: blake2_256(&wasm),
                 wasm,
+                library: contract
+                    .library()
+                    .map(|name| read_library(dir, name))
+                    .transpose()?,
             })
         })
         .collect()
 }
 
-/// Reads the admin library's bundle from `dir`.
-pub fn load_library(dir: &Path) -> Result<Library> {
-    let wasm = read_release_wasm(dir, ADMIN_LIBRARY)?;
+/// Reads library `name`'s bundle from `dir`.
+fn read_library(dir: &Path, name: &'static str) -> Result<Library> {
+    let wasm = read_release_wasm(dir, name)?;
     Ok(Library {
+        name,
         code_hash: blake2_256(&wasm),
         wasm,
     })
+}
+
+/// Reads the admin library's bundle from `dir`.
+pub fn load_library(dir: &Path) -> Result<Library> {
+    read_library(dir, ADMIN_LIBRARY)
 }
 
 /// A spinner with `message` and the time it has run.
@@ -186,14 +210,17 @@ pub fn spinner(message: String) -> ProgressBar {
     bar
 }
 
-/// The wasm path of every contract of the checkout and of the admin library, building
+/// The wasm path of every contract of the checkout and of the libraries, building
 /// with cargo-contract (release) those older than their sources or built in debug, with a
 /// spinner per build.
 pub fn ensure_built(repository: &Path) -> Result<Vec<PathBuf>> {
     let dir = bundle_dir(repository);
     let mut wasm = Vec::new();
-    let names = Contract::ALL.map(Contract::name);
-    for name in names.into_iter().chain([ADMIN_LIBRARY]) {
+    let names = Contract::ALL
+        .into_iter()
+        .flat_map(|c| [Some(c.name()), c.library()])
+        .flatten();
+    for name in names.chain([ADMIN_LIBRARY]) {
         let path = dir.join(name).join(format!("{name}.wasm"));
         let fresh = std::fs::metadata(&path)
             .and_then(|m| m.modified())

@@ -3,7 +3,7 @@
 //!
 //! The run dry-runs everything it can first and shows the cost; it then uploads each code
 //! (unless the chain has it), the admin library's first (every constructor takes its
-//! hash), instantiates each contract from its code hash with a fixed
+//! hash) and a contract's own library before the contract, instantiates each contract from its code hash with a fixed
 //! salt (so its address is predictable and an interrupted run finds what it made), and
 //! grants each role the chain does not already show. With an existing manifest it checks
 //! every recorded contract's code hash on chain and skips what is done: a second run with
@@ -111,22 +111,40 @@ pub struct Outcome {
 /// A step still to do: indices into the request's bundles and role grants.
 enum Step {
     UploadLibrary,
-    Upload { contract: usize },
-    Instantiate { contract: usize },
-    Grant { grant: usize },
+    /// Bundle `contract`'s own library ([`Contract::library`]).
+    UploadOwnLibrary {
+        contract: usize,
+    },
+    Upload {
+        contract: usize,
+    },
+    Instantiate {
+        contract: usize,
+    },
+    Grant {
+        grant: usize,
+    },
 }
 
 /// The constructor input of `contract`, wired to the addresses of its callees (deployed
 /// or predicted before it), with the change delay and, for the contracts that take
-/// relayed instructions, the chain's genesis hash they bind signatures to, and the admin
-/// library's code hash; and the arguments by name for the manifest.
+/// relayed instructions, the chain's genesis hash they bind signatures to, the admin
+/// library's code hash and, for a contract with its own library, that library's; and the
+/// arguments by name for the manifest.
 fn constructor(
     contract: Contract,
     deployed: &[(Contract, AccountId32)],
     change_delay: u64,
     genesis_hash: [u8; 32],
     library: [u8; 32],
+    own_library: Option<[u8; 32]>,
 ) -> Result<(Vec<u8>, serde_json::Map<String, serde_json::Value>)> {
+    if contract.library().is_some() != own_library.is_some() {
+        bail!(
+            "{contract}'s constructor takes {} library of its own: the suite's libraries and its bundles disagree",
+            if contract.library().is_some() { "a" } else { "no" }
+        );
+    }
     let mut args = serde_json::Map::new();
     let mut callees = Vec::new();
     for &callee in contract.callees() {
@@ -172,15 +190,25 @@ fn constructor(
     }
     let data = match (contract, callees.as_slice()) {
         (Contract::ConsentRegistry, []) => {
-            input!(ConsentRegistryRef::new(chain, change_delay, admin_library))
+            input!(ConsentRegistryRef::new(
+                chain,
+                change_delay,
+                admin_library,
+                ink::primitives::Hash::from(own_library.unwrap_or_default())
+            ))
         }
-        (Contract::DrugProvenance, []) => input!(DrugProvenanceRef::new(change_delay, admin_library)),
+        (Contract::DrugProvenance, []) => input!(DrugProvenanceRef::new(
+            change_delay,
+            admin_library,
+            ink::primitives::Hash::from(own_library.unwrap_or_default())
+        )),
         (Contract::ClaimSettlement, [registry, ledger]) => input!(ClaimSettlementRef::new(
             *registry,
             *ledger,
             chain,
             change_delay,
-            admin_library
+            admin_library,
+            ink::primitives::Hash::from(own_library.unwrap_or_default())
         )),
         (Contract::TrialAnchoring, [registry]) => input!(TrialAnchoringRef::new(
             *registry,
@@ -201,6 +229,12 @@ fn constructor(
         "admin_library".to_string(),
         serde_json::Value::String(format!("0x{}", hex::encode(library))),
     );
+    if let Some(own) = own_library {
+        args.insert(
+            "library".to_string(),
+            serde_json::Value::String(format!("0x{}", hex::encode(own))),
+        );
+    }
     Ok((data, args))
 }
 
@@ -405,6 +439,11 @@ async fn inspect(
             code_on_chain.push(true);
             continue;
         }
+        if let Some(library) = &bundle.library {
+            if !chain.code_exists(library.code_hash).await? {
+                steps.push(Step::UploadOwnLibrary { contract: index });
+            }
+        }
         let on_chain = chain.code_exists(bundle.code_hash).await?;
         code_on_chain.push(on_chain);
         if !on_chain {
@@ -418,6 +457,7 @@ async fn inspect(
             request.change_delay,
             chain.genesis_hash,
             request.library.code_hash,
+            bundle.library.as_ref().map(|l| l.code_hash),
         )?;
         addresses.push((
             bundle.contract,
@@ -490,16 +530,30 @@ async fn estimate(chain: &Chain, request: &Request, inspection: &mut Inspection)
     // includes it, and the plan counts it once.
     let mut upload_deposits = vec![0u128; request.bundles.len()];
     let mut pending_grants = Vec::new();
-    let library_pending = inspection
-        .steps
-        .iter()
-        .any(|step| matches!(step, Step::UploadLibrary));
+    // A constructor locks the libraries' code, which a dry run cannot upload alongside
+    // the contract's own: a contract waiting for a library upload is estimated later.
+    let library_pending: Vec<bool> = (0..request.bundles.len())
+        .map(|contract| {
+            inspection.steps.iter().any(|step| match step {
+                Step::UploadLibrary => true,
+                Step::UploadOwnLibrary { contract: own } => *own == contract,
+                _ => false,
+            })
+        })
+        .collect();
     for index in 0..inspection.steps.len() {
         match inspection.steps[index] {
             Step::UploadLibrary => {
                 let library = &request.library;
                 let code = (ADMIN_LIBRARY, &library.wasm[..], library.code_hash);
                 total.deposit += estimate_upload(chain, request, &inspection.token, code).await?;
+            }
+            Step::UploadOwnLibrary { contract } => {
+                if let Some(library) = &request.bundles[contract].library {
+                    let code = (library.name, &library.wasm[..], library.code_hash);
+                    total.deposit +=
+                        estimate_upload(chain, request, &inspection.token, code).await?;
+                }
             }
             Step::Upload { contract } => {
                 let bundle = &request.bundles[contract];
@@ -508,11 +562,9 @@ async fn estimate(chain: &Chain, request: &Request, inspection: &mut Inspection)
                 total.deposit += deposit;
                 upload_deposits[contract] = deposit;
             }
-            Step::Instantiate { contract } if library_pending => {
-                // The constructor locks the library's code, which a dry run cannot
-                // upload alongside the contract's own.
+            Step::Instantiate { contract } if library_pending[contract] => {
                 println!(
-                    "  {:<17} instantiation estimated once the admin library is uploaded",
+                    "  {:<17} instantiation estimated once its libraries are uploaded",
                     request.bundles[contract].contract
                 );
                 unestimated += 1;
@@ -610,6 +662,7 @@ async fn estimate_instantiate(
         request.change_delay,
         chain.genesis_hash,
         request.library.code_hash,
+        bundle.library.as_ref().map(|l| l.code_hash),
     )?;
     let code = if inspection.code_on_chain[contract] {
         Code::Existing(bundle.code_hash)
@@ -724,6 +777,14 @@ async fn execute(
                 submit_upload(chain, request, code, &bar).await?;
                 true
             }
+            Step::UploadOwnLibrary { contract } => match &request.bundles[contract].library {
+                Some(library) => {
+                    let code = (library.name, &library.wasm[..], library.code_hash);
+                    submit_upload(chain, request, code, &bar).await?;
+                    true
+                }
+                None => false,
+            },
             Step::Upload { contract } => {
                 let bundle = &request.bundles[contract];
                 let code = (bundle.contract.name(), &bundle.wasm[..], bundle.code_hash);
@@ -741,6 +802,7 @@ async fn execute(
                     request.change_delay,
                     chain.genesis_hash,
                     request.library.code_hash,
+                    bundle.library.as_ref().map(|l| l.code_hash),
                 )?;
                 manifest.contracts.push(DeployedContract {
                     name: bundle.contract.name().to_string(),
@@ -818,6 +880,7 @@ async fn submit_instantiate(
             request.change_delay,
             chain.genesis_hash,
             request.library.code_hash,
+            bundle.library.as_ref().map(|l| l.code_hash),
         )?;
         let code = Code::Existing(bundle.code_hash);
         let (_, estimate) = chain
@@ -966,39 +1029,77 @@ mod tests {
         let delay = 2 * 24 * 3_600_000;
         let genesis = [0xAB; 32];
         let library = [0xCD; 32];
+        let own = [0xEF; 32];
         let (data, args) = constructor(
             Contract::ClaimSettlement,
             &deployed,
             delay,
             genesis,
             library,
+            Some(own),
         )
         .unwrap();
         // The selector of `new`, the two addresses, the chain (members' relayed appeals
-        // are signed for it), the change delay, then the admin library's code hash.
+        // are signed for it), the change delay, then the admin library's code hash and
+        // the contract's own library's.
         assert_eq!(&data[..4], &ink::selector_bytes!("new"));
         assert_eq!(&data[4..36], &registry.0);
         assert_eq!(&data[36..68], &ledger.0);
         assert_eq!(&data[68..100], &genesis);
         assert_eq!(&data[100..108], &delay.to_le_bytes());
-        assert_eq!(&data[108..], &library);
+        assert_eq!(&data[108..140], &library);
+        assert_eq!(&data[140..], &own);
         assert_eq!(args["admin_library"], format!("0x{}", "cd".repeat(32)));
         assert_eq!(args["drug_provenance"], ledger.to_string());
         assert_eq!(args["change_delay_ms"], delay);
         assert_eq!(args["chain"], format!("0x{}", "ab".repeat(32)));
-        let (_, args) =
-            constructor(Contract::DrugProvenance, &[], delay, genesis, library).unwrap();
+        // The ledger takes its own library's code hash after the admin library's.
+        let (data, args) = constructor(
+            Contract::DrugProvenance,
+            &[],
+            delay,
+            genesis,
+            library,
+            Some(own),
+        )
+        .unwrap();
         assert!(!args.contains_key("chain"));
+        assert_eq!(&data[4..12], &delay.to_le_bytes());
+        assert_eq!(&data[12..44], &library);
+        assert_eq!(&data[44..], &own);
+        assert_eq!(args["library"], format!("0x{}", "ef".repeat(32)));
+        // A bundle without the library its contract takes, or with one it does not, is
+        // refused before anything is sent.
+        let missing =
+            constructor(Contract::DrugProvenance, &[], delay, genesis, library, None).unwrap_err();
+        assert!(format!("{missing:#}").contains("a library of its own"));
+        assert!(constructor(
+            Contract::TrialAnchoring,
+            &[],
+            delay,
+            genesis,
+            library,
+            Some(own)
+        )
+        .is_err());
         // The registry binds relayed instructions to the chain: the genesis hash, the
-        // delay, the library.
-        let (data, args) =
-            constructor(Contract::ConsentRegistry, &[], delay, genesis, library).unwrap();
+        // delay, the libraries.
+        let (data, args) = constructor(
+            Contract::ConsentRegistry,
+            &[],
+            delay,
+            genesis,
+            library,
+            Some(own),
+        )
+        .unwrap();
         assert_eq!(&data[4..36], &genesis);
         assert_eq!(&data[36..44], &delay.to_le_bytes());
-        assert_eq!(&data[44..], &library);
+        assert_eq!(&data[44..76], &library);
+        assert_eq!(&data[76..], &own);
         assert_eq!(args["chain"], format!("0x{}", "ab".repeat(32)));
         let missing =
-            constructor(Contract::TrialAnchoring, &[], delay, genesis, library).unwrap_err();
+            constructor(Contract::TrialAnchoring, &[], delay, genesis, library, None).unwrap_err();
         assert!(format!("{missing:#}").contains("consent_registry"));
     }
 

@@ -246,8 +246,11 @@ fn fake_bundles() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for name in [
         "consent_registry",
+        "consent_registry_library",
         "drug_provenance",
+        "drug_provenance_library",
         "claim_settlement",
+        "claim_settlement_library",
         "trial_anchoring",
         "access_library",
     ] {
@@ -300,16 +303,25 @@ fn deploy_refuses_bad_input_before_touching_a_chain() {
         .code(2)
         .stderr(contains("bundle missing"))
         .stderr(contains("make build"));
-    // The four contracts without the admin library their constructors take.
-    std::fs::remove_dir_all(bundles.path().join("access_library")).unwrap();
-    healthchain()
-        .env("HEALTHCHAIN_SURI", "//Alice")
-        .args(["deploy", "--url", "ws://127.0.0.1:1", "--bundles"])
-        .arg(bundles.path())
-        .assert()
-        .code(2)
-        .stderr(contains("bundle missing"))
-        .stderr(contains("access_library"));
+    // The four contracts without one of the libraries their constructors take: the admin
+    // library, or a contract's own.
+    for library in [
+        "access_library",
+        "consent_registry_library",
+        "drug_provenance_library",
+        "claim_settlement_library",
+    ] {
+        let bundles = fake_bundles();
+        std::fs::remove_dir_all(bundles.path().join(library)).unwrap();
+        healthchain()
+            .env("HEALTHCHAIN_SURI", "//Alice")
+            .args(["deploy", "--url", "ws://127.0.0.1:1", "--bundles"])
+            .arg(bundles.path())
+            .assert()
+            .code(2)
+            .stderr(contains("bundle missing"))
+            .stderr(contains(library));
+    }
 }
 
 #[test]

@@ -79,20 +79,23 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
     )
     .success()
     .stdout(contains("access_library    upload code"))
-    .stdout(contains("upload code"))
-    // The constructors lock the library's code, which the dry run cannot upload first.
+    .stdout(contains("consent_registry_library upload code"))
+    .stdout(contains("drug_provenance_library upload code"))
+    .stdout(contains("claim_settlement_library upload code"))
+    // The constructors lock the libraries' code, which the dry run cannot upload first.
     .stdout(contains(
-        "instantiation estimated once the admin library is uploaded",
+        "instantiation estimated once its libraries are uploaded",
     ))
     .stdout(contains("estimated total"))
     .stdout(contains("nothing submitted"));
     assert!(!dir.path().join("deployment.json").exists());
     assert_eq!(chain.nonce(&alice).await.unwrap(), nonce);
 
-    // The deploy: the admin library's code and four codes, four contracts, seven roles.
+    // The deploy: the admin library's code, three contracts' own libraries and four
+    // codes, four contracts, seven roles.
     deploy(dir.path(), &url, "//Alice", "deployment.json", &[])
         .success()
-        .stdout(contains("16 transactions"));
+        .stdout(contains("19 transactions"));
     let manifest = Manifest::load(&dir.path().join("deployment.json")).unwrap();
     assert_eq!(manifest.chain.genesis_hash, chain.genesis_hex());
     assert_eq!(manifest.deployer, alice.to_string());
@@ -145,6 +148,24 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
         .try_into()
         .unwrap();
     assert!(chain.code_exists(library).await.unwrap());
+    // consent_registry, drug_provenance and claim_settlement, and only they, take their
+    // own library, uploaded before them.
+    let mut own_libraries = Vec::new();
+    for contract in &manifest.contracts {
+        let Some(own) = contract.constructor_args.get("library") else {
+            continue;
+        };
+        let own: [u8; 32] = hex::decode(own.as_str().unwrap().trim_start_matches("0x"))
+            .unwrap()
+            .try_into()
+            .unwrap();
+        assert!(chain.code_exists(own).await.unwrap());
+        own_libraries.push(contract.name.as_str());
+    }
+    assert_eq!(
+        own_libraries,
+        ["consent_registry", "drug_provenance", "claim_settlement"]
+    );
     assert_eq!(manifest.roles.len(), 7);
     assert!(manifest.has_role("drug_provenance", "Dispenser", &charlie));
     assert!(manifest.roles.iter().all(|r| r.block.is_some()));

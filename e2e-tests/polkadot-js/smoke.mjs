@@ -89,15 +89,16 @@ function maxGas(api) {
   return api.registry.createType('WeightV2', { refTime: 500_000_000_000n, proofSize: 5_000_000n });
 }
 
-// Uploads the admin library (code only: it is never instantiated) unless the chain has
-// it; returns its code hash, which every contract's constructor takes.
-async function uploadLibrary(api, signer) {
-  const wasm = bundle('access_library').source.wasm;
+// Uploads library `name` (code only: it is never instantiated) unless the chain has it;
+// returns its code hash, which constructors take: the admin library's every contract's,
+// drug_provenance's own library's drug_provenance's.
+async function uploadLibrary(api, signer, name) {
+  const wasm = bundle(name).source.wasm;
   const hash = u8aToHex(blake2AsU8a(wasm, 256));
   if ((await api.query.contracts.codeInfoOf(hash)).isNone) {
     await send(api, api.tx.contracts.uploadCode(wasm, null, 'Enforced'), signer);
   }
-  check((await api.query.contracts.codeInfoOf(hash)).isSome, `the admin library's code ${hash} is on chain`);
+  check((await api.query.contracts.codeInfoOf(hash)).isSome, `${name}'s code ${hash} is on chain`);
   return hash;
 }
 
@@ -171,16 +172,28 @@ async function main() {
   // Relayed instructions are signed for this chain: its genesis hash.
   // Each contract hands its admin messages to the admin library, uploaded first.
   const genesis = api.genesisHash.toU8a();
-  const library = await uploadLibrary(api, alice);
+  // consent_registry, drug_provenance and claim_settlement answer their cold messages
+  // (delegates, emergency access; licensing, disaggregation, holds, recalls; plans,
+  // escrow, appeals) from their own libraries, uploaded the same way.
+  const library = await uploadLibrary(api, alice, 'access_library');
+  const consentLibrary = await uploadLibrary(api, alice, 'consent_registry_library');
+  const drugLibrary = await uploadLibrary(api, alice, 'drug_provenance_library');
+  const claimsLibrary = await uploadLibrary(api, alice, 'claim_settlement_library');
   // A constructor given a hash with no code behind it is refused: nothing to delegate to.
-  const noLibrary = await deploy(api, alice, 'drug_provenance', [CHANGE_DELAY, u8aToHex(new Uint8Array(32).fill(0x42))]).then(
-    () => 'instantiated',
-    (error) => error.message,
-  );
-  check(noLibrary.includes('CodeNotFound'), `a contract without its admin library is refused: ${noLibrary}`);
-  const registry = await deploy(api, alice, 'consent_registry', [u8aToHex(genesis), CHANGE_DELAY, library]);
-  const ledger = await deploy(api, alice, 'drug_provenance', [CHANGE_DELAY, library]);
-  const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address, u8aToHex(genesis), CHANGE_DELAY, library]);
+  const missing = u8aToHex(new Uint8Array(32).fill(0x42));
+  for (const [args, what] of [
+    [[CHANGE_DELAY, missing, drugLibrary], 'its admin library'],
+    [[CHANGE_DELAY, library, missing], 'its own library'],
+  ]) {
+    const refused = await deploy(api, alice, 'drug_provenance', args).then(
+      () => 'instantiated',
+      (error) => error.message,
+    );
+    check(refused.includes('CodeNotFound'), `a contract without ${what} is refused: ${refused}`);
+  }
+  const registry = await deploy(api, alice, 'consent_registry', [u8aToHex(genesis), CHANGE_DELAY, library, consentLibrary]);
+  const ledger = await deploy(api, alice, 'drug_provenance', [CHANGE_DELAY, library, drugLibrary]);
+  const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address, u8aToHex(genesis), CHANGE_DELAY, library, claimsLibrary]);
   await deploy(api, alice, 'trial_anchoring', [registry.address, u8aToHex(genesis), CHANGE_DELAY, library]);
 
   // A signed consent (a permit with a period), read back through is_authorized.
@@ -263,6 +276,12 @@ async function main() {
   await call(ledger, alice, 'accessControlled::grantRole', ['Manufacturer', bob.address]);
   await call(ledger, alice, 'accessControlled::grantRole', ['Dispenser', dave.address]);
   await call(ledger, alice, 'licenseCompanyPrefix', [12345, 7, bob.address]);
+  // A cold message and a cold getter: answered at the ledger's address by its library.
+  const { answer: licensee } = await query(ledger, eve, 'licensee', [GTIN]);
+  check(
+    licensee !== null && api.registry.createType('AccountId', licensee).toString() === bob.address,
+    `the GTIN's company prefix is licensed to bob, read through drug_provenance's library: ${licensee}`,
+  );
   await call(ledger, bob, 'commissionLot', [GTIN, 'LOT-SMOKE', FAR_FUTURE, 1, u8aToHex(root), 1, 200, 800, u8aToHex(new Uint8Array(32).fill(0xca))]);
   const sscc = withCheckDigit(30012345000000001n);
   await call(ledger, bob, 'aggregate', [GTIN, 'LOT-SMOKE', sscc, 'Case', u8aToHex(root), 1, 1, null]);

@@ -13,7 +13,7 @@ use healthchain_common::{
     consent::{DataClasses, Purpose},
     relay::{signer::Pseudonym, Signature},
 };
-use healthchain_suite::Contract;
+pub use healthchain_suite::Contract;
 use ink::{
     env::DefaultEnvironment,
     primitives::{AccountId, Hash},
@@ -119,8 +119,8 @@ pub struct Scenario<Client> {
     names: Vec<(AccountId, &'static str)>,
     costs: Vec<Measurement>,
     narrate: bool,
-    /// The admin library's code hash, once uploaded.
-    admin_library: Option<Hash>,
+    /// The libraries uploaded so far (the admin library, contracts' own), by name.
+    libraries: Vec<(&'static str, Hash)>,
 }
 
 impl<Client> Scenario<Client> {
@@ -131,7 +131,7 @@ impl<Client> Scenario<Client> {
             names: Vec::new(),
             costs: Vec::new(),
             narrate: false,
-            admin_library: None,
+            libraries: Vec::new(),
         }
     }
 
@@ -222,16 +222,31 @@ where
     /// The code hash of the admin library (`access_library`), uploaded by `signer` the
     /// first time a contract needs it: every contract's constructor takes it.
     pub async fn admin_library(&mut self, signer: &Keypair) -> Hash {
-        if let Some(hash) = self.admin_library {
-            return hash;
+        self.library(healthchain_suite::ADMIN_LIBRARY, signer).await
+    }
+
+    /// The code hash of `contract`'s own library ([`Contract::library`]), uploaded by
+    /// `signer` the first time; its constructor takes it after the admin library's.
+    pub async fn own_library(&mut self, contract: Contract, signer: &Keypair) -> Hash {
+        let name = contract
+            .library()
+            .unwrap_or_else(|| panic!("{contract} has no library of its own"));
+        self.library(name, signer).await
+    }
+
+    /// The code hash of library `name` (the admin library, or a contract's own
+    /// [`Contract::library`]), uploaded by `signer` the first time a contract needs it.
+    pub async fn library(&mut self, name: &'static str, signer: &Keypair) -> Hash {
+        if let Some((_, hash)) = self.libraries.iter().find(|(n, _)| *n == name) {
+            return *hash;
         }
         let uploaded = self
             .client
-            .upload(healthchain_suite::ADMIN_LIBRARY, signer)
+            .upload(name, signer)
             .submit()
             .await
-            .expect("the admin library uploads");
-        self.admin_library = Some(uploaded.code_hash);
+            .unwrap_or_else(|e| panic!("{name} uploads: {e:?}"));
+        self.libraries.push((name, uploaded.code_hash));
         uploaded.code_hash
     }
 }
@@ -245,11 +260,12 @@ where
     BackendError<Client>: Debug,
 {
     let library = client.admin_library(admin).await;
+    let own_library = client.own_library(Contract::ConsentRegistry, admin).await;
     let registry = client
         .instantiate(
             Contract::ConsentRegistry.name(),
             admin,
-            &mut ConsentRegistryRef::new(Hash::from(CHAIN), CHANGE_DELAY, library),
+            &mut ConsentRegistryRef::new(Hash::from(CHAIN), CHANGE_DELAY, library, own_library),
         )
         .submit()
         .await
@@ -522,11 +538,16 @@ where
 {
     use healthchain_common::access::{AccessControlled, Role};
     let library = client.admin_library(admin).await;
+    let own_library = client.own_library(Contract::DrugProvenance, admin).await;
     let ledger = client
         .instantiate(
             Contract::DrugProvenance.name(),
             admin,
-            &mut drug_provenance::drug_provenance::DrugProvenanceRef::new(CHANGE_DELAY, library),
+            &mut drug_provenance::drug_provenance::DrugProvenanceRef::new(
+                CHANGE_DELAY,
+                library,
+                own_library,
+            ),
         )
         .submit()
         .await
@@ -821,6 +842,7 @@ where
     BackendError<Client>: Debug,
 {
     let library = client.admin_library(admin).await;
+    let own_library = client.own_library(Contract::ClaimSettlement, admin).await;
     let claims = client
         .instantiate(
             Contract::ClaimSettlement.name(),
@@ -831,6 +853,7 @@ where
                 Hash::from(CHAIN),
                 CHANGE_DELAY,
                 library,
+                own_library,
             ),
         )
         .submit()

@@ -53,6 +53,19 @@ impl Contract {
         Contract::ALL.into_iter().find(|c| c.name() == name)
     }
 
+    /// The crate and bundle name of the contract's own library, if it has one: its own
+    /// source built as a library that answers its cold messages by delegate call (code
+    /// uploaded before the contract, never instantiated; the constructor takes its code
+    /// hash after the admin library's).
+    pub const fn library(self) -> Option<&'static str> {
+        match self {
+            Contract::ConsentRegistry => Some("consent_registry_library"),
+            Contract::DrugProvenance => Some("drug_provenance_library"),
+            Contract::ClaimSettlement => Some("claim_settlement_library"),
+            Contract::TrialAnchoring => None,
+        }
+    }
+
     /// The contracts whose addresses its constructor takes, in argument order.
     pub const fn callees(self) -> &'static [Contract] {
         match self {
@@ -132,8 +145,13 @@ mod tests {
             .and_then(|l| l.split_once(":="))
             .map(|(_, names)| names.split_whitespace().collect::<Vec<_>>())
             .expect("the Makefile sets CONTRACTS");
-        // The four in deployment order, then the admin library they all take.
-        let mut names: Vec<_> = Contract::ALL.iter().map(|c| c.name()).collect();
+        // The four in deployment order, each followed by its own library if it has one,
+        // then the admin library they all take.
+        let mut names: Vec<_> = Contract::ALL
+            .iter()
+            .flat_map(|c| [Some(c.name()), c.library()])
+            .flatten()
+            .collect();
         names.push(ADMIN_LIBRARY);
         assert_eq!(line, names);
     }
