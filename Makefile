@@ -7,7 +7,7 @@ CARGO_CONTRACT_VERSION := 5.0.3
 # Bundles built by make build: the four contracts in deployment order, each contract's own
 # library (its cold messages) after it, and the admin library they all delegate their
 # admin messages to (libraries are uploaded, never instantiated).
-CONTRACTS              := consent_registry consent_registry_library drug_provenance drug_provenance_library claim_settlement claim_settlement_library trial_anchoring access_library
+CONTRACTS              := consent_registry consent_registry_library drug_provenance drug_provenance_library claim_settlement claim_settlement_library trial_anchoring trial_anchoring_library access_library
 
 # substrate-contracts-node for the node tests: crates.io package contracts-node.
 NODE_VERSION           := 0.42.0

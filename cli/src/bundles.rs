@@ -13,13 +13,13 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-/// One contract's compiled code, with its own library's if it has one.
+/// One contract's compiled code, with its own library's.
 pub struct Bundle {
     pub contract: Contract,
     pub wasm: Vec<u8>,
     pub code_hash: [u8; 32],
     /// The contract's own library ([`Contract::library`]), uploaded before it.
-    pub library: Option<Library>,
+    pub library: Library,
 }
 
 /// A library's compiled code (uploaded, never instantiated): the admin library, or a
@@ -79,10 +79,7 @@ fn newest_source(repository: &Path, name: &str) -> Result<SystemTime> {
         repository.join("contracts").join(name),
         repository.join("contracts/common"),
     ];
-    if let Some(contract) = Contract::ALL
-        .into_iter()
-        .find(|c| c.library() == Some(name))
-    {
+    if let Some(contract) = Contract::ALL.into_iter().find(|c| c.library() == name) {
         stack.push(repository.join("contracts").join(contract.name()));
     }
     while let Some(path) = stack.pop() {
@@ -174,10 +171,7 @@ pub fn load(dir: &Path) -> Result<Vec<Bundle>> {
                 contract,
                 code_hash: blake2_256(&wasm),
                 wasm,
-                library: contract
-                    .library()
-                    .map(|name| read_library(dir, name))
-                    .transpose()?,
+                library: read_library(dir, contract.library())?,
             })
         })
         .collect()
@@ -218,8 +212,7 @@ pub fn ensure_built(repository: &Path) -> Result<Vec<PathBuf>> {
     let mut wasm = Vec::new();
     let names = Contract::ALL
         .into_iter()
-        .flat_map(|c| [Some(c.name()), c.library()])
-        .flatten();
+        .flat_map(|c| [c.name(), c.library()]);
     for name in names.chain([ADMIN_LIBRARY]) {
         let path = dir.join(name).join(format!("{name}.wasm"));
         let fresh = std::fs::metadata(&path)

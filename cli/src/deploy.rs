@@ -129,22 +129,16 @@ enum Step {
 /// The constructor input of `contract`, wired to the addresses of its callees (deployed
 /// or predicted before it), with the change delay and, for the contracts that take
 /// relayed instructions, the chain's genesis hash they bind signatures to, the admin
-/// library's code hash and, for a contract with its own library, that library's; and the
-/// arguments by name for the manifest.
+/// library's code hash and the contract's own library's; and the arguments by name for
+/// the manifest.
 fn constructor(
     contract: Contract,
     deployed: &[(Contract, AccountId32)],
     change_delay: u64,
     genesis_hash: [u8; 32],
     library: [u8; 32],
-    own_library: Option<[u8; 32]>,
+    own_library: [u8; 32],
 ) -> Result<(Vec<u8>, serde_json::Map<String, serde_json::Value>)> {
-    if contract.library().is_some() != own_library.is_some() {
-        bail!(
-            "{contract}'s constructor takes {} library of its own: the suite's libraries and its bundles disagree",
-            if contract.library().is_some() { "a" } else { "no" }
-        );
-    }
     let mut args = serde_json::Map::new();
     let mut callees = Vec::new();
     for &callee in contract.callees() {
@@ -179,6 +173,7 @@ fn constructor(
     use trial_anchoring::trial_anchoring::TrialAnchoringRef;
     let chain = ink::primitives::Hash::from(genesis_hash);
     let admin_library = ink::primitives::Hash::from(library);
+    let own = ink::primitives::Hash::from(own_library);
     if matches!(
         contract,
         Contract::ConsentRegistry | Contract::ClaimSettlement | Contract::TrialAnchoring
@@ -190,31 +185,25 @@ fn constructor(
     }
     let data = match (contract, callees.as_slice()) {
         (Contract::ConsentRegistry, []) => {
-            input!(ConsentRegistryRef::new(
-                chain,
-                change_delay,
-                admin_library,
-                ink::primitives::Hash::from(own_library.unwrap_or_default())
-            ))
+            input!(ConsentRegistryRef::new(chain, change_delay, admin_library, own))
         }
-        (Contract::DrugProvenance, []) => input!(DrugProvenanceRef::new(
-            change_delay,
-            admin_library,
-            ink::primitives::Hash::from(own_library.unwrap_or_default())
-        )),
+        (Contract::DrugProvenance, []) => {
+            input!(DrugProvenanceRef::new(change_delay, admin_library, own))
+        }
         (Contract::ClaimSettlement, [registry, ledger]) => input!(ClaimSettlementRef::new(
             *registry,
             *ledger,
             chain,
             change_delay,
             admin_library,
-            ink::primitives::Hash::from(own_library.unwrap_or_default())
+            own
         )),
         (Contract::TrialAnchoring, [registry]) => input!(TrialAnchoringRef::new(
             *registry,
             chain,
             change_delay,
-            admin_library
+            admin_library,
+            own
         )),
         (contract, callees) => bail!(
             "{contract}'s constructor does not take {} addresses: the suite's wiring and its constructors disagree",
@@ -229,12 +218,10 @@ fn constructor(
         "admin_library".to_string(),
         serde_json::Value::String(format!("0x{}", hex::encode(library))),
     );
-    if let Some(own) = own_library {
-        args.insert(
-            "library".to_string(),
-            serde_json::Value::String(format!("0x{}", hex::encode(own))),
-        );
-    }
+    args.insert(
+        "library".to_string(),
+        serde_json::Value::String(format!("0x{}", hex::encode(own_library))),
+    );
     Ok((data, args))
 }
 
@@ -439,10 +426,8 @@ async fn inspect(
             code_on_chain.push(true);
             continue;
         }
-        if let Some(library) = &bundle.library {
-            if !chain.code_exists(library.code_hash).await? {
-                steps.push(Step::UploadOwnLibrary { contract: index });
-            }
+        if !chain.code_exists(bundle.library.code_hash).await? {
+            steps.push(Step::UploadOwnLibrary { contract: index });
         }
         let on_chain = chain.code_exists(bundle.code_hash).await?;
         code_on_chain.push(on_chain);
@@ -457,7 +442,7 @@ async fn inspect(
             request.change_delay,
             chain.genesis_hash,
             request.library.code_hash,
-            bundle.library.as_ref().map(|l| l.code_hash),
+            bundle.library.code_hash,
         )?;
         addresses.push((
             bundle.contract,
@@ -549,11 +534,9 @@ async fn estimate(chain: &Chain, request: &Request, inspection: &mut Inspection)
                 total.deposit += estimate_upload(chain, request, &inspection.token, code).await?;
             }
             Step::UploadOwnLibrary { contract } => {
-                if let Some(library) = &request.bundles[contract].library {
-                    let code = (library.name, &library.wasm[..], library.code_hash);
-                    total.deposit +=
-                        estimate_upload(chain, request, &inspection.token, code).await?;
-                }
+                let library = &request.bundles[contract].library;
+                let code = (library.name, &library.wasm[..], library.code_hash);
+                total.deposit += estimate_upload(chain, request, &inspection.token, code).await?;
             }
             Step::Upload { contract } => {
                 let bundle = &request.bundles[contract];
@@ -662,7 +645,7 @@ async fn estimate_instantiate(
         request.change_delay,
         chain.genesis_hash,
         request.library.code_hash,
-        bundle.library.as_ref().map(|l| l.code_hash),
+        bundle.library.code_hash,
     )?;
     let code = if inspection.code_on_chain[contract] {
         Code::Existing(bundle.code_hash)
@@ -777,14 +760,12 @@ async fn execute(
                 submit_upload(chain, request, code, &bar).await?;
                 true
             }
-            Step::UploadOwnLibrary { contract } => match &request.bundles[contract].library {
-                Some(library) => {
-                    let code = (library.name, &library.wasm[..], library.code_hash);
-                    submit_upload(chain, request, code, &bar).await?;
-                    true
-                }
-                None => false,
-            },
+            Step::UploadOwnLibrary { contract } => {
+                let library = &request.bundles[contract].library;
+                let code = (library.name, &library.wasm[..], library.code_hash);
+                submit_upload(chain, request, code, &bar).await?;
+                true
+            }
             Step::Upload { contract } => {
                 let bundle = &request.bundles[contract];
                 let code = (bundle.contract.name(), &bundle.wasm[..], bundle.code_hash);
@@ -802,7 +783,7 @@ async fn execute(
                     request.change_delay,
                     chain.genesis_hash,
                     request.library.code_hash,
-                    bundle.library.as_ref().map(|l| l.code_hash),
+                    bundle.library.code_hash,
                 )?;
                 manifest.contracts.push(DeployedContract {
                     name: bundle.contract.name().to_string(),
@@ -880,7 +861,7 @@ async fn submit_instantiate(
             request.change_delay,
             chain.genesis_hash,
             request.library.code_hash,
-            bundle.library.as_ref().map(|l| l.code_hash),
+            bundle.library.code_hash,
         )?;
         let code = Code::Existing(bundle.code_hash);
         let (_, estimate) = chain
@@ -1036,7 +1017,7 @@ mod tests {
             delay,
             genesis,
             library,
-            Some(own),
+            own,
         )
         .unwrap();
         // The selector of `new`, the two addresses, the chain (members' relayed appeals
@@ -1054,52 +1035,41 @@ mod tests {
         assert_eq!(args["change_delay_ms"], delay);
         assert_eq!(args["chain"], format!("0x{}", "ab".repeat(32)));
         // The ledger takes its own library's code hash after the admin library's.
-        let (data, args) = constructor(
-            Contract::DrugProvenance,
-            &[],
-            delay,
-            genesis,
-            library,
-            Some(own),
-        )
-        .unwrap();
+        let (data, args) =
+            constructor(Contract::DrugProvenance, &[], delay, genesis, library, own).unwrap();
         assert!(!args.contains_key("chain"));
         assert_eq!(&data[4..12], &delay.to_le_bytes());
         assert_eq!(&data[12..44], &library);
         assert_eq!(&data[44..], &own);
         assert_eq!(args["library"], format!("0x{}", "ef".repeat(32)));
-        // A bundle without the library its contract takes, or with one it does not, is
-        // refused before anything is sent.
-        let missing =
-            constructor(Contract::DrugProvenance, &[], delay, genesis, library, None).unwrap_err();
-        assert!(format!("{missing:#}").contains("a library of its own"));
-        assert!(constructor(
-            Contract::TrialAnchoring,
-            &[],
-            delay,
-            genesis,
-            library,
-            Some(own)
-        )
-        .is_err());
         // The registry binds relayed instructions to the chain: the genesis hash, the
         // delay, the libraries.
-        let (data, args) = constructor(
-            Contract::ConsentRegistry,
-            &[],
-            delay,
-            genesis,
-            library,
-            Some(own),
-        )
-        .unwrap();
+        let (data, args) =
+            constructor(Contract::ConsentRegistry, &[], delay, genesis, library, own).unwrap();
         assert_eq!(&data[4..36], &genesis);
         assert_eq!(&data[36..44], &delay.to_le_bytes());
         assert_eq!(&data[44..76], &library);
         assert_eq!(&data[76..], &own);
         assert_eq!(args["chain"], format!("0x{}", "ab".repeat(32)));
+        // trial_anchoring: the registry's address, the chain, the delay, the libraries.
+        let registry = AccountId32::from([0x11; 32]);
+        let (data, args) = constructor(
+            Contract::TrialAnchoring,
+            &[(Contract::ConsentRegistry, registry.clone())],
+            delay,
+            genesis,
+            library,
+            own,
+        )
+        .unwrap();
+        assert_eq!(&data[4..36], &[0x11; 32]);
+        assert_eq!(&data[36..68], &genesis);
+        assert_eq!(&data[68..76], &delay.to_le_bytes());
+        assert_eq!(&data[76..108], &library);
+        assert_eq!(&data[108..], &own);
+        assert_eq!(args["consent_registry"], registry.to_string());
         let missing =
-            constructor(Contract::TrialAnchoring, &[], delay, genesis, library, None).unwrap_err();
+            constructor(Contract::TrialAnchoring, &[], delay, genesis, library, own).unwrap_err();
         assert!(format!("{missing:#}").contains("consent_registry"));
     }
 

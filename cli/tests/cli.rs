@@ -252,6 +252,7 @@ fn fake_bundles() -> tempfile::TempDir {
         "claim_settlement",
         "claim_settlement_library",
         "trial_anchoring",
+        "trial_anchoring_library",
         "access_library",
     ] {
         std::fs::create_dir_all(dir.path().join(name)).unwrap();
@@ -310,6 +311,7 @@ fn deploy_refuses_bad_input_before_touching_a_chain() {
         "consent_registry_library",
         "drug_provenance_library",
         "claim_settlement_library",
+        "trial_anchoring_library",
     ] {
         let bundles = fake_bundles();
         std::fs::remove_dir_all(bundles.path().join(library)).unwrap();

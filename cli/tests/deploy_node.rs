@@ -82,6 +82,7 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
     .stdout(contains("consent_registry_library upload code"))
     .stdout(contains("drug_provenance_library upload code"))
     .stdout(contains("claim_settlement_library upload code"))
+    .stdout(contains("trial_anchoring_library upload code"))
     // The constructors lock the libraries' code, which the dry run cannot upload first.
     .stdout(contains(
         "instantiation estimated once its libraries are uploaded",
@@ -91,11 +92,11 @@ async fn deploy_is_idempotent_and_verify_unit_answers() {
     assert!(!dir.path().join("deployment.json").exists());
     assert_eq!(chain.nonce(&alice).await.unwrap(), nonce);
 
-    // The deploy: the admin library's code, three contracts' own libraries and four
+    // The deploy: the admin library's code, four contracts' own libraries and four
     // codes, four contracts, seven roles.
     deploy(dir.path(), &url, "//Alice", "deployment.json", &[])
         .success()
-        .stdout(contains("19 transactions"));
+        .stdout(contains("20 transactions"));
     let manifest = Manifest::load(&dir.path().join("deployment.json")).unwrap();
     assert_eq!(manifest.chain.genesis_hash, chain.genesis_hex());
     assert_eq!(manifest.deployer, alice.to_string());

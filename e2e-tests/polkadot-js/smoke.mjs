@@ -91,7 +91,7 @@ function maxGas(api) {
 
 // Uploads library `name` (code only: it is never instantiated) unless the chain has it;
 // returns its code hash, which constructors take: the admin library's every contract's,
-// drug_provenance's own library's drug_provenance's.
+// and each contract's own library's that contract's.
 async function uploadLibrary(api, signer, name) {
   const wasm = bundle(name).source.wasm;
   const hash = u8aToHex(blake2AsU8a(wasm, 256));
@@ -172,13 +172,14 @@ async function main() {
   // Relayed instructions are signed for this chain: its genesis hash.
   // Each contract hands its admin messages to the admin library, uploaded first.
   const genesis = api.genesisHash.toU8a();
-  // consent_registry, drug_provenance and claim_settlement answer their cold messages
-  // (delegates, emergency access; licensing, disaggregation, holds, recalls; plans,
-  // escrow, appeals) from their own libraries, uploaded the same way.
+  // Each contract answers its cold messages (delegates, emergency access; licensing,
+  // disaggregation, holds, recalls; plans, escrow, appeals; trial registration,
+  // amendments, results) from its own library, uploaded the same way.
   const library = await uploadLibrary(api, alice, 'access_library');
   const consentLibrary = await uploadLibrary(api, alice, 'consent_registry_library');
   const drugLibrary = await uploadLibrary(api, alice, 'drug_provenance_library');
   const claimsLibrary = await uploadLibrary(api, alice, 'claim_settlement_library');
+  const trialsLibrary = await uploadLibrary(api, alice, 'trial_anchoring_library');
   // A constructor given a hash with no code behind it is refused: nothing to delegate to.
   const missing = u8aToHex(new Uint8Array(32).fill(0x42));
   for (const [args, what] of [
@@ -194,7 +195,13 @@ async function main() {
   const registry = await deploy(api, alice, 'consent_registry', [u8aToHex(genesis), CHANGE_DELAY, library, consentLibrary]);
   const ledger = await deploy(api, alice, 'drug_provenance', [CHANGE_DELAY, library, drugLibrary]);
   const claims = await deploy(api, alice, 'claim_settlement', [registry.address, ledger.address, u8aToHex(genesis), CHANGE_DELAY, library, claimsLibrary]);
-  await deploy(api, alice, 'trial_anchoring', [registry.address, u8aToHex(genesis), CHANGE_DELAY, library]);
+  const trials = await deploy(api, alice, 'trial_anchoring', [registry.address, u8aToHex(genesis), CHANGE_DELAY, library, trialsLibrary]);
+  // A cold getter, answered at trial_anchoring's address by its library.
+  const { answer: asked } = await query(trials, eve, 'consentRegistry', []);
+  check(
+    api.registry.createType('AccountId', asked).toString() === registry.address.toString(),
+    `trial_anchoring asks the registry, read through its library: ${asked}`,
+  );
 
   // A signed consent (a permit with a period), read back through is_authorized.
   const provision = (kind, purpose, dataClasses, end, form) => ({

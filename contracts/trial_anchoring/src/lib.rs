@@ -29,6 +29,9 @@
 )]
 // Trial messages take the fields of the record they create, as Contracts UI shows them.
 #![allow(clippy::too_many_arguments)]
+// The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
+// helpers only they use.
+#![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
 
 pub mod data;
 
@@ -47,7 +50,7 @@ pub mod trial_anchoring {
         },
         admin_message,
         consent::{query_consent, research_context, ConsentAnswer, DataClasses, Purpose},
-        is_zero_hash,
+        is_zero_hash, library_message,
         merkle::{verify_proof, Digest},
         relay::{Relay, Signature},
     };
@@ -236,6 +239,13 @@ pub mod trial_anchoring {
         reported_outcomes: Mapping<TrialId, Vec<Outcome>>,
         /// The chain relayed withdrawals are signed for, and each participant's next nonce.
         relay: Relay,
+        /// The code hash of this contract's library (`trial_anchoring_library`): this same
+        /// source built with `cfg(healthchain_library)`, which answers the cold messages
+        /// (registration, delegates, amendments, freeze, results, milestones, the getters)
+        /// by delegate call in this storage, so that an enrolment's, an anchoring's or a
+        /// safety report's proof carries none of their code. Set by the constructor; an
+        /// upgrade to other code must set its own library in its migration.
+        library: Hash,
     }
 
     impl TrialAnchoring {
@@ -246,14 +256,19 @@ pub mod trial_anchoring {
         /// chain's genesis hash: relayed withdrawals must be signed for it.
         /// `admin_library` is the code hash of the uploaded admin library
         /// (`access_library`), which answers the admin, role, pause and upgrade messages in
-        /// this contract's storage; instantiation fails if no code is uploaded under it.
+        /// this contract's storage; `library` is the code hash of this contract's own
+        /// library (`trial_anchoring_library`, built from the same source), which answers
+        /// its cold messages. Instantiation fails if no code is uploaded under either; both
+        /// are locked, so nobody can remove them while the contract relies on them.
         #[ink(constructor)]
         pub fn new(
             consent_registry: AccountId,
             chain: Hash,
             change_delay: Timestamp,
             admin_library: Hash,
+            library: Hash,
         ) -> Self {
+            healthchain_common::access::lock_library(library);
             Self {
                 access: AccessControl::new(
                     Self::env().caller(),
@@ -274,12 +289,18 @@ pub mod trial_anchoring {
                 reported_outcomes: Mapping::default(),
                 adverse_events: Mapping::default(),
                 relay: Relay::new(chain),
+                library,
             }
         }
 
         /// The consent registry this contract asks.
         #[ink(message)]
         pub fn consent_registry(&self) -> AccountId {
+            library_message!(self.library, self.consent_registry_inline())
+        }
+
+        /// `consent_registry`, run inline: by the library, and off chain.
+        fn consent_registry_inline(&self) -> AccountId {
             self.callees.get(Callee::ConsentRegistry as u8)
         }
 
@@ -316,6 +337,27 @@ pub mod trial_anchoring {
         /// and evented for off-chain proofs.
         #[ink(message)]
         pub fn register_trial(
+            &mut self,
+            registry_id: Vec<u8>,
+            protocol_hash: Hash,
+            analysis_plan_hash: Hash,
+            outcomes: Vec<Outcome>,
+            planned_enrolment: u32,
+        ) -> Result<TrialId, Error> {
+            library_message!(
+                self.library,
+                self.register_trial_inline(
+                    registry_id,
+                    protocol_hash,
+                    analysis_plan_hash,
+                    outcomes,
+                    planned_enrolment
+                )
+            )
+        }
+
+        /// `register_trial`, run inline: by the library, and off chain.
+        fn register_trial_inline(
             &mut self,
             registry_id: Vec<u8>,
             protocol_hash: Hash,
@@ -399,8 +441,17 @@ pub mod trial_anchoring {
             trial: TrialId,
             new_sponsor: AccountId,
         ) -> Result<(), Error> {
+            library_message!(self.library, self.reassign_trial_inline(trial, new_sponsor))
+        }
+
+        /// `reassign_trial`, run inline: by the library, and off chain.
+        fn reassign_trial_inline(
+            &mut self,
+            trial: TrialId,
+            new_sponsor: AccountId,
+        ) -> Result<(), Error> {
             self.access.ensure_admin()?;
-            let mut record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             if !self.access.has_role(new_sponsor, Role::Sponsor) {
                 return Err(Error::NotASponsor);
             }
@@ -419,6 +470,19 @@ pub mod trial_anchoring {
         /// replacing an earlier role. The trial's sponsor only.
         #[ink(message)]
         pub fn name_delegate(
+            &mut self,
+            trial: TrialId,
+            delegate: AccountId,
+            role: TrialDelegateRole,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.name_delegate_inline(trial, delegate, role)
+            )
+        }
+
+        /// `name_delegate`, run inline: by the library, and off chain.
+        fn name_delegate_inline(
             &mut self,
             trial: TrialId,
             delegate: AccountId,
@@ -445,6 +509,15 @@ pub mod trial_anchoring {
             trial: TrialId,
             delegate: AccountId,
         ) -> Result<(), Error> {
+            library_message!(self.library, self.remove_delegate_inline(trial, delegate))
+        }
+
+        /// `remove_delegate`, run inline: by the library, and off chain.
+        fn remove_delegate_inline(
+            &mut self,
+            trial: TrialId,
+            delegate: AccountId,
+        ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             self.trial_of_sponsor(trial)?;
             if self.delegates.take((trial, delegate)).is_none() {
@@ -463,6 +536,27 @@ pub mod trial_anchoring {
         /// consent must name, see `consent_context`).
         #[ink(message)]
         pub fn amend_protocol(
+            &mut self,
+            trial: TrialId,
+            protocol_hash: Hash,
+            reason_hash: Hash,
+            approval_hash: Hash,
+            requires_reconsent: bool,
+        ) -> Result<u32, Error> {
+            library_message!(
+                self.library,
+                self.amend_protocol_inline(
+                    trial,
+                    protocol_hash,
+                    reason_hash,
+                    approval_hash,
+                    requires_reconsent
+                )
+            )
+        }
+
+        /// `amend_protocol`, run inline: by the library, and off chain.
+        fn amend_protocol_inline(
             &mut self,
             trial: TrialId,
             protocol_hash: Hash,
@@ -519,10 +613,11 @@ pub mod trial_anchoring {
         /// authorised the trial's sponsor for research in the context of the protocol
         /// version consent must name now (`consent_context`); consent for an older
         /// version is refused with its own error.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn enrol(&mut self, trial: TrialId, participant: AccountId) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
-            let mut record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::Site)?;
             ensure_open(&record)?;
             // A withdrawn participant may enrol again, with consent to the current
@@ -572,6 +667,7 @@ pub mod trial_anchoring {
         /// only go further (`AlreadyWithdrawn` otherwise). The record stays; the
         /// participant is no longer active, and `may_collect_data` follows the level.
         /// Works while the contract is paused.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn withdraw(
             &mut self,
@@ -590,6 +686,7 @@ pub mod trial_anchoring {
         /// `signature` is the participant's ECDSA signature (65 bytes) over the payload
         /// described in the README ("Relayed instructions") for a `Withdrawal { trial,
         /// level }`. Works while the contract is paused.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn relay_withdrawal(
             &mut self,
@@ -617,6 +714,11 @@ pub mod trial_anchoring {
         /// `signer`'s next one must carry.
         #[ink(message)]
         pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
+            library_message!(self.library, self.relay_nonce_inline(signer))
+        }
+
+        /// `relay_nonce`, run inline: by the library, and off chain.
+        fn relay_nonce_inline(&self, signer: AccountId) -> (Hash, u64) {
             (self.relay.chain(), self.relay.nonce(signer))
         }
 
@@ -627,7 +729,7 @@ pub mod trial_anchoring {
             participant: AccountId,
             level: WithdrawalLevel,
         ) -> Result<(), Error> {
-            let record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            let record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             // The sponsor's or site's standing is checked by role only here: a
             // participant's own withdrawal never depends on it.
             if caller != participant
@@ -661,13 +763,14 @@ pub mod trial_anchoring {
         /// Whether `participant` counts for the trial now, answered live: withdrawn,
         /// revoked, expired or outdated consent (an older protocol version) makes them
         /// inactive, and an unreachable consent registry is said as such.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn participant_status(
             &self,
             trial: TrialId,
             participant: AccountId,
         ) -> ParticipantStatus {
-            let Some(record) = self.trial(trial) else {
+            let Some(record) = self.trials.get(trial) else {
                 return ParticipantStatus::NotEnrolled;
             };
             let Some(enrolment) = self.enrolments.get((trial, participant)) else {
@@ -685,6 +788,7 @@ pub mod trial_anchoring {
 
         /// Whether `participant` is enrolled, not withdrawn, and consents to the current
         /// protocol (see `participant_status`).
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn is_active(&self, trial: TrialId, participant: AccountId) -> bool {
             self.participant_status(trial, participant) == ParticipantStatus::Active
@@ -694,11 +798,12 @@ pub mod trial_anchoring {
         /// or withdrawn from the intervention only (follow-up goes on) with research
         /// consent still current. Data collected before a withdrawal stay usable at every
         /// level.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn may_collect_data(&self, trial: TrialId, participant: AccountId) -> bool {
             // Read once each: the trial, the enrolment, then (only if still collectable)
             // the consent registry.
-            let Some(record) = self.trial(trial) else {
+            let Some(record) = self.trials.get(trial) else {
                 return false;
             };
             let Some(enrolment) = self.enrolments.get((trial, participant)) else {
@@ -716,6 +821,11 @@ pub mod trial_anchoring {
         /// The enrolment record of `participant` in the trial.
         #[ink(message)]
         pub fn enrolment(&self, trial: TrialId, participant: AccountId) -> Option<Enrolment> {
+            library_message!(self.library, self.enrolment_inline(trial, participant))
+        }
+
+        /// `enrolment`, run inline: by the library, and off chain.
+        fn enrolment_inline(&self, trial: TrialId, participant: AccountId) -> Option<Enrolment> {
             self.enrolments.get((trial, participant))
         }
 
@@ -723,6 +833,7 @@ pub mod trial_anchoring {
         /// frozen): the Merkle root of its records (built with `healthchain merkle root`),
         /// its leaf count and the hash of where the data lives. Returns the batch number,
         /// counted from 1 per trial.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn anchor_batch(
             &mut self,
@@ -732,7 +843,7 @@ pub mod trial_anchoring {
             location_hash: Hash,
         ) -> Result<u32, Error> {
             self.access.ensure_not_paused()?;
-            let mut record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::DataManager)?;
             ensure_open(&record)?;
             if is_zero_hash(&root) || is_zero_hash(location_hash.as_ref()) {
@@ -768,6 +879,7 @@ pub mod trial_anchoring {
         /// Whether the record with leaf hash `leaf` is at `index` of the anchored batch,
         /// by the Merkle audit path `proof` (at most 32 hashes; the hashing of the shared
         /// Merkle code and of `healthchain merkle proof`). Anyone may ask.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn verify_inclusion(
             &self,
@@ -796,6 +908,11 @@ pub mod trial_anchoring {
         /// A data batch of the trial.
         #[ink(message)]
         pub fn batch(&self, trial: TrialId, batch: u32) -> Option<Batch> {
+            library_message!(self.library, self.batch_inline(trial, batch))
+        }
+
+        /// `batch`, run inline: by the library, and off chain.
+        fn batch_inline(&self, trial: TrialId, batch: u32) -> Option<Batch> {
             self.batches.get((trial, batch))
         }
 
@@ -815,6 +932,7 @@ pub mod trial_anchoring {
         /// report's number, counted from 1 per trial. Allowed after the database freeze:
         /// safety reporting goes on. The participant's account is not taken, as call data
         /// is public too; an auditor given the salt checks the commitment.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn report_adverse_event(
             &mut self,
@@ -824,7 +942,7 @@ pub mod trial_anchoring {
             event_hash: Hash,
         ) -> Result<u32, Error> {
             self.access.ensure_not_paused()?;
-            let mut record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_trial_actor(trial, &record)?;
             if is_zero_hash(subject.as_ref()) || is_zero_hash(event_hash.as_ref()) {
                 return Err(Error::ZeroHash);
@@ -870,6 +988,11 @@ pub mod trial_anchoring {
         /// An adverse event of the trial, by number.
         #[ink(message)]
         pub fn adverse_event(&self, trial: TrialId, number: u32) -> Option<AdverseEvent> {
+            library_message!(self.library, self.adverse_event_inline(trial, number))
+        }
+
+        /// `adverse_event`, run inline: by the library, and off chain.
+        fn adverse_event_inline(&self, trial: TrialId, number: u32) -> Option<AdverseEvent> {
             self.adverse_events.get((trial, number))
         }
 
@@ -877,6 +1000,11 @@ pub mod trial_anchoring {
         /// amendments. The trial's sponsor only; once.
         #[ink(message)]
         pub fn freeze_database(&mut self, trial: TrialId) -> Result<(), Error> {
+            library_message!(self.library, self.freeze_database_inline(trial))
+        }
+
+        /// `freeze_database`, run inline: by the library, and off chain.
+        fn freeze_database_inline(&mut self, trial: TrialId) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let (_, mut record) = self.trial_of_sponsor(trial)?;
             ensure_open(&record)?;
@@ -897,6 +1025,19 @@ pub mod trial_anchoring {
         /// then compared with the amended list.
         #[ink(message)]
         pub fn amend_outcomes(
+            &mut self,
+            trial: TrialId,
+            outcomes: Vec<Outcome>,
+            reason_hash: Hash,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.amend_outcomes_inline(trial, outcomes, reason_hash)
+            )
+        }
+
+        /// `amend_outcomes`, run inline: by the library, and off chain.
+        fn amend_outcomes_inline(
             &mut self,
             trial: TrialId,
             outcomes: Vec<Outcome>,
@@ -935,6 +1076,20 @@ pub mod trial_anchoring {
         /// `justification_hash` is required.
         #[ink(message)]
         pub fn anchor_results(
+            &mut self,
+            trial: TrialId,
+            results_hash: Hash,
+            reported: Vec<Outcome>,
+            justification_hash: Option<Hash>,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.anchor_results_inline(trial, results_hash, reported, justification_hash)
+            )
+        }
+
+        /// `anchor_results`, run inline: by the library, and off chain.
+        fn anchor_results_inline(
             &mut self,
             trial: TrialId,
             results_hash: Hash,
@@ -992,6 +1147,15 @@ pub mod trial_anchoring {
         /// whether the results switched it (dropped, added or changed).
         #[ink(message)]
         pub fn verify_outcome(&self, trial: TrialId, measure: Hash) -> Result<OutcomeCheck, Error> {
+            library_message!(self.library, self.verify_outcome_inline(trial, measure))
+        }
+
+        /// `verify_outcome`, run inline: by the library, and off chain.
+        fn verify_outcome_inline(
+            &self,
+            trial: TrialId,
+            measure: Hash,
+        ) -> Result<OutcomeCheck, Error> {
             let record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             let find = |list: Option<Vec<Outcome>>| {
                 list.unwrap_or_default()
@@ -1014,6 +1178,14 @@ pub mod trial_anchoring {
             &self,
             trial: TrialId,
         ) -> Result<(Vec<Outcome>, Option<Vec<Outcome>>), Error> {
+            library_message!(self.library, self.outcomes_inline(trial))
+        }
+
+        /// `outcomes`, run inline: by the library, and off chain.
+        fn outcomes_inline(
+            &self,
+            trial: TrialId,
+        ) -> Result<(Vec<Outcome>, Option<Vec<Outcome>>), Error> {
             self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             Ok((
                 self.registered_outcomes.get(trial).unwrap_or_default(),
@@ -1030,6 +1202,18 @@ pub mod trial_anchoring {
             trial: TrialId,
             registered_at: Timestamp,
         ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.record_registry_registration_inline(trial, registered_at)
+            )
+        }
+
+        /// `record_registry_registration`, run inline: by the library, and off chain.
+        fn record_registry_registration_inline(
+            &mut self,
+            trial: TrialId,
+            registered_at: Timestamp,
+        ) -> Result<(), Error> {
             self.record_milestone(trial, Milestone::RegistryRegistration, registered_at)
         }
 
@@ -1042,6 +1226,18 @@ pub mod trial_anchoring {
             trial: TrialId,
             completed_at: Timestamp,
         ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.record_primary_completion_inline(trial, completed_at)
+            )
+        }
+
+        /// `record_primary_completion`, run inline: by the library, and off chain.
+        fn record_primary_completion_inline(
+            &mut self,
+            trial: TrialId,
+            completed_at: Timestamp,
+        ) -> Result<(), Error> {
             self.record_milestone(trial, Milestone::PrimaryCompletion, completed_at)
         }
 
@@ -1050,7 +1246,12 @@ pub mod trial_anchoring {
         /// trial.
         #[ink(message)]
         pub fn deadlines(&self, trial: TrialId) -> Option<Deadlines> {
-            let record = self.trial(trial)?;
+            library_message!(self.library, self.deadlines_inline(trial))
+        }
+
+        /// `deadlines`, run inline: by the library, and off chain.
+        fn deadlines_inline(&self, trial: TrialId) -> Option<Deadlines> {
+            let record = self.trials.get(trial)?;
             let results_at = record.results.map(|results| results.anchored_at);
             Some(
                 record
@@ -1101,12 +1302,22 @@ pub mod trial_anchoring {
         /// A trial: sponsor, registry id, current protocol, counts, freeze and results.
         #[ink(message)]
         pub fn trial(&self, trial: TrialId) -> Option<Trial> {
+            library_message!(self.library, self.trial_inline(trial))
+        }
+
+        /// `trial`, run inline: by the library, and off chain.
+        fn trial_inline(&self, trial: TrialId) -> Option<Trial> {
             self.trials.get(trial)
         }
 
         /// The trial registered under `registry_id` (any case).
         #[ink(message)]
         pub fn trial_by_registry_id(&self, registry_id: Vec<u8>) -> Option<TrialId> {
+            library_message!(self.library, self.trial_by_registry_id_inline(registry_id))
+        }
+
+        /// `trial_by_registry_id`, run inline: by the library, and off chain.
+        fn trial_by_registry_id_inline(&self, registry_id: Vec<u8>) -> Option<TrialId> {
             if !is_registry_id(&registry_id) {
                 return None;
             }
@@ -1116,18 +1327,33 @@ pub mod trial_anchoring {
         /// Version `version` of the trial's protocol (1 is the registered one).
         #[ink(message)]
         pub fn protocol_version(&self, trial: TrialId, version: u32) -> Option<ProtocolVersion> {
+            library_message!(self.library, self.protocol_version_inline(trial, version))
+        }
+
+        /// `protocol_version`, run inline: by the library, and off chain.
+        fn protocol_version_inline(&self, trial: TrialId, version: u32) -> Option<ProtocolVersion> {
             self.protocol_versions.get((trial, version))
         }
 
         /// The role `account` holds for the trial, if it is a delegate.
         #[ink(message)]
         pub fn delegate(&self, trial: TrialId, account: AccountId) -> Option<TrialDelegateRole> {
+            library_message!(self.library, self.delegate_inline(trial, account))
+        }
+
+        /// `delegate`, run inline: by the library, and off chain.
+        fn delegate_inline(&self, trial: TrialId, account: AccountId) -> Option<TrialDelegateRole> {
             self.delegates.get((trial, account))
         }
 
         /// The number of trials registered so far; trial ids run from 1 to this.
         #[ink(message)]
         pub fn trial_count(&self) -> TrialId {
+            library_message!(self.library, self.trial_count_inline())
+        }
+
+        /// `trial_count`, run inline: by the library, and off chain.
+        fn trial_count_inline(&self) -> TrialId {
             self.last_trial
         }
 
@@ -1137,6 +1363,11 @@ pub mod trial_anchoring {
         /// that required re-consent. `None` for an unknown trial or version.
         #[ink(message)]
         pub fn consent_context(&self, trial: TrialId, version: u32) -> Option<Hash> {
+            library_message!(self.library, self.consent_context_inline(trial, version))
+        }
+
+        /// `consent_context`, run inline: by the library, and off chain.
+        fn consent_context_inline(&self, trial: TrialId, version: u32) -> Option<Hash> {
             let mut protocol = self.protocol_versions.get((trial, version))?;
             if protocol.consent_version != version {
                 protocol = self
@@ -1168,7 +1399,7 @@ pub mod trial_anchoring {
         }
 
         fn trial_of_sponsor(&self, trial: TrialId) -> Result<(AccountId, Trial), Error> {
-            let record = self.trial(trial).ok_or(Error::UnknownTrial)?;
+            let record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             let caller = self.env().caller();
             if caller != record.sponsor {
                 return Err(Error::NotTrialSponsor);
@@ -1225,7 +1456,7 @@ pub mod trial_anchoring {
         ) -> Result<bool, Error> {
             let context = research_context(self.env().account_id(), trial, protocol_hash);
             match query_consent(
-                self.consent_registry(),
+                self.callees.get(Callee::ConsentRegistry as u8),
                 participant,
                 record.sponsor,
                 Purpose::Research,
@@ -1377,5 +1608,6 @@ pub mod trial_anchoring {
     }
 }
 
-#[cfg(test)]
+// The library build (trial_anchoring_library) runs the same code: tested once, here.
+#[cfg(all(test, not(healthchain_library)))]
 mod tests;

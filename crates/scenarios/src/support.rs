@@ -228,10 +228,7 @@ where
     /// The code hash of `contract`'s own library ([`Contract::library`]), uploaded by
     /// `signer` the first time; its constructor takes it after the admin library's.
     pub async fn own_library(&mut self, contract: Contract, signer: &Keypair) -> Hash {
-        let name = contract
-            .library()
-            .unwrap_or_else(|| panic!("{contract} has no library of its own"));
-        self.library(name, signer).await
+        self.library(contract.library(), signer).await
     }
 
     /// The code hash of library `name` (the admin library, or a contract's own
@@ -809,6 +806,7 @@ where
     BackendError<Client>: Debug,
 {
     let library = client.admin_library(admin).await;
+    let own_library = client.own_library(Contract::TrialAnchoring, admin).await;
     let trials = client
         .instantiate(
             Contract::TrialAnchoring.name(),
@@ -818,6 +816,7 @@ where
                 Hash::from(CHAIN),
                 CHANGE_DELAY,
                 library,
+                own_library,
             ),
         )
         .submit()

@@ -102,8 +102,13 @@ fn setup() -> (TrialAnchoring, Parties) {
     let p = parties();
     test::set_block_timestamp::<Env>(NOW);
     as_caller(p.admin);
-    let mut contract =
-        TrialAnchoring::new(registry(), Hash::from(CHAIN), 0, Hash::from([0xA1; 32]));
+    let mut contract = TrialAnchoring::new(
+        registry(),
+        Hash::from(CHAIN),
+        0,
+        Hash::from([0xA1; 32]),
+        Hash::from([0xA2; 32]),
+    );
     contract.grant_role(Role::Sponsor, p.sponsor).unwrap();
     as_caller(p.sponsor);
     let trial = contract
@@ -1293,7 +1298,7 @@ proptest! {
 }
 
 healthchain_common::access_controlled_tests!(
-    TrialAnchoring::new(AccountId::from([0xC0; 32]), Hash::from([0xC4; 32]), 0, Hash::from([0xA1; 32])),
+    TrialAnchoring::new(AccountId::from([0xC0; 32]), Hash::from([0xC4; 32]), 0, Hash::from([0xA1; 32]), Hash::from([0xA2; 32])),
     roles: [Role::Sponsor],
     unused: Role::Dispenser
 );
