@@ -376,10 +376,39 @@ pub mod drug_provenance {
         /// analysis. The caller holds every package, unpacked. The GTIN's company prefix
         /// must be licensed to the caller (`license_company_prefix`), so nobody else can
         /// commission, and so make genuine-looking, lots of another's products.
-        #[cfg(not(healthchain_library))]
         #[ink(message)]
         #[allow(clippy::too_many_arguments)]
         pub fn commission_lot(
+            &mut self,
+            gtin: u64,
+            lot: Vec<u8>,
+            expiry: Timestamp,
+            quantity: u64,
+            serial_root: Digest,
+            serial_count: u64,
+            min_temp: i32,
+            max_temp: i32,
+            certificate: Hash,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.commission_lot_inline(
+                    gtin,
+                    lot,
+                    expiry,
+                    quantity,
+                    serial_root,
+                    serial_count,
+                    min_temp,
+                    max_temp,
+                    certificate
+                )
+            )
+        }
+
+        /// `commission_lot`, run inline: by the library, and off chain.
+        #[allow(clippy::too_many_arguments)]
+        fn commission_lot_inline(
             &mut self,
             gtin: u64,
             lot: Vec<u8>,
@@ -537,10 +566,28 @@ pub mod drug_provenance {
         /// from a container the caller opened (`from` = its SSCC): either is debited by
         /// `units` at once, so a pallet of 10,000 packages costs one write. The container is
         /// the packer's assertion, checked when it is opened; it inherits its source's holds.
-        #[cfg(not(healthchain_library))]
         #[ink(message)]
         #[allow(clippy::too_many_arguments)]
         pub fn aggregate(
+            &mut self,
+            gtin: u64,
+            lot: Vec<u8>,
+            sscc: Sscc,
+            level: Level,
+            contents: Digest,
+            count: u64,
+            units: u64,
+            from: Option<Sscc>,
+        ) -> Result<(), Error> {
+            library_message!(
+                self.library,
+                self.aggregate_inline(gtin, lot, sscc, level, contents, count, units, from)
+            )
+        }
+
+        /// `aggregate`, run inline: by the library, and off chain.
+        #[allow(clippy::too_many_arguments)]
+        fn aggregate_inline(
             &mut self,
             gtin: u64,
             lot: Vec<u8>,
