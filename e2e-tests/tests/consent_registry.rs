@@ -679,6 +679,97 @@ where
         treatment_answer(client, &registry, p, provider).await,
         ConsentAnswer::NotPermitted
     );
+
+    // A delegate's appointment and removal, relayed in a batch and alone: the registry's
+    // library carries them out (no grant carries their code), with the same answers. The
+    // batch with an appointment runs there whole, each item once, in order: a stale
+    // nonce is refused alone between two that succeed.
+    use consent_registry::data::{Relayed, RELAY_DOMAIN};
+    let at = ink::ToAccountId::to_account_id(&registry);
+    let (chain, nonce) = client
+        .call(&clinic, &registry.relay_nonce(p))
+        .dry_run()
+        .await
+        .expect("the registry answers")
+        .return_value();
+    let signed = |instruction: ConsentInstruction, nonce: u64| Relayed {
+        signature: patient.sign_instruction(
+            RELAY_DOMAIN,
+            chain,
+            at,
+            nonce,
+            FAR_FUTURE,
+            &instruction,
+        ),
+        instruction,
+        signer: p,
+        nonce,
+        deadline: FAR_FUTURE,
+    };
+    let delegate = id(&ink_e2e::eve());
+    let regrant = ConsentInstruction::RecordConsent {
+        patient: p,
+        grantee: provider,
+        provision: permit(
+            Purpose::Treatment,
+            DataClasses::MEDICATIONS,
+            None,
+            hash(0xF6),
+        ),
+    };
+    let appointment = ConsentInstruction::AppointDelegate {
+        patient: p,
+        delegate,
+        expires_at: FAR_FUTURE,
+    };
+    let batch = vec![
+        signed(appointment.clone(), nonce),
+        signed(appointment, nonce),
+        signed(regrant, nonce + 1),
+    ];
+    let done = support::step(
+        client,
+        &clinic,
+        &registry.relay_batch(batch),
+        "relayed batch with an appointment",
+    )
+    .await;
+    assert_eq!(
+        done.value,
+        vec![Ok(()), Err(Error::Relay(RelayError::BadNonce)), Ok(())]
+    );
+    let delegation = |registry: &Registry| registry.delegation(p, delegate);
+    let appointed = client
+        .call(&clinic, &delegation(&registry))
+        .dry_run()
+        .await
+        .expect("the registry answers")
+        .return_value()
+        .expect("the delegate is appointed");
+    assert_eq!(appointed.expires_at, FAR_FUTURE);
+    assert_eq!(
+        treatment_answer(client, &registry, p, provider).await,
+        ConsentAnswer::Permitted
+    );
+    support::relay_consent(
+        client,
+        &mut registry,
+        &clinic,
+        &patient,
+        ConsentInstruction::RemoveDelegate {
+            patient: p,
+            delegate,
+        },
+        "relayed removal of the delegate",
+    )
+    .await;
+    let removed = client
+        .call(&clinic, &delegation(&registry))
+        .dry_run()
+        .await
+        .expect("the registry answers")
+        .return_value();
+    assert_eq!(removed, None);
     assert_eq!(support::balance(client, p).await, 0, "and still none");
     Ok(())
 }

@@ -213,7 +213,8 @@ pub mod consent_registry {
         /// README ("Relayed instructions"). The instruction then runs exactly as if
         /// `signer` had sent its message, with the same checks, events and errors;
         /// revocations and delegation removals work while the registry is paused.
-        #[cfg(not(healthchain_library))]
+        /// A delegate's appointment or removal and an emergency window's closing are
+        /// answered by the registry's library.
         #[ink(message)]
         pub fn relay(
             &mut self,
@@ -223,6 +224,13 @@ pub mod consent_registry {
             deadline: Timestamp,
             signature: Signature,
         ) -> Result<(), Error> {
+            // The rare instructions are the library's: the whole call goes there (a tail
+            // call, before anything is read or written), and their code is left out of
+            // the registry's own build.
+            #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
+            if instruction.runs_in_library() {
+                healthchain_common::access::delegate_to(self.library);
+            }
             self.relay_one(Relayed {
                 instruction,
                 signer,
@@ -237,8 +245,8 @@ pub mod consent_registry {
         /// order. A refused item (a bad signature, a stale nonce, a refused instruction)
         /// changes nothing and does not stop the others; one signer's instructions run in
         /// the order given, so consecutive nonces work. Refused whole only when it has more
-        /// than 32 items (`BatchTooLarge`).
-        #[cfg(not(healthchain_library))]
+        /// than 32 items (`BatchTooLarge`). A batch with a delegate's appointment or
+        /// removal or an emergency window's closing is answered by the registry's library.
         #[ink(message)]
         pub fn relay_batch(
             &mut self,
@@ -246,6 +254,11 @@ pub mod consent_registry {
         ) -> Result<Vec<Result<(), Error>>, Error> {
             if batch.len() > MAX_RELAY_BATCH {
                 return Err(Error::BatchTooLarge);
+            }
+            // As for `relay`: the whole batch, before any item runs, so each runs once.
+            #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
+            if batch.iter().any(|item| item.instruction.runs_in_library()) {
+                healthchain_common::access::delegate_to(self.library);
             }
             Ok(batch.into_iter().map(|item| self.relay_one(item)).collect())
         }
@@ -320,17 +333,25 @@ pub mod consent_registry {
                     consent,
                     status,
                 } => self.set_status_as(signer, patient, consent, status),
+                #[cfg(any(not(target_arch = "wasm32"), healthchain_library))]
                 ConsentInstruction::AppointDelegate {
                     patient,
                     delegate,
                     expires_at,
                 } => self.appoint_as(signer, patient, delegate, expires_at),
+                #[cfg(any(not(target_arch = "wasm32"), healthchain_library))]
                 ConsentInstruction::RemoveDelegate { patient, delegate } => {
                     self.remove_delegate_as(signer, patient, delegate)
                 }
+                #[cfg(any(not(target_arch = "wasm32"), healthchain_library))]
                 ConsentInstruction::CloseEmergencyAccess { patient, responder } => {
                     self.close_emergency_as(signer, patient, responder)
                 }
+                // `relay` and `relay_batch` hand these to the library before any is carried
+                // out, so the registry's own build never gets here: revert, changing
+                // nothing, rather than carry out what it does not hold the code of.
+                #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
+                _ => ink::env::return_value::<()>(ink::env::ReturnFlags::REVERT, &()),
             }
         }
 
