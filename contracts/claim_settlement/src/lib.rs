@@ -36,6 +36,12 @@
 // The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
+// In the contract's own wasm build a cold message's body after `library_message!` (which
+// hands the call to the library and does not return) is left out.
+#![cfg_attr(
+    all(target_arch = "wasm32", not(healthchain_library)),
+    allow(unreachable_code)
+)]
 
 pub mod data;
 
@@ -364,11 +370,7 @@ pub mod claim_settlement {
         /// The consent registry and the drug_provenance contract this contract asks.
         #[ink(message)]
         pub fn callees(&self) -> (AccountId, AccountId) {
-            library_message!(self.library, self.callees_inline())
-        }
-
-        /// `callees`, run inline: by the library, and off chain.
-        fn callees_inline(&self) -> (AccountId, AccountId) {
+            library_message!(self.library);
             (self.consent_registry(), self.drug_provenance())
         }
 
@@ -421,27 +423,7 @@ pub mod claim_settlement {
             year_start: Timestamp,
             year_end: Timestamp,
         ) -> Result<PlanId, Error> {
-            library_message!(
-                self.library,
-                self.create_plan_inline(
-                    cost_sharing,
-                    payment_consent,
-                    filing_limit_days,
-                    year_start,
-                    year_end
-                )
-            )
-        }
-
-        /// `create_plan`, run inline: by the library, and off chain.
-        fn create_plan_inline(
-            &mut self,
-            cost_sharing: CostSharing,
-            payment_consent: PaymentConsent,
-            filing_limit_days: Option<u16>,
-            year_start: Timestamp,
-            year_end: Timestamp,
-        ) -> Result<PlanId, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let insurer = self.access.ensure_role(Role::Insurer)?;
             validate_plan(&cost_sharing, year_start, year_end)?;
@@ -486,20 +468,7 @@ pub mod claim_settlement {
             code: ServiceCode,
             document_hash: Hash,
         ) -> Result<AuthorizationId, Error> {
-            library_message!(
-                self.library,
-                self.request_authorization_inline(patient, plan, code, document_hash)
-            )
-        }
-
-        /// `request_authorization`, run inline: by the library, and off chain.
-        fn request_authorization_inline(
-            &mut self,
-            patient: AccountId,
-            plan: PlanId,
-            code: ServiceCode,
-            document_hash: Hash,
-        ) -> Result<AuthorizationId, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let provider = self.access.ensure_role(Role::Provider)?;
             if provider == patient {
@@ -555,19 +524,7 @@ pub mod claim_settlement {
             approved_for: Option<(Timestamp, Timestamp)>,
             decision_hash: Hash,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.decide_authorization_inline(authorization, approved_for, decision_hash)
-            )
-        }
-
-        /// `decide_authorization`, run inline: by the library, and off chain.
-        fn decide_authorization_inline(
-            &mut self,
-            authorization: AuthorizationId,
-            approved_for: Option<(Timestamp, Timestamp)>,
-            decision_hash: Hash,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let mut record = self
                 .authorizations
@@ -608,11 +565,7 @@ pub mod claim_settlement {
         /// the decision.
         #[ink(message)]
         pub fn authorization(&self, authorization: AuthorizationId) -> Option<Authorization> {
-            library_message!(self.library, self.authorization_inline(authorization))
-        }
-
-        /// `authorization`, run inline: by the library, and off chain.
-        fn authorization_inline(&self, authorization: AuthorizationId) -> Option<Authorization> {
+            library_message!(self.library);
             self.authorizations.get(authorization)
         }
 
@@ -625,15 +578,7 @@ pub mod claim_settlement {
             plan: PlanId,
             changes: Vec<(ServiceCode, Option<FeeScheduleEntry>)>,
         ) -> Result<(), Error> {
-            library_message!(self.library, self.update_fee_schedule_inline(plan, changes))
-        }
-
-        /// `update_fee_schedule`, run inline: by the library, and off chain.
-        fn update_fee_schedule_inline(
-            &mut self,
-            plan: PlanId,
-            changes: Vec<(ServiceCode, Option<FeeScheduleEntry>)>,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let mut record = self.plan_of_insurer(plan)?;
             if changes.len() > MAX_FEE_UPDATES {
@@ -678,22 +623,14 @@ pub mod claim_settlement {
         /// A plan's terms and the number of codes in its fee schedule.
         #[ink(message)]
         pub fn plan(&self, plan: PlanId) -> Option<Plan> {
-            library_message!(self.library, self.plan_inline(plan))
-        }
-
-        /// `plan`, run inline: by the library, and off chain.
-        fn plan_inline(&self, plan: PlanId) -> Option<Plan> {
+            library_message!(self.library);
             self.plans.get(plan)
         }
 
         /// A code's fee schedule entry in a plan, if covered.
         #[ink(message)]
         pub fn fee(&self, plan: PlanId, code: ServiceCode) -> Option<FeeScheduleEntry> {
-            library_message!(self.library, self.fee_inline(plan, code))
-        }
-
-        /// `fee`, run inline: by the library, and off chain.
-        fn fee_inline(&self, plan: PlanId, code: ServiceCode) -> Option<FeeScheduleEntry> {
+            library_message!(self.library);
             self.fee_schedules.get((plan, code))
         }
 
@@ -710,20 +647,7 @@ pub mod claim_settlement {
             coverage_start: Timestamp,
             coverage_end: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.enrol_member_inline(plan, member, coverage_start, coverage_end)
-            )
-        }
-
-        /// `enrol_member`, run inline: by the library, and off chain.
-        fn enrol_member_inline(
-            &mut self,
-            plan: PlanId,
-            member: AccountId,
-            coverage_start: Timestamp,
-            coverage_end: Timestamp,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let record = self.plan_of_insurer(plan)?;
             if coverage_start >= coverage_end {
@@ -758,11 +682,7 @@ pub mod claim_settlement {
         /// earlier services still are. The plan's insurer only.
         #[ink(message)]
         pub fn end_enrolment(&mut self, plan: PlanId, member: AccountId) -> Result<(), Error> {
-            library_message!(self.library, self.end_enrolment_inline(plan, member))
-        }
-
-        /// `end_enrolment`, run inline: by the library, and off chain.
-        fn end_enrolment_inline(&mut self, plan: PlanId, member: AccountId) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let record = self.plan_of_insurer(plan)?;
             let mut membership = self
@@ -792,11 +712,7 @@ pub mod claim_settlement {
         /// A member's coverage periods and accumulators in a plan.
         #[ink(message)]
         pub fn membership(&self, plan: PlanId, member: AccountId) -> Option<Membership> {
-            library_message!(self.library, self.membership_inline(plan, member))
-        }
-
-        /// `membership`, run inline: by the library, and off chain.
-        fn membership_inline(&self, plan: PlanId, member: AccountId) -> Option<Membership> {
+            library_message!(self.library);
             self.memberships.get((plan, member))
         }
 
@@ -805,15 +721,7 @@ pub mod claim_settlement {
         /// adjudicated them and are paid from its escrow.
         #[ink(message)]
         pub fn reassign_plan(&mut self, plan: PlanId, new_insurer: AccountId) -> Result<(), Error> {
-            library_message!(self.library, self.reassign_plan_inline(plan, new_insurer))
-        }
-
-        /// `reassign_plan`, run inline: by the library, and off chain.
-        fn reassign_plan_inline(
-            &mut self,
-            plan: PlanId,
-            new_insurer: AccountId,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_admin()?;
             let mut record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
             if !self.access.has_role(new_insurer, Role::Insurer) {
@@ -834,11 +742,7 @@ pub mod claim_settlement {
         /// 8 per call; `settle` pays more).
         #[ink(message, payable)]
         pub fn deposit(&mut self) -> Result<(), Error> {
-            library_message!(self.library, self.deposit_inline())
-        }
-
-        /// `deposit`, run inline: by the library, and off chain.
-        fn deposit_inline(&mut self) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let insurer = self.access.ensure_role(Role::Insurer)?;
             let amount = self.env().transferred_value();
@@ -865,11 +769,7 @@ pub mod claim_settlement {
         /// waits for. Registered insurers only.
         #[ink(message)]
         pub fn withdraw(&mut self, amount: Balance) -> Result<(), Error> {
-            library_message!(self.library, self.withdraw_inline(amount))
-        }
-
-        /// `withdraw`, run inline: by the library, and off chain.
-        fn withdraw_inline(&mut self, amount: Balance) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let insurer = self.access.ensure_role(Role::Insurer)?;
             let mut escrow = self.escrow_of(insurer);
@@ -893,7 +793,8 @@ pub mod claim_settlement {
         /// An insurer's escrow: its funds, and what approved claims still wait for.
         #[ink(message)]
         pub fn escrow(&self, insurer: AccountId) -> Escrow {
-            library_message!(self.library, self.escrow_of(insurer))
+            library_message!(self.library);
+            self.escrow_of(insurer)
         }
 
         /// `insurer`'s escrow (`escrow`), for the contract's own use and the library.
@@ -905,11 +806,7 @@ pub mod claim_settlement {
         /// it plus `credit_total`.
         #[ink(message)]
         pub fn escrow_total(&self) -> Balance {
-            library_message!(self.library, self.escrow_total_inline())
-        }
-
-        /// `escrow_total`, run inline: by the library, and off chain.
-        fn escrow_total_inline(&self) -> Balance {
+            library_message!(self.library);
             self.escrow_total
         }
 
@@ -917,7 +814,8 @@ pub mod claim_settlement {
         /// chain refused, kept for `collect` or `pay_out`.
         #[ink(message)]
         pub fn credit(&self, provider: AccountId) -> Balance {
-            library_message!(self.library, self.credit_of(provider))
+            library_message!(self.library);
+            self.credit_of(provider)
         }
 
         /// `provider`'s credit (`credit`), for the contract's own use and the library.
@@ -928,11 +826,7 @@ pub mod claim_settlement {
         /// The sum of every provider's credit.
         #[ink(message)]
         pub fn credit_total(&self) -> Balance {
-            library_message!(self.library, self.credit_total_inline())
-        }
-
-        /// `credit_total`, run inline: by the library, and off chain.
-        fn credit_total_inline(&self) -> Balance {
+            library_message!(self.library);
             self.credit_total
         }
 
@@ -940,11 +834,7 @@ pub mod claim_settlement {
         /// the call fails and the credit stays.
         #[ink(message)]
         pub fn collect(&mut self) -> Result<Balance, Error> {
-            library_message!(self.library, self.collect_inline())
-        }
-
-        /// `collect`, run inline: by the library, and off chain.
-        fn collect_inline(&mut self) -> Result<Balance, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let provider = self.env().caller();
             let amount = self.take_credit(provider)?;
@@ -964,11 +854,7 @@ pub mod claim_settlement {
         /// transfer; a refused one keeps the credit (`CreditTransfer` says which).
         #[ink(message)]
         pub fn pay_out(&mut self, provider: AccountId) -> Result<bool, Error> {
-            library_message!(self.library, self.pay_out_inline(provider))
-        }
-
-        /// `pay_out`, run inline: by the library, and off chain.
-        fn pay_out_inline(&mut self, provider: AccountId) -> Result<bool, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             self.transfer_credit(provider, 0, true)
         }
@@ -978,11 +864,7 @@ pub mod claim_settlement {
         /// how many were paid.
         #[ink(message)]
         pub fn settle(&mut self, insurer: AccountId, max_claims: u32) -> Result<u32, Error> {
-            library_message!(self.library, self.settle_inline(insurer, max_claims))
-        }
-
-        /// `settle`, run inline: by the library, and off chain.
-        fn settle_inline(&mut self, insurer: AccountId, max_claims: u32) -> Result<u32, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let mut escrow = self.escrow_of(insurer);
             let limit = max_claims.min(MAX_SETTLED_PER_CALL);
@@ -997,11 +879,7 @@ pub mod claim_settlement {
         /// the insurer will not pay, such as one approved in error.
         #[ink(message)]
         pub fn cancel_payment(&mut self, claim: ClaimId) -> Result<Balance, Error> {
-            library_message!(self.library, self.cancel_payment_inline(claim))
-        }
-
-        /// `cancel_payment`, run inline: by the library, and off chain.
-        fn cancel_payment_inline(&mut self, claim: ClaimId) -> Result<Balance, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
             self.ensure_claim_insurer(&record)?;
@@ -1032,11 +910,7 @@ pub mod claim_settlement {
         /// funds, and cancelled ones not yet passed).
         #[ink(message)]
         pub fn waiting_claims(&self, insurer: AccountId) -> u64 {
-            library_message!(self.library, self.waiting_claims_inline(insurer))
-        }
-
-        /// `waiting_claims`, run inline: by the library, and off chain.
-        fn waiting_claims_inline(&self, insurer: AccountId) -> u64 {
+            library_message!(self.library);
             let (head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
             tail.saturating_sub(head)
         }
@@ -1167,11 +1041,7 @@ pub mod claim_settlement {
         /// `ClaimVoided`; the claim stays readable, marked voided.
         #[ink(message, payable)]
         pub fn void_claim(&mut self, claim: ClaimId) -> Result<(), Error> {
-            library_message!(self.library, self.void_claim_inline(claim))
-        }
-
-        /// `void_claim`, run inline: by the library, and off chain.
-        fn void_claim_inline(&mut self, claim: ClaimId) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let provider = self.access.ensure_role(Role::Provider)?;
             self.reverse(claim, provider, None)
@@ -1190,20 +1060,7 @@ pub mod claim_settlement {
             lines: Vec<ClaimLine>,
             document_hash: Hash,
         ) -> Result<ClaimId, Error> {
-            library_message!(
-                self.library,
-                self.replace_claim_inline(claim, service_date, lines, document_hash)
-            )
-        }
-
-        /// `replace_claim`, run inline: by the library, and off chain.
-        fn replace_claim_inline(
-            &mut self,
-            claim: ClaimId,
-            service_date: Timestamp,
-            lines: Vec<ClaimLine>,
-            document_hash: Hash,
-        ) -> Result<ClaimId, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let provider = self.access.ensure_role(Role::Provider)?;
             let old = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
@@ -1231,11 +1088,7 @@ pub mod claim_settlement {
         /// what the insurer paid for it, less the provider's credit still held here.
         #[ink(message)]
         pub fn void_refund(&self, claim: ClaimId) -> Result<Balance, Error> {
-            library_message!(self.library, self.void_refund_inline(claim))
-        }
-
-        /// `void_refund`, run inline: by the library, and off chain.
-        fn void_refund_inline(&self, claim: ClaimId) -> Result<Balance, Error> {
+            library_message!(self.library);
             let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
             let held = self.credit_of(record.provider).min(record.paid);
             record.paid.checked_sub(held).ok_or(Error::Overflow)
@@ -1245,11 +1098,7 @@ pub mod claim_settlement {
         /// waiting for funds, under appeal, or voided (and by which claim replaced).
         #[ink(message)]
         pub fn claim_status(&self, claim: ClaimId) -> Result<ClaimStatus, Error> {
-            library_message!(self.library, self.claim_status_inline(claim))
-        }
-
-        /// `claim_status`, run inline: by the library, and off chain.
-        fn claim_status_inline(&self, claim: ClaimId) -> Result<ClaimStatus, Error> {
+            library_message!(self.library);
             self.claims
                 .get(claim)
                 .map(|record| record.status())
@@ -1503,7 +1352,8 @@ pub mod claim_settlement {
         /// procedure, a drug or a service date.
         #[ink(message)]
         pub fn claim(&self, claim: ClaimId) -> Result<Claim, Error> {
-            library_message!(self.library, self.claim_record(claim))
+            library_message!(self.library);
+            self.claim_record(claim)
         }
 
         /// Claim `claim` (`claim`), for the contract's own use and the library.
@@ -1515,11 +1365,7 @@ pub mod claim_settlement {
         /// reason codes per line (public, see `claim`).
         #[ink(message)]
         pub fn claim_lines(&self, claim: ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
-            library_message!(self.library, self.claim_lines_inline(claim))
-        }
-
-        /// `claim_lines`, run inline: by the library, and off chain.
-        fn claim_lines_inline(&self, claim: ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
+            library_message!(self.library);
             self.claim_record(claim)?;
             Ok(self.claim_lines.get(claim).unwrap_or_default())
         }
@@ -1527,11 +1373,7 @@ pub mod claim_settlement {
         /// The number of claims submitted so far; claim ids run from 1 to this.
         #[ink(message)]
         pub fn claim_count(&self) -> ClaimId {
-            library_message!(self.library, self.claim_count_inline())
-        }
-
-        /// `claim_count`, run inline: by the library, and off chain.
-        fn claim_count_inline(&self) -> ClaimId {
+            library_message!(self.library);
             self.last_claim
         }
 
@@ -1541,11 +1383,7 @@ pub mod claim_settlement {
         /// insurer's decision is due 60 days later (`Appeal::decide_by`).
         #[ink(message)]
         pub fn appeal(&mut self, claim: ClaimId, evidence_hash: Hash) -> Result<(), Error> {
-            library_message!(self.library, self.appeal_inline(claim, evidence_hash))
-        }
-
-        /// `appeal`, run inline: by the library, and off chain.
-        fn appeal_inline(&mut self, claim: ClaimId, evidence_hash: Hash) -> Result<(), Error> {
+            library_message!(self.library);
             let caller = self.env().caller();
             self.appeal_as(caller, claim, evidence_hash)
         }
@@ -1567,22 +1405,7 @@ pub mod claim_settlement {
             deadline: Timestamp,
             signature: Signature,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.relay_appeal_inline(claim, evidence_hash, member, nonce, deadline, signature)
-            )
-        }
-
-        /// `relay_appeal`, run inline: by the library, and off chain.
-        fn relay_appeal_inline(
-            &mut self,
-            claim: ClaimId,
-            evidence_hash: Hash,
-            member: AccountId,
-            nonce: u64,
-            deadline: Timestamp,
-            signature: Signature,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.relay.check(
                 RELAY_DOMAIN,
                 &MemberAppeal {
@@ -1605,11 +1428,7 @@ pub mod claim_settlement {
         /// `signer`'s next one must carry.
         #[ink(message)]
         pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
-            library_message!(self.library, self.relay_nonce_inline(signer))
-        }
-
-        /// `relay_nonce`, run inline: by the library, and off chain.
-        fn relay_nonce_inline(&self, signer: AccountId) -> (Hash, u64) {
+            library_message!(self.library);
             (self.relay.chain(), self.relay.nonce(signer))
         }
 
@@ -1672,11 +1491,7 @@ pub mod claim_settlement {
         /// insurer.
         #[ink(message)]
         pub fn report_overdue_appeal(&mut self, claim: ClaimId) -> Result<(), Error> {
-            library_message!(self.library, self.report_overdue_appeal_inline(claim))
-        }
-
-        /// `report_overdue_appeal`, run inline: by the library, and off chain.
-        fn report_overdue_appeal_inline(&mut self, claim: ClaimId) -> Result<(), Error> {
+            library_message!(self.library);
             let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
             let mut appeal = match record.appeal {
                 Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
@@ -1712,19 +1527,7 @@ pub mod claim_settlement {
             overturns: Vec<Overturn>,
             decision_hash: Hash,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.resolve_appeal_inline(claim, overturns, decision_hash)
-            )
-        }
-
-        /// `resolve_appeal`, run inline: by the library, and off chain.
-        fn resolve_appeal_inline(
-            &mut self,
-            claim: ClaimId,
-            overturns: Vec<Overturn>,
-            decision_hash: Hash,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
             self.ensure_claim_insurer(&record)?;

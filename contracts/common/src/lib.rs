@@ -83,31 +83,24 @@ macro_rules! admin_message {
     }};
 }
 
-/// The body of a contract's cold message, one its hot path never needs (licensing, holds,
-/// recalls, record getters): `library_message!(self.library, self.recall(gtin, lot, class))`.
+/// The first statement of a contract's cold message, one its hot path never needs
+/// (licensing, holds, recalls, record getters): `library_message!(self.library);`.
 ///
 /// A contract carries the code of every message in every call's proof, so its rarely sent
 /// messages live in its own library: the same source built with `cfg(healthchain_library)`,
 /// uploaded once and reached by delegate call ([`access::delegate_to`]). In the contract's
-/// own wasm build the message only forwards its input to the library, which runs `method`
-/// in the contract's storage; in the library's build, and off chain (unit tests, whose
-/// environment cannot delegate), `method` runs inline. The message keeps its selector,
-/// arguments and answer, so clients and the contract's metadata see no difference.
+/// own wasm build this statement hands the call, input and all, to the library, which runs
+/// the same message in the contract's storage; it does not return, so the rest of the body
+/// is left out of that build (each contract allows `unreachable_code` there). In the
+/// library's build, and off chain (unit tests, whose environment cannot delegate), it does
+/// nothing and the body runs. The message keeps its selector, arguments and answer, so
+/// clients and the contract's metadata see no difference.
 #[macro_export]
 macro_rules! library_message {
-    ($library:expr, $self:ident . $method:ident($($arg:expr),* $(,)?)) => {{
+    ($library:expr) => {
         #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
-        {
-            // Named, not called: the method's code is the library's, not this build's.
-            let _ = Self::$method;
-            let _ = ($(&$arg,)*);
-            $crate::access::delegate_to($library)
-        }
-        #[cfg(any(not(target_arch = "wasm32"), healthchain_library))]
-        {
-            $self.$method($($arg),*)
-        }
-    }};
+        $crate::access::delegate_to($library);
+    };
 }
 
 /// Milliseconds since the Unix epoch, as `pallet-timestamp` reports them on a real chain.

@@ -27,6 +27,12 @@
 // The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
+// In the contract's own wasm build a cold message's body after `library_message!` (which
+// hands the call to the library and does not return) is left out.
+#![cfg_attr(
+    all(target_arch = "wasm32", not(healthchain_library)),
+    allow(unreachable_code)
+)]
 
 pub mod data;
 
@@ -359,11 +365,7 @@ pub mod consent_registry {
         /// nonce `signer`'s next relayed instruction must carry.
         #[ink(message)]
         pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
-            library_message!(self.library, self.relay_nonce_inline(signer))
-        }
-
-        /// `relay_nonce`, run inline: by the library, and off chain.
-        fn relay_nonce_inline(&self, signer: AccountId) -> (Hash, u64) {
+            library_message!(self.library);
             let record = self.accounts.get(signer).unwrap_or_default();
             (self.chain, record.next_nonce)
         }
@@ -522,11 +524,7 @@ pub mod consent_registry {
         /// none of that id).
         #[ink(message)]
         pub fn consent(&self, patient: AccountId, consent: ConsentId) -> Option<Consent> {
-            library_message!(self.library, self.consent_inline(patient, consent))
-        }
-
-        /// `consent`, run inline: by the library, and off chain.
-        fn consent_inline(&self, patient: AccountId, consent: ConsentId) -> Option<Consent> {
+            library_message!(self.library);
             let record = self.accounts.get(patient).unwrap_or_default();
             self.find_consent(patient, &record, consent)
                 .map(|(_, found)| found)
@@ -558,11 +556,7 @@ pub mod consent_registry {
         /// start later; at most 32), for a wallet to list.
         #[ink(message)]
         pub fn active_consents(&self, patient: AccountId) -> Vec<ListedConsent> {
-            library_message!(self.library, self.active_consents_inline(patient))
-        }
-
-        /// `active_consents`, run inline: by the library, and off chain.
-        fn active_consents_inline(&self, patient: AccountId) -> Vec<ListedConsent> {
+            library_message!(self.library);
             let now = self.env().block_timestamp();
             self.accounts
                 .get(patient)
@@ -586,19 +580,7 @@ pub mod consent_registry {
             delegate: AccountId,
             expires_at: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.appoint_delegate_inline(patient, delegate, expires_at)
-            )
-        }
-
-        /// `appoint_delegate`, run inline: by the library, and off chain.
-        fn appoint_delegate_inline(
-            &mut self,
-            patient: AccountId,
-            delegate: AccountId,
-            expires_at: Timestamp,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             let caller = self.env().caller();
             self.appoint_as(caller, patient, delegate, expires_at)
         }
@@ -631,19 +613,7 @@ pub mod consent_registry {
             guardian: AccountId,
             expires_at: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.register_guardian_inline(patient, guardian, expires_at)
-            )
-        }
-
-        /// `register_guardian`, run inline: by the library, and off chain.
-        fn register_guardian_inline(
-            &mut self,
-            patient: AccountId,
-            guardian: AccountId,
-            expires_at: Timestamp,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let admin = self.access.ensure_admin()?;
             self.set_delegation(patient, guardian, DelegateKind::Guardian, expires_at, admin)
@@ -657,15 +627,7 @@ pub mod consent_registry {
             patient: AccountId,
             delegate: AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library, self.remove_delegate_inline(patient, delegate))
-        }
-
-        /// `remove_delegate`, run inline: by the library, and off chain.
-        fn remove_delegate_inline(
-            &mut self,
-            patient: AccountId,
-            delegate: AccountId,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             let caller = self.env().caller();
             self.remove_delegate_as(caller, patient, delegate)
         }
@@ -699,11 +661,7 @@ pub mod consent_registry {
         /// The delegation of `delegate` for `patient`, expired or not.
         #[ink(message)]
         pub fn delegation(&self, patient: AccountId, delegate: AccountId) -> Option<Delegation> {
-            library_message!(self.library, self.delegation_inline(patient, delegate))
-        }
-
-        /// `delegation`, run inline: by the library, and off chain.
-        fn delegation_inline(&self, patient: AccountId, delegate: AccountId) -> Option<Delegation> {
+            library_message!(self.library);
             self.delegations.get((patient, delegate))
         }
 
@@ -720,19 +678,7 @@ pub mod consent_registry {
             duration: Timestamp,
             justification: Hash,
         ) -> Result<Timestamp, Error> {
-            library_message!(
-                self.library,
-                self.open_emergency_access_inline(patient, duration, justification)
-            )
-        }
-
-        /// `open_emergency_access`, run inline: by the library, and off chain.
-        fn open_emergency_access_inline(
-            &mut self,
-            patient: AccountId,
-            duration: Timestamp,
-            justification: Hash,
-        ) -> Result<Timestamp, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let responder = self.access.ensure_role(Role::EmergencyResponder)?;
             if responder == patient {
@@ -773,18 +719,7 @@ pub mod consent_registry {
             patient: AccountId,
             responder: AccountId,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.close_emergency_access_inline(patient, responder)
-            )
-        }
-
-        /// `close_emergency_access`, run inline: by the library, and off chain.
-        fn close_emergency_access_inline(
-            &mut self,
-            patient: AccountId,
-            responder: AccountId,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             let caller = self.env().caller();
             self.close_emergency_as(caller, patient, responder)
         }
@@ -817,18 +752,7 @@ pub mod consent_registry {
             patient: AccountId,
             responder: AccountId,
         ) -> Option<EmergencyAccess> {
-            library_message!(
-                self.library,
-                self.emergency_access_inline(patient, responder)
-            )
-        }
-
-        /// `emergency_access`, run inline: by the library, and off chain.
-        fn emergency_access_inline(
-            &self,
-            patient: AccountId,
-            responder: AccountId,
-        ) -> Option<EmergencyAccess> {
+            library_message!(self.library);
             self.emergency.get((patient, responder))
         }
 

@@ -44,6 +44,12 @@
 // The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
+// In the contract's own wasm build a cold message's body after `library_message!` (which
+// hands the call to the library and does not return) is left out.
+#![cfg_attr(
+    all(target_arch = "wasm32", not(healthchain_library)),
+    allow(unreachable_code)
+)]
 
 pub mod data;
 #[cfg(feature = "std")]
@@ -390,36 +396,7 @@ pub mod drug_provenance {
             max_temp: i32,
             certificate: Hash,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.commission_lot_inline(
-                    gtin,
-                    lot,
-                    expiry,
-                    quantity,
-                    serial_root,
-                    serial_count,
-                    min_temp,
-                    max_temp,
-                    certificate
-                )
-            )
-        }
-
-        /// `commission_lot`, run inline: by the library, and off chain.
-        #[allow(clippy::too_many_arguments)]
-        fn commission_lot_inline(
-            &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            expiry: Timestamp,
-            quantity: u64,
-            serial_root: Digest,
-            serial_count: u64,
-            min_temp: i32,
-            max_temp: i32,
-            certificate: Hash,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             if is_zero_hash(certificate.as_ref()) {
                 return Err(Error::ZeroHash);
@@ -490,19 +467,7 @@ pub mod drug_provenance {
             digits: u8,
             manufacturer: AccountId,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.license_company_prefix_inline(prefix, digits, manufacturer)
-            )
-        }
-
-        /// `license_company_prefix`, run inline: by the library, and off chain.
-        fn license_company_prefix_inline(
-            &mut self,
-            prefix: u64,
-            digits: u8,
-            manufacturer: AccountId,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let by = self.env().caller();
             if !self.access.is_admin(by) && !self.access.has_role(by, Role::Regulator) {
@@ -543,7 +508,8 @@ pub mod drug_provenance {
         /// licensed company prefix.
         #[ink(message)]
         pub fn licensee(&self, gtin: u64) -> Option<AccountId> {
-            library_message!(self.library, self.licensed_to(gtin))
+            library_message!(self.library);
+            self.licensed_to(gtin)
         }
 
         /// The manufacturer licensed to commission `gtin` (`licensee`), for
@@ -579,25 +545,7 @@ pub mod drug_provenance {
             units: u64,
             from: Option<Sscc>,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.aggregate_inline(gtin, lot, sscc, level, contents, count, units, from)
-            )
-        }
-
-        /// `aggregate`, run inline: by the library, and off chain.
-        #[allow(clippy::too_many_arguments)]
-        fn aggregate_inline(
-            &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            sscc: Sscc,
-            level: Level,
-            contents: Digest,
-            count: u64,
-            units: u64,
-            from: Option<Sscc>,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let packer = self.ensure_trading_partner()?;
             if !sscc_is_valid(sscc) {
@@ -681,11 +629,7 @@ pub mod drug_provenance {
         /// its packer's assertion was wrong, and its holder may quarantine it.
         #[ink(message)]
         pub fn disaggregate(&mut self, sscc: Sscc, cases: Vec<CaseSpec>) -> Result<(), Error> {
-            library_message!(self.library, self.disaggregate_inline(sscc, cases))
-        }
-
-        /// `disaggregate`, run inline: by the library, and off chain.
-        fn disaggregate_inline(&mut self, sscc: Sscc, cases: Vec<CaseSpec>) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let opener = self.env().caller();
             let mut container = self.held_container(sscc, opener)?;
@@ -904,11 +848,7 @@ pub mod drug_provenance {
         /// to the sender's custody, keeping any hold taken in transit.
         #[ink(message)]
         pub fn cancel_shipment(&mut self, shipment: u64) -> Result<(), Error> {
-            library_message!(self.library, self.cancel_shipment_inline(shipment))
-        }
-
-        /// `cancel_shipment`, run inline: by the library, and off chain.
-        fn cancel_shipment_inline(&mut self, shipment: u64) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let record = self.shipments.get(shipment).ok_or(Error::UnknownShipment)?;
             if record.from != self.env().caller() {
@@ -922,15 +862,7 @@ pub mod drug_provenance {
         /// binds anywhere.
         #[ink(message)]
         pub fn bind_sensor(&mut self, place: SensorPlace, sensor: AccountId) -> Result<(), Error> {
-            library_message!(self.library, self.bind_sensor_inline(place, sensor))
-        }
-
-        /// `bind_sensor`, run inline: by the library, and off chain.
-        fn bind_sensor_inline(
-            &mut self,
-            place: SensorPlace,
-            sensor: AccountId,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let by = self.ensure_custodian_of(place)?;
             if !self.access.has_role(sensor, Role::Sensor) {
@@ -953,15 +885,7 @@ pub mod drug_provenance {
             place: SensorPlace,
             sensor: AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library, self.unbind_sensor_inline(place, sensor))
-        }
-
-        /// `unbind_sensor`, run inline: by the library, and off chain.
-        fn unbind_sensor_inline(
-            &mut self,
-            place: SensorPlace,
-            sensor: AccountId,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             let binder = self
                 .sensors
                 .get((place, sensor))
@@ -1028,19 +952,7 @@ pub mod drug_provenance {
             reason: QuarantineReason,
             evidence: Hash,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.quarantine_inline(target, reason, evidence)
-            )
-        }
-
-        /// `quarantine`, run inline: by the library, and off chain.
-        fn quarantine_inline(
-            &mut self,
-            target: Target,
-            reason: QuarantineReason,
-            evidence: Hash,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             if is_zero_hash(evidence.as_ref()) {
                 return Err(Error::ZeroHash);
             }
@@ -1086,19 +998,7 @@ pub mod drug_provenance {
             reason: QuarantineReason,
             investigation: Hash,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.release_inline(target, reason, investigation)
-            )
-        }
-
-        /// `release`, run inline: by the library, and off chain.
-        fn release_inline(
-            &mut self,
-            target: Target,
-            reason: QuarantineReason,
-            investigation: Hash,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             if is_zero_hash(investigation.as_ref()) {
                 return Err(Error::ZeroHash);
@@ -1131,20 +1031,7 @@ pub mod drug_provenance {
             form_3911: Hash,
             determined_at: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.notify_illegitimate_inline(gtin, lot, form_3911, determined_at)
-            )
-        }
-
-        /// `notify_illegitimate`, run inline: by the library, and off chain.
-        fn notify_illegitimate_inline(
-            &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            form_3911: Hash,
-            determined_at: Timestamp,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             if is_zero_hash(form_3911.as_ref()) {
                 return Err(Error::ZeroHash);
             }
@@ -1192,19 +1079,7 @@ pub mod drug_provenance {
             lot: Vec<u8>,
             consent: Hash,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.terminate_illegitimate_inline(gtin, lot, consent)
-            )
-        }
-
-        /// `terminate_illegitimate`, run inline: by the library, and off chain.
-        fn terminate_illegitimate_inline(
-            &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            consent: Hash,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             let by = self.env().caller();
             if !self.access.has_role(by, Role::Regulator) {
                 return Err(Error::NotARegulator);
@@ -1243,20 +1118,7 @@ pub mod drug_provenance {
             class: Option<RecallClass>,
             reason: Hash,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.recall_lot_inline(gtin, lot, class, reason)
-            )
-        }
-
-        /// `recall_lot`, run inline: by the library, and off chain.
-        fn recall_lot_inline(
-            &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            class: Option<RecallClass>,
-            reason: Hash,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             if is_zero_hash(reason.as_ref()) {
                 return Err(Error::ZeroHash);
             }
@@ -1295,19 +1157,7 @@ pub mod drug_provenance {
             lot: Vec<u8>,
             new_manufacturer: AccountId,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.reassign_lot_inline(gtin, lot, new_manufacturer)
-            )
-        }
-
-        /// `reassign_lot`, run inline: by the library, and off chain.
-        fn reassign_lot_inline(
-            &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            new_manufacturer: AccountId,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_role(Role::Regulator)?;
             if !self.access.has_role(new_manufacturer, Role::Manufacturer) {
                 return Err(Error::NotAManufacturer);
@@ -1329,11 +1179,7 @@ pub mod drug_provenance {
         /// the hash of the destruction record.
         #[ink(message)]
         pub fn destroy(&mut self, item: Item, reason: Hash) -> Result<(), Error> {
-            library_message!(self.library, self.destroy_inline(item, reason))
-        }
-
-        /// `destroy`, run inline: by the library, and off chain.
-        fn destroy_inline(&mut self, item: Item, reason: Hash) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             if is_zero_hash(reason.as_ref()) {
                 return Err(Error::ZeroHash);
@@ -1514,22 +1360,7 @@ pub mod drug_provenance {
             serial_proof: Vec<Digest>,
             path: Vec<Enclosure>,
         ) -> Result<Trace, Error> {
-            library_message!(
-                self.library,
-                self.trace_inline(gtin, lot, serial, serial_index, serial_proof, path)
-            )
-        }
-
-        /// `trace`, run inline: by the library, and off chain.
-        fn trace_inline(
-            &self,
-            gtin: u64,
-            lot: Vec<u8>,
-            serial: Vec<u8>,
-            serial_index: u64,
-            serial_proof: Vec<Digest>,
-            path: Vec<Enclosure>,
-        ) -> Result<Trace, Error> {
+            library_message!(self.library);
             let (id, record) = self.lot(gtin, &lot)?;
             let mut leaf = self.genuine_leaf(&record, &serial, serial_index, &serial_proof)?;
             if path.len() > MAX_TRACE_DEPTH {
@@ -1611,11 +1442,7 @@ pub mod drug_provenance {
         /// The lot and whether it has expired; `None` for an unknown GTIN and lot.
         #[ink(message)]
         pub fn lot_state(&self, gtin: u64, lot: Vec<u8>) -> Option<LotState> {
-            library_message!(self.library, self.lot_state_inline(gtin, lot))
-        }
-
-        /// `lot_state`, run inline: by the library, and off chain.
-        fn lot_state_inline(&self, gtin: u64, lot: Vec<u8>) -> Option<LotState> {
+            library_message!(self.library);
             let (_, record) = self.lot(gtin, &lot).ok()?;
             Some(LotState {
                 expired: record.is_expired(self.env().block_timestamp()),
@@ -1626,38 +1453,21 @@ pub mod drug_provenance {
         /// The container with SSCC `sscc`, if it has a record.
         #[ink(message)]
         pub fn container(&self, sscc: Sscc) -> Option<Container> {
-            library_message!(self.library, self.container_inline(sscc))
-        }
-
-        /// `container`, run inline: by the library, and off chain.
-        fn container_inline(&self, sscc: Sscc) -> Option<Container> {
+            library_message!(self.library);
             self.containers.get(sscc)
         }
 
         /// The package (GTIN, lot, serial), if it has moved on its own.
         #[ink(message)]
         pub fn package(&self, gtin: u64, lot: Vec<u8>, serial: Vec<u8>) -> Option<PackageRecord> {
-            library_message!(self.library, self.package_inline(gtin, lot, serial))
-        }
-
-        /// `package`, run inline: by the library, and off chain.
-        fn package_inline(
-            &self,
-            gtin: u64,
-            lot: Vec<u8>,
-            serial: Vec<u8>,
-        ) -> Option<PackageRecord> {
+            library_message!(self.library);
             self.packages.get((lot_id(gtin, &lot), hash_leaf(&serial)))
         }
 
         /// Shipment `shipment`, while it is in transit.
         #[ink(message)]
         pub fn shipment(&self, shipment: u64) -> Option<Shipment> {
-            library_message!(self.library, self.shipment_inline(shipment))
-        }
-
-        /// `shipment`, run inline: by the library, and off chain.
-        fn shipment_inline(&self, shipment: u64) -> Option<Shipment> {
+            library_message!(self.library);
             self.shipments.get(shipment)
         }
 

@@ -32,6 +32,12 @@
 // The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
+// In the contract's own wasm build a cold message's body after `library_message!` (which
+// hands the call to the library and does not return) is left out.
+#![cfg_attr(
+    all(target_arch = "wasm32", not(healthchain_library)),
+    allow(unreachable_code)
+)]
 
 pub mod data;
 
@@ -296,11 +302,7 @@ pub mod trial_anchoring {
         /// The consent registry this contract asks.
         #[ink(message)]
         pub fn consent_registry(&self) -> AccountId {
-            library_message!(self.library, self.consent_registry_inline())
-        }
-
-        /// `consent_registry`, run inline: by the library, and off chain.
-        fn consent_registry_inline(&self) -> AccountId {
+            library_message!(self.library);
             self.callees.get(Callee::ConsentRegistry as u8)
         }
 
@@ -344,27 +346,7 @@ pub mod trial_anchoring {
             outcomes: Vec<Outcome>,
             planned_enrolment: u32,
         ) -> Result<TrialId, Error> {
-            library_message!(
-                self.library,
-                self.register_trial_inline(
-                    registry_id,
-                    protocol_hash,
-                    analysis_plan_hash,
-                    outcomes,
-                    planned_enrolment
-                )
-            )
-        }
-
-        /// `register_trial`, run inline: by the library, and off chain.
-        fn register_trial_inline(
-            &mut self,
-            registry_id: Vec<u8>,
-            protocol_hash: Hash,
-            analysis_plan_hash: Hash,
-            outcomes: Vec<Outcome>,
-            planned_enrolment: u32,
-        ) -> Result<TrialId, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let sponsor = self.access.ensure_role(Role::Sponsor)?;
             if !is_registry_id(&registry_id) {
@@ -441,15 +423,7 @@ pub mod trial_anchoring {
             trial: TrialId,
             new_sponsor: AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library, self.reassign_trial_inline(trial, new_sponsor))
-        }
-
-        /// `reassign_trial`, run inline: by the library, and off chain.
-        fn reassign_trial_inline(
-            &mut self,
-            trial: TrialId,
-            new_sponsor: AccountId,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_admin()?;
             let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             if !self.access.has_role(new_sponsor, Role::Sponsor) {
@@ -475,19 +449,7 @@ pub mod trial_anchoring {
             delegate: AccountId,
             role: TrialDelegateRole,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.name_delegate_inline(trial, delegate, role)
-            )
-        }
-
-        /// `name_delegate`, run inline: by the library, and off chain.
-        fn name_delegate_inline(
-            &mut self,
-            trial: TrialId,
-            delegate: AccountId,
-            role: TrialDelegateRole,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let (_, record) = self.trial_of_sponsor(trial)?;
             if delegate == record.sponsor {
@@ -509,15 +471,7 @@ pub mod trial_anchoring {
             trial: TrialId,
             delegate: AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library, self.remove_delegate_inline(trial, delegate))
-        }
-
-        /// `remove_delegate`, run inline: by the library, and off chain.
-        fn remove_delegate_inline(
-            &mut self,
-            trial: TrialId,
-            delegate: AccountId,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             self.trial_of_sponsor(trial)?;
             if self.delegates.take((trial, delegate)).is_none() {
@@ -543,27 +497,7 @@ pub mod trial_anchoring {
             approval_hash: Hash,
             requires_reconsent: bool,
         ) -> Result<u32, Error> {
-            library_message!(
-                self.library,
-                self.amend_protocol_inline(
-                    trial,
-                    protocol_hash,
-                    reason_hash,
-                    approval_hash,
-                    requires_reconsent
-                )
-            )
-        }
-
-        /// `amend_protocol`, run inline: by the library, and off chain.
-        fn amend_protocol_inline(
-            &mut self,
-            trial: TrialId,
-            protocol_hash: Hash,
-            reason_hash: Hash,
-            approval_hash: Hash,
-            requires_reconsent: bool,
-        ) -> Result<u32, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let (_, mut record) = self.trial_of_sponsor(trial)?;
             ensure_open(&record)?;
@@ -714,11 +648,7 @@ pub mod trial_anchoring {
         /// `signer`'s next one must carry.
         #[ink(message)]
         pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
-            library_message!(self.library, self.relay_nonce_inline(signer))
-        }
-
-        /// `relay_nonce`, run inline: by the library, and off chain.
-        fn relay_nonce_inline(&self, signer: AccountId) -> (Hash, u64) {
+            library_message!(self.library);
             (self.relay.chain(), self.relay.nonce(signer))
         }
 
@@ -821,11 +751,7 @@ pub mod trial_anchoring {
         /// The enrolment record of `participant` in the trial.
         #[ink(message)]
         pub fn enrolment(&self, trial: TrialId, participant: AccountId) -> Option<Enrolment> {
-            library_message!(self.library, self.enrolment_inline(trial, participant))
-        }
-
-        /// `enrolment`, run inline: by the library, and off chain.
-        fn enrolment_inline(&self, trial: TrialId, participant: AccountId) -> Option<Enrolment> {
+            library_message!(self.library);
             self.enrolments.get((trial, participant))
         }
 
@@ -908,11 +834,7 @@ pub mod trial_anchoring {
         /// A data batch of the trial.
         #[ink(message)]
         pub fn batch(&self, trial: TrialId, batch: u32) -> Option<Batch> {
-            library_message!(self.library, self.batch_inline(trial, batch))
-        }
-
-        /// `batch`, run inline: by the library, and off chain.
-        fn batch_inline(&self, trial: TrialId, batch: u32) -> Option<Batch> {
+            library_message!(self.library);
             self.batches.get((trial, batch))
         }
 
@@ -988,11 +910,7 @@ pub mod trial_anchoring {
         /// An adverse event of the trial, by number.
         #[ink(message)]
         pub fn adverse_event(&self, trial: TrialId, number: u32) -> Option<AdverseEvent> {
-            library_message!(self.library, self.adverse_event_inline(trial, number))
-        }
-
-        /// `adverse_event`, run inline: by the library, and off chain.
-        fn adverse_event_inline(&self, trial: TrialId, number: u32) -> Option<AdverseEvent> {
+            library_message!(self.library);
             self.adverse_events.get((trial, number))
         }
 
@@ -1000,11 +918,7 @@ pub mod trial_anchoring {
         /// amendments. The trial's sponsor only; once.
         #[ink(message)]
         pub fn freeze_database(&mut self, trial: TrialId) -> Result<(), Error> {
-            library_message!(self.library, self.freeze_database_inline(trial))
-        }
-
-        /// `freeze_database`, run inline: by the library, and off chain.
-        fn freeze_database_inline(&mut self, trial: TrialId) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let (_, mut record) = self.trial_of_sponsor(trial)?;
             ensure_open(&record)?;
@@ -1030,19 +944,7 @@ pub mod trial_anchoring {
             outcomes: Vec<Outcome>,
             reason_hash: Hash,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.amend_outcomes_inline(trial, outcomes, reason_hash)
-            )
-        }
-
-        /// `amend_outcomes`, run inline: by the library, and off chain.
-        fn amend_outcomes_inline(
-            &mut self,
-            trial: TrialId,
-            outcomes: Vec<Outcome>,
-            reason_hash: Hash,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let (_, mut record) = self.trial_of_sponsor(trial)?;
             ensure_open(&record)?;
@@ -1082,20 +984,7 @@ pub mod trial_anchoring {
             reported: Vec<Outcome>,
             justification_hash: Option<Hash>,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.anchor_results_inline(trial, results_hash, reported, justification_hash)
-            )
-        }
-
-        /// `anchor_results`, run inline: by the library, and off chain.
-        fn anchor_results_inline(
-            &mut self,
-            trial: TrialId,
-            results_hash: Hash,
-            reported: Vec<Outcome>,
-            justification_hash: Option<Hash>,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let (_, mut record) = self.trial_of_sponsor(trial)?;
             if record.frozen_at.is_none() {
@@ -1147,15 +1036,7 @@ pub mod trial_anchoring {
         /// whether the results switched it (dropped, added or changed).
         #[ink(message)]
         pub fn verify_outcome(&self, trial: TrialId, measure: Hash) -> Result<OutcomeCheck, Error> {
-            library_message!(self.library, self.verify_outcome_inline(trial, measure))
-        }
-
-        /// `verify_outcome`, run inline: by the library, and off chain.
-        fn verify_outcome_inline(
-            &self,
-            trial: TrialId,
-            measure: Hash,
-        ) -> Result<OutcomeCheck, Error> {
+            library_message!(self.library);
             let record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             let find = |list: Option<Vec<Outcome>>| {
                 list.unwrap_or_default()
@@ -1178,14 +1059,7 @@ pub mod trial_anchoring {
             &self,
             trial: TrialId,
         ) -> Result<(Vec<Outcome>, Option<Vec<Outcome>>), Error> {
-            library_message!(self.library, self.outcomes_inline(trial))
-        }
-
-        /// `outcomes`, run inline: by the library, and off chain.
-        fn outcomes_inline(
-            &self,
-            trial: TrialId,
-        ) -> Result<(Vec<Outcome>, Option<Vec<Outcome>>), Error> {
+            library_message!(self.library);
             self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             Ok((
                 self.registered_outcomes.get(trial).unwrap_or_default(),
@@ -1202,18 +1076,7 @@ pub mod trial_anchoring {
             trial: TrialId,
             registered_at: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.record_registry_registration_inline(trial, registered_at)
-            )
-        }
-
-        /// `record_registry_registration`, run inline: by the library, and off chain.
-        fn record_registry_registration_inline(
-            &mut self,
-            trial: TrialId,
-            registered_at: Timestamp,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.record_milestone(trial, Milestone::RegistryRegistration, registered_at)
         }
 
@@ -1226,18 +1089,7 @@ pub mod trial_anchoring {
             trial: TrialId,
             completed_at: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(
-                self.library,
-                self.record_primary_completion_inline(trial, completed_at)
-            )
-        }
-
-        /// `record_primary_completion`, run inline: by the library, and off chain.
-        fn record_primary_completion_inline(
-            &mut self,
-            trial: TrialId,
-            completed_at: Timestamp,
-        ) -> Result<(), Error> {
+            library_message!(self.library);
             self.record_milestone(trial, Milestone::PrimaryCompletion, completed_at)
         }
 
@@ -1246,11 +1098,7 @@ pub mod trial_anchoring {
         /// trial.
         #[ink(message)]
         pub fn deadlines(&self, trial: TrialId) -> Option<Deadlines> {
-            library_message!(self.library, self.deadlines_inline(trial))
-        }
-
-        /// `deadlines`, run inline: by the library, and off chain.
-        fn deadlines_inline(&self, trial: TrialId) -> Option<Deadlines> {
+            library_message!(self.library);
             let record = self.trials.get(trial)?;
             let results_at = record.results.map(|results| results.anchored_at);
             Some(
@@ -1302,22 +1150,14 @@ pub mod trial_anchoring {
         /// A trial: sponsor, registry id, current protocol, counts, freeze and results.
         #[ink(message)]
         pub fn trial(&self, trial: TrialId) -> Option<Trial> {
-            library_message!(self.library, self.trial_inline(trial))
-        }
-
-        /// `trial`, run inline: by the library, and off chain.
-        fn trial_inline(&self, trial: TrialId) -> Option<Trial> {
+            library_message!(self.library);
             self.trials.get(trial)
         }
 
         /// The trial registered under `registry_id` (any case).
         #[ink(message)]
         pub fn trial_by_registry_id(&self, registry_id: Vec<u8>) -> Option<TrialId> {
-            library_message!(self.library, self.trial_by_registry_id_inline(registry_id))
-        }
-
-        /// `trial_by_registry_id`, run inline: by the library, and off chain.
-        fn trial_by_registry_id_inline(&self, registry_id: Vec<u8>) -> Option<TrialId> {
+            library_message!(self.library);
             if !is_registry_id(&registry_id) {
                 return None;
             }
@@ -1327,33 +1167,21 @@ pub mod trial_anchoring {
         /// Version `version` of the trial's protocol (1 is the registered one).
         #[ink(message)]
         pub fn protocol_version(&self, trial: TrialId, version: u32) -> Option<ProtocolVersion> {
-            library_message!(self.library, self.protocol_version_inline(trial, version))
-        }
-
-        /// `protocol_version`, run inline: by the library, and off chain.
-        fn protocol_version_inline(&self, trial: TrialId, version: u32) -> Option<ProtocolVersion> {
+            library_message!(self.library);
             self.protocol_versions.get((trial, version))
         }
 
         /// The role `account` holds for the trial, if it is a delegate.
         #[ink(message)]
         pub fn delegate(&self, trial: TrialId, account: AccountId) -> Option<TrialDelegateRole> {
-            library_message!(self.library, self.delegate_inline(trial, account))
-        }
-
-        /// `delegate`, run inline: by the library, and off chain.
-        fn delegate_inline(&self, trial: TrialId, account: AccountId) -> Option<TrialDelegateRole> {
+            library_message!(self.library);
             self.delegates.get((trial, account))
         }
 
         /// The number of trials registered so far; trial ids run from 1 to this.
         #[ink(message)]
         pub fn trial_count(&self) -> TrialId {
-            library_message!(self.library, self.trial_count_inline())
-        }
-
-        /// `trial_count`, run inline: by the library, and off chain.
-        fn trial_count_inline(&self) -> TrialId {
+            library_message!(self.library);
             self.last_trial
         }
 
@@ -1363,11 +1191,7 @@ pub mod trial_anchoring {
         /// that required re-consent. `None` for an unknown trial or version.
         #[ink(message)]
         pub fn consent_context(&self, trial: TrialId, version: u32) -> Option<Hash> {
-            library_message!(self.library, self.consent_context_inline(trial, version))
-        }
-
-        /// `consent_context`, run inline: by the library, and off chain.
-        fn consent_context_inline(&self, trial: TrialId, version: u32) -> Option<Hash> {
+            library_message!(self.library);
             let mut protocol = self.protocol_versions.get((trial, version))?;
             if protocol.consent_version != version {
                 protocol = self
