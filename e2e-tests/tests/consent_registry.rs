@@ -626,14 +626,15 @@ where
         0,
         "the pseudonym holds no tokens"
     );
-    let grant = ConsentInstruction::RecordConsent {
+    // A grant to the provider for treatment use of medications, with its form's hash.
+    let grant = |form: u8| ConsentInstruction::RecordConsent {
         patient: p,
         grantee: provider,
         provision: permit(
             Purpose::Treatment,
             DataClasses::MEDICATIONS,
             None,
-            hash(0xF5),
+            hash(form),
         ),
     };
     let (granted, signed) = support::relay_consent(
@@ -641,7 +642,7 @@ where
         &mut registry,
         &clinic,
         &patient,
-        grant,
+        grant(0xF5),
         "relayed grant",
     )
     .await;
@@ -707,16 +708,6 @@ where
         deadline: FAR_FUTURE,
     };
     let delegate = id(&ink_e2e::eve());
-    let regrant = ConsentInstruction::RecordConsent {
-        patient: p,
-        grantee: provider,
-        provision: permit(
-            Purpose::Treatment,
-            DataClasses::MEDICATIONS,
-            None,
-            hash(0xF6),
-        ),
-    };
     let appointment = ConsentInstruction::AppointDelegate {
         patient: p,
         delegate,
@@ -725,7 +716,7 @@ where
     let batch = vec![
         signed(appointment.clone(), nonce),
         signed(appointment, nonce),
-        signed(regrant, nonce + 1),
+        signed(grant(0xF6), nonce + 1),
     ];
     let done = support::step(
         client,
