@@ -6,4 +6,9 @@
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(healthchain_library)");
     println!("cargo::rustc-cfg=healthchain_library");
+    // Its output never changes. Without a rerun-if line cargo reruns it whenever a file of
+    // the package's directory is newer, and cargo-contract builds from a manifest it
+    // writes anew each time, so every build of a library compiled it again (about 30 s,
+    // once per library in each e2e test binary). A variable nobody sets never changes.
+    println!("cargo::rerun-if-env-changed=HEALTHCHAIN_LIBRARY_BUILD");
 }
