@@ -3,6 +3,7 @@
 
 use assert_cmd::Command;
 use healthchain_common::merkle::{self, hash_leaf};
+use healthchain_suite::{Contract, ADMIN_LIBRARY};
 use predicates::{prelude::PredicateBooleanExt, str::contains};
 use std::{io::Write, path::Path};
 use tempfile::NamedTempFile;
@@ -244,17 +245,11 @@ fn demo_walks_the_journey_on_the_embedded_chain() {
 /// A directory of stand-in bundles: deploy reads them before it connects.
 fn fake_bundles() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    for name in [
-        "consent_registry",
-        "consent_registry_library",
-        "drug_provenance",
-        "drug_provenance_library",
-        "claim_settlement",
-        "claim_settlement_library",
-        "trial_anchoring",
-        "trial_anchoring_library",
-        "access_library",
-    ] {
+    let names = Contract::ALL
+        .into_iter()
+        .flat_map(|c| [c.name(), c.library()])
+        .chain([ADMIN_LIBRARY]);
+    for name in names {
         std::fs::create_dir_all(dir.path().join(name)).unwrap();
         std::fs::write(dir.path().join(name).join(format!("{name}.wasm")), b"\0asm").unwrap();
     }
@@ -306,13 +301,11 @@ fn deploy_refuses_bad_input_before_touching_a_chain() {
         .stderr(contains("make build"));
     // The four contracts without one of the libraries their constructors take: the admin
     // library, or a contract's own.
-    for library in [
-        "access_library",
-        "consent_registry_library",
-        "drug_provenance_library",
-        "claim_settlement_library",
-        "trial_anchoring_library",
-    ] {
+    for library in Contract::ALL
+        .map(Contract::library)
+        .into_iter()
+        .chain([ADMIN_LIBRARY])
+    {
         let bundles = fake_bundles();
         std::fs::remove_dir_all(bundles.path().join(library)).unwrap();
         healthchain()
