@@ -28,10 +28,11 @@
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
 // In the contract's own wasm build a cold message's body after `library_message!` (which
-// hands the call to the library and does not return) is left out.
+// hands the call to the library and does not return) is left out, and with it the uses
+// of its arguments.
 #![cfg_attr(
     all(target_arch = "wasm32", not(healthchain_library)),
-    allow(unreachable_code)
+    allow(unreachable_code, unused_variables)
 )]
 
 pub mod data;

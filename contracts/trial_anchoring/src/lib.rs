@@ -33,10 +33,11 @@
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
 // In the contract's own wasm build a cold message's body after `library_message!` (which
-// hands the call to the library and does not return) is left out.
+// hands the call to the library and does not return) is left out, and with it the uses
+// of its arguments.
 #![cfg_attr(
     all(target_arch = "wasm32", not(healthchain_library)),
-    allow(unreachable_code)
+    allow(unreachable_code, unused_variables)
 )]
 
 pub mod data;
@@ -601,7 +602,6 @@ pub mod trial_anchoring {
         /// only go further (`AlreadyWithdrawn` otherwise). The record stays; the
         /// participant is no longer active, and `may_collect_data` follows the level.
         /// Works while the contract is paused.
-        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn withdraw(
             &mut self,
@@ -609,6 +609,7 @@ pub mod trial_anchoring {
             participant: AccountId,
             level: WithdrawalLevel,
         ) -> Result<(), Error> {
+            library_message!(self.library);
             let caller = self.env().caller();
             self.withdraw_as(caller, trial, participant, level)
         }
@@ -620,7 +621,6 @@ pub mod trial_anchoring {
         /// `signature` is the participant's ECDSA signature (65 bytes) over the payload
         /// described in the README ("Relayed instructions") for a `Withdrawal { trial,
         /// level }`. Works while the contract is paused.
-        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn relay_withdrawal(
             &mut self,
@@ -631,6 +631,7 @@ pub mod trial_anchoring {
             deadline: Timestamp,
             signature: Signature,
         ) -> Result<(), Error> {
+            library_message!(self.library);
             self.relay.check(
                 RELAY_DOMAIN,
                 &Withdrawal { trial, level },
@@ -759,7 +760,6 @@ pub mod trial_anchoring {
         /// frozen): the Merkle root of its records (built with `healthchain merkle root`),
         /// its leaf count and the hash of where the data lives. Returns the batch number,
         /// counted from 1 per trial.
-        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn anchor_batch(
             &mut self,
@@ -768,6 +768,7 @@ pub mod trial_anchoring {
             leaf_count: u64,
             location_hash: Hash,
         ) -> Result<u32, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::DataManager)?;
@@ -805,7 +806,6 @@ pub mod trial_anchoring {
         /// Whether the record with leaf hash `leaf` is at `index` of the anchored batch,
         /// by the Merkle audit path `proof` (at most 32 hashes; the hashing of the shared
         /// Merkle code and of `healthchain merkle proof`). Anyone may ask.
-        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn verify_inclusion(
             &self,
@@ -815,6 +815,7 @@ pub mod trial_anchoring {
             index: u64,
             proof: Vec<Digest>,
         ) -> Result<bool, Error> {
+            library_message!(self.library);
             if !self.trials.contains(trial) {
                 return Err(Error::UnknownTrial);
             }
@@ -854,7 +855,6 @@ pub mod trial_anchoring {
         /// report's number, counted from 1 per trial. Allowed after the database freeze:
         /// safety reporting goes on. The participant's account is not taken, as call data
         /// is public too; an auditor given the salt checks the commitment.
-        #[cfg(not(healthchain_library))]
         #[ink(message)]
         pub fn report_adverse_event(
             &mut self,
@@ -863,6 +863,7 @@ pub mod trial_anchoring {
             report: SafetyReport,
             event_hash: Hash,
         ) -> Result<u32, Error> {
+            library_message!(self.library);
             self.access.ensure_not_paused()?;
             let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_trial_actor(trial, &record)?;
