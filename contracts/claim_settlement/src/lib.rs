@@ -36,12 +36,11 @@
 // The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
-// In the contract's own wasm build a cold message's body after `library_message!` (which
-// hands the call to the library and does not return) is left out, and with it the uses
-// of its arguments.
+// The contract's own wasm build leaves out the bodies of the cold messages (`library_message!`
+// hands them to the library), and so their arguments' uses and the helpers only they use.
 #![cfg_attr(
     all(target_arch = "wasm32", not(healthchain_library)),
-    allow(unreachable_code, unused_variables)
+    allow(dead_code, unused_imports, unused_variables)
 )]
 
 pub mod data;
@@ -269,6 +268,23 @@ pub mod claim_settlement {
         DrugProvenance,
     }
 
+    // The cold messages' argument types (see `library_message!`).
+    healthchain_common::cold_arguments!(
+        AccountId,
+        AuthorizationId,
+        Balance,
+        ClaimId,
+        CostSharing,
+        Hash,
+        PaymentConsent,
+        PlanId,
+        ServiceCode,
+        Signature,
+        Timestamp,
+        u32,
+        u64
+    );
+
     /// Plans, members, escrows, claims and their payment queue.
     #[ink(storage)]
     pub struct ClaimSettlement {
@@ -371,8 +387,9 @@ pub mod claim_settlement {
         /// The consent registry and the drug_provenance contract this contract asks.
         #[ink(message)]
         pub fn callees(&self) -> (AccountId, AccountId) {
-            library_message!(self.library);
-            (self.consent_registry(), self.drug_provenance())
+            library_message!(self.library, {
+                (self.consent_registry(), self.drug_provenance())
+            })
         }
 
         /// Proposes pointing the contract at another consent registry or drug_provenance
@@ -418,43 +435,44 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn create_plan(
             &mut self,
-            cost_sharing: CostSharing,
-            payment_consent: PaymentConsent,
-            filing_limit_days: Option<u16>,
-            year_start: Timestamp,
-            year_end: Timestamp,
+            cost_sharing: cold::CostSharing,
+            payment_consent: cold::PaymentConsent,
+            filing_limit_days: cold::Option<u16>,
+            year_start: cold::Timestamp,
+            year_end: cold::Timestamp,
         ) -> Result<PlanId, Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let insurer = self.access.ensure_role(Role::Insurer)?;
-            validate_plan(&cost_sharing, year_start, year_end)?;
-            if filing_limit_days == Some(0) {
-                return Err(Error::ZeroFilingLimit);
-            }
-            let plan = self.last_plan.checked_add(1).ok_or(Error::Overflow)?;
-            self.last_plan = plan;
-            self.plans.insert(
-                plan,
-                &Plan {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let insurer = self.access.ensure_role(Role::Insurer)?;
+                validate_plan(&cost_sharing, year_start, year_end)?;
+                if filing_limit_days == Some(0) {
+                    return Err(Error::ZeroFilingLimit);
+                }
+                let plan = self.last_plan.checked_add(1).ok_or(Error::Overflow)?;
+                self.last_plan = plan;
+                self.plans.insert(
+                    plan,
+                    &Plan {
+                        insurer,
+                        cost_sharing,
+                        payment_consent,
+                        year_start,
+                        year_end,
+                        filing_limit_days,
+                        fee_schedule_entries: 0,
+                    },
+                );
+                self.env().emit_event(PlanCreated {
+                    plan,
                     insurer,
                     cost_sharing,
                     payment_consent,
+                    filing_limit_days,
                     year_start,
                     year_end,
-                    filing_limit_days,
-                    fee_schedule_entries: 0,
-                },
-            );
-            self.env().emit_event(PlanCreated {
-                plan,
-                insurer,
-                cost_sharing,
-                payment_consent,
-                filing_limit_days,
-                year_start,
-                year_end,
-            });
-            Ok(plan)
+                });
+                Ok(plan)
+            })
         }
 
         /// Asks `plan`'s insurer ahead of care to authorise `code` for `patient` (X12 278):
@@ -464,55 +482,56 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn request_authorization(
             &mut self,
-            patient: AccountId,
-            plan: PlanId,
-            code: ServiceCode,
-            document_hash: Hash,
+            patient: cold::AccountId,
+            plan: cold::PlanId,
+            code: cold::ServiceCode,
+            document_hash: cold::Hash,
         ) -> Result<AuthorizationId, Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let provider = self.access.ensure_role(Role::Provider)?;
-            if provider == patient {
-                return Err(Error::ProviderIsPatient);
-            }
-            if !code.is_valid() {
-                return Err(Error::InvalidServiceCode);
-            }
-            if healthchain_common::is_zero_hash(document_hash.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
-            if !self.memberships.contains((plan, patient)) {
-                return Err(Error::UnknownMember);
-            }
-            let id = self
-                .last_authorization
-                .checked_add(1)
-                .ok_or(Error::Overflow)?;
-            self.last_authorization = id;
-            self.authorizations.insert(
-                id,
-                &Authorization {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let provider = self.access.ensure_role(Role::Provider)?;
+                if provider == patient {
+                    return Err(Error::ProviderIsPatient);
+                }
+                if !code.is_valid() {
+                    return Err(Error::InvalidServiceCode);
+                }
+                if healthchain_common::is_zero_hash(document_hash.as_ref()) {
+                    return Err(Error::ZeroHash);
+                }
+                let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+                if !self.memberships.contains((plan, patient)) {
+                    return Err(Error::UnknownMember);
+                }
+                let id = self
+                    .last_authorization
+                    .checked_add(1)
+                    .ok_or(Error::Overflow)?;
+                self.last_authorization = id;
+                self.authorizations.insert(
+                    id,
+                    &Authorization {
+                        patient,
+                        provider,
+                        plan,
+                        key: authorization_key(&patient, &provider, plan, &code),
+                        document_hash,
+                        requested_at: self.env().block_timestamp(),
+                        decision: AuthorizationDecision::Requested,
+                        decision_hash: None,
+                    },
+                );
+                self.env().emit_event(AuthorizationChanged {
                     patient,
                     provider,
+                    insurer: record.insurer,
+                    authorization: id,
                     plan,
-                    key: authorization_key(&patient, &provider, plan, &code),
-                    document_hash,
-                    requested_at: self.env().block_timestamp(),
                     decision: AuthorizationDecision::Requested,
-                    decision_hash: None,
-                },
-            );
-            self.env().emit_event(AuthorizationChanged {
-                patient,
-                provider,
-                insurer: record.insurer,
-                authorization: id,
-                plan,
-                decision: AuthorizationDecision::Requested,
-                document_hash,
-            });
-            Ok(id)
+                    document_hash,
+                });
+                Ok(id)
+            })
         }
 
         /// Decides a prior authorization request (the plan's insurer, once): `Some((from,
@@ -521,53 +540,53 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn decide_authorization(
             &mut self,
-            authorization: AuthorizationId,
-            approved_for: Option<(Timestamp, Timestamp)>,
-            decision_hash: Hash,
+            authorization: cold::AuthorizationId,
+            approved_for: cold::Option<(Timestamp, Timestamp)>,
+            decision_hash: cold::Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let mut record = self
-                .authorizations
-                .get(authorization)
-                .ok_or(Error::UnknownAuthorization)?;
-            let plan = self.plan_of_insurer(record.plan)?;
-            if record.decision != AuthorizationDecision::Requested {
-                return Err(Error::AuthorizationDecided);
-            }
-            if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            record.decision = match approved_for {
-                Some((valid_from, valid_until)) if valid_from < valid_until => {
-                    AuthorizationDecision::Approved {
-                        valid_from,
-                        valid_until,
-                    }
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let mut record = self
+                    .authorizations
+                    .get(authorization)
+                    .ok_or(Error::UnknownAuthorization)?;
+                let plan = self.plan_of_insurer(record.plan)?;
+                if record.decision != AuthorizationDecision::Requested {
+                    return Err(Error::AuthorizationDecided);
                 }
-                Some(_) => return Err(Error::InvalidPeriod),
-                None => AuthorizationDecision::Denied,
-            };
-            record.decision_hash = Some(decision_hash);
-            self.authorizations.insert(authorization, &record);
-            self.env().emit_event(AuthorizationChanged {
-                patient: record.patient,
-                provider: record.provider,
-                insurer: plan.insurer,
-                authorization,
-                plan: record.plan,
-                decision: record.decision,
-                document_hash: decision_hash,
-            });
-            Ok(())
+                if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
+                    return Err(Error::ZeroHash);
+                }
+                record.decision = match approved_for {
+                    Some((valid_from, valid_until)) if valid_from < valid_until => {
+                        AuthorizationDecision::Approved {
+                            valid_from,
+                            valid_until,
+                        }
+                    }
+                    Some(_) => return Err(Error::InvalidPeriod),
+                    None => AuthorizationDecision::Denied,
+                };
+                record.decision_hash = Some(decision_hash);
+                self.authorizations.insert(authorization, &record);
+                self.env().emit_event(AuthorizationChanged {
+                    patient: record.patient,
+                    provider: record.provider,
+                    insurer: plan.insurer,
+                    authorization,
+                    plan: record.plan,
+                    decision: record.decision,
+                    document_hash: decision_hash,
+                });
+                Ok(())
+            })
         }
 
         /// A prior authorization: who asked whom, the hash it matches claim lines by, and
         /// the decision.
         #[ink(message)]
-        pub fn authorization(&self, authorization: AuthorizationId) -> Option<Authorization> {
-            library_message!(self.library);
-            self.authorizations.get(authorization)
+        pub fn authorization(&self, authorization: cold::AuthorizationId) -> Option<Authorization> {
+            library_message!(self.library, { self.authorizations.get(authorization) })
         }
 
         /// Adds, changes (`Some(entry)`) or removes (`None`) fee schedule codes of a plan:
@@ -576,63 +595,62 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn update_fee_schedule(
             &mut self,
-            plan: PlanId,
-            changes: Vec<(ServiceCode, Option<FeeScheduleEntry>)>,
+            plan: cold::PlanId,
+            changes: cold::Vec<(ServiceCode, Option<FeeScheduleEntry>)>,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let mut record = self.plan_of_insurer(plan)?;
-            if changes.len() > MAX_FEE_UPDATES {
-                return Err(Error::TooManyFeeUpdates);
-            }
-            if changes.iter().any(|(code, _)| !code.is_valid()) {
-                return Err(Error::InvalidServiceCode);
-            }
-            // Count first, so that a refused call has changed nothing.
-            let mut touched: Vec<(ServiceCode, bool)> = Vec::with_capacity(changes.len());
-            let mut entries = record.fee_schedule_entries;
-            for (code, entry) in &changes {
-                let present = match touched.iter().rev().find(|(c, _)| c == code) {
-                    Some((_, present)) => *present,
-                    None => self.fee_schedules.contains((plan, *code)),
-                };
-                entries = match (present, entry.is_some()) {
-                    (false, true) => entries.checked_add(1).ok_or(Error::Overflow)?,
-                    (true, false) => entries.saturating_sub(1),
-                    _ => entries,
-                };
-                if entries > MAX_FEE_SCHEDULE_ENTRIES {
-                    return Err(Error::FeeScheduleFull);
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let mut record = self.plan_of_insurer(plan)?;
+                if changes.len() > MAX_FEE_UPDATES {
+                    return Err(Error::TooManyFeeUpdates);
                 }
-                touched.push((*code, entry.is_some()));
-            }
-            for (code, entry) in changes {
-                match entry {
-                    Some(entry) => {
-                        self.fee_schedules.insert((plan, code), &entry);
+                if changes.iter().any(|(code, _)| !code.is_valid()) {
+                    return Err(Error::InvalidServiceCode);
+                }
+                // Count first, so that a refused call has changed nothing.
+                let mut touched: Vec<(ServiceCode, bool)> = Vec::with_capacity(changes.len());
+                let mut entries = record.fee_schedule_entries;
+                for (code, entry) in &changes {
+                    let present = match touched.iter().rev().find(|(c, _)| c == code) {
+                        Some((_, present)) => *present,
+                        None => self.fee_schedules.contains((plan, *code)),
+                    };
+                    entries = match (present, entry.is_some()) {
+                        (false, true) => entries.checked_add(1).ok_or(Error::Overflow)?,
+                        (true, false) => entries.saturating_sub(1),
+                        _ => entries,
+                    };
+                    if entries > MAX_FEE_SCHEDULE_ENTRIES {
+                        return Err(Error::FeeScheduleFull);
                     }
-                    None => self.fee_schedules.remove((plan, code)),
+                    touched.push((*code, entry.is_some()));
                 }
-                self.env()
-                    .emit_event(FeeScheduleUpdated { plan, code, entry });
-            }
-            record.fee_schedule_entries = entries;
-            self.plans.insert(plan, &record);
-            Ok(())
+                for (code, entry) in changes {
+                    match entry {
+                        Some(entry) => {
+                            self.fee_schedules.insert((plan, code), &entry);
+                        }
+                        None => self.fee_schedules.remove((plan, code)),
+                    }
+                    self.env()
+                        .emit_event(FeeScheduleUpdated { plan, code, entry });
+                }
+                record.fee_schedule_entries = entries;
+                self.plans.insert(plan, &record);
+                Ok(())
+            })
         }
 
         /// A plan's terms and the number of codes in its fee schedule.
         #[ink(message)]
-        pub fn plan(&self, plan: PlanId) -> Option<Plan> {
-            library_message!(self.library);
-            self.plans.get(plan)
+        pub fn plan(&self, plan: cold::PlanId) -> Option<Plan> {
+            library_message!(self.library, { self.plans.get(plan) })
         }
 
         /// A code's fee schedule entry in a plan, if covered.
         #[ink(message)]
-        pub fn fee(&self, plan: PlanId, code: ServiceCode) -> Option<FeeScheduleEntry> {
-            library_message!(self.library);
-            self.fee_schedules.get((plan, code))
+        pub fn fee(&self, plan: cold::PlanId, code: cold::ServiceCode) -> Option<FeeScheduleEntry> {
+            library_message!(self.library, { self.fee_schedules.get((plan, code)) })
         }
 
         /// Enrols `member` (the patient's account) in a plan for the coverage period
@@ -643,99 +661,113 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn enrol_member(
             &mut self,
-            plan: PlanId,
-            member: AccountId,
-            coverage_start: Timestamp,
-            coverage_end: Timestamp,
+            plan: cold::PlanId,
+            member: cold::AccountId,
+            coverage_start: cold::Timestamp,
+            coverage_end: cold::Timestamp,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let record = self.plan_of_insurer(plan)?;
-            if coverage_start >= coverage_end {
-                return Err(Error::InvalidPeriod);
-            }
-            if coverage_start < record.year_start || coverage_end > record.year_end {
-                return Err(Error::CoverageOutsidePlanYear);
-            }
-            let mut membership = self.memberships.get((plan, member)).unwrap_or(Membership {
-                periods: Vec::new(),
-                accumulators: Default::default(),
-            });
-            membership.renew(
-                CoveragePeriod {
-                    start: coverage_start,
-                    end: coverage_end,
-                },
-                self.env().block_timestamp(),
-            )?;
-            self.memberships.insert((plan, member), &membership);
-            self.env().emit_event(EnrolmentChanged {
-                plan,
-                member,
-                insurer: record.insurer,
-                coverage_start,
-                coverage_end,
-            });
-            Ok(())
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let record = self.plan_of_insurer(plan)?;
+                if coverage_start >= coverage_end {
+                    return Err(Error::InvalidPeriod);
+                }
+                if coverage_start < record.year_start || coverage_end > record.year_end {
+                    return Err(Error::CoverageOutsidePlanYear);
+                }
+                let mut membership = self.memberships.get((plan, member)).unwrap_or(Membership {
+                    periods: Vec::new(),
+                    accumulators: Default::default(),
+                });
+                membership.renew(
+                    CoveragePeriod {
+                        start: coverage_start,
+                        end: coverage_end,
+                    },
+                    self.env().block_timestamp(),
+                )?;
+                self.memberships.insert((plan, member), &membership);
+                self.env().emit_event(EnrolmentChanged {
+                    plan,
+                    member,
+                    insurer: record.insurer,
+                    coverage_start,
+                    coverage_end,
+                });
+                Ok(())
+            })
         }
 
         /// Ends a member's enrolment now: services from now on are not covered; claims for
         /// earlier services still are. The plan's insurer only.
         #[ink(message)]
-        pub fn end_enrolment(&mut self, plan: PlanId, member: AccountId) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let record = self.plan_of_insurer(plan)?;
-            let mut membership = self
-                .memberships
-                .get((plan, member))
-                .ok_or(Error::UnknownMember)?;
-            let now = self.env().block_timestamp();
-            let current = membership.periods.last_mut().ok_or(Error::UnknownMember)?;
-            // Coverage ends now, or at its start if it has not begun (an empty period).
-            let end = now.max(current.start);
-            if current.end <= end {
-                return Err(Error::EnrolmentEnded);
-            }
-            current.end = end;
-            let coverage_start = current.start;
-            self.memberships.insert((plan, member), &membership);
-            self.env().emit_event(EnrolmentChanged {
-                plan,
-                member,
-                insurer: record.insurer,
-                coverage_start,
-                coverage_end: end,
-            });
-            Ok(())
+        pub fn end_enrolment(
+            &mut self,
+            plan: cold::PlanId,
+            member: cold::AccountId,
+        ) -> Result<(), Error> {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let record = self.plan_of_insurer(plan)?;
+                let mut membership = self
+                    .memberships
+                    .get((plan, member))
+                    .ok_or(Error::UnknownMember)?;
+                let now = self.env().block_timestamp();
+                let current = membership.periods.last_mut().ok_or(Error::UnknownMember)?;
+                // Coverage ends now, or at its start if it has not begun (an empty period).
+                let end = now.max(current.start);
+                if current.end <= end {
+                    return Err(Error::EnrolmentEnded);
+                }
+                current.end = end;
+                let coverage_start = current.start;
+                self.memberships.insert((plan, member), &membership);
+                self.env().emit_event(EnrolmentChanged {
+                    plan,
+                    member,
+                    insurer: record.insurer,
+                    coverage_start,
+                    coverage_end: end,
+                });
+                Ok(())
+            })
         }
 
         /// A member's coverage periods and accumulators in a plan.
         #[ink(message)]
-        pub fn membership(&self, plan: PlanId, member: AccountId) -> Option<Membership> {
-            library_message!(self.library);
-            self.memberships.get((plan, member))
+        pub fn membership(
+            &self,
+            plan: cold::PlanId,
+            member: cold::AccountId,
+        ) -> Option<Membership> {
+            library_message!(self.library, { self.memberships.get((plan, member)) })
         }
 
         /// Moves a plan to another registered insurer (a key rotation, or a book of
         /// business sold). Admin only. Claims already submitted keep the insurer that
         /// adjudicated them and are paid from its escrow.
         #[ink(message)]
-        pub fn reassign_plan(&mut self, plan: PlanId, new_insurer: AccountId) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_admin()?;
-            let mut record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
-            if !self.access.has_role(new_insurer, Role::Insurer) {
-                return Err(Error::NotAnInsurer);
-            }
-            let previous = core::mem::replace(&mut record.insurer, new_insurer);
-            self.plans.insert(plan, &record);
-            self.env().emit_event(PlanReassigned {
-                plan,
-                previous,
-                new: new_insurer,
-            });
-            Ok(())
+        pub fn reassign_plan(
+            &mut self,
+            plan: cold::PlanId,
+            new_insurer: cold::AccountId,
+        ) -> Result<(), Error> {
+            library_message!(self.library, {
+                self.access.ensure_admin()?;
+                let mut record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+                if !self.access.has_role(new_insurer, Role::Insurer) {
+                    return Err(Error::NotAnInsurer);
+                }
+                let previous = core::mem::replace(&mut record.insurer, new_insurer);
+                self.plans.insert(plan, &record);
+                self.env().emit_event(PlanReassigned {
+                    plan,
+                    previous,
+                    new: new_insurer,
+                });
+                Ok(())
+            })
         }
 
         /// Deposits the transferred value into the caller's escrow (registered insurers).
@@ -743,59 +775,60 @@ pub mod claim_settlement {
         /// 8 per call; `settle` pays more).
         #[ink(message, payable)]
         pub fn deposit(&mut self) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let insurer = self.access.ensure_role(Role::Insurer)?;
-            let amount = self.env().transferred_value();
-            if amount == 0 {
-                return Err(Error::ZeroDeposit);
-            }
-            let mut escrow = self.escrow_of(insurer);
-            escrow.deposit(amount)?;
-            self.escrow_total = self
-                .escrow_total
-                .checked_add(amount)
-                .ok_or(Error::Overflow)?;
-            self.env().emit_event(EscrowChanged {
-                insurer,
-                change: EscrowChange::Deposited(amount),
-                funds: escrow.funds,
-            });
-            let paid = self.pay_waiting(insurer, &mut escrow, MAX_SETTLED_PER_CALL)?;
-            self.escrows.insert(insurer, &escrow);
-            self.push(&paid)
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let insurer = self.access.ensure_role(Role::Insurer)?;
+                let amount = self.env().transferred_value();
+                if amount == 0 {
+                    return Err(Error::ZeroDeposit);
+                }
+                let mut escrow = self.escrow_of(insurer);
+                escrow.deposit(amount)?;
+                self.escrow_total = self
+                    .escrow_total
+                    .checked_add(amount)
+                    .ok_or(Error::Overflow)?;
+                self.env().emit_event(EscrowChanged {
+                    insurer,
+                    change: EscrowChange::Deposited(amount),
+                    funds: escrow.funds,
+                });
+                let paid = self.pay_waiting(insurer, &mut escrow, MAX_SETTLED_PER_CALL)?;
+                self.escrows.insert(insurer, &escrow);
+                self.push(&paid)
+            })
         }
 
         /// Withdraws `amount` of the caller's free escrow: funds that no approved claim
         /// waits for. Registered insurers only.
         #[ink(message)]
-        pub fn withdraw(&mut self, amount: Balance) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let insurer = self.access.ensure_role(Role::Insurer)?;
-            let mut escrow = self.escrow_of(insurer);
-            escrow.withdraw(amount)?;
-            self.escrow_total = self
-                .escrow_total
-                .checked_sub(amount)
-                .ok_or(Error::Overflow)?;
-            self.escrows.insert(insurer, &escrow);
-            self.env().emit_event(EscrowChanged {
-                insurer,
-                change: EscrowChange::Withdrawn(amount),
-                funds: escrow.funds,
-            });
-            // Only the insurer's own call fails if the chain refuses: it changes nothing.
-            self.env()
-                .transfer(insurer, amount)
-                .map_err(|_| Error::TransferFailed)
+        pub fn withdraw(&mut self, amount: cold::Balance) -> Result<(), Error> {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let insurer = self.access.ensure_role(Role::Insurer)?;
+                let mut escrow = self.escrow_of(insurer);
+                escrow.withdraw(amount)?;
+                self.escrow_total = self
+                    .escrow_total
+                    .checked_sub(amount)
+                    .ok_or(Error::Overflow)?;
+                self.escrows.insert(insurer, &escrow);
+                self.env().emit_event(EscrowChanged {
+                    insurer,
+                    change: EscrowChange::Withdrawn(amount),
+                    funds: escrow.funds,
+                });
+                // Only the insurer's own call fails if the chain refuses: it changes nothing.
+                self.env()
+                    .transfer(insurer, amount)
+                    .map_err(|_| Error::TransferFailed)
+            })
         }
 
         /// An insurer's escrow: its funds, and what approved claims still wait for.
         #[ink(message)]
-        pub fn escrow(&self, insurer: AccountId) -> Escrow {
-            library_message!(self.library);
-            self.escrow_of(insurer)
+        pub fn escrow(&self, insurer: cold::AccountId) -> Escrow {
+            library_message!(self.library, { self.escrow_of(insurer) })
         }
 
         /// `insurer`'s escrow (`escrow`), for the contract's own use and the library.
@@ -807,16 +840,14 @@ pub mod claim_settlement {
         /// it plus `credit_total`.
         #[ink(message)]
         pub fn escrow_total(&self) -> Balance {
-            library_message!(self.library);
-            self.escrow_total
+            library_message!(self.library, { self.escrow_total })
         }
 
         /// What the insurers paid `provider` that it has not received yet: transfers the
         /// chain refused, kept for `collect` or `pay_out`.
         #[ink(message)]
-        pub fn credit(&self, provider: AccountId) -> Balance {
-            library_message!(self.library);
-            self.credit_of(provider)
+        pub fn credit(&self, provider: cold::AccountId) -> Balance {
+            library_message!(self.library, { self.credit_of(provider) })
         }
 
         /// `provider`'s credit (`credit`), for the contract's own use and the library.
@@ -827,93 +858,101 @@ pub mod claim_settlement {
         /// The sum of every provider's credit.
         #[ink(message)]
         pub fn credit_total(&self) -> Balance {
-            library_message!(self.library);
-            self.credit_total
+            library_message!(self.library, { self.credit_total })
         }
 
         /// Transfers the caller's whole credit to it. If the chain refuses the transfer,
         /// the call fails and the credit stays.
         #[ink(message)]
         pub fn collect(&mut self) -> Result<Balance, Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let provider = self.env().caller();
-            let amount = self.take_credit(provider)?;
-            self.env()
-                .transfer(provider, amount)
-                .map_err(|_| Error::TransferFailed)?;
-            self.env().emit_event(CreditTransfer {
-                provider,
-                amount,
-                transferred: true,
-            });
-            Ok(amount)
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let provider = self.env().caller();
+                let amount = self.take_credit(provider)?;
+                self.env()
+                    .transfer(provider, amount)
+                    .map_err(|_| Error::TransferFailed)?;
+                self.env().emit_event(CreditTransfer {
+                    provider,
+                    amount,
+                    transferred: true,
+                });
+                Ok(amount)
+            })
         }
 
         /// Tries to transfer `provider`'s credit to it; anyone may call (for example once
         /// the provider's account exists again). Returns whether the chain accepted the
         /// transfer; a refused one keeps the credit (`CreditTransfer` says which).
         #[ink(message)]
-        pub fn pay_out(&mut self, provider: AccountId) -> Result<bool, Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            self.transfer_credit(provider, 0, true)
+        pub fn pay_out(&mut self, provider: cold::AccountId) -> Result<bool, Error> {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                self.transfer_credit(provider, 0, true)
+            })
         }
 
         /// Pays claims waiting for `insurer`'s funds, in order of approval, as far as its
         /// escrow covers them (at most `max_claims`, capped at 8). Anyone may call. Returns
         /// how many were paid.
         #[ink(message)]
-        pub fn settle(&mut self, insurer: AccountId, max_claims: u32) -> Result<u32, Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let mut escrow = self.escrow_of(insurer);
-            let limit = max_claims.min(MAX_SETTLED_PER_CALL);
-            let paid = self.pay_waiting(insurer, &mut escrow, limit)?;
-            self.escrows.insert(insurer, &escrow);
-            self.push(&paid)?;
-            Ok(u32::try_from(paid.len()).unwrap_or(u32::MAX))
+        pub fn settle(
+            &mut self,
+            insurer: cold::AccountId,
+            max_claims: cold::u32,
+        ) -> Result<u32, Error> {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let mut escrow = self.escrow_of(insurer);
+                let limit = max_claims.min(MAX_SETTLED_PER_CALL);
+                let paid = self.pay_waiting(insurer, &mut escrow, limit)?;
+                self.escrows.insert(insurer, &escrow);
+                self.push(&paid)?;
+                Ok(u32::try_from(paid.len()).unwrap_or(u32::MAX))
+            })
         }
 
         /// Cancels what `claim` still waits for (its insurer only, with the Insurer role):
         /// the escrow no longer owes it and the claim leaves the payment queue. For a claim
         /// the insurer will not pay, such as one approved in error.
         #[ink(message)]
-        pub fn cancel_payment(&mut self, claim: ClaimId) -> Result<Balance, Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-            self.ensure_claim_insurer(&record)?;
-            let amount = record.awaiting_payment;
-            if amount == 0 {
-                return Err(Error::NotAwaitingPayment);
-            }
-            let mut escrow = self.escrow_of(record.insurer);
-            escrow.owed = escrow.owed.checked_sub(amount).ok_or(Error::Overflow)?;
-            record.awaiting_payment = 0;
-            record.cancelled = record
-                .cancelled
-                .checked_add(amount)
-                .ok_or(Error::Overflow)?;
-            // Its queue entry stays and is skipped: the queue is only ever read in order.
-            self.claims.insert(claim, &record);
-            self.escrows.insert(record.insurer, &escrow);
-            self.env().emit_event(PaymentCancelled {
-                provider: record.provider,
-                insurer: record.insurer,
-                claim,
-                amount,
-            });
-            Ok(amount)
+        pub fn cancel_payment(&mut self, claim: cold::ClaimId) -> Result<Balance, Error> {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+                self.ensure_claim_insurer(&record)?;
+                let amount = record.awaiting_payment;
+                if amount == 0 {
+                    return Err(Error::NotAwaitingPayment);
+                }
+                let mut escrow = self.escrow_of(record.insurer);
+                escrow.owed = escrow.owed.checked_sub(amount).ok_or(Error::Overflow)?;
+                record.awaiting_payment = 0;
+                record.cancelled = record
+                    .cancelled
+                    .checked_add(amount)
+                    .ok_or(Error::Overflow)?;
+                // Its queue entry stays and is skipped: the queue is only ever read in order.
+                self.claims.insert(claim, &record);
+                self.escrows.insert(record.insurer, &escrow);
+                self.env().emit_event(PaymentCancelled {
+                    provider: record.provider,
+                    insurer: record.insurer,
+                    claim,
+                    amount,
+                });
+                Ok(amount)
+            })
         }
 
         /// The number of entries in `insurer`'s payment queue (claims waiting for its
         /// funds, and cancelled ones not yet passed).
         #[ink(message)]
-        pub fn waiting_claims(&self, insurer: AccountId) -> u64 {
-            library_message!(self.library);
-            let (head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
-            tail.saturating_sub(head)
+        pub fn waiting_claims(&self, insurer: cold::AccountId) -> u64 {
+            library_message!(self.library, {
+                let (head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
+                tail.saturating_sub(head)
+            })
         }
 
         /// Submits a claim for `patient` under `plan` (registered providers only) and
@@ -1041,11 +1080,12 @@ pub mod claim_settlement {
         /// be billed again. Not while an appeal of it is pending. Evented as
         /// `ClaimVoided`; the claim stays readable, marked voided.
         #[ink(message, payable)]
-        pub fn void_claim(&mut self, claim: ClaimId) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let provider = self.access.ensure_role(Role::Provider)?;
-            self.reverse(claim, provider, None)
+        pub fn void_claim(&mut self, claim: cold::ClaimId) -> Result<(), Error> {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let provider = self.access.ensure_role(Role::Provider)?;
+                self.reverse(claim, provider, None)
+            })
         }
 
         /// Replaces a claim the caller submitted (X12 claim frequency code 7) with a
@@ -1056,54 +1096,57 @@ pub mod claim_settlement {
         #[ink(message, payable)]
         pub fn replace_claim(
             &mut self,
-            claim: ClaimId,
-            service_date: Timestamp,
-            lines: Vec<ClaimLine>,
-            document_hash: Hash,
+            claim: cold::ClaimId,
+            service_date: cold::Timestamp,
+            lines: cold::Vec<ClaimLine>,
+            document_hash: cold::Hash,
         ) -> Result<ClaimId, Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let provider = self.access.ensure_role(Role::Provider)?;
-            let old = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-            let replacement = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
-            self.reverse(claim, provider, Some(replacement))?;
-            let adjudicated = self.adjudicate(
-                provider,
-                old.patient,
-                old.plan,
-                service_date,
-                lines,
-                document_hash,
-                Some(claim),
-                None,
-                &mut PlanReads::default(),
-            )?;
-            let mut escrows = Escrows::default();
-            let (claim, paid) = self.file(adjudicated, &mut escrows)?;
-            self.store_escrows(escrows);
-            self.push(&paid)?;
-            Ok(claim)
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let provider = self.access.ensure_role(Role::Provider)?;
+                let old = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+                let replacement = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
+                self.reverse(claim, provider, Some(replacement))?;
+                let adjudicated = self.adjudicate(
+                    provider,
+                    old.patient,
+                    old.plan,
+                    service_date,
+                    lines,
+                    document_hash,
+                    Some(claim),
+                    None,
+                    &mut PlanReads::default(),
+                )?;
+                let mut escrows = Escrows::default();
+                let (claim, paid) = self.file(adjudicated, &mut escrows)?;
+                self.store_escrows(escrows);
+                self.push(&paid)?;
+                Ok(claim)
+            })
         }
 
         /// What the provider must send with `void_claim` or `replace_claim` for `claim`:
         /// what the insurer paid for it, less the provider's credit still held here.
         #[ink(message)]
-        pub fn void_refund(&self, claim: ClaimId) -> Result<Balance, Error> {
-            library_message!(self.library);
-            let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-            let held = self.credit_of(record.provider).min(record.paid);
-            record.paid.checked_sub(held).ok_or(Error::Overflow)
+        pub fn void_refund(&self, claim: cold::ClaimId) -> Result<Balance, Error> {
+            library_message!(self.library, {
+                let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+                let held = self.credit_of(record.provider).min(record.paid);
+                record.paid.checked_sub(held).ok_or(Error::Overflow)
+            })
         }
 
         /// Where a claim stands, as an X12 277 answers a 276 inquiry: adjudicated, paid,
         /// waiting for funds, under appeal, or voided (and by which claim replaced).
         #[ink(message)]
-        pub fn claim_status(&self, claim: ClaimId) -> Result<ClaimStatus, Error> {
-            library_message!(self.library);
-            self.claims
-                .get(claim)
-                .map(|record| record.status())
-                .ok_or(Error::UnknownClaim)
+        pub fn claim_status(&self, claim: cold::ClaimId) -> Result<ClaimStatus, Error> {
+            library_message!(self.library, {
+                self.claims
+                    .get(claim)
+                    .map(|record| record.status())
+                    .ok_or(Error::UnknownClaim)
+            })
         }
 
         /// Reverses everything `claim` did, for its `provider` (see `void_claim`).
@@ -1130,7 +1173,7 @@ pub mod claim_settlement {
             }
             if held > 0 {
                 let credit = self
-                    .credit(provider)
+                    .credit_of(provider)
                     .checked_sub(held)
                     .ok_or(Error::Overflow)?;
                 self.credit_total = self.credit_total.checked_sub(held).ok_or(Error::Overflow)?;
@@ -1352,9 +1395,8 @@ pub mod claim_settlement {
         /// payment and appeal. Public, like all contract storage: nothing in it names a
         /// procedure, a drug or a service date.
         #[ink(message)]
-        pub fn claim(&self, claim: ClaimId) -> Result<Claim, Error> {
-            library_message!(self.library);
-            self.claim_record(claim)
+        pub fn claim(&self, claim: cold::ClaimId) -> Result<Claim, Error> {
+            library_message!(self.library, { self.claim_record(claim) })
         }
 
         /// Claim `claim` (`claim`), for the contract's own use and the library.
@@ -1365,17 +1407,17 @@ pub mod claim_settlement {
         /// A claim's adjudicated lines, in the order submitted: outcome, amounts and
         /// reason codes per line (public, see `claim`).
         #[ink(message)]
-        pub fn claim_lines(&self, claim: ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
-            library_message!(self.library);
-            self.claim_record(claim)?;
-            Ok(self.claim_lines.get(claim).unwrap_or_default())
+        pub fn claim_lines(&self, claim: cold::ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
+            library_message!(self.library, {
+                self.claim_record(claim)?;
+                Ok(self.claim_lines.get(claim).unwrap_or_default())
+            })
         }
 
         /// The number of claims submitted so far; claim ids run from 1 to this.
         #[ink(message)]
         pub fn claim_count(&self) -> ClaimId {
-            library_message!(self.library);
-            self.last_claim
+            library_message!(self.library, { self.last_claim })
         }
 
         /// Appeals a denied or partly denied claim with the hash of the evidence: by its
@@ -1383,10 +1425,15 @@ pub mod claim_settlement {
         /// names), within 180 days of adjudication, once, and not a voided claim. The
         /// insurer's decision is due 60 days later (`Appeal::decide_by`).
         #[ink(message)]
-        pub fn appeal(&mut self, claim: ClaimId, evidence_hash: Hash) -> Result<(), Error> {
-            library_message!(self.library);
-            let caller = self.env().caller();
-            self.appeal_as(caller, claim, evidence_hash)
+        pub fn appeal(
+            &mut self,
+            claim: cold::ClaimId,
+            evidence_hash: cold::Hash,
+        ) -> Result<(), Error> {
+            library_message!(self.library, {
+                let caller = self.env().caller();
+                self.appeal_as(caller, claim, evidence_hash)
+            })
         }
 
         /// The member's appeal on the member's own signature, submitted by any account (the
@@ -1399,38 +1446,40 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn relay_appeal(
             &mut self,
-            claim: ClaimId,
-            evidence_hash: Hash,
-            member: AccountId,
-            nonce: u64,
-            deadline: Timestamp,
-            signature: Signature,
+            claim: cold::ClaimId,
+            evidence_hash: cold::Hash,
+            member: cold::AccountId,
+            nonce: cold::u64,
+            deadline: cold::Timestamp,
+            signature: cold::Signature,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            self.relay.check(
-                RELAY_DOMAIN,
-                &MemberAppeal {
-                    claim,
-                    evidence_hash,
-                },
-                member,
-                nonce,
-                deadline,
-                &signature,
-            )?;
-            // `appeal_as` reads the claim once and refuses a signer who is neither its
-            // member nor its provider (whose relayed appeal still needs the Provider role).
-            self.appeal_as(member, claim, evidence_hash)?;
-            self.relay.consume(member, nonce);
-            Ok(())
+            library_message!(self.library, {
+                self.relay.check(
+                    RELAY_DOMAIN,
+                    &MemberAppeal {
+                        claim,
+                        evidence_hash,
+                    },
+                    member,
+                    nonce,
+                    deadline,
+                    &signature,
+                )?;
+                // `appeal_as` reads the claim once and refuses a signer who is neither its
+                // member nor its provider (whose relayed appeal still needs the Provider role).
+                self.appeal_as(member, claim, evidence_hash)?;
+                self.relay.consume(member, nonce);
+                Ok(())
+            })
         }
 
         /// The chain's genesis hash that relayed appeals are signed for, and the nonce
         /// `signer`'s next one must carry.
         #[ink(message)]
-        pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
-            library_message!(self.library);
-            (self.relay.chain(), self.relay.nonce(signer))
+        pub fn relay_nonce(&self, signer: cold::AccountId) -> (Hash, u64) {
+            library_message!(self.library, {
+                (self.relay.chain(), self.relay.nonce(signer))
+            })
         }
 
         fn appeal_as(
@@ -1491,27 +1540,28 @@ pub mod claim_settlement {
         /// overdue, and an `AppealOverdue` event tells the provider, the member and the
         /// insurer.
         #[ink(message)]
-        pub fn report_overdue_appeal(&mut self, claim: ClaimId) -> Result<(), Error> {
-            library_message!(self.library);
-            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-            let mut appeal = match record.appeal {
-                Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
-                _ => return Err(Error::NoPendingAppeal),
-            };
-            if appeal.overdue || self.env().block_timestamp() <= appeal.decide_by {
-                return Err(Error::AppealNotOverdue);
-            }
-            appeal.overdue = true;
-            record.appeal = Some(appeal);
-            self.claims.insert(claim, &record);
-            self.env().emit_event(AppealOverdue {
-                patient: record.patient,
-                provider: record.provider,
-                insurer: record.insurer,
-                claim,
-                decide_by: appeal.decide_by,
-            });
-            Ok(())
+        pub fn report_overdue_appeal(&mut self, claim: cold::ClaimId) -> Result<(), Error> {
+            library_message!(self.library, {
+                let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+                let mut appeal = match record.appeal {
+                    Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
+                    _ => return Err(Error::NoPendingAppeal),
+                };
+                if appeal.overdue || self.env().block_timestamp() <= appeal.decide_by {
+                    return Err(Error::AppealNotOverdue);
+                }
+                appeal.overdue = true;
+                record.appeal = Some(appeal);
+                self.claims.insert(claim, &record);
+                self.env().emit_event(AppealOverdue {
+                    patient: record.patient,
+                    provider: record.provider,
+                    insurer: record.insurer,
+                    claim,
+                    decide_by: appeal.decide_by,
+                });
+                Ok(())
+            })
         }
 
         /// Resolves a pending appeal (the claim's insurer, holding the Insurer role) with
@@ -1524,95 +1574,96 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn resolve_appeal(
             &mut self,
-            claim: ClaimId,
-            overturns: Vec<Overturn>,
-            decision_hash: Hash,
+            claim: cold::ClaimId,
+            overturns: cold::Vec<Overturn>,
+            decision_hash: cold::Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-            self.ensure_claim_insurer(&record)?;
-            let mut appeal = match record.appeal {
-                Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
-                _ => return Err(Error::NoPendingAppeal),
-            };
-            if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            let mut lines = self.claim_lines.get(claim).unwrap_or_default();
-            let plan = self.plans.get(record.plan).ok_or(Error::UnknownPlan)?;
-            let member = (record.plan, record.patient);
-            let mut membership = self.memberships.get(member).ok_or(Error::UnknownMember)?;
-            for (position, overturn) in overturns.iter().enumerate() {
-                let repeated = overturns
-                    .iter()
-                    .take(position)
-                    .any(|earlier| earlier.line == overturn.line);
-                let line = lines
-                    .get_mut(usize::from(overturn.line))
-                    .filter(|line| line.outcome == Outcome::Denied && !repeated)
-                    .ok_or(Error::InvalidOverturnAmount)?;
-                // A service or package another claim was paid for is not paid twice.
-                if self
-                    .billed
-                    .get(line.billing_key)
-                    .is_some_and(|other| other != claim)
-                {
-                    return Err(Error::InvalidOverturnAmount);
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+                self.ensure_claim_insurer(&record)?;
+                let mut appeal = match record.appeal {
+                    Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
+                    _ => return Err(Error::NoPendingAppeal),
+                };
+                if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
+                    return Err(Error::ZeroHash);
                 }
-                *line = price_allowed(
-                    line.billing_key,
-                    line.quantity,
-                    line.submitted,
-                    overturn.allowed,
-                    overturn.cost_share,
-                    &plan.cost_sharing,
-                    &mut membership.accumulators,
-                )?;
-            }
-            let sums = totals(&lines)?;
-            let more = sums
-                .payable
-                .checked_sub(record.totals.payable)
-                .ok_or(Error::Overflow)?;
-            let now = self.env().block_timestamp();
-            appeal.status = if overturns.is_empty() {
-                AppealStatus::Upheld
-            } else {
-                AppealStatus::Overturned { amount: more }
-            };
-            appeal.resolved_at = Some(now);
-            appeal.decision_hash = Some(decision_hash);
-            record.appeal = Some(appeal);
-            record.totals = sums;
-            record.outcome = claim_outcome(&lines);
-            if !overturns.is_empty() {
-                self.memberships.insert(member, &membership);
-                // The overturned lines are paid: no later claim may bill them again. (The
-                // claim's other allowed lines are billed already.)
-                let overturned = overturns
-                    .iter()
-                    .filter_map(|overturn| lines.get(usize::from(overturn.line)));
-                self.mark_billed(claim, overturned);
-                self.claim_lines.insert(claim, &lines);
-            }
-            self.claims.insert(claim, &record);
-            self.env().emit_event(AppealResolved {
-                patient: record.patient,
-                provider: record.provider,
-                insurer: record.insurer,
-                claim,
-                status: appeal.status,
-                decision_hash,
-                late: now > appeal.decide_by,
-            });
-            let mut escrows = Escrows::default();
-            let (paid, at_once) = self.owe(claim, record, more, &mut escrows)?;
-            if at_once > 0 {
-                self.announce_paid(claim, &record, at_once);
-            }
-            self.store_escrows(escrows);
-            self.push(&paid)
+                let mut lines = self.claim_lines.get(claim).unwrap_or_default();
+                let plan = self.plans.get(record.plan).ok_or(Error::UnknownPlan)?;
+                let member = (record.plan, record.patient);
+                let mut membership = self.memberships.get(member).ok_or(Error::UnknownMember)?;
+                for (position, overturn) in overturns.iter().enumerate() {
+                    let repeated = overturns
+                        .iter()
+                        .take(position)
+                        .any(|earlier| earlier.line == overturn.line);
+                    let line = lines
+                        .get_mut(usize::from(overturn.line))
+                        .filter(|line| line.outcome == Outcome::Denied && !repeated)
+                        .ok_or(Error::InvalidOverturnAmount)?;
+                    // A service or package another claim was paid for is not paid twice.
+                    if self
+                        .billed
+                        .get(line.billing_key)
+                        .is_some_and(|other| other != claim)
+                    {
+                        return Err(Error::InvalidOverturnAmount);
+                    }
+                    *line = price_allowed(
+                        line.billing_key,
+                        line.quantity,
+                        line.submitted,
+                        overturn.allowed,
+                        overturn.cost_share,
+                        &plan.cost_sharing,
+                        &mut membership.accumulators,
+                    )?;
+                }
+                let sums = totals(&lines)?;
+                let more = sums
+                    .payable
+                    .checked_sub(record.totals.payable)
+                    .ok_or(Error::Overflow)?;
+                let now = self.env().block_timestamp();
+                appeal.status = if overturns.is_empty() {
+                    AppealStatus::Upheld
+                } else {
+                    AppealStatus::Overturned { amount: more }
+                };
+                appeal.resolved_at = Some(now);
+                appeal.decision_hash = Some(decision_hash);
+                record.appeal = Some(appeal);
+                record.totals = sums;
+                record.outcome = claim_outcome(&lines);
+                if !overturns.is_empty() {
+                    self.memberships.insert(member, &membership);
+                    // The overturned lines are paid: no later claim may bill them again. (The
+                    // claim's other allowed lines are billed already.)
+                    let overturned = overturns
+                        .iter()
+                        .filter_map(|overturn| lines.get(usize::from(overturn.line)));
+                    self.mark_billed(claim, overturned);
+                    self.claim_lines.insert(claim, &lines);
+                }
+                self.claims.insert(claim, &record);
+                self.env().emit_event(AppealResolved {
+                    patient: record.patient,
+                    provider: record.provider,
+                    insurer: record.insurer,
+                    claim,
+                    status: appeal.status,
+                    decision_hash,
+                    late: now > appeal.decide_by,
+                });
+                let mut escrows = Escrows::default();
+                let (paid, at_once) = self.owe(claim, record, more, &mut escrows)?;
+                if at_once > 0 {
+                    self.announce_paid(claim, &record, at_once);
+                }
+                self.store_escrows(escrows);
+                self.push(&paid)
+            })
         }
 
         /// Plan `plan`, read once per call: no claim changes a plan.

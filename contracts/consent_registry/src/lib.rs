@@ -27,12 +27,11 @@
 // The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
-// In the contract's own wasm build a cold message's body after `library_message!` (which
-// hands the call to the library and does not return) is left out, and with it the uses
-// of its arguments.
+// The contract's own wasm build leaves out the bodies of the cold messages (`library_message!`
+// hands them to the library), and so their arguments' uses and the helpers only they use.
 #![cfg_attr(
     all(target_arch = "wasm32", not(healthchain_library)),
-    allow(unreachable_code, unused_variables)
+    allow(dead_code, unused_imports, unused_variables)
 )]
 
 pub mod data;
@@ -116,6 +115,9 @@ pub mod consent_registry {
         pub context: Option<Hash>,
         pub at: Timestamp,
     }
+
+    // The cold messages' argument types (see `library_message!`).
+    healthchain_common::cold_arguments!(AccountId, ConsentId, Hash, Timestamp);
 
     /// The key of the consents in force for one question: (patient, grantee, purpose).
     /// The consent registry.
@@ -365,10 +367,11 @@ pub mod consent_registry {
         /// The chain's genesis hash that relayed instructions are signed for, and the
         /// nonce `signer`'s next relayed instruction must carry.
         #[ink(message)]
-        pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
-            library_message!(self.library);
-            let record = self.accounts.get(signer).unwrap_or_default();
-            (self.chain, record.next_nonce)
+        pub fn relay_nonce(&self, signer: cold::AccountId) -> (Hash, u64) {
+            library_message!(self.library, {
+                let record = self.accounts.get(signer).unwrap_or_default();
+                (self.chain, record.next_nonce)
+            })
         }
 
         /// `record_consent` by `actor` (the caller, or the signer of a relayed instruction).
@@ -524,11 +527,16 @@ pub mod consent_registry {
         /// `patient`'s consent `consent`, whatever its status (`None` when the patient has
         /// none of that id).
         #[ink(message)]
-        pub fn consent(&self, patient: AccountId, consent: ConsentId) -> Option<Consent> {
-            library_message!(self.library);
-            let record = self.accounts.get(patient).unwrap_or_default();
-            self.find_consent(patient, &record, consent)
-                .map(|(_, found)| found)
+        pub fn consent(
+            &self,
+            patient: cold::AccountId,
+            consent: cold::ConsentId,
+        ) -> Option<Consent> {
+            library_message!(self.library, {
+                let record = self.accounts.get(patient).unwrap_or_default();
+                self.find_consent(patient, &record, consent)
+                    .map(|(_, found)| found)
+            })
         }
 
         /// `patient`'s consent `id`, given `patient`'s record: from the record, with its
@@ -556,20 +564,21 @@ pub mod consent_registry {
         /// The patient's current consents (active, period not over, including those that
         /// start later; at most 32), for a wallet to list.
         #[ink(message)]
-        pub fn active_consents(&self, patient: AccountId) -> Vec<ListedConsent> {
-            library_message!(self.library);
-            let now = self.env().block_timestamp();
-            self.accounts
-                .get(patient)
-                .unwrap_or_default()
-                .consents
-                .iter()
-                .map(|entry| ListedConsent {
-                    id: entry.id,
-                    consent: entry.consent(patient),
-                })
-                .filter(|listed| listed.consent.is_current(now))
-                .collect()
+        pub fn active_consents(&self, patient: cold::AccountId) -> Vec<ListedConsent> {
+            library_message!(self.library, {
+                let now = self.env().block_timestamp();
+                self.accounts
+                    .get(patient)
+                    .unwrap_or_default()
+                    .consents
+                    .iter()
+                    .map(|entry| ListedConsent {
+                        id: entry.id,
+                        consent: entry.consent(patient),
+                    })
+                    .filter(|listed| listed.consent.is_current(now))
+                    .collect()
+            })
         }
 
         /// Names `delegate` (a proxy) to grant and revoke consent for `patient` until
@@ -577,13 +586,14 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn appoint_delegate(
             &mut self,
-            patient: AccountId,
-            delegate: AccountId,
-            expires_at: Timestamp,
+            patient: cold::AccountId,
+            delegate: cold::AccountId,
+            expires_at: cold::Timestamp,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            let caller = self.env().caller();
-            self.appoint_as(caller, patient, delegate, expires_at)
+            library_message!(self.library, {
+                let caller = self.env().caller();
+                self.appoint_as(caller, patient, delegate, expires_at)
+            })
         }
 
         fn appoint_as(
@@ -610,14 +620,15 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn register_guardian(
             &mut self,
-            patient: AccountId,
-            guardian: AccountId,
-            expires_at: Timestamp,
+            patient: cold::AccountId,
+            guardian: cold::AccountId,
+            expires_at: cold::Timestamp,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let admin = self.access.ensure_admin()?;
-            self.set_delegation(patient, guardian, DelegateKind::Guardian, expires_at, admin)
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let admin = self.access.ensure_admin()?;
+                self.set_delegation(patient, guardian, DelegateKind::Guardian, expires_at, admin)
+            })
         }
 
         /// Ends a delegation. A proxy is ended by the patient, the proxy or the admin; a
@@ -625,12 +636,13 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn remove_delegate(
             &mut self,
-            patient: AccountId,
-            delegate: AccountId,
+            patient: cold::AccountId,
+            delegate: cold::AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            let caller = self.env().caller();
-            self.remove_delegate_as(caller, patient, delegate)
+            library_message!(self.library, {
+                let caller = self.env().caller();
+                self.remove_delegate_as(caller, patient, delegate)
+            })
         }
 
         fn remove_delegate_as(
@@ -661,9 +673,12 @@ pub mod consent_registry {
 
         /// The delegation of `delegate` for `patient`, expired or not.
         #[ink(message)]
-        pub fn delegation(&self, patient: AccountId, delegate: AccountId) -> Option<Delegation> {
-            library_message!(self.library);
-            self.delegations.get((patient, delegate))
+        pub fn delegation(
+            &self,
+            patient: cold::AccountId,
+            delegate: cold::AccountId,
+        ) -> Option<Delegation> {
+            library_message!(self.library, { self.delegations.get((patient, delegate)) })
         }
 
         /// Opens break-glass access to `patient`'s data for the caller, an emergency
@@ -675,41 +690,42 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn open_emergency_access(
             &mut self,
-            patient: AccountId,
-            duration: Timestamp,
-            justification: Hash,
+            patient: cold::AccountId,
+            duration: cold::Timestamp,
+            justification: cold::Hash,
         ) -> Result<Timestamp, Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let responder = self.access.ensure_role(Role::EmergencyResponder)?;
-            if responder == patient {
-                return Err(Error::SelfGrant);
-            }
-            if is_zero_hash(justification.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            let opened_at = self.env().block_timestamp();
-            if self
-                .emergency
-                .get((patient, responder))
-                .is_some_and(|window| window.is_open(opened_at))
-            {
-                return Err(Error::EmergencyAccessAlreadyOpen);
-            }
-            let expires_at = emergency_window_end(opened_at, duration)?;
-            let window = EmergencyAccess {
-                opened_at,
-                expires_at,
-                justification,
-            };
-            self.emergency.insert((patient, responder), &window);
-            self.env().emit_event(EmergencyAccessChanged {
-                patient,
-                responder,
-                window: Some(window),
-                by: responder,
-            });
-            Ok(expires_at)
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let responder = self.access.ensure_role(Role::EmergencyResponder)?;
+                if responder == patient {
+                    return Err(Error::SelfGrant);
+                }
+                if is_zero_hash(justification.as_ref()) {
+                    return Err(Error::ZeroHash);
+                }
+                let opened_at = self.env().block_timestamp();
+                if self
+                    .emergency
+                    .get((patient, responder))
+                    .is_some_and(|window| window.is_open(opened_at))
+                {
+                    return Err(Error::EmergencyAccessAlreadyOpen);
+                }
+                let expires_at = emergency_window_end(opened_at, duration)?;
+                let window = EmergencyAccess {
+                    opened_at,
+                    expires_at,
+                    justification,
+                };
+                self.emergency.insert((patient, responder), &window);
+                self.env().emit_event(EmergencyAccessChanged {
+                    patient,
+                    responder,
+                    window: Some(window),
+                    by: responder,
+                });
+                Ok(expires_at)
+            })
         }
 
         /// Closes `responder`'s emergency access to `patient`, early or after it lapsed.
@@ -717,12 +733,13 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn close_emergency_access(
             &mut self,
-            patient: AccountId,
-            responder: AccountId,
+            patient: cold::AccountId,
+            responder: cold::AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            let caller = self.env().caller();
-            self.close_emergency_as(caller, patient, responder)
+            library_message!(self.library, {
+                let caller = self.env().caller();
+                self.close_emergency_as(caller, patient, responder)
+            })
         }
 
         fn close_emergency_as(
@@ -750,11 +767,10 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn emergency_access(
             &self,
-            patient: AccountId,
-            responder: AccountId,
+            patient: cold::AccountId,
+            responder: cold::AccountId,
         ) -> Option<EmergencyAccess> {
-            library_message!(self.library);
-            self.emergency.get((patient, responder))
+            library_message!(self.library, { self.emergency.get((patient, responder)) })
         }
 
         /// Records that the caller used `patient`'s data of `data_classes` for `purpose` in

@@ -44,12 +44,11 @@
 // The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
-// In the contract's own wasm build a cold message's body after `library_message!` (which
-// hands the call to the library and does not return) is left out, and with it the uses
-// of its arguments.
+// The contract's own wasm build leaves out the bodies of the cold messages (`library_message!`
+// hands them to the library), and so their arguments' uses and the helpers only they use.
 #![cfg_attr(
     all(target_arch = "wasm32", not(healthchain_library)),
-    allow(unreachable_code, unused_variables)
+    allow(dead_code, unused_imports, unused_variables)
 )]
 
 pub mod data;
@@ -309,6 +308,23 @@ pub mod drug_provenance {
         cases: CallCache<Sscc, Container>,
     }
 
+    // The cold messages' argument types (see `library_message!`).
+    healthchain_common::cold_arguments!(
+        AccountId,
+        Digest,
+        Hash,
+        Item,
+        Level,
+        QuarantineReason,
+        SensorPlace,
+        Sscc,
+        Target,
+        Timestamp,
+        i32,
+        u64,
+        u8
+    );
+
     /// The provenance ledger.
     #[ink(storage)]
     pub struct DrugProvenance {
@@ -387,74 +403,75 @@ pub mod drug_provenance {
         #[allow(clippy::too_many_arguments)]
         pub fn commission_lot(
             &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            expiry: Timestamp,
-            quantity: u64,
-            serial_root: Digest,
-            serial_count: u64,
-            min_temp: i32,
-            max_temp: i32,
-            certificate: Hash,
+            gtin: cold::u64,
+            lot: cold::Vec<u8>,
+            expiry: cold::Timestamp,
+            quantity: cold::u64,
+            serial_root: cold::Digest,
+            serial_count: cold::u64,
+            min_temp: cold::i32,
+            max_temp: cold::i32,
+            certificate: cold::Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            if is_zero_hash(certificate.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            let manufacturer = self.access.ensure_role(Role::Manufacturer)?;
-            if self.licensed_to(gtin) != Some(manufacturer) {
-                return Err(Error::GtinNotLicensed);
-            }
-            let now = self.env().block_timestamp();
-            validate_commission(
-                &Commission {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                if is_zero_hash(certificate.as_ref()) {
+                    return Err(Error::ZeroHash);
+                }
+                let manufacturer = self.access.ensure_role(Role::Manufacturer)?;
+                if self.licensed_to(gtin) != Some(manufacturer) {
+                    return Err(Error::GtinNotLicensed);
+                }
+                let now = self.env().block_timestamp();
+                validate_commission(
+                    &Commission {
+                        gtin,
+                        lot: &lot,
+                        expiry,
+                        quantity,
+                        serial_count,
+                        min_temp,
+                        max_temp,
+                    },
+                    now,
+                )?;
+                let id = lot_id(gtin, &lot);
+                if self.lots.contains(id) {
+                    return Err(Error::LotAlreadyCommissioned);
+                }
+                self.lots.insert(
+                    id,
+                    &Lot {
+                        gtin,
+                        lot: lot.clone(),
+                        manufacturer,
+                        expiry,
+                        quantity,
+                        serial_root,
+                        serial_count,
+                        min_temp,
+                        max_temp,
+                        certificate,
+                        status: LotStatus::Active,
+                        commissioned_at: now,
+                        unpacked: quantity,
+                        destroyed: 0,
+                    },
+                );
+                self.env().emit_event(LotCommissioned {
                     gtin,
-                    lot: &lot,
-                    expiry,
-                    quantity,
-                    serial_count,
-                    min_temp,
-                    max_temp,
-                },
-                now,
-            )?;
-            let id = lot_id(gtin, &lot);
-            if self.lots.contains(id) {
-                return Err(Error::LotAlreadyCommissioned);
-            }
-            self.lots.insert(
-                id,
-                &Lot {
-                    gtin,
-                    lot: lot.clone(),
+                    lot,
                     manufacturer,
-                    expiry,
                     quantity,
+                    expiry,
                     serial_root,
                     serial_count,
                     min_temp,
                     max_temp,
                     certificate,
-                    status: LotStatus::Active,
-                    commissioned_at: now,
-                    unpacked: quantity,
-                    destroyed: 0,
-                },
-            );
-            self.env().emit_event(LotCommissioned {
-                gtin,
-                lot,
-                manufacturer,
-                quantity,
-                expiry,
-                serial_root,
-                serial_count,
-                min_temp,
-                max_temp,
-                certificate,
-            });
-            Ok(())
+                });
+                Ok(())
+            })
         }
 
         /// Licenses the GS1 company prefix `prefix` of `digits` digits (6 to 12; 12 names one
@@ -464,53 +481,54 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn license_company_prefix(
             &mut self,
-            prefix: u64,
-            digits: u8,
-            manufacturer: AccountId,
+            prefix: cold::u64,
+            digits: cold::u8,
+            manufacturer: cold::AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let by = self.env().caller();
-            if !self.access.is_admin(by) && !self.access.has_role(by, Role::Regulator) {
-                return Err(Error::Access(AccessError::MissingRole(Role::Regulator)));
-            }
-            if !(MIN_COMPANY_PREFIX_DIGITS..=MAX_COMPANY_PREFIX_DIGITS).contains(&digits)
-                || prefix >= 10u64.checked_pow(u32::from(digits)).unwrap_or(0)
-            {
-                return Err(Error::InvalidCompanyPrefix);
-            }
-            if !self.access.has_role(manufacturer, Role::Manufacturer) {
-                return Err(Error::NotAManufacturer);
-            }
-            for shorter in MIN_COMPANY_PREFIX_DIGITS..digits {
-                let head = u32::from(digits.saturating_sub(shorter));
-                let shorter_prefix = prefix.checked_div(10u64.saturating_pow(head)).unwrap_or(0);
-                match self.company_prefixes.get((shorter, shorter_prefix)) {
-                    Some(holder) if holder != manufacturer => {
-                        return Err(Error::CompanyPrefixOverlaps)
-                    }
-                    _ => {}
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let by = self.env().caller();
+                if !self.access.is_admin(by) && !self.access.has_role(by, Role::Regulator) {
+                    return Err(Error::Access(AccessError::MissingRole(Role::Regulator)));
                 }
-            }
-            let previous = self.company_prefixes.get((digits, prefix));
-            self.company_prefixes
-                .insert((digits, prefix), &manufacturer);
-            self.env().emit_event(CompanyPrefixLicensed {
-                prefix,
-                digits,
-                manufacturer,
-                previous,
-                by,
-            });
-            Ok(())
+                if !(MIN_COMPANY_PREFIX_DIGITS..=MAX_COMPANY_PREFIX_DIGITS).contains(&digits)
+                    || prefix >= 10u64.checked_pow(u32::from(digits)).unwrap_or(0)
+                {
+                    return Err(Error::InvalidCompanyPrefix);
+                }
+                if !self.access.has_role(manufacturer, Role::Manufacturer) {
+                    return Err(Error::NotAManufacturer);
+                }
+                for shorter in MIN_COMPANY_PREFIX_DIGITS..digits {
+                    let head = u32::from(digits.saturating_sub(shorter));
+                    let shorter_prefix =
+                        prefix.checked_div(10u64.saturating_pow(head)).unwrap_or(0);
+                    match self.company_prefixes.get((shorter, shorter_prefix)) {
+                        Some(holder) if holder != manufacturer => {
+                            return Err(Error::CompanyPrefixOverlaps)
+                        }
+                        _ => {}
+                    }
+                }
+                let previous = self.company_prefixes.get((digits, prefix));
+                self.company_prefixes
+                    .insert((digits, prefix), &manufacturer);
+                self.env().emit_event(CompanyPrefixLicensed {
+                    prefix,
+                    digits,
+                    manufacturer,
+                    previous,
+                    by,
+                });
+                Ok(())
+            })
         }
 
         /// The manufacturer licensed to commission `gtin`: the holder of its longest
         /// licensed company prefix.
         #[ink(message)]
-        pub fn licensee(&self, gtin: u64) -> Option<AccountId> {
-            library_message!(self.library);
-            self.licensed_to(gtin)
+        pub fn licensee(&self, gtin: cold::u64) -> Option<AccountId> {
+            library_message!(self.library, { self.licensed_to(gtin) })
         }
 
         /// The manufacturer licensed to commission `gtin` (`licensee`), for
@@ -537,88 +555,89 @@ pub mod drug_provenance {
         #[allow(clippy::too_many_arguments)]
         pub fn aggregate(
             &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            sscc: Sscc,
-            level: Level,
-            contents: Digest,
-            count: u64,
-            units: u64,
-            from: Option<Sscc>,
+            gtin: cold::u64,
+            lot: cold::Vec<u8>,
+            sscc: cold::Sscc,
+            level: cold::Level,
+            contents: cold::Digest,
+            count: cold::u64,
+            units: cold::u64,
+            from: cold::Option<Sscc>,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let packer = self.ensure_trading_partner()?;
-            if !sscc_is_valid(sscc) {
-                return Err(Error::InvalidSscc);
-            }
-            if self.containers.contains(sscc) {
-                return Err(Error::SsccInUse);
-            }
-            if count == 0 {
-                return Err(Error::ZeroQuantity);
-            }
-            let fits = match level {
-                Level::Case => units == count,
-                Level::Pallet => units >= count && count <= MAX_CASES_PER_PALLET as u64,
-            };
-            if !fits {
-                return Err(Error::ContentsMismatch);
-            }
-            let (id, mut record) = self.lot(gtin, &lot)?;
-            let now = self.env().block_timestamp();
-            record.ensure_movable(now)?;
-            let (seller, hold) = match from {
-                None => {
-                    if record.manufacturer != packer {
-                        return Err(Error::NotACustodian);
-                    }
-                    record.unpacked = debit(record.unpacked, units)?;
-                    self.lots.insert(id, &record);
-                    (None, QuarantineReasons::default())
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let packer = self.ensure_trading_partner()?;
+                if !sscc_is_valid(sscc) {
+                    return Err(Error::InvalidSscc);
                 }
-                Some(source_sscc) => {
-                    let mut source = self.held_container(source_sscc, packer)?;
-                    if source.lot != id {
-                        return Err(Error::NotInContainer);
-                    }
-                    let ContainerState::Opened { remaining } = source.state else {
-                        return Err(Error::ContainerNotOpened);
-                    };
-                    source.state = ContainerState::Opened {
-                        remaining: debit(remaining, units)?,
-                    };
-                    self.containers.insert(source_sscc, &source);
-                    (source.seller, source.hold)
+                if self.containers.contains(sscc) {
+                    return Err(Error::SsccInUse);
                 }
-            };
-            self.containers.insert(
-                sscc,
-                &Container {
+                if count == 0 {
+                    return Err(Error::ZeroQuantity);
+                }
+                let fits = match level {
+                    Level::Case => units == count,
+                    Level::Pallet => units >= count && count <= MAX_CASES_PER_PALLET as u64,
+                };
+                if !fits {
+                    return Err(Error::ContentsMismatch);
+                }
+                let (id, mut record) = self.lot(gtin, &lot)?;
+                let now = self.env().block_timestamp();
+                record.ensure_movable(now)?;
+                let (seller, hold) = match from {
+                    None => {
+                        if record.manufacturer != packer {
+                            return Err(Error::NotACustodian);
+                        }
+                        record.unpacked = debit(record.unpacked, units)?;
+                        self.lots.insert(id, &record);
+                        (None, QuarantineReasons::default())
+                    }
+                    Some(source_sscc) => {
+                        let mut source = self.held_container(source_sscc, packer)?;
+                        if source.lot != id {
+                            return Err(Error::NotInContainer);
+                        }
+                        let ContainerState::Opened { remaining } = source.state else {
+                            return Err(Error::ContainerNotOpened);
+                        };
+                        source.state = ContainerState::Opened {
+                            remaining: debit(remaining, units)?,
+                        };
+                        self.containers.insert(source_sscc, &source);
+                        (source.seller, source.hold)
+                    }
+                };
+                self.containers.insert(
+                    sscc,
+                    &Container {
+                        lot: id,
+                        level,
+                        contents,
+                        count,
+                        units,
+                        holder: packer,
+                        seller,
+                        state: ContainerState::Sealed,
+                        hold,
+                        packed_by: packer,
+                        packed_at: now,
+                    },
+                );
+                self.env().emit_event(Aggregated {
+                    sscc,
                     lot: id,
                     level,
                     contents,
                     count,
                     units,
-                    holder: packer,
-                    seller,
-                    state: ContainerState::Sealed,
-                    hold,
-                    packed_by: packer,
-                    packed_at: now,
-                },
-            );
-            self.env().emit_event(Aggregated {
-                sscc,
-                lot: id,
-                level,
-                contents,
-                count,
-                units,
-                from,
-                by: packer,
-            });
-            Ok(())
+                    from,
+                    by: packer,
+                });
+                Ok(())
+            })
         }
 
         /// Opens a sealed container the caller holds (GS1 disaggregation). A case's packages
@@ -629,73 +648,78 @@ pub mod drug_provenance {
         /// pallet's holds. A pallet whose cases do not match stays sealed (`ContentsMismatch`):
         /// its packer's assertion was wrong, and its holder may quarantine it.
         #[ink(message)]
-        pub fn disaggregate(&mut self, sscc: Sscc, cases: Vec<CaseSpec>) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let opener = self.env().caller();
-            let mut container = self.held_container(sscc, opener)?;
-            if container.state != ContainerState::Sealed {
-                return Err(Error::ContainerNotSealed);
-            }
-            let mut opened = Vec::new();
-            match container.level {
-                Level::Case if cases.is_empty() => {}
-                Level::Pallet if cases.len() as u64 == container.count => {
-                    let leaves: Vec<Digest> = cases.iter().map(case_leaf).collect();
-                    let mut units = 0u64;
-                    for case in &cases {
-                        units = credit(units, case.count)?;
-                    }
-                    if root(&leaves) != Some(container.contents) || units != container.units {
-                        return Err(Error::ContentsMismatch);
-                    }
-                    for (position, case) in cases.iter().enumerate() {
-                        if !sscc_is_valid(case.sscc) {
-                            return Err(Error::InvalidSscc);
+        pub fn disaggregate(
+            &mut self,
+            sscc: cold::Sscc,
+            cases: cold::Vec<CaseSpec>,
+        ) -> Result<(), Error> {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let opener = self.env().caller();
+                let mut container = self.held_container(sscc, opener)?;
+                if container.state != ContainerState::Sealed {
+                    return Err(Error::ContainerNotSealed);
+                }
+                let mut opened = Vec::new();
+                match container.level {
+                    Level::Case if cases.is_empty() => {}
+                    Level::Pallet if cases.len() as u64 == container.count => {
+                        let leaves: Vec<Digest> = cases.iter().map(case_leaf).collect();
+                        let mut units = 0u64;
+                        for case in &cases {
+                            units = credit(units, case.count)?;
                         }
-                        if case.count == 0 {
+                        if root(&leaves) != Some(container.contents) || units != container.units {
                             return Err(Error::ContentsMismatch);
                         }
-                        if self.containers.contains(case.sscc)
-                            || cases
-                                .iter()
-                                .take(position)
-                                .any(|other| other.sscc == case.sscc)
-                        {
-                            return Err(Error::SsccInUse);
+                        for (position, case) in cases.iter().enumerate() {
+                            if !sscc_is_valid(case.sscc) {
+                                return Err(Error::InvalidSscc);
+                            }
+                            if case.count == 0 {
+                                return Err(Error::ContentsMismatch);
+                            }
+                            if self.containers.contains(case.sscc)
+                                || cases
+                                    .iter()
+                                    .take(position)
+                                    .any(|other| other.sscc == case.sscc)
+                            {
+                                return Err(Error::SsccInUse);
+                            }
+                        }
+                        for case in cases {
+                            self.containers.insert(
+                                case.sscc,
+                                &Container {
+                                    level: Level::Case,
+                                    contents: case.contents,
+                                    count: case.count,
+                                    units: case.count,
+                                    state: ContainerState::Sealed,
+                                    ..container.clone()
+                                },
+                            );
+                            opened.push(case.sscc);
                         }
                     }
-                    for case in cases {
-                        self.containers.insert(
-                            case.sscc,
-                            &Container {
-                                level: Level::Case,
-                                contents: case.contents,
-                                count: case.count,
-                                units: case.count,
-                                state: ContainerState::Sealed,
-                                ..container.clone()
-                            },
-                        );
-                        opened.push(case.sscc);
-                    }
+                    _ => return Err(Error::ContentsMismatch),
                 }
-                _ => return Err(Error::ContentsMismatch),
-            }
-            container.state = ContainerState::Opened {
-                remaining: if container.level == Level::Case {
-                    container.units
-                } else {
-                    0
-                },
-            };
-            self.containers.insert(sscc, &container);
-            self.env().emit_event(Disaggregated {
-                sscc,
-                cases: opened,
-                by: opener,
-            });
-            Ok(())
+                container.state = ContainerState::Opened {
+                    remaining: if container.level == Level::Case {
+                        container.units
+                    } else {
+                        0
+                    },
+                };
+                self.containers.insert(sscc, &container);
+                self.env().emit_event(Disaggregated {
+                    sscc,
+                    cases: opened,
+                    by: opener,
+                });
+                Ok(())
+            })
         }
 
         /// Ships `items` (1 to 16: sealed containers by SSCC, or single packages with their
@@ -848,61 +872,68 @@ pub mod drug_provenance {
         /// Cancels shipment `shipment` before receipt (the sender only); the goods return
         /// to the sender's custody, keeping any hold taken in transit.
         #[ink(message)]
-        pub fn cancel_shipment(&mut self, shipment: u64) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let record = self.shipments.get(shipment).ok_or(Error::UnknownShipment)?;
-            if record.from != self.env().caller() {
-                return Err(Error::NotTheSender);
-            }
-            self.settle(shipment, &record, false)
+        pub fn cancel_shipment(&mut self, shipment: cold::u64) -> Result<(), Error> {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let record = self.shipments.get(shipment).ok_or(Error::UnknownShipment)?;
+                if record.from != self.env().caller() {
+                    return Err(Error::NotTheSender);
+                }
+                self.settle(shipment, &record, false)
+            })
         }
 
         /// Binds `sensor` (an account with the Sensor role) to a container the caller holds,
         /// or a shipment it sends or receives, so that its readings count there; a regulator
         /// binds anywhere.
         #[ink(message)]
-        pub fn bind_sensor(&mut self, place: SensorPlace, sensor: AccountId) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            let by = self.ensure_custodian_of(place)?;
-            if !self.access.has_role(sensor, Role::Sensor) {
-                return Err(Error::NotASensor);
-            }
-            self.sensors.insert((place, sensor), &by);
-            self.env().emit_event(SensorBound {
-                sensor,
-                place,
-                by,
-                bound: true,
-            });
-            Ok(())
+        pub fn bind_sensor(
+            &mut self,
+            place: cold::SensorPlace,
+            sensor: cold::AccountId,
+        ) -> Result<(), Error> {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let by = self.ensure_custodian_of(place)?;
+                if !self.access.has_role(sensor, Role::Sensor) {
+                    return Err(Error::NotASensor);
+                }
+                self.sensors.insert((place, sensor), &by);
+                self.env().emit_event(SensorBound {
+                    sensor,
+                    place,
+                    by,
+                    bound: true,
+                });
+                Ok(())
+            })
         }
 
         /// Ends a sensor's binding: the custodian that bound it or a regulator.
         #[ink(message)]
         pub fn unbind_sensor(
             &mut self,
-            place: SensorPlace,
-            sensor: AccountId,
+            place: cold::SensorPlace,
+            sensor: cold::AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            let binder = self
-                .sensors
-                .get((place, sensor))
-                .ok_or(Error::SensorNotBound)?;
-            let by = self.env().caller();
-            if by != binder && !self.access.has_role(by, Role::Regulator) {
-                return Err(Error::NotACustodian);
-            }
-            self.sensors.remove((place, sensor));
-            self.env().emit_event(SensorBound {
-                sensor,
-                place,
-                by,
-                bound: false,
-            });
-            Ok(())
+            library_message!(self.library, {
+                let binder = self
+                    .sensors
+                    .get((place, sensor))
+                    .ok_or(Error::SensorNotBound)?;
+                let by = self.env().caller();
+                if by != binder && !self.access.has_role(by, Role::Regulator) {
+                    return Err(Error::NotACustodian);
+                }
+                self.sensors.remove((place, sensor));
+                self.env().emit_event(SensorBound {
+                    sensor,
+                    place,
+                    by,
+                    bound: false,
+                });
+                Ok(())
+            })
         }
 
         /// Reports a temperature (sensors only, bound there), in hundredths of a degree
@@ -949,43 +980,44 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn quarantine(
             &mut self,
-            target: Target,
-            reason: QuarantineReason,
-            evidence: Hash,
+            target: cold::Target,
+            reason: cold::QuarantineReason,
+            evidence: cold::Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            if is_zero_hash(evidence.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            let by = self.env().caller();
-            match &target {
-                Target::Lot { gtin, lot } => {
-                    let (_, record) = self.lot(*gtin, lot)?;
-                    self.ensure_manufacturer_or_regulator(&record)?;
+            library_message!(self.library, {
+                if is_zero_hash(evidence.as_ref()) {
+                    return Err(Error::ZeroHash);
                 }
-                Target::Container(sscc) => {
-                    self.ensure_custodian_of(SensorPlace::Container(*sscc))?;
-                }
-                Target::Shipment(id) => {
-                    self.ensure_custodian_of(SensorPlace::Shipment(*id))?;
-                }
-                Target::Package { gtin, lot, serial } => {
-                    let key = (lot_id(*gtin, lot), hash_leaf(serial));
-                    let package = self.packages.get(key).ok_or(Error::PackageUnavailable)?;
-                    if package.holder != by && !self.access.has_role(by, Role::Regulator) {
-                        return Err(Error::NotACustodian);
+                let by = self.env().caller();
+                match &target {
+                    Target::Lot { gtin, lot } => {
+                        let (_, record) = self.lot(*gtin, lot)?;
+                        self.ensure_manufacturer_or_regulator(&record)?;
+                    }
+                    Target::Container(sscc) => {
+                        self.ensure_custodian_of(SensorPlace::Container(*sscc))?;
+                    }
+                    Target::Shipment(id) => {
+                        self.ensure_custodian_of(SensorPlace::Shipment(*id))?;
+                    }
+                    Target::Package { gtin, lot, serial } => {
+                        let key = (lot_id(*gtin, lot), hash_leaf(serial));
+                        let package = self.packages.get(key).ok_or(Error::PackageUnavailable)?;
+                        if package.holder != by && !self.access.has_role(by, Role::Regulator) {
+                            return Err(Error::NotACustodian);
+                        }
                     }
                 }
-            }
-            let (place, manufacturer, _) = self.change_hold(&target, reason, true)?;
-            self.env().emit_event(Quarantined {
-                manufacturer,
-                place,
-                reason,
-                evidence: Some(evidence),
-                by,
-            });
-            Ok(())
+                let (place, manufacturer, _) = self.change_hold(&target, reason, true)?;
+                self.env().emit_event(Quarantined {
+                    manufacturer,
+                    place,
+                    reason,
+                    evidence: Some(evidence),
+                    by,
+                });
+                Ok(())
+            })
         }
 
         /// Clears one reason goods are held for after its investigation (the lot's
@@ -995,27 +1027,28 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn release(
             &mut self,
-            target: Target,
-            reason: QuarantineReason,
-            investigation: Hash,
+            target: cold::Target,
+            reason: cold::QuarantineReason,
+            investigation: cold::Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            if is_zero_hash(investigation.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            let lot = self.lot_of_target(&target)?;
-            let by = self.ensure_manufacturer_or_regulator(&lot)?;
-            let (place, manufacturer, still_open) = self.change_hold(&target, reason, false)?;
-            self.env().emit_event(Released {
-                manufacturer,
-                place,
-                reason,
-                still_open,
-                investigation,
-                by,
-            });
-            Ok(())
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                if is_zero_hash(investigation.as_ref()) {
+                    return Err(Error::ZeroHash);
+                }
+                let lot = self.lot_of_target(&target)?;
+                let by = self.ensure_manufacturer_or_regulator(&lot)?;
+                let (place, manufacturer, still_open) = self.change_hold(&target, reason, false)?;
+                self.env().emit_event(Released {
+                    manufacturer,
+                    place,
+                    reason,
+                    still_open,
+                    investigation,
+                    by,
+                });
+                Ok(())
+            })
         }
 
         /// Notifies illegitimate product in the lot (its manufacturer or a regulator): the
@@ -1027,47 +1060,48 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn notify_illegitimate(
             &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            form_3911: Hash,
-            determined_at: Timestamp,
+            gtin: cold::u64,
+            lot: cold::Vec<u8>,
+            form_3911: cold::Hash,
+            determined_at: cold::Timestamp,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            if is_zero_hash(form_3911.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            let (id, mut record) = self.lot(gtin, &lot)?;
-            let by = self.ensure_manufacturer_or_regulator(&record)?;
-            let now = self.env().block_timestamp();
-            if determined_at > now {
-                return Err(Error::DeterminationInFuture);
-            }
-            if matches!(record.status, LotStatus::Illegitimate(_)) {
-                return Err(Error::LotIllegitimate);
-            }
-            let notify_by = determined_at.saturating_add(NOTIFICATION_WINDOW);
-            let late = now > notify_by;
-            record.status = LotStatus::Illegitimate(IllegitimateProduct {
-                form_3911,
-                determined_at,
-                notified_at: now,
-                notified_by: by,
-                late,
-                terminated: None,
-            });
-            let manufacturer = record.manufacturer;
-            self.lots.insert(id, &record);
-            self.env().emit_event(IllegitimateProductNotified {
-                gtin,
-                lot,
-                manufacturer,
-                form_3911,
-                determined_at,
-                notify_by,
-                late,
-                by,
-            });
-            Ok(())
+            library_message!(self.library, {
+                if is_zero_hash(form_3911.as_ref()) {
+                    return Err(Error::ZeroHash);
+                }
+                let (id, mut record) = self.lot(gtin, &lot)?;
+                let by = self.ensure_manufacturer_or_regulator(&record)?;
+                let now = self.env().block_timestamp();
+                if determined_at > now {
+                    return Err(Error::DeterminationInFuture);
+                }
+                if matches!(record.status, LotStatus::Illegitimate(_)) {
+                    return Err(Error::LotIllegitimate);
+                }
+                let notify_by = determined_at.saturating_add(NOTIFICATION_WINDOW);
+                let late = now > notify_by;
+                record.status = LotStatus::Illegitimate(IllegitimateProduct {
+                    form_3911,
+                    determined_at,
+                    notified_at: now,
+                    notified_by: by,
+                    late,
+                    terminated: None,
+                });
+                let manufacturer = record.manufacturer;
+                self.lots.insert(id, &record);
+                self.env().emit_event(IllegitimateProductNotified {
+                    gtin,
+                    lot,
+                    manufacturer,
+                    form_3911,
+                    determined_at,
+                    notify_by,
+                    late,
+                    by,
+                });
+                Ok(())
+            })
         }
 
         /// Terminates an illegitimate-product notification with the hash of the
@@ -1076,35 +1110,36 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn terminate_illegitimate(
             &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            consent: Hash,
+            gtin: cold::u64,
+            lot: cold::Vec<u8>,
+            consent: cold::Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            let by = self.env().caller();
-            if !self.access.has_role(by, Role::Regulator) {
-                return Err(Error::NotARegulator);
-            }
-            if is_zero_hash(consent.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            let (id, mut record) = self.lot(gtin, &lot)?;
-            let LotStatus::Illegitimate(mut notice) = record.status else {
-                return Err(Error::NotificationNotOpen);
-            };
-            if notice.terminated.is_some() {
-                return Err(Error::NotificationNotOpen);
-            }
-            notice.terminated = Some(consent);
-            record.status = LotStatus::Illegitimate(notice);
-            self.lots.insert(id, &record);
-            self.env().emit_event(IllegitimateNotificationTerminated {
-                gtin,
-                lot,
-                consent,
-                by,
-            });
-            Ok(())
+            library_message!(self.library, {
+                let by = self.env().caller();
+                if !self.access.has_role(by, Role::Regulator) {
+                    return Err(Error::NotARegulator);
+                }
+                if is_zero_hash(consent.as_ref()) {
+                    return Err(Error::ZeroHash);
+                }
+                let (id, mut record) = self.lot(gtin, &lot)?;
+                let LotStatus::Illegitimate(mut notice) = record.status else {
+                    return Err(Error::NotificationNotOpen);
+                };
+                if notice.terminated.is_some() {
+                    return Err(Error::NotificationNotOpen);
+                }
+                notice.terminated = Some(consent);
+                record.status = LotStatus::Illegitimate(notice);
+                self.lots.insert(id, &record);
+                self.env().emit_event(IllegitimateNotificationTerminated {
+                    gtin,
+                    lot,
+                    consent,
+                    by,
+                });
+                Ok(())
+            })
         }
 
         /// Recalls the lot with the hash of the reason: its manufacturer (without a class:
@@ -1114,38 +1149,39 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn recall_lot(
             &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            class: Option<RecallClass>,
-            reason: Hash,
+            gtin: cold::u64,
+            lot: cold::Vec<u8>,
+            class: cold::Option<RecallClass>,
+            reason: cold::Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            if is_zero_hash(reason.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            let (id, mut record) = self.lot(gtin, &lot)?;
-            let by = self.ensure_manufacturer_or_regulator(&record)?;
-            if class.is_some() && !self.access.has_role(by, Role::Regulator) {
-                return Err(Error::NotARegulator);
-            }
-            match record.status {
-                LotStatus::Recalled { class: None, .. } if class.is_some() => {}
-                LotStatus::Recalled { .. } => return Err(Error::LotAlreadyRecalled),
-                LotStatus::Illegitimate(_) => return Err(Error::LotIllegitimate),
-                _ => {}
-            }
-            record.status = LotStatus::Recalled { class, reason };
-            let manufacturer = record.manufacturer;
-            self.lots.insert(id, &record);
-            self.env().emit_event(LotRecalled {
-                gtin,
-                lot,
-                manufacturer,
-                class,
-                reason,
-                by,
-            });
-            Ok(())
+            library_message!(self.library, {
+                if is_zero_hash(reason.as_ref()) {
+                    return Err(Error::ZeroHash);
+                }
+                let (id, mut record) = self.lot(gtin, &lot)?;
+                let by = self.ensure_manufacturer_or_regulator(&record)?;
+                if class.is_some() && !self.access.has_role(by, Role::Regulator) {
+                    return Err(Error::NotARegulator);
+                }
+                match record.status {
+                    LotStatus::Recalled { class: None, .. } if class.is_some() => {}
+                    LotStatus::Recalled { .. } => return Err(Error::LotAlreadyRecalled),
+                    LotStatus::Illegitimate(_) => return Err(Error::LotIllegitimate),
+                    _ => {}
+                }
+                record.status = LotStatus::Recalled { class, reason };
+                let manufacturer = record.manufacturer;
+                self.lots.insert(id, &record);
+                self.env().emit_event(LotRecalled {
+                    gtin,
+                    lot,
+                    manufacturer,
+                    class,
+                    reason,
+                    by,
+                });
+                Ok(())
+            })
         }
 
         /// Names another registered manufacturer as the lot's manufacturer (regulators
@@ -1154,76 +1190,79 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn reassign_lot(
             &mut self,
-            gtin: u64,
-            lot: Vec<u8>,
-            new_manufacturer: AccountId,
+            gtin: cold::u64,
+            lot: cold::Vec<u8>,
+            new_manufacturer: cold::AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_role(Role::Regulator)?;
-            if !self.access.has_role(new_manufacturer, Role::Manufacturer) {
-                return Err(Error::NotAManufacturer);
-            }
-            let (id, mut record) = self.lot(gtin, &lot)?;
-            let previous = core::mem::replace(&mut record.manufacturer, new_manufacturer);
-            self.lots.insert(id, &record);
-            self.env().emit_event(LotReassigned {
-                gtin,
-                lot,
-                previous,
-                new: new_manufacturer,
-            });
-            Ok(())
+            library_message!(self.library, {
+                self.access.ensure_role(Role::Regulator)?;
+                if !self.access.has_role(new_manufacturer, Role::Manufacturer) {
+                    return Err(Error::NotAManufacturer);
+                }
+                let (id, mut record) = self.lot(gtin, &lot)?;
+                let previous = core::mem::replace(&mut record.manufacturer, new_manufacturer);
+                self.lots.insert(id, &record);
+                self.env().emit_event(LotReassigned {
+                    gtin,
+                    lot,
+                    previous,
+                    new: new_manufacturer,
+                });
+                Ok(())
+            })
         }
 
         /// Destroys goods the caller holds (recalled, expired, illegitimate or damaged): a
         /// sealed or opened container with every package still in it, or one package, with
         /// the hash of the destruction record.
         #[ink(message)]
-        pub fn destroy(&mut self, item: Item, reason: Hash) -> Result<(), Error> {
-            library_message!(self.library);
-            self.access.ensure_not_paused()?;
-            if is_zero_hash(reason.as_ref()) {
-                return Err(Error::ZeroHash);
-            }
-            let holder = self.ensure_trading_partner()?;
-            let (key, units) = match item {
-                Item::Container(sscc) => {
-                    let mut container = self.held_container(sscc, holder)?;
-                    let units = match container.state {
-                        ContainerState::Sealed => container.units,
-                        ContainerState::Opened { remaining } => remaining,
-                        _ => return Err(Error::ContainerNotSealed),
-                    };
-                    container.state = ContainerState::Destroyed;
-                    self.containers.insert(sscc, &container);
-                    let mut lot = self.lots.get(container.lot).ok_or(Error::UnknownLot)?;
-                    lot.destroyed = credit(lot.destroyed, units)?;
-                    self.lots.insert(container.lot, &lot);
-                    (ItemKey::Container(sscc), units)
+        pub fn destroy(&mut self, item: cold::Item, reason: cold::Hash) -> Result<(), Error> {
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                if is_zero_hash(reason.as_ref()) {
+                    return Err(Error::ZeroHash);
                 }
-                Item::Package(package) => {
-                    let mut located = self.locate(&package)?;
-                    if located.record.holder != holder || located.record.state != PackageState::Held
-                    {
-                        return Err(Error::PackageUnavailable);
+                let holder = self.ensure_trading_partner()?;
+                let (key, units) = match item {
+                    Item::Container(sscc) => {
+                        let mut container = self.held_container(sscc, holder)?;
+                        let units = match container.state {
+                            ContainerState::Sealed => container.units,
+                            ContainerState::Opened { remaining } => remaining,
+                            _ => return Err(Error::ContainerNotSealed),
+                        };
+                        container.state = ContainerState::Destroyed;
+                        self.containers.insert(sscc, &container);
+                        let mut lot = self.lots.get(container.lot).ok_or(Error::UnknownLot)?;
+                        lot.destroyed = credit(lot.destroyed, units)?;
+                        self.lots.insert(container.lot, &lot);
+                        (ItemKey::Container(sscc), units)
                     }
-                    located.record.state = PackageState::Destroyed;
-                    located.lot.destroyed = credit(located.lot.destroyed, 1)?;
-                    let key = ItemKey::Package(located.id, located.leaf);
-                    let mut touched = Touched::default();
-                    touched.lots.put(located.id, located.lot.clone());
-                    self.commit(located, &mut touched);
-                    self.store(touched);
-                    (key, 1)
-                }
-            };
-            self.env().emit_event(Destroyed {
-                holder,
-                item: key,
-                units,
-                reason,
-            });
-            Ok(())
+                    Item::Package(package) => {
+                        let mut located = self.locate(&package)?;
+                        if located.record.holder != holder
+                            || located.record.state != PackageState::Held
+                        {
+                            return Err(Error::PackageUnavailable);
+                        }
+                        located.record.state = PackageState::Destroyed;
+                        located.lot.destroyed = credit(located.lot.destroyed, 1)?;
+                        let key = ItemKey::Package(located.id, located.leaf);
+                        let mut touched = Touched::default();
+                        touched.lots.put(located.id, located.lot.clone());
+                        self.commit(located, &mut touched);
+                        self.store(touched);
+                        (key, 1)
+                    }
+                };
+                self.env().emit_event(Destroyed {
+                    holder,
+                    item: key,
+                    units,
+                    reason,
+                });
+                Ok(())
+            })
         }
 
         /// Dispenses one package (pharmacies only, from their own stock) named by its full
@@ -1354,122 +1393,128 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn trace(
             &self,
-            gtin: u64,
-            lot: Vec<u8>,
-            serial: Vec<u8>,
-            serial_index: u64,
-            serial_proof: Vec<Digest>,
-            path: Vec<Enclosure>,
+            gtin: cold::u64,
+            lot: cold::Vec<u8>,
+            serial: cold::Vec<u8>,
+            serial_index: cold::u64,
+            serial_proof: cold::Vec<Digest>,
+            path: cold::Vec<Enclosure>,
         ) -> Result<Trace, Error> {
-            library_message!(self.library);
-            let (id, record) = self.lot(gtin, &lot)?;
-            let mut leaf = self.genuine_leaf(&record, &serial, serial_index, &serial_proof)?;
-            if path.len() > MAX_TRACE_DEPTH {
-                return Err(Error::ContentsMismatch);
-            }
-            let mut location = self
-                .packages
-                .get((id, leaf))
-                .map(|package| match package.state {
-                    PackageState::Held => Location::Loose {
-                        holder: package.holder,
-                        hold: package.hold,
-                    },
-                    PackageState::InTransit(shipment) => Location::InTransit(shipment),
-                    PackageState::Dispensed {
-                        dispenser,
-                        dispensed_at,
-                        ..
-                    } => Location::Dispensed {
-                        dispenser,
-                        dispensed_at,
-                    },
-                    PackageState::Destroyed => Location::Destroyed,
-                });
-            let mut aggregated_into = Vec::new();
-            for enclosure in path {
-                let case = enclosure.case;
-                if !verify_proof(
-                    &case.contents,
-                    &leaf,
-                    enclosure.index,
-                    case.count,
-                    &enclosure.proof,
-                )? {
-                    return Err(Error::NotInContainer);
+            library_message!(self.library, {
+                let (id, record) = self.lot(gtin, &lot)?;
+                let mut leaf = self.genuine_leaf(&record, &serial, serial_index, &serial_proof)?;
+                if path.len() > MAX_TRACE_DEPTH {
+                    return Err(Error::ContentsMismatch);
                 }
-                if let Some(container) = self.containers.get(case.sscc) {
-                    if container.lot != id
-                        || container.contents != case.contents
-                        || container.count != case.count
-                    {
+                let mut location =
+                    self.packages
+                        .get((id, leaf))
+                        .map(|package| match package.state {
+                            PackageState::Held => Location::Loose {
+                                holder: package.holder,
+                                hold: package.hold,
+                            },
+                            PackageState::InTransit(shipment) => Location::InTransit(shipment),
+                            PackageState::Dispensed {
+                                dispenser,
+                                dispensed_at,
+                                ..
+                            } => Location::Dispensed {
+                                dispenser,
+                                dispensed_at,
+                            },
+                            PackageState::Destroyed => Location::Destroyed,
+                        });
+                let mut aggregated_into = Vec::new();
+                for enclosure in path {
+                    let case = enclosure.case;
+                    if !verify_proof(
+                        &case.contents,
+                        &leaf,
+                        enclosure.index,
+                        case.count,
+                        &enclosure.proof,
+                    )? {
                         return Err(Error::NotInContainer);
                     }
-                    if location.is_none() {
-                        location = Some(match container.state {
-                            ContainerState::Opened { .. } => Location::Loose {
-                                holder: container.holder,
-                                hold: container.hold,
-                            },
-                            ContainerState::Destroyed => Location::Destroyed,
-                            state => Location::InContainer {
-                                sscc: case.sscc,
-                                holder: container.holder,
-                                state,
-                                hold: container.hold,
-                            },
-                        });
+                    if let Some(container) = self.containers.get(case.sscc) {
+                        if container.lot != id
+                            || container.contents != case.contents
+                            || container.count != case.count
+                        {
+                            return Err(Error::NotInContainer);
+                        }
+                        if location.is_none() {
+                            location = Some(match container.state {
+                                ContainerState::Opened { .. } => Location::Loose {
+                                    holder: container.holder,
+                                    hold: container.hold,
+                                },
+                                ContainerState::Destroyed => Location::Destroyed,
+                                state => Location::InContainer {
+                                    sscc: case.sscc,
+                                    holder: container.holder,
+                                    state,
+                                    hold: container.hold,
+                                },
+                            });
+                        }
                     }
+                    aggregated_into.push(case.sscc);
+                    leaf = case_leaf(&case);
                 }
-                aggregated_into.push(case.sscc);
-                leaf = case_leaf(&case);
-            }
-            let location = match location {
-                Some(location) => location,
-                None if aggregated_into.is_empty() => Location::Unpacked {
-                    holder: record.manufacturer,
-                },
-                None => return Err(Error::UnknownContainer),
-            };
-            Ok(Trace {
-                manufacturer: record.manufacturer,
-                commissioned_at: record.commissioned_at,
-                lot_status: record.status,
-                aggregated_into,
-                location,
+                let location = match location {
+                    Some(location) => location,
+                    None if aggregated_into.is_empty() => Location::Unpacked {
+                        holder: record.manufacturer,
+                    },
+                    None => return Err(Error::UnknownContainer),
+                };
+                Ok(Trace {
+                    manufacturer: record.manufacturer,
+                    commissioned_at: record.commissioned_at,
+                    lot_status: record.status,
+                    aggregated_into,
+                    location,
+                })
             })
         }
 
         /// The lot and whether it has expired; `None` for an unknown GTIN and lot.
         #[ink(message)]
-        pub fn lot_state(&self, gtin: u64, lot: Vec<u8>) -> Option<LotState> {
-            library_message!(self.library);
-            let (_, record) = self.lot(gtin, &lot).ok()?;
-            Some(LotState {
-                expired: record.is_expired(self.env().block_timestamp()),
-                lot: record,
+        pub fn lot_state(&self, gtin: cold::u64, lot: cold::Vec<u8>) -> Option<LotState> {
+            library_message!(self.library, {
+                let (_, record) = self.lot(gtin, &lot).ok()?;
+                Some(LotState {
+                    expired: record.is_expired(self.env().block_timestamp()),
+                    lot: record,
+                })
             })
         }
 
         /// The container with SSCC `sscc`, if it has a record.
         #[ink(message)]
-        pub fn container(&self, sscc: Sscc) -> Option<Container> {
-            library_message!(self.library);
-            self.containers.get(sscc)
+        pub fn container(&self, sscc: cold::Sscc) -> Option<Container> {
+            library_message!(self.library, { self.containers.get(sscc) })
         }
 
         /// The package (GTIN, lot, serial), if it has moved on its own.
         #[ink(message)]
-        pub fn package(&self, gtin: u64, lot: Vec<u8>, serial: Vec<u8>) -> Option<PackageRecord> {
-            library_message!(self.library);
-            self.packages.get((lot_id(gtin, &lot), hash_leaf(&serial)))
+        pub fn package(
+            &self,
+            gtin: cold::u64,
+            lot: cold::Vec<u8>,
+            serial: cold::Vec<u8>,
+        ) -> Option<PackageRecord> {
+            library_message!(self.library, {
+                self.packages.get((lot_id(gtin, &lot), hash_leaf(&serial)))
+            })
         }
 
         /// Shipment `shipment`, while it is in transit.
         #[ink(message)]
-        pub fn shipment(&self, shipment: u64) -> Option<Shipment> {
-            library_message!(self.library);
-            self.shipments.get(shipment)
+        pub fn shipment(&self, shipment: cold::u64) -> Option<Shipment> {
+            library_message!(self.library, { self.shipments.get(shipment) })
         }
 
         /// One dispense by `dispenser`: every check first, then the writes, so that a
