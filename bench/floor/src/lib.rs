@@ -48,7 +48,7 @@ fn paused(_block: &AdminBlock) -> bool {
 pub mod floor {
     // Named by the admin build's messages, whose signatures ink! checks in every build.
     #[allow(unused_imports)]
-    use healthchain_common::access::{AccessError, PendingChange, Role};
+    use healthchain_common::access::{admin_arg, AccessError, PendingChange, Role};
     use ink::{prelude::vec::Vec, storage::Mapping};
 
     /// The admin block first, as in the suite's contracts (the admin library reads it
@@ -134,7 +134,7 @@ pub mod floor {
         /// Whether `account` holds `role`.
         #[cfg(feature = "admin")]
         #[ink(message, selector = 0x5c1d9403)]
-        pub fn has_role(&self, account: AccountId, role: Role) -> bool {
+        pub fn has_role(&self, account: admin_arg::AccountId, role: admin_arg::Role) -> bool {
             healthchain_common::admin_message!(self.access, has_role(account, role))
         }
 
@@ -148,7 +148,10 @@ pub mod floor {
         /// Proposes a new admin. Admin only.
         #[cfg(feature = "admin")]
         #[ink(message, selector = 0xdb621ae0)]
-        pub fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
+        pub fn transfer_admin(
+            &mut self,
+            new_admin: admin_arg::AccountId,
+        ) -> Result<(), AccessError> {
             healthchain_common::admin_message!(self.access, transfer_admin(new_admin))
         }
 
@@ -162,21 +165,29 @@ pub mod floor {
         /// Gives `role` to `account`. Admin only.
         #[cfg(feature = "admin")]
         #[ink(message, selector = 0x29527424)]
-        pub fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        pub fn grant_role(
+            &mut self,
+            role: admin_arg::Role,
+            account: admin_arg::AccountId,
+        ) -> Result<(), AccessError> {
             healthchain_common::admin_message!(self.access, grant_role(role, account))
         }
 
         /// Takes `role` from `account`. Admin only.
         #[cfg(feature = "admin")]
         #[ink(message, selector = 0x1b2ccf19)]
-        pub fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        pub fn revoke_role(
+            &mut self,
+            role: admin_arg::Role,
+            account: admin_arg::AccountId,
+        ) -> Result<(), AccessError> {
             healthchain_common::admin_message!(self.access, revoke_role(role, account))
         }
 
         /// Gives up one of the caller's roles.
         #[cfg(feature = "admin")]
         #[ink(message, selector = 0xdbcb018c)]
-        pub fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
+        pub fn renounce_role(&mut self, role: admin_arg::Role) -> Result<(), AccessError> {
             healthchain_common::admin_message!(self.access, renounce_role(role))
         }
 
@@ -213,8 +224,8 @@ pub mod floor {
         #[ink(message, selector = 0x5ffc2f28)]
         pub fn propose_code(
             &mut self,
-            code_hash: Hash,
-            migration: Option<Hash>,
+            code_hash: admin_arg::Hash,
+            migration: admin_arg::Option<Hash>,
         ) -> Result<Timestamp, AccessError> {
             healthchain_common::admin_message!(self.access, propose_code(code_hash, migration))
         }

@@ -59,7 +59,8 @@ pub mod claim_settlement {
     };
     use healthchain_common::{
         access::{
-            AccessControl, AccessControlled, AccessError, Callees, PendingChange, Role, RoleSet,
+            admin_arg, AccessControl, AccessControlled, AccessError, Callees, PendingChange, Role,
+            RoleSet,
         },
         admin_message,
         call_cache::CallCache,
@@ -2235,7 +2236,7 @@ pub mod claim_settlement {
 
         /// Whether `account` holds `role` here (Insurer, Provider).
         #[ink(message)]
-        fn has_role(&self, account: AccountId, role: Role) -> bool {
+        fn has_role(&self, account: admin_arg::AccountId, role: admin_arg::Role) -> bool {
             admin_message!(self.access, has_role(account, role))
         }
 
@@ -2247,7 +2248,7 @@ pub mod claim_settlement {
 
         /// Proposes a new admin; it takes over when it calls `accept_admin`. Admin only.
         #[ink(message)]
-        fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
+        fn transfer_admin(&mut self, new_admin: admin_arg::AccountId) -> Result<(), AccessError> {
             admin_message!(self.access, transfer_admin(new_admin))
         }
 
@@ -2259,19 +2260,27 @@ pub mod claim_settlement {
 
         /// Registers `account` as an Insurer or a Provider. Admin only.
         #[ink(message)]
-        fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        fn grant_role(
+            &mut self,
+            role: admin_arg::Role,
+            account: admin_arg::AccountId,
+        ) -> Result<(), AccessError> {
             admin_message!(self.access, grant_role(role, account))
         }
 
         /// Deregisters `account` from `role`; its plans and claims stay. Admin only.
         #[ink(message)]
-        fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        fn revoke_role(
+            &mut self,
+            role: admin_arg::Role,
+            account: admin_arg::AccountId,
+        ) -> Result<(), AccessError> {
             admin_message!(self.access, revoke_role(role, account))
         }
 
         /// Gives up one of the caller's own roles.
         #[ink(message)]
-        fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
+        fn renounce_role(&mut self, role: admin_arg::Role) -> Result<(), AccessError> {
             admin_message!(self.access, renounce_role(role))
         }
 
@@ -2308,8 +2317,8 @@ pub mod claim_settlement {
         #[ink(message)]
         fn propose_code(
             &mut self,
-            code_hash: Hash,
-            migration: Option<Hash>,
+            code_hash: admin_arg::Hash,
+            migration: admin_arg::Option<Hash>,
         ) -> Result<Timestamp, AccessError> {
             admin_message!(self.access, propose_code(code_hash, migration))
         }

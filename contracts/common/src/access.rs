@@ -757,10 +757,37 @@ pub fn delegate_to(code: Hash) -> ! {
     ink::env::return_value::<()>(ReturnFlags::REVERT, &())
 }
 
+/// The argument types of the [`AccessControlled`] messages: the types themselves, but
+/// [`crate::Forwarded`] (which decodes nothing) in every contract's wasm build but the admin
+/// library's (feature `admin-library`). Every contract hands these messages, input and all,
+/// to the admin library, so decoding their arguments there was code in every call's proof
+/// and work in every call's dispatch (about 1.1 KB a contract). The metadata's display
+/// names end with the type's own name, as clients read them.
+pub mod admin_arg {
+    #[cfg(all(target_arch = "wasm32", not(feature = "admin-library")))]
+    pub type AccountId = crate::Forwarded;
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "admin-library"))))]
+    pub type AccountId = ink::primitives::AccountId;
+    #[cfg(all(target_arch = "wasm32", not(feature = "admin-library")))]
+    pub type Hash = crate::Forwarded;
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "admin-library"))))]
+    pub type Hash = ink::primitives::Hash;
+    #[cfg(all(target_arch = "wasm32", not(feature = "admin-library")))]
+    pub type Role = crate::Forwarded;
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "admin-library"))))]
+    pub type Role = super::Role;
+    #[cfg(all(target_arch = "wasm32", not(feature = "admin-library")))]
+    pub type Option<T> = crate::Forwarded<T>;
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "admin-library"))))]
+    pub type Option<T> = core::option::Option<T>;
+}
+
 /// The admin, role and pause messages every healthchain contract exposes. The admin
 /// library (`access_library`) implements them on [`AccessControl`]; each contract
 /// implements them with [`crate::admin_message`], which hands them to the library, so the
 /// selectors, arguments, answers and events are the same at every contract's address.
+/// The arguments are typed with [`admin_arg`], so that a contract does not decode what
+/// only the library reads.
 #[ink::trait_definition]
 pub trait AccessControlled {
     /// The contract's admin.
@@ -773,7 +800,7 @@ pub trait AccessControlled {
 
     /// Whether `account` holds `role` in this contract.
     #[ink(message)]
-    fn has_role(&self, account: AccountId, role: Role) -> bool;
+    fn has_role(&self, account: admin_arg::AccountId, role: admin_arg::Role) -> bool;
 
     /// Whether the contract is paused.
     #[ink(message)]
@@ -781,7 +808,7 @@ pub trait AccessControlled {
 
     /// Proposes a new admin (step one of two). Admin only.
     #[ink(message)]
-    fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError>;
+    fn transfer_admin(&mut self, new_admin: admin_arg::AccountId) -> Result<(), AccessError>;
 
     /// Accepts a proposed admin transfer (step two). Pending admin only.
     #[ink(message)]
@@ -789,15 +816,23 @@ pub trait AccessControlled {
 
     /// Gives `role` to `account`. Admin, or a holder of the role-manager role.
     #[ink(message)]
-    fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError>;
+    fn grant_role(
+        &mut self,
+        role: admin_arg::Role,
+        account: admin_arg::AccountId,
+    ) -> Result<(), AccessError>;
 
     /// Takes `role` from `account`. Admin, or a holder of the role-manager role.
     #[ink(message)]
-    fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError>;
+    fn revoke_role(
+        &mut self,
+        role: admin_arg::Role,
+        account: admin_arg::AccountId,
+    ) -> Result<(), AccessError>;
 
     /// Gives up one of the caller's own roles.
     #[ink(message)]
-    fn renounce_role(&mut self, role: Role) -> Result<(), AccessError>;
+    fn renounce_role(&mut self, role: admin_arg::Role) -> Result<(), AccessError>;
 
     /// Stops all state changes. Admin only.
     #[ink(message)]
@@ -822,8 +857,8 @@ pub trait AccessControlled {
     #[ink(message)]
     fn propose_code(
         &mut self,
-        code_hash: Hash,
-        migration: Option<Hash>,
+        code_hash: admin_arg::Hash,
+        migration: admin_arg::Option<Hash>,
     ) -> Result<Timestamp, AccessError>;
 
     /// Applies the proposed upgrade once its delay has passed: runs its migration, if it

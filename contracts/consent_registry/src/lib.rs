@@ -46,7 +46,9 @@ pub mod consent_registry {
         RELAY_DOMAIN,
     };
     use healthchain_common::{
-        access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
+        access::{
+            admin_arg, AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet,
+        },
         admin_message,
         consent::{
             ConsentAnswer, ConsentCheck, ConsentQuery, DataClasses, Purpose, MAX_CONSENT_QUERIES,
@@ -1012,7 +1014,7 @@ pub mod consent_registry {
 
         /// Whether `account` holds `role` here (only `EmergencyResponder` is used).
         #[ink(message)]
-        fn has_role(&self, account: AccountId, role: Role) -> bool {
+        fn has_role(&self, account: admin_arg::AccountId, role: admin_arg::Role) -> bool {
             admin_message!(self.access, has_role(account, role))
         }
 
@@ -1024,7 +1026,7 @@ pub mod consent_registry {
 
         /// Proposes a new admin; it takes over when it calls `accept_admin`. Admin only.
         #[ink(message)]
-        fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
+        fn transfer_admin(&mut self, new_admin: admin_arg::AccountId) -> Result<(), AccessError> {
             admin_message!(self.access, transfer_admin(new_admin))
         }
 
@@ -1036,19 +1038,27 @@ pub mod consent_registry {
 
         /// Gives `role` (here: `EmergencyResponder`) to `account`. Admin only.
         #[ink(message)]
-        fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        fn grant_role(
+            &mut self,
+            role: admin_arg::Role,
+            account: admin_arg::AccountId,
+        ) -> Result<(), AccessError> {
             admin_message!(self.access, grant_role(role, account))
         }
 
         /// Takes `role` from `account`. Admin only.
         #[ink(message)]
-        fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        fn revoke_role(
+            &mut self,
+            role: admin_arg::Role,
+            account: admin_arg::AccountId,
+        ) -> Result<(), AccessError> {
             admin_message!(self.access, revoke_role(role, account))
         }
 
         /// Gives up one of the caller's own roles.
         #[ink(message)]
-        fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
+        fn renounce_role(&mut self, role: admin_arg::Role) -> Result<(), AccessError> {
             admin_message!(self.access, renounce_role(role))
         }
 
@@ -1087,8 +1097,8 @@ pub mod consent_registry {
         #[ink(message)]
         fn propose_code(
             &mut self,
-            code_hash: Hash,
-            migration: Option<Hash>,
+            code_hash: admin_arg::Hash,
+            migration: admin_arg::Option<Hash>,
         ) -> Result<Timestamp, AccessError> {
             admin_message!(self.access, propose_code(code_hash, migration))
         }

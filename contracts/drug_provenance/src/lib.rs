@@ -67,7 +67,9 @@ pub mod drug_provenance {
         MAX_SERIAL_LEN, MAX_SHIPMENT_ITEMS, MIN_COMPANY_PREFIX_DIGITS, NOTIFICATION_WINDOW,
     };
     use healthchain_common::{
-        access::{AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet},
+        access::{
+            admin_arg, AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet,
+        },
         admin_message,
         call_cache::CallCache,
         is_zero_hash, library_message,
@@ -2103,7 +2105,7 @@ pub mod drug_provenance {
         /// Whether `account` holds `role` here (Manufacturer, Wholesaler, Dispenser,
         /// Sensor, Regulator).
         #[ink(message)]
-        fn has_role(&self, account: AccountId, role: Role) -> bool {
+        fn has_role(&self, account: admin_arg::AccountId, role: admin_arg::Role) -> bool {
             admin_message!(self.access, has_role(account, role))
         }
 
@@ -2115,7 +2117,7 @@ pub mod drug_provenance {
 
         /// Proposes a new admin; it takes over when it calls `accept_admin`. Admin only.
         #[ink(message)]
-        fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
+        fn transfer_admin(&mut self, new_admin: admin_arg::AccountId) -> Result<(), AccessError> {
             admin_message!(self.access, transfer_admin(new_admin))
         }
 
@@ -2128,19 +2130,27 @@ pub mod drug_provenance {
         /// Registers `account` in `role`. The admin for any role; a regulator for every
         /// role but Regulator.
         #[ink(message)]
-        fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        fn grant_role(
+            &mut self,
+            role: admin_arg::Role,
+            account: admin_arg::AccountId,
+        ) -> Result<(), AccessError> {
             admin_message!(self.access, grant_role(role, account))
         }
 
         /// Deregisters `account` from `role`. The admin, or a regulator (not for Regulator).
         #[ink(message)]
-        fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        fn revoke_role(
+            &mut self,
+            role: admin_arg::Role,
+            account: admin_arg::AccountId,
+        ) -> Result<(), AccessError> {
             admin_message!(self.access, revoke_role(role, account))
         }
 
         /// Gives up one of the caller's own roles.
         #[ink(message)]
-        fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
+        fn renounce_role(&mut self, role: admin_arg::Role) -> Result<(), AccessError> {
             admin_message!(self.access, renounce_role(role))
         }
 
@@ -2177,8 +2187,8 @@ pub mod drug_provenance {
         #[ink(message)]
         fn propose_code(
             &mut self,
-            code_hash: Hash,
-            migration: Option<Hash>,
+            code_hash: admin_arg::Hash,
+            migration: admin_arg::Option<Hash>,
         ) -> Result<Timestamp, AccessError> {
             admin_message!(self.access, propose_code(code_hash, migration))
         }

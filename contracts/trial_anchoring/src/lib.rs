@@ -52,7 +52,8 @@ pub mod trial_anchoring {
     };
     use healthchain_common::{
         access::{
-            AccessControl, AccessControlled, AccessError, Callees, PendingChange, Role, RoleSet,
+            admin_arg, AccessControl, AccessControlled, AccessError, Callees, PendingChange, Role,
+            RoleSet,
         },
         admin_message,
         consent::{query_consent, research_context, ConsentAnswer, DataClasses, Purpose},
@@ -1393,7 +1394,7 @@ pub mod trial_anchoring {
 
         /// Whether `account` holds `role` here (Sponsor).
         #[ink(message)]
-        fn has_role(&self, account: AccountId, role: Role) -> bool {
+        fn has_role(&self, account: admin_arg::AccountId, role: admin_arg::Role) -> bool {
             admin_message!(self.access, has_role(account, role))
         }
 
@@ -1405,7 +1406,7 @@ pub mod trial_anchoring {
 
         /// Proposes a new admin; it takes over when it calls `accept_admin`. Admin only.
         #[ink(message)]
-        fn transfer_admin(&mut self, new_admin: AccountId) -> Result<(), AccessError> {
+        fn transfer_admin(&mut self, new_admin: admin_arg::AccountId) -> Result<(), AccessError> {
             admin_message!(self.access, transfer_admin(new_admin))
         }
 
@@ -1417,19 +1418,27 @@ pub mod trial_anchoring {
 
         /// Registers `account` as a Sponsor. Admin only.
         #[ink(message)]
-        fn grant_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        fn grant_role(
+            &mut self,
+            role: admin_arg::Role,
+            account: admin_arg::AccountId,
+        ) -> Result<(), AccessError> {
             admin_message!(self.access, grant_role(role, account))
         }
 
         /// Deregisters `account` from `role`; its trials stay. Admin only.
         #[ink(message)]
-        fn revoke_role(&mut self, role: Role, account: AccountId) -> Result<(), AccessError> {
+        fn revoke_role(
+            &mut self,
+            role: admin_arg::Role,
+            account: admin_arg::AccountId,
+        ) -> Result<(), AccessError> {
             admin_message!(self.access, revoke_role(role, account))
         }
 
         /// Gives up one of the caller's own roles.
         #[ink(message)]
-        fn renounce_role(&mut self, role: Role) -> Result<(), AccessError> {
+        fn renounce_role(&mut self, role: admin_arg::Role) -> Result<(), AccessError> {
             admin_message!(self.access, renounce_role(role))
         }
 
@@ -1466,8 +1475,8 @@ pub mod trial_anchoring {
         #[ink(message)]
         fn propose_code(
             &mut self,
-            code_hash: Hash,
-            migration: Option<Hash>,
+            code_hash: admin_arg::Hash,
+            migration: admin_arg::Option<Hash>,
         ) -> Result<Timestamp, AccessError> {
             admin_message!(self.access, propose_code(code_hash, migration))
         }
