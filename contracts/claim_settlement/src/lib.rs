@@ -1009,67 +1009,70 @@ pub mod claim_settlement {
         /// refused claim changes nothing and does not stop the others; a later claim sees
         /// what an earlier one billed (a repeat is a duplicate). What the batch pays the
         /// caller is transferred once, at the end. Refused whole when paused, for a caller
-        /// without the Provider role, or for a batch too large (`BatchTooLarge`).
-        #[cfg(not(healthchain_library))]
+        /// without the Provider role, or for a batch too large (`BatchTooLarge`). Answered
+        /// by the contract's library: a batch carries its code once for all its claims, so
+        /// that a single claim need not carry the batch's.
         #[ink(message)]
         pub fn submit_claims(
             &mut self,
-            claims: Vec<ClaimSubmission>,
+            claims: cold::Vec<ClaimSubmission>,
         ) -> Result<Vec<Result<ClaimId, Error>>, Error> {
-            self.access.ensure_not_paused()?;
-            let provider = self.access.ensure_role(Role::Provider)?;
-            let lines = claims
-                .iter()
-                .try_fold(0usize, |sum, claim| sum.checked_add(claim.lines.len()));
-            if claims.len() > MAX_CLAIM_BATCH || lines.is_none_or(|n| n > MAX_BATCH_LINES) {
-                return Err(Error::BatchTooLarge);
-            }
-            // Every claim's payment consent in one question: the registry's code is
-            // carried once per batch. A failed question leaves each claim unverified.
-            let queries = claims
-                .iter()
-                .map(|claim| ConsentQuery {
-                    patient: claim.patient,
-                    grantee: provider,
-                    purpose: Purpose::Payment,
-                    context: None,
-                    classes: needed_classes(&claim.lines),
-                })
-                .collect();
-            let consents = query_consents(self.consent_registry(), queries).ok();
-            let mut answers = Vec::with_capacity(claims.len());
-            let mut paid = Vec::new();
-            // An 837 file's claims share their plan, codes and insurer: each plan, fee
-            // and escrow is read once, and each escrow written once.
-            let mut reads = PlanReads::default();
-            let mut escrows = Escrows::default();
-            for (index, claim) in claims.into_iter().enumerate() {
-                let consent = consents.as_ref().map(|all| all.get(index).copied());
-                let answer = match self.adjudicate(
-                    provider,
-                    claim.patient,
-                    claim.plan,
-                    claim.service_date,
-                    claim.lines,
-                    claim.document_hash,
-                    None,
-                    Some(consent.flatten()),
-                    &mut reads,
-                ) {
-                    Ok(adjudicated) => {
-                        // An error here is an overflow of the ledger's own sums: the
-                        // whole batch is refused, as one claim would be.
-                        let (id, payments) = self.file(adjudicated, &mut escrows)?;
-                        paid.extend(payments);
-                        Ok(id)
-                    }
-                    Err(refused) => Err(refused),
-                };
-                answers.push(answer);
-            }
-            self.store_escrows(escrows);
-            self.push(&paid)?;
-            Ok(answers)
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let provider = self.access.ensure_role(Role::Provider)?;
+                let lines = claims
+                    .iter()
+                    .try_fold(0usize, |sum, claim| sum.checked_add(claim.lines.len()));
+                if claims.len() > MAX_CLAIM_BATCH || lines.is_none_or(|n| n > MAX_BATCH_LINES) {
+                    return Err(Error::BatchTooLarge);
+                }
+                // Every claim's payment consent in one question: the registry's code is
+                // carried once per batch. A failed question leaves each claim unverified.
+                let queries = claims
+                    .iter()
+                    .map(|claim| ConsentQuery {
+                        patient: claim.patient,
+                        grantee: provider,
+                        purpose: Purpose::Payment,
+                        context: None,
+                        classes: needed_classes(&claim.lines),
+                    })
+                    .collect();
+                let consents = query_consents(self.consent_registry(), queries).ok();
+                let mut answers = Vec::with_capacity(claims.len());
+                let mut paid = Vec::new();
+                // An 837 file's claims share their plan, codes and insurer: each plan, fee
+                // and escrow is read once, and each escrow written once.
+                let mut reads = PlanReads::default();
+                let mut escrows = Escrows::default();
+                for (index, claim) in claims.into_iter().enumerate() {
+                    let consent = consents.as_ref().map(|all| all.get(index).copied());
+                    let answer = match self.adjudicate(
+                        provider,
+                        claim.patient,
+                        claim.plan,
+                        claim.service_date,
+                        claim.lines,
+                        claim.document_hash,
+                        None,
+                        Some(consent.flatten()),
+                        &mut reads,
+                    ) {
+                        Ok(adjudicated) => {
+                            // An error here is an overflow of the ledger's own sums: the
+                            // whole batch is refused, as one claim would be.
+                            let (id, payments) = self.file(adjudicated, &mut escrows)?;
+                            paid.extend(payments);
+                            Ok(id)
+                        }
+                        Err(refused) => Err(refused),
+                    };
+                    answers.push(answer);
+                }
+                self.store_escrows(escrows);
+                self.push(&paid)?;
+                Ok(answers)
+            })
         }
 
         /// Voids a claim the caller (its provider, holding the Provider role) submitted: X12

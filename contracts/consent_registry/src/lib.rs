@@ -256,22 +256,20 @@ pub mod consent_registry {
         /// order. A refused item (a bad signature, a stale nonce, a refused instruction)
         /// changes nothing and does not stop the others; one signer's instructions run in
         /// the order given, so consecutive nonces work. Refused whole only when it has more
-        /// than 32 items (`BatchTooLarge`). A batch with a delegate's appointment or
-        /// removal or an emergency window's closing is answered by the registry's library.
+        /// than 32 items (`BatchTooLarge`). Answered by the registry's library: a batch
+        /// carries its code once for all its items, so that a single grant need not carry
+        /// the batch's.
         #[ink(message)]
         pub fn relay_batch(
             &mut self,
-            batch: Vec<Relayed>,
+            batch: cold::Vec<Relayed>,
         ) -> Result<Vec<Result<(), Error>>, Error> {
-            if batch.len() > MAX_RELAY_BATCH {
-                return Err(Error::BatchTooLarge);
-            }
-            // As for `relay`: the whole batch, before any item runs, so each runs once.
-            #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
-            if batch.iter().any(|item| item.instruction.runs_in_library()) {
-                healthchain_common::access::delegate_to(self.library);
-            }
-            Ok(batch.into_iter().map(|item| self.relay_one(item)).collect())
+            library_message!(self.library, {
+                if batch.len() > MAX_RELAY_BATCH {
+                    return Err(Error::BatchTooLarge);
+                }
+                Ok(batch.into_iter().map(|item| self.relay_one(item)).collect())
+            })
         }
 
         /// One relayed instruction: the signature and nonce are checked, the instruction
@@ -358,8 +356,8 @@ pub mod consent_registry {
                 ConsentInstruction::CloseEmergencyAccess { patient, responder } => {
                     self.close_emergency_as(signer, patient, responder)
                 }
-                // `relay` and `relay_batch` hand these to the library before any is carried
-                // out, so the registry's own build never gets here: revert, changing
+                // `relay` hands these to the library before any is carried out, and
+                // `relay_batch` is the library's, so the registry's own build never gets here: revert, changing
                 // nothing, rather than carry out what it does not hold the code of.
                 #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
                 _ => ink::env::return_value::<()>(ink::env::ReturnFlags::REVERT, &()),

@@ -956,21 +956,23 @@ pub mod drug_provenance {
 
         /// Reports up to 32 readings in one call (a data logger's upload): each item is
         /// `report_temperature`'s two arguments and gets its own answer, in order; a refused
-        /// reading does not stop the others. Works while the ledger is paused.
-        #[cfg(not(healthchain_library))]
+        /// reading does not stop the others. Works while the ledger is paused. Answered by
+        /// the ledger's library, as `dispense_batch` is.
         #[ink(message)]
         pub fn report_temperatures(
             &mut self,
-            readings: Vec<(SensorPlace, i32)>,
+            readings: cold::Vec<(SensorPlace, i32)>,
         ) -> Result<Vec<Result<(), Error>>, Error> {
-            let sensor = self.access.ensure_role(Role::Sensor)?;
-            if readings.len() > MAX_BATCH {
-                return Err(Error::BatchTooLarge);
-            }
-            Ok(readings
-                .into_iter()
-                .map(|(place, centi_celsius)| self.report_as(sensor, place, centi_celsius))
-                .collect())
+            library_message!(self.library, {
+                let sensor = self.access.ensure_role(Role::Sensor)?;
+                if readings.len() > MAX_BATCH {
+                    return Err(Error::BatchTooLarge);
+                }
+                Ok(readings
+                    .into_iter()
+                    .map(|(place, centi_celsius)| self.report_as(sensor, place, centi_celsius))
+                    .collect())
+            })
         }
 
         /// Quarantines goods for `reason` with the hash of the evidence: a lot everywhere
@@ -1303,28 +1305,30 @@ pub mod drug_provenance {
         /// item is `dispense`'s three arguments and gets its own answer, in order. A refused
         /// item changes nothing and does not stop the others. The whole call is refused
         /// (`BatchTooLarge`, a pause, or a caller without the Dispenser role) only when no
-        /// item could pass.
-        #[cfg(not(healthchain_library))]
+        /// item could pass. Answered by the ledger's library: a batch carries its code
+        /// once for all its items, so that a single dispense need not carry the batch's.
         #[ink(message)]
         pub fn dispense_batch(
             &mut self,
-            dispenses: Vec<Dispense>,
+            dispenses: cold::Vec<Dispense>,
         ) -> Result<Vec<Result<(), Error>>, Error> {
-            self.access.ensure_not_paused()?;
-            let dispenser = self.access.ensure_role(Role::Dispenser)?;
-            if dispenses.len() > MAX_BATCH {
-                return Err(Error::BatchTooLarge);
-            }
-            // Each lot and opened case is read and written once per batch, not once per
-            // package: a pharmacy's batch holds many packages of few lots and cases, and
-            // every storage access is a large part of the call's proof.
-            let mut touched = Touched::default();
-            let answers = dispenses
-                .into_iter()
-                .map(|item| self.dispense_as(dispenser, item, &mut touched))
-                .collect();
-            self.store(touched);
-            Ok(answers)
+            library_message!(self.library, {
+                self.access.ensure_not_paused()?;
+                let dispenser = self.access.ensure_role(Role::Dispenser)?;
+                if dispenses.len() > MAX_BATCH {
+                    return Err(Error::BatchTooLarge);
+                }
+                // Each lot and opened case is read and written once per batch, not once per
+                // package: a pharmacy's batch holds many packages of few lots and cases, and
+                // every storage access is a large part of the call's proof.
+                let mut touched = Touched::default();
+                let answers = dispenses
+                    .into_iter()
+                    .map(|item| self.dispense_as(dispenser, item, &mut touched))
+                    .collect();
+                self.store(touched);
+                Ok(answers)
+            })
         }
 
         /// The status of one package, as a pharmacist's scan or a saleable-return check asks,
