@@ -980,20 +980,23 @@ pub mod consent_registry {
 
         /// `is_authorized` for each of up to 32 queries, in order, in one call (a claims
         /// batch asks about each claim's patient at once). More than 32 are each answered
-        /// `Unavailable`, as is every query while the registry is paused.
+        /// `Unavailable`, as is every query while the registry is paused. Answered by the
+        /// registry's library, as the batches that ask it are by theirs.
         #[ink(message)]
         fn is_authorized_batch(&self, queries: Vec<ConsentQuery>) -> Vec<ConsentAnswer> {
-            if self.access.is_paused() || queries.len() > MAX_CONSENT_QUERIES {
-                return queries.iter().map(|_| ConsentAnswer::Unavailable).collect();
-            }
-            let now = self.env().block_timestamp();
-            queries
-                .into_iter()
-                .map(|q| {
-                    self.decide(q.patient, q.grantee, q.purpose, q.context, now)
-                        .answer(q.classes)
-                })
-                .collect()
+            library_message!(self.library, {
+                if self.access.is_paused() || queries.len() > MAX_CONSENT_QUERIES {
+                    return queries.iter().map(|_| ConsentAnswer::Unavailable).collect();
+                }
+                let now = self.env().block_timestamp();
+                queries
+                    .into_iter()
+                    .map(|q| {
+                        self.decide(q.patient, q.grantee, q.purpose, q.context, now)
+                            .answer(q.classes)
+                    })
+                    .collect()
+            })
         }
     }
 
