@@ -974,6 +974,7 @@ pub mod claim_settlement {
         /// transferred at the end of the call, or waits for funds. Returns the claim id.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn submit_claim(
             &mut self,
             patient: AccountId,
@@ -2339,6 +2340,9 @@ pub mod claim_settlement {
             admin_message!(self.access, cancel_change())
         }
     }
+
+    // Each out of the dispatch function, so that a call runs only its own code.
+    healthchain_common::hot_messages!(ClaimSettlement::submit_claim,);
 }
 
 // The library build (claim_settlement_library) runs the same code: tested once, here.

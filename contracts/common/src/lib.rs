@@ -107,6 +107,32 @@ macro_rules! library_message {
     }};
 }
 
+/// Keeps a contract's hot messages out of its dispatch function, in the contract's own
+/// wasm build: `hot_messages!(Registry::record_consent, <Registry as ConsentCheck>::
+/// is_authorized)`, each of them also `#[inline(never)]`.
+///
+/// ink!'s `call` export decodes the selector and runs the message; wasm-opt inlines into
+/// it every function called from one place, so it held every message body (and every
+/// helper) that had no other caller. pallet-contracts 38 charges a call for each byte of
+/// `call` (measured: about 8,000 ref_time per byte, ten times the 794 per byte of loading
+/// the code), so every check paid for the grant's body too. Listing the messages in a
+/// table the contract keeps (`#[used]`) makes them functions wasm-opt cannot remove, so it
+/// does not inline them, and a call runs through only its own message's code. The table
+/// costs a few bytes; nothing reads it.
+#[macro_export]
+macro_rules! hot_messages {
+    ($($message:expr),+ $(,)?) => {
+        #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
+        const _: () = {
+            struct Table(&'static [*const ()]);
+            // Only the addresses are kept, never read or called through.
+            unsafe impl Sync for Table {}
+            #[used]
+            static HOT_MESSAGES: Table = Table(&[$($message as *const ()),+]);
+        };
+    };
+}
+
 /// A cold message's argument in its contract's own wasm build, where the message only
 /// hands its input to the library ([`library_message`]): the library decodes it, so here
 /// nothing is read and no decoding code is built.

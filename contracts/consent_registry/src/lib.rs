@@ -205,6 +205,7 @@ pub mod consent_registry {
         /// its delegation (a later or missing end is capped, and the event shows the cap).
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn record_consent(
             &mut self,
             patient: AccountId,
@@ -227,6 +228,7 @@ pub mod consent_registry {
         /// A delegate's appointment or removal and an emergency window's closing are
         /// answered by the registry's library.
         #[ink(message)]
+        #[inline(never)]
         pub fn relay(
             &mut self,
             instruction: ConsentInstruction,
@@ -476,6 +478,7 @@ pub mod consent_registry {
         /// patient's withdrawal.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn set_consent_status(
             &mut self,
             patient: AccountId,
@@ -779,6 +782,7 @@ pub mod consent_registry {
         /// refused with `Restricted` when a deny of the patient's covers one of them.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn record_access(
             &mut self,
             patient: AccountId,
@@ -962,6 +966,7 @@ pub mod consent_registry {
         /// restriction, inside an open break-glass window of a responder who still holds
         /// the role.
         #[ink(message)]
+        #[inline(never)]
         fn is_authorized(
             &self,
             patient: AccountId,
@@ -1117,6 +1122,15 @@ pub mod consent_registry {
             admin_message!(self.access, cancel_change())
         }
     }
+
+    // Each out of the dispatch function, so that a call runs only its own code.
+    healthchain_common::hot_messages!(
+        ConsentRegistry::record_consent,
+        ConsentRegistry::relay,
+        ConsentRegistry::set_consent_status,
+        ConsentRegistry::record_access,
+        <ConsentRegistry as ConsentCheck>::is_authorized,
+    );
 }
 
 // The library build (consent_registry_library) runs the same code: tested once, here.

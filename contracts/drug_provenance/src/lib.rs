@@ -732,6 +732,7 @@ pub mod drug_provenance {
         /// illegitimate or expired goods. Returns the shipment id.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn ship(
             &mut self,
             to: AccountId,
@@ -851,6 +852,7 @@ pub mod drug_provenance {
         /// suspect, and each answer is a `ReturnVerified` event.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn receive(&mut self, shipment: u64, scanned: Vec<Scan>) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let record = self.shipments.get(shipment).ok_or(Error::UnknownShipment)?;
@@ -945,6 +947,7 @@ pub mod drug_provenance {
         /// the ledger is paused.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn report_temperature(
             &mut self,
             place: SensorPlace,
@@ -1279,6 +1282,7 @@ pub mod drug_provenance {
         /// clone; held, quarantined, recalled, illegitimate or expired stock is refused.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn dispense(
             &mut self,
             package: PackageRef,
@@ -1343,6 +1347,7 @@ pub mod drug_provenance {
         /// refuses the package.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn verify_unit(
             &self,
             gtin: u64,
@@ -2084,6 +2089,7 @@ pub mod drug_provenance {
         /// a payer checks a whole claim, or one unit, at once. At most 50 units are
         /// answered.
         #[ink(message)]
+        #[inline(never)]
         fn dispensed_units(&self, units: Vec<UnitId>) -> Vec<Option<DispensedUnit>> {
             units
                 .into_iter()
@@ -2210,6 +2216,16 @@ pub mod drug_provenance {
             admin_message!(self.access, cancel_change())
         }
     }
+
+    // Each out of the dispatch function, so that a call runs only its own code.
+    healthchain_common::hot_messages!(
+        DrugProvenance::ship,
+        DrugProvenance::receive,
+        DrugProvenance::report_temperature,
+        DrugProvenance::dispense,
+        DrugProvenance::verify_unit,
+        <DrugProvenance as ProvenanceCheck>::dispensed_units,
+    );
 }
 
 // The library build (drug_provenance_library) runs the same code: tested once, here.

@@ -573,6 +573,7 @@ pub mod trial_anchoring {
         /// version is refused with its own error.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn enrol(&mut self, trial: TrialId, participant: AccountId) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
@@ -722,6 +723,7 @@ pub mod trial_anchoring {
         /// inactive, and an unreachable consent registry is said as such.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn participant_status(
             &self,
             trial: TrialId,
@@ -747,6 +749,7 @@ pub mod trial_anchoring {
         /// protocol (see `participant_status`).
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn is_active(&self, trial: TrialId, participant: AccountId) -> bool {
             self.participant_status(trial, participant) == ParticipantStatus::Active
         }
@@ -757,6 +760,7 @@ pub mod trial_anchoring {
         /// level.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
+        #[inline(never)]
         pub fn may_collect_data(&self, trial: TrialId, participant: AccountId) -> bool {
             // Read once each: the trial, the enrolment, then (only if still collectable)
             // the consent registry.
@@ -1494,6 +1498,14 @@ pub mod trial_anchoring {
             admin_message!(self.access, cancel_change())
         }
     }
+
+    // Each out of the dispatch function, so that a call runs only its own code.
+    healthchain_common::hot_messages!(
+        TrialAnchoring::enrol,
+        TrialAnchoring::participant_status,
+        TrialAnchoring::is_active,
+        TrialAnchoring::may_collect_data,
+    );
 }
 
 // The library build (trial_anchoring_library) runs the same code: tested once, here.
