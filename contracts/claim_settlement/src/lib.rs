@@ -996,12 +996,7 @@ pub mod claim_settlement {
                 None,
                 &mut PlanReads::default(),
             )?;
-            let mut escrows = Escrows::default();
-            let (claim, paid) = self.file(adjudicated, &mut escrows)?;
-            self.store_escrows(escrows);
-            // Transfers last.
-            self.push(&paid)?;
-            Ok(claim)
+            self.file_one(adjudicated)
         }
 
         /// Submits up to 16 claims of the caller (registered providers only) with 64 lines
@@ -1123,11 +1118,7 @@ pub mod claim_settlement {
                     None,
                     &mut PlanReads::default(),
                 )?;
-                let mut escrows = Escrows::default();
-                let (claim, paid) = self.file(adjudicated, &mut escrows)?;
-                self.store_escrows(escrows);
-                self.push(&paid)?;
-                Ok(claim)
+                self.file_one(adjudicated)
             })
         }
 
@@ -1314,6 +1305,16 @@ pub mod claim_settlement {
                 replaces,
                 now,
             })
+        }
+
+        /// Files one adjudicated claim (`submit_claim`, `replace_claim`): its escrow written
+        /// once, and the transfers last.
+        fn file_one(&mut self, adjudicated: Adjudicated) -> Result<ClaimId, Error> {
+            let mut escrows = Escrows::default();
+            let (claim, paid) = self.file(adjudicated, &mut escrows)?;
+            self.store_escrows(escrows);
+            self.push(&paid)?;
+            Ok(claim)
         }
 
         /// Writes an adjudicated claim: accumulators, what was billed, the claim and its
