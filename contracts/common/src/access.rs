@@ -761,7 +761,7 @@ pub fn delegate_to(code: Hash) -> ! {
 /// [`crate::Forwarded`] (which decodes nothing) in every contract's wasm build but the admin
 /// library's (feature `admin-library`). Every contract hands these messages, input and all,
 /// to the admin library, so decoding their arguments there was code in every call's proof
-/// and work in every call's dispatch (about 1.1 KB a contract). The metadata's display
+/// and work in every call's dispatch (0.6 to 1.3 KB a contract). The metadata's display
 /// names end with the type's own name, as clients read them.
 pub mod admin_arg {
     #[cfg(all(target_arch = "wasm32", not(feature = "admin-library")))]
