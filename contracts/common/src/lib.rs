@@ -119,6 +119,12 @@ macro_rules! library_message {
 /// table the contract keeps (`#[used]`) makes them functions wasm-opt cannot remove, so it
 /// does not inline them, and a call runs through only its own message's code. The table
 /// costs a few bytes; nothing reads it.
+///
+/// The same goes for what ink! decodes and encodes in `call` for one hot message only: a
+/// message's argument decoder (`<ConsentInstruction as ink::scale::Decode>::decode::<&[u8]>`,
+/// the instance ink!'s dispatch uses) and its answer's encoder
+/// (`ink::env::return_value::<ink::MessageResult<UnitStatus>>`). Listed, they are functions
+/// of their own, which a call runs (and pays for) only when its message needs them.
 #[macro_export]
 macro_rules! hot_messages {
     ($($message:expr),+ $(,)?) => {

@@ -1130,6 +1130,7 @@ pub mod consent_registry {
         ConsentRegistry::set_consent_status,
         ConsentRegistry::record_access,
         <ConsentRegistry as ConsentCheck>::is_authorized,
+        <ConsentInstruction as ink::scale::Decode>::decode::<&[u8]>,
     );
 }
 

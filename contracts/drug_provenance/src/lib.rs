@@ -2225,6 +2225,15 @@ pub mod drug_provenance {
         DrugProvenance::dispense,
         DrugProvenance::verify_unit,
         <DrugProvenance as ProvenanceCheck>::dispensed_units,
+        <Vec<Item> as ink::scale::Decode>::decode::<&[u8]>,
+        <Vec<Scan> as ink::scale::Decode>::decode::<&[u8]>,
+        <SensorPlace as ink::scale::Decode>::decode::<&[u8]>,
+        <Vec<UnitId> as ink::scale::Decode>::decode::<&[u8]>,
+        <Vec<Digest> as ink::scale::Decode>::decode::<&[u8]>,
+        ink::env::return_value::<ink::MessageResult<Result<u64, Error>>>,
+        ink::env::return_value::<ink::MessageResult<Result<(), Error>>>,
+        ink::env::return_value::<ink::MessageResult<UnitStatus>>,
+        ink::env::return_value::<ink::MessageResult<Vec<Option<DispensedUnit>>>>,
     );
 }
 
