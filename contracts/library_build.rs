@@ -5,6 +5,7 @@
 //! default features.
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(healthchain_library)");
+    println!("cargo::rustc-check-cfg=cfg(healthchain_contract)");
     println!("cargo::rustc-cfg=healthchain_library");
     // Its output never changes. Without a rerun-if line cargo reruns it whenever a file of
     // the package's directory is newer, and cargo-contract builds from a manifest it

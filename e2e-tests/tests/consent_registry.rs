@@ -854,3 +854,67 @@ async fn admin_messages_are_the_librarys_run_at_the_contract<Client: E2EBackend>
     assert_eq!(refused, Err(AccessError::NotAdmin));
     Ok(())
 }
+
+/// The registry's own code answers its hot messages only and hands every other selector to
+/// its library (`healthchain_common::entry_points!`): a cold message answers as it always
+/// did, a selector no message has is refused as ink! refuses one (reverted, with
+/// `CouldNotReadInput`), and value sent with a hot message, which takes none, is refused
+/// while the same grant without it goes through.
+#[ink_e2e::test(backend(runtime_only))]
+async fn what_the_registry_does_not_answer_goes_to_its_library<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
+    let (registry_id, mut registry, _) = deploy(&mut client).await;
+    let (bob, charlie) = (id(&ink_e2e::bob()), id(&ink_e2e::charlie()));
+
+    // A cold message (a getter the library answers).
+    let (_, nonce) = client
+        .call(&ink_e2e::bob(), &registry.relay_nonce(bob))
+        .dry_run()
+        .await?
+        .return_value();
+    assert_eq!(nonce, 0);
+
+    // A selector no message has.
+    use ink::env::call::{build_call, ExecutionInput, Selector};
+    let unknown = build_call::<ink::env::DefaultEnvironment>()
+        .call(registry_id)
+        .exec_input(ExecutionInput::new(Selector::new([0xDE, 0xAD, 0xBE, 0xEF])))
+        .returns::<()>();
+    let refused = client.call(&ink_e2e::bob(), &unknown).dry_run().await?;
+    assert!(refused.exec_return_value().did_revert());
+    assert_eq!(
+        refused.message_result(),
+        Err(ink::LangError::CouldNotReadInput)
+    );
+
+    // Value with a hot message: refused; without it the same grant goes through.
+    let classes = DataClasses::MEDICATIONS.union(DataClasses::CLAIMS);
+    let message = registry.record_consent(
+        bob,
+        charlie,
+        permit(Purpose::Payment, classes, None, hash(0xF0)),
+    );
+    let paid = client
+        .call(&ink_e2e::bob(), &message)
+        .value(1)
+        .dry_run()
+        .await?;
+    assert!(paid.is_err(), "a hot message takes no value");
+    assert!(
+        grant(
+            &mut client,
+            &mut registry,
+            &ink_e2e::bob(),
+            bob,
+            charlie,
+            Purpose::Payment,
+            None
+        )
+        .await
+        .is_ok(),
+        "the same grant without value"
+    );
+    Ok(())
+}

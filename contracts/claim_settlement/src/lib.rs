@@ -386,6 +386,7 @@ pub mod claim_settlement {
         }
 
         /// The consent registry and the drug_provenance contract this contract asks.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn callees(&self) -> (AccountId, AccountId) {
             library_message!(self.library, {
@@ -433,6 +434,7 @@ pub mod claim_settlement {
         /// timely filing limit: a claim that arrives more than `filing_limit_days` (1 or
         /// more) after its service date is denied CO-29 (`None` for no limit). Returns the
         /// plan id.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn create_plan(
             &mut self,
@@ -480,6 +482,7 @@ pub mod claim_settlement {
         /// the caller, a registered provider, with the hash of the request document.
         /// Returns the authorization id, which the claim line names once it is approved.
         /// The record keeps only a hash of (patient, provider, plan, code).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn request_authorization(
             &mut self,
@@ -538,6 +541,7 @@ pub mod claim_settlement {
         /// Decides a prior authorization request (the plan's insurer, once): `Some((from,
         /// until))` approves it for services in [from, until), with an id claim lines
         /// name; `None` denies it. With the hash of the decision.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn decide_authorization(
             &mut self,
@@ -585,6 +589,7 @@ pub mod claim_settlement {
 
         /// A prior authorization: who asked whom, the hash it matches claim lines by, and
         /// the decision.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn authorization(&self, authorization: cold::AuthorizationId) -> Option<Authorization> {
             library_message!(self.library, { self.authorizations.get(authorization) })
@@ -593,6 +598,7 @@ pub mod claim_settlement {
         /// Adds, changes (`Some(entry)`) or removes (`None`) fee schedule codes of a plan:
         /// at most 64 changes per call, at most 2,000 codes per plan. The plan's insurer
         /// only. One `FeeScheduleUpdated` event per change.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn update_fee_schedule(
             &mut self,
@@ -643,12 +649,14 @@ pub mod claim_settlement {
         }
 
         /// A plan's terms and the number of codes in its fee schedule.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn plan(&self, plan: cold::PlanId) -> Option<Plan> {
             library_message!(self.library, { self.plans.get(plan) })
         }
 
         /// A code's fee schedule entry in a plan, if covered.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn fee(&self, plan: cold::PlanId, code: cold::ServiceCode) -> Option<FeeScheduleEntry> {
             library_message!(self.library, { self.fee_schedules.get((plan, code)) })
@@ -659,6 +667,7 @@ pub mod claim_settlement {
         /// A member whose enrolment has ended may be enrolled again for a later period
         /// (at most 4 periods per plan year); the plan year's accumulators carry over and
         /// claims for services in the earlier periods stay payable.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn enrol_member(
             &mut self,
@@ -701,6 +710,7 @@ pub mod claim_settlement {
 
         /// Ends a member's enrolment now: services from now on are not covered; claims for
         /// earlier services still are. The plan's insurer only.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn end_enrolment(
             &mut self,
@@ -736,6 +746,7 @@ pub mod claim_settlement {
         }
 
         /// A member's coverage periods and accumulators in a plan.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn membership(
             &self,
@@ -748,6 +759,7 @@ pub mod claim_settlement {
         /// Moves a plan to another registered insurer (a key rotation, or a book of
         /// business sold). Admin only. Claims already submitted keep the insurer that
         /// adjudicated them and are paid from its escrow.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn reassign_plan(
             &mut self,
@@ -774,6 +786,7 @@ pub mod claim_settlement {
         /// Deposits the transferred value into the caller's escrow (registered insurers).
         /// Claims waiting for funds are paid from it first, in order of approval (at most
         /// 8 per call; `settle` pays more).
+        #[cfg(not(healthchain_contract))]
         #[ink(message, payable)]
         pub fn deposit(&mut self) -> Result<(), Error> {
             library_message!(self.library, {
@@ -802,6 +815,7 @@ pub mod claim_settlement {
 
         /// Withdraws `amount` of the caller's free escrow: funds that no approved claim
         /// waits for. Registered insurers only.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn withdraw(&mut self, amount: cold::Balance) -> Result<(), Error> {
             library_message!(self.library, {
@@ -827,6 +841,7 @@ pub mod claim_settlement {
         }
 
         /// An insurer's escrow: its funds, and what approved claims still wait for.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn escrow(&self, insurer: cold::AccountId) -> Escrow {
             library_message!(self.library, { self.escrow_of(insurer) })
@@ -839,6 +854,7 @@ pub mod claim_settlement {
 
         /// The sum of every insurer's escrow funds. The contract's balance always covers
         /// it plus `credit_total`.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn escrow_total(&self) -> Balance {
             library_message!(self.library, { self.escrow_total })
@@ -846,6 +862,7 @@ pub mod claim_settlement {
 
         /// What the insurers paid `provider` that it has not received yet: transfers the
         /// chain refused, kept for `collect` or `pay_out`.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn credit(&self, provider: cold::AccountId) -> Balance {
             library_message!(self.library, { self.credit_of(provider) })
@@ -857,6 +874,7 @@ pub mod claim_settlement {
         }
 
         /// The sum of every provider's credit.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn credit_total(&self) -> Balance {
             library_message!(self.library, { self.credit_total })
@@ -864,6 +882,7 @@ pub mod claim_settlement {
 
         /// Transfers the caller's whole credit to it. If the chain refuses the transfer,
         /// the call fails and the credit stays.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn collect(&mut self) -> Result<Balance, Error> {
             library_message!(self.library, {
@@ -885,6 +904,7 @@ pub mod claim_settlement {
         /// Tries to transfer `provider`'s credit to it; anyone may call (for example once
         /// the provider's account exists again). Returns whether the chain accepted the
         /// transfer; a refused one keeps the credit (`CreditTransfer` says which).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn pay_out(&mut self, provider: cold::AccountId) -> Result<bool, Error> {
             library_message!(self.library, {
@@ -896,6 +916,7 @@ pub mod claim_settlement {
         /// Pays claims waiting for `insurer`'s funds, in order of approval, as far as its
         /// escrow covers them (at most `max_claims`, capped at 8). Anyone may call. Returns
         /// how many were paid.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn settle(
             &mut self,
@@ -916,6 +937,7 @@ pub mod claim_settlement {
         /// Cancels what `claim` still waits for (its insurer only, with the Insurer role):
         /// the escrow no longer owes it and the claim leaves the payment queue. For a claim
         /// the insurer will not pay, such as one approved in error.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn cancel_payment(&mut self, claim: cold::ClaimId) -> Result<Balance, Error> {
             library_message!(self.library, {
@@ -948,6 +970,7 @@ pub mod claim_settlement {
 
         /// The number of entries in `insurer`'s payment queue (claims waiting for its
         /// funds, and cancelled ones not yet passed).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn waiting_claims(&self, insurer: cold::AccountId) -> u64 {
             library_message!(self.library, {
@@ -1008,6 +1031,7 @@ pub mod claim_settlement {
         /// without the Provider role, or for a batch too large (`BatchTooLarge`). Answered
         /// by the contract's library: a batch carries its code once for all its claims, so
         /// that a single claim need not carry the batch's.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn submit_claims(
             &mut self,
@@ -1079,6 +1103,7 @@ pub mod claim_settlement {
         /// accumulators give back what its lines added, and its services and packages may
         /// be billed again. Not while an appeal of it is pending. Evented as
         /// `ClaimVoided`; the claim stays readable, marked voided.
+        #[cfg(not(healthchain_contract))]
         #[ink(message, payable)]
         pub fn void_claim(&mut self, claim: cold::ClaimId) -> Result<(), Error> {
             library_message!(self.library, {
@@ -1093,6 +1118,7 @@ pub mod claim_settlement {
         /// `void_claim` does (send `void_refund(claim)` with the call), then the new
         /// service date and lines are adjudicated and paid like any claim, naming the claim
         /// they replace. Returns the new claim's id.
+        #[cfg(not(healthchain_contract))]
         #[ink(message, payable)]
         pub fn replace_claim(
             &mut self,
@@ -1124,6 +1150,7 @@ pub mod claim_settlement {
 
         /// What the provider must send with `void_claim` or `replace_claim` for `claim`:
         /// what the insurer paid for it, less the provider's credit still held here.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn void_refund(&self, claim: cold::ClaimId) -> Result<Balance, Error> {
             library_message!(self.library, {
@@ -1135,6 +1162,7 @@ pub mod claim_settlement {
 
         /// Where a claim stands, as an X12 277 answers a 276 inquiry: adjudicated, paid,
         /// waiting for funds, under appeal, or voided (and by which claim replaced).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn claim_status(&self, claim: cold::ClaimId) -> Result<ClaimStatus, Error> {
             library_message!(self.library, {
@@ -1400,6 +1428,7 @@ pub mod claim_settlement {
         /// A claim's header: parties, plan, the hash of what was billed, outcome, totals,
         /// payment and appeal. Public, like all contract storage: nothing in it names a
         /// procedure, a drug or a service date.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn claim(&self, claim: cold::ClaimId) -> Result<Claim, Error> {
             library_message!(self.library, { self.claim_record(claim) })
@@ -1412,6 +1441,7 @@ pub mod claim_settlement {
 
         /// A claim's adjudicated lines, in the order submitted: outcome, amounts and
         /// reason codes per line (public, see `claim`).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn claim_lines(&self, claim: cold::ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
             library_message!(self.library, {
@@ -1421,6 +1451,7 @@ pub mod claim_settlement {
         }
 
         /// The number of claims submitted so far; claim ids run from 1 to this.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn claim_count(&self) -> ClaimId {
             library_message!(self.library, { self.last_claim })
@@ -1430,6 +1461,7 @@ pub mod claim_settlement {
         /// provider (holding the Provider role) or by its member (the patient the claim
         /// names), within 180 days of adjudication, once, and not a voided claim. The
         /// insurer's decision is due 60 days later (`Appeal::decide_by`).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn appeal(
             &mut self,
@@ -1449,6 +1481,7 @@ pub mod claim_settlement {
         /// its ECDSA signature (65 bytes) over the payload described in the README
         /// ("Relayed instructions") for a `MemberAppeal { claim, evidence_hash }`. Then
         /// exactly as `appeal` by the member.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn relay_appeal(
             &mut self,
@@ -1481,6 +1514,7 @@ pub mod claim_settlement {
 
         /// The chain's genesis hash that relayed appeals are signed for, and the nonce
         /// `signer`'s next one must carry.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn relay_nonce(&self, signer: cold::AccountId) -> (Hash, u64) {
             library_message!(self.library, {
@@ -1545,6 +1579,7 @@ pub mod claim_settlement {
         /// call it once the deadline has passed without a decision. The appeal is marked
         /// overdue, and an `AppealOverdue` event tells the provider, the member and the
         /// insurer.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn report_overdue_appeal(&mut self, claim: cold::ClaimId) -> Result<(), Error> {
             library_message!(self.library, {
@@ -1577,6 +1612,7 @@ pub mod claim_settlement {
         /// and the member's accumulators like any approval, its adjustments are
         /// recomputed, it counts as billed from then on, and the plan pays what it owes
         /// more. A decision after the deadline is still taken, and evented as late.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn resolve_appeal(
             &mut self,
@@ -2344,6 +2380,7 @@ pub mod claim_settlement {
 
     // Each out of the dispatch function, so that a call runs only its own code.
     healthchain_common::hot_messages!(ClaimSettlement::submit_claim,);
+    healthchain_common::entry_points!(ClaimSettlement, library);
 }
 
 // The library build (claim_settlement_library) runs the same code: tested once, here.

@@ -95,6 +95,12 @@ macro_rules! admin_message {
 /// the body runs. The message keeps its selector, arguments and answer, so clients and the
 /// contract's metadata see no difference. Its arguments are typed with the contract's
 /// [`cold_arguments`] so that the contract's own build does not decode them either.
+///
+/// A cold message of the contract's own is also marked `#[cfg(not(healthchain_contract))]`:
+/// the contract's own build then leaves it out altogether and [`entry_points`] hands its
+/// selector to the library, so not even a forwarding arm of it is in the dispatch. The
+/// hand-over here is for a cold message that must stay in that build: one of a trait,
+/// which ink! wants implemented whole (`ConsentCheck::is_authorized_batch`).
 #[macro_export]
 macro_rules! library_message {
     ($library:expr, $body:block) => {{
@@ -105,6 +111,95 @@ macro_rules! library_message {
         #[cfg(not(all(target_arch = "wasm32", not(healthchain_library))))]
         $body
     }};
+}
+
+/// A contract's `call` and `deploy` exports in its own wasm build
+/// (`cfg(healthchain_contract)`, set by `contracts/contract_build.rs`), in place of ink!'s:
+/// `entry_points!(Registry, library)`, `library` naming the root's field that holds the
+/// code hash of the contract's own library.
+///
+/// ink!'s dispatch is one function holding an arm for every message, and pallet-contracts
+/// 38 (wasmi, which compiles a function when it first runs it) charges a call for every
+/// byte of every function it runs, about 8,000 ref_time a byte: every grant, check and
+/// dispense paid for the forwarding arms of all the cold messages. In that build the
+/// contract's own cold messages are left out (`#[cfg(not(healthchain_contract))]`), so
+/// ink!'s dispatch holds the hot messages and the admin ones (a trait, which ink! wants
+/// implemented whole; they hand themselves to the admin library as before), and `call`
+/// decodes the input with it: a message it knows runs as ink! would run it; a selector it
+/// does not know goes, input and all, to the contract's library, which answers it or
+/// refuses it as ink! would; input that does not decode is refused as ink! refuses it
+/// (reverted, `LangError::CouldNotReadInput`). Payment is refused before a message of that
+/// build runs, as ink! does when none of them takes any: every payable message is cold
+/// (the library checks it), and no constructor takes payment.
+#[macro_export]
+macro_rules! entry_points {
+    ($contract:ident, $library:ident) => {
+        #[cfg(healthchain_contract)]
+        const _: () = {
+            use ink::reflect::{
+                ContractConstructorDecoder, ContractMessageDecoder, DecodeDispatch, DispatchError,
+                ExecuteDispatchable,
+            };
+
+            /// The message the input names, or why it names none this build answers.
+            struct Routed<D>(Result<D, DispatchError>);
+
+            impl<D: DecodeDispatch> ink::scale::Decode for Routed<D> {
+                fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
+                    Ok(Self(D::decode_dispatch(input)))
+                }
+            }
+
+            fn refuse_input() -> ! {
+                ink::env::return_value::<ink::MessageResult<()>>(
+                    ink::env::ReturnFlags::REVERT,
+                    &Err(ink::LangError::CouldNotReadInput),
+                )
+            }
+
+            #[no_mangle]
+            pub extern "C" fn deploy() {
+                if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
+                    core::arch::wasm32::unreachable()
+                }
+                match ink::env::decode_input::<<$contract as ContractConstructorDecoder>::Type>() {
+                    Ok(constructor) => {
+                        let _ = constructor.execute_dispatchable();
+                        core::arch::wasm32::unreachable()
+                    }
+                    Err(_) => ink::env::return_value::<ink::ConstructorResult<()>>(
+                        ink::env::ReturnFlags::REVERT,
+                        &Err(ink::LangError::CouldNotReadInput),
+                    ),
+                }
+            }
+
+            #[no_mangle]
+            pub extern "C" fn call() {
+                match ink::env::decode_input::<Routed<<$contract as ContractMessageDecoder>::Type>>(
+                ) {
+                    Ok(Routed(Ok(message))) => {
+                        if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
+                            core::arch::wasm32::unreachable()
+                        }
+                        let _ = message.execute_dispatchable();
+                        core::arch::wasm32::unreachable()
+                    }
+                    Ok(Routed(Err(DispatchError::UnknownSelector))) => {
+                        let key = <$contract as ink::storage::traits::StorageKey>::KEY;
+                        if let Ok(Some(contract)) =
+                            ink::env::get_contract_storage::<ink::primitives::Key, $contract>(&key)
+                        {
+                            $crate::access::delegate_to(contract.$library)
+                        }
+                        // No root: the contract was never instantiated with this code.
+                        core::arch::wasm32::unreachable()
+                    }
+                    _ => refuse_input(),
+                }
+            }
+        };
+    };
 }
 
 /// Keeps a contract's hot messages out of its dispatch function, in the contract's own

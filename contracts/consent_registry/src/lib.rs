@@ -261,6 +261,7 @@ pub mod consent_registry {
         /// than 32 items (`BatchTooLarge`). Answered by the registry's library: a batch
         /// carries its code once for all its items, so that a single grant need not carry
         /// the batch's.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn relay_batch(
             &mut self,
@@ -368,6 +369,7 @@ pub mod consent_registry {
 
         /// The chain's genesis hash that relayed instructions are signed for, and the
         /// nonce `signer`'s next relayed instruction must carry.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn relay_nonce(&self, signer: cold::AccountId) -> (Hash, u64) {
             library_message!(self.library, {
@@ -529,6 +531,7 @@ pub mod consent_registry {
 
         /// `patient`'s consent `consent`, whatever its status (`None` when the patient has
         /// none of that id).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn consent(
             &self,
@@ -566,6 +569,7 @@ pub mod consent_registry {
 
         /// The patient's current consents (active, period not over, including those that
         /// start later; at most 32), for a wallet to list.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn active_consents(&self, patient: cold::AccountId) -> Vec<ListedConsent> {
             library_message!(self.library, {
@@ -586,6 +590,7 @@ pub mod consent_registry {
 
         /// Names `delegate` (a proxy) to grant and revoke consent for `patient` until
         /// `expires_at`. Signed by the patient; a delegate cannot delegate further.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn appoint_delegate(
             &mut self,
@@ -620,6 +625,7 @@ pub mod consent_registry {
         /// Registers `guardian` for a `patient` who cannot sign (a minor, an incapacitated
         /// adult) until `expires_at`, for example the age of majority. Admin only; the
         /// patient sees a `DelegationChanged` event.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn register_guardian(
             &mut self,
@@ -636,6 +642,7 @@ pub mod consent_registry {
 
         /// Ends a delegation. A proxy is ended by the patient, the proxy or the admin; a
         /// guardianship by the guardian or the admin. Works while the registry is paused.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn remove_delegate(
             &mut self,
@@ -675,6 +682,7 @@ pub mod consent_registry {
         }
 
         /// The delegation of `delegate` for `patient`, expired or not.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn delegation(
             &self,
@@ -690,6 +698,7 @@ pub mod consent_registry {
         /// inside the window and only while the responder holds the role. One window per
         /// patient and responder at a time. The patient sees an
         /// `EmergencyAccessChanged` event. Returns when the window ends.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn open_emergency_access(
             &mut self,
@@ -733,6 +742,7 @@ pub mod consent_registry {
 
         /// Closes `responder`'s emergency access to `patient`, early or after it lapsed.
         /// Signed by the patient, the responder or the admin; works while paused.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn close_emergency_access(
             &mut self,
@@ -767,6 +777,7 @@ pub mod consent_registry {
         }
 
         /// The emergency access of `responder` to `patient`, open or lapsed.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn emergency_access(
             &self,
@@ -1132,6 +1143,7 @@ pub mod consent_registry {
         <ConsentRegistry as ConsentCheck>::is_authorized,
         <ConsentInstruction as ink::scale::Decode>::decode::<&[u8]>,
     );
+    healthchain_common::entry_points!(ConsentRegistry, library);
 }
 
 // The library build (consent_registry_library) runs the same code: tested once, here.

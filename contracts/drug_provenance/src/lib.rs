@@ -401,6 +401,7 @@ pub mod drug_provenance {
         /// analysis. The caller holds every package, unpacked. The GTIN's company prefix
         /// must be licensed to the caller (`license_company_prefix`), so nobody else can
         /// commission, and so make genuine-looking, lots of another's products.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         #[allow(clippy::too_many_arguments)]
         pub fn commission_lot(
@@ -480,6 +481,7 @@ pub mod drug_provenance {
         /// GTIN) to `manufacturer`, replacing an earlier licensee of the same prefix (a
         /// rotated key, a sold product line). Regulators and the admin only. Refused when a
         /// shorter prefix it starts with belongs to another manufacturer.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn license_company_prefix(
             &mut self,
@@ -528,6 +530,7 @@ pub mod drug_provenance {
 
         /// The manufacturer licensed to commission `gtin`: the holder of its longest
         /// licensed company prefix.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn licensee(&self, gtin: cold::u64) -> Option<AccountId> {
             library_message!(self.library, { self.licensed_to(gtin) })
@@ -553,6 +556,7 @@ pub mod drug_provenance {
         /// from a container the caller opened (`from` = its SSCC): either is debited by
         /// `units` at once, so a pallet of 10,000 packages costs one write. The container is
         /// the packer's assertion, checked when it is opened; it inherits its source's holds.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         #[allow(clippy::too_many_arguments)]
         pub fn aggregate(
@@ -649,6 +653,7 @@ pub mod drug_provenance {
         /// up to its packages, and each becomes a sealed case held by the caller, with the
         /// pallet's holds. A pallet whose cases do not match stays sealed (`ContentsMismatch`):
         /// its packer's assertion was wrong, and its holder may quarantine it.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn disaggregate(
             &mut self,
@@ -875,6 +880,7 @@ pub mod drug_provenance {
 
         /// Cancels shipment `shipment` before receipt (the sender only); the goods return
         /// to the sender's custody, keeping any hold taken in transit.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn cancel_shipment(&mut self, shipment: cold::u64) -> Result<(), Error> {
             library_message!(self.library, {
@@ -890,6 +896,7 @@ pub mod drug_provenance {
         /// Binds `sensor` (an account with the Sensor role) to a container the caller holds,
         /// or a shipment it sends or receives, so that its readings count there; a regulator
         /// binds anywhere.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn bind_sensor(
             &mut self,
@@ -914,6 +921,7 @@ pub mod drug_provenance {
         }
 
         /// Ends a sensor's binding: the custodian that bound it or a regulator.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn unbind_sensor(
             &mut self,
@@ -961,6 +969,7 @@ pub mod drug_provenance {
         /// `report_temperature`'s two arguments and gets its own answer, in order; a refused
         /// reading does not stop the others. Works while the ledger is paused. Answered by
         /// the ledger's library, as `dispense_batch` is.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn report_temperatures(
             &mut self,
@@ -984,6 +993,7 @@ pub mod drug_provenance {
         /// product, in the custodian's own hands). They neither move nor are dispensed until
         /// the manufacturer or a regulator releases the reason. A safety action: works while
         /// the ledger is paused.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn quarantine(
             &mut self,
@@ -1031,6 +1041,7 @@ pub mod drug_provenance {
         /// manufacturer or a regulator), with the hash of the investigation report. They move
         /// again when no reason is left open there; releasing a suspect flag leaves a later
         /// excursion in force, and the other way round.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn release(
             &mut self,
@@ -1064,6 +1075,7 @@ pub mod drug_provenance {
         /// recorded `late`. The lot leaves supply for good; trading partners hear it by the
         /// event's lot topics. Only the regulator's consent terminates the notification
         /// (`terminate_illegitimate`). Works while the ledger is paused.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn notify_illegitimate(
             &mut self,
@@ -1114,6 +1126,7 @@ pub mod drug_provenance {
         /// Terminates an illegitimate-product notification with the hash of the
         /// regulator's consent (regulators only: DSCSA terminates a notification in
         /// consultation with FDA). The product stays out of supply.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn terminate_illegitimate(
             &mut self,
@@ -1153,6 +1166,7 @@ pub mod drug_provenance {
         /// FDA classifies recalls) or a regulator (with or without one). A regulator gives a
         /// recall without a class its class by calling again with it. Recalled stock neither
         /// moves nor is dispensed. A safety action: works while the ledger is paused.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn recall_lot(
             &mut self,
@@ -1194,6 +1208,7 @@ pub mod drug_provenance {
         /// Names another registered manufacturer as the lot's manufacturer (regulators
         /// only), for a rotated key or a transferred product line. Who holds the goods does
         /// not change.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn reassign_lot(
             &mut self,
@@ -1222,6 +1237,7 @@ pub mod drug_provenance {
         /// Destroys goods the caller holds (recalled, expired, illegitimate or damaged): a
         /// sealed or opened container with every package still in it, or one package, with
         /// the hash of the destruction record.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn destroy(&mut self, item: cold::Item, reason: cold::Hash) -> Result<(), Error> {
             library_message!(self.library, {
@@ -1311,6 +1327,7 @@ pub mod drug_provenance {
         /// (`BatchTooLarge`, a pause, or a caller without the Dispenser role) only when no
         /// item could pass. Answered by the ledger's library: a batch carries its code
         /// once for all its items, so that a single dispense need not carry the batch's.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn dispense_batch(
             &mut self,
@@ -1401,6 +1418,7 @@ pub mod drug_provenance {
         /// receipts between, with their times, are the `Shipped` and `ShipmentClosed` events that
         /// name those containers (`healthchain trace` prints both). Without a path, a package
         /// that never moved on its own reads as the manufacturer's unpacked stock.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn trace(
             &self,
@@ -1492,6 +1510,7 @@ pub mod drug_provenance {
         }
 
         /// The lot and whether it has expired; `None` for an unknown GTIN and lot.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn lot_state(&self, gtin: cold::u64, lot: cold::Vec<u8>) -> Option<LotState> {
             library_message!(self.library, {
@@ -1504,12 +1523,14 @@ pub mod drug_provenance {
         }
 
         /// The container with SSCC `sscc`, if it has a record.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn container(&self, sscc: cold::Sscc) -> Option<Container> {
             library_message!(self.library, { self.containers.get(sscc) })
         }
 
         /// The package (GTIN, lot, serial), if it has moved on its own.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn package(
             &self,
@@ -1523,6 +1544,7 @@ pub mod drug_provenance {
         }
 
         /// Shipment `shipment`, while it is in transit.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn shipment(&self, shipment: cold::u64) -> Option<Shipment> {
             library_message!(self.library, { self.shipments.get(shipment) })
@@ -2235,6 +2257,7 @@ pub mod drug_provenance {
         ink::env::return_value::<ink::MessageResult<UnitStatus>>,
         ink::env::return_value::<ink::MessageResult<Vec<Option<DispensedUnit>>>>,
     );
+    healthchain_common::entry_points!(DrugProvenance, library);
 }
 
 // The library build (drug_provenance_library) runs the same code: tested once, here.

@@ -317,6 +317,7 @@ pub mod trial_anchoring {
         }
 
         /// The consent registry this contract asks.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn consent_registry(&self) -> AccountId {
             library_message!(self.library, {
@@ -355,6 +356,7 @@ pub mod trial_anchoring {
         /// primary or secondary, and its time point in days) and the planned enrolment.
         /// Returns the trial id. No hash may be zero. The outcomes' Merkle root is kept
         /// and evented for off-chain proofs.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn register_trial(
             &mut self,
@@ -437,6 +439,7 @@ pub mod trial_anchoring {
         /// transferred programme, or a registry id squatted by someone else given to the
         /// sponsor the registry lists. Research consent names the sponsor, so
         /// participants consent again to the new one.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn reassign_trial(
             &mut self,
@@ -463,6 +466,7 @@ pub mod trial_anchoring {
         /// Names `delegate` as a data manager (anchors batches, reports adverse events) or
         /// a site (enrols and withdraws participants, reports adverse events) of the trial,
         /// replacing an earlier role. The trial's sponsor only.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn name_delegate(
             &mut self,
@@ -487,6 +491,7 @@ pub mod trial_anchoring {
         }
 
         /// Removes a delegate of the trial. The trial's sponsor only.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn remove_delegate(
             &mut self,
@@ -511,6 +516,7 @@ pub mod trial_anchoring {
         /// protocol hash counts from now on and participants must re-consent; when false,
         /// the consent that counted before still counts (its version stays the one
         /// consent must name, see `consent_context`).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn amend_protocol(
             &mut self,
@@ -626,6 +632,7 @@ pub mod trial_anchoring {
         /// only go further (`AlreadyWithdrawn` otherwise). The record stays; the
         /// participant is no longer active, and `may_collect_data` follows the level.
         /// Works while the contract is paused.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn withdraw(
             &mut self,
@@ -646,6 +653,7 @@ pub mod trial_anchoring {
         /// `signature` is the participant's ECDSA signature (65 bytes) over the payload
         /// described in the README ("Relayed instructions") for a `Withdrawal { trial,
         /// level }`. Works while the contract is paused.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn relay_withdrawal(
             &mut self,
@@ -673,6 +681,7 @@ pub mod trial_anchoring {
 
         /// The chain's genesis hash that relayed withdrawals are signed for, and the nonce
         /// `signer`'s next one must carry.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn relay_nonce(&self, signer: cold::AccountId) -> (Hash, u64) {
             library_message!(self.library, {
@@ -780,6 +789,7 @@ pub mod trial_anchoring {
         }
 
         /// The enrolment record of `participant` in the trial.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn enrolment(
             &self,
@@ -793,6 +803,7 @@ pub mod trial_anchoring {
         /// frozen): the Merkle root of its records (built with `healthchain merkle root`),
         /// its leaf count and the hash of where the data lives. Returns the batch number,
         /// counted from 1 per trial.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn anchor_batch(
             &mut self,
@@ -840,6 +851,7 @@ pub mod trial_anchoring {
         /// Whether the record with leaf hash `leaf` is at `index` of the anchored batch,
         /// by the Merkle audit path `proof` (at most 32 hashes; the hashing of the shared
         /// Merkle code and of `healthchain merkle proof`). Anyone may ask.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn verify_inclusion(
             &self,
@@ -868,6 +880,7 @@ pub mod trial_anchoring {
         }
 
         /// A data batch of the trial.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn batch(&self, trial: cold::TrialId, batch: cold::u32) -> Option<Batch> {
             library_message!(self.library, { self.batches.get((trial, batch)) })
@@ -889,6 +902,7 @@ pub mod trial_anchoring {
         /// report's number, counted from 1 per trial. Allowed after the database freeze:
         /// safety reporting goes on. The participant's account is not taken, as call data
         /// is public too; an auditor given the salt checks the commitment.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn report_adverse_event(
             &mut self,
@@ -945,6 +959,7 @@ pub mod trial_anchoring {
         }
 
         /// An adverse event of the trial, by number.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn adverse_event(
             &self,
@@ -956,6 +971,7 @@ pub mod trial_anchoring {
 
         /// Freezes (locks) the trial's database: no more anchoring, enrolment or
         /// amendments. The trial's sponsor only; once.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn freeze_database(&mut self, trial: cold::TrialId) -> Result<(), Error> {
             library_message!(self.library, {
@@ -978,6 +994,7 @@ pub mod trial_anchoring {
         /// such as the protocol amendment that changes them. Each change is evented as
         /// made before unblinding: it is recorded, not counted as a switch, and results are
         /// then compared with the amended list.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn amend_outcomes(
             &mut self,
@@ -1018,6 +1035,7 @@ pub mod trial_anchoring {
         /// added or changed against the pre-registration is a switch, evented one by one
         /// (`OutcomeSwitched`) and shown by `verify_outcome`; with any switch,
         /// `justification_hash` is required.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn anchor_results(
             &mut self,
@@ -1077,6 +1095,7 @@ pub mod trial_anchoring {
         /// One outcome measure of a trial checked against its pre-registration (as last
         /// amended before the freeze) and its reported results: each as stored, and
         /// whether the results switched it (dropped, added or changed).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn verify_outcome(
             &self,
@@ -1102,6 +1121,7 @@ pub mod trial_anchoring {
 
         /// A trial's pre-registered outcomes (as last amended before the freeze) and,
         /// once results are anchored, the reported ones.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn outcomes(
             &self,
@@ -1119,6 +1139,7 @@ pub mod trial_anchoring {
         /// Records the date the trial was registered on its public registry (such as
         /// ClinicalTrials.gov; the trial's sponsor, once, not in the future). Due 21 days
         /// after the first enrolment (42 CFR 11.24): a later date is evented as late.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn record_registry_registration(
             &mut self,
@@ -1133,6 +1154,7 @@ pub mod trial_anchoring {
         /// Records the trial's primary completion date (the trial's sponsor, once, not in
         /// the future): results are due one year later (42 CFR 11.44), and results
         /// anchored after that are flagged late.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn record_primary_completion(
             &mut self,
@@ -1147,6 +1169,7 @@ pub mod trial_anchoring {
         /// The trial's registration and results deadlines now, and whether each is
         /// missed (done late, or still not done after it was due); `None` for an unknown
         /// trial.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn deadlines(&self, trial: cold::TrialId) -> Option<Deadlines> {
             library_message!(self.library, {
@@ -1200,12 +1223,14 @@ pub mod trial_anchoring {
         }
 
         /// A trial: sponsor, registry id, current protocol, counts, freeze and results.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn trial(&self, trial: cold::TrialId) -> Option<Trial> {
             library_message!(self.library, { self.trials.get(trial) })
         }
 
         /// The trial registered under `registry_id` (any case).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn trial_by_registry_id(&self, registry_id: cold::Vec<u8>) -> Option<TrialId> {
             library_message!(self.library, {
@@ -1217,6 +1242,7 @@ pub mod trial_anchoring {
         }
 
         /// Version `version` of the trial's protocol (1 is the registered one).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn protocol_version(
             &self,
@@ -1229,6 +1255,7 @@ pub mod trial_anchoring {
         }
 
         /// The role `account` holds for the trial, if it is a delegate.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn delegate(
             &self,
@@ -1239,6 +1266,7 @@ pub mod trial_anchoring {
         }
 
         /// The number of trials registered so far; trial ids run from 1 to this.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn trial_count(&self) -> TrialId {
             library_message!(self.library, { self.last_trial })
@@ -1248,6 +1276,7 @@ pub mod trial_anchoring {
         /// `version` is current (`grant_consent`'s `context`): BLAKE2b-256 of this
         /// contract, the trial and the protocol hash of the last version up to `version`
         /// that required re-consent. `None` for an unknown trial or version.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn consent_context(&self, trial: cold::TrialId, version: cold::u32) -> Option<Hash> {
             library_message!(self.library, {
@@ -1506,6 +1535,7 @@ pub mod trial_anchoring {
         TrialAnchoring::is_active,
         TrialAnchoring::may_collect_data,
     );
+    healthchain_common::entry_points!(TrialAnchoring, library);
 }
 
 // The library build (trial_anchoring_library) runs the same code: tested once, here.
