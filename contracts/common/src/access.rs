@@ -744,17 +744,24 @@ pub fn lock_library(code: Hash) {
 /// and nothing of this contract runs after it. The admin library answers the
 /// [`AccessControlled`] messages this way ([`AccessControl::delegate_to_library`]); a
 /// contract's own library answers its cold messages ([`crate::library_message`]).
+///
+/// It calls the host function itself: ink!'s call builder would encode an empty argument
+/// list and decode an answer a tail call never returns, about 400 bytes of code in every
+/// contract, where every call carries its code.
 #[cfg(target_arch = "wasm32")]
 pub fn delegate_to(code: Hash) -> ! {
-    use ink::env::{call::build_call, CallFlags, ReturnFlags};
-    let _ = build_call::<DefaultEnvironment>()
-        .delegate(code)
-        .call_flags(CallFlags::FORWARD_INPUT | CallFlags::TAIL_CALL)
-        .try_invoke();
+    use ink::env::{CallFlags, ReturnFlags};
+    use pallet_contracts_uapi::{HostFn, HostFnImpl};
+    let _ = HostFnImpl::delegate_call(
+        CallFlags::FORWARD_INPUT | CallFlags::TAIL_CALL,
+        code.as_ref(),
+        &[],
+        None,
+    );
     // Returns only if the library's code is missing, which its lock (taken when the
     // contract was instantiated) prevents: revert rather than answer something the
     // library did not say.
-    ink::env::return_value::<()>(ReturnFlags::REVERT, &())
+    HostFnImpl::return_value(ReturnFlags::REVERT, &[])
 }
 
 /// The argument types of the [`AccessControlled`] messages: the types themselves, but
