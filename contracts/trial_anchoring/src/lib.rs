@@ -329,6 +329,7 @@ pub mod trial_anchoring {
         /// migration), with a `ChangeProposed` event; `apply_callee` makes the change once
         /// the change delay has passed. Admin only. Returns when it may be applied.
         /// Answered by the admin library.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn propose_callee(
             &mut self,
@@ -343,6 +344,7 @@ pub mod trial_anchoring {
 
         /// Applies the proposed consent registry once its delay has passed, with a
         /// `CalleeChanged` event. Admin only. Answered by the admin library.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn apply_callee(&mut self) -> Result<(), AccessError> {
             admin_message!(self.access, self.callees => apply(&mut self.access))
