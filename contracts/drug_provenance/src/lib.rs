@@ -1569,13 +1569,12 @@ pub mod drug_provenance {
                 return Err(Error::ZeroHash);
             }
             let id = lot_id(package.gtin, &package.lot);
+            // A batch's earlier item may have read or changed the lot; `commit` keeps it
+            // for the later ones (not a copy taken here, which a single dispense, the hot
+            // path, would only throw away).
             let lot = match touched.lots.get(&id) {
                 Some(lot) => lot.clone(),
-                None => {
-                    let lot = self.lots.get(id).ok_or(Error::UnknownLot)?;
-                    touched.lots.keep(id, lot.clone());
-                    lot
-                }
+                None => self.lots.get(id).ok_or(Error::UnknownLot)?,
             };
             let mut located = self.locate_in(id, lot, &package, &touched.cases)?;
             if !expiry_matches(expiry, located.lot.expiry) {
@@ -1883,7 +1882,8 @@ pub mod drug_provenance {
 
         /// Writes a located package's record, and takes it from the container or unpacked
         /// stock it leaves in this call's copies (`touched`, which the caller stores), so
-        /// that several packages can leave one and each is read and written once.
+        /// that several packages can leave one and each is read and written once. Its lot
+        /// stays in `touched` for the call's later packages.
         fn commit(&mut self, located: Located, touched: &mut Touched) {
             let Located {
                 id,
@@ -1897,6 +1897,9 @@ pub mod drug_provenance {
                 touched.lots.update(id, lot, |lot| {
                     lot.unpacked = lot.unpacked.saturating_sub(1);
                 });
+            } else {
+                // Unchanged, so not stored; later items of the same call read it here.
+                touched.lots.keep(id, lot);
             }
             if let Some((sscc, container)) = leaving {
                 touched.cases.update(sscc, container, Container::take_one);
