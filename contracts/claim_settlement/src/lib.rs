@@ -36,12 +36,9 @@
 // The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
-// The contract's own wasm build leaves out the bodies of the cold messages (`library_message!`
-// hands them to the library), and so their arguments' uses and the helpers only they use.
-#![cfg_attr(
-    all(target_arch = "wasm32", not(healthchain_library)),
-    allow(dead_code, unused_imports, unused_variables)
-)]
+// The contract's own wasm build leaves out the cold messages (`entry_points!` hands them to
+// the library), and so the helpers and imports only they use.
+#![cfg_attr(healthchain_contract, allow(dead_code, unused_imports))]
 
 pub mod data;
 
@@ -67,7 +64,6 @@ pub mod claim_settlement {
         consent::{
             query_consent, query_consents, ConsentAnswer, ConsentQuery, DataClasses, Purpose,
         },
-        library_message,
         merkle::{blake2_256, Digest},
         provenance::{query_dispensed_units, recipient_commitment, DispensedUnit, UnitId},
         relay::{Relay, Signature},
@@ -269,23 +265,6 @@ pub mod claim_settlement {
         DrugProvenance,
     }
 
-    // The cold messages' argument types (see `library_message!`).
-    healthchain_common::cold_arguments!(
-        AccountId,
-        AuthorizationId,
-        Balance,
-        ClaimId,
-        CostSharing,
-        Hash,
-        PaymentConsent,
-        PlanId,
-        ServiceCode,
-        Signature,
-        Timestamp,
-        u32,
-        u64
-    );
-
     /// Plans, members, escrows, claims and their payment queue.
     #[ink(storage)]
     pub struct ClaimSettlement {
@@ -389,9 +368,7 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn callees(&self) -> (AccountId, AccountId) {
-            library_message!(self.library, {
-                (self.consent_registry(), self.drug_provenance())
-            })
+            (self.consent_registry(), self.drug_provenance())
         }
 
         /// Proposes pointing the contract at another consent registry or drug_provenance
@@ -440,44 +417,42 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn create_plan(
             &mut self,
-            cost_sharing: cold::CostSharing,
-            payment_consent: cold::PaymentConsent,
-            filing_limit_days: cold::Option<u16>,
-            year_start: cold::Timestamp,
-            year_end: cold::Timestamp,
+            cost_sharing: CostSharing,
+            payment_consent: PaymentConsent,
+            filing_limit_days: Option<u16>,
+            year_start: Timestamp,
+            year_end: Timestamp,
         ) -> Result<PlanId, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let insurer = self.access.ensure_role(Role::Insurer)?;
-                validate_plan(&cost_sharing, year_start, year_end)?;
-                if filing_limit_days == Some(0) {
-                    return Err(Error::ZeroFilingLimit);
-                }
-                let plan = self.last_plan.checked_add(1).ok_or(Error::Overflow)?;
-                self.last_plan = plan;
-                self.plans.insert(
-                    plan,
-                    &Plan {
-                        insurer,
-                        cost_sharing,
-                        payment_consent,
-                        year_start,
-                        year_end,
-                        filing_limit_days,
-                        fee_schedule_entries: 0,
-                    },
-                );
-                self.env().emit_event(PlanCreated {
-                    plan,
+            self.access.ensure_not_paused()?;
+            let insurer = self.access.ensure_role(Role::Insurer)?;
+            validate_plan(&cost_sharing, year_start, year_end)?;
+            if filing_limit_days == Some(0) {
+                return Err(Error::ZeroFilingLimit);
+            }
+            let plan = self.last_plan.checked_add(1).ok_or(Error::Overflow)?;
+            self.last_plan = plan;
+            self.plans.insert(
+                plan,
+                &Plan {
                     insurer,
                     cost_sharing,
                     payment_consent,
-                    filing_limit_days,
                     year_start,
                     year_end,
-                });
-                Ok(plan)
-            })
+                    filing_limit_days,
+                    fee_schedule_entries: 0,
+                },
+            );
+            self.env().emit_event(PlanCreated {
+                plan,
+                insurer,
+                cost_sharing,
+                payment_consent,
+                filing_limit_days,
+                year_start,
+                year_end,
+            });
+            Ok(plan)
         }
 
         /// Asks `plan`'s insurer ahead of care to authorise `code` for `patient` (X12 278):
@@ -488,56 +463,54 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn request_authorization(
             &mut self,
-            patient: cold::AccountId,
-            plan: cold::PlanId,
-            code: cold::ServiceCode,
-            document_hash: cold::Hash,
+            patient: AccountId,
+            plan: PlanId,
+            code: ServiceCode,
+            document_hash: Hash,
         ) -> Result<AuthorizationId, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let provider = self.access.ensure_role(Role::Provider)?;
-                if provider == patient {
-                    return Err(Error::ProviderIsPatient);
-                }
-                if !code.is_valid() {
-                    return Err(Error::InvalidServiceCode);
-                }
-                if healthchain_common::is_zero_hash(document_hash.as_ref()) {
-                    return Err(Error::ZeroHash);
-                }
-                let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
-                if !self.memberships.contains((plan, patient)) {
-                    return Err(Error::UnknownMember);
-                }
-                let id = self
-                    .last_authorization
-                    .checked_add(1)
-                    .ok_or(Error::Overflow)?;
-                self.last_authorization = id;
-                self.authorizations.insert(
-                    id,
-                    &Authorization {
-                        patient,
-                        provider,
-                        plan,
-                        key: authorization_key(&patient, &provider, plan, &code),
-                        document_hash,
-                        requested_at: self.env().block_timestamp(),
-                        decision: AuthorizationDecision::Requested,
-                        decision_hash: None,
-                    },
-                );
-                self.env().emit_event(AuthorizationChanged {
+            self.access.ensure_not_paused()?;
+            let provider = self.access.ensure_role(Role::Provider)?;
+            if provider == patient {
+                return Err(Error::ProviderIsPatient);
+            }
+            if !code.is_valid() {
+                return Err(Error::InvalidServiceCode);
+            }
+            if healthchain_common::is_zero_hash(document_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+            if !self.memberships.contains((plan, patient)) {
+                return Err(Error::UnknownMember);
+            }
+            let id = self
+                .last_authorization
+                .checked_add(1)
+                .ok_or(Error::Overflow)?;
+            self.last_authorization = id;
+            self.authorizations.insert(
+                id,
+                &Authorization {
                     patient,
                     provider,
-                    insurer: record.insurer,
-                    authorization: id,
                     plan,
-                    decision: AuthorizationDecision::Requested,
+                    key: authorization_key(&patient, &provider, plan, &code),
                     document_hash,
-                });
-                Ok(id)
-            })
+                    requested_at: self.env().block_timestamp(),
+                    decision: AuthorizationDecision::Requested,
+                    decision_hash: None,
+                },
+            );
+            self.env().emit_event(AuthorizationChanged {
+                patient,
+                provider,
+                insurer: record.insurer,
+                authorization: id,
+                plan,
+                decision: AuthorizationDecision::Requested,
+                document_hash,
+            });
+            Ok(id)
         }
 
         /// Decides a prior authorization request (the plan's insurer, once): `Some((from,
@@ -547,54 +520,52 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn decide_authorization(
             &mut self,
-            authorization: cold::AuthorizationId,
-            approved_for: cold::Option<(Timestamp, Timestamp)>,
-            decision_hash: cold::Hash,
+            authorization: AuthorizationId,
+            approved_for: Option<(Timestamp, Timestamp)>,
+            decision_hash: Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let mut record = self
-                    .authorizations
-                    .get(authorization)
-                    .ok_or(Error::UnknownAuthorization)?;
-                let plan = self.plan_of_insurer(record.plan)?;
-                if record.decision != AuthorizationDecision::Requested {
-                    return Err(Error::AuthorizationDecided);
-                }
-                if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
-                    return Err(Error::ZeroHash);
-                }
-                record.decision = match approved_for {
-                    Some((valid_from, valid_until)) if valid_from < valid_until => {
-                        AuthorizationDecision::Approved {
-                            valid_from,
-                            valid_until,
-                        }
+            self.access.ensure_not_paused()?;
+            let mut record = self
+                .authorizations
+                .get(authorization)
+                .ok_or(Error::UnknownAuthorization)?;
+            let plan = self.plan_of_insurer(record.plan)?;
+            if record.decision != AuthorizationDecision::Requested {
+                return Err(Error::AuthorizationDecided);
+            }
+            if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            record.decision = match approved_for {
+                Some((valid_from, valid_until)) if valid_from < valid_until => {
+                    AuthorizationDecision::Approved {
+                        valid_from,
+                        valid_until,
                     }
-                    Some(_) => return Err(Error::InvalidPeriod),
-                    None => AuthorizationDecision::Denied,
-                };
-                record.decision_hash = Some(decision_hash);
-                self.authorizations.insert(authorization, &record);
-                self.env().emit_event(AuthorizationChanged {
-                    patient: record.patient,
-                    provider: record.provider,
-                    insurer: plan.insurer,
-                    authorization,
-                    plan: record.plan,
-                    decision: record.decision,
-                    document_hash: decision_hash,
-                });
-                Ok(())
-            })
+                }
+                Some(_) => return Err(Error::InvalidPeriod),
+                None => AuthorizationDecision::Denied,
+            };
+            record.decision_hash = Some(decision_hash);
+            self.authorizations.insert(authorization, &record);
+            self.env().emit_event(AuthorizationChanged {
+                patient: record.patient,
+                provider: record.provider,
+                insurer: plan.insurer,
+                authorization,
+                plan: record.plan,
+                decision: record.decision,
+                document_hash: decision_hash,
+            });
+            Ok(())
         }
 
         /// A prior authorization: who asked whom, the hash it matches claim lines by, and
         /// the decision.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn authorization(&self, authorization: cold::AuthorizationId) -> Option<Authorization> {
-            library_message!(self.library, { self.authorizations.get(authorization) })
+        pub fn authorization(&self, authorization: AuthorizationId) -> Option<Authorization> {
+            self.authorizations.get(authorization)
         }
 
         /// Adds, changes (`Some(entry)`) or removes (`None`) fee schedule codes of a plan:
@@ -604,64 +575,62 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn update_fee_schedule(
             &mut self,
-            plan: cold::PlanId,
-            changes: cold::Vec<(ServiceCode, Option<FeeScheduleEntry>)>,
+            plan: PlanId,
+            changes: Vec<(ServiceCode, Option<FeeScheduleEntry>)>,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let mut record = self.plan_of_insurer(plan)?;
-                if changes.len() > MAX_FEE_UPDATES {
-                    return Err(Error::TooManyFeeUpdates);
+            self.access.ensure_not_paused()?;
+            let mut record = self.plan_of_insurer(plan)?;
+            if changes.len() > MAX_FEE_UPDATES {
+                return Err(Error::TooManyFeeUpdates);
+            }
+            if changes.iter().any(|(code, _)| !code.is_valid()) {
+                return Err(Error::InvalidServiceCode);
+            }
+            // Count first, so that a refused call has changed nothing.
+            let mut touched: Vec<(ServiceCode, bool)> = Vec::with_capacity(changes.len());
+            let mut entries = record.fee_schedule_entries;
+            for (code, entry) in &changes {
+                let present = match touched.iter().rev().find(|(c, _)| c == code) {
+                    Some((_, present)) => *present,
+                    None => self.fee_schedules.contains((plan, *code)),
+                };
+                entries = match (present, entry.is_some()) {
+                    (false, true) => entries.checked_add(1).ok_or(Error::Overflow)?,
+                    (true, false) => entries.saturating_sub(1),
+                    _ => entries,
+                };
+                if entries > MAX_FEE_SCHEDULE_ENTRIES {
+                    return Err(Error::FeeScheduleFull);
                 }
-                if changes.iter().any(|(code, _)| !code.is_valid()) {
-                    return Err(Error::InvalidServiceCode);
-                }
-                // Count first, so that a refused call has changed nothing.
-                let mut touched: Vec<(ServiceCode, bool)> = Vec::with_capacity(changes.len());
-                let mut entries = record.fee_schedule_entries;
-                for (code, entry) in &changes {
-                    let present = match touched.iter().rev().find(|(c, _)| c == code) {
-                        Some((_, present)) => *present,
-                        None => self.fee_schedules.contains((plan, *code)),
-                    };
-                    entries = match (present, entry.is_some()) {
-                        (false, true) => entries.checked_add(1).ok_or(Error::Overflow)?,
-                        (true, false) => entries.saturating_sub(1),
-                        _ => entries,
-                    };
-                    if entries > MAX_FEE_SCHEDULE_ENTRIES {
-                        return Err(Error::FeeScheduleFull);
+                touched.push((*code, entry.is_some()));
+            }
+            for (code, entry) in changes {
+                match entry {
+                    Some(entry) => {
+                        self.fee_schedules.insert((plan, code), &entry);
                     }
-                    touched.push((*code, entry.is_some()));
+                    None => self.fee_schedules.remove((plan, code)),
                 }
-                for (code, entry) in changes {
-                    match entry {
-                        Some(entry) => {
-                            self.fee_schedules.insert((plan, code), &entry);
-                        }
-                        None => self.fee_schedules.remove((plan, code)),
-                    }
-                    self.env()
-                        .emit_event(FeeScheduleUpdated { plan, code, entry });
-                }
-                record.fee_schedule_entries = entries;
-                self.plans.insert(plan, &record);
-                Ok(())
-            })
+                self.env()
+                    .emit_event(FeeScheduleUpdated { plan, code, entry });
+            }
+            record.fee_schedule_entries = entries;
+            self.plans.insert(plan, &record);
+            Ok(())
         }
 
         /// A plan's terms and the number of codes in its fee schedule.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn plan(&self, plan: cold::PlanId) -> Option<Plan> {
-            library_message!(self.library, { self.plans.get(plan) })
+        pub fn plan(&self, plan: PlanId) -> Option<Plan> {
+            self.plans.get(plan)
         }
 
         /// A code's fee schedule entry in a plan, if covered.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn fee(&self, plan: cold::PlanId, code: cold::ServiceCode) -> Option<FeeScheduleEntry> {
-            library_message!(self.library, { self.fee_schedules.get((plan, code)) })
+        pub fn fee(&self, plan: PlanId, code: ServiceCode) -> Option<FeeScheduleEntry> {
+            self.fee_schedules.get((plan, code))
         }
 
         /// Enrols `member` (the patient's account) in a plan for the coverage period
@@ -673,89 +642,77 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn enrol_member(
             &mut self,
-            plan: cold::PlanId,
-            member: cold::AccountId,
-            coverage_start: cold::Timestamp,
-            coverage_end: cold::Timestamp,
+            plan: PlanId,
+            member: AccountId,
+            coverage_start: Timestamp,
+            coverage_end: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let record = self.plan_of_insurer(plan)?;
-                if coverage_start >= coverage_end {
-                    return Err(Error::InvalidPeriod);
-                }
-                if coverage_start < record.year_start || coverage_end > record.year_end {
-                    return Err(Error::CoverageOutsidePlanYear);
-                }
-                let mut membership = self.memberships.get((plan, member)).unwrap_or(Membership {
-                    periods: Vec::new(),
-                    accumulators: Default::default(),
-                });
-                membership.renew(
-                    CoveragePeriod {
-                        start: coverage_start,
-                        end: coverage_end,
-                    },
-                    self.env().block_timestamp(),
-                )?;
-                self.memberships.insert((plan, member), &membership);
-                self.env().emit_event(EnrolmentChanged {
-                    plan,
-                    member,
-                    insurer: record.insurer,
-                    coverage_start,
-                    coverage_end,
-                });
-                Ok(())
-            })
+            self.access.ensure_not_paused()?;
+            let record = self.plan_of_insurer(plan)?;
+            if coverage_start >= coverage_end {
+                return Err(Error::InvalidPeriod);
+            }
+            if coverage_start < record.year_start || coverage_end > record.year_end {
+                return Err(Error::CoverageOutsidePlanYear);
+            }
+            let mut membership = self.memberships.get((plan, member)).unwrap_or(Membership {
+                periods: Vec::new(),
+                accumulators: Default::default(),
+            });
+            membership.renew(
+                CoveragePeriod {
+                    start: coverage_start,
+                    end: coverage_end,
+                },
+                self.env().block_timestamp(),
+            )?;
+            self.memberships.insert((plan, member), &membership);
+            self.env().emit_event(EnrolmentChanged {
+                plan,
+                member,
+                insurer: record.insurer,
+                coverage_start,
+                coverage_end,
+            });
+            Ok(())
         }
 
         /// Ends a member's enrolment now: services from now on are not covered; claims for
         /// earlier services still are. The plan's insurer only.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn end_enrolment(
-            &mut self,
-            plan: cold::PlanId,
-            member: cold::AccountId,
-        ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let record = self.plan_of_insurer(plan)?;
-                let mut membership = self
-                    .memberships
-                    .get((plan, member))
-                    .ok_or(Error::UnknownMember)?;
-                let now = self.env().block_timestamp();
-                let current = membership.periods.last_mut().ok_or(Error::UnknownMember)?;
-                // Coverage ends now, or at its start if it has not begun (an empty period).
-                let end = now.max(current.start);
-                if current.end <= end {
-                    return Err(Error::EnrolmentEnded);
-                }
-                current.end = end;
-                let coverage_start = current.start;
-                self.memberships.insert((plan, member), &membership);
-                self.env().emit_event(EnrolmentChanged {
-                    plan,
-                    member,
-                    insurer: record.insurer,
-                    coverage_start,
-                    coverage_end: end,
-                });
-                Ok(())
-            })
+        pub fn end_enrolment(&mut self, plan: PlanId, member: AccountId) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let record = self.plan_of_insurer(plan)?;
+            let mut membership = self
+                .memberships
+                .get((plan, member))
+                .ok_or(Error::UnknownMember)?;
+            let now = self.env().block_timestamp();
+            let current = membership.periods.last_mut().ok_or(Error::UnknownMember)?;
+            // Coverage ends now, or at its start if it has not begun (an empty period).
+            let end = now.max(current.start);
+            if current.end <= end {
+                return Err(Error::EnrolmentEnded);
+            }
+            current.end = end;
+            let coverage_start = current.start;
+            self.memberships.insert((plan, member), &membership);
+            self.env().emit_event(EnrolmentChanged {
+                plan,
+                member,
+                insurer: record.insurer,
+                coverage_start,
+                coverage_end: end,
+            });
+            Ok(())
         }
 
         /// A member's coverage periods and accumulators in a plan.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn membership(
-            &self,
-            plan: cold::PlanId,
-            member: cold::AccountId,
-        ) -> Option<Membership> {
-            library_message!(self.library, { self.memberships.get((plan, member)) })
+        pub fn membership(&self, plan: PlanId, member: AccountId) -> Option<Membership> {
+            self.memberships.get((plan, member))
         }
 
         /// Moves a plan to another registered insurer (a key rotation, or a book of
@@ -763,26 +720,20 @@ pub mod claim_settlement {
         /// adjudicated them and are paid from its escrow.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn reassign_plan(
-            &mut self,
-            plan: cold::PlanId,
-            new_insurer: cold::AccountId,
-        ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_admin()?;
-                let mut record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
-                if !self.access.has_role(new_insurer, Role::Insurer) {
-                    return Err(Error::NotAnInsurer);
-                }
-                let previous = core::mem::replace(&mut record.insurer, new_insurer);
-                self.plans.insert(plan, &record);
-                self.env().emit_event(PlanReassigned {
-                    plan,
-                    previous,
-                    new: new_insurer,
-                });
-                Ok(())
-            })
+        pub fn reassign_plan(&mut self, plan: PlanId, new_insurer: AccountId) -> Result<(), Error> {
+            self.access.ensure_admin()?;
+            let mut record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+            if !self.access.has_role(new_insurer, Role::Insurer) {
+                return Err(Error::NotAnInsurer);
+            }
+            let previous = core::mem::replace(&mut record.insurer, new_insurer);
+            self.plans.insert(plan, &record);
+            self.env().emit_event(PlanReassigned {
+                plan,
+                previous,
+                new: new_insurer,
+            });
+            Ok(())
         }
 
         /// Deposits the transferred value into the caller's escrow (registered insurers).
@@ -791,62 +742,58 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message, payable)]
         pub fn deposit(&mut self) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let insurer = self.access.ensure_role(Role::Insurer)?;
-                let amount = self.env().transferred_value();
-                if amount == 0 {
-                    return Err(Error::ZeroDeposit);
-                }
-                let mut escrow = self.escrow_of(insurer);
-                escrow.deposit(amount)?;
-                self.escrow_total = self
-                    .escrow_total
-                    .checked_add(amount)
-                    .ok_or(Error::Overflow)?;
-                self.env().emit_event(EscrowChanged {
-                    insurer,
-                    change: EscrowChange::Deposited(amount),
-                    funds: escrow.funds,
-                });
-                let paid = self.pay_waiting(insurer, &mut escrow, MAX_SETTLED_PER_CALL)?;
-                self.escrows.insert(insurer, &escrow);
-                self.push(&paid)
-            })
+            self.access.ensure_not_paused()?;
+            let insurer = self.access.ensure_role(Role::Insurer)?;
+            let amount = self.env().transferred_value();
+            if amount == 0 {
+                return Err(Error::ZeroDeposit);
+            }
+            let mut escrow = self.escrow_of(insurer);
+            escrow.deposit(amount)?;
+            self.escrow_total = self
+                .escrow_total
+                .checked_add(amount)
+                .ok_or(Error::Overflow)?;
+            self.env().emit_event(EscrowChanged {
+                insurer,
+                change: EscrowChange::Deposited(amount),
+                funds: escrow.funds,
+            });
+            let paid = self.pay_waiting(insurer, &mut escrow, MAX_SETTLED_PER_CALL)?;
+            self.escrows.insert(insurer, &escrow);
+            self.push(&paid)
         }
 
         /// Withdraws `amount` of the caller's free escrow: funds that no approved claim
         /// waits for. Registered insurers only.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn withdraw(&mut self, amount: cold::Balance) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let insurer = self.access.ensure_role(Role::Insurer)?;
-                let mut escrow = self.escrow_of(insurer);
-                escrow.withdraw(amount)?;
-                self.escrow_total = self
-                    .escrow_total
-                    .checked_sub(amount)
-                    .ok_or(Error::Overflow)?;
-                self.escrows.insert(insurer, &escrow);
-                self.env().emit_event(EscrowChanged {
-                    insurer,
-                    change: EscrowChange::Withdrawn(amount),
-                    funds: escrow.funds,
-                });
-                // Only the insurer's own call fails if the chain refuses: it changes nothing.
-                self.env()
-                    .transfer(insurer, amount)
-                    .map_err(|_| Error::TransferFailed)
-            })
+        pub fn withdraw(&mut self, amount: Balance) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let insurer = self.access.ensure_role(Role::Insurer)?;
+            let mut escrow = self.escrow_of(insurer);
+            escrow.withdraw(amount)?;
+            self.escrow_total = self
+                .escrow_total
+                .checked_sub(amount)
+                .ok_or(Error::Overflow)?;
+            self.escrows.insert(insurer, &escrow);
+            self.env().emit_event(EscrowChanged {
+                insurer,
+                change: EscrowChange::Withdrawn(amount),
+                funds: escrow.funds,
+            });
+            // Only the insurer's own call fails if the chain refuses: it changes nothing.
+            self.env()
+                .transfer(insurer, amount)
+                .map_err(|_| Error::TransferFailed)
         }
 
         /// An insurer's escrow: its funds, and what approved claims still wait for.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn escrow(&self, insurer: cold::AccountId) -> Escrow {
-            library_message!(self.library, { self.escrow_of(insurer) })
+        pub fn escrow(&self, insurer: AccountId) -> Escrow {
+            self.escrow_of(insurer)
         }
 
         /// `insurer`'s escrow (`escrow`), for the contract's own use and the library.
@@ -859,15 +806,15 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn escrow_total(&self) -> Balance {
-            library_message!(self.library, { self.escrow_total })
+            self.escrow_total
         }
 
         /// What the insurers paid `provider` that it has not received yet: transfers the
         /// chain refused, kept for `collect` or `pay_out`.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn credit(&self, provider: cold::AccountId) -> Balance {
-            library_message!(self.library, { self.credit_of(provider) })
+        pub fn credit(&self, provider: AccountId) -> Balance {
+            self.credit_of(provider)
         }
 
         /// `provider`'s credit (`credit`), for the contract's own use and the library.
@@ -879,7 +826,7 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn credit_total(&self) -> Balance {
-            library_message!(self.library, { self.credit_total })
+            self.credit_total
         }
 
         /// Transfers the caller's whole credit to it. If the chain refuses the transfer,
@@ -887,20 +834,18 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn collect(&mut self) -> Result<Balance, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let provider = self.env().caller();
-                let amount = self.take_credit(provider)?;
-                self.env()
-                    .transfer(provider, amount)
-                    .map_err(|_| Error::TransferFailed)?;
-                self.env().emit_event(CreditTransfer {
-                    provider,
-                    amount,
-                    transferred: true,
-                });
-                Ok(amount)
-            })
+            self.access.ensure_not_paused()?;
+            let provider = self.env().caller();
+            let amount = self.take_credit(provider)?;
+            self.env()
+                .transfer(provider, amount)
+                .map_err(|_| Error::TransferFailed)?;
+            self.env().emit_event(CreditTransfer {
+                provider,
+                amount,
+                transferred: true,
+            });
+            Ok(amount)
         }
 
         /// Tries to transfer `provider`'s credit to it; anyone may call (for example once
@@ -908,11 +853,9 @@ pub mod claim_settlement {
         /// transfer; a refused one keeps the credit (`CreditTransfer` says which).
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn pay_out(&mut self, provider: cold::AccountId) -> Result<bool, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                self.transfer_credit(provider, 0, true)
-            })
+        pub fn pay_out(&mut self, provider: AccountId) -> Result<bool, Error> {
+            self.access.ensure_not_paused()?;
+            self.transfer_credit(provider, 0, true)
         }
 
         /// Pays claims waiting for `insurer`'s funds, in order of approval, as far as its
@@ -920,20 +863,14 @@ pub mod claim_settlement {
         /// how many were paid.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn settle(
-            &mut self,
-            insurer: cold::AccountId,
-            max_claims: cold::u32,
-        ) -> Result<u32, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let mut escrow = self.escrow_of(insurer);
-                let limit = max_claims.min(MAX_SETTLED_PER_CALL);
-                let paid = self.pay_waiting(insurer, &mut escrow, limit)?;
-                self.escrows.insert(insurer, &escrow);
-                self.push(&paid)?;
-                Ok(u32::try_from(paid.len()).unwrap_or(u32::MAX))
-            })
+        pub fn settle(&mut self, insurer: AccountId, max_claims: u32) -> Result<u32, Error> {
+            self.access.ensure_not_paused()?;
+            let mut escrow = self.escrow_of(insurer);
+            let limit = max_claims.min(MAX_SETTLED_PER_CALL);
+            let paid = self.pay_waiting(insurer, &mut escrow, limit)?;
+            self.escrows.insert(insurer, &escrow);
+            self.push(&paid)?;
+            Ok(u32::try_from(paid.len()).unwrap_or(u32::MAX))
         }
 
         /// Cancels what `claim` still waits for (its insurer only, with the Insurer role):
@@ -941,44 +878,40 @@ pub mod claim_settlement {
         /// the insurer will not pay, such as one approved in error.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn cancel_payment(&mut self, claim: cold::ClaimId) -> Result<Balance, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-                self.ensure_claim_insurer(&record)?;
-                let amount = record.awaiting_payment;
-                if amount == 0 {
-                    return Err(Error::NotAwaitingPayment);
-                }
-                let mut escrow = self.escrow_of(record.insurer);
-                escrow.owed = escrow.owed.checked_sub(amount).ok_or(Error::Overflow)?;
-                record.awaiting_payment = 0;
-                record.cancelled = record
-                    .cancelled
-                    .checked_add(amount)
-                    .ok_or(Error::Overflow)?;
-                // Its queue entry stays and is skipped: the queue is only ever read in order.
-                self.claims.insert(claim, &record);
-                self.escrows.insert(record.insurer, &escrow);
-                self.env().emit_event(PaymentCancelled {
-                    provider: record.provider,
-                    insurer: record.insurer,
-                    claim,
-                    amount,
-                });
-                Ok(amount)
-            })
+        pub fn cancel_payment(&mut self, claim: ClaimId) -> Result<Balance, Error> {
+            self.access.ensure_not_paused()?;
+            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            self.ensure_claim_insurer(&record)?;
+            let amount = record.awaiting_payment;
+            if amount == 0 {
+                return Err(Error::NotAwaitingPayment);
+            }
+            let mut escrow = self.escrow_of(record.insurer);
+            escrow.owed = escrow.owed.checked_sub(amount).ok_or(Error::Overflow)?;
+            record.awaiting_payment = 0;
+            record.cancelled = record
+                .cancelled
+                .checked_add(amount)
+                .ok_or(Error::Overflow)?;
+            // Its queue entry stays and is skipped: the queue is only ever read in order.
+            self.claims.insert(claim, &record);
+            self.escrows.insert(record.insurer, &escrow);
+            self.env().emit_event(PaymentCancelled {
+                provider: record.provider,
+                insurer: record.insurer,
+                claim,
+                amount,
+            });
+            Ok(amount)
         }
 
         /// The number of entries in `insurer`'s payment queue (claims waiting for its
         /// funds, and cancelled ones not yet passed).
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn waiting_claims(&self, insurer: cold::AccountId) -> u64 {
-            library_message!(self.library, {
-                let (head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
-                tail.saturating_sub(head)
-            })
+        pub fn waiting_claims(&self, insurer: AccountId) -> u64 {
+            let (head, tail) = self.queue_bounds.get(insurer).unwrap_or_default();
+            tail.saturating_sub(head)
         }
 
         /// Submits a claim for `patient` under `plan` (registered providers only) and
@@ -1037,64 +970,62 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn submit_claims(
             &mut self,
-            claims: cold::Vec<ClaimSubmission>,
+            claims: Vec<ClaimSubmission>,
         ) -> Result<Vec<Result<ClaimId, Error>>, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let provider = self.access.ensure_role(Role::Provider)?;
-                let lines = claims
-                    .iter()
-                    .try_fold(0usize, |sum, claim| sum.checked_add(claim.lines.len()));
-                if claims.len() > MAX_CLAIM_BATCH || lines.is_none_or(|n| n > MAX_BATCH_LINES) {
-                    return Err(Error::BatchTooLarge);
-                }
-                // Every claim's payment consent in one question: the registry's code is
-                // carried once per batch. A failed question leaves each claim unverified.
-                let queries = claims
-                    .iter()
-                    .map(|claim| ConsentQuery {
-                        patient: claim.patient,
-                        grantee: provider,
-                        purpose: Purpose::Payment,
-                        context: None,
-                        classes: needed_classes(&claim.lines),
-                    })
-                    .collect();
-                let consents = query_consents(self.consent_registry(), queries).ok();
-                let mut answers = Vec::with_capacity(claims.len());
-                let mut paid = Vec::new();
-                // An 837 file's claims share their plan, codes and insurer: each plan, fee
-                // and escrow is read once, and each escrow written once.
-                let mut reads = PlanReads::default();
-                let mut escrows = Escrows::default();
-                for (index, claim) in claims.into_iter().enumerate() {
-                    let consent = consents.as_ref().map(|all| all.get(index).copied());
-                    let answer = match self.adjudicate(
-                        provider,
-                        claim.patient,
-                        claim.plan,
-                        claim.service_date,
-                        claim.lines,
-                        claim.document_hash,
-                        None,
-                        Some(consent.flatten()),
-                        &mut reads,
-                    ) {
-                        Ok(adjudicated) => {
-                            // An error here is an overflow of the ledger's own sums: the
-                            // whole batch is refused, as one claim would be.
-                            let (id, payments) = self.file(adjudicated, &mut escrows)?;
-                            paid.extend(payments);
-                            Ok(id)
-                        }
-                        Err(refused) => Err(refused),
-                    };
-                    answers.push(answer);
-                }
-                self.store_escrows(escrows);
-                self.push(&paid)?;
-                Ok(answers)
-            })
+            self.access.ensure_not_paused()?;
+            let provider = self.access.ensure_role(Role::Provider)?;
+            let lines = claims
+                .iter()
+                .try_fold(0usize, |sum, claim| sum.checked_add(claim.lines.len()));
+            if claims.len() > MAX_CLAIM_BATCH || lines.is_none_or(|n| n > MAX_BATCH_LINES) {
+                return Err(Error::BatchTooLarge);
+            }
+            // Every claim's payment consent in one question: the registry's code is
+            // carried once per batch. A failed question leaves each claim unverified.
+            let queries = claims
+                .iter()
+                .map(|claim| ConsentQuery {
+                    patient: claim.patient,
+                    grantee: provider,
+                    purpose: Purpose::Payment,
+                    context: None,
+                    classes: needed_classes(&claim.lines),
+                })
+                .collect();
+            let consents = query_consents(self.consent_registry(), queries).ok();
+            let mut answers = Vec::with_capacity(claims.len());
+            let mut paid = Vec::new();
+            // An 837 file's claims share their plan, codes and insurer: each plan, fee
+            // and escrow is read once, and each escrow written once.
+            let mut reads = PlanReads::default();
+            let mut escrows = Escrows::default();
+            for (index, claim) in claims.into_iter().enumerate() {
+                let consent = consents.as_ref().map(|all| all.get(index).copied());
+                let answer = match self.adjudicate(
+                    provider,
+                    claim.patient,
+                    claim.plan,
+                    claim.service_date,
+                    claim.lines,
+                    claim.document_hash,
+                    None,
+                    Some(consent.flatten()),
+                    &mut reads,
+                ) {
+                    Ok(adjudicated) => {
+                        // An error here is an overflow of the ledger's own sums: the
+                        // whole batch is refused, as one claim would be.
+                        let (id, payments) = self.file(adjudicated, &mut escrows)?;
+                        paid.extend(payments);
+                        Ok(id)
+                    }
+                    Err(refused) => Err(refused),
+                };
+                answers.push(answer);
+            }
+            self.store_escrows(escrows);
+            self.push(&paid)?;
+            Ok(answers)
         }
 
         /// Voids a claim the caller (its provider, holding the Provider role) submitted: X12
@@ -1107,12 +1038,10 @@ pub mod claim_settlement {
         /// `ClaimVoided`; the claim stays readable, marked voided.
         #[cfg(not(healthchain_contract))]
         #[ink(message, payable)]
-        pub fn void_claim(&mut self, claim: cold::ClaimId) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let provider = self.access.ensure_role(Role::Provider)?;
-                self.reverse(claim, provider, None)
-            })
+        pub fn void_claim(&mut self, claim: ClaimId) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let provider = self.access.ensure_role(Role::Provider)?;
+            self.reverse(claim, provider, None)
         }
 
         /// Replaces a claim the caller submitted (X12 claim frequency code 7) with a
@@ -1124,55 +1053,49 @@ pub mod claim_settlement {
         #[ink(message, payable)]
         pub fn replace_claim(
             &mut self,
-            claim: cold::ClaimId,
-            service_date: cold::Timestamp,
-            lines: cold::Vec<ClaimLine>,
-            document_hash: cold::Hash,
+            claim: ClaimId,
+            service_date: Timestamp,
+            lines: Vec<ClaimLine>,
+            document_hash: Hash,
         ) -> Result<ClaimId, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let provider = self.access.ensure_role(Role::Provider)?;
-                let old = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-                let replacement = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
-                self.reverse(claim, provider, Some(replacement))?;
-                let adjudicated = self.adjudicate(
-                    provider,
-                    old.patient,
-                    old.plan,
-                    service_date,
-                    lines,
-                    document_hash,
-                    Some(claim),
-                    None,
-                    &mut PlanReads::default(),
-                )?;
-                self.file_one(adjudicated)
-            })
+            self.access.ensure_not_paused()?;
+            let provider = self.access.ensure_role(Role::Provider)?;
+            let old = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let replacement = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
+            self.reverse(claim, provider, Some(replacement))?;
+            let adjudicated = self.adjudicate(
+                provider,
+                old.patient,
+                old.plan,
+                service_date,
+                lines,
+                document_hash,
+                Some(claim),
+                None,
+                &mut PlanReads::default(),
+            )?;
+            self.file_one(adjudicated)
         }
 
         /// What the provider must send with `void_claim` or `replace_claim` for `claim`:
         /// what the insurer paid for it, less the provider's credit still held here.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn void_refund(&self, claim: cold::ClaimId) -> Result<Balance, Error> {
-            library_message!(self.library, {
-                let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-                let held = self.credit_of(record.provider).min(record.paid);
-                record.paid.checked_sub(held).ok_or(Error::Overflow)
-            })
+        pub fn void_refund(&self, claim: ClaimId) -> Result<Balance, Error> {
+            let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let held = self.credit_of(record.provider).min(record.paid);
+            record.paid.checked_sub(held).ok_or(Error::Overflow)
         }
 
         /// Where a claim stands, as an X12 277 answers a 276 inquiry: adjudicated, paid,
         /// waiting for funds, under appeal, or voided (and by which claim replaced).
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn claim_status(&self, claim: cold::ClaimId) -> Result<ClaimStatus, Error> {
-            library_message!(self.library, {
-                self.claims
-                    .get(claim)
-                    .map(|record| record.status())
-                    .ok_or(Error::UnknownClaim)
-            })
+        pub fn claim_status(&self, claim: ClaimId) -> Result<ClaimStatus, Error> {
+            self.claims
+                .get(claim)
+                .map(|record| record.status())
+                .ok_or(Error::UnknownClaim)
         }
 
         /// Reverses everything `claim` did, for its `provider` (see `void_claim`).
@@ -1432,8 +1355,8 @@ pub mod claim_settlement {
         /// procedure, a drug or a service date.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn claim(&self, claim: cold::ClaimId) -> Result<Claim, Error> {
-            library_message!(self.library, { self.claim_record(claim) })
+        pub fn claim(&self, claim: ClaimId) -> Result<Claim, Error> {
+            self.claim_record(claim)
         }
 
         /// Claim `claim` (`claim`), for the contract's own use and the library.
@@ -1445,18 +1368,16 @@ pub mod claim_settlement {
         /// reason codes per line (public, see `claim`).
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn claim_lines(&self, claim: cold::ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
-            library_message!(self.library, {
-                self.claim_record(claim)?;
-                Ok(self.claim_lines.get(claim).unwrap_or_default())
-            })
+        pub fn claim_lines(&self, claim: ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
+            self.claim_record(claim)?;
+            Ok(self.claim_lines.get(claim).unwrap_or_default())
         }
 
         /// The number of claims submitted so far; claim ids run from 1 to this.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn claim_count(&self) -> ClaimId {
-            library_message!(self.library, { self.last_claim })
+            self.last_claim
         }
 
         /// Appeals a denied or partly denied claim with the hash of the evidence: by its
@@ -1465,15 +1386,9 @@ pub mod claim_settlement {
         /// insurer's decision is due 60 days later (`Appeal::decide_by`).
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn appeal(
-            &mut self,
-            claim: cold::ClaimId,
-            evidence_hash: cold::Hash,
-        ) -> Result<(), Error> {
-            library_message!(self.library, {
-                let caller = self.env().caller();
-                self.appeal_as(caller, claim, evidence_hash)
-            })
+        pub fn appeal(&mut self, claim: ClaimId, evidence_hash: Hash) -> Result<(), Error> {
+            let caller = self.env().caller();
+            self.appeal_as(caller, claim, evidence_hash)
         }
 
         /// The member's appeal on the member's own signature, submitted by any account (the
@@ -1487,41 +1402,37 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn relay_appeal(
             &mut self,
-            claim: cold::ClaimId,
-            evidence_hash: cold::Hash,
-            member: cold::AccountId,
-            nonce: cold::u64,
-            deadline: cold::Timestamp,
-            signature: cold::Signature,
+            claim: ClaimId,
+            evidence_hash: Hash,
+            member: AccountId,
+            nonce: u64,
+            deadline: Timestamp,
+            signature: Signature,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.relay.check(
-                    RELAY_DOMAIN,
-                    &MemberAppeal {
-                        claim,
-                        evidence_hash,
-                    },
-                    member,
-                    nonce,
-                    deadline,
-                    &signature,
-                )?;
-                // `appeal_as` reads the claim once and refuses a signer who is neither its
-                // member nor its provider (whose relayed appeal still needs the Provider role).
-                self.appeal_as(member, claim, evidence_hash)?;
-                self.relay.consume(member, nonce);
-                Ok(())
-            })
+            self.relay.check(
+                RELAY_DOMAIN,
+                &MemberAppeal {
+                    claim,
+                    evidence_hash,
+                },
+                member,
+                nonce,
+                deadline,
+                &signature,
+            )?;
+            // `appeal_as` reads the claim once and refuses a signer who is neither its
+            // member nor its provider (whose relayed appeal still needs the Provider role).
+            self.appeal_as(member, claim, evidence_hash)?;
+            self.relay.consume(member, nonce);
+            Ok(())
         }
 
         /// The chain's genesis hash that relayed appeals are signed for, and the nonce
         /// `signer`'s next one must carry.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn relay_nonce(&self, signer: cold::AccountId) -> (Hash, u64) {
-            library_message!(self.library, {
-                (self.relay.chain(), self.relay.nonce(signer))
-            })
+        pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
+            (self.relay.chain(), self.relay.nonce(signer))
         }
 
         fn appeal_as(
@@ -1583,28 +1494,26 @@ pub mod claim_settlement {
         /// insurer.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn report_overdue_appeal(&mut self, claim: cold::ClaimId) -> Result<(), Error> {
-            library_message!(self.library, {
-                let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-                let mut appeal = match record.appeal {
-                    Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
-                    _ => return Err(Error::NoPendingAppeal),
-                };
-                if appeal.overdue || self.env().block_timestamp() <= appeal.decide_by {
-                    return Err(Error::AppealNotOverdue);
-                }
-                appeal.overdue = true;
-                record.appeal = Some(appeal);
-                self.claims.insert(claim, &record);
-                self.env().emit_event(AppealOverdue {
-                    patient: record.patient,
-                    provider: record.provider,
-                    insurer: record.insurer,
-                    claim,
-                    decide_by: appeal.decide_by,
-                });
-                Ok(())
-            })
+        pub fn report_overdue_appeal(&mut self, claim: ClaimId) -> Result<(), Error> {
+            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let mut appeal = match record.appeal {
+                Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
+                _ => return Err(Error::NoPendingAppeal),
+            };
+            if appeal.overdue || self.env().block_timestamp() <= appeal.decide_by {
+                return Err(Error::AppealNotOverdue);
+            }
+            appeal.overdue = true;
+            record.appeal = Some(appeal);
+            self.claims.insert(claim, &record);
+            self.env().emit_event(AppealOverdue {
+                patient: record.patient,
+                provider: record.provider,
+                insurer: record.insurer,
+                claim,
+                decide_by: appeal.decide_by,
+            });
+            Ok(())
         }
 
         /// Resolves a pending appeal (the claim's insurer, holding the Insurer role) with
@@ -1618,96 +1527,94 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn resolve_appeal(
             &mut self,
-            claim: cold::ClaimId,
-            overturns: cold::Vec<Overturn>,
-            decision_hash: cold::Hash,
+            claim: ClaimId,
+            overturns: Vec<Overturn>,
+            decision_hash: Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-                self.ensure_claim_insurer(&record)?;
-                let mut appeal = match record.appeal {
-                    Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
-                    _ => return Err(Error::NoPendingAppeal),
-                };
-                if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
-                    return Err(Error::ZeroHash);
+            self.access.ensure_not_paused()?;
+            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            self.ensure_claim_insurer(&record)?;
+            let mut appeal = match record.appeal {
+                Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
+                _ => return Err(Error::NoPendingAppeal),
+            };
+            if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let mut lines = self.claim_lines.get(claim).unwrap_or_default();
+            let plan = self.plans.get(record.plan).ok_or(Error::UnknownPlan)?;
+            let member = (record.plan, record.patient);
+            let mut membership = self.memberships.get(member).ok_or(Error::UnknownMember)?;
+            for (position, overturn) in overturns.iter().enumerate() {
+                let repeated = overturns
+                    .iter()
+                    .take(position)
+                    .any(|earlier| earlier.line == overturn.line);
+                let line = lines
+                    .get_mut(usize::from(overturn.line))
+                    .filter(|line| line.outcome == Outcome::Denied && !repeated)
+                    .ok_or(Error::InvalidOverturnAmount)?;
+                // A service or package another claim was paid for is not paid twice.
+                if self
+                    .billed
+                    .get(line.billing_key)
+                    .is_some_and(|other| other != claim)
+                {
+                    return Err(Error::InvalidOverturnAmount);
                 }
-                let mut lines = self.claim_lines.get(claim).unwrap_or_default();
-                let plan = self.plans.get(record.plan).ok_or(Error::UnknownPlan)?;
-                let member = (record.plan, record.patient);
-                let mut membership = self.memberships.get(member).ok_or(Error::UnknownMember)?;
-                for (position, overturn) in overturns.iter().enumerate() {
-                    let repeated = overturns
-                        .iter()
-                        .take(position)
-                        .any(|earlier| earlier.line == overturn.line);
-                    let line = lines
-                        .get_mut(usize::from(overturn.line))
-                        .filter(|line| line.outcome == Outcome::Denied && !repeated)
-                        .ok_or(Error::InvalidOverturnAmount)?;
-                    // A service or package another claim was paid for is not paid twice.
-                    if self
-                        .billed
-                        .get(line.billing_key)
-                        .is_some_and(|other| other != claim)
-                    {
-                        return Err(Error::InvalidOverturnAmount);
-                    }
-                    *line = price_allowed(
-                        line.billing_key,
-                        line.quantity,
-                        line.submitted,
-                        overturn.allowed,
-                        overturn.cost_share,
-                        &plan.cost_sharing,
-                        &mut membership.accumulators,
-                    )?;
-                }
-                let sums = totals(&lines)?;
-                let more = sums
-                    .payable
-                    .checked_sub(record.totals.payable)
-                    .ok_or(Error::Overflow)?;
-                let now = self.env().block_timestamp();
-                appeal.status = if overturns.is_empty() {
-                    AppealStatus::Upheld
-                } else {
-                    AppealStatus::Overturned { amount: more }
-                };
-                appeal.resolved_at = Some(now);
-                appeal.decision_hash = Some(decision_hash);
-                record.appeal = Some(appeal);
-                record.totals = sums;
-                record.outcome = claim_outcome(&lines);
-                if !overturns.is_empty() {
-                    self.memberships.insert(member, &membership);
-                    // The overturned lines are paid: no later claim may bill them again. (The
-                    // claim's other allowed lines are billed already.)
-                    let overturned = overturns
-                        .iter()
-                        .filter_map(|overturn| lines.get(usize::from(overturn.line)));
-                    self.mark_billed(claim, overturned);
-                    self.claim_lines.insert(claim, &lines);
-                }
-                self.claims.insert(claim, &record);
-                self.env().emit_event(AppealResolved {
-                    patient: record.patient,
-                    provider: record.provider,
-                    insurer: record.insurer,
-                    claim,
-                    status: appeal.status,
-                    decision_hash,
-                    late: now > appeal.decide_by,
-                });
-                let mut escrows = Escrows::default();
-                let (paid, at_once) = self.owe(claim, record, more, &mut escrows)?;
-                if at_once > 0 {
-                    self.announce_paid(claim, &record, at_once);
-                }
-                self.store_escrows(escrows);
-                self.push(&paid)
-            })
+                *line = price_allowed(
+                    line.billing_key,
+                    line.quantity,
+                    line.submitted,
+                    overturn.allowed,
+                    overturn.cost_share,
+                    &plan.cost_sharing,
+                    &mut membership.accumulators,
+                )?;
+            }
+            let sums = totals(&lines)?;
+            let more = sums
+                .payable
+                .checked_sub(record.totals.payable)
+                .ok_or(Error::Overflow)?;
+            let now = self.env().block_timestamp();
+            appeal.status = if overturns.is_empty() {
+                AppealStatus::Upheld
+            } else {
+                AppealStatus::Overturned { amount: more }
+            };
+            appeal.resolved_at = Some(now);
+            appeal.decision_hash = Some(decision_hash);
+            record.appeal = Some(appeal);
+            record.totals = sums;
+            record.outcome = claim_outcome(&lines);
+            if !overturns.is_empty() {
+                self.memberships.insert(member, &membership);
+                // The overturned lines are paid: no later claim may bill them again. (The
+                // claim's other allowed lines are billed already.)
+                let overturned = overturns
+                    .iter()
+                    .filter_map(|overturn| lines.get(usize::from(overturn.line)));
+                self.mark_billed(claim, overturned);
+                self.claim_lines.insert(claim, &lines);
+            }
+            self.claims.insert(claim, &record);
+            self.env().emit_event(AppealResolved {
+                patient: record.patient,
+                provider: record.provider,
+                insurer: record.insurer,
+                claim,
+                status: appeal.status,
+                decision_hash,
+                late: now > appeal.decide_by,
+            });
+            let mut escrows = Escrows::default();
+            let (paid, at_once) = self.owe(claim, record, more, &mut escrows)?;
+            if at_once > 0 {
+                self.announce_paid(claim, &record, at_once);
+            }
+            self.store_escrows(escrows);
+            self.push(&paid)
         }
 
         /// Plan `plan`, read once per call: no claim changes a plan.

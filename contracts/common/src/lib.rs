@@ -83,24 +83,20 @@ macro_rules! admin_message {
     }};
 }
 
-/// The body of a contract's cold message, one its hot path never needs (licensing,
-/// holds, recalls, record getters): `library_message!(self.library, { ... })`.
+/// The body of a cold message that must stay in its contract's own wasm build:
+/// `library_message!(self.library, { ... })`.
 ///
 /// A contract carries the code of every message in every call's proof, so its rarely sent
 /// messages live in its own library: the same source built with `cfg(healthchain_library)`,
-/// uploaded once and reached by delegate call ([`access::delegate_to`]). In the contract's
-/// own wasm build the body is left out and the message hands the call, input and all, to
-/// the library, which runs the same message in the contract's storage; it does not return.
-/// In the library's build, and off chain (unit tests, whose environment cannot delegate),
-/// the body runs. The message keeps its selector, arguments and answer, so clients and the
-/// contract's metadata see no difference. Its arguments are typed with the contract's
-/// [`cold_arguments`] so that the contract's own build does not decode them either.
-///
-/// A cold message of the contract's own is also marked `#[cfg(not(healthchain_contract))]`:
-/// the contract's own build then leaves it out altogether and [`entry_points`] hands its
-/// selector to the library, so not even a forwarding arm of it is in the dispatch. The
-/// hand-over here is for a cold message that must stay in that build: one of a trait,
-/// which ink! wants implemented whole (`ConsentCheck::is_authorized_batch`).
+/// uploaded once and reached by delegate call ([`access::delegate_to`]). A cold message of
+/// the contract's own is marked `#[cfg(not(healthchain_contract))]`: the contract's own
+/// build leaves it out and [`entry_points`] hands its selector to the library. A cold
+/// message of a trait cannot be left out (ink! wants a trait implemented whole:
+/// `ConsentCheck::is_authorized_batch`), so its body is wrapped here: in the contract's own
+/// wasm build the body is left out and the message hands the call, input and all, to the
+/// library, which runs the same message in the contract's storage (it does not return);
+/// in the library's build, and off chain (unit tests, whose environment cannot delegate),
+/// the body runs.
 #[macro_export]
 macro_rules! library_message {
     ($library:expr, $body:block) => {{
@@ -150,6 +146,8 @@ macro_rules! entry_points {
                 }
             }
 
+            /// Input naming no message or constructor, or not decoding: reverted with
+            /// ink!'s `CouldNotReadInput` (a constructor's result has the same encoding).
             fn refuse_input() -> ! {
                 ink::env::return_value::<ink::MessageResult<()>>(
                     ink::env::ReturnFlags::REVERT,
@@ -167,10 +165,7 @@ macro_rules! entry_points {
                         let _ = constructor.execute_dispatchable();
                         core::arch::wasm32::unreachable()
                     }
-                    Err(_) => ink::env::return_value::<ink::ConstructorResult<()>>(
-                        ink::env::ReturnFlags::REVERT,
-                        &Err(ink::LangError::CouldNotReadInput),
-                    ),
+                    Err(_) => refuse_input(),
                 }
             }
 
@@ -234,9 +229,9 @@ macro_rules! hot_messages {
     };
 }
 
-/// A cold message's argument in its contract's own wasm build, where the message only
-/// hands its input to the library ([`library_message`]): the library decodes it, so here
-/// nothing is read and no decoding code is built.
+/// An argument a contract's own wasm build hands undecoded to a library (the admin
+/// messages' arguments, [`access::admin_arg`]): the library decodes it, so here nothing is
+/// read and no decoding code is built.
 pub struct Forwarded<T = ()>(core::marker::PhantomData<T>);
 
 impl<T> ink::scale::Decode for Forwarded<T> {
@@ -246,73 +241,6 @@ impl<T> ink::scale::Decode for Forwarded<T> {
 }
 
 impl<T> ink::scale::Encode for Forwarded<T> {}
-
-/// Declares `cold`, the argument types of a contract's cold messages
-/// ([`library_message`]), inside the contract's module: `cold_arguments!(AccountId, Hash,
-/// u64)` names types the module sees (primitives included); `cold::Vec<T>` and
-/// `cold::Option<T>` are always there. A cold message takes `patient: cold::AccountId`
-/// where a hot one takes `patient: AccountId`.
-///
-/// Each is the type itself in the library's build, off chain and in the metadata (whose
-/// display name is the type's own last segment, as clients read it), and [`Forwarded`] in
-/// the contract's own wasm build, where ink!'s dispatch would otherwise decode every
-/// argument of every cold message only to forward the undecoded input: about 260 bytes of
-/// code per message, in every call's proof, and work in every call's dispatch.
-#[macro_export]
-macro_rules! cold_arguments {
-    ($($name:ident),* $(,)?) => {
-        /// The argument types of the cold messages: the types themselves, but in the
-        /// contract's own wasm build, which hands those messages undecoded to its library.
-        #[allow(non_camel_case_types)]
-        pub mod cold {
-            $(
-                #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
-                pub type $name = $crate::Forwarded;
-                #[cfg(not(all(target_arch = "wasm32", not(healthchain_library))))]
-                pub type $name = $crate::__cold_real!($name);
-            )*
-            #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
-            pub type Vec<T> = $crate::Forwarded<T>;
-            #[cfg(not(all(target_arch = "wasm32", not(healthchain_library))))]
-            pub type Vec<T> = ::ink::prelude::vec::Vec<T>;
-            #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
-            pub type Option<T> = $crate::Forwarded<T>;
-            #[cfg(not(all(target_arch = "wasm32", not(healthchain_library))))]
-            pub type Option<T> = ::core::option::Option<T>;
-        }
-    };
-}
-
-/// The type a [`cold_arguments`] name stands for: a primitive, or the name as the
-/// contract's module sees it.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __cold_real {
-    (bool) => {
-        ::core::primitive::bool
-    };
-    (u8) => {
-        ::core::primitive::u8
-    };
-    (u16) => {
-        ::core::primitive::u16
-    };
-    (u32) => {
-        ::core::primitive::u32
-    };
-    (u64) => {
-        ::core::primitive::u64
-    };
-    (u128) => {
-        ::core::primitive::u128
-    };
-    (i32) => {
-        ::core::primitive::i32
-    };
-    ($name:ident) => {
-        super::$name
-    };
-}
 
 /// Milliseconds since the Unix epoch, as `pallet-timestamp` reports them on a real chain.
 pub type Timestamp = u64;

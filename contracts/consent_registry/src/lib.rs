@@ -27,12 +27,9 @@
 // The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
-// The contract's own wasm build leaves out the bodies of the cold messages (`library_message!`
-// hands them to the library), and so their arguments' uses and the helpers only they use.
-#![cfg_attr(
-    all(target_arch = "wasm32", not(healthchain_library)),
-    allow(dead_code, unused_imports, unused_variables)
-)]
+// The contract's own wasm build leaves out the cold messages (`entry_points!` hands them to
+// the library), and so the helpers and imports only they use.
+#![cfg_attr(healthchain_contract, allow(dead_code, unused_imports))]
 
 pub mod data;
 
@@ -117,9 +114,6 @@ pub mod consent_registry {
         pub context: Option<Hash>,
         pub at: Timestamp,
     }
-
-    // The cold messages' argument types (see `library_message!`).
-    healthchain_common::cold_arguments!(AccountId, ConsentId, Hash, Timestamp);
 
     /// The key of the consents in force for one question: (patient, grantee, purpose).
     /// The consent registry.
@@ -265,14 +259,12 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn relay_batch(
             &mut self,
-            batch: cold::Vec<Relayed>,
+            batch: Vec<Relayed>,
         ) -> Result<Vec<Result<(), Error>>, Error> {
-            library_message!(self.library, {
-                if batch.len() > MAX_RELAY_BATCH {
-                    return Err(Error::BatchTooLarge);
-                }
-                Ok(batch.into_iter().map(|item| self.relay_one(item)).collect())
-            })
+            if batch.len() > MAX_RELAY_BATCH {
+                return Err(Error::BatchTooLarge);
+            }
+            Ok(batch.into_iter().map(|item| self.relay_one(item)).collect())
         }
 
         /// One relayed instruction: the signature and nonce are checked, the instruction
@@ -371,11 +363,9 @@ pub mod consent_registry {
         /// nonce `signer`'s next relayed instruction must carry.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn relay_nonce(&self, signer: cold::AccountId) -> (Hash, u64) {
-            library_message!(self.library, {
-                let record = self.accounts.get(signer).unwrap_or_default();
-                (self.chain, record.next_nonce)
-            })
+        pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
+            let record = self.accounts.get(signer).unwrap_or_default();
+            (self.chain, record.next_nonce)
         }
 
         /// `record_consent` by `actor` (the caller, or the signer of a relayed instruction).
@@ -533,16 +523,10 @@ pub mod consent_registry {
         /// none of that id).
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn consent(
-            &self,
-            patient: cold::AccountId,
-            consent: cold::ConsentId,
-        ) -> Option<Consent> {
-            library_message!(self.library, {
-                let record = self.accounts.get(patient).unwrap_or_default();
-                self.find_consent(patient, &record, consent)
-                    .map(|(_, found)| found)
-            })
+        pub fn consent(&self, patient: AccountId, consent: ConsentId) -> Option<Consent> {
+            let record = self.accounts.get(patient).unwrap_or_default();
+            self.find_consent(patient, &record, consent)
+                .map(|(_, found)| found)
         }
 
         /// `patient`'s consent `id`, given `patient`'s record: from the record, with its
@@ -571,21 +555,19 @@ pub mod consent_registry {
         /// start later; at most 32), for a wallet to list.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn active_consents(&self, patient: cold::AccountId) -> Vec<ListedConsent> {
-            library_message!(self.library, {
-                let now = self.env().block_timestamp();
-                self.accounts
-                    .get(patient)
-                    .unwrap_or_default()
-                    .consents
-                    .iter()
-                    .map(|entry| ListedConsent {
-                        id: entry.id,
-                        consent: entry.consent(patient),
-                    })
-                    .filter(|listed| listed.consent.is_current(now))
-                    .collect()
-            })
+        pub fn active_consents(&self, patient: AccountId) -> Vec<ListedConsent> {
+            let now = self.env().block_timestamp();
+            self.accounts
+                .get(patient)
+                .unwrap_or_default()
+                .consents
+                .iter()
+                .map(|entry| ListedConsent {
+                    id: entry.id,
+                    consent: entry.consent(patient),
+                })
+                .filter(|listed| listed.consent.is_current(now))
+                .collect()
         }
 
         /// Names `delegate` (a proxy) to grant and revoke consent for `patient` until
@@ -594,14 +576,12 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn appoint_delegate(
             &mut self,
-            patient: cold::AccountId,
-            delegate: cold::AccountId,
-            expires_at: cold::Timestamp,
+            patient: AccountId,
+            delegate: AccountId,
+            expires_at: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                let caller = self.env().caller();
-                self.appoint_as(caller, patient, delegate, expires_at)
-            })
+            let caller = self.env().caller();
+            self.appoint_as(caller, patient, delegate, expires_at)
         }
 
         fn appoint_as(
@@ -629,15 +609,13 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn register_guardian(
             &mut self,
-            patient: cold::AccountId,
-            guardian: cold::AccountId,
-            expires_at: cold::Timestamp,
+            patient: AccountId,
+            guardian: AccountId,
+            expires_at: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let admin = self.access.ensure_admin()?;
-                self.set_delegation(patient, guardian, DelegateKind::Guardian, expires_at, admin)
-            })
+            self.access.ensure_not_paused()?;
+            let admin = self.access.ensure_admin()?;
+            self.set_delegation(patient, guardian, DelegateKind::Guardian, expires_at, admin)
         }
 
         /// Ends a delegation. A proxy is ended by the patient, the proxy or the admin; a
@@ -646,13 +624,11 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn remove_delegate(
             &mut self,
-            patient: cold::AccountId,
-            delegate: cold::AccountId,
+            patient: AccountId,
+            delegate: AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                let caller = self.env().caller();
-                self.remove_delegate_as(caller, patient, delegate)
-            })
+            let caller = self.env().caller();
+            self.remove_delegate_as(caller, patient, delegate)
         }
 
         fn remove_delegate_as(
@@ -684,12 +660,8 @@ pub mod consent_registry {
         /// The delegation of `delegate` for `patient`, expired or not.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn delegation(
-            &self,
-            patient: cold::AccountId,
-            delegate: cold::AccountId,
-        ) -> Option<Delegation> {
-            library_message!(self.library, { self.delegations.get((patient, delegate)) })
+        pub fn delegation(&self, patient: AccountId, delegate: AccountId) -> Option<Delegation> {
+            self.delegations.get((patient, delegate))
         }
 
         /// Opens break-glass access to `patient`'s data for the caller, an emergency
@@ -702,42 +674,40 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn open_emergency_access(
             &mut self,
-            patient: cold::AccountId,
-            duration: cold::Timestamp,
-            justification: cold::Hash,
+            patient: AccountId,
+            duration: Timestamp,
+            justification: Hash,
         ) -> Result<Timestamp, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let responder = self.access.ensure_role(Role::EmergencyResponder)?;
-                if responder == patient {
-                    return Err(Error::SelfGrant);
-                }
-                if is_zero_hash(justification.as_ref()) {
-                    return Err(Error::ZeroHash);
-                }
-                let opened_at = self.env().block_timestamp();
-                if self
-                    .emergency
-                    .get((patient, responder))
-                    .is_some_and(|window| window.is_open(opened_at))
-                {
-                    return Err(Error::EmergencyAccessAlreadyOpen);
-                }
-                let expires_at = emergency_window_end(opened_at, duration)?;
-                let window = EmergencyAccess {
-                    opened_at,
-                    expires_at,
-                    justification,
-                };
-                self.emergency.insert((patient, responder), &window);
-                self.env().emit_event(EmergencyAccessChanged {
-                    patient,
-                    responder,
-                    window: Some(window),
-                    by: responder,
-                });
-                Ok(expires_at)
-            })
+            self.access.ensure_not_paused()?;
+            let responder = self.access.ensure_role(Role::EmergencyResponder)?;
+            if responder == patient {
+                return Err(Error::SelfGrant);
+            }
+            if is_zero_hash(justification.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let opened_at = self.env().block_timestamp();
+            if self
+                .emergency
+                .get((patient, responder))
+                .is_some_and(|window| window.is_open(opened_at))
+            {
+                return Err(Error::EmergencyAccessAlreadyOpen);
+            }
+            let expires_at = emergency_window_end(opened_at, duration)?;
+            let window = EmergencyAccess {
+                opened_at,
+                expires_at,
+                justification,
+            };
+            self.emergency.insert((patient, responder), &window);
+            self.env().emit_event(EmergencyAccessChanged {
+                patient,
+                responder,
+                window: Some(window),
+                by: responder,
+            });
+            Ok(expires_at)
         }
 
         /// Closes `responder`'s emergency access to `patient`, early or after it lapsed.
@@ -746,13 +716,11 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn close_emergency_access(
             &mut self,
-            patient: cold::AccountId,
-            responder: cold::AccountId,
+            patient: AccountId,
+            responder: AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                let caller = self.env().caller();
-                self.close_emergency_as(caller, patient, responder)
-            })
+            let caller = self.env().caller();
+            self.close_emergency_as(caller, patient, responder)
         }
 
         fn close_emergency_as(
@@ -781,10 +749,10 @@ pub mod consent_registry {
         #[ink(message)]
         pub fn emergency_access(
             &self,
-            patient: cold::AccountId,
-            responder: cold::AccountId,
+            patient: AccountId,
+            responder: AccountId,
         ) -> Option<EmergencyAccess> {
-            library_message!(self.library, { self.emergency.get((patient, responder)) })
+            self.emergency.get((patient, responder))
         }
 
         /// Records that the caller used `patient`'s data of `data_classes` for `purpose` in

@@ -44,12 +44,9 @@
 // The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
-// The contract's own wasm build leaves out the bodies of the cold messages (`library_message!`
-// hands them to the library), and so their arguments' uses and the helpers only they use.
-#![cfg_attr(
-    all(target_arch = "wasm32", not(healthchain_library)),
-    allow(dead_code, unused_imports, unused_variables)
-)]
+// The contract's own wasm build leaves out the cold messages (`entry_points!` hands them to
+// the library), and so the helpers and imports only they use.
+#![cfg_attr(healthchain_contract, allow(dead_code, unused_imports))]
 
 pub mod data;
 #[cfg(feature = "std")]
@@ -72,7 +69,7 @@ pub mod drug_provenance {
         },
         admin_message,
         call_cache::CallCache,
-        is_zero_hash, library_message,
+        is_zero_hash,
         merkle::{hash_leaf, root, verify_proof, Digest},
         provenance::{DispensedUnit, ProvenanceCheck, UnitId, MAX_UNITS_PER_QUERY},
     };
@@ -310,23 +307,6 @@ pub mod drug_provenance {
         cases: CallCache<Sscc, Container>,
     }
 
-    // The cold messages' argument types (see `library_message!`).
-    healthchain_common::cold_arguments!(
-        AccountId,
-        Digest,
-        Hash,
-        Item,
-        Level,
-        QuarantineReason,
-        SensorPlace,
-        Sscc,
-        Target,
-        Timestamp,
-        i32,
-        u64,
-        u8
-    );
-
     /// The provenance ledger.
     #[ink(storage)]
     pub struct DrugProvenance {
@@ -406,75 +386,73 @@ pub mod drug_provenance {
         #[allow(clippy::too_many_arguments)]
         pub fn commission_lot(
             &mut self,
-            gtin: cold::u64,
-            lot: cold::Vec<u8>,
-            expiry: cold::Timestamp,
-            quantity: cold::u64,
-            serial_root: cold::Digest,
-            serial_count: cold::u64,
-            min_temp: cold::i32,
-            max_temp: cold::i32,
-            certificate: cold::Hash,
+            gtin: u64,
+            lot: Vec<u8>,
+            expiry: Timestamp,
+            quantity: u64,
+            serial_root: Digest,
+            serial_count: u64,
+            min_temp: i32,
+            max_temp: i32,
+            certificate: Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                if is_zero_hash(certificate.as_ref()) {
-                    return Err(Error::ZeroHash);
-                }
-                let manufacturer = self.access.ensure_role(Role::Manufacturer)?;
-                if self.licensed_to(gtin) != Some(manufacturer) {
-                    return Err(Error::GtinNotLicensed);
-                }
-                let now = self.env().block_timestamp();
-                validate_commission(
-                    &Commission {
-                        gtin,
-                        lot: &lot,
-                        expiry,
-                        quantity,
-                        serial_count,
-                        min_temp,
-                        max_temp,
-                    },
-                    now,
-                )?;
-                let id = lot_id(gtin, &lot);
-                if self.lots.contains(id) {
-                    return Err(Error::LotAlreadyCommissioned);
-                }
-                self.lots.insert(
-                    id,
-                    &Lot {
-                        gtin,
-                        lot: lot.clone(),
-                        manufacturer,
-                        expiry,
-                        quantity,
-                        serial_root,
-                        serial_count,
-                        min_temp,
-                        max_temp,
-                        certificate,
-                        status: LotStatus::Active,
-                        commissioned_at: now,
-                        unpacked: quantity,
-                        destroyed: 0,
-                    },
-                );
-                self.env().emit_event(LotCommissioned {
+            self.access.ensure_not_paused()?;
+            if is_zero_hash(certificate.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let manufacturer = self.access.ensure_role(Role::Manufacturer)?;
+            if self.licensed_to(gtin) != Some(manufacturer) {
+                return Err(Error::GtinNotLicensed);
+            }
+            let now = self.env().block_timestamp();
+            validate_commission(
+                &Commission {
                     gtin,
-                    lot,
-                    manufacturer,
-                    quantity,
+                    lot: &lot,
                     expiry,
+                    quantity,
+                    serial_count,
+                    min_temp,
+                    max_temp,
+                },
+                now,
+            )?;
+            let id = lot_id(gtin, &lot);
+            if self.lots.contains(id) {
+                return Err(Error::LotAlreadyCommissioned);
+            }
+            self.lots.insert(
+                id,
+                &Lot {
+                    gtin,
+                    lot: lot.clone(),
+                    manufacturer,
+                    expiry,
+                    quantity,
                     serial_root,
                     serial_count,
                     min_temp,
                     max_temp,
                     certificate,
-                });
-                Ok(())
-            })
+                    status: LotStatus::Active,
+                    commissioned_at: now,
+                    unpacked: quantity,
+                    destroyed: 0,
+                },
+            );
+            self.env().emit_event(LotCommissioned {
+                gtin,
+                lot,
+                manufacturer,
+                quantity,
+                expiry,
+                serial_root,
+                serial_count,
+                min_temp,
+                max_temp,
+                certificate,
+            });
+            Ok(())
         }
 
         /// Licenses the GS1 company prefix `prefix` of `digits` digits (6 to 12; 12 names one
@@ -485,55 +463,52 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn license_company_prefix(
             &mut self,
-            prefix: cold::u64,
-            digits: cold::u8,
-            manufacturer: cold::AccountId,
+            prefix: u64,
+            digits: u8,
+            manufacturer: AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let by = self.env().caller();
-                if !self.access.is_admin(by) && !self.access.has_role(by, Role::Regulator) {
-                    return Err(Error::Access(AccessError::MissingRole(Role::Regulator)));
-                }
-                if !(MIN_COMPANY_PREFIX_DIGITS..=MAX_COMPANY_PREFIX_DIGITS).contains(&digits)
-                    || prefix >= 10u64.checked_pow(u32::from(digits)).unwrap_or(0)
-                {
-                    return Err(Error::InvalidCompanyPrefix);
-                }
-                if !self.access.has_role(manufacturer, Role::Manufacturer) {
-                    return Err(Error::NotAManufacturer);
-                }
-                for shorter in MIN_COMPANY_PREFIX_DIGITS..digits {
-                    let head = u32::from(digits.saturating_sub(shorter));
-                    let shorter_prefix =
-                        prefix.checked_div(10u64.saturating_pow(head)).unwrap_or(0);
-                    match self.company_prefixes.get((shorter, shorter_prefix)) {
-                        Some(holder) if holder != manufacturer => {
-                            return Err(Error::CompanyPrefixOverlaps)
-                        }
-                        _ => {}
+            self.access.ensure_not_paused()?;
+            let by = self.env().caller();
+            if !self.access.is_admin(by) && !self.access.has_role(by, Role::Regulator) {
+                return Err(Error::Access(AccessError::MissingRole(Role::Regulator)));
+            }
+            if !(MIN_COMPANY_PREFIX_DIGITS..=MAX_COMPANY_PREFIX_DIGITS).contains(&digits)
+                || prefix >= 10u64.checked_pow(u32::from(digits)).unwrap_or(0)
+            {
+                return Err(Error::InvalidCompanyPrefix);
+            }
+            if !self.access.has_role(manufacturer, Role::Manufacturer) {
+                return Err(Error::NotAManufacturer);
+            }
+            for shorter in MIN_COMPANY_PREFIX_DIGITS..digits {
+                let head = u32::from(digits.saturating_sub(shorter));
+                let shorter_prefix = prefix.checked_div(10u64.saturating_pow(head)).unwrap_or(0);
+                match self.company_prefixes.get((shorter, shorter_prefix)) {
+                    Some(holder) if holder != manufacturer => {
+                        return Err(Error::CompanyPrefixOverlaps)
                     }
+                    _ => {}
                 }
-                let previous = self.company_prefixes.get((digits, prefix));
-                self.company_prefixes
-                    .insert((digits, prefix), &manufacturer);
-                self.env().emit_event(CompanyPrefixLicensed {
-                    prefix,
-                    digits,
-                    manufacturer,
-                    previous,
-                    by,
-                });
-                Ok(())
-            })
+            }
+            let previous = self.company_prefixes.get((digits, prefix));
+            self.company_prefixes
+                .insert((digits, prefix), &manufacturer);
+            self.env().emit_event(CompanyPrefixLicensed {
+                prefix,
+                digits,
+                manufacturer,
+                previous,
+                by,
+            });
+            Ok(())
         }
 
         /// The manufacturer licensed to commission `gtin`: the holder of its longest
         /// licensed company prefix.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn licensee(&self, gtin: cold::u64) -> Option<AccountId> {
-            library_message!(self.library, { self.licensed_to(gtin) })
+        pub fn licensee(&self, gtin: u64) -> Option<AccountId> {
+            self.licensed_to(gtin)
         }
 
         /// The manufacturer licensed to commission `gtin` (`licensee`), for
@@ -561,89 +536,87 @@ pub mod drug_provenance {
         #[allow(clippy::too_many_arguments)]
         pub fn aggregate(
             &mut self,
-            gtin: cold::u64,
-            lot: cold::Vec<u8>,
-            sscc: cold::Sscc,
-            level: cold::Level,
-            contents: cold::Digest,
-            count: cold::u64,
-            units: cold::u64,
-            from: cold::Option<Sscc>,
+            gtin: u64,
+            lot: Vec<u8>,
+            sscc: Sscc,
+            level: Level,
+            contents: Digest,
+            count: u64,
+            units: u64,
+            from: Option<Sscc>,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let packer = self.ensure_trading_partner()?;
-                if !sscc_is_valid(sscc) {
-                    return Err(Error::InvalidSscc);
-                }
-                if self.containers.contains(sscc) {
-                    return Err(Error::SsccInUse);
-                }
-                if count == 0 {
-                    return Err(Error::ZeroQuantity);
-                }
-                let fits = match level {
-                    Level::Case => units == count,
-                    Level::Pallet => units >= count && count <= MAX_CASES_PER_PALLET as u64,
-                };
-                if !fits {
-                    return Err(Error::ContentsMismatch);
-                }
-                let (id, mut record) = self.lot(gtin, &lot)?;
-                let now = self.env().block_timestamp();
-                record.ensure_movable(now)?;
-                let (seller, hold) = match from {
-                    None => {
-                        if record.manufacturer != packer {
-                            return Err(Error::NotACustodian);
-                        }
-                        record.unpacked = debit(record.unpacked, units)?;
-                        self.lots.insert(id, &record);
-                        (None, QuarantineReasons::default())
+            self.access.ensure_not_paused()?;
+            let packer = self.ensure_trading_partner()?;
+            if !sscc_is_valid(sscc) {
+                return Err(Error::InvalidSscc);
+            }
+            if self.containers.contains(sscc) {
+                return Err(Error::SsccInUse);
+            }
+            if count == 0 {
+                return Err(Error::ZeroQuantity);
+            }
+            let fits = match level {
+                Level::Case => units == count,
+                Level::Pallet => units >= count && count <= MAX_CASES_PER_PALLET as u64,
+            };
+            if !fits {
+                return Err(Error::ContentsMismatch);
+            }
+            let (id, mut record) = self.lot(gtin, &lot)?;
+            let now = self.env().block_timestamp();
+            record.ensure_movable(now)?;
+            let (seller, hold) = match from {
+                None => {
+                    if record.manufacturer != packer {
+                        return Err(Error::NotACustodian);
                     }
-                    Some(source_sscc) => {
-                        let mut source = self.held_container(source_sscc, packer)?;
-                        if source.lot != id {
-                            return Err(Error::NotInContainer);
-                        }
-                        let ContainerState::Opened { remaining } = source.state else {
-                            return Err(Error::ContainerNotOpened);
-                        };
-                        source.state = ContainerState::Opened {
-                            remaining: debit(remaining, units)?,
-                        };
-                        self.containers.insert(source_sscc, &source);
-                        (source.seller, source.hold)
+                    record.unpacked = debit(record.unpacked, units)?;
+                    self.lots.insert(id, &record);
+                    (None, QuarantineReasons::default())
+                }
+                Some(source_sscc) => {
+                    let mut source = self.held_container(source_sscc, packer)?;
+                    if source.lot != id {
+                        return Err(Error::NotInContainer);
                     }
-                };
-                self.containers.insert(
-                    sscc,
-                    &Container {
-                        lot: id,
-                        level,
-                        contents,
-                        count,
-                        units,
-                        holder: packer,
-                        seller,
-                        state: ContainerState::Sealed,
-                        hold,
-                        packed_by: packer,
-                        packed_at: now,
-                    },
-                );
-                self.env().emit_event(Aggregated {
-                    sscc,
+                    let ContainerState::Opened { remaining } = source.state else {
+                        return Err(Error::ContainerNotOpened);
+                    };
+                    source.state = ContainerState::Opened {
+                        remaining: debit(remaining, units)?,
+                    };
+                    self.containers.insert(source_sscc, &source);
+                    (source.seller, source.hold)
+                }
+            };
+            self.containers.insert(
+                sscc,
+                &Container {
                     lot: id,
                     level,
                     contents,
                     count,
                     units,
-                    from,
-                    by: packer,
-                });
-                Ok(())
-            })
+                    holder: packer,
+                    seller,
+                    state: ContainerState::Sealed,
+                    hold,
+                    packed_by: packer,
+                    packed_at: now,
+                },
+            );
+            self.env().emit_event(Aggregated {
+                sscc,
+                lot: id,
+                level,
+                contents,
+                count,
+                units,
+                from,
+                by: packer,
+            });
+            Ok(())
         }
 
         /// Opens a sealed container the caller holds (GS1 disaggregation). A case's packages
@@ -655,78 +628,72 @@ pub mod drug_provenance {
         /// its packer's assertion was wrong, and its holder may quarantine it.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn disaggregate(
-            &mut self,
-            sscc: cold::Sscc,
-            cases: cold::Vec<CaseSpec>,
-        ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let opener = self.env().caller();
-                let mut container = self.held_container(sscc, opener)?;
-                if container.state != ContainerState::Sealed {
-                    return Err(Error::ContainerNotSealed);
-                }
-                let mut opened = Vec::new();
-                match container.level {
-                    Level::Case if cases.is_empty() => {}
-                    Level::Pallet if cases.len() as u64 == container.count => {
-                        let leaves: Vec<Digest> = cases.iter().map(case_leaf).collect();
-                        let mut units = 0u64;
-                        for case in &cases {
-                            units = credit(units, case.count)?;
+        pub fn disaggregate(&mut self, sscc: Sscc, cases: Vec<CaseSpec>) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let opener = self.env().caller();
+            let mut container = self.held_container(sscc, opener)?;
+            if container.state != ContainerState::Sealed {
+                return Err(Error::ContainerNotSealed);
+            }
+            let mut opened = Vec::new();
+            match container.level {
+                Level::Case if cases.is_empty() => {}
+                Level::Pallet if cases.len() as u64 == container.count => {
+                    let leaves: Vec<Digest> = cases.iter().map(case_leaf).collect();
+                    let mut units = 0u64;
+                    for case in &cases {
+                        units = credit(units, case.count)?;
+                    }
+                    if root(&leaves) != Some(container.contents) || units != container.units {
+                        return Err(Error::ContentsMismatch);
+                    }
+                    for (position, case) in cases.iter().enumerate() {
+                        if !sscc_is_valid(case.sscc) {
+                            return Err(Error::InvalidSscc);
                         }
-                        if root(&leaves) != Some(container.contents) || units != container.units {
+                        if case.count == 0 {
                             return Err(Error::ContentsMismatch);
                         }
-                        for (position, case) in cases.iter().enumerate() {
-                            if !sscc_is_valid(case.sscc) {
-                                return Err(Error::InvalidSscc);
-                            }
-                            if case.count == 0 {
-                                return Err(Error::ContentsMismatch);
-                            }
-                            if self.containers.contains(case.sscc)
-                                || cases
-                                    .iter()
-                                    .take(position)
-                                    .any(|other| other.sscc == case.sscc)
-                            {
-                                return Err(Error::SsccInUse);
-                            }
-                        }
-                        for case in cases {
-                            self.containers.insert(
-                                case.sscc,
-                                &Container {
-                                    level: Level::Case,
-                                    contents: case.contents,
-                                    count: case.count,
-                                    units: case.count,
-                                    state: ContainerState::Sealed,
-                                    ..container.clone()
-                                },
-                            );
-                            opened.push(case.sscc);
+                        if self.containers.contains(case.sscc)
+                            || cases
+                                .iter()
+                                .take(position)
+                                .any(|other| other.sscc == case.sscc)
+                        {
+                            return Err(Error::SsccInUse);
                         }
                     }
-                    _ => return Err(Error::ContentsMismatch),
+                    for case in cases {
+                        self.containers.insert(
+                            case.sscc,
+                            &Container {
+                                level: Level::Case,
+                                contents: case.contents,
+                                count: case.count,
+                                units: case.count,
+                                state: ContainerState::Sealed,
+                                ..container.clone()
+                            },
+                        );
+                        opened.push(case.sscc);
+                    }
                 }
-                container.state = ContainerState::Opened {
-                    remaining: if container.level == Level::Case {
-                        container.units
-                    } else {
-                        0
-                    },
-                };
-                self.containers.insert(sscc, &container);
-                self.env().emit_event(Disaggregated {
-                    sscc,
-                    cases: opened,
-                    by: opener,
-                });
-                Ok(())
-            })
+                _ => return Err(Error::ContentsMismatch),
+            }
+            container.state = ContainerState::Opened {
+                remaining: if container.level == Level::Case {
+                    container.units
+                } else {
+                    0
+                },
+            };
+            self.containers.insert(sscc, &container);
+            self.env().emit_event(Disaggregated {
+                sscc,
+                cases: opened,
+                by: opener,
+            });
+            Ok(())
         }
 
         /// Ships `items` (1 to 16: sealed containers by SSCC, or single packages with their
@@ -882,15 +849,13 @@ pub mod drug_provenance {
         /// to the sender's custody, keeping any hold taken in transit.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn cancel_shipment(&mut self, shipment: cold::u64) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let record = self.shipments.get(shipment).ok_or(Error::UnknownShipment)?;
-                if record.from != self.env().caller() {
-                    return Err(Error::NotTheSender);
-                }
-                self.settle(shipment, &record, false)
-            })
+        pub fn cancel_shipment(&mut self, shipment: u64) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let record = self.shipments.get(shipment).ok_or(Error::UnknownShipment)?;
+            if record.from != self.env().caller() {
+                return Err(Error::NotTheSender);
+            }
+            self.settle(shipment, &record, false)
         }
 
         /// Binds `sensor` (an account with the Sensor role) to a container the caller holds,
@@ -898,26 +863,20 @@ pub mod drug_provenance {
         /// binds anywhere.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn bind_sensor(
-            &mut self,
-            place: cold::SensorPlace,
-            sensor: cold::AccountId,
-        ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let by = self.ensure_custodian_of(place)?;
-                if !self.access.has_role(sensor, Role::Sensor) {
-                    return Err(Error::NotASensor);
-                }
-                self.sensors.insert((place, sensor), &by);
-                self.env().emit_event(SensorBound {
-                    sensor,
-                    place,
-                    by,
-                    bound: true,
-                });
-                Ok(())
-            })
+        pub fn bind_sensor(&mut self, place: SensorPlace, sensor: AccountId) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let by = self.ensure_custodian_of(place)?;
+            if !self.access.has_role(sensor, Role::Sensor) {
+                return Err(Error::NotASensor);
+            }
+            self.sensors.insert((place, sensor), &by);
+            self.env().emit_event(SensorBound {
+                sensor,
+                place,
+                by,
+                bound: true,
+            });
+            Ok(())
         }
 
         /// Ends a sensor's binding: the custodian that bound it or a regulator.
@@ -925,27 +884,25 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn unbind_sensor(
             &mut self,
-            place: cold::SensorPlace,
-            sensor: cold::AccountId,
+            place: SensorPlace,
+            sensor: AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                let binder = self
-                    .sensors
-                    .get((place, sensor))
-                    .ok_or(Error::SensorNotBound)?;
-                let by = self.env().caller();
-                if by != binder && !self.access.has_role(by, Role::Regulator) {
-                    return Err(Error::NotACustodian);
-                }
-                self.sensors.remove((place, sensor));
-                self.env().emit_event(SensorBound {
-                    sensor,
-                    place,
-                    by,
-                    bound: false,
-                });
-                Ok(())
-            })
+            let binder = self
+                .sensors
+                .get((place, sensor))
+                .ok_or(Error::SensorNotBound)?;
+            let by = self.env().caller();
+            if by != binder && !self.access.has_role(by, Role::Regulator) {
+                return Err(Error::NotACustodian);
+            }
+            self.sensors.remove((place, sensor));
+            self.env().emit_event(SensorBound {
+                sensor,
+                place,
+                by,
+                bound: false,
+            });
+            Ok(())
         }
 
         /// Reports a temperature (sensors only, bound there), in hundredths of a degree
@@ -973,18 +930,16 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn report_temperatures(
             &mut self,
-            readings: cold::Vec<(SensorPlace, i32)>,
+            readings: Vec<(SensorPlace, i32)>,
         ) -> Result<Vec<Result<(), Error>>, Error> {
-            library_message!(self.library, {
-                let sensor = self.access.ensure_role(Role::Sensor)?;
-                if readings.len() > MAX_BATCH {
-                    return Err(Error::BatchTooLarge);
-                }
-                Ok(readings
-                    .into_iter()
-                    .map(|(place, centi_celsius)| self.report_as(sensor, place, centi_celsius))
-                    .collect())
-            })
+            let sensor = self.access.ensure_role(Role::Sensor)?;
+            if readings.len() > MAX_BATCH {
+                return Err(Error::BatchTooLarge);
+            }
+            Ok(readings
+                .into_iter()
+                .map(|(place, centi_celsius)| self.report_as(sensor, place, centi_celsius))
+                .collect())
         }
 
         /// Quarantines goods for `reason` with the hash of the evidence: a lot everywhere
@@ -997,44 +952,42 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn quarantine(
             &mut self,
-            target: cold::Target,
-            reason: cold::QuarantineReason,
-            evidence: cold::Hash,
+            target: Target,
+            reason: QuarantineReason,
+            evidence: Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                if is_zero_hash(evidence.as_ref()) {
-                    return Err(Error::ZeroHash);
+            if is_zero_hash(evidence.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let by = self.env().caller();
+            match &target {
+                Target::Lot { gtin, lot } => {
+                    let (_, record) = self.lot(*gtin, lot)?;
+                    self.ensure_manufacturer_or_regulator(&record)?;
                 }
-                let by = self.env().caller();
-                match &target {
-                    Target::Lot { gtin, lot } => {
-                        let (_, record) = self.lot(*gtin, lot)?;
-                        self.ensure_manufacturer_or_regulator(&record)?;
-                    }
-                    Target::Container(sscc) => {
-                        self.ensure_custodian_of(SensorPlace::Container(*sscc))?;
-                    }
-                    Target::Shipment(id) => {
-                        self.ensure_custodian_of(SensorPlace::Shipment(*id))?;
-                    }
-                    Target::Package { gtin, lot, serial } => {
-                        let key = (lot_id(*gtin, lot), hash_leaf(serial));
-                        let package = self.packages.get(key).ok_or(Error::PackageUnavailable)?;
-                        if package.holder != by && !self.access.has_role(by, Role::Regulator) {
-                            return Err(Error::NotACustodian);
-                        }
+                Target::Container(sscc) => {
+                    self.ensure_custodian_of(SensorPlace::Container(*sscc))?;
+                }
+                Target::Shipment(id) => {
+                    self.ensure_custodian_of(SensorPlace::Shipment(*id))?;
+                }
+                Target::Package { gtin, lot, serial } => {
+                    let key = (lot_id(*gtin, lot), hash_leaf(serial));
+                    let package = self.packages.get(key).ok_or(Error::PackageUnavailable)?;
+                    if package.holder != by && !self.access.has_role(by, Role::Regulator) {
+                        return Err(Error::NotACustodian);
                     }
                 }
-                let (place, manufacturer, _) = self.change_hold(&target, reason, true)?;
-                self.env().emit_event(Quarantined {
-                    manufacturer,
-                    place,
-                    reason,
-                    evidence: Some(evidence),
-                    by,
-                });
-                Ok(())
-            })
+            }
+            let (place, manufacturer, _) = self.change_hold(&target, reason, true)?;
+            self.env().emit_event(Quarantined {
+                manufacturer,
+                place,
+                reason,
+                evidence: Some(evidence),
+                by,
+            });
+            Ok(())
         }
 
         /// Clears one reason goods are held for after its investigation (the lot's
@@ -1045,28 +998,26 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn release(
             &mut self,
-            target: cold::Target,
-            reason: cold::QuarantineReason,
-            investigation: cold::Hash,
+            target: Target,
+            reason: QuarantineReason,
+            investigation: Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                if is_zero_hash(investigation.as_ref()) {
-                    return Err(Error::ZeroHash);
-                }
-                let lot = self.lot_of_target(&target)?;
-                let by = self.ensure_manufacturer_or_regulator(&lot)?;
-                let (place, manufacturer, still_open) = self.change_hold(&target, reason, false)?;
-                self.env().emit_event(Released {
-                    manufacturer,
-                    place,
-                    reason,
-                    still_open,
-                    investigation,
-                    by,
-                });
-                Ok(())
-            })
+            self.access.ensure_not_paused()?;
+            if is_zero_hash(investigation.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let lot = self.lot_of_target(&target)?;
+            let by = self.ensure_manufacturer_or_regulator(&lot)?;
+            let (place, manufacturer, still_open) = self.change_hold(&target, reason, false)?;
+            self.env().emit_event(Released {
+                manufacturer,
+                place,
+                reason,
+                still_open,
+                investigation,
+                by,
+            });
+            Ok(())
         }
 
         /// Notifies illegitimate product in the lot (its manufacturer or a regulator): the
@@ -1079,48 +1030,46 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn notify_illegitimate(
             &mut self,
-            gtin: cold::u64,
-            lot: cold::Vec<u8>,
-            form_3911: cold::Hash,
-            determined_at: cold::Timestamp,
+            gtin: u64,
+            lot: Vec<u8>,
+            form_3911: Hash,
+            determined_at: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                if is_zero_hash(form_3911.as_ref()) {
-                    return Err(Error::ZeroHash);
-                }
-                let (id, mut record) = self.lot(gtin, &lot)?;
-                let by = self.ensure_manufacturer_or_regulator(&record)?;
-                let now = self.env().block_timestamp();
-                if determined_at > now {
-                    return Err(Error::DeterminationInFuture);
-                }
-                if matches!(record.status, LotStatus::Illegitimate(_)) {
-                    return Err(Error::LotIllegitimate);
-                }
-                let notify_by = determined_at.saturating_add(NOTIFICATION_WINDOW);
-                let late = now > notify_by;
-                record.status = LotStatus::Illegitimate(IllegitimateProduct {
-                    form_3911,
-                    determined_at,
-                    notified_at: now,
-                    notified_by: by,
-                    late,
-                    terminated: None,
-                });
-                let manufacturer = record.manufacturer;
-                self.lots.insert(id, &record);
-                self.env().emit_event(IllegitimateProductNotified {
-                    gtin,
-                    lot,
-                    manufacturer,
-                    form_3911,
-                    determined_at,
-                    notify_by,
-                    late,
-                    by,
-                });
-                Ok(())
-            })
+            if is_zero_hash(form_3911.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let (id, mut record) = self.lot(gtin, &lot)?;
+            let by = self.ensure_manufacturer_or_regulator(&record)?;
+            let now = self.env().block_timestamp();
+            if determined_at > now {
+                return Err(Error::DeterminationInFuture);
+            }
+            if matches!(record.status, LotStatus::Illegitimate(_)) {
+                return Err(Error::LotIllegitimate);
+            }
+            let notify_by = determined_at.saturating_add(NOTIFICATION_WINDOW);
+            let late = now > notify_by;
+            record.status = LotStatus::Illegitimate(IllegitimateProduct {
+                form_3911,
+                determined_at,
+                notified_at: now,
+                notified_by: by,
+                late,
+                terminated: None,
+            });
+            let manufacturer = record.manufacturer;
+            self.lots.insert(id, &record);
+            self.env().emit_event(IllegitimateProductNotified {
+                gtin,
+                lot,
+                manufacturer,
+                form_3911,
+                determined_at,
+                notify_by,
+                late,
+                by,
+            });
+            Ok(())
         }
 
         /// Terminates an illegitimate-product notification with the hash of the
@@ -1130,36 +1079,34 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn terminate_illegitimate(
             &mut self,
-            gtin: cold::u64,
-            lot: cold::Vec<u8>,
-            consent: cold::Hash,
+            gtin: u64,
+            lot: Vec<u8>,
+            consent: Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                let by = self.env().caller();
-                if !self.access.has_role(by, Role::Regulator) {
-                    return Err(Error::NotARegulator);
-                }
-                if is_zero_hash(consent.as_ref()) {
-                    return Err(Error::ZeroHash);
-                }
-                let (id, mut record) = self.lot(gtin, &lot)?;
-                let LotStatus::Illegitimate(mut notice) = record.status else {
-                    return Err(Error::NotificationNotOpen);
-                };
-                if notice.terminated.is_some() {
-                    return Err(Error::NotificationNotOpen);
-                }
-                notice.terminated = Some(consent);
-                record.status = LotStatus::Illegitimate(notice);
-                self.lots.insert(id, &record);
-                self.env().emit_event(IllegitimateNotificationTerminated {
-                    gtin,
-                    lot,
-                    consent,
-                    by,
-                });
-                Ok(())
-            })
+            let by = self.env().caller();
+            if !self.access.has_role(by, Role::Regulator) {
+                return Err(Error::NotARegulator);
+            }
+            if is_zero_hash(consent.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let (id, mut record) = self.lot(gtin, &lot)?;
+            let LotStatus::Illegitimate(mut notice) = record.status else {
+                return Err(Error::NotificationNotOpen);
+            };
+            if notice.terminated.is_some() {
+                return Err(Error::NotificationNotOpen);
+            }
+            notice.terminated = Some(consent);
+            record.status = LotStatus::Illegitimate(notice);
+            self.lots.insert(id, &record);
+            self.env().emit_event(IllegitimateNotificationTerminated {
+                gtin,
+                lot,
+                consent,
+                by,
+            });
+            Ok(())
         }
 
         /// Recalls the lot with the hash of the reason: its manufacturer (without a class:
@@ -1170,39 +1117,37 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn recall_lot(
             &mut self,
-            gtin: cold::u64,
-            lot: cold::Vec<u8>,
-            class: cold::Option<RecallClass>,
-            reason: cold::Hash,
+            gtin: u64,
+            lot: Vec<u8>,
+            class: Option<RecallClass>,
+            reason: Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                if is_zero_hash(reason.as_ref()) {
-                    return Err(Error::ZeroHash);
-                }
-                let (id, mut record) = self.lot(gtin, &lot)?;
-                let by = self.ensure_manufacturer_or_regulator(&record)?;
-                if class.is_some() && !self.access.has_role(by, Role::Regulator) {
-                    return Err(Error::NotARegulator);
-                }
-                match record.status {
-                    LotStatus::Recalled { class: None, .. } if class.is_some() => {}
-                    LotStatus::Recalled { .. } => return Err(Error::LotAlreadyRecalled),
-                    LotStatus::Illegitimate(_) => return Err(Error::LotIllegitimate),
-                    _ => {}
-                }
-                record.status = LotStatus::Recalled { class, reason };
-                let manufacturer = record.manufacturer;
-                self.lots.insert(id, &record);
-                self.env().emit_event(LotRecalled {
-                    gtin,
-                    lot,
-                    manufacturer,
-                    class,
-                    reason,
-                    by,
-                });
-                Ok(())
-            })
+            if is_zero_hash(reason.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let (id, mut record) = self.lot(gtin, &lot)?;
+            let by = self.ensure_manufacturer_or_regulator(&record)?;
+            if class.is_some() && !self.access.has_role(by, Role::Regulator) {
+                return Err(Error::NotARegulator);
+            }
+            match record.status {
+                LotStatus::Recalled { class: None, .. } if class.is_some() => {}
+                LotStatus::Recalled { .. } => return Err(Error::LotAlreadyRecalled),
+                LotStatus::Illegitimate(_) => return Err(Error::LotIllegitimate),
+                _ => {}
+            }
+            record.status = LotStatus::Recalled { class, reason };
+            let manufacturer = record.manufacturer;
+            self.lots.insert(id, &record);
+            self.env().emit_event(LotRecalled {
+                gtin,
+                lot,
+                manufacturer,
+                class,
+                reason,
+                by,
+            });
+            Ok(())
         }
 
         /// Names another registered manufacturer as the lot's manufacturer (regulators
@@ -1212,26 +1157,24 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn reassign_lot(
             &mut self,
-            gtin: cold::u64,
-            lot: cold::Vec<u8>,
-            new_manufacturer: cold::AccountId,
+            gtin: u64,
+            lot: Vec<u8>,
+            new_manufacturer: AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_role(Role::Regulator)?;
-                if !self.access.has_role(new_manufacturer, Role::Manufacturer) {
-                    return Err(Error::NotAManufacturer);
-                }
-                let (id, mut record) = self.lot(gtin, &lot)?;
-                let previous = core::mem::replace(&mut record.manufacturer, new_manufacturer);
-                self.lots.insert(id, &record);
-                self.env().emit_event(LotReassigned {
-                    gtin,
-                    lot,
-                    previous,
-                    new: new_manufacturer,
-                });
-                Ok(())
-            })
+            self.access.ensure_role(Role::Regulator)?;
+            if !self.access.has_role(new_manufacturer, Role::Manufacturer) {
+                return Err(Error::NotAManufacturer);
+            }
+            let (id, mut record) = self.lot(gtin, &lot)?;
+            let previous = core::mem::replace(&mut record.manufacturer, new_manufacturer);
+            self.lots.insert(id, &record);
+            self.env().emit_event(LotReassigned {
+                gtin,
+                lot,
+                previous,
+                new: new_manufacturer,
+            });
+            Ok(())
         }
 
         /// Destroys goods the caller holds (recalled, expired, illegitimate or damaged): a
@@ -1239,53 +1182,50 @@ pub mod drug_provenance {
         /// the hash of the destruction record.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn destroy(&mut self, item: cold::Item, reason: cold::Hash) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                if is_zero_hash(reason.as_ref()) {
-                    return Err(Error::ZeroHash);
+        pub fn destroy(&mut self, item: Item, reason: Hash) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            if is_zero_hash(reason.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let holder = self.ensure_trading_partner()?;
+            let (key, units) = match item {
+                Item::Container(sscc) => {
+                    let mut container = self.held_container(sscc, holder)?;
+                    let units = match container.state {
+                        ContainerState::Sealed => container.units,
+                        ContainerState::Opened { remaining } => remaining,
+                        _ => return Err(Error::ContainerNotSealed),
+                    };
+                    container.state = ContainerState::Destroyed;
+                    self.containers.insert(sscc, &container);
+                    let mut lot = self.lots.get(container.lot).ok_or(Error::UnknownLot)?;
+                    lot.destroyed = credit(lot.destroyed, units)?;
+                    self.lots.insert(container.lot, &lot);
+                    (ItemKey::Container(sscc), units)
                 }
-                let holder = self.ensure_trading_partner()?;
-                let (key, units) = match item {
-                    Item::Container(sscc) => {
-                        let mut container = self.held_container(sscc, holder)?;
-                        let units = match container.state {
-                            ContainerState::Sealed => container.units,
-                            ContainerState::Opened { remaining } => remaining,
-                            _ => return Err(Error::ContainerNotSealed),
-                        };
-                        container.state = ContainerState::Destroyed;
-                        self.containers.insert(sscc, &container);
-                        let mut lot = self.lots.get(container.lot).ok_or(Error::UnknownLot)?;
-                        lot.destroyed = credit(lot.destroyed, units)?;
-                        self.lots.insert(container.lot, &lot);
-                        (ItemKey::Container(sscc), units)
+                Item::Package(package) => {
+                    let mut located = self.locate(&package)?;
+                    if located.record.holder != holder || located.record.state != PackageState::Held
+                    {
+                        return Err(Error::PackageUnavailable);
                     }
-                    Item::Package(package) => {
-                        let mut located = self.locate(&package)?;
-                        if located.record.holder != holder
-                            || located.record.state != PackageState::Held
-                        {
-                            return Err(Error::PackageUnavailable);
-                        }
-                        located.record.state = PackageState::Destroyed;
-                        located.lot.destroyed = credit(located.lot.destroyed, 1)?;
-                        let key = ItemKey::Package(located.id, located.leaf);
-                        let mut touched = Touched::default();
-                        touched.lots.put(located.id, located.lot.clone());
-                        self.commit(located, &mut touched);
-                        self.store(touched);
-                        (key, 1)
-                    }
-                };
-                self.env().emit_event(Destroyed {
-                    holder,
-                    item: key,
-                    units,
-                    reason,
-                });
-                Ok(())
-            })
+                    located.record.state = PackageState::Destroyed;
+                    located.lot.destroyed = credit(located.lot.destroyed, 1)?;
+                    let key = ItemKey::Package(located.id, located.leaf);
+                    let mut touched = Touched::default();
+                    touched.lots.put(located.id, located.lot.clone());
+                    self.commit(located, &mut touched);
+                    self.store(touched);
+                    (key, 1)
+                }
+            };
+            self.env().emit_event(Destroyed {
+                holder,
+                item: key,
+                units,
+                reason,
+            });
+            Ok(())
         }
 
         /// Dispenses one package (pharmacies only, from their own stock) named by its full
@@ -1331,25 +1271,23 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn dispense_batch(
             &mut self,
-            dispenses: cold::Vec<Dispense>,
+            dispenses: Vec<Dispense>,
         ) -> Result<Vec<Result<(), Error>>, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let dispenser = self.access.ensure_role(Role::Dispenser)?;
-                if dispenses.len() > MAX_BATCH {
-                    return Err(Error::BatchTooLarge);
-                }
-                // Each lot and opened case is read and written once per batch, not once per
-                // package: a pharmacy's batch holds many packages of few lots and cases, and
-                // every storage access is a large part of the call's proof.
-                let mut touched = Touched::default();
-                let answers = dispenses
-                    .into_iter()
-                    .map(|item| self.dispense_as(dispenser, item, &mut touched))
-                    .collect();
-                self.store(touched);
-                Ok(answers)
-            })
+            self.access.ensure_not_paused()?;
+            let dispenser = self.access.ensure_role(Role::Dispenser)?;
+            if dispenses.len() > MAX_BATCH {
+                return Err(Error::BatchTooLarge);
+            }
+            // Each lot and opened case is read and written once per batch, not once per
+            // package: a pharmacy's batch holds many packages of few lots and cases, and
+            // every storage access is a large part of the call's proof.
+            let mut touched = Touched::default();
+            let answers = dispenses
+                .into_iter()
+                .map(|item| self.dispense_as(dispenser, item, &mut touched))
+                .collect();
+            self.store(touched);
+            Ok(answers)
         }
 
         /// The status of one package, as a pharmacist's scan or a saleable-return check asks,
@@ -1422,132 +1360,121 @@ pub mod drug_provenance {
         #[ink(message)]
         pub fn trace(
             &self,
-            gtin: cold::u64,
-            lot: cold::Vec<u8>,
-            serial: cold::Vec<u8>,
-            serial_index: cold::u64,
-            serial_proof: cold::Vec<Digest>,
-            path: cold::Vec<Enclosure>,
+            gtin: u64,
+            lot: Vec<u8>,
+            serial: Vec<u8>,
+            serial_index: u64,
+            serial_proof: Vec<Digest>,
+            path: Vec<Enclosure>,
         ) -> Result<Trace, Error> {
-            library_message!(self.library, {
-                let (id, record) = self.lot(gtin, &lot)?;
-                let mut leaf = self.genuine_leaf(&record, &serial, serial_index, &serial_proof)?;
-                if path.len() > MAX_TRACE_DEPTH {
-                    return Err(Error::ContentsMismatch);
+            let (id, record) = self.lot(gtin, &lot)?;
+            let mut leaf = self.genuine_leaf(&record, &serial, serial_index, &serial_proof)?;
+            if path.len() > MAX_TRACE_DEPTH {
+                return Err(Error::ContentsMismatch);
+            }
+            let mut location = self
+                .packages
+                .get((id, leaf))
+                .map(|package| match package.state {
+                    PackageState::Held => Location::Loose {
+                        holder: package.holder,
+                        hold: package.hold,
+                    },
+                    PackageState::InTransit(shipment) => Location::InTransit(shipment),
+                    PackageState::Dispensed {
+                        dispenser,
+                        dispensed_at,
+                        ..
+                    } => Location::Dispensed {
+                        dispenser,
+                        dispensed_at,
+                    },
+                    PackageState::Destroyed => Location::Destroyed,
+                });
+            let mut aggregated_into = Vec::new();
+            for enclosure in path {
+                let case = enclosure.case;
+                if !verify_proof(
+                    &case.contents,
+                    &leaf,
+                    enclosure.index,
+                    case.count,
+                    &enclosure.proof,
+                )? {
+                    return Err(Error::NotInContainer);
                 }
-                let mut location =
-                    self.packages
-                        .get((id, leaf))
-                        .map(|package| match package.state {
-                            PackageState::Held => Location::Loose {
-                                holder: package.holder,
-                                hold: package.hold,
-                            },
-                            PackageState::InTransit(shipment) => Location::InTransit(shipment),
-                            PackageState::Dispensed {
-                                dispenser,
-                                dispensed_at,
-                                ..
-                            } => Location::Dispensed {
-                                dispenser,
-                                dispensed_at,
-                            },
-                            PackageState::Destroyed => Location::Destroyed,
-                        });
-                let mut aggregated_into = Vec::new();
-                for enclosure in path {
-                    let case = enclosure.case;
-                    if !verify_proof(
-                        &case.contents,
-                        &leaf,
-                        enclosure.index,
-                        case.count,
-                        &enclosure.proof,
-                    )? {
+                if let Some(container) = self.containers.get(case.sscc) {
+                    if container.lot != id
+                        || container.contents != case.contents
+                        || container.count != case.count
+                    {
                         return Err(Error::NotInContainer);
                     }
-                    if let Some(container) = self.containers.get(case.sscc) {
-                        if container.lot != id
-                            || container.contents != case.contents
-                            || container.count != case.count
-                        {
-                            return Err(Error::NotInContainer);
-                        }
-                        if location.is_none() {
-                            location = Some(match container.state {
-                                ContainerState::Opened { .. } => Location::Loose {
-                                    holder: container.holder,
-                                    hold: container.hold,
-                                },
-                                ContainerState::Destroyed => Location::Destroyed,
-                                state => Location::InContainer {
-                                    sscc: case.sscc,
-                                    holder: container.holder,
-                                    state,
-                                    hold: container.hold,
-                                },
-                            });
-                        }
+                    if location.is_none() {
+                        location = Some(match container.state {
+                            ContainerState::Opened { .. } => Location::Loose {
+                                holder: container.holder,
+                                hold: container.hold,
+                            },
+                            ContainerState::Destroyed => Location::Destroyed,
+                            state => Location::InContainer {
+                                sscc: case.sscc,
+                                holder: container.holder,
+                                state,
+                                hold: container.hold,
+                            },
+                        });
                     }
-                    aggregated_into.push(case.sscc);
-                    leaf = case_leaf(&case);
                 }
-                let location = match location {
-                    Some(location) => location,
-                    None if aggregated_into.is_empty() => Location::Unpacked {
-                        holder: record.manufacturer,
-                    },
-                    None => return Err(Error::UnknownContainer),
-                };
-                Ok(Trace {
-                    manufacturer: record.manufacturer,
-                    commissioned_at: record.commissioned_at,
-                    lot_status: record.status,
-                    aggregated_into,
-                    location,
-                })
+                aggregated_into.push(case.sscc);
+                leaf = case_leaf(&case);
+            }
+            let location = match location {
+                Some(location) => location,
+                None if aggregated_into.is_empty() => Location::Unpacked {
+                    holder: record.manufacturer,
+                },
+                None => return Err(Error::UnknownContainer),
+            };
+            Ok(Trace {
+                manufacturer: record.manufacturer,
+                commissioned_at: record.commissioned_at,
+                lot_status: record.status,
+                aggregated_into,
+                location,
             })
         }
 
         /// The lot and whether it has expired; `None` for an unknown GTIN and lot.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn lot_state(&self, gtin: cold::u64, lot: cold::Vec<u8>) -> Option<LotState> {
-            library_message!(self.library, {
-                let (_, record) = self.lot(gtin, &lot).ok()?;
-                Some(LotState {
-                    expired: record.is_expired(self.env().block_timestamp()),
-                    lot: record,
-                })
+        pub fn lot_state(&self, gtin: u64, lot: Vec<u8>) -> Option<LotState> {
+            let (_, record) = self.lot(gtin, &lot).ok()?;
+            Some(LotState {
+                expired: record.is_expired(self.env().block_timestamp()),
+                lot: record,
             })
         }
 
         /// The container with SSCC `sscc`, if it has a record.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn container(&self, sscc: cold::Sscc) -> Option<Container> {
-            library_message!(self.library, { self.containers.get(sscc) })
+        pub fn container(&self, sscc: Sscc) -> Option<Container> {
+            self.containers.get(sscc)
         }
 
         /// The package (GTIN, lot, serial), if it has moved on its own.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn package(
-            &self,
-            gtin: cold::u64,
-            lot: cold::Vec<u8>,
-            serial: cold::Vec<u8>,
-        ) -> Option<PackageRecord> {
-            library_message!(self.library, {
-                self.packages.get((lot_id(gtin, &lot), hash_leaf(&serial)))
-            })
+        pub fn package(&self, gtin: u64, lot: Vec<u8>, serial: Vec<u8>) -> Option<PackageRecord> {
+            self.packages.get((lot_id(gtin, &lot), hash_leaf(&serial)))
         }
 
         /// Shipment `shipment`, while it is in transit.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn shipment(&self, shipment: cold::u64) -> Option<Shipment> {
-            library_message!(self.library, { self.shipments.get(shipment) })
+        pub fn shipment(&self, shipment: u64) -> Option<Shipment> {
+            self.shipments.get(shipment)
         }
 
         /// One dispense by `dispenser`: every check first, then the writes, so that a

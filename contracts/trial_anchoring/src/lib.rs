@@ -32,12 +32,9 @@
 // The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
 // helpers only they use.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
-// The contract's own wasm build leaves out the bodies of the cold messages (`library_message!`
-// hands them to the library), and so their arguments' uses and the helpers only they use.
-#![cfg_attr(
-    all(target_arch = "wasm32", not(healthchain_library)),
-    allow(dead_code, unused_imports, unused_variables)
-)]
+// The contract's own wasm build leaves out the cold messages (`entry_points!` hands them to
+// the library), and so the helpers and imports only they use.
+#![cfg_attr(healthchain_contract, allow(dead_code, unused_imports))]
 
 pub mod data;
 
@@ -57,7 +54,7 @@ pub mod trial_anchoring {
         },
         admin_message,
         consent::{query_consent, research_context, ConsentAnswer, DataClasses, Purpose},
-        is_zero_hash, library_message,
+        is_zero_hash,
         merkle::{verify_proof, Digest},
         relay::{Relay, Signature},
     };
@@ -223,22 +220,6 @@ pub mod trial_anchoring {
         ConsentRegistry,
     }
 
-    // The cold messages' argument types (see `library_message!`).
-    healthchain_common::cold_arguments!(
-        AccountId,
-        Digest,
-        Hash,
-        SafetyReport,
-        Signature,
-        Timestamp,
-        TrialDelegateRole,
-        TrialId,
-        WithdrawalLevel,
-        bool,
-        u32,
-        u64
-    );
-
     /// Trials, their protocol versions, participants, data batches, adverse events and
     /// results.
     #[ink(storage)]
@@ -320,9 +301,7 @@ pub mod trial_anchoring {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn consent_registry(&self) -> AccountId {
-            library_message!(self.library, {
-                self.callees.get(Callee::ConsentRegistry as u8)
-            })
+            self.callees.get(Callee::ConsentRegistry as u8)
         }
 
         /// Proposes pointing the contract at another consent registry (after a
@@ -362,79 +341,76 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn register_trial(
             &mut self,
-            registry_id: cold::Vec<u8>,
-            protocol_hash: cold::Hash,
-            analysis_plan_hash: cold::Hash,
-            outcomes: cold::Vec<Outcome>,
-            planned_enrolment: cold::u32,
+            registry_id: Vec<u8>,
+            protocol_hash: Hash,
+            analysis_plan_hash: Hash,
+            outcomes: Vec<Outcome>,
+            planned_enrolment: u32,
         ) -> Result<TrialId, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let sponsor = self.access.ensure_role(Role::Sponsor)?;
-                if !is_registry_id(&registry_id) {
-                    return Err(Error::InvalidRegistryId);
-                }
-                if is_zero_hash(protocol_hash.as_ref()) || is_zero_hash(analysis_plan_hash.as_ref())
-                {
-                    return Err(Error::ZeroHash);
-                }
-                validate_outcomes(&outcomes, true)?;
-                let outcomes_root = outcomes_root(&outcomes);
-                if planned_enrolment == 0 {
-                    return Err(Error::ZeroPlannedEnrolment);
-                }
-                let key = registry_key(&registry_id);
-                if self.by_registry_id.contains(key) {
-                    return Err(Error::DuplicateRegistryId);
-                }
-                let trial = next(self.last_trial)?;
-                let now = self.env().block_timestamp();
-                self.last_trial = trial;
-                self.by_registry_id.insert(key, &trial);
-                self.protocol_versions.insert(
-                    (trial, 1),
-                    &ProtocolVersion {
-                        protocol_hash,
-                        reason_hash: None,
-                        approval_hash: None,
-                        consent_version: 1,
-                        effective_at: now,
-                    },
-                );
-                self.trials.insert(
-                    trial,
-                    &Trial {
-                        sponsor,
-                        registry_id: registry_id.clone(),
-                        registered_at: now,
-                        protocol_version: 1,
-                        protocol_hash,
-                        consent_version: 1,
-                        consent_hash: protocol_hash,
-                        analysis_plan_hash,
-                        outcomes_root,
-                        outcome_amendments: 0,
-                        planned_enrolment,
-                        enrolled: 0,
-                        batches: 0,
-                        adverse_events: 0,
-                        frozen_at: None,
-                        results: None,
-                        milestones: Milestones::default(),
-                    },
-                );
-                self.registered_outcomes.insert(trial, &outcomes);
-                self.env().emit_event(TrialRegistered {
-                    trial,
-                    sponsor,
-                    registry_id,
+            self.access.ensure_not_paused()?;
+            let sponsor = self.access.ensure_role(Role::Sponsor)?;
+            if !is_registry_id(&registry_id) {
+                return Err(Error::InvalidRegistryId);
+            }
+            if is_zero_hash(protocol_hash.as_ref()) || is_zero_hash(analysis_plan_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            validate_outcomes(&outcomes, true)?;
+            let outcomes_root = outcomes_root(&outcomes);
+            if planned_enrolment == 0 {
+                return Err(Error::ZeroPlannedEnrolment);
+            }
+            let key = registry_key(&registry_id);
+            if self.by_registry_id.contains(key) {
+                return Err(Error::DuplicateRegistryId);
+            }
+            let trial = next(self.last_trial)?;
+            let now = self.env().block_timestamp();
+            self.last_trial = trial;
+            self.by_registry_id.insert(key, &trial);
+            self.protocol_versions.insert(
+                (trial, 1),
+                &ProtocolVersion {
                     protocol_hash,
+                    reason_hash: None,
+                    approval_hash: None,
+                    consent_version: 1,
+                    effective_at: now,
+                },
+            );
+            self.trials.insert(
+                trial,
+                &Trial {
+                    sponsor,
+                    registry_id: registry_id.clone(),
+                    registered_at: now,
+                    protocol_version: 1,
+                    protocol_hash,
+                    consent_version: 1,
+                    consent_hash: protocol_hash,
                     analysis_plan_hash,
                     outcomes_root,
+                    outcome_amendments: 0,
                     planned_enrolment,
-                });
-                Ok(trial)
-            })
+                    enrolled: 0,
+                    batches: 0,
+                    adverse_events: 0,
+                    frozen_at: None,
+                    results: None,
+                    milestones: Milestones::default(),
+                },
+            );
+            self.registered_outcomes.insert(trial, &outcomes);
+            self.env().emit_event(TrialRegistered {
+                trial,
+                sponsor,
+                registry_id,
+                protocol_hash,
+                analysis_plan_hash,
+                outcomes_root,
+                planned_enrolment,
+            });
+            Ok(trial)
         }
 
         /// Moves a trial to another registered sponsor (admin only): a rotated key, a
@@ -445,24 +421,22 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn reassign_trial(
             &mut self,
-            trial: cold::TrialId,
-            new_sponsor: cold::AccountId,
+            trial: TrialId,
+            new_sponsor: AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_admin()?;
-                let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
-                if !self.access.has_role(new_sponsor, Role::Sponsor) {
-                    return Err(Error::NotASponsor);
-                }
-                let previous = core::mem::replace(&mut record.sponsor, new_sponsor);
-                self.trials.insert(trial, &record);
-                self.env().emit_event(TrialReassigned {
-                    trial,
-                    previous,
-                    new: new_sponsor,
-                });
-                Ok(())
-            })
+            self.access.ensure_admin()?;
+            let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            if !self.access.has_role(new_sponsor, Role::Sponsor) {
+                return Err(Error::NotASponsor);
+            }
+            let previous = core::mem::replace(&mut record.sponsor, new_sponsor);
+            self.trials.insert(trial, &record);
+            self.env().emit_event(TrialReassigned {
+                trial,
+                previous,
+                new: new_sponsor,
+            });
+            Ok(())
         }
 
         /// Names `delegate` as a data manager (anchors batches, reports adverse events) or
@@ -472,24 +446,22 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn name_delegate(
             &mut self,
-            trial: cold::TrialId,
-            delegate: cold::AccountId,
-            role: cold::TrialDelegateRole,
+            trial: TrialId,
+            delegate: AccountId,
+            role: TrialDelegateRole,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let (_, record) = self.trial_of_sponsor(trial)?;
-                if delegate == record.sponsor {
-                    return Err(Error::DelegateIsSponsor);
-                }
-                self.delegates.insert((trial, delegate), &role);
-                self.env().emit_event(DelegateNamed {
-                    trial,
-                    delegate,
-                    role,
-                });
-                Ok(())
-            })
+            self.access.ensure_not_paused()?;
+            let (_, record) = self.trial_of_sponsor(trial)?;
+            if delegate == record.sponsor {
+                return Err(Error::DelegateIsSponsor);
+            }
+            self.delegates.insert((trial, delegate), &role);
+            self.env().emit_event(DelegateNamed {
+                trial,
+                delegate,
+                role,
+            });
+            Ok(())
         }
 
         /// Removes a delegate of the trial. The trial's sponsor only.
@@ -497,18 +469,16 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn remove_delegate(
             &mut self,
-            trial: cold::TrialId,
-            delegate: cold::AccountId,
+            trial: TrialId,
+            delegate: AccountId,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                self.trial_of_sponsor(trial)?;
-                if self.delegates.take((trial, delegate)).is_none() {
-                    return Err(Error::UnknownDelegate);
-                }
-                self.env().emit_event(DelegateRemoved { trial, delegate });
-                Ok(())
-            })
+            self.access.ensure_not_paused()?;
+            self.trial_of_sponsor(trial)?;
+            if self.delegates.take((trial, delegate)).is_none() {
+                return Err(Error::UnknownDelegate);
+            }
+            self.env().emit_event(DelegateRemoved { trial, delegate });
+            Ok(())
         }
 
         /// Amends the protocol (the trial's sponsor only, before the database is frozen):
@@ -522,56 +492,54 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn amend_protocol(
             &mut self,
-            trial: cold::TrialId,
-            protocol_hash: cold::Hash,
-            reason_hash: cold::Hash,
-            approval_hash: cold::Hash,
-            requires_reconsent: cold::bool,
+            trial: TrialId,
+            protocol_hash: Hash,
+            reason_hash: Hash,
+            approval_hash: Hash,
+            requires_reconsent: bool,
         ) -> Result<u32, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let (_, mut record) = self.trial_of_sponsor(trial)?;
-                ensure_open(&record)?;
-                if [protocol_hash, reason_hash, approval_hash]
-                    .iter()
-                    .any(|h| is_zero_hash(h.as_ref()))
-                {
-                    return Err(Error::ZeroHash);
-                }
-                if protocol_hash == record.protocol_hash {
-                    return Err(Error::ProtocolUnchanged);
-                }
-                if record.protocol_version >= MAX_PROTOCOL_VERSIONS {
-                    return Err(Error::TooManyProtocolVersions);
-                }
-                let version = next(record.protocol_version)?;
-                record.protocol_version = version;
-                record.protocol_hash = protocol_hash;
-                if requires_reconsent {
-                    record.consent_version = version;
-                    record.consent_hash = protocol_hash;
-                }
-                self.protocol_versions.insert(
-                    (trial, version),
-                    &ProtocolVersion {
-                        protocol_hash,
-                        reason_hash: Some(reason_hash),
-                        approval_hash: Some(approval_hash),
-                        consent_version: record.consent_version,
-                        effective_at: self.env().block_timestamp(),
-                    },
-                );
-                self.trials.insert(trial, &record);
-                self.env().emit_event(ProtocolAmended {
-                    trial,
-                    version,
+            self.access.ensure_not_paused()?;
+            let (_, mut record) = self.trial_of_sponsor(trial)?;
+            ensure_open(&record)?;
+            if [protocol_hash, reason_hash, approval_hash]
+                .iter()
+                .any(|h| is_zero_hash(h.as_ref()))
+            {
+                return Err(Error::ZeroHash);
+            }
+            if protocol_hash == record.protocol_hash {
+                return Err(Error::ProtocolUnchanged);
+            }
+            if record.protocol_version >= MAX_PROTOCOL_VERSIONS {
+                return Err(Error::TooManyProtocolVersions);
+            }
+            let version = next(record.protocol_version)?;
+            record.protocol_version = version;
+            record.protocol_hash = protocol_hash;
+            if requires_reconsent {
+                record.consent_version = version;
+                record.consent_hash = protocol_hash;
+            }
+            self.protocol_versions.insert(
+                (trial, version),
+                &ProtocolVersion {
                     protocol_hash,
-                    reason_hash,
-                    approval_hash,
-                    requires_reconsent,
-                });
-                Ok(version)
-            })
+                    reason_hash: Some(reason_hash),
+                    approval_hash: Some(approval_hash),
+                    consent_version: record.consent_version,
+                    effective_at: self.env().block_timestamp(),
+                },
+            );
+            self.trials.insert(trial, &record);
+            self.env().emit_event(ProtocolAmended {
+                trial,
+                version,
+                protocol_hash,
+                reason_hash,
+                approval_hash,
+                requires_reconsent,
+            });
+            Ok(version)
         }
 
         /// Enrols `participant` (the sponsor or a site, before the database is frozen and
@@ -638,14 +606,12 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn withdraw(
             &mut self,
-            trial: cold::TrialId,
-            participant: cold::AccountId,
-            level: cold::WithdrawalLevel,
+            trial: TrialId,
+            participant: AccountId,
+            level: WithdrawalLevel,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                let caller = self.env().caller();
-                self.withdraw_as(caller, trial, participant, level)
-            })
+            let caller = self.env().caller();
+            self.withdraw_as(caller, trial, participant, level)
         }
 
         /// Withdraws `participant` from `trial` on the participant's own signature,
@@ -659,36 +625,32 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn relay_withdrawal(
             &mut self,
-            trial: cold::TrialId,
-            level: cold::WithdrawalLevel,
-            participant: cold::AccountId,
-            nonce: cold::u64,
-            deadline: cold::Timestamp,
-            signature: cold::Signature,
+            trial: TrialId,
+            level: WithdrawalLevel,
+            participant: AccountId,
+            nonce: u64,
+            deadline: Timestamp,
+            signature: Signature,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.relay.check(
-                    RELAY_DOMAIN,
-                    &Withdrawal { trial, level },
-                    participant,
-                    nonce,
-                    deadline,
-                    &signature,
-                )?;
-                self.withdraw_as(participant, trial, participant, level)?;
-                self.relay.consume(participant, nonce);
-                Ok(())
-            })
+            self.relay.check(
+                RELAY_DOMAIN,
+                &Withdrawal { trial, level },
+                participant,
+                nonce,
+                deadline,
+                &signature,
+            )?;
+            self.withdraw_as(participant, trial, participant, level)?;
+            self.relay.consume(participant, nonce);
+            Ok(())
         }
 
         /// The chain's genesis hash that relayed withdrawals are signed for, and the nonce
         /// `signer`'s next one must carry.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn relay_nonce(&self, signer: cold::AccountId) -> (Hash, u64) {
-            library_message!(self.library, {
-                (self.relay.chain(), self.relay.nonce(signer))
-            })
+        pub fn relay_nonce(&self, signer: AccountId) -> (Hash, u64) {
+            (self.relay.chain(), self.relay.nonce(signer))
         }
 
         fn withdraw_as(
@@ -793,12 +755,8 @@ pub mod trial_anchoring {
         /// The enrolment record of `participant` in the trial.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn enrolment(
-            &self,
-            trial: cold::TrialId,
-            participant: cold::AccountId,
-        ) -> Option<Enrolment> {
-            library_message!(self.library, { self.enrolments.get((trial, participant)) })
+        pub fn enrolment(&self, trial: TrialId, participant: AccountId) -> Option<Enrolment> {
+            self.enrolments.get((trial, participant))
         }
 
         /// Anchors a data batch (the sponsor or a data manager, until the database is
@@ -809,45 +767,43 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn anchor_batch(
             &mut self,
-            trial: cold::TrialId,
-            root: cold::Digest,
-            leaf_count: cold::u64,
-            location_hash: cold::Hash,
+            trial: TrialId,
+            root: Digest,
+            leaf_count: u64,
+            location_hash: Hash,
         ) -> Result<u32, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
-                let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::DataManager)?;
-                ensure_open(&record)?;
-                if is_zero_hash(&root) || is_zero_hash(location_hash.as_ref()) {
-                    return Err(Error::ZeroHash);
-                }
-                if leaf_count == 0 {
-                    return Err(Error::ZeroLeafCount);
-                }
-                let batch = next(record.batches)?;
-                record.batches = batch;
-                self.batches.insert(
-                    (trial, batch),
-                    &Batch {
-                        root,
-                        leaf_count,
-                        location_hash,
-                        anchored_at: self.env().block_timestamp(),
-                        anchored_by: by,
-                    },
-                );
-                self.trials.insert(trial, &record);
-                self.env().emit_event(BatchAnchored {
-                    trial,
-                    batch,
+            self.access.ensure_not_paused()?;
+            let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::DataManager)?;
+            ensure_open(&record)?;
+            if is_zero_hash(&root) || is_zero_hash(location_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            if leaf_count == 0 {
+                return Err(Error::ZeroLeafCount);
+            }
+            let batch = next(record.batches)?;
+            record.batches = batch;
+            self.batches.insert(
+                (trial, batch),
+                &Batch {
                     root,
                     leaf_count,
                     location_hash,
+                    anchored_at: self.env().block_timestamp(),
                     anchored_by: by,
-                });
-                Ok(batch)
-            })
+                },
+            );
+            self.trials.insert(trial, &record);
+            self.env().emit_event(BatchAnchored {
+                trial,
+                batch,
+                root,
+                leaf_count,
+                location_hash,
+                anchored_by: by,
+            });
+            Ok(batch)
         }
 
         /// Whether the record with leaf hash `leaf` is at `index` of the anchored batch,
@@ -857,35 +813,33 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn verify_inclusion(
             &self,
-            trial: cold::TrialId,
-            batch: cold::u32,
-            leaf: cold::Digest,
-            index: cold::u64,
-            proof: cold::Vec<Digest>,
+            trial: TrialId,
+            batch: u32,
+            leaf: Digest,
+            index: u64,
+            proof: Vec<Digest>,
         ) -> Result<bool, Error> {
-            library_message!(self.library, {
-                if !self.trials.contains(trial) {
-                    return Err(Error::UnknownTrial);
-                }
-                let anchored = self
-                    .batches
-                    .get((trial, batch))
-                    .ok_or(Error::UnknownBatch)?;
-                Ok(verify_proof(
-                    &anchored.root,
-                    &leaf,
-                    index,
-                    anchored.leaf_count,
-                    &proof,
-                )?)
-            })
+            if !self.trials.contains(trial) {
+                return Err(Error::UnknownTrial);
+            }
+            let anchored = self
+                .batches
+                .get((trial, batch))
+                .ok_or(Error::UnknownBatch)?;
+            Ok(verify_proof(
+                &anchored.root,
+                &leaf,
+                index,
+                anchored.leaf_count,
+                &proof,
+            )?)
         }
 
         /// A data batch of the trial.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn batch(&self, trial: cold::TrialId, batch: cold::u32) -> Option<Batch> {
-            library_message!(self.library, { self.batches.get((trial, batch)) })
+        pub fn batch(&self, trial: TrialId, batch: u32) -> Option<Batch> {
+            self.batches.get((trial, batch))
         }
 
         /// Reports an adverse event of a participant (the sponsor, a site or a data
@@ -908,87 +862,78 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn report_adverse_event(
             &mut self,
-            trial: cold::TrialId,
-            subject: cold::Hash,
-            report: cold::SafetyReport,
-            event_hash: cold::Hash,
+            trial: TrialId,
+            subject: Hash,
+            report: SafetyReport,
+            event_hash: Hash,
         ) -> Result<u32, Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
-                let by = self.ensure_trial_actor(trial, &record)?;
-                if is_zero_hash(subject.as_ref()) || is_zero_hash(event_hash.as_ref()) {
-                    return Err(Error::ZeroHash);
+            self.access.ensure_not_paused()?;
+            let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            let by = self.ensure_trial_actor(trial, &record)?;
+            if is_zero_hash(subject.as_ref()) || is_zero_hash(event_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            let now = self.env().block_timestamp();
+            let assessed = report.assess(now)?;
+            if let Some(initial) = report.follows {
+                match self.adverse_events.get((trial, initial)) {
+                    Some(first) if first.subject == subject && first.report.follows.is_none() => {}
+                    _ => return Err(Error::UnknownInitialReport),
                 }
-                let now = self.env().block_timestamp();
-                let assessed = report.assess(now)?;
-                if let Some(initial) = report.follows {
-                    match self.adverse_events.get((trial, initial)) {
-                        Some(first)
-                            if first.subject == subject && first.report.follows.is_none() => {}
-                        _ => return Err(Error::UnknownInitialReport),
-                    }
-                }
-                let number = next(record.adverse_events)?;
-                record.adverse_events = number;
-                self.adverse_events.insert(
-                    (trial, number),
-                    &AdverseEvent {
-                        subject,
-                        report,
-                        reported_at: now,
-                        reported_by: by,
-                        event_hash,
-                        deadline: assessed.deadline,
-                        late: assessed.late,
-                        determination_late: assessed.determination_late,
-                    },
-                );
-                self.trials.insert(trial, &record);
-                self.env().emit_event(AdverseEventReported {
-                    trial,
+            }
+            let number = next(record.adverse_events)?;
+            record.adverse_events = number;
+            self.adverse_events.insert(
+                (trial, number),
+                &AdverseEvent {
                     subject,
-                    number,
                     report,
                     reported_at: now,
+                    reported_by: by,
+                    event_hash,
                     deadline: assessed.deadline,
                     late: assessed.late,
                     determination_late: assessed.determination_late,
-                    event_hash,
-                });
-                Ok(number)
-            })
+                },
+            );
+            self.trials.insert(trial, &record);
+            self.env().emit_event(AdverseEventReported {
+                trial,
+                subject,
+                number,
+                report,
+                reported_at: now,
+                deadline: assessed.deadline,
+                late: assessed.late,
+                determination_late: assessed.determination_late,
+                event_hash,
+            });
+            Ok(number)
         }
 
         /// An adverse event of the trial, by number.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn adverse_event(
-            &self,
-            trial: cold::TrialId,
-            number: cold::u32,
-        ) -> Option<AdverseEvent> {
-            library_message!(self.library, { self.adverse_events.get((trial, number)) })
+        pub fn adverse_event(&self, trial: TrialId, number: u32) -> Option<AdverseEvent> {
+            self.adverse_events.get((trial, number))
         }
 
         /// Freezes (locks) the trial's database: no more anchoring, enrolment or
         /// amendments. The trial's sponsor only; once.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn freeze_database(&mut self, trial: cold::TrialId) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let (_, mut record) = self.trial_of_sponsor(trial)?;
-                ensure_open(&record)?;
-                record.frozen_at = Some(self.env().block_timestamp());
-                self.trials.insert(trial, &record);
-                self.env().emit_event(DatabaseFrozen {
-                    trial,
-                    batches: record.batches,
-                    enrolled: record.enrolled,
-                });
-                Ok(())
-            })
+        pub fn freeze_database(&mut self, trial: TrialId) -> Result<(), Error> {
+            self.access.ensure_not_paused()?;
+            let (_, mut record) = self.trial_of_sponsor(trial)?;
+            ensure_open(&record)?;
+            record.frozen_at = Some(self.env().block_timestamp());
+            self.trials.insert(trial, &record);
+            self.env().emit_event(DatabaseFrozen {
+                trial,
+                batches: record.batches,
+                enrolled: record.enrolled,
+            });
+            Ok(())
         }
 
         /// Amends the pre-registered outcomes (the trial's sponsor, before the database
@@ -1000,36 +945,34 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn amend_outcomes(
             &mut self,
-            trial: cold::TrialId,
-            outcomes: cold::Vec<Outcome>,
-            reason_hash: cold::Hash,
+            trial: TrialId,
+            outcomes: Vec<Outcome>,
+            reason_hash: Hash,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let (_, mut record) = self.trial_of_sponsor(trial)?;
-                ensure_open(&record)?;
-                if is_zero_hash(reason_hash.as_ref()) {
-                    return Err(Error::ZeroHash);
-                }
-                validate_outcomes(&outcomes, true)?;
-                let registered = self.registered_outcomes.get(trial).unwrap_or_default();
-                let changes = outcome_switches(&registered, &outcomes);
-                if changes.is_empty() {
-                    return Err(Error::OutcomesUnchanged);
-                }
-                record.outcome_amendments = next(record.outcome_amendments)?;
-                record.outcomes_root = outcomes_root(&outcomes);
-                self.trials.insert(trial, &record);
-                self.registered_outcomes.insert(trial, &outcomes);
-                self.emit_switches(trial, &changes, true);
-                self.env().emit_event(OutcomesAmended {
-                    trial,
-                    outcomes_root: record.outcomes_root,
-                    reason_hash,
-                    changes: u32::try_from(changes.len()).unwrap_or(u32::MAX),
-                });
-                Ok(())
-            })
+            self.access.ensure_not_paused()?;
+            let (_, mut record) = self.trial_of_sponsor(trial)?;
+            ensure_open(&record)?;
+            if is_zero_hash(reason_hash.as_ref()) {
+                return Err(Error::ZeroHash);
+            }
+            validate_outcomes(&outcomes, true)?;
+            let registered = self.registered_outcomes.get(trial).unwrap_or_default();
+            let changes = outcome_switches(&registered, &outcomes);
+            if changes.is_empty() {
+                return Err(Error::OutcomesUnchanged);
+            }
+            record.outcome_amendments = next(record.outcome_amendments)?;
+            record.outcomes_root = outcomes_root(&outcomes);
+            self.trials.insert(trial, &record);
+            self.registered_outcomes.insert(trial, &outcomes);
+            self.emit_switches(trial, &changes, true);
+            self.env().emit_event(OutcomesAmended {
+                trial,
+                outcomes_root: record.outcomes_root,
+                reason_hash,
+                changes: u32::try_from(changes.len()).unwrap_or(u32::MAX),
+            });
+            Ok(())
         }
 
         /// Anchors the results (the trial's sponsor, after the freeze, once): the results
@@ -1041,57 +984,55 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn anchor_results(
             &mut self,
-            trial: cold::TrialId,
-            results_hash: cold::Hash,
-            reported: cold::Vec<Outcome>,
-            justification_hash: cold::Option<Hash>,
+            trial: TrialId,
+            results_hash: Hash,
+            reported: Vec<Outcome>,
+            justification_hash: Option<Hash>,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.access.ensure_not_paused()?;
-                let (_, mut record) = self.trial_of_sponsor(trial)?;
-                if record.frozen_at.is_none() {
-                    return Err(Error::DatabaseNotFrozen);
-                }
-                if record.results.is_some() {
-                    return Err(Error::ResultsAlreadyAnchored);
-                }
-                if is_zero_hash(results_hash.as_ref())
-                    || justification_hash.is_some_and(|h| is_zero_hash(h.as_ref()))
-                {
-                    return Err(Error::ZeroHash);
-                }
-                validate_outcomes(&reported, false)?;
-                let registered = self.registered_outcomes.get(trial).unwrap_or_default();
-                let switches = outcome_switches(&registered, &reported);
-                if !switches.is_empty() && justification_hash.is_none() {
-                    return Err(Error::OutcomeChangeUnjustified);
-                }
-                let now = self.env().block_timestamp();
-                let late = record.milestones.deadlines(Some(now), now).results_late;
-                let reported_outcomes_root = outcomes_root(&reported);
-                // At most 64 switches (32 dropped and 32 added): the count always fits.
-                let count = u32::try_from(switches.len()).unwrap_or(u32::MAX);
-                record.results = Some(Results {
-                    results_hash,
-                    reported_outcomes_root,
-                    switches: count,
-                    justification_hash,
-                    anchored_at: now,
-                    late,
-                });
-                self.trials.insert(trial, &record);
-                self.reported_outcomes.insert(trial, &reported);
-                self.emit_switches(trial, &switches, false);
-                self.env().emit_event(ResultsAnchored {
-                    trial,
-                    results_hash,
-                    reported_outcomes_root,
-                    switches: count,
-                    justification_hash,
-                    late,
-                });
-                Ok(())
-            })
+            self.access.ensure_not_paused()?;
+            let (_, mut record) = self.trial_of_sponsor(trial)?;
+            if record.frozen_at.is_none() {
+                return Err(Error::DatabaseNotFrozen);
+            }
+            if record.results.is_some() {
+                return Err(Error::ResultsAlreadyAnchored);
+            }
+            if is_zero_hash(results_hash.as_ref())
+                || justification_hash.is_some_and(|h| is_zero_hash(h.as_ref()))
+            {
+                return Err(Error::ZeroHash);
+            }
+            validate_outcomes(&reported, false)?;
+            let registered = self.registered_outcomes.get(trial).unwrap_or_default();
+            let switches = outcome_switches(&registered, &reported);
+            if !switches.is_empty() && justification_hash.is_none() {
+                return Err(Error::OutcomeChangeUnjustified);
+            }
+            let now = self.env().block_timestamp();
+            let late = record.milestones.deadlines(Some(now), now).results_late;
+            let reported_outcomes_root = outcomes_root(&reported);
+            // At most 64 switches (32 dropped and 32 added): the count always fits.
+            let count = u32::try_from(switches.len()).unwrap_or(u32::MAX);
+            record.results = Some(Results {
+                results_hash,
+                reported_outcomes_root,
+                switches: count,
+                justification_hash,
+                anchored_at: now,
+                late,
+            });
+            self.trials.insert(trial, &record);
+            self.reported_outcomes.insert(trial, &reported);
+            self.emit_switches(trial, &switches, false);
+            self.env().emit_event(ResultsAnchored {
+                trial,
+                results_hash,
+                reported_outcomes_root,
+                switches: count,
+                justification_hash,
+                late,
+            });
+            Ok(())
         }
 
         /// One outcome measure of a trial checked against its pre-registration (as last
@@ -1099,25 +1040,19 @@ pub mod trial_anchoring {
         /// whether the results switched it (dropped, added or changed).
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn verify_outcome(
-            &self,
-            trial: cold::TrialId,
-            measure: cold::Hash,
-        ) -> Result<OutcomeCheck, Error> {
-            library_message!(self.library, {
-                let record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
-                let find = |list: Option<Vec<Outcome>>| {
-                    list.unwrap_or_default()
-                        .into_iter()
-                        .find(|outcome| outcome.measure == measure)
-                };
-                let registered = find(self.registered_outcomes.get(trial));
-                let reported = find(self.reported_outcomes.get(trial));
-                Ok(OutcomeCheck {
-                    registered,
-                    reported,
-                    switched: record.results.is_some() && registered != reported,
-                })
+        pub fn verify_outcome(&self, trial: TrialId, measure: Hash) -> Result<OutcomeCheck, Error> {
+            let record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            let find = |list: Option<Vec<Outcome>>| {
+                list.unwrap_or_default()
+                    .into_iter()
+                    .find(|outcome| outcome.measure == measure)
+            };
+            let registered = find(self.registered_outcomes.get(trial));
+            let reported = find(self.reported_outcomes.get(trial));
+            Ok(OutcomeCheck {
+                registered,
+                reported,
+                switched: record.results.is_some() && registered != reported,
             })
         }
 
@@ -1127,15 +1062,13 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn outcomes(
             &self,
-            trial: cold::TrialId,
+            trial: TrialId,
         ) -> Result<(Vec<Outcome>, Option<Vec<Outcome>>), Error> {
-            library_message!(self.library, {
-                self.trials.get(trial).ok_or(Error::UnknownTrial)?;
-                Ok((
-                    self.registered_outcomes.get(trial).unwrap_or_default(),
-                    self.reported_outcomes.get(trial),
-                ))
-            })
+            self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            Ok((
+                self.registered_outcomes.get(trial).unwrap_or_default(),
+                self.reported_outcomes.get(trial),
+            ))
         }
 
         /// Records the date the trial was registered on its public registry (such as
@@ -1145,12 +1078,10 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn record_registry_registration(
             &mut self,
-            trial: cold::TrialId,
-            registered_at: cold::Timestamp,
+            trial: TrialId,
+            registered_at: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.record_milestone(trial, Milestone::RegistryRegistration, registered_at)
-            })
+            self.record_milestone(trial, Milestone::RegistryRegistration, registered_at)
         }
 
         /// Records the trial's primary completion date (the trial's sponsor, once, not in
@@ -1160,12 +1091,10 @@ pub mod trial_anchoring {
         #[ink(message)]
         pub fn record_primary_completion(
             &mut self,
-            trial: cold::TrialId,
-            completed_at: cold::Timestamp,
+            trial: TrialId,
+            completed_at: Timestamp,
         ) -> Result<(), Error> {
-            library_message!(self.library, {
-                self.record_milestone(trial, Milestone::PrimaryCompletion, completed_at)
-            })
+            self.record_milestone(trial, Milestone::PrimaryCompletion, completed_at)
         }
 
         /// The trial's registration and results deadlines now, and whether each is
@@ -1173,16 +1102,14 @@ pub mod trial_anchoring {
         /// trial.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn deadlines(&self, trial: cold::TrialId) -> Option<Deadlines> {
-            library_message!(self.library, {
-                let record = self.trials.get(trial)?;
-                let results_at = record.results.map(|results| results.anchored_at);
-                Some(
-                    record
-                        .milestones
-                        .deadlines(results_at, self.env().block_timestamp()),
-                )
-            })
+        pub fn deadlines(&self, trial: TrialId) -> Option<Deadlines> {
+            let record = self.trials.get(trial)?;
+            let results_at = record.results.map(|results| results.anchored_at);
+            Some(
+                record
+                    .milestones
+                    .deadlines(results_at, self.env().block_timestamp()),
+            )
         }
 
         fn record_milestone(
@@ -1227,51 +1154,39 @@ pub mod trial_anchoring {
         /// A trial: sponsor, registry id, current protocol, counts, freeze and results.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn trial(&self, trial: cold::TrialId) -> Option<Trial> {
-            library_message!(self.library, { self.trials.get(trial) })
+        pub fn trial(&self, trial: TrialId) -> Option<Trial> {
+            self.trials.get(trial)
         }
 
         /// The trial registered under `registry_id` (any case).
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn trial_by_registry_id(&self, registry_id: cold::Vec<u8>) -> Option<TrialId> {
-            library_message!(self.library, {
-                if !is_registry_id(&registry_id) {
-                    return None;
-                }
-                self.by_registry_id.get(registry_key(&registry_id))
-            })
+        pub fn trial_by_registry_id(&self, registry_id: Vec<u8>) -> Option<TrialId> {
+            if !is_registry_id(&registry_id) {
+                return None;
+            }
+            self.by_registry_id.get(registry_key(&registry_id))
         }
 
         /// Version `version` of the trial's protocol (1 is the registered one).
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn protocol_version(
-            &self,
-            trial: cold::TrialId,
-            version: cold::u32,
-        ) -> Option<ProtocolVersion> {
-            library_message!(self.library, {
-                self.protocol_versions.get((trial, version))
-            })
+        pub fn protocol_version(&self, trial: TrialId, version: u32) -> Option<ProtocolVersion> {
+            self.protocol_versions.get((trial, version))
         }
 
         /// The role `account` holds for the trial, if it is a delegate.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn delegate(
-            &self,
-            trial: cold::TrialId,
-            account: cold::AccountId,
-        ) -> Option<TrialDelegateRole> {
-            library_message!(self.library, { self.delegates.get((trial, account)) })
+        pub fn delegate(&self, trial: TrialId, account: AccountId) -> Option<TrialDelegateRole> {
+            self.delegates.get((trial, account))
         }
 
         /// The number of trials registered so far; trial ids run from 1 to this.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn trial_count(&self) -> TrialId {
-            library_message!(self.library, { self.last_trial })
+            self.last_trial
         }
 
         /// The consent context a participant's research consent must name while protocol
@@ -1280,20 +1195,18 @@ pub mod trial_anchoring {
         /// that required re-consent. `None` for an unknown trial or version.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        pub fn consent_context(&self, trial: cold::TrialId, version: cold::u32) -> Option<Hash> {
-            library_message!(self.library, {
-                let mut protocol = self.protocol_versions.get((trial, version))?;
-                if protocol.consent_version != version {
-                    protocol = self
-                        .protocol_versions
-                        .get((trial, protocol.consent_version))?;
-                }
-                Some(research_context(
-                    self.env().account_id(),
-                    trial,
-                    protocol.protocol_hash,
-                ))
-            })
+        pub fn consent_context(&self, trial: TrialId, version: u32) -> Option<Hash> {
+            let mut protocol = self.protocol_versions.get((trial, version))?;
+            if protocol.consent_version != version {
+                protocol = self
+                    .protocol_versions
+                    .get((trial, protocol.consent_version))?;
+            }
+            Some(research_context(
+                self.env().account_id(),
+                trial,
+                protocol.protocol_hash,
+            ))
         }
 
         fn emit_switches(
