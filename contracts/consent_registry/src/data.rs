@@ -63,18 +63,6 @@ pub enum ConsentInstruction {
     },
 }
 
-impl ConsentInstruction {
-    /// Whether the registry's library carries it out: a delegate's appointment or removal
-    /// and an emergency window's closing are rare, so no relayed grant or revocation
-    /// carries their code (see `relay`).
-    pub fn runs_in_library(&self) -> bool {
-        !matches!(
-            self,
-            Self::RecordConsent { .. } | Self::SetConsentStatus { .. }
-        )
-    }
-}
-
 /// A consent's id, given by the registry in recording order from 1.
 pub type ConsentId = u64;
 
@@ -473,50 +461,6 @@ pub fn emergency_window_end(now: Timestamp, duration: Timestamp) -> Result<Times
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn only_grants_and_status_changes_are_relayed_by_the_registry_itself() {
-        let (patient, other) = (AccountId::from([1; 32]), AccountId::from([2; 32]));
-        let hot = [
-            ConsentInstruction::RecordConsent {
-                patient,
-                grantee: other,
-                provision: Provision {
-                    kind: ProvisionType::Permit,
-                    purpose: Purpose::Treatment,
-                    data_classes: DataClasses::MEDICATIONS,
-                    period: Period {
-                        start: 0,
-                        end: None,
-                    },
-                    context: None,
-                    consent_form: Hash::from([3; 32]),
-                },
-            },
-            ConsentInstruction::SetConsentStatus {
-                patient,
-                consent: 1,
-                status: ConsentStatus::Inactive,
-            },
-        ];
-        let cold = [
-            ConsentInstruction::AppointDelegate {
-                patient,
-                delegate: other,
-                expires_at: 1,
-            },
-            ConsentInstruction::RemoveDelegate {
-                patient,
-                delegate: other,
-            },
-            ConsentInstruction::CloseEmergencyAccess {
-                patient,
-                responder: other,
-            },
-        ];
-        assert!(hot.iter().all(|i| !i.runs_in_library()));
-        assert!(cold.iter().all(ConsentInstruction::runs_in_library));
-    }
 
     fn consent(
         kind: ProvisionType,

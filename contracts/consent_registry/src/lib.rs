@@ -139,9 +139,9 @@ pub mod consent_registry {
         chain: Hash,
         /// The code hash of this registry's library (`consent_registry_library`): this
         /// same source built with `cfg(healthchain_library)`, which answers the cold
-        /// messages (delegates and guardians, emergency access, the getters) by delegate
-        /// call in this storage, so that a grant's or a check's proof carries none of
-        /// their code. Set by the constructor; an upgrade to other code must set its own
+        /// messages (relayed instructions, status changes, delegates and guardians,
+        /// emergency access, the getters) by delegate call in this storage, so that a
+        /// grant's or a check's proof carries none of their code. Set by the constructor; an upgrade to other code must set its own
         /// library in its migration.
         library: Hash,
     }
@@ -219,10 +219,11 @@ pub mod consent_registry {
         /// README ("Relayed instructions"). The instruction then runs exactly as if
         /// `signer` had sent its message, with the same checks, events and errors;
         /// revocations and delegation removals work while the registry is paused.
-        /// A delegate's appointment or removal and an emergency window's closing are
-        /// answered by the registry's library.
+        /// Answered by the registry's library, like `relay_batch` (a clinic's day of
+        /// consent forms), so that a direct grant's or a check's proof carries none of the
+        /// signature code.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        #[inline(never)]
         pub fn relay(
             &mut self,
             instruction: ConsentInstruction,
@@ -231,13 +232,6 @@ pub mod consent_registry {
             deadline: Timestamp,
             signature: Signature,
         ) -> Result<(), Error> {
-            // The rare instructions are the library's: the whole call goes there (a tail
-            // call, before anything is read or written), and their code is left out of
-            // the registry's own build.
-            #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
-            if instruction.runs_in_library() {
-                healthchain_common::access::delegate_to(self.library);
-            }
             self.relay_one(Relayed {
                 instruction,
                 signer,
@@ -337,25 +331,17 @@ pub mod consent_registry {
                     consent,
                     status,
                 } => self.set_status_as(signer, patient, consent, status),
-                #[cfg(any(not(target_arch = "wasm32"), healthchain_library))]
                 ConsentInstruction::AppointDelegate {
                     patient,
                     delegate,
                     expires_at,
                 } => self.appoint_as(signer, patient, delegate, expires_at),
-                #[cfg(any(not(target_arch = "wasm32"), healthchain_library))]
                 ConsentInstruction::RemoveDelegate { patient, delegate } => {
                     self.remove_delegate_as(signer, patient, delegate)
                 }
-                #[cfg(any(not(target_arch = "wasm32"), healthchain_library))]
                 ConsentInstruction::CloseEmergencyAccess { patient, responder } => {
                     self.close_emergency_as(signer, patient, responder)
                 }
-                // `relay` hands these to the library before any is carried out, and
-                // `relay_batch` is the library's, so the registry's own build never gets here: revert, changing
-                // nothing, rather than carry out what it does not hold the code of.
-                #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
-                _ => ink::env::return_value::<()>(ink::env::ReturnFlags::REVERT, &()),
             }
         }
 
@@ -467,10 +453,10 @@ pub mod consent_registry {
         /// recorded by mistake (from active or inactive). Nothing is deleted: the consent
         /// moves to the history. Signed by the patient or a delegate.
         /// Works while the registry is paused: pausing stops new business, never a
-        /// patient's withdrawal.
-        #[cfg(not(healthchain_library))]
+        /// patient's withdrawal. Answered by the registry's library (a consent is revoked
+        /// at most once), so that a grant's or a check's proof does not carry its code.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        #[inline(never)]
         pub fn set_consent_status(
             &mut self,
             patient: AccountId,
@@ -1105,11 +1091,8 @@ pub mod consent_registry {
     // Each out of the dispatch function, so that a call runs only its own code.
     healthchain_common::hot_messages!(
         ConsentRegistry::record_consent,
-        ConsentRegistry::relay,
-        ConsentRegistry::set_consent_status,
         ConsentRegistry::record_access,
         <ConsentRegistry as ConsentCheck>::is_authorized,
-        <ConsentInstruction as ink::scale::Decode>::decode::<&[u8]>,
     );
     healthchain_common::entry_points!(ConsentRegistry, library);
 }
