@@ -702,9 +702,8 @@ pub mod drug_provenance {
         /// calls `receive`). `purpose` is a sale, or a saleable return, which goes only to
         /// the partner that sold the goods. Refused for held, quarantined, recalled,
         /// illegitimate or expired goods. Returns the shipment id.
-        #[cfg(not(healthchain_library))]
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        #[inline(never)]
         pub fn ship(
             &mut self,
             to: AccountId,
@@ -822,9 +821,8 @@ pub mod drug_provenance {
         /// were held in transit: they are here, but stay held. A saleable return is verified
         /// here (its lot still in supply and nothing held): one that fails is held as
         /// suspect, and each answer is a `ReturnVerified` event.
-        #[cfg(not(healthchain_library))]
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        #[inline(never)]
         pub fn receive(&mut self, shipment: u64, scanned: Vec<Scan>) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let record = self.shipments.get(shipment).ok_or(Error::UnknownShipment)?;
@@ -910,9 +908,8 @@ pub mod drug_provenance {
         /// storage range (a shipment's is the narrowest of its lots') is an excursion: that
         /// container or shipment, and only it, is held at once. A safety action: works while
         /// the ledger is paused.
-        #[cfg(not(healthchain_library))]
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
-        #[inline(never)]
         pub fn report_temperature(
             &mut self,
             place: SensorPlace,
@@ -2171,18 +2168,11 @@ pub mod drug_provenance {
 
     // Each out of the dispatch function, so that a call runs only its own code.
     healthchain_common::hot_messages!(
-        DrugProvenance::ship,
-        DrugProvenance::receive,
-        DrugProvenance::report_temperature,
         DrugProvenance::dispense,
         DrugProvenance::verify_unit,
         <DrugProvenance as ProvenanceCheck>::dispensed_units,
-        <Vec<Item> as ink::scale::Decode>::decode::<&[u8]>,
-        <Vec<Scan> as ink::scale::Decode>::decode::<&[u8]>,
-        <SensorPlace as ink::scale::Decode>::decode::<&[u8]>,
         <Vec<UnitId> as ink::scale::Decode>::decode::<&[u8]>,
         <Vec<Digest> as ink::scale::Decode>::decode::<&[u8]>,
-        ink::env::return_value::<ink::MessageResult<Result<u64, Error>>>,
         ink::env::return_value::<ink::MessageResult<Result<(), Error>>>,
         ink::env::return_value::<ink::MessageResult<UnitStatus>>,
         ink::env::return_value::<ink::MessageResult<Vec<Option<DispensedUnit>>>>,
