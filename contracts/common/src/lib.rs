@@ -211,14 +211,14 @@ macro_rules! entry_points {
 /// costs a few bytes; nothing reads it.
 ///
 /// The same goes for what ink! decodes and encodes in `call` for one hot message only: a
-/// message's argument decoder (`<ConsentInstruction as ink::scale::Decode>::decode::<&[u8]>`,
-/// the instance ink!'s dispatch uses) and its answer's encoder
+/// message's argument decoder (`<Vec<Digest> as ink::scale::Decode>::decode::<&[u8]>`, the
+/// instance ink!'s dispatch uses) and its answer's encoder
 /// (`ink::env::return_value::<ink::MessageResult<UnitStatus>>`). Listed, they are functions
 /// of their own, which a call runs (and pays for) only when its message needs them.
 #[macro_export]
 macro_rules! hot_messages {
     ($($message:expr),+ $(,)?) => {
-        #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
+        #[cfg(healthchain_contract)]
         const _: () = {
             struct Table(&'static [*const ()]);
             // Only the addresses are kept, never read or called through.
