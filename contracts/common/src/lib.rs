@@ -37,6 +37,7 @@
 pub mod access;
 pub mod call_cache;
 pub mod consent;
+pub mod dispatch;
 pub mod merkle;
 pub mod provenance;
 pub mod relay;
@@ -127,9 +128,43 @@ macro_rules! library_message {
 /// (reverted, `LangError::CouldNotReadInput`). Payment is refused before a message of that
 /// build runs, as ink! does when none of them takes any: every payable message is cold
 /// (the library checks it), and no constructor takes payment.
+/// `entry_points!(Ledger, library, runs_itself: ["dispense"])` also names hot messages
+/// (by label) that `call` runs itself ([`dispatch::run_message`]) instead of through
+/// ink!'s dispatch: the same steps, but the root is written back only when the message
+/// changed it. ink! writes it after every `&mut self` message, and each storage access is
+/// a worst-case proof; a message listed here that changes the root still writes it.
 #[macro_export]
 macro_rules! entry_points {
-    ($contract:ident, $library:ident) => {
+    ($contract:ident, $library:ident $(,)?) => {
+        $crate::__entry_points!($contract, $library, {});
+    };
+    ($contract:ident, $library:ident, runs_itself: [$($label:tt),+ $(,)?] $(,)?) => {
+        $crate::__entry_points!($contract, $library, {
+            // The input is read again below for any other message (a host function call;
+            // nothing is consumed).
+            let selector = ink::env::decode_input::<[u8; 4]>().ok();
+            $(
+                if selector == Some(ink::selector_bytes!($label)) {
+                    const ID: u32 = ink::selector_id!($label);
+                    type Arguments = <$contract as ink::reflect::DispatchableMessageInfo<ID>>::Input;
+                    match ink::env::decode_input::<([u8; 4], Arguments)>() {
+                        Ok((_, arguments)) => {
+                            $crate::dispatch::run_message::<$contract, ID>(arguments)
+                        }
+                        Err(_) => refuse_input(),
+                    }
+                }
+            )+
+        });
+    };
+}
+
+/// [`entry_points`]'s exports; `$prelude` runs first in `call` (the messages `call` runs
+/// itself).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __entry_points {
+    ($contract:ident, $library:ident, { $($prelude:tt)* }) => {
         #[cfg(healthchain_contract)]
         const _: () = {
             use ink::reflect::{
@@ -171,6 +206,7 @@ macro_rules! entry_points {
 
             #[no_mangle]
             pub extern "C" fn call() {
+                $($prelude)*
                 match ink::env::decode_input::<Routed<<$contract as ContractMessageDecoder>::Type>>(
                 ) {
                     Ok(Routed(Ok(message))) => {

@@ -1,0 +1,76 @@
+//! A test contract for `healthchain_common::entry_points!`'s `runs_itself` list: its own
+//! `call` runs `count`, `note` and `count_then_fail` itself and writes the root back only
+//! when it changed. `count` changes the root (a counter in it), `note` only a mapping,
+//! `count_then_fail` changes the root and then fails (the call reverts: nothing stays);
+//! `note_through_ink` is `note` as ink!'s dispatch runs it.
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+#[ink::contract]
+pub mod root_keeper {
+    use ink::storage::Mapping;
+
+    #[ink(storage)]
+    pub struct RootKeeper {
+        /// In the root: `count` changes it.
+        count: u32,
+        /// Not in the root: `note` writes here only.
+        notes: Mapping<u32, u32>,
+        /// Where `entry_points!` hands a selector this contract does not answer (none
+        /// uploaded: such a call reverts).
+        library: Hash,
+    }
+
+    impl RootKeeper {
+        /// A keeper with a count of 0.
+        #[ink(constructor)]
+        pub fn new() -> Self {
+            Self {
+                count: 0,
+                notes: Mapping::default(),
+                library: Hash::default(),
+            }
+        }
+
+        /// Adds one to the count in the root and answers it.
+        #[ink(message)]
+        pub fn count(&mut self) -> Result<u32, ()> {
+            self.count = self.count.checked_add(1).ok_or(())?;
+            Ok(self.count)
+        }
+
+        /// Notes `value` under `key`, outside the root.
+        #[ink(message)]
+        pub fn note(&mut self, key: u32, value: u32) -> Result<(), ()> {
+            self.notes.insert(key, &value);
+            Ok(())
+        }
+
+        /// `note` through ink!'s own dispatch (not listed below), which writes the root
+        /// back after it although nothing in it changed: the tests compare the two.
+        #[ink(message)]
+        pub fn note_through_ink(&mut self, key: u32, value: u32) -> Result<(), ()> {
+            self.notes.insert(key, &value);
+            Ok(())
+        }
+
+        /// Adds one to the count and a note, then fails: the call reverts.
+        #[ink(message)]
+        pub fn count_then_fail(&mut self) -> Result<(), ()> {
+            self.count = self.count.saturating_add(1);
+            self.notes.insert(u32::MAX, &self.count);
+            Err(())
+        }
+
+        /// The count and the note under `key`.
+        #[ink(message)]
+        pub fn read(&self, key: u32) -> (u32, Option<u32>) {
+            (self.count, self.notes.get(key))
+        }
+    }
+
+    healthchain_common::entry_points!(
+        RootKeeper,
+        library,
+        runs_itself: ["count", "note", "count_then_fail"]
+    );
+}
