@@ -2177,7 +2177,7 @@ pub mod drug_provenance {
         ink::env::return_value::<ink::MessageResult<UnitStatus>>,
         ink::env::return_value::<ink::MessageResult<Vec<Option<DispensedUnit>>>>,
     );
-    healthchain_common::entry_points!(DrugProvenance, library);
+    healthchain_common::entry_points!(DrugProvenance, library, runs_itself: ["dispense"]);
 }
 
 // The library build (drug_provenance_library) runs the same code: tested once, here.

@@ -1450,7 +1450,7 @@ pub mod trial_anchoring {
         TrialAnchoring::is_active,
         TrialAnchoring::may_collect_data,
     );
-    healthchain_common::entry_points!(TrialAnchoring, library);
+    healthchain_common::entry_points!(TrialAnchoring, library, runs_itself: ["enrol"]);
 }
 
 // The library build (trial_anchoring_library) runs the same code: tested once, here.
