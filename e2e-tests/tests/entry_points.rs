@@ -7,7 +7,7 @@
 #![cfg(feature = "e2e-tests")]
 
 use ink_e2e::{ContractsBackend, E2EBackend};
-use root_keeper::root_keeper::{RootKeeper, RootKeeperRef};
+use root_keeper::root_keeper::{Error, RootKeeper, RootKeeperRef};
 
 type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -99,7 +99,7 @@ where
         .await
         .expect("a dry run of a failing message");
     assert!(failed.exec_return_value().did_revert());
-    assert_eq!(failed.return_value(), Err(()));
+    assert_eq!(failed.return_value(), Err(Error::Refused));
     // Sent anyway (the node refuses it after its dry run, the sandbox runs it reverted):
     // either way nothing stays.
     let _ = client

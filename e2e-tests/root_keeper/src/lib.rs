@@ -9,6 +9,16 @@
 pub mod root_keeper {
     use ink::storage::Mapping;
 
+    /// Why a message of the keeper fails.
+    #[ink::scale_derive(Encode, Decode, TypeInfo)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Error {
+        /// The count is at its largest.
+        CountFull,
+        /// `count_then_fail` always fails, after changing the root and a note.
+        Refused,
+    }
+
     #[ink(storage)]
     pub struct RootKeeper {
         /// In the root: `count` changes it.
@@ -18,6 +28,12 @@ pub mod root_keeper {
         /// Where `entry_points!` hands a selector this contract does not answer (none
         /// uploaded: such a call reverts).
         library: Hash,
+    }
+
+    impl Default for RootKeeper {
+        fn default() -> Self {
+            Self::new()
+        }
     }
 
     impl RootKeeper {
@@ -33,14 +49,14 @@ pub mod root_keeper {
 
         /// Adds one to the count in the root and answers it.
         #[ink(message)]
-        pub fn count(&mut self) -> Result<u32, ()> {
-            self.count = self.count.checked_add(1).ok_or(())?;
+        pub fn count(&mut self) -> Result<u32, Error> {
+            self.count = self.count.checked_add(1).ok_or(Error::CountFull)?;
             Ok(self.count)
         }
 
         /// Notes `value` under `key`, outside the root.
         #[ink(message)]
-        pub fn note(&mut self, key: u32, value: u32) -> Result<(), ()> {
+        pub fn note(&mut self, key: u32, value: u32) -> Result<(), Error> {
             self.notes.insert(key, &value);
             Ok(())
         }
@@ -48,17 +64,17 @@ pub mod root_keeper {
         /// `note` through ink!'s own dispatch (not listed below), which writes the root
         /// back after it although nothing in it changed: the tests compare the two.
         #[ink(message)]
-        pub fn note_through_ink(&mut self, key: u32, value: u32) -> Result<(), ()> {
+        pub fn note_through_ink(&mut self, key: u32, value: u32) -> Result<(), Error> {
             self.notes.insert(key, &value);
             Ok(())
         }
 
         /// Adds one to the count and a note, then fails: the call reverts.
         #[ink(message)]
-        pub fn count_then_fail(&mut self) -> Result<(), ()> {
+        pub fn count_then_fail(&mut self) -> Result<(), Error> {
             self.count = self.count.saturating_add(1);
             self.notes.insert(u32::MAX, &self.count);
-            Err(())
+            Err(Error::Refused)
         }
 
         /// The count and the note under `key`.
