@@ -128,6 +128,7 @@ macro_rules! library_message {
 /// (reverted, `LangError::CouldNotReadInput`). Payment is refused before a message of that
 /// build runs, as ink! does when none of them takes any: every payable message is cold
 /// (the library checks it), and no constructor takes payment.
+///
 /// `entry_points!(Ledger, library, runs_itself: ["dispense"])` also names hot messages
 /// (by label) that `call` runs itself ([`dispatch::run_message`]) instead of through
 /// ink!'s dispatch: the same steps, but the root is written back only when the message
