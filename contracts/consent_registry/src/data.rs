@@ -63,7 +63,10 @@ pub enum ConsentInstruction {
     },
 }
 
-/// A consent's id, given by the registry in recording order from 1.
+/// A consent's id among its patient's consents, given by the registry in the patient's
+/// recording order from 1: a consent is named by (patient, id), as every message that
+/// takes one does. Numbered per patient, not across the registry, so that a grant changes
+/// only its patient's record and not the registry's root (see `AccountRecord`).
 pub type ConsentId = u64;
 
 /// How many consents one patient may hold in force (active and not ended) at once: the
@@ -264,13 +267,16 @@ impl IndexedConsent {
 }
 
 /// What the registry keeps per account, as one storage item: the nonce its next relayed
-/// instruction must carry and, for a patient, its active consents. A patient's relayed
-/// grant then reads and writes one record, not a nonce, an index and a consent.
+/// instruction must carry and, for a patient, the id of its last consent and its active
+/// consents. A patient's grant then reads and writes one record, not a nonce, a counter,
+/// an index and a consent. `last_consent` only grows, so a patient's record is never
+/// removed once it has recorded a consent and no id is given twice.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountRecord {
     pub next_nonce: u64,
+    pub last_consent: ConsentId,
     pub consents: Vec<IndexedConsent>,
 }
 

@@ -120,11 +120,10 @@ pub mod consent_registry {
     #[ink(storage)]
     pub struct ConsentRegistry {
         access: AccessControl,
-        /// id -> consent, for every consent no longer active (inactive or entered in
-        /// error), never deleted: the history. An active consent is in its patient's
-        /// `accounts` record only, and moves here when it stops being active.
-        consents: Mapping<ConsentId, Consent>,
-        last_consent: ConsentId,
+        /// (patient, id) -> consent, for every consent no longer active (inactive or
+        /// entered in error), never deleted: the history. An active consent is in its
+        /// patient's `accounts` record only, and moves here when it stops being active.
+        consents: Mapping<(AccountId, ConsentId), Consent>,
         /// account -> its next relay nonce and, for a patient, its active consents, kept
         /// here only (each whole but for the patient and the status), at most
         /// `MAX_ACTIVE_GRANTS_PER_PATIENT` and `MAX_CONSENTS_PER_GRANTEE_PURPOSE` per
@@ -176,7 +175,6 @@ pub mod consent_registry {
                     admin_library,
                 ),
                 consents: Mapping::default(),
-                last_consent: 0,
                 accounts: Mapping::default(),
                 delegations: Mapping::default(),
                 emergency: Mapping::default(),
@@ -409,7 +407,8 @@ pub mod consent_registry {
             } else if theirs(&record.consents) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE {
                 Err(Error::TooManyForGrantee)
             } else {
-                self.last_consent
+                record
+                    .last_consent
                     .checked_add(1)
                     .ok_or(Error::TooManyActiveGrants)
             };
@@ -425,7 +424,7 @@ pub mod consent_registry {
                     return Err(refusal);
                 }
             };
-            self.last_consent = id;
+            record.last_consent = id;
             // Kept in the patient's record only while active: no storage item of its own.
             record.consents.push(IndexedConsent {
                 id,
@@ -516,8 +515,7 @@ pub mod consent_registry {
         }
 
         /// `patient`'s consent `id`, given `patient`'s record: from the record, with its
-        /// position there, while active; else from the history, only if it is
-        /// `patient`'s.
+        /// position there, while active; else from `patient`'s history.
         fn find_consent(
             &self,
             patient: AccountId,
@@ -529,11 +527,7 @@ pub mod consent_registry {
                     .consents
                     .get(at)
                     .map(|entry| (Some(at), entry.consent(patient))),
-                None => self
-                    .consents
-                    .get(id)
-                    .filter(|ended| ended.patient == patient)
-                    .map(|ended| (None, ended)),
+                None => self.consents.get((patient, id)).map(|ended| (None, ended)),
             }
         }
 
@@ -874,7 +868,7 @@ pub mod consent_registry {
             changed_by: Option<AccountId>,
         ) {
             consent.status = status;
-            self.consents.insert(id, &consent);
+            self.consents.insert((consent.patient, id), &consent);
             self.env().emit_event(ConsentStatusChanged {
                 patient: consent.patient,
                 grantee: consent.grantee,
@@ -1094,7 +1088,13 @@ pub mod consent_registry {
         ConsentRegistry::record_access,
         <ConsentRegistry as ConsentCheck>::is_authorized,
     );
-    healthchain_common::entry_points!(ConsentRegistry, library);
+    // A grant and an access record change only a patient's record (or nothing), never the
+    // root: run by `call` itself, they do not write the root back.
+    healthchain_common::entry_points!(
+        ConsentRegistry,
+        library,
+        runs_itself: ["record_consent", "record_access"]
+    );
 }
 
 // The library build (consent_registry_library) runs the same code: tested once, here.

@@ -858,6 +858,61 @@ fn a_consent_is_found_and_changed_only_under_its_own_patient() {
     );
 }
 
+/// Ids count each patient's consents from 1: two patients' first consents are both 1,
+/// each found and changed under its own patient only. A patient whose every consent has
+/// ended keeps its count, so its next consent is 2 and the ended 1 stays in the history.
+#[ink::test]
+fn each_patients_ids_count_from_one_and_are_never_given_twice() {
+    let (mut registry, a) = setup();
+    let provision = permit(
+        Purpose::Treatment,
+        DataClasses::MEDICATIONS,
+        None,
+        None,
+        hash(9),
+    );
+    as_caller(a.bob);
+    assert_eq!(registry.record_consent(a.bob, a.charlie, provision), Ok(1));
+    as_caller(a.django);
+    assert_eq!(
+        registry.record_consent(a.django, a.charlie, provision),
+        Ok(1)
+    );
+
+    as_caller(a.bob);
+    registry
+        .set_consent_status(a.bob, 1, ConsentStatus::Inactive)
+        .unwrap();
+    assert!(registry.active_consents(a.bob).is_empty());
+    assert_eq!(
+        registry.consent(a.django, 1).map(|c| (c.patient, c.status)),
+        Some((a.django, ConsentStatus::Active))
+    );
+    assert!(registry
+        .is_authorized(
+            a.django,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        )
+        .is_permitted());
+
+    assert_eq!(registry.record_consent(a.bob, a.eve, provision), Ok(2));
+    assert_eq!(
+        registry.consent(a.bob, 1).map(|c| (c.grantee, c.status)),
+        Some((a.charlie, ConsentStatus::Inactive))
+    );
+    assert_eq!(
+        registry.consent(a.bob, 2).map(|c| (c.grantee, c.status)),
+        Some((a.eve, ConsentStatus::Active))
+    );
+    assert_eq!(
+        registry.set_consent_status(a.bob, 1, ConsentStatus::Inactive),
+        Err(Error::InvalidStatusChange)
+    );
+}
+
 #[ink::test]
 fn index_is_bounded_and_revocation_shrinks_it() {
     let (mut registry, a) = setup();
