@@ -3,9 +3,9 @@
 //!
 //! ink! 5.1's dispatch writes the root back after every `&mut self` message that does not
 //! fail, changed or not, and pallet-contracts 38 charges every storage access a
-//! worst-case proof (10 to 16 KB), whatever it writes. A dispense or an enrolment changes
-//! no field of its contract's root (only mappings, and an event), so that write was proof
-//! for nothing on the hottest calls.
+//! worst-case proof (10 to 16 KB), whatever it writes. A dispense, an enrolment, a consent
+//! grant or an access record changes no field of its contract's root (only mappings, and
+//! an event), so that write was proof for nothing on the hottest calls.
 
 /// Whether ink! reverts a call with this answer: a `Result`'s `Err` does (nothing it wrote
 /// stays), any other answer does not.
