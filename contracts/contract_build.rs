@@ -9,6 +9,8 @@
 //! the same source with `library_build.rs`.
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(healthchain_contract)");
+    // Set by a library's build script (`library_build.rs`); `entry_points!` names it too.
+    println!("cargo::rustc-check-cfg=cfg(healthchain_library)");
     println!("cargo::rerun-if-env-changed=HEALTHCHAIN_CONTRACT_BUILD");
     let wasm = std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32");
     let dependency = std::env::var_os("CARGO_FEATURE_INK_AS_DEPENDENCY").is_some();

@@ -6,6 +6,12 @@
 //! worst-case proof (10 to 16 KB), whatever it writes. A dispense, an enrolment, a consent
 //! grant or an access record changes no field of its contract's root (only mappings, and
 //! an event), so that write was proof for nothing on the hottest calls.
+//!
+//! In the contract's own build such a message is a plain function, not an ink! message
+//! (its `#[ink(message)]`, which forwards to the function, is left out of that build):
+//! ink!'s dispatch would otherwise keep a decoder for its arguments and an arm for it
+//! that `call` never reaches. The metadata, the unit tests and every client see the
+//! message as before.
 
 /// Whether ink! reverts a call with this answer: a `Result`'s `Err` does (nothing it wrote
 /// stays), any other answer does not.
@@ -20,29 +26,68 @@ impl<T, E> Answer for Result<T, E> {
     }
 }
 
-/// Runs the message `ID` of contract `C` with its decoded `arguments` as ink!'s dispatch
-/// runs it (payment refused unless it is payable, the root read, the message run, its
-/// answer returned, the call reverted when it answers an `Err`), except that the root is
-/// written back only when its encoding changed. Never returns.
+/// A function that carries out a message of contract `C` taking `Args` (its arguments,
+/// as a tuple), given the root mutably: the function `entry_points!`'s `runs_itself`
+/// names for a message, which `call` runs with the arguments it decodes. Implemented for
+/// every such function of up to six arguments.
+pub trait Method<C, Args> {
+    /// What the message answers.
+    type Output;
+    /// Carries it out on `contract`.
+    fn run(self, contract: &mut C, arguments: Args) -> Self::Output;
+}
+
+macro_rules! method_of_arity {
+    ($($argument:ident),*) => {
+        impl<C, F, O, $($argument),*> Method<C, ($($argument,)*)> for F
+        where
+            F: FnOnce(&mut C, $($argument),*) -> O,
+        {
+            type Output = O;
+            #[allow(non_snake_case)]
+            fn run(self, contract: &mut C, ($($argument,)*): ($($argument,)*)) -> O {
+                self(contract, $($argument),*)
+            }
+        }
+    };
+}
+method_of_arity!();
+method_of_arity!(A);
+method_of_arity!(A, B);
+method_of_arity!(A, B, D);
+method_of_arity!(A, B, D, E);
+method_of_arity!(A, B, D, E, G);
+method_of_arity!(A, B, D, E, G, H);
+
+/// Checks at compile time (in every build but the contract's own, where the message is
+/// an ink! message) that `method` answers what the message answers.
+#[doc(hidden)]
+pub fn answers_as<C, Args, O, M: Method<C, Args, Output = O>>(_method: &M) {}
+
+/// Runs `method`, the function that carries out a hot message of contract `C`, as ink!'s
+/// dispatch runs a message (payment refused, its arguments decoded from the input after
+/// the selector, or the call refused with `refuse_input` as ink! refuses undecodable
+/// input, the root read, the message run, its answer returned, the call reverted when it
+/// answers an `Err`), except that the root is written back only when its encoding
+/// changed. Never returns.
 #[cfg(target_arch = "wasm32")]
-pub fn run_message<C, const ID: u32>(
-    arguments: <C as ink::reflect::DispatchableMessageInfo<ID>>::Input,
-) -> !
+pub fn run_message<C, Args, M>(method: M, refuse_input: fn() -> !) -> !
 where
-    C: ink::reflect::DispatchableMessageInfo<ID, Storage = C>
-        + ink::storage::traits::Storable
-        + ink::storage::traits::StorageKey,
-    <C as ink::reflect::DispatchableMessageInfo<ID>>::Output: Answer + ink::scale::Encode,
+    C: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
+    Args: ink::scale::Decode,
+    M: Method<C, Args>,
+    M::Output: Answer + ink::scale::Encode,
 {
     use ink::env::ReturnFlags;
-    use ink::reflect::DispatchableMessageInfo;
     use pallet_contracts_uapi::{HostFn, HostFnImpl};
 
-    if !<C as DispatchableMessageInfo<ID>>::PAYABLE
-        && ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err()
-    {
+    // No message `call` runs itself takes payment (`entry_points!` checks it).
+    if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
         core::arch::wasm32::unreachable()
     }
+    let Ok((_, arguments)) = ink::env::decode_input::<([u8; 4], Args)>() else {
+        refuse_input()
+    };
     let key = <C as ink::storage::traits::StorageKey>::KEY;
     // The same read and decoding as ink!'s dispatch (one instance of the code for both).
     let Ok(Some(mut contract)) = ink::env::get_contract_storage::<ink::primitives::Key, C>(&key)
@@ -55,15 +100,10 @@ where
         ink::storage::traits::Storable::encode(contract, &mut encoded);
         encoded
     };
-    let mutates = <C as DispatchableMessageInfo<ID>>::MUTATES;
-    let before = if mutates {
-        encode(&contract)
-    } else {
-        Default::default()
-    };
-    let answer = <C as DispatchableMessageInfo<ID>>::CALLABLE(&mut contract, arguments);
+    let before = encode(&contract);
+    let answer = method.run(&mut contract, arguments);
     let reverts = answer.reverts();
-    if !reverts && mutates {
+    if !reverts {
         let after = encode(&contract);
         if after != before {
             HostFnImpl::set_storage_v2(&key.to_le_bytes(), &after);
@@ -74,8 +114,19 @@ where
     } else {
         ReturnFlags::empty()
     };
-    ink::env::return_value::<ink::MessageResult<<C as DispatchableMessageInfo<ID>>::Output>>(
-        flags,
-        &Ok(answer),
-    )
+    ink::env::return_value::<ink::MessageResult<M::Output>>(flags, &Ok(answer))
+}
+
+/// [`run_message`] for `method`, as a function pointer: `entry_points!` keeps it in a
+/// table, so that it stays a function of its own (compiled only by the calls that run
+/// it), not inlined into `call`, which every call runs.
+#[cfg(target_arch = "wasm32")]
+pub const fn runner<C, Args, M>(_method: &M) -> fn(M, fn() -> !) -> !
+where
+    C: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
+    Args: ink::scale::Decode,
+    M: Method<C, Args>,
+    M::Output: Answer + ink::scale::Encode,
+{
+    run_message::<C, Args, M>
 }

@@ -129,31 +129,57 @@ macro_rules! library_message {
 /// build runs, as ink! does when none of them takes any: every payable message is cold
 /// (the library checks it), and no constructor takes payment.
 ///
-/// `entry_points!(Ledger, library, runs_itself: ["dispense"])` also names hot messages
-/// (by label) that `call` runs itself ([`dispatch::run_message`]) instead of through
-/// ink!'s dispatch: the same steps, but the root is written back only when the message
-/// changed it. ink! writes it after every `&mut self` message, and each storage access is
-/// a worst-case proof; a message listed here that changes the root still writes it.
+/// `entry_points!(Ledger, library, runs_itself: ["dispense" => dispense_package])` also
+/// names hot messages that `call` runs itself ([`dispatch::run_message`]) instead of
+/// through ink!'s dispatch: the same steps, but the root is written back only when the
+/// message changed it. ink! writes it after every `&mut self` message, and each storage
+/// access is a worst-case proof; a message listed here that changes the root still writes
+/// it. Each is named by its label and the function that carries it out, which takes the
+/// root mutably and the message's arguments in the message's order. The message itself
+/// is `#[cfg(not(healthchain_contract))]` and forwards its arguments to that function, so
+/// the contract's own build keeps no ink! decoder or arm for it; in the other builds (unit
+/// tests, metadata, clippy) the macro checks that the label names a message of the
+/// contract that takes no payment and answers what the function answers.
 #[macro_export]
 macro_rules! entry_points {
     ($contract:ident, $library:ident $(,)?) => {
         $crate::__entry_points!($contract, $library, {});
     };
-    ($contract:ident, $library:ident, runs_itself: [$($label:tt),+ $(,)?] $(,)?) => {
+    ($contract:ident, $library:ident, runs_itself: [$($label:literal => $run:ident),+ $(,)?] $(,)?) => {
+        #[cfg(not(any(healthchain_contract, healthchain_library)))]
+        const _: () = {
+            $(
+                {
+                    type Message = <$contract as ink::reflect::DispatchableMessageInfo<
+                        { ink::selector_id!($label) },
+                    >>::Output;
+                    assert!(
+                        !<$contract as ink::reflect::DispatchableMessageInfo<
+                            { ink::selector_id!($label) },
+                        >>::PAYABLE,
+                        concat!("runs_itself: ", $label, " takes payment"),
+                    );
+                    let _: fn() = || {
+                        $crate::dispatch::answers_as::<$contract, _, Message, _>(&$contract::$run)
+                    };
+                }
+            )+
+        };
         $crate::__entry_points!($contract, $library, {
+            // Each runner out of `call` (see `dispatch::runner`); only the addresses are
+            // kept, never read or called through.
+            struct Runners(&'static [*const ()]);
+            unsafe impl Sync for Runners {}
+            #[used]
+            static RUNNERS: Runners = Runners(&[$(
+                $crate::dispatch::runner::<$contract, _, _>(&$contract::$run) as *const ()
+            ),+]);
             // The input is read again below for any other message (a host function call;
             // nothing is consumed).
             let selector = ink::env::decode_input::<[u8; 4]>().ok();
             $(
                 if selector == Some(ink::selector_bytes!($label)) {
-                    const ID: u32 = ink::selector_id!($label);
-                    type Arguments = <$contract as ink::reflect::DispatchableMessageInfo<ID>>::Input;
-                    match ink::env::decode_input::<([u8; 4], Arguments)>() {
-                        Ok((_, arguments)) => {
-                            $crate::dispatch::run_message::<$contract, ID>(arguments)
-                        }
-                        Err(_) => refuse_input(),
-                    }
+                    $crate::dispatch::run_message::<$contract, _, _>($contract::$run, refuse_input)
                 }
             )+
         });

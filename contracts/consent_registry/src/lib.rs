@@ -195,10 +195,22 @@ pub mod consent_registry {
         /// and purpose (at most 8 current ones, 32 in all; ended ones are made inactive to
         /// make room). A delegate may not name itself, and its permits end no later than
         /// its delegation (a later or missing end is capped, and the event shows the cap).
-        #[cfg(not(healthchain_library))]
+        #[cfg(not(any(healthchain_library, healthchain_contract)))]
         #[ink(message)]
-        #[inline(never)]
         pub fn record_consent(
+            &mut self,
+            patient: AccountId,
+            grantee: AccountId,
+            provision: Provision,
+        ) -> Result<ConsentId, Error> {
+            self.grant(patient, grantee, provision)
+        }
+
+        /// `record_consent`, by the caller: in the registry's own build its `call` runs
+        /// this itself (`entry_points!`'s `runs_itself`).
+        #[cfg(not(healthchain_library))]
+        #[inline(never)]
+        fn grant(
             &mut self,
             patient: AccountId,
             grantee: AccountId,
@@ -739,10 +751,23 @@ pub mod consent_registry {
         /// `context`, so the patient sees who looked and why. Refused unless the caller is
         /// authorized now for those classes (an open emergency window covers all), and
         /// refused with `Restricted` when a deny of the patient's covers one of them.
-        #[cfg(not(healthchain_library))]
+        #[cfg(not(any(healthchain_library, healthchain_contract)))]
         #[ink(message)]
-        #[inline(never)]
         pub fn record_access(
+            &mut self,
+            patient: AccountId,
+            purpose: Purpose,
+            context: Option<Hash>,
+            data_classes: DataClasses,
+        ) -> Result<(), Error> {
+            self.log_access(patient, purpose, context, data_classes)
+        }
+
+        /// `record_access`, by the caller: in the registry's own build its `call` runs this
+        /// itself (`entry_points!`'s `runs_itself`).
+        #[cfg(not(healthchain_library))]
+        #[inline(never)]
+        fn log_access(
             &mut self,
             patient: AccountId,
             purpose: Purpose,
@@ -1084,8 +1109,8 @@ pub mod consent_registry {
 
     // Each out of the dispatch function, so that a call runs only its own code.
     healthchain_common::hot_messages!(
-        ConsentRegistry::record_consent,
-        ConsentRegistry::record_access,
+        ConsentRegistry::grant,
+        ConsentRegistry::log_access,
         <ConsentRegistry as ConsentCheck>::is_authorized,
     );
     // A grant and an access record change only a patient's record (or nothing), never the
@@ -1093,7 +1118,7 @@ pub mod consent_registry {
     healthchain_common::entry_points!(
         ConsentRegistry,
         library,
-        runs_itself: ["record_consent", "record_access"]
+        runs_itself: ["record_consent" => grant, "record_access" => log_access]
     );
 }
 

@@ -1233,10 +1233,22 @@ pub mod drug_provenance {
         /// pseudonym and a random salt; not all zeros). A serial not in the lot is refused as
         /// counterfeit, an expiry not the lot's as a mismatch, a serial already dispensed as a
         /// clone; held, quarantined, recalled, illegitimate or expired stock is refused.
-        #[cfg(not(healthchain_library))]
+        #[cfg(not(any(healthchain_library, healthchain_contract)))]
         #[ink(message)]
-        #[inline(never)]
         pub fn dispense(
+            &mut self,
+            package: PackageRef,
+            expiry: u32,
+            recipient: Hash,
+        ) -> Result<(), Error> {
+            self.dispense_package(package, expiry, recipient)
+        }
+
+        /// `dispense`, by the caller: in the ledger's own build its `call` runs this itself
+        /// (`entry_points!`'s `runs_itself`).
+        #[cfg(not(healthchain_library))]
+        #[inline(never)]
+        fn dispense_package(
             &mut self,
             package: PackageRef,
             expiry: u32,
@@ -2168,7 +2180,7 @@ pub mod drug_provenance {
 
     // Each out of the dispatch function, so that a call runs only its own code.
     healthchain_common::hot_messages!(
-        DrugProvenance::dispense,
+        DrugProvenance::dispense_package,
         DrugProvenance::verify_unit,
         <DrugProvenance as ProvenanceCheck>::dispensed_units,
         <Vec<UnitId> as ink::scale::Decode>::decode::<&[u8]>,
@@ -2177,7 +2189,7 @@ pub mod drug_provenance {
         ink::env::return_value::<ink::MessageResult<UnitStatus>>,
         ink::env::return_value::<ink::MessageResult<Vec<Option<DispensedUnit>>>>,
     );
-    healthchain_common::entry_points!(DrugProvenance, library, runs_itself: ["dispense"]);
+    healthchain_common::entry_points!(DrugProvenance, library, runs_itself: ["dispense" => dispense_package]);
 }
 
 // The library build (drug_provenance_library) runs the same code: tested once, here.

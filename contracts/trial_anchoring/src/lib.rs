@@ -547,10 +547,21 @@ pub mod trial_anchoring {
         /// authorised the trial's sponsor for research in the context of the protocol
         /// version consent must name now (`consent_context`); consent for an older
         /// version is refused with its own error.
-        #[cfg(not(healthchain_library))]
+        #[cfg(not(any(healthchain_library, healthchain_contract)))]
         #[ink(message)]
-        #[inline(never)]
         pub fn enrol(&mut self, trial: TrialId, participant: AccountId) -> Result<(), Error> {
+            self.enrol_participant(trial, participant)
+        }
+
+        /// `enrol`, by the caller: in trial_anchoring's own build its `call` runs this
+        /// itself (`entry_points!`'s `runs_itself`).
+        #[cfg(not(healthchain_library))]
+        #[inline(never)]
+        fn enrol_participant(
+            &mut self,
+            trial: TrialId,
+            participant: AccountId,
+        ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::Site)?;
@@ -1445,12 +1456,12 @@ pub mod trial_anchoring {
 
     // Each out of the dispatch function, so that a call runs only its own code.
     healthchain_common::hot_messages!(
-        TrialAnchoring::enrol,
+        TrialAnchoring::enrol_participant,
         TrialAnchoring::participant_status,
         TrialAnchoring::is_active,
         TrialAnchoring::may_collect_data,
     );
-    healthchain_common::entry_points!(TrialAnchoring, library, runs_itself: ["enrol"]);
+    healthchain_common::entry_points!(TrialAnchoring, library, runs_itself: ["enrol" => enrol_participant]);
 }
 
 // The library build (trial_anchoring_library) runs the same code: tested once, here.

@@ -1,8 +1,9 @@
 //! A test contract for `healthchain_common::entry_points!`'s `runs_itself` list: its own
-//! `call` runs `count`, `note` and `count_then_fail` itself and writes the root back only
-//! when it changed. `count` changes the root (a counter in it), `note` only a mapping,
-//! `count_then_fail` changes the root and then fails (the call reverts: nothing stays);
-//! `note_through_ink` is `note` as ink!'s dispatch runs it.
+//! `call` runs `count`, `note` and `count_then_fail` itself (in its own build they are
+//! plain functions, not ink! messages) and writes the root back only when it changed.
+//! `count` changes the root (a counter in it), `note` only a mapping, `count_then_fail`
+//! changes the root and then fails (the call reverts: nothing stays); `note_through_ink`
+//! is `note` as ink!'s dispatch runs it.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 #[ink::contract]
@@ -48,17 +49,43 @@ pub mod root_keeper {
         }
 
         /// Adds one to the count in the root and answers it.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn count(&mut self) -> Result<u32, Error> {
+            self.add_one()
+        }
+
+        /// Notes `value` under `key`, outside the root.
+        #[cfg(not(healthchain_contract))]
+        #[ink(message)]
+        pub fn note(&mut self, key: u32, value: u32) -> Result<(), Error> {
+            self.write_note(key, value)
+        }
+
+        /// Adds one to the count and a note, then fails: the call reverts.
+        #[cfg(not(healthchain_contract))]
+        #[ink(message)]
+        pub fn count_then_fail(&mut self) -> Result<(), Error> {
+            self.add_one_and_fail()
+        }
+
+        /// `count`: `call` runs it itself.
+        fn add_one(&mut self) -> Result<u32, Error> {
             self.count = self.count.checked_add(1).ok_or(Error::CountFull)?;
             Ok(self.count)
         }
 
-        /// Notes `value` under `key`, outside the root.
-        #[ink(message)]
-        pub fn note(&mut self, key: u32, value: u32) -> Result<(), Error> {
+        /// `note`: `call` runs it itself.
+        fn write_note(&mut self, key: u32, value: u32) -> Result<(), Error> {
             self.notes.insert(key, &value);
             Ok(())
+        }
+
+        /// `count_then_fail`: `call` runs it itself.
+        fn add_one_and_fail(&mut self) -> Result<(), Error> {
+            self.count = self.count.saturating_add(1);
+            self.notes.insert(u32::MAX, &self.count);
+            Err(Error::Refused)
         }
 
         /// `note` through ink!'s own dispatch (not listed below), which writes the root
@@ -67,14 +94,6 @@ pub mod root_keeper {
         pub fn note_through_ink(&mut self, key: u32, value: u32) -> Result<(), Error> {
             self.notes.insert(key, &value);
             Ok(())
-        }
-
-        /// Adds one to the count and a note, then fails: the call reverts.
-        #[ink(message)]
-        pub fn count_then_fail(&mut self) -> Result<(), Error> {
-            self.count = self.count.saturating_add(1);
-            self.notes.insert(u32::MAX, &self.count);
-            Err(Error::Refused)
         }
 
         /// The count and the note under `key`.
@@ -87,6 +106,10 @@ pub mod root_keeper {
     healthchain_common::entry_points!(
         RootKeeper,
         library,
-        runs_itself: ["count", "note", "count_then_fail"]
+        runs_itself: [
+            "count" => add_one,
+            "note" => write_note,
+            "count_then_fail" => add_one_and_fail,
+        ]
     );
 }
