@@ -166,14 +166,8 @@ macro_rules! entry_points {
             )+
         };
         $crate::__entry_points!($contract, $library, {
-            // Each runner out of `call` (see `dispatch::runner`); only the addresses are
-            // kept, never read or called through.
-            struct Runners(&'static [*const ()]);
-            unsafe impl Sync for Runners {}
-            #[used]
-            static RUNNERS: Runners = Runners(&[$(
-                $crate::dispatch::runner::<$contract, _, _>(&$contract::$run) as *const ()
-            ),+]);
+            // Each runner out of `call` (see `dispatch::runner`), as a hot message is.
+            $crate::hot_messages!($($crate::dispatch::runner::<$contract, _, _>(&$contract::$run)),+);
             // The input is read again below for any other message (a host function call;
             // nothing is consumed).
             let selector = ink::env::decode_input::<[u8; 4]>().ok();
