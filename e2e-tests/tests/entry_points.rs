@@ -4,7 +4,8 @@
 //! message changed it. On a test contract (`root_keeper`): a
 //! message that changes the root keeps its change, one that changes only a mapping keeps
 //! that and costs less than the same message run by ink!'s dispatch (which writes the
-//! unchanged root back), and one that fails reverts as ink! reverts it.
+//! unchanged root back), one that fails reverts as ink! reverts it, and value sent with a
+//! listed message or arguments that do not decode are refused as ink! refuses them.
 #![cfg(feature = "e2e-tests")]
 
 use ink_e2e::{ContractsBackend, E2EBackend};
@@ -39,6 +40,7 @@ where
         .submit()
         .await
         .expect("root_keeper instantiates");
+    let keeper_id = keeper.account_id;
     let mut keeper = keeper.call_builder::<RootKeeper>();
 
     // A change to the root stays.
@@ -113,5 +115,67 @@ where
         .await
         .expect("read");
     assert_eq!(read.return_value(), (2, None));
+
+    // Value sent with a listed message, which takes none, is refused (a trap, as ink!'s
+    // dispatch traps): nothing stays, and the same note without it goes through.
+    let paid = client
+        .call(&alice, &keeper.note(9, 1))
+        .value(1)
+        .dry_run()
+        .await;
+    let refusal = match paid {
+        Ok(answer) => format!("{:?}", answer.exec_result.result),
+        Err(error) => format!("{error:?}"),
+    };
+    assert!(
+        refusal.contains("ContractTrapped"),
+        "a listed message takes no value: {refusal}"
+    );
+    let _ = client
+        .call(&alice, &keeper.note(9, 1))
+        .value(1)
+        .submit()
+        .await;
+    let read = client
+        .call(&alice, &keeper.read(9))
+        .dry_run()
+        .await
+        .expect("read");
+    assert_eq!(read.return_value(), (2, None));
+
+    // Arguments that do not decode (a note's key without its value) are refused as ink!
+    // refuses them: reverted with `CouldNotReadInput`, nothing written.
+    use ink::env::call::{build_call, ExecutionInput, Selector};
+    let truncated = build_call::<ink::env::DefaultEnvironment>()
+        .call(keeper_id)
+        .exec_input(ExecutionInput::new(Selector::new(ink::selector_bytes!("note"))).push_arg(9u32))
+        .returns::<Result<(), Error>>();
+    let refused = client
+        .call(&alice, &truncated)
+        .dry_run()
+        .await
+        .expect("a dry run of undecodable input");
+    assert!(refused.exec_return_value().did_revert());
+    assert_eq!(
+        refused.message_result(),
+        Err(ink::LangError::CouldNotReadInput)
+    );
+    let read = client
+        .call(&alice, &keeper.read(9))
+        .dry_run()
+        .await
+        .expect("read");
+    assert_eq!(read.return_value(), (2, None));
+    client
+        .call(&alice, &keeper.note(9, 1))
+        .submit()
+        .await
+        .expect("the same note, whole and without value, goes through");
+    let read = client
+        .call(&alice, &keeper.read(9))
+        .dry_run()
+        .await
+        .expect("read");
+    assert_eq!(read.return_value(), (2, Some(1)));
     Ok(())
 }
