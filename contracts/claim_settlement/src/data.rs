@@ -942,6 +942,7 @@ pub struct Appeal {
 
 /// A submitted claim's header; its adjudicated lines are read with `claim_lines`. The
 /// service date and what was billed are not kept beside the patient, only their hash.
+/// Stored with its lines as one [`StoredClaim`].
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -975,6 +976,79 @@ pub struct Claim {
     pub voided_at: Option<Timestamp>,
     /// The claim that replaced it, if any.
     pub replaced_by: Option<ClaimId>,
+}
+
+/// A claim as the ledger stores it: its header and its adjudicated lines as one storage
+/// item, so that filing a claim writes one item, not two (pallet-contracts charges every
+/// storage access a worst-case proof of about 11 KB, whatever its size). Encoded exactly
+/// as `(Claim, Vec<AdjudicatedLine>)`. The messages still answer them apart (`claim`,
+/// `claim_lines`).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredClaim {
+    pub header: Claim,
+    pub lines: EncodedLines,
+}
+
+/// A stored claim's adjudicated lines, kept as their encoding (a `Vec<AdjudicatedLine>`'s)
+/// and decoded only where they are used (a void, an appeal's decision, `claim_lines`):
+/// paying a claim reads and writes its header, and so the contract's own build, which pays
+/// claims, keeps no decoder for lines. It is the last field of [`StoredClaim`] and decodes
+/// as the rest of the stored value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EncodedLines(Vec<u8>);
+
+impl EncodedLines {
+    /// The encoding of `lines`.
+    pub fn new(lines: &[AdjudicatedLine]) -> Self {
+        Self(ink::scale::Encode::encode(lines))
+    }
+
+    /// The lines. The bytes only ever come from [`EncodedLines::new`] (or storage it
+    /// wrote), so they always decode; anything else would read as no lines.
+    pub fn decode(&self) -> Vec<AdjudicatedLine> {
+        ink::scale::DecodeAll::decode_all(&mut &self.0[..]).unwrap_or_default()
+    }
+}
+
+impl ink::scale::Encode for EncodedLines {
+    fn size_hint(&self) -> usize {
+        self.0.len()
+    }
+
+    fn encode_to<T: ink::scale::Output + ?Sized>(&self, dest: &mut T) {
+        dest.write(&self.0);
+    }
+}
+
+impl ink::scale::Decode for EncodedLines {
+    fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
+        // A stored value is decoded from a slice of its exact length.
+        let len = input
+            .remaining_len()?
+            .ok_or("EncodedLines: decoded from input of unknown length")?;
+        let mut bytes = ink::prelude::vec![0; len];
+        input.read(&mut bytes)?;
+        Ok(Self(bytes))
+    }
+}
+
+/// Described as what it encodes: metadata and storage layout show the lines.
+#[cfg(feature = "std")]
+impl ink::scale_info::TypeInfo for EncodedLines {
+    type Identity = Vec<AdjudicatedLine>;
+
+    fn type_info() -> ink::scale_info::Type {
+        <Vec<AdjudicatedLine> as ink::scale_info::TypeInfo>::type_info()
+    }
+}
+
+#[cfg(feature = "std")]
+impl ink::storage::traits::StorageLayout for EncodedLines {
+    fn layout(key: &ink::primitives::Key) -> ink::metadata::layout::Layout {
+        <Vec<AdjudicatedLine> as ink::storage::traits::StorageLayout>::layout(key)
+    }
 }
 
 /// Where a claim stands, as an X12 277 answers a 276 status inquiry.
@@ -1297,6 +1371,60 @@ mod tests {
             unit: None,
             modifier: None,
             authorization: None,
+        }
+    }
+
+    /// A stored claim encodes exactly as `(Claim, Vec<AdjudicatedLine>)` and reads back
+    /// whole: the lines kept encoded decode to the lines stored, none or several.
+    #[test]
+    fn a_stored_claim_is_its_header_then_its_lines() {
+        let header = Claim {
+            patient: AccountId::from([1; 32]),
+            provider: AccountId::from([2; 32]),
+            insurer: AccountId::from([3; 32]),
+            plan: 7,
+            lines_hash: Hash::from([4; 32]),
+            document_hash: Hash::from([5; 32]),
+            submitted_at: 1_767_225_600_000,
+            outcome: Outcome::PartiallyApproved,
+            totals: ClaimTotals {
+                submitted: 300,
+                allowed: 150,
+                patient_responsibility: 120,
+                payable: 30,
+            },
+            paid: 30,
+            awaiting_payment: 0,
+            cancelled: 0,
+            appeal: None,
+            replaces: Some(3),
+            voided_at: None,
+            replaced_by: None,
+        };
+        let allowed = adjudicate_line(
+            Hash::from([6; 32]),
+            &visit(200, 1),
+            &COPAY,
+            &CostSharing {
+                deductible: 100,
+                copay: 20,
+                coinsurance_bps: 0,
+                out_of_pocket_max: 1_000,
+            },
+            &mut Accumulators::default(),
+        )
+        .unwrap();
+        let denied = deny_line(Hash::from([8; 32]), &visit(100, 2), ReasonCode::Duplicate);
+        for lines in [vec![], vec![allowed.clone(), denied.clone()]] {
+            let stored = StoredClaim {
+                header,
+                lines: EncodedLines::new(&lines),
+            };
+            let encoded = ink::scale::Encode::encode(&stored);
+            assert_eq!(encoded, ink::scale::Encode::encode(&(header, &lines)));
+            let read: StoredClaim = ink::scale::Decode::decode(&mut &encoded[..]).unwrap();
+            assert_eq!(read.header, header);
+            assert_eq!(read.lines.decode(), lines);
         }
     }
 

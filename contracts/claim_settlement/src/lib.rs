@@ -48,9 +48,9 @@ pub mod claim_settlement {
         adjudicate_line, authorization_key, claim_outcome, deny_line, lines_hash, price_allowed,
         reverse_accumulators, totals, validate_line, validate_plan, AdjudicatedLine, Appeal,
         AppealStatus, Authorization, AuthorizationDecision, AuthorizationId, Claim, ClaimId,
-        ClaimLine, ClaimStatus, ClaimSubmission, CostSharing, CoveragePeriod, Error, Escrow,
-        EscrowChange, FeeScheduleEntry, MemberAppeal, Membership, Outcome, Overturn,
-        PaymentConsent, Plan, PlanId, ReasonCode, ServiceCode, APPEAL_DECISION_WINDOW,
+        ClaimLine, ClaimStatus, ClaimSubmission, CostSharing, CoveragePeriod, EncodedLines, Error,
+        Escrow, EscrowChange, FeeScheduleEntry, MemberAppeal, Membership, Outcome, Overturn,
+        PaymentConsent, Plan, PlanId, ReasonCode, ServiceCode, StoredClaim, APPEAL_DECISION_WINDOW,
         APPEAL_WINDOW, DAY, MAX_BATCH_LINES, MAX_CLAIM_BATCH, MAX_CLAIM_CHARGE,
         MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL, RELAY_DOMAIN,
     };
@@ -279,8 +279,8 @@ pub mod claim_settlement {
         escrows: Mapping<AccountId, Escrow>,
         /// The sum of every insurer's escrow funds: the contract's balance covers it.
         escrow_total: Balance,
-        claims: Mapping<ClaimId, Claim>,
-        claim_lines: Mapping<ClaimId, Vec<AdjudicatedLine>>,
+        /// Each claim's header and lines, one item: filing a claim writes it once.
+        claims: Mapping<ClaimId, StoredClaim>,
         last_claim: ClaimId,
         /// What was already allowed, to the claim that allowed it: services by
         /// (patient, provider, plan, service day, keyed code, repeat modifier), drug
@@ -350,7 +350,6 @@ pub mod claim_settlement {
                 escrows: Mapping::default(),
                 escrow_total: 0,
                 claims: Mapping::default(),
-                claim_lines: Mapping::default(),
                 last_claim: 0,
                 billed: Mapping::default(),
                 credits: Mapping::default(),
@@ -880,7 +879,8 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn cancel_payment(&mut self, claim: ClaimId) -> Result<Balance, Error> {
             self.access.ensure_not_paused()?;
-            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let mut stored = self.stored_claim(claim)?;
+            let mut record = stored.header;
             self.ensure_claim_insurer(&record)?;
             let amount = record.awaiting_payment;
             if amount == 0 {
@@ -894,7 +894,8 @@ pub mod claim_settlement {
                 .checked_add(amount)
                 .ok_or(Error::Overflow)?;
             // Its queue entry stays and is skipped: the queue is only ever read in order.
-            self.claims.insert(claim, &record);
+            stored.header = record;
+            self.claims.insert(claim, &stored);
             self.escrows.insert(record.insurer, &escrow);
             self.env().emit_event(PaymentCancelled {
                 provider: record.provider,
@@ -1060,7 +1061,7 @@ pub mod claim_settlement {
         ) -> Result<ClaimId, Error> {
             self.access.ensure_not_paused()?;
             let provider = self.access.ensure_role(Role::Provider)?;
-            let old = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let old = self.claim_record(claim)?;
             let replacement = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
             self.reverse(claim, provider, Some(replacement))?;
             let adjudicated = self.adjudicate(
@@ -1082,7 +1083,7 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn void_refund(&self, claim: ClaimId) -> Result<Balance, Error> {
-            let record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let record = self.claim_record(claim)?;
             let held = self.credit_of(record.provider).min(record.paid);
             record.paid.checked_sub(held).ok_or(Error::Overflow)
         }
@@ -1092,10 +1093,7 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn claim_status(&self, claim: ClaimId) -> Result<ClaimStatus, Error> {
-            self.claims
-                .get(claim)
-                .map(|record| record.status())
-                .ok_or(Error::UnknownClaim)
+            self.claim_record(claim).map(|record| record.status())
         }
 
         /// Reverses everything `claim` did, for its `provider` (see `void_claim`).
@@ -1105,7 +1103,8 @@ pub mod claim_settlement {
             provider: AccountId,
             replaced_by: Option<ClaimId>,
         ) -> Result<(), Error> {
-            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let mut stored = self.stored_claim(claim)?;
+            let mut record = stored.header;
             if record.provider != provider {
                 return Err(Error::NotClaimProvider);
             }
@@ -1150,7 +1149,7 @@ pub mod claim_settlement {
                 .checked_add(cancelled)
                 .ok_or(Error::Overflow)?;
             record.awaiting_payment = 0;
-            let lines = self.claim_lines.get(claim).unwrap_or_default();
+            let lines = stored.lines.decode();
             let member = (record.plan, record.patient);
             if let Some(mut membership) = self.memberships.get(member) {
                 reverse_accumulators(&mut membership.accumulators, &lines)?;
@@ -1163,7 +1162,8 @@ pub mod claim_settlement {
             }
             record.voided_at = Some(self.env().block_timestamp());
             record.replaced_by = replaced_by;
-            self.claims.insert(claim, &record);
+            stored.header = record;
+            self.claims.insert(claim, &stored);
             self.env().emit_event(ClaimVoided {
                 patient: record.patient,
                 provider,
@@ -1306,7 +1306,6 @@ pub mod claim_settlement {
                 self.mark_billed(id, lines.iter());
             }
             let line_count = u32::try_from(lines.len()).unwrap_or(u32::MAX);
-            self.claim_lines.insert(id, &lines);
             let header = Claim {
                 patient,
                 provider,
@@ -1325,11 +1324,15 @@ pub mod claim_settlement {
                 voided_at: None,
                 replaced_by: None,
             };
+            let mut stored = StoredClaim {
+                header,
+                lines: EncodedLines::new(&lines),
+            };
             if sums.payable == 0 {
                 // Otherwise `owe` writes it, with what it paid or waits for.
-                self.claims.insert(id, &header);
+                self.claims.insert(id, &stored);
             }
-            let (payments, paid) = self.owe(id, header, sums.payable, escrows)?;
+            let (payments, paid) = self.owe(id, &mut stored, sums.payable, escrows)?;
             self.env().emit_event(ClaimAdjudicated {
                 patient,
                 provider,
@@ -1361,6 +1364,11 @@ pub mod claim_settlement {
 
         /// Claim `claim` (`claim`), for the contract's own use and the library.
         fn claim_record(&self, claim: ClaimId) -> Result<Claim, Error> {
+            self.stored_claim(claim).map(|stored| stored.header)
+        }
+
+        /// Claim `claim` as stored: its header and its lines.
+        fn stored_claim(&self, claim: ClaimId) -> Result<StoredClaim, Error> {
             self.claims.get(claim).ok_or(Error::UnknownClaim)
         }
 
@@ -1369,8 +1377,7 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn claim_lines(&self, claim: ClaimId) -> Result<Vec<AdjudicatedLine>, Error> {
-            self.claim_record(claim)?;
-            Ok(self.claim_lines.get(claim).unwrap_or_default())
+            self.stored_claim(claim).map(|stored| stored.lines.decode())
         }
 
         /// The number of claims submitted so far; claim ids run from 1 to this.
@@ -1442,7 +1449,8 @@ pub mod claim_settlement {
             evidence_hash: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
-            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let mut stored = self.stored_claim(claim)?;
+            let mut record = stored.header;
             if by == record.provider {
                 self.access.ensure_role(Role::Provider)?;
             } else if by != record.patient {
@@ -1475,7 +1483,8 @@ pub mod claim_settlement {
                 resolved_at: None,
                 decision_hash: None,
             });
-            self.claims.insert(claim, &record);
+            stored.header = record;
+            self.claims.insert(claim, &stored);
             self.env().emit_event(ClaimAppealed {
                 patient: record.patient,
                 provider: record.provider,
@@ -1495,7 +1504,8 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn report_overdue_appeal(&mut self, claim: ClaimId) -> Result<(), Error> {
-            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let mut stored = self.stored_claim(claim)?;
+            let mut record = stored.header;
             let mut appeal = match record.appeal {
                 Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
                 _ => return Err(Error::NoPendingAppeal),
@@ -1505,7 +1515,8 @@ pub mod claim_settlement {
             }
             appeal.overdue = true;
             record.appeal = Some(appeal);
-            self.claims.insert(claim, &record);
+            stored.header = record;
+            self.claims.insert(claim, &stored);
             self.env().emit_event(AppealOverdue {
                 patient: record.patient,
                 provider: record.provider,
@@ -1532,7 +1543,8 @@ pub mod claim_settlement {
             decision_hash: Hash,
         ) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
-            let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
+            let mut stored = self.stored_claim(claim)?;
+            let mut record = stored.header;
             self.ensure_claim_insurer(&record)?;
             let mut appeal = match record.appeal {
                 Some(appeal) if appeal.status == AppealStatus::Pending => appeal,
@@ -1541,7 +1553,7 @@ pub mod claim_settlement {
             if healthchain_common::is_zero_hash(decision_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let mut lines = self.claim_lines.get(claim).unwrap_or_default();
+            let mut lines = stored.lines.decode();
             let plan = self.plans.get(record.plan).ok_or(Error::UnknownPlan)?;
             let member = (record.plan, record.patient);
             let mut membership = self.memberships.get(member).ok_or(Error::UnknownMember)?;
@@ -1596,9 +1608,10 @@ pub mod claim_settlement {
                     .iter()
                     .filter_map(|overturn| lines.get(usize::from(overturn.line)));
                 self.mark_billed(claim, overturned);
-                self.claim_lines.insert(claim, &lines);
+                stored.lines = EncodedLines::new(&lines);
             }
-            self.claims.insert(claim, &record);
+            stored.header = record;
+            self.claims.insert(claim, &stored);
             self.env().emit_event(AppealResolved {
                 patient: record.patient,
                 provider: record.provider,
@@ -1609,7 +1622,7 @@ pub mod claim_settlement {
                 late: now > appeal.decide_by,
             });
             let mut escrows = Escrows::default();
-            let (paid, at_once) = self.owe(claim, record, more, &mut escrows)?;
+            let (paid, at_once) = self.owe(claim, &mut stored, more, &mut escrows)?;
             if at_once > 0 {
                 self.announce_paid(claim, &record, at_once);
             }
@@ -1802,8 +1815,8 @@ pub mod claim_settlement {
             }
         }
 
-        /// Records `amount` more as owed on the claim (`record`, as the caller just stored
-        /// it), queues it behind claims already waiting for the insurer, and pays what the
+        /// Records `amount` more as owed on the claim (`stored`, as the caller just stored
+        /// it; this writes it), queues it behind claims already waiting for the insurer, and pays what the
         /// escrow covers. The insurer's escrow is taken from and left in `escrows` (the
         /// caller stores them). Returns the claims paid, (claim, provider, amount), and what
         /// was paid for this claim at once, which the caller events (`ClaimPaid` events
@@ -1811,16 +1824,16 @@ pub mod claim_settlement {
         fn owe(
             &mut self,
             claim: ClaimId,
-            record: Claim,
+            stored: &mut StoredClaim,
             amount: Balance,
             escrows: &mut Escrows,
         ) -> Result<(Payments, Balance), Error> {
             if amount == 0 {
                 return Ok((Vec::new(), 0));
             }
-            let insurer = record.insurer;
+            let insurer = stored.header.insurer;
             let mut escrow = escrows.read(insurer, |insurer| self.escrow_of(*insurer));
-            let owed = self.owe_from(claim, record, amount, &mut escrow)?;
+            let owed = self.owe_from(claim, stored, amount, &mut escrow)?;
             escrows.put(insurer, escrow);
             Ok(owed)
         }
@@ -1829,25 +1842,30 @@ pub mod claim_settlement {
         fn owe_from(
             &mut self,
             claim: ClaimId,
-            mut record: Claim,
+            stored: &mut StoredClaim,
             amount: Balance,
             escrow: &mut Escrow,
         ) -> Result<(Payments, Balance), Error> {
             escrow.owe(amount)?;
-            let queued = record.awaiting_payment > 0;
+            let queued = stored.header.awaiting_payment > 0;
             if !queued && escrow.owed == amount && amount <= escrow.funds {
                 // Nothing else is owed, so no claim waits (the queue holds at most
                 // cancelled entries, which pay nothing), and the funds cover it: paid at
                 // once, as a turn in the queue would pay it, without reading or writing the
                 // queue (each storage access is a large part of a call's proof).
-                self.pay_claim(claim, &mut record, escrow, amount)?;
-                return Ok((ink::prelude::vec![(claim, record.provider, amount)], amount));
+                self.pay_claim(claim, stored, escrow, amount)?;
+                return Ok((
+                    ink::prelude::vec![(claim, stored.header.provider, amount)],
+                    amount,
+                ));
             }
-            record.awaiting_payment = record
+            stored.header.awaiting_payment = stored
+                .header
                 .awaiting_payment
                 .checked_add(amount)
                 .ok_or(Error::Overflow)?;
-            self.claims.insert(claim, &record);
+            self.claims.insert(claim, &*stored);
+            let record = stored.header;
             if !queued {
                 // A claim already waiting keeps its place.
                 let (head, tail) = self.queue_bounds.get(record.insurer).unwrap_or_default();
@@ -1868,13 +1886,13 @@ pub mod claim_settlement {
             Ok((paid, 0))
         }
 
-        /// Pays `amount` of `claim` (`record`, which this writes) out of `escrow` (which the
+        /// Pays `amount` of `claim` (`stored`, which this writes) out of `escrow` (which the
         /// caller writes): owed to the provider until the call's `push`. The caller events
         /// it (`announce_paid`, or `ClaimAdjudicated::paid`).
         fn pay_claim(
             &mut self,
             claim: ClaimId,
-            record: &mut Claim,
+            stored: &mut StoredClaim,
             escrow: &mut Escrow,
             amount: Balance,
         ) -> Result<(), Error> {
@@ -1890,9 +1908,10 @@ pub mod claim_settlement {
                 .credit_total
                 .checked_add(amount)
                 .ok_or(Error::Overflow)?;
+            let record = &mut stored.header;
             record.paid = record.paid.checked_add(amount).ok_or(Error::Overflow)?;
             record.awaiting_payment = 0;
-            self.claims.insert(claim, record);
+            self.claims.insert(claim, &*stored);
             Ok(())
         }
 
@@ -1928,8 +1947,8 @@ pub mod claim_settlement {
                 let Some(claim) = self.payment_queue.get((insurer, head)) else {
                     break;
                 };
-                let mut record = self.claims.get(claim).ok_or(Error::UnknownClaim)?;
-                let amount = record.awaiting_payment;
+                let mut stored = self.stored_claim(claim)?;
+                let amount = stored.header.awaiting_payment;
                 if amount > escrow.funds {
                     break;
                 }
@@ -1939,9 +1958,9 @@ pub mod claim_settlement {
                     // Cancelled while it waited.
                     continue;
                 }
-                self.pay_claim(claim, &mut record, escrow, amount)?;
-                self.announce_paid(claim, &record, amount);
-                payouts.push((claim, record.provider, amount));
+                self.pay_claim(claim, &mut stored, escrow, amount)?;
+                self.announce_paid(claim, &stored.header, amount);
+                payouts.push((claim, stored.header.provider, amount));
             }
             if head != start {
                 if head >= tail {

@@ -242,6 +242,20 @@ fn submit(
     contract.submit_claim(patient, 1, SERVICE_DATE, lines, hash(0xAA))
 }
 
+/// A filed claim is one storage item, its header and its lines together (each storage
+/// access is a large part of a call's proof): a one-line visit paid at once adds that
+/// item and its line's billing mark, nothing else, and both still read apart.
+#[ink::test]
+fn a_filed_claim_is_one_storage_item_with_its_lines() {
+    let (mut contract, p) = funded();
+    let cells = || test::count_used_storage_cells::<Env>(&contract_account()).unwrap();
+    let before = cells();
+    let claim = submit(&mut contract, p.clinic, p.patient, vec![visit(200)]).unwrap();
+    assert_eq!(cells() - before, 2, "the claim and its line's billing mark");
+    assert_eq!(contract.claim(claim).unwrap().paid, 30);
+    assert_eq!(contract.claim_lines(claim).unwrap()[0].payable, 30);
+}
+
 #[ink::test]
 fn a_covered_visit_is_adjudicated_and_paid_in_one_call() {
     let (mut contract, p) = funded();
@@ -1707,6 +1721,11 @@ fn settle_pays_what_deposits_left_waiting() {
         as_caller(p.clinic);
         let record = contract.claim(*c).unwrap();
         record.awaiting_payment == 0 && record.paid == record.totals.payable
+    }));
+    // Paid from the queue, each claim kept its lines (stored with its header).
+    assert!(claims.iter().all(|c| {
+        let lines = contract.claim_lines(*c).unwrap();
+        lines.len() == 1 && lines[0].payable == contract.claim(*c).unwrap().totals.payable
     }));
 }
 
