@@ -85,7 +85,7 @@ macro_rules! admin_message {
 }
 
 /// The body of a cold message that must stay in its contract's own wasm build:
-/// `library_message!(self.library, { ... })`.
+/// `library_message!(self.library, [queries], { ... })`, naming the message's arguments.
 ///
 /// A contract carries the code of every message in every call's proof, so its rarely sent
 /// messages live in its own library: the same source built with `cfg(healthchain_library)`,
@@ -100,9 +100,11 @@ macro_rules! admin_message {
 /// the body runs.
 #[macro_export]
 macro_rules! library_message {
-    ($library:expr, $body:block) => {{
+    ($library:expr, [$($argument:ident),* $(,)?], $body:block) => {{
         #[cfg(all(target_arch = "wasm32", not(healthchain_library)))]
         {
+            // The message's arguments are the library's to read, not this build's.
+            let _ = ($(&$argument,)*);
             $crate::access::delegate_to($library)
         }
         #[cfg(not(all(target_arch = "wasm32", not(healthchain_library))))]

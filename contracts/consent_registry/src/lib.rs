@@ -973,7 +973,7 @@ pub mod consent_registry {
         /// registry's library, as the batches that ask it are by theirs.
         #[ink(message)]
         fn is_authorized_batch(&self, queries: Vec<ConsentQuery>) -> Vec<ConsentAnswer> {
-            library_message!(self.library, {
+            library_message!(self.library, [queries], {
                 if self.access.is_paused() || queries.len() > MAX_CONSENT_QUERIES {
                     return queries.iter().map(|_| ConsentAnswer::Unavailable).collect();
                 }
