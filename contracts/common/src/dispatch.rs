@@ -79,7 +79,6 @@ where
     M::Output: Answer + ink::scale::Encode,
 {
     use ink::env::ReturnFlags;
-    use pallet_contracts_uapi::{HostFn, HostFnImpl};
 
     // No message `call` runs itself takes payment (`entry_points!` checks it).
     if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
@@ -88,26 +87,11 @@ where
     let Ok((_, arguments)) = ink::env::decode_input::<([u8; 4], Args)>() else {
         refuse_input()
     };
-    let key = <C as ink::storage::traits::StorageKey>::KEY;
-    // The same read and decoding as ink!'s dispatch (one instance of the code for both).
-    let Ok(Some(mut contract)) = ink::env::get_contract_storage::<ink::primitives::Key, C>(&key)
-    else {
-        // No root: the contract was never instantiated with this code (ink! traps too).
-        core::arch::wasm32::unreachable()
-    };
-    let encode = |contract: &C| {
-        let mut encoded = ink::prelude::vec::Vec::new();
-        ink::storage::traits::Storable::encode(contract, &mut encoded);
-        encoded
-    };
-    let before = encode(&contract);
+    let (mut contract, before) = read_root::<C>();
     let answer = method.run(&mut contract, arguments);
     let reverts = answer.reverts();
     if !reverts {
-        let after = encode(&contract);
-        if after != before {
-            HostFnImpl::set_storage_v2(&key.to_le_bytes(), &after);
-        }
+        write_back(&contract, &before);
     }
     let flags = if reverts {
         ReturnFlags::REVERT
@@ -115,6 +99,47 @@ where
         ReturnFlags::empty()
     };
     ink::env::return_value::<ink::MessageResult<M::Output>>(flags, &Ok(answer))
+}
+
+/// The contract's root, read as ink!'s dispatch reads it (one instance of the code for
+/// both), and its encoding then. Generic over the contract only, so a contract that lists
+/// several messages (each [`run_message`] an instance of its own) keeps one copy of it and
+/// of [`write_back`]: 138 bytes off consent_registry, which lists two.
+#[cfg(target_arch = "wasm32")]
+fn read_root<C>() -> (C, ink::prelude::vec::Vec<u8>)
+where
+    C: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
+{
+    let key = <C as ink::storage::traits::StorageKey>::KEY;
+    let Ok(Some(contract)) = ink::env::get_contract_storage::<ink::primitives::Key, C>(&key) else {
+        // No root: the contract was never instantiated with this code (ink! traps too).
+        core::arch::wasm32::unreachable()
+    };
+    let before = encoded(&contract);
+    (contract, before)
+}
+
+/// Writes the root back (`set_storage_v2`, as ink! does) if its encoding is no longer
+/// `before`.
+#[cfg(target_arch = "wasm32")]
+fn write_back<C>(contract: &C, before: &[u8])
+where
+    C: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
+{
+    use pallet_contracts_uapi::{HostFn, HostFnImpl};
+    let after = encoded(contract);
+    if after != before {
+        let key = <C as ink::storage::traits::StorageKey>::KEY;
+        HostFnImpl::set_storage_v2(&key.to_le_bytes(), &after);
+    }
+}
+
+/// The root's encoding, as ink! writes it.
+#[cfg(target_arch = "wasm32")]
+fn encoded<C: ink::storage::traits::Storable>(contract: &C) -> ink::prelude::vec::Vec<u8> {
+    let mut encoded = ink::prelude::vec::Vec::new();
+    ink::storage::traits::Storable::encode(contract, &mut encoded);
+    encoded
 }
 
 /// [`run_message`] for `method`, as a function pointer: `entry_points!` keeps it in a
