@@ -12,6 +12,8 @@ use ink_e2e::{ContractsBackend, E2EBackend};
 use root_keeper::root_keeper::{Error, RootKeeper, RootKeeperRef};
 
 type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
+/// The keeper's messages, as a test calls them.
+type KeeperCalls = <RootKeeper as ink::codegen::ContractCallBuilder>::Type;
 
 #[ink_e2e::test(backend(runtime_only))]
 async fn the_root_is_written_back_only_when_changed_on_the_sandbox<Client: E2EBackend>(
@@ -27,6 +29,20 @@ async fn the_root_is_written_back_only_when_changed_on_the_node<Client: E2EBacke
     mut client: Client,
 ) -> E2EResult<()> {
     root_written_back_only_when_changed(&mut client).await
+}
+
+/// The keeper's count and its note under `key`.
+async fn read<Client>(client: &mut Client, keeper: &KeeperCalls, key: u32) -> (u32, Option<u32>)
+where
+    Client: E2EBackend,
+    <Client as ContractsBackend<ink::env::DefaultEnvironment>>::Error: std::fmt::Debug,
+{
+    client
+        .call(&ink_e2e::alice(), &keeper.read(key))
+        .dry_run()
+        .await
+        .expect("read")
+        .return_value()
 }
 
 async fn root_written_back_only_when_changed<Client>(client: &mut Client) -> E2EResult<()>
@@ -52,12 +68,7 @@ where
             .expect("count goes through");
         assert_eq!(counted.return_value(), Ok(expected));
     }
-    let read = client
-        .call(&alice, &keeper.read(7))
-        .dry_run()
-        .await
-        .expect("read");
-    assert_eq!(read.return_value(), (2, None));
+    assert_eq!(read(client, &keeper, 7).await, (2, None));
 
     // A change to a mapping only stays, and the root is as it was.
     client
@@ -65,12 +76,7 @@ where
         .submit()
         .await
         .expect("note goes through");
-    let read = client
-        .call(&alice, &keeper.read(7))
-        .dry_run()
-        .await
-        .expect("read");
-    assert_eq!(read.return_value(), (2, Some(42)));
+    assert_eq!(read(client, &keeper, 7).await, (2, Some(42)));
 
     // The same note through ink!'s dispatch costs a storage write more: the root's.
     let own = client
@@ -109,12 +115,7 @@ where
         .call(&alice, &keeper.count_then_fail())
         .submit()
         .await;
-    let read = client
-        .call(&alice, &keeper.read(u32::MAX))
-        .dry_run()
-        .await
-        .expect("read");
-    assert_eq!(read.return_value(), (2, None));
+    assert_eq!(read(client, &keeper, u32::MAX).await, (2, None));
 
     // Value sent with a listed message, which takes none, is refused (a trap, as ink!'s
     // dispatch traps): nothing stays, and the same note without it goes through.
@@ -136,12 +137,7 @@ where
         .value(1)
         .submit()
         .await;
-    let read = client
-        .call(&alice, &keeper.read(9))
-        .dry_run()
-        .await
-        .expect("read");
-    assert_eq!(read.return_value(), (2, None));
+    assert_eq!(read(client, &keeper, 9).await, (2, None));
 
     // Arguments that do not decode (a note's key without its value) are refused as ink!
     // refuses them: reverted with `CouldNotReadInput`, nothing written.
@@ -160,22 +156,12 @@ where
         refused.message_result(),
         Err(ink::LangError::CouldNotReadInput)
     );
-    let read = client
-        .call(&alice, &keeper.read(9))
-        .dry_run()
-        .await
-        .expect("read");
-    assert_eq!(read.return_value(), (2, None));
+    assert_eq!(read(client, &keeper, 9).await, (2, None));
     client
         .call(&alice, &keeper.note(9, 1))
         .submit()
         .await
         .expect("the same note, whole and without value, goes through");
-    let read = client
-        .call(&alice, &keeper.read(9))
-        .dry_run()
-        .await
-        .expect("read");
-    assert_eq!(read.return_value(), (2, Some(1)));
+    assert_eq!(read(client, &keeper, 9).await, (2, Some(1)));
     Ok(())
 }
