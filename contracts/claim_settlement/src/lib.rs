@@ -1816,11 +1816,11 @@ pub mod claim_settlement {
         }
 
         /// Records `amount` more as owed on the claim (`stored`, as the caller just stored
-        /// it; this writes it), queues it behind claims already waiting for the insurer, and pays what the
-        /// escrow covers. The insurer's escrow is taken from and left in `escrows` (the
-        /// caller stores them). Returns the claims paid, (claim, provider, amount), and what
-        /// was paid for this claim at once, which the caller events (`ClaimPaid` events
-        /// only what the queue paid).
+        /// it; this writes it again), queues it behind claims already waiting for the
+        /// insurer, and pays what the escrow covers. The insurer's escrow is taken from and
+        /// left in `escrows` (the caller stores them). Returns the claims paid, (claim,
+        /// provider, amount), and what was paid for this claim at once, which the caller
+        /// events (`ClaimPaid` events only what the queue paid).
         fn owe(
             &mut self,
             claim: ClaimId,
