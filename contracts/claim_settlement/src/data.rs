@@ -996,7 +996,7 @@ pub struct StoredClaim {
 /// paying a claim reads and writes its header, and so the contract's own build, which pays
 /// claims, keeps no decoder for lines. It is the last field of [`StoredClaim`] and decodes
 /// as the rest of the stored value.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodedLines(Vec<u8>);
 
 impl EncodedLines {
