@@ -920,3 +920,85 @@ async fn what_the_registry_does_not_answer_goes_to_its_library<Client: E2EBacken
     );
     Ok(())
 }
+
+/// The registry's constructor is its library's (`healthchain_common::entry_points!`): the
+/// registry's `deploy` hands the input to the library the last argument names, which runs
+/// the constructor in the new registry's storage. It runs only at instantiation: sent
+/// later as a message (which the registry hands to its library like any selector it does
+/// not answer), with the arguments that would make the sender admin, it is refused as an
+/// unknown selector and the admin stays. The library itself cannot be instantiated.
+#[ink_e2e::test(backend(runtime_only))]
+async fn the_constructor_runs_only_at_instantiation_on_the_sandbox<Client: E2EBackend>(
+    client: Client,
+) -> E2EResult<()> {
+    constructor_runs_only_at_instantiation(client).await
+}
+
+/// [`the_constructor_runs_only_at_instantiation_on_the_sandbox`] on
+/// substrate-contracts-node (pallet-contracts 38).
+#[cfg(feature = "node-e2e")]
+#[ink_e2e::test]
+async fn the_constructor_runs_only_at_instantiation_on_the_node<Client: E2EBackend>(
+    client: Client,
+) -> E2EResult<()> {
+    constructor_runs_only_at_instantiation(client).await
+}
+
+async fn constructor_runs_only_at_instantiation<Client: E2EBackend>(client: Client) -> E2EResult<()>
+where
+    BackendError<Client>: Debug,
+{
+    use consent_registry::consent_registry::ConsentRegistryRef;
+    use ink::env::call::{build_call, ExecutionInput, Selector};
+    use support::{Contract, CHAIN};
+    let mut client = support::Scenario::new(client);
+    let (registry_id, registry, _) = deploy(&mut client).await;
+    let alice = ink_e2e::alice();
+    let admin_library = client.admin_library(&alice).await;
+    let own_library = client.own_library(Contract::ConsentRegistry, &alice).await;
+
+    let reconstruct = build_call::<ink::env::DefaultEnvironment>()
+        .call(registry_id)
+        .exec_input(
+            ExecutionInput::new(Selector::new(ink::selector_bytes!("new")))
+                .push_arg(Hash::from(CHAIN))
+                .push_arg(0u64)
+                .push_arg(admin_library)
+                .push_arg(own_library),
+        )
+        .returns::<()>();
+    let refused = client
+        .call(&ink_e2e::bob(), &reconstruct)
+        .dry_run()
+        .await
+        .expect("the chain answers");
+    assert!(refused.exec_return_value().did_revert());
+    assert_eq!(
+        refused.message_result(),
+        Err(ink::LangError::CouldNotReadInput)
+    );
+    let admin = client
+        .call(&ink_e2e::bob(), &registry.admin())
+        .dry_run()
+        .await
+        .expect("the chain answers")
+        .return_value();
+    assert_eq!(admin, id(&alice), "the admin is still the deployer");
+
+    // The library, instantiated with the registry's own arguments, refuses.
+    let instance = client
+        .instantiate(
+            Contract::ConsentRegistry.library(),
+            &alice,
+            &mut ConsentRegistryRef::new(Hash::from(CHAIN), 0, admin_library, own_library),
+        )
+        .dry_run()
+        .await
+        .expect("the chain answers");
+    assert!(instance.instantiate_return_value().result.did_revert());
+    assert_eq!(
+        instance.constructor_result::<()>(),
+        Err(ink::LangError::CouldNotReadInput)
+    );
+    Ok(())
+}

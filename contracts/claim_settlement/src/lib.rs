@@ -2308,7 +2308,11 @@ pub mod claim_settlement {
 
     // Each out of the dispatch function, so that a call runs only its own code.
     healthchain_common::hot_messages!(ClaimSettlement::submit_claim,);
-    healthchain_common::entry_points!(ClaimSettlement, library);
+    healthchain_common::entry_points!(
+        ClaimSettlement,
+        library,
+        payable: ["deposit", "void_claim", "replace_claim"]
+    );
 }
 
 // The library build (claim_settlement_library) runs the same code: tested once, here.

@@ -750,7 +750,19 @@ pub fn lock_library(code: Hash) {
 /// contract, where every call carries its code.
 #[cfg(target_arch = "wasm32")]
 pub fn delegate_to(code: Hash) -> ! {
-    use ink::env::{CallFlags, ReturnFlags};
+    use pallet_contracts_uapi::{HostFn, HostFnImpl};
+    try_delegate_to(code);
+    // The library's code is missing, which its lock (taken when the contract was
+    // instantiated) prevents: revert rather than answer something the library did not
+    // say.
+    HostFnImpl::return_value(ink::env::ReturnFlags::REVERT, &[])
+}
+
+/// [`delegate_to`]'s delegate call, which returns only if no code is uploaded under
+/// `code`.
+#[cfg(target_arch = "wasm32")]
+pub fn try_delegate_to(code: Hash) {
+    use ink::env::CallFlags;
     use pallet_contracts_uapi::{HostFn, HostFnImpl};
     let _ = HostFnImpl::delegate_call(
         CallFlags::FORWARD_INPUT | CallFlags::TAIL_CALL,
@@ -758,10 +770,6 @@ pub fn delegate_to(code: Hash) -> ! {
         &[],
         None,
     );
-    // Returns only if the library's code is missing, which its lock (taken when the
-    // contract was instantiated) prevents: revert rather than answer something the
-    // library did not say.
-    HostFnImpl::return_value(ReturnFlags::REVERT, &[])
 }
 
 /// The argument types of the [`AccessControlled`] messages: the types themselves, but

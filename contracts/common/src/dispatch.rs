@@ -66,12 +66,12 @@ pub fn answers_as<C, Args, O, M: Method<C, Args, Output = O>>(_method: &M) {}
 
 /// Runs `method`, the function that carries out a hot message of contract `C`, as ink!'s
 /// dispatch runs a message (payment refused, its arguments decoded from the input after
-/// the selector, or the call refused with `refuse_input` as ink! refuses undecodable
+/// the selector, or the call refused with [`refuse_input`] as ink! refuses undecodable
 /// input, the root read, the message run, its answer returned, the call reverted when it
 /// answers an `Err`), except that the root is written back only when its encoding
 /// changed. Never returns.
 #[cfg(target_arch = "wasm32")]
-pub fn run_message<C, Args, M>(method: M, refuse_input: fn() -> !) -> !
+pub fn run_message<C, Args, M>(method: M) -> !
 where
     C: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
     Args: ink::scale::Decode,
@@ -146,7 +146,7 @@ fn encoded<C: ink::storage::traits::Storable>(contract: &C) -> ink::prelude::vec
 /// table, so that it stays a function of its own (compiled only by the calls that run
 /// it), not inlined into `call`, which every call runs.
 #[cfg(target_arch = "wasm32")]
-pub const fn runner<C, Args, M>(_method: &M) -> fn(M, fn() -> !) -> !
+pub const fn runner<C, Args, M>(_method: &M) -> fn(M) -> !
 where
     C: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
     Args: ink::scale::Decode,
@@ -154,4 +154,149 @@ where
     M::Output: Answer + ink::scale::Encode,
 {
     run_message::<C, Args, M>
+}
+
+/// Input naming no message or constructor, or not decoding: reverted with ink!'s
+/// `CouldNotReadInput` (a constructor's result has the same encoding).
+#[cfg(target_arch = "wasm32")]
+pub fn refuse_input() -> ! {
+    ink::env::return_value::<ink::MessageResult<()>>(
+        ink::env::ReturnFlags::REVERT,
+        &Err(ink::LangError::CouldNotReadInput),
+    )
+}
+
+/// The message or constructor the input names, or why it names none this build answers
+/// (`DispatchError::UnknownSelector` for a selector it does not know).
+pub struct Routed<D>(pub Result<D, ink::reflect::DispatchError>);
+
+impl<D: ink::reflect::DecodeDispatch> ink::scale::Decode for Routed<D> {
+    fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
+        Ok(Self(D::decode_dispatch(input)))
+    }
+}
+
+/// The code hash of the library a contract's constructor input names: its last 32
+/// bytes. Every constructor of a contract built by library (`entry_points!`) takes
+/// `library: Hash` last, so the contract finds its library without decoding the other
+/// arguments (the library decodes them all). Input of fewer than a selector and a hash
+/// does not decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConstructorLibrary(pub ink::primitives::Hash);
+
+impl ink::scale::Decode for ConstructorLibrary {
+    fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
+        // ink! hands over a slice, whose length is known.
+        let length = input.remaining_len()?.unwrap_or(0);
+        let before = match length.checked_sub(32) {
+            Some(before) if before >= 4 => before,
+            _ => return Err("a constructor's input ends with its library's code hash".into()),
+        };
+        for _ in 0..before {
+            input.read_byte()?;
+        }
+        let mut library = [0u8; 32];
+        input.read(&mut library)?;
+        Ok(Self(library.into()))
+    }
+}
+
+/// A contract's `deploy` in its own wasm build (`entry_points!`): payment refused, as
+/// ink! refuses it when no constructor takes any, then the whole input handed by delegate
+/// call to the library it names ([`ConstructorLibrary`]), which runs the constructor in
+/// the new contract's storage ([`library_call`]) and answers for it: the same checks,
+/// root and answer as the constructor run here, without its code in the contract, where
+/// every call carries it (0.9 to 1.3 KB a contract). Input that names no library is
+/// refused as ink! refuses undecodable input; a library hash under which no code is
+/// uploaded fails the instantiation with the chain's `CodeNotFound`, as the
+/// constructor's lock of it ([`crate::access::lock_library`]) would.
+#[cfg(target_arch = "wasm32")]
+pub fn deploy_by_library() -> ! {
+    if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
+        core::arch::wasm32::unreachable()
+    }
+    let Ok(ConstructorLibrary(library)) = ink::env::decode_input::<ConstructorLibrary>() else {
+        refuse_input()
+    };
+    crate::access::try_delegate_to(library);
+    // No code under `library`: this lock fails the call with `CodeNotFound`.
+    crate::access::lock_library(library);
+    core::arch::wasm32::unreachable()
+}
+
+/// A contract library's `call` (`entry_points!`, in the library's wasm build), reached
+/// only by delegate call from its contract: ink!'s dispatch of the contract's messages
+/// (payment refused but for the selectors in `takes_payment`, as ink! refuses it for
+/// every message that does not take any), and the contract's constructors, which its
+/// `deploy` hands over ([`deploy_by_library`]). A constructor runs only while the
+/// contract has no root, that is while it is being instantiated: the contract's `call`
+/// hands every selector it does not answer to the library, so without that check anyone
+/// could send the constructor's selector as a message and make themselves admin. Once
+/// the root exists, a constructor's selector is refused as an unknown one.
+#[cfg(target_arch = "wasm32")]
+pub fn library_call<C>(takes_payment: &[[u8; 4]]) -> !
+where
+    C: ink::reflect::ContractConstructorDecoder
+        + ink::reflect::ContractMessageDecoder
+        + ink::storage::traits::StorageKey,
+{
+    use ink::reflect::{ContractConstructorDecoder, DispatchError, ExecuteDispatchable};
+
+    match ink::env::decode_input::<Routed<<C as ContractConstructorDecoder>::Type>>() {
+        Ok(Routed(Ok(constructor))) => {
+            let root = <C as ink::storage::traits::StorageKey>::KEY;
+            if ink::env::contains_contract_storage::<ink::primitives::Key>(&root).is_some() {
+                refuse_input()
+            }
+            let _ = constructor.execute_dispatchable();
+            core::arch::wasm32::unreachable()
+        }
+        Ok(Routed(Err(DispatchError::UnknownSelector))) => {}
+        _ => refuse_input(),
+    }
+    let selector = ink::env::decode_input::<[u8; 4]>().ok();
+    if !selector.is_some_and(|selector| takes_payment.contains(&selector))
+        && ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err()
+    {
+        core::arch::wasm32::unreachable()
+    }
+    match ink::env::decode_input::<<C as ink::reflect::ContractMessageDecoder>::Type>() {
+        Ok(message) => {
+            let _ = message.execute_dispatchable();
+            core::arch::wasm32::unreachable()
+        }
+        Err(_) => refuse_input(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConstructorLibrary;
+    use ink::scale::Decode;
+
+    fn library_of(input: &[u8]) -> Result<ConstructorLibrary, ink::scale::Error> {
+        ConstructorLibrary::decode(&mut &input[..])
+    }
+
+    #[test]
+    fn a_constructors_library_is_its_last_32_bytes() {
+        // consent_registry's `new`: selector, chain, change delay, admin library, library.
+        let mut input = vec![0x9b, 0xae, 0x9d, 0x5e];
+        input.extend([1u8; 32]);
+        input.extend(7u64.to_le_bytes());
+        input.extend([2u8; 32]);
+        input.extend([3u8; 32]);
+        assert_eq!(library_of(&input), Ok(ConstructorLibrary([3u8; 32].into())));
+        // A selector and the hash alone.
+        let mut input = vec![0u8; 4];
+        input.extend([9u8; 32]);
+        assert_eq!(library_of(&input), Ok(ConstructorLibrary([9u8; 32].into())));
+    }
+
+    #[test]
+    fn input_shorter_than_a_selector_and_a_hash_names_no_library() {
+        for length in [0, 4, 32, 35] {
+            assert!(library_of(&vec![1u8; length]).is_err(), "{length} bytes");
+        }
+    }
 }

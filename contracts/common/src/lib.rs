@@ -113,7 +113,8 @@ macro_rules! library_message {
 }
 
 /// A contract's `call` and `deploy` exports in its own wasm build
-/// (`cfg(healthchain_contract)`, set by `contracts/contract_build.rs`), in place of ink!'s:
+/// (`cfg(healthchain_contract)`, set by `contracts/contract_build.rs`), in place of ink!'s,
+/// and its library's (`cfg(healthchain_library)`, `contracts/library_build.rs`):
 /// `entry_points!(Registry, library)`, `library` naming the root's field that holds the
 /// code hash of the contract's own library.
 ///
@@ -131,6 +132,16 @@ macro_rules! library_message {
 /// build runs, as ink! does when none of them takes any: every payable message is cold
 /// (the library checks it), and no constructor takes payment.
 ///
+/// The constructors are the library's too: `deploy` hands the input to the library its
+/// last 32 bytes name ([`dispatch::deploy_by_library`]; every constructor takes `library:
+/// Hash` last), which runs the constructor in the new contract's storage
+/// ([`dispatch::library_call`]), so the contract carries no constructor code. The library
+/// answers ink!'s way for the contract's messages, refusing payment but for the messages
+/// named in `payable: ["deposit", ...]` (checked to take payment, in the other builds),
+/// and refuses to be instantiated itself (`CouldNotReadInput`): it is uploaded, never
+/// instantiated. `constructor: own` keeps ink!'s constructor in the contract instead (a
+/// contract with no library).
+///
 /// `entry_points!(Ledger, library, runs_itself: ["dispense" => dispense_package])` also
 /// names hot messages that `call` runs itself ([`dispatch::run_message`]) instead of
 /// through ink!'s dispatch: the same steps, but the root is written back only when the
@@ -142,15 +153,30 @@ macro_rules! library_message {
 /// the contract's own build keeps no ink! decoder or arm for it; in the other builds (unit
 /// tests, metadata, clippy) the macro checks that the label names a message of the
 /// contract that takes no payment and answers what the function answers.
+///
+/// The parts after the library's field come in this order, each optional:
+/// `constructor: own`, `payable: [...]`, `runs_itself: [...]`.
 #[macro_export]
 macro_rules! entry_points {
-    ($contract:ident, $library:ident $(,)?) => {
-        $crate::__entry_points!($contract, $library, {});
-    };
-    ($contract:ident, $library:ident, runs_itself: [$($label:literal => $run:ident),+ $(,)?] $(,)?) => {
+    (
+        $contract:ident,
+        $library:ident
+        $(, constructor: $constructor:ident)?
+        $(, payable: [$($payable:literal),* $(,)?])?
+        $(, runs_itself: [$($label:literal => $run:ident),+ $(,)?])?
+        $(,)?
+    ) => {
         #[cfg(not(any(healthchain_contract, healthchain_library)))]
         const _: () = {
-            $(
+            $($(
+                assert!(
+                    <$contract as ink::reflect::DispatchableMessageInfo<
+                        { ink::selector_id!($payable) },
+                    >>::PAYABLE,
+                    concat!("payable: ", $payable, " takes no payment"),
+                );
+            )*)?
+            $($(
                 {
                     type Message = <$contract as ink::reflect::DispatchableMessageInfo<
                         { ink::selector_id!($label) },
@@ -165,53 +191,51 @@ macro_rules! entry_points {
                         $crate::dispatch::answers_as::<$contract, _, Message, _>(&$contract::$run)
                     };
                 }
-            )+
+            )+)?
         };
-        $crate::__entry_points!($contract, $library, {
-            // Each runner out of `call` (see `dispatch::runner`), as a hot message is.
-            $crate::hot_messages!($($crate::dispatch::runner::<$contract, _, _>(&$contract::$run)),+);
-            // The input is read again below for any other message (a host function call;
-            // nothing is consumed).
-            let selector = ink::env::decode_input::<[u8; 4]>().ok();
-            $(
-                if selector == Some(ink::selector_bytes!($label)) {
-                    $crate::dispatch::run_message::<$contract, _, _>($contract::$run, refuse_input)
-                }
-            )+
-        });
+        $crate::__entry_points!(@deploy [$($constructor)?] $contract);
+        $crate::__entry_points!(@library [$($constructor)?] $contract, [$($($payable),*)?]);
+        #[cfg(healthchain_contract)]
+        const _: () = {
+            #[no_mangle]
+            pub extern "C" fn call() {
+                $(
+                    // Each runner out of `call` (see `dispatch::runner`), as a hot message is.
+                    $crate::hot_messages!($($crate::dispatch::runner::<$contract, _, _>(&$contract::$run)),+);
+                    // The input is read again below for any other message (a host function
+                    // call; nothing is consumed).
+                    let selector = ink::env::decode_input::<[u8; 4]>().ok();
+                    $(
+                        if selector == Some(ink::selector_bytes!($label)) {
+                            $crate::dispatch::run_message::<$contract, _, _>($contract::$run)
+                        }
+                    )+
+                )?
+                $crate::__entry_points!(@call $contract, $library);
+            }
+        };
     };
 }
 
-/// [`entry_points`]'s exports; `$prelude` runs first in `call` (the messages `call` runs
-/// itself).
+/// [`entry_points`]'s parts.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __entry_points {
-    ($contract:ident, $library:ident, { $($prelude:tt)* }) => {
+    // The contract's `deploy`: its library runs the constructor.
+    (@deploy [] $contract:ident) => {
         #[cfg(healthchain_contract)]
         const _: () = {
-            use ink::reflect::{
-                ContractConstructorDecoder, ContractMessageDecoder, DecodeDispatch, DispatchError,
-                ExecuteDispatchable,
-            };
-
-            /// The message the input names, or why it names none this build answers.
-            struct Routed<D>(Result<D, DispatchError>);
-
-            impl<D: DecodeDispatch> ink::scale::Decode for Routed<D> {
-                fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
-                    Ok(Self(D::decode_dispatch(input)))
-                }
+            #[no_mangle]
+            pub extern "C" fn deploy() {
+                $crate::dispatch::deploy_by_library()
             }
-
-            /// Input naming no message or constructor, or not decoding: reverted with
-            /// ink!'s `CouldNotReadInput` (a constructor's result has the same encoding).
-            fn refuse_input() -> ! {
-                ink::env::return_value::<ink::MessageResult<()>>(
-                    ink::env::ReturnFlags::REVERT,
-                    &Err(ink::LangError::CouldNotReadInput),
-                )
-            }
+        };
+    };
+    // The contract's `deploy`: its own constructor, as ink! runs it.
+    (@deploy [own] $contract:ident) => {
+        #[cfg(healthchain_contract)]
+        const _: () = {
+            use ink::reflect::{ContractConstructorDecoder, ExecuteDispatchable};
 
             #[no_mangle]
             pub extern "C" fn deploy() {
@@ -223,37 +247,56 @@ macro_rules! __entry_points {
                         let _ = constructor.execute_dispatchable();
                         core::arch::wasm32::unreachable()
                     }
-                    Err(_) => refuse_input(),
-                }
-            }
-
-            #[no_mangle]
-            pub extern "C" fn call() {
-                $($prelude)*
-                match ink::env::decode_input::<Routed<<$contract as ContractMessageDecoder>::Type>>(
-                ) {
-                    Ok(Routed(Ok(message))) => {
-                        if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
-                            core::arch::wasm32::unreachable()
-                        }
-                        let _ = message.execute_dispatchable();
-                        core::arch::wasm32::unreachable()
-                    }
-                    Ok(Routed(Err(DispatchError::UnknownSelector))) => {
-                        let key = <$contract as ink::storage::traits::StorageKey>::KEY;
-                        if let Ok(Some(contract)) =
-                            ink::env::get_contract_storage::<ink::primitives::Key, $contract>(&key)
-                        {
-                            $crate::access::delegate_to(contract.$library)
-                        }
-                        // No root: the contract was never instantiated with this code.
-                        core::arch::wasm32::unreachable()
-                    }
-                    _ => refuse_input(),
+                    Err(_) => $crate::dispatch::refuse_input(),
                 }
             }
         };
     };
+    // The library's exports, in its wasm build.
+    (@library [] $contract:ident, [$($payable:literal),*]) => {
+        #[cfg(all(healthchain_library, target_arch = "wasm32"))]
+        const _: () = {
+            /// Uploaded, never instantiated: instantiated, it would be a contract of its own
+            /// without the contract's hot messages.
+            #[no_mangle]
+            pub extern "C" fn deploy() {
+                $crate::dispatch::refuse_input()
+            }
+
+            #[no_mangle]
+            pub extern "C" fn call() {
+                $crate::dispatch::library_call::<$contract>(&[$(ink::selector_bytes!($payable)),*])
+            }
+        };
+    };
+    (@library [own] $contract:ident, [$($payable:literal),*]) => {};
+    // The rest of the contract's `call`: ink!'s dispatch of the messages this build has,
+    // and the library for any other selector.
+    (@call $contract:ident, $library:ident) => {{
+        use ink::reflect::{ContractMessageDecoder, DispatchError, ExecuteDispatchable};
+        use $crate::dispatch::Routed;
+
+        match ink::env::decode_input::<Routed<<$contract as ContractMessageDecoder>::Type>>() {
+            Ok(Routed(Ok(message))) => {
+                if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
+                    core::arch::wasm32::unreachable()
+                }
+                let _ = message.execute_dispatchable();
+                core::arch::wasm32::unreachable()
+            }
+            Ok(Routed(Err(DispatchError::UnknownSelector))) => {
+                let key = <$contract as ink::storage::traits::StorageKey>::KEY;
+                if let Ok(Some(contract)) =
+                    ink::env::get_contract_storage::<ink::primitives::Key, $contract>(&key)
+                {
+                    $crate::access::delegate_to(contract.$library)
+                }
+                // No root: the contract was never instantiated with this code.
+                core::arch::wasm32::unreachable()
+            }
+            _ => $crate::dispatch::refuse_input(),
+        }
+    }};
 }
 
 /// Keeps a contract's hot messages out of its dispatch function, in the contract's own

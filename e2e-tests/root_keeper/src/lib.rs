@@ -106,6 +106,7 @@ pub mod root_keeper {
     healthchain_common::entry_points!(
         RootKeeper,
         library,
+        constructor: own,
         runs_itself: [
             "count" => add_one,
             "note" => write_note,
