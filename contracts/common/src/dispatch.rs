@@ -206,10 +206,13 @@ impl ink::scale::Decode for ConstructorLibrary {
 /// call to the library it names ([`ConstructorLibrary`]), which runs the constructor in
 /// the new contract's storage ([`library_call`]) and answers for it: the same checks,
 /// root and answer as the constructor run here, without its code in the contract, where
-/// every call carries it (0.9 to 1.3 KB a contract). Input that names no library is
+/// every call carries it (841 to 1,260 bytes a contract). Input that names no library is
 /// refused as ink! refuses undecodable input; a library hash under which no code is
 /// uploaded fails the instantiation with the chain's `CodeNotFound`, as the
-/// constructor's lock of it ([`crate::access::lock_library`]) would.
+/// constructor's lock of it ([`crate::access::lock_library`]) would. A missing admin
+/// library fails it as `ContractTrapped`: the constructor's lock of it fails in the
+/// library, which the chain reports here only as a trap (README, "A contract's own
+/// library").
 #[cfg(target_arch = "wasm32")]
 pub fn deploy_by_library() -> ! {
     if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
