@@ -150,9 +150,8 @@ pub fn history(
     let mut shipments: Vec<u64> = Vec::new();
     let mut out = Vec::new();
     for event in events {
-        let Some(signature) = event.topics.first() else {
-            continue;
-        };
+        // No topic at all: the ledger's one anonymous event (`Dispensed`).
+        let signature = event.topics.first();
         let what = describe(
             event,
             signature,
@@ -174,8 +173,10 @@ pub fn history(
     out
 }
 
-fn is<E: Event>(signature: &[u8; 32]) -> bool {
-    E::SIGNATURE_TOPIC.as_ref() == Some(signature)
+/// Whether an event whose first topic is `signature` has type `E`; an anonymous `E` has
+/// no topics.
+fn is<E: Event>(signature: Option<&[u8; 32]>) -> bool {
+    E::SIGNATURE_TOPIC.as_ref() == signature
 }
 
 fn decode<E: Decode>(event: &ContractEvent) -> Option<E> {
@@ -189,7 +190,7 @@ fn who(account: &AccountId) -> String {
 #[allow(clippy::too_many_arguments)]
 fn describe(
     event: &ContractEvent,
-    signature: &[u8; 32],
+    signature: Option<&[u8; 32]>,
     gtin: u64,
     packing: &Packing,
     serial: &str,
@@ -367,5 +368,74 @@ fn held(hold: drug_provenance::data::QuarantineReasons) -> String {
         String::new()
     } else {
         format!(", HELD ({hold:?})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ink::primitives::Hash;
+
+    const GTIN: u64 = 10012345678902;
+
+    fn event(topics: Vec<[u8; 32]>, data: Vec<u8>, block: u64) -> ContractEvent {
+        ContractEvent {
+            block,
+            timestamp: block * 6_000,
+            topics,
+            data,
+        }
+    }
+
+    /// `Dispensed` is the ledger's one anonymous event: the history tells it by its having
+    /// no topics, and still tells the others by their signature.
+    #[test]
+    fn the_history_reads_the_anonymous_dispense_and_the_signed_events() {
+        let packing = Packing {
+            gtin: GTIN,
+            lot: "LOT-1".into(),
+            serials: vec!["SN1".into(), "SN2".into()],
+            cases: vec![],
+            pallet: None,
+        };
+        let dispenser = AccountId::from([0xD1; 32]);
+        let package = ItemKey::Package(lot_id(GTIN, b"LOT-1"), hash_leaf(b"SN1"));
+        let dispensed = |serial: &[u8]| Dispensed {
+            gtin: GTIN,
+            lot: b"LOT-1".to_vec(),
+            recipient: Hash::from([0x5A; 32]),
+            serial: serial.to_vec(),
+            dispenser,
+        };
+        assert_eq!(Dispensed::SIGNATURE_TOPIC, None, "Dispensed is anonymous");
+        let destroyed = Destroyed {
+            holder: dispenser,
+            item: package,
+            units: 1,
+            reason: Hash::from([0x0D; 32]),
+        };
+        let signature = Destroyed::SIGNATURE_TOPIC.expect("Destroyed has a signature");
+        let events = [
+            event(vec![], dispensed(b"SN2").encode(), 3),
+            event(vec![], dispensed(b"SN1").encode(), 4),
+            event(vec![signature], destroyed.encode(), 5),
+        ];
+        let entries = history(&events, GTIN, &packing, "SN1", &[], package);
+        let who = who(&dispenser);
+        assert_eq!(
+            entries,
+            [
+                Entry {
+                    block: 4,
+                    timestamp: 24_000,
+                    what: format!("dispensed by {who}"),
+                },
+                Entry {
+                    block: 5,
+                    timestamp: 30_000,
+                    what: format!("destroyed by {who}"),
+                },
+            ]
+        );
     }
 }

@@ -245,6 +245,93 @@ fn only_safety_notices_carry_field_topics() {
     );
 }
 
+/// The anonymous events, as (contract, event): each contract's one event per item of its
+/// batches, which carries no topic at all (each costs about 2.5 KB of proof). A client
+/// tells it by having no topics, as @polkadot/api-contract (Contracts UI) does: it takes
+/// the one event of the metadata with no signature topic and as many field topics as the
+/// record has (none). So a contract may have one anonymous event, with no field topic.
+const ANONYMOUS: &[(&str, &str)] = &[
+    ("claim_settlement", "ClaimAdjudicated"),
+    ("consent_registry", "ConsentRecorded"),
+    ("drug_provenance", "Dispensed"),
+];
+
+/// The events of a bundle's metadata without a signature topic, each with whether it has
+/// a field topic (`indexed`).
+fn anonymous_events(contract: &str, metadata: &Value) -> Vec<(String, String, bool)> {
+    metadata["spec"]["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|event| event["signature_topic"].is_null())
+        .map(|event| {
+            let indexed = event["args"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|arg| arg["indexed"].as_bool() == Some(true));
+            let label = event["label"].as_str().unwrap_or("?").to_string();
+            (contract.to_string(), label, indexed)
+        })
+        .collect()
+}
+
+/// What a client needs to tell a contract's anonymous event, as the list above says; an
+/// error names what is wrong.
+fn check_anonymous(found: &[(String, String, bool)], listed: &[(&str, &str)]) -> Result<(), String> {
+    if let Some((contract, event, _)) = found.iter().find(|(_, _, indexed)| *indexed) {
+        return Err(format!("{contract}::{event} is anonymous with a field topic"));
+    }
+    for (contract, _, _) in found {
+        let of_it = found.iter().filter(|(c, _, _)| c == contract).count();
+        if of_it > 1 {
+            return Err(format!("{contract} has {of_it} anonymous events: clients cannot tell them apart"));
+        }
+    }
+    let mut found: Vec<(&str, &str)> = found.iter().map(|(c, e, _)| (c.as_str(), e.as_str())).collect();
+    found.sort_unstable();
+    if found != listed {
+        return Err(format!("the anonymous events are {found:?}, not those listed in ANONYMOUS"));
+    }
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs the release bundles: run by `make privacy` (part of `make test`) after `make build`"]
+fn each_contract_has_at_most_one_anonymous_event_and_it_is_listed() {
+    let mut found = Vec::new();
+    for (contract, metadata) in read_bundles() {
+        found.extend(anonymous_events(contract, &metadata));
+    }
+    if let Err(why) = check_anonymous(&found, ANONYMOUS) {
+        panic!("{why}");
+    }
+}
+
+/// The anonymous-event check itself, on made-up metadata: a second anonymous event in one
+/// contract, an anonymous event with a field topic and an unlisted one are each refused.
+#[test]
+fn the_anonymous_event_check_refuses_what_clients_could_not_decode() {
+    let event = |label: &str, signature: Option<&str>, indexed: bool| {
+        serde_json::json!({"label": label, "signature_topic": signature,
+            "args": [{"label": "who", "indexed": indexed}]})
+    };
+    let metadata = |events: Vec<Value>| serde_json::json!({"spec": {"events": events}});
+    let one = anonymous_events("x", &metadata(vec![event("Hot", None, false), event("Cold", Some("0x01"), true)]));
+    assert_eq!(check_anonymous(&one, &[("x", "Hot")]), Ok(()));
+    let two = anonymous_events("x", &metadata(vec![event("Hot", None, false), event("Also", None, false)]));
+    assert_eq!(
+        check_anonymous(&two, &[("x", "Hot")]),
+        Err("x has 2 anonymous events: clients cannot tell them apart".to_string())
+    );
+    let indexed = anonymous_events("x", &metadata(vec![event("Hot", None, true)]));
+    assert_eq!(
+        check_anonymous(&indexed, &[("x", "Hot")]),
+        Err("x::Hot is anonymous with a field topic".to_string())
+    );
+    assert!(check_anonymous(&one, &[]).is_err(), "an unlisted anonymous event is refused");
+}
+
 /// The check itself, on made-up metadata: it finds a patient beside a code through a
 /// nested type, and nothing when they are apart.
 #[test]

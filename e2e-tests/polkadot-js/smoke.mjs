@@ -147,15 +147,29 @@ function relayPayload(contract, domain, genesis, signer, nonce, deadline, instru
   );
 }
 
-// Dry-runs for the gas, then signs and submits; the inner Result must be Ok.
-async function call(contract, signer, method, args, value = 0) {
+// Dry-runs for the gas, then signs and submits; the inner Result must be Ok. Returns the
+// answer and the names of the contract events api-contract decoded from the block, as
+// Contracts UI shows them.
+async function callWithEvents(contract, signer, method, args, value = 0) {
   const { answer, gasRequired } = await query(contract, signer, method, args, value);
   if (answer && typeof answer === 'object' && 'err' in answer) {
     throw new Error(`${method}: refused: ${JSON.stringify(answer.err)}`);
   }
   const tx = contract.tx[method]({ gasLimit: gasRequired, storageDepositLimit: null, value }, ...args);
-  await send(contract.api, tx, signer);
-  return answer && typeof answer === 'object' && 'ok' in answer ? answer.ok : answer;
+  const result = await send(contract.api, tx, signer);
+  // ink! 5 metadata names an event by its module path and label: keep the label.
+  const events = (result.contractEvents ?? []).map((decoded) => decoded.event.identifier.split('::').pop());
+  return { answer: answer && typeof answer === 'object' && 'ok' in answer ? answer.ok : answer, events };
+}
+
+async function call(contract, signer, method, args, value = 0) {
+  return (await callWithEvents(contract, signer, method, args, value)).answer;
+}
+
+// The event a contract emitted last is decoded, by name, as `expected`: the anonymous
+// ones (a grant's, a dispense's, a claim's) by having no topics, the rest by signature.
+function checkEvent(events, expected, what) {
+  check(events.includes(expected), `${what}: api-contract decodes its ${expected} event (${events.join(', ')})`);
 }
 
 async function main() {
@@ -211,10 +225,11 @@ async function main() {
     kind, purpose, dataClasses, period: { start: 0, end }, context: null,
     consentForm: u8aToHex(new Uint8Array(32).fill(form)),
   });
-  const consentId = await call(registry, ferdie, 'recordConsent', [
+  const { answer: consentId, events: granted } = await callWithEvents(registry, ferdie, 'recordConsent', [
     ferdie.address, dave.address, provision('Permit', 'Payment', 256 | 4, FAR_FUTURE, 0xf0),
   ]);
   check(Number(consentId) === 1, `the consent got id ${consentId}`);
+  checkEvent(granted, 'ConsentRecorded', 'the grant');
   const { answer: authorized } = await query(registry, eve, 'consentCheck::isAuthorized', [
     ferdie.address, dave.address, 'Payment', null, 256,
   ]);
@@ -231,7 +246,8 @@ async function main() {
     ferdie.address, dave.address, 'Payment', null, 256 | 4,
   ]);
   check(restricted === 'Restricted', `a deny of medications wins over the permit: ${restricted}`);
-  await call(registry, ferdie, 'setConsentStatus', [ferdie.address, restriction, 'Inactive']);
+  const { events: lifting } = await callWithEvents(registry, ferdie, 'setConsentStatus', [ferdie.address, restriction, 'Inactive']);
+  checkEvent(lifting, 'ConsentStatusChanged', 'the revocation');
   const { answer: lifted } = await query(registry, eve, 'consentCheck::isAuthorized', [
     ferdie.address, dave.address, 'Payment', null, 256 | 4,
   ]);
@@ -315,7 +331,8 @@ async function main() {
   };
   const { answer: relabelled } = await query(ledger, dave, 'dispense', [pkg, printed + 1, u8aToHex(recipient)]);
   check(/expirymismatch/i.test(JSON.stringify(relabelled)), `another printed expiry is refused: ${JSON.stringify(relabelled)}`);
-  await call(ledger, dave, 'dispense', [pkg, printed, u8aToHex(recipient)]);
+  const { events: dispensed } = await callWithEvents(ledger, dave, 'dispense', [pkg, printed, u8aToHex(recipient)]);
+  checkEvent(dispensed, 'Dispensed', 'the dispense');
   const { answer: units } = await query(ledger, eve, 'provenanceCheck::dispensedUnits', [[[GTIN, 'LOT-SMOKE', u8aToHex(serial)]]]);
   const unit = Array.isArray(units) && units.length === 1 ? units[0] : null;
   check(unit && unit.recipient === u8aToHex(recipient), `dave dispensed the serial to the commitment computed here: ${JSON.stringify(units)}`);
@@ -335,7 +352,8 @@ async function main() {
   await call(claims, eve, 'deposit', [], 100n * UNIT);
   const now = (await api.query.timestamp.now()).toBigInt();
   const line = { code: { Drug: GTIN }, quantity: 1, charge: 60n * UNIT, unit: { lot: 'LOT-SMOKE', serial: u8aToHex(serial), recipientSalt: u8aToHex(salt), daysSupply: 30 }, modifier: null, authorization: null };
-  const claim = await call(claims, dave, 'submitClaim', [ferdie.address, plan, now, [line], u8aToHex(new Uint8Array(32).fill(0xaa))]);
+  const { answer: claim, events: submitted } = await callWithEvents(claims, dave, 'submitClaim', [ferdie.address, plan, now, [line], u8aToHex(new Uint8Array(32).fill(0xaa))]);
+  checkEvent(submitted, 'ClaimAdjudicated', 'the claim');
   const { answer: read } = await query(claims, dave, 'claim', [claim]);
   const record = read.ok;
   check(record.outcome === 'Approved', `claim ${claim} approved`);

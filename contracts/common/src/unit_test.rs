@@ -12,29 +12,29 @@ pub fn event_count() -> usize {
     test::recorded_events().count()
 }
 
-/// Decodes the last event as `E`, checking its signature topic, and returns it with its
-/// other topics. Panics (failing the test) when there is none or it has another type.
+/// Whether an event with these topics has type `E`: its first topic is `E`'s signature,
+/// or, for `E` anonymous (a contract's one event without topics), it has no topics.
+fn is_of<E: Event>(topics: &[Vec<u8>]) -> bool {
+    topics.first().map(Vec::as_slice) == E::SIGNATURE_TOPIC.as_ref().map(|t| &t[..])
+}
+
+/// Decodes the last event as `E`, checking its signature topic (or, for an anonymous
+/// `E`, that it has none), and returns it with its other topics. Panics (failing the
+/// test) when there is none or it has another type.
 pub fn last_event<E: Event + Decode>() -> (E, Vec<Vec<u8>>) {
     let event = test::recorded_events()
         .last()
         .expect("an event was emitted");
-    let mut topics = event.topics.clone();
-    assert_eq!(
-        topics.remove(0),
-        E::SIGNATURE_TOPIC
-            .expect("events are not anonymous")
-            .to_vec(),
-        "the last event has another type"
-    );
+    assert!(is_of::<E>(&event.topics), "the last event has another type");
+    let topics = event.topics.iter().skip(usize::from(E::SIGNATURE_TOPIC.is_some()));
     let decoded = E::decode(&mut &event.data[..]).expect("the event decodes");
-    (decoded, topics)
+    (decoded, topics.cloned().collect())
 }
 
 /// Every emitted event of type `E`, decoded, in order.
 pub fn events_of<E: Event + Decode>() -> Vec<E> {
-    let signature = E::SIGNATURE_TOPIC.map(|topic| topic.to_vec());
     test::recorded_events()
-        .filter(|event| event.topics.first() == signature.as_ref())
+        .filter(|event| is_of::<E>(&event.topics))
         .map(|event| E::decode(&mut &event.data[..]).expect("the event decodes"))
         .collect()
 }

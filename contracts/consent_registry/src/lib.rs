@@ -58,7 +58,12 @@ pub mod consent_registry {
     /// A patient (or a delegate) recorded a consent: a permit or a deny (restriction). The
     /// data classes are not in the event, so that no log puts a patient beside a class
     /// such as mental health; the patient's wallet reads them with `consent`.
+    ///
+    /// Anonymous, the registry's only anonymous event: no topic at all, not even its
+    /// signature, because each topic adds about 2.5 KB to a grant's proof (about 5% of
+    /// it). Clients tell it by its having no topics (docs/privacy.md, "Event topics").
     #[ink(event)]
+    #[ink(anonymous)]
     pub struct ConsentRecorded {
         pub patient: AccountId,
         pub grantee: AccountId,
