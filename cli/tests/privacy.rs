@@ -278,20 +278,32 @@ fn anonymous_events(contract: &str, metadata: &Value) -> Vec<(String, String, bo
 
 /// What a client needs to tell a contract's anonymous event, as the list above says; an
 /// error names what is wrong.
-fn check_anonymous(found: &[(String, String, bool)], listed: &[(&str, &str)]) -> Result<(), String> {
+fn check_anonymous(
+    found: &[(String, String, bool)],
+    listed: &[(&str, &str)],
+) -> Result<(), String> {
     if let Some((contract, event, _)) = found.iter().find(|(_, _, indexed)| *indexed) {
-        return Err(format!("{contract}::{event} is anonymous with a field topic"));
+        return Err(format!(
+            "{contract}::{event} is anonymous with a field topic"
+        ));
     }
     for (contract, _, _) in found {
         let of_it = found.iter().filter(|(c, _, _)| c == contract).count();
         if of_it > 1 {
-            return Err(format!("{contract} has {of_it} anonymous events: clients cannot tell them apart"));
+            return Err(format!(
+                "{contract} has {of_it} anonymous events: clients cannot tell them apart"
+            ));
         }
     }
-    let mut found: Vec<(&str, &str)> = found.iter().map(|(c, e, _)| (c.as_str(), e.as_str())).collect();
+    let mut found: Vec<(&str, &str)> = found
+        .iter()
+        .map(|(c, e, _)| (c.as_str(), e.as_str()))
+        .collect();
     found.sort_unstable();
     if found != listed {
-        return Err(format!("the anonymous events are {found:?}, not those listed in ANONYMOUS"));
+        return Err(format!(
+            "the anonymous events are {found:?}, not those listed in ANONYMOUS"
+        ));
     }
     Ok(())
 }
@@ -317,9 +329,18 @@ fn the_anonymous_event_check_refuses_what_clients_could_not_decode() {
             "args": [{"label": "who", "indexed": indexed}]})
     };
     let metadata = |events: Vec<Value>| serde_json::json!({"spec": {"events": events}});
-    let one = anonymous_events("x", &metadata(vec![event("Hot", None, false), event("Cold", Some("0x01"), true)]));
+    let one = anonymous_events(
+        "x",
+        &metadata(vec![
+            event("Hot", None, false),
+            event("Cold", Some("0x01"), true),
+        ]),
+    );
     assert_eq!(check_anonymous(&one, &[("x", "Hot")]), Ok(()));
-    let two = anonymous_events("x", &metadata(vec![event("Hot", None, false), event("Also", None, false)]));
+    let two = anonymous_events(
+        "x",
+        &metadata(vec![event("Hot", None, false), event("Also", None, false)]),
+    );
     assert_eq!(
         check_anonymous(&two, &[("x", "Hot")]),
         Err("x has 2 anonymous events: clients cannot tell them apart".to_string())
@@ -329,7 +350,10 @@ fn the_anonymous_event_check_refuses_what_clients_could_not_decode() {
         check_anonymous(&indexed, &[("x", "Hot")]),
         Err("x::Hot is anonymous with a field topic".to_string())
     );
-    assert!(check_anonymous(&one, &[]).is_err(), "an unlisted anonymous event is refused");
+    assert!(
+        check_anonymous(&one, &[]).is_err(),
+        "an unlisted anonymous event is refused"
+    );
 }
 
 /// The check itself, on made-up metadata: it finds a patient beside a code through a

@@ -26,7 +26,10 @@ pub fn last_event<E: Event + Decode>() -> (E, Vec<Vec<u8>>) {
         .last()
         .expect("an event was emitted");
     assert!(is_of::<E>(&event.topics), "the last event has another type");
-    let topics = event.topics.iter().skip(usize::from(E::SIGNATURE_TOPIC.is_some()));
+    let topics = event
+        .topics
+        .iter()
+        .skip(usize::from(E::SIGNATURE_TOPIC.is_some()));
     let decoded = E::decode(&mut &event.data[..]).expect("the event decodes");
     (decoded, topics.cloned().collect())
 }
