@@ -1002,3 +1002,123 @@ where
     );
     Ok(())
 }
+
+/// A grant into a full record (here 8 consents for one grantee and purpose) makes room by
+/// lapsing the ended ones: in the registry's own build that code is not there, and the
+/// grant is handed whole to the registry's library, which runs it from the start. With
+/// none ended the grant is refused, as the library refuses it, and nothing changes.
+#[ink_e2e::test(backend(runtime_only))]
+async fn a_grant_into_a_full_record_is_the_librarys_on_the_sandbox<Client: E2EBackend>(
+    client: Client,
+) -> E2EResult<()> {
+    full_record(client, false).await
+}
+
+/// [`a_grant_into_a_full_record_is_the_librarys_on_the_sandbox`] on
+/// substrate-contracts-node, whose clock moves with the wall clock: there the consent
+/// that ends a few seconds after it is recorded lapses, and the grant goes through.
+#[cfg(feature = "node-e2e")]
+#[ink_e2e::test]
+async fn a_grant_into_a_full_record_is_the_librarys_on_the_node<Client: E2EBackend>(
+    client: Client,
+) -> E2EResult<()> {
+    full_record(client, true).await
+}
+
+async fn full_record<Client: E2EBackend>(client: Client, clock_moves: bool) -> E2EResult<()>
+where
+    BackendError<Client>: Debug,
+{
+    use consent_registry::data::MAX_CONSENTS_PER_GRANTEE_PURPOSE;
+    let mut client = support::Scenario::new(client);
+    let (_, mut registry, _) = deploy(&mut client).await;
+    let (bob, dave) = (id(&ink_e2e::bob()), id(&ink_e2e::dave()));
+    let mut ids = Vec::new();
+    for _ in 1..MAX_CONSENTS_PER_GRANTEE_PURPOSE {
+        let granted = grant(
+            &mut client,
+            &mut registry,
+            &ink_e2e::bob(),
+            bob,
+            dave,
+            Purpose::Treatment,
+            None,
+        );
+        ids.push(granted.await.expect("room for the grant"));
+    }
+    // The last one ends 4 seconds after the chain's time at the one before it.
+    let last = *ids.last().expect("consents granted");
+    let read = |registry: &Registry, consent: ConsentId| registry.consent(bob, consent);
+    let before = client
+        .call(&ink_e2e::bob(), &read(&registry, last))
+        .dry_run()
+        .await
+        .expect("the chain answers")
+        .return_value();
+    let mut short = permit(
+        Purpose::Treatment,
+        DataClasses::MEDICATIONS,
+        None,
+        hash(0xF4),
+    );
+    let ends = before.expect("the consent is stored").recorded_at + 4_000;
+    short.period.end = Some(ends);
+    let message = registry.record_consent(bob, dave, short);
+    let ending = submit_or_refusal(&mut client, &ink_e2e::bob(), &message)
+        .await
+        .expect("room for the last grant");
+
+    let ninth = grant_message(&mut registry, bob, dave, Purpose::Treatment, None);
+    assert_eq!(
+        submit_or_refusal(&mut client, &ink_e2e::bob(), &ninth).await,
+        Err(Error::TooManyForGrantee),
+        "none has ended: the library refuses the grant"
+    );
+    let listed = client
+        .call(&ink_e2e::bob(), &registry.active_consents(bob))
+        .dry_run()
+        .await
+        .expect("the chain answers");
+    assert_eq!(
+        listed.return_value().len(),
+        MAX_CONSENTS_PER_GRANTEE_PURPOSE
+    );
+    if !clock_moves {
+        return Ok(());
+    }
+
+    // Once the short consent has ended (and a block says so: a dry run reads the last
+    // block's time), the grant lapses it and takes its place.
+    std::thread::sleep(std::time::Duration::from_millis(5_000));
+    let charlie = id(&ink_e2e::charlie());
+    grant(
+        &mut client,
+        &mut registry,
+        &ink_e2e::charlie(),
+        charlie,
+        dave,
+        Purpose::Treatment,
+        None,
+    )
+    .await
+    .expect("another patient's grant makes a block");
+    let granted = submit_or_refusal(&mut client, &ink_e2e::bob(), &ninth)
+        .await
+        .expect("the ended consent made room");
+    let lapsed = client
+        .call(&ink_e2e::bob(), &read(&registry, ending))
+        .dry_run()
+        .await
+        .expect("the chain answers")
+        .return_value();
+    assert_eq!(lapsed.map(|c| c.status), Some(ConsentStatus::Inactive));
+    let listed = client
+        .call(&ink_e2e::bob(), &registry.active_consents(bob))
+        .dry_run()
+        .await
+        .expect("the chain answers");
+    let listed: Vec<ConsentId> = listed.return_value().iter().map(|c| c.id).collect();
+    assert_eq!(listed.len(), MAX_CONSENTS_PER_GRANTEE_PURPOSE);
+    assert!(listed.contains(&granted) && !listed.contains(&ending));
+    Ok(())
+}

@@ -200,7 +200,7 @@ pub mod consent_registry {
         /// and purpose (at most 8 current ones, 32 in all; ended ones are made inactive to
         /// make room). A delegate may not name itself, and its permits end no later than
         /// its delegation (a later or missing end is capped, and the event shows the cap).
-        #[cfg(not(any(healthchain_library, healthchain_contract)))]
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn record_consent(
             &mut self,
@@ -213,7 +213,6 @@ pub mod consent_registry {
 
         /// `record_consent`, by the caller: in the registry's own build its `call` runs
         /// this itself (`entry_points!`'s `runs_itself`).
-        #[cfg(not(healthchain_library))]
         #[inline(never)]
         fn grant(
             &mut self,
@@ -859,24 +858,31 @@ pub mod consent_registry {
         /// Makes the consents in `patient`'s `record` whose period has ended inactive (with
         /// events) and takes them out of it; answers whether it took any. Bounded by the index
         /// size.
+        ///
+        /// Only a full record needs it, which few patients ever have: in the registry's own
+        /// build the grant is then handed whole, input and all, to the library, which runs
+        /// it from the start (nothing is written before this). So every other grant's proof
+        /// carries none of the history's code.
         fn lapse_ended(
             &mut self,
             patient: AccountId,
             record: &mut AccountRecord,
             now: Timestamp,
         ) -> bool {
-            let listed = core::mem::take(&mut record.consents);
-            let count = listed.len();
-            for entry in listed {
-                if entry.provision.period.has_ended(now) {
-                    let consent = entry.consent(patient);
-                    self.store_status(entry.id, consent, ConsentStatus::Inactive, None);
-                } else {
-                    record.consents.push(entry);
+            healthchain_common::library_message!(self.library, [patient, record, now], {
+                let listed = core::mem::take(&mut record.consents);
+                let count = listed.len();
+                for entry in listed {
+                    if entry.provision.period.has_ended(now) {
+                        let consent = entry.consent(patient);
+                        self.store_status(entry.id, consent, ConsentStatus::Inactive, None);
+                    } else {
+                        record.consents.push(entry);
+                    }
                 }
-            }
-            // The record is the caller's to store.
-            record.consents.len() != count
+                // The record is the caller's to store.
+                record.consents.len() != count
+            })
         }
 
         /// Stores `account`'s record (nothing in it: removed).
