@@ -1035,10 +1035,11 @@ where
     let (bob, dave) = (id(&ink_e2e::bob()), id(&ink_e2e::dave()));
     let mut ids = Vec::new();
     for _ in 1..MAX_CONSENTS_PER_GRANTEE_PURPOSE {
+        let signer = ink_e2e::bob();
         let granted = grant(
             &mut client,
             &mut registry,
-            &ink_e2e::bob(),
+            &signer,
             bob,
             dave,
             Purpose::Treatment,
