@@ -1156,13 +1156,6 @@ impl Escrow {
         Ok(())
     }
 
-    /// Whether a new claim's `amount` is paid at once, without the insurer's payment
-    /// queue: nothing else is owed, so no claim waits (the queue holds at most cancelled
-    /// entries, which pay nothing), and the funds cover it.
-    pub fn pays_at_once(&self, amount: Balance) -> bool {
-        self.owed == 0 && amount <= self.funds
-    }
-
     /// Pays `amount` of what is owed out of the funds, if the funds cover it.
     pub fn pay(&mut self, amount: Balance) -> Result<(), Error> {
         if amount > self.funds || amount > self.owed {

@@ -936,6 +936,7 @@ pub mod claim_settlement {
         /// deductible, copay and coinsurance are applied up to the out-of-pocket maximum.
         /// What the insurer pays is credited to the provider from its escrow and
         /// transferred at the end of the call, or waits for funds. Returns the claim id.
+        #[cfg(not(healthchain_library))]
         #[ink(message)]
         #[inline(never)]
         pub fn submit_claim(
@@ -1268,29 +1269,10 @@ pub mod claim_settlement {
         /// once, and the transfers last.
         fn file_one(&mut self, adjudicated: Adjudicated) -> Result<ClaimId, Error> {
             let mut escrows = Escrows::default();
-            #[cfg(healthchain_contract)]
-            self.hand_over_if_waiting(&adjudicated, &mut escrows);
             let (claim, paid) = self.file(adjudicated, &mut escrows)?;
             self.store_escrows(escrows);
             self.push(&paid)?;
             Ok(claim)
-        }
-
-        /// In the contract's own build: hands a claim the insurer's escrow cannot pay at
-        /// once, which would wait in its payment queue, whole (input and all) to the
-        /// library, which runs it from the start; nothing is written yet. Few claims ever
-        /// wait, so no other claim's proof carries the queue's code (`owe_later`). The
-        /// escrow read stays in `escrows` for `file`.
-        #[cfg(healthchain_contract)]
-        fn hand_over_if_waiting(&self, adjudicated: &Adjudicated, escrows: &mut Escrows) {
-            let payable = adjudicated.totals.payable;
-            if payable == 0 {
-                return;
-            }
-            let escrow = escrows.read(adjudicated.insurer, |insurer| self.escrow_of(*insurer));
-            if !escrow.pays_at_once(payable) {
-                healthchain_common::access::delegate_to(self.library);
-            }
         }
 
         /// Writes an adjudicated claim: accumulators, what was billed, the claim and its
@@ -1869,11 +1851,12 @@ pub mod claim_settlement {
             amount: Balance,
             escrow: &mut Escrow,
         ) -> Result<(Payments, Balance), Error> {
-            let queued = stored.header.awaiting_payment > 0;
-            let at_once = !queued && escrow.pays_at_once(amount);
             escrow.owe(amount)?;
-            if at_once {
-                // Paid as a turn in the queue would pay it, without reading or writing the
+            let queued = stored.header.awaiting_payment > 0;
+            if !queued && escrow.owed == amount && amount <= escrow.funds {
+                // Nothing else is owed, so no claim waits (the queue holds at most
+                // cancelled entries, which pay nothing), and the funds cover it: paid at
+                // once, as a turn in the queue would pay it, without reading or writing the
                 // queue (each storage access is a large part of a call's proof).
                 self.pay_claim(claim, stored, escrow, amount)?;
                 return Ok((
@@ -1881,35 +1864,6 @@ pub mod claim_settlement {
                     amount,
                 ));
             }
-            self.owe_later(claim, stored, amount, escrow)
-        }
-
-        /// `owe_from` for a claim that cannot be paid at once: it joins the insurer's
-        /// queue, and what the escrow covers of the queue is paid in order.
-        #[cfg(healthchain_contract)]
-        fn owe_later(
-            &mut self,
-            _claim: ClaimId,
-            _stored: &mut StoredClaim,
-            _amount: Balance,
-            _escrow: &mut Escrow,
-        ) -> Result<(Payments, Balance), Error> {
-            // No claim gets here in the contract's own build: `file_one` hands one the
-            // escrow cannot pay at once to the library before anything is written.
-            core::arch::wasm32::unreachable()
-        }
-
-        /// `owe_from` for a claim that cannot be paid at once: it joins the insurer's
-        /// queue, and what the escrow covers of the queue is paid in order.
-        #[cfg(not(healthchain_contract))]
-        fn owe_later(
-            &mut self,
-            claim: ClaimId,
-            stored: &mut StoredClaim,
-            amount: Balance,
-            escrow: &mut Escrow,
-        ) -> Result<(Payments, Balance), Error> {
-            let queued = stored.header.awaiting_payment > 0;
             stored.header.awaiting_payment = stored
                 .header
                 .awaiting_payment
