@@ -1156,6 +1156,13 @@ impl Escrow {
         Ok(())
     }
 
+    /// Whether a new claim's `amount` is paid at once, without the insurer's payment
+    /// queue: nothing else is owed, so no claim waits (the queue holds at most cancelled
+    /// entries, which pay nothing), and the funds cover it.
+    pub fn pays_at_once(&self, amount: Balance) -> bool {
+        self.owed == 0 && amount <= self.funds
+    }
+
     /// Pays `amount` of what is owed out of the funds, if the funds cover it.
     pub fn pay(&mut self, amount: Balance) -> Result<(), Error> {
         if amount > self.funds || amount > self.owed {
@@ -1709,6 +1716,9 @@ mod tests {
                 // each carries its standard codes.
                 let adjusted: Balance = line.adjustments.iter().map(|a| a.amount).sum();
                 prop_assert_eq!(adjusted, charge - line.payable);
+                // The contract's own build hands a claim to its library unless the escrow
+                // covers the whole charge (`hand_over_unless_paid_at_once`): never more.
+                prop_assert!(line.payable <= charge);
                 prop_assert!(line.adjustments.iter().all(|a| a.amount > 0));
                 prop_assert!(line.adjustments.iter().all(|a| (a.group, a.carc, a.rarc) == a.reason.standard()));
                 // CO-45 never takes the whole charge, and never makes the line a denial.

@@ -936,7 +936,10 @@ pub mod claim_settlement {
         /// deductible, copay and coinsurance are applied up to the out-of-pocket maximum.
         /// What the insurer pays is credited to the provider from its escrow and
         /// transferred at the end of the call, or waits for funds. Returns the claim id.
-        #[cfg(not(healthchain_library))]
+        /// A claim whose whole charge its insurer's escrow does not cover at once (funds
+        /// short, or claims already waiting) is answered by the contract's library, which
+        /// keeps the payment queue's code: the same answer, with the library's code in the
+        /// call's proof.
         #[ink(message)]
         #[inline(never)]
         pub fn submit_claim(
@@ -949,6 +952,11 @@ pub mod claim_settlement {
         ) -> Result<ClaimId, Error> {
             self.access.ensure_not_paused()?;
             let provider = self.access.ensure_role(Role::Provider)?;
+            let mut reads = PlanReads::default();
+            #[cfg_attr(not(healthchain_contract), allow(unused_mut))]
+            let mut escrows = Escrows::default();
+            #[cfg(healthchain_contract)]
+            self.hand_over_unless_paid_at_once(plan, &lines, &mut reads, &mut escrows);
             let adjudicated = self.adjudicate(
                 provider,
                 patient,
@@ -958,9 +966,37 @@ pub mod claim_settlement {
                 document_hash,
                 None,
                 None,
-                &mut PlanReads::default(),
+                &mut reads,
             )?;
-            self.file_one(adjudicated)
+            self.file_one(adjudicated, escrows)
+        }
+
+        /// In the contract's own build: hands the claim whole, input and all, to the
+        /// library, which runs it from the start, unless its insurer's escrow would pay any
+        /// outcome of it at once (`Escrow::pays_at_once` of the whole charge, which bounds
+        /// what a claim pays). So nothing is written and no question asked before, and no
+        /// claim of this build waits for funds: every other claim's proof carries none of
+        /// the payment queue's code (`owe_later`). The plan and escrow read stay in `reads`
+        /// and `escrows` for the claim.
+        #[cfg(healthchain_contract)]
+        fn hand_over_unless_paid_at_once(
+            &self,
+            plan: PlanId,
+            lines: &[ClaimLine],
+            reads: &mut PlanReads,
+            escrows: &mut Escrows,
+        ) {
+            // An unknown plan is refused before any question.
+            let Some(record) = self.plan_read(plan, reads) else {
+                return;
+            };
+            let escrow = escrows.read(record.insurer, |insurer| self.escrow_of(*insurer));
+            let charged = lines
+                .iter()
+                .try_fold(0u128, |sum, line| sum.checked_add(line.charge));
+            if !charged.is_some_and(|charged| escrow.pays_at_once(charged)) {
+                healthchain_common::access::delegate_to(self.library);
+            }
         }
 
         /// Submits up to 16 claims of the caller (registered providers only) with 64 lines
@@ -1080,7 +1116,7 @@ pub mod claim_settlement {
                 None,
                 &mut PlanReads::default(),
             )?;
-            self.file_one(adjudicated)
+            self.file_one(adjudicated, Escrows::default())
         }
 
         /// What the provider must send with `void_claim` or `replace_claim` for `claim`:
@@ -1265,10 +1301,13 @@ pub mod claim_settlement {
             })
         }
 
-        /// Files one adjudicated claim (`submit_claim`, `replace_claim`): its escrow written
-        /// once, and the transfers last.
-        fn file_one(&mut self, adjudicated: Adjudicated) -> Result<ClaimId, Error> {
-            let mut escrows = Escrows::default();
+        /// Files one adjudicated claim (`submit_claim`, `replace_claim`) with the escrows
+        /// the call read: its escrow written once, and the transfers last.
+        fn file_one(
+            &mut self,
+            adjudicated: Adjudicated,
+            mut escrows: Escrows,
+        ) -> Result<ClaimId, Error> {
             let (claim, paid) = self.file(adjudicated, &mut escrows)?;
             self.store_escrows(escrows);
             self.push(&paid)?;
@@ -1851,12 +1890,10 @@ pub mod claim_settlement {
             amount: Balance,
             escrow: &mut Escrow,
         ) -> Result<(Payments, Balance), Error> {
+            let at_once = stored.header.awaiting_payment == 0 && escrow.pays_at_once(amount);
             escrow.owe(amount)?;
-            let queued = stored.header.awaiting_payment > 0;
-            if !queued && escrow.owed == amount && amount <= escrow.funds {
-                // Nothing else is owed, so no claim waits (the queue holds at most
-                // cancelled entries, which pay nothing), and the funds cover it: paid at
-                // once, as a turn in the queue would pay it, without reading or writing the
+            if at_once {
+                // Paid as a turn in the queue would pay it, without reading or writing the
                 // queue (each storage access is a large part of a call's proof).
                 self.pay_claim(claim, stored, escrow, amount)?;
                 return Ok((
@@ -1864,6 +1901,35 @@ pub mod claim_settlement {
                     amount,
                 ));
             }
+            self.owe_later(claim, stored, amount, escrow)
+        }
+
+        /// `owe_from` for a claim that cannot be paid at once. No claim gets here in the
+        /// contract's own build (`hand_over_unless_paid_at_once`), which so carries none
+        /// of the queue's code.
+        #[cfg(healthchain_contract)]
+        fn owe_later(
+            &mut self,
+            _claim: ClaimId,
+            _stored: &mut StoredClaim,
+            _amount: Balance,
+            _escrow: &mut Escrow,
+        ) -> Result<(Payments, Balance), Error> {
+            core::arch::wasm32::unreachable()
+        }
+
+        /// `owe_from` for a claim that cannot be paid at once: it joins the insurer's
+        /// queue (a claim already waiting keeps its place), and what the escrow covers of
+        /// the queue is paid in order.
+        #[cfg(not(healthchain_contract))]
+        fn owe_later(
+            &mut self,
+            claim: ClaimId,
+            stored: &mut StoredClaim,
+            amount: Balance,
+            escrow: &mut Escrow,
+        ) -> Result<(Payments, Balance), Error> {
+            let queued = stored.header.awaiting_payment > 0;
             stored.header.awaiting_payment = stored
                 .header
                 .awaiting_payment
