@@ -2382,7 +2382,9 @@ pub mod claim_settlement {
     healthchain_common::entry_points!(
         ClaimSettlement,
         library,
-        payable: ["deposit", "void_claim", "replace_claim"]
+        payable: ["deposit", "void_claim", "replace_claim"],
+        runs_itself: ["submit_claim" => submit_claim],
+        others: library
     );
 }
 

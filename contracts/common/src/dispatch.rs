@@ -12,6 +12,10 @@
 //! ink!'s dispatch would otherwise keep a decoder for its arguments and an arm for it
 //! that `call` never reaches. The metadata, the unit tests and every client see the
 //! message as before.
+//!
+//! A read-only hot message ([`run_view`]) is run the same way, with nothing to write back,
+//! so that with every hot message listed the contract's `call` needs no ink! dispatch at
+//! all (`entry_points!`'s `others: library`).
 
 /// Whether ink! reverts a call with this answer: a `Result`'s `Err` does (nothing it wrote
 /// stays), any other answer does not.
@@ -26,6 +30,29 @@ impl<T, E> Answer for Result<T, E> {
     }
 }
 
+/// An answer that is not a `Result` never reverts: that of a read-only message
+/// (`entry_points!`'s `reads_itself`), such as a consent check's.
+#[macro_export]
+macro_rules! never_reverts {
+    ($($answer:ty),+ $(,)?) => {
+        $(
+            impl $crate::dispatch::Answer for $answer {
+                fn reverts(&self) -> bool {
+                    false
+                }
+            }
+        )+
+    };
+}
+
+never_reverts!(bool, crate::consent::ConsentAnswer);
+
+impl<T> Answer for ink::prelude::vec::Vec<T> {
+    fn reverts(&self) -> bool {
+        false
+    }
+}
+
 /// A function that carries out a message of contract `C` taking `Args` (its arguments,
 /// as a tuple), given the root mutably: the function `entry_points!`'s `runs_itself`
 /// names for a message, which `call` runs with the arguments it decodes. Implemented for
@@ -37,6 +64,17 @@ pub trait Method<C, Args> {
     fn run(self, contract: &mut C, arguments: Args) -> Self::Output;
 }
 
+/// A function that answers a read-only message of contract `C` taking `Args`, given the
+/// root: the function `entry_points!`'s `reads_itself` names for a message (the message
+/// itself, which takes `&self`). Implemented for every such function of up to six
+/// arguments.
+pub trait View<C, Args> {
+    /// What the message answers.
+    type Output;
+    /// Answers it on `contract`.
+    fn run(self, contract: &C, arguments: Args) -> Self::Output;
+}
+
 macro_rules! method_of_arity {
     ($($argument:ident),*) => {
         impl<C, F, O, $($argument),*> Method<C, ($($argument,)*)> for F
@@ -46,6 +84,17 @@ macro_rules! method_of_arity {
             type Output = O;
             #[allow(non_snake_case)]
             fn run(self, contract: &mut C, ($($argument,)*): ($($argument,)*)) -> O {
+                self(contract, $($argument),*)
+            }
+        }
+
+        impl<C, F, O, $($argument),*> View<C, ($($argument,)*)> for F
+        where
+            F: FnOnce(&C, $($argument),*) -> O,
+        {
+            type Output = O;
+            #[allow(non_snake_case)]
+            fn run(self, contract: &C, ($($argument,)*): ($($argument,)*)) -> O {
                 self(contract, $($argument),*)
             }
         }
@@ -64,6 +113,10 @@ method_of_arity!(A, B, D, E, G, H);
 #[doc(hidden)]
 pub fn answers_as<C, Args, O, M: Method<C, Args, Output = O>>(_method: &M) {}
 
+/// [`answers_as`] for a read-only message's function ([`View`]).
+#[doc(hidden)]
+pub fn reads_as<C, Args, O, V: View<C, Args, Output = O>>(_view: &V) {}
+
 /// Runs `method`, the function that carries out a hot message of contract `C`, as ink!'s
 /// dispatch runs a message (payment refused, its arguments decoded from the input after
 /// the selector, or the call refused with [`refuse_input`] as ink! refuses undecodable
@@ -78,35 +131,59 @@ where
     M: Method<C, Args>,
     M::Output: Answer + ink::scale::Encode,
 {
-    use ink::env::ReturnFlags;
+    let arguments = arguments::<Args>();
+    let (mut contract, before) = read_root::<C>();
+    let answer = method.run(&mut contract, arguments);
+    if !answer.reverts() {
+        write_back(&contract, &before);
+    }
+    answer_with(answer)
+}
 
-    // No message `call` runs itself takes payment (`entry_points!` checks it).
+/// [`run_message`] for a read-only message (`entry_points!`'s `reads_itself`): the same
+/// steps, and nothing to write back. Never returns.
+#[cfg(target_arch = "wasm32")]
+pub fn run_view<C, Args, V>(view: V) -> !
+where
+    C: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
+    Args: ink::scale::Decode,
+    V: View<C, Args>,
+    V::Output: Answer + ink::scale::Encode,
+{
+    let arguments = arguments::<Args>();
+    let answer = view.run(&root::<C>(), arguments);
+    answer_with(answer)
+}
+
+/// A listed message's arguments, after payment is refused as ink! refuses it (no message
+/// `call` runs itself takes payment: `entry_points!` checks it); input that does not
+/// decode is refused as ink! refuses it ([`refuse_input`]).
+#[cfg(target_arch = "wasm32")]
+fn arguments<Args: ink::scale::Decode>() -> Args {
     if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
         core::arch::wasm32::unreachable()
     }
     let Ok((_, arguments)) = ink::env::decode_input::<([u8; 4], Args)>() else {
         refuse_input()
     };
-    let (mut contract, before) = read_root::<C>();
-    let answer = method.run(&mut contract, arguments);
-    let reverts = answer.reverts();
-    if !reverts {
-        write_back(&contract, &before);
-    }
-    let flags = if reverts {
-        ReturnFlags::REVERT
+    arguments
+}
+
+/// Returns a listed message's answer as ink! does, reverting the call when it is an `Err`.
+#[cfg(target_arch = "wasm32")]
+fn answer_with<O: Answer + ink::scale::Encode>(answer: O) -> ! {
+    let flags = if answer.reverts() {
+        ink::env::ReturnFlags::REVERT
     } else {
-        ReturnFlags::empty()
+        ink::env::ReturnFlags::empty()
     };
-    ink::env::return_value::<ink::MessageResult<M::Output>>(flags, &Ok(answer))
+    ink::env::return_value::<ink::MessageResult<O>>(flags, &Ok(answer))
 }
 
 /// The contract's root, read as ink!'s dispatch reads it (one instance of the code for
-/// both), and its encoding then. Generic over the contract only, so a contract that lists
-/// several messages (each [`run_message`] an instance of its own) keeps one copy of it and
-/// of [`write_back`]: 138 bytes off consent_registry, which lists two.
+/// every listed message).
 #[cfg(target_arch = "wasm32")]
-fn read_root<C>() -> (C, ink::prelude::vec::Vec<u8>)
+fn root<C>() -> C
 where
     C: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
 {
@@ -115,6 +192,19 @@ where
         // No root: the contract was never instantiated with this code (ink! traps too).
         core::arch::wasm32::unreachable()
     };
+    contract
+}
+
+/// The contract's root ([`root`]) and its encoding then. Generic over the contract only,
+/// so a contract that lists several messages (each [`run_message`] an instance of its
+/// own) keeps one copy of it and of [`write_back`]: 138 bytes off consent_registry,
+/// which lists two.
+#[cfg(target_arch = "wasm32")]
+fn read_root<C>() -> (C, ink::prelude::vec::Vec<u8>)
+where
+    C: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
+{
+    let contract = root::<C>();
     let before = encoded(&contract);
     (contract, before)
 }
@@ -154,6 +244,18 @@ where
     M::Output: Answer + ink::scale::Encode,
 {
     run_message::<C, Args, M>
+}
+
+/// [`runner`] for a read-only message's function ([`run_view`]).
+#[cfg(target_arch = "wasm32")]
+pub const fn view_runner<C, Args, V>(_view: &V) -> fn(V) -> !
+where
+    C: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
+    Args: ink::scale::Decode,
+    V: View<C, Args>,
+    V::Output: Answer + ink::scale::Encode,
+{
+    run_view::<C, Args, V>
 }
 
 /// Input naming no message or constructor, or not decoding: reverted with ink!'s

@@ -122,15 +122,17 @@ macro_rules! library_message {
 /// 38 (wasmi, which compiles a function when it first runs it) charges a call for every
 /// byte of every function it runs, about 8,000 ref_time a byte: every grant, check and
 /// dispense paid for the forwarding arms of all the cold messages. In that build the
-/// contract's own cold messages are left out (`#[cfg(not(healthchain_contract))]`), so
-/// ink!'s dispatch holds the hot messages and the admin ones (a trait, which ink! wants
-/// implemented whole; they hand themselves to the admin library as before), and `call`
-/// decodes the input with it: a message it knows runs as ink! would run it; a selector it
-/// does not know goes, input and all, to the contract's library, which answers it or
-/// refuses it as ink! would; input that does not decode is refused as ink! refuses it
-/// (reverted, `LangError::CouldNotReadInput`). Payment is refused before a message of that
-/// build runs, as ink! does when none of them takes any: every payable message is cold
-/// (the library checks it), and no constructor takes payment.
+/// contract's own cold messages are left out (`#[cfg(not(healthchain_contract))]`), and
+/// `call` runs the messages listed below itself; with `others: library` it hands every
+/// other selector, input and all, to the contract's library, which answers it or refuses
+/// it as ink! would, so no ink! dispatch is left in that build (not even the admin
+/// messages', a trait ink! wants implemented whole: the library hands them on to the
+/// admin library). Without it, ink!'s dispatch answers that build's other messages and
+/// only a selector it does not know goes to the library. Input that does not decode is
+/// refused as ink! refuses it (reverted, `LangError::CouldNotReadInput`). Payment is
+/// refused before a message of that build runs, as ink! does when none of them takes
+/// any: every payable message is cold (the library checks it), and no constructor takes
+/// payment.
 ///
 /// The constructors are the library's too: `deploy` hands the input to the library its
 /// last 32 bytes name ([`dispatch::deploy_by_library`]; every constructor takes `library:
@@ -154,8 +156,21 @@ macro_rules! library_message {
 /// tests, metadata, clippy) the macro checks that the label names a message of the
 /// contract that takes no payment and answers what the function answers.
 ///
+/// `reads_itself: ["ConsentCheck::is_authorized" => is_authorized]` names read-only
+/// messages `call` answers itself ([`dispatch::run_view`]), each by its label and the
+/// message's own function (it takes `&self`; a trait's message too), with nothing to write
+/// back.
+///
+/// `others: library` hands every selector not listed to the library, without ink!'s
+/// dispatch: the contract's own build then keeps no ink! decoder or arm at all, not even
+/// for the admin messages, which reach the admin library through the contract's library
+/// (two delegate calls, on a cold path). Every message the contract's build must answer
+/// itself is then listed. Without it, ink!'s dispatch answers the messages of that build
+/// that are not listed (a test contract's).
+///
 /// The parts after the library's field come in this order, each optional:
-/// `constructor: own`, `payable: [...]`, `runs_itself: [...]`.
+/// `constructor: own`, `payable: [...]`, `runs_itself: [...]`, `reads_itself: [...]`,
+/// `others: library`.
 #[macro_export]
 macro_rules! entry_points {
     (
@@ -164,6 +179,8 @@ macro_rules! entry_points {
         $(, constructor: $constructor:ident)?
         $(, payable: [$($payable:literal),* $(,)?])?
         $(, runs_itself: [$($label:literal => $run:ident),+ $(,)?])?
+        $(, reads_itself: [$($view_label:literal => $view:ident),+ $(,)?])?
+        $(, others: $others:ident)?
         $(,)?
     ) => {
         #[cfg(not(any(healthchain_contract, healthchain_library)))]
@@ -192,6 +209,25 @@ macro_rules! entry_points {
                     };
                 }
             )+)?
+            $($(
+                {
+                    type Message = <$contract as ink::reflect::DispatchableMessageInfo<
+                        { ink::selector_id!($view_label) },
+                    >>::Output;
+                    assert!(
+                        !<$contract as ink::reflect::DispatchableMessageInfo<
+                            { ink::selector_id!($view_label) },
+                        >>::PAYABLE
+                            && !<$contract as ink::reflect::DispatchableMessageInfo<
+                                { ink::selector_id!($view_label) },
+                            >>::MUTATES,
+                        concat!("reads_itself: ", $view_label, " takes payment or changes state"),
+                    );
+                    let _: fn() = || {
+                        $crate::dispatch::reads_as::<$contract, _, Message, _>(&$contract::$view)
+                    };
+                }
+            )+)?
         };
         $crate::__entry_points!(@deploy [$($constructor)?] $contract);
         $crate::__entry_points!(@library [$($constructor)?] $contract, [$($($payable),*)?]);
@@ -199,19 +235,24 @@ macro_rules! entry_points {
         const _: () = {
             #[no_mangle]
             pub extern "C" fn call() {
-                $(
-                    // Each runner out of `call` (see `dispatch::runner`), as a hot message is.
-                    $crate::hot_messages!($($crate::dispatch::runner::<$contract, _, _>(&$contract::$run)),+);
-                    // The input is read again below for any other message (a host function
-                    // call; nothing is consumed).
-                    let selector = ink::env::decode_input::<[u8; 4]>().ok();
-                    $(
-                        if selector == Some(ink::selector_bytes!($label)) {
-                            $crate::dispatch::run_message::<$contract, _, _>($contract::$run)
-                        }
-                    )+
-                )?
-                $crate::__entry_points!(@call $contract, $library);
+                // Each runner out of `call` (see `dispatch::runner`), as a hot message is.
+                $($crate::hot_messages!($($crate::dispatch::runner::<$contract, _, _>(&$contract::$run)),+);)?
+                $($crate::hot_messages!($($crate::dispatch::view_runner::<$contract, _, _>(&$contract::$view)),+);)?
+                // The input is read again below for any other message (a host function
+                // call; nothing is consumed).
+                #[allow(unused_variables)]
+                let selector = ink::env::decode_input::<[u8; 4]>().ok();
+                $($(
+                    if selector == Some(ink::selector_bytes!($label)) {
+                        $crate::dispatch::run_message::<$contract, _, _>($contract::$run)
+                    }
+                )+)?
+                $($(
+                    if selector == Some(ink::selector_bytes!($view_label)) {
+                        $crate::dispatch::run_view::<$contract, _, _>($contract::$view)
+                    }
+                )+)?
+                $crate::__entry_points!(@call [$($others)?] $contract, $library);
             }
         };
     };
@@ -272,7 +313,7 @@ macro_rules! __entry_points {
     (@library [own] $contract:ident, [$($payable:literal),*]) => {};
     // The rest of the contract's `call`: ink!'s dispatch of the messages this build has,
     // and the library for any other selector.
-    (@call $contract:ident, $library:ident) => {{
+    (@call [] $contract:ident, $library:ident) => {{
         use ink::reflect::{ContractMessageDecoder, DispatchError, ExecuteDispatchable};
         use $crate::dispatch::Routed;
 
@@ -285,17 +326,26 @@ macro_rules! __entry_points {
                 core::arch::wasm32::unreachable()
             }
             Ok(Routed(Err(DispatchError::UnknownSelector))) => {
-                let key = <$contract as ink::storage::traits::StorageKey>::KEY;
-                if let Ok(Some(contract)) =
-                    ink::env::get_contract_storage::<ink::primitives::Key, $contract>(&key)
-                {
-                    $crate::access::delegate_to(contract.$library)
-                }
-                // No root: the contract was never instantiated with this code.
-                core::arch::wasm32::unreachable()
+                $crate::__entry_points!(@library_of $contract, $library)
             }
             _ => $crate::dispatch::refuse_input(),
         }
+    }};
+    // The rest of the contract's `call` with `others: library`: the library, which
+    // answers or refuses every other input as ink! would.
+    (@call [library] $contract:ident, $library:ident) => {
+        $crate::__entry_points!(@library_of $contract, $library)
+    };
+    // The input, value and all, handed to the contract's library.
+    (@library_of $contract:ident, $library:ident) => {{
+        let key = <$contract as ink::storage::traits::StorageKey>::KEY;
+        if let Ok(Some(contract)) =
+            ink::env::get_contract_storage::<ink::primitives::Key, $contract>(&key)
+        {
+            $crate::access::delegate_to(contract.$library)
+        }
+        // No root: the contract was never instantiated with this code.
+        core::arch::wasm32::unreachable()
     }};
 }
 

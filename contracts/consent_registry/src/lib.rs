@@ -1129,7 +1129,9 @@ pub mod consent_registry {
     healthchain_common::entry_points!(
         ConsentRegistry,
         library,
-        runs_itself: ["record_consent" => grant, "record_access" => log_access]
+        runs_itself: ["record_consent" => grant, "record_access" => log_access],
+        reads_itself: ["ConsentCheck::is_authorized" => is_authorized],
+        others: library
     );
 }
 

@@ -2194,7 +2194,16 @@ pub mod drug_provenance {
         ink::env::return_value::<ink::MessageResult<UnitStatus>>,
         ink::env::return_value::<ink::MessageResult<Vec<Option<DispensedUnit>>>>,
     );
-    healthchain_common::entry_points!(DrugProvenance, library, runs_itself: ["dispense" => dispense_package]);
+    healthchain_common::entry_points!(
+        DrugProvenance,
+        library,
+        runs_itself: ["dispense" => dispense_package],
+        reads_itself: [
+            "verify_unit" => verify_unit,
+            "ProvenanceCheck::dispensed_units" => dispensed_units,
+        ],
+        others: library
+    );
 }
 
 // The library build (drug_provenance_library) runs the same code: tested once, here.

@@ -364,6 +364,9 @@ pub enum ParticipantStatus {
     ConsentUnverifiable,
 }
 
+// `call` answers `participant_status` itself (`entry_points!`'s `reads_itself`).
+healthchain_common::never_reverts!(ParticipantStatus);
+
 /// A data batch anchored as a Merkle root.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]

@@ -1461,7 +1461,17 @@ pub mod trial_anchoring {
         TrialAnchoring::is_active,
         TrialAnchoring::may_collect_data,
     );
-    healthchain_common::entry_points!(TrialAnchoring, library, runs_itself: ["enrol" => enrol_participant]);
+    healthchain_common::entry_points!(
+        TrialAnchoring,
+        library,
+        runs_itself: ["enrol" => enrol_participant],
+        reads_itself: [
+            "participant_status" => participant_status,
+            "is_active" => is_active,
+            "may_collect_data" => may_collect_data,
+        ],
+        others: library
+    );
 }
 
 // The library build (trial_anchoring_library) runs the same code: tested once, here.
