@@ -2367,8 +2367,6 @@ pub mod claim_settlement {
         }
     }
 
-    // Each out of the dispatch function, so that a call runs only its own code.
-    healthchain_common::hot_messages!(ClaimSettlement::submit_claim,);
     healthchain_common::entry_points!(
         ClaimSettlement,
         library,

@@ -349,24 +349,18 @@ macro_rules! __entry_points {
     }};
 }
 
-/// Keeps a contract's hot messages out of its dispatch function, in the contract's own
-/// wasm build: `hot_messages!(Registry::record_consent, <Registry as ConsentCheck>::
-/// is_authorized)`, each of them also `#[inline(never)]`.
+/// Keeps functions of the contract's own wasm build as functions of their own:
+/// [`entry_points`] lists in it the runner of each message `call` runs itself
+/// ([`dispatch::runner`], [`dispatch::view_runner`]).
 ///
-/// ink!'s `call` export decodes the selector and runs the message; wasm-opt inlines into
-/// it every function called from one place, so it held every message body (and every
-/// helper) that had no other caller. pallet-contracts 38 charges a call for each byte of
-/// `call` (measured: about 8,000 ref_time per byte, ten times the 794 per byte of loading
-/// the code), so every check paid for the grant's body too. Listing the messages in a
-/// table the contract keeps (`#[used]`) makes them functions wasm-opt cannot remove, so it
-/// does not inline them, and a call runs through only its own message's code. The table
-/// costs a few bytes; nothing reads it.
-///
-/// The same goes for what ink! decodes and encodes in `call` for one hot message only: a
-/// message's argument decoder (`<Vec<Digest> as ink::scale::Decode>::decode::<&[u8]>`, the
-/// instance ink!'s dispatch uses) and its answer's encoder
-/// (`ink::env::return_value::<ink::MessageResult<UnitStatus>>`). Listed, they are functions
-/// of their own, which a call runs (and pays for) only when its message needs them.
+/// wasm-opt inlines every function called from one place into its caller, so `call`, which
+/// every call runs, would hold every listed message's decoding and body, and
+/// pallet-contracts 38 charges a call for each byte of each function it runs (measured:
+/// about 8,000 ref_time per byte, ten times the 794 per byte of loading the code): every
+/// check would pay for the grant's body too. Listed in a table the contract keeps
+/// (`#[used]`), they are functions wasm-opt cannot remove, so it does not inline them, and
+/// a call runs through only its own message's code. The table costs a few bytes; nothing
+/// reads it.
 #[macro_export]
 macro_rules! hot_messages {
     ($($message:expr),+ $(,)?) => {

@@ -1118,12 +1118,6 @@ pub mod consent_registry {
         }
     }
 
-    // Each out of the dispatch function, so that a call runs only its own code.
-    healthchain_common::hot_messages!(
-        ConsentRegistry::grant,
-        ConsentRegistry::log_access,
-        <ConsentRegistry as ConsentCheck>::is_authorized,
-    );
     // A grant and an access record change only a patient's record (or nothing), never the
     // root: run by `call` itself, they do not write the root back.
     healthchain_common::entry_points!(

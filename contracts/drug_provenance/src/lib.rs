@@ -2183,17 +2183,6 @@ pub mod drug_provenance {
         }
     }
 
-    // Each out of the dispatch function, so that a call runs only its own code.
-    healthchain_common::hot_messages!(
-        DrugProvenance::dispense_package,
-        DrugProvenance::verify_unit,
-        <DrugProvenance as ProvenanceCheck>::dispensed_units,
-        <Vec<UnitId> as ink::scale::Decode>::decode::<&[u8]>,
-        <Vec<Digest> as ink::scale::Decode>::decode::<&[u8]>,
-        ink::env::return_value::<ink::MessageResult<Result<(), Error>>>,
-        ink::env::return_value::<ink::MessageResult<UnitStatus>>,
-        ink::env::return_value::<ink::MessageResult<Vec<Option<DispensedUnit>>>>,
-    );
     healthchain_common::entry_points!(
         DrugProvenance,
         library,

@@ -1454,13 +1454,6 @@ pub mod trial_anchoring {
         }
     }
 
-    // Each out of the dispatch function, so that a call runs only its own code.
-    healthchain_common::hot_messages!(
-        TrialAnchoring::enrol_participant,
-        TrialAnchoring::participant_status,
-        TrialAnchoring::is_active,
-        TrialAnchoring::may_collect_data,
-    );
     healthchain_common::entry_points!(
         TrialAnchoring,
         library,
