@@ -1176,8 +1176,9 @@ impl Escrow {
 
 /// Errors of claim_settlement: one variant per reason; nothing changed and no funds moved
 /// when returned. Denials are not errors: a denied claim is stored with its reasons.
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[ink::scale_derive(Decode, TypeInfo)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Error {
     /// An admin, role or pause check failed.
     Access(AccessError),
@@ -1280,6 +1281,8 @@ pub enum Error {
     BatchTooLarge,
 }
 
+healthchain_common::encode_by_tag!(Error, Access(AccessError), Relay(RelayError));
+
 impl From<AccessError> for Error {
     fn from(error: AccessError) -> Self {
         Error::Access(error)
@@ -1296,6 +1299,11 @@ impl From<RelayError> for Error {
 #[cfg(all(test, not(healthchain_library)))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_encode_as_derived() {
+        healthchain_common::unit_test::encodes_as_derived::<Error>();
+    }
 
     #[test]
     fn payment_consent_rules() {

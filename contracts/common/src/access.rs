@@ -136,8 +136,9 @@ impl RoleSet {
 }
 
 /// Why an admin, role or pause check refused a call.
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[ink::scale_derive(Decode, TypeInfo)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum AccessError {
     /// The caller is not the contract's admin.
     NotAdmin,
@@ -173,6 +174,13 @@ pub enum AccessError {
     /// The contract has no callee of that number.
     UnknownCallee,
 }
+
+crate::encode_by_tag!(
+    AccessError,
+    MissingRole(Role),
+    RoleNotUsed(Role),
+    CannotManageRole(Role),
+);
 
 /// A change the admin may make only after the contract's change delay.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -889,6 +897,11 @@ pub trait AccessControlled {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_errors_encode_as_derived() {
+        crate::unit_test::encodes_as_derived::<AccessError>();
+    }
 
     #[test]
     fn role_bits_are_distinct() {

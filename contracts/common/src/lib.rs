@@ -375,6 +375,43 @@ macro_rules! hot_messages {
     };
 }
 
+/// SCALE-encodes an error enum exactly as `#[derive(Encode)]` would (its variant's index,
+/// then the fields of the variants named here), from its tag: `encode_by_tag!(Error,
+/// Access(AccessError))`. The derive writes one arm per variant, about 16 bytes of wasm
+/// each, and every hot message's answer carries its contract's error: 70 variants are
+/// about 1.1 KB of every dispense's proof. The enum must be `#[repr(u8)]`, with no
+/// explicit discriminant and no `#[codec(index)]`, so that its tag is its SCALE index
+/// (declaration order); [`unit_test::encodes_as_derived`] checks each variant against its
+/// metadata.
+#[macro_export]
+macro_rules! encode_by_tag {
+    ($error:ty $(, $variant:ident($field:ty))* $(,)?) => {
+        impl ink::scale::Encode for $error {
+            fn size_hint(&self) -> usize {
+                match self {
+                    $(Self::$variant(field) => ink::scale::Encode::size_hint(field).saturating_add(1),)*
+                    #[allow(unreachable_patterns)]
+                    _ => 1,
+                }
+            }
+
+            fn encode_to<O: ink::scale::Output + ?Sized>(&self, dest: &mut O) {
+                // SAFETY: a `#[repr(u8)]` enum's first byte is its tag (the Rust reference,
+                // "Primitive representation of enums with fields"), here its index.
+                let tag = unsafe { *(self as *const Self).cast::<u8>() };
+                dest.push_byte(tag);
+                match self {
+                    $(Self::$variant(field) => ink::scale::Encode::encode_to(field, dest),)*
+                    #[allow(unreachable_patterns)]
+                    _ => {}
+                }
+            }
+        }
+
+        impl ink::scale::EncodeLike for $error {}
+    };
+}
+
 /// An argument a contract's own wasm build hands undecoded to a library (the admin
 /// messages' arguments, [`access::admin_arg`]): the library decodes it, so here nothing is
 /// read and no decoding code is built.

@@ -5,7 +5,79 @@
 use ink::{
     env::{test, Event},
     scale::{Decode, Encode},
+    scale_info::{Field, Type, TypeDef, TypeInfo},
 };
+
+/// Checks that enum `E` encodes as `#[derive(Encode)]` would (for an `Encode` written by
+/// [`crate::encode_by_tag`]), variant by variant from its metadata: each variant decoded
+/// (by the derived `Decode`) from its index and the least encoding of its fields encodes
+/// back to the same bytes, with a size hint of their length.
+pub fn encodes_as_derived<E: Decode + Encode + TypeInfo + 'static>() {
+    let TypeDef::Variant(enumeration) = E::type_info().type_def else {
+        panic!("not an enum");
+    };
+    assert!(!enumeration.variants.is_empty(), "an enum with no variant");
+    for variant in &enumeration.variants {
+        let mut bytes = vec![variant.index];
+        for field in &variant.fields {
+            bytes.extend(least_encoding(&field.ty.type_info()));
+        }
+        let value = E::decode(&mut &bytes[..])
+            .unwrap_or_else(|_| panic!("{} does not decode", variant.name));
+        assert_eq!(value.encode(), bytes, "{} encodes as derived", variant.name);
+        assert_eq!(
+            value.size_hint(),
+            bytes.len(),
+            "{}'s size hint",
+            variant.name
+        );
+    }
+}
+
+/// The encoding of a value of a type, its first variant for an enum and zeros for a number.
+fn least_encoding(ty: &Type) -> Vec<u8> {
+    let all = |fields: &[Field]| {
+        fields
+            .iter()
+            .flat_map(|field| least_encoding(&field.ty.type_info()))
+            .collect::<Vec<u8>>()
+    };
+    match &ty.type_def {
+        TypeDef::Variant(enumeration) => {
+            let first = enumeration
+                .variants
+                .first()
+                .expect("an enum with a variant");
+            let mut bytes = vec![first.index];
+            bytes.extend(all(&first.fields));
+            bytes
+        }
+        TypeDef::Composite(composite) => all(&composite.fields),
+        TypeDef::Array(array) => (0..array.len)
+            .flat_map(|_| least_encoding(&array.type_param.type_info()))
+            .collect(),
+        TypeDef::Tuple(tuple) => tuple
+            .fields
+            .iter()
+            .flat_map(|ty| least_encoding(&ty.type_info()))
+            .collect(),
+        TypeDef::Primitive(primitive) => {
+            use ink::scale_info::TypeDefPrimitive as P;
+            let width = match primitive {
+                P::Bool | P::U8 | P::I8 => 1,
+                P::U16 | P::I16 => 2,
+                P::U32 | P::I32 | P::Char => 4,
+                P::U64 | P::I64 => 8,
+                P::U128 | P::I128 => 16,
+                P::U256 | P::I256 => 32,
+                P::Str => 1,
+            };
+            vec![0; width]
+        }
+        // An empty sequence, a compact zero.
+        TypeDef::Sequence(_) | TypeDef::Compact(_) | TypeDef::BitSequence(_) => vec![0],
+    }
+}
 
 /// How many events have been emitted so far.
 pub fn event_count() -> usize {

@@ -336,8 +336,9 @@ impl EmergencyAccess {
 }
 
 /// Why the consent registry refused a call. Nothing changes when a call is refused.
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[ink::scale_derive(Decode, TypeInfo)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Error {
     /// An admin, role or pause check failed.
     Access(AccessError),
@@ -397,6 +398,8 @@ pub enum Error {
     /// A batch has more than 32 items.
     BatchTooLarge,
 }
+
+healthchain_common::encode_by_tag!(Error, Access(AccessError), Relay(RelayError));
 
 impl From<AccessError> for Error {
     fn from(error: AccessError) -> Self {
@@ -467,6 +470,11 @@ pub fn emergency_window_end(now: Timestamp, duration: Timestamp) -> Result<Times
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn errors_encode_as_derived() {
+        healthchain_common::unit_test::encodes_as_derived::<Error>();
+    }
 
     fn consent(
         kind: ProvisionType,

@@ -672,8 +672,9 @@ pub enum UnitStatus {
 healthchain_common::never_reverts!(UnitStatus);
 
 /// Why drug_provenance refused a call. Nothing changes when a call is refused.
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[ink::scale_derive(Decode, TypeInfo)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Error {
     /// An admin, role or pause check failed.
     Access(AccessError),
@@ -786,6 +787,8 @@ pub enum Error {
     BatchTooLarge,
 }
 
+healthchain_common::encode_by_tag!(Error, Access(AccessError));
+
 impl From<AccessError> for Error {
     fn from(error: AccessError) -> Self {
         Error::Access(error)
@@ -850,6 +853,11 @@ pub fn credit(held: u64, quantity: u64) -> Result<u64, Error> {
 #[cfg(all(test, not(healthchain_library)))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_encode_as_derived() {
+        healthchain_common::unit_test::encodes_as_derived::<Error>();
+    }
 
     #[test]
     fn company_prefixes_are_read_after_the_indicator() {

@@ -540,8 +540,9 @@ pub struct OutcomeCheck {
 }
 
 /// Errors of trial_anchoring: one variant per reason, nothing changed when returned.
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[ink::scale_derive(Decode, TypeInfo)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Error {
     /// An admin, role or pause check failed.
     Access(AccessError),
@@ -629,6 +630,8 @@ pub enum Error {
     Relay(RelayError),
 }
 
+healthchain_common::encode_by_tag!(Error, Access(AccessError), Relay(RelayError));
+
 impl From<AccessError> for Error {
     fn from(error: AccessError) -> Self {
         Error::Access(error)
@@ -664,6 +667,11 @@ pub fn next<T: Into<u64> + TryFrom<u64>>(counter: T) -> Result<T, Error> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn errors_encode_as_derived() {
+        healthchain_common::unit_test::encodes_as_derived::<Error>();
+    }
 
     const AWARE: Timestamp = 1_700_000_000_000;
 
