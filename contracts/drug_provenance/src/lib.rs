@@ -1252,7 +1252,6 @@ pub mod drug_provenance {
         /// `dispense`, by the caller: in the ledger's own build its `call` runs this itself
         /// (`entry_points!`'s `runs_itself`).
         #[cfg(not(healthchain_library))]
-        #[inline(never)]
         fn dispense_package(
             &mut self,
             package: PackageRef,
@@ -1316,7 +1315,6 @@ pub mod drug_provenance {
         /// refuses the package.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
-        #[inline(never)]
         pub fn verify_unit(
             &self,
             gtin: u64,
@@ -2055,7 +2053,6 @@ pub mod drug_provenance {
         /// a payer checks a whole claim, or one unit, at once. At most 50 units are
         /// answered.
         #[ink(message)]
-        #[inline(never)]
         fn dispensed_units(&self, units: Vec<UnitId>) -> Vec<Option<DispensedUnit>> {
             units
                 .into_iter()

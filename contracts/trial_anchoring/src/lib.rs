@@ -556,7 +556,6 @@ pub mod trial_anchoring {
         /// `enrol`, by the caller: in trial_anchoring's own build its `call` runs this
         /// itself (`entry_points!`'s `runs_itself`).
         #[cfg(not(healthchain_library))]
-        #[inline(never)]
         fn enrol_participant(
             &mut self,
             trial: TrialId,
@@ -707,7 +706,6 @@ pub mod trial_anchoring {
         /// inactive, and an unreachable consent registry is said as such.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
-        #[inline(never)]
         pub fn participant_status(
             &self,
             trial: TrialId,
@@ -733,7 +731,6 @@ pub mod trial_anchoring {
         /// protocol (see `participant_status`).
         #[cfg(not(healthchain_library))]
         #[ink(message)]
-        #[inline(never)]
         pub fn is_active(&self, trial: TrialId, participant: AccountId) -> bool {
             self.participant_status(trial, participant) == ParticipantStatus::Active
         }
@@ -744,7 +741,6 @@ pub mod trial_anchoring {
         /// level.
         #[cfg(not(healthchain_library))]
         #[ink(message)]
-        #[inline(never)]
         pub fn may_collect_data(&self, trial: TrialId, participant: AccountId) -> bool {
             // Read once each: the trial, the enrolment, then (only if still collectable)
             // the consent registry.
