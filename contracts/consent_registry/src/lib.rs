@@ -755,7 +755,8 @@ pub mod consent_registry {
         /// `context`, so the patient sees who looked and why. Refused unless the caller is
         /// authorized now for those classes (an open emergency window covers all), and
         /// refused with `Restricted` when a deny of the patient's covers one of them.
-        #[cfg(not(any(healthchain_library, healthchain_contract)))]
+        /// Answered by the registry's library for the emergency purpose (see `decide`).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn record_access(
             &mut self,
@@ -769,7 +770,6 @@ pub mod consent_registry {
 
         /// `record_access`, by the caller: in the registry's own build its `call` runs this
         /// itself (`entry_points!`'s `runs_itself`).
-        #[cfg(not(healthchain_library))]
         #[inline(never)]
         fn log_access(
             &mut self,
@@ -805,6 +805,12 @@ pub mod consent_registry {
         /// `context`. An open emergency window permits every class, for the emergency
         /// purpose only, over any restriction: HIPAA lets restricted information be used
         /// for emergency treatment (45 CFR 164.522(a)(1)(iv)).
+        ///
+        /// Break-glass access is rare, so in the registry's own build a question for the
+        /// emergency purpose is handed whole (a check or an access record, input and all)
+        /// to the library, which answers it from the start (nothing is written before
+        /// this): every other check, access record and claim carries none of the
+        /// emergency window's code, nor the live role check.
         fn decide(
             &self,
             patient: AccountId,
@@ -815,11 +821,13 @@ pub mod consent_registry {
         ) -> Decision {
             // The role is checked live: a responder revoked mid-window loses access.
             if purpose == Purpose::Emergency
-                && self.access.has_role(grantee, Role::EmergencyResponder)
-                && self
-                    .emergency
-                    .get((patient, grantee))
-                    .is_some_and(|window| window.is_open(now))
+                && library_message!(self.library, [], {
+                    self.access.has_role(grantee, Role::EmergencyResponder)
+                        && self
+                            .emergency
+                            .get((patient, grantee))
+                            .is_some_and(|window| window.is_open(now))
+                })
             {
                 return Decision::EMERGENCY;
             }
@@ -959,7 +967,7 @@ pub mod consent_registry {
         /// when they do not or no class is asked for. `Unavailable` while the registry is
         /// paused. The emergency purpose is permitted, for every class and over any
         /// restriction, inside an open break-glass window of a responder who still holds
-        /// the role.
+        /// the role (a question the registry's library answers).
         #[ink(message)]
         #[inline(never)]
         fn is_authorized(
