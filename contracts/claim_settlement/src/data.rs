@@ -151,6 +151,13 @@ pub struct ClaimLine {
     pub authorization: Option<AuthorizationId>,
 }
 
+/// A claim's whole charge, the sum of its lines' charges (`None` past `Balance::MAX`).
+pub fn total_charge(lines: &[ClaimLine]) -> Option<Balance> {
+    lines
+        .iter()
+        .try_fold(0, |sum: Balance, line| sum.checked_add(line.charge))
+}
+
 /// Checks one submitted line's shape (not its coverage).
 pub fn validate_line(line: &ClaimLine) -> Result<(), Error> {
     if !line.code.is_valid() {
@@ -1299,6 +1306,21 @@ impl From<RelayError> for Error {
 #[cfg(all(test, not(healthchain_library)))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claims_charge_is_its_lines_or_none_past_the_largest_balance() {
+        let line = |charge| ClaimLine {
+            charge,
+            ..visit(1, 1)
+        };
+        assert_eq!(total_charge(&[]), Some(0));
+        assert_eq!(total_charge(&[line(2), line(3)]), Some(5));
+        assert_eq!(
+            total_charge(&[line(Balance::MAX), line(0)]),
+            Some(Balance::MAX)
+        );
+        assert_eq!(total_charge(&[line(Balance::MAX), line(1)]), None);
+    }
 
     #[test]
     fn errors_encode_as_derived() {

@@ -46,13 +46,14 @@ pub mod data;
 pub mod claim_settlement {
     use crate::data::{
         adjudicate_line, authorization_key, claim_outcome, deny_line, lines_hash, price_allowed,
-        reverse_accumulators, totals, validate_line, validate_plan, AdjudicatedLine, Appeal,
-        AppealStatus, Authorization, AuthorizationDecision, AuthorizationId, Claim, ClaimId,
-        ClaimLine, ClaimStatus, ClaimSubmission, CostSharing, CoveragePeriod, EncodedLines, Error,
-        Escrow, EscrowChange, FeeScheduleEntry, MemberAppeal, Membership, Outcome, Overturn,
-        PaymentConsent, Plan, PlanId, ReasonCode, ServiceCode, StoredClaim, APPEAL_DECISION_WINDOW,
-        APPEAL_WINDOW, DAY, MAX_BATCH_LINES, MAX_CLAIM_BATCH, MAX_CLAIM_CHARGE,
-        MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES, MAX_SETTLED_PER_CALL, RELAY_DOMAIN,
+        reverse_accumulators, total_charge, totals, validate_line, validate_plan, AdjudicatedLine,
+        Appeal, AppealStatus, Authorization, AuthorizationDecision, AuthorizationId, Claim,
+        ClaimId, ClaimLine, ClaimStatus, ClaimSubmission, CostSharing, CoveragePeriod,
+        EncodedLines, Error, Escrow, EscrowChange, FeeScheduleEntry, MemberAppeal, Membership,
+        Outcome, Overturn, PaymentConsent, Plan, PlanId, ReasonCode, ServiceCode, StoredClaim,
+        APPEAL_DECISION_WINDOW, APPEAL_WINDOW, DAY, MAX_BATCH_LINES, MAX_CLAIM_BATCH,
+        MAX_CLAIM_CHARGE, MAX_FEE_SCHEDULE_ENTRIES, MAX_FEE_UPDATES, MAX_LINES,
+        MAX_SETTLED_PER_CALL, RELAY_DOMAIN,
     };
     use healthchain_common::{
         access::{
@@ -991,10 +992,7 @@ pub mod claim_settlement {
                 return;
             };
             let escrow = escrows.read(record.insurer, |insurer| self.escrow_of(*insurer));
-            let charged = lines
-                .iter()
-                .try_fold(0u128, |sum, line| sum.checked_add(line.charge));
-            if !charged.is_some_and(|charged| escrow.pays_at_once(charged)) {
+            if !total_charge(lines).is_some_and(|charged| escrow.pays_at_once(charged)) {
                 healthchain_common::access::delegate_to(self.library);
             }
         }
@@ -1244,9 +1242,7 @@ pub mod claim_settlement {
             for line in &lines {
                 validate_line(line)?;
             }
-            let charged = lines.iter().try_fold(0u128, |sum, line| {
-                sum.checked_add(line.charge).ok_or(Error::ClaimTooLarge)
-            })?;
+            let charged = total_charge(&lines).ok_or(Error::ClaimTooLarge)?;
             if charged > MAX_CLAIM_CHARGE {
                 return Err(Error::ClaimTooLarge);
             }
