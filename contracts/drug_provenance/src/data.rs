@@ -668,9 +668,6 @@ pub enum UnitStatus {
     Unknown,
 }
 
-// A scan's answer: `call` answers `verify_unit` itself (`entry_points!`'s `reads_itself`).
-healthchain_common::never_reverts!(UnitStatus);
-
 /// Why drug_provenance refused a call. Nothing changes when a call is refused.
 #[ink::scale_derive(Decode, TypeInfo)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

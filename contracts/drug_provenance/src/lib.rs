@@ -1312,8 +1312,10 @@ pub mod drug_provenance {
         /// dispensed to. Answered at once, within the chain's own time (the 24-hour VRS
         /// rule). A hold on the opened case a package is still loose in is not seen here (a
         /// scan does not name the case): `container` and `trace` show it, and `dispense`
-        /// refuses the package.
-        #[cfg(not(healthchain_library))]
+        /// refuses the package. Answered by the ledger's library: a scan is a query, run
+        /// off chain (`healthchain verify-unit`), so the library's code in its dry run costs
+        /// no block space, while every dispense and drug claim carries the ledger's own code.
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn verify_unit(
             &self,
@@ -2184,10 +2186,7 @@ pub mod drug_provenance {
         DrugProvenance,
         library,
         runs_itself: ["dispense" => dispense_package],
-        reads_itself: [
-            "verify_unit" => verify_unit,
-            "ProvenanceCheck::dispensed_units" => dispensed_units,
-        ],
+        reads_itself: ["ProvenanceCheck::dispensed_units" => dispensed_units],
         others: library
     );
 }
