@@ -130,9 +130,8 @@ pub fn printed_expiry(expiry: Timestamp) -> u32 {
 }
 
 /// Whether the date printed on a package (YYMMDD; day 00 means the end of the month, as
-/// GS1 allows) is that of a lot expiring at `expiry`.
-pub fn expiry_matches(printed: u32, expiry: Timestamp) -> bool {
-    let lot = printed_expiry(expiry);
+/// GS1 allows) is `lot`, a lot's own printed expiry ([`Lot::printed_expiry`]).
+pub fn expiry_matches(printed: u32, lot: u32) -> bool {
     printed == lot || (printed % 100 == 0 && printed / 100 == lot / 100)
 }
 
@@ -299,6 +298,11 @@ pub struct Lot {
     /// Expiry (milliseconds since the epoch): expired stock is neither shipped nor
     /// dispensed, and the date printed on a package must be this one's UTC date.
     pub expiry: Timestamp,
+    /// `expiry`'s UTC date as printed on the packages (YYMMDD, [`printed_expiry`]), set
+    /// with it at commissioning: a dispense or a scan compares it as it is, so the date
+    /// arithmetic stays in the commissioning's code (the library's) and out of every
+    /// dispense's proof.
+    pub printed_expiry: u32,
     /// Packages commissioned.
     pub quantity: u64,
     /// Merkle root of the lot's serial numbers (see `healthchain_common::merkle`).

@@ -56,12 +56,13 @@ pub mod packing;
 pub mod drug_provenance {
     use crate::data::{
         case_leaf, company_prefix, credit, debit, expiry_matches, is_gs1_text, lot_id,
-        sscc_is_valid, validate_commission, CaseSpec, Commission, Container, ContainerState,
-        Dispense, Enclosure, Error, IllegitimateProduct, Item, ItemKey, Level, Location, Lot,
-        LotId, LotStatus, PackageRecord, PackageRef, PackageState, Place, QuarantineReason,
-        QuarantineReasons, RecallClass, Scan, SensorPlace, Shipment, ShipmentPurpose, Sscc, Target,
-        Trace, UnitStatus, MAX_BATCH, MAX_CASES_PER_PALLET, MAX_COMPANY_PREFIX_DIGITS,
-        MAX_SERIAL_LEN, MAX_SHIPMENT_ITEMS, MIN_COMPANY_PREFIX_DIGITS, NOTIFICATION_WINDOW,
+        printed_expiry, sscc_is_valid, validate_commission, CaseSpec, Commission, Container,
+        ContainerState, Dispense, Enclosure, Error, IllegitimateProduct, Item, ItemKey, Level,
+        Location, Lot, LotId, LotStatus, PackageRecord, PackageRef, PackageState, Place,
+        QuarantineReason, QuarantineReasons, RecallClass, Scan, SensorPlace, Shipment,
+        ShipmentPurpose, Sscc, Target, Trace, UnitStatus, MAX_BATCH, MAX_CASES_PER_PALLET,
+        MAX_COMPANY_PREFIX_DIGITS, MAX_SERIAL_LEN, MAX_SHIPMENT_ITEMS, MIN_COMPANY_PREFIX_DIGITS,
+        NOTIFICATION_WINDOW,
     };
     use healthchain_common::{
         access::{
@@ -433,6 +434,7 @@ pub mod drug_provenance {
                     lot: lot.clone(),
                     manufacturer,
                     expiry,
+                    printed_expiry: printed_expiry(expiry),
                     quantity,
                     serial_root,
                     serial_count,
@@ -1331,7 +1333,7 @@ pub mod drug_provenance {
             };
             let leaf = hash_leaf(&serial);
             if !is_gs1_text(&serial, MAX_SERIAL_LEN)
-                || !expiry_matches(expiry, record.expiry)
+                || !expiry_matches(expiry, record.printed_expiry)
                 || verify_proof(
                     &record.serial_root,
                     &leaf,
@@ -1518,7 +1520,7 @@ pub mod drug_provenance {
                 None => self.lots.get(id).ok_or(Error::UnknownLot)?,
             };
             let mut located = self.locate_in(id, lot, &package, &touched.cases)?;
-            if !expiry_matches(expiry, located.lot.expiry) {
+            if !expiry_matches(expiry, located.lot.printed_expiry) {
                 return Err(Error::ExpiryMismatch);
             }
             let now = self.env().block_timestamp();

@@ -303,6 +303,8 @@ fn commission_records_the_lot_unpacked_with_its_manufacturer() {
     let state = ledger.lot_state(GTIN, lot_no()).unwrap();
     assert_eq!(state.lot.unpacked, 16);
     assert_eq!(state.lot.manufacturer, p.manufacturer);
+    // The date a dispense or a scan compares with the package's, kept with the expiry.
+    assert_eq!(state.lot.printed_expiry, 241_113);
     assert!(!state.expired);
     // Without a path, a package reads as the manufacturer's unpacked stock.
     let t = ledger
@@ -332,13 +334,12 @@ fn ssccs_and_printed_expiry_follow_gs1() {
     );
     // 2023-11-14T22:13:20Z plus 365 days is 2024-11-13.
     assert_eq!(printed_expiry(EXPIRY), 241_113);
-    assert!(expiry_matches(241_113, EXPIRY));
-    assert!(
-        expiry_matches(241_100, EXPIRY),
-        "day 00: the end of the month"
-    );
-    assert!(!expiry_matches(241_114, EXPIRY));
-    assert!(!expiry_matches(251_113, EXPIRY));
+    let lot = printed_expiry(EXPIRY);
+    assert!(expiry_matches(241_113, lot));
+    assert!(expiry_matches(241_100, lot), "day 00: the end of the month");
+    assert!(!expiry_matches(241_114, lot));
+    assert!(!expiry_matches(251_113, lot));
+    assert!(!expiry_matches(241_200, lot), "day 00 of another month");
     assert_eq!(printed_expiry(0), 700_101);
     assert_eq!(printed_expiry(951_782_400_000), 229, "2000-02-29 is 000229");
 }
