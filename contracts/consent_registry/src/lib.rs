@@ -200,6 +200,8 @@ pub mod consent_registry {
         /// and purpose (at most 8 current ones, 32 in all; ended ones are made inactive to
         /// make room). A delegate may not name itself, and its permits end no later than
         /// its delegation (a later or missing end is capped, and the event shows the cap).
+        /// A delegate's grant, or one into a full record, is answered by the registry's
+        /// library: the same answer, with the library's code in the call's proof.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn record_consent(
@@ -854,13 +856,19 @@ pub mod consent_registry {
             if actor == patient {
                 return Ok((actor, None));
             }
-            match self.delegations.get((patient, actor)) {
-                Some(delegation) if delegation.is_live(now) => {
-                    Ok((actor, Some(delegation.expires_at)))
+            // Most consents are the patient's own: in the registry's own build another
+            // actor's grant is handed whole, input and all, to the library (nothing is
+            // written before this), so every other grant's proof carries none of the
+            // delegation's code.
+            healthchain_common::library_message!(self.library, [actor, patient, now], {
+                match self.delegations.get((patient, actor)) {
+                    Some(delegation) if delegation.is_live(now) => {
+                        Ok((actor, Some(delegation.expires_at)))
+                    }
+                    Some(_) => Err(Error::DelegationExpired),
+                    None => Err(Error::NotPatientOrDelegate),
                 }
-                Some(_) => Err(Error::DelegationExpired),
-                None => Err(Error::NotPatientOrDelegate),
-            }
+            })
         }
 
         /// Makes the consents in `patient`'s `record` whose period has ended inactive (with
