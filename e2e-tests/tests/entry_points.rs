@@ -1,7 +1,8 @@
-//! `healthchain_common::entry_points!`'s `runs_itself` messages (consent_registry's
-//! `record_consent` and `record_access`, drug_provenance's `dispense`, trial_anchoring's
-//! `enrol`): the contract's own `call` runs them and writes the root back only when the
-//! message changed it. On a test contract (`root_keeper`): a
+//! `healthchain_common::entry_points!`'s `runs_itself` messages (drug_provenance's
+//! `dispense`, claim_settlement's `submit_claim`, trial_anchoring's `enrol`): the
+//! contract's own `call` runs them and writes the root back only when the message changed
+//! it; and its `leaves_root` ones (consent_registry's `record_consent` and
+//! `record_access`), which take the root as `&self` and are never written back. On a test contract (`root_keeper`): a
 //! message that changes the root keeps its change, one that changes only a mapping keeps
 //! that and costs less than the same message run by ink!'s dispatch (which writes the
 //! unchanged root back), one that fails reverts as ink! reverts it, and value sent with a
@@ -163,5 +164,57 @@ where
         .await
         .expect("the same note, whole and without value, goes through");
     assert_eq!(read(client, &keeper, 9).await, (2, Some(1)));
+
+    // `leaves_root`: a note written through a handle from `&self` stays, read through the
+    // root's field, and costs no more than the same note through `runs_itself` (which
+    // encodes the root twice to find it unchanged).
+    let kept = client
+        .call(&alice, &keeper.keep(10, 5))
+        .dry_run()
+        .await
+        .expect("keep");
+    let noted = client
+        .call(&alice, &keeper.note(10, 5))
+        .dry_run()
+        .await
+        .expect("note");
+    let (kept_gas, noted_gas) = (
+        kept.exec_result.gas_consumed,
+        noted.exec_result.gas_consumed,
+    );
+    assert!(
+        kept_gas.proof_size() <= noted_gas.proof_size()
+            && kept_gas.ref_time() < noted_gas.ref_time(),
+        "no root to compare: {kept_gas:?} against {noted_gas:?}"
+    );
+    client
+        .call(&alice, &keeper.keep(10, 5))
+        .submit()
+        .await
+        .expect("keep goes through");
+    let kept_note = client
+        .call(&alice, &keeper.kept(10))
+        .dry_run()
+        .await
+        .expect("kept")
+        .return_value();
+    assert_eq!(kept_note, Some(5));
+    assert_eq!(read(client, &keeper, 10).await, (2, None));
+    // One that fails reverts its handle's write too.
+    let failed = client
+        .call(&alice, &keeper.keep_then_fail())
+        .dry_run()
+        .await
+        .expect("a dry run of a failing kept note");
+    assert!(failed.exec_return_value().did_revert());
+    assert_eq!(failed.return_value(), Err(Error::Refused));
+    let _ = client.call(&alice, &keeper.keep_then_fail()).submit().await;
+    let kept_after_failure = client
+        .call(&alice, &keeper.kept(u32::MAX))
+        .dry_run()
+        .await
+        .expect("kept")
+        .return_value();
+    assert_eq!(kept_after_failure, None);
     Ok(())
 }

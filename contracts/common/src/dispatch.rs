@@ -64,10 +64,11 @@ pub trait Method<C, Args> {
     fn run(self, contract: &mut C, arguments: Args) -> Self::Output;
 }
 
-/// A function that answers a read-only message of contract `C` taking `Args`, given the
-/// root: the function `entry_points!`'s `reads_itself` names for a message (the message
-/// itself, which takes `&self`). Implemented for every such function of up to six
-/// arguments.
+/// A function that answers a message of contract `C` taking `Args` given the root as
+/// `&C`, so that it cannot change it: the function `entry_points!`'s `reads_itself` names
+/// for a read-only message (the message itself, which takes `&self`), or its
+/// `leaves_root` for a message that writes only through storage handles of their own
+/// key. Implemented for every such function of up to six arguments.
 pub trait View<C, Args> {
     /// What the message answers.
     type Output;
@@ -140,8 +141,10 @@ where
     answer_with(answer)
 }
 
-/// [`run_message`] for a read-only message (`entry_points!`'s `reads_itself`): the same
-/// steps, and nothing to write back. Never returns.
+/// [`run_message`] for a function that takes the root as `&C` (`entry_points!`'s
+/// `reads_itself`, and its `leaves_root`, whose messages write only through storage
+/// handles of their own key): the same steps, and no root to write back. An `Err`
+/// answer still reverts whatever the function wrote. Never returns.
 #[cfg(target_arch = "wasm32")]
 pub fn run_view<C, Args, V>(view: V) -> !
 where

@@ -156,6 +156,16 @@ macro_rules! library_message {
 /// tests, metadata, clippy) the macro checks that the label names a message of the
 /// contract that takes no payment and answers what the function answers.
 ///
+/// `leaves_root: ["record_consent" => grant]` names hot messages that change state but
+/// never the root: each is carried out by a function that takes the root as `&self` and
+/// writes only through storage handles of their own key (a `Mapping` or `Lazy` under a
+/// `ManualKey`) and events, so its type says that the root is left as it was. `call` runs
+/// them as it runs a read-only message ([`dispatch::run_view`]): no root to encode twice,
+/// compare or write back, and none of that code in the contract (565 bytes of
+/// consent_registry's). The label names a message of the contract that takes no payment
+/// (it may change state: Contracts UI submits it as a transaction) and answers what the
+/// function answers.
+///
 /// `reads_itself: ["ConsentCheck::is_authorized" => is_authorized]` names read-only
 /// messages `call` answers itself ([`dispatch::run_view`]), each by its label and the
 /// message's own function (it takes `&self`; a trait's message too), with nothing to write
@@ -169,8 +179,8 @@ macro_rules! library_message {
 /// that are not listed (a test contract's).
 ///
 /// The parts after the library's field come in this order, each optional:
-/// `constructor: own`, `payable: [...]`, `runs_itself: [...]`, `reads_itself: [...]`,
-/// `others: library`.
+/// `constructor: own`, `payable: [...]`, `runs_itself: [...]`, `leaves_root: [...]`,
+/// `reads_itself: [...]`, `others: library`.
 #[macro_export]
 macro_rules! entry_points {
     (
@@ -179,6 +189,7 @@ macro_rules! entry_points {
         $(, constructor: $constructor:ident)?
         $(, payable: [$($payable:literal),* $(,)?])?
         $(, runs_itself: [$($label:literal => $run:ident),+ $(,)?])?
+        $(, leaves_root: [$($kept_label:literal => $keeps:ident),+ $(,)?])?
         $(, reads_itself: [$($view_label:literal => $view:ident),+ $(,)?])?
         $(, others: $others:ident)?
         $(,)?
@@ -212,6 +223,22 @@ macro_rules! entry_points {
             $($(
                 {
                     type Message = <$contract as ink::reflect::DispatchableMessageInfo<
+                        { ink::selector_id!($kept_label) },
+                    >>::Output;
+                    assert!(
+                        !<$contract as ink::reflect::DispatchableMessageInfo<
+                            { ink::selector_id!($kept_label) },
+                        >>::PAYABLE,
+                        concat!("leaves_root: ", $kept_label, " takes payment"),
+                    );
+                    let _: fn() = || {
+                        $crate::dispatch::reads_as::<$contract, _, Message, _>(&$contract::$keeps)
+                    };
+                }
+            )+)?
+            $($(
+                {
+                    type Message = <$contract as ink::reflect::DispatchableMessageInfo<
                         { ink::selector_id!($view_label) },
                     >>::Output;
                     assert!(
@@ -237,6 +264,7 @@ macro_rules! entry_points {
             pub extern "C" fn call() {
                 // Each runner out of `call` (see `dispatch::runner`), as a hot message is.
                 $($crate::hot_messages!($($crate::dispatch::runner::<$contract, _, _>(&$contract::$run)),+);)?
+                $($crate::hot_messages!($($crate::dispatch::view_runner::<$contract, _, _>(&$contract::$keeps)),+);)?
                 $($crate::hot_messages!($($crate::dispatch::view_runner::<$contract, _, _>(&$contract::$view)),+);)?
                 // The input is read again below for any other message (a host function
                 // call; nothing is consumed).
@@ -245,6 +273,11 @@ macro_rules! entry_points {
                 $($(
                     if selector == Some(ink::selector_bytes!($label)) {
                         $crate::dispatch::run_message::<$contract, _, _>($contract::$run)
+                    }
+                )+)?
+                $($(
+                    if selector == Some(ink::selector_bytes!($kept_label)) {
+                        $crate::dispatch::run_view::<$contract, _, _>($contract::$keeps)
                     }
                 )+)?
                 $($(

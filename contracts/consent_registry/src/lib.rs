@@ -53,7 +53,22 @@ pub mod consent_registry {
         is_zero_hash, library_message,
         relay::{verify_signed, Signature, Signed},
     };
-    use ink::{prelude::vec::Vec, storage::Mapping};
+    use ink::{
+        prelude::vec::Vec,
+        storage::{traits::ManualKey, Mapping},
+    };
+
+    /// The history's storage key and the account records', fixed (not derived from the
+    /// layout) so that a grant and an access record, whose functions take the registry as
+    /// `&self`, write them through handles of their own ([`History`], [`Accounts`]): the
+    /// root is then left as it was by their types, and `call` neither compares nor writes
+    /// it back (`entry_points!`'s `leaves_root`).
+    const HISTORY_KEY: u32 = 0x6863_6368; // "hcch"
+    const ACCOUNTS_KEY: u32 = 0x6863_6361; // "hcca"
+    /// The history: `ConsentRegistry::consents`, or a handle on it.
+    type History = Mapping<(AccountId, ConsentId), Consent, ManualKey<HISTORY_KEY>>;
+    /// The account records: `ConsentRegistry::accounts`, or a handle on it.
+    type Accounts = Mapping<AccountId, AccountRecord, ManualKey<ACCOUNTS_KEY>>;
 
     /// A patient (or a delegate) recorded a consent: a permit or a deny (restriction). The
     /// data classes are not in the event, so that no log puts a patient beside a class
@@ -128,12 +143,12 @@ pub mod consent_registry {
         /// (patient, id) -> consent, for every consent no longer active (inactive or
         /// entered in error), never deleted: the history. An active consent is in its
         /// patient's `accounts` record only, and moves here when it stops being active.
-        consents: Mapping<(AccountId, ConsentId), Consent>,
+        consents: History,
         /// account -> its next relay nonce and, for a patient, its active consents, kept
         /// here only (each whole but for the patient and the status), at most
         /// `MAX_ACTIVE_GRANTS_PER_PATIENT` and `MAX_CONSENTS_PER_GRANTEE_PURPOSE` per
         /// grantee and purpose: all that `is_authorized` reads, and what wallets list.
-        accounts: Mapping<AccountId, AccountRecord>,
+        accounts: Accounts,
         /// (patient, delegate) -> delegation.
         delegations: Mapping<(AccountId, AccountId), Delegation>,
         /// (patient, responder) -> emergency access.
@@ -214,10 +229,11 @@ pub mod consent_registry {
         }
 
         /// `record_consent`, by the caller: in the registry's own build its `call` runs
-        /// this itself (`entry_points!`'s `runs_itself`).
+        /// this itself (`entry_points!`'s `leaves_root`: it takes `&self`, so the root is
+        /// never written back).
         #[inline(never)]
         fn grant(
-            &mut self,
+            &self,
             patient: AccountId,
             grantee: AccountId,
             provision: Provision,
@@ -372,7 +388,7 @@ pub mod consent_registry {
 
         /// `record_consent` by `actor` (the caller, or the signer of a relayed instruction).
         fn record_as(
-            &mut self,
+            &self,
             actor: AccountId,
             patient: AccountId,
             grantee: AccountId,
@@ -380,14 +396,14 @@ pub mod consent_registry {
         ) -> Result<ConsentId, Error> {
             let mut record = self.accounts.get(patient).unwrap_or_default();
             let id = self.record_into(actor, patient, grantee, provision, &mut record)?;
-            self.accounts.insert(patient, &record);
+            Accounts::default().insert(patient, &record);
             Ok(id)
         }
 
         /// `record_as`, with `patient`'s record already read: adds the consent to it, and
         /// the caller stores it.
         fn record_into(
-            &mut self,
+            &self,
             actor: AccountId,
             patient: AccountId,
             grantee: AccountId,
@@ -771,10 +787,10 @@ pub mod consent_registry {
         }
 
         /// `record_access`, by the caller: in the registry's own build its `call` runs this
-        /// itself (`entry_points!`'s `runs_itself`).
+        /// itself (`entry_points!`'s `leaves_root`).
         #[inline(never)]
         fn log_access(
-            &mut self,
+            &self,
             patient: AccountId,
             purpose: Purpose,
             context: Option<Hash>,
@@ -880,7 +896,7 @@ pub mod consent_registry {
         /// it from the start (nothing is written before this). So every other grant's proof
         /// carries none of the history's code.
         fn lapse_ended(
-            &mut self,
+            &self,
             patient: AccountId,
             record: &mut AccountRecord,
             now: Timestamp,
@@ -902,25 +918,25 @@ pub mod consent_registry {
         }
 
         /// Stores `account`'s record (nothing in it: removed).
-        fn store_record(&mut self, account: AccountId, record: &AccountRecord) {
+        fn store_record(&self, account: AccountId, record: &AccountRecord) {
             if *record == AccountRecord::default() {
-                self.accounts.remove(account);
+                Accounts::default().remove(account);
             } else {
-                self.accounts.insert(account, record);
+                Accounts::default().insert(account, record);
             }
         }
 
         /// Writes a consent's new status into the history and events it; taking it out of
         /// its patient's index is the caller's.
         fn store_status(
-            &mut self,
+            &self,
             id: ConsentId,
             mut consent: Consent,
             status: ConsentStatus,
             changed_by: Option<AccountId>,
         ) {
             consent.status = status;
-            self.consents.insert((consent.patient, id), &consent);
+            History::default().insert((consent.patient, id), &consent);
             self.env().emit_event(ConsentStatusChanged {
                 patient: consent.patient,
                 grantee: consent.grantee,
@@ -1139,7 +1155,7 @@ pub mod consent_registry {
     healthchain_common::entry_points!(
         ConsentRegistry,
         library,
-        runs_itself: ["record_consent" => grant, "record_access" => log_access],
+        leaves_root: ["record_consent" => grant, "record_access" => log_access],
         reads_itself: ["ConsentCheck::is_authorized" => is_authorized],
         others: library
     );

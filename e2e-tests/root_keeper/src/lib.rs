@@ -3,12 +3,19 @@
 //! plain functions, not ink! messages) and writes the root back only when it changed.
 //! `count` changes the root (a counter in it), `note` only a mapping, `count_then_fail`
 //! changes the root and then fails (the call reverts: nothing stays); `note_through_ink`
-//! is `note` as ink!'s dispatch runs it.
+//! is `note` as ink!'s dispatch runs it. Its `leaves_root` list: `keep` writes a mapping
+//! through a handle of its own key from `&self` (the root cannot change, so `call` neither
+//! compares nor writes it back), `keep_then_fail` does too and fails (nothing stays).
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 #[ink::contract]
 pub mod root_keeper {
-    use ink::storage::Mapping;
+    use ink::storage::{traits::ManualKey, Mapping};
+
+    /// The kept notes' storage key, fixed so that `keep` writes them through a handle.
+    const KEPT_KEY: u32 = 0x6863_6b6e; // "hckn"
+    /// The kept notes: `RootKeeper::kept`, or a handle on it.
+    type Kept = Mapping<u32, u32, ManualKey<KEPT_KEY>>;
 
     /// Why a message of the keeper fails.
     #[ink::scale_derive(Encode, Decode, TypeInfo)]
@@ -26,6 +33,8 @@ pub mod root_keeper {
         count: u32,
         /// Not in the root: `note` writes here only.
         notes: Mapping<u32, u32>,
+        /// Not in the root either: `keep` writes here through a handle, from `&self`.
+        kept: Kept,
         /// Where `entry_points!` hands a selector this contract does not answer (none
         /// uploaded: such a call reverts).
         library: Hash,
@@ -44,6 +53,7 @@ pub mod root_keeper {
             Self {
                 count: 0,
                 notes: Mapping::default(),
+                kept: Mapping::default(),
                 library: Hash::default(),
             }
         }
@@ -67,6 +77,32 @@ pub mod root_keeper {
         #[ink(message)]
         pub fn count_then_fail(&mut self) -> Result<(), Error> {
             self.add_one_and_fail()
+        }
+
+        /// Keeps `value` under `key`, outside the root, in `call`'s `leaves_root` way.
+        #[cfg(not(healthchain_contract))]
+        #[ink(message)]
+        pub fn keep(&mut self, key: u32, value: u32) -> Result<(), Error> {
+            self.keep_note(key, value)
+        }
+
+        /// Keeps a note under `u32::MAX`, then fails: the call reverts.
+        #[cfg(not(healthchain_contract))]
+        #[ink(message)]
+        pub fn keep_then_fail(&mut self) -> Result<(), Error> {
+            self.keep_note_and_fail()
+        }
+
+        /// `keep`: `call` runs it itself, with the root as `&self`.
+        fn keep_note(&self, key: u32, value: u32) -> Result<(), Error> {
+            Kept::default().insert(key, &value);
+            Ok(())
+        }
+
+        /// `keep_then_fail`: `call` runs it itself, with the root as `&self`.
+        fn keep_note_and_fail(&self) -> Result<(), Error> {
+            Kept::default().insert(u32::MAX, &self.count);
+            Err(Error::Refused)
         }
 
         /// `count`: `call` runs it itself.
@@ -101,6 +137,12 @@ pub mod root_keeper {
         pub fn read(&self, key: u32) -> (u32, Option<u32>) {
             (self.count, self.notes.get(key))
         }
+
+        /// The note `keep` kept under `key`, read through the root's field.
+        #[ink(message)]
+        pub fn kept(&self, key: u32) -> Option<u32> {
+            self.kept.get(key)
+        }
     }
 
     healthchain_common::entry_points!(
@@ -111,6 +153,7 @@ pub mod root_keeper {
             "count" => add_one,
             "note" => write_note,
             "count_then_fail" => add_one_and_fail,
-        ]
+        ],
+        leaves_root: ["keep" => keep_note, "keep_then_fail" => keep_note_and_fail]
     );
 }
