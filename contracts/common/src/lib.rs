@@ -205,55 +205,13 @@ macro_rules! entry_points {
                 );
             )*)?
             $($(
-                {
-                    type Message = <$contract as ink::reflect::DispatchableMessageInfo<
-                        { ink::selector_id!($label) },
-                    >>::Output;
-                    assert!(
-                        !<$contract as ink::reflect::DispatchableMessageInfo<
-                            { ink::selector_id!($label) },
-                        >>::PAYABLE,
-                        concat!("runs_itself: ", $label, " takes payment"),
-                    );
-                    let _: fn() = || {
-                        $crate::dispatch::answers_as::<$contract, _, Message, _>(&$contract::$run)
-                    };
-                }
+                $crate::__entry_points!(@listed $contract, $label => $run, "runs_itself", answers_as, false);
             )+)?
             $($(
-                {
-                    type Message = <$contract as ink::reflect::DispatchableMessageInfo<
-                        { ink::selector_id!($kept_label) },
-                    >>::Output;
-                    assert!(
-                        !<$contract as ink::reflect::DispatchableMessageInfo<
-                            { ink::selector_id!($kept_label) },
-                        >>::PAYABLE,
-                        concat!("leaves_root: ", $kept_label, " takes payment"),
-                    );
-                    let _: fn() = || {
-                        $crate::dispatch::reads_as::<$contract, _, Message, _>(&$contract::$keeps)
-                    };
-                }
+                $crate::__entry_points!(@listed $contract, $kept_label => $keeps, "leaves_root", reads_as, false);
             )+)?
             $($(
-                {
-                    type Message = <$contract as ink::reflect::DispatchableMessageInfo<
-                        { ink::selector_id!($view_label) },
-                    >>::Output;
-                    assert!(
-                        !<$contract as ink::reflect::DispatchableMessageInfo<
-                            { ink::selector_id!($view_label) },
-                        >>::PAYABLE
-                            && !<$contract as ink::reflect::DispatchableMessageInfo<
-                                { ink::selector_id!($view_label) },
-                            >>::MUTATES,
-                        concat!("reads_itself: ", $view_label, " takes payment or changes state"),
-                    );
-                    let _: fn() = || {
-                        $crate::dispatch::reads_as::<$contract, _, Message, _>(&$contract::$view)
-                    };
-                }
+                $crate::__entry_points!(@listed $contract, $view_label => $view, "reads_itself", reads_as, true);
             )+)?
         };
         $crate::__entry_points!(@deploy [$($constructor)?] $contract);
@@ -295,6 +253,35 @@ macro_rules! entry_points {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __entry_points {
+    // The compile-time checks of a message `call` runs itself (in the builds where it is
+    // an ink! message): it takes no payment, changes no state if `$read_only`, and
+    // `$function` answers what it answers (`dispatch::answers_as` for a function taking
+    // the root mutably, `dispatch::reads_as` for one taking it as `&self`).
+    (@listed $contract:ident, $label:literal => $function:ident, $list:literal, $fits:ident, $read_only:literal) => {{
+        assert!(
+            !<$contract as ink::reflect::DispatchableMessageInfo<
+                { ink::selector_id!($label) },
+            >>::PAYABLE,
+            concat!($list, ": ", $label, " takes payment"),
+        );
+        assert!(
+            !($read_only
+                && <$contract as ink::reflect::DispatchableMessageInfo<
+                    { ink::selector_id!($label) },
+                >>::MUTATES),
+            concat!($list, ": ", $label, " changes state"),
+        );
+        let _: fn() = || {
+            $crate::dispatch::$fits::<
+                $contract,
+                _,
+                <$contract as ink::reflect::DispatchableMessageInfo<
+                    { ink::selector_id!($label) },
+                >>::Output,
+                _,
+            >(&$contract::$function)
+        };
+    }};
     // The contract's `deploy`: its library runs the constructor.
     (@deploy [] $contract:ident) => {
         #[cfg(healthchain_contract)]
