@@ -1,8 +1,8 @@
-//! `healthchain_common::entry_points!`'s `runs_itself` messages (drug_provenance's
-//! `dispense`, claim_settlement's `submit_claim`, trial_anchoring's `enrol`): the
-//! contract's own `call` runs them and writes the root back only when the message changed
-//! it; and its `leaves_root` ones (consent_registry's `record_consent` and
-//! `record_access`), which take the root as `&self` and are never written back. On a test contract (`root_keeper`): a
+//! `healthchain_common::entry_points!`'s `runs_itself` messages (claim_settlement's
+//! `submit_claim`): the contract's own `call` runs them and writes the root back only when
+//! the message changed it; and its `leaves_root` ones (consent_registry's `record_consent`
+//! and `record_access`, drug_provenance's `dispense`, trial_anchoring's `enrol`), which
+//! take the root as `&self` and are never written back. On a test contract (`root_keeper`): a
 //! message that changes the root keeps its change, one that changes only a mapping keeps
 //! that and costs less than the same message run by ink!'s dispatch (which writes the
 //! unchanged root back), one that fails reverts as ink! reverts it, and value sent with a

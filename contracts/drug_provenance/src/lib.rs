@@ -74,7 +74,25 @@ pub mod drug_provenance {
         merkle::{hash_leaf, root, verify_proof, Digest},
         provenance::{DispensedUnit, ProvenanceCheck, UnitId, MAX_UNITS_PER_QUERY},
     };
-    use ink::{prelude::vec::Vec, storage::Mapping};
+    use ink::{
+        prelude::vec::Vec,
+        storage::{traits::ManualKey, Mapping},
+    };
+
+    /// The lots', containers' and packages' storage keys, fixed (not derived from the
+    /// layout) so that a dispense, whose functions take the ledger as `&self`, writes them
+    /// through handles of their own ([`Lots`], [`Containers`], [`Packages`]): the root is
+    /// then left as it was by their types, and `call` neither compares nor writes it back
+    /// (`entry_points!`'s `leaves_root`).
+    const LOTS_KEY: u32 = 0x6863_646c; // "hcdl"
+    const CONTAINERS_KEY: u32 = 0x6863_6463; // "hcdc"
+    const PACKAGES_KEY: u32 = 0x6863_6470; // "hcdp"
+    /// The lots: `DrugProvenance::lots`, or a handle on them.
+    type Lots = Mapping<LotId, Lot, ManualKey<LOTS_KEY>>;
+    /// The containers: `DrugProvenance::containers`, or a handle on them.
+    type Containers = Mapping<Sscc, Container, ManualKey<CONTAINERS_KEY>>;
+    /// The packages that moved on their own: `DrugProvenance::packages`, or a handle on them.
+    type Packages = Mapping<(LotId, Digest), PackageRecord, ManualKey<PACKAGES_KEY>>;
 
     /// The most enclosures (case, then pallet) a trace walks.
     pub const MAX_TRACE_DEPTH: usize = 2;
@@ -317,11 +335,11 @@ pub mod drug_provenance {
     #[ink(storage)]
     pub struct DrugProvenance {
         access: AccessControl,
-        lots: Mapping<LotId, Lot>,
+        lots: Lots,
         /// Cases, totes and pallets with a record (packed, or out of an opened pallet).
-        containers: Mapping<Sscc, Container>,
+        containers: Containers,
         /// (lot, serial leaf) -> a package that moved on its own.
-        packages: Mapping<(LotId, Digest), PackageRecord>,
+        packages: Packages,
         shipments: Mapping<u64, Shipment>,
         next_shipment: u64,
         /// (prefix length in digits, GS1 company prefix) -> the manufacturer licensed to
@@ -1252,10 +1270,11 @@ pub mod drug_provenance {
         }
 
         /// `dispense`, by the caller: in the ledger's own build its `call` runs this itself
-        /// (`entry_points!`'s `runs_itself`).
+        /// (`entry_points!`'s `leaves_root`: it takes `&self`, so the root is never written
+        /// back).
         #[cfg(not(healthchain_library))]
         fn dispense_package(
-            &mut self,
+            &self,
             package: PackageRef,
             expiry: u32,
             recipient: Hash,
@@ -1498,7 +1517,7 @@ pub mod drug_provenance {
         /// leaves go to `touched`, as this call's earlier dispenses left them; the caller
         /// stores them (`store`).
         fn dispense_as(
-            &mut self,
+            &self,
             dispenser: AccountId,
             item: Dispense,
             touched: &mut Touched,
@@ -1784,12 +1803,12 @@ pub mod drug_provenance {
         }
 
         /// Stores the lots and cases a call moving packages changed, once each.
-        fn store(&mut self, touched: Touched) {
+        fn store(&self, touched: Touched) {
             for (id, lot) in touched.lots {
-                self.lots.insert(id, &lot);
+                Lots::default().insert(id, &lot);
             }
             for (sscc, case) in touched.cases {
-                self.containers.insert(sscc, &case);
+                Containers::default().insert(sscc, &case);
             }
         }
 
@@ -1827,7 +1846,7 @@ pub mod drug_provenance {
         /// stock it leaves in this call's copies (`touched`, which the caller stores), so
         /// that several packages can leave one and each is read and written once. Its lot
         /// stays in `touched` for the call's later packages.
-        fn commit(&mut self, located: Located, touched: &mut Touched) {
+        fn commit(&self, located: Located, touched: &mut Touched) {
             let Located {
                 id,
                 lot,
@@ -1847,7 +1866,7 @@ pub mod drug_provenance {
             if let Some((sscc, container)) = leaving {
                 touched.cases.update(sscc, container, Container::take_one);
             }
-            self.packages.insert((id, leaf), &record);
+            Packages::default().insert((id, leaf), &record);
         }
 
         /// Ends a shipment: each item goes to the recipient (`delivered`) or back to the
@@ -2187,7 +2206,7 @@ pub mod drug_provenance {
     healthchain_common::entry_points!(
         DrugProvenance,
         library,
-        runs_itself: ["dispense" => dispense_package],
+        leaves_root: ["dispense" => dispense_package],
         reads_itself: ["ProvenanceCheck::dispensed_units" => dispensed_units],
         others: library
     );

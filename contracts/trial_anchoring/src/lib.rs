@@ -58,7 +58,22 @@ pub mod trial_anchoring {
         merkle::{verify_proof, Digest},
         relay::{Relay, Signature},
     };
-    use ink::{prelude::vec::Vec, storage::Mapping};
+    use ink::{
+        prelude::vec::Vec,
+        storage::{traits::ManualKey, Mapping},
+    };
+
+    /// The trials' and enrolments' storage keys, fixed (not derived from the layout) so
+    /// that an enrolment, whose function takes the contract as `&self`, writes them through
+    /// handles of their own ([`Trials`], [`Enrolments`]): the root is then left as it was by
+    /// its type, and `call` neither compares nor writes it back (`entry_points!`'s
+    /// `leaves_root`).
+    const TRIALS_KEY: u32 = 0x6863_7474; // "hctt"
+    const ENROLMENTS_KEY: u32 = 0x6863_7465; // "hcte"
+    /// The trials: `TrialAnchoring::trials`, or a handle on them.
+    type Trials = Mapping<TrialId, Trial, ManualKey<TRIALS_KEY>>;
+    /// The enrolments: `TrialAnchoring::enrolments`, or a handle on them.
+    type Enrolments = Mapping<(TrialId, AccountId), Enrolment, ManualKey<ENROLMENTS_KEY>>;
 
     /// A sponsor registered a trial (protocol version 1).
     #[ink(event)]
@@ -228,13 +243,13 @@ pub mod trial_anchoring {
         /// The consent registry asked about research consent, callee 0 ([`Callee`]).
         /// Second in the root, where the admin library finds it.
         callees: Callees,
-        trials: Mapping<TrialId, Trial>,
+        trials: Trials,
         /// Registry id key (see `registry_key`) to trial.
         by_registry_id: Mapping<Digest, TrialId>,
         last_trial: TrialId,
         protocol_versions: Mapping<(TrialId, u32), ProtocolVersion>,
         delegates: Mapping<(TrialId, AccountId), TrialDelegateRole>,
-        enrolments: Mapping<(TrialId, AccountId), Enrolment>,
+        enrolments: Enrolments,
         batches: Mapping<(TrialId, u32), Batch>,
         adverse_events: Mapping<(TrialId, u32), AdverseEvent>,
         /// The pre-registered outcomes (as last amended before the freeze) and the
@@ -554,13 +569,10 @@ pub mod trial_anchoring {
         }
 
         /// `enrol`, by the caller: in trial_anchoring's own build its `call` runs this
-        /// itself (`entry_points!`'s `runs_itself`).
+        /// itself (`entry_points!`'s `leaves_root`: it takes `&self`, so the root is never
+        /// written back).
         #[cfg(not(healthchain_library))]
-        fn enrol_participant(
-            &mut self,
-            trial: TrialId,
-            participant: AccountId,
-        ) -> Result<(), Error> {
+        fn enrol_participant(&self, trial: TrialId, participant: AccountId) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::Site)?;
@@ -587,7 +599,7 @@ pub mod trial_anchoring {
             let now = self.env().block_timestamp();
             record.milestones.first_enrolled_at.get_or_insert(now);
             let protocol_version = record.consent_version;
-            self.enrolments.insert(
+            Enrolments::default().insert(
                 (trial, participant),
                 &Enrolment {
                     enrolled_at: now,
@@ -596,7 +608,7 @@ pub mod trial_anchoring {
                     withdrawal: None,
                 },
             );
-            self.trials.insert(trial, &record);
+            Trials::default().insert(trial, &record);
             self.env().emit_event(ParticipantEnrolled {
                 trial,
                 participant,
@@ -1453,7 +1465,7 @@ pub mod trial_anchoring {
     healthchain_common::entry_points!(
         TrialAnchoring,
         library,
-        runs_itself: ["enrol" => enrol_participant],
+        leaves_root: ["enrol" => enrol_participant],
         reads_itself: [
             "participant_status" => participant_status,
             "is_active" => is_active,
