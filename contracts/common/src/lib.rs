@@ -162,9 +162,9 @@ macro_rules! library_message {
 /// `ManualKey`) and events, so its type says that the root is left as it was. `call` runs
 /// them as it runs a read-only message ([`dispatch::run_view`]): no root to encode twice,
 /// compare or write back, and none of that code in the contract (565 bytes of
-/// consent_registry's, 288 of drug_provenance's, 614 of trial_anchoring's). The label names a message of the contract that takes no payment
-/// (it may change state: Contracts UI submits it as a transaction) and answers what the
-/// function answers.
+/// consent_registry's, 288 of drug_provenance's, 614 of trial_anchoring's). The label
+/// names a message of the contract that takes no payment (it may change state: Contracts
+/// UI submits it as a transaction) and answers what the function answers.
 ///
 /// `reads_itself: ["ConsentCheck::is_authorized" => is_authorized]` names read-only
 /// messages `call` answers itself ([`dispatch::run_view`]), each by its label and the
