@@ -133,7 +133,8 @@ where
     M::Output: Answer + ink::scale::Encode,
 {
     let arguments = arguments::<Args>();
-    let (mut contract, before) = read_root::<C>();
+    let mut contract = root::<C>();
+    let before = encoded(&contract);
     let answer = method.run(&mut contract, arguments);
     if !answer.reverts() {
         write_back(&contract, &before);
@@ -196,20 +197,6 @@ where
         core::arch::wasm32::unreachable()
     };
     contract
-}
-
-/// The contract's root ([`root`]) and its encoding then. Generic over the contract only,
-/// so a contract that lists several messages (each [`run_message`] an instance of its
-/// own) keeps one copy of it and of [`write_back`]: 138 bytes off consent_registry,
-/// which lists two.
-#[cfg(target_arch = "wasm32")]
-fn read_root<C>() -> (C, ink::prelude::vec::Vec<u8>)
-where
-    C: ink::storage::traits::Storable + ink::storage::traits::StorageKey,
-{
-    let contract = root::<C>();
-    let before = encoded(&contract);
-    (contract, before)
 }
 
 /// Writes the root back (`set_storage_v2`, as ink! does) if its encoding is no longer
