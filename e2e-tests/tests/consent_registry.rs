@@ -492,9 +492,68 @@ async fn emergency_access_is_role_gated_time_boxed_and_closable<Client: E2EBacke
     Ok(())
 }
 
+/// What a paused registry answers: every check `Unavailable`, a grant and an access
+/// record refused as `Paused`.
+async fn assert_paused<Client: E2EBackend>(
+    client: &mut support::Scenario<Client>,
+    registry: &mut Registry,
+    caller: &Caller,
+    patient: AccountId,
+    grantee: AccountId,
+) where
+    BackendError<Client>: Debug,
+{
+    assert_eq!(
+        check_via_contract(client, caller, patient, grantee, Purpose::Treatment, None).await,
+        Ok(ConsentAnswer::Unavailable),
+        "a paused registry gives no answer, which callers do not blame on the patient"
+    );
+    assert_eq!(
+        grant(
+            client,
+            registry,
+            &ink_e2e::bob(),
+            patient,
+            grantee,
+            Purpose::Operations,
+            None
+        )
+        .await,
+        Err(Error::Access(AccessError::Paused))
+    );
+    let access =
+        registry.record_access(patient, Purpose::Treatment, None, DataClasses::MEDICATIONS);
+    assert_eq!(
+        submit_or_refusal(client, &ink_e2e::charlie(), &access).await,
+        Err(Error::Access(AccessError::Paused))
+    );
+}
+
 #[ink_e2e::test(backend(runtime_only))]
-async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
-    let mut client = support::Scenario::new(client);
+async fn pause_and_upgrade_are_admin_only_on_the_sandbox<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    pause_and_upgrade(support::Scenario::new(client)).await
+}
+
+/// The same on substrate-contracts-node (pallet-contracts 38), where a paused registry
+/// runs its library's code (`set_code_hash` in the admin library's `pause`).
+#[cfg(feature = "node-e2e")]
+#[ink_e2e::test]
+async fn pause_and_upgrade_are_admin_only_on_the_node<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    pause_and_upgrade(support::Scenario::new(client)).await
+}
+
+/// Pausing and upgrading are the admin's; a paused registry answers nothing and records
+/// nothing but revocations, and an upgrade applied while paused keeps it paused.
+async fn pause_and_upgrade<Client: E2EBackend>(
+    mut client: support::Scenario<Client>,
+) -> E2EResult<()>
+where
+    BackendError<Client>: std::error::Error + 'static,
+{
     // The code the upgrade switches to: the same build, so only the admin check is at stake.
     let code_hash = ContractsBackend::<ink::env::DefaultEnvironment>::upload(
         &mut *client,
@@ -518,6 +577,19 @@ async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client
     .await
     .expect("bob grants");
 
+    // A second consent, revoked below while the registry is paused.
+    let payment = grant(
+        &mut client,
+        &mut registry,
+        &ink_e2e::bob(),
+        bob,
+        charlie,
+        Purpose::Payment,
+        None,
+    )
+    .await
+    .expect("bob grants for payment");
+
     let refused = client
         .call(&ink_e2e::bob(), &registry.pause())
         .dry_run()
@@ -530,23 +602,14 @@ async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client
         .await?
         .return_value()
         .expect("admin pauses");
+    // Paused, the registry runs its library's code, which checks the pause flag in every
+    // message: its own build, whose grant, check and access record do not read the flag,
+    // must never answer now.
+    assert_paused(&mut client, &mut registry, &caller, bob, charlie).await;
     assert_eq!(
-        check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
-        Ok(ConsentAnswer::Unavailable),
-        "a paused registry gives no answer, which callers do not blame on the patient"
-    );
-    assert_eq!(
-        grant(
-            &mut client,
-            &mut registry,
-            &ink_e2e::bob(),
-            bob,
-            charlie,
-            Purpose::Payment,
-            None
-        )
-        .await,
-        Err(Error::Access(AccessError::Paused))
+        revoke(&mut client, &mut registry, &ink_e2e::bob(), bob, payment).await,
+        Ok(()),
+        "a patient still revokes consent while the registry is paused"
     );
     client
         .call(&ink_e2e::alice(), &registry.unpause())
@@ -554,8 +617,20 @@ async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client
         .await?
         .return_value()
         .expect("admin unpauses");
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
+        Ok(ConsentAnswer::Permitted),
+        "unpaused, the registry answers again"
+    );
+    assert_eq!(
+        check_via_contract(&mut client, &caller, bob, charlie, Purpose::Payment, None).await,
+        Ok(ConsentAnswer::NotPermitted),
+        "the revocation made while paused stands"
+    );
 
-    // Upgrade: a stranger is refused; the admin's upgrade keeps every grant.
+    // Upgrade: a stranger is refused; the admin's upgrade keeps every grant. Applied while
+    // paused, it leaves the registry paused (still running its library) until unpaused,
+    // and then running the new code.
     let refused = client
         .call(&ink_e2e::bob(), &registry.propose_code(code_hash, None))
         .dry_run()
@@ -569,15 +644,42 @@ async fn pause_and_upgrade_are_admin_only<Client: E2EBackend>(mut client: Client
         .return_value()
         .expect("admin proposes the upgrade");
     client
+        .call(&ink_e2e::alice(), &registry.pause())
+        .submit()
+        .await?
+        .return_value()
+        .expect("admin pauses again");
+    client
         .call(&ink_e2e::alice(), &registry.apply_code())
         .submit()
         .await?
         .return_value()
-        .expect("admin upgrades (no change delay in the tests)");
+        .expect("admin upgrades while paused (no change delay in the tests)");
+    assert_paused(&mut client, &mut registry, &caller, bob, charlie).await;
+    client
+        .call(&ink_e2e::alice(), &registry.unpause())
+        .submit()
+        .await?
+        .return_value()
+        .expect("admin unpauses the upgraded registry");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
         Ok(ConsentAnswer::Permitted),
         "grants survive the upgrade"
+    );
+    assert!(
+        grant(
+            &mut client,
+            &mut registry,
+            &ink_e2e::bob(),
+            bob,
+            charlie,
+            Purpose::Operations,
+            None
+        )
+        .await
+        .is_ok(),
+        "the upgraded registry, unpaused, records grants again"
     );
 
     // A caller wired to an address without a contract gets an error, not a trap.

@@ -40,6 +40,29 @@ pub const MEMBERS_KEY: u32 = 0x6863_726d; // "hcrm"
 /// The storage key of the pending change, fixed for the same reason as [`MEMBERS_KEY`].
 pub const PENDING_CHANGE_KEY: u32 = 0x6863_7063; // "hcpc"
 
+/// The storage key of a contract's own library's code hash ([`OwnLibrary`]), fixed for the
+/// same reason as [`MEMBERS_KEY`]: pausing makes the contract run that library
+/// ([`AccessControl::pause`]).
+pub const LIBRARY_KEY: u32 = 0x6863_6c62; // "hclb"
+
+/// The storage key of the code a contract paused by running its library resumes with.
+pub const RESUME_CODE_KEY: u32 = 0x6863_7263; // "hcrc"
+
+/// The code hash of a contract's own library (its cold messages, the same source built
+/// with `cfg(healthchain_library)`), in a cell of its own at [`LIBRARY_KEY`], which the
+/// contract's constructor sets. A contract keeps it as a root field of this type.
+pub type OwnLibrary = Lazy<Hash, ManualKey<LIBRARY_KEY>>;
+
+/// The code a contract paused by running its library resumes with, while it is paused.
+type ResumeCode = Lazy<Hash, ManualKey<RESUME_CODE_KEY>>;
+
+/// The contract's own library ([`OwnLibrary`]), read from its cell: one storage access,
+/// and no decoding of the root. The zero hash, where no delegate call finds code, if the
+/// contract has none.
+pub fn own_library() -> Hash {
+    OwnLibrary::default().get().unwrap_or_default()
+}
+
 /// The selector of a migration's `migrate` message: `#[ink(message, selector = 0x6d696772)]`
 /// ("migr"), taking no argument and returning nothing. It runs once, inside `apply_code`,
 /// with the contract's storage; it reads the old root and writes the new one, and traps
@@ -417,6 +440,25 @@ impl AccessControl {
         }
     }
 
+    /// The block as a contract's own build sees it when it runs, which it does only while
+    /// unpaused ([`crate::dispatch::Unpaused`]), made without reading storage: not paused,
+    /// the role members under their fixed key; the admin, the delay and the admin library
+    /// at defaults that build never reads (its admin messages go to its library, which
+    /// reads the block).
+    pub fn unpaused() -> Self {
+        Self {
+            admin: AccountId::from([0; 32]),
+            pending_admin: None,
+            paused: false,
+            roles_in_use: RoleSet::EMPTY,
+            role_manager: None,
+            change_delay: 0,
+            library: Hash::default(),
+            members: Mapping::default(),
+            pending_change: Lazy::default(),
+        }
+    }
+
     /// The code hash of the admin library this contract delegates its admin messages to.
     pub fn library(&self) -> Hash {
         self.library
@@ -647,23 +689,36 @@ impl AccessControl {
     }
 
     /// Stops every state change of the contract until [`Self::unpause`]. Admin only.
+    ///
+    /// A contract with its own library ([`OwnLibrary`]) also runs that library's code
+    /// until unpaused (pallet-contracts' `set_code_hash`; its own code is kept to resume
+    /// with). The library has every message of the contract and checks the pause flag in
+    /// each, so the contract's own build never runs while it is paused, and its hot
+    /// messages need not read the flag: on pallet-contracts 38 that read is a storage
+    /// access, charged about 10 KB of proof in every grant, check and claim.
     pub fn pause(&mut self) -> Result<(), AccessError> {
         let by = self.ensure_admin()?;
         if self.paused {
             return Err(AccessError::Paused);
         }
         self.paused = true;
+        run_library_while_paused()?;
         emit(Paused { by });
         Ok(())
     }
 
-    /// Resumes a paused contract. Admin only.
+    /// Resumes a paused contract, with its own code again if it ran its library while
+    /// paused. Admin only.
     pub fn unpause(&mut self) -> Result<(), AccessError> {
         let by = self.ensure_admin()?;
         if !self.paused {
             return Err(AccessError::NotPaused);
         }
         self.paused = false;
+        if let Some(code) = ResumeCode::default().get() {
+            swap_code(code)?;
+            ink::env::clear_contract_storage(&RESUME_CODE_KEY);
+        }
         emit(Unpaused { by });
         Ok(())
     }
@@ -700,8 +755,15 @@ impl AccessControl {
         if let Some(migration) = migration {
             run_migration(migration)?;
         }
-        ink::env::set_code_hash::<DefaultEnvironment>(&code_hash)
-            .map_err(|_| AccessError::UpgradeFailed)?;
+        let mut resume = ResumeCode::default();
+        if resume.get().is_some() {
+            // Paused, running its library: the new code is the one it resumes with, and
+            // until then it runs its library as the migration left it named.
+            resume.set(&code_hash);
+            swap_code(own_library())?;
+        } else {
+            swap_code(code_hash)?;
+        }
         emit(CodeUpgraded {
             code_hash,
             migration,
@@ -717,6 +779,37 @@ impl AccessControl {
         }
         Ok(())
     }
+}
+
+/// [`AccessControl::pause`]'s swap: the contract runs its own library, if it has one,
+/// and keeps its own code to resume with.
+fn run_library_while_paused() -> Result<(), AccessError> {
+    let Some(library) = OwnLibrary::default().get() else {
+        return Ok(());
+    };
+    ResumeCode::default().set(&own_code());
+    swap_code(library)
+}
+
+/// The contract's code hash (off chain, where code is not swapped, the zero hash).
+fn own_code() -> Hash {
+    #[cfg(target_arch = "wasm32")]
+    return ink::env::own_code_hash::<DefaultEnvironment>().unwrap_or_default();
+    #[cfg(not(target_arch = "wasm32"))]
+    Hash::default()
+}
+
+/// Makes `code` the contract's code, unless it already is (off chain, where the
+/// environment cannot swap code, nothing).
+fn swap_code(code: Hash) -> Result<(), AccessError> {
+    #[cfg(target_arch = "wasm32")]
+    if code != own_code() {
+        ink::env::set_code_hash::<DefaultEnvironment>(&code)
+            .map_err(|_| AccessError::UpgradeFailed)?;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = code;
+    Ok(())
 }
 
 /// Runs the uploaded `migration` code's `migrate` message in this contract's storage.

@@ -159,6 +159,36 @@ where
     answer_with(answer)
 }
 
+/// A contract whose own build never runs while it is paused: pausing makes it run its
+/// library, which has every message and checks the pause flag in each
+/// ([`crate::access::AccessControl::pause`]). [`Unpaused::unpaused`] is its root as the
+/// messages `entry_points!`'s `skips_root` names see it in that build, made without a
+/// storage access: its access block unpaused ([`crate::access::AccessControl::unpaused`]),
+/// its storage handles (`Mapping`s and `Lazy`s, whose keys are in their types), and its
+/// other fields at a default those messages never read.
+pub trait Unpaused {
+    /// The root as the contract's own build sees it while it runs: unpaused.
+    fn unpaused() -> Self;
+}
+
+/// [`run_view`] for a contract that is never paused while its own build runs
+/// ([`Unpaused`], `entry_points!`'s `skips_root`): the same steps, but the root is not
+/// read. On pallet-contracts 38 the read is a storage access, about 10 KB of the call's
+/// proof, whatever the root's size; the messages listed this way need only the pause
+/// flag of it, which is known to be clear. Never returns.
+#[cfg(target_arch = "wasm32")]
+pub fn run_unpaused<C, Args, V>(view: V) -> !
+where
+    C: Unpaused,
+    Args: ink::scale::Decode,
+    V: View<C, Args>,
+    V::Output: Answer + ink::scale::Encode,
+{
+    let arguments = arguments::<Args>();
+    let answer = view.run(&C::unpaused(), arguments);
+    answer_with(answer)
+}
+
 /// A listed message's arguments, after payment is refused as ink! refuses it (no message
 /// `call` runs itself takes payment: `entry_points!` checks it); input that does not
 /// decode is refused as ink! refuses it ([`refuse_input`]).
@@ -246,6 +276,18 @@ where
     V::Output: Answer + ink::scale::Encode,
 {
     run_view::<C, Args, V>
+}
+
+/// [`runner`] for a function run on the unread root ([`run_unpaused`]).
+#[cfg(target_arch = "wasm32")]
+pub const fn unpaused_runner<C, Args, V>(_view: &V) -> fn(V) -> !
+where
+    C: Unpaused,
+    Args: ink::scale::Decode,
+    V: View<C, Args>,
+    V::Output: Answer + ink::scale::Encode,
+{
+    run_unpaused::<C, Args, V>
 }
 
 /// Input naming no message or constructor, or not decoding: reverted with ink!'s

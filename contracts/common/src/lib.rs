@@ -191,6 +191,7 @@ macro_rules! entry_points {
         $(, runs_itself: [$($label:literal => $run:ident),+ $(,)?])?
         $(, leaves_root: [$($kept_label:literal => $keeps:ident),+ $(,)?])?
         $(, reads_itself: [$($view_label:literal => $view:ident),+ $(,)?])?
+        $(, skips_root: [$($unread_label:literal => $unread:ident),+ $(,)?])?
         $(, others: $others:ident)?
         $(,)?
     ) => {
@@ -213,6 +214,9 @@ macro_rules! entry_points {
             $($(
                 $crate::__entry_points!(@listed $contract, $view_label => $view, "reads_itself", reads_as, true);
             )+)?
+            $($(
+                $crate::__entry_points!(@listed $contract, $unread_label => $unread, "skips_root", reads_as, false);
+            )+)?
         };
         $crate::__entry_points!(@deploy [$($constructor)?] $contract);
         $crate::__entry_points!(@library [$($constructor)?] $contract, [$($($payable),*)?]);
@@ -224,6 +228,7 @@ macro_rules! entry_points {
                 $($crate::hot_messages!($($crate::dispatch::runner::<$contract, _, _>(&$contract::$run)),+);)?
                 $($crate::hot_messages!($($crate::dispatch::view_runner::<$contract, _, _>(&$contract::$keeps)),+);)?
                 $($crate::hot_messages!($($crate::dispatch::view_runner::<$contract, _, _>(&$contract::$view)),+);)?
+                $($crate::hot_messages!($($crate::dispatch::unpaused_runner::<$contract, _, _>(&$contract::$unread)),+);)?
                 // The input is read again below for any other message (a host function
                 // call; nothing is consumed).
                 #[allow(unused_variables)]
@@ -241,6 +246,11 @@ macro_rules! entry_points {
                 $($(
                     if selector == Some(ink::selector_bytes!($view_label)) {
                         $crate::dispatch::run_view::<$contract, _, _>($contract::$view)
+                    }
+                )+)?
+                $($(
+                    if selector == Some(ink::selector_bytes!($unread_label)) {
+                        $crate::dispatch::run_unpaused::<$contract, _, _>($contract::$unread)
                     }
                 )+)?
                 $crate::__entry_points!(@call [$($others)?] $contract, $library);
@@ -355,6 +365,11 @@ macro_rules! __entry_points {
     // answers or refuses every other input as ink! would.
     (@call [library] $contract:ident, $library:ident) => {
         $crate::__entry_points!(@library_of $contract, $library)
+    };
+    // The input, value and all, handed to the contract's library, whose code hash is in
+    // its own cell (`access::OwnLibrary`): read without decoding the root.
+    (@library_of $contract:ident, own_library) => {
+        $crate::access::delegate_to($crate::access::own_library())
     };
     // The input, value and all, handed to the contract's library.
     (@library_of $contract:ident, $library:ident) => {{

@@ -44,7 +44,8 @@ pub mod consent_registry {
     };
     use healthchain_common::{
         access::{
-            admin_arg, AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet,
+            admin_arg, AccessControl, AccessControlled, AccessError, OwnLibrary, PendingChange,
+            Role, RoleSet,
         },
         admin_message,
         consent::{
@@ -55,7 +56,7 @@ pub mod consent_registry {
     };
     use ink::{
         prelude::vec::Vec,
-        storage::{traits::ManualKey, Mapping},
+        storage::{traits::ManualKey, Lazy, Mapping},
     };
 
     /// The history's storage key and the account records', fixed (not derived from the
@@ -160,9 +161,11 @@ pub mod consent_registry {
         /// same source built with `cfg(healthchain_library)`, which answers the cold
         /// messages (relayed instructions, status changes, delegates and guardians,
         /// emergency access, the getters) by delegate call in this storage, so that a
-        /// grant's or a check's proof carries none of their code. Set by the constructor; an upgrade to other code must set its own
-        /// library in its migration.
-        library: Hash,
+        /// grant's or a check's proof carries none of their code. In a cell of its own
+        /// (`OwnLibrary`), so that the admin library finds it: a paused registry runs its
+        /// library's code (`AccessControl::pause`). Set by the constructor; an upgrade to
+        /// other code must set its own library in its migration.
+        library: OwnLibrary,
     }
 
     impl ConsentRegistry {
@@ -186,7 +189,7 @@ pub mod consent_registry {
             library: Hash,
         ) -> Self {
             healthchain_common::access::lock_library(library);
-            Self {
+            let mut registry = Self {
                 access: AccessControl::new(
                     Self::env().caller(),
                     RoleSet::of(&[Role::EmergencyResponder]),
@@ -199,8 +202,10 @@ pub mod consent_registry {
                 delegations: Mapping::default(),
                 emergency: Mapping::default(),
                 chain,
-                library,
-            }
+                library: Lazy::default(),
+            };
+            registry.library.set(&library);
+            registry
         }
 
         /// Records a consent of `patient` about `grantee` and returns its id: a provision
@@ -839,7 +844,7 @@ pub mod consent_registry {
         ) -> Decision {
             // The role is checked live: a responder revoked mid-window loses access.
             if purpose == Purpose::Emergency
-                && library_message!(self.library, [], {
+                && library_message!(healthchain_common::access::own_library(), [], {
                     self.access.has_role(grantee, Role::EmergencyResponder)
                         && self
                             .emergency
@@ -876,15 +881,19 @@ pub mod consent_registry {
             // actor's grant is handed whole, input and all, to the library (nothing is
             // written before this), so every other grant's proof carries none of the
             // delegation's code.
-            healthchain_common::library_message!(self.library, [actor, patient, now], {
-                match self.delegations.get((patient, actor)) {
-                    Some(delegation) if delegation.is_live(now) => {
-                        Ok((actor, Some(delegation.expires_at)))
+            healthchain_common::library_message!(
+                healthchain_common::access::own_library(),
+                [actor, patient, now],
+                {
+                    match self.delegations.get((patient, actor)) {
+                        Some(delegation) if delegation.is_live(now) => {
+                            Ok((actor, Some(delegation.expires_at)))
+                        }
+                        Some(_) => Err(Error::DelegationExpired),
+                        None => Err(Error::NotPatientOrDelegate),
                     }
-                    Some(_) => Err(Error::DelegationExpired),
-                    None => Err(Error::NotPatientOrDelegate),
                 }
-            })
+            )
         }
 
         /// Makes the consents in `patient`'s `record` whose period has ended inactive (with
@@ -901,20 +910,24 @@ pub mod consent_registry {
             record: &mut AccountRecord,
             now: Timestamp,
         ) -> bool {
-            healthchain_common::library_message!(self.library, [patient, record, now], {
-                let listed = core::mem::take(&mut record.consents);
-                let count = listed.len();
-                for entry in listed {
-                    if entry.provision.period.has_ended(now) {
-                        let consent = entry.consent(patient);
-                        self.store_status(entry.id, consent, ConsentStatus::Inactive, None);
-                    } else {
-                        record.consents.push(entry);
+            healthchain_common::library_message!(
+                healthchain_common::access::own_library(),
+                [patient, record, now],
+                {
+                    let listed = core::mem::take(&mut record.consents);
+                    let count = listed.len();
+                    for entry in listed {
+                        if entry.provision.period.has_ended(now) {
+                            let consent = entry.consent(patient);
+                            self.store_status(entry.id, consent, ConsentStatus::Inactive, None);
+                        } else {
+                            record.consents.push(entry);
+                        }
                     }
+                    // The record is the caller's to store.
+                    record.consents.len() != count
                 }
-                // The record is the caller's to store.
-                record.consents.len() != count
-            })
+            )
         }
 
         /// Stores `account`'s record (nothing in it: removed).
@@ -1016,7 +1029,7 @@ pub mod consent_registry {
         /// registry's library, as the batches that ask it are by theirs.
         #[ink(message)]
         fn is_authorized_batch(&self, queries: Vec<ConsentQuery>) -> Vec<ConsentAnswer> {
-            library_message!(self.library, [queries], {
+            library_message!(healthchain_common::access::own_library(), [queries], {
                 if self.access.is_paused() || queries.len() > MAX_CONSENT_QUERIES {
                     return queries.iter().map(|_| ConsentAnswer::Unavailable).collect();
                 }
@@ -1150,13 +1163,36 @@ pub mod consent_registry {
         }
     }
 
-    // A grant and an access record change only a patient's record (or nothing), never the
-    // root: run by `call` itself, they do not write the root back.
+    /// The registry's own build runs only while it is unpaused (a paused registry runs its
+    /// library), and its grant, access record and check read nothing of the root but the
+    /// pause flag, the account records and the history (handles of fixed keys), and the
+    /// library's cell (a handle too) on the paths they hand to the library.
+    impl healthchain_common::dispatch::Unpaused for ConsentRegistry {
+        fn unpaused() -> Self {
+            Self {
+                access: AccessControl::unpaused(),
+                consents: Mapping::default(),
+                accounts: Mapping::default(),
+                delegations: Mapping::default(),
+                emergency: Mapping::default(),
+                // Only relayed instructions read it: the library's.
+                chain: Hash::default(),
+                library: Lazy::default(),
+            }
+        }
+    }
+
+    // A grant, an access record and a check change only a patient's record (or nothing),
+    // never the root, and need of it only the pause flag: run by `call` itself, they
+    // neither read the root nor write it back.
     healthchain_common::entry_points!(
         ConsentRegistry,
-        library,
-        leaves_root: ["record_consent" => grant, "record_access" => log_access],
-        reads_itself: ["ConsentCheck::is_authorized" => is_authorized],
+        own_library,
+        skips_root: [
+            "record_consent" => grant,
+            "record_access" => log_access,
+            "ConsentCheck::is_authorized" => is_authorized,
+        ],
         others: library
     );
 }

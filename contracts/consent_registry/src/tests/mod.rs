@@ -255,6 +255,72 @@ fn grant_then_is_authorized() {
     assert_eq!(stored.status, ConsentStatus::Active);
 }
 
+/// The registry's own build runs a grant, an access record and a check on a root it does
+/// not read (`Unpaused::unpaused`, `entry_points!`'s `skips_root`): what they write and
+/// answer must be what the real root's would be, for the patient's own grant and for a
+/// delegate's (whose grant that build hands to the library, which runs this same code).
+#[ink::test]
+fn the_hot_messages_need_no_root_but_its_handles() {
+    use healthchain_common::dispatch::Unpaused;
+    let (mut registry, a) = setup();
+    let mut unread = ConsentRegistry::unpaused();
+    as_caller(a.bob);
+    registry.appoint_delegate(a.bob, a.eve, NOW + DAY).unwrap();
+    let treatment = permit(
+        Purpose::Treatment,
+        DataClasses::MEDICATIONS,
+        None,
+        None,
+        hash(7),
+    );
+    let own = unread.record_consent(a.bob, a.charlie, treatment).unwrap();
+    as_caller(a.eve);
+    let payment = Provision {
+        purpose: Purpose::Payment,
+        ..treatment
+    };
+    let delegated = unread.record_consent(a.bob, a.charlie, payment).unwrap();
+    assert_eq!((own, delegated), (1, 2));
+    assert_eq!(
+        latest(&registry, a.bob, a.charlie, Purpose::Payment)
+            .unwrap()
+            .recorded_by,
+        a.eve
+    );
+    for root in [&registry, &unread] {
+        for purpose in [Purpose::Treatment, Purpose::Payment] {
+            assert_eq!(
+                root.is_authorized(a.bob, a.charlie, purpose, None, DataClasses::MEDICATIONS),
+                ConsentAnswer::Permitted
+            );
+        }
+    }
+    as_caller(a.charlie);
+    assert_eq!(
+        unread.record_access(a.bob, Purpose::Treatment, None, DataClasses::MEDICATIONS),
+        Ok(())
+    );
+    assert_eq!(
+        unread.record_access(a.bob, Purpose::Treatment, None, DataClasses::GENOMICS),
+        Err(Error::DataClassesNotGranted)
+    );
+    // A revocation through the real root is what the unread one then reads.
+    as_caller(a.bob);
+    registry
+        .set_consent_status(a.bob, own, ConsentStatus::Inactive)
+        .unwrap();
+    assert_eq!(
+        unread.is_authorized(
+            a.bob,
+            a.charlie,
+            Purpose::Treatment,
+            None,
+            DataClasses::MEDICATIONS
+        ),
+        ConsentAnswer::NotPermitted
+    );
+}
+
 /// Issue 16: a participant in two trials of one sponsor holds a research consent for
 /// each (different contexts); the second does not replace the first, and each is revoked
 /// on its own.
