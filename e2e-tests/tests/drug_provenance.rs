@@ -7,8 +7,8 @@
 //!   sends two packages on to a pharmacy in one shipment and the other case in another;
 //! - a sensor's excursion holds the shipment it rides with, and only it: the other stays
 //!   dispensable;
-//! - one package dispensed, one returned to the wholesaler (verified on receipt) and
-//!   resold; a counterfeit, a clone and a label with another expiry refused;
+//! - one package dispensed (refused while the ledger is paused), one returned to the
+//!   wholesaler (verified on receipt) and resold; a counterfeit, a clone and a label with another expiry refused;
 //! - a trace of each package: where it was packed, who holds it now.
 #![cfg(feature = "e2e-tests")]
 
@@ -22,7 +22,7 @@ use drug_provenance::{
     packing::Packing,
 };
 use healthchain_common::{
-    access::{AccessControlled, Role},
+    access::{AccessControlled, AccessError, Role},
     merkle,
     provenance::ProvenanceCheck,
 };
@@ -324,6 +324,33 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
         .await
         .expect("dry run");
     assert_eq!(status.return_value(), UnitStatus::Genuine);
+    // Paused, the ledger runs its library's code, which refuses a dispense as paused and
+    // still answers a payer's question: its own build, whose dispense does not read the
+    // pause flag, must never answer now.
+    submit_or_refusal(client, &alice, &ledger.pause())
+        .await
+        .expect("the admin pauses the ledger");
+    let paused = client
+        .call(&ink_e2e::dave(), &dispense!(1))
+        .dry_run()
+        .await
+        .expect("dry run");
+    assert_eq!(
+        paused.return_value(),
+        Err(Error::Access(AccessError::Paused))
+    );
+    let asked = client
+        .call(
+            &ink_e2e::ferdie(),
+            &ledger.dispensed_units(vec![(GTIN, LOT.to_vec(), serial(1))]),
+        )
+        .dry_run()
+        .await
+        .expect("read");
+    assert_eq!(asked.return_value(), vec![None], "answered, not dispensed");
+    submit_or_refusal(client, &alice, &ledger.unpause())
+        .await
+        .expect("the admin unpauses the ledger");
     submit_or_refusal(client, &ink_e2e::dave(), &dispense!(1))
         .await
         .expect("dave dispenses package 1");

@@ -692,8 +692,8 @@ impl AccessControl {
     ///
     /// A contract with its own library ([`OwnLibrary`]) also runs that library's code
     /// until unpaused (pallet-contracts' `set_code_hash`; its own code is kept to resume
-    /// with). The library has every message of the contract and checks the pause flag in
-    /// each, so the contract's own build never runs while it is paused, and its hot
+    /// with). Such a library must have every message of the contract, checking the pause
+    /// flag in each, so the contract's own build never runs while it is paused, and its hot
     /// messages need not read the flag: on pallet-contracts 38 that read is a storage
     /// access, charged about 10 KB of proof in every grant, check and claim.
     pub fn pause(&mut self) -> Result<(), AccessError> {

@@ -116,7 +116,9 @@ macro_rules! library_message {
 /// (`cfg(healthchain_contract)`, set by `contracts/contract_build.rs`), in place of ink!'s,
 /// and its library's (`cfg(healthchain_library)`, `contracts/library_build.rs`):
 /// `entry_points!(Registry, library)`, `library` naming the root's field that holds the
-/// code hash of the contract's own library.
+/// code hash of the contract's own library, or `entry_points!(Registry, own_library)` for
+/// a contract that keeps it in its own cell ([`access::OwnLibrary`]), read without
+/// decoding the root; such a contract runs its library while paused.
 ///
 /// ink!'s dispatch is one function holding an arm for every message, and pallet-contracts
 /// 38 (wasmi, which compiles a function when it first runs it) charges a call for every
@@ -171,6 +173,14 @@ macro_rules! library_message {
 /// message's own function (it takes `&self`; a trait's message too), with nothing to write
 /// back.
 ///
+/// `skips_root: ["record_consent" => grant]` names hot messages run as `leaves_root`'s are,
+/// but on the root as the contract's own build sees it ([`dispatch::Unpaused`]), made
+/// without reading storage ([`dispatch::run_unpaused`]): on pallet-contracts 38 the root's
+/// read is a storage access, about 10 KB of the call's proof. Only for a contract that
+/// keeps its library in its own cell, whose own build never runs while it is paused
+/// (pausing makes it run its library), and for functions that read of the root only the
+/// pause flag and storage handles.
+///
 /// `others: library` hands every selector not listed to the library, without ink!'s
 /// dispatch: the contract's own build then keeps no ink! decoder or arm at all, not even
 /// for the admin messages, which reach the admin library through the contract's library
@@ -180,7 +190,7 @@ macro_rules! library_message {
 ///
 /// The parts after the library's field come in this order, each optional:
 /// `constructor: own`, `payable: [...]`, `runs_itself: [...]`, `leaves_root: [...]`,
-/// `reads_itself: [...]`, `others: library`.
+/// `reads_itself: [...]`, `skips_root: [...]`, `others: library`.
 #[macro_export]
 macro_rules! entry_points {
     (

@@ -24,8 +24,8 @@
 )]
 // ink! constructors are messages of their own; a `Default` impl would add nothing.
 #![allow(clippy::new_without_default)]
-// The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
-// helpers only they use.
+// The library's build (`cfg(healthchain_library)`) has every message (a paused registry runs
+// it), but not the contract's own `call`, and so not what only that uses.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
 // The contract's own wasm build leaves out the cold messages (`entry_points!` hands them to
 // the library), and so the helpers and imports only they use.

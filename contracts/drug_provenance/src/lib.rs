@@ -41,8 +41,8 @@
 )]
 // ink! constructors are messages of their own; a `Default` impl would add nothing.
 #![allow(clippy::new_without_default)]
-// The library's build (`cfg(healthchain_library)`) leaves out the hot messages, and so the
-// helpers only they use.
+// The library's build (`cfg(healthchain_library)`) has every message (a paused ledger runs
+// it), but not the contract's own `call`, and so not what only that uses.
 #![cfg_attr(healthchain_library, allow(dead_code, unused_imports))]
 // The contract's own wasm build leaves out the cold messages (`entry_points!` hands them to
 // the library), and so the helpers and imports only they use.
@@ -66,7 +66,8 @@ pub mod drug_provenance {
     };
     use healthchain_common::{
         access::{
-            admin_arg, AccessControl, AccessControlled, AccessError, PendingChange, Role, RoleSet,
+            admin_arg, AccessControl, AccessControlled, AccessError, OwnLibrary, PendingChange,
+            Role, RoleSet,
         },
         admin_message,
         call_cache::CallCache,
@@ -76,7 +77,7 @@ pub mod drug_provenance {
     };
     use ink::{
         prelude::vec::Vec,
-        storage::{traits::ManualKey, Mapping},
+        storage::{traits::ManualKey, Lazy, Mapping},
     };
 
     /// The lots', containers' and packages' storage keys, fixed (not derived from the
@@ -351,9 +352,11 @@ pub mod drug_provenance {
         /// source built with `cfg(healthchain_library)`, which answers the cold messages
         /// (licensing, holds, recalls, destruction, sensors' binding, cancellations,
         /// disaggregation, trace and the record getters) by delegate call in this storage,
-        /// so that a dispense's proof carries none of their code. Set by the constructor;
-        /// an upgrade to other code must set its own library in its migration.
-        library: Hash,
+        /// so that a dispense's proof carries none of their code. In a cell of its own
+        /// (`OwnLibrary`), so that the admin library finds it: a paused ledger runs its
+        /// library's code (`AccessControl::pause`). Set by the constructor; an upgrade to
+        /// other code must set its own library in its migration.
+        library: OwnLibrary,
     }
 
     impl DrugProvenance {
@@ -371,7 +374,7 @@ pub mod drug_provenance {
         #[ink(constructor)]
         pub fn new(change_delay: Timestamp, admin_library: Hash, library: Hash) -> Self {
             healthchain_common::access::lock_library(library);
-            Self {
+            let mut ledger = Self {
                 access: AccessControl::new(
                     Self::env().caller(),
                     RoleSet::of(&[
@@ -392,8 +395,10 @@ pub mod drug_provenance {
                 next_shipment: 0,
                 company_prefixes: Mapping::default(),
                 sensors: Mapping::default(),
-                library,
-            }
+                library: Lazy::default(),
+            };
+            ledger.library.set(&library);
+            ledger
         }
 
         /// Commissions a lot (manufacturer only): GTIN-14 as a number (check digit
@@ -1258,7 +1263,9 @@ pub mod drug_provenance {
         /// pseudonym and a random salt; not all zeros). A serial not in the lot is refused as
         /// counterfeit, an expiry not the lot's as a mismatch, a serial already dispensed as a
         /// clone; held, quarantined, recalled, illegitimate or expired stock is refused.
-        #[cfg(not(any(healthchain_library, healthchain_contract)))]
+        /// Refused as `Paused` while the ledger is paused (its library, which it then runs,
+        /// answers it).
+        #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn dispense(
             &mut self,
@@ -1272,7 +1279,6 @@ pub mod drug_provenance {
         /// `dispense`, by the caller: in the ledger's own build its `call` runs this itself
         /// (`entry_points!`'s `leaves_root`: it takes `&self`, so the root is never written
         /// back).
-        #[cfg(not(healthchain_library))]
         fn dispense_package(
             &self,
             package: PackageRef,
@@ -2203,11 +2209,36 @@ pub mod drug_provenance {
         }
     }
 
+    /// The ledger's own build runs only while it is unpaused (a paused ledger runs its
+    /// library), and its dispense and `dispensed_units` read nothing of the root but the
+    /// pause flag, the role members, the lots, containers and packages (handles of fixed
+    /// keys).
+    impl healthchain_common::dispatch::Unpaused for DrugProvenance {
+        fn unpaused() -> Self {
+            Self {
+                access: AccessControl::unpaused(),
+                lots: Mapping::default(),
+                containers: Mapping::default(),
+                packages: Mapping::default(),
+                shipments: Mapping::default(),
+                // Only shipments read it: the library's.
+                next_shipment: 0,
+                company_prefixes: Mapping::default(),
+                sensors: Mapping::default(),
+                library: Lazy::default(),
+            }
+        }
+    }
+
+    // A dispense and the payer's question change no root field and need of the root only
+    // the pause flag: run by `call` itself, they neither read it nor write it back.
     healthchain_common::entry_points!(
         DrugProvenance,
-        library,
-        leaves_root: ["dispense" => dispense_package],
-        reads_itself: ["ProvenanceCheck::dispensed_units" => dispensed_units],
+        own_library,
+        skips_root: [
+            "dispense" => dispense_package,
+            "ProvenanceCheck::dispensed_units" => dispensed_units,
+        ],
         others: library
     );
 }

@@ -684,6 +684,43 @@ fn packages_leave_an_opened_case_one_by_one_with_proofs() {
     );
 }
 
+/// The ledger's own build runs a dispense and the payer's question on a root it does not
+/// read (`Unpaused::unpaused`, `entry_points!`'s `skips_root`): what they write and answer
+/// must be what the real root's would be, the Dispenser role included.
+#[ink::test]
+fn a_dispense_needs_no_root_but_its_handles() {
+    use healthchain_common::dispatch::Unpaused;
+    let (mut ledger, p) = setup();
+    stock_pharmacy(&mut ledger, &p);
+    let mut unread = DrugProvenance::unpaused();
+    as_caller(p.wholesaler);
+    assert_eq!(
+        dispense(&mut unread, 2, false),
+        Err(Error::Access(AccessError::MissingRole(Role::Dispenser)))
+    );
+    as_caller(p.pharmacy);
+    dispense(&mut unread, 1, false).unwrap();
+    assert_eq!(
+        dispense(&mut ledger, 1, false),
+        Err(Error::AlreadyDispensed),
+        "the real root sees the dispense"
+    );
+    let units = vec![
+        (GTIN, lot_no(), serials()[1].clone()),
+        (GTIN, lot_no(), serials()[2].clone()),
+    ];
+    assert_eq!(
+        unread.dispensed_units(units.clone()),
+        ledger.dispensed_units(units)
+    );
+    assert_eq!(
+        unread
+            .dispensed_unit(GTIN, lot_no(), serials()[1].clone())
+            .map(|unit| unit.dispenser),
+        Some(p.pharmacy)
+    );
+}
+
 #[ink::test]
 fn a_pharmacy_dispenses_a_package_once_with_its_full_identifier() {
     let (mut ledger, p) = setup();
