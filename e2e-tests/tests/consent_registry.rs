@@ -596,11 +596,8 @@ where
         .await?
         .return_value();
     assert_eq!(refused, Err(AccessError::NotAdmin));
-    client
-        .call(&ink_e2e::alice(), &registry.pause())
-        .submit()
-        .await?
-        .return_value()
+    submit_or_refusal(&mut client, &ink_e2e::alice(), &registry.pause())
+        .await
         .expect("admin pauses");
     // Paused, the registry runs its library's code, which checks the pause flag in every
     // message: its own build, whose grant, check and access record do not read the flag,
@@ -611,11 +608,8 @@ where
         Ok(()),
         "a patient still revokes consent while the registry is paused"
     );
-    client
-        .call(&ink_e2e::alice(), &registry.unpause())
-        .submit()
-        .await?
-        .return_value()
+    submit_or_refusal(&mut client, &ink_e2e::alice(), &registry.unpause())
+        .await
         .expect("admin unpauses");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,
@@ -637,30 +631,22 @@ where
         .await?
         .return_value();
     assert_eq!(refused, Err(AccessError::NotAdmin));
-    client
-        .call(&ink_e2e::alice(), &registry.propose_code(code_hash, None))
-        .submit()
-        .await?
-        .return_value()
-        .expect("admin proposes the upgrade");
-    client
-        .call(&ink_e2e::alice(), &registry.pause())
-        .submit()
-        .await?
-        .return_value()
+    submit_or_refusal(
+        &mut client,
+        &ink_e2e::alice(),
+        &registry.propose_code(code_hash, None),
+    )
+    .await
+    .expect("admin proposes the upgrade");
+    submit_or_refusal(&mut client, &ink_e2e::alice(), &registry.pause())
+        .await
         .expect("admin pauses again");
-    client
-        .call(&ink_e2e::alice(), &registry.apply_code())
-        .submit()
-        .await?
-        .return_value()
+    submit_or_refusal(&mut client, &ink_e2e::alice(), &registry.apply_code())
+        .await
         .expect("admin upgrades while paused (no change delay in the tests)");
     assert_paused(&mut client, &mut registry, &caller, bob, charlie).await;
-    client
-        .call(&ink_e2e::alice(), &registry.unpause())
-        .submit()
-        .await?
-        .return_value()
+    submit_or_refusal(&mut client, &ink_e2e::alice(), &registry.unpause())
+        .await
         .expect("admin unpauses the upgraded registry");
     assert_eq!(
         check_via_contract(&mut client, &caller, bob, charlie, Purpose::Treatment, None).await,

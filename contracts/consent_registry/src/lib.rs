@@ -189,6 +189,8 @@ pub mod consent_registry {
             library: Hash,
         ) -> Self {
             healthchain_common::access::lock_library(library);
+            // A new registry is the unpaused one its own build sees, with its admin state
+            // and chain.
             let mut registry = Self {
                 access: AccessControl::new(
                     Self::env().caller(),
@@ -197,12 +199,8 @@ pub mod consent_registry {
                     change_delay,
                     admin_library,
                 ),
-                consents: Mapping::default(),
-                accounts: Mapping::default(),
-                delegations: Mapping::default(),
-                emergency: Mapping::default(),
                 chain,
-                library: Lazy::default(),
+                ..<Self as healthchain_common::dispatch::Unpaused>::unpaused()
             };
             registry.library.set(&library);
             registry

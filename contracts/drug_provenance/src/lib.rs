@@ -374,6 +374,8 @@ pub mod drug_provenance {
         #[ink(constructor)]
         pub fn new(change_delay: Timestamp, admin_library: Hash, library: Hash) -> Self {
             healthchain_common::access::lock_library(library);
+            // A new ledger is the unpaused one its own build sees, with its admin state and
+            // no shipment yet.
             let mut ledger = Self {
                 access: AccessControl::new(
                     Self::env().caller(),
@@ -388,14 +390,8 @@ pub mod drug_provenance {
                     change_delay,
                     admin_library,
                 ),
-                lots: Mapping::default(),
-                containers: Mapping::default(),
-                packages: Mapping::default(),
-                shipments: Mapping::default(),
                 next_shipment: 0,
-                company_prefixes: Mapping::default(),
-                sensors: Mapping::default(),
-                library: Lazy::default(),
+                ..<Self as healthchain_common::dispatch::Unpaused>::unpaused()
             };
             ledger.library.set(&library);
             ledger
