@@ -62,8 +62,8 @@ pub mod consent_registry {
     /// The history's storage key and the account records', fixed (not derived from the
     /// layout) so that a grant and an access record, whose functions take the registry as
     /// `&self`, write them through handles of their own ([`History`], [`Accounts`]): the
-    /// root is then left as it was by their types, and `call` neither compares nor writes
-    /// it back (`entry_points!`'s `leaves_root`).
+    /// root is then left as it was by their types, and `call` neither reads nor writes it
+    /// (`entry_points!`'s `skips_root`).
     const HISTORY_KEY: u32 = 0x6863_6368; // "hcch"
     const ACCOUNTS_KEY: u32 = 0x6863_6361; // "hcca"
     /// The history: `ConsentRegistry::consents`, or a handle on it.
@@ -232,8 +232,8 @@ pub mod consent_registry {
         }
 
         /// `record_consent`, by the caller: in the registry's own build its `call` runs
-        /// this itself (`entry_points!`'s `leaves_root`: it takes `&self`, so the root is
-        /// never written back).
+        /// this itself (`entry_points!`'s `skips_root`: it takes `&self`, on the root as
+        /// that build sees it unpaused, never read nor written back).
         #[inline(never)]
         fn grant(
             &self,
@@ -790,7 +790,7 @@ pub mod consent_registry {
         }
 
         /// `record_access`, by the caller: in the registry's own build its `call` runs this
-        /// itself (`entry_points!`'s `leaves_root`).
+        /// itself (`entry_points!`'s `skips_root`).
         #[inline(never)]
         fn log_access(
             &self,

@@ -83,8 +83,8 @@ pub mod drug_provenance {
     /// The lots', containers' and packages' storage keys, fixed (not derived from the
     /// layout) so that a dispense, whose functions take the ledger as `&self`, writes them
     /// through handles of their own ([`Lots`], [`Containers`], [`Packages`]): the root is
-    /// then left as it was by their types, and `call` neither compares nor writes it back
-    /// (`entry_points!`'s `leaves_root`).
+    /// then left as it was by their types, and `call` neither reads nor writes it
+    /// (`entry_points!`'s `skips_root`).
     const LOTS_KEY: u32 = 0x6863_646c; // "hcdl"
     const CONTAINERS_KEY: u32 = 0x6863_6463; // "hcdc"
     const PACKAGES_KEY: u32 = 0x6863_6470; // "hcdp"
@@ -1273,8 +1273,8 @@ pub mod drug_provenance {
         }
 
         /// `dispense`, by the caller: in the ledger's own build its `call` runs this itself
-        /// (`entry_points!`'s `leaves_root`: it takes `&self`, so the root is never written
-        /// back).
+        /// (`entry_points!`'s `skips_root`: it takes `&self`, on the root as that build
+        /// sees it unpaused, never read nor written back).
         fn dispense_package(
             &self,
             package: PackageRef,
