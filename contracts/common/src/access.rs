@@ -26,7 +26,7 @@
 //!   migration in the contract's own storage (a delegate call) and swaps the code in the
 //!   same transaction, so no call ever meets half-migrated storage.
 
-use crate::{AccountId, Hash, Timestamp};
+use crate::{event::emit, AccountId, Hash, Timestamp};
 use ink::{
     env::DefaultEnvironment,
     prelude::vec::Vec,
@@ -400,10 +400,6 @@ impl Callees {
 
 fn caller() -> AccountId {
     ink::env::caller::<DefaultEnvironment>()
-}
-
-fn emit<E: ink::env::Event>(event: E) {
-    ink::env::emit_event::<DefaultEnvironment, E>(event)
 }
 
 impl AccessControl {

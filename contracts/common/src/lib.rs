@@ -38,6 +38,7 @@ pub mod access;
 pub mod call_cache;
 pub mod consent;
 pub mod dispatch;
+pub mod event;
 pub mod merkle;
 pub mod provenance;
 pub mod relay;
