@@ -65,6 +65,7 @@ pub mod claim_settlement {
         consent::{
             query_consent, query_consents, ConsentAnswer, ConsentQuery, DataClasses, Purpose,
         },
+        event::emit,
         merkle::{blake2_256, Digest},
         provenance::{query_dispensed_units, recipient_commitment, DispensedUnit, UnitId},
         relay::{Relay, Signature},
@@ -448,7 +449,7 @@ pub mod claim_settlement {
                     fee_schedule_entries: 0,
                 },
             );
-            self.env().emit_event(PlanCreated {
+            emit(PlanCreated {
                 plan,
                 insurer,
                 cost_sharing,
@@ -506,7 +507,7 @@ pub mod claim_settlement {
                     decision_hash: None,
                 },
             );
-            self.env().emit_event(AuthorizationChanged {
+            emit(AuthorizationChanged {
                 patient,
                 provider,
                 insurer: record.insurer,
@@ -553,7 +554,7 @@ pub mod claim_settlement {
             };
             record.decision_hash = Some(decision_hash);
             self.authorizations.insert(authorization, &record);
-            self.env().emit_event(AuthorizationChanged {
+            emit(AuthorizationChanged {
                 patient: record.patient,
                 provider: record.provider,
                 insurer: plan.insurer,
@@ -616,8 +617,7 @@ pub mod claim_settlement {
                     }
                     None => self.fee_schedules.remove((plan, code)),
                 }
-                self.env()
-                    .emit_event(FeeScheduleUpdated { plan, code, entry });
+                emit(FeeScheduleUpdated { plan, code, entry });
             }
             record.fee_schedule_entries = entries;
             self.plans.insert(plan, &record);
@@ -672,7 +672,7 @@ pub mod claim_settlement {
                 self.env().block_timestamp(),
             )?;
             self.memberships.insert((plan, member), &membership);
-            self.env().emit_event(EnrolmentChanged {
+            emit(EnrolmentChanged {
                 plan,
                 member,
                 insurer: record.insurer,
@@ -703,7 +703,7 @@ pub mod claim_settlement {
             current.end = end;
             let coverage_start = current.start;
             self.memberships.insert((plan, member), &membership);
-            self.env().emit_event(EnrolmentChanged {
+            emit(EnrolmentChanged {
                 plan,
                 member,
                 insurer: record.insurer,
@@ -733,7 +733,7 @@ pub mod claim_settlement {
             }
             let previous = core::mem::replace(&mut record.insurer, new_insurer);
             self.plans.insert(plan, &record);
-            self.env().emit_event(PlanReassigned {
+            emit(PlanReassigned {
                 plan,
                 previous,
                 new: new_insurer,
@@ -759,7 +759,7 @@ pub mod claim_settlement {
                 .escrow_total
                 .checked_add(amount)
                 .ok_or(Error::Overflow)?;
-            self.env().emit_event(EscrowChanged {
+            emit(EscrowChanged {
                 insurer,
                 change: EscrowChange::Deposited(amount),
                 funds: escrow.funds,
@@ -783,7 +783,7 @@ pub mod claim_settlement {
                 .checked_sub(amount)
                 .ok_or(Error::Overflow)?;
             self.escrows.insert(insurer, &escrow);
-            self.env().emit_event(EscrowChanged {
+            emit(EscrowChanged {
                 insurer,
                 change: EscrowChange::Withdrawn(amount),
                 funds: escrow.funds,
@@ -845,7 +845,7 @@ pub mod claim_settlement {
             self.env()
                 .transfer(provider, amount)
                 .map_err(|_| Error::TransferFailed)?;
-            self.env().emit_event(CreditTransfer {
+            emit(CreditTransfer {
                 provider,
                 amount,
                 transferred: true,
@@ -903,7 +903,7 @@ pub mod claim_settlement {
             stored.header = record;
             self.claims.insert(claim, &stored);
             self.escrows.insert(record.insurer, &escrow);
-            self.env().emit_event(PaymentCancelled {
+            emit(PaymentCancelled {
                 provider: record.provider,
                 insurer: record.insurer,
                 claim,
@@ -1203,7 +1203,7 @@ pub mod claim_settlement {
             record.replaced_by = replaced_by;
             stored.header = record;
             self.claims.insert(claim, &stored);
-            self.env().emit_event(ClaimVoided {
+            emit(ClaimVoided {
                 patient: record.patient,
                 provider,
                 insurer: record.insurer,
@@ -1373,7 +1373,7 @@ pub mod claim_settlement {
                 self.claims.insert(id, &stored);
             }
             let (payments, paid) = self.owe(id, &mut stored, sums.payable, escrows)?;
-            self.env().emit_event(ClaimAdjudicated {
+            emit(ClaimAdjudicated {
                 patient,
                 provider,
                 insurer,
@@ -1525,7 +1525,7 @@ pub mod claim_settlement {
             });
             stored.header = record;
             self.claims.insert(claim, &stored);
-            self.env().emit_event(ClaimAppealed {
+            emit(ClaimAppealed {
                 patient: record.patient,
                 provider: record.provider,
                 insurer: record.insurer,
@@ -1557,7 +1557,7 @@ pub mod claim_settlement {
             record.appeal = Some(appeal);
             stored.header = record;
             self.claims.insert(claim, &stored);
-            self.env().emit_event(AppealOverdue {
+            emit(AppealOverdue {
                 patient: record.patient,
                 provider: record.provider,
                 insurer: record.insurer,
@@ -1652,7 +1652,7 @@ pub mod claim_settlement {
             }
             stored.header = record;
             self.claims.insert(claim, &stored);
-            self.env().emit_event(AppealResolved {
+            emit(AppealResolved {
                 patient: record.patient,
                 provider: record.provider,
                 insurer: record.insurer,
@@ -1932,7 +1932,7 @@ pub mod claim_settlement {
             }
             let paid = self.pay_waiting(record.insurer, escrow, MAX_SETTLED_PER_CALL)?;
             if !paid.iter().any(|(id, _, _)| *id == claim) {
-                self.env().emit_event(PaymentAwaitingFunds {
+                emit(PaymentAwaitingFunds {
                     patient: record.patient,
                     provider: record.provider,
                     insurer: record.insurer,
@@ -1974,7 +1974,7 @@ pub mod claim_settlement {
 
         /// Events a payment made after the claim's adjudication.
         fn announce_paid(&self, claim: ClaimId, record: &Claim, amount: Balance) {
-            self.env().emit_event(ClaimPaid {
+            emit(ClaimPaid {
                 patient: record.patient,
                 provider: record.provider,
                 insurer: record.insurer,
@@ -2080,7 +2080,7 @@ pub mod claim_settlement {
                 if stored > 0 {
                     self.credits.remove(provider);
                 }
-                self.env().emit_event(CreditTransfer {
+                emit(CreditTransfer {
                     provider,
                     amount,
                     transferred: true,
@@ -2090,7 +2090,7 @@ pub mod claim_settlement {
                 if owed > 0 {
                     self.credits.insert(provider, &amount);
                 }
-                self.env().emit_event(CreditTransfer {
+                emit(CreditTransfer {
                     provider,
                     amount,
                     transferred: false,

@@ -54,6 +54,7 @@ pub mod trial_anchoring {
         },
         admin_message,
         consent::{query_consent, research_context, ConsentAnswer, DataClasses, Purpose},
+        event::emit,
         is_zero_hash,
         merkle::{verify_proof, Digest},
         relay::{Relay, Signature},
@@ -416,7 +417,7 @@ pub mod trial_anchoring {
                 },
             );
             self.registered_outcomes.insert(trial, &outcomes);
-            self.env().emit_event(TrialRegistered {
+            emit(TrialRegistered {
                 trial,
                 sponsor,
                 registry_id,
@@ -446,7 +447,7 @@ pub mod trial_anchoring {
             }
             let previous = core::mem::replace(&mut record.sponsor, new_sponsor);
             self.trials.insert(trial, &record);
-            self.env().emit_event(TrialReassigned {
+            emit(TrialReassigned {
                 trial,
                 previous,
                 new: new_sponsor,
@@ -471,7 +472,7 @@ pub mod trial_anchoring {
                 return Err(Error::DelegateIsSponsor);
             }
             self.delegates.insert((trial, delegate), &role);
-            self.env().emit_event(DelegateNamed {
+            emit(DelegateNamed {
                 trial,
                 delegate,
                 role,
@@ -492,7 +493,7 @@ pub mod trial_anchoring {
             if self.delegates.take((trial, delegate)).is_none() {
                 return Err(Error::UnknownDelegate);
             }
-            self.env().emit_event(DelegateRemoved { trial, delegate });
+            emit(DelegateRemoved { trial, delegate });
             Ok(())
         }
 
@@ -546,7 +547,7 @@ pub mod trial_anchoring {
                 },
             );
             self.trials.insert(trial, &record);
-            self.env().emit_event(ProtocolAmended {
+            emit(ProtocolAmended {
                 trial,
                 version,
                 protocol_hash,
@@ -609,7 +610,7 @@ pub mod trial_anchoring {
                 },
             );
             Trials::default().insert(trial, &record);
-            self.env().emit_event(ParticipantEnrolled {
+            emit(ParticipantEnrolled {
                 trial,
                 participant,
                 protocol_version,
@@ -704,7 +705,7 @@ pub mod trial_anchoring {
                 level,
             });
             self.enrolments.insert((trial, participant), &enrolment);
-            self.env().emit_event(ParticipantWithdrawn {
+            emit(ParticipantWithdrawn {
                 trial,
                 participant,
                 level,
@@ -814,7 +815,7 @@ pub mod trial_anchoring {
                 },
             );
             self.trials.insert(trial, &record);
-            self.env().emit_event(BatchAnchored {
+            emit(BatchAnchored {
                 trial,
                 batch,
                 root,
@@ -947,7 +948,7 @@ pub mod trial_anchoring {
             ensure_open(&record)?;
             record.frozen_at = Some(self.env().block_timestamp());
             self.trials.insert(trial, &record);
-            self.env().emit_event(DatabaseFrozen {
+            emit(DatabaseFrozen {
                 trial,
                 batches: record.batches,
                 enrolled: record.enrolled,
@@ -985,7 +986,7 @@ pub mod trial_anchoring {
             self.trials.insert(trial, &record);
             self.registered_outcomes.insert(trial, &outcomes);
             self.emit_switches(trial, &changes, true);
-            self.env().emit_event(OutcomesAmended {
+            emit(OutcomesAmended {
                 trial,
                 outcomes_root: record.outcomes_root,
                 reason_hash,
@@ -1043,7 +1044,7 @@ pub mod trial_anchoring {
             self.trials.insert(trial, &record);
             self.reported_outcomes.insert(trial, &reported);
             self.emit_switches(trial, &switches, false);
-            self.env().emit_event(ResultsAnchored {
+            emit(ResultsAnchored {
                 trial,
                 results_hash,
                 reported_outcomes_root,
@@ -1160,7 +1161,7 @@ pub mod trial_anchoring {
                 Milestone::PrimaryCompletion => (deadlines.results_due, deadlines.results_late),
             };
             self.trials.insert(trial, &record);
-            self.env().emit_event(MilestoneRecorded {
+            emit(MilestoneRecorded {
                 trial,
                 milestone,
                 at,
@@ -1235,7 +1236,7 @@ pub mod trial_anchoring {
             before_unblinding: bool,
         ) {
             for switch in switches {
-                self.env().emit_event(OutcomeSwitched {
+                emit(OutcomeSwitched {
                     trial,
                     measure: switch.measure,
                     before: switch.before,
