@@ -756,6 +756,36 @@ where
         treatment_answer(client, &registry, p, provider).await,
         ConsentAnswer::Permitted
     );
+    // The provider records its use: `AccessRecorded`, deposited by `event::emit` (its
+    // signature its one topic, as ink! deposits it), decodes as the metadata says.
+    let used = support::step(
+        client,
+        &ink_e2e::dave(),
+        &registry.record_access(p, Purpose::Treatment, None, DataClasses::MEDICATIONS),
+        "access record",
+    )
+    .await;
+    let (access, topics) =
+        support::events_of::<consent_registry::consent_registry::AccessRecorded>(
+            &used.events,
+            registry_id,
+        )
+        .pop()
+        .expect("the access record's event, under its signature topic");
+    assert!(
+        topics.is_empty(),
+        "no field topic: nothing filed under the patient"
+    );
+    assert_eq!(
+        (
+            access.patient,
+            access.grantee,
+            access.purpose,
+            access.context
+        ),
+        (p, provider, Purpose::Treatment, None)
+    );
+    assert_eq!(used.events.len(), 1, "one event, and only it");
     // The same signature again, and the same signature at another registry.
     assert_eq!(
         support::resubmit(client, &mut registry, &clinic, &signed).await,
