@@ -1081,7 +1081,8 @@ pub mod claim_settlement {
         pub fn void_claim(&mut self, claim: ClaimId) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let provider = self.access.ensure_role(Role::Provider)?;
-            self.reverse(claim, provider, None)
+            let stored = self.stored_claim(claim)?;
+            self.reverse(claim, stored, provider, None)
         }
 
         /// Replaces a claim the caller submitted (X12 claim frequency code 7) with a
@@ -1100,13 +1101,15 @@ pub mod claim_settlement {
         ) -> Result<ClaimId, Error> {
             self.access.ensure_not_paused()?;
             let provider = self.access.ensure_role(Role::Provider)?;
-            let old = self.claim_record(claim)?;
+            // Read once, here: each storage read is about 10 KB of the call's proof.
+            let stored = self.stored_claim(claim)?;
+            let (patient, plan) = (stored.header.patient, stored.header.plan);
             let replacement = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
-            self.reverse(claim, provider, Some(replacement))?;
+            self.reverse(claim, stored, provider, Some(replacement))?;
             let adjudicated = self.adjudicate(
                 provider,
-                old.patient,
-                old.plan,
+                patient,
+                plan,
                 service_date,
                 lines,
                 document_hash,
@@ -1135,14 +1138,15 @@ pub mod claim_settlement {
             self.claim_record(claim).map(|record| record.status())
         }
 
-        /// Reverses everything `claim` did, for its `provider` (see `void_claim`).
+        /// Reverses everything `claim` did (`stored`, as the caller read it), for its
+        /// `provider` (see `void_claim`).
         fn reverse(
             &mut self,
             claim: ClaimId,
+            mut stored: StoredClaim,
             provider: AccountId,
             replaced_by: Option<ClaimId>,
         ) -> Result<(), Error> {
-            let mut stored = self.stored_claim(claim)?;
             let mut record = stored.header;
             if record.provider != provider {
                 return Err(Error::NotClaimProvider);

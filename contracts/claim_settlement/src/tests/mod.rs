@@ -922,6 +922,36 @@ fn a_replacement_voids_the_old_claim_and_pays_the_new_one() {
     );
 }
 
+/// A replacement is a void and a new claim, and reads what they read but for the caller's
+/// role, checked once: the old claim once too (each storage read is about 10 KB of the
+/// call's proof; it was read twice).
+#[test]
+fn a_replacement_reads_what_a_void_and_a_new_claim_read() {
+    let reads = |replace: bool| {
+        let mut reads = 0;
+        test::run_test::<Env, _>(|_| {
+            let (mut contract, p) = funded();
+            // Nothing paid (all deductible and copay), so no refund is sent.
+            let old = submit(&mut contract, p.clinic, p.patient, vec![visit(120)]).unwrap();
+            let count = || test::get_contract_storage_rw::<Env>(&contract_account()).0;
+            let before = count();
+            if replace {
+                contract
+                    .replace_claim(old, SERVICE_DATE, vec![visit(150)], hash(0xAC))
+                    .unwrap();
+            } else {
+                contract.void_claim(old).unwrap();
+                submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+            }
+            reads = count() - before;
+            Ok(())
+        })
+        .unwrap();
+        reads
+    };
+    assert_eq!(reads(true), reads(false) - 1);
+}
+
 /// Issue 17: prior authorization (X12 278). A code the plan marks needs an approved
 /// authorization of this patient, provider, plan and code, valid on the service date:
 /// absent is CO-197, outside its validity CO-302.
