@@ -12,6 +12,8 @@
 //!   drug_provenance who dispensed a unit to whom, and whether its lot is still good.
 //! - [`relay`]: instructions a patient signs (ECDSA, bound to the chain, the contract, a
 //!   nonce and a deadline) and any relayer submits, so patients never need tokens.
+//! - [`event`]: events without field topics deposited as ink! deposits them, without
+//!   ink!'s generic topic builder in the contract's code.
 //! - [`merkle`]: the one Merkle tree of the suite (RFC 6962 shape, BLAKE2b-256, 0x00 leaf
 //!   and 0x01 node prefixes), verified on chain and built off chain with the same code.
 //! - `test_doubles` (feature `test-doubles`, for the unit tests of calling contracts only):
