@@ -922,6 +922,22 @@ fn a_replacement_voids_the_old_claim_and_pays_the_new_one() {
     );
 }
 
+/// A void reads what it reverses and no more: the caller's role, the claim, its insurer's
+/// escrow, the member's accumulators and its line's billing mark. With no credit stored
+/// anywhere (`credit_total` is 0, as `push` reasons too) it reads no provider's credit,
+/// each storage read being about 10 KB of the call's proof.
+#[ink::test]
+fn a_void_reads_no_credit_when_none_is_stored() {
+    let (mut contract, p) = funded();
+    let claim = submit(&mut contract, p.clinic, p.patient, vec![visit(120)]).unwrap();
+    assert_eq!(contract.credit_total(), 0);
+    let reads = || test::get_contract_storage_rw::<Env>(&contract_account()).0;
+    let before = reads();
+    as_caller(p.clinic);
+    contract.void_claim(claim).unwrap();
+    assert_eq!(reads() - before, 5);
+}
+
 /// A replacement is a void and a new claim, and reads what they read but for the caller's
 /// role, checked once: the old claim once too (each storage read is about 10 KB of the
 /// call's proof; it was read twice).
