@@ -75,6 +75,11 @@ pub type ConsentId = u64;
 /// make room.
 pub const MAX_ACTIVE_GRANTS_PER_PATIENT: usize = 32;
 
+/// The longest encoding of an [`IndexedConsent`]: its id, grantee, recorded-at and
+/// recorded-by (8 + 32 + 8 + 32) and the longest provision (a kind, a purpose, the classes,
+/// a start, an end, a context and the form: 1 + 1 + 4 + 8 + 9 + 33 + 32).
+pub const MAX_INDEXED_CONSENT_LEN: usize = 80 + 88;
+
 /// How many consents in force one patient may hold for one grantee and purpose (different
 /// contexts, classes or periods; permits and denies): what `is_authorized` reads.
 pub const MAX_CONSENTS_PER_GRANTEE_PURPOSE: usize = 8;
@@ -271,13 +276,78 @@ impl IndexedConsent {
 /// consents. A patient's grant then reads and writes one record, not a nonce, a counter,
 /// an index and a consent. `last_consent` only grows, so a patient's record is never
 /// removed once it has recorded a consent and no id is given twice.
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
+///
+/// Stored in the SCALE encoding its fields derive (`(u64, ConsentId, Vec<IndexedConsent>)`),
+/// but encoded and decoded by hand: the derived code decodes a vector through the codec's
+/// generic preallocating path and its length through the full compact codec, which every
+/// grant's and check's proof carried (695 bytes of the registry's own build).
+#[ink::scale_derive(TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountRecord {
     pub next_nonce: u64,
     pub last_consent: ConsentId,
     pub consents: Vec<IndexedConsent>,
+}
+
+impl ink::scale::Encode for AccountRecord {
+    fn size_hint(&self) -> usize {
+        self.consents
+            .len()
+            .saturating_mul(MAX_INDEXED_CONSENT_LEN)
+            .saturating_add(21)
+    }
+
+    fn encode_to<T: ink::scale::Output + ?Sized>(&self, dest: &mut T) {
+        self.next_nonce.encode_to(dest);
+        self.last_consent.encode_to(dest);
+        // A vector's SCALE length: compact, in one, two or four bytes (a vector of
+        // 2^30 entries does not fit in a contract's memory).
+        let count = u32::try_from(self.consents.len()).unwrap_or(u32::MAX);
+        let prefix = count.wrapping_shl(2);
+        if count < 1 << 6 {
+            dest.write(&prefix.to_le_bytes()[..1]);
+        } else if count < 1 << 14 {
+            dest.write(&(prefix | 0b01).to_le_bytes()[..2]);
+        } else {
+            dest.write(&(prefix | 0b10).to_le_bytes());
+        }
+        for entry in &self.consents {
+            entry.encode_to(dest);
+        }
+    }
+}
+
+impl ink::scale::EncodeLike for AccountRecord {}
+
+impl ink::scale::Decode for AccountRecord {
+    fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
+        let next_nonce = u64::decode(input)?;
+        let last_consent = ConsentId::decode(input)?;
+        let first = input.read_byte()?;
+        let count = match first & 0b11 {
+            0b00 => u32::from(first),
+            0b01 => u32::from(u16::from_le_bytes([first, input.read_byte()?])),
+            0b10 => {
+                let mut rest = [0; 3];
+                input.read(&mut rest)?;
+                u32::from_le_bytes([first, rest[0], rest[1], rest[2]])
+            }
+            _ => return Err("AccountRecord: too many consents".into()),
+        }
+        .wrapping_shr(2);
+        // No preallocation: each entry is read from the input before it is kept, so a
+        // false count ends with the input, not with the memory.
+        let mut consents = Vec::new();
+        for _ in 0..count {
+            consents.push(IndexedConsent::decode(input)?);
+        }
+        Ok(Self {
+            next_nonce,
+            last_consent,
+            consents,
+        })
+    }
 }
 
 /// A consent as a wallet lists it.
@@ -469,6 +539,7 @@ pub fn emergency_window_end(now: Timestamp, duration: Timestamp) -> Result<Times
 #[cfg(all(test, not(healthchain_library)))]
 mod tests {
     use super::*;
+    use ink::scale::{Decode, Encode};
     use proptest::prelude::*;
 
     #[test]
@@ -689,6 +760,74 @@ mod tests {
             emergency_window_end(u64::MAX, 1),
             Err(Error::InvalidEmergencyWindow)
         );
+    }
+
+    /// An index entry; with `longest`, of the longest encoding (an end and a context).
+    fn indexed(id: ConsentId, longest: bool) -> IndexedConsent {
+        let entry = consent(
+            ProvisionType::Permit,
+            DataClasses::ALL,
+            Period {
+                start: 0,
+                end: longest.then_some(u64::MAX),
+            },
+            longest.then(|| Hash::from([9; 32])),
+        );
+        IndexedConsent {
+            id,
+            grantee: entry.grantee,
+            provision: entry.provision,
+            recorded_at: id,
+            recorded_by: entry.recorded_by,
+        }
+    }
+
+    fn record_of(count: usize, longest: bool) -> AccountRecord {
+        AccountRecord {
+            next_nonce: 5,
+            last_consent: count as ConsentId,
+            consents: (0..count as ConsentId)
+                .map(|id| indexed(id, longest))
+                .collect(),
+        }
+    }
+
+    /// The record's hand-written codec is the one its fields derive, the vector's compact
+    /// length in each of its one-, two- and four-byte modes, and it decodes what it writes.
+    #[test]
+    fn an_account_record_encodes_as_its_fields_derive() {
+        for count in [0, 1, 32, 63, 64, 16_383, 16_384] {
+            let record = record_of(count, count % 2 == 0);
+            let derived = (
+                record.next_nonce,
+                record.last_consent,
+                record.consents.clone(),
+            )
+                .encode();
+            assert_eq!(record.encode(), derived, "{count} consents");
+            assert_eq!(
+                AccountRecord::decode(&mut &derived[..]),
+                Ok(record),
+                "{count} consents"
+            );
+        }
+    }
+
+    /// Input that is not a record is refused, not read as one: a length in the compact
+    /// codec's big-integer mode (no record holds 2^30 consents), fewer consents than the
+    /// length says, a consent cut short.
+    #[test]
+    fn an_account_record_that_does_not_decode_is_refused() {
+        let mut big = record_of(0, false).encode();
+        *big.last_mut().unwrap() = 0b11;
+        big.extend([0; 4]);
+        assert!(AccountRecord::decode(&mut &big[..]).is_err());
+        let two = record_of(2, true).encode();
+        let mut short = two.clone();
+        short[16] = 3 << 2;
+        assert!(AccountRecord::decode(&mut &short[..]).is_err());
+        assert!(AccountRecord::decode(&mut &two[..two.len() - 1]).is_err());
+        assert!(AccountRecord::decode(&mut &[][..]).is_err());
     }
 
     fn arb_consent() -> impl Strategy<Value = Consent> {
