@@ -419,7 +419,33 @@ pub mod consent_registry {
                 return Err(Error::ZeroHash);
             }
             let now = self.env().block_timestamp();
-            let (recorded_by, delegation_end) = self.acts_for(actor, patient, now)?;
+            let purpose = provision.purpose;
+            let theirs = |index: &[IndexedConsent]| {
+                index
+                    .iter()
+                    .filter(|entry| entry.is_for(grantee, purpose))
+                    .count()
+            };
+            let delegated = actor != patient;
+            let full = record.consents.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT
+                || theirs(&record.consents) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE;
+            // Most grants are a patient's own, into a record with room. In the registry's
+            // own build every other grant (a delegate's, or one that must first lapse
+            // ended consents or be refused) is handed whole, input and all, to the library,
+            // which runs it from the start (nothing is written before this): so a patient's
+            // grant carries none of the delegation's, the history's or the refusals' code.
+            if delegated || full {
+                healthchain_common::library_message!(
+                    healthchain_common::access::own_library(),
+                    [],
+                    {}
+                );
+            }
+            let (recorded_by, delegation_end) = if delegated {
+                self.acts_for(actor, patient, now)?
+            } else {
+                (actor, None)
+            };
             if delegation_end.is_some() && grantee == recorded_by {
                 return Err(Error::DelegateGrantsToItself);
             }
@@ -430,19 +456,12 @@ pub mod consent_registry {
             }
             validate_provision(patient, grantee, &provision, now)?;
 
-            let purpose = provision.purpose;
-            let theirs = |index: &[IndexedConsent]| {
-                index
-                    .iter()
-                    .filter(|entry| entry.is_for(grantee, purpose))
-                    .count()
-            };
-            let lapsed = (record.consents.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT
-                || theirs(&record.consents) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE)
-                && self.lapse_ended(patient, record, now);
+            let lapsed = full && self.lapse_ended(patient, record, now);
             let checked = if record.consents.len() >= MAX_ACTIVE_GRANTS_PER_PATIENT {
                 Err(Error::TooManyActiveGrants)
-            } else if theirs(&record.consents) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE {
+            } else if full // (else there was room for this grantee and none lapsed)
+                && theirs(&record.consents) >= MAX_CONSENTS_PER_GRANTEE_PURPOSE
+            {
                 Err(Error::TooManyForGrantee)
             } else {
                 record
@@ -878,57 +897,37 @@ pub mod consent_registry {
             if actor == patient {
                 return Ok((actor, None));
             }
-            // Most consents are the patient's own: in the registry's own build another
-            // actor's grant is handed whole, input and all, to the library (nothing is
-            // written before this), so every other grant's proof carries none of the
-            // delegation's code.
-            healthchain_common::library_message!(
-                healthchain_common::access::own_library(),
-                [actor, patient, now],
-                {
-                    match self.delegations.get((patient, actor)) {
-                        Some(delegation) if delegation.is_live(now) => {
-                            Ok((actor, Some(delegation.expires_at)))
-                        }
-                        Some(_) => Err(Error::DelegationExpired),
-                        None => Err(Error::NotPatientOrDelegate),
-                    }
+            match self.delegations.get((patient, actor)) {
+                Some(delegation) if delegation.is_live(now) => {
+                    Ok((actor, Some(delegation.expires_at)))
                 }
-            )
+                Some(_) => Err(Error::DelegationExpired),
+                None => Err(Error::NotPatientOrDelegate),
+            }
         }
 
         /// Makes the consents in `patient`'s `record` whose period has ended inactive (with
         /// events) and takes them out of it; answers whether it took any. Bounded by the index
-        /// size.
-        ///
-        /// Only a full record needs it, which few patients ever have: in the registry's own
-        /// build the grant is then handed whole, input and all, to the library, which runs
-        /// it from the start (nothing is written before this). So every other grant's proof
-        /// carries none of the history's code.
+        /// size. Only a full record needs it, which few patients ever have: the registry's
+        /// own build hands such a grant to its library (`record_into`).
         fn lapse_ended(
             &self,
             patient: AccountId,
             record: &mut AccountRecord,
             now: Timestamp,
         ) -> bool {
-            healthchain_common::library_message!(
-                healthchain_common::access::own_library(),
-                [patient, record, now],
-                {
-                    let listed = core::mem::take(&mut record.consents);
-                    let count = listed.len();
-                    for entry in listed {
-                        if entry.provision.period.has_ended(now) {
-                            let consent = entry.consent(patient);
-                            self.store_status(entry.id, consent, ConsentStatus::Inactive, None);
-                        } else {
-                            record.consents.push(entry);
-                        }
-                    }
-                    // The record is the caller's to store.
-                    record.consents.len() != count
+            let listed = core::mem::take(&mut record.consents);
+            let count = listed.len();
+            for entry in listed {
+                if entry.provision.period.has_ended(now) {
+                    let consent = entry.consent(patient);
+                    self.store_status(entry.id, consent, ConsentStatus::Inactive, None);
+                } else {
+                    record.consents.push(entry);
                 }
-            )
+            }
+            // The record is the caller's to store.
+            record.consents.len() != count
         }
 
         /// Stores `account`'s record (nothing in it: removed).
