@@ -1241,3 +1241,106 @@ where
     assert!(listed.contains(&granted) && !listed.contains(&ending));
     Ok(())
 }
+
+/// A patient's record at its largest (32 consents in force, each with an end and a
+/// context: the longest encoding) is read whole on chain, where the registry's own build
+/// reads it into a buffer of exactly that size: a check and a list answer from it, a
+/// 33rd grant is refused (by the library), and once one is revoked a grant into the
+/// record goes through the registry's own build again.
+#[ink_e2e::test(backend(runtime_only))]
+async fn the_largest_record_is_read_whole_on_the_sandbox<Client: E2EBackend>(
+    client: Client,
+) -> E2EResult<()> {
+    largest_record(client).await
+}
+
+/// [`the_largest_record_is_read_whole_on_the_sandbox`] on substrate-contracts-node.
+#[cfg(feature = "node-e2e")]
+#[ink_e2e::test]
+async fn the_largest_record_is_read_whole_on_the_node<Client: E2EBackend>(
+    client: Client,
+) -> E2EResult<()> {
+    largest_record(client).await
+}
+
+async fn largest_record<Client: E2EBackend>(client: Client) -> E2EResult<()>
+where
+    BackendError<Client>: Debug,
+{
+    use consent_registry::data::{
+        MAX_ACTIVE_GRANTS_PER_PATIENT as MOST, MAX_CONSENTS_PER_GRANTEE_PURPOSE as PER_GRANTEE,
+    };
+    use healthchain_common::consent::ConsentCheck;
+    let mut client = support::Scenario::new(client);
+    let (_, mut registry, _) = deploy(&mut client).await;
+    let bob = id(&ink_e2e::bob());
+    let grantee = |n: usize| AccountId::from([0x40 + (n / PER_GRANTEE) as u8; 32]);
+    let context = |n: usize| Some(hash(n as u8));
+    let mut ids = Vec::new();
+    let patient = ink_e2e::bob();
+    for n in 0..MOST {
+        let granted = grant(
+            &mut client,
+            &mut registry,
+            &patient,
+            bob,
+            grantee(n),
+            Purpose::Research,
+            context(n),
+        );
+        ids.push(granted.await.expect("room for the grant"));
+    }
+    let answer = |registry: &Registry, n: usize| {
+        registry.is_authorized(
+            bob,
+            grantee(n),
+            Purpose::Research,
+            context(n),
+            DataClasses::MEDICATIONS,
+        )
+    };
+    for n in [0, MOST - 1] {
+        let asked = client
+            .call(&ink_e2e::charlie(), &answer(&registry, n))
+            .dry_run()
+            .await
+            .expect("the chain answers")
+            .return_value();
+        assert_eq!(asked, ConsentAnswer::Permitted, "consent {n} read back");
+    }
+    let listed = client
+        .call(&ink_e2e::bob(), &registry.active_consents(bob))
+        .dry_run()
+        .await
+        .expect("the chain answers")
+        .return_value();
+    assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), ids);
+
+    let one_more = grant_message(&mut registry, bob, grantee(0), Purpose::Payment, None);
+    assert_eq!(
+        submit_or_refusal(&mut client, &ink_e2e::bob(), &one_more).await,
+        Err(Error::TooManyActiveGrants)
+    );
+    revoke(&mut client, &mut registry, &ink_e2e::bob(), bob, ids[0])
+        .await
+        .expect("the patient revokes");
+    let granted = submit_or_refusal(&mut client, &ink_e2e::bob(), &one_more)
+        .await
+        .expect("the revocation made room");
+    let asked = client
+        .call(&ink_e2e::charlie(), &answer(&registry, MOST - 1))
+        .dry_run()
+        .await
+        .expect("the chain answers")
+        .return_value();
+    assert_eq!(asked, ConsentAnswer::Permitted);
+    let listed = client
+        .call(&ink_e2e::bob(), &registry.active_consents(bob))
+        .dry_run()
+        .await
+        .expect("the chain answers")
+        .return_value();
+    assert_eq!(listed.len(), MOST);
+    assert!(listed.iter().any(|c| c.id == granted) && !listed.iter().any(|c| c.id == ids[0]));
+    Ok(())
+}

@@ -14,6 +14,8 @@
 //!   nonce and a deadline) and any relayer submits, so patients never need tokens.
 //! - [`event`]: events without field topics deposited as ink! deposits them, without
 //!   ink!'s generic topic builder in the contract's code.
+//! - [`entry`]: a `Mapping` entry under an account read straight from the host, without
+//!   ink!'s generic storage read in the contract's code.
 //! - [`merkle`]: the one Merkle tree of the suite (RFC 6962 shape, BLAKE2b-256, 0x00 leaf
 //!   and 0x01 node prefixes), verified on chain and built off chain with the same code.
 //! - `test_doubles` (feature `test-doubles`, for the unit tests of calling contracts only):
@@ -40,6 +42,7 @@ pub mod access;
 pub mod call_cache;
 pub mod consent;
 pub mod dispatch;
+pub mod entry;
 pub mod event;
 pub mod merkle;
 pub mod provenance;

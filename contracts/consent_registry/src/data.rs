@@ -80,6 +80,13 @@ pub const MAX_ACTIVE_GRANTS_PER_PATIENT: usize = 32;
 /// a start, an end, a context and the form: 1 + 1 + 4 + 8 + 9 + 33 + 32).
 pub const MAX_INDEXED_CONSENT_LEN: usize = 80 + 88;
 
+/// The longest encoding of an [`AccountRecord`]: its nonce and last id (8 + 8), the
+/// consents' count (one byte, under 64) and [`MAX_ACTIVE_GRANTS_PER_PATIENT`] consents of
+/// the longest encoding. The registry's own build reads a record into a buffer of this
+/// size (`healthchain_common::entry::get`).
+pub const MAX_ACCOUNT_RECORD_LEN: usize =
+    17 + MAX_ACTIVE_GRANTS_PER_PATIENT * MAX_INDEXED_CONSENT_LEN;
+
 /// How many consents in force one patient may hold for one grantee and purpose (different
 /// contexts, classes or periods; permits and denies): what `is_authorized` reads.
 pub const MAX_CONSENTS_PER_GRANTEE_PURPOSE: usize = 8;
@@ -828,6 +835,21 @@ mod tests {
         assert!(AccountRecord::decode(&mut &short[..]).is_err());
         assert!(AccountRecord::decode(&mut &two[..two.len() - 1]).is_err());
         assert!(AccountRecord::decode(&mut &[][..]).is_err());
+    }
+
+    /// The registry's own build reads a record into a buffer of `MAX_ACCOUNT_RECORD_LEN`
+    /// bytes: a full record of the longest entries fills it exactly.
+    #[test]
+    fn the_longest_account_record_fills_its_read_buffer() {
+        assert_eq!(indexed(0, true).encode().len(), MAX_INDEXED_CONSENT_LEN);
+        let record = record_of(MAX_ACTIVE_GRANTS_PER_PATIENT, true);
+        assert_eq!(record.encode().len(), MAX_ACCOUNT_RECORD_LEN);
+        assert!(
+            record_of(MAX_ACTIVE_GRANTS_PER_PATIENT, false)
+                .encode()
+                .len()
+                < MAX_ACCOUNT_RECORD_LEN
+        );
     }
 
     fn arb_consent() -> impl Strategy<Value = Consent> {

@@ -1,0 +1,92 @@
+//! A `Mapping` entry under an account, read straight from the host, for a contract's
+//! hottest record.
+//!
+//! ink!'s `Mapping::get` encodes the key through ink!'s static buffer and decodes the value
+//! with checks of its own: reading the consent registry's account records here instead took
+//! 223 bytes off its own build, which every grant's and check's proof carries. [`get`]
+//! reads the same storage entry, under the same key, in the same encoding, so what a
+//! `Mapping` of the same prefix writes is what it reads. Off chain it is ink!'s, so unit
+//! tests see one storage.
+
+use crate::AccountId;
+use ink::scale::{Decode, Encode};
+
+/// The storage key ink! gives the entry of `Mapping<AccountId, V, ManualKey<prefix>>`
+/// under `key`: the prefix's encoding (`u32`, little endian), then the account's.
+pub fn key_of(prefix: u32, key: &AccountId) -> [u8; 36] {
+    let mut full = [0u8; 36];
+    full[..4].copy_from_slice(&prefix.to_le_bytes());
+    full[4..].copy_from_slice(key.as_ref());
+    full
+}
+
+/// The value of `Mapping<AccountId, V, ManualKey<prefix>>` under `key`, if any. `N` bounds
+/// its encoding: a larger value traps the call (the chain refuses to write it into a
+/// smaller buffer), so it is the type's longest encoding, checked by its owner's tests. The
+/// buffer is on the stack and zeroed on each read, work proportional to `N`. A value that
+/// does not decode traps the call too, as ink!'s `Mapping::get` does.
+pub fn get<V: Encode + Decode, const N: usize>(prefix: u32, key: &AccountId) -> Option<V> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use pallet_contracts_uapi::{HostFn, HostFnImpl};
+        let mut buffer = [0u8; N];
+        let mut value = &mut buffer[..];
+        if HostFnImpl::get_storage_v1(&key_of(prefix, key), &mut value).is_err() {
+            return None;
+        }
+        match V::decode(&mut &value[..]) {
+            Ok(value) => Some(value),
+            Err(_) => core::arch::wasm32::unreachable(),
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        ink::env::get_contract_storage::<(u32, AccountId), V>(&(prefix, *key))
+            .ok()
+            .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ink::storage::{
+        traits::{ManualKey, StorageKey},
+        Mapping,
+    };
+
+    const PREFIX: u32 = 0x6863_6361;
+
+    /// The key the host is asked for is the one ink! encodes for the `Mapping`'s entry.
+    #[test]
+    fn the_key_is_the_mappings() {
+        let account = AccountId::from([7; 32]);
+        assert_eq!(
+            key_of(PREFIX, &account).to_vec(),
+            (PREFIX, account).encode()
+        );
+        assert_eq!(
+            key_of(PREFIX, &account).to_vec(),
+            (&<ManualKey<PREFIX> as StorageKey>::KEY, &account).encode()
+        );
+    }
+
+    /// What a `Mapping` of the same prefix stores is what `get` reads; an account with no
+    /// entry has none.
+    #[test]
+    fn get_reads_what_the_mapping_stores() {
+        ink::env::test::run_test::<ink::env::DefaultEnvironment, _>(|_| {
+            let mut mapping = Mapping::<AccountId, (u64, [u8; 3]), ManualKey<PREFIX>>::new();
+            let (stored, other) = (AccountId::from([1; 32]), AccountId::from([2; 32]));
+            mapping.insert(stored, &(9, *b"abc"));
+            assert_eq!(
+                get::<(u64, [u8; 3]), 11>(PREFIX, &stored),
+                Some((9, *b"abc"))
+            );
+            assert_eq!(get::<(u64, [u8; 3]), 11>(PREFIX, &other), None);
+            assert_eq!(get::<(u64, [u8; 3]), 11>(PREFIX + 1, &stored), None);
+            Ok(())
+        })
+        .unwrap();
+    }
+}
