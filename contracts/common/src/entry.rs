@@ -20,16 +20,28 @@ pub fn key_of(prefix: u32, key: &AccountId) -> [u8; 36] {
     full
 }
 
-/// The value of `Mapping<AccountId, V, ManualKey<prefix>>` under `key`, if any. `N` bounds
-/// its encoding: a larger value traps the call (the chain refuses to write it into a
-/// smaller buffer), so it is the type's longest encoding, checked by its owner's tests. The
-/// buffer is on the stack and zeroed on each read, work proportional to `N`. A value that
-/// does not decode traps the call too, as ink!'s `Mapping::get` does.
-pub fn get<V: Encode + Decode, const N: usize>(prefix: u32, key: &AccountId) -> Option<V> {
+/// The longest value [`get`] reads: the size of its buffer. A contract that reads a type
+/// through it checks at compile time that the type's longest encoding fits.
+pub const MAX_VALUE_LEN: usize = 8 * 1024;
+
+/// [`get`]'s buffer: static, so it is zero-initialized memory (no data, no code) and is not
+/// zeroed again on each read, as an array on the stack would be (about 50 million ref_time
+/// for a read into 5 KB, a third of a consent check).
+#[cfg(target_arch = "wasm32")]
+static mut BUFFER: [u8; MAX_VALUE_LEN] = [0; MAX_VALUE_LEN];
+
+/// The value of `Mapping<AccountId, V, ManualKey<prefix>>` under `key`, if any. A value
+/// longer than [`MAX_VALUE_LEN`] traps the call (the chain refuses to write it into a
+/// smaller buffer), and so does a value that does not decode, as ink!'s `Mapping::get`
+/// does.
+pub fn get<V: Encode + Decode>(prefix: u32, key: &AccountId) -> Option<V> {
     #[cfg(target_arch = "wasm32")]
     {
         use pallet_contracts_uapi::{HostFn, HostFnImpl};
-        let mut buffer = [0u8; N];
+        // SAFETY: a contract runs on one thread, in memory of its own for each call, and
+        // this is the buffer's only use: the borrow ends before `get` returns, and neither
+        // the host function nor `V::decode` calls `get`, so no other borrow of it exists.
+        let buffer = unsafe { &mut *core::ptr::addr_of_mut!(BUFFER) };
         let mut value = &mut buffer[..];
         if HostFnImpl::get_storage_v1(&key_of(prefix, key), &mut value).is_err() {
             return None;
@@ -79,12 +91,9 @@ mod tests {
             let mut mapping = Mapping::<AccountId, (u64, [u8; 3]), ManualKey<PREFIX>>::new();
             let (stored, other) = (AccountId::from([1; 32]), AccountId::from([2; 32]));
             mapping.insert(stored, &(9, *b"abc"));
-            assert_eq!(
-                get::<(u64, [u8; 3]), 11>(PREFIX, &stored),
-                Some((9, *b"abc"))
-            );
-            assert_eq!(get::<(u64, [u8; 3]), 11>(PREFIX, &other), None);
-            assert_eq!(get::<(u64, [u8; 3]), 11>(PREFIX + 1, &stored), None);
+            assert_eq!(get::<(u64, [u8; 3])>(PREFIX, &stored), Some((9, *b"abc")));
+            assert_eq!(get::<(u64, [u8; 3])>(PREFIX, &other), None);
+            assert_eq!(get::<(u64, [u8; 3])>(PREFIX + 1, &stored), None);
             Ok(())
         })
         .unwrap();

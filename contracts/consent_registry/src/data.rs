@@ -82,8 +82,8 @@ pub const MAX_INDEXED_CONSENT_LEN: usize = 80 + 88;
 
 /// The longest encoding of an [`AccountRecord`]: its nonce and last id (8 + 8), the
 /// consents' count (one byte, under 64) and [`MAX_ACTIVE_GRANTS_PER_PATIENT`] consents of
-/// the longest encoding. The registry's own build reads a record into a buffer of this
-/// size (`healthchain_common::entry::get`).
+/// the longest encoding. The registry reads records through
+/// `healthchain_common::entry::get`, whose buffer must hold it (checked at compile time).
 pub const MAX_ACCOUNT_RECORD_LEN: usize =
     17 + MAX_ACTIVE_GRANTS_PER_PATIENT * MAX_INDEXED_CONSENT_LEN;
 
@@ -837,10 +837,10 @@ mod tests {
         assert!(AccountRecord::decode(&mut &[][..]).is_err());
     }
 
-    /// The registry's own build reads a record into a buffer of `MAX_ACCOUNT_RECORD_LEN`
-    /// bytes: a full record of the longest entries fills it exactly.
+    /// `MAX_ACCOUNT_RECORD_LEN`, which the registry's read buffer must hold, is the
+    /// encoding of a full record of the longest entries.
     #[test]
-    fn the_longest_account_record_fills_its_read_buffer() {
+    fn the_longest_account_record_is_max_account_record_len() {
         assert_eq!(indexed(0, true).encode().len(), MAX_INDEXED_CONSENT_LEN);
         let record = record_of(MAX_ACTIVE_GRANTS_PER_PATIENT, true);
         assert_eq!(record.encode().len(), MAX_ACCOUNT_RECORD_LEN);

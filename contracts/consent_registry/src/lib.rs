@@ -73,12 +73,11 @@ pub mod consent_registry {
     type Accounts = Mapping<AccountId, AccountRecord, ManualKey<ACCOUNTS_KEY>>;
 
     /// `account`'s record (`ConsentRegistry::accounts`), empty if it has none. Read straight
-    /// from the host (`healthchain_common::entry`) into a buffer of the longest record's
-    /// size: ink!'s `Mapping::get` was 223 bytes more code in every grant's and check's
-    /// proof.
+    /// from the host (`healthchain_common::entry`), whose buffer holds the longest record:
+    /// ink!'s `Mapping::get` was 223 bytes more code in every grant's and check's proof.
     fn record_of(account: AccountId) -> AccountRecord {
-        healthchain_common::entry::get::<_, MAX_ACCOUNT_RECORD_LEN>(ACCOUNTS_KEY, &account)
-            .unwrap_or_default()
+        const { assert!(MAX_ACCOUNT_RECORD_LEN <= healthchain_common::entry::MAX_VALUE_LEN) };
+        healthchain_common::entry::get(ACCOUNTS_KEY, &account).unwrap_or_default()
     }
 
     /// A patient (or a delegate) recorded a consent: a permit or a deny (restriction). The
