@@ -343,9 +343,14 @@ impl ink::scale::Decode for AccountRecord {
             _ => return Err("AccountRecord: too many consents".into()),
         }
         .wrapping_shr(2);
-        // No preallocation: each entry is read from the input before it is kept, so a
-        // false count ends with the input, not with the memory.
-        let mut consents = Vec::new();
+        // Room for the entries the record holds and one more (a grant's), so that neither
+        // the decoding nor the grant copies them to grow (ink!'s bump allocator never
+        // frees what a vector grows out of); bounded whatever the count says, since each
+        // entry is read from the input before it is kept.
+        let room = usize::try_from(count)
+            .unwrap_or(usize::MAX)
+            .min(MAX_ACTIVE_GRANTS_PER_PATIENT);
+        let mut consents = Vec::with_capacity(room.saturating_add(1));
         for _ in 0..count {
             consents.push(IndexedConsent::decode(input)?);
         }
@@ -818,6 +823,21 @@ mod tests {
                 "{count} consents"
             );
         }
+    }
+
+    /// A decoded record has room for a grant's entry, so neither the decoding nor the
+    /// grant grows (and copies) its vector; a count beyond the most a record holds
+    /// reserves no more.
+    #[test]
+    fn a_decoded_account_record_has_room_for_one_more() {
+        for count in [0, 1, 31, MAX_ACTIVE_GRANTS_PER_PATIENT] {
+            let encoded = record_of(count, true).encode();
+            let decoded = AccountRecord::decode(&mut &encoded[..]).unwrap();
+            assert_eq!(decoded.consents.capacity(), count + 1, "{count} consents");
+        }
+        let encoded = record_of(64, false).encode();
+        let decoded = AccountRecord::decode(&mut &encoded[..]).unwrap();
+        assert_eq!(decoded.consents.len(), 64);
     }
 
     /// Input that is not a record is refused, not read as one: a length in the compact
