@@ -1243,8 +1243,9 @@ where
 }
 
 /// A patient's record at its largest (32 consents in force, each with an end and a
-/// context: the longest encoding) is read whole on chain, where the registry's own build
-/// reads it into a buffer of exactly that size: a check and a list answer from it, a
+/// context: the longest encoding, `MAX_ACCOUNT_RECORD_LEN`) is read whole on chain, where
+/// the registry reads it straight from the host (`entry::get`): a check and a list answer
+/// from it, a
 /// 33rd grant is refused (by the library), and once one is revoked a grant into the
 /// record goes through the registry's own build again.
 #[ink_e2e::test(backend(runtime_only))]
