@@ -60,18 +60,11 @@ type ResumeCode = Lazy<Hash, ManualKey<RESUME_CODE_KEY>>;
 /// and no decoding of the root. The zero hash, where no delegate call finds code, if the
 /// contract has none.
 pub fn own_library() -> Hash {
-    // On chain the cell is read straight from the host into the hash: ink!'s `Lazy::get`
-    // reads it through its static buffer and decodes it, checked, which every call that
-    // hands itself to the library carried in its proof. The cell holds exactly a hash.
+    // On chain the cell is read straight from the host (`entry::read`): ink!'s
+    // `Lazy::get` reads it through its static buffer with checks of its own, which every
+    // call that hands itself to the library carried in its proof.
     #[cfg(target_arch = "wasm32")]
-    {
-        use pallet_contracts_uapi::{HostFn, HostFnImpl};
-        let mut library = [0u8; 32];
-        if HostFnImpl::get_storage_v1(&LIBRARY_KEY.to_le_bytes(), &mut &mut library[..]).is_err() {
-            return Hash::default();
-        }
-        Hash::from(library)
-    }
+    return crate::entry::read(&LIBRARY_KEY.to_le_bytes()).unwrap_or_default();
     #[cfg(not(target_arch = "wasm32"))]
     OwnLibrary::default().get().unwrap_or_default()
 }

@@ -20,42 +20,49 @@ pub fn key_of(prefix: u32, key: &AccountId) -> [u8; 36] {
     full
 }
 
-/// The longest value [`get`] reads: the size of its buffer. A contract that reads a type
+/// The longest value [`read`] reads: the size of its buffer. A contract that reads a type
 /// through it checks at compile time that the type's longest encoding fits.
 pub const MAX_VALUE_LEN: usize = 8 * 1024;
 
-/// [`get`]'s buffer: static, so it is zero-initialized memory (no data, no code) and is not
+/// [`read`]'s buffer: static, so it is zero-initialized memory (no data, no code) and is not
 /// zeroed again on each read, as an array on the stack would be (58 million ref_time a
 /// read on substrate-contracts-node, half as much again as a whole consent check).
 #[cfg(target_arch = "wasm32")]
 static mut BUFFER: [u8; MAX_VALUE_LEN] = [0; MAX_VALUE_LEN];
 
-/// The value of `Mapping<AccountId, V, ManualKey<prefix>>` under `key`, if any. A value
-/// longer than [`MAX_VALUE_LEN`] traps the call (the chain refuses to write it into a
-/// smaller buffer), and so does a value that does not decode, as ink!'s `Mapping::get`
-/// does.
+/// The value of `Mapping<AccountId, V, ManualKey<prefix>>` under `key`, if any: [`read`]
+/// under [`key_of`].
 pub fn get<V: Encode + Decode>(prefix: u32, key: &AccountId) -> Option<V> {
     #[cfg(target_arch = "wasm32")]
     {
-        use pallet_contracts_uapi::{HostFn, HostFnImpl};
-        // SAFETY: a contract runs on one thread, in memory of its own for each call, and
-        // this is the buffer's only use: the borrow ends before `get` returns, and neither
-        // the host function nor `V::decode` calls `get`, so no other borrow of it exists.
-        let buffer = unsafe { &mut *core::ptr::addr_of_mut!(BUFFER) };
-        let mut value = &mut buffer[..];
-        if HostFnImpl::get_storage_v1(&key_of(prefix, key), &mut value).is_err() {
-            return None;
-        }
-        match V::decode(&mut &value[..]) {
-            Ok(value) => Some(value),
-            Err(_) => core::arch::wasm32::unreachable(),
-        }
+        read(&key_of(prefix, key))
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
         ink::env::get_contract_storage::<(u32, AccountId), V>(&(prefix, *key))
             .ok()
             .flatten()
+    }
+}
+
+/// The value stored under the storage key `key` (as ink! encodes it: a `Lazy`'s `u32`
+/// little endian, a `Mapping` entry's as [`key_of`]), if any. A value longer than
+/// [`MAX_VALUE_LEN`] traps the call (the chain refuses to write it into a smaller buffer),
+/// and so does a value that does not decode, as ink!'s reads do.
+#[cfg(target_arch = "wasm32")]
+pub fn read<V: Decode>(key: &[u8]) -> Option<V> {
+    use pallet_contracts_uapi::{HostFn, HostFnImpl};
+    // SAFETY: a contract runs on one thread, in memory of its own for each call, and this
+    // is the buffer's only use: the borrow ends before `read` returns, and neither the host
+    // function nor `V::decode` calls `read`, so no other borrow of it exists.
+    let buffer = unsafe { &mut *core::ptr::addr_of_mut!(BUFFER) };
+    let mut value = &mut buffer[..];
+    if HostFnImpl::get_storage_v1(key, &mut value).is_err() {
+        return None;
+    }
+    match V::decode(&mut &value[..]) {
+        Ok(value) => Some(value),
+        Err(_) => core::arch::wasm32::unreachable(),
     }
 }
 
