@@ -1245,9 +1245,8 @@ where
 /// A patient's record at its largest (32 consents in force, each with an end and a
 /// context: the longest encoding, `MAX_ACCOUNT_RECORD_LEN`) is read whole on chain, where
 /// the registry reads it straight from the host (`entry::get`): a check and a list answer
-/// from it, a
-/// 33rd grant is refused (by the library), and once one is revoked a grant into the
-/// record goes through the registry's own build again.
+/// from it, a 33rd grant is refused (by the library), and once one is revoked a grant into
+/// the record goes through the registry's own build again.
 #[ink_e2e::test(backend(runtime_only))]
 async fn the_largest_record_is_read_whole_on_the_sandbox<Client: E2EBackend>(
     client: Client,
