@@ -569,7 +569,9 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
 >(
     mut client: Client,
 ) -> E2EResult<()> {
+    use claim_settlement::claim_settlement::ClaimPaid;
     use ink_e2e::subxt::dynamic::Value;
+    use support::EmittedEvents;
     const BELOW_EXISTENTIAL_DEPOSIT: Balance = 500_000_000;
     let injection = procedure(b"J1100");
     let mut client = support::Scenario::new(client);
@@ -653,15 +655,27 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
 
     // The deposit pays both: charlie receives his, the ghost's transfer is refused and
     // kept. Before the fix, the refused transfer reverted the deposit itself.
+    let claims_id = ink::ToAccountId::to_account_id(&claims);
     let charlie_before = balance(&mut client, charlie).await;
-    client
+    let deposited = client
         .call(&ink_e2e::eve(), &claims.deposit())
         .value(1_000 * UNIT)
         .submit()
         .await
-        .expect("the deposit is not blocked by the refused payout")
-        .return_value()
-        .expect("eve funds her escrow");
+        .expect("the deposit is not blocked by the refused payout");
+    let emitted = deposited.events.emitted();
+    deposited.return_value().expect("eve funds her escrow");
+    // Both payments are evented (`ClaimPaid`); of the transfers only the refused one is:
+    // charlie's is what his `ClaimPaid` says, with no stored credit.
+    let paid: Vec<_> = support::events_of::<ClaimPaid>(&emitted, claims_id)
+        .into_iter()
+        .map(|(event, _)| (event.claim, event.provider))
+        .collect();
+    assert_eq!(paid, [(ghost_claim, ghost), (charlie_claim, charlie)]);
+    assert_eq!(
+        transfers_in(&emitted, claims_id),
+        [(ghost, BELOW_EXISTENTIAL_DEPOSIT, false)]
+    );
     assert_eq!(
         balance(&mut client, charlie).await - charlie_before,
         100 * UNIT
@@ -726,21 +740,33 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
     // Its next claim pays it the stored credit too, in the same transfer (so the credit is
     // gone from the books): the paying call reads the credits because `credit_total`
     // counts more than that call paid. It skips the read only when nothing is stored.
-    let (again, _) = submit_claim(
-        &mut client,
-        &mut claims,
-        &ghost_key,
-        now,
-        vec![ClaimLine {
-            code: procedure(b"J1100"),
-            quantity: 1,
-            charge: 100 * UNIT,
-            unit: None,
-            modifier: None,
-            authorization: None,
-        }],
-    )
-    .await;
+    // The transfer is more than the claim paid, so it has an event of its own.
+    let again = client
+        .call(
+            &ghost_key,
+            &claims.submit_claim(
+                id(&ink_e2e::ferdie()),
+                1,
+                now,
+                vec![ClaimLine {
+                    code: procedure(b"J1100"),
+                    quantity: 1,
+                    charge: 100 * UNIT,
+                    unit: None,
+                    modifier: None,
+                    authorization: None,
+                }],
+                hash(0xAA),
+            ),
+        )
+        .submit()
+        .await
+        .expect("the ghost's claim is accepted");
+    assert_eq!(
+        transfers_in(&again.events.emitted(), claims_id),
+        [(ghost, BELOW_EXISTENTIAL_DEPOSIT + 100 * UNIT, true)]
+    );
+    let again = again.return_value().expect("the claim is adjudicated");
     let (header, _) = read_claim(&mut client, &claims, again).await;
     assert_eq!(header.paid, 100 * UNIT);
     let left = client
@@ -760,6 +786,19 @@ async fn a_payout_below_the_existential_deposit_to_a_reaped_account_blocks_nobod
         Err(Error::NothingToCollect)
     );
     Ok(())
+}
+
+/// The `CreditTransfer` events among `emitted` from `claims`: (provider, amount,
+/// transferred).
+#[cfg(feature = "node-e2e")]
+fn transfers_in(
+    emitted: &[support::recording::Emitted],
+    claims: AccountId,
+) -> Vec<(AccountId, Balance, bool)> {
+    support::events_of::<claim_settlement::claim_settlement::CreditTransfer>(emitted, claims)
+        .into_iter()
+        .map(|(event, _)| (event.provider, event.amount, event.transferred))
+        .collect()
 }
 
 /// Review item 13: a callee that burns all the gas it is given (behind `apply_callee`)

@@ -167,7 +167,9 @@ pub mod claim_settlement {
         pub patient_responsibility: Balance,
         pub payable: Balance,
         /// What the insurer paid of `payable` in this same call, out of its escrow (no
-        /// `ClaimPaid` repeats it); the rest waits for funds (`PaymentAwaitingFunds`).
+        /// `ClaimPaid` repeats it), transferred to the provider at the end of the call
+        /// (`CreditTransfer` only if the chain refuses it or a stored credit goes with it);
+        /// the rest waits for funds (`PaymentAwaitingFunds`).
         pub paid: Balance,
         /// The reason every line was denied for, when the whole claim was.
         pub claim_denial: Option<ReasonCode>,
@@ -197,10 +199,13 @@ pub mod claim_settlement {
         pub amount: Balance,
     }
 
-    /// A provider's credit was transferred to it (`transferred`), or the chain refused the
-    /// transfer (for example an amount below the existential deposit to an account that
-    /// does not exist): then the credit stays, for the provider to `collect` or anyone to
-    /// `pay_out` later. Nobody else waits for it.
+    /// A provider's stored credit was transferred to it (`transferred`, `amount` with what
+    /// the same call paid it), or the chain refused a transfer (for example an amount
+    /// below the existential deposit to an account that does not exist): then the credit
+    /// stays, for the provider to `collect` or anyone to `pay_out` later. Nobody else
+    /// waits for it. A transfer of only what the call paid (`ClaimAdjudicated::paid`,
+    /// `ClaimPaid`) has no event of its own: those events and the chain's own
+    /// `Balances::Transfer` say it, and each event is a large part of a claim's proof.
     #[ink(event)]
     pub struct CreditTransfer {
         pub provider: AccountId,
@@ -2062,7 +2067,8 @@ pub mod claim_settlement {
         /// Transfers to `provider` its stored credit plus `owed` (what this call paid it,
         /// counted in `credit_total` but not stored). A refused transfer stores the whole
         /// as its credit and is reported as not transferred, never as an error: one
-        /// provider's account must not stop anyone else's payment. The transfer goes first:
+        /// provider's account must not stop anyone else's payment. An accepted one is
+        /// evented only when a stored credit went with it (`CreditTransfer`). The transfer goes first:
         /// a plain transfer runs no code, so nothing can re-enter before the writes.
         /// `maybe_stored` is false when the caller knows no credit is stored: then the
         /// credits are not read.
@@ -2088,12 +2094,15 @@ pub mod claim_settlement {
                     .ok_or(Error::Overflow)?;
                 if stored > 0 {
                     self.credits.remove(provider);
+                    // Without a stored credit the transfer is what this call's payment
+                    // events paid, and the chain events the transfer itself: an event of
+                    // its own would add about 3.5 KB to every paid claim's proof.
+                    emit(CreditTransfer {
+                        provider,
+                        amount,
+                        transferred: true,
+                    });
                 }
-                emit(CreditTransfer {
-                    provider,
-                    amount,
-                    transferred: true,
-                });
                 Ok(true)
             } else {
                 if owed > 0 {
@@ -2109,7 +2118,8 @@ pub mod claim_settlement {
         }
 
         /// At the end of a call, after every other state change: transfers to each
-        /// provider paid in it what it was paid, with any credit it had.
+        /// provider paid in it what it was paid, with any credit it had (evented as
+        /// `transfer_credit` says).
         fn push(&mut self, paid: &[(ClaimId, AccountId, Balance)]) -> Result<(), Error> {
             // `credit_total` counts the stored credits and what this call paid. When it is
             // no more than what this call paid, no provider has a stored credit, and the
