@@ -860,6 +860,85 @@ mod tests {
         healthchain_common::unit_test::encodes_as_derived::<Error>();
     }
 
+    /// A dispense reads its lot, package and case straight from the host
+    /// (`healthchain_common::entry::get_at`), into a buffer of `entry::MAX_VALUE_LEN` bytes,
+    /// which a value longer than it would trap: their longest encodings fit, with room.
+    #[test]
+    fn the_records_a_dispense_reads_fit_the_hosts_buffer() {
+        use healthchain_common::entry::MAX_VALUE_LEN;
+        use ink::scale::Encode;
+        let account = AccountId::from([0xFF; 32]);
+        let illegitimate = LotStatus::Illegitimate(IllegitimateProduct {
+            form_3911: Hash::from([0xFF; 32]),
+            determined_at: u64::MAX,
+            notified_at: u64::MAX,
+            notified_by: account,
+            late: true,
+            terminated: Some(Hash::from([0xFF; 32])),
+        });
+        let recalled = LotStatus::Recalled {
+            class: Some(RecallClass::I),
+            reason: Hash::from([0xFF; 32]),
+        };
+        let lot = |status: LotStatus| Lot {
+            gtin: MAX_GTIN,
+            lot: ink::prelude::vec![b'9'; MAX_LOT_LEN],
+            manufacturer: account,
+            expiry: u64::MAX,
+            printed_expiry: u32::MAX,
+            quantity: u64::MAX,
+            serial_root: [0xFF; 32],
+            serial_count: u64::MAX,
+            min_temp: i32::MIN,
+            max_temp: i32::MAX,
+            certificate: Hash::from([0xFF; 32]),
+            status,
+            commissioned_at: u64::MAX,
+            unpacked: u64::MAX,
+            destroyed: u64::MAX,
+        };
+        let hold = QuarantineReasons {
+            temperature_excursion: true,
+            suspect: true,
+        };
+        let package = PackageRecord {
+            holder: account,
+            seller: Some(account),
+            state: PackageState::Dispensed {
+                recipient: Hash::from([0xFF; 32]),
+                dispenser: account,
+                dispensed_at: u64::MAX,
+            },
+            hold,
+            came_from: Some(u64::MAX),
+        };
+        let case = Container {
+            lot: [0xFF; 32],
+            level: Level::Pallet,
+            contents: [0xFF; 32],
+            count: u64::MAX,
+            units: u64::MAX,
+            holder: account,
+            seller: Some(account),
+            state: ContainerState::Opened {
+                remaining: u64::MAX,
+            },
+            hold,
+            packed_by: account,
+            packed_at: u64::MAX,
+        };
+        let longest = [
+            lot(illegitimate).encoded_size(),
+            lot(recalled).encoded_size(),
+            package.encoded_size(),
+            case.encoded_size(),
+        ];
+        assert!(
+            longest.iter().all(|len| len * 8 < MAX_VALUE_LEN),
+            "{longest:?}"
+        );
+    }
+
     #[test]
     fn company_prefixes_are_read_after_the_indicator() {
         // Indicator 1, company prefix 0012345, item 67890, check digit 2.
