@@ -492,6 +492,118 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
         .expect("dave dispenses the resold package");
 }
 
+/// A dispense from the manufacturer's unpacked stock (a package that never was in a
+/// container) changes its lot's count of unpacked packages, which the ledger's own build
+/// does not write: it hands such a dispense, input and all, to the ledger's library, which
+/// runs it from the start. bob, the manufacturer, also dispenses (a manufacturer's own
+/// pharmacy); dave, a pharmacy, cannot take a package bob still holds.
+#[ink_e2e::test(backend(runtime_only(sandbox = support::recording::RecordingSandbox)))]
+async fn a_dispense_from_the_unpacked_stock_is_the_librarys_on_the_sandbox<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
+    a_dispense_from_the_unpacked_stock_is_the_librarys(&mut client).await;
+    Ok(())
+}
+
+/// The same on substrate-contracts-node (`make test-node`).
+#[cfg(feature = "node-e2e")]
+#[ink_e2e::test]
+async fn a_dispense_from_the_unpacked_stock_is_the_librarys_on_the_node<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
+    a_dispense_from_the_unpacked_stock_is_the_librarys(&mut client).await;
+    Ok(())
+}
+
+async fn a_dispense_from_the_unpacked_stock_is_the_librarys<Client: E2EBackend>(
+    client: &mut support::Scenario<Client>,
+) where
+    BackendError<Client>: Debug,
+{
+    let Accounts {
+        bob, dave, ferdie, ..
+    } = accounts();
+    let alice = ink_e2e::alice();
+    let (_, mut ledger) = deploy_drug_provenance(client, &alice, bob, dave).await;
+    submit_or_refusal(client, &alice, &ledger.grant_role(Role::Dispenser, bob))
+        .await
+        .expect("the admin registers bob's pharmacy");
+    let packing = packing();
+    submit_or_refusal(
+        client,
+        &ink_e2e::bob(),
+        &ledger.commission_lot(
+            GTIN,
+            LOT.to_vec(),
+            FAR_FUTURE,
+            16,
+            packing.serial_root().expect("serials"),
+            SERIALS as u64,
+            200,
+            800,
+            Hash::from([0xC0; 32]),
+        ),
+    )
+    .await
+    .expect("bob commissions the lot");
+    let unpacked = |state: Option<drug_provenance::drug_provenance::LotState>| {
+        state.expect("the lot is known").lot.unpacked
+    };
+    let lot_state = ledger.lot_state(GTIN, LOT.to_vec());
+    let before = client
+        .call(&ink_e2e::eve(), &lot_state)
+        .dry_run()
+        .await
+        .expect("dry run")
+        .return_value();
+    assert_eq!(unpacked(before), 16);
+    // Package 3, named without a case: it never was in one.
+    let dispense = ledger.dispense(
+        packing.package(3, false).expect("in range"),
+        printed_expiry(),
+        recipient(ferdie, &serial(3)),
+    );
+
+    // dave does not hold the package: refused, by the library, and nothing changes.
+    assert_eq!(
+        submit_or_refusal(client, &ink_e2e::dave(), &dispense).await,
+        Err(Error::PackageUnavailable)
+    );
+    // bob does: dispensed, and the lot counts one unpacked package fewer.
+    submit_or_refusal(client, &ink_e2e::bob(), &dispense)
+        .await
+        .expect("bob dispenses from his unpacked stock");
+    let after = client
+        .call(&ink_e2e::eve(), &lot_state)
+        .dry_run()
+        .await
+        .expect("dry run")
+        .return_value();
+    assert_eq!(unpacked(after), 15);
+    let record = client
+        .call(
+            &ink_e2e::eve(),
+            &ledger.package(GTIN, LOT.to_vec(), serial(3)),
+        )
+        .dry_run()
+        .await
+        .expect("dry run")
+        .return_value()
+        .expect("the package has a record of its own");
+    assert!(matches!(
+        record.state,
+        drug_provenance::data::PackageState::Dispensed { dispenser, .. } if dispenser == bob
+    ));
+    assert_eq!(record.came_from, None);
+    // Its own record now answers: a second dispense is refused by the own build.
+    assert_eq!(
+        submit_or_refusal(client, &ink_e2e::bob(), &dispense).await,
+        Err(Error::AlreadyDispensed)
+    );
+}
+
 fn scan(packing: &Packing, index: usize) -> Scan {
     Scan::Package {
         gtin: GTIN,
