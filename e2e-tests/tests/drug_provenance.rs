@@ -62,6 +62,33 @@ fn packing() -> Packing {
     support::packed(LOT, SERIALS, &[(101, 0, 8), (102, 8, 8)], Some(100))
 }
 
+/// bob commissions the lot: 16 packages of `packing`'s serials, all in his unpacked stock.
+async fn commission<Client: E2EBackend>(
+    client: &mut support::Scenario<Client>,
+    ledger: &mut Ledger,
+    packing: &Packing,
+) where
+    BackendError<Client>: Debug,
+{
+    submit_or_refusal(
+        client,
+        &ink_e2e::bob(),
+        &ledger.commission_lot(
+            GTIN,
+            LOT.to_vec(),
+            FAR_FUTURE,
+            16,
+            packing.serial_root().expect("serials"),
+            SERIALS as u64,
+            200,
+            800,
+            Hash::from([0xC0; 32]),
+        ),
+    )
+    .await
+    .expect("bob commissions the lot");
+}
+
 /// A trace of serial `index` by dry run, with its aggregation path.
 async fn trace<Client: E2EBackend>(
     client: &mut support::Scenario<Client>,
@@ -119,23 +146,7 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     );
 
     // Commissioned, then packed: 16 packages on a pallet in one write.
-    submit_or_refusal(
-        client,
-        &ink_e2e::bob(),
-        &ledger.commission_lot(
-            GTIN,
-            LOT.to_vec(),
-            FAR_FUTURE,
-            16,
-            packing.serial_root().expect("serials"),
-            SERIALS as u64,
-            200,
-            800,
-            Hash::from([0xC0; 32]),
-        ),
-    )
-    .await
-    .expect("bob commissions the lot");
+    commission(client, &mut ledger, &packing).await;
     submit_or_refusal(
         client,
         &ink_e2e::bob(),
@@ -531,23 +542,7 @@ async fn a_dispense_from_the_unpacked_stock_is_the_librarys<Client: E2EBackend>(
         .await
         .expect("the admin registers bob's pharmacy");
     let packing = packing();
-    submit_or_refusal(
-        client,
-        &ink_e2e::bob(),
-        &ledger.commission_lot(
-            GTIN,
-            LOT.to_vec(),
-            FAR_FUTURE,
-            16,
-            packing.serial_root().expect("serials"),
-            SERIALS as u64,
-            200,
-            800,
-            Hash::from([0xC0; 32]),
-        ),
-    )
-    .await
-    .expect("bob commissions the lot");
+    commission(client, &mut ledger, &packing).await;
     let unpacked = |state: Option<drug_provenance::drug_provenance::LotState>| {
         state.expect("the lot is known").lot.unpacked
     };

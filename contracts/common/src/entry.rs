@@ -34,10 +34,11 @@ struct KeyOf {
 }
 
 /// `use_key` of the storage key of the entry under `key` in the `Mapping` of prefix
-/// `prefix` ([`KeyOf`]). A key whose encoding is longer than [`MAX_KEY_LEN`] is a type of
-/// the contract's, never input: it traps the call (panics off chain) rather than name
-/// another entry. (Built in place: returning the key by value copies it, 39 more bytes of
-/// code in drug_provenance's own build.)
+/// `prefix`, as ink! encodes it: the prefix's `u32` little endian, then `key`'s encoding. A
+/// key whose encoding is longer than [`MAX_KEY_LEN`] is a type of the contract's, never
+/// input: it traps the call (panics off chain) rather than name another entry. (Built in
+/// place: returning the key by value copies it, 39 more bytes of code in drug_provenance's
+/// own build.)
 #[allow(clippy::indexing_slicing)] // `write` keeps `len` within the array.
 pub fn with_key_of<K: Encode, R>(prefix: u32, key: &K, use_key: impl FnOnce(&[u8]) -> R) -> R {
     let mut full = KeyOf {
@@ -105,9 +106,9 @@ pub fn get_at<K: Encode, V: Encode + Decode>(prefix: u32, key: &K) -> Option<V> 
 }
 
 /// The value stored under the storage key `key` (as ink! encodes it: a `Lazy`'s `u32`
-/// little endian, a `Mapping` entry's as [`with_key_of`] and [`key_of`]), if any. A value longer than
-/// [`MAX_VALUE_LEN`] traps the call (the chain refuses to write it into a smaller buffer),
-/// and so does a value that does not decode, as ink!'s reads do.
+/// little endian, a `Mapping` entry's as [`with_key_of`] and [`key_of`]), if any. A value
+/// longer than [`MAX_VALUE_LEN`] traps the call (the chain refuses to write it into a
+/// smaller buffer), and so does a value that does not decode, as ink!'s reads do.
 #[cfg(target_arch = "wasm32")]
 pub fn read<V: Decode>(key: &[u8]) -> Option<V> {
     use pallet_contracts_uapi::{HostFn, HostFnImpl};
