@@ -1566,9 +1566,12 @@ pub mod drug_provenance {
             // runs the dispense from the start: nothing is written or evented before this
             // point. So no dispense of this build writes a lot, and its proof carries no
             // lot encoding (1,332 bytes).
-            #[cfg(healthchain_contract)]
             if located.unpacking {
-                healthchain_common::access::delegate_to(healthchain_common::access::own_library());
+                healthchain_common::library_message!(
+                    healthchain_common::access::own_library(),
+                    [],
+                    {}
+                );
             }
             if !expiry_matches(expiry, located.lot.printed_expiry) {
                 return Err(Error::ExpiryMismatch);
