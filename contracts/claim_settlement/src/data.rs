@@ -1307,6 +1307,86 @@ impl From<RelayError> for Error {
 mod tests {
     use super::*;
 
+    /// The records a claim reads straight from the host (`entry::get_at` and `entry::get`:
+    /// the plan, a fee schedule entry, the membership, the escrow, an authorization and a
+    /// credit) and writes through it (`entry::set_at`: the membership, the escrow and a
+    /// billing mark, a claim id), each at its longest, fit the host's buffer with room to
+    /// spare.
+    #[test]
+    fn the_records_a_claim_reads_fit_the_hosts_buffer() {
+        use healthchain_common::entry::MAX_VALUE_LEN;
+        use ink::scale::Encode;
+        let account = AccountId::from([0xFF; 32]);
+        let plan = Plan {
+            insurer: account,
+            cost_sharing: CostSharing {
+                deductible: Balance::MAX,
+                copay: Balance::MAX,
+                coinsurance_bps: u16::MAX,
+                out_of_pocket_max: Balance::MAX,
+            },
+            payment_consent: PaymentConsent::PermittedUnlessRestricted,
+            year_start: Timestamp::MAX,
+            year_end: Timestamp::MAX,
+            filing_limit_days: Some(u16::MAX),
+            fee_schedule_entries: u32::MAX,
+        };
+        let fee = FeeScheduleEntry {
+            allowed_per_unit: Balance::MAX,
+            cost_share: CostShare::Coinsurance,
+            requires_authorization: true,
+            package_units: u32::MAX,
+            max_days_supply: u16::MAX,
+        };
+        let membership = Membership {
+            periods: ink::prelude::vec![
+                CoveragePeriod {
+                    start: Timestamp::MAX,
+                    end: Timestamp::MAX,
+                };
+                MAX_COVERAGE_PERIODS
+            ],
+            accumulators: Accumulators {
+                deductible_met: Balance::MAX,
+                out_of_pocket: Balance::MAX,
+            },
+        };
+        let escrow = Escrow {
+            funds: Balance::MAX,
+            owed: Balance::MAX,
+        };
+        let authorization = Authorization {
+            patient: account,
+            provider: account,
+            plan: PlanId::MAX,
+            key: Hash::from([0xFF; 32]),
+            document_hash: Hash::from([0xFF; 32]),
+            requested_at: Timestamp::MAX,
+            decision: AuthorizationDecision::Approved {
+                valid_from: Timestamp::MAX,
+                valid_until: Timestamp::MAX,
+            },
+            decision_hash: Some(Hash::from([0xFF; 32])),
+        };
+        let lengths = [
+            plan.encoded_size(),
+            fee.encoded_size(),
+            membership.encoded_size(),
+            escrow.encoded_size(),
+            authorization.encoded_size(),
+            Balance::MAX.encoded_size(),
+            ClaimId::MAX.encoded_size(),
+        ];
+        for length in lengths {
+            assert!(length > 0 && length < MAX_VALUE_LEN / 8, "{lengths:?}");
+        }
+        // A membership grows by its coverage periods only: 16 bytes each.
+        assert_eq!(
+            membership.encoded_size(),
+            1 + 16 * MAX_COVERAGE_PERIODS + 32
+        );
+    }
+
     #[test]
     fn a_claims_charge_is_its_lines_or_none_past_the_largest_balance() {
         let line = |charge| ClaimLine {

@@ -65,12 +65,76 @@ pub mod claim_settlement {
         consent::{
             query_consent, query_consents, ConsentAnswer, ConsentQuery, DataClasses, Purpose,
         },
+        entry,
         event::emit,
         merkle::{blake2_256, Digest},
         provenance::{query_dispensed_units, recipient_commitment, DispensedUnit, UnitId},
         relay::{Relay, Signature},
     };
-    use ink::{prelude::vec::Vec, scale::Encode, storage::Mapping};
+    use ink::{
+        prelude::vec::Vec,
+        scale::Encode,
+        storage::{traits::ManualKey, Mapping},
+    };
+
+    /// The storage keys of the records a claim reads, fixed (not derived from the layout)
+    /// so that they are read straight from the host (`entry::get_at`, `entry::get`), the
+    /// same entries their `Mapping`s write: one copy of each record's decoding, in place
+    /// of ink!'s `Mapping::get` for each value type (700 bytes less in the contract's own
+    /// build, which every claim's proof carries). Public for a migration, which keeps
+    /// these records where they are.
+    pub const PLANS_KEY: u32 = 0x6863_7370; // "hcsp"
+    pub const FEE_SCHEDULES_KEY: u32 = 0x6863_7366; // "hcsf"
+    pub const MEMBERSHIPS_KEY: u32 = 0x6863_736d; // "hcsm"
+    pub const ESCROWS_KEY: u32 = 0x6863_7365; // "hcse"
+    pub const CREDITS_KEY: u32 = 0x6863_7363; // "hcsc"
+    pub const AUTHORIZATIONS_KEY: u32 = 0x6863_7361; // "hcsa"
+    pub const BILLED_KEY: u32 = 0x6863_7362; // "hcsb"
+
+    /// Plan `plan`'s record, if it was created.
+    fn plan_of(plan: &PlanId) -> Option<Plan> {
+        entry::get_at(PLANS_KEY, plan)
+    }
+
+    /// The entry for `key.1` in plan `key.0`'s fee schedule (`None`: not covered).
+    fn fee_of(key: &(PlanId, ServiceCode)) -> Option<FeeScheduleEntry> {
+        entry::get_at(FEE_SCHEDULES_KEY, key)
+    }
+
+    /// The membership of `key.1` (the patient's account) in plan `key.0`, if enrolled.
+    fn membership_of(key: &(PlanId, AccountId)) -> Option<Membership> {
+        entry::get_at(MEMBERSHIPS_KEY, key)
+    }
+
+    /// `insurer`'s escrow (empty if it never funded one).
+    fn escrow_of(insurer: &AccountId) -> Escrow {
+        entry::get(ESCROWS_KEY, insurer).unwrap_or_default()
+    }
+
+    /// Prior authorization `id`'s record, if it was requested.
+    fn authorization_of(id: &AuthorizationId) -> Option<Authorization> {
+        entry::get_at(AUTHORIZATIONS_KEY, id)
+    }
+
+    /// Stores the membership of `key.1` in plan `key.0`.
+    fn store_membership(key: &(PlanId, AccountId), membership: &Membership) {
+        entry::set_at(MEMBERSHIPS_KEY, key, membership);
+    }
+
+    /// Stores `insurer`'s escrow.
+    fn store_escrow(insurer: &AccountId, escrow: &Escrow) {
+        entry::set_at(ESCROWS_KEY, insurer, escrow);
+    }
+
+    /// Records that claim `claim` allowed what `billing_key` names.
+    fn store_billed(billing_key: &Hash, claim: ClaimId) {
+        entry::set_at(BILLED_KEY, billing_key, &claim);
+    }
+
+    /// What the insurers paid `provider` that it has not received yet (zero if nothing).
+    fn credit_of(provider: &AccountId) -> Balance {
+        entry::get(CREDITS_KEY, provider).unwrap_or_default()
+    }
 
     /// An insurer created a plan.
     #[ink(event)]
@@ -284,11 +348,14 @@ pub mod claim_settlement {
         /// The consent registry and drug_provenance, callees 0 and 1 ([`Callee`]). Second
         /// in the root, where the admin library finds them.
         callees: Callees,
-        plans: Mapping<PlanId, Plan>,
+        /// Read through `plan_of` (and the three below through `fee_of`, `membership_of`
+        /// and `escrow_of`).
+        plans: Mapping<PlanId, Plan, ManualKey<PLANS_KEY>>,
         last_plan: PlanId,
-        fee_schedules: Mapping<(PlanId, ServiceCode), FeeScheduleEntry>,
-        memberships: Mapping<(PlanId, AccountId), Membership>,
-        escrows: Mapping<AccountId, Escrow>,
+        fee_schedules:
+            Mapping<(PlanId, ServiceCode), FeeScheduleEntry, ManualKey<FEE_SCHEDULES_KEY>>,
+        memberships: Mapping<(PlanId, AccountId), Membership, ManualKey<MEMBERSHIPS_KEY>>,
+        escrows: Mapping<AccountId, Escrow, ManualKey<ESCROWS_KEY>>,
         /// The sum of every insurer's escrow funds: the contract's balance covers it.
         escrow_total: Balance,
         /// Each claim's header and lines, one item: filing a claim writes it once.
@@ -297,9 +364,9 @@ pub mod claim_settlement {
         /// What was already allowed, to the claim that allowed it: services by
         /// (patient, provider, plan, service day, keyed code, repeat modifier), drug
         /// packages by (GTIN, lot, serial, recipient salt). See [`billing_key`].
-        billed: Mapping<Hash, ClaimId>,
+        billed: Mapping<Hash, ClaimId, ManualKey<BILLED_KEY>>,
         /// What the insurers paid that providers have not received yet.
-        credits: Mapping<AccountId, Balance>,
+        credits: Mapping<AccountId, Balance, ManualKey<CREDITS_KEY>>,
         /// The sum of `credits`: the contract's balance covers it and `escrow_total`.
         credit_total: Balance,
         /// Per insurer, the claims waiting for funds, in order: (insurer, position).
@@ -307,7 +374,7 @@ pub mod claim_settlement {
         /// Per insurer, (first waiting position, next free position).
         queue_bounds: Mapping<AccountId, (u64, u64)>,
         /// Prior authorizations, by id.
-        authorizations: Mapping<AuthorizationId, Authorization>,
+        authorizations: Mapping<AuthorizationId, Authorization, ManualKey<AUTHORIZATIONS_KEY>>,
         last_authorization: AuthorizationId,
         /// The chain members' relayed appeals are signed for, and each member's next
         /// nonce.
@@ -490,7 +557,7 @@ pub mod claim_settlement {
             if healthchain_common::is_zero_hash(document_hash.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+            let record = plan_of(&plan).ok_or(Error::UnknownPlan)?;
             if !self.memberships.contains((plan, patient)) {
                 return Err(Error::UnknownMember);
             }
@@ -576,7 +643,7 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn authorization(&self, authorization: AuthorizationId) -> Option<Authorization> {
-            self.authorizations.get(authorization)
+            authorization_of(&authorization)
         }
 
         /// Adds, changes (`Some(entry)`) or removes (`None`) fee schedule codes of a plan:
@@ -633,14 +700,14 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn plan(&self, plan: PlanId) -> Option<Plan> {
-            self.plans.get(plan)
+            plan_of(&plan)
         }
 
         /// A code's fee schedule entry in a plan, if covered.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn fee(&self, plan: PlanId, code: ServiceCode) -> Option<FeeScheduleEntry> {
-            self.fee_schedules.get((plan, code))
+            fee_of(&(plan, code))
         }
 
         /// Enrols `member` (the patient's account) in a plan for the coverage period
@@ -665,7 +732,7 @@ pub mod claim_settlement {
             if coverage_start < record.year_start || coverage_end > record.year_end {
                 return Err(Error::CoverageOutsidePlanYear);
             }
-            let mut membership = self.memberships.get((plan, member)).unwrap_or(Membership {
+            let mut membership = membership_of(&(plan, member)).unwrap_or(Membership {
                 periods: Vec::new(),
                 accumulators: Default::default(),
             });
@@ -676,7 +743,7 @@ pub mod claim_settlement {
                 },
                 self.env().block_timestamp(),
             )?;
-            self.memberships.insert((plan, member), &membership);
+            store_membership(&(plan, member), &membership);
             emit(EnrolmentChanged {
                 plan,
                 member,
@@ -694,10 +761,7 @@ pub mod claim_settlement {
         pub fn end_enrolment(&mut self, plan: PlanId, member: AccountId) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let record = self.plan_of_insurer(plan)?;
-            let mut membership = self
-                .memberships
-                .get((plan, member))
-                .ok_or(Error::UnknownMember)?;
+            let mut membership = membership_of(&(plan, member)).ok_or(Error::UnknownMember)?;
             let now = self.env().block_timestamp();
             let current = membership.periods.last_mut().ok_or(Error::UnknownMember)?;
             // Coverage ends now, or at its start if it has not begun (an empty period).
@@ -707,7 +771,7 @@ pub mod claim_settlement {
             }
             current.end = end;
             let coverage_start = current.start;
-            self.memberships.insert((plan, member), &membership);
+            store_membership(&(plan, member), &membership);
             emit(EnrolmentChanged {
                 plan,
                 member,
@@ -722,7 +786,7 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn membership(&self, plan: PlanId, member: AccountId) -> Option<Membership> {
-            self.memberships.get((plan, member))
+            membership_of(&(plan, member))
         }
 
         /// Moves a plan to another registered insurer (a key rotation, or a book of
@@ -732,7 +796,7 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn reassign_plan(&mut self, plan: PlanId, new_insurer: AccountId) -> Result<(), Error> {
             self.access.ensure_admin()?;
-            let mut record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+            let mut record = plan_of(&plan).ok_or(Error::UnknownPlan)?;
             if !self.access.has_role(new_insurer, Role::Insurer) {
                 return Err(Error::NotAnInsurer);
             }
@@ -758,7 +822,7 @@ pub mod claim_settlement {
             if amount == 0 {
                 return Err(Error::ZeroDeposit);
             }
-            let mut escrow = self.escrow_of(insurer);
+            let mut escrow = escrow_of(&insurer);
             escrow.deposit(amount)?;
             self.escrow_total = self
                 .escrow_total
@@ -770,7 +834,7 @@ pub mod claim_settlement {
                 funds: escrow.funds,
             });
             let paid = self.pay_waiting(insurer, &mut escrow, MAX_SETTLED_PER_CALL)?;
-            self.escrows.insert(insurer, &escrow);
+            store_escrow(&insurer, &escrow);
             self.push(&paid)
         }
 
@@ -781,13 +845,13 @@ pub mod claim_settlement {
         pub fn withdraw(&mut self, amount: Balance) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
             let insurer = self.access.ensure_role(Role::Insurer)?;
-            let mut escrow = self.escrow_of(insurer);
+            let mut escrow = escrow_of(&insurer);
             escrow.withdraw(amount)?;
             self.escrow_total = self
                 .escrow_total
                 .checked_sub(amount)
                 .ok_or(Error::Overflow)?;
-            self.escrows.insert(insurer, &escrow);
+            store_escrow(&insurer, &escrow);
             emit(EscrowChanged {
                 insurer,
                 change: EscrowChange::Withdrawn(amount),
@@ -803,12 +867,7 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn escrow(&self, insurer: AccountId) -> Escrow {
-            self.escrow_of(insurer)
-        }
-
-        /// `insurer`'s escrow (`escrow`), for the contract's own use and the library.
-        fn escrow_of(&self, insurer: AccountId) -> Escrow {
-            self.escrows.get(insurer).unwrap_or_default()
+            escrow_of(&insurer)
         }
 
         /// The sum of every insurer's escrow funds. The contract's balance always covers
@@ -824,12 +883,7 @@ pub mod claim_settlement {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn credit(&self, provider: AccountId) -> Balance {
-            self.credit_of(provider)
-        }
-
-        /// `provider`'s credit (`credit`), for the contract's own use and the library.
-        fn credit_of(&self, provider: AccountId) -> Balance {
-            self.credits.get(provider).unwrap_or_default()
+            credit_of(&provider)
         }
 
         /// The sum of every provider's credit.
@@ -875,10 +929,10 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn settle(&mut self, insurer: AccountId, max_claims: u32) -> Result<u32, Error> {
             self.access.ensure_not_paused()?;
-            let mut escrow = self.escrow_of(insurer);
+            let mut escrow = escrow_of(&insurer);
             let limit = max_claims.min(MAX_SETTLED_PER_CALL);
             let paid = self.pay_waiting(insurer, &mut escrow, limit)?;
-            self.escrows.insert(insurer, &escrow);
+            store_escrow(&insurer, &escrow);
             self.push(&paid)?;
             Ok(u32::try_from(paid.len()).unwrap_or(u32::MAX))
         }
@@ -897,7 +951,7 @@ pub mod claim_settlement {
             if amount == 0 {
                 return Err(Error::NotAwaitingPayment);
             }
-            let mut escrow = self.escrow_of(record.insurer);
+            let mut escrow = escrow_of(&record.insurer);
             escrow.owed = escrow.owed.checked_sub(amount).ok_or(Error::Overflow)?;
             record.awaiting_payment = 0;
             record.cancelled = record
@@ -907,7 +961,7 @@ pub mod claim_settlement {
             // Its queue entry stays and is skipped: the queue is only ever read in order.
             stored.header = record;
             self.claims.insert(claim, &stored);
-            self.escrows.insert(record.insurer, &escrow);
+            store_escrow(&record.insurer, &escrow);
             emit(PaymentCancelled {
                 provider: record.provider,
                 insurer: record.insurer,
@@ -996,7 +1050,7 @@ pub mod claim_settlement {
             let Some(record) = self.plan_read(plan, reads) else {
                 return;
             };
-            let escrow = escrows.read(record.insurer, |insurer| self.escrow_of(*insurer));
+            let escrow = escrows.read(record.insurer, escrow_of);
             if !total_charge(lines).is_some_and(|charged| escrow.pays_at_once(charged)) {
                 healthchain_common::access::delegate_to(self.library);
             }
@@ -1131,7 +1185,7 @@ pub mod claim_settlement {
         #[ink(message)]
         pub fn void_refund(&self, claim: ClaimId) -> Result<Balance, Error> {
             let record = self.claim_record(claim)?;
-            let held = self.credit_of(record.provider).min(record.paid);
+            let held = credit_of(&record.provider).min(record.paid);
             record.paid.checked_sub(held).ok_or(Error::Overflow)
         }
 
@@ -1166,7 +1220,7 @@ pub mod claim_settlement {
             // (this call paid nothing yet), as `push` reasons. Each read is about 10 KB of
             // the call's proof.
             let credit = if self.credit_total > 0 {
-                self.credit_of(provider)
+                credit_of(&provider)
             } else {
                 0
             };
@@ -1185,7 +1239,7 @@ pub mod claim_settlement {
                 }
             }
             let cancelled = record.awaiting_payment;
-            let mut escrow = self.escrow_of(record.insurer);
+            let mut escrow = escrow_of(&record.insurer);
             escrow.funds = escrow
                 .funds
                 .checked_add(record.paid)
@@ -1195,7 +1249,7 @@ pub mod claim_settlement {
                 .escrow_total
                 .checked_add(record.paid)
                 .ok_or(Error::Overflow)?;
-            self.escrows.insert(record.insurer, &escrow);
+            store_escrow(&record.insurer, &escrow);
             // Its queue entry, if any, stays and is skipped (nothing waits on it now).
             record.cancelled = record
                 .cancelled
@@ -1204,9 +1258,9 @@ pub mod claim_settlement {
             record.awaiting_payment = 0;
             let lines = stored.lines.decode();
             let member = (record.plan, record.patient);
-            if let Some(mut membership) = self.memberships.get(member) {
+            if let Some(mut membership) = membership_of(&member) {
                 reverse_accumulators(&mut membership.accumulators, &lines)?;
-                self.memberships.insert(member, &membership);
+                store_membership(&member, &membership);
             }
             for line in &lines {
                 if self.billed.get(line.billing_key) == Some(claim) {
@@ -1268,10 +1322,7 @@ pub mod claim_settlement {
                 return Err(Error::ServiceDateInFuture);
             }
             let record = self.plan_read(plan, reads).ok_or(Error::UnknownPlan)?;
-            let mut membership = self
-                .memberships
-                .get((plan, patient))
-                .ok_or(Error::UnknownMember)?;
+            let mut membership = membership_of(&(plan, patient)).ok_or(Error::UnknownMember)?;
             let service = Service {
                 patient,
                 provider,
@@ -1355,7 +1406,7 @@ pub mod claim_settlement {
             let outcome = claim_outcome(&lines);
             self.last_claim = id;
             if denial.is_none() {
-                self.memberships.insert((plan, patient), &membership);
+                store_membership(&(plan, patient), &membership);
                 // `adjudicate` refused every line billed before or repeated.
                 self.mark_billed(id, lines.iter());
             }
@@ -1608,9 +1659,9 @@ pub mod claim_settlement {
                 return Err(Error::ZeroHash);
             }
             let mut lines = stored.lines.decode();
-            let plan = self.plans.get(record.plan).ok_or(Error::UnknownPlan)?;
+            let plan = plan_of(&record.plan).ok_or(Error::UnknownPlan)?;
             let member = (record.plan, record.patient);
-            let mut membership = self.memberships.get(member).ok_or(Error::UnknownMember)?;
+            let mut membership = membership_of(&member).ok_or(Error::UnknownMember)?;
             for (position, overturn) in overturns.iter().enumerate() {
                 let repeated = overturns
                     .iter()
@@ -1655,7 +1706,7 @@ pub mod claim_settlement {
             record.totals = sums;
             record.outcome = claim_outcome(&lines);
             if !overturns.is_empty() {
-                self.memberships.insert(member, &membership);
+                store_membership(&member, &membership);
                 // The overturned lines are paid: no later claim may bill them again. (The
                 // claim's other allowed lines are billed already.)
                 let overturned = overturns
@@ -1686,7 +1737,7 @@ pub mod claim_settlement {
 
         /// Plan `plan`, read once per call: no claim changes a plan.
         fn plan_read(&self, plan: PlanId, reads: &mut PlanReads) -> Option<Plan> {
-            reads.plans.read(plan, |plan| self.plans.get(*plan))
+            reads.plans.read(plan, plan_of)
         }
 
         /// The fee schedule's entry for `code` in `plan` (`None`: not covered), read once
@@ -1697,9 +1748,7 @@ pub mod claim_settlement {
             code: ServiceCode,
             reads: &mut PlanReads,
         ) -> Option<FeeScheduleEntry> {
-            reads
-                .fees
-                .read((plan, code), |key| self.fee_schedules.get(key))
+            reads.fees.read((plan, code), fee_of)
         }
 
         /// Why a line for a code that needs prior authorization is refused, if it is: no
@@ -1720,10 +1769,7 @@ pub mod claim_settlement {
                 service.plan,
                 &line.code,
             );
-            match line
-                .authorization
-                .and_then(|id| self.authorizations.get(id))
-            {
+            match line.authorization.and_then(|id| authorization_of(&id)) {
                 Some(authorization) => authorization.refuses(&key, service.date),
                 None => Some(ReasonCode::AuthorizationAbsent),
             }
@@ -1731,7 +1777,7 @@ pub mod claim_settlement {
 
         /// The plan, if the caller is its insurer and still holds the Insurer role.
         fn plan_of_insurer(&self, plan: PlanId) -> Result<Plan, Error> {
-            let record = self.plans.get(plan).ok_or(Error::UnknownPlan)?;
+            let record = plan_of(&plan).ok_or(Error::UnknownPlan)?;
             if self.env().caller() != record.insurer {
                 return Err(Error::NotPlanInsurer);
             }
@@ -1865,7 +1911,7 @@ pub mod claim_settlement {
             lines: impl Iterator<Item = &'a AdjudicatedLine>,
         ) {
             for line in lines.filter(|line| line.allowed > 0) {
-                self.billed.insert(line.billing_key, &claim);
+                store_billed(&line.billing_key, claim);
             }
         }
 
@@ -1886,7 +1932,7 @@ pub mod claim_settlement {
                 return Ok((Vec::new(), 0));
             }
             let insurer = stored.header.insurer;
-            let mut escrow = escrows.read(insurer, |insurer| self.escrow_of(*insurer));
+            let mut escrow = escrows.read(insurer, escrow_of);
             let owed = self.owe_from(claim, stored, amount, &mut escrow)?;
             escrows.put(insurer, escrow);
             Ok(owed)
@@ -2046,13 +2092,13 @@ pub mod claim_settlement {
         /// Stores the escrows a claim call changed, once each.
         fn store_escrows(&mut self, escrows: Escrows) {
             for (insurer, escrow) in escrows {
-                self.escrows.insert(insurer, &escrow);
+                store_escrow(&insurer, &escrow);
             }
         }
 
         /// Removes and returns `provider`'s whole credit.
         fn take_credit(&mut self, provider: AccountId) -> Result<Balance, Error> {
-            let amount = self.credit_of(provider);
+            let amount = credit_of(&provider);
             if amount == 0 {
                 return Err(Error::NothingToCollect);
             }
@@ -2079,7 +2125,7 @@ pub mod claim_settlement {
             maybe_stored: bool,
         ) -> Result<bool, Error> {
             let stored = if maybe_stored {
-                self.credit_of(provider)
+                credit_of(&provider)
             } else {
                 0
             };

@@ -1,27 +1,29 @@
 //! claim_settlement as an earlier release laid out its root storage, for the e2e test of a
 //! storage migration (review item 18). Its root counts plans and claims by the *next* id
 //! and has no provider credits; its `plans` and `escrows` records are the current ones,
-//! under the same storage keys (same struct and field names), so the migration rewrites
-//! only the root. It has just the messages the test needs to give it state: roles, a plan,
+//! under the same storage keys (claim_settlement's `PLANS_KEY` and `ESCROWS_KEY`), so the
+//! migration rewrites only the root. It has just the messages the test needs to give it state: roles, a plan,
 //! a deposit, and the two-step upgrade of the shared access block.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
 #[ink::contract]
 pub mod claims_release_0 {
+    use claim_settlement::claim_settlement::{ESCROWS_KEY, PLANS_KEY};
     use claim_settlement::data::{ClaimId, CostSharing, Escrow, PaymentConsent, Plan, PlanId};
     use healthchain_common::access::{AccessControl, AccessError, Role, RoleSet};
-    use ink::storage::Mapping;
+    use ink::storage::{traits::ManualKey, Mapping};
 
-    /// The earlier root: named like claim_settlement's, so its mappings share their keys.
+    /// The earlier root: named like claim_settlement's; its mappings are under the keys of
+    /// claim_settlement's.
     #[ink(storage)]
     pub struct ClaimSettlement {
         access: AccessControl,
         consent_registry: AccountId,
         drug_provenance: AccountId,
-        plans: Mapping<PlanId, Plan>,
+        plans: Mapping<PlanId, Plan, ManualKey<PLANS_KEY>>,
         /// The id the next plan gets (claim_settlement now keeps the last one given).
         next_plan: PlanId,
-        escrows: Mapping<AccountId, Escrow>,
+        escrows: Mapping<AccountId, Escrow, ManualKey<ESCROWS_KEY>>,
         escrow_total: Balance,
         /// The id the next claim gets.
         next_claim: ClaimId,
