@@ -860,11 +860,12 @@ mod tests {
         healthchain_common::unit_test::encodes_as_derived::<Error>();
     }
 
-    /// A dispense reads its lot, package and case straight from the host
-    /// (`healthchain_common::entry::get_at`), into a buffer of `entry::MAX_VALUE_LEN` bytes,
-    /// which a value longer than it would trap: their longest encodings fit, with room.
+    /// The ledger reads and writes its lots, packages and cases straight from and to the
+    /// host (`healthchain_common::entry::get_at`, `set_at`), through a buffer of
+    /// `entry::MAX_VALUE_LEN` bytes, which a value longer than it would trap: their
+    /// longest encodings fit, with room.
     #[test]
-    fn the_records_a_dispense_reads_fit_the_hosts_buffer() {
+    fn the_records_a_dispense_reads_and_writes_fit_the_hosts_buffer() {
         use healthchain_common::entry::MAX_VALUE_LEN;
         use ink::scale::Encode;
         let account = AccountId::from([0xFF; 32]);
