@@ -1575,10 +1575,15 @@ pub mod drug_provenance {
             // A batch's earlier item may have read or changed the lot; `commit` keeps it
             // for the later ones (not a copy taken here, which a single dispense, the hot
             // path, would only throw away).
+            #[cfg(not(healthchain_contract))]
             let lot = match touched.lots.get(&id) {
                 Some(lot) => lot.clone(),
                 None => lot_of(&id).ok_or(Error::UnknownLot)?,
             };
+            // The own build dispenses one package a call (`dispense_batch` is the
+            // library's), so nothing is touched yet.
+            #[cfg(healthchain_contract)]
+            let lot = lot_of(&id).ok_or(Error::UnknownLot)?;
             let mut located = self.locate_in(id, lot, &package, &touched.cases)?;
             // In the ledger's own build, a package from the manufacturer's unpacked stock
             // (whose count is in its lot) is handed, input and all, to the library, which
@@ -1853,16 +1858,20 @@ pub mod drug_provenance {
         }
 
         /// Stores the lots and cases a call moving packages changed, once each.
+        #[cfg_attr(healthchain_contract, allow(unused_variables))]
         fn store(&self, touched: Touched) {
-            // The own build changes no lot: its one storing message, the dispense, hands a
-            // package from the unpacked stock to the library (`dispense_as`), and `commit`
-            // traps there on one. So it carries no lot encoding.
+            // The own build touches nothing here: its one storing message, the dispense,
+            // moves one package a call, so `commit` stores the case it leaves at once, and
+            // it hands a package from the unpacked stock to the library (`dispense_as`;
+            // `commit` traps on one). So it carries no lot encoding and no call cache.
             #[cfg(not(healthchain_contract))]
-            for (id, lot) in touched.lots {
-                store_lot(&id, &lot);
-            }
-            for (sscc, case) in touched.cases {
-                store_container(&sscc, &case);
+            {
+                for (id, lot) in touched.lots {
+                    store_lot(&id, &lot);
+                }
+                for (sscc, case) in touched.cases {
+                    store_container(&sscc, &case);
+                }
             }
         }
 
@@ -1900,6 +1909,7 @@ pub mod drug_provenance {
         /// stock it leaves in this call's copies (`touched`, which the caller stores), so
         /// that several packages can leave one and each is read and written once. Its lot
         /// stays in `touched` for the call's later packages.
+        #[cfg_attr(healthchain_contract, allow(unused_variables))]
         fn commit(&self, located: Located, touched: &mut Touched) {
             let Located {
                 id,
@@ -1909,20 +1919,32 @@ pub mod drug_provenance {
                 leaving,
                 unpacking,
             } = located;
-            if unpacking {
-                // Never in the own build (see `store`).
-                #[cfg(healthchain_contract)]
-                core::arch::wasm32::unreachable();
-                #[cfg(not(healthchain_contract))]
-                touched.lots.update(id, lot, |lot| {
-                    lot.unpacked = lot.unpacked.saturating_sub(1);
-                });
-            } else {
-                // Unchanged, so not stored; later items of the same call read it here.
-                touched.lots.keep(id, lot);
+            // The own build dispenses one package a call and never from the unpacked
+            // stock (see `store`): it stores the case it leaves now, since no later item
+            // of the call reads it.
+            #[cfg(healthchain_contract)]
+            {
+                if unpacking {
+                    core::arch::wasm32::unreachable();
+                }
+                if let Some((sscc, mut case)) = leaving {
+                    case.take_one();
+                    store_container(&sscc, &case);
+                }
             }
-            if let Some((sscc, container)) = leaving {
-                touched.cases.update(sscc, container, Container::take_one);
+            #[cfg(not(healthchain_contract))]
+            {
+                if unpacking {
+                    touched.lots.update(id, lot, |lot| {
+                        lot.unpacked = lot.unpacked.saturating_sub(1);
+                    });
+                } else {
+                    // Unchanged, so not stored; later items of the same call read it here.
+                    touched.lots.keep(id, lot);
+                }
+                if let Some((sscc, container)) = leaving {
+                    touched.cases.update(sscc, container, Container::take_one);
+                }
             }
             store_package(&(id, leaf), &record);
         }

@@ -688,17 +688,24 @@ where
         } = &mut self.suite;
         let client = &mut *self.client;
         let plan = self.plan;
+        let package = journey_packing().package(3, true).expect("serial 3");
+        let case = package.from.as_ref().expect("out of its case").sscc;
         let dispensed = step(
             client,
             dave,
-            &ledger.dispense(
-                journey_packing().package(3, true).expect("serial 3"),
-                printed_expiry(),
-                recipient(patient, &serial(3)),
-            ),
+            &ledger.dispense(package, printed_expiry(), recipient(patient, &serial(3))),
             "dispense",
         )
         .await;
+        // The case it left has one fewer, stored by the dispense itself.
+        let left = client
+            .call(dave, &ledger.container(case))
+            .dry_run()
+            .await
+            .expect("read")
+            .return_value()
+            .expect("the case");
+        assert_eq!(left.state, ContainerState::Opened { remaining: 4 });
         // The record names a salted commitment, never the pseudonym itself.
         let record = the_event::<Dispensed>(&dispensed.events, ledger_id);
         assert_eq!(record.recipient, recipient(patient, &serial(3)));
