@@ -668,6 +668,59 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The trial and enrolment records are read straight from the host
+    /// (`healthchain_common::entry::get_at`), into a buffer of `entry::MAX_VALUE_LEN` bytes,
+    /// which a value longer than it would trap: their longest encodings fit, with room.
+    #[test]
+    fn the_records_an_enrolment_reads_fit_the_hosts_buffer() {
+        use healthchain_common::entry::MAX_VALUE_LEN;
+        use ink::scale::Encode;
+        let account = AccountId::from([0xFF; 32]);
+        let hash = Hash::from([0xFF; 32]);
+        let trial = Trial {
+            sponsor: account,
+            registry_id: ink::prelude::vec![b'9'; MAX_REGISTRY_ID_LEN],
+            registered_at: Timestamp::MAX,
+            protocol_version: u32::MAX,
+            protocol_hash: hash,
+            consent_version: u32::MAX,
+            consent_hash: hash,
+            analysis_plan_hash: hash,
+            outcomes_root: [0xFF; 32],
+            outcome_amendments: u32::MAX,
+            planned_enrolment: u32::MAX,
+            enrolled: u32::MAX,
+            batches: u32::MAX,
+            adverse_events: u32::MAX,
+            frozen_at: Some(Timestamp::MAX),
+            results: Some(Results {
+                results_hash: hash,
+                reported_outcomes_root: [0xFF; 32],
+                switches: u32::MAX,
+                justification_hash: Some(hash),
+                anchored_at: Timestamp::MAX,
+                late: true,
+            }),
+            milestones: Milestones {
+                first_enrolled_at: Some(Timestamp::MAX),
+                registry_registered_at: Some(Timestamp::MAX),
+                primary_completion_at: Some(Timestamp::MAX),
+            },
+        };
+        let enrolment = Enrolment {
+            enrolled_at: Timestamp::MAX,
+            enrolled_by: account,
+            protocol_version: u32::MAX,
+            withdrawal: Some(WithdrawalRecord {
+                at: Timestamp::MAX,
+                level: WithdrawalLevel::Complete,
+            }),
+        };
+        for length in [trial.encoded_size(), enrolment.encoded_size()] {
+            assert!(length > 0 && length < MAX_VALUE_LEN / 8, "{length}");
+        }
+    }
+
     #[test]
     fn errors_encode_as_derived() {
         healthchain_common::unit_test::encodes_as_derived::<Error>();

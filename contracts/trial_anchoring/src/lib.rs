@@ -54,6 +54,7 @@ pub mod trial_anchoring {
         },
         admin_message,
         consent::{query_consent, research_context, ConsentAnswer, DataClasses, Purpose},
+        entry,
         event::emit,
         is_zero_hash,
         merkle::{verify_proof, Digest},
@@ -65,16 +66,43 @@ pub mod trial_anchoring {
     };
 
     /// The trials' and enrolments' storage keys, fixed (not derived from the layout) so
-    /// that an enrolment, whose function takes the contract as `&self`, writes them through
-    /// handles of their own ([`Trials`], [`Enrolments`]): the root is then left as it was by
-    /// its type, and `call` neither compares nor writes it back (`entry_points!`'s
-    /// `leaves_root`).
+    /// that an enrolment, whose function takes the contract as `&self`, reads them
+    /// straight from the host (`trial_of`, `enrolment_of`) and writes them through
+    /// handles of their own (`store_trial`, `store_enrolment`): the root is then left as
+    /// it was by its type, and `call` neither compares nor writes it back
+    /// (`entry_points!`'s `leaves_root`).
     const TRIALS_KEY: u32 = 0x6863_7474; // "hctt"
     const ENROLMENTS_KEY: u32 = 0x6863_7465; // "hcte"
     /// The trials: `TrialAnchoring::trials`, or a handle on them.
     type Trials = Mapping<TrialId, Trial, ManualKey<TRIALS_KEY>>;
     /// The enrolments: `TrialAnchoring::enrolments`, or a handle on them.
     type Enrolments = Mapping<(TrialId, AccountId), Enrolment, ManualKey<ENROLMENTS_KEY>>;
+
+    // Read through `entry::get_at`, the same entries their `Mapping`s write: one copy of
+    // each record's decoding (662 bytes less in the contract's own build, 541 in its
+    // library). Written through the `Mapping`s: `entry::set_at` measured 236 bytes less
+    // in the own build but 1,007 more in the library, which writes a trial in a dozen
+    // places.
+
+    /// Trial `trial`'s record, if it was registered.
+    fn trial_of(trial: &TrialId) -> Option<Trial> {
+        entry::get_at(TRIALS_KEY, trial)
+    }
+
+    /// The enrolment of participant `key.1` in trial `key.0`, if enrolled.
+    fn enrolment_of(key: &(TrialId, AccountId)) -> Option<Enrolment> {
+        entry::get_at(ENROLMENTS_KEY, key)
+    }
+
+    /// Stores trial `trial`'s record.
+    fn store_trial(trial: &TrialId, record: &Trial) {
+        Trials::default().insert(*trial, record);
+    }
+
+    /// Stores the enrolment of participant `key.1` in trial `key.0`.
+    fn store_enrolment(key: &(TrialId, AccountId), enrolment: &Enrolment) {
+        Enrolments::default().insert(*key, enrolment);
+    }
 
     /// A sponsor registered a trial (protocol version 1).
     #[ink(event)]
@@ -394,8 +422,8 @@ pub mod trial_anchoring {
                     effective_at: now,
                 },
             );
-            self.trials.insert(
-                trial,
+            store_trial(
+                &trial,
                 &Trial {
                     sponsor,
                     registry_id: registry_id.clone(),
@@ -441,12 +469,12 @@ pub mod trial_anchoring {
             new_sponsor: AccountId,
         ) -> Result<(), Error> {
             self.access.ensure_admin()?;
-            let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            let mut record = trial_of(&trial).ok_or(Error::UnknownTrial)?;
             if !self.access.has_role(new_sponsor, Role::Sponsor) {
                 return Err(Error::NotASponsor);
             }
             let previous = core::mem::replace(&mut record.sponsor, new_sponsor);
-            self.trials.insert(trial, &record);
+            store_trial(&trial, &record);
             emit(TrialReassigned {
                 trial,
                 previous,
@@ -546,7 +574,7 @@ pub mod trial_anchoring {
                     effective_at: self.env().block_timestamp(),
                 },
             );
-            self.trials.insert(trial, &record);
+            store_trial(&trial, &record);
             emit(ProtocolAmended {
                 trial,
                 version,
@@ -575,12 +603,12 @@ pub mod trial_anchoring {
         #[cfg(not(healthchain_library))]
         fn enrol_participant(&self, trial: TrialId, participant: AccountId) -> Result<(), Error> {
             self.access.ensure_not_paused()?;
-            let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            let mut record = trial_of(&trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::Site)?;
             ensure_open(&record)?;
             // A withdrawn participant may enrol again, with consent to the current
             // protocol; they are counted once.
-            let returning = match self.enrolments.get((trial, participant)) {
+            let returning = match enrolment_of(&(trial, participant)) {
                 Some(enrolment) if enrolment.withdrawal.is_some() => true,
                 Some(_) => return Err(Error::AlreadyEnrolled),
                 None => false,
@@ -600,8 +628,8 @@ pub mod trial_anchoring {
             let now = self.env().block_timestamp();
             record.milestones.first_enrolled_at.get_or_insert(now);
             let protocol_version = record.consent_version;
-            Enrolments::default().insert(
-                (trial, participant),
+            store_enrolment(
+                &(trial, participant),
                 &Enrolment {
                     enrolled_at: now,
                     enrolled_by: by,
@@ -609,7 +637,7 @@ pub mod trial_anchoring {
                     withdrawal: None,
                 },
             );
-            Trials::default().insert(trial, &record);
+            store_trial(&trial, &record);
             emit(ParticipantEnrolled {
                 trial,
                 participant,
@@ -683,7 +711,7 @@ pub mod trial_anchoring {
             participant: AccountId,
             level: WithdrawalLevel,
         ) -> Result<(), Error> {
-            let record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            let record = trial_of(&trial).ok_or(Error::UnknownTrial)?;
             // The sponsor's or site's standing is checked by role only here: a
             // participant's own withdrawal never depends on it.
             if caller != participant
@@ -693,10 +721,7 @@ pub mod trial_anchoring {
             {
                 return Err(Error::NotParticipantOrSite);
             }
-            let mut enrolment = self
-                .enrolments
-                .get((trial, participant))
-                .ok_or(Error::NotEnrolled)?;
+            let mut enrolment = enrolment_of(&(trial, participant)).ok_or(Error::NotEnrolled)?;
             if enrolment.withdrawal.is_some_and(|w| w.level >= level) {
                 return Err(Error::AlreadyWithdrawn);
             }
@@ -704,7 +729,7 @@ pub mod trial_anchoring {
                 at: self.env().block_timestamp(),
                 level,
             });
-            self.enrolments.insert((trial, participant), &enrolment);
+            store_enrolment(&(trial, participant), &enrolment);
             emit(ParticipantWithdrawn {
                 trial,
                 participant,
@@ -724,10 +749,10 @@ pub mod trial_anchoring {
             trial: TrialId,
             participant: AccountId,
         ) -> ParticipantStatus {
-            let Some(record) = self.trials.get(trial) else {
+            let Some(record) = trial_of(&trial) else {
                 return ParticipantStatus::NotEnrolled;
             };
-            let Some(enrolment) = self.enrolments.get((trial, participant)) else {
+            let Some(enrolment) = enrolment_of(&(trial, participant)) else {
                 return ParticipantStatus::NotEnrolled;
             };
             if let Some(withdrawal) = enrolment.withdrawal {
@@ -757,10 +782,10 @@ pub mod trial_anchoring {
         pub fn may_collect_data(&self, trial: TrialId, participant: AccountId) -> bool {
             // Read once each: the trial, the enrolment, then (only if still collectable)
             // the consent registry.
-            let Some(record) = self.trials.get(trial) else {
+            let Some(record) = trial_of(&trial) else {
                 return false;
             };
-            let Some(enrolment) = self.enrolments.get((trial, participant)) else {
+            let Some(enrolment) = enrolment_of(&(trial, participant)) else {
                 return false;
             };
             if enrolment
@@ -776,7 +801,7 @@ pub mod trial_anchoring {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn enrolment(&self, trial: TrialId, participant: AccountId) -> Option<Enrolment> {
-            self.enrolments.get((trial, participant))
+            enrolment_of(&(trial, participant))
         }
 
         /// Anchors a data batch (the sponsor or a data manager, until the database is
@@ -793,7 +818,7 @@ pub mod trial_anchoring {
             location_hash: Hash,
         ) -> Result<u32, Error> {
             self.access.ensure_not_paused()?;
-            let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            let mut record = trial_of(&trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_sponsor_or(trial, &record, TrialDelegateRole::DataManager)?;
             ensure_open(&record)?;
             if is_zero_hash(&root) || is_zero_hash(location_hash.as_ref()) {
@@ -814,7 +839,7 @@ pub mod trial_anchoring {
                     anchored_by: by,
                 },
             );
-            self.trials.insert(trial, &record);
+            store_trial(&trial, &record);
             emit(BatchAnchored {
                 trial,
                 batch,
@@ -888,7 +913,7 @@ pub mod trial_anchoring {
             event_hash: Hash,
         ) -> Result<u32, Error> {
             self.access.ensure_not_paused()?;
-            let mut record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            let mut record = trial_of(&trial).ok_or(Error::UnknownTrial)?;
             let by = self.ensure_trial_actor(trial, &record)?;
             if is_zero_hash(subject.as_ref()) || is_zero_hash(event_hash.as_ref()) {
                 return Err(Error::ZeroHash);
@@ -916,7 +941,7 @@ pub mod trial_anchoring {
                     determination_late: assessed.determination_late,
                 },
             );
-            self.trials.insert(trial, &record);
+            store_trial(&trial, &record);
             self.env().emit_event(AdverseEventReported {
                 trial,
                 subject,
@@ -947,7 +972,7 @@ pub mod trial_anchoring {
             let (_, mut record) = self.trial_of_sponsor(trial)?;
             ensure_open(&record)?;
             record.frozen_at = Some(self.env().block_timestamp());
-            self.trials.insert(trial, &record);
+            store_trial(&trial, &record);
             emit(DatabaseFrozen {
                 trial,
                 batches: record.batches,
@@ -983,7 +1008,7 @@ pub mod trial_anchoring {
             }
             record.outcome_amendments = next(record.outcome_amendments)?;
             record.outcomes_root = outcomes_root(&outcomes);
-            self.trials.insert(trial, &record);
+            store_trial(&trial, &record);
             self.registered_outcomes.insert(trial, &outcomes);
             self.emit_switches(trial, &changes, true);
             emit(OutcomesAmended {
@@ -1041,7 +1066,7 @@ pub mod trial_anchoring {
                 anchored_at: now,
                 late,
             });
-            self.trials.insert(trial, &record);
+            store_trial(&trial, &record);
             self.reported_outcomes.insert(trial, &reported);
             self.emit_switches(trial, &switches, false);
             emit(ResultsAnchored {
@@ -1061,7 +1086,7 @@ pub mod trial_anchoring {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn verify_outcome(&self, trial: TrialId, measure: Hash) -> Result<OutcomeCheck, Error> {
-            let record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            let record = trial_of(&trial).ok_or(Error::UnknownTrial)?;
             let find = |list: Option<Vec<Outcome>>| {
                 list.unwrap_or_default()
                     .into_iter()
@@ -1084,7 +1109,7 @@ pub mod trial_anchoring {
             &self,
             trial: TrialId,
         ) -> Result<(Vec<Outcome>, Option<Vec<Outcome>>), Error> {
-            self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            trial_of(&trial).ok_or(Error::UnknownTrial)?;
             Ok((
                 self.registered_outcomes.get(trial).unwrap_or_default(),
                 self.reported_outcomes.get(trial),
@@ -1123,7 +1148,7 @@ pub mod trial_anchoring {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn deadlines(&self, trial: TrialId) -> Option<Deadlines> {
-            let record = self.trials.get(trial)?;
+            let record = trial_of(&trial)?;
             let results_at = record.results.map(|results| results.anchored_at);
             Some(
                 record
@@ -1160,7 +1185,7 @@ pub mod trial_anchoring {
                 }
                 Milestone::PrimaryCompletion => (deadlines.results_due, deadlines.results_late),
             };
-            self.trials.insert(trial, &record);
+            store_trial(&trial, &record);
             emit(MilestoneRecorded {
                 trial,
                 milestone,
@@ -1175,7 +1200,7 @@ pub mod trial_anchoring {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn trial(&self, trial: TrialId) -> Option<Trial> {
-            self.trials.get(trial)
+            trial_of(&trial)
         }
 
         /// The trial registered under `registry_id` (any case).
@@ -1247,7 +1272,7 @@ pub mod trial_anchoring {
         }
 
         fn trial_of_sponsor(&self, trial: TrialId) -> Result<(AccountId, Trial), Error> {
-            let record = self.trials.get(trial).ok_or(Error::UnknownTrial)?;
+            let record = trial_of(&trial).ok_or(Error::UnknownTrial)?;
             let caller = self.env().caller();
             if caller != record.sponsor {
                 return Err(Error::NotTrialSponsor);
