@@ -5,7 +5,7 @@
 //! `healthchain demo --url`).
 
 use crate::support::{
-    balance, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
+    balance, container, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
     deploy_trial_anchoring, hash, id, packed, participant_status, permit, printed_expiry,
     procedure, receipt_salt, recipient, relay_consent, resubmit, serial, serial_leaves, step,
     submit_or_refusal, the_event, transaction_information, BackendError, Claims, EmittedEvents,
@@ -518,13 +518,7 @@ where
             5
         );
         step(client, dave, &ledger.disaggregate(first, vec![]), "open").await;
-        let case = client
-            .call(dave, &ledger.container(first))
-            .dry_run()
-            .await
-            .expect("read")
-            .return_value()
-            .expect("the case");
+        let case = container(client, ledger, first).await;
         assert_eq!(
             (case.holder, case.state),
             (id(dave), ContainerState::Opened { remaining: 5 })
@@ -698,14 +692,10 @@ where
         )
         .await;
         // The case it left has one fewer, stored by the dispense itself.
-        let left = client
-            .call(dave, &ledger.container(case))
-            .dry_run()
-            .await
-            .expect("read")
-            .return_value()
-            .expect("the case");
-        assert_eq!(left.state, ContainerState::Opened { remaining: 4 });
+        assert_eq!(
+            container(client, ledger, case).await.state,
+            ContainerState::Opened { remaining: 4 }
+        );
         // The record names a salted commitment, never the pseudonym itself.
         let record = the_event::<Dispensed>(&dispensed.events, ledger_id);
         assert_eq!(record.recipient, recipient(patient, &serial(3)));

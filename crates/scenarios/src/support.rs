@@ -719,6 +719,24 @@ where
     submit_or_refusal(client, pharmacy, &message).await
 }
 
+/// Container `sscc`'s record, read by dry run (anyone may ask); it must have one.
+pub async fn container<Client: E2EBackend>(
+    client: &mut Scenario<Client>,
+    ledger: &Ledger,
+    sscc: drug_provenance::data::Sscc,
+) -> drug_provenance::data::Container
+where
+    BackendError<Client>: Debug,
+{
+    client
+        .call(&ink_e2e::alice(), &ledger.container(sscc))
+        .dry_run()
+        .await
+        .expect("the container dry-runs")
+        .return_value()
+        .expect("the container has a record")
+}
+
 pub type Trials =
     <trial_anchoring::trial_anchoring::TrialAnchoring as ink::codegen::ContractCallBuilder>::Type;
 pub type Claims = <claim_settlement::claim_settlement::ClaimSettlement as ink::codegen::ContractCallBuilder>::Type;
