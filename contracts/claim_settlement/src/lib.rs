@@ -77,11 +77,12 @@ pub mod claim_settlement {
         storage::{traits::ManualKey, Mapping},
     };
 
-    /// The storage keys of the records a claim reads, fixed (not derived from the layout)
-    /// so that they are read straight from the host (`entry::get_at`, `entry::get`), the
-    /// same entries their `Mapping`s write: one copy of each record's decoding, in place
-    /// of ink!'s `Mapping::get` for each value type (700 bytes less in the contract's own
-    /// build, which every claim's proof carries). Public for a migration, which keeps
+    /// The storage keys of the records a claim reads and writes, fixed (not derived from
+    /// the layout) so that they are read and written straight from and to the host
+    /// (`entry::get_at`, `entry::get`, `entry::set_at`), the same entries as their
+    /// `Mapping`s': one copy of each record's decoding and encoding, in place of ink!'s
+    /// `Mapping::get` and `insert` for each value type (955 bytes less in the contract's
+    /// own build, which every claim's proof carries). Public for a migration, which keeps
     /// these records where they are.
     pub const PLANS_KEY: u32 = 0x6863_7370; // "hcsp"
     pub const FEE_SCHEDULES_KEY: u32 = 0x6863_7366; // "hcsf"
@@ -349,7 +350,8 @@ pub mod claim_settlement {
         /// in the root, where the admin library finds them.
         callees: Callees,
         /// Read through `plan_of` (and the three below through `fee_of`, `membership_of`
-        /// and `escrow_of`).
+        /// and `escrow_of`; the last two written through `store_membership` and
+        /// `store_escrow`).
         plans: Mapping<PlanId, Plan, ManualKey<PLANS_KEY>>,
         last_plan: PlanId,
         fee_schedules:
