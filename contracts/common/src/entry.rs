@@ -164,6 +164,10 @@ pub fn set_at<K: Encode, V: Encode + Decode>(prefix: u32, key: &K, value: &V) {
 
 /// A value being encoded into [`read`]'s buffer, `len` bytes of it so far. Writing past
 /// the buffer's end traps the call.
+///
+/// [`KeyOf`]'s twin, kept apart on purpose: one slice-backed type for both measured 61
+/// more bytes in drug_provenance's own build and 193 in claim_settlement's, since the
+/// key's fixed-length array then becomes a slice too.
 #[cfg(target_arch = "wasm32")]
 struct Encoded<'a> {
     buffer: &'a mut [u8],
