@@ -88,6 +88,8 @@ pub mod drug_provenance {
     const LOTS_KEY: u32 = 0x6863_646c; // "hcdl"
     const CONTAINERS_KEY: u32 = 0x6863_6463; // "hcdc"
     const PACKAGES_KEY: u32 = 0x6863_6470; // "hcdp"
+    /// The illegitimate-product notifications' key, read and written as the lots are.
+    const ILLEGITIMATE_KEY: u32 = 0x6863_6469; // "hcdi"
     /// The lots: `DrugProvenance::lots`.
     type Lots = Mapping<LotId, Lot, ManualKey<LOTS_KEY>>;
     /// The containers: `DrugProvenance::containers`.
@@ -352,6 +354,9 @@ pub mod drug_provenance {
     pub struct LotState {
         pub lot: Lot,
         pub expired: bool,
+        /// Its illegitimate-product notification, if one was made (its status is then
+        /// `Illegitimate`).
+        pub illegitimate: Option<IllegitimateProduct>,
     }
 
     /// Where a package to move comes from, and the writes its first move takes.
@@ -390,6 +395,9 @@ pub mod drug_provenance {
         company_prefixes: Mapping<(u8, u64), AccountId>,
         /// (place, sensor) -> the custodian that bound the sensor there.
         sensors: Mapping<(SensorPlace, AccountId), AccountId>,
+        /// Lot -> its illegitimate-product notification, once notified (its lot's status
+        /// is then `Illegitimate`).
+        illegitimate: Mapping<LotId, IllegitimateProduct, ManualKey<ILLEGITIMATE_KEY>>,
         /// The code hash of this ledger's library (`drug_provenance_library`): this same
         /// source built with `cfg(healthchain_library)`, which answers the cold messages
         /// (licensing, holds, recalls, destruction, sensors' binding, cancellations,
@@ -1109,19 +1117,24 @@ pub mod drug_provenance {
             if determined_at > now {
                 return Err(Error::DeterminationInFuture);
             }
-            if matches!(record.status, LotStatus::Illegitimate(_)) {
+            if record.status == LotStatus::Illegitimate {
                 return Err(Error::LotIllegitimate);
             }
             let notify_by = determined_at.saturating_add(NOTIFICATION_WINDOW);
             let late = now > notify_by;
-            record.status = LotStatus::Illegitimate(IllegitimateProduct {
-                form_3911,
-                determined_at,
-                notified_at: now,
-                notified_by: by,
-                late,
-                terminated: None,
-            });
+            record.status = LotStatus::Illegitimate;
+            entry::set_at(
+                ILLEGITIMATE_KEY,
+                &id,
+                &IllegitimateProduct {
+                    form_3911,
+                    determined_at,
+                    notified_at: now,
+                    notified_by: by,
+                    late,
+                    terminated: None,
+                },
+            );
             let manufacturer = record.manufacturer;
             store_lot(&id, &record);
             self.env().emit_event(IllegitimateProductNotified {
@@ -1155,16 +1168,16 @@ pub mod drug_provenance {
             if is_zero_hash(consent.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let (id, mut record) = self.lot(gtin, &lot)?;
-            let LotStatus::Illegitimate(mut notice) = record.status else {
+            let (id, _) = self.lot(gtin, &lot)?;
+            let Some(mut notice) = entry::get_at::<_, IllegitimateProduct>(ILLEGITIMATE_KEY, &id)
+            else {
                 return Err(Error::NotificationNotOpen);
             };
             if notice.terminated.is_some() {
                 return Err(Error::NotificationNotOpen);
             }
             notice.terminated = Some(consent);
-            record.status = LotStatus::Illegitimate(notice);
-            store_lot(&id, &record);
+            entry::set_at(ILLEGITIMATE_KEY, &id, &notice);
             self.env().emit_event(IllegitimateNotificationTerminated {
                 gtin,
                 lot,
@@ -1198,7 +1211,7 @@ pub mod drug_provenance {
             match record.status {
                 LotStatus::Recalled { class: None, .. } if class.is_some() => {}
                 LotStatus::Recalled { .. } => return Err(Error::LotAlreadyRecalled),
-                LotStatus::Illegitimate(_) => return Err(Error::LotIllegitimate),
+                LotStatus::Illegitimate => return Err(Error::LotIllegitimate),
                 _ => {}
             }
             record.status = LotStatus::Recalled { class, reason };
@@ -1417,7 +1430,7 @@ pub mod drug_provenance {
             }
             match record.status {
                 LotStatus::Recalled { class, .. } => UnitStatus::Recalled(class),
-                LotStatus::Illegitimate(_) => UnitStatus::Illegitimate,
+                LotStatus::Illegitimate => UnitStatus::Illegitimate,
                 LotStatus::Quarantined(reasons) => UnitStatus::Quarantined(reasons.union(hold)),
                 LotStatus::Active if record.is_expired(self.env().block_timestamp()) => {
                     UnitStatus::Expired
@@ -1521,14 +1534,16 @@ pub mod drug_provenance {
             })
         }
 
-        /// The lot and whether it has expired; `None` for an unknown GTIN and lot.
+        /// The lot, whether it has expired, and its illegitimate-product notification if
+        /// one was made; `None` for an unknown GTIN and lot.
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn lot_state(&self, gtin: u64, lot: Vec<u8>) -> Option<LotState> {
-            let (_, record) = self.lot(gtin, &lot).ok()?;
+            let (id, record) = self.lot(gtin, &lot).ok()?;
             Some(LotState {
                 expired: record.is_expired(self.env().block_timestamp()),
                 lot: record,
+                illegitimate: entry::get_at(ILLEGITIMATE_KEY, &id),
             })
         }
 
@@ -2074,7 +2089,7 @@ pub mod drug_provenance {
                         LotStatus::Active => QuarantineReasons::default(),
                         LotStatus::Quarantined(reasons) => reasons,
                         LotStatus::Recalled { .. } => return Err(Error::LotRecalled),
-                        LotStatus::Illegitimate(_) => return Err(Error::LotIllegitimate),
+                        LotStatus::Illegitimate => return Err(Error::LotIllegitimate),
                     };
                     let reasons = change(reasons)?;
                     record.status = if reasons.is_empty() {
@@ -2135,7 +2150,7 @@ pub mod drug_provenance {
                 lot_quarantined: matches!(record.status, LotStatus::Quarantined(_)),
                 lot_recalled: matches!(
                     record.status,
-                    LotStatus::Recalled { .. } | LotStatus::Illegitimate(_)
+                    LotStatus::Recalled { .. } | LotStatus::Illegitimate
                 ),
             })
         }
@@ -2289,6 +2304,7 @@ pub mod drug_provenance {
                 next_shipment: 0,
                 company_prefixes: Mapping::default(),
                 sensors: Mapping::default(),
+                illegitimate: Mapping::default(),
                 library: Lazy::default(),
             }
         }
