@@ -31,6 +31,23 @@ pub enum ProofError {
     IndexOutOfRange,
 }
 
+/// Decodes a proof, as SCALE encodes a `Vec<Digest>` (its length, then its hashes), with
+/// one read of all its hashes: the derived decoding pushes them one by one, and that
+/// code was 568 bytes of every dispense's proof. A length longer than the input
+/// left is refused before anything is allocated; a proof longer than [`MAX_PROOF_LEN`]
+/// decodes, for `verify_proof` to refuse (`ProofTooLong`) by name.
+pub fn decode_proof<I: ink::scale::Input>(input: &mut I) -> Result<Vec<Digest>, ink::scale::Error> {
+    use ink::scale::{Compact, Decode};
+    let len = usize::try_from(Compact::<u32>::decode(input)?.0)
+        .map_err(|_| "a proof longer than memory")?;
+    if input.remaining_len()?.is_none_or(|left| len > left / 32) {
+        return Err("a proof longer than its input".into());
+    }
+    let mut proof = ink::prelude::vec![[0u8; 32]; len];
+    input.read(proof.as_flattened_mut())?;
+    Ok(proof)
+}
+
 /// BLAKE2b-256 of `input`: the suite's one hash for keys and fingerprints as well as trees.
 pub fn blake2_256(input: &[u8]) -> Digest {
     let mut output = [0u8; 32];
@@ -215,6 +232,35 @@ mod tests {
         (0..n)
             .map(|i| hash_leaf(format!("SN{i:08}").as_bytes()))
             .collect()
+    }
+
+    proptest! {
+        /// `decode_proof` reads what a `Vec<Digest>` encodes, proofs too long to verify
+        /// included, and leaves what follows it.
+        #[test]
+        fn decode_proof_reads_a_vec_of_digests(
+            proof in proptest::collection::vec(any::<Digest>(), 0..=MAX_PROOF_LEN + 2),
+            after in any::<u8>(),
+        ) {
+            use ink::scale::Encode;
+            let encoded = (&proof, after).encode();
+            let input = &mut &encoded[..];
+            prop_assert_eq!(decode_proof(input), Ok(proof));
+            prop_assert_eq!(*input, &[after][..]);
+        }
+    }
+
+    #[test]
+    fn decode_proof_refuses_a_length_its_input_does_not_hold() {
+        use ink::scale::{Compact, Encode};
+        // Two hashes said, one given; and a length of 2^30 - 1 hashes, which is refused
+        // before anything is allocated.
+        let mut short = Compact(2u32).encode();
+        short.extend_from_slice(&[7; 32]);
+        assert!(decode_proof(&mut &short[..]).is_err());
+        let huge = Compact((1u32 << 30) - 1).encode();
+        assert!(decode_proof(&mut &huge[..]).is_err());
+        assert!(decode_proof(&mut &[][..]).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use healthchain_common::{
     access::AccessError,
-    merkle::{hash_leaf, Digest, ProofError},
+    merkle::{decode_proof, hash_leaf, Digest, ProofError},
     AccountId, Hash, Timestamp,
 };
 use ink::prelude::vec::Vec;
@@ -70,12 +70,20 @@ pub fn is_gs1_text(text: &[u8], max: usize) -> bool {
     healthchain_common::is_printable_id(text, max)
 }
 
-/// The key of the lot `lot` of product `gtin`.
+/// The key of the lot `lot` of product `gtin`: the hash of the GTIN (big endian) and the
+/// lot number, put together on the stack (a vector's was 62 bytes of every dispense's
+/// proof). A lot number longer than any lot may have ([`MAX_LOT_LEN`]) names no lot, and
+/// is cut to one byte more than that: its key stays apart from every lot's, whose input is
+/// shorter.
 pub fn lot_id(gtin: u64, lot: &[u8]) -> LotId {
-    let mut input = Vec::with_capacity(lot.len().saturating_add(8));
-    input.extend_from_slice(&gtin.to_be_bytes());
-    input.extend_from_slice(lot);
-    healthchain_common::merkle::blake2_256(&input)
+    let mut input = [0u8; 8 + MAX_LOT_LEN + 1];
+    let (head, tail) = input.split_at_mut(8);
+    head.copy_from_slice(&gtin.to_be_bytes());
+    let len = lot.len().min(tail.len());
+    let (used, _) = tail.split_at_mut(len);
+    used.copy_from_slice(lot.get(..len).unwrap_or_default());
+    let (message, _) = input.split_at(len.saturating_add(8));
+    healthchain_common::merkle::blake2_256(message)
 }
 
 /// The largest SSCC (AI 00: extension digit, company prefix, serial reference and check
@@ -455,7 +463,7 @@ pub struct PackageRecord {
 
 /// The opened container a package comes out of, with the package's position and Merkle
 /// proof in the container's contents.
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[ink::scale_derive(Encode, TypeInfo)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unpack {
     pub sscc: Sscc,
@@ -463,11 +471,25 @@ pub struct Unpack {
     pub proof: Vec<Digest>,
 }
 
+// A dispense's input holds these two, and so their proofs: decoded as derived, field by
+// field, but each proof in one read (`decode_proof`). Tested against the derived
+// encoding (`package_refs_decode_what_they_encode`).
+
+impl ink::scale::Decode for Unpack {
+    fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
+        Ok(Self {
+            sscc: Sscc::decode(input)?,
+            index: u64::decode(input)?,
+            proof: decode_proof(input)?,
+        })
+    }
+}
+
 /// One package, named by its product identifier, proven genuine by its serial's position
 /// and Merkle proof among the lot's serials, and, the first time it moves on its own, the
 /// opened container it comes from (`None` for the manufacturer's unpacked stock, or a
 /// package that already moved on its own).
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[ink::scale_derive(Encode, TypeInfo)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageRef {
     pub gtin: u64,
@@ -476,6 +498,19 @@ pub struct PackageRef {
     pub serial_index: u64,
     pub serial_proof: Vec<Digest>,
     pub from: Option<Unpack>,
+}
+
+impl ink::scale::Decode for PackageRef {
+    fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
+        Ok(Self {
+            gtin: u64::decode(input)?,
+            lot: Vec::decode(input)?,
+            serial: Vec::decode(input)?,
+            serial_index: u64::decode(input)?,
+            serial_proof: decode_proof(input)?,
+            from: Option::<Unpack>::decode(input)?,
+        })
+    }
 }
 
 /// One dispense of a batch: `dispense`'s arguments.
@@ -858,6 +893,7 @@ pub fn credit(held: u64, quantity: u64) -> Result<u64, Error> {
 #[cfg(all(test, not(healthchain_library)))]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn errors_encode_as_derived() {
@@ -982,6 +1018,65 @@ mod tests {
         assert!(!is_gs1_text(b"", MAX_LOT_LEN));
         assert!(!is_gs1_text(b"LOT 1", MAX_LOT_LEN));
         assert!(!is_gs1_text("LOTé".as_bytes(), MAX_LOT_LEN));
+    }
+
+    #[test]
+    fn lot_ids_hash_the_gtin_and_the_lot_number() {
+        let gtin: u64 = 10_012_345_678_902;
+        for lot in [&b"A"[..], b"LOT-2026A", &[b'9'; MAX_LOT_LEN]] {
+            let mut input = gtin.to_be_bytes().to_vec();
+            input.extend_from_slice(lot);
+            assert_eq!(
+                lot_id(gtin, lot),
+                healthchain_common::merkle::blake2_256(&input)
+            );
+        }
+    }
+
+    #[test]
+    fn a_lot_number_longer_than_any_lot_names_none() {
+        let gtin: u64 = 10_012_345_678_902;
+        let long = [b'9'; MAX_LOT_LEN + 40];
+        // Cut to one byte more than a lot may have: apart from every lot's key, the
+        // longest's and its own first characters' included.
+        for len in 1..=MAX_LOT_LEN {
+            assert_ne!(lot_id(gtin, &long), lot_id(gtin, &long[..len]));
+        }
+        assert_eq!(lot_id(gtin, &long), lot_id(gtin, &long[..MAX_LOT_LEN + 1]));
+    }
+
+    proptest! {
+        /// A package's reference, as a dispense's input holds it, decodes (by hand, its
+        /// proofs in one read) what its derived encoding writes.
+        #[test]
+        fn package_refs_decode_what_they_encode(
+            gtin in any::<u64>(),
+            lot in proptest::collection::vec(any::<u8>(), 0..=MAX_LOT_LEN + 1),
+            serial in proptest::collection::vec(any::<u8>(), 0..=MAX_SERIAL_LEN + 1),
+            serial_index in any::<u64>(),
+            serial_proof in proptest::collection::vec(any::<Digest>(), 0..=33),
+            from in proptest::option::of((
+                any::<u64>(),
+                any::<u64>(),
+                proptest::collection::vec(any::<Digest>(), 0..=33),
+            )),
+        ) {
+            use ink::scale::{Decode, Encode};
+            let package = PackageRef {
+                gtin,
+                lot,
+                serial,
+                serial_index,
+                serial_proof,
+                from: from.map(|(sscc, index, proof)| Unpack { sscc, index, proof }),
+            };
+            let encoded = package.encode();
+            prop_assert_eq!(PackageRef::decode(&mut &encoded[..]), Ok(package.clone()));
+            // Cut short anywhere, it is refused.
+            for len in 0..encoded.len() {
+                prop_assert!(PackageRef::decode(&mut &encoded[..len]).is_err());
+            }
+        }
     }
 
     #[test]
