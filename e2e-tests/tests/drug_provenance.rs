@@ -353,7 +353,7 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     let asked = client
         .call(
             &ink_e2e::ferdie(),
-            &ledger.dispensed_units(vec![(GTIN, LOT.to_vec(), serial(1))]),
+            &ledger.dispensed_units(vec![(GTIN, LOT.to_vec(), serial(1))].into()),
         )
         .dry_run()
         .await
@@ -368,7 +368,7 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     let unit = client
         .call(
             &ink_e2e::ferdie(),
-            &ledger.dispensed_units(vec![(GTIN, LOT.to_vec(), serial(1))]),
+            &ledger.dispensed_units(vec![(GTIN, LOT.to_vec(), serial(1))].into()),
         )
         .dry_run()
         .await

@@ -40,6 +40,7 @@
 
 pub mod access;
 pub mod call_cache;
+pub mod codec;
 pub mod consent;
 pub mod dispatch;
 pub mod entry;

@@ -37,9 +37,7 @@ pub enum ProofError {
 /// left is refused before anything is allocated; a proof longer than [`MAX_PROOF_LEN`]
 /// decodes, for `verify_proof` to refuse (`ProofTooLong`) by name.
 pub fn decode_proof<I: ink::scale::Input>(input: &mut I) -> Result<Vec<Digest>, ink::scale::Error> {
-    use ink::scale::{Compact, Decode};
-    let len = usize::try_from(Compact::<u32>::decode(input)?.0)
-        .map_err(|_| "a proof longer than memory")?;
+    let len = crate::codec::decode_len(input)?;
     if input.remaining_len()?.is_none_or(|left| len > left / 32) {
         return Err("a proof longer than its input".into());
     }

@@ -35,6 +35,48 @@ pub struct DispensedUnit {
 /// A unit as a payer names it: GTIN, lot, serial.
 pub type UnitId = (u64, Vec<u8>, Vec<u8>);
 
+/// The units of a [`ProvenanceCheck::dispensed_units`] query: a `Vec<UnitId>`, encoded as
+/// one and described as one in the metadata (its `TypeInfo` is `Vec<UnitId>`'s), so that
+/// every client sends what it sent before. Decoded by hand ([`crate::codec`]): the
+/// derived decoding of the units' vector and byte strings was part of the 750 bytes that
+/// left drug_provenance's own build, which every drug claim carries.
+#[ink::scale_derive(Encode)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitIds(pub Vec<UnitId>);
+
+impl From<Vec<UnitId>> for UnitIds {
+    fn from(units: Vec<UnitId>) -> Self {
+        Self(units)
+    }
+}
+
+impl ink::scale::Decode for UnitIds {
+    fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
+        use crate::codec::{decode_bytes, decode_len};
+        let len = decode_len(input)?;
+        // Each unit takes at least 10 bytes of input, which bounds the loop; the room
+        // reserved is bounded whatever the length says.
+        let mut units = Vec::with_capacity(len.min(MAX_UNITS_PER_QUERY));
+        for _ in 0..len {
+            units.push((
+                u64::decode(input)?,
+                decode_bytes(input)?,
+                decode_bytes(input)?,
+            ));
+        }
+        Ok(Self(units))
+    }
+}
+
+#[cfg(feature = "std")]
+impl ink::scale_info::TypeInfo for UnitIds {
+    type Identity = Vec<UnitId>;
+
+    fn type_info() -> ink::scale_info::Type {
+        Vec::<UnitId>::type_info()
+    }
+}
+
 /// The most units one [`ProvenanceCheck::dispensed_units`] call answers (a claim's
 /// maximum number of lines).
 pub const MAX_UNITS_PER_QUERY: usize = 50;
@@ -49,7 +91,7 @@ pub trait ProvenanceCheck {
     /// caller must treat as no answer for the rest. (One message for one unit or many: a
     /// second message would only add code to every call's proof.)
     #[ink(message)]
-    fn dispensed_units(&self, units: Vec<UnitId>) -> Vec<Option<DispensedUnit>>;
+    fn dispensed_units(&self, units: UnitIds) -> Vec<Option<DispensedUnit>>;
 }
 
 /// Asks the provenance contract at `provenance` about several units in one call, through
@@ -68,7 +110,7 @@ pub fn query_dispensed_units(
     let answers = callee_outcome(
         contract
             .call()
-            .dispensed_units(units)
+            .dispensed_units(UnitIds(units))
             .ref_time_limit(limits.ref_time)
             .proof_size_limit(limits.proof_size)
             .storage_deposit_limit(crate::CallLimits::READ_ONLY_DEPOSIT)
@@ -93,4 +135,42 @@ pub fn query_dispensed_units(
             crate::test_doubles::dispensed_answer(provenance, *gtin, lot, serial)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ink::scale::{Decode, Encode};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A query's units decode (by hand) what a `Vec<UnitId>` encodes, and encode as
+        /// one; cut short anywhere, they are refused.
+        #[test]
+        fn unit_ids_decode_what_a_vec_encodes(
+            units in proptest::collection::vec(
+                (
+                    any::<u64>(),
+                    proptest::collection::vec(any::<u8>(), 0..25),
+                    proptest::collection::vec(any::<u8>(), 0..25),
+                ),
+                0..=MAX_UNITS_PER_QUERY + 2,
+            ),
+        ) {
+            let encoded = units.encode();
+            prop_assert_eq!(UnitIds(units.clone()).encode(), encoded.clone());
+            prop_assert_eq!(UnitIds::decode(&mut &encoded[..]), Ok(UnitIds(units)));
+            for len in 0..encoded.len() {
+                prop_assert!(UnitIds::decode(&mut &encoded[..len]).is_err());
+            }
+        }
+    }
+
+    /// The metadata describes the query's argument as before: as a `Vec<UnitId>`, a
+    /// sequence of (GTIN, lot, serial).
+    #[test]
+    fn unit_ids_are_described_as_a_vec() {
+        use ink::scale_info::TypeInfo;
+        assert_eq!(UnitIds::type_info(), Vec::<UnitId>::type_info());
+    }
 }

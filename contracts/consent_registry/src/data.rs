@@ -331,25 +331,12 @@ impl ink::scale::Decode for AccountRecord {
     fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
         let next_nonce = u64::decode(input)?;
         let last_consent = ConsentId::decode(input)?;
-        let first = input.read_byte()?;
-        let count = match first & 0b11 {
-            0b00 => u32::from(first),
-            0b01 => u32::from(u16::from_le_bytes([first, input.read_byte()?])),
-            0b10 => {
-                let mut rest = [0; 3];
-                input.read(&mut rest)?;
-                u32::from_le_bytes([first, rest[0], rest[1], rest[2]])
-            }
-            _ => return Err("AccountRecord: too many consents".into()),
-        }
-        .wrapping_shr(2);
+        let count = healthchain_common::codec::decode_len(input)?;
         // Room for the entries the record holds and one more (a grant's), so that neither
         // the decoding nor the grant copies them to grow (ink!'s bump allocator never
         // frees what a vector grows out of); bounded whatever the count says, since each
         // entry is read from the input before it is kept.
-        let room = usize::try_from(count)
-            .unwrap_or(usize::MAX)
-            .min(MAX_ACTIVE_GRANTS_PER_PATIENT);
+        let room = count.min(MAX_ACTIVE_GRANTS_PER_PATIENT);
         let mut consents = Vec::with_capacity(room.saturating_add(1));
         for _ in 0..count {
             consents.push(IndexedConsent::decode(input)?);

@@ -3,6 +3,7 @@
 
 use healthchain_common::{
     access::AccessError,
+    codec::decode_bytes,
     merkle::{decode_proof, hash_leaf, Digest, ProofError},
     AccountId, Hash, Timestamp,
 };
@@ -299,8 +300,9 @@ pub enum LotStatus {
     Illegitimate,
 }
 
-/// One commissioned lot.
-#[ink::scale_derive(Encode, Decode, TypeInfo)]
+/// One commissioned lot. Decoded by hand (below), as derived but for its lot number,
+/// read in one go (`codec::decode_bytes`): every dispense reads its lot.
+#[ink::scale_derive(Encode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lot {
@@ -335,6 +337,28 @@ pub struct Lot {
     // which name the lot, already count them for anyone who wants the figure.
     /// Packages destroyed (decommissioned) by their holders.
     pub destroyed: u64,
+}
+
+impl ink::scale::Decode for Lot {
+    fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
+        Ok(Self {
+            gtin: u64::decode(input)?,
+            lot: decode_bytes(input)?,
+            manufacturer: AccountId::decode(input)?,
+            expiry: Timestamp::decode(input)?,
+            printed_expiry: u32::decode(input)?,
+            quantity: u64::decode(input)?,
+            serial_root: Digest::decode(input)?,
+            serial_count: u64::decode(input)?,
+            min_temp: i32::decode(input)?,
+            max_temp: i32::decode(input)?,
+            certificate: Hash::decode(input)?,
+            status: LotStatus::decode(input)?,
+            commissioned_at: Timestamp::decode(input)?,
+            unpacked: u64::decode(input)?,
+            destroyed: u64::decode(input)?,
+        })
+    }
 }
 
 impl Lot {
@@ -471,9 +495,9 @@ pub struct Unpack {
     pub proof: Vec<Digest>,
 }
 
-// A dispense's input holds these two, and so their proofs: decoded as derived, field by
-// field, but each proof in one read (`decode_proof`). Tested against the derived
-// encoding (`package_refs_decode_what_they_encode`).
+// A dispense's input holds these two: decoded as derived, field by field, but each proof
+// in one read (`decode_proof`) and each byte string too (`codec::decode_bytes`). Tested
+// against the derived encoding (`package_refs_decode_what_they_encode`).
 
 impl ink::scale::Decode for Unpack {
     fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
@@ -504,8 +528,8 @@ impl ink::scale::Decode for PackageRef {
     fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
         Ok(Self {
             gtin: u64::decode(input)?,
-            lot: Vec::decode(input)?,
-            serial: Vec::decode(input)?,
+            lot: decode_bytes(input)?,
+            serial: decode_bytes(input)?,
             serial_index: u64::decode(input)?,
             serial_proof: decode_proof(input)?,
             from: Option::<Unpack>::decode(input)?,
@@ -1075,6 +1099,54 @@ mod tests {
             // Cut short anywhere, it is refused.
             for len in 0..encoded.len() {
                 prop_assert!(PackageRef::decode(&mut &encoded[..len]).is_err());
+            }
+        }
+    }
+
+    proptest! {
+        /// A lot decodes (by hand, its lot number in one read) what its derived encoding
+        /// writes, whatever its status; cut short anywhere, it is refused.
+        #[test]
+        fn lots_decode_what_they_encode(
+            numbers in any::<[u64; 7]>(),
+            lot in proptest::collection::vec(any::<u8>(), 0..=MAX_LOT_LEN + 1),
+            accounts in any::<[[u8; 32]; 3]>(),
+            temps in any::<(i32, i32)>(),
+            printed_expiry in any::<u32>(),
+            status in 0..5u8,
+        ) {
+            use ink::scale::{Decode, Encode};
+            let [gtin, expiry, quantity, serial_count, commissioned_at, unpacked, destroyed] =
+                numbers;
+            let [manufacturer, root, certificate] = accounts;
+            let status = match status {
+                0 => LotStatus::Active,
+                1 => LotStatus::Quarantined(QuarantineReasons::of(QuarantineReason::Suspect)),
+                2 => LotStatus::Recalled { class: None, reason: Hash::from(root) },
+                3 => LotStatus::Recalled { class: Some(RecallClass::III), reason: Hash::from(root) },
+                _ => LotStatus::Illegitimate,
+            };
+            let record = Lot {
+                gtin,
+                lot,
+                manufacturer: AccountId::from(manufacturer),
+                expiry,
+                printed_expiry,
+                quantity,
+                serial_root: root,
+                serial_count,
+                min_temp: temps.0,
+                max_temp: temps.1,
+                certificate: Hash::from(certificate),
+                status,
+                commissioned_at,
+                unpacked,
+                destroyed,
+            };
+            let encoded = record.encode();
+            prop_assert_eq!(Lot::decode(&mut &encoded[..]), Ok(record));
+            for len in 0..encoded.len() {
+                prop_assert!(Lot::decode(&mut &encoded[..len]).is_err());
             }
         }
     }

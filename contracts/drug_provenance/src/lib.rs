@@ -73,7 +73,7 @@ pub mod drug_provenance {
         call_cache::CallCache,
         entry, is_zero_hash,
         merkle::{hash_leaf, root, verify_proof, Digest},
-        provenance::{DispensedUnit, ProvenanceCheck, UnitId, MAX_UNITS_PER_QUERY},
+        provenance::{DispensedUnit, ProvenanceCheck, UnitIds, MAX_UNITS_PER_QUERY},
     };
     use ink::{
         prelude::vec::Vec,
@@ -2161,8 +2161,9 @@ pub mod drug_provenance {
         /// a payer checks a whole claim, or one unit, at once. At most 50 units are
         /// answered.
         #[ink(message)]
-        fn dispensed_units(&self, units: Vec<UnitId>) -> Vec<Option<DispensedUnit>> {
+        fn dispensed_units(&self, units: UnitIds) -> Vec<Option<DispensedUnit>> {
             units
+                .0
                 .into_iter()
                 .take(MAX_UNITS_PER_QUERY)
                 .map(|(gtin, lot, serial)| self.dispensed_unit(gtin, lot, serial))

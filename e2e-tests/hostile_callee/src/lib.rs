@@ -8,7 +8,7 @@
 pub mod hostile_callee {
     use healthchain_common::{
         consent::{ConsentAnswer, ConsentCheck, ConsentQuery, DataClasses, Purpose},
-        provenance::{DispensedUnit, ProvenanceCheck, UnitId},
+        provenance::{DispensedUnit, ProvenanceCheck, UnitIds},
     };
     use ink::prelude::vec::Vec;
 
@@ -65,7 +65,7 @@ pub mod hostile_callee {
 
     impl ProvenanceCheck for HostileCallee {
         #[ink(message)]
-        fn dispensed_units(&self, _units: Vec<UnitId>) -> Vec<Option<DispensedUnit>> {
+        fn dispensed_units(&self, _units: UnitIds) -> Vec<Option<DispensedUnit>> {
             self.burn();
             Vec::new()
         }

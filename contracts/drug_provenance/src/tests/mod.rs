@@ -5,7 +5,7 @@ use crate::{data::*, drug_provenance::*};
 use healthchain_common::{
     access::{AccessControlled, AccessError, Role},
     merkle::{self, hash_leaf, Digest},
-    provenance::ProvenanceCheck,
+    provenance::{ProvenanceCheck, UnitIds},
     unit_test::{event_count, events_of, last_event},
 };
 use ink::{
@@ -719,8 +719,8 @@ fn a_dispense_needs_no_root_but_its_handles() {
         (GTIN, lot_no(), serials()[2].clone()),
     ];
     assert_eq!(
-        unread.dispensed_units(units.clone()),
-        ledger.dispensed_units(units)
+        unread.dispensed_units(UnitIds(units.clone())),
+        ledger.dispensed_units(UnitIds(units))
     );
     assert_eq!(
         unread
@@ -1320,15 +1320,15 @@ fn a_payer_asks_about_many_units_in_one_call() {
     as_caller(p.pharmacy);
     dispense(&mut ledger, 1, false).unwrap();
     let unit = |i: usize| (GTIN, lot_no(), serials()[i].clone());
-    let answers = ledger.dispensed_units(vec![
+    let answers = ledger.dispensed_units(UnitIds(vec![
         unit(1),
         unit(2),
         (GTIN, b"NOPE".to_vec(), serials()[1].clone()),
-    ]);
+    ]));
     assert_eq!(answers.len(), 3);
     assert!(answers[0].is_some() && answers[1].is_none() && answers[2].is_none());
     let many = vec![unit(1); 60];
-    assert_eq!(ledger.dispensed_units(many).len(), 50);
+    assert_eq!(ledger.dispensed_units(UnitIds(many)).len(), 50);
 }
 
 #[ink::test]
