@@ -31,18 +31,26 @@ pub enum ProofError {
     IndexOutOfRange,
 }
 
-/// Decodes a proof, as SCALE encodes a `Vec<Digest>` (its length, then its hashes), with
-/// one read of all its hashes: the derived decoding pushes them one by one, and that
-/// code was 568 bytes of every dispense's proof. A length longer than the input
-/// left is refused before anything is allocated; a proof longer than [`MAX_PROOF_LEN`]
-/// decodes, for `verify_proof` to refuse (`ProofTooLong`) by name.
+/// Decodes a proof, as SCALE encodes a `Vec<Digest>` (its length, then its hashes), into
+/// a vector allocated once for all its hashes: the derived decoding's general code for
+/// vectors (preallocation limits, growth) was 549 bytes of every dispense's proof. A
+/// length longer than the input left is refused before anything is allocated; a proof
+/// longer than [`MAX_PROOF_LEN`] decodes, for `verify_proof` to refuse (`ProofTooLong`)
+/// by name.
 pub fn decode_proof<I: ink::scale::Input>(input: &mut I) -> Result<Vec<Digest>, ink::scale::Error> {
     let len = crate::codec::decode_len(input)?;
     if input.remaining_len()?.is_none_or(|left| len > left / 32) {
         return Err("a proof longer than its input".into());
     }
-    let mut proof = ink::prelude::vec![[0u8; 32]; len];
-    input.read(proof.as_flattened_mut())?;
+    // Read hash by hash into room made once: a vector zeroed first and read at once measured
+    // 19 bytes less but 0.35 million ref_time more per hash (the zeroing), 5% of a proof
+    // level's cost.
+    let mut proof = Vec::with_capacity(len);
+    for _ in 0..len {
+        let mut digest = [0u8; 32];
+        input.read(&mut digest)?;
+        proof.push(digest);
+    }
     Ok(proof)
 }
 
