@@ -924,10 +924,10 @@ mod tests {
         healthchain_common::unit_test::encodes_as_derived::<Error>();
     }
 
-    /// The ledger reads and writes its lots, packages and cases straight from and to the
-    /// host (`healthchain_common::entry::get_at`, `set_at`), through a buffer of
-    /// `entry::MAX_VALUE_LEN` bytes, which a value longer than it would trap: their
-    /// longest encodings fit, with room.
+    /// The ledger reads and writes its lots, packages, cases and illegitimate-product notices
+    /// straight from and to the host (`healthchain_common::entry::get_at`, `set_at`), through
+    /// a buffer of `entry::MAX_VALUE_LEN` bytes, which a value longer than it would trap:
+    /// their longest encodings fit, with room.
     #[test]
     fn the_records_a_dispense_reads_and_writes_fit_the_hosts_buffer() {
         use healthchain_common::entry::MAX_VALUE_LEN;
@@ -985,8 +985,18 @@ mod tests {
             packed_by: account,
             packed_at: u64::MAX,
         };
+        // An illegitimate-product notice, written beside its lot the same way.
+        let notice = IllegitimateProduct {
+            form_3911: Hash::from([0xFF; 32]),
+            determined_at: u64::MAX,
+            notified_at: u64::MAX,
+            notified_by: account,
+            late: true,
+            terminated: Some(Hash::from([0xFF; 32])),
+        };
         let longest = [
             lot.encoded_size(),
+            notice.encoded_size(),
             package.encoded_size(),
             case.encoded_size(),
         ];
