@@ -1168,9 +1168,12 @@ pub mod drug_provenance {
             if is_zero_hash(consent.as_ref()) {
                 return Err(Error::ZeroHash);
             }
-            let (id, _) = self.lot(gtin, &lot)?;
+            // The notice is there only for a known, illegitimate lot: the lot is read only
+            // to tell an unknown one from one without a notice.
+            let id = lot_id(gtin, &lot);
             let Some(mut notice) = entry::get_at::<_, IllegitimateProduct>(ILLEGITIMATE_KEY, &id)
             else {
+                self.lot(gtin, &lot)?;
                 return Err(Error::NotificationNotOpen);
             };
             if notice.terminated.is_some() {

@@ -1159,6 +1159,27 @@ fn illegitimate_product_has_a_24_hour_clock_and_ends_only_with_the_regulator() {
 }
 
 #[ink::test]
+fn only_an_open_notification_is_terminated() {
+    let (mut ledger, p) = setup();
+    commission(&mut ledger, &p).unwrap();
+    as_caller(p.regulator);
+    assert_eq!(
+        ledger.terminate_illegitimate(GTIN, b"NOPE".to_vec(), hash(0x40)),
+        Err(Error::UnknownLot)
+    );
+    assert_eq!(
+        ledger.terminate_illegitimate(GTIN, lot_no(), hash(0x40)),
+        Err(Error::NotificationNotOpen)
+    );
+    assert_eq!(
+        ledger.terminate_illegitimate(GTIN, lot_no(), Hash::from([0; 32])),
+        Err(Error::ZeroHash)
+    );
+    assert_eq!(status(&ledger), LotStatus::Active);
+    assert_eq!(ledger.lot_state(GTIN, lot_no()).unwrap().illegitimate, None);
+}
+
+#[ink::test]
 fn a_notification_within_24_hours_is_on_time() {
     let (mut ledger, p) = setup();
     commission(&mut ledger, &p).unwrap();
