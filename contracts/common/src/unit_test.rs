@@ -301,3 +301,15 @@ macro_rules! access_controlled_tests {
         }
     };
 }
+
+/// Checks that each of a contract's longest record encodings, `lengths`, fits in an eighth
+/// of the buffer that `entry` reads and writes through (`entry::MAX_VALUE_LEN`, which a
+/// longer value would trap): the room left is for the records to grow.
+pub fn fit_the_hosts_buffer(lengths: &[usize]) {
+    for &length in lengths {
+        assert!(
+            length > 0 && length < crate::entry::MAX_VALUE_LEN / 8,
+            "{lengths:?}: each must be under an eighth of entry::MAX_VALUE_LEN"
+        );
+    }
+}
