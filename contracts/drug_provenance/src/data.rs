@@ -87,6 +87,14 @@ pub fn lot_id(gtin: u64, lot: &[u8]) -> LotId {
     healthchain_common::merkle::blake2_256(message)
 }
 
+/// The leaf of a package's serial in its lot's tree (`hash_leaf`), hashed from the stack.
+/// A serial longer than any GS1 serial ([`MAX_SERIAL_LEN`]) names no package and is cut to
+/// one byte more than that: its leaf stays apart from every package's.
+pub fn serial_leaf(serial: &[u8]) -> Digest {
+    let cut = serial.get(..MAX_SERIAL_LEN + 1).unwrap_or(serial);
+    healthchain_common::merkle::hash_short_leaf(cut).unwrap_or_default()
+}
+
 /// The largest SSCC (AI 00: extension digit, company prefix, serial reference and check
 /// digit, 18 digits).
 pub const MAX_SSCC: u64 = 999_999_999_999_999_999;
@@ -584,7 +592,7 @@ impl Scan {
         match self {
             Scan::Container(sscc) => ItemKey::Container(*sscc),
             Scan::Package { gtin, lot, serial } => {
-                ItemKey::Package(lot_id(*gtin, lot), hash_leaf(serial))
+                ItemKey::Package(lot_id(*gtin, lot), serial_leaf(serial))
             }
         }
     }
@@ -1072,6 +1080,24 @@ mod tests {
             assert_ne!(lot_id(gtin, &long), lot_id(gtin, &long[..len]));
         }
         assert_eq!(lot_id(gtin, &long), lot_id(gtin, &long[..MAX_LOT_LEN + 1]));
+    }
+
+    #[test]
+    fn serial_leaves_are_their_serials_leaves() {
+        for serial in [&b"1"[..], b"SN00000042", &[b'9'; MAX_SERIAL_LEN]] {
+            assert_eq!(serial_leaf(serial), hash_leaf(serial));
+        }
+    }
+
+    #[test]
+    fn a_serial_longer_than_any_serial_names_no_package() {
+        let long = [b'9'; MAX_SERIAL_LEN + 80];
+        // Cut to one byte more than a serial may have: apart from every serial's leaf, the
+        // longest's and its own first characters' included.
+        for len in 0..=MAX_SERIAL_LEN {
+            assert_ne!(serial_leaf(&long), serial_leaf(&long[..len]));
+        }
+        assert_eq!(serial_leaf(&long), hash_leaf(&long[..MAX_SERIAL_LEN + 1]));
     }
 
     proptest! {

@@ -56,9 +56,9 @@ pub mod packing;
 pub mod drug_provenance {
     use crate::data::{
         case_leaf, company_prefix, credit, debit, expiry_matches, is_gs1_text, lot_id,
-        printed_expiry, sscc_is_valid, validate_commission, CaseSpec, Commission, Container,
-        ContainerState, Dispense, Enclosure, Error, IllegitimateProduct, Item, ItemKey, Level,
-        Location, Lot, LotId, LotStatus, PackageRecord, PackageRef, PackageState, Place,
+        printed_expiry, serial_leaf, sscc_is_valid, validate_commission, CaseSpec, Commission,
+        Container, ContainerState, Dispense, Enclosure, Error, IllegitimateProduct, Item, ItemKey,
+        Level, Location, Lot, LotId, LotStatus, PackageRecord, PackageRef, PackageState, Place,
         QuarantineReason, QuarantineReasons, RecallClass, Scan, SensorPlace, Shipment,
         ShipmentPurpose, Sscc, Target, Trace, UnitStatus, MAX_BATCH, MAX_CASES_PER_PALLET,
         MAX_COMPANY_PREFIX_DIGITS, MAX_SERIAL_LEN, MAX_SHIPMENT_ITEMS, MIN_COMPANY_PREFIX_DIGITS,
@@ -72,7 +72,7 @@ pub mod drug_provenance {
         admin_message,
         call_cache::CallCache,
         entry, is_zero_hash,
-        merkle::{hash_leaf, root, verify_proof, Digest},
+        merkle::{root, verify_proof, Digest},
         provenance::{DispensedUnit, ProvenanceCheck, UnitIds, MAX_UNITS_PER_QUERY},
     };
     use ink::{
@@ -1045,7 +1045,7 @@ pub mod drug_provenance {
                     self.ensure_custodian_of(SensorPlace::Shipment(*id))?;
                 }
                 Target::Package { gtin, lot, serial } => {
-                    let key = (lot_id(*gtin, lot), hash_leaf(serial));
+                    let key = (lot_id(*gtin, lot), serial_leaf(serial));
                     let package = package_of(&key).ok_or(Error::PackageUnavailable)?;
                     if package.holder != by && !self.access.has_role(by, Role::Regulator) {
                         return Err(Error::NotACustodian);
@@ -1410,7 +1410,7 @@ pub mod drug_provenance {
             let Ok((id, record)) = self.lot(gtin, &lot) else {
                 return UnitStatus::Unknown;
             };
-            let leaf = hash_leaf(&serial);
+            let leaf = serial_leaf(&serial);
             if !is_gs1_text(&serial, MAX_SERIAL_LEN)
                 || !expiry_matches(expiry, record.printed_expiry)
                 || verify_proof(
@@ -1561,7 +1561,7 @@ pub mod drug_provenance {
         #[cfg(not(healthchain_contract))]
         #[ink(message)]
         pub fn package(&self, gtin: u64, lot: Vec<u8>, serial: Vec<u8>) -> Option<PackageRecord> {
-            package_of(&(lot_id(gtin, &lot), hash_leaf(&serial)))
+            package_of(&(lot_id(gtin, &lot), serial_leaf(&serial)))
         }
 
         /// Shipment `shipment`, while it is in transit.
@@ -1778,7 +1778,7 @@ pub mod drug_provenance {
             if !is_gs1_text(serial, MAX_SERIAL_LEN) {
                 return Err(Error::InvalidSerial);
             }
-            let leaf = hash_leaf(serial);
+            let leaf = serial_leaf(serial);
             if !verify_proof(&lot.serial_root, &leaf, index, lot.serial_count, proof)? {
                 return Err(Error::Counterfeit);
             }
@@ -2116,7 +2116,7 @@ pub mod drug_provenance {
                     (Place::Shipment(*id), shipment.hold)
                 }
                 Target::Package { gtin, lot, serial } => {
-                    let key = (lot_id(*gtin, lot), hash_leaf(serial));
+                    let key = (lot_id(*gtin, lot), serial_leaf(serial));
                     let mut package = package_of(&key).ok_or(Error::PackageUnavailable)?;
                     package.hold = change(package.hold)?;
                     store_package(&key, &package);
@@ -2142,7 +2142,7 @@ pub mod drug_provenance {
                 recipient,
                 dispenser,
                 dispensed_at,
-            } = package_of(&(id, hash_leaf(&serial)))?.state
+            } = package_of(&(id, serial_leaf(&serial)))?.state
             else {
                 return None;
             };
