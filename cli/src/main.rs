@@ -185,7 +185,7 @@ struct VerifyUnitArgs {
     /// The deployment manifest that names the chain and the drug_provenance contract.
     #[arg(long)]
     manifest: PathBuf,
-    /// The package's GTIN (14 digits).
+    /// The package's GTIN: 14 digits, the last its GS1 check digit.
     gtin: String,
     /// The lot (batch) number on the package.
     lot: String,
@@ -211,7 +211,7 @@ struct TraceArgs {
     /// The deployment manifest that names the chain and the drug_provenance contract.
     #[arg(long)]
     manifest: PathBuf,
-    /// The package's GTIN (14 digits).
+    /// The package's GTIN: 14 digits, the last its GS1 check digit.
     gtin: String,
     /// The serial number on the package.
     serial: String,
@@ -367,7 +367,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         #[cfg(feature = "deploy")]
         Command::Trace(args) => {
             let manifest = Manifest::load(&args.manifest)?;
-            let gtin = parse_gtin(&args.gtin)?;
+            let gtin = verify_unit::parse_gtin(&args.gtin)?;
             let text = std::fs::read_to_string(&args.packing)
                 .with_context(|| format!("reading {}", args.packing.display()))?;
             let packing: drug_provenance::packing::Packing = serde_json::from_str(&text)
@@ -399,8 +399,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         #[cfg(feature = "deploy")]
         Command::VerifyUnit(args) => {
             let manifest = Manifest::load(&args.manifest)?;
-            let gtin = parse_gtin(&args.gtin)?;
+            let gtin = verify_unit::parse_gtin(&args.gtin)?;
             let expiry = verify_unit::parse_expiry(&args.expiry)?;
+            verify_unit::check_identifiers(&args.lot, &args.serial)?;
             let text = std::fs::read_to_string(&args.proof)
                 .with_context(|| format!("reading {}", args.proof.display()))?;
             let proof: ProofFile = serde_json::from_str(&text).with_context(|| {
@@ -567,15 +568,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
     }
-}
-
-/// A GTIN as printed: 14 digits.
-#[cfg(feature = "deploy")]
-fn parse_gtin(text: &str) -> Result<u64> {
-    text.parse::<u64>()
-        .ok()
-        .filter(|_| text.len() == 14)
-        .ok_or_else(|| anyhow::anyhow!("GTIN {text:?} is not 14 digits"))
 }
 
 #[cfg(feature = "deploy")]

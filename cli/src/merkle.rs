@@ -9,11 +9,19 @@
 //!   as serde_json writes them. Two files with the same records in other spellings have
 //!   the same root.
 //!
-//! A root streams (one hash per tree level in memory); proofs keep the leaf hashes (32
-//! bytes per leaf) and read the input once.
+//! A serial list is checked as drug_provenance checks a serial (1 to 20 printable ASCII
+//! characters without spaces, GS1 AI 21), and refused when a serial repeats: a lot
+//! committed to such a list could never have those packages dispensed.
+//!
+//! A root streams (one hash per tree level in memory, and 24 bytes per serial for the
+//! repeat check); proofs keep the leaf hashes (32 bytes per leaf) and read the input once.
 
 use anyhow::{bail, Context, Result};
-use healthchain_common::merkle::{self, hash_leaf, Digest, RootBuilder, MAX_PROOF_LEN};
+use healthchain_common::{
+    is_printable_id,
+    merkle::{self, hash_leaf, Digest, RootBuilder, MAX_PROOF_LEN},
+    MAX_SERIAL_LEN,
+};
 use serde::{Deserialize, Serialize};
 use std::io::BufRead;
 
@@ -32,6 +40,14 @@ pub fn leaf_of(format: LeafFormat, line: &str) -> Result<Digest> {
         LeafFormat::Serials => {
             if line.is_empty() {
                 bail!("empty serial");
+            }
+            // drug_provenance refuses any other serial: a lot committed to one could never
+            // have that package scanned or dispensed.
+            if !is_printable_id(line.as_bytes(), MAX_SERIAL_LEN) {
+                bail!(
+                    "{line:?} is not a GS1 serial number (AI 21): 1 to {MAX_SERIAL_LEN} \
+                     printable ASCII characters without spaces"
+                );
             }
             Ok(hash_leaf(line.as_bytes()))
         }
@@ -70,17 +86,72 @@ pub fn for_each_line(
     }
 }
 
-/// The root and leaf count of `input`, streaming.
+/// Refuses a serial repeated in a lot's list: with its GTIN a serial names one package
+/// (its SGTIN), and two packages of one serial would share one record on the ledger, so
+/// that the second could never be dispensed. Keeps 16 bytes of each serial's leaf (a
+/// BLAKE2b-256 output: any two serials share them with a chance of 2^-128) and its line,
+/// 24 bytes a serial, and sorts them once the list is read: for a million serials 0.05 s
+/// and 31 MB more than the root alone, where a hash set took 0.32 s and 101 MB more.
+/// Records may repeat: nothing is kept.
+pub struct Repeats(Option<Vec<(u128, u64)>>);
+
+impl Repeats {
+    /// A check for the lines of `format`.
+    pub fn new(format: LeafFormat) -> Self {
+        Self((format == LeafFormat::Serials).then(Vec::new))
+    }
+
+    /// Notes `leaf`, of line `index` (0-based).
+    pub fn note(&mut self, index: u64, leaf: &Digest) {
+        if let Some(seen) = &mut self.0 {
+            let mut head = [0u8; 16];
+            head.copy_from_slice(&leaf[..16]);
+            seen.push((u128::from_le_bytes(head), index));
+        }
+    }
+
+    /// Refuses the list if a serial repeats: names the first line that repeats an earlier
+    /// one, and that one.
+    pub fn check(self) -> Result<()> {
+        let Some(mut seen) = self.0 else {
+            return Ok(());
+        };
+        seen.sort_unstable();
+        let repeat = seen
+            .windows(2)
+            .filter_map(|pair| match pair {
+                [(a, first), (b, again)] if a == b => Some((*again, *first)),
+                _ => None,
+            })
+            .min();
+        match repeat {
+            Some((again, first)) => bail!(
+                "line {}: the serial repeats line {}: each package of a lot has a serial of its \
+                 own",
+                again + 1,
+                first + 1
+            ),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The root and leaf count of `input`, streaming (but for the serials' check,
+/// [`Repeats`]).
 pub fn root(
     input: impl BufRead,
     format: LeafFormat,
     progress: impl FnMut(u64),
 ) -> Result<(Digest, u64)> {
     let mut builder = RootBuilder::new();
-    for_each_line(input, progress, |_, line| {
-        builder.push(leaf_of(format, line)?);
+    let mut repeats = Repeats::new(format);
+    for_each_line(input, progress, |index, line| {
+        let leaf = leaf_of(format, line)?;
+        repeats.note(index, &leaf);
+        builder.push(leaf);
         Ok(())
     })?;
+    repeats.check()?;
     match builder.root() {
         Some(root) => Ok((root, builder.leaf_count())),
         None => bail!("the input has no leaves"),
@@ -121,8 +192,11 @@ pub fn proofs(
 ) -> Result<Vec<ProofFile>> {
     let mut leaves = Vec::new();
     let mut found: Vec<Option<(u64, String)>> = vec![None; selectors.len()];
+    let mut repeats = Repeats::new(format);
     for_each_line(input, progress, |index, line| {
-        leaves.push(leaf_of(format, line)?);
+        let leaf = leaf_of(format, line)?;
+        repeats.note(index, &leaf);
+        leaves.push(leaf);
         for (slot, selector) in found.iter_mut().zip(selectors) {
             let hit = match selector {
                 Selector::Index(i) => *i == index,
@@ -134,6 +208,7 @@ pub fn proofs(
         }
         Ok(())
     })?;
+    repeats.check()?;
     let root = merkle::root(&leaves).context("the input has no leaves")?;
     let leaf_count = leaves.len() as u64;
     selectors
@@ -242,6 +317,61 @@ mod tests {
         let error = root("A\n\nB\n".as_bytes(), LeafFormat::Serials, |_| {}).unwrap_err();
         assert!(format!("{error:#}").contains("line 2"), "{error:#}");
         assert!(root("".as_bytes(), LeafFormat::Serials, |_| {}).is_err());
+    }
+
+    /// A serial list is checked as drug_provenance checks a serial: a lot committed to
+    /// one it refuses could never have that package scanned or dispensed.
+    #[test]
+    fn serials_are_gs1_serials() {
+        let longest = "9".repeat(MAX_SERIAL_LEN);
+        assert!(leaf_of(LeafFormat::Serials, &longest).is_ok());
+        assert!(leaf_of(LeafFormat::Serials, "SN-0001/A").is_ok());
+        for bad in [
+            "9".repeat(MAX_SERIAL_LEN + 1),
+            "SN 1".to_string(),
+            "SN\t1".to_string(),
+            "SNé".to_string(),
+            " SN1".to_string(),
+        ] {
+            let error = leaf_of(LeafFormat::Serials, &bad).unwrap_err();
+            assert!(
+                format!("{error:#}").contains("is not a GS1 serial number"),
+                "{bad:?}: {error:#}"
+            );
+        }
+        let error = root("A\nSN 2\n".as_bytes(), LeafFormat::Serials, |_| {}).unwrap_err();
+        assert!(format!("{error:#}").starts_with("line 2: "), "{error:#}");
+        // A record is any JSON value, spaces and all.
+        assert!(leaf_of(LeafFormat::Records, r#""SN 1""#).is_ok());
+    }
+
+    /// Each package of a lot has a serial of its own: a repeat names both lines, in a
+    /// root and in proofs; records may repeat.
+    #[test]
+    fn a_repeated_serial_is_refused_with_both_lines() {
+        let input = "A\nB\nC\nB\n";
+        let error = root(input.as_bytes(), LeafFormat::Serials, |_| {}).unwrap_err();
+        assert_eq!(
+            format!("{error:#}"),
+            "line 4: the serial repeats line 2: each package of a lot has a serial of its own"
+        );
+        let error = proofs(
+            input.as_bytes(),
+            LeafFormat::Serials,
+            &[Selector::Index(0)],
+            |_| {},
+        )
+        .unwrap_err();
+        assert!(format!("{error:#}").contains("repeats line 2"), "{error:#}");
+        let records = "1\n2\n1\n";
+        assert_eq!(
+            root(records.as_bytes(), LeafFormat::Records, |_| {})
+                .unwrap()
+                .1,
+            3
+        );
+        // Serials that differ only in case are two serials.
+        assert!(root("ab\nAB\n".as_bytes(), LeafFormat::Serials, |_| {}).is_ok());
     }
 
     #[test]

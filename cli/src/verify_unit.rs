@@ -9,7 +9,7 @@ use crate::{
     merkle::{self, LeafFormat, ProofFile},
 };
 use anyhow::{bail, Context, Result};
-use drug_provenance::data::UnitStatus;
+use drug_provenance::data::{gtin_is_valid, is_gs1_text, UnitStatus, MAX_LOT_LEN};
 use ink::{primitives::AccountId, scale::Encode};
 use subxt::utils::AccountId32;
 
@@ -21,6 +21,30 @@ pub struct Scan {
     /// The expiry date printed on the package (YYMMDD).
     pub expiry: u32,
     pub proof: ProofFile,
+}
+
+/// A GTIN as printed on a package: 14 digits (a GTIN-8, -12 or -13 zero-padded), the last
+/// the GS1 check digit of the others. A mistyped GTIN is an input error, not a
+/// counterfeit: drug_provenance knows no lot of it.
+pub fn parse_gtin(text: &str) -> Result<u64> {
+    let gtin = text
+        .parse::<u64>()
+        .ok()
+        .filter(|_| text.len() == 14 && text.bytes().all(|b| b.is_ascii_digit()));
+    let Some(gtin) = gtin else {
+        bail!("GTIN {text:?} is not 14 digits (pad a GTIN-8, -12 or -13 with zeros in front)");
+    };
+    if !gtin_is_valid(gtin) {
+        let body = gtin / 10;
+        match (0..10).find(|digit| gtin_is_valid(body * 10 + digit)) {
+            Some(digit) => bail!(
+                "GTIN {text} has a wrong check digit: {digit} would be right for the \
+                 digits before it (GS1 mod 10); check the scan"
+            ),
+            None => bail!("GTIN {text} is not a GTIN: all zeros"),
+        }
+    }
+    Ok(gtin)
 }
 
 /// The expiry date as printed on a package: six digits, YYMMDD, a real month, and a day
@@ -36,9 +60,24 @@ pub fn parse_expiry(text: &str) -> Result<u32> {
     }
 }
 
-/// Checks the proof file against the scanned serial before asking the chain, so a wrong
-/// file is an input error, not a counterfeit.
-pub fn check_proof(scan: &Scan) -> Result<()> {
+/// Refuses a scanned lot or serial that no GS1 lot or serial can be (drug_provenance
+/// would answer "unknown").
+pub fn check_identifiers(lot: &str, serial: &str) -> Result<()> {
+    if !is_gs1_text(lot.as_bytes(), MAX_LOT_LEN) {
+        bail!(
+            "lot {lot:?} is not a GS1 lot number (AI 10): 1 to {MAX_LOT_LEN} printable ASCII \
+             characters without spaces"
+        );
+    }
+    // The serial list's own check.
+    merkle::leaf_of(LeafFormat::Serials, serial).map(|_| ())
+}
+
+/// Checks the scanned lot and serial, and the proof file against the serial, before
+/// asking the chain, so a mistyped scan or a wrong file is an input error, not a
+/// counterfeit.
+pub fn check_scan(scan: &Scan) -> Result<()> {
+    check_identifiers(&scan.lot, &scan.serial)?;
     if scan.proof.item != scan.serial {
         bail!(
             "the proof file proves serial {:?}, not {:?}: make one with healthchain merkle proof --item {}",
@@ -89,7 +128,7 @@ impl DeployedLedger {
 /// Asks the drug_provenance contract of `manifest` (through `url`, or the manifest's
 /// node) for the unit's status.
 pub async fn scan(manifest: &Manifest, url: Option<&str>, scan: &Scan) -> Result<UnitStatus> {
-    check_proof(scan)?;
+    check_scan(scan)?;
     let DeployedLedger {
         chain,
         address: ledger,
@@ -195,16 +234,52 @@ mod tests {
             expiry: 271_231,
             proof: proof_for("SN1\nSN2\nSN3\n", "SN1"),
         };
-        let error = format!("{:#}", check_proof(&scan).unwrap_err());
+        let error = format!("{:#}", check_scan(&scan).unwrap_err());
         assert!(error.contains("--item SN2"), "{error}");
         let good = Scan {
             proof: proof_for("SN1\nSN2\nSN3\n", "SN2"),
             ..scan
         };
-        check_proof(&good).unwrap();
+        check_scan(&good).unwrap();
         let mut damaged = good;
         damaged.proof.proof[0] = merkle::to_hex(&[7; 32]);
-        assert!(format!("{:#}", check_proof(&damaged).unwrap_err()).contains("damaged"));
+        assert!(format!("{:#}", check_scan(&damaged).unwrap_err()).contains("damaged"));
+    }
+
+    /// A mistyped scan is an input error that says what is wrong, before any chain is
+    /// asked (which would answer "unknown: treat as counterfeit").
+    #[test]
+    fn a_mistyped_gtin_lot_or_serial_is_an_input_error() {
+        assert_eq!(parse_gtin("09506000134352").unwrap(), 9_506_000_134_352);
+        let wrong_digit = format!("{:#}", parse_gtin("09506000134353").unwrap_err());
+        assert!(wrong_digit.contains("2 would be right"), "{wrong_digit}");
+        for bad in [
+            "9506000134352",
+            "095060001343520",
+            "+9506000134352",
+            "0950600013435x",
+        ] {
+            let error = format!("{:#}", parse_gtin(bad).unwrap_err());
+            assert!(error.contains("is not 14 digits"), "{bad}: {error}");
+        }
+        assert!(format!("{:#}", parse_gtin("00000000000000").unwrap_err()).contains("all zeros"));
+        let scan = |lot: &str, serial: &str| Scan {
+            gtin: 9_506_000_134_352,
+            lot: lot.into(),
+            serial: serial.into(),
+            expiry: 271_231,
+            proof: proof_for("SN1\nSN2\n", "SN2"),
+        };
+        check_scan(&scan("LOT1", "SN2")).unwrap();
+        for lot in ["", "LOT 1", &"L".repeat(MAX_LOT_LEN + 1)] {
+            let error = format!("{:#}", check_scan(&scan(lot, "SN2")).unwrap_err());
+            assert!(
+                error.contains("is not a GS1 lot number"),
+                "{lot:?}: {error}"
+            );
+        }
+        let error = format!("{:#}", check_scan(&scan("LOT1", "SN 2")).unwrap_err());
+        assert!(error.contains("is not a GS1 serial number"), "{error}");
     }
 
     #[test]

@@ -76,6 +76,21 @@ fn argument_errors_exit_2_and_say_what_to_do() {
         .assert()
         .code(2)
         .stderr(contains("line 1"));
+    // A serial list the ledger could not use: a repeat, or no GS1 serial.
+    healthchain()
+        .args(["merkle", "root", "-"])
+        .write_stdin("SN1\nSN2\nSN1\n")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains("line 3: the serial repeats line 1"));
+    healthchain()
+        .args(["merkle", "proof", "--index", "0", "-"])
+        .write_stdin("SN1\nSN 2\n")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains("line 2: \"SN 2\" is not a GS1 serial number"));
 }
 
 #[test]
@@ -366,6 +381,25 @@ fn verify_unit_checks_its_inputs() {
         .assert()
         .code(2)
         .stderr(contains("not 14 digits"));
+    // A mistyped GTIN, lot or serial is named as such, not scanned as a counterfeit.
+    for (gtin, lot, serial, says) in [
+        ("09506000134353", "LOT1", "SN1", "2 would be right"),
+        ("09506000134352", "LOT 1", "SN1", "is not a GS1 lot number"),
+        (
+            "09506000134352",
+            "LOT1",
+            "SN\u{e9}",
+            "is not a GS1 serial number",
+        ),
+    ] {
+        healthchain()
+            .args(["verify-unit", "--manifest"])
+            .arg(&manifest)
+            .args([gtin, lot, serial, "271231", "--proof", "p.json"])
+            .assert()
+            .code(2)
+            .stderr(contains(says));
+    }
     healthchain()
         .args(["verify-unit", "--manifest"])
         .arg(&manifest)

@@ -483,6 +483,12 @@ pub type Timestamp = u64;
 /// One day of [`Timestamp`]: 86,400,000 milliseconds.
 pub const DAY: Timestamp = 24 * 60 * 60 * 1000;
 
+/// GS1 lot numbers (AI 10) and serial numbers (AI 21) are at most 20 characters: the
+/// ledger's bounds, and the command-line tool's for a manufacturer's serial list.
+pub const MAX_LOT_LEN: usize = 20;
+/// See [`MAX_LOT_LEN`].
+pub const MAX_SERIAL_LEN: usize = 20;
+
 /// Whether `text` is an identifier as the suite accepts one (a GS1 lot or serial, a trial
 /// registry id, a claim's serial): 1 to `max` printable ASCII characters without spaces,
 /// 0x21 to 0x7E. The GS1 AI encodable character set is a subset.

@@ -9,10 +9,9 @@ use healthchain_common::{
 };
 use ink::prelude::vec::Vec;
 
-/// GS1 lot numbers (AI 10) and serial numbers (AI 21) are at most 20 characters.
-pub const MAX_LOT_LEN: usize = 20;
-/// See [`MAX_LOT_LEN`].
-pub const MAX_SERIAL_LEN: usize = 20;
+/// GS1 lot numbers (AI 10) and serial numbers (AI 21) are at most 20 characters (the
+/// suite's bounds, shared with the command-line tool).
+pub use healthchain_common::{MAX_LOT_LEN, MAX_SERIAL_LEN};
 /// The largest GTIN-14 (14 decimal digits).
 pub const MAX_GTIN: u64 = 99_999_999_999_999;
 
