@@ -68,7 +68,9 @@ pub fn hash_leaf(data: &[u8]) -> Digest {
 
 /// [`hash_leaf`] of `data`, hashed from the stack, if it is at most 64 bytes long (a serial
 /// is at most 20 characters): a caller whose data is bounded so carries no vector's code.
-#[inline]
+/// Always inlined, so that a caller's bound folds the length check away (drug_provenance's
+/// own build 130 bytes smaller than with its `hash_leaf`; merely inlined, 62).
+#[inline(always)]
 pub fn hash_short_leaf(data: &[u8]) -> Option<Digest> {
     let mut buffer = [0u8; 65];
     let (head, tail) = buffer.split_at_mut(1);
