@@ -41,7 +41,7 @@ pub fn parse_gtin(text: &str) -> Result<u64> {
                 "GTIN {text} has a wrong check digit: {digit} would be right for the \
                  digits before it (GS1 mod 10); check the scan"
             ),
-            None => bail!("GTIN {text} is not a GTIN: all zeros"),
+            None => bail!("GTIN {text} is not a GTIN: its first 13 digits are zeros"),
         }
     }
     Ok(gtin)
@@ -262,7 +262,10 @@ mod tests {
             let error = format!("{:#}", parse_gtin(bad).unwrap_err());
             assert!(error.contains("is not 14 digits"), "{bad}: {error}");
         }
-        assert!(format!("{:#}", parse_gtin("00000000000000").unwrap_err()).contains("all zeros"));
+        for zeros in ["00000000000000", "00000000000005"] {
+            let error = format!("{:#}", parse_gtin(zeros).unwrap_err());
+            assert!(error.contains("first 13 digits are zeros"), "{error}");
+        }
         let scan = |lot: &str, serial: &str| Scan {
             gtin: 9_506_000_134_352,
             lot: lot.into(),
