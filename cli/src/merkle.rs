@@ -28,7 +28,8 @@ use std::io::BufRead;
 /// What each input line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LeafFormat {
-    /// A serial number (GS1 AI 21) per line, hashed as its bytes.
+    /// A serial number (GS1 AI 21) per line, hashed as its bytes: 1 to 20 printable ASCII
+    /// characters without spaces, none repeated, as the ledger takes them.
     Serials,
     /// A JSON record per line, hashed in canonical form (sorted keys, compact).
     Records,
