@@ -18,7 +18,7 @@
 
 use anyhow::{bail, Context, Result};
 use healthchain_common::{
-    is_printable_id,
+    is_gs1_text,
     merkle::{self, hash_leaf, Digest, RootBuilder, MAX_PROOF_LEN},
     MAX_SERIAL_LEN,
 };
@@ -44,7 +44,7 @@ pub fn leaf_of(format: LeafFormat, line: &str) -> Result<Digest> {
             }
             // drug_provenance refuses any other serial: a lot committed to one could never
             // have that package scanned or dispensed.
-            if !is_printable_id(line.as_bytes(), MAX_SERIAL_LEN) {
+            if !is_gs1_text(line.as_bytes(), MAX_SERIAL_LEN) {
                 bail!(
                     "{line:?} is not a GS1 serial number (AI 21): 1 to {MAX_SERIAL_LEN} \
                      printable ASCII characters without spaces"

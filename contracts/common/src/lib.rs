@@ -489,6 +489,13 @@ pub const MAX_LOT_LEN: usize = 20;
 /// See [`MAX_LOT_LEN`].
 pub const MAX_SERIAL_LEN: usize = 20;
 
+/// Whether `text` is a valid GS1 lot or serial of at most `max` characters
+/// ([`MAX_LOT_LEN`], [`MAX_SERIAL_LEN`]): printable ASCII without spaces (the GS1 AI
+/// encodable character set is a subset), as [`is_printable_id`].
+pub fn is_gs1_text(text: &[u8], max: usize) -> bool {
+    is_printable_id(text, max)
+}
+
 /// Whether `text` is an identifier as the suite accepts one (a GS1 lot or serial, a trial
 /// registry id, a claim's serial): 1 to `max` printable ASCII characters without spaces,
 /// 0x21 to 0x7E. The GS1 AI encodable character set is a subset.

@@ -9,9 +9,9 @@ use healthchain_common::{
 };
 use ink::prelude::vec::Vec;
 
-/// GS1 lot numbers (AI 10) and serial numbers (AI 21) are at most 20 characters (the
-/// suite's bounds, shared with the command-line tool).
-pub use healthchain_common::{MAX_LOT_LEN, MAX_SERIAL_LEN};
+/// GS1 lot numbers (AI 10) and serial numbers (AI 21): at most 20 characters, and the
+/// rule for their text (the suite's, shared with the command-line tool).
+pub use healthchain_common::{is_gs1_text, MAX_LOT_LEN, MAX_SERIAL_LEN};
 /// The largest GTIN-14 (14 decimal digits).
 pub const MAX_GTIN: u64 = 99_999_999_999_999;
 
@@ -62,12 +62,6 @@ fn check_digit_is_valid(number: u64) -> bool {
         10u64.saturating_sub(remainder)
     };
     expected == check
-}
-
-/// Whether `text` is a valid GS1 lot or serial of at most `max` characters: printable
-/// ASCII without spaces (the GS1 AI encodable character set is a subset).
-pub fn is_gs1_text(text: &[u8], max: usize) -> bool {
-    healthchain_common::is_printable_id(text, max)
 }
 
 /// The key of the lot `lot` of product `gtin`: the hash of the GTIN (big endian) and the
