@@ -599,6 +599,97 @@ async fn a_dispense_from_the_unpacked_stock_is_the_librarys<Client: E2EBackend>(
     );
 }
 
+/// A pharmacy's close of day at the batch's bound: 32 packages of an opened case, from a
+/// lot of 65,536 serials, whose proofs make the call's input about 24 KB. Read into ink!'s
+/// 16 KiB buffer, it could not be taken: the host refused to copy the input
+/// (`OutputBufferTooSmall`) and the whole batch failed before the ledger saw it.
+#[ink_e2e::test(backend(runtime_only(sandbox = support::recording::RecordingSandbox)))]
+async fn a_full_batch_of_a_large_lot_is_dispensed_on_the_sandbox<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
+    a_full_batch_of_a_large_lot_is_dispensed(&mut client).await;
+    Ok(())
+}
+
+/// The same on substrate-contracts-node (`make test-node`).
+#[cfg(feature = "node-e2e")]
+#[ink_e2e::test]
+async fn a_full_batch_of_a_large_lot_is_dispensed_on_the_node<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
+    let mut client = support::Scenario::new(client);
+    a_full_batch_of_a_large_lot_is_dispensed(&mut client).await;
+    Ok(())
+}
+
+async fn a_full_batch_of_a_large_lot_is_dispensed<Client: E2EBackend>(
+    client: &mut support::Scenario<Client>,
+) where
+    BackendError<Client>: Debug,
+{
+    use drug_provenance::data::{Dispense, PackageRef, MAX_BATCH};
+    use ink::scale::Encode;
+    const LARGE_LOT: &[u8] = b"2026-LARGE-LOT";
+    let Accounts {
+        bob, dave, ferdie, ..
+    } = accounts();
+    let (_, mut ledger) = deploy_drug_provenance(client, &ink_e2e::alice(), bob, dave).await;
+    let packing = support::stock_pharmacy(
+        client,
+        &mut ledger,
+        &ink_e2e::bob(),
+        &ink_e2e::dave(),
+        LARGE_LOT,
+        1 << 16,
+        MAX_BATCH as u64,
+    )
+    .await;
+    let leaves = packing.serial_leaves();
+    let dispenses: Vec<Dispense> = (0..MAX_BATCH)
+        .map(|index| Dispense {
+            // `packing.package`, but for the leaves hashed once for all.
+            package: PackageRef {
+                gtin: GTIN,
+                lot: LARGE_LOT.to_vec(),
+                serial: serial(index),
+                serial_index: index as u64,
+                serial_proof: merkle::proof(&leaves, index).expect("in range"),
+                from: packing.unpack(index),
+            },
+            expiry: printed_expiry(),
+            recipient: recipient(ferdie, &serial(index)),
+        })
+        .collect();
+    assert!(
+        dispenses.encode().len() > 16 * 1024,
+        "the batch's input is larger than ink!'s default buffer"
+    );
+    let answers = submit_or_refusal(client, &ink_e2e::dave(), &ledger.dispense_batch(dispenses))
+        .await
+        .expect("the batch is taken");
+    assert_eq!(answers, vec![Ok(()); MAX_BATCH]);
+    for index in [0, MAX_BATCH - 1] {
+        let status = client
+            .call(
+                &ink_e2e::eve(),
+                &ledger.verify_unit(
+                    GTIN,
+                    LARGE_LOT.to_vec(),
+                    serial(index),
+                    printed_expiry(),
+                    index as u64,
+                    merkle::proof(&leaves, index).expect("in range"),
+                ),
+            )
+            .dry_run()
+            .await
+            .expect("dry run")
+            .return_value();
+        assert_eq!(status, UnitStatus::Dispensed);
+    }
+}
+
 fn scan(packing: &Packing, index: usize) -> Scan {
     Scan::Package {
         gtin: GTIN,

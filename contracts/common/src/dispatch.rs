@@ -17,6 +17,36 @@
 //! so that with every hot message listed the contract's `call` needs no ink! dispatch at
 //! all (`entry_points!`'s `others: library`).
 
+/// The longest call input (selector included) a contract reads: a `dispense_batch` of 32
+/// packages with the longest lots, serials and proofs is about 69 KB (a full batch from a
+/// lot of 65,536 serials, 24 KB). The host copies a call's whole input into the buffer
+/// the contract reads it into, and refuses an input longer than that buffer
+/// (`OutputBufferTooSmall`: the whole call fails before the contract sees it). ink!'s own
+/// buffer, which also takes storage reads and answers, is 16 KiB; [`decode_input`] reads
+/// into one of this length. Each contract's unit tests check its longest inputs against
+/// it (`unit_test::assert_input_fits`).
+pub const MAX_INPUT_LEN: usize = 128 * 1024;
+
+/// [`decode_input`]'s buffer: zero-initialized memory, neither code nor data.
+#[cfg(target_arch = "wasm32")]
+static mut INPUT: [u8; MAX_INPUT_LEN] = [0; MAX_INPUT_LEN];
+
+/// The call's input decoded as `T`, as ink!'s `decode_input` decodes it, but read into a
+/// buffer of [`MAX_INPUT_LEN`] bytes. Every entry point reads its input through it: the
+/// contract's `call` and `deploy`, and its library's, which reads what the contract
+/// forwards.
+#[cfg(target_arch = "wasm32")]
+pub fn decode_input<T: ink::scale::Decode>() -> Result<T, ink::scale::Error> {
+    use pallet_contracts_uapi::{HostFn, HostFnImpl};
+    // SAFETY: a contract runs on one thread, and this is the buffer's only use: the borrow
+    // ends before `decode_input` returns, and neither the host function nor `T::decode`
+    // (whose value owns what it keeps) calls `decode_input`.
+    let buffer = unsafe { &mut *core::ptr::addr_of_mut!(INPUT) };
+    let mut input = &mut buffer[..];
+    HostFnImpl::input(&mut input);
+    T::decode(&mut &input[..])
+}
+
 /// Whether ink! reverts a call with this answer: a `Result`'s `Err` does (nothing it wrote
 /// stays), any other answer does not.
 pub trait Answer {
@@ -197,7 +227,7 @@ fn arguments<Args: ink::scale::Decode>() -> Args {
     if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
         core::arch::wasm32::unreachable()
     }
-    let Ok((_, arguments)) = ink::env::decode_input::<([u8; 4], Args)>() else {
+    let Ok((_, arguments)) = decode_input::<([u8; 4], Args)>() else {
         refuse_input()
     };
     arguments
@@ -352,7 +382,7 @@ pub fn deploy_by_library() -> ! {
     if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
         core::arch::wasm32::unreachable()
     }
-    let Ok(ConstructorLibrary(library)) = ink::env::decode_input::<ConstructorLibrary>() else {
+    let Ok(ConstructorLibrary(library)) = decode_input::<ConstructorLibrary>() else {
         refuse_input()
     };
     crate::access::try_delegate_to(library);
@@ -379,7 +409,7 @@ where
 {
     use ink::reflect::{ContractConstructorDecoder, DispatchError, ExecuteDispatchable};
 
-    match ink::env::decode_input::<Routed<<C as ContractConstructorDecoder>::Type>>() {
+    match decode_input::<Routed<<C as ContractConstructorDecoder>::Type>>() {
         Ok(Routed(Ok(constructor))) => {
             let root = <C as ink::storage::traits::StorageKey>::KEY;
             if ink::env::contains_contract_storage::<ink::primitives::Key>(&root).is_some() {
@@ -391,13 +421,13 @@ where
         Ok(Routed(Err(DispatchError::UnknownSelector))) => {}
         _ => refuse_input(),
     }
-    let selector = ink::env::decode_input::<[u8; 4]>().ok();
+    let selector = decode_input::<[u8; 4]>().ok();
     if !selector.is_some_and(|selector| takes_payment.contains(&selector))
         && ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err()
     {
         core::arch::wasm32::unreachable()
     }
-    match ink::env::decode_input::<<C as ink::reflect::ContractMessageDecoder>::Type>() {
+    match decode_input::<<C as ink::reflect::ContractMessageDecoder>::Type>() {
         Ok(message) => {
             let _ = message.execute_dispatchable();
             core::arch::wasm32::unreachable()

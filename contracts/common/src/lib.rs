@@ -249,7 +249,7 @@ macro_rules! entry_points {
                 // The input is read again below for any other message (a host function
                 // call; nothing is consumed).
                 #[allow(unused_variables)]
-                let selector = ink::env::decode_input::<[u8; 4]>().ok();
+                let selector = $crate::dispatch::decode_input::<[u8; 4]>().ok();
                 $($(
                     if selector == Some(ink::selector_bytes!($label)) {
                         $crate::dispatch::run_message::<$contract, _, _>($contract::$run)
@@ -330,7 +330,7 @@ macro_rules! __entry_points {
                 if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
                     core::arch::wasm32::unreachable()
                 }
-                match ink::env::decode_input::<<$contract as ContractConstructorDecoder>::Type>() {
+                match $crate::dispatch::decode_input::<<$contract as ContractConstructorDecoder>::Type>() {
                     Ok(constructor) => {
                         let _ = constructor.execute_dispatchable();
                         core::arch::wasm32::unreachable()
@@ -364,7 +364,7 @@ macro_rules! __entry_points {
         use ink::reflect::{ContractMessageDecoder, DispatchError, ExecuteDispatchable};
         use $crate::dispatch::Routed;
 
-        match ink::env::decode_input::<Routed<<$contract as ContractMessageDecoder>::Type>>() {
+        match $crate::dispatch::decode_input::<Routed<<$contract as ContractMessageDecoder>::Type>>() {
             Ok(Routed(Ok(message))) => {
                 if ink::codegen::deny_payment::<ink::env::DefaultEnvironment>().is_err() {
                     core::arch::wasm32::unreachable()

@@ -313,3 +313,15 @@ pub fn fit_the_hosts_buffer(lengths: &[usize]) {
         );
     }
 }
+
+/// Checks that `arguments`, a message's whole argument list (a tuple for several), makes a
+/// call input the contracts read whole: its selector and their encoding within
+/// [`crate::dispatch::MAX_INPUT_LEN`].
+pub fn assert_input_fits<A: Encode>(message: &str, arguments: &A) {
+    let length = arguments.encoded_size().saturating_add(4);
+    assert!(
+        length <= crate::dispatch::MAX_INPUT_LEN,
+        "{message}'s input of {length} bytes is longer than the {} bytes a contract reads",
+        crate::dispatch::MAX_INPUT_LEN
+    );
+}

@@ -2651,3 +2651,48 @@ fn a_claim_batch_checks_each_claims_payment_consent() {
     assert_eq!(denials, vec![Some(ReasonCode::ConsentUnverifiable); 2]);
     assert_eq!(contract.escrow(p.insurer).funds, funds);
 }
+
+/// The longest inputs the contract takes within its bounds fit the buffer a contract reads
+/// a call's input into: a full `submit_claims` (16 claims, 64 lines in all) and a
+/// `submit_claim` of 50 lines, every line with the longest drug unit, a modifier and an
+/// authorization.
+#[test]
+fn the_longest_inputs_fit_the_input_buffer() {
+    use healthchain_common::{unit_test::assert_input_fits, MAX_LOT_LEN, MAX_SERIAL_LEN};
+    let line = ClaimLine {
+        code: visit_code(),
+        quantity: u32::MAX,
+        charge: Balance::MAX,
+        unit: Some(DrugUnit {
+            lot: vec![b'L'; MAX_LOT_LEN],
+            serial: vec![b'S'; MAX_SERIAL_LEN],
+            recipient_salt: SALT,
+            days_supply: MAX_DAYS_SUPPLY,
+        }),
+        modifier: Some(RepeatModifier::OtherProvider),
+        authorization: Some(AuthorizationId::MAX),
+    };
+    let claim = ClaimSubmission {
+        patient: AccountId::from([0x11; 32]),
+        plan: PlanId::MAX,
+        service_date: SERVICE_DATE,
+        lines: vec![line; MAX_BATCH_LINES / MAX_CLAIM_BATCH],
+        document_hash: Hash::from([0x22; 32]),
+    };
+    assert_input_fits(
+        "submit_claim",
+        &(
+            claim.patient,
+            claim.plan,
+            claim.service_date,
+            vec![claim.lines[0].clone(); MAX_LINES],
+            claim.document_hash,
+        ),
+    );
+    let batch = vec![claim; MAX_CLAIM_BATCH];
+    assert_eq!(
+        batch.iter().map(|claim| claim.lines.len()).sum::<usize>(),
+        MAX_BATCH_LINES
+    );
+    assert_input_fits("submit_claims", &batch);
+}

@@ -2324,3 +2324,34 @@ mod index_state_machine {
         }
     }
 }
+
+/// The longest inputs the registry takes within its bounds fit the buffer a contract reads
+/// a call's input into: a full `relay_batch` of consent grants with an end and a context,
+/// and a full `is_authorized_batch` with contexts.
+#[test]
+fn the_longest_inputs_fit_the_input_buffer() {
+    use healthchain_common::{
+        consent::{ConsentQuery, MAX_CONSENT_QUERIES},
+        unit_test::assert_input_fits,
+    };
+    let form = Relayed {
+        instruction: ConsentInstruction::RecordConsent {
+            patient: AccountId::from([0x11; 32]),
+            grantee: AccountId::from([0x22; 32]),
+            provision: research(7, Some(u64::MAX)),
+        },
+        signer: AccountId::from([0x11; 32]),
+        nonce: u64::MAX,
+        deadline: u64::MAX,
+        signature: [0x33; 65],
+    };
+    assert_input_fits("relay_batch", &vec![form; MAX_RELAY_BATCH]);
+    let query = ConsentQuery {
+        patient: AccountId::from([0x11; 32]),
+        grantee: AccountId::from([0x22; 32]),
+        purpose: Purpose::Research,
+        context: Some(hash(0x44)),
+        classes: DataClasses::TRIAL_DATA,
+    };
+    assert_input_fits("is_authorized_batch", &vec![query; MAX_CONSENT_QUERIES]);
+}

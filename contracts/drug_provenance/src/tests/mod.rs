@@ -1985,3 +1985,44 @@ healthchain_common::access_controlled_tests!(
     ],
     unused: Role::Sponsor
 );
+
+/// The longest inputs the ledger takes within its bounds fit the buffer a contract reads a
+/// call's input into (`dispatch::MAX_INPUT_LEN`): a full `dispense_batch`, and a full
+/// shipment of single packages, each with the longest lot number, serial and proofs. A
+/// full batch from a lot of 65,536 serials (24 KB) was refused by the host before the
+/// ledger saw it, when the input was read into ink!'s 16 KiB buffer (e2e:
+/// `a_full_batch_of_a_large_lot_is_dispensed`).
+#[test]
+fn the_longest_inputs_fit_the_input_buffer() {
+    use healthchain_common::{merkle::MAX_PROOF_LEN, unit_test::assert_input_fits};
+    let package = PackageRef {
+        gtin: GTIN,
+        lot: vec![b'L'; MAX_LOT_LEN],
+        serial: vec![b'S'; MAX_SERIAL_LEN],
+        serial_index: u64::MAX,
+        serial_proof: vec![[0xA5; 32]; MAX_PROOF_LEN],
+        from: Some(Unpack {
+            sscc: u64::MAX,
+            index: u64::MAX,
+            proof: vec![[0x5A; 32]; MAX_PROOF_LEN],
+        }),
+    };
+    let dispense = Dispense {
+        package: package.clone(),
+        expiry: 991_231,
+        recipient: hash(0xC1),
+    };
+    let batch = vec![dispense; MAX_BATCH];
+    assert!(4 + batch.encoded_size() > 64 * 1024, "the longest batch");
+    assert_input_fits("dispense_batch", &batch);
+    let items = vec![Item::Package(package); MAX_SHIPMENT_ITEMS];
+    assert_input_fits(
+        "ship",
+        &(
+            AccountId::from([9; 32]),
+            items,
+            ShipmentPurpose::Sale,
+            hash(0x71),
+        ),
+    );
+}
