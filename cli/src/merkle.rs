@@ -63,7 +63,8 @@ pub fn canonical_record(line: &str) -> Result<Vec<u8>> {
 }
 
 /// Feeds every line of `input` to `each` as (0-based index, line without ending), reusing
-/// one buffer. Empty lines (other than a final newline) are errors that name the line.
+/// one buffer. Empty lines (other than a final newline) are errors that name the line; a
+/// byte order mark before the first line is not part of it.
 /// `progress` is told how many bytes were read.
 pub fn for_each_line(
     mut input: impl BufRead,
@@ -81,7 +82,11 @@ pub fn for_each_line(
             return Ok(index);
         }
         progress(read as u64);
-        let text = line.trim_end_matches(['\n', '\r']);
+        let mut text = line.trim_end_matches(['\n', '\r']);
+        // A spreadsheet's "CSV UTF-8" export begins with a byte order mark: not data.
+        if index == 0 {
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        }
         each(index, text).with_context(|| format!("line {}", index + 1))?;
         index += 1;
     }
@@ -318,6 +323,26 @@ mod tests {
         let error = root("A\n\nB\n".as_bytes(), LeafFormat::Serials, |_| {}).unwrap_err();
         assert!(format!("{error:#}").contains("line 2"), "{error:#}");
         assert!(root("".as_bytes(), LeafFormat::Serials, |_| {}).is_err());
+        // A spreadsheet's UTF-8 export: a byte order mark first, CRLF line endings.
+        let exported = root("\u{feff}A\r\nB\r\n".as_bytes(), LeafFormat::Serials, |_| {});
+        assert_eq!(exported.unwrap(), unix);
+        let records = root(
+            "\u{feff}{\"b\":1,\"a\":2}\n".as_bytes(),
+            LeafFormat::Records,
+            |_| {},
+        );
+        assert_eq!(
+            records.unwrap(),
+            root(
+                "{\"a\":2,\"b\":1}\n".as_bytes(),
+                LeafFormat::Records,
+                |_| {}
+            )
+            .unwrap()
+        );
+        // Only before the first line: elsewhere it is a character of the serial.
+        let error = root("A\n\u{feff}B\n".as_bytes(), LeafFormat::Serials, |_| {}).unwrap_err();
+        assert!(format!("{error:#}").contains("line 2"), "{error:#}");
     }
 
     /// A serial list is checked as drug_provenance checks a serial: a lot committed to
