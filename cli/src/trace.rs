@@ -62,6 +62,9 @@ pub async fn trace(
             packing.gtin
         );
     }
+    // Written by the packer's system, not typed, but a lot the ledger cannot hold would
+    // only come back from it as "no such lot".
+    crate::verify_unit::check_identifiers(&packing.lot, serial).context("the packing file")?;
     let index = packing.index_of(serial).with_context(|| {
         format!(
             "serial {serial:?} is not among the packing file's serials of lot {}",

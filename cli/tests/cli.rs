@@ -440,7 +440,8 @@ fn verify_unit_checks_its_inputs() {
 }
 
 /// `healthchain trace` refuses bad input before it asks the chain: a GTIN that is not 14
-/// digits, a packing file that is not one, or for another product, or without the serial.
+/// digits, a packing file that is not one, or for another product, or with a lot number no
+/// GS1 lot can be, or without the serial.
 #[test]
 fn trace_checks_its_inputs() {
     let dir = tempfile::tempdir().unwrap();
@@ -481,6 +482,20 @@ fn trace_checks_its_inputs() {
     trace(&["09506000134352", "SN9"], &packing)
         .code(2)
         .stderr(contains("not among the packing file's serials"));
+    // A lot number no GS1 lot can be: the ledger could only answer "no such lot".
+    let spaced = dir.path().join("spaced.json");
+    std::fs::write(
+        &spaced,
+        std::fs::read_to_string(&packing)
+            .unwrap()
+            .replace(r#""lot":"LOT1""#, r#""lot":"LOT 1""#),
+    )
+    .unwrap();
+    trace(&["09506000134352", "SN1"], &spaced)
+        .code(2)
+        .stderr(contains(
+            "the packing file: lot \"LOT 1\" is not a GS1 lot number",
+        ));
     // With good input, the manifest without a ledger is the next refusal.
     trace(&["09506000134352", "SN2"], &packing)
         .code(2)
