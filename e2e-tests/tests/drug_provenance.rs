@@ -628,7 +628,7 @@ async fn a_full_batch_of_a_large_lot_is_dispensed<Client: E2EBackend>(
 ) where
     BackendError<Client>: Debug,
 {
-    use drug_provenance::data::{Dispense, PackageRef, MAX_BATCH};
+    use drug_provenance::data::{Dispense, MAX_BATCH};
     use ink::scale::Encode;
     const LARGE_LOT: &[u8] = b"2026-LARGE-LOT";
     let Accounts {
@@ -648,15 +648,9 @@ async fn a_full_batch_of_a_large_lot_is_dispensed<Client: E2EBackend>(
     let leaves = packing.serial_leaves();
     let dispenses: Vec<Dispense> = (0..MAX_BATCH)
         .map(|index| Dispense {
-            // `packing.package`, but for the leaves hashed once for all.
-            package: PackageRef {
-                gtin: GTIN,
-                lot: LARGE_LOT.to_vec(),
-                serial: serial(index),
-                serial_index: index as u64,
-                serial_proof: merkle::proof(&leaves, index).expect("in range"),
-                from: packing.unpack(index),
-            },
+            package: packing
+                .package_among(&leaves, index, true)
+                .expect("in the case"),
             expiry: printed_expiry(),
             recipient: recipient(ferdie, &serial(index)),
         })

@@ -109,12 +109,23 @@ impl Packing {
     /// Package `index` for `ship`, `dispense` or `destroy`: with its way out of its case the
     /// first time it moves on its own (`from_case`).
     pub fn package(&self, index: usize, from_case: bool) -> Option<PackageRef> {
+        self.package_among(&self.serial_leaves(), index, from_case)
+    }
+
+    /// [`Packing::package`] with the lot's [`Packing::serial_leaves`] hashed once by the
+    /// caller, for many packages of a large lot.
+    pub fn package_among(
+        &self,
+        serial_leaves: &[Digest],
+        index: usize,
+        from_case: bool,
+    ) -> Option<PackageRef> {
         Some(PackageRef {
             gtin: self.gtin,
             lot: self.lot.as_bytes().to_vec(),
             serial: self.serials.get(index)?.as_bytes().to_vec(),
             serial_index: index as u64,
-            serial_proof: merkle::proof(&self.serial_leaves(), index)?,
+            serial_proof: merkle::proof(serial_leaves, index)?,
             from: if from_case {
                 Some(self.unpack(index)?)
             } else {
