@@ -289,6 +289,20 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     )
     .await
     .expect("bob recalls the second lot");
+    // Its stock is dispensed no more: the ledger's own build reads the lot's status from
+    // the head of its record (`LotHead`), its kind only.
+    assert_eq!(
+        dispense(
+            &mut client,
+            &mut ledger,
+            &ink_e2e::dave(),
+            &recalled,
+            8,
+            ferdie
+        )
+        .await,
+        Err(drug_provenance::data::Error::LotRecalled)
+    );
 
     // Payment consent to both providers.
     for provider in [charlie, dave] {

@@ -307,15 +307,57 @@ pub enum LotStatus {
     Illegitimate,
 }
 
-/// One commissioned lot. Decoded by hand (below), as derived but for its lot number,
-/// read in one go (`codec::decode_bytes`): every dispense reads its lot.
+/// What a unit's movement and a payer's check turn on in a lot's status: its kind, without
+/// a recall's class and reason. Its variants are [`LotStatus`]'s, in the same order, so
+/// that the first byte of a status's encoding decodes as its standing ([`LotHead`]).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LotStanding {
+    Active,
+    Quarantined,
+    Recalled,
+    Illegitimate,
+}
+
+impl LotStanding {
+    /// Refuses unless a lot of this standing expiring at `expiry` may move its stock
+    /// (pack, ship, dispense) at `now`.
+    pub fn ensure_movable(self, expiry: Timestamp, now: Timestamp) -> Result<(), Error> {
+        match self {
+            LotStanding::Active if is_expired(expiry, now) => Err(Error::LotExpired),
+            LotStanding::Active => Ok(()),
+            LotStanding::Quarantined => Err(Error::LotQuarantined),
+            LotStanding::Recalled => Err(Error::LotRecalled),
+            LotStanding::Illegitimate => Err(Error::LotIllegitimate),
+        }
+    }
+}
+
+impl LotStatus {
+    /// The status's kind.
+    pub fn standing(&self) -> LotStanding {
+        match self {
+            LotStatus::Active => LotStanding::Active,
+            LotStatus::Quarantined(_) => LotStanding::Quarantined,
+            LotStatus::Recalled { .. } => LotStanding::Recalled,
+            LotStatus::Illegitimate => LotStanding::Illegitimate,
+        }
+    }
+}
+
+/// Whether stock expiring at `expiry` has expired at `now`.
+pub fn is_expired(expiry: Timestamp, now: Timestamp) -> bool {
+    now >= expiry
+}
+
+/// One commissioned lot. What a dispense and a payer's check read of it comes first, its
+/// head ([`LotHead`], which the ledger's own build decodes instead: it never writes a
+/// lot). Decoded by hand (below), as derived but for its lot number, read in one go
+/// (`codec::decode_bytes`).
 #[ink::scale_derive(Encode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lot {
-    pub gtin: u64,
-    pub lot: Vec<u8>,
-    pub manufacturer: AccountId,
     /// Expiry (milliseconds since the epoch): expired stock is neither shipped nor
     /// dispensed, and the date printed on a package must be this one's UTC date.
     pub expiry: Timestamp,
@@ -324,21 +366,25 @@ pub struct Lot {
     /// arithmetic stays in the commissioning's code (the library's) and out of every
     /// dispense's proof.
     pub printed_expiry: u32,
-    /// Packages commissioned.
-    pub quantity: u64,
     /// Merkle root of the lot's serial numbers (see `healthchain_common::merkle`).
     pub serial_root: Digest,
     /// How many serials the root covers (needed to check a proof).
     pub serial_count: u64,
+    /// Packages the manufacturer holds that are in no container yet.
+    pub unpacked: u64,
+    /// Last of the head: [`LotHead`] reads only its kind.
+    pub status: LotStatus,
+    pub gtin: u64,
+    pub lot: Vec<u8>,
+    pub manufacturer: AccountId,
+    /// Packages commissioned.
+    pub quantity: u64,
     /// Storage range, in hundredths of a degree Celsius.
     pub min_temp: i32,
     pub max_temp: i32,
     /// Hash of the certificate of analysis.
     pub certificate: Hash,
-    pub status: LotStatus,
     pub commissioned_at: Timestamp,
-    /// Packages the manufacturer holds that are in no container yet.
-    pub unpacked: u64,
     // No count of packages dispensed: keeping one would write the lot on every dispense
     // (a storage write's proof, 10 to 16 KB, and its work), and the `Dispensed` events,
     // which name the lot, already count them for anyone who wants the figure.
@@ -349,20 +395,20 @@ pub struct Lot {
 impl ink::scale::Decode for Lot {
     fn decode<I: ink::scale::Input>(input: &mut I) -> Result<Self, ink::scale::Error> {
         Ok(Self {
+            expiry: Timestamp::decode(input)?,
+            printed_expiry: u32::decode(input)?,
+            serial_root: Digest::decode(input)?,
+            serial_count: u64::decode(input)?,
+            unpacked: u64::decode(input)?,
+            status: LotStatus::decode(input)?,
             gtin: u64::decode(input)?,
             lot: decode_bytes(input)?,
             manufacturer: AccountId::decode(input)?,
-            expiry: Timestamp::decode(input)?,
-            printed_expiry: u32::decode(input)?,
             quantity: u64::decode(input)?,
-            serial_root: Digest::decode(input)?,
-            serial_count: u64::decode(input)?,
             min_temp: i32::decode(input)?,
             max_temp: i32::decode(input)?,
             certificate: Hash::decode(input)?,
-            status: LotStatus::decode(input)?,
             commissioned_at: Timestamp::decode(input)?,
-            unpacked: u64::decode(input)?,
             destroyed: u64::decode(input)?,
         })
     }
@@ -371,18 +417,57 @@ impl ink::scale::Decode for Lot {
 impl Lot {
     /// Whether the lot has expired at `now`.
     pub fn is_expired(&self, now: Timestamp) -> bool {
-        now >= self.expiry
+        is_expired(self.expiry, now)
     }
 
     /// Refuses unless the lot's stock may move (pack, ship, dispense) at `now`.
     pub fn ensure_movable(&self, now: Timestamp) -> Result<(), Error> {
-        match self.status {
-            LotStatus::Active if self.is_expired(now) => Err(Error::LotExpired),
-            LotStatus::Active => Ok(()),
-            LotStatus::Quarantined(_) => Err(Error::LotQuarantined),
-            LotStatus::Recalled { .. } => Err(Error::LotRecalled),
-            LotStatus::Illegitimate => Err(Error::LotIllegitimate),
+        self.standing().ensure_movable(self.expiry, now)
+    }
+
+    /// Its status's kind.
+    pub fn standing(&self) -> LotStanding {
+        self.status.standing()
+    }
+
+    /// Its head, as [`LotHead`] decodes it from its encoding.
+    pub fn head(&self) -> LotHead {
+        LotHead {
+            expiry: self.expiry,
+            printed_expiry: self.printed_expiry,
+            serial_root: self.serial_root,
+            serial_count: self.serial_count,
+            unpacked: self.unpacked,
+            standing: self.standing(),
         }
+    }
+}
+
+/// The head of a lot's record: what a dispense and a payer's check read of it, decoded from
+/// the start of its encoding ([`Lot`]'s first fields, then its status's first byte) and the
+/// rest left unread. The ledger's own build reads lots as this, never writes one, and so
+/// carries neither the whole record's decoding nor a recall's fields: 600 bytes less in
+/// every dispense's and every drug claim's proof. Not encodable: it is not a record.
+#[ink::scale_derive(Decode)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LotHead {
+    pub expiry: Timestamp,
+    pub printed_expiry: u32,
+    pub serial_root: Digest,
+    pub serial_count: u64,
+    pub unpacked: u64,
+    pub standing: LotStanding,
+}
+
+impl LotHead {
+    /// [`Lot::ensure_movable`].
+    pub fn ensure_movable(&self, now: Timestamp) -> Result<(), Error> {
+        self.standing.ensure_movable(self.expiry, now)
+    }
+
+    /// [`Lot::standing`].
+    pub fn standing(&self) -> LotStanding {
+        self.standing
     }
 }
 
@@ -1135,7 +1220,8 @@ mod tests {
 
     proptest! {
         /// A lot decodes (by hand, its lot number in one read) what its derived encoding
-        /// writes, whatever its status; cut short anywhere, it is refused.
+        /// writes, whatever its status; cut short anywhere, it is refused. Its head
+        /// ([`LotHead`]) decodes from the start of that encoding.
         #[test]
         fn lots_decode_what_they_encode(
             numbers in any::<[u64; 7]>(),
@@ -1174,6 +1260,16 @@ mod tests {
                 destroyed,
             };
             let encoded = record.encode();
+            // The ledger's own build reads the head of the same encoding: the first
+            // fields, then the status's kind from its first byte, and no further.
+            const HEAD_LEN: usize = 8 + 4 + 32 + 8 + 8 + 1;
+            prop_assert_eq!(LotHead::decode(&mut &encoded[..]), Ok(record.head()));
+            prop_assert_eq!(LotHead::decode(&mut &encoded[..HEAD_LEN]), Ok(record.head()));
+            for len in 0..HEAD_LEN {
+                prop_assert!(LotHead::decode(&mut &encoded[..len]).is_err());
+            }
+            let now = expiry ^ unpacked;
+            prop_assert_eq!(record.head().ensure_movable(now), record.ensure_movable(now));
             prop_assert_eq!(Lot::decode(&mut &encoded[..]), Ok(record));
             for len in 0..encoded.len() {
                 prop_assert!(Lot::decode(&mut &encoded[..len]).is_err());

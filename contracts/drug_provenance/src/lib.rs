@@ -58,11 +58,11 @@ pub mod drug_provenance {
         case_leaf, company_prefix, credit, debit, expiry_matches, is_gs1_text, lot_id,
         printed_expiry, serial_leaf, sscc_is_valid, validate_commission, CaseSpec, Commission,
         Container, ContainerState, Dispense, Enclosure, Error, IllegitimateProduct, Item, ItemKey,
-        Level, Location, Lot, LotId, LotStatus, PackageRecord, PackageRef, PackageState, Place,
-        QuarantineReason, QuarantineReasons, RecallClass, Scan, SensorPlace, Shipment,
-        ShipmentPurpose, Sscc, Target, Trace, UnitStatus, MAX_BATCH, MAX_CASES_PER_PALLET,
-        MAX_COMPANY_PREFIX_DIGITS, MAX_SERIAL_LEN, MAX_SHIPMENT_ITEMS, MIN_COMPANY_PREFIX_DIGITS,
-        NOTIFICATION_WINDOW,
+        Level, Location, Lot, LotId, LotStanding, LotStatus, PackageRecord, PackageRef,
+        PackageState, Place, QuarantineReason, QuarantineReasons, RecallClass, Scan, SensorPlace,
+        Shipment, ShipmentPurpose, Sscc, Target, Trace, UnitStatus, MAX_BATCH,
+        MAX_CASES_PER_PALLET, MAX_COMPANY_PREFIX_DIGITS, MAX_SERIAL_LEN, MAX_SHIPMENT_ITEMS,
+        MIN_COMPANY_PREFIX_DIGITS, NOTIFICATION_WINDOW,
     };
     use healthchain_common::{
         access::{
@@ -101,9 +101,25 @@ pub mod drug_provenance {
     // `Mapping`s write: one copy of each record's decoding, and 1,066 bytes less in the
     // ledger's own build with the role read (which every dispense and drug claim carries).
 
+    /// A lot's record as this build reads it: the ledger's own build reads only its head
+    /// (`LotHead`), since it never writes a lot; the library, and every build off chain,
+    /// the whole record.
+    #[cfg(healthchain_contract)]
+    type LotRecord = crate::data::LotHead;
+    #[cfg(not(healthchain_contract))]
+    type LotRecord = Lot;
+
     /// Lot `id`'s record, if it was commissioned.
-    fn lot_of(id: &LotId) -> Option<Lot> {
-        entry::get_at(LOTS_KEY, id)
+    fn lot_of(id: &LotId) -> Option<LotRecord> {
+        // A head has no encoding, which `get_at` asks for off chain: `read` decodes only.
+        #[cfg(healthchain_contract)]
+        {
+            entry::with_key_of(LOTS_KEY, id, entry::read)
+        }
+        #[cfg(not(healthchain_contract))]
+        {
+            entry::get_at(LOTS_KEY, id)
+        }
     }
 
     /// The container with SSCC `sscc`, if it has a record.
@@ -362,7 +378,7 @@ pub mod drug_provenance {
     /// Where a package to move comes from, and the writes its first move takes.
     struct Located {
         id: LotId,
-        lot: Lot,
+        lot: LotRecord,
         leaf: Digest,
         record: PackageRecord,
         /// The opened container it leaves on this first move, if any.
@@ -1603,18 +1619,6 @@ pub mod drug_provenance {
             #[cfg(healthchain_contract)]
             let lot = lot_of(&id).ok_or(Error::UnknownLot)?;
             let mut located = self.locate_in(id, lot, &package, &touched.cases)?;
-            // In the ledger's own build, a package from the manufacturer's unpacked stock
-            // (whose count is in its lot) is handed, input and all, to the library, which
-            // runs the dispense from the start: nothing is written or evented before this
-            // point. So no dispense of this build writes a lot, and its proof carries no
-            // lot encoding (1,332 bytes).
-            if located.unpacking {
-                healthchain_common::library_message!(
-                    healthchain_common::access::own_library(),
-                    [],
-                    {}
-                );
-            }
             if !expiry_matches(expiry, located.lot.printed_expiry) {
                 return Err(Error::ExpiryMismatch);
             }
@@ -1646,6 +1650,7 @@ pub mod drug_provenance {
         }
 
         /// One reading by `sensor`: checked before anything is written or evented.
+        #[cfg(not(healthchain_contract))] // reads whole lots: the library's
         fn report_as(
             &mut self,
             sensor: AccountId,
@@ -1698,7 +1703,7 @@ pub mod drug_provenance {
             }
         }
 
-        fn lot(&self, gtin: u64, lot: &[u8]) -> Result<(LotId, Lot), Error> {
+        fn lot(&self, gtin: u64, lot: &[u8]) -> Result<(LotId, LotRecord), Error> {
             let id = lot_id(gtin, lot);
             let record = lot_of(&id).ok_or(Error::UnknownLot)?;
             Ok((id, record))
@@ -1770,7 +1775,7 @@ pub mod drug_provenance {
         /// The serial's leaf, if it is a GS1 serial proven to be in the lot.
         fn genuine_leaf(
             &self,
-            lot: &Lot,
+            lot: &LotRecord,
             serial: &[u8],
             index: u64,
             proof: &[Digest],
@@ -1798,7 +1803,7 @@ pub mod drug_provenance {
         fn locate_in(
             &self,
             id: LotId,
-            lot: Lot,
+            lot: LotRecord,
             package: &PackageRef,
             cases: &CallCache<Sscc, Container>,
         ) -> Result<Located, Error> {
@@ -1826,6 +1831,17 @@ pub mod drug_provenance {
                 came_from,
             };
             match &package.from {
+                // In the ledger's own build, where only a dispense locates a package, one
+                // from the manufacturer's unpacked stock (whose count is in its lot) is
+                // handed, input and all, to the library, which runs the dispense from the
+                // start: nothing is written or evented before this point. So no dispense
+                // of this build writes a lot, and it reads only the lot's head (`LotHead`,
+                // without the manufacturer).
+                #[cfg(healthchain_contract)]
+                None if lot.unpacked > 0 => healthchain_common::access::delegate_to(
+                    healthchain_common::access::own_library(),
+                ),
+                #[cfg(not(healthchain_contract))]
                 None if lot.unpacked > 0 => Ok(Located {
                     record: fresh(lot.manufacturer, None, QuarantineReasons::default(), None),
                     id,
@@ -2047,6 +2063,7 @@ pub mod drug_provenance {
         }
 
         /// The lot that `target` is of.
+        #[cfg(not(healthchain_contract))] // reads whole lots: the library's
         fn lot_of_target(&self, target: &Target) -> Result<Lot, Error> {
             let id = match target {
                 Target::Lot { gtin, lot } => lot_id(*gtin, lot),
@@ -2070,6 +2087,7 @@ pub mod drug_provenance {
         /// manufacturer and the reasons now open there, for the event. Adding a reason
         /// already open is `LotQuarantined`; clearing one not open is
         /// `QuarantineReasonNotOpen`.
+        #[cfg(not(healthchain_contract))] // reads whole lots: the library's
         fn change_hold(
             &mut self,
             target: &Target,
@@ -2150,10 +2168,10 @@ pub mod drug_provenance {
                 recipient,
                 dispenser,
                 dispensed_at,
-                lot_quarantined: matches!(record.status, LotStatus::Quarantined(_)),
+                lot_quarantined: record.standing() == LotStanding::Quarantined,
                 lot_recalled: matches!(
-                    record.status,
-                    LotStatus::Recalled { .. } | LotStatus::Illegitimate
+                    record.standing(),
+                    LotStanding::Recalled | LotStanding::Illegitimate
                 ),
             })
         }
