@@ -139,18 +139,9 @@ pub fn set_at<K: Encode, V: Encode + Decode>(prefix: u32, key: &K, value: &V) {
     #[cfg(target_arch = "wasm32")]
     with_key_of(prefix, key, |key| {
         use pallet_contracts_uapi::{HostFn, HostFnImpl};
-        // SAFETY: as in `read`: the borrow ends before `set_at` returns, and neither
-        // `V::encode_to` nor the host function calls `read` or `set_at`.
-        let buffer = unsafe { &mut *core::ptr::addr_of_mut!(BUFFER) };
-        let mut encoded = Encoded { buffer, len: 0 };
-        value.encode_to(&mut encoded);
-        let Encoded { buffer, len } = encoded;
-        match buffer.get(..len) {
-            Some(bytes) => {
-                HostFnImpl::set_storage_v2(key, bytes);
-            }
-            None => core::arch::wasm32::unreachable(),
-        }
+        with_encoded(value, |bytes| {
+            HostFnImpl::set_storage_v2(key, bytes);
+        })
     });
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -159,6 +150,23 @@ pub fn set_at<K: Encode, V: Encode + Decode>(prefix: u32, key: &K, value: &V) {
             "a value longer than MAX_VALUE_LEN"
         );
         ink::env::set_contract_storage::<(u32, &K), V>(&(prefix, key), value);
+    }
+}
+
+/// `use_bytes` of `value`'s SCALE encoding, encoded into [`read`]'s buffer: no allocation,
+/// and one copy of the encoding's code for storage writes ([`set_at`]) and events
+/// (`event::emit`). A value longer than [`MAX_VALUE_LEN`] traps the call.
+#[cfg(target_arch = "wasm32")]
+pub fn with_encoded<V: Encode + ?Sized>(value: &V, use_bytes: impl FnOnce(&[u8])) {
+    // SAFETY: as in `read`: the borrow ends before `with_encoded` returns, and neither
+    // `V::encode_to` nor `use_bytes` (a host function) calls `read`, `set_at` or this.
+    let buffer = unsafe { &mut *core::ptr::addr_of_mut!(BUFFER) };
+    let mut encoded = Encoded { buffer, len: 0 };
+    value.encode_to(&mut encoded);
+    let Encoded { buffer, len } = encoded;
+    match buffer.get(..len) {
+        Some(bytes) => use_bytes(bytes),
+        None => core::arch::wasm32::unreachable(),
     }
 }
 

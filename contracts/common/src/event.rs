@@ -6,10 +6,13 @@
 //! (docs/privacy.md, "Event topics"): their only topic is their signature, or none for a
 //! contract's one anonymous event. [`emit`] deposits exactly what ink! would for them.
 //!
-//! It encodes the data into a new vector, where ink! encodes into its own buffer: for a
-//! large event without topics ink!'s code can be the smaller, so each contract uses the
-//! one that makes its own build smaller (measured): the registry's `ConsentRecorded` and
-//! all of drug_provenance's events keep ink!'s `emit_event`.
+//! It encodes the data into the buffer storage writes are encoded into
+//! ([`crate::entry::with_encoded`]: no allocation, and one copy of that code), where ink!
+//! encodes into its own buffer: for a large event without topics ink!'s code can be the
+//! smaller, so each contract uses the one that makes its own build smaller (measured): the
+//! registry's `ConsentRecorded` and drug_provenance's events but `Dispensed` keep ink!'s
+//! `emit_event`. An event longer than `entry::MAX_VALUE_LEN` (8 KiB) would trap; the
+//! suite's are at most a few hundred bytes.
 
 use ink::{
     env::{event::EventTopicsAmount, Event},
@@ -31,11 +34,10 @@ pub fn emit<E: Event + Encode>(event: E) {
     #[cfg(target_arch = "wasm32")]
     {
         use pallet_contracts_uapi::{HostFn, HostFnImpl};
-        let data = event.encode();
-        match E::SIGNATURE_TOPIC {
-            Some(signature) => HostFnImpl::deposit_event(&signature_topic(signature), &data),
-            None => HostFnImpl::deposit_event(&NO_TOPICS, &data),
-        }
+        crate::entry::with_encoded(&event, |data| match E::SIGNATURE_TOPIC {
+            Some(signature) => HostFnImpl::deposit_event(&signature_topic(signature), data),
+            None => HostFnImpl::deposit_event(&NO_TOPICS, data),
+        })
     }
     #[cfg(not(target_arch = "wasm32"))]
     ink::env::emit_event::<ink::env::DefaultEnvironment, E>(event)
