@@ -11,7 +11,8 @@ use claim_settlement::{
     claim_settlement::Callee,
     data::{
         AppealStatus, Balance, ClaimId, ClaimLine, CostShare, CostSharing, DrugUnit, Error,
-        FeeScheduleEntry, GroupCode, Outcome, Overturn, PaymentConsent, ReasonCode, ServiceCode,
+        FeeScheduleEntry, GroupCode, Outcome, Overturn, PaymentConsent, ReasonCode, RepeatModifier,
+        ServiceCode,
     },
 };
 use healthchain_common::{
@@ -543,6 +544,49 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
         .return_value();
     let (own, _) = read_claim(&mut client, &claims, visit_claim).await;
     assert_eq!(public, Ok(own));
+
+    // A service billed again is a duplicate (CO-18). The contract's own build, which pays
+    // these claims at once, does not read a paid line's billing mark: its write tells. On
+    // a mark found it clears the marks it wrote and hands the claim to the library, which
+    // adjudicates it from the start: below, the rebilled visit is denied, and the repeat
+    // billed beside it is paid and its mark kept. (dave, whom ferdie still lets bill.)
+    client
+        .call(&ink_e2e::eve(), &claims.deposit())
+        .value(1_000 * UNIT)
+        .submit()
+        .await?
+        .return_value()
+        .expect("eve funds her escrow again");
+    macro_rules! dave_bills {
+        ($lines:expr) => {{
+            let (claim, gained) =
+                submit_claim(&mut client, &mut claims, &ink_e2e::dave(), now, $lines).await;
+            let (header, lines) = read_claim(&mut client, &claims, claim).await;
+            let reasons: Vec<_> = lines.iter().map(|line| line.reasons()).collect();
+            (header, reasons, gained)
+        }};
+    }
+    let (first, _, gained) = dave_bills!(vec![visit(150 * UNIT)]);
+    assert_eq!(first.outcome, Outcome::Approved);
+    assert_eq!(gained, first.paid);
+    let (again, reasons, gained) = dave_bills!(vec![visit(150 * UNIT)]);
+    assert_eq!(
+        (again.outcome, again.paid, gained, reasons),
+        (Outcome::Denied, 0, 0, vec![vec![ReasonCode::Duplicate]])
+    );
+    let mut repeat = visit(150 * UNIT);
+    repeat.modifier = Some(RepeatModifier::SameProvider);
+    let (mixed, reasons, gained) = dave_bills!(vec![repeat.clone(), visit(150 * UNIT)]);
+    assert!(!reasons[0].contains(&ReasonCode::Duplicate), "{reasons:?}");
+    assert_eq!(reasons[1], vec![ReasonCode::Duplicate]);
+    assert!(mixed.paid > 0);
+    assert_eq!(gained, mixed.paid);
+    let (_, reasons, _) = dave_bills!(vec![repeat]);
+    assert_eq!(reasons, vec![vec![ReasonCode::Duplicate]]);
+    // A line denied otherwise is a duplicate too if it was billed before (the own build
+    // reads its mark then): the serial never dispensed, whose line the appeal overturned.
+    let (_, reasons, gained) = dave_bills!(vec![drug(LOT, 9, 60 * UNIT)]);
+    assert_eq!((reasons, gained), (vec![vec![ReasonCode::Duplicate]], 0));
 
     // Callees that fail (here: accounts with no contract) deny, they never trap the claim.
     support::rewire_claims(&mut client, &mut claims, Callee::DrugProvenance, bob).await;

@@ -127,9 +127,10 @@ pub mod claim_settlement {
         entry::set_at(ESCROWS_KEY, insurer, escrow);
     }
 
-    /// Records that claim `claim` allowed what `billing_key` names.
-    fn store_billed(billing_key: &Hash, claim: ClaimId) {
-        entry::set_at(BILLED_KEY, billing_key, &claim);
+    /// Records that a claim allowed what `billing_key` names; returns whether one had
+    /// already (the host answers it with the write: no read is spent to know it).
+    fn store_billed(billing_key: &Hash) -> bool {
+        entry::set_at(BILLED_KEY, billing_key, &())
     }
 
     /// What the insurers paid `provider` that it has not received yet (zero if nothing).
@@ -363,10 +364,12 @@ pub mod claim_settlement {
         /// Each claim's header and lines, one item: filing a claim writes it once.
         claims: Mapping<ClaimId, StoredClaim>,
         last_claim: ClaimId,
-        /// What was already allowed, to the claim that allowed it: services by
-        /// (patient, provider, plan, service day, keyed code, repeat modifier), drug
-        /// packages by (GTIN, lot, serial, recipient salt). See [`billing_key`].
-        billed: Mapping<Hash, ClaimId, ManualKey<BILLED_KEY>>,
+        /// What was already allowed: services by (patient, provider, plan, service day,
+        /// keyed code, repeat modifier), drug packages by (GTIN, lot, serial, recipient
+        /// salt). See [`billing_key`]. A set: the claim that allowed a key is the one
+        /// whose allowed line has it, since a later line with the key is a duplicate; so
+        /// a claim marks its keys by writing them, without reading them first.
+        billed: Mapping<Hash, (), ManualKey<BILLED_KEY>>,
         /// What the insurers paid that providers have not received yet.
         credits: Mapping<AccountId, Balance, ManualKey<CREDITS_KEY>>,
         /// The sum of `credits`: the contract's balance covers it and `escrow_total`.
@@ -1264,10 +1267,9 @@ pub mod claim_settlement {
                 reverse_accumulators(&mut membership.accumulators, &lines)?;
                 store_membership(&member, &membership);
             }
-            for line in &lines {
-                if self.billed.get(line.billing_key) == Some(claim) {
-                    self.billed.remove(line.billing_key);
-                }
+            // Its allowed lines are the ones that marked their keys billed (`mark_billed`).
+            for line in lines.iter().filter(|line| line.allowed > 0) {
+                self.billed.remove(line.billing_key);
             }
             record.voided_at = Some(self.env().block_timestamp());
             record.replaced_by = replaced_by;
@@ -1408,9 +1410,10 @@ pub mod claim_settlement {
             let outcome = claim_outcome(&lines);
             self.last_claim = id;
             if denial.is_none() {
+                // First of the claim's writes: in the contract's own build it is where a
+                // line billed before is found (`mark_billed`).
+                self.mark_billed(lines.iter());
                 store_membership(&(plan, patient), &membership);
-                // `adjudicate` refused every line billed before or repeated.
-                self.mark_billed(id, lines.iter());
             }
             let line_count = u32::try_from(lines.len()).unwrap_or(u32::MAX);
             let header = Claim {
@@ -1673,12 +1676,9 @@ pub mod claim_settlement {
                     .get_mut(usize::from(overturn.line))
                     .filter(|line| line.outcome == Outcome::Denied && !repeated)
                     .ok_or(Error::InvalidOverturnAmount)?;
-                // A service or package another claim was paid for is not paid twice.
-                if self
-                    .billed
-                    .get(line.billing_key)
-                    .is_some_and(|other| other != claim)
-                {
+                // A service or package a claim was paid for (another, or this one on a line
+                // it repeated) is not paid twice.
+                if self.billed.contains(line.billing_key) {
                     return Err(Error::InvalidOverturnAmount);
                 }
                 *line = price_allowed(
@@ -1714,7 +1714,7 @@ pub mod claim_settlement {
                 let overturned = overturns
                     .iter()
                     .filter_map(|overturn| lines.get(usize::from(overturn.line)));
-                self.mark_billed(claim, overturned);
+                self.mark_billed(overturned);
                 stored.lines = EncodedLines::new(&lines);
             }
             stored.header = record;
@@ -1826,6 +1826,22 @@ pub mod claim_settlement {
             record.payment_consent.denial(answer)
         }
 
+        /// `reason`, a line's denial, unless its key (`key`) was billed before: a
+        /// duplicate is denied as one whatever else is wrong with it. The library found
+        /// it before anything else (`adjudicate_lines`); the contract's own build, which
+        /// does not read that for a line it pays (`mark_billed`), reads it here, for a line
+        /// denied otherwise only.
+        #[cfg_attr(not(healthchain_contract), allow(clippy::unused_self))]
+        fn duplicate_or(&self, key: Hash, reason: ReasonCode) -> ReasonCode {
+            #[cfg(healthchain_contract)]
+            if reason != ReasonCode::Duplicate && self.billed.contains(key) {
+                return ReasonCode::Duplicate;
+            }
+            #[cfg(not(healthchain_contract))]
+            let _ = key;
+            reason
+        }
+
         /// Prices every line and applies cost sharing to the member's accumulators. The
         /// drug lines' dispense records come from drug_provenance in one call.
         fn adjudicate_lines(
@@ -1845,8 +1861,13 @@ pub mod claim_settlement {
             let mut units: Vec<UnitId> = Vec::new();
             for (position, (line, key)) in lines.iter().zip(&keys).enumerate() {
                 // Charge ignored: the same service or package, billed before or earlier
-                // in this claim, is a duplicate however it is priced.
-                if keys.iter().take(position).any(|k| k == key) || self.billed.contains(key) {
+                // in this claim, is a duplicate however it is priced. (The contract's own
+                // build reads whether it was billed before only for a line denied
+                // otherwise, `duplicate_or`: a paid line's key is written, which tells
+                // it, `mark_billed`.)
+                if keys.iter().take(position).any(|k| k == key)
+                    || (cfg!(not(healthchain_contract)) && self.billed.contains(key))
+                {
                     checks.push(LineCheck::Denied(ReasonCode::Duplicate));
                     continue;
                 }
@@ -1879,7 +1900,7 @@ pub mod claim_settlement {
             for ((line, check), key) in lines.iter().zip(checks).zip(keys) {
                 let (fee, denial) = match check {
                     LineCheck::Denied(reason) => {
-                        adjudicated.push(deny_line(key, line, reason));
+                        adjudicated.push(deny_line(key, line, self.duplicate_or(key, reason)));
                         continue;
                     }
                     LineCheck::Covered(fee, None) => (fee, None),
@@ -1892,7 +1913,7 @@ pub mod claim_settlement {
                     }
                 };
                 adjudicated.push(match denial {
-                    Some(reason) => deny_line(key, line, reason),
+                    Some(reason) => deny_line(key, line, self.duplicate_or(key, reason)),
                     None => adjudicate_line(
                         key,
                         line,
@@ -1905,15 +1926,26 @@ pub mod claim_settlement {
             Ok(adjudicated)
         }
 
-        /// Records the paid lines among `lines` as billed by `claim`. The caller has
-        /// checked that no other claim billed them: no storage read is spent here.
-        fn mark_billed<'a>(
-            &mut self,
-            claim: ClaimId,
-            lines: impl Iterator<Item = &'a AdjudicatedLine>,
-        ) {
-            for line in lines.filter(|line| line.allowed > 0) {
-                store_billed(&line.billing_key, claim);
+        /// Marks billed the keys of the paid lines among `lines`. The library's callers
+        /// have checked that no claim billed them (`adjudicate_lines`, an overturn). The
+        /// contract's own build does not read them first: the write tells whether a key was
+        /// billed already, and then that line is a duplicate. It clears the keys it marked
+        /// before it and hands the claim, input and all, to the library, which adjudicates
+        /// it from the start with that line denied: this is the claim's first write, and
+        /// the questions asked before it only read.
+        fn mark_billed<'a>(&self, lines: impl Iterator<Item = &'a AdjudicatedLine> + Clone) {
+            let paid = lines.filter(|line| line.allowed > 0);
+            for (position, line) in paid.clone().enumerate() {
+                let billed_before = store_billed(&line.billing_key);
+                #[cfg(healthchain_contract)]
+                if billed_before {
+                    for earlier in paid.clone().take(position) {
+                        entry::clear_at(BILLED_KEY, &earlier.billing_key);
+                    }
+                    healthchain_common::access::delegate_to(self.library);
+                }
+                #[cfg(not(healthchain_contract))]
+                let _ = (position, billed_before);
             }
         }
 

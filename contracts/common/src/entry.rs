@@ -134,23 +134,41 @@ pub fn read<V: Decode>(key: &[u8]) -> Option<V> {
 /// Writes `value` as the entry under `key` of the `Mapping<K, V, ManualKey<prefix>>`,
 /// as its `insert` does: under [`with_key_of`]'s key, encoded into [`read`]'s buffer. A
 /// value longer than [`MAX_VALUE_LEN`] traps the call (panics off chain): a contract that
-/// writes a type through it checks that the type's longest encoding fits.
-pub fn set_at<K: Encode, V: Encode + Decode>(prefix: u32, key: &K, value: &V) {
+/// writes a type through it checks that the type's longest encoding fits. Returns whether
+/// an entry was there before: the host answers it with the write, so a caller that would
+/// otherwise read the entry first to know it spends one storage access less.
+pub fn set_at<K: Encode, V: Encode + Decode>(prefix: u32, key: &K, value: &V) -> bool {
     #[cfg(target_arch = "wasm32")]
-    with_key_of(prefix, key, |key| {
-        use pallet_contracts_uapi::{HostFn, HostFnImpl};
-        with_encoded(value, |bytes| {
-            HostFnImpl::set_storage_v2(key, bytes);
+    {
+        with_key_of(prefix, key, |key| {
+            use pallet_contracts_uapi::{HostFn, HostFnImpl};
+            let mut was_there = false;
+            with_encoded(value, |bytes| {
+                was_there = HostFnImpl::set_storage_v2(key, bytes).is_some();
+            });
+            was_there
         })
-    });
+    }
     #[cfg(not(target_arch = "wasm32"))]
     {
         assert!(
             value.encoded_size() <= MAX_VALUE_LEN,
             "a value longer than MAX_VALUE_LEN"
         );
-        ink::env::set_contract_storage::<(u32, &K), V>(&(prefix, key), value);
+        ink::env::set_contract_storage::<(u32, &K), V>(&(prefix, key), value).is_some()
     }
+}
+
+/// Removes the entry under `key` of the `Mapping<K, V, ManualKey<prefix>>`, as its
+/// `remove` does.
+pub fn clear_at<K: Encode>(prefix: u32, key: &K) {
+    #[cfg(target_arch = "wasm32")]
+    with_key_of(prefix, key, |key| {
+        use pallet_contracts_uapi::{HostFn, HostFnImpl};
+        HostFnImpl::clear_storage_v1(key);
+    });
+    #[cfg(not(target_arch = "wasm32"))]
+    ink::env::clear_contract_storage::<(u32, &K)>(&(prefix, key));
 }
 
 /// `use_bytes` of `value`'s SCALE encoding, encoded into [`read`]'s buffer: no allocation,
@@ -240,17 +258,22 @@ mod tests {
     }
 
     /// What `set_at` writes is what a `Mapping` of the same prefix reads, under the same
-    /// key: a new entry and a changed one, and no other entry.
+    /// key: a new entry and a changed one, and no other entry; it answers whether one was
+    /// there, and `clear_at` removes one as the `Mapping` does.
     #[test]
     fn set_at_writes_what_the_mapping_reads() {
         ink::env::test::run_test::<ink::env::DefaultEnvironment, _>(|_| {
             let pairs = Mapping::<([u8; 32], [u8; 32]), (u64, [u8; 3]), ManualKey<PREFIX>>::new();
             let (key, other) = (([1u8; 32], [2u8; 32]), ([2u8; 32], [1u8; 32]));
-            set_at(PREFIX, &key, &(9u64, *b"abc"));
+            // It tells whether an entry was there; `clear_at` removes it as `remove` does.
+            assert!(!set_at(PREFIX, &key, &(9u64, *b"abc")));
             assert_eq!(pairs.get(key), Some((9, *b"abc")));
             assert_eq!(pairs.get(other), None);
-            set_at(PREFIX, &key, &(10u64, *b"xyz"));
+            assert!(set_at(PREFIX, &key, &(10u64, *b"xyz")));
             assert_eq!(pairs.get(key), Some((10, *b"xyz")));
+            clear_at(PREFIX, &key);
+            assert_eq!(pairs.get(key), None);
+            assert!(!set_at(PREFIX, &key, &(10u64, *b"xyz")));
             assert_eq!(
                 get_at::<_, (u64, [u8; 3])>(PREFIX, &key),
                 Some((10, *b"xyz"))

@@ -916,7 +916,8 @@ fn a_replacement_voids_the_old_claim_and_pays_the_new_one() {
 }
 
 /// A void reads what it reverses and no more: the caller's role, the claim, its insurer's
-/// escrow, the member's accumulators and its line's billing mark. With no credit stored
+/// escrow and the member's accumulators (its paid line's billing mark is removed unread:
+/// the claim's paid lines are the ones that marked theirs). With no credit stored
 /// anywhere (`credit_total` is 0, as `push` reasons too) it reads no provider's credit,
 /// each storage read being about 10 KB of the call's proof.
 #[ink::test]
@@ -928,7 +929,7 @@ fn a_void_reads_no_credit_when_none_is_stored() {
     let before = reads();
     as_caller(p.clinic);
     contract.void_claim(claim).unwrap();
-    assert_eq!(reads() - before, 5);
+    assert_eq!(reads() - before, 4);
 }
 
 /// A replacement is a void and a new claim, and reads what they read but for the caller's
@@ -1375,6 +1376,57 @@ fn an_overturned_drug_line_cannot_be_billed_again() {
         vec![ReasonCode::Duplicate]
     );
     assert_eq!(contract.claim(again).unwrap().paid, 0);
+}
+
+/// A line denied as the repeat of a line its own claim paid is not paid by an overturn
+/// either: the service is paid once. (An overturn refused only a key another claim had
+/// billed, so the same visit was paid twice.)
+#[ink::test]
+fn an_overturn_does_not_pay_again_what_its_own_claim_paid() {
+    let (mut contract, p) = funded();
+    let twice = submit(
+        &mut contract,
+        p.clinic,
+        p.patient,
+        vec![visit(150), visit(150)],
+    )
+    .unwrap();
+    assert_eq!(
+        line_reasons(&contract, twice)[1],
+        vec![ReasonCode::Duplicate]
+    );
+    let paid = contract.claim(twice).unwrap().paid;
+    as_caller(p.clinic);
+    contract.appeal(twice, hash(0xE2)).unwrap();
+    as_caller(p.insurer);
+    assert_eq!(
+        contract.resolve_appeal(twice, vec![overturn(1, 150)], hash(0xD2)),
+        Err(Error::InvalidOverturnAmount)
+    );
+    assert_eq!(contract.claim(twice).unwrap().paid, paid);
+}
+
+/// The billing marks are a set: voiding a claim unmarks its paid lines' services only,
+/// so a voided duplicate leaves the service billed by the claim that paid it, and voiding
+/// that claim lets it be billed again.
+#[ink::test]
+fn voiding_a_duplicate_leaves_the_service_billed() {
+    let (mut contract, p) = funded();
+    let paid = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    let duplicate = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    assert_eq!(
+        line_reasons(&contract, duplicate)[0],
+        vec![ReasonCode::Duplicate]
+    );
+    void(&mut contract, p.clinic, duplicate, None).unwrap();
+    let again = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    assert_eq!(
+        line_reasons(&contract, again)[0],
+        vec![ReasonCode::Duplicate]
+    );
+    void(&mut contract, p.clinic, paid, None).unwrap();
+    let rebilled = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    assert_eq!(contract.claim(rebilled).unwrap().outcome, Outcome::Approved);
 }
 
 /// Review item 1: with nothing held, there is nothing to collect or pay out. (A held
