@@ -368,7 +368,9 @@ pub mod claim_settlement {
         /// keyed code, repeat modifier), drug packages by (GTIN, lot, serial, recipient
         /// salt). See [`billing_key`]. A set: the claim that allowed a key is the one
         /// whose allowed line has it, since a later line with the key is a duplicate; so
-        /// a claim marks its keys by writing them, without reading them first.
+        /// a claim marks its keys by writing them, without reading them first. Read and
+        /// written straight from the host (`store_billed`, `entry::contains_at`,
+        /// `entry::clear_at`).
         billed: Mapping<Hash, (), ManualKey<BILLED_KEY>>,
         /// What the insurers paid that providers have not received yet.
         credits: Mapping<AccountId, Balance, ManualKey<CREDITS_KEY>>,
@@ -1269,7 +1271,7 @@ pub mod claim_settlement {
             }
             // Its allowed lines are the ones that marked their keys billed (`mark_billed`).
             for line in lines.iter().filter(|line| line.allowed > 0) {
-                self.billed.remove(line.billing_key);
+                entry::clear_at(BILLED_KEY, &line.billing_key);
             }
             record.voided_at = Some(self.env().block_timestamp());
             record.replaced_by = replaced_by;
@@ -1678,7 +1680,7 @@ pub mod claim_settlement {
                     .ok_or(Error::InvalidOverturnAmount)?;
                 // A service or package a claim was paid for (another, or this one on a line
                 // it repeated) is not paid twice.
-                if self.billed.contains(line.billing_key) {
+                if entry::contains_at(BILLED_KEY, &line.billing_key) {
                     return Err(Error::InvalidOverturnAmount);
                 }
                 *line = price_allowed(
@@ -1834,7 +1836,7 @@ pub mod claim_settlement {
         #[cfg_attr(not(healthchain_contract), allow(clippy::unused_self))]
         fn duplicate_or(&self, key: Hash, reason: ReasonCode) -> ReasonCode {
             #[cfg(healthchain_contract)]
-            if reason != ReasonCode::Duplicate && self.billed.contains(key) {
+            if reason != ReasonCode::Duplicate && entry::contains_at(BILLED_KEY, &key) {
                 return ReasonCode::Duplicate;
             }
             #[cfg(not(healthchain_contract))]
@@ -1866,7 +1868,7 @@ pub mod claim_settlement {
                 // otherwise, `duplicate_or`: a paid line's key is written, which tells
                 // it, `mark_billed`.)
                 if keys.iter().take(position).any(|k| k == key)
-                    || (cfg!(not(healthchain_contract)) && self.billed.contains(key))
+                    || (cfg!(not(healthchain_contract)) && entry::contains_at(BILLED_KEY, &key))
                 {
                     checks.push(LineCheck::Denied(ReasonCode::Duplicate));
                     continue;

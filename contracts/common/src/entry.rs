@@ -159,6 +159,22 @@ pub fn set_at<K: Encode, V: Encode + Decode>(prefix: u32, key: &K, value: &V) ->
     }
 }
 
+/// Whether there is an entry under `key` of the `Mapping<K, V, ManualKey<prefix>>`, as its
+/// `contains` answers.
+pub fn contains_at<K: Encode>(prefix: u32, key: &K) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        with_key_of(prefix, key, |key| {
+            use pallet_contracts_uapi::{HostFn, HostFnImpl};
+            HostFnImpl::contains_storage_v1(key).is_some()
+        })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        ink::env::contains_contract_storage::<(u32, &K)>(&(prefix, key)).is_some()
+    }
+}
+
 /// Removes the entry under `key` of the `Mapping<K, V, ManualKey<prefix>>`, as its
 /// `remove` does.
 pub fn clear_at<K: Encode>(prefix: u32, key: &K) {
@@ -259,7 +275,8 @@ mod tests {
 
     /// What `set_at` writes is what a `Mapping` of the same prefix reads, under the same
     /// key: a new entry and a changed one, and no other entry; it answers whether one was
-    /// there, and `clear_at` removes one as the `Mapping` does.
+    /// there, `contains_at` whether one is, and `clear_at` removes one, as the `Mapping`
+    /// does.
     #[test]
     fn set_at_writes_what_the_mapping_reads() {
         ink::env::test::run_test::<ink::env::DefaultEnvironment, _>(|_| {
@@ -271,8 +288,10 @@ mod tests {
             assert_eq!(pairs.get(other), None);
             assert!(set_at(PREFIX, &key, &(10u64, *b"xyz")));
             assert_eq!(pairs.get(key), Some((10, *b"xyz")));
+            assert!(contains_at(PREFIX, &key) && !contains_at(PREFIX, &other));
             clear_at(PREFIX, &key);
             assert_eq!(pairs.get(key), None);
+            assert!(!contains_at(PREFIX, &key));
             assert!(!set_at(PREFIX, &key, &(10u64, *b"xyz")));
             assert_eq!(
                 get_at::<_, (u64, [u8; 3])>(PREFIX, &key),
