@@ -1024,12 +1024,12 @@ pub mod claim_settlement {
             let mut escrows = Escrows::default();
             #[cfg(healthchain_contract)]
             self.hand_over_unless_paid_at_once(plan, &lines, &mut reads, &mut escrows);
-            let adjudicated = self.adjudicate(
+            let adjudicated = self.adjudicate_and_mark(
                 provider,
                 patient,
                 plan,
                 service_date,
-                lines,
+                &lines,
                 document_hash,
                 None,
                 None,
@@ -1107,12 +1107,12 @@ pub mod claim_settlement {
             let mut escrows = Escrows::default();
             for (index, claim) in claims.into_iter().enumerate() {
                 let consent = consents.as_ref().map(|all| all.get(index).copied());
-                let answer = match self.adjudicate(
+                let answer = match self.adjudicate_and_mark(
                     provider,
                     claim.patient,
                     claim.plan,
                     claim.service_date,
-                    claim.lines,
+                    &claim.lines,
                     claim.document_hash,
                     None,
                     Some(consent.flatten()),
@@ -1172,12 +1172,12 @@ pub mod claim_settlement {
             let (patient, plan) = (stored.header.patient, stored.header.plan);
             let replacement = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
             self.reverse(claim, stored, provider, Some(replacement))?;
-            let adjudicated = self.adjudicate(
+            let adjudicated = self.adjudicate_and_mark(
                 provider,
                 patient,
                 plan,
                 service_date,
-                lines,
+                &lines,
                 document_hash,
                 Some(claim),
                 None,
@@ -1289,8 +1289,63 @@ pub mod claim_settlement {
             Ok(())
         }
 
-        /// Adjudicates a claim of `provider` (see `submit_claim`) and writes nothing: every
-        /// refusal of the claim happens here, so that a batch's refused claim changes nothing.
+        /// Adjudicates a claim of `provider` (see `adjudicate`) with its paid lines'
+        /// billing marks unread, and marks them (`claim_marks`: the claim's first writes,
+        /// one storage access a paid line where reading first took two). If one was
+        /// billed already, that line is a duplicate: the claim is adjudicated again, every
+        /// line's mark read first (`Marks::Read`), its questions asked again. Refused, the
+        /// claim writes nothing.
+        #[allow(clippy::too_many_arguments)] // the message's arguments, and what it replaces
+        fn adjudicate_and_mark(
+            &self,
+            provider: AccountId,
+            patient: AccountId,
+            plan: PlanId,
+            service_date: Timestamp,
+            lines: &[ClaimLine],
+            document_hash: Hash,
+            replaces: Option<ClaimId>,
+            consent: Option<Option<ConsentAnswer>>,
+            reads: &mut PlanReads,
+        ) -> Result<Adjudicated, Error> {
+            let unread = self.adjudicate(
+                provider,
+                patient,
+                plan,
+                service_date,
+                lines,
+                document_hash,
+                replaces,
+                consent,
+                Marks::Unread,
+                reads,
+            )?;
+            if unread.denial.is_some() || self.claim_marks(&unread.lines) {
+                return Ok(unread);
+            }
+            // The contract's own build hands the claim, input and all, to the library,
+            // which runs it from the start (nothing is written): a second adjudication
+            // would be in every claim's proof.
+            #[cfg(healthchain_contract)]
+            healthchain_common::access::delegate_to(self.library);
+            #[cfg(not(healthchain_contract))]
+            self.adjudicate(
+                provider,
+                patient,
+                plan,
+                service_date,
+                lines,
+                document_hash,
+                replaces,
+                consent,
+                Marks::Read,
+                reads,
+            )
+        }
+
+        /// Adjudicates `claim` (see `submit_claim`) and writes nothing: every refusal of the
+        /// claim happens here, so that a batch's refused claim changes nothing. `marks`
+        /// says whether a line its fee schedule pays reads its billing mark first.
         #[allow(clippy::too_many_arguments)] // the message's arguments, and what it replaces
         fn adjudicate(
             &self,
@@ -1298,10 +1353,11 @@ pub mod claim_settlement {
             patient: AccountId,
             plan: PlanId,
             service_date: Timestamp,
-            lines: Vec<ClaimLine>,
+            lines: &[ClaimLine],
             document_hash: Hash,
             replaces: Option<ClaimId>,
             consent: Option<Option<ConsentAnswer>>,
+            marks: Marks,
             reads: &mut PlanReads,
         ) -> Result<Adjudicated, Error> {
             if provider == patient {
@@ -1313,10 +1369,10 @@ pub mod claim_settlement {
             if lines.len() > MAX_LINES {
                 return Err(Error::TooManyLines);
             }
-            for line in &lines {
+            for line in lines {
                 validate_line(line)?;
             }
-            let charged = total_charge(&lines).ok_or(Error::ClaimTooLarge)?;
+            let charged = total_charge(lines).ok_or(Error::ClaimTooLarge)?;
             if charged > MAX_CLAIM_CHARGE {
                 return Err(Error::ClaimTooLarge);
             }
@@ -1335,12 +1391,12 @@ pub mod claim_settlement {
                 plan,
                 date: service_date,
             };
-            let submitted = lines_hash(service_date, &lines);
+            let submitted = lines_hash(service_date, lines);
             let denial = self.check_claim(
                 &service,
                 &record,
                 &membership,
-                needed_classes(&lines),
+                needed_classes(lines),
                 consent,
             );
             let adjudicated = match denial {
@@ -1348,7 +1404,9 @@ pub mod claim_settlement {
                     .iter()
                     .map(|line| deny_line(billing_key(&service, line), line, reason))
                     .collect::<Vec<_>>(),
-                None => self.adjudicate_lines(&service, &record, &mut membership, &lines, reads)?,
+                None => {
+                    self.adjudicate_lines(&service, &record, &mut membership, lines, marks, reads)?
+                }
             };
             let totals = totals(&adjudicated)?;
             // Checked here, before anything is written: `file` must not fail on input.
@@ -1365,6 +1423,7 @@ pub mod claim_settlement {
                 document_hash,
                 replaces,
                 now,
+                marks,
             })
         }
 
@@ -1402,6 +1461,7 @@ pub mod claim_settlement {
                 document_hash,
                 replaces,
                 now,
+                marks,
             } = claim;
             let Service {
                 patient,
@@ -1412,9 +1472,10 @@ pub mod claim_settlement {
             let outcome = claim_outcome(&lines);
             self.last_claim = id;
             if denial.is_none() {
-                // First of the claim's writes: in the contract's own build it is where a
-                // line billed before is found (`mark_billed`).
-                self.mark_billed(lines.iter());
+                // A claim whose marks were not read wrote them already (`claim_marks`).
+                if marks.read() {
+                    self.mark_billed(lines.iter());
+                }
                 store_membership(&(plan, patient), &membership);
             }
             let line_count = u32::try_from(lines.len()).unwrap_or(u32::MAX);
@@ -1828,22 +1889,6 @@ pub mod claim_settlement {
             record.payment_consent.denial(answer)
         }
 
-        /// `reason`, a line's denial, unless its key (`key`) was billed before: a
-        /// duplicate is denied as one whatever else is wrong with it. The library found
-        /// it before anything else (`adjudicate_lines`); the contract's own build, which
-        /// does not read that for a line it pays (`mark_billed`), reads it here, for a line
-        /// denied otherwise only.
-        #[cfg_attr(not(healthchain_contract), allow(clippy::unused_self))]
-        fn duplicate_or(&self, key: Hash, reason: ReasonCode) -> ReasonCode {
-            #[cfg(healthchain_contract)]
-            if reason != ReasonCode::Duplicate && entry::contains_at(BILLED_KEY, &key) {
-                return ReasonCode::Duplicate;
-            }
-            #[cfg(not(healthchain_contract))]
-            let _ = key;
-            reason
-        }
-
         /// Prices every line and applies cost sharing to the member's accumulators. The
         /// drug lines' dispense records come from drug_provenance in one call.
         fn adjudicate_lines(
@@ -1852,6 +1897,7 @@ pub mod claim_settlement {
             record: &Plan,
             membership: &mut Membership,
             lines: &[ClaimLine],
+            marks: Marks,
             reads: &mut PlanReads,
         ) -> Result<Vec<AdjudicatedLine>, Error> {
             // First pass: duplicates and the fee schedule, and the units to ask about.
@@ -1863,12 +1909,11 @@ pub mod claim_settlement {
             let mut units: Vec<UnitId> = Vec::new();
             for (position, (line, key)) in lines.iter().zip(&keys).enumerate() {
                 // Charge ignored: the same service or package, billed before or earlier
-                // in this claim, is a duplicate however it is priced. (The contract's own
-                // build reads whether it was billed before only for a line denied
-                // otherwise, `duplicate_or`: a paid line's key is written, which tells
-                // it, `mark_billed`.)
+                // in this claim, is a duplicate however it is priced. (Unless its mark is
+                // read, `Marks`, a line billed before is found by `claim_marks` if it is
+                // paid, by `duplicate_or` if not.)
                 if keys.iter().take(position).any(|k| k == key)
-                    || (cfg!(not(healthchain_contract)) && entry::contains_at(BILLED_KEY, &key))
+                    || (marks.read() && entry::contains_at(BILLED_KEY, &key))
                 {
                     checks.push(LineCheck::Denied(ReasonCode::Duplicate));
                     continue;
@@ -1902,7 +1947,7 @@ pub mod claim_settlement {
             for ((line, check), key) in lines.iter().zip(checks).zip(keys) {
                 let (fee, denial) = match check {
                     LineCheck::Denied(reason) => {
-                        adjudicated.push(deny_line(key, line, self.duplicate_or(key, reason)));
+                        adjudicated.push(deny_line(key, line, duplicate_or(key, reason, marks)));
                         continue;
                     }
                     LineCheck::Covered(fee, None) => (fee, None),
@@ -1915,7 +1960,7 @@ pub mod claim_settlement {
                     }
                 };
                 adjudicated.push(match denial {
-                    Some(reason) => deny_line(key, line, self.duplicate_or(key, reason)),
+                    Some(reason) => deny_line(key, line, duplicate_or(key, reason, marks)),
                     None => adjudicate_line(
                         key,
                         line,
@@ -1928,27 +1973,31 @@ pub mod claim_settlement {
             Ok(adjudicated)
         }
 
-        /// Marks billed the keys of the paid lines among `lines`. The library's callers
-        /// have checked that no claim billed them (`adjudicate_lines`, an overturn). The
-        /// contract's own build does not read them first: the write tells whether a key was
-        /// billed already, and then that line is a duplicate. It clears the keys it marked
-        /// before it and hands the claim, input and all, to the library, which adjudicates
-        /// it from the start with that line denied: this is the claim's first write, and
-        /// the questions asked before it only read.
-        fn mark_billed<'a>(&self, lines: impl Iterator<Item = &'a AdjudicatedLine> + Clone) {
-            let paid = lines.filter(|line| line.allowed > 0);
-            for (position, line) in paid.clone().enumerate() {
-                let billed_before = store_billed(&line.billing_key);
-                #[cfg(healthchain_contract)]
-                if billed_before {
-                    for earlier in paid.clone().take(position) {
+        /// Marks billed the keys of the paid lines among `lines`, whose callers checked
+        /// that no claim billed them: a claim whose marks were read (`Marks::Read`), an
+        /// overturn.
+        fn mark_billed<'a>(&self, lines: impl Iterator<Item = &'a AdjudicatedLine>) {
+            for line in lines.filter(|line| line.allowed > 0) {
+                store_billed(&line.billing_key);
+            }
+        }
+
+        /// Marks billed the keys of the paid lines among `lines`, of a claim adjudicated
+        /// with its marks unread (`Marks::Unread`): each write tells whether the key was
+        /// billed already. Then that line is a duplicate: the keys marked before it are
+        /// cleared, and `false` says that the claim must be adjudicated again with its
+        /// marks read. The claim's first writes: nothing else of it is written yet.
+        fn claim_marks(&self, lines: &[AdjudicatedLine]) -> bool {
+            let paid = || lines.iter().filter(|line| line.allowed > 0);
+            for (position, line) in paid().enumerate() {
+                if store_billed(&line.billing_key) {
+                    for earlier in paid().take(position) {
                         entry::clear_at(BILLED_KEY, &earlier.billing_key);
                     }
-                    healthchain_common::access::delegate_to(self.library);
+                    return false;
                 }
-                #[cfg(not(healthchain_contract))]
-                let _ = (position, billed_before);
             }
+            true
         }
 
         /// Records `amount` more as owed on the claim (`stored`, as the caller just stored
@@ -2258,6 +2307,34 @@ pub mod claim_settlement {
         document_hash: Hash,
         replaces: Option<ClaimId>,
         now: Timestamp,
+        /// Whether its paid lines' marks were read (`file` writes them) or written already
+        /// (`claim_marks`).
+        marks: Marks,
+    }
+
+    /// How a claim learns which of its lines were billed before (`billed`).
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Marks {
+        /// A line its fee schedule pays does not read its mark: the claim writes the
+        /// marks of its paid lines first when it is filed, and each write tells whether
+        /// the mark was there (`claim_marks`). A line denied otherwise reads it, for its
+        /// reason (`duplicate_or`).
+        Unread,
+        /// Every line reads its mark before it is priced: after `claim_marks` found one.
+        /// The library's only: the contract's own build hands such a claim to it, and
+        /// carries none of this mode's code.
+        #[cfg(not(healthchain_contract))]
+        Read,
+    }
+
+    impl Marks {
+        /// Whether every line reads its mark first.
+        fn read(self) -> bool {
+            #[cfg(not(healthchain_contract))]
+            return self == Marks::Read;
+            #[cfg(healthchain_contract)]
+            false
+        }
     }
 
     /// Who billed whom under which plan on which day: what a line's duplicate check and
@@ -2319,6 +2396,18 @@ pub mod claim_settlement {
             Ok(Some(unit)) if unit.lot_quarantined => Some(ReasonCode::LotQuarantined),
             Ok(Some(_)) => None,
         }
+    }
+
+    /// `reason`, the denial of the line with billing key `key`, unless the line was billed
+    /// before: a duplicate is denied as one whatever else is wrong with it. With its mark
+    /// unread (`Marks::Unread`) the line reads it here, denied otherwise; a read mark was
+    /// found before anything else (`adjudicate_lines`).
+    fn duplicate_or(key: Hash, reason: ReasonCode, marks: Marks) -> ReasonCode {
+        if !marks.read() && reason != ReasonCode::Duplicate && entry::contains_at(BILLED_KEY, &key)
+        {
+            return ReasonCode::Duplicate;
+        }
+        reason
     }
 
     /// The key under which a line counts as billed. A drug package is billed once:

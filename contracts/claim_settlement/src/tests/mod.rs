@@ -932,6 +932,27 @@ fn a_void_reads_no_credit_when_none_is_stored() {
     assert_eq!(reads() - before, 4);
 }
 
+/// A paid line's billing mark is written, not read first: the write tells whether it was
+/// there (`claim_marks`), each storage read being about 10 KB of the call's proof. A
+/// paid one-line visit makes six reads here (seven when it read its mark first); a
+/// duplicate reads the marks too, when it is adjudicated again.
+#[ink::test]
+fn a_paid_line_does_not_read_its_billing_mark() {
+    let (mut contract, p) = funded();
+    let reads = || test::get_contract_storage_rw::<Env>(&contract_account()).0;
+    let before = reads();
+    let claim = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    assert_eq!(contract.claim(claim).unwrap().outcome, Outcome::Approved);
+    assert_eq!(reads() - before, 6);
+    let before = reads();
+    let again = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    assert_eq!(
+        line_reasons(&contract, again)[0],
+        vec![ReasonCode::Duplicate]
+    );
+    assert!(reads() - before > 6);
+}
+
 /// A replacement is a void and a new claim, and reads what they read but for the caller's
 /// role, checked once: the old claim once too (each storage read is about 10 KB of the
 /// call's proof; it was read twice).
