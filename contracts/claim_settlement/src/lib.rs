@@ -1006,7 +1006,8 @@ pub mod claim_settlement {
         /// A claim whose whole charge its insurer's escrow does not cover at once (funds
         /// short, or claims already waiting) is answered by the contract's library, which
         /// keeps the payment queue's code: the same answer, with the library's code in the
-        /// call's proof.
+        /// call's proof. So is a claim that bills again a service already paid, which a
+        /// paid line's billing mark, written without being read first, tells.
         #[ink(message)]
         #[inline(never)]
         pub fn submit_claim(
