@@ -429,18 +429,6 @@ impl Lot {
     pub fn standing(&self) -> LotStanding {
         self.status.standing()
     }
-
-    /// Its head, as [`LotHead`] decodes it from its encoding.
-    pub fn head(&self) -> LotHead {
-        LotHead {
-            expiry: self.expiry,
-            printed_expiry: self.printed_expiry,
-            serial_root: self.serial_root,
-            serial_count: self.serial_count,
-            unpacked: self.unpacked,
-            standing: self.standing(),
-        }
-    }
 }
 
 /// The head of a lot's record: what a dispense and a payer's check read of it, decoded from
@@ -1011,6 +999,18 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// `lot`'s head, as `LotHead` must decode it from the lot's encoding.
+    fn head_of(lot: &Lot) -> LotHead {
+        LotHead {
+            expiry: lot.expiry,
+            printed_expiry: lot.printed_expiry,
+            serial_root: lot.serial_root,
+            serial_count: lot.serial_count,
+            unpacked: lot.unpacked,
+            standing: lot.standing(),
+        }
+    }
+
     #[test]
     fn errors_encode_as_derived() {
         healthchain_common::unit_test::encodes_as_derived::<Error>();
@@ -1263,13 +1263,13 @@ mod tests {
             // The ledger's own build reads the head of the same encoding: the first
             // fields, then the status's kind from its first byte, and no further.
             const HEAD_LEN: usize = 8 + 4 + 32 + 8 + 8 + 1;
-            prop_assert_eq!(LotHead::decode(&mut &encoded[..]), Ok(record.head()));
-            prop_assert_eq!(LotHead::decode(&mut &encoded[..HEAD_LEN]), Ok(record.head()));
+            prop_assert_eq!(LotHead::decode(&mut &encoded[..]), Ok(head_of(&record)));
+            prop_assert_eq!(LotHead::decode(&mut &encoded[..HEAD_LEN]), Ok(head_of(&record)));
             for len in 0..HEAD_LEN {
                 prop_assert!(LotHead::decode(&mut &encoded[..len]).is_err());
             }
             let now = expiry ^ unpacked;
-            prop_assert_eq!(record.head().ensure_movable(now), record.ensure_movable(now));
+            prop_assert_eq!(head_of(&record).ensure_movable(now), record.ensure_movable(now));
             prop_assert_eq!(Lot::decode(&mut &encoded[..]), Ok(record));
             for len in 0..encoded.len() {
                 prop_assert!(Lot::decode(&mut &encoded[..len]).is_err());

@@ -1956,13 +1956,11 @@ pub mod drug_provenance {
                 unpacking,
             } = located;
             // The own build dispenses one package a call and never from the unpacked
-            // stock (see `store`): it stores the case it leaves now, since no later item
-            // of the call reads it.
+            // stock (`locate_in` hands that to the library, so no package it locates is
+            // `unpacking`): it stores the case it leaves now, since no later item of the
+            // call reads it.
             #[cfg(healthchain_contract)]
             {
-                if unpacking {
-                    core::arch::wasm32::unreachable();
-                }
                 if let Some((sscc, mut case)) = leaving {
                     case.take_one();
                     store_container(&sscc, &case);
