@@ -133,6 +133,32 @@ pub mod claim_settlement {
         entry::set_at(BILLED_KEY, billing_key, &())
     }
 
+    /// Marks billed the keys of the paid lines among `lines`, whose callers checked that
+    /// no claim billed them: a claim whose marks were read (`Marks::Read`), an overturn.
+    fn mark_billed<'a>(lines: impl Iterator<Item = &'a AdjudicatedLine>) {
+        for line in lines.filter(|line| line.allowed > 0) {
+            store_billed(&line.billing_key);
+        }
+    }
+
+    /// Marks billed the keys of the paid lines among `lines`, of a claim adjudicated with
+    /// its marks unread (`Marks::Unread`): each write tells whether the key was billed
+    /// already. Then that line is a duplicate: the keys marked before it are cleared, and
+    /// `false` says that the claim must be adjudicated again with its marks read. The
+    /// claim's first writes: nothing else of it is written yet.
+    fn claim_marks(lines: &[AdjudicatedLine]) -> bool {
+        let paid = || lines.iter().filter(|line| line.allowed > 0);
+        for (position, line) in paid().enumerate() {
+            if store_billed(&line.billing_key) {
+                for earlier in paid().take(position) {
+                    entry::clear_at(BILLED_KEY, &earlier.billing_key);
+                }
+                return false;
+            }
+        }
+        true
+    }
+
     /// What the insurers paid `provider` that it has not received yet (zero if nothing).
     fn credit_of(provider: &AccountId) -> Balance {
         entry::get(CREDITS_KEY, provider).unwrap_or_default()
@@ -1323,7 +1349,7 @@ pub mod claim_settlement {
                 Marks::Unread,
                 reads,
             )?;
-            if unread.denial.is_some() || self.claim_marks(&unread.lines) {
+            if unread.denial.is_some() || claim_marks(&unread.lines) {
                 return Ok(unread);
             }
             // The contract's own build hands the claim, input and all, to the library,
@@ -1478,7 +1504,7 @@ pub mod claim_settlement {
             if denial.is_none() {
                 // A claim whose marks were not read wrote them already (`claim_marks`).
                 if marks.read() {
-                    self.mark_billed(lines.iter());
+                    mark_billed(lines.iter());
                 }
                 store_membership(&(plan, patient), &membership);
             }
@@ -1783,7 +1809,7 @@ pub mod claim_settlement {
                 let overturned = overturns
                     .iter()
                     .filter_map(|overturn| lines.get(usize::from(overturn.line)));
-                self.mark_billed(overturned);
+                mark_billed(overturned);
                 stored.lines = EncodedLines::new(&lines);
             }
             stored.header = record;
@@ -1977,33 +2003,6 @@ pub mod claim_settlement {
                 });
             }
             Ok(adjudicated)
-        }
-
-        /// Marks billed the keys of the paid lines among `lines`, whose callers checked
-        /// that no claim billed them: a claim whose marks were read (`Marks::Read`), an
-        /// overturn.
-        fn mark_billed<'a>(&self, lines: impl Iterator<Item = &'a AdjudicatedLine>) {
-            for line in lines.filter(|line| line.allowed > 0) {
-                store_billed(&line.billing_key);
-            }
-        }
-
-        /// Marks billed the keys of the paid lines among `lines`, of a claim adjudicated
-        /// with its marks unread (`Marks::Unread`): each write tells whether the key was
-        /// billed already. Then that line is a duplicate: the keys marked before it are
-        /// cleared, and `false` says that the claim must be adjudicated again with its
-        /// marks read. The claim's first writes: nothing else of it is written yet.
-        fn claim_marks(&self, lines: &[AdjudicatedLine]) -> bool {
-            let paid = || lines.iter().filter(|line| line.allowed > 0);
-            for (position, line) in paid().enumerate() {
-                if store_billed(&line.billing_key) {
-                    for earlier in paid().take(position) {
-                        entry::clear_at(BILLED_KEY, &earlier.billing_key);
-                    }
-                    return false;
-                }
-            }
-            true
         }
 
         /// Records `amount` more as owed on the claim (`stored`, as the caller just stored
