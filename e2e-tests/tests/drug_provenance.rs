@@ -306,17 +306,18 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
 
     // The held case's packages are not dispensable; the other shipment's are.
     let expiry = printed_expiry();
+    // Packages 1 and 2 moved on their own (shipped loose): named without their case.
     macro_rules! dispense {
-        ($index:expr) => {
+        ($index:expr, $from_case:expr) => {
             ledger.dispense(
-                packing.package($index, true).expect("a package"),
+                packing.package($index, $from_case).expect("a package"),
                 expiry,
                 recipient(ferdie, &serial($index)),
             )
         };
     }
     let refused = client
-        .call(&ink_e2e::dave(), &dispense!(9))
+        .call(&ink_e2e::dave(), &dispense!(9, true))
         .dry_run()
         .await
         .expect("dry run");
@@ -342,7 +343,7 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
         .await
         .expect("the admin pauses the ledger");
     let paused = client
-        .call(&ink_e2e::dave(), &dispense!(1))
+        .call(&ink_e2e::dave(), &dispense!(1, false))
         .dry_run()
         .await
         .expect("dry run");
@@ -362,7 +363,7 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
     submit_or_refusal(client, &alice, &ledger.unpause())
         .await
         .expect("the admin unpauses the ledger");
-    submit_or_refusal(client, &ink_e2e::dave(), &dispense!(1))
+    submit_or_refusal(client, &ink_e2e::dave(), &dispense!(1, false))
         .await
         .expect("dave dispenses package 1");
     let unit = client
@@ -384,7 +385,15 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
 
     // A clone, a counterfeit and a label with another expiry are refused.
     let clone = client
-        .call(&ink_e2e::dave(), &dispense!(1))
+        .call(&ink_e2e::dave(), &dispense!(1, false))
+        .dry_run()
+        .await
+        .expect("dry run");
+    assert_eq!(clone.return_value(), Err(Error::AlreadyDispensed));
+    // Named with the case it left (charlie's): the ledger's own build hands the refusal to
+    // its library, which reads the record.
+    let clone = client
+        .call(&ink_e2e::dave(), &dispense!(1, true))
         .dry_run()
         .await
         .expect("dry run");
@@ -498,7 +507,7 @@ async fn packages_from_manufacturer_to_patient<Client: E2EBackend>(
         }
     );
     // Package 2 is dispensable; the held case's packages are not until released.
-    submit_or_refusal(client, &ink_e2e::dave(), &dispense!(2))
+    submit_or_refusal(client, &ink_e2e::dave(), &dispense!(2, false))
         .await
         .expect("dave dispenses the resold package");
 }

@@ -130,7 +130,7 @@ pub mod claim_settlement {
     /// Records that a claim allowed what `billing_key` names; returns whether one had
     /// already (the host answers it with the write: no read is spent to know it).
     fn store_billed(billing_key: &Hash) -> bool {
-        entry::set_at(BILLED_KEY, billing_key, &())
+        entry::set_at(BILLED_KEY, billing_key, &()).is_some()
     }
 
     /// Marks billed the keys of the paid lines among `lines`, whose callers checked that

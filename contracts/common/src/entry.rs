@@ -134,17 +134,18 @@ pub fn read<V: Decode>(key: &[u8]) -> Option<V> {
 /// Writes `value` as the entry under `key` of the `Mapping<K, V, ManualKey<prefix>>`,
 /// as its `insert` does: under [`with_key_of`]'s key, encoded into [`read`]'s buffer. A
 /// value longer than [`MAX_VALUE_LEN`] traps the call (panics off chain): a contract that
-/// writes a type through it checks that the type's longest encoding fits. Returns whether
-/// an entry was there before: the host answers it with the write, so a caller that would
-/// otherwise read the entry first to know it spends one storage access less.
-pub fn set_at<K: Encode, V: Encode + Decode>(prefix: u32, key: &K, value: &V) -> bool {
+/// writes a type through it checks that the type's longest encoding fits. Returns the
+/// length of the entry that was there before, if any: the host answers it with the write,
+/// so a caller that would otherwise read the entry first to know it spends one storage
+/// access less.
+pub fn set_at<K: Encode, V: Encode + Decode>(prefix: u32, key: &K, value: &V) -> Option<u32> {
     #[cfg(target_arch = "wasm32")]
     {
         with_key_of(prefix, key, |key| {
             use pallet_contracts_uapi::{HostFn, HostFnImpl};
-            let mut was_there = false;
+            let mut was_there = None;
             with_encoded(value, |bytes| {
-                was_there = HostFnImpl::set_storage_v2(key, bytes).is_some();
+                was_there = HostFnImpl::set_storage_v2(key, bytes);
             });
             was_there
         })
@@ -155,7 +156,7 @@ pub fn set_at<K: Encode, V: Encode + Decode>(prefix: u32, key: &K, value: &V) ->
             value.encoded_size() <= MAX_VALUE_LEN,
             "a value longer than MAX_VALUE_LEN"
         );
-        ink::env::set_contract_storage::<(u32, &K), V>(&(prefix, key), value).is_some()
+        ink::env::set_contract_storage::<(u32, &K), V>(&(prefix, key), value)
     }
 }
 
@@ -274,25 +275,26 @@ mod tests {
     }
 
     /// What `set_at` writes is what a `Mapping` of the same prefix reads, under the same
-    /// key: a new entry and a changed one, and no other entry; it answers whether one was
-    /// there, `contains_at` whether one is, and `clear_at` removes one, as the `Mapping`
+    /// key: a new entry and a changed one, and no other entry; it answers the length of the
+    /// one that was there, `contains_at` whether one is, and `clear_at` removes one, as the `Mapping`
     /// does.
     #[test]
     fn set_at_writes_what_the_mapping_reads() {
         ink::env::test::run_test::<ink::env::DefaultEnvironment, _>(|_| {
             let pairs = Mapping::<([u8; 32], [u8; 32]), (u64, [u8; 3]), ManualKey<PREFIX>>::new();
             let (key, other) = (([1u8; 32], [2u8; 32]), ([2u8; 32], [1u8; 32]));
-            // It tells whether an entry was there; `clear_at` removes it as `remove` does.
-            assert!(!set_at(PREFIX, &key, &(9u64, *b"abc")));
+            // It tells the length of the entry that was there; `clear_at` removes it as
+            // `remove` does.
+            assert_eq!(set_at(PREFIX, &key, &(9u64, *b"abc")), None);
             assert_eq!(pairs.get(key), Some((9, *b"abc")));
             assert_eq!(pairs.get(other), None);
-            assert!(set_at(PREFIX, &key, &(10u64, *b"xyz")));
+            assert_eq!(set_at(PREFIX, &key, &(10u64, *b"xyz")), Some(11));
             assert_eq!(pairs.get(key), Some((10, *b"xyz")));
             assert!(contains_at(PREFIX, &key) && !contains_at(PREFIX, &other));
             clear_at(PREFIX, &key);
             assert_eq!(pairs.get(key), None);
             assert!(!contains_at(PREFIX, &key));
-            assert!(!set_at(PREFIX, &key, &(10u64, *b"xyz")));
+            assert_eq!(set_at(PREFIX, &key, &(10u64, *b"xyz")), None);
             assert_eq!(
                 get_at::<_, (u64, [u8; 3])>(PREFIX, &key),
                 Some((10, *b"xyz"))

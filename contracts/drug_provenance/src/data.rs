@@ -565,6 +565,33 @@ pub struct PackageRecord {
     pub came_from: Option<Sscc>,
 }
 
+impl PackageRecord {
+    /// The shortest encoding of a dispensed package's record (holder, no seller, the
+    /// state's tag, recipient, dispenser and time, the hold's two flags, no container);
+    /// every other state's record encodes shorter (at most 85 bytes). So the length of a
+    /// record the ledger's own build overwrites without reading it tells whether it was
+    /// dispensed ([`PackageRecord::refusal_of_a_move_from`]).
+    pub const DISPENSED_MIN_LEN: u32 = 32 + 1 + (1 + 32 + 32 + 8) + 2 + 1;
+
+    /// Why a move naming the container a package left is refused, when the package
+    /// already has a record of its own (encoded in `len` bytes): `AlreadyDispensed` for a
+    /// dispensed one (a clone, as a scan would say), `LeftContainer` for any other.
+    pub fn refusal_of_a_move_from(len: u32) -> Error {
+        if len >= Self::DISPENSED_MIN_LEN {
+            Error::AlreadyDispensed
+        } else {
+            Error::LeftContainer
+        }
+    }
+
+    /// [`PackageRecord::refusal_of_a_move_from`] this record: the one rule, read from its
+    /// length, in both builds.
+    pub fn refusal_of_a_move_from_its_container(&self) -> Error {
+        use ink::scale::Encode;
+        Self::refusal_of_a_move_from(u32::try_from(self.encoded_size()).unwrap_or(u32::MAX))
+    }
+}
+
 /// The opened container a package comes out of, with the package's position and Merkle
 /// proof in the container's contents.
 #[ink::scale_derive(Encode, TypeInfo)]
@@ -592,7 +619,8 @@ impl ink::scale::Decode for Unpack {
 /// One package, named by its product identifier, proven genuine by its serial's position
 /// and Merkle proof among the lot's serials, and, the first time it moves on its own, the
 /// opened container it comes from (`None` for the manufacturer's unpacked stock, or a
-/// package that already moved on its own).
+/// package that already moved on its own: named with the container it left, such a
+/// package is refused, `LeftContainer`, or `AlreadyDispensed` for a dispensed one).
 #[ink::scale_derive(Encode, TypeInfo)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageRef {
@@ -929,6 +957,9 @@ pub enum Error {
     NotificationNotOpen,
     /// A batch has more than 32 items.
     BatchTooLarge,
+    /// The package has moved on its own already: name it without the container it left
+    /// (`PackageRef::from`, which only its first move names).
+    LeftContainer,
 }
 
 healthchain_common::encode_by_tag!(Error, Access(AccessError));
@@ -1215,6 +1246,48 @@ mod tests {
             for len in 0..encoded.len() {
                 prop_assert!(PackageRef::decode(&mut &encoded[..len]).is_err());
             }
+        }
+    }
+
+    proptest! {
+        /// A package record's length tells whether it is dispensed, whatever its fields,
+        /// as the ledger's own build reads it from a write that overwrote it.
+        #[test]
+        fn a_records_length_tells_whether_it_is_dispensed(
+            accounts in any::<[[u8; 32]; 4]>(),
+            state in 0..4u8,
+            number in any::<u64>(),
+            seller in any::<bool>(),
+            came_from in proptest::option::of(any::<u64>()),
+            hold in any::<(bool, bool)>(),
+        ) {
+            use ink::scale::Encode;
+            let [holder, other, recipient, dispenser] = accounts;
+            let state = match state {
+                0 => PackageState::Held,
+                1 => PackageState::InTransit(number),
+                2 => PackageState::Destroyed,
+                _ => PackageState::Dispensed {
+                    recipient: Hash::from(recipient),
+                    dispenser: AccountId::from(dispenser),
+                    dispensed_at: number,
+                },
+            };
+            let record = PackageRecord {
+                holder: AccountId::from(holder),
+                seller: seller.then(|| AccountId::from(other)),
+                state,
+                hold: QuarantineReasons { temperature_excursion: hold.0, suspect: hold.1 },
+                came_from,
+            };
+            let len = u32::try_from(record.encoded_size()).expect("short");
+            let expected = if matches!(state, PackageState::Dispensed { .. }) {
+                Error::AlreadyDispensed
+            } else {
+                Error::LeftContainer
+            };
+            prop_assert_eq!(PackageRecord::refusal_of_a_move_from(len), expected);
+            prop_assert_eq!(record.refusal_of_a_move_from_its_container(), expected);
         }
     }
 

@@ -149,10 +149,11 @@ pub mod drug_provenance {
         entry::set_at(CONTAINERS_KEY, sscc, container);
     }
 
-    /// Stores the record of the package of lot `key.0` with serial leaf `key.1`.
+    /// Stores the record of the package of lot `key.0` with serial leaf `key.1`; returns
+    /// the length of the record it replaced, if any.
     #[inline(never)]
-    fn store_package(key: &(LotId, Digest), record: &PackageRecord) {
-        entry::set_at(PACKAGES_KEY, key, record);
+    fn store_package(key: &(LotId, Digest), record: &PackageRecord) -> Option<u32> {
+        entry::set_at(PACKAGES_KEY, key, record)
     }
 
     /// The most enclosures (case, then pallet) a trace walks.
@@ -878,7 +879,7 @@ pub mod drug_provenance {
             let mut touched = Touched::default();
             for mut located in packages {
                 located.record.state = PackageState::InTransit(shipment);
-                self.commit(located, &mut touched);
+                self.commit(located, &mut touched)?;
             }
             self.store(touched);
             self.next_shipment = shipment.checked_add(1).ok_or(Error::Overflow)?;
@@ -1313,7 +1314,7 @@ pub mod drug_provenance {
                     let key = ItemKey::Package(located.id, located.leaf);
                     let mut touched = Touched::default();
                     touched.lots.put(located.id, located.lot.clone());
-                    self.commit(located, &mut touched);
+                    self.commit(located, &mut touched)?;
                     self.store(touched);
                     (key, 1)
                 }
@@ -1334,7 +1335,10 @@ pub mod drug_provenance {
         /// pharmacy's commitment to the patient (`recipient_commitment` of the patient's plan
         /// pseudonym and a random salt; not all zeros). A serial not in the lot is refused as
         /// counterfeit, an expiry not the lot's as a mismatch, a serial already dispensed as a
-        /// clone; held, quarantined, recalled, illegitimate or expired stock is refused.
+        /// clone; held, quarantined, recalled, illegitimate or expired stock is refused. A
+        /// package that moved on its own already is named without the case it left
+        /// (`LeftContainer`): the ledger's own build writes the record of a package leaving
+        /// a case without reading it first, one storage access less on every such dispense.
         /// Refused as `Paused` while the ledger is paused (its library, which it then runs,
         /// answers it).
         #[cfg(not(healthchain_contract))]
@@ -1589,10 +1593,13 @@ pub mod drug_provenance {
             self.shipments.get(shipment)
         }
 
-        /// One dispense by `dispenser`: every check first, then the writes, so that a
-        /// refused item of a batch leaves nothing behind. The lot's counts and the case it
-        /// leaves go to `touched`, as this call's earlier dispenses left them; the caller
-        /// stores them (`store`).
+        /// One dispense by `dispenser`: every check first (`dispensable`), then the writes,
+        /// so that a refused item of a batch leaves nothing behind. The lot's counts and
+        /// the case it leaves go to `touched`, as this call's earlier dispenses left them;
+        /// the caller stores them (`store`). The ledger's own build hands a dispense it
+        /// would refuse before writing, input and all, to the library, which runs it from
+        /// the start: a package leaving a case is not read there (`locate_in`), and the
+        /// library, which reads it, answers as a record of its own says.
         fn dispense_as(
             &self,
             dispenser: AccountId,
@@ -1604,6 +1611,35 @@ pub mod drug_provenance {
                 expiry,
                 recipient,
             } = item;
+            let checked = self.dispensable(dispenser, &package, expiry, recipient, touched);
+            #[cfg(healthchain_contract)]
+            let Ok(located) = checked
+            else {
+                healthchain_common::access::delegate_to(healthchain_common::access::own_library())
+            };
+            #[cfg(not(healthchain_contract))]
+            let located = checked?;
+            self.commit(located, touched)?;
+            healthchain_common::event::emit(Dispensed {
+                gtin: package.gtin,
+                lot: package.lot,
+                recipient,
+                serial: package.serial,
+                dispenser,
+            });
+            Ok(())
+        }
+
+        /// `package`, located and checked for a dispense by `dispenser` to `recipient`, its
+        /// record as the dispense leaves it; nothing is written.
+        fn dispensable(
+            &self,
+            dispenser: AccountId,
+            package: &PackageRef,
+            expiry: u32,
+            recipient: Hash,
+            touched: &Touched,
+        ) -> Result<Located, Error> {
             if is_zero_hash(recipient.as_ref()) {
                 return Err(Error::ZeroHash);
             }
@@ -1620,7 +1656,7 @@ pub mod drug_provenance {
             // library's), so nothing is touched yet.
             #[cfg(healthchain_contract)]
             let lot = lot_of(&id).ok_or(Error::UnknownLot)?;
-            let mut located = self.locate_in(id, lot, &package, &touched.cases)?;
+            let mut located = self.locate_in(id, lot, package, &touched.cases)?;
             if !expiry_matches(expiry, located.lot.printed_expiry) {
                 return Err(Error::ExpiryMismatch);
             }
@@ -1640,15 +1676,7 @@ pub mod drug_provenance {
                 dispenser,
                 dispensed_at: now,
             };
-            self.commit(located, touched);
-            healthchain_common::event::emit(Dispensed {
-                gtin: package.gtin,
-                lot: package.lot,
-                recipient,
-                serial: package.serial,
-                dispenser,
-            });
-            Ok(())
+            Ok(located)
         }
 
         /// One reading by `sensor`: checked before anything is written or evented.
@@ -1815,7 +1843,23 @@ pub mod drug_provenance {
                 package.serial_index,
                 &package.serial_proof,
             )?;
-            if let Some(record) = package_of(&(id, leaf)) {
+            // The ledger's own build does not read the record of a package leaving a case:
+            // none is there unless the package moved on its own before, which the record's
+            // write, unread, tells (`commit`).
+            #[cfg(healthchain_contract)]
+            let record = match package.from {
+                Some(_) => None,
+                None => package_of(&(id, leaf)),
+            };
+            #[cfg(not(healthchain_contract))]
+            let record = package_of(&(id, leaf));
+            if let Some(record) = record {
+                // Only a package's first move on its own names the container it leaves. (The
+                // own build reads no record then.)
+                #[cfg(not(healthchain_contract))]
+                if package.from.is_some() {
+                    return Err(record.refusal_of_a_move_from_its_container());
+                }
                 return Ok(Located {
                     id,
                     lot,
@@ -1944,9 +1988,12 @@ pub mod drug_provenance {
         /// Writes a located package's record, and takes it from the container or unpacked
         /// stock it leaves in this call's copies (`touched`, which the caller stores), so
         /// that several packages can leave one and each is read and written once. Its lot
-        /// stays in `touched` for the call's later packages.
+        /// stays in `touched` for the call's later packages. In the ledger's own build, a
+        /// package leaving a case whose record was there already (the write, unread, says
+        /// so) is refused as the library refuses it (`locate_in`): the call reverts,
+        /// the record overwritten included.
         #[cfg_attr(healthchain_contract, allow(unused_variables))]
-        fn commit(&self, located: Located, touched: &mut Touched) {
+        fn commit(&self, located: Located, touched: &mut Touched) -> Result<(), Error> {
             let Located {
                 id,
                 lot,
@@ -1955,19 +2002,24 @@ pub mod drug_provenance {
                 leaving,
                 unpacking,
             } = located;
+            let replaced = store_package(&(id, leaf), &record);
             // The own build dispenses one package a call and never from the unpacked
             // stock (`locate_in` hands that to the library, so no package it locates is
             // `unpacking`): it stores the case it leaves now, since no later item of the
-            // call reads it.
+            // call reads it. It did not read the record of a package leaving a case: one
+            // replaced says the package moved on its own before.
             #[cfg(healthchain_contract)]
-            {
-                if let Some((sscc, mut case)) = leaving {
-                    case.take_one();
-                    store_container(&sscc, &case);
+            if let Some((sscc, mut case)) = leaving {
+                if let Some(len) = replaced {
+                    return Err(PackageRecord::refusal_of_a_move_from(len));
                 }
+                case.take_one();
+                store_container(&sscc, &case);
             }
             #[cfg(not(healthchain_contract))]
             {
+                // The library read every record it replaces (`locate_in`).
+                let _ = replaced;
                 if unpacking {
                     touched.lots.update(id, lot, |lot| {
                         lot.unpacked = lot.unpacked.saturating_sub(1);
@@ -1980,7 +2032,7 @@ pub mod drug_provenance {
                     touched.cases.update(sscc, container, Container::take_one);
                 }
             }
-            store_package(&(id, leaf), &record);
+            Ok(())
         }
 
         /// Ends a shipment: each item goes to the recipient (`delivered`) or back to the

@@ -697,7 +697,8 @@ where
 }
 
 /// The pharmacy dispenses serial `index` of a lot it stocked by [`stock_pharmacy`]
-/// (`packing`) to `patient` (recording its commitment to the patient, [`recipient`]).
+/// (`packing`) to `patient` (recording its commitment to the patient, [`recipient`]), out
+/// of the opened case it stocked.
 pub async fn dispense<Client: E2EBackend>(
     client: &mut Scenario<Client>,
     ledger: &mut Ledger,
@@ -709,7 +710,8 @@ pub async fn dispense<Client: E2EBackend>(
 where
     BackendError<Client>: Debug,
 {
-    // The case's proof is ignored once the package has a record of its own (a clone).
+    // Named with its case: a package that moved on its own since (a clone of a dispensed
+    // one, say) is refused (`LeftContainer`, `AlreadyDispensed`).
     let package = packing.package(index, true).expect("in range");
     let message = ledger.dispense(
         package,

@@ -693,6 +693,39 @@ fn packages_leave_an_opened_case_one_by_one_with_proofs() {
     );
 }
 
+/// Only a package's first move on its own names the case it leaves (`from`): the ledger's
+/// own build writes the record of a package leaving a case without reading it first, and a
+/// record already there (the write tells) refuses the move. The library, which reads it,
+/// answers the same: a clone as dispensed, any other package as gone from its case, with
+/// nothing changed.
+#[ink::test]
+fn a_package_that_moved_on_its_own_is_named_without_its_case() {
+    let (mut ledger, p) = setup();
+    stock_pharmacy(&mut ledger, &p);
+    as_caller(p.pharmacy);
+    // Package 1 left case 0 for the pharmacy, loose.
+    let before = ledger.package(GTIN, lot_no(), serials()[1].clone());
+    let case_before = ledger.container(case(0).sscc);
+    assert_eq!(dispense(&mut ledger, 1, true), Err(Error::LeftContainer));
+    assert_eq!(
+        ledger.ship(
+            p.wholesaler,
+            vec![Item::Package(package(1, true))],
+            ShipmentPurpose::Return,
+            hash(1)
+        ),
+        Err(Error::LeftContainer)
+    );
+    assert_eq!(ledger.package(GTIN, lot_no(), serials()[1].clone()), before);
+    assert_eq!(ledger.container(case(0).sscc), case_before);
+    assert!(events_of::<Dispensed>().is_empty());
+    dispense(&mut ledger, 1, false).unwrap();
+    // A clone of it, named with the case, is refused as dispensed, as a scan says.
+    assert_eq!(dispense(&mut ledger, 1, true), Err(Error::AlreadyDispensed));
+    assert_eq!(ledger.container(case(0).sscc), case_before);
+    assert_eq!(scan(&ledger, 1), UnitStatus::Dispensed);
+}
+
 /// The ledger's own build runs a dispense and the payer's question on a root it does not
 /// read (`Unpaused::unpaused`, `entry_points!`'s `skips_root`): what they write and answer
 /// must be what the real root's would be, the Dispenser role included.
