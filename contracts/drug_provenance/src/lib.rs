@@ -1942,8 +1942,8 @@ pub mod drug_provenance {
         fn store(&self, touched: Touched) {
             // The own build touches nothing here: its one storing message, the dispense,
             // moves one package a call, so `commit` stores the case it leaves at once, and
-            // it hands a package from the unpacked stock to the library (`dispense_as`;
-            // `commit` traps on one). So it carries no lot encoding and no call cache.
+            // it hands a package from the unpacked stock to the library (`locate_in`). So it
+            // carries no lot encoding and no call cache.
             #[cfg(not(healthchain_contract))]
             {
                 for (id, lot) in touched.lots {
