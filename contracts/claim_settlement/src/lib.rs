@@ -1429,6 +1429,7 @@ pub mod claim_settlement {
                 needed_classes(lines),
                 consent,
             );
+            let accumulated = membership.accumulators;
             let adjudicated = match denial {
                 Some(reason) => lines
                     .iter()
@@ -1438,6 +1439,9 @@ pub mod claim_settlement {
                     self.adjudicate_lines(&service, &record, &mut membership, lines, marks, reads)?
                 }
             };
+            // A claim the member owes nothing of (a preventive visit, or any once the
+            // out-of-pocket maximum is met) leaves the accumulators as they were.
+            let accumulates = membership.accumulators != accumulated;
             let totals = totals(&adjudicated)?;
             // Checked here, before anything is written: `file` must not fail on input.
             let claim = self.last_claim.checked_add(1).ok_or(Error::Overflow)?;
@@ -1446,6 +1450,7 @@ pub mod claim_settlement {
                 service,
                 insurer: record.insurer,
                 membership,
+                accumulates,
                 lines: adjudicated,
                 totals,
                 denial,
@@ -1484,6 +1489,7 @@ pub mod claim_settlement {
                 service,
                 insurer,
                 membership,
+                accumulates,
                 lines,
                 totals: sums,
                 denial,
@@ -1506,7 +1512,11 @@ pub mod claim_settlement {
                 if marks.read() {
                     mark_billed(lines.iter());
                 }
-                store_membership(&(plan, patient), &membership);
+                // Unchanged, it is not written (a storage access is about 10 KB of the
+                // call's proof).
+                if accumulates {
+                    store_membership(&(plan, patient), &membership);
+                }
             }
             let line_count = u32::try_from(lines.len()).unwrap_or(u32::MAX);
             let header = Claim {
@@ -2305,6 +2315,8 @@ pub mod claim_settlement {
         service: Service,
         insurer: AccountId,
         membership: Membership,
+        /// Whether the claim changed the member's accumulators (`file` writes them then).
+        accumulates: bool,
         lines: Vec<AdjudicatedLine>,
         totals: crate::data::ClaimTotals,
         denial: Option<ReasonCode>,

@@ -953,6 +953,64 @@ fn a_paid_line_does_not_read_its_billing_mark() {
     assert!(reads() - before > 6);
 }
 
+/// A paid claim the member owes nothing of leaves the accumulators as they were and does
+/// not write the membership: once the out-of-pocket maximum is met, every claim of the
+/// member is one storage write less (each storage access is about 10 KB of its proof).
+#[ink::test]
+fn a_claim_the_member_owes_nothing_of_does_not_write_the_membership() {
+    let (mut contract, p) = funded();
+    as_caller(p.insurer);
+    contract
+        .update_fee_schedule(
+            1,
+            vec![(
+                injection_code(),
+                Some(FeeScheduleEntry {
+                    allowed_per_unit: 10_000,
+                    cost_share: CostShare::Coinsurance,
+                    requires_authorization: false,
+                    package_units: 0,
+                    max_days_supply: 0,
+                }),
+            )],
+        )
+        .unwrap();
+    let writes = || test::get_contract_storage_rw::<Env>(&contract_account()).1;
+    let accumulators = |contract: &ClaimSettlement| {
+        contract
+            .membership(1, p.patient)
+            .map(|membership| membership.accumulators)
+    };
+    // The member owes the deductible and the copay of a visit: written.
+    let before = writes();
+    let owing = submit(&mut contract, p.clinic, p.patient, vec![visit(150)]).unwrap();
+    let owing_writes = writes() - before;
+    assert!(contract.claim(owing).unwrap().totals.patient_responsibility > 0);
+    // A large injection meets the out-of-pocket maximum.
+    let injection = ClaimLine {
+        code: injection_code(),
+        ..visit(10_000)
+    };
+    submit(&mut contract, p.clinic, p.patient, vec![injection.clone()]).unwrap();
+    let met = accumulators(&contract);
+    assert_eq!(
+        met.map(|met| met.out_of_pocket),
+        Some(cost_sharing().out_of_pocket_max)
+    );
+    // Then a repeated injection is the insurer's alone: paid, one write fewer.
+    let before = writes();
+    let repeat = ClaimLine {
+        modifier: Some(RepeatModifier::SameProvider),
+        ..injection
+    };
+    let free = submit(&mut contract, p.clinic, p.patient, vec![repeat]).unwrap();
+    let record = contract.claim(free).unwrap();
+    assert_eq!(record.totals.patient_responsibility, 0);
+    assert_eq!(record.paid, 10_000);
+    assert_eq!(accumulators(&contract), met);
+    assert_eq!(writes() - before, owing_writes - 1);
+}
+
 /// A replacement is a void and a new claim, and reads what they read but for the caller's
 /// role, checked once: the old claim once too (each storage read is about 10 KB of the
 /// call's proof; it was read twice).
