@@ -44,6 +44,26 @@ fn injection_code() -> ServiceCode {
     code(b"J1100")
 }
 
+/// The insurer prices injections at `allowed_per_unit`, under coinsurance.
+fn coinsured_injections(contract: &mut ClaimSettlement, p: &Parties, allowed_per_unit: Balance) {
+    as_caller(p.insurer);
+    contract
+        .update_fee_schedule(
+            1,
+            vec![(
+                injection_code(),
+                Some(FeeScheduleEntry {
+                    allowed_per_unit,
+                    cost_share: CostShare::Coinsurance,
+                    requires_authorization: false,
+                    package_units: 0,
+                    max_days_supply: 0,
+                }),
+            )],
+        )
+        .unwrap();
+}
+
 fn hash(byte: u8) -> Hash {
     Hash::from([byte; 32])
 }
@@ -959,22 +979,7 @@ fn a_paid_line_does_not_read_its_billing_mark() {
 #[ink::test]
 fn a_claim_the_member_owes_nothing_of_does_not_write_the_membership() {
     let (mut contract, p) = funded();
-    as_caller(p.insurer);
-    contract
-        .update_fee_schedule(
-            1,
-            vec![(
-                injection_code(),
-                Some(FeeScheduleEntry {
-                    allowed_per_unit: 10_000,
-                    cost_share: CostShare::Coinsurance,
-                    requires_authorization: false,
-                    package_units: 0,
-                    max_days_supply: 0,
-                }),
-            )],
-        )
-        .unwrap();
+    coinsured_injections(&mut contract, &p, 10_000);
     let writes = || test::get_contract_storage_rw::<Env>(&contract_account()).1;
     let accumulators = |contract: &ClaimSettlement| {
         contract
@@ -1563,22 +1568,7 @@ fn an_insurer_cancels_a_waiting_payment() {
 #[ink::test]
 fn huge_lines_are_priced_and_claims_are_bounded() {
     let (mut contract, p) = setup();
-    as_caller(p.insurer);
-    contract
-        .update_fee_schedule(
-            1,
-            vec![(
-                injection_code(),
-                Some(FeeScheduleEntry {
-                    allowed_per_unit: Balance::MAX,
-                    cost_share: CostShare::Coinsurance,
-                    requires_authorization: false,
-                    package_units: 0,
-                    max_days_supply: 0,
-                }),
-            )],
-        )
-        .unwrap();
+    coinsured_injections(&mut contract, &p, Balance::MAX);
     let injection = |charge| ClaimLine {
         code: injection_code(),
         quantity: 3,
