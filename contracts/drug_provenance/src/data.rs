@@ -584,11 +584,15 @@ impl PackageRecord {
         }
     }
 
-    /// [`PackageRecord::refusal_of_a_move_from`] this record: the one rule, read from its
-    /// length, in both builds.
+    /// Why a move naming the container this package left is refused, as the library,
+    /// which reads the record, tells it: `AlreadyDispensed` for a dispensed one,
+    /// `LeftContainer` for any other. [`PackageRecord::refusal_of_a_move_from`] tells the
+    /// same from the record's length (`a_records_length_tells_whether_it_is_dispensed`).
     pub fn refusal_of_a_move_from_its_container(&self) -> Error {
-        use ink::scale::Encode;
-        Self::refusal_of_a_move_from(u32::try_from(self.encoded_size()).unwrap_or(u32::MAX))
+        match self.state {
+            PackageState::Dispensed { .. } => Error::AlreadyDispensed,
+            _ => Error::LeftContainer,
+        }
     }
 }
 
@@ -1286,8 +1290,8 @@ mod tests {
             } else {
                 Error::LeftContainer
             };
-            prop_assert_eq!(PackageRecord::refusal_of_a_move_from(len), expected);
             prop_assert_eq!(record.refusal_of_a_move_from_its_container(), expected);
+            prop_assert_eq!(PackageRecord::refusal_of_a_move_from(len), expected);
         }
     }
 
