@@ -91,6 +91,24 @@ where
     (claim, (after + deposit).saturating_sub(before))
 }
 
+/// eve, the insurer, pays `amount` into her escrow (which pays what waits for it first).
+async fn eve_deposits<Client: E2EBackend>(
+    client: &mut support::Scenario<Client>,
+    claims: &mut Claims,
+    amount: Balance,
+) where
+    BackendError<Client>: Debug,
+{
+    client
+        .call(&ink_e2e::eve(), &claims.deposit())
+        .value(amount)
+        .submit()
+        .await
+        .expect("eve deposits")
+        .return_value()
+        .expect("eve's deposit is accepted");
+}
+
 async fn read_claim<Client: E2EBackend>(
     client: &mut support::Scenario<Client>,
     claims: &Claims,
@@ -241,13 +259,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     )
     .await
     .expect("eve enrols ferdie");
-    client
-        .call(&ink_e2e::eve(), &claims.deposit())
-        .value(1_000 * UNIT)
-        .submit()
-        .await?
-        .return_value()
-        .expect("eve funds her escrow");
+    eve_deposits(&mut client, &mut claims, 1_000 * UNIT).await;
 
     // Stock: two lots at dave's pharmacy; two serials dispensed to ferdie from the first,
     // one from the second, which is then recalled.
@@ -502,13 +514,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     assert_eq!((header.paid, header.awaiting_payment), (0, 40 * UNIT));
     assert_eq!(gained, 0);
     let dave_before = balance(&mut client, dave).await;
-    client
-        .call(&ink_e2e::eve(), &claims.deposit())
-        .value(100 * UNIT)
-        .submit()
-        .await?
-        .return_value()
-        .expect("eve deposits again");
+    eve_deposits(&mut client, &mut claims, 100 * UNIT).await;
     assert_eq!(
         balance(&mut client, dave).await - dave_before,
         40 * UNIT,
@@ -583,13 +589,7 @@ async fn claims_adjudicated_and_paid_against_consent_and_provenance<Client: E2EB
     // a mark found it clears the marks it wrote and hands the claim to the library, which
     // adjudicates it from the start: below, the rebilled visit is denied, and the repeat
     // billed beside it is paid and its mark kept. (dave, whom ferdie still lets bill.)
-    client
-        .call(&ink_e2e::eve(), &claims.deposit())
-        .value(1_000 * UNIT)
-        .submit()
-        .await?
-        .return_value()
-        .expect("eve funds her escrow again");
+    eve_deposits(&mut client, &mut claims, 1_000 * UNIT).await;
     macro_rules! dave_bills {
         ($lines:expr) => {{
             let (claim, gained) =
