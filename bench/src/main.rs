@@ -12,6 +12,11 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use healthchain_bench::{
     analysis,
+    bounds::{
+        self, Bound, MIN_BATCHED_CLAIM_LINES_PER_BLOCK, MIN_BATCHED_DISPENSES_PER_BLOCK,
+        MIN_BATCHED_GRANTS_PER_BLOCK, MIN_DISPENSES_PER_BLOCK, MIN_GRANTS_PER_BLOCK,
+        MIN_VISIT_CLAIMS_PER_BLOCK,
+    },
     capacity::{self, Capacity, PROFILES},
 };
 use healthchain_cli::bundles::read_release_wasm;
@@ -49,13 +54,6 @@ const MAX_SUITE_BYTES: u64 = 116 * KIB;
 /// built with it (`--features admin`) against the floor without.
 const MAX_ADMIN_BLOCK_BYTES: u64 = 4 * KIB;
 const O1_TOLERANCE: f64 = 0.05;
-/// Per block on a 5 MiB-PoV parachain (`capacity::PROFILES[1]`).
-const MIN_GRANTS_PER_BLOCK: u64 = 110;
-const MIN_DISPENSES_PER_BLOCK: u64 = 80;
-const MIN_VISIT_CLAIMS_PER_BLOCK: u64 = 35;
-const MIN_BATCHED_GRANTS_PER_BLOCK: u64 = 350;
-const MIN_BATCHED_DISPENSES_PER_BLOCK: u64 = 300;
-const MIN_BATCHED_CLAIM_LINES_PER_BLOCK: u64 = 100;
 /// Work against the floor on the node, with each side's code loading taken out.
 const MAX_GRANT_AND_CHECK_RATIO: f64 = 1.5;
 const MAX_DISPENSE_RATIO: f64 = 2.0;
@@ -136,6 +134,7 @@ struct Results {
     sandbox: Column,
     floor_ratios: Vec<FloorRatio>,
     capacity: Vec<Capacity>,
+    least_proof: LeastProof,
     merkle_root: Throughput,
     checks: Vec<Check>,
 }
@@ -511,6 +510,30 @@ where
     if !read.return_value() {
         bail!("the floor lost its record");
     }
+    // What one storage access costs: two reads against one, of keys without a record
+    // (the least an access is charged).
+    let (absent, also_absent) = (AccountId::from([0xA1; 32]), AccountId::from([0xA2; 32]));
+    let one = client
+        .call(&alice, &second.read(absent))
+        .dry_run()
+        .await
+        .map_err(|e| anyhow::anyhow!("floor read: {e:?}"))?;
+    rows.push(measure::measured("floor", "read", ONE_ACCESS, None, &one));
+    let two = client
+        .call(&alice, &second.read_two(absent, also_absent))
+        .dry_run()
+        .await
+        .map_err(|e| anyhow::anyhow!("floor read_two: {e:?}"))?;
+    rows.push(measure::measured(
+        "floor",
+        "read_two",
+        TWO_ACCESSES,
+        None,
+        &two,
+    ));
+    if one.return_value() || two.return_value() {
+        bail!("the floor found a record it was never given");
+    }
     let remote = client
         .call(&alice, &first.read_remote(second_id, key))
         .dry_run()
@@ -548,6 +571,45 @@ where
         bail!("the token refused a covered transfer");
     }
     Ok(rows)
+}
+
+/// The cases of the floor's `read` and `read_two` whose difference is one storage access.
+const ONE_ACCESS: &str = "a key without a record";
+const TWO_ACCESSES: &str = "two keys without a record";
+
+/// What the rules allow at best on the budgets' profile, the 5 MiB parachain
+/// ([`bounds`]), from the node's charge for one storage access and the floor's code.
+#[derive(Serialize)]
+struct LeastProof {
+    profile: &'static str,
+    /// `floor::read_two` less `floor::read`, of keys without a record, in bytes of proof.
+    per_access: u64,
+    /// The smallest contract the bench builds (the floor or the token), in bytes.
+    smallest_contract: u64,
+    bounds: Vec<Bound>,
+}
+
+/// Phase 6: the bounds of the per-block budgets.
+fn least_proof(builds: &Builds, node: &Column) -> Result<LeastProof> {
+    let r = &node.references;
+    let per_access = find(r, "read_two", TWO_ACCESSES)?
+        .proof_size
+        .checked_sub(find(r, "read", ONE_ACCESS)?.proof_size)
+        .filter(|charge| *charge > 0)
+        .context("a second storage read was charged no proof")?;
+    let smallest_contract = builds.bytes_of("floor").min(builds.bytes_of("token"));
+    let parachain = &PROFILES[1];
+    let bounds = bounds::REQUIREMENTS
+        .iter()
+        .map(|requirement| bounds::bound(requirement, parachain, per_access, smallest_contract))
+        .collect::<Option<Vec<_>>>()
+        .context("the budgets' profile has no proof limit")?;
+    Ok(LeastProof {
+        profile: parachain.name,
+        per_access,
+        smallest_contract,
+        bounds,
+    })
 }
 
 /// The measurement of `message` whose case starts with `case`.
@@ -613,7 +675,7 @@ fn floor_ratios(
         ),
         (
             find(s, "is_authorized", "1 grants")?,
-            find(r, "read", "")?,
+            find(r, "read", "one storage read")?,
             registry,
             floor,
             Some(MAX_GRANT_AND_CHECK_RATIO),
@@ -796,6 +858,7 @@ fn run(args: Args) -> Result<bool> {
     scaling_checks(&node.scenarios, &mut checks);
     let floor_ratios = floor_ratios(&builds, &node, &mut checks)?;
     let capacity = capacities(&node, &mut checks)?;
+    let least_proof = least_proof(&builds, &node)?;
     let merkle_root = merkle_throughput(&args.cli)?;
     let suite_bytes = builds.suite_bytes();
     let results = Results {
@@ -810,6 +873,7 @@ fn run(args: Args) -> Result<bool> {
         sandbox,
         floor_ratios,
         capacity,
+        least_proof,
         merkle_root,
         checks,
     };
@@ -1031,6 +1095,30 @@ fn markdown(r: &Results) -> String {
             thousands(c.items_per_block),
             c.items_per_second,
             c.binds
+        ));
+    }
+    md.push_str(&format!(
+        "\n## What the budgets leave for code on pallet-contracts 38 ({})\n\nAn item makes the storage accesses its rules cannot do without, and the node charges each access a proof of its own: **{} bytes** (`floor::read_two` less `floor::read`, keys without a record). A batch shares its code and base proof among its items, so a batch item carries at least its accesses, and a batched budget above what they allow is out of reach of any code. A single call carries its accesses and the call's base proof ({} bytes), and what the budget allows beyond them is all the room there is for the code of every contract the call runs; it is within reach only if that room holds the smallest contract the bench builds ({} bytes) once per contract. Events and input are left out, so these bounds are generous.\n\n| what | accesses it cannot do without | proof per item before code | most per block with no code | budget | room for code | within reach |\n|---|---|---:|---:|---:|---:|---|\n",
+        r.least_proof.profile,
+        thousands(r.least_proof.per_access),
+        thousands(capacity::CALL_BASE_PROOF),
+        thousands(r.least_proof.smallest_contract)
+    ));
+    for b in &r.least_proof.bounds {
+        md.push_str(&format!(
+            "| {} | {}: {} | {} | {} | {} | {} | {} |\n",
+            b.what,
+            b.accesses.len(),
+            b.accesses.join("; "),
+            thousands(b.least_proof_per_item),
+            thousands(b.most_per_block),
+            thousands(b.budget),
+            match b.code_room {
+                None => "(shared by the batch)".to_string(),
+                Some(room) if room < 0 => format!("none ({room})"),
+                Some(room) => format!("{} bytes", thousands(room.unsigned_abs())),
+            },
+            if b.within_reach { "yes" } else { "**no**" }
         ));
     }
     md.push_str("\n## References\n\nThe floor (`bench/floor`) does the least possible work for each job; `floor_admin` is the same contract built with the shared admin, role, pause and upgrade block (`--features admin`); `token` (`bench/token`) is a minimal token transfer, like a PSP22 `transfer`.\n\n");

@@ -4,6 +4,7 @@
 //!
 //! - a grant or a dispense: one storage write of a record of the same size, one event;
 //! - a check: one storage read;
+//! - two storage reads (`read_two`): against `read`, what one access costs;
 //! - a cross-contract check: one call to another contract that returns a bool.
 //!
 //! Built with `--features admin`, it also carries the suite's shared admin, role, pause
@@ -93,6 +94,16 @@ pub mod floor {
         #[ink(message)]
         pub fn read(&self, key: AccountId) -> bool {
             self.records.contains(key)
+        }
+
+        /// Two storage reads: whether `first` or `second` has a record. Against `read`, what
+        /// pallet-contracts charges for one storage access, whatever the contract.
+        #[ink(message)]
+        pub fn read_two(&self, first: AccountId, second: AccountId) -> bool {
+            // Both read: `||` would skip the second when the first is found.
+            let first = self.records.contains(first);
+            let second = self.records.contains(second);
+            first | second
         }
 
         /// One cross-contract call: `read(key)` on the floor contract at `callee`. A
