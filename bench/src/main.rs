@@ -578,7 +578,7 @@ const ONE_ACCESS: &str = "a key without a record";
 const TWO_ACCESSES: &str = "two keys without a record";
 
 /// What the rules allow at best on the budgets' profile, the 5 MiB parachain
-/// ([`bounds`]), from the node's charge for one storage access and the floor's code.
+/// ([`bounds`]), from the node's charge for one storage access and the smallest contract.
 #[derive(Serialize)]
 struct LeastProof {
     profile: &'static str,
