@@ -24,8 +24,9 @@ use ink_e2e::{ChainBackend, ContractsBackend, E2EBackend, Keypair};
 use std::fmt::Debug;
 use support::{
     accounts, balance, container, deploy_claim_settlement, deploy_consent_registry,
-    deploy_drug_provenance, dispense, grant_consent, hash, id, procedure, receipt_salt, serial,
-    stock_pharmacy, submit_or_refusal, Accounts, BackendError, Claims, E2EResult, FAR_FUTURE, GTIN,
+    deploy_drug_provenance, dispense, eve_deposits, grant_consent, hash, id, procedure,
+    receipt_salt, serial, stock_pharmacy, submit_or_refusal, Accounts, BackendError, Claims,
+    E2EResult, FAR_FUTURE, GTIN,
 };
 
 /// One currency unit, large enough that every payment is above the existential deposit.
@@ -89,24 +90,6 @@ where
     let after = balance(client, id(provider)).await;
     // On a node the provider also pays transaction fees: never below zero.
     (claim, (after + deposit).saturating_sub(before))
-}
-
-/// eve, the insurer, pays `amount` into her escrow (which pays what waits for it first).
-async fn eve_deposits<Client: E2EBackend>(
-    client: &mut support::Scenario<Client>,
-    claims: &mut Claims,
-    amount: Balance,
-) where
-    BackendError<Client>: Debug,
-{
-    client
-        .call(&ink_e2e::eve(), &claims.deposit())
-        .value(amount)
-        .submit()
-        .await
-        .expect("eve deposits")
-        .return_value()
-        .expect("eve's deposit is accepted");
 }
 
 async fn read_claim<Client: E2EBackend>(

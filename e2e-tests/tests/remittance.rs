@@ -26,8 +26,8 @@ use ink_e2e::{ContractsBackend, E2EBackend};
 use std::fmt::Debug;
 use support::{
     accounts, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    grant_consent, hash, procedure, submit_or_refusal, Accounts, BackendError, Claims, E2EResult,
-    FAR_FUTURE,
+    eve_deposits, grant_consent, hash, procedure, submit_or_refusal, Accounts, BackendError,
+    Claims, E2EResult, FAR_FUTURE,
 };
 
 const UNIT: u128 = 10_000_000_000;
@@ -91,12 +91,7 @@ where
         visit_fee,
     )
     .await;
-    client
-        .call(&ink_e2e::eve(), &claims.deposit())
-        .value(1_000 * UNIT)
-        .submit()
-        .await
-        .expect("eve funds her escrow");
+    eve_deposits(client, &mut claims, 1_000 * UNIT).await;
     grant_consent(
         client,
         &mut registry,

@@ -28,8 +28,8 @@ use ink_e2e::{subxt::dynamic::Value, ChainBackend, ContractsBackend, E2EBackend}
 use std::fmt::Debug;
 use support::{
     accounts, deploy_claim_settlement, deploy_consent_registry, deploy_drug_provenance,
-    grant_consent, hash, step, submit_or_refusal, the_event, Accounts, BackendError, Claims,
-    Contract, E2EResult, EmittedEvents, Registry, Scenario, FAR_FUTURE,
+    eve_deposits, grant_consent, hash, step, submit_or_refusal, the_event, Accounts, BackendError,
+    Claims, Contract, E2EResult, EmittedEvents, Registry, Scenario, FAR_FUTURE,
 };
 
 const UNIT: u128 = 10_000_000_000;
@@ -190,14 +190,7 @@ where
     )
     .await
     .value;
-    client
-        .call(&ink_e2e::eve(), &claims.deposit())
-        .value(500 * UNIT)
-        .submit()
-        .await
-        .expect("the chain answers")
-        .return_value()
-        .expect("eve funds her escrow");
+    eve_deposits(client, &mut claims, 500 * UNIT).await;
     let now = ready_for_visits(client, &mut claims, &mut registry, plan).await;
     let visit = |charge| visit_lines(charge, None);
     let repeat = |charge| visit_lines(charge, Some(RepeatModifier::SameProvider));

@@ -743,6 +743,24 @@ pub type Trials =
     <trial_anchoring::trial_anchoring::TrialAnchoring as ink::codegen::ContractCallBuilder>::Type;
 pub type Claims = <claim_settlement::claim_settlement::ClaimSettlement as ink::codegen::ContractCallBuilder>::Type;
 
+/// eve, the insurer, pays `amount` into her escrow (which pays what waits for it first).
+pub async fn eve_deposits<Client: E2EBackend>(
+    client: &mut Scenario<Client>,
+    claims: &mut Claims,
+    amount: u128,
+) where
+    BackendError<Client>: Debug,
+{
+    client
+        .call(&ink_e2e::eve(), &claims.deposit())
+        .value(amount)
+        .submit()
+        .await
+        .expect("eve deposits")
+        .return_value()
+        .expect("eve's deposit is accepted");
+}
+
 /// A participant's live status in a trial, read by dry run (anyone may ask).
 pub async fn participant_status<Client: E2EBackend>(
     client: &mut Scenario<Client>,
